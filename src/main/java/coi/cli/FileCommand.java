@@ -1,0 +1,61 @@
+package coi.cli;
+
+import coi.UsageException;
+import coi.container.ContainerService;
+import coi.container.RemotePath;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "file", description = "Copy files between the host and a container.",
+        subcommands = {FileCommand.Push.class, FileCommand.Pull.class})
+final class FileCommand implements Runnable {
+    @Override
+    public void run() {
+        throw new UsageException("missing subcommand: push or pull");
+    }
+
+    @Command(name = "push", description = {"Copy a host file (or with -r a directory) into a container.",
+            "Like cp: an existing directory target receives the source under its own name. Modes are kept."})
+    static final class Push implements Callable<Integer> {
+        private final Context context;
+        @Option(names = {"-r", "--recursive"}) boolean recursive;
+        @Option(names = "--uid", defaultValue = "0", description = "Owner inside the container (default ${DEFAULT-VALUE}).") int uid;
+        @Option(names = "--gid", defaultValue = "0") int gid;
+        @Option(names = "--mode", paramLabel = "OCTAL", description = "File mode, e.g. 0644 (default: the host file's).") String mode;
+        @Parameters(index = "0", paramLabel = "SRC") Path source;
+        @Parameters(index = "1", paramLabel = "CONTAINER:PATH") String target;
+
+        Push(Context c) { context = c; }
+
+        public Integer call() {
+            RemotePath to = RemotePath.parse(target);
+            int m;
+            try {
+                m = mode == null ? -1 : Integer.parseInt(mode, 8);
+            } catch (NumberFormatException e) {
+                throw new UsageException("--mode must be octal like 0644, not '" + mode + "'");
+            }
+            new ContainerService(context.incus()).push(source, to, recursive, uid, gid, m);
+            return 0;
+        }
+    }
+
+    @Command(name = "pull", description = {"Copy a file (or with -r a directory) out of a container.",
+            "Like cp: an existing local directory receives it under its own name. Modes are kept."})
+    static final class Pull implements Callable<Integer> {
+        private final Context context;
+        @Option(names = {"-r", "--recursive"}) boolean recursive;
+        @Parameters(index = "0", paramLabel = "CONTAINER:PATH") String source;
+        @Parameters(index = "1", paramLabel = "DEST") Path dest;
+
+        Pull(Context c) { context = c; }
+
+        public Integer call() {
+            new ContainerService(context.incus()).pull(RemotePath.parse(source), dest, recursive);
+            return 0;
+        }
+    }
+}

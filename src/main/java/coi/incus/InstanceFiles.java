@@ -1,0 +1,211 @@
+package coi.incus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/** Files inside one instance: single files and whole trees, with modes and ownership. */
+public final class InstanceFiles {
+    private final IncusClient client;
+    private final String instance;
+
+    InstanceFiles(IncusClient client, String instance) {
+        this.client = client;
+        this.instance = instance;
+    }
+
+    public void write(String path, byte[] content, int uid, int gid, int mode) {
+        upload(path, "file", Http.Body.bytes(content, "application/octet-stream"), uid, gid, mode);
+    }
+
+    /** Pushes one local file; mode -1 keeps the local file's permission bits. */
+    public void push(Path local, String path, int uid, int gid, int mode) {
+        int m = mode >= 0 ? mode : modeOf(local);
+        long size;
+        try {
+            size = Files.size(local);
+        } catch (IOException e) {
+            throw new IncusException("cannot read " + local + ": " + e.getMessage(), e);
+        }
+        upload(path, "file", new Http.Body() {
+            public long length() { return size; }
+            public String contentType() { return "application/octet-stream"; }
+            public void writeTo(OutputStream out) throws IOException {
+                try (InputStream in = Files.newInputStream(local)) {
+                    in.transferTo(out);
+                }
+            }
+        }, uid, gid, m);
+    }
+
+    public void mkdir(String path, int uid, int gid, int mode) {
+        upload(path, "directory", null, uid, gid, mode);
+    }
+
+    public void symlink(String path, String target, int uid, int gid) {
+        upload(path, "symlink", Http.Body.bytes(target.getBytes(StandardCharsets.UTF_8), "application/octet-stream"), uid, gid, 0777);
+    }
+
+    /**
+     * Pushes a local directory tree under {@code path} (created if missing), keeping each entry's
+     * mode; uid/gid -1 makes everything owned by root.
+     */
+    public void pushTree(Path localDir, String path, int uid, int gid) {
+        int owner = Math.max(uid, 0), group = Math.max(gid, 0);
+        try (Stream<Path> walk = Files.walk(localDir)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                String rel = localDir.relativize(p).toString().replace('\\', '/');
+                String target = rel.isEmpty() ? path : path + "/" + rel;
+                if (Files.isSymbolicLink(p)) symlink(target, Files.readSymbolicLink(p).toString(), owner, group);
+                else if (Files.isDirectory(p)) mkdirIfMissing(target, owner, group, modeOf(p));
+                else push(p, target, owner, group, -1);
+            }
+        } catch (IOException e) {
+            throw new IncusException("cannot read " + localDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void mkdirIfMissing(String path, int uid, int gid, int mode) {
+        Model.FileInfo info = stat(path);
+        if (info == null) mkdir(path, uid, gid, mode);
+        else if (!info.directory()) throw new IncusException.Conflict(path + " exists in " + instance + " and is not a directory");
+    }
+
+    /** Type, mode and owner of a path, or null when it does not exist. */
+    public Model.FileInfo stat(String path) {
+        try {
+            return client.exchange("HEAD", client.filesPath(instance, path), Map.of(), null, InstanceFiles::info);
+        } catch (IncusException.NotFound e) {
+            return null;
+        }
+    }
+
+    /** Streams a file's content to {@code sink}; returns its metadata. */
+    public Model.FileInfo pull(String path, OutputStream sink) {
+        return client.exchange("GET", client.filesPath(instance, path), Map.of(), null, r -> {
+            if (r.status() >= 400) throw IncusClient.errorFrom(r.status(), r.readAll());
+            Model.FileInfo info = info(r);
+            if (info.directory()) throw new IncusException(400, path + " in " + instance + " is a directory");
+            r.body().transferTo(sink);
+            return info;
+        });
+    }
+
+    public byte[] read(String path) {
+        var out = new java.io.ByteArrayOutputStream();
+        pull(path, out);
+        return out.toByteArray();
+    }
+
+    public List<String> list(String dir) {
+        return client.exchange("GET", client.filesPath(instance, dir), Map.of(), null, r -> {
+            byte[] raw = r.readAll();
+            if (r.status() >= 400) throw IncusClient.errorFrom(r.status(), raw);
+            if (!"directory".equals(r.header("x-incus-type"))) throw new IncusException(400, dir + " in " + instance + " is not a directory");
+            List<String> names = new ArrayList<>();
+            for (JsonNode n : Json.parse(raw).path("metadata")) names.add(n.asText());
+            return names;
+        });
+    }
+
+    /**
+     * Pulls {@code path} (file or directory) to {@code local}, keeping modes. Returns the number of
+     * entries written.
+     */
+    public int pullTree(String path, Path local) {
+        Model.FileInfo info = stat(path);
+        if (info == null) throw new IncusException.NotFound(path + " not found in " + instance);
+        try {
+            return pullInto(path, info, local);
+        } catch (IOException e) {
+            throw new IncusException("cannot write " + local + ": " + e.getMessage(), e);
+        }
+    }
+
+    private int pullInto(String path, Model.FileInfo info, Path local) throws IOException {
+        switch (info.type()) {
+            case "directory" -> {
+                Files.createDirectories(local);
+                int n = 1;
+                for (String name : list(path)) {
+                    String child = path.endsWith("/") ? path + name : path + "/" + name;
+                    n += pullInto(child, stat(child), local.resolve(name));
+                }
+                setMode(local, info.mode());
+                return n;
+            }
+            case "symlink" -> {
+                String target = new String(read(path), StandardCharsets.UTF_8);
+                Files.deleteIfExists(local);
+                Files.createSymbolicLink(local, Path.of(target));
+                return 1;
+            }
+            default -> {
+                try (OutputStream out = Files.newOutputStream(local)) {
+                    pull(path, out);
+                }
+                setMode(local, info.mode());
+                return 1;
+            }
+        }
+    }
+
+    public void delete(String path) {
+        client.call("DELETE", client.filesPath(instance, path), Map.of(), null);
+    }
+
+    private void upload(String path, String type, Http.Body body, int uid, int gid, int mode) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("X-Incus-type", type);
+        headers.put("X-Incus-write", "overwrite");
+        if (uid >= 0) headers.put("X-Incus-uid", Integer.toString(uid));
+        if (gid >= 0) headers.put("X-Incus-gid", Integer.toString(gid));
+        if (mode >= 0) headers.put("X-Incus-mode", String.format("%04o", mode));
+        client.call("POST", client.filesPath(instance, path), headers, body);
+    }
+
+    private static Model.FileInfo info(Http.Response r) throws IOException {
+        if (r.status() >= 400) throw IncusClient.errorFrom(r.status(), r.readAll());
+        return new Model.FileInfo(
+                r.header("x-incus-type") == null ? "file" : r.header("x-incus-type"),
+                Integer.parseInt(value(r, "x-incus-mode", "644"), 8),
+                Integer.parseInt(value(r, "x-incus-uid", "0")),
+                Integer.parseInt(value(r, "x-incus-gid", "0")));
+    }
+
+    private static String value(Http.Response r, String header, String fallback) {
+        String v = r.header(header);
+        return v == null || v.isEmpty() ? fallback : v;
+    }
+
+    static int modeOf(Path p) {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+            int mode = 0;
+            for (PosixFilePermission perm : perms) mode |= 1 << (8 - perm.ordinal());
+            return mode;
+        } catch (IOException e) {
+            throw new IncusException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void setMode(Path p, int mode) throws IOException {
+        StringBuilder s = new StringBuilder(9);
+        String rwx = "rwxrwxrwx";
+        for (int i = 0; i < 9; i++) s.append((mode & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(s.toString()));
+    }
+}

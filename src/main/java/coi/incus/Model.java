@@ -1,0 +1,93 @@
+package coi.incus;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/** Typed views of the Incus API objects coi reads. Unknown fields are ignored. */
+public final class Model {
+    private Model() {}
+
+    public record Server(String apiVersion, String auth, Environment environment, Map<String, Object> config) {
+        public record Environment(String serverVersion, String kernelVersion, String storage, String storageVersion,
+                                  Map<String, String> kernelFeatures, String serverName, List<String> addresses) {}
+
+        public String version() {
+            return environment == null ? "unknown" : environment.serverVersion();
+        }
+
+        public boolean idmappedMounts() {
+            return environment != null && environment.kernelFeatures() != null
+                    && "true".equals(environment.kernelFeatures().get("idmapped_mounts"));
+        }
+    }
+
+    public record Instance(String name, String status, String type, boolean ephemeral, String createdAt,
+                           Map<String, String> config, Map<String, String> expandedConfig,
+                           Map<String, Map<String, String>> devices,
+                           Map<String, Map<String, String>> expandedDevices,
+                           List<String> profiles, InstanceState state) {
+        public boolean running() {
+            return "Running".equals(status);
+        }
+
+        public String configValue(String key) {
+            return config == null ? null : config.get(key);
+        }
+    }
+
+    public record InstanceState(String status, long pid, Map<String, NetworkState> network) {
+        public record NetworkState(List<Address> addresses, String hostName, String hwaddr, String state) {}
+
+        public record Address(String family, String address, String netmask, String scope) {}
+
+        /** The first global IPv4 address on any interface but lo, or null. */
+        public String ipv4() {
+            if (network == null) return null;
+            for (var e : network.entrySet()) {
+                if (e.getKey().equals("lo") || e.getValue().addresses() == null) continue;
+                for (Address a : e.getValue().addresses()) {
+                    if ("inet".equals(a.family()) && "global".equals(a.scope())) return a.address();
+                }
+            }
+            return null;
+        }
+    }
+
+    public record Image(String fingerprint, List<Alias> aliases, Map<String, String> properties, long size,
+                        String createdAt, String uploadedAt, String architecture, String type,
+                        @JsonProperty("public") boolean isPublic) {
+        public record Alias(String name, String description) {}
+
+        public String description() {
+            return properties == null ? "" : properties.getOrDefault("description", "");
+        }
+    }
+
+    public record ImageAlias(String name, String target, String description, String type) {}
+
+    public record StoragePool(String name, String driver, String status, Map<String, String> config, List<String> usedBy) {}
+
+    public record Network(String name, String type, boolean managed, String status, Map<String, String> config) {}
+
+    public record Profile(String name, String description, Map<String, String> config,
+                          Map<String, Map<String, String>> devices) {}
+
+    /** Metadata of a file or directory inside an instance. */
+    public record FileInfo(String type, int mode, int uid, int gid) {
+        public boolean directory() {
+            return "directory".equals(type);
+        }
+    }
+
+    /** Result of a captured exec. */
+    public record ExecResult(int exitCode, byte[] stdout, byte[] stderr) {
+        public String out() {
+            return new String(stdout, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        public String err() {
+            return new String(stderr, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+}
