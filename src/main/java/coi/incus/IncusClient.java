@@ -124,7 +124,13 @@ public final class IncusClient implements AutoCloseable {
         body.set("config", Json.MAPPER.valueToTree(spec.config()));
         body.set("devices", Json.MAPPER.valueToTree(spec.devices()));
         if (spec.profiles() != null) body.set("profiles", Json.MAPPER.valueToTree(spec.profiles()));
-        operation(call("POST", withProject("/1.0/instances"), body)).await();
+        try {
+            operation(call("POST", withProject("/1.0/instances"), body)).await();
+        } catch (IncusException e) {
+            // incusd's words for a missing alias do not name it
+            if (e.getMessage().startsWith("Image not provided")) throw new IncusException.NotFound("image '" + spec.image() + "' not found");
+            throw e;
+        }
     }
 
     public void start(String name) {

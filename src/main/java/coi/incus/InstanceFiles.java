@@ -149,6 +149,10 @@ public final class InstanceFiles {
             }
             case "symlink" -> {
                 String target = new String(read(path), StandardCharsets.UTF_8);
+                // incusd answers with the link resolved to an absolute path; a link into its own
+                // folder is written back relative so the pulled tree stays self-contained
+                String dir = path.substring(0, path.lastIndexOf('/') + 1);
+                if (target.startsWith(dir) && target.length() > dir.length()) target = target.substring(dir.length());
                 Files.deleteIfExists(local);
                 Files.createSymbolicLink(local, Path.of(target));
                 return 1;
