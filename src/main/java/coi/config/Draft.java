@@ -1,0 +1,62 @@
+package coi.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The configuration being assembled: starts at the built-in defaults, each layer overwrites it. */
+final class Draft {
+    String image = "coi";
+    boolean persistent = false;
+    boolean mountClaudeConfig = true;
+
+    String tool = "claude";
+    PermissionMode permissionMode = PermissionMode.BYPASS;
+    String binary;
+
+    Path sessionsDir;
+    Path storageDir;
+
+    String incusProject = "default";
+    String incusGroup = "incus-admin";
+    int codeUid = 1000;
+    Path incusSocket = Path.of("/var/lib/incus/unix.socket");
+    String incusRemote;
+    String storagePool;
+
+    NetworkMode networkMode = NetworkMode.RESTRICTED;
+    List<String> allowedDomains = List.of();
+    int refreshIntervalMinutes = 30;
+
+    String cpu;
+    String memory;
+    Duration duration;
+
+    final Map<String, String> environment = new LinkedHashMap<>();
+    final List<Mount> mounts = new ArrayList<>();
+    String profile;
+
+    Draft(Path home) {
+        sessionsDir = home.resolve(".coi");
+    }
+
+    Config build() {
+        return new Config(
+                image,
+                persistent,
+                mountClaudeConfig,
+                new Config.Tool(tool, permissionMode, Optional.ofNullable(binary)),
+                new Config.Paths(sessionsDir, Optional.ofNullable(storageDir)),
+                new Config.Incus(incusProject, incusGroup, codeUid, incusSocket,
+                        Optional.ofNullable(incusRemote), Optional.ofNullable(storagePool)),
+                new Config.Network(networkMode, allowedDomains, refreshIntervalMinutes),
+                new Config.Limits(Optional.ofNullable(cpu), Optional.ofNullable(memory), Optional.ofNullable(duration)),
+                environment,
+                mounts,
+                Optional.ofNullable(profile));
+    }
+}

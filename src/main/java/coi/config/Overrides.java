@@ -1,0 +1,36 @@
+package coi.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Command-line flags, the highest configuration layer, as the user typed them: the loader
+ * validates them and names the flag in its errors. A null field means the flag was not given.
+ *
+ * @param environment {@code --env K=V}, added on top of the configured environment
+ * @param mounts      {@code --mount HOST:CONTAINER}, appended to the configured mounts
+ */
+public record Overrides(
+        String image,
+        Boolean persistent,
+        String tool,
+        String network,
+        String profile,
+        Map<String, String> environment,
+        List<String> mounts,
+        String storage,
+        String limitCpu,
+        String limitMemory,
+        String limitDuration) {
+
+    public static final Overrides NONE =
+            new Overrides(null, null, null, null, null, null, null, null, null, null, null);
+
+    public Overrides {
+        // Kept in the order given, so that the container's environment is deterministic.
+        environment = environment == null ? Map.of() : Collections.unmodifiableSequencedMap(new LinkedHashMap<>(environment));
+        mounts = mounts == null ? List.of() : List.copyOf(mounts);
+    }
+}

@@ -1,0 +1,130 @@
+package coi.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.tomlj.Toml;
+import org.tomlj.TomlParseError;
+import org.tomlj.TomlParseResult;
+
+/** One configuration file: its sections are applied to a {@link Draft}, its profiles kept for later. */
+final class TomlLayer {
+    private static final List<String> TOP_LEVEL = List.of(
+            "defaults", "tool", "paths", "incus", "network", "limits", "environment", "mounts", "profiles");
+    private static final List<String> DEFAULTS = List.of("image", "persistent", "mount_claude_config");
+    private static final List<String> TOOL = List.of("name", "permission_mode", "binary");
+    private static final List<String> PATHS = List.of("sessions_dir", "storage_dir");
+    private static final List<String> INCUS = List.of("project", "group", "code_uid", "socket", "remote", "pool");
+    private static final List<String> NETWORK = List.of("mode", "allowed_domains", "refresh_interval_minutes");
+    private static final List<String> LIMITS = List.of("cpu", "memory", "duration");
+    private static final List<String> MOUNT = List.of("host", "container", "readonly");
+    private static final List<String> PROFILE = List.of(
+            "image", "persistent", "tool", "network", "environment", "mounts", "limits");
+
+    private final Section root;
+    private final Map<String, Section> profiles = new LinkedHashMap<>();
+
+    private TomlLayer(Section root) {
+        this.root = root;
+        root.table("profiles").ifPresent(all -> {
+            for (String name : all.keys()) {
+                profiles.put(name, all.table(name).orElseThrow().known(PROFILE));
+            }
+        });
+    }
+
+    /** Reads {@code source}; its profiles are checked now, so that a typo in one never selected still shows. */
+    static Optional<TomlLayer> read(ConfigFile source, Path home) {
+        Path file = source.path();
+        if (!Files.exists(file)) {
+            if (source.requiredBy() == null) {
+                return Optional.empty();
+            }
+            throw new ConfigException("config file " + file + " does not exist (named by " + source.requiredBy()
+                    + "): create it or point " + source.requiredBy() + " at an existing file");
+        }
+        var layer = new TomlLayer(Section.root(parse(file), file, home).known(TOP_LEVEL));
+        layer.profiles.values().forEach(profile -> applyProfile(profile, new Draft(home)));
+        return Optional.of(layer);
+    }
+
+    Map<String, Section> profiles() {
+        return profiles;
+    }
+
+    void applyTo(Draft d) {
+        root.table("defaults").map(s -> s.known(DEFAULTS)).ifPresent(s -> {
+            s.string("image").ifPresent(v -> d.image = v);
+            s.bool("persistent").ifPresent(v -> d.persistent = v);
+            s.bool("mount_claude_config").ifPresent(v -> d.mountClaudeConfig = v);
+        });
+        root.table("tool").map(s -> s.known(TOOL)).ifPresent(s -> {
+            s.string("name", Values::tool).ifPresent(v -> d.tool = v);
+            s.string("permission_mode", (v, o) -> Values.choice(PermissionMode.class, v, o))
+                    .ifPresent(v -> d.permissionMode = v);
+            s.string("binary").ifPresent(v -> d.binary = v);
+        });
+        root.table("paths").map(s -> s.known(PATHS)).ifPresent(s -> {
+            s.path("sessions_dir").ifPresent(v -> d.sessionsDir = v);
+            s.path("storage_dir").ifPresent(v -> d.storageDir = v);
+        });
+        root.table("incus").map(s -> s.known(INCUS)).ifPresent(s -> {
+            s.string("project").ifPresent(v -> d.incusProject = v);
+            s.string("group").ifPresent(v -> d.incusGroup = v);
+            s.integer("code_uid", 0).ifPresent(v -> d.codeUid = v);
+            s.path("socket").ifPresent(v -> d.incusSocket = v);
+            s.string("remote").ifPresent(v -> d.incusRemote = v);
+            s.string("pool").ifPresent(v -> d.storagePool = v);
+        });
+        root.table("network").map(s -> s.known(NETWORK)).ifPresent(s -> {
+            s.string("mode", (v, o) -> Values.choice(NetworkMode.class, v, o)).ifPresent(v -> d.networkMode = v);
+            s.strings("allowed_domains").ifPresent(v -> d.allowedDomains = v);
+            s.integer("refresh_interval_minutes", 1).ifPresent(v -> d.refreshIntervalMinutes = v);
+        });
+        root.table("limits").map(s -> s.known(LIMITS)).ifPresent(s -> applyLimits(s, d));
+        applyEnvironmentAndMounts(root, d);
+    }
+
+    static void applyProfile(Section profile, Draft d) {
+        profile.string("image").ifPresent(v -> d.image = v);
+        profile.bool("persistent").ifPresent(v -> d.persistent = v);
+        profile.string("tool", Values::tool).ifPresent(v -> d.tool = v);
+        profile.string("network", (v, o) -> Values.choice(NetworkMode.class, v, o)).ifPresent(v -> d.networkMode = v);
+        profile.table("limits").map(s -> s.known(LIMITS)).ifPresent(s -> applyLimits(s, d));
+        applyEnvironmentAndMounts(profile, d);
+    }
+
+    private static void applyLimits(Section s, Draft d) {
+        s.string("cpu", Values::cpu).ifPresent(v -> d.cpu = v);
+        s.string("memory", Values::memory).ifPresent(v -> d.memory = v);
+        s.string("duration", Values::duration).ifPresent(v -> d.duration = v);
+    }
+
+    private static void applyEnvironmentAndMounts(Section s, Draft d) {
+        d.environment.putAll(s.stringMap("environment", Values::envName));
+        for (Section m : s.tables("mounts")) {
+            m.known(MOUNT);
+            Path host = m.path("host").orElseThrow(() -> m.missing("host"));
+            String container = m.string("container", Values::containerPath).orElseThrow(() -> m.missing("container"));
+            d.mounts.add(new Mount(host, container, m.bool("readonly").orElse(false)));
+        }
+    }
+
+    private static TomlParseResult parse(Path file) {
+        TomlParseResult toml;
+        try {
+            toml = Toml.parse(file);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        if (toml.hasErrors()) {
+            TomlParseError error = toml.errors().getFirst();
+            throw new ConfigException(Section.at(file, error.position()) + "invalid TOML: " + error.getMessage());
+        }
+        return toml;
+    }
+}
