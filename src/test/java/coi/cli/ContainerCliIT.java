@@ -1,0 +1,161 @@
+package coi.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.testing.CoiProcess;
+import coi.testing.CoiProcess.Result;
+import coi.testing.TestIncus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `bin/coi container ...` and `bin/coi file ...` as a user runs them, against the real daemon. */
+@Tag("incus")
+class ContainerCliIT {
+    static final String NAME = TestIncus.name("cli");
+
+    static Result coi(String... args) {
+        return new CoiProcess().run(args);
+    }
+
+    @BeforeAll
+    static void launch() {
+        Result r = coi("container", "launch", TestIncus.baseImage(), NAME);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+    }
+
+    @AfterAll
+    static void delete() {
+        Result r = coi("container", "delete", NAME, "--force");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(coi("container", "exists", NAME).exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void existsAndRunningAnswerWithExitCodes() {
+        assertThat(coi("container", "exists", NAME).exitCode()).isZero();
+        assertThat(coi("container", "running", NAME).exitCode()).isZero();
+        assertThat(coi("container", "exists", "coitest-nothing-here").exitCode()).isEqualTo(1);
+        assertThat(coi("container", "running", "coitest-nothing-here").exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void execReturnsTheCommandsExitCodeAndStreamsOutput() {
+        for (int code : new int[] {0, 1, 42}) {
+            Result r = coi("container", "exec", NAME, "--", "sh", "-c", "echo out-" + code + "; echo err >&2; exit " + code);
+            assertThat(r.exitCode()).isEqualTo(code);
+            assertThat(r.out()).isEqualTo("out-" + code + "\n");
+            assertThat(r.err()).isEqualTo("err\n");
+        }
+        Result raw = coi("container", "exec", NAME, "--capture", "--format", "raw", "--", "sh", "-c", "printf raw; exit 7");
+        assertThat(raw.exitCode()).isEqualTo(7);
+        assertThat(raw.out()).isEqualTo("raw");
+        Result json = coi("container", "exec", NAME, "--capture", "--user", "1000", "--cwd", "/home/code", "--env", "X=1 2",
+                "--", "sh", "-c", "echo $X; id -un; pwd; exit 3");
+        assertThat(json.exitCode()).as(json.toString()).isZero();
+        assertThat(json.out()).contains("\"stdout\" : \"1 2\\ncode\\n/home/code\\n\"", "\"exit_code\" : 3");
+        Result piped = new CoiProcess().stdin("line one\nline two\n").run("container", "exec", NAME, "--", "wc", "-l");
+        assertThat(piped.out().trim()).isEqualTo("2");
+    }
+
+    @Test
+    void filePushAndPullBehaveLikeCp(@TempDir Path tmp) throws Exception {
+        Path tree = tmp.resolve("my project");
+        Files.createDirectories(tree.resolve("src"));
+        byte[] binary = new byte[12345];
+        new Random(1).nextBytes(binary);
+        Files.write(tree.resolve("src/data.bin"), binary);
+        Files.writeString(tree.resolve("tool.sh"), "#!/bin/sh\necho tool\n");
+        Files.setPosixFilePermissions(tree.resolve("tool.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        assertThat(coi("file", "push", "-r", tree.toString(), NAME + ":/root/").exitCode()).isZero();
+        Result inside = coi("container", "exec", NAME, "--", "sh", "-c", "'/root/my project/tool.sh' && stat -c %a '/root/my project/tool.sh'");
+        assertThat(inside.out()).isEqualTo("tool\n755\n");
+
+        Path back = tmp.resolve("back");
+        Files.createDirectories(back);
+        assertThat(coi("file", "pull", "-r", NAME + ":/root/my project", back.toString()).exitCode()).isZero();
+        assertThat(Files.readAllBytes(back.resolve("my project/src/data.bin"))).isEqualTo(binary);
+        assertThat(Files.isExecutable(back.resolve("my project/tool.sh"))).isTrue();
+
+        Path single = tmp.resolve("single.txt");
+        Files.writeString(single, "one file");
+        assertThat(coi("file", "push", single.toString(), NAME + ":/root/renamed.txt").exitCode()).isZero();
+        assertThat(coi("file", "pull", NAME + ":/root/renamed.txt", back.toString()).exitCode()).isZero();
+        assertThat(Files.readString(back.resolve("renamed.txt"))).isEqualTo("one file");
+    }
+
+    @Test
+    void mountAddsAHostDirectory(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("hello.txt"), "mounted");
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Result r = coi("container", "mount", NAME, "data", tmp.toString(), "/mnt/data", "--readonly");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(coi("container", "exec", NAME, "--", "cat", "/mnt/data/hello.txt").out()).isEqualTo("mounted");
+        assertThat(coi("container", "exec", NAME, "--", "touch", "/mnt/data/x").exitCode()).isNotZero();
+        Result again = coi("container", "mount", NAME, "data", tmp.toString(), "/mnt/other");
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("already has a device named data");
+    }
+
+    @Test
+    void stopAndStart() {
+        String other = TestIncus.name("cli-state");
+        assertThat(coi("container", "launch", TestIncus.baseImage(), other, "--ephemeral").exitCode()).isZero();
+        assertThat(coi("container", "stop", other, "--force").exitCode()).isZero();
+        assertThat(coi("container", "exists", other).exitCode()).as("ephemeral containers vanish when stopped").isEqualTo(1);
+        assertThat(coi("container", "launch", TestIncus.baseImage(), other).exitCode()).isZero();
+        assertThat(coi("container", "stop", other, "--force").exitCode()).isZero();
+        assertThat(coi("container", "running", other).exitCode()).isEqualTo(1);
+        assertThat(coi("container", "start", other).exitCode()).isZero();
+        assertThat(coi("container", "running", other).exitCode()).isZero();
+        Result refused = coi("container", "delete", other);
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("is running", "--force");
+        assertThat(coi("container", "delete", other, "--force").exitCode()).isZero();
+    }
+
+    @Test
+    void badInputGetsOneClearLineAndTheRightExitCode(@TempDir Path tmp) {
+        expectError(2, "Unmatched argument", coi("frobnicate"));
+        expectError(2, "Unknown option: '--bogus'", coi("container", "exec", NAME, "--bogus", "--", "true"));
+        expectError(2, "--format needs --capture", coi("container", "exec", NAME, "--format", "json", "--", "true"));
+        expectError(2, "is not CONTAINER:PATH", coi("file", "pull", "no-colon-here", tmp.toString()));
+        expectError(2, "must be absolute", coi("file", "pull", NAME + ":relative/path", tmp.toString()));
+        expectError(2, "does not exist", coi("file", "push", tmp.resolve("missing.txt").toString(), NAME + ":/root/"));
+        expectError(1, "container coitest-missing not found", coi("container", "exec", "coitest-missing", "--", "true"));
+        expectError(1, "container coitest-missing not found", coi("file", "pull", "coitest-missing:/etc/hostname", tmp.toString()));
+        expectError(1, "image 'coitest-no-image' not found", coi("container", "launch", "coitest-no-image", TestIncus.name("x")));
+        expectError(1, "Incus is not reachable at /tmp/coitest-no-daemon.sock",
+                new CoiProcess().env("COI_INCUS_SOCKET", "/tmp/coitest-no-daemon.sock").run("container", "exists", "x"));
+        expectError(2, "invalid container name", coi("container", "launch", TestIncus.baseImage(), "bad_name!"));
+    }
+
+    @Test
+    void debugShowsTheStackTrace() {
+        Result r = new CoiProcess().env("COI_INCUS_SOCKET", "/tmp/coitest-no-daemon.sock").run("--debug", "container", "exists", "x");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("IncusException$Unreachable", "\tat ");
+    }
+
+    @Test
+    void healthIsUnhealthyWhenNothingListens() {
+        Result r = new CoiProcess().env("COI_INCUS_SOCKET", "/tmp/coitest-no-daemon.sock").run("health", "--format", "json");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.out()).contains("\"status\" : \"unhealthy\"", "not reachable");
+        Result ok = coi("health", "--verbose");
+        assertThat(ok.exitCode()).as(ok.toString()).isIn(0, 1);
+        assertThat(ok.out()).contains("incus", "storage", "network", "idmapped-mounts");
+    }
+
+    static void expectError(int code, String message, Result r) {
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(code);
+        assertThat(r.err()).as(r.toString()).contains(message).doesNotContain("\tat ").startsWith("coi: ");
+    }
+}
