@@ -1,21 +1,33 @@
 package coi.cli;
 
-import coi.incus.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * Hidden: the build runs this once with -XX:AOTCacheOutput so the AOT cache holds the classes
- * that help, parsing and JSON need. It never touches the daemon.
+ * that help, parsing, JSON and the client's socket path need. It never touches the real daemon:
+ * requests go to a stand-in on a temporary unix socket that answers every one with "not found".
  */
 @Command(name = "__train", hidden = true)
 final class TrainCommand implements Runnable {
     @Override
     public void run() {
         StringWriter sink = new StringWriter();
-        CommandLine root = CoiCommand.commandLine(new Context(java.util.Map.of()));
+        CommandLine root = CoiCommand.commandLine(new Context(Map.of()));
         root.setOut(new PrintWriter(sink));
         root.setErr(new PrintWriter(sink));
         root.execute("--help");
@@ -26,7 +38,52 @@ final class TrainCommand implements Runnable {
         }
         root.execute("container", "exec", "--format", "yaml", "x", "--", "true");
         root.execute("no-such-command");
-        Json.parse("{\"type\":\"sync\",\"metadata\":{\"name\":\"x\",\"config\":{\"a\":\"b\"}}}".getBytes());
-        Json.convert(Json.parse("{\"status\":\"Running\",\"pid\":1,\"network\":{}}".getBytes()), coi.incus.Model.InstanceState.class);
+        try {
+            Path dir = Files.createTempDirectory("coi-train");
+            Path socket = dir.resolve("incus.socket");
+            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                server.bind(UnixDomainSocketAddress.of(socket));
+                Thread standIn = new Thread(() -> answerNotFound(server), "train-stand-in");
+                standIn.setDaemon(true);
+                standIn.start();
+                CommandLine client = CoiCommand.commandLine(new Context(Map.of("COI_INCUS_SOCKET", socket.toString())));
+                client.setOut(new PrintWriter(sink));
+                client.setErr(new PrintWriter(sink));
+                client.execute("container", "exists", "x");
+                client.execute("container", "running", "x");
+                client.execute("container", "exec", "x", "--", "true");
+                client.execute("health", "--format", "json");
+            } finally {
+                Files.deleteIfExists(socket);
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void answerNotFound(ServerSocketChannel server) {
+        byte[] body = "{\"type\":\"error\",\"error\":\"Not found\",\"error_code\":404}".getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        while (server.isOpen()) {
+            try (SocketChannel ch = server.accept()) {
+                InputStream in = Channels.newInputStream(ch);
+                OutputStream out = Channels.newOutputStream(ch);
+                int state = 0;
+                for (int b; (b = in.read()) != -1; ) {
+                    // answer at the end of each request head (CRLF CRLF); requests here have no body
+                    state = (b == '\r' || b == '\n') ? state + 1 : 0;
+                    if (state == 4) {
+                        out.write(head);
+                        out.write(body);
+                        out.flush();
+                        state = 0;
+                    }
+                }
+            } catch (IOException e) {
+                return;
+            }
+        }
     }
 }
