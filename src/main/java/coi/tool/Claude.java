@@ -1,0 +1,96 @@
+package coi.tool;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Claude Code (npm {@code @anthropic-ai/claude-code}). With {@code CLAUDE_CONFIG_DIR} set, claude
+ * keeps everything in that directory, its global {@code .claude.json} included, so the one state
+ * dir holds the whole tool state.
+ */
+public record Claude() implements Tool {
+    /**
+     * Keys of the host's {@code .claude.json} that are the user's login and preferences. The rest
+     * stays on the host: projects (host paths, per-project history), mcpServers (host commands),
+     * env, caches, counters and machine ids.
+     */
+    static final List<String> CARRIED_GLOBAL_KEYS = List.of(
+            "oauthAccount", "userID", "primaryApiKey", "customApiKeyResponses",
+            "hasCompletedOnboarding", "lastOnboardingVersion",
+            "theme", "editorMode", "preferredNotifChannel", "autoCompactEnabled", "verbose");
+
+    @Override
+    public String name() {
+        return "claude";
+    }
+
+    @Override
+    public String defaultBinary() {
+        return "claude";
+    }
+
+    @Override
+    public List<String> command(Launch launch) {
+        List<String> argv = new ArrayList<>(List.of(launch.binaryOr(defaultBinary())));
+        switch (launch.resume()) {
+            case Resume.None _ -> {}
+            case Resume.Latest _ -> argv.add("--continue");
+            case Resume.Id(String id) -> argv.addAll(List.of("--resume", id));
+        }
+        if (launch.bypass()) {
+            argv.add("--dangerously-skip-permissions");
+        }
+        return List.copyOf(argv);
+    }
+
+    @Override
+    public String stateDir() {
+        return ".claude";
+    }
+
+    @Override
+    public Map<String, String> environment() {
+        return Map.of(
+                "CLAUDE_CONFIG_DIR", containerStateDir(),
+                // The image pins claude's version; an update inside a throwaway container is wasted and lost.
+                "DISABLE_AUTOUPDATER", "1");
+    }
+
+    @Override
+    public void seed(Path hostHome, Path stateDir) throws IOException {
+        Path hostDir = hostHome.resolve(".claude");
+        StateFiles.copyIfPresent(hostDir.resolve(".credentials.json"), stateDir.resolve(".credentials.json"));
+
+        ObjectNode settings = StateFiles.readObject(hostDir.resolve("settings.json"));
+        // claude shows its bypass-permissions warning until this user setting is true.
+        settings.put("skipDangerousModePermissionPrompt", true);
+        StateFiles.writeJson(stateDir.resolve("settings.json"), settings);
+
+        StateFiles.writeJson(stateDir.resolve(".claude.json"), globalConfig(hostHome));
+    }
+
+    private static ObjectNode globalConfig(Path hostHome) throws IOException {
+        ObjectNode host = StateFiles.readObject(hostGlobalConfig(hostHome));
+        ObjectNode config = host.objectNode();
+        for (String key : CARRIED_GLOBAL_KEYS) {
+            if (host.has(key)) {
+                config.set(key, host.get(key));
+            }
+        }
+        // Without these claude opens with its onboarding and then the workspace trust dialog.
+        config.put("hasCompletedOnboarding", true);
+        config.putObject("projects").putObject(WORKSPACE).put("hasTrustDialogAccepted", true);
+        return config;
+    }
+
+    /** claude prefers {@code ~/.claude/.config.json} when it exists, else {@code ~/.claude.json}. */
+    private static Path hostGlobalConfig(Path hostHome) {
+        Path legacy = hostHome.resolve(".claude/.config.json");
+        return Files.isRegularFile(legacy) ? legacy : hostHome.resolve(".claude.json");
+    }
+}
