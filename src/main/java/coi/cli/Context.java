@@ -52,6 +52,36 @@ public final class Context implements AutoCloseable {
         return client;
     }
 
+    /** The client for a session command: the config's socket and project unless COI_INCUS_URL points elsewhere. */
+    public synchronized IncusClient incus(coi.config.Config config) {
+        if (client == null && (env.get("COI_INCUS_URL") == null || env.get("COI_INCUS_URL").isBlank())) {
+            client = IncusClient.local(config.incus().socket()).inProject(config.incus().project());
+        }
+        return incus();
+    }
+
+    public coi.session.Sessions sessions(coi.config.Config config, java.io.PrintWriter out) {
+        int[] ids = ids();
+        String launcher = System.getProperty("coi.launcher");
+        var host = new coi.session.Sessions.Host(ids[0], ids[1], home(), env("COI_CONTAINER_PREFIX", coi.session.ContainerName.DEFAULT_PREFIX),
+                launcher == null ? null : Path.of(launcher));
+        return new coi.session.Sessions(incus(config), new coi.session.SessionStore(config.paths().sessionsDir()), host, out);
+    }
+
+    /** Real uid and gid of this process, from /proc (no native code needed). */
+    static int[] ids() {
+        int[] ids = {-1, -1};
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) ids[0] = Integer.parseInt(line.split("\\s+")[1]);
+                if (line.startsWith("Gid:")) ids[1] = Integer.parseInt(line.split("\\s+")[1]);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read /proc/self/status", e);
+        }
+        return ids;
+    }
+
     @Override
     public synchronized void close() {
         if (client != null) client.close();

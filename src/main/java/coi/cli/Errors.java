@@ -2,6 +2,7 @@ package coi.cli;
 
 import coi.CoiException;
 import coi.UsageException;
+import coi.config.ConfigException;
 import coi.incus.IncusException;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -41,6 +42,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
         String message;
         switch (ex) {
             case UsageException u -> { code = 2; message = u.getMessage() + " (see `" + cmd.getCommandSpec().qualifiedName() + " --help`)"; }
+            case ConfigException c -> { code = 2; message = c.getMessage(); }
             case CoiException c -> { code = c.exitCode(); message = c.getMessage(); }
             case IncusException.Unreachable i -> { code = 1; message = i.getMessage(); }
             case IncusException i -> { code = 1; message = "Incus: " + i.getMessage(); }

@@ -1,0 +1,69 @@
+package coi.cli;
+
+import coi.image.Builder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "build", description = "Build coi's images.", subcommands = {BuildCommand.Custom.class})
+final class BuildCommand implements Callable<Integer> {
+    private final Context context;
+
+    @Option(names = "--force", description = "Rebuild even if the image exists.")
+    boolean force;
+
+    @Spec
+    CommandSpec spec;
+
+    BuildCommand(Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        throw new coi.CoiException("coi build: not wired yet");
+    }
+
+    static Path logDir(Context context) {
+        return context.home().resolve(".coi/build-logs");
+    }
+
+    @Command(name = "custom", description = {"Run a script as root in a container from BASE and publish the result as NAME.",
+            "NAME also gets a versioned alias NAME-YYYYMMDD-HHMMSS (see `coi image cleanup`)."})
+    static final class Custom implements Callable<Integer> {
+        private final Context context;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--script", required = true, paramLabel = "FILE") Path script;
+        @Option(names = "--base", defaultValue = "coi", paramLabel = "IMAGE", description = "Base image (default ${DEFAULT-VALUE}).") String base;
+        @Option(names = "--force", description = "Rebuild even if NAME exists.") boolean force;
+        @Spec
+        CommandSpec spec;
+
+        Custom(Context c) { context = c; }
+
+        public Integer call() throws IOException {
+            coi.container.ContainerService.checkName(name.replace('.', '-'));
+            if (!Files.isRegularFile(script)) throw new coi.UsageException("script " + script + " does not exist");
+            var out = spec.commandLine().getOut();
+            if (!force && context.incus().aliasExists(name)) {
+                out.println("image " + name + " exists: kept (use --force to rebuild)");
+                out.flush();
+                return 0;
+            }
+            Builder.Result r = new Builder(context.incus(), out, logDir(context)).build(new Builder.Spec(name, base,
+                    List.of(new Builder.Script(script.getFileName().toString(), Files.readAllBytes(script))),
+                    Map.of("security.nesting", "true"), Map.of(), Map.of(), "coi custom image " + name + " from " + base));
+            out.printf("built %s in %.0f s (log: %s)%n", r.alias(), r.took().toMillis() / 1000.0, r.log());
+            out.flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package coi.cli;
+
+import coi.UsageException;
+import coi.image.Images;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "image", description = "Manage coi's images.",
+        subcommands = {ImageCommand.ListImages.class, ImageCommand.Publish.class, ImageCommand.Delete.class,
+                ImageCommand.Exists.class, ImageCommand.Cleanup.class})
+final class ImageCommand implements Runnable {
+    @Override
+    public void run() {
+        throw new UsageException("missing subcommand: list, publish, delete, exists or cleanup");
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        final Context context;
+        @Spec
+        CommandSpec spec;
+
+        Base(Context context) {
+            this.context = context;
+        }
+
+        Images images() {
+            return new Images(context.incus());
+        }
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
+    @Command(name = "list", description = "List images by alias (coi's by default).")
+    static final class ListImages extends Base {
+        @Option(names = "--all", description = "Every alias, not just coi's.") boolean all;
+        @Option(names = "--prefix", paramLabel = "P", description = "Aliases starting with P.") String prefix;
+        @Option(names = "--format", defaultValue = "text", description = "text or json") String format;
+
+        ListImages(Context c) { super(c); }
+
+        public Integer call() {
+            Output output = Output.parse(format);
+            List<Images.Row> rows = images().list(all, prefix);
+            if (output == Output.JSON) {
+                Output.json(out(), rows);
+                return 0;
+            }
+            if (rows.isEmpty()) out().println("no images" + (all ? "" : " (coi's; --all shows every alias)"));
+            else out().printf("%-32s %-12s %9s  %-20s %s%n", "ALIAS", "FINGERPRINT", "SIZE", "CREATED", "DESCRIPTION");
+            for (Images.Row r : rows) {
+                out().printf("%-32s %-12s %8.1fM  %-20s %s%n", r.alias(), r.fingerprint(), r.size() / 1048576.0,
+                        r.created() == null ? "" : r.created().substring(0, Math.min(19, r.created().length())), r.description());
+            }
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "publish", description = "Publish a stopped container as an image.")
+    static final class Publish extends Base {
+        @Parameters(index = "0", paramLabel = "CONTAINER") String container;
+        @Parameters(index = "1", paramLabel = "ALIAS") String alias;
+        @Option(names = "--description", paramLabel = "D") String description;
+
+        Publish(Context c) { super(c); }
+
+        public Integer call() {
+            String fp = images().publish(container, alias, description);
+            out().println("published " + alias + " (" + fp.substring(0, 12) + ")");
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", description = "Delete an image alias (and the image when no other alias names it).")
+    static final class Delete extends Base {
+        @Parameters(paramLabel = "ALIAS") String alias;
+
+        Delete(Context c) { super(c); }
+
+        public Integer call() {
+            images().delete(alias);
+            return 0;
+        }
+    }
+
+    @Command(name = "exists", description = "Exit 0 when the alias exists, 1 when not.")
+    static final class Exists extends Base {
+        @Parameters(paramLabel = "ALIAS") String alias;
+
+        Exists(Context c) { super(c); }
+
+        public Integer call() {
+            return images().exists(alias) ? 0 : 1;
+        }
+    }
+
+    @Command(name = "cleanup", description = "Keep the newest N versioned aliases PREFIX-YYYYMMDD-HHMMSS; never the plain PREFIX.")
+    static final class Cleanup extends Base {
+        @Parameters(paramLabel = "PREFIX") String prefix;
+        @Option(names = "--keep", required = true, paramLabel = "N") int keep;
+
+        Cleanup(Context c) { super(c); }
+
+        public Integer call() {
+            List<String> removed = images().cleanup(prefix, keep);
+            if (removed.isEmpty()) out().println("nothing to remove: " + prefix + " has at most " + keep + " versions");
+            removed.forEach(a -> out().println("removed " + a));
+            out().flush();
+            return 0;
+        }
+    }
+}

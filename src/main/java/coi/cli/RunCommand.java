@@ -1,0 +1,58 @@
+package coi.cli;
+
+import coi.config.Config;
+import coi.session.ContainerName;
+import coi.session.SessionPlan;
+import coi.session.Workspace;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "run", description = {
+        "Run one command in a fresh container as `code` in /workspace and return its exit code.",
+        "`coi run \"CMD\"` runs CMD with bash -c (pipes, &&, multi-line scripts); `coi run -- CMD ARGS...` runs it as is.",
+        "Output streams live. The container is removed afterwards unless --persistent."})
+final class RunCommand implements Callable<Integer> {
+    private final Context context;
+
+    @Mixin
+    SessionOptions options;
+
+    @Parameters(arity = "1..*", paramLabel = "CMD")
+    List<String> command;
+
+    @Option(names = "--dry-run", description = "Print the plan and do nothing.")
+    boolean dryRun;
+
+    @Option(names = "--format", description = "With --dry-run: text or json.", defaultValue = "text")
+    String format;
+
+    @Spec
+    CommandSpec spec;
+
+    RunCommand(Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        Output output = Output.parse(format);
+        if (options.slot != null) ContainerName.checkSlot(options.slot);
+        Workspace ws = options.workspace(context);
+        Config config = options.config(context, ws);
+        var out = spec.commandLine().getOut();
+        List<SessionPlan> plan = new ArrayList<>();
+        int code = context.sessions(config, out).run(new coi.session.Sessions.RunRequest(ws, config, options.slot, command, dryRun),
+                ContainerCommand.Stdin.forwardable(), new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), plan);
+        if (dryRun) PlanPrinter.print(out, plan.get(0), output);
+        return code;
+    }
+}

@@ -1,0 +1,74 @@
+package coi.cli;
+
+import coi.UsageException;
+import coi.config.Config;
+import coi.config.ConfigFile;
+import coi.config.ConfigLoader;
+import coi.config.Overrides;
+import coi.session.Workspace;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The session flags shared by `coi shell`, `coi run` and friends (the original coi's globals). */
+final class SessionOptions {
+    @Option(names = {"-w", "--workspace"}, paramLabel = "DIR", description = "Project folder mounted at /workspace (default: the current folder).")
+    Path workspace;
+
+    @Option(names = "--slot", paramLabel = "N", description = "Slot 1-10 (default: the lowest free one).")
+    Integer slot;
+
+    @Option(names = "--persistent", description = "Keep the container (and what is installed in it) after the session.")
+    Boolean persistent;
+
+    @Option(names = "--profile", paramLabel = "NAME", description = "A [profiles.NAME] section of the config.")
+    String profile;
+
+    @Option(names = "--image", paramLabel = "ALIAS", description = "Image to start from (default: coi).")
+    String image;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Environment variable in the container (repeatable).")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--forward-env", paramLabel = "A,B", split = ",", description = "Host environment variables to pass in, by name.")
+    List<String> forwardEnv = new ArrayList<>();
+
+    @Option(names = "--mount", paramLabel = "HOST:CONTAINER", description = "Extra host folder to mount (repeatable).")
+    List<String> mounts = new ArrayList<>();
+
+    @Option(names = "--storage", paramLabel = "PATH", description = "Host folder for persistent storage.")
+    String storage;
+
+    @Option(names = "--network", paramLabel = "MODE", description = "restricted (default), allowlist or open.")
+    String network;
+
+    @Option(names = "--tool", paramLabel = "NAME", description = "claude (default), opencode, codex or aider.")
+    String tool;
+
+    @Option(names = "--limit-cpu", paramLabel = "N") String limitCpu;
+
+    @Option(names = "--limit-memory", paramLabel = "SIZE") String limitMemory;
+
+    @Option(names = "--limit-duration", paramLabel = "DURATION", description = "e.g. 2h: the container is stopped after that.")
+    String limitDuration;
+
+    Workspace workspace(Context context) {
+        return Workspace.of(workspace != null ? workspace : Path.of(context.env("PWD", System.getProperty("user.dir"))));
+    }
+
+    Config config(Context context, Workspace ws) {
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (String name : forwardEnv) {
+            String value = context.env().get(name.trim());
+            if (value == null) throw new UsageException("--forward-env " + name + ": the variable is not set on the host");
+            environment.put(name.trim(), value);
+        }
+        environment.putAll(ContainerCommand.envMap(env));
+        Overrides flags = new Overrides(image, persistent, tool, network, profile, environment, mounts, storage,
+                limitCpu, limitMemory, limitDuration);
+        return ConfigLoader.load(ConfigFile.standard(context.env(), context.home(), ws.path()), context.env(), context.home(), flags);
+    }
+}

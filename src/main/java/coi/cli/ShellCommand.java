@@ -1,0 +1,62 @@
+package coi.cli;
+
+import coi.UsageException;
+import coi.config.Config;
+import coi.session.ContainerName;
+import coi.session.SessionPlan;
+import coi.session.Workspace;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "shell", description = {
+        "Start the AI tool in a fresh container for this workspace and attach to it.",
+        "The tool runs in tmux as user `code` in /workspace; when it exits you land in bash.",
+        "Ctrl-b d detaches (the container keeps running; `coi attach` returns). `sudo poweroff` inside",
+        "ends the session: it is saved, and an ephemeral container is removed."})
+final class ShellCommand implements Callable<Integer> {
+    private final Context context;
+
+    @Mixin
+    SessionOptions options;
+
+    @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "ID",
+            description = "Resume a saved session: the newest of this workspace, or the one with this id.")
+    String resume;
+
+    @Option(names = "--continue", description = "Same as --resume without an id.")
+    boolean continueLatest;
+
+    @Option(names = "--detach", description = "Start the session without attaching the terminal.")
+    boolean detach;
+
+    @Option(names = "--dry-run", description = "Print the plan (container, config, devices, command) and do nothing.")
+    boolean dryRun;
+
+    @Option(names = "--format", description = "With --dry-run: text or json.", defaultValue = "text")
+    String format;
+
+    @Spec
+    CommandSpec spec;
+
+    ShellCommand(Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        Output output = Output.parse(format);
+        if (continueLatest && resume != null && !resume.isEmpty()) throw new UsageException("--continue takes no id: use --resume ID");
+        if (options.slot != null) ContainerName.checkSlot(options.slot);
+        Workspace ws = options.workspace(context);
+        Config config = options.config(context, ws);
+        var out = spec.commandLine().getOut();
+        var request = new coi.session.Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun);
+        SessionPlan plan = context.sessions(config, out).shell(request);
+        if (dryRun) PlanPrinter.print(out, plan, output);
+        return 0;
+    }
+}

@@ -1,0 +1,6 @@
+package coi.image;
+
+/** Placeholder replaced when the image recipe lands. */
+final class CoiImage {
+    private CoiImage() {}
+}

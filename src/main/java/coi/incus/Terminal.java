@@ -1,0 +1,40 @@
+package coi.incus;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one place coi hands a terminal over to the incus CLI: `incus exec -t` already does raw
+ * mode, window resizes and signals right, so an interactive attach runs it as a child process
+ * with the user's stdio.
+ */
+public final class Terminal {
+    private Terminal() {}
+
+    /** Runs {@code command} in {@code instance} on the user's terminal; returns its exit code. */
+    public static int attach(IncusClient client, String instance, int uid, int gid, String cwd, List<String> command) {
+        List<String> argv = new ArrayList<>(List.of("incus", "exec", "-t"));
+        if (!client.project().equals("default")) argv.addAll(List.of("--project", client.project()));
+        argv.add(instance);
+        argv.addAll(List.of("--user", Integer.toString(uid), "--group", Integer.toString(gid)));
+        if (cwd != null) argv.addAll(List.of("--cwd", cwd));
+        argv.add("--");
+        argv.addAll(command);
+        try {
+            return new ProcessBuilder(argv).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            throw new IncusException("cannot run the incus CLI for the terminal (" + e.getMessage()
+                    + "): install the `incus` client package", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
+    }
+
+    /** Whether this process has a terminal to hand over. */
+    public static boolean interactive() {
+        java.io.Console console = System.console();
+        return console != null && console.isTerminal();
+    }
+}

@@ -1,0 +1,17 @@
+package coi.session;
+
+/** The `user.coi.*` keys coi stores on its containers: how it recognises and describes them. */
+public final class Labels {
+    public static final String WORKSPACE = "user.coi.workspace";
+    public static final String SESSION = "user.coi.session";
+    public static final String TOOL = "user.coi.tool";
+    public static final String SLOT = "user.coi.slot";
+    public static final String PERSISTENT = "user.coi.persistent";
+    public static final String KIND = "user.coi.kind";
+    public static final String NETWORK = "user.coi.network";
+    public static final String SESSIONS_ROOT = "user.coi.sessions_root";
+    /** `coi run`: pid and boot id of the coi process that owns the container, to find orphans. */
+    public static final String OWNER = "user.coi.owner";
+
+    private Labels() {}
+}

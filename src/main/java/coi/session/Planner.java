@@ -1,0 +1,79 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.config.Config;
+import coi.config.Mount;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Config + request + host facts -> {@link SessionPlan}. Pure: no daemon, no file system. */
+public final class Planner {
+    private Planner() {}
+
+    /**
+     * @param kind       "shell" (a tool session in tmux) or "run" (one command)
+     * @param slot       the requested slot, or null for the lowest free one
+     * @param tool       the tool to launch; null for `run`
+     * @param stateDir   host directory holding the tool's state, mounted live; null for `run`
+     */
+    public static SessionPlan plan(Workspace workspace, Config config, String kind, Integer slot, String sessionId,
+                                   boolean resumed, ToolLaunch tool, Path stateDir, Path sessionsRoot, HostFacts facts) {
+        ContainerName name = ContainerName.of(facts.prefix(), workspace, slot != null ? slot : lowestFreeSlot(workspace, facts));
+        Ownership ownership = Ownership.choose(facts);
+
+        Map<String, String> cfg = new TreeMap<>();
+        cfg.put(Labels.WORKSPACE, workspace.path().toString());
+        cfg.put(Labels.KIND, kind);
+        cfg.put(Labels.SLOT, Integer.toString(name.slot()));
+        cfg.put(Labels.PERSISTENT, Boolean.toString(config.persistent()));
+        cfg.put(Labels.NETWORK, config.network().mode().name().toLowerCase());
+        cfg.put(Labels.SESSIONS_ROOT, sessionsRoot.toString());
+        if (sessionId != null) cfg.put(Labels.SESSION, sessionId);
+        if (tool != null) cfg.put(Labels.TOOL, tool.name());
+        // Docker inside the container needs nesting; it grants no access to the host's daemon.
+        cfg.put("security.nesting", "true");
+        ownership.applyTo(cfg);
+        config.limits().cpu().ifPresent(v -> cfg.put("limits.cpu", v));
+        config.limits().memory().ifPresent(v -> cfg.put("limits.memory", v));
+        Map<String, String> env = new TreeMap<>(config.environment());
+        if (tool != null) env.putAll(tool.environment());
+        env.put("HOME", SessionPlan.CODE_HOME);
+        env.put("USER", "code");
+        env.put("TMUX_TMPDIR", SessionPlan.CODE_HOME + "/.tmux");
+        env.forEach((k, v) -> cfg.put("environment." + k, v));
+
+        Map<String, Map<String, String>> devices = new LinkedHashMap<>();
+        devices.put("workspace", ownership.disk(workspace.path().toString(), SessionPlan.WORKSPACE_MOUNT, false));
+        String stateMount = null;
+        if (tool != null && stateDir != null) {
+            stateMount = SessionPlan.CODE_HOME + "/" + tool.stateDir();
+            devices.put("tool-state", ownership.disk(stateDir.toString(), stateMount, false));
+        }
+        int i = 0;
+        for (Mount m : config.mounts()) {
+            devices.put("mount-" + (++i), ownership.disk(m.host().toString(), m.container(), m.readonly()));
+        }
+        return new SessionPlan(name.value(), name.slot(), workspace.path().toString(), config.image(), kind, sessionId, resumed,
+                config.persistent(), tool == null ? null : tool.name(), tool == null ? java.util.List.of() : tool.command(),
+                cfg, devices, stateDir, stateMount, name.tmuxSession(), config.network().mode().name().toLowerCase(),
+                ownership.describe());
+    }
+
+    static int lowestFreeSlot(Workspace workspace, HostFacts facts) {
+        for (int s = ContainerName.MIN_SLOT; s <= ContainerName.MAX_SLOT; s++) {
+            if (!facts.existingContainers().contains(ContainerName.of(facts.prefix(), workspace, s).value())) return s;
+        }
+        throw new CoiException("all " + ContainerName.MAX_SLOT + " slots of " + workspace + " are in use: `coi list` shows them, `coi shutdown NAME` frees one");
+    }
+
+    /** The next free slot after {@code taken}, for when a slot was claimed between planning and creating. */
+    static ContainerName nextFree(Workspace workspace, HostFacts facts, int taken, java.util.Set<String> alsoTaken) {
+        for (int s = taken + 1; s <= ContainerName.MAX_SLOT; s++) {
+            ContainerName n = ContainerName.of(facts.prefix(), workspace, s);
+            if (!facts.existingContainers().contains(n.value()) && !alsoTaken.contains(n.value())) return n;
+        }
+        throw new CoiException("all " + ContainerName.MAX_SLOT + " slots of " + workspace + " are in use: `coi list` shows them, `coi shutdown NAME` frees one");
+    }
+}

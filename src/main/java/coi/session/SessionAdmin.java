@@ -1,0 +1,211 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.UsageException;
+import coi.incus.IncusClient;
+import coi.incus.IncusException;
+import coi.incus.Model;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** list, info, shutdown, kill, clean and persist: the session commands that manage what runs. */
+public final class SessionAdmin {
+    private final IncusClient incus;
+    private final SessionStore store;
+    private final String prefix;
+    private final Finalizer finalizer;
+
+    public SessionAdmin(IncusClient incus, SessionStore store, String prefix) {
+        this.incus = incus;
+        this.store = store;
+        this.prefix = prefix;
+        this.finalizer = new Finalizer(incus, store);
+    }
+
+    /** One line of `coi list`. */
+    public record Entry(String name, String status, String mode, String workspace, String image, String ipv4,
+                        String created, String session, String tool, String network, int slot) {}
+
+    /** coi's containers, after ending any session whose container went away meanwhile (no zombies). */
+    public List<Entry> list() {
+        finalizer.sweep();
+        List<Entry> entries = new ArrayList<>();
+        for (Model.Instance i : coiInstances()) {
+            String ip = i.state() == null ? null : i.state().ipv4();
+            entries.add(new Entry(i.name(), i.status(), "true".equals(i.configValue(Labels.PERSISTENT)) ? "persistent" : "ephemeral",
+                    i.configValue(Labels.WORKSPACE), imageOf(i), ip, i.createdAt(), i.configValue(Labels.SESSION),
+                    i.configValue(Labels.TOOL), i.configValue(Labels.NETWORK),
+                    parseSlot(i.configValue(Labels.SLOT))));
+        }
+        return entries;
+    }
+
+    public List<SessionMetadata> savedSessions() {
+        return store.all();
+    }
+
+    /** `coi info`: a saved session by id, or the newest of this workspace. */
+    public Map<String, Object> info(String sessionId, Workspace ws) {
+        finalizer.sweep();
+        SessionMetadata m;
+        if (sessionId != null) {
+            m = store.find(sessionId).orElseThrow(() -> new UsageException("unknown session id " + sessionId + ": `coi list --all` shows the saved sessions"));
+        } else {
+            m = store.all().stream().filter(s -> ws.path().toString().equals(s.workspace()))
+                    .max(java.util.Comparator.comparing(SessionMetadata::savedAt))
+                    .orElseThrow(() -> new CoiException("no saved session for " + ws + ": `coi list --all` shows all of them"));
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("session_id", m.sessionId());
+        info.put("tool", m.tool());
+        info.put("workspace", m.workspace());
+        info.put("container_name", m.containerName());
+        info.put("persistent", m.persistent());
+        info.put("status", m.status());
+        info.put("created_at", m.createdAt());
+        info.put("saved_at", m.savedAt());
+        info.put("directory", store.dir(m.tool(), m.sessionId()).toString());
+        info.put("container_status", findInstance(m.containerName())
+                .filter(i -> m.sessionId().equals(i.configValue(Labels.SESSION))).map(Model.Instance::status).orElse("gone"));
+        info.put("resume", "coi shell --workspace " + m.workspace() + " --tool " + m.tool() + " --resume " + m.sessionId());
+        return info;
+    }
+
+    /** Graceful stop within {@code timeout} seconds (or at once with force), session saved, container deleted. */
+    public List<String> shutdown(List<String> names, int timeout, boolean force) {
+        List<String> done = new ArrayList<>();
+        for (String name : names) {
+            Model.Instance instance = coiInstance(name);
+            if (instance.running()) {
+                try {
+                    incus.stop(name, timeout, force);
+                } catch (IncusException.NotFound gone) {
+                    // ephemeral: stopping already removed it
+                } catch (IncusException e) {
+                    if (!force) throw new CoiException(name + " did not stop within " + timeout + " s (" + e.getMessage()
+                            + "): `coi shutdown --force " + name + "` or `coi kill " + name + "`");
+                    throw e;
+                }
+            }
+            end(name);
+            done.add(name);
+        }
+        return done;
+    }
+
+    /** Immediate stop and delete; the session metadata is still marked ended. */
+    public List<String> kill(List<String> names) {
+        List<String> done = new ArrayList<>();
+        for (String name : names) {
+            coiInstance(name);
+            incus.delete(name, true);
+            finalizer.endedByName(name);
+            done.add(name);
+        }
+        return done;
+    }
+
+    /** Makes running ephemeral sessions persistent: Incus keeps them when they stop. */
+    public List<String> persist(List<String> names) {
+        List<String> done = new ArrayList<>();
+        for (String name : names) {
+            Model.Instance instance = coiInstance(name);
+            if ("true".equals(instance.configValue(Labels.PERSISTENT))) continue;
+            incus.updateInstance(name, inst -> {
+                inst.put("ephemeral", false);
+                inst.with("config").put(Labels.PERSISTENT, "true");
+                return inst;
+            });
+            String tool = instance.configValue(Labels.TOOL), id = instance.configValue(Labels.SESSION);
+            if (tool != null && id != null) store.find(tool, id).ifPresent(m -> store.save(m.withPersistent(true)));
+            done.add(name);
+        }
+        return done;
+    }
+
+    /** What `coi clean` would remove: stopped coi containers and `coi run` containers whose coi died. */
+    public List<String> leftovers() {
+        List<String> names = new ArrayList<>();
+        for (Model.Instance i : coiInstances()) {
+            if (!i.running() && !"Frozen".equals(i.status())) names.add(i.name());
+            else if ("run".equals(i.configValue(Labels.KIND)) && !Owner.alive(i.configValue(Labels.OWNER))) names.add(i.name());
+        }
+        return names;
+    }
+
+    public List<String> clean(List<String> names) {
+        for (String name : names) {
+            incus.delete(name, true);
+            finalizer.endedByName(name);
+        }
+        finalizer.sweep();
+        return names;
+    }
+
+    /** Saved sessions no container uses any more. */
+    public List<SessionMetadata> endedSessions() {
+        finalizer.sweep();
+        return store.all().stream().filter(m -> !"running".equals(m.status())).toList();
+    }
+
+    public void deleteSessions(List<SessionMetadata> sessions) {
+        sessions.forEach(store::delete);
+    }
+
+    /** All running coi containers (for --all). */
+    public List<String> runningNames() {
+        return coiInstances().stream().filter(Model.Instance::running).map(Model.Instance::name).toList();
+    }
+
+    public List<String> allNames() {
+        return coiInstances().stream().map(Model.Instance::name).toList();
+    }
+
+    private void end(String name) {
+        Optional<Model.Instance> now = findInstance(name);
+        if (now.isPresent()) {
+            finalizer.ended(now.get());
+            if (findInstance(name).isPresent()) incus.delete(name, true);
+        }
+        finalizer.endedByName(name);
+    }
+
+    private List<Model.Instance> coiInstances() {
+        return incus.instances().stream()
+                .filter(i -> i.name().startsWith(prefix) && i.configValue(Labels.WORKSPACE) != null)
+                .sorted(java.util.Comparator.comparing(Model.Instance::name)).toList();
+    }
+
+    private Model.Instance coiInstance(String name) {
+        Model.Instance instance = findInstance(name).orElseThrow(() ->
+                new CoiException("container " + name + " not found: `coi list` shows the sessions"));
+        if (instance.configValue(Labels.WORKSPACE) == null) {
+            throw new CoiException(name + " is not a coi session container: coi leaves it alone (use `incus` directly)");
+        }
+        return instance;
+    }
+
+    private Optional<Model.Instance> findInstance(String name) {
+        try {
+            return Optional.of(incus.instance(name));
+        } catch (IncusException.NotFound e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String imageOf(Model.Instance i) {
+        Map<String, String> cfg = i.config() == null ? Map.of() : i.config();
+        return cfg.getOrDefault("image.description", cfg.getOrDefault("volatile.base_image", "").substring(0, Math.min(12, cfg.getOrDefault("volatile.base_image", "").length())));
+    }
+
+    private static int parseSlot(String s) {
+        try {
+            return s == null ? 0 : Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

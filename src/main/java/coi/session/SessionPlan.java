@@ -1,0 +1,53 @@
+package coi.session;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything `coi shell`/`coi run` will do, computed before anything is done: a plain value,
+ * unit-tested without a daemon and printable with `--dry-run --format json`.
+ */
+public record SessionPlan(
+        String container,
+        int slot,
+        String workspace,
+        String image,
+        String kind,
+        String sessionId,
+        boolean resumed,
+        boolean persistent,
+        String tool,
+        List<String> toolCommand,
+        Map<String, String> config,
+        Map<String, Map<String, String>> devices,
+        Path stateDir,
+        String stateMount,
+        String tmuxSession,
+        String networkMode,
+        String ownership) {
+
+    public static final String CODE_HOME = "/home/code";
+    public static final String WORKSPACE_MOUNT = "/workspace";
+
+    public SessionPlan {
+        toolCommand = List.copyOf(toolCommand);
+        config = Map.copyOf(config);
+        devices = Map.copyOf(devices);
+    }
+
+    public SessionPlan withLabel(String key, String value) {
+        Map<String, String> cfg = new java.util.TreeMap<>(config);
+        cfg.put(key, value);
+        return new SessionPlan(container, slot, workspace, image, kind, sessionId, resumed, persistent, tool,
+                toolCommand, cfg, devices, stateDir, stateMount, tmuxSession, networkMode, ownership);
+    }
+
+    /** The same plan for another slot (when the chosen one was taken meanwhile). */
+    public SessionPlan inSlot(ContainerName name) {
+        Map<String, String> cfg = new java.util.TreeMap<>(config);
+        cfg.put(Labels.SLOT, Integer.toString(name.slot()));
+        return new SessionPlan(name.value(), name.slot(), workspace, image, kind, sessionId, resumed, persistent, tool,
+                toolCommand, cfg, devices, stateDir, stateMount, name.tmuxSession(), networkMode, ownership);
+    }
+}

@@ -1,0 +1,117 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.incus.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Saved sessions on the host: `<root>/sessions-<tool>/<id>/metadata.json` and `state/`, the
+ * tool's state directory, which is mounted live into the container so it is never behind.
+ */
+public final class SessionStore {
+    private final Path root;
+
+    public SessionStore(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path dir(String tool, String id) {
+        return root.resolve("sessions-" + tool).resolve(id);
+    }
+
+    public Path stateDir(String tool, String id) {
+        return dir(tool, id).resolve("state");
+    }
+
+    /** Writes metadata.json atomically (temp file + rename), so a crash never leaves half a file. */
+    public void save(SessionMetadata metadata) {
+        Path dir = dir(metadata.tool(), metadata.sessionId());
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve("metadata.json.tmp");
+            Files.write(tmp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
+            try {
+                Files.move(tmp, dir.resolve("metadata.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, dir.resolve("metadata.json"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new CoiException("cannot save session " + metadata.sessionId() + " in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<SessionMetadata> find(String tool, String id) {
+        return read(dir(tool, id).resolve("metadata.json"));
+    }
+
+    /** A session of any tool with this id. */
+    public Optional<SessionMetadata> find(String id) {
+        return all().stream().filter(m -> m.sessionId().equals(id)).findFirst();
+    }
+
+    /** The most recently saved session of this tool in this workspace. */
+    public Optional<SessionMetadata> newest(String tool, Workspace workspace) {
+        return all(tool).stream()
+                .filter(m -> workspace.path().toString().equals(m.workspace()))
+                .max(Comparator.comparing(SessionMetadata::savedAt));
+    }
+
+    public List<SessionMetadata> all(String tool) {
+        return list(root.resolve("sessions-" + tool));
+    }
+
+    public List<SessionMetadata> all() {
+        List<SessionMetadata> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) return out;
+        try (Stream<Path> dirs = Files.list(root)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith("sessions-")).sorted().forEach(d -> out.addAll(list(d)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    public void delete(SessionMetadata metadata) {
+        Path dir = dir(metadata.tool(), metadata.sessionId());
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            throw new CoiException("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<SessionMetadata> list(Path toolDir) {
+        if (!Files.isDirectory(toolDir)) return List.of();
+        try (Stream<Path> dirs = Files.list(toolDir)) {
+            return dirs.map(d -> read(d.resolve("metadata.json"))).flatMap(Optional::stream)
+                    .sorted(Comparator.comparing(SessionMetadata::savedAt)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Optional<SessionMetadata> read(Path file) {
+        if (!Files.isRegularFile(file)) return Optional.empty();
+        try {
+            return Optional.of(Json.MAPPER.readValue(file.toFile(), SessionMetadata.class));
+        } catch (IOException e) {
+            // a damaged metadata file must not hide the other sessions
+            System.getLogger("coi.session").log(System.Logger.Level.WARNING, "unreadable " + file + ": " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,472 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.UsageException;
+import coi.config.Config;
+import coi.incus.ExecRequest;
+import coi.incus.IncusClient;
+import coi.incus.IncusException;
+import coi.incus.InstanceSpec;
+import coi.incus.Model;
+import coi.incus.Terminal;
+import coi.tool.Launch;
+import coi.tool.Resume;
+import coi.tool.Tool;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Session lifecycle: plan, then apply as a short linear sequence of client calls. The tool's
+ * state directory is a live mount of the host's session directory and the workspace is a
+ * mount too, so no exit path (detach, poweroff inside, kill, a crash of coi) can lose them; the
+ * metadata is written at start and again at every end coi or its watcher sees.
+ */
+public final class Sessions {
+    public static final int CODE_UID = 1000;
+
+    private final IncusClient incus;
+    private final SessionStore store;
+    private final Host host;
+    private final PrintWriter out;
+
+    /** The invoking user and process, as facts: tests and the watcher pass their own. */
+    public record Host(int uid, int gid, Path home, String prefix, Path launcher) {}
+
+    public Sessions(IncusClient incus, SessionStore store, Host host, PrintWriter out) {
+        this.incus = incus;
+        this.store = store;
+        this.host = host;
+        this.out = out;
+    }
+
+    public SessionStore store() {
+        return store;
+    }
+
+    // ------------------------------------------------------------------ shell
+
+    /** `coi shell`: what to start, and whether to attach the terminal. */
+    public record ShellRequest(Workspace workspace, Config config, Integer slot, String resume, boolean attach, boolean dryRun) {}
+
+    /** Plans (and unless dry-run, starts) a tool session; returns the plan that was applied. */
+    public SessionPlan shell(ShellRequest req) {
+        Config config = req.config();
+        Tool tool = tool(config);
+        Map<String, Model.Instance> mine = instancesOf(req.workspace());
+        SessionMetadata resumeFrom = resolveResume(req.resume(), tool, req.workspace(), mine);
+
+        Optional<Model.Instance> reusable = config.persistent() ? reusablePersistent(req, mine, resumeFrom) : Optional.empty();
+        if (reusable.isPresent()) return reuse(reusable.get(), tool, config, req);
+
+        if (req.slot() != null) {
+            String wanted = ContainerName.of(host.prefix(), req.workspace(), req.slot()).value();
+            Model.Instance taken = mine.get(wanted);
+            if (taken != null) {
+                throw new CoiException("slot " + req.slot() + " is in use by " + wanted + " (" + taken.status().toLowerCase()
+                        + "): `coi attach --slot " + req.slot() + "` to join it, or `coi shutdown " + wanted + "` to free it");
+            }
+        }
+        boolean resumed = resumeFrom != null;
+        String sessionId = resumed ? resumeFrom.sessionId() : UUID.randomUUID().toString();
+        Path stateDir = store.stateDir(tool.name(), sessionId);
+        List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
+                resumed ? new Resume.Latest() : new Resume.None()));
+        ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
+        SessionPlan plan = Planner.plan(req.workspace(), config, "shell", req.slot(), sessionId, resumed, launch, stateDir,
+                store.root(), facts(config, mine.keySet()));
+        if (req.dryRun()) return plan;
+
+        requireImage(config.image());
+        boolean freshState = !Files.isDirectory(stateDir);
+        prepareState(tool, config, stateDir, freshState);
+        try (Cleanup cleanup = new Cleanup(freshState ? store.dir(tool.name(), sessionId) : null)) {
+            plan = create(plan, req.workspace(), config, mine.keySet(), cleanup);
+            SessionMetadata metadata = new SessionMetadata(sessionId, plan.container(), tool.name(), plan.persistent(),
+                    plan.workspace(), now(), resumed ? resumeFrom.createdAt() : now(), plan.slot(), plan.image(), "running");
+            store.save(metadata);
+            prepareHome(plan, config);
+            startTmux(plan.container(), plan.tmuxSession(), plan.toolCommand());
+            cleanup.disarm();
+        }
+        Watcher.ensureRunning(host, store.root(), out);
+        if (req.attach()) attachAndSettle(plan.container(), plan.tmuxSession());
+        else out.println("started " + plan.container() + " (session " + sessionId + "): `coi attach " + plan.container() + "` to join");
+        out.flush();
+        return plan;
+    }
+
+    private SessionPlan reuse(Model.Instance instance, Tool tool, Config config, ShellRequest req) {
+        String name = instance.name();
+        String sessionId = instance.configValue(Labels.SESSION);
+        String tmux = ContainerName.parse(host.prefix(), name).map(ContainerName::tmuxSession).orElse("coi-" + name);
+        if (!instance.running()) {
+            out.println("starting persistent container " + name);
+            out.flush();
+            incus.start(name);
+        }
+        if (!tmuxRunning(name, tmux)) {
+            List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(), new Resume.Latest()));
+            startTmux(name, tmux, command);
+        }
+        store.find(tool.name(), sessionId).ifPresent(m -> store.save(m.running(name, m.slot(), true, now())));
+        Watcher.ensureRunning(host, store.root(), out);
+        if (req.attach()) attachAndSettle(name, tmux);
+        else out.println("persistent container " + name + " is running: `coi attach " + name + "` to join");
+        out.flush();
+        return Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
+                sessionId, true, new ToolLaunch(tool.name(), List.of(), tool.environment(), tool.stateDir()),
+                store.stateDir(tool.name(), sessionId), store.root(), facts(config, Set.of()));
+    }
+
+    private Optional<Model.Instance> reusablePersistent(ShellRequest req, Map<String, Model.Instance> mine, SessionMetadata resumeFrom) {
+        return mine.values().stream()
+                .filter(i -> "true".equals(i.configValue(Labels.PERSISTENT)) && "shell".equals(i.configValue(Labels.KIND)))
+                .filter(i -> req.slot() == null || i.name().equals(ContainerName.of(host.prefix(), req.workspace(), req.slot()).value()))
+                .filter(i -> resumeFrom == null || resumeFrom.sessionId().equals(i.configValue(Labels.SESSION)))
+                .min(Comparator.comparing(Model.Instance::name));
+    }
+
+    private SessionMetadata resolveResume(String resume, Tool tool, Workspace ws, Map<String, Model.Instance> mine) {
+        if (resume == null) return null;
+        SessionMetadata found;
+        if (resume.isEmpty()) {
+            found = store.newest(tool.name(), ws).orElseThrow(() -> new CoiException("no saved " + tool.name()
+                    + " session for " + ws + ": start one with `coi shell`, or see all with `coi list --all`"));
+        } else {
+            found = store.find(tool.name(), resume).orElseGet(() -> {
+                Optional<SessionMetadata> other = store.find(resume);
+                if (other.isPresent()) {
+                    throw new UsageException("session " + resume + " is a " + other.get().tool() + " session: add `--tool " + other.get().tool() + "`");
+                }
+                throw new UsageException("unknown session id " + resume + ": `coi list --all` shows the saved sessions");
+            });
+            if (!ws.path().toString().equals(found.workspace())) {
+                throw new UsageException("session " + resume + " belongs to workspace " + found.workspace() + ", not " + ws
+                        + ": run coi there, or pass `--workspace " + found.workspace() + "`");
+            }
+        }
+        for (Model.Instance i : mine.values()) {
+            if (found.sessionId().equals(i.configValue(Labels.SESSION)) && i.running() && !"true".equals(i.configValue(Labels.PERSISTENT))) {
+                throw new CoiException("session " + found.sessionId() + " is open in " + i.name() + ": `coi attach " + i.name() + "`");
+            }
+        }
+        return found;
+    }
+
+    // ------------------------------------------------------------------ run
+
+    public record RunRequest(Workspace workspace, Config config, Integer slot, List<String> command, boolean dryRun) {}
+
+    /** `coi run`: one command as `code` in /workspace; returns its exit code. */
+    public int run(RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr, List<SessionPlan> planOut) {
+        Config config = req.config();
+        Map<String, Model.Instance> mine = instancesOf(req.workspace());
+        SessionPlan plan = Planner.plan(req.workspace(), config, "run", req.slot(), null, false, null, null, store.root(),
+                facts(config, mine.keySet()));
+        if (req.slot() != null && mine.containsKey(plan.container())) {
+            throw new CoiException("slot " + req.slot() + " is in use by " + plan.container() + ": pick another --slot or leave it out");
+        }
+        planOut.add(plan);
+        if (req.dryRun()) return 0;
+        requireImage(config.image());
+        plan = plan.withLabel(Labels.OWNER, Owner.current());
+        try (Cleanup cleanup = new Cleanup(null)) {
+            plan = create(plan, req.workspace(), config, mine.keySet(), cleanup);
+            planOut.set(0, plan);
+            if (plan.persistent()) cleanup.disarm();
+            waitForNetwork(plan.container());
+            List<String> argv = req.command().size() == 1 ? List.of("bash", "-c", req.command().get(0)) : req.command();
+            int code = incus.exec(plan.container(), new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT),
+                    stdin, stdout, stderr);
+            if (plan.persistent()) {
+                out.println("kept persistent container " + plan.container());
+                out.flush();
+            }
+            return code;
+        }
+    }
+
+    // ------------------------------------------------------------------ attach
+
+    public record Running(String name, String workspace, String tmux) {}
+
+    /** `coi attach`: the named container, the one in --slot, or the only running session of this workspace. */
+    public int attach(Workspace ws, String name, Integer slot, boolean bash) {
+        String target = name;
+        if (target == null && slot != null) target = ContainerName.of(host.prefix(), ws, slot).value();
+        if (target == null) {
+            List<Model.Instance> running = instancesOf(ws).values().stream().filter(Model.Instance::running)
+                    .sorted(Comparator.comparing(Model.Instance::name)).toList();
+            if (running.isEmpty()) throw new CoiException("no running session for " + ws + ": start one with `coi shell`");
+            if (running.size() > 1) {
+                out.println("several sessions run for " + ws + "; choose one with `coi attach NAME` or `--slot N`:");
+                running.forEach(i -> out.println("  " + i.name() + "  slot " + i.configValue(Labels.SLOT)));
+                out.flush();
+                return 1;
+            }
+            target = running.get(0).name();
+        }
+        Model.Instance instance;
+        try {
+            instance = incus.instance(target);
+        } catch (IncusException.NotFound e) {
+            throw new CoiException("container " + target + " not found: `coi list` shows the running sessions");
+        }
+        if (instance.configValue(Labels.WORKSPACE) == null) throw new CoiException(target + " is not a coi session container");
+        if (!instance.running()) {
+            throw new CoiException("container " + target + " is " + instance.status().toLowerCase()
+                    + ": `coi shell --persistent --slot " + instance.configValue(Labels.SLOT) + "` starts it again");
+        }
+        String tmux = ContainerName.parse(host.prefix(), target).map(ContainerName::tmuxSession).orElse("coi-" + target);
+        if (!bash && !tmuxRunning(target, tmux)) {
+            throw new CoiException("no tmux session in " + target + " (the tool and its shell exited): `coi attach " + target
+                    + " --bash` for a shell, `coi shutdown " + target + "` to end it");
+        }
+        if (!Terminal.interactive()) throw new UsageException("`coi attach` needs a terminal: run it from an interactive shell");
+        if (bash) return Terminal.attach(incus, target, CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT, List.of("bash", "-l"));
+        return attachAndSettle(target, tmux);
+    }
+
+    private int attachAndSettle(String container, String tmux) {
+        if (!Terminal.interactive()) {
+            throw new UsageException("`coi shell` needs a terminal to attach: run it interactively, or use `--detach` and `coi attach` later");
+        }
+        int code = Terminal.attach(incus, container, CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT,
+                List.of("tmux", "attach-session", "-t", tmux));
+        settle(container, tmux);
+        return code;
+    }
+
+    /** After the terminal returns: saved and removed if the container went down, a hint otherwise. */
+    private void settle(String container, String tmux) {
+        if (!tmuxRunning(container, tmux) && shuttingDown(container)) awaitStop(container);
+        Optional<Model.Instance> now = find(container);
+        if (now.isEmpty() || !now.get().running()) {
+            Finalizer finalizer = new Finalizer(incus, store);
+            now.ifPresentOrElse(finalizer::ended, () -> finalizer.endedByName(container));
+            out.println("session ended: container " + container + (now.isPresent() && "true".equals(now.get().configValue(Labels.PERSISTENT))
+                    ? " stopped (persistent)" : " removed") + "; `coi shell --resume` continues it");
+        } else if (tmuxRunning(container, tmux)) {
+            out.println("detached from " + container + ": `coi attach " + container + "` to return");
+        } else {
+            out.println("the tool exited; " + container + " is still running: `coi attach " + container + " --bash` or `coi shutdown " + container + "`");
+        }
+        out.flush();
+    }
+
+    // ------------------------------------------------------------------ applying a plan
+
+    /**
+     * Creates the container; when an automatically chosen slot was taken meanwhile (another coi
+     * racing for it), takes the next free one. Incus's unique names make the race safe.
+     */
+    private SessionPlan create(SessionPlan plan, Workspace ws, Config config, Set<String> existing, Cleanup cleanup) {
+        boolean autoSlot = !existing.contains(plan.container()) && plan.config().get(Labels.SLOT) != null;
+        Set<String> lost = new HashSet<>();
+        while (true) {
+            cleanup.container(plan.container(), !plan.persistent());
+            try {
+                incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
+                        !plan.persistent(), true));
+                return plan;
+            } catch (IncusException e) {
+                cleanup.container(null, false);
+                if (!autoSlot || !incus.instanceExists(plan.container())) throw e;
+                lost.add(plan.container());
+                plan = plan.inSlot(Planner.nextFree(ws, facts(config, existing), plan.slot(), lost));
+            }
+        }
+    }
+
+    private void prepareState(Tool tool, Config config, Path stateDir, boolean fresh) {
+        try {
+            Files.createDirectories(stateDir);
+            if (fresh && config.mountClaudeConfig()) tool.seed(host.home(), stateDir);
+            if (host.uid() != 0) return;
+            // the state dir is mounted with the container's idmap: make it the invoking user's
+            Files.setPosixFilePermissions(stateDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new CoiException("cannot prepare the tool state in " + stateDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void prepareHome(SessionPlan plan, Config config) {
+        var files = incus.files(plan.container());
+        files.mkdir(SessionPlan.CODE_HOME + "/.tmux", CODE_UID, CODE_UID, 0700);
+        files.write(SessionPlan.CODE_HOME + "/SANDBOX_CONTEXT.md", SandboxContext.render(plan, config).getBytes(StandardCharsets.UTF_8),
+                CODE_UID, CODE_UID, 0644);
+    }
+
+    private void startTmux(String container, String tmux, List<String> toolCommand) {
+        String line = toolCommand.isEmpty() ? "exec bash -l" : Shell.join(toolCommand) + "; exec bash -l";
+        var r = incus.execCapture(container, new ExecRequest(List.of("tmux", "new-session", "-d", "-s", tmux,
+                "-x", "200", "-y", "50", "-c", SessionPlan.WORKSPACE_MOUNT, "bash", "-lc", line), Map.of(), CODE_UID, CODE_UID,
+                SessionPlan.WORKSPACE_MOUNT));
+        if (r.exitCode() != 0) {
+            throw new CoiException("could not start tmux in " + container + ": " + r.err().trim() + " (is tmux installed in the image?)");
+        }
+    }
+
+    /** tmux dies early in a `poweroff` inside, while Incus still says Running: ask systemd. */
+    private boolean shuttingDown(String container) {
+        try {
+            String state = incus.execCapture(container, ExecRequest.of("systemctl", "is-system-running")).out().trim();
+            return state.equals("stopping") || state.isEmpty();
+        } catch (IncusException e) {
+            return true;
+        }
+    }
+
+    private void awaitStop(String container) {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline && find(container).map(Model.Instance::running).orElse(false)) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    boolean tmuxRunning(String container, String tmux) {
+        try {
+            return incus.execCapture(container, new ExecRequest(List.of("tmux", "has-session", "-t", tmux), Map.of(),
+                    CODE_UID, CODE_UID, SessionPlan.CODE_HOME)).exitCode() == 0;
+        } catch (IncusException e) {
+            return false;
+        }
+    }
+
+    /** DHCP takes a moment after start; commands that need the network should not race it. */
+    private void waitForNetwork(String container) {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (incus.instanceState(container).ipv4() != null) return;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void requireImage(String image) {
+        if (!incus.aliasExists(image)) {
+            throw new CoiException("image '" + image + "' not found: build it with `coi build`"
+                    + (image.equals("coi") ? "" : " (or `coi build custom " + image + " --script FILE`)") + ", or pick one with --image");
+        }
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /** This workspace's coi containers by name. */
+    public Map<String, Model.Instance> instancesOf(Workspace ws) {
+        return coiInstances().stream().filter(i -> ws.path().toString().equals(i.configValue(Labels.WORKSPACE)))
+                .collect(Collectors.toMap(Model.Instance::name, i -> i));
+    }
+
+    /** All containers coi made (prefix and workspace label), with their state. */
+    public List<Model.Instance> coiInstances() {
+        return incus.instances().stream()
+                .filter(i -> i.name().startsWith(host.prefix()) && i.configValue(Labels.WORKSPACE) != null)
+                .sorted(Comparator.comparing(Model.Instance::name)).toList();
+    }
+
+    Optional<Model.Instance> find(String name) {
+        try {
+            return Optional.of(incus.instance(name));
+        } catch (IncusException.NotFound e) {
+            return Optional.empty();
+        }
+    }
+
+    private HostFacts facts(Config config, Set<String> existing) {
+        return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), existing);
+    }
+
+    private static Tool tool(Config config) {
+        try {
+            return Tool.named(config.tool().name());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    static String now() {
+        return OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    }
+
+    /**
+     * Undo for an interrupted launch (Ctrl-C, an error): deletes the container being created and
+     * a session directory made for it, unless the launch completed. Runs on normal exceptions and
+     * from a shutdown hook on SIGINT/SIGTERM.
+     */
+    private final class Cleanup implements AutoCloseable {
+        private final Path newSessionDir;
+        private final Thread hook = new Thread(this::undo, "coi-launch-cleanup");
+        private volatile String container;
+        private volatile boolean deleteContainer;
+        private volatile boolean armed = true;
+
+        Cleanup(Path newSessionDir) {
+            this.newSessionDir = newSessionDir;
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        void container(String name, boolean delete) {
+            this.container = name;
+            this.deleteContainer = delete;
+        }
+
+        void disarm() {
+            armed = false;
+        }
+
+        private synchronized void undo() {
+            if (!armed) return;
+            armed = false;
+            if (container != null && deleteContainer) {
+                try {
+                    incus.delete(container, true);
+                } catch (IncusException e) {
+                    System.err.println("coi: could not remove " + container + " (" + e.getMessage() + "): `coi clean` will");
+                }
+            }
+            if (newSessionDir != null && Files.isDirectory(newSessionDir)) {
+                try (var walk = Files.walk(newSessionDir)) {
+                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // a leftover session folder is harmless; `coi clean --sessions` lists it
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            undo();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running
+            }
+        }
+    }
+}

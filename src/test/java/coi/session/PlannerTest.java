@@ -1,0 +1,104 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import coi.CoiException;
+import coi.config.Config;
+import coi.config.ConfigLoader;
+import coi.config.Overrides;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PlannerTest {
+    static final Workspace WS = new Workspace(Path.of("/home/dev/project"));
+    static final ToolLaunch TOOL = new ToolLaunch("fake", List.of("fake-ai", "--x"), Map.of("FAKE_AI_STATE", "/home/code/.fake-ai"), ".fake-ai");
+
+    static Config config(Overrides flags) {
+        return ConfigLoader.load(List.of(), Map.of(), Path.of("/home/dev"), flags);
+    }
+
+    static HostFacts facts(int uid, boolean idmapped, Set<String> existing) {
+        return new HostFacts(uid, uid, idmapped, 1000, "coi-", existing);
+    }
+
+    static SessionPlan plan(Config config, Integer slot, HostFacts facts) {
+        return Planner.plan(WS, config, "shell", slot, "sid-1", false, TOOL, Path.of("/home/dev/.coi/sessions-fake/sid-1/state"),
+                Path.of("/home/dev/.coi"), facts);
+    }
+
+    @Test
+    void lowestFreeSlotIsChosen() {
+        String one = ContainerName.of("coi-", WS, 1).value(), two = ContainerName.of("coi-", WS, 2).value();
+        SessionPlan p = plan(config(Overrides.NONE), null, facts(1000, true, Set.of(one, two)));
+        assertThat(p.slot()).isEqualTo(3);
+        assertThat(p.container()).isEqualTo(ContainerName.of("coi-", WS, 3).value());
+        assertThat(p.config()).containsEntry(Labels.SLOT, "3");
+    }
+
+    @Test
+    void allSlotsTakenIsAClearError() {
+        Set<String> all = new HashSet<>();
+        for (int s = 1; s <= 10; s++) all.add(ContainerName.of("coi-", WS, s).value());
+        assertThatThrownBy(() -> plan(config(Overrides.NONE), null, facts(1000, true, all)))
+                .isInstanceOf(CoiException.class).hasMessageContaining("all 10 slots");
+    }
+
+    @Test
+    void uid1000WithIdmappedMountsShiftsTheMounts() {
+        SessionPlan p = plan(config(Overrides.NONE), 1, facts(1000, true, Set.of()));
+        assertThat(p.devices().get("workspace")).containsEntry("shift", "true")
+                .containsEntry("source", "/home/dev/project").containsEntry("path", "/workspace");
+        assertThat(p.devices().get("tool-state")).containsEntry("shift", "true").containsEntry("path", "/home/code/.fake-ai");
+        assertThat(p.config()).doesNotContainKey("raw.idmap");
+        assertThat(p.ownership()).isEqualTo("shift");
+    }
+
+    @Test
+    void anotherUidMapsThatUserOntoCodeWithRawIdmap() {
+        SessionPlan p = plan(config(Overrides.NONE), 1, facts(0, true, Set.of()));
+        assertThat(p.config()).containsEntry("raw.idmap", "uid 0 1000\ngid 0 1000");
+        assertThat(p.devices().get("workspace")).doesNotContainKey("shift");
+        SessionPlan noIdmap = plan(config(Overrides.NONE), 1, facts(1000, false, Set.of()));
+        assertThat(noIdmap.config()).containsEntry("raw.idmap", "uid 1000 1000\ngid 1000 1000");
+    }
+
+    @Test
+    void labelsEnvironmentMountsAndLimitsComeFromConfigAndFlags() {
+        Config config = config(new Overrides("img-x", true, null, "open", null, Map.of("FOO", "bar"),
+                List.of("/srv/data:/data"), null, "2", "4GiB", null));
+        SessionPlan p = plan(config, 4, facts(1000, true, Set.of()));
+        assertThat(p.image()).isEqualTo("img-x");
+        assertThat(p.persistent()).isTrue();
+        assertThat(p.networkMode()).isEqualTo("open");
+        assertThat(p.config()).containsEntry(Labels.WORKSPACE, "/home/dev/project").containsEntry(Labels.SESSION, "sid-1")
+                .containsEntry(Labels.TOOL, "fake").containsEntry(Labels.PERSISTENT, "true").containsEntry(Labels.KIND, "shell")
+                .containsEntry("environment.FOO", "bar").containsEntry("environment.FAKE_AI_STATE", "/home/code/.fake-ai")
+                .containsEntry("environment.HOME", "/home/code").containsEntry("limits.cpu", "2").containsEntry("limits.memory", "4GiB")
+                .containsEntry("security.nesting", "true");
+        assertThat(p.devices().get("mount-1")).containsEntry("source", "/srv/data").containsEntry("path", "/data");
+        assertThat(p.toolCommand()).containsExactly("fake-ai", "--x");
+        assertThat(p.tmuxSession()).isEqualTo("coi-" + p.container());
+    }
+
+    @Test
+    void runPlansHaveNoToolAndNoStateMount() {
+        SessionPlan p = Planner.plan(WS, config(Overrides.NONE), "run", null, null, false, null, null, Path.of("/h/.coi"),
+                facts(1000, true, Set.of()));
+        assertThat(p.devices()).containsOnlyKeys("workspace");
+        assertThat(p.config()).doesNotContainKeys(Labels.SESSION, Labels.TOOL).containsEntry(Labels.KIND, "run");
+        assertThat(p.persistent()).isFalse();
+    }
+
+    @Test
+    void inSlotMovesTheWholePlan() {
+        SessionPlan p = plan(config(Overrides.NONE), 1, facts(1000, true, Set.of())).inSlot(ContainerName.of("coi-", WS, 5));
+        assertThat(p.container()).endsWith("-5");
+        assertThat(p.tmuxSession()).isEqualTo("coi-" + p.container());
+        assertThat(p.config()).containsEntry(Labels.SLOT, "5");
+    }
+}

@@ -1,0 +1,43 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SessionStoreTest {
+    static SessionMetadata meta(String id, String ws, String saved) {
+        return new SessionMetadata(id, "coi-00000000-1", "claude", false, ws, saved, saved, 1, "coi", "ended");
+    }
+
+    @Test
+    void metadataIsWrittenInTheOriginalsFieldNames(@TempDir Path root) throws Exception {
+        SessionStore store = new SessionStore(root);
+        store.save(meta("a", "/w1", "2026-01-01T10:00:00Z"));
+        String json = Files.readString(root.resolve("sessions-claude/a/metadata.json"));
+        assertThat(json).contains("\"session_id\"", "\"container_name\"", "\"saved_at\"", "\"workspace\" : \"/w1\"", "\"persistent\" : false");
+        assertThat(store.find("claude", "a")).contains(meta("a", "/w1", "2026-01-01T10:00:00Z"));
+    }
+
+    @Test
+    void newestIsPerWorkspace(@TempDir Path root) {
+        SessionStore store = new SessionStore(root);
+        store.save(meta("old", "/w1", "2026-01-01T10:00:00Z"));
+        store.save(meta("new", "/w1", "2026-01-02T10:00:00Z"));
+        store.save(meta("other", "/w2", "2026-01-03T10:00:00Z"));
+        assertThat(store.newest("claude", new Workspace(Path.of("/w1")))).map(SessionMetadata::sessionId).contains("new");
+        assertThat(store.newest("claude", new Workspace(Path.of("/w3")))).isEmpty();
+        assertThat(store.find("other")).isPresent();
+    }
+
+    @Test
+    void aDamagedMetadataFileDoesNotHideTheOthers(@TempDir Path root) throws Exception {
+        SessionStore store = new SessionStore(root);
+        store.save(meta("good", "/w1", "2026-01-01T10:00:00Z"));
+        Files.createDirectories(root.resolve("sessions-claude/bad"));
+        Files.writeString(root.resolve("sessions-claude/bad/metadata.json"), "{ not json");
+        assertThat(store.all()).extracting(SessionMetadata::sessionId).containsExactly("good");
+    }
+}

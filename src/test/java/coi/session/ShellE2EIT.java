@@ -1,0 +1,154 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.IncusClient;
+import coi.testing.CoiProcess.Result;
+import coi.testing.HostTmux;
+import coi.testing.Sandbox;
+import coi.testing.TestIncus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** `coi shell` as a user drives it: on a terminal (a host tmux), against the real daemon. */
+@Tag("incus")
+class ShellE2EIT {
+    static final Duration UP = Duration.ofSeconds(60);
+
+    @Test
+    void shellThenPoweroffInsideSavesTheSessionAndResumeRestoresIt() throws Exception {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            Files.writeString(box.home.resolve(".fake-ai-credentials-not-copied"), "x");
+            Files.createDirectories(box.home.resolve(".fake-ai"));
+            Files.writeString(box.home.resolve(".fake-ai/credentials"), "token-123");
+            Files.writeString(box.home.resolve(".fake-ai/history"), "host history must not leak\n");
+
+            String w = tmux.start(box.commandLine("shell"));
+            tmux.await(w, "fake-ai> ", UP);
+            assertThat(tmux.capture(w)).contains("args: --bypass-permissions").doesNotContain("resume-flag-seen");
+            tmux.type(w, "hello from the test");
+            tmux.await(w, "echo: hello from the test", UP);
+
+            Path session = box.sessionDirs().getFirst();
+            assertThat(Files.readString(session.resolve("state/history"))).isEqualTo("hello from the test\n");
+            assertThat(Files.readString(session.resolve("state/credentials"))).isEqualTo("token-123");
+            String meta = Files.readString(session.resolve("metadata.json"));
+            assertThat(meta).contains("\"status\" : \"running\"", "\"container_name\" : \"" + box.container(1) + "\"",
+                    "\"workspace\" : \"" + box.workspace + "\"", "\"tool\" : \"fake\"");
+
+            tmux.type(w, "quit");
+            tmux.await(w, "code@", UP);
+            assertThat(incus.instance(box.container(1)).running()).as("the container outlives the tool").isTrue();
+            tmux.type(w, "sudo poweroff");
+            tmux.await(w, "COI-EXIT=0", UP);
+            assertThat(tmux.capture(w)).contains("session ended");
+            assertThat(incus.instanceExists(box.container(1))).as("ephemeral container removed").isFalse();
+            assertThat(Files.readString(session.resolve("metadata.json"))).contains("\"status\" : \"ended\"");
+
+            String again = tmux.start(box.commandLine("shell --resume"));
+            tmux.await(again, "fake-ai> ", UP);
+            assertThat(tmux.capture(again)).contains("resume-flag-seen", "fake-ai resumed 1 earlier lines", "args: --resume");
+            assertThat(box.sessionDirs()).as("resuming continues the same session").hasSize(1);
+            assertThat(box.run("kill", box.container(1)).exitCode()).isZero();
+        }
+    }
+
+    @Test
+    void detachThenAttachKeepsTheToolsScreen() {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux()) {
+            String w = tmux.start(box.commandLine("shell"));
+            tmux.await(w, "fake-ai> ", UP);
+            tmux.type(w, "remember me");
+            tmux.await(w, "echo: remember me", UP);
+            tmux.send(w, "C-b", "d");
+            tmux.await(w, "detached from " + box.container(1), UP);
+            tmux.await(w, "COI-EXIT=0", UP);
+
+            String back = tmux.start(box.commandLine("attach"));
+            tmux.await(back, "echo: remember me", UP);
+            tmux.type(back, "still here");
+            tmux.await(back, "echo: still here", UP);
+            tmux.send(back, "C-b", "d");
+            tmux.await(back, "COI-EXIT=0", UP);
+        }
+    }
+
+    @Test
+    void exitInBashKeepsTheContainerRunning() {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            String w = tmux.start(box.commandLine("shell"));
+            tmux.await(w, "fake-ai> ", UP);
+            tmux.type(w, "quit");
+            tmux.await(w, "code@", UP);
+            tmux.type(w, "exit");
+            tmux.await(w, "COI-EXIT=0", UP);
+            assertThat(tmux.capture(w)).contains("is still running");
+            assertThat(incus.instance(box.container(1)).running()).isTrue();
+            Result attach = box.run("attach");
+            assertThat(attach.exitCode()).isEqualTo(1);
+            assertThat(attach.err()).contains("no tmux session", "--bash");
+        }
+    }
+
+    @Test
+    void detachedSessionPoweredOffFromInsideIsSavedAndRemovedWithNoCoiAttached() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Result start = box.run("shell", "--detach");
+            assertThat(start.exitCode()).as(start.toString()).isZero();
+            assertThat(start.out()).contains("started " + box.container(1));
+            Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
+            assertThat(Files.readString(metadata)).contains("\"status\" : \"running\"");
+
+            Result off = box.run("container", "exec", box.container(1), "--", "poweroff");
+            assertThat(off.exitCode()).as(off.toString()).isIn(0, 255, -1);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && (incus.instanceExists(box.container(1))
+                    || !Files.readString(metadata).contains("\"status\" : \"ended\""))) {
+                Thread.sleep(250);
+            }
+            assertThat(incus.instanceExists(box.container(1))).isFalse();
+            assertThat(Files.readString(metadata)).as("the watcher saved the session").contains("\"status\" : \"ended\"");
+            assertThat(Files.readString(box.home.resolve(".coi/watcher.log"))).contains("ended " + box.container(1));
+            Result list = box.run("list", "--format", "json");
+            assertThat(list.out()).doesNotContain(box.container(1));
+        }
+    }
+
+    @Test
+    void twoSlotsRunSideBySideWithIsolatedHomesAndSessions() {
+        try (Sandbox box = new Sandbox()) {
+            assertThat(box.run("shell", "--detach").exitCode()).isZero();
+            assertThat(box.run("shell", "--detach").exitCode()).isZero();
+            assertThat(box.run("container", "exec", box.container(1), "--", "sh", "-c", "echo one > /home/code/mine").exitCode()).isZero();
+            Result other = box.run("container", "exec", box.container(2), "--", "ls", "/home/code/mine");
+            assertThat(other.exitCode()).as("slot 2 does not see slot 1's home").isNotZero();
+            assertThat(box.sessionDirs()).hasSize(2);
+            Result list = box.run("list");
+            assertThat(list.out()).contains(box.container(1), box.container(2));
+            Result attach = box.run("attach");
+            assertThat(attach.exitCode()).as("two sessions: attach lists them instead of guessing").isEqualTo(1);
+            assertThat(attach.out()).contains(box.container(1), box.container(2));
+        }
+    }
+
+    @Test
+    void persistentContainerIsReusedWithWhatWasInstalled() {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            assertThat(box.run("shell", "--persistent", "--detach").exitCode()).isZero();
+            assertThat(box.run("container", "exec", box.container(1), "--", "sh", "-c", "echo tool > /opt/installed").exitCode()).isZero();
+            assertThat(box.run("container", "stop", box.container(1), "--force").exitCode()).isZero();
+            assertThat(incus.instance(box.container(1)).status()).isEqualTo("Stopped");
+
+            Result again = box.run("shell", "--persistent", "--detach");
+            assertThat(again.exitCode()).as(again.toString()).isZero();
+            assertThat(again.out()).contains("starting persistent container " + box.container(1));
+            assertThat(box.run("container", "exec", box.container(1), "--", "cat", "/opt/installed").out()).isEqualTo("tool\n");
+            assertThat(box.sessionDirs()).as("the persistent container keeps its session").hasSize(1);
+            assertThat(box.run("shutdown", box.container(1)).exitCode()).isZero();
+            assertThat(incus.instanceExists(box.container(1))).isFalse();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package coi.testing;
+
+import coi.incus.IncusClient;
+import coi.incus.Model;
+import coi.session.Workspace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * One user's world for an end-to-end test: a home (so ~/.coi is the test's own), a workspace,
+ * coi configured for the fake tool and the test image, containers named `coitest-...`. Closing
+ * it removes every container of its workspace and its folders.
+ */
+public final class Sandbox implements AutoCloseable {
+    public static final String PREFIX = "coitest-";
+    public final Path root;
+    public final Path home;
+    public final Path workspace;
+
+    public Sandbox() {
+        try {
+            root = Files.createTempDirectory("coitest-sandbox");
+            home = Files.createDirectories(root.resolve("home"));
+            workspace = Files.createDirectories(root.resolve("project dir"));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public Map<String, String> env() {
+        return Map.of("HOME", home.toString(), "COI_CONTAINER_PREFIX", PREFIX, "COI_TOOL", "fake",
+                "COI_IMAGE", TestImages.fakeTool());
+    }
+
+    /** A coi process for this sandbox, started in the workspace. */
+    public CoiProcess coi() {
+        CoiProcess p = new CoiProcess().in(workspace);
+        env().forEach(p::env);
+        return p;
+    }
+
+    public CoiProcess.Result run(String... args) {
+        return coi().run(args);
+    }
+
+    /** A shell command line that runs coi with this sandbox's environment, for a host tmux window. */
+    public String commandLine(String args) {
+        StringBuilder sb = new StringBuilder("cd '" + workspace + "' && env");
+        env().forEach((k, v) -> sb.append(' ').append(k).append("='").append(v).append('\''));
+        return sb.append(' ').append(CoiProcess.launcher()).append(' ').append(args)
+                .append("; echo COI-EXIT=$?; sleep 3600").toString();
+    }
+
+    public String container(int slot) {
+        return PREFIX + new Workspace(workspace).hash() + "-" + slot;
+    }
+
+    public Path sessionsDir() {
+        return home.resolve(".coi/sessions-fake");
+    }
+
+    public List<Path> sessionDirs() {
+        if (!Files.isDirectory(sessionsDir())) return List.of();
+        try (Stream<Path> s = Files.list(sessionsDir())) {
+            return s.sorted().toList();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try (IncusClient incus = TestIncus.client()) {
+            String mine = PREFIX + new Workspace(workspace).hash() + "-";
+            for (Model.Instance i : incus.instances()) {
+                if (i.name().startsWith(mine)) incus.delete(i.name(), true);
+            }
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // a temp folder left behind is harmless
+        }
+    }
+}
