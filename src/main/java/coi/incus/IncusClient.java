@@ -170,10 +170,34 @@ public final class IncusClient implements AutoCloseable {
                 // an ephemeral instance disappears while stopping; the delete below settles it
             }
         }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                operation(call("DELETE", withProject("/1.0/instances/" + enc(name)), null)).await();
+                return;
+            } catch (IncusException.NotFound e) {
+                if (!force) throw e;
+                return;
+            } catch (IncusException e) {
+                // an instance still being created or started refuses deletion for a moment
+                if (!force || attempt >= 60 || !e.getMessage().contains("is busy")) throw e;
+                sleep(500);
+                if (attempt % 4 == 3) {
+                    try {
+                        stop(name, -1, true);
+                    } catch (IncusException notRunningYet) {
+                        // keep waiting for the start to finish
+                    }
+                }
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
         try {
-            operation(call("DELETE", withProject("/1.0/instances/" + enc(name)), null)).await();
-        } catch (IncusException.NotFound e) {
-            if (!force) throw e;
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IncusException("interrupted", e);
         }
     }
 
