@@ -21,6 +21,7 @@ import picocli.CommandLine.ScopeType;
             SessionCommands.Persist.class,
             BuildCommand.class,
             ImageCommand.class,
+            TmuxCommand.class,
             HealthCommand.class,
             ContainerCommand.class,
             FileCommand.class,

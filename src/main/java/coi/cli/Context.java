@@ -26,6 +26,20 @@ public final class Context implements AutoCloseable {
         return v == null || v.isBlank() ? fallback : v;
     }
 
+    /** The folder coi was started in (PWD, so a symlinked path stays as the user typed it). */
+    public Path cwd() {
+        return Path.of(env("PWD", System.getProperty("user.dir")));
+    }
+
+    /** Configuration for commands without session flags: the files, profile and COI_* layers only. */
+    public coi.config.Config config(Path workspace) {
+        return coi.config.ConfigLoader.load(coi.config.ConfigFile.standard(env, home(), workspace), env, home(), coi.config.Overrides.NONE);
+    }
+
+    public String containerPrefix() {
+        return env("COI_CONTAINER_PREFIX", coi.session.ContainerName.DEFAULT_PREFIX);
+    }
+
     public Path home() {
         return Path.of(env("HOME", System.getProperty("user.home")));
     }
@@ -63,7 +77,7 @@ public final class Context implements AutoCloseable {
     public coi.session.Sessions sessions(coi.config.Config config, java.io.PrintWriter out) {
         int[] ids = ids();
         String launcher = System.getProperty("coi.launcher");
-        var host = new coi.session.Sessions.Host(ids[0], ids[1], home(), env("COI_CONTAINER_PREFIX", coi.session.ContainerName.DEFAULT_PREFIX),
+        var host = new coi.session.Sessions.Host(ids[0], ids[1], home(), containerPrefix(),
                 launcher == null ? null : Path.of(launcher));
         return new coi.session.Sessions(incus(config), new coi.session.SessionStore(config.paths().sessionsDir()), host, out);
     }

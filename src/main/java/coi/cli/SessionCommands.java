@@ -2,9 +2,6 @@ package coi.cli;
 
 import coi.UsageException;
 import coi.config.Config;
-import coi.config.ConfigFile;
-import coi.config.ConfigLoader;
-import coi.config.Overrides;
 import coi.incus.Terminal;
 import coi.session.ContainerName;
 import coi.session.SessionAdmin;
@@ -40,19 +37,16 @@ final class SessionCommands {
         }
 
         Workspace ws() {
-            return Workspace.of(workspace != null ? workspace : Path.of(context.env("PWD", System.getProperty("user.dir"))));
+            return Workspace.of(workspace != null ? workspace : context.cwd());
         }
 
-        /** Config without a workspace layer when the command is not about one workspace. */
         Config config() {
-            Path dir = workspace != null ? workspace : Path.of(context.env("PWD", System.getProperty("user.dir")));
-            return ConfigLoader.load(ConfigFile.standard(context.env(), context.home(), dir), context.env(), context.home(), Overrides.NONE);
+            return context.config(workspace != null ? workspace : context.cwd());
         }
 
         SessionAdmin admin() {
             Config config = config();
-            return new SessionAdmin(context.incus(config), new coi.session.SessionStore(config.paths().sessionsDir()),
-                    context.env("COI_CONTAINER_PREFIX", ContainerName.DEFAULT_PREFIX));
+            return new SessionAdmin(context.incus(config), new coi.session.SessionStore(config.paths().sessionsDir()), context.containerPrefix());
         }
 
         PrintWriter out() {

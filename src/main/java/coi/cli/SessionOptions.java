@@ -56,7 +56,7 @@ final class SessionOptions {
     String limitDuration;
 
     Workspace workspace(Context context) {
-        return Workspace.of(workspace != null ? workspace : Path.of(context.env("PWD", System.getProperty("user.dir"))));
+        return Workspace.of(workspace != null ? workspace : context.cwd());
     }
 
     Config config(Context context, Workspace ws) {

@@ -1,9 +1,5 @@
 package coi.cli;
 
-import coi.config.ConfigFile;
-import coi.config.ConfigLoader;
-import coi.config.Overrides;
-import coi.session.ContainerName;
 import coi.session.SessionStore;
 import coi.session.Watcher;
 import java.nio.file.Path;
@@ -21,9 +17,8 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        var config = ConfigLoader.load(ConfigFile.standard(context.env(), context.home(), Path.of("/nonexistent-workspace")),
-                context.env(), context.home(), Overrides.NONE);
-        return Watcher.watch(context.incus(config), new SessionStore(config.paths().sessionsDir()),
-                context.env("COI_CONTAINER_PREFIX", ContainerName.DEFAULT_PREFIX));
+        // the watcher serves every workspace: no workspace layer of configuration applies
+        var config = context.config(Path.of("/nonexistent-workspace"));
+        return Watcher.watch(context.incus(config), new SessionStore(config.paths().sessionsDir()), context.containerPrefix());
     }
 }

@@ -151,4 +151,23 @@ class ShellE2EIT {
             assertThat(incus.instanceExists(box.container(1))).isFalse();
         }
     }
+
+    @Test
+    void tmuxSendAndCaptureAutomateARunningSession() throws Exception {
+        try (Sandbox box = new Sandbox()) {
+            assertThat(box.run("shell", "--detach").exitCode()).isZero();
+            Result list = box.run("tmux", "list", "--format", "json");
+            assertThat(list.out()).contains("\"container\" : \"" + box.container(1) + "\"", "\"session\" : \"coi-" + box.container(1) + "\"");
+            assertThat(box.run("tmux", "send", box.container(1), "typed by automation").exitCode()).isZero();
+            String screen = "";
+            for (int i = 0; i < 50 && !screen.contains("echo: typed by automation"); i++) {
+                Thread.sleep(100);
+                screen = box.run("tmux", "capture", box.container(1)).out();
+            }
+            assertThat(screen).contains("fake-ai> typed by automation", "echo: typed by automation");
+            Result missing = box.run("tmux", "capture", "coitest-nothing-1");
+            assertThat(missing.exitCode()).isEqualTo(1);
+            assertThat(missing.err()).contains("not found");
+        }
+    }
 }
