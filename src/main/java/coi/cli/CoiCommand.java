@@ -31,16 +31,17 @@ import picocli.CommandLine.ScopeType;
         },
         footer = {"", "Environment: COI_INCUS_SOCKET (default /var/lib/incus/unix.socket), COI_INCUS_URL for a remote",
                 "over HTTPS, COI_DEBUG=1 like --debug. Docs: README.md."})
-public final class CoiCommand implements Runnable {
+public final class CoiCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces on errors.")
     boolean debug;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Plain `coi` starts a shell session, as the original does. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        return spec.commandLine().execute(debug ? new String[] {"shell", "--debug"} : new String[] {"shell"});
     }
 
     /** The whole command tree, wired to one {@link Context} built from the real environment. */

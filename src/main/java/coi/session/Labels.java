@@ -10,6 +10,8 @@ public final class Labels {
     public static final String KIND = "user.coi.kind";
     public static final String NETWORK = "user.coi.network";
     public static final String SESSIONS_ROOT = "user.coi.sessions_root";
+    /** `--limit-duration` as an ISO-8601 duration; the watcher stops the container when it is up. */
+    public static final String LIMIT_DURATION = "user.coi.limit_duration";
     /** `coi run`: pid and boot id of the coi process that owns the container, to find orphans. */
     public static final String OWNER = "user.coi.owner";
 

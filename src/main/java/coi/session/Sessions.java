@@ -190,6 +190,7 @@ public final class Sessions {
             plan = create(plan, req.workspace(), config, mine.keySet(), cleanup);
             planOut.set(0, plan);
             if (plan.persistent()) cleanup.disarm();
+            if (config.limits().duration().isPresent()) Watcher.ensureRunning(host, store.root(), out);
             waitForNetwork(plan.container());
             List<String> argv = req.command().size() == 1 ? List.of("bash", "-c", req.command().get(0)) : req.command();
             int code = incus.exec(plan.container(), new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT),

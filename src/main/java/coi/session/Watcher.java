@@ -13,6 +13,9 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -23,7 +26,9 @@ import java.util.Set;
  */
 public final class Watcher {
     private static final Set<String> ENDINGS = Set.of("instance-stopped", "instance-shutdown", "instance-deleted");
-    private static final long IDLE_CHECK_MS = 15_000;
+    private static final long CHECK_MS = 5_000;
+    /** Checks in a row with no coi container running before the watcher exits (30 s). */
+    private static final int IDLE_CHECKS = 6;
 
     private Watcher() {}
 
@@ -74,15 +79,17 @@ public final class Watcher {
             Finalizer finalizer = new Finalizer(incus, store);
             log("watching (pid " + ProcessHandle.current().pid() + ")");
             int idleChecks = 0;
-            while (idleChecks < 2) {
+            while (idleChecks < IDLE_CHECKS) {
                 try (EventStream events = incus.events("lifecycle", e -> onEvent(e, incus, finalizer, prefix))) {
                     finalizer.sweep();
                     while (!events.ended()) {
-                        Thread.sleep(IDLE_CHECK_MS);
-                        boolean anyRunning = incus.instances().stream()
-                                .anyMatch(i -> i.name().startsWith(prefix) && i.configValue(Labels.WORKSPACE) != null && i.running());
-                        idleChecks = anyRunning ? 0 : idleChecks + 1;
-                        if (idleChecks >= 2) break;
+                        Thread.sleep(CHECK_MS);
+                        List<Model.Instance> running = incus.instances().stream()
+                                .filter(i -> i.name().startsWith(prefix) && i.configValue(Labels.WORKSPACE) != null && i.running())
+                                .toList();
+                        running.stream().filter(Watcher::overdue).forEach(i -> stopOverdue(incus, i));
+                        idleChecks = running.isEmpty() ? idleChecks + 1 : 0;
+                        if (idleChecks >= IDLE_CHECKS) break;
                     }
                 } catch (IncusException e) {
                     log("daemon unavailable: " + e.getMessage());
@@ -95,6 +102,26 @@ public final class Watcher {
         } catch (IOException e) {
             log("cannot lock " + lockFile(store.root()) + ": " + e.getMessage());
             return 1;
+        }
+    }
+
+    /** Past its `--limit-duration`, counted from when Incus created it. */
+    static boolean overdue(Model.Instance i) {
+        String limit = i.configValue(Labels.LIMIT_DURATION);
+        if (limit == null || i.createdAt() == null) return false;
+        try {
+            return OffsetDateTime.parse(i.createdAt()).plus(Duration.parse(limit)).isBefore(OffsetDateTime.now());
+        } catch (RuntimeException unparsable) {
+            return false;
+        }
+    }
+
+    private static void stopOverdue(IncusClient incus, Model.Instance i) {
+        log("stopping " + i.name() + ": its duration limit " + i.configValue(Labels.LIMIT_DURATION) + " is up");
+        try {
+            incus.stop(i.name(), 30, false);
+        } catch (IncusException e) {
+            incus.stop(i.name(), -1, true);
         }
     }
 

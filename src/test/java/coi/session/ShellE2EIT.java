@@ -170,4 +170,19 @@ class ShellE2EIT {
             assertThat(missing.err()).contains("not found");
         }
     }
+
+    @Test
+    void limitDurationStopsTheSessionAndSavesIt() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Result start = box.run("shell", "--detach", "--limit-duration", "3s");
+            assertThat(start.exitCode()).as(start.toString()).isZero();
+            Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && incus.instanceExists(box.container(1))) Thread.sleep(500);
+            assertThat(incus.instanceExists(box.container(1))).as("stopped and removed after its duration").isFalse();
+            while (System.nanoTime() < deadline && !Files.readString(metadata).contains("\"ended\"")) Thread.sleep(200);
+            assertThat(Files.readString(metadata)).contains("\"status\" : \"ended\"");
+            assertThat(Files.readString(box.home.resolve(".coi/watcher.log"))).contains("duration limit PT3S is up");
+        }
+    }
 }
