@@ -79,9 +79,13 @@ final class Exec {
     }
 
     /** Copies stdin on a daemon thread (a terminal may never reach EOF); null stdin closes at once. */
-    private static void feed(WebSocket in, InputStream stdin) throws IOException {
+    private static void feed(WebSocket in, InputStream stdin) {
         if (stdin == null) {
-            in.sendClose();
+            try {
+                in.sendClose();
+            } catch (IOException e) {
+                // a command that ended at once has closed its stdin socket already
+            }
             return;
         }
         Thread t = new Thread(() -> {

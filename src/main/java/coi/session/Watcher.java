@@ -80,12 +80,12 @@ public final class Watcher {
             log("watching (pid " + ProcessHandle.current().pid() + ")");
             int idleChecks = 0;
             while (idleChecks < IDLE_CHECKS) {
-                try (EventStream events = incus.events("lifecycle", e -> onEvent(e, incus, finalizer, prefix))) {
+                try (EventStream events = incus.events("lifecycle", e -> onEvent(e, incus, store, finalizer, prefix))) {
                     finalizer.sweep();
                     while (!events.ended()) {
                         Thread.sleep(CHECK_MS);
                         List<Model.Instance> running = incus.instances().stream()
-                                .filter(i -> i.name().startsWith(prefix) && i.configValue(Labels.WORKSPACE) != null && i.running())
+                                .filter(i -> i.name().startsWith(prefix) && mine(i, store) && i.running())
                                 .toList();
                         running.stream().filter(Watcher::overdue).forEach(i -> stopOverdue(incus, i));
                         idleChecks = running.isEmpty() ? idleChecks + 1 : 0;
@@ -103,6 +103,11 @@ public final class Watcher {
             log("cannot lock " + lockFile(store.root()) + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** A coi session container of this watcher's user (its sessions live in this store). */
+    static boolean mine(Model.Instance i, SessionStore store) {
+        return i.configValue(Labels.WORKSPACE) != null && store.root().toString().equals(i.configValue(Labels.SESSIONS_ROOT));
     }
 
     /** Past its `--limit-duration`, counted from when Incus created it. */
@@ -125,7 +130,7 @@ public final class Watcher {
         }
     }
 
-    private static void onEvent(JsonNode event, IncusClient incus, Finalizer finalizer, String prefix) {
+    private static void onEvent(JsonNode event, IncusClient incus, SessionStore store, Finalizer finalizer, String prefix) {
         String action = event.path("metadata").path("action").asText();
         String source = event.path("metadata").path("source").asText();
         String name = source.substring(source.lastIndexOf('/') + 1);
@@ -133,7 +138,7 @@ public final class Watcher {
         try {
             try {
                 Model.Instance instance = incus.instance(name);
-                if (instance.configValue(Labels.WORKSPACE) == null) return;
+                if (!mine(instance, store)) return;
                 if (!instance.running()) {
                     finalizer.ended(instance);
                     log("ended " + name + " (" + action + ")");
