@@ -35,9 +35,14 @@ public final class NetworkFence {
         }
     }
 
-    /** Removes the container's rules, if any. */
+    /** Removes the container's rules, if any. Stop its {@link AllowlistRefresher} first, or a refresh may put them back. */
     public void remove(String container) {
-        nft.run(NftRuleset.remove(container), "-f", "-");
+        try {
+            nft.run(NftRuleset.remove(container), "-f", "-");
+        } catch (FenceException e) {
+            throw new FenceException("cannot remove the network rules of " + container + ": " + e.getMessage()
+                    + " (`coi clean` retries orphaned rules)", e);
+        }
     }
 
     /** Connection attempts the fence rejected for this container since its rules were first applied (0 if none). */

@@ -23,8 +23,11 @@ import java.util.stream.Collectors;
  *   <li>{@code bridge coi <c>.l2} (bridge forward hook): frames between the container and other
  *       bridge ports. Container-to-container traffic is switched, not routed, so the inet hooks
  *       only see it when br_netfilter happens to be loaded; this chain makes it independent of that.
- *   <li>{@code bridge coi <c>.v6} (bridge prerouting): drops all IPv6 from the container's port.
- *       IPv6 is switched off from outside instead of filtered: simpler, and root inside cannot
+ *   <li>{@code bridge coi <c>.port} (bridge prerouting): what may enter from the container's port
+ *       at all. IPv4 and ARP only from the container's own address (DHCP from 0.0.0.0 aside), so
+ *       the source address the inet chains match on cannot be forged even if the NIC's own
+ *       filters ({@link ContainerNic#device}) were missing. No IPv6 and no other ether types:
+ *       IPv6 is switched off from outside instead of filtered, simpler, and root inside cannot
  *       turn it back on.
  * </ul>
  *
@@ -39,8 +42,8 @@ import java.util.stream.Collectors;
 public final class NftRuleset {
 
     public static final String TABLE = "coi";
-    static final String FORWARD = "fwd", INPUT = "in", ALLOW = "allow", BLOCKED = "blocked", L2 = "l2", V6 = "v6";
-    static final List<String> INET_CHAINS = List.of(FORWARD, INPUT), BRIDGE_CHAINS = List.of(L2, V6);
+    static final String FORWARD = "fwd", INPUT = "in", ALLOW = "allow", BLOCKED = "blocked", L2 = "l2", PORT = "port";
+    static final List<String> INET_CHAINS = List.of(FORWARD, INPUT), BRIDGE_CHAINS = List.of(L2, PORT);
     private static final String REJECT = "counter name %s reject with icmpx admin-prohibited";
     private static final String SET_TYPE = "{ type ipv4_addr ; flags interval ; }";
 
@@ -81,8 +84,13 @@ public final class NftRuleset {
         s.add(baseChain("bridge", c, L2, "forward"));
         s.rule("bridge", c, L2, "iifname " + port + " counter drop");
         s.rule("bridge", c, L2, "oifname " + port + " counter drop");
-        s.add(baseChain("bridge", c, V6, "prerouting"));
-        s.rule("bridge", c, V6, "iifname " + port + " ether type ip6 counter drop");
+        String own = nic.address().getHostAddress();
+        s.add(baseChain("bridge", c, PORT, "prerouting"));
+        s.rule("bridge", c, PORT, "iifname " + port + " ether type != { ip, arp } counter drop");
+        s.rule("bridge", c, PORT, "iifname " + port + " ip saddr 0.0.0.0 udp dport 67 accept");
+        s.rule("bridge", c, PORT, "iifname " + port + " ip saddr != " + own + " counter drop");
+        // 0.0.0.0 is the sender of RFC 5227 address probes, which DHCP clients send.
+        s.rule("bridge", c, PORT, "iifname " + port + " arp saddr ip != { " + own + ", 0.0.0.0 } counter drop");
         return s.toString();
     }
 

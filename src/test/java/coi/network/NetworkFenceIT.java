@@ -53,7 +53,7 @@ class NetworkFenceIT {
     @AfterAll
     void tearDown() {
         containers.close();
-        for (String name : List.of(OPEN, "coitest-net-restricted", "coitest-net-allow", "coitest-net-bypass", "coitest-net-life", "coitest-net-ghost")) {
+        for (String name : List.of(OPEN, "coitest-net-restricted", "coitest-net-allow", "coitest-net-bypass", "coitest-net-nofilter", "coitest-net-life", "coitest-net-ghost")) {
             fence.remove(name);
         }
         if (hosts != null) hosts.close();
@@ -74,6 +74,11 @@ class NetworkFenceIT {
         String c = "coitest-net-restricted";
         ContainerNic nic = launch(c, new NetworkPolicy.Restricted(), List.of());
         long before = fence.blockedCount(c);
+        // The NIC keys took effect on this kernel: our veth name, and Incus' own anti-spoofing filter on it.
+        assertThat(Sh.must("incus", "config", "get", c, "volatile.eth0.host_name").strip()).isEqualTo(nic.hostInterface());
+        assertThat(Sh.must("nft", "list", "table", "bridge", "incus"))
+                .contains("iifname \"" + nic.hostInterface() + "\" ip saddr != " + nic.address().getHostAddress() + " drop")
+                .contains("iifname \"" + nic.hostInterface() + "\" ether saddr != ");
 
         var targets = new ArrayList<String>();
         TestHosts.INTERNET.forEach(a -> targets.add(a + ":80"));
@@ -100,9 +105,6 @@ class NetworkFenceIT {
             s.connect(new InetSocketAddress(nic.address(), 80), 3000); // the host may still open connections to it
         }
 
-        long v6before = bridgeCounter(c, NftRuleset.V6);
-        inside(c, "python3 -c \"import socket\nfor i in range(5): socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b'x', ('ff02::1%eth0', 9))\"").orFail(List.of("send ipv6"));
-        assertThat(bridgeCounter(c, NftRuleset.V6) - v6before).as("IPv6 frames dropped at the bridge port").isGreaterThanOrEqualTo(5);
     }
 
     @Test
@@ -152,8 +154,6 @@ class NetworkFenceIT {
     void rootInsideCannotFlushRouteOrSpoofItsWayOut() throws Exception {
         String c = "coitest-net-bypass";
         ContainerNic nic = launch(c, new NetworkPolicy.Restricted(), List.of());
-        String own = nic.address().getHostAddress();
-        String spare = ContainerNic.plan("coitest-net-spare", bridge, TestContainers.takenAddresses()).address().getHostAddress();
         String lan = "192.168.77.10", inet = "198.51.100.10";
         containers.installNft(c);
 
@@ -164,6 +164,33 @@ class NetworkFenceIT {
         inside(c, "ip route add " + lan + "/32 dev eth0; ip route add 169.254.169.254/32 via " + gw + " onlink");
         assertThat(probe(c, List.of(lan + ":80", "169.254.169.254:80"))).as("with extra routes").doesNotContainValue(true);
 
+        assertSpoofingFails(c, nic);
+        var macSpoof = inside(c, "ip link set eth0 address 00:16:3e:12:34:56; ip route replace default via " + gw
+                + "; nc -z -w 3 " + inet + " 80 && echo open || echo closed");
+        assertThat(macSpoof.out().strip()).as("after changing its MAC").isEqualTo("closed");
+    }
+
+    /** The fence's own port chain, without the NIC's filters: spoofing must fail on the fence alone. */
+    @Test
+    void fenceAloneStopsSpoofingWhenTheNicHasNoFiltersOfItsOwn() throws Exception {
+        String c = "coitest-net-nofilter";
+        ContainerNic nic = launch(c, new NetworkPolicy.Restricted(), List.of(), false);
+        assertThat(Sh.must("nft", "list", "table", "bridge", "incus")).doesNotContain(nic.hostInterface());
+        // Before the address games below: flushing eth0 also removes its IPv6 link-local address.
+        long before = bridgeCounter(c, NftRuleset.PORT);
+        inside(c, "python3 -c \"import socket\nfor i in range(5): socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b'x', ('ff02::1%eth0', 9))\"").orFail(List.of("send ipv6"));
+        assertThat(bridgeCounter(c, NftRuleset.PORT) - before).as("IPv6 frames dropped at the bridge port").isGreaterThanOrEqualTo(5);
+        assertSpoofingFails(c, nic);
+        var macSpoof = inside(c, "ip link set eth0 address 00:16:3e:12:34:57; ip route replace default via " + gw
+                + "; nc -z -w 3 192.168.77.10 80 && echo open || echo closed");
+        assertThat(macSpoof.out().strip()).as("LAN after changing its MAC").isEqualTo("closed");
+    }
+
+    /** A second source address, then a changed address: neither reaches the internet nor the LAN. */
+    private void assertSpoofingFails(String c, ContainerNic nic) throws Exception {
+        String own = nic.address().getHostAddress();
+        String spare = ContainerNic.plan("coitest-net-spare", bridge, TestContainers.takenAddresses()).address().getHostAddress();
+        String lan = "192.168.77.10", inet = "198.51.100.10";
         var spoofed = inside(c, "ip addr add " + spare + "/24 dev eth0; for t in " + inet + " " + lan + "; do nc -s " + spare + " -z -w 3 $t 80 && echo open || echo closed; done; nc -s " + own + " -z -w 3 " + inet + " 80 && echo open || echo closed");
         assertThat(spoofed.out().lines().toList()).as("spoofed source: internet, lan; own source: internet").containsExactly("closed", "closed", "open");
 
@@ -171,10 +198,6 @@ class NetworkFenceIT {
                 + "; for t in " + inet + " " + lan + "; do nc -z -w 3 $t 80 && echo open || echo closed; done;"
                 + " ip addr flush dev eth0; ip addr add " + own + "/24 dev eth0; ip route replace default via " + gw);
         assertThat(moved.out().lines().toList()).as("after changing its own address").containsExactly("closed", "closed");
-
-        var macSpoof = inside(c, "ip link set eth0 address 00:16:3e:12:34:56; ip route replace default via " + gw
-                + "; nc -z -w 3 " + inet + " 80 && echo open || echo closed");
-        assertThat(macSpoof.out().strip()).as("after changing its MAC").isEqualTo("closed");
     }
 
     @Test
@@ -219,8 +242,14 @@ class NetworkFenceIT {
     }
 
     private ContainerNic launch(String name, NetworkPolicy policy, List<Ipv4Cidr> allowed) throws Exception {
+        return launch(name, policy, allowed, true);
+    }
+
+    private ContainerNic launch(String name, NetworkPolicy policy, List<Ipv4Cidr> allowed, boolean nicFilters) throws Exception {
         ContainerNic nic = ContainerNic.plan(name, bridge, TestContainers.takenAddresses());
-        containers.create(name, nic.device(bridge));
+        var device = new LinkedHashMap<>(nic.device(bridge));
+        if (!nicFilters) device.keySet().removeIf(k -> k.startsWith("security."));
+        containers.create(name, device);
         long t0 = System.nanoTime();
         fence.apply(nic, bridge, policy, allowed); // before the container's network exists
         System.out.printf("[figures] %s: fence applied in %d ms%n", name, (System.nanoTime() - t0) / 1_000_000);
