@@ -178,7 +178,9 @@ class NetworkFenceIT {
         assertThat(Sh.must("nft", "list", "table", "bridge", "incus")).doesNotContain(nic.hostInterface());
         // Before the address games below: flushing eth0 also removes its IPv6 link-local address.
         long before = bridgeCounter(c, NftRuleset.PORT);
-        inside(c, "python3 -c \"import socket\nfor i in range(5): socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b'x', ('ff02::1%eth0', 9))\"").orFail(List.of("send ipv6"));
+        // Wait out duplicate address detection: a tentative link-local address cannot send yet.
+        inside(c, "for i in $(seq 100); do ip -6 addr show dev eth0 scope link | grep -q inet6 && ! ip -6 addr show dev eth0 | grep -q tentative && break; sleep 0.1; done;"
+                + " python3 -c \"import socket\nfor i in range(5): socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b'x', ('ff02::1%eth0', 9))\"").orFail(List.of("send ipv6"));
         assertThat(bridgeCounter(c, NftRuleset.PORT) - before).as("IPv6 frames dropped at the bridge port").isGreaterThanOrEqualTo(5);
         assertSpoofingFails(c, nic);
         var macSpoof = inside(c, "ip link set eth0 address 00:16:3e:12:34:57; ip route replace default via " + gw
