@@ -1,0 +1,101 @@
+package coi.network;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Puts the firewall for a container up on the host and takes it down again. Every change is one
+ * {@code nft -f -} transaction: it applies whole or not at all, so a failure leaves the previous
+ * state and surfaces as {@link FenceException} (the session then must not start the container).
+ */
+public final class NetworkFence {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Nft nft;
+
+    public NetworkFence(Nft nft) {
+        this.nft = nft;
+    }
+
+    public static NetworkFence onHost() {
+        return new NetworkFence(Nft.command(List.of("nft")));
+    }
+
+    /** Installs or replaces the container's rules; call before the container starts and on each allowlist refresh. */
+    public void apply(ContainerNic nic, BridgeFacts bridge, NetworkPolicy policy, Collection<Ipv4Cidr> allowed) {
+        try {
+            nft.run(NftRuleset.apply(nic, bridge, policy, allowed), "-f", "-");
+        } catch (FenceException e) {
+            throw new FenceException("cannot install the " + policy.mode() + " network rules for " + nic.container()
+                    + ", refusing to run it unfenced: " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the container's rules, if any. Stop its {@link AllowlistRefresher} first, or a refresh may put them back. */
+    public void remove(String container) {
+        try {
+            nft.run(NftRuleset.remove(container), "-f", "-");
+        } catch (FenceException e) {
+            throw new FenceException("cannot remove the network rules of " + container + ": " + e.getMessage()
+                    + " (`coi clean` retries orphaned rules)", e);
+        }
+    }
+
+    /** Connection attempts the fence rejected for this container since its rules were first applied (0 if none). */
+    public long blockedCount(String container) {
+        try {
+            JsonNode doc = JSON.readTree(nft.run("", "-j", "list", "counter", "inet", NftRuleset.TABLE,
+                    NftRuleset.name(container, NftRuleset.BLOCKED)));
+            for (JsonNode item : doc.path("nftables")) {
+                if (item.has("counter")) return item.get("counter").path("packets").asLong();
+            }
+            return 0;
+        } catch (Nft.NftFailed e) {
+            if (e.noSuchObject()) return 0;
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new FenceException("cannot read nft's JSON output: " + e.getMessage(), e);
+        }
+    }
+
+    /** Containers that have objects in our tables: fenced, or left over by a crash. */
+    public Set<String> fenced() {
+        Set<String> names = new TreeSet<>();
+        for (String family : List.of("inet", "bridge")) {
+            JsonNode doc;
+            try {
+                doc = JSON.readTree(nft.run("", "-j", "list", "table", family, NftRuleset.TABLE));
+            } catch (Nft.NftFailed e) {
+                if (e.noSuchObject()) continue;
+                throw e;
+            } catch (java.io.IOException e) {
+                throw new FenceException("cannot read nft's JSON output: " + e.getMessage(), e);
+            }
+            for (JsonNode item : doc.path("nftables")) {
+                for (String kind : List.of("chain", "set", "counter")) {
+                    JsonNode obj = item.get(kind);
+                    if (obj != null) NftRuleset.containerOf(obj.path("name").asText()).ifPresent(names::add);
+                }
+            }
+        }
+        return names;
+    }
+
+    /** Fenced names with no live container: what {@code coi clean} should remove. */
+    public Set<String> orphans(Set<String> liveContainers) {
+        Set<String> orphans = fenced();
+        orphans.removeAll(liveContainers);
+        return orphans;
+    }
+
+    /** Removes the rules of every orphan and returns their names. */
+    public Set<String> removeOrphans(Set<String> liveContainers) {
+        Set<String> orphans = orphans(liveContainers);
+        orphans.forEach(this::remove);
+        return orphans;
+    }
+}
