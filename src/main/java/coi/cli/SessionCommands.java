@@ -46,7 +46,9 @@ final class SessionCommands {
 
         SessionAdmin admin() {
             Config config = config();
-            return new SessionAdmin(context.incus(config), new coi.session.SessionStore(config.paths().sessionsDir()), context.containerPrefix());
+            var incus = context.incus(config);
+            return new SessionAdmin(incus, new coi.session.SessionStore(config.paths().sessionsDir()), context.containerPrefix(),
+                    coi.session.Fencing.onHost(incus, Context.ids()[0]));
         }
 
         PrintWriter out() {
@@ -118,7 +120,7 @@ final class SessionCommands {
             else out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %s%n", "NAME", "STATUS", "MODE", "IPV4", "NETWORK", "CREATED", "WORKSPACE");
             for (var e : entries) {
                 out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %s%n", e.name(), e.status(), e.mode(), e.ipv4() == null ? "-" : e.ipv4(),
-                        e.network() == null ? "-" : e.network(), e.created() == null ? "-" : e.created().substring(0, Math.min(19, e.created().length())),
+                        e.network() == null ? "-" : e.network() + (e.blocked() > 0 ? " (" + e.blocked() + " blocked)" : ""), e.created() == null ? "-" : e.created().substring(0, Math.min(19, e.created().length())),
                         e.workspace());
             }
             if (all) {
@@ -201,15 +203,13 @@ final class SessionCommands {
             SessionAdmin admin = admin();
             List<String> leftovers = admin.leftovers();
             List<SessionMetadata> ended = sessions ? admin.endedSessions() : List.of();
-            if (leftovers.isEmpty() && ended.isEmpty()) {
-                out().println("nothing to clean");
-                out().flush();
-                return 0;
-            }
             List<String> what = new ArrayList<>(leftovers);
             ended.forEach(m -> what.add("session " + m.sessionId()));
-            if (targets(List.of(), true, force, what, "remove").isEmpty()) return 0;
+            if (!what.isEmpty() && targets(List.of(), true, force, what, "remove").isEmpty()) return 0;
             for (String n : admin.clean(leftovers)) out().println("removed " + n);
+            var rules = admin.cleanOrphanRules();
+            rules.forEach(r -> out().println("removed network rules of " + r));
+            if (what.isEmpty() && rules.isEmpty()) out().println("nothing to clean");
             admin.deleteSessions(ended);
             for (var m : ended) out().println("deleted session " + m.sessionId());
             out().flush();

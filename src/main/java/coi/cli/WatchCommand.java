@@ -19,6 +19,8 @@ final class WatchCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         // the watcher serves every workspace: no workspace layer of configuration applies
         var config = context.config(Path.of("/nonexistent-workspace"));
-        return Watcher.watch(context.incus(config), new SessionStore(config.paths().sessionsDir()), context.containerPrefix());
+        var incus = context.incus(config);
+        return Watcher.watch(incus, new SessionStore(config.paths().sessionsDir()), context.containerPrefix(),
+                coi.session.Fencing.onHost(incus, Context.ids()[0]));
     }
 }

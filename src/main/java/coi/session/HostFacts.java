@@ -1,10 +1,33 @@
 package coi.session;
 
+import coi.network.BridgeFacts;
+import java.net.Inet4Address;
 import java.util.Set;
 
-/** What the planner needs to know about the host, gathered once by the caller. */
-public record HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers) {
+/**
+ * What the planner needs to know about the host, gathered once by the caller. {@code bridge} is
+ * null when no fence is needed (network mode open).
+ */
+public record HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers,
+                        BridgeFacts bridge, Set<Inet4Address> takenAddresses) {
     public HostFacts {
         existingContainers = Set.copyOf(existingContainers);
+        takenAddresses = Set.copyOf(takenAddresses);
+    }
+
+    public HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers) {
+        this(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, null, Set.of());
+    }
+
+    public HostFacts withExisting(Set<String> more) {
+        Set<String> all = new java.util.HashSet<>(existingContainers);
+        all.addAll(more);
+        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, all, bridge, takenAddresses);
+    }
+
+    public HostFacts withTaken(Set<Inet4Address> more) {
+        Set<Inet4Address> all = new java.util.HashSet<>(takenAddresses);
+        all.addAll(more);
+        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, bridge, all);
     }
 }

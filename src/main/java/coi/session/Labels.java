@@ -9,6 +9,9 @@ public final class Labels {
     public static final String PERSISTENT = "user.coi.persistent";
     public static final String KIND = "user.coi.kind";
     public static final String NETWORK = "user.coi.network";
+    /** allowlist mode: the entries (comma-separated) and their refresh interval in minutes. */
+    public static final String ALLOWLIST = "user.coi.allowlist";
+    public static final String ALLOWLIST_REFRESH = "user.coi.allowlist_refresh";
     public static final String SESSIONS_ROOT = "user.coi.sessions_root";
     /** `--limit-duration` as an ISO-8601 duration; the watcher stops the container when it is up. */
     public static final String LIMIT_DURATION = "user.coi.limit_duration";

@@ -3,6 +3,8 @@ package coi.session;
 import coi.CoiException;
 import coi.config.Config;
 import coi.config.Mount;
+import coi.config.NetworkMode;
+import coi.network.ContainerNic;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,6 +54,15 @@ public final class Planner {
             stateMount = SessionPlan.CODE_HOME + "/" + tool.stateDir();
             devices.put("tool-state", ownership.disk(stateDir.toString(), stateMount, false));
         }
+        if (config.network().mode() != NetworkMode.OPEN) {
+            if (facts.bridge() == null) throw new IllegalStateException("a fenced network mode needs the bridge facts");
+            ContainerNic nic = ContainerNic.plan(name.value(), facts.bridge(), facts.takenAddresses());
+            devices.put("eth0", nic.device(facts.bridge()));
+        }
+        if (config.network().mode() == NetworkMode.ALLOWLIST) {
+            cfg.put(Labels.ALLOWLIST, String.join(",", config.network().allowedDomains()));
+            cfg.put(Labels.ALLOWLIST_REFRESH, Integer.toString(config.network().refreshIntervalMinutes()));
+        }
         int i = 0;
         for (Mount m : config.mounts()) {
             devices.put("mount-" + (++i), ownership.disk(m.host().toString(), m.container(), m.readonly()));
@@ -65,15 +76,6 @@ public final class Planner {
     static int lowestFreeSlot(Workspace workspace, HostFacts facts) {
         for (int s = ContainerName.MIN_SLOT; s <= ContainerName.MAX_SLOT; s++) {
             if (!facts.existingContainers().contains(ContainerName.of(facts.prefix(), workspace, s).value())) return s;
-        }
-        throw new CoiException("all " + ContainerName.MAX_SLOT + " slots of " + workspace + " are in use: `coi list` shows them, `coi shutdown NAME` frees one");
-    }
-
-    /** The next free slot after {@code taken}, for when a slot was claimed between planning and creating. */
-    static ContainerName nextFree(Workspace workspace, HostFacts facts, int taken, java.util.Set<String> alsoTaken) {
-        for (int s = taken + 1; s <= ContainerName.MAX_SLOT; s++) {
-            ContainerName n = ContainerName.of(facts.prefix(), workspace, s);
-            if (!facts.existingContainers().contains(n.value()) && !alsoTaken.contains(n.value())) return n;
         }
         throw new CoiException("all " + ContainerName.MAX_SLOT + " slots of " + workspace + " are in use: `coi list` shows them, `coi shutdown NAME` frees one");
     }

@@ -17,17 +17,19 @@ public final class SessionAdmin {
     private final SessionStore store;
     private final String prefix;
     private final Finalizer finalizer;
+    private final Fencing fencing;
 
-    public SessionAdmin(IncusClient incus, SessionStore store, String prefix) {
+    public SessionAdmin(IncusClient incus, SessionStore store, String prefix, Fencing fencing) {
         this.incus = incus;
         this.store = store;
         this.prefix = prefix;
         this.finalizer = new Finalizer(incus, store);
+        this.fencing = fencing;
     }
 
     /** One line of `coi list`. */
     public record Entry(String name, String status, String mode, String workspace, String image, String ipv4,
-                        String created, String session, String tool, String network, int slot) {}
+                        String created, String session, String tool, String network, int slot, long blocked) {}
 
     /** coi's containers, after ending any session whose container went away meanwhile (no zombies). */
     public List<Entry> list() {
@@ -38,7 +40,7 @@ public final class SessionAdmin {
             entries.add(new Entry(i.name(), i.status(), "true".equals(i.configValue(Labels.PERSISTENT)) ? "persistent" : "ephemeral",
                     i.configValue(Labels.WORKSPACE), imageOf(i), ip, i.createdAt(), i.configValue(Labels.SESSION),
                     i.configValue(Labels.TOOL), i.configValue(Labels.NETWORK),
-                    parseSlot(i.configValue(Labels.SLOT))));
+                    parseSlot(i.configValue(Labels.SLOT)), "open".equals(i.configValue(Labels.NETWORK)) ? 0 : fencing.blocked(i.name())));
         }
         return entries;
     }
@@ -102,6 +104,7 @@ public final class SessionAdmin {
         for (String name : names) {
             coiInstance(name);
             incus.delete(name, true);
+            fencing.remove(name);
             finalizer.endedByName(name);
             done.add(name);
         }
@@ -136,13 +139,18 @@ public final class SessionAdmin {
         return names;
     }
 
+    /** Removes the given leftovers, then the network rules of every container that no longer exists. */
     public List<String> clean(List<String> names) {
         for (String name : names) {
             incus.delete(name, true);
             finalizer.endedByName(name);
         }
         finalizer.sweep();
-        return names;
+        return List.copyOf(names);
+    }
+
+    public java.util.Set<String> cleanOrphanRules() {
+        return fencing.removeOrphans(incus.instances().stream().map(Model.Instance::name).collect(java.util.stream.Collectors.toSet()));
     }
 
     /** Saved sessions no container uses any more. */
@@ -170,6 +178,7 @@ public final class SessionAdmin {
             finalizer.ended(now.get());
             if (findInstance(name).isPresent()) incus.delete(name, true);
         }
+        fencing.remove(name);
         finalizer.endedByName(name);
     }
 

@@ -42,12 +42,4 @@ public record SessionPlan(
         return new SessionPlan(container, slot, workspace, image, kind, sessionId, resumed, persistent, tool,
                 toolCommand, cfg, devices, stateDir, stateMount, tmuxSession, networkMode, ownership);
     }
-
-    /** The same plan for another slot (when the chosen one was taken meanwhile). */
-    public SessionPlan inSlot(ContainerName name) {
-        Map<String, String> cfg = new java.util.TreeMap<>(config);
-        cfg.put(Labels.SLOT, Integer.toString(name.slot()));
-        return new SessionPlan(name.value(), name.slot(), workspace, image, kind, sessionId, resumed, persistent, tool,
-                toolCommand, cfg, devices, stateDir, stateMount, name.tmuxSession(), networkMode, ownership);
-    }
 }

@@ -9,6 +9,8 @@ import coi.incus.IncusException;
 import coi.incus.InstanceSpec;
 import coi.incus.Model;
 import coi.incus.Terminal;
+import coi.network.FenceException;
+import coi.network.NetworkPolicy;
 import coi.tool.Launch;
 import coi.tool.Resume;
 import coi.tool.Tool;
@@ -44,6 +46,7 @@ public final class Sessions {
     private final SessionStore store;
     private final Host host;
     private final PrintWriter out;
+    private final Fencing fencing;
 
     /** The invoking user and process, as facts: tests and the watcher pass their own. */
     public record Host(int uid, int gid, Path home, String prefix, Path launcher) {}
@@ -53,6 +56,7 @@ public final class Sessions {
         this.store = store;
         this.host = host;
         this.out = out;
+        this.fencing = Fencing.onHost(incus, host.uid());
     }
 
     public SessionStore store() {
@@ -68,7 +72,8 @@ public final class Sessions {
     public SessionPlan shell(ShellRequest req) {
         Config config = req.config();
         Tool tool = tool(config);
-        Map<String, Model.Instance> mine = instancesOf(req.workspace());
+        List<Model.Instance> all = incus.instances();
+        Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         SessionMetadata resumeFrom = resolveResume(req.resume(), tool, req.workspace(), mine);
 
         Optional<Model.Instance> reusable = config.persistent() ? reusablePersistent(req, mine, resumeFrom) : Optional.empty();
@@ -88,15 +93,17 @@ public final class Sessions {
         List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
                 resumed ? new Resume.Latest() : new Resume.None()));
         ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
-        SessionPlan plan = Planner.plan(req.workspace(), config, "shell", req.slot(), sessionId, resumed, launch, stateDir,
-                store.root(), facts(config, mine.keySet()));
+        HostFacts facts = facts(config, all);
+        Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "shell", slot, sessionId, resumed, launch, stateDir,
+                store.root(), f);
+        SessionPlan plan = replan.at(req.slot(), facts);
         if (req.dryRun()) return plan;
 
         requireImage(config.image());
         boolean freshState = !Files.isDirectory(stateDir);
         prepareState(tool, config, stateDir, freshState);
         try (Cleanup cleanup = new Cleanup(freshState ? store.dir(tool.name(), sessionId) : null)) {
-            plan = create(plan, req.workspace(), config, mine.keySet(), cleanup);
+            plan = create(plan, replan, req.slot() == null, facts, config, cleanup);
             SessionMetadata metadata = new SessionMetadata(sessionId, plan.container(), tool.name(), plan.persistent(),
                     plan.workspace(), now(), resumed ? resumeFrom.createdAt() : now(), plan.slot(), plan.image(), "running");
             store.save(metadata);
@@ -118,6 +125,7 @@ public final class Sessions {
         if (!instance.running()) {
             out.println("starting persistent container " + name);
             out.flush();
+            installFence(() -> fencing.reinstall(instance, fencing.bridge()));
             incus.start(name);
         }
         if (!tmuxRunning(name, tmux)) {
@@ -131,7 +139,7 @@ public final class Sessions {
         out.flush();
         return Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
                 sessionId, true, new ToolLaunch(tool.name(), List.of(), tool.environment(), tool.stateDir()),
-                store.stateDir(tool.name(), sessionId), store.root(), facts(config, Set.of()));
+                store.stateDir(tool.name(), sessionId), store.root(), facts(config, incus.instances()));
     }
 
     private Optional<Model.Instance> reusablePersistent(ShellRequest req, Map<String, Model.Instance> mine, SessionMetadata resumeFrom) {
@@ -176,18 +184,21 @@ public final class Sessions {
     /** `coi run`: one command as `code` in /workspace; returns its exit code. */
     public int run(RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr, List<SessionPlan> planOut) {
         Config config = req.config();
-        Map<String, Model.Instance> mine = instancesOf(req.workspace());
-        SessionPlan plan = Planner.plan(req.workspace(), config, "run", req.slot(), null, false, null, null, store.root(),
-                facts(config, mine.keySet()));
+        List<Model.Instance> all = incus.instances();
+        Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
+        String owner = Owner.current();
+        Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
+                .withLabel(Labels.OWNER, owner);
+        HostFacts facts = facts(config, all);
+        SessionPlan plan = replan.at(req.slot(), facts);
         if (req.slot() != null && mine.containsKey(plan.container())) {
             throw new CoiException("slot " + req.slot() + " is in use by " + plan.container() + ": pick another --slot or leave it out");
         }
         planOut.add(plan);
         if (req.dryRun()) return 0;
         requireImage(config.image());
-        plan = plan.withLabel(Labels.OWNER, Owner.current());
         try (Cleanup cleanup = new Cleanup(null)) {
-            plan = create(plan, req.workspace(), config, mine.keySet(), cleanup);
+            plan = create(plan, replan, req.slot() == null, facts, config, cleanup);
             planOut.set(0, plan);
             if (plan.persistent()) cleanup.disarm();
             if (config.limits().duration().isPresent()) Watcher.ensureRunning(host, store.root(), out);
@@ -261,6 +272,7 @@ public final class Sessions {
         if (now.isEmpty() || !now.get().running()) {
             Finalizer finalizer = new Finalizer(incus, store);
             now.ifPresentOrElse(finalizer::ended, () -> finalizer.endedByName(container));
+            if (find(container).isEmpty()) fencing.remove(container);
             out.println("session ended: container " + container + (now.isPresent() && "true".equals(now.get().configValue(Labels.PERSISTENT))
                     ? " stopped (persistent)" : " removed") + "; `coi shell --resume` continues it");
         } else if (tmuxRunning(container, tmux)) {
@@ -273,25 +285,55 @@ public final class Sessions {
 
     // ------------------------------------------------------------------ applying a plan
 
+    /** Plans again for another slot or with more addresses taken, when a race lost the first choice. */
+    private interface Replan {
+        SessionPlan at(Integer slot, HostFacts facts);
+    }
+
     /**
-     * Creates the container; when an automatically chosen slot was taken meanwhile (another coi
-     * racing for it), takes the next free one. Incus's unique names make the race safe.
+     * Creates the container. In a fenced network mode it is created stopped, the host rules go in,
+     * and only then does it start, so its network never comes up unfenced. Races with another coi
+     * are settled by Incus's unique names and addresses: a lost automatic slot moves on to the
+     * next free one, a lost address to another address.
      */
-    private SessionPlan create(SessionPlan plan, Workspace ws, Config config, Set<String> existing, Cleanup cleanup) {
-        boolean autoSlot = !existing.contains(plan.container()) && plan.config().get(Labels.SLOT) != null;
-        Set<String> lost = new HashSet<>();
-        while (true) {
-            cleanup.container(plan.container(), !plan.persistent());
+    private SessionPlan create(SessionPlan plan, Replan replan, boolean autoSlot, HostFacts facts, Config config, Cleanup cleanup) {
+        NetworkPolicy policy = Fencing.policy(config);
+        boolean fenced = !(policy instanceof NetworkPolicy.Open);
+        for (int attempt = 1; ; attempt++) {
+            cleanup.container(plan.container(), !plan.persistent(), fenced);
             try {
                 incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
-                        !plan.persistent(), true));
+                        !plan.persistent(), !fenced));
+            } catch (IncusException e) {
+                cleanup.container(null, false, false);
+                if (!autoSlot || attempt > ContainerName.MAX_SLOT || !incus.instanceExists(plan.container())) throw e;
+                facts = facts.withExisting(Set.of(plan.container()));
+                plan = replan.at(null, facts);
+                continue;
+            }
+            if (!fenced) return plan;
+            SessionPlan created = plan;
+            var bridge = facts.bridge();
+            installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
+            try {
+                incus.start(plan.container());
                 return plan;
             } catch (IncusException e) {
-                cleanup.container(null, false);
-                if (!autoSlot || !incus.instanceExists(plan.container())) throw e;
-                lost.add(plan.container());
-                plan = plan.inSlot(Planner.nextFree(ws, facts(config, existing), plan.slot(), lost));
+                // another coi may have claimed the same address between our plan and our start
+                if (attempt > 5 || !e.getMessage().contains("already")) throw e;
+                cleanup.undoContainer();
+                facts = facts.withTaken(Set.of(Fencing.address(plan.devices().get("eth0"))));
+                plan = replan.at(plan.slot(), facts);
             }
+        }
+    }
+
+    private void installFence(Runnable install) {
+        try {
+            install.run();
+        } catch (FenceException e) {
+            throw new CoiException(e.getMessage() + (host.uid() == 0 ? ""
+                    : " (coi runs nft through `sudo -n`: scripts/setup-incus installs the sudoers rule)"));
         }
     }
 
@@ -380,15 +422,12 @@ public final class Sessions {
 
     /** This workspace's coi containers by name. */
     public Map<String, Model.Instance> instancesOf(Workspace ws) {
-        return coiInstances().stream().filter(i -> ws.path().toString().equals(i.configValue(Labels.WORKSPACE)))
-                .collect(Collectors.toMap(Model.Instance::name, i -> i));
+        return instancesOf(ws, incus.instances());
     }
 
-    /** All containers coi made (prefix and workspace label), with their state. */
-    public List<Model.Instance> coiInstances() {
-        return incus.instances().stream()
-                .filter(i -> i.name().startsWith(host.prefix()) && i.configValue(Labels.WORKSPACE) != null)
-                .sorted(Comparator.comparing(Model.Instance::name)).toList();
+    private Map<String, Model.Instance> instancesOf(Workspace ws, List<Model.Instance> all) {
+        return all.stream().filter(i -> i.name().startsWith(host.prefix()) && ws.path().toString().equals(i.configValue(Labels.WORKSPACE)))
+                .collect(Collectors.toMap(Model.Instance::name, i -> i));
     }
 
     Optional<Model.Instance> find(String name) {
@@ -399,8 +438,11 @@ public final class Sessions {
         }
     }
 
-    private HostFacts facts(Config config, Set<String> existing) {
-        return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), existing);
+    private HostFacts facts(Config config, List<Model.Instance> all) {
+        Set<String> names = all.stream().map(Model.Instance::name).collect(Collectors.toSet());
+        boolean fenced = config.network().mode() != coi.config.NetworkMode.OPEN;
+        return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
+                fenced ? fencing.bridge() : null, fenced ? Fencing.taken(all) : Set.of());
     }
 
     private static Tool tool(Config config) {
@@ -425,6 +467,7 @@ public final class Sessions {
         private final Thread hook = new Thread(this::undo, "coi-launch-cleanup");
         private volatile String container;
         private volatile boolean deleteContainer;
+        private volatile boolean fenced;
         private volatile boolean armed = true;
 
         Cleanup(Path newSessionDir) {
@@ -432,9 +475,19 @@ public final class Sessions {
             Runtime.getRuntime().addShutdownHook(hook);
         }
 
-        void container(String name, boolean delete) {
+        void container(String name, boolean delete, boolean withFence) {
             this.container = name;
             this.deleteContainer = delete;
+            this.fenced = withFence;
+        }
+
+        /** Removes the container (and its rules) now, to try again. */
+        void undoContainer() {
+            if (container != null) {
+                incus.delete(container, true);
+                if (fenced) fencing.remove(container);
+            }
+            container = null;
         }
 
         void disarm() {
@@ -447,6 +500,7 @@ public final class Sessions {
             if (container != null && deleteContainer) {
                 try {
                     incus.delete(container, true);
+                    if (fenced) fencing.remove(container);
                 } catch (IncusException e) {
                     System.err.println("coi: could not remove " + container + " (" + e.getMessage() + "): `coi clean` will");
                 }

@@ -67,7 +67,7 @@ public final class Watcher {
     }
 
     /** The watcher's main loop (`coi __watch`); returns when idle or when the daemon goes away. */
-    public static int watch(IncusClient incus, SessionStore store, String prefix) throws InterruptedException {
+    public static int watch(IncusClient incus, SessionStore store, String prefix, Fencing fencing) throws InterruptedException {
         try {
             Files.createDirectories(store.root());
         } catch (IOException e) {
@@ -77,10 +77,11 @@ public final class Watcher {
              FileLock lock = ch.tryLock()) {
             if (lock == null) return 0;
             Finalizer finalizer = new Finalizer(incus, store);
+            Fencing.AllowlistKeeper allowlists = null;
             log("watching (pid " + ProcessHandle.current().pid() + ")");
             int idleChecks = 0;
             while (idleChecks < IDLE_CHECKS) {
-                try (EventStream events = incus.events("lifecycle", e -> onEvent(e, incus, store, finalizer, prefix))) {
+                try (EventStream events = incus.events("lifecycle", e -> onEvent(e, incus, store, finalizer, fencing, prefix))) {
                     finalizer.sweep();
                     while (!events.ended()) {
                         Thread.sleep(CHECK_MS);
@@ -88,6 +89,10 @@ public final class Watcher {
                                 .filter(i -> i.name().startsWith(prefix) && mine(i, store) && i.running())
                                 .toList();
                         running.stream().filter(Watcher::overdue).forEach(i -> stopOverdue(incus, i));
+                        if (running.stream().anyMatch(i -> "allowlist".equals(i.configValue(Labels.NETWORK)))) {
+                            if (allowlists == null) allowlists = fencing.new AllowlistKeeper(fencing.bridge());
+                            refresh(allowlists, running);
+                        }
                         idleChecks = running.isEmpty() ? idleChecks + 1 : 0;
                         if (idleChecks >= IDLE_CHECKS) break;
                     }
@@ -102,6 +107,14 @@ public final class Watcher {
         } catch (IOException e) {
             log("cannot lock " + lockFile(store.root()) + ": " + e.getMessage());
             return 1;
+        }
+    }
+
+    private static void refresh(Fencing.AllowlistKeeper allowlists, List<Model.Instance> running) {
+        try {
+            for (String name : allowlists.tick(running, java.time.Instant.now())) log("allowlist of " + name + " changed: rules updated");
+        } catch (RuntimeException e) {
+            log("allowlist refresh failed, previous rules kept: " + e.getMessage());
         }
     }
 
@@ -130,7 +143,7 @@ public final class Watcher {
         }
     }
 
-    private static void onEvent(JsonNode event, IncusClient incus, SessionStore store, Finalizer finalizer, String prefix) {
+    private static void onEvent(JsonNode event, IncusClient incus, SessionStore store, Finalizer finalizer, Fencing fencing, String prefix) {
         String action = event.path("metadata").path("action").asText();
         String source = event.path("metadata").path("source").asText();
         String name = source.substring(source.lastIndexOf('/') + 1);
@@ -144,6 +157,8 @@ public final class Watcher {
                     log("ended " + name + " (" + action + ")");
                 }
             } catch (IncusException.NotFound gone) {
+                // rules of a container that no longer exists serve nobody, whoever made them
+                fencing.remove(name);
                 finalizer.endedByName(name);
                 log("ended " + name + " (" + action + ", container gone)");
             }

@@ -18,12 +18,14 @@ class PlannerTest {
     static final Workspace WS = new Workspace(Path.of("/home/dev/project"));
     static final ToolLaunch TOOL = new ToolLaunch("fake", List.of("fake-ai", "--x"), Map.of("FAKE_AI_STATE", "/home/code/.fake-ai"), ".fake-ai");
 
+    static final coi.network.BridgeFacts BRIDGE = coi.network.BridgeFacts.of("incusbr0", "10.147.83.1/24");
+
     static Config config(Overrides flags) {
         return ConfigLoader.load(List.of(), Map.of(), Path.of("/home/dev"), flags);
     }
 
     static HostFacts facts(int uid, boolean idmapped, Set<String> existing) {
-        return new HostFacts(uid, uid, idmapped, 1000, "coi-", existing);
+        return new HostFacts(uid, uid, idmapped, 1000, "coi-", existing, BRIDGE, Set.of());
     }
 
     static SessionPlan plan(Config config, Integer slot, HostFacts facts) {
@@ -95,10 +97,21 @@ class PlannerTest {
     }
 
     @Test
-    void inSlotMovesTheWholePlan() {
-        SessionPlan p = plan(config(Overrides.NONE), 1, facts(1000, true, Set.of())).inSlot(ContainerName.of("coi-", WS, 5));
-        assertThat(p.container()).endsWith("-5");
-        assertThat(p.tmuxSession()).isEqualTo("coi-" + p.container());
-        assertThat(p.config()).containsEntry(Labels.SLOT, "5");
+    void fencedModesPinTheNicAndOpenLeavesTheProfilesNic() throws Exception {
+        SessionPlan restricted = plan(config(Overrides.NONE), 1, facts(1000, true, Set.of()));
+        Map<String, String> eth0 = restricted.devices().get("eth0");
+        assertThat(eth0).containsEntry("network", "incusbr0").containsEntry("security.ipv4_filtering", "true")
+                .containsEntry("security.mac_filtering", "true").containsKey("ipv4.address").containsKey("host_name");
+        var taken = Set.of((java.net.Inet4Address) java.net.InetAddress.getByName(eth0.get("ipv4.address")));
+        SessionPlan avoided = Planner.plan(WS, config(Overrides.NONE), "shell", 1, "sid-1", false, TOOL, Path.of("/s"), Path.of("/h"),
+                facts(1000, true, Set.of()).withTaken(taken));
+        assertThat(avoided.devices().get("eth0").get("ipv4.address")).isNotEqualTo(eth0.get("ipv4.address"));
+
+        Config allowlist = ConfigLoader.load(List.of(), Map.of("COI_NETWORK", "allowlist"), Path.of("/home/dev"), Overrides.NONE);
+        assertThat(allowlist.network().allowedDomains()).isEmpty();
+        SessionPlan open = plan(config(new Overrides(null, null, null, "open", null, null, null, null, null, null, null)), 1,
+                facts(1000, true, Set.of()));
+        assertThat(open.devices()).doesNotContainKey("eth0");
+        assertThat(open.config()).containsEntry(Labels.NETWORK, "open");
     }
 }
