@@ -384,14 +384,21 @@ public final class IncusClient implements AutoCloseable {
     public EventStream events(String types, Consumer<JsonNode> listener) {
         String path = "/1.0/events?type=" + enc(types) + (project.equals("default") ? "" : "&project=" + enc(project));
         try {
-            return new EventStream(WebSocket.connect(transport, path), listener);
+            return new EventStream(websocket(path), listener);
         } catch (IOException e) {
-            throw unreachable(e);
+            throw new IncusException("cannot subscribe to the events of Incus at " + transport.address() + ": " + e.getMessage(), e);
         }
     }
 
+    /** A websocket on {@code path}; only a failed connect means the daemon is unreachable, not a bad handshake. */
     WebSocket websocket(String path) throws IOException {
-        return WebSocket.connect(transport, path);
+        Transport.Conn conn;
+        try {
+            conn = transport.open();
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+        return WebSocket.connect(conn, transport.host(), path);
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -420,22 +427,25 @@ public final class IncusClient implements AutoCloseable {
     }
 
     private static JsonNode metadata(int status, byte[] raw) {
+        // the status first: an error body need not be JSON (a proxy, Go's router), parsing it would hide it
+        if (status >= 400) throw errorFrom(status, raw);
         JsonNode envelope = raw.length == 0 ? Json.object() : Json.parse(raw);
-        if (status >= 400 || "error".equals(envelope.path("type").asText())) {
-            throw errorFrom(status, raw);
-        }
+        if ("error".equals(envelope.path("type").asText())) throw errorFrom(status, raw);
         return envelope.path("metadata");
     }
 
     static IncusException errorFrom(int status, byte[] raw) {
-        String message;
+        String message = new String(raw, StandardCharsets.UTF_8).trim();
         int code = status;
         try {
             JsonNode json = Json.parse(raw);
-            message = json.path("error").asText("");
-            if (json.path("error_code").asInt(0) != 0) code = json.path("error_code").asInt();
+            // only an object is an error envelope: "404 page not found" parses as the number 404
+            if (json.isObject()) {
+                message = json.path("error").asText("");
+                if (json.path("error_code").asInt(0) != 0) code = json.path("error_code").asInt();
+            }
         } catch (UncheckedIOException notJson) {
-            message = new String(raw, StandardCharsets.UTF_8).trim();
+            // plain text: shown as it is
         }
         if (message.isEmpty()) message = "Incus answered HTTP " + status;
         return IncusException.of(code, message);
@@ -452,7 +462,8 @@ public final class IncusClient implements AutoCloseable {
      */
     <T> T exchange(String method, String path, Map<String, String> headers, Http.Body body, ResponseHandler<T> handler) {
         for (int attempt = 0; ; attempt++) {
-            Transport.Conn conn = takeIdle();
+            // the retry skips the pool: a daemon restart closed every idle connection, not just one
+            Transport.Conn conn = attempt == 0 ? takeIdle() : null;
             boolean reused = conn != null;
             try {
                 if (conn == null) conn = transport.open();
@@ -472,7 +483,7 @@ public final class IncusClient implements AutoCloseable {
             try {
                 T result = handler.handle(response);
                 response.body().close();
-                if ("close".equalsIgnoreCase(response.header("connection")) || !delimited(response)) conn.close();
+                if ("close".equalsIgnoreCase(response.header("connection")) || !delimited(method, response)) conn.close();
                 else release(conn);
                 return result;
             } catch (IOException e) {
@@ -485,8 +496,11 @@ public final class IncusClient implements AutoCloseable {
         }
     }
 
-    private static boolean delimited(Http.Response response) {
-        return response.header("content-length") != null || "chunked".equalsIgnoreCase(response.header("transfer-encoding"));
+    /** Whether the body's end was known without the daemon closing: only then can the connection be reused. */
+    private static boolean delimited(String method, Http.Response response) {
+        // Go's net/http sends neither Content-Length nor chunking when there is no body (HEAD, 204, 304)
+        return method.equals("HEAD") || response.status() == 204 || response.status() == 304
+                || response.header("content-length") != null || "chunked".equalsIgnoreCase(response.header("transfer-encoding"));
     }
 
     private synchronized Transport.Conn takeIdle() {

@@ -17,6 +17,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import javax.net.ssl.KeyManagerFactory;
@@ -150,14 +151,20 @@ public final class TlsTransport implements Transport {
             return Der.seq(Der.concat(version, algId, Der.tlv(0x04, sec1)));
         }
 
+        /**
+         * The [0] field of SEQUENCE { version, privateKey, [0] parameters, [1] publicKey }, found by
+         * walking the fields: the secret's random bytes can look like an [0] tag themselves.
+         */
         private static byte[] findCurveOid(byte[] sec1) throws GeneralSecurityException {
-            for (int i = 0; i + 2 < sec1.length; i++) {
-                if ((sec1[i] & 0xff) == 0xa0 && sec1[i + 2] == 0x06) {
-                    int len = sec1[i + 3] & 0xff;
-                    byte[] oid = new byte[len + 2];
-                    System.arraycopy(sec1, i + 2, oid, 0, len + 2);
-                    return oid;
+            try {
+                for (int at = Der.valueStart(sec1, 0); at < sec1.length; at = Der.valueStart(sec1, at) + Der.valueLength(sec1, at)) {
+                    if ((sec1[at] & 0xff) == 0xa0) {
+                        int start = Der.valueStart(sec1, at);
+                        return Arrays.copyOfRange(sec1, start, start + Der.valueLength(sec1, at));
+                    }
                 }
+            } catch (ArrayIndexOutOfBoundsException truncated) {
+                // falls through to the error below
             }
             throw new GeneralSecurityException("EC private key without curve parameters");
         }
@@ -187,6 +194,20 @@ public final class TlsTransport implements Transport {
                 at += p.length;
             }
             return out;
+        }
+
+        /** Where the value of the TLV at {@code at} begins. */
+        static int valueStart(byte[] der, int at) {
+            int first = der[at + 1] & 0xff;
+            return at + 2 + (first < 0x80 ? 0 : first & 0x7f);
+        }
+
+        static int valueLength(byte[] der, int at) {
+            int first = der[at + 1] & 0xff;
+            if (first < 0x80) return first;
+            int n = 0;
+            for (int i = 0; i < (first & 0x7f); i++) n = (n << 8) | (der[at + 2 + i] & 0xff);
+            return n;
         }
 
         private static byte[] length(int n) {

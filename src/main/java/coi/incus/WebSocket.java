@@ -40,13 +40,13 @@ final class WebSocket implements AutoCloseable {
         this.out = conn.out();
     }
 
-    static WebSocket connect(Transport transport, String path) throws IOException {
-        Transport.Conn conn = transport.open();
+    /** Upgrades a fresh connection; it is closed if the daemon refuses or answers wrongly. */
+    static WebSocket connect(Transport.Conn conn, String host, String path) throws IOException {
         try {
             byte[] nonce = new byte[16];
             RANDOM.nextBytes(nonce);
             String key = Base64.getEncoder().encodeToString(nonce);
-            Http.writeRequest(conn.out(), "GET", path, transport.host(), Map.of(
+            Http.writeRequest(conn.out(), "GET", path, host, Map.of(
                     "Connection", "Upgrade",
                     "Upgrade", "websocket",
                     "Sec-WebSocket-Version", "13",

@@ -1,0 +1,164 @@
+package coi.incus;
+
+import static coi.incus.FakeIncus.WsPeer.BINARY;
+import static coi.incus.FakeIncus.WsPeer.CLOSE;
+import static coi.incus.FakeIncus.async;
+import static coi.incus.FakeIncus.operationEnded;
+import static coi.incus.FakeIncus.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import coi.incus.FakeIncus.Request;
+import coi.incus.FakeIncus.WsPeer;
+import coi.incus.FakeIncus.WsPeer.Frame;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** exec: one operation, four websockets (control, stdin, stdout, stderr), the exit code from /wait. */
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ExecTest {
+    private static final String FDS = "{\"fds\":{\"control\":\"s-ctl\",\"0\":\"s-in\",\"1\":\"s-out\",\"2\":\"s-err\"}}";
+
+    @TempDir
+    Path dir;
+    FakeIncus fake;
+    IncusClient client;
+
+    @BeforeEach
+    void start() throws IOException {
+        fake = FakeIncus.start(dir);
+        client = fake.client();
+        fake.on("POST /1.0/instances/c1/exec", async("ex1", FDS));
+        for (String secret : List.of("s-ctl", "s-in", "s-out", "s-err")) {
+            fake.on("GET /1.0/operations/ex1/websocket?secret=" + secret, fake.upgrade());
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        fake.close();
+    }
+
+    @Test
+    void streamsStdinStdoutStderrAndReturnsTheExitCode() throws Exception {
+        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Success", "", "{\"return\":42}"));
+        byte[] input = new byte[40_000];
+        for (int i = 0; i < input.length; i++) input[i] = (byte) ('a' + i % 26);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        ExecRequest request = ExecRequest.of("sh", "-c", "cat; exit 42").as(1000, 1000).in("/workspace")
+                .withEnv(Map.of("HOME", "/home/code"));
+
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
+                () -> client.exec("c1", request, new ByteArrayInputStream(input), out, err));
+        WsPeer control = fake.websocket(), stdin = fake.websocket(), stdout = fake.websocket(), stderr = fake.websocket();
+        // as `cat` would: all of stdin first, then the output, then exit
+        List<Frame> sent = stdin.readUntilClose();
+        stdout.sendBinary(utf8("hello "));
+        stderr.sendBinary(utf8("oops\n"));
+        stdout.sendBinary(utf8("world\n"));
+        stdout.sendClose(1000);
+        stderr.sendClose(1000);
+
+        assertThat(exit.get(5, TimeUnit.SECONDS)).isEqualTo(42);
+        assertThat(out.toString()).isEqualTo("hello world\n");
+        assertThat(err.toString()).isEqualTo("oops\n");
+
+        assertThat(List.of(control, stdin, stdout, stderr)).extracting(ws -> ws.request().path()).containsExactly(
+                "/1.0/operations/ex1/websocket?secret=s-ctl", "/1.0/operations/ex1/websocket?secret=s-in",
+                "/1.0/operations/ex1/websocket?secret=s-out", "/1.0/operations/ex1/websocket?secret=s-err");
+        Frame close = sent.getLast();
+        List<Frame> data = sent.subList(0, sent.size() - 1);
+        assertThat(data).allSatisfy(f -> {
+            assertThat(f.opcode()).isEqualTo(BINARY);
+            assertThat(f.masked()).isTrue();
+        });
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        for (Frame f : data) received.write(f.payload());
+        assertThat(received.toByteArray()).isEqualTo(input);
+        assertThat(close.closeCode()).isEqualTo(1000);
+        assertThat(stdout.read().opcode()).as("the client answers the daemon's close").isEqualTo(CLOSE);
+
+        Request start = fake.requests().getFirst();
+        assertThat(start.json().path("command")).extracting(n -> n.asText()).containsExactly("sh", "-c", "cat; exit 42");
+        assertThat(start.json().path("environment").path("HOME").asText()).isEqualTo("/home/code");
+        assertThat(start.json().path("interactive").asBoolean()).isFalse();
+        assertThat(start.json().path("wait-for-websocket").asBoolean()).isTrue();
+        assertThat(start.json().path("user").asInt()).isEqualTo(1000);
+        assertThat(start.json().path("group").asInt()).isEqualTo(1000);
+        assertThat(start.json().path("cwd").asText()).isEqualTo("/workspace");
+        assertThat(fake.lastRequest().path()).isEqualTo("/1.0/operations/ex1/wait?timeout=-1");
+    }
+
+    @Test
+    void withoutStdinTheCommandSeesEndOfFileAtOnce() throws Exception {
+        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Success", "", "{\"return\":0}"));
+
+        CompletableFuture<Model.ExecResult> result = CompletableFuture.supplyAsync(() -> client.execCapture("c1", ExecRequest.of("true")));
+        fake.websocket();
+        WsPeer stdin = fake.websocket(), stdout = fake.websocket(), stderr = fake.websocket();
+        assertThat(stdin.readUntilClose()).singleElement().extracting(Frame::opcode).isEqualTo(CLOSE);
+        stdout.sendClose(1000);
+        stderr.sendClose(1000);
+
+        Model.ExecResult r = result.get(5, TimeUnit.SECONDS);
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.stdout()).isEmpty();
+        assertThat(r.stderr()).isEmpty();
+        assertThat(fake.requests().getFirst().json().has("user")).as("uid -1 keeps the daemon's default").isFalse();
+    }
+
+    @Test
+    void aCommandThatEndedBeforeItsStdinWasClosedStillReportsItsExitCode() throws Exception {
+        // a quick command: incusd has closed the stdin socket before the client says "no input"
+        CountDownLatch stdinClosed = new CountDownLatch(1);
+        FakeIncus.Responder upgrade = fake.upgrade();
+        fake.on("GET /1.0/operations/ex1/websocket?secret=s-out", (request, conn) -> {
+            try {
+                stdinClosed.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            upgrade.respond(request, conn);
+        });
+        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Success", "", "{\"return\":3}"));
+
+        CompletableFuture<Model.ExecResult> result = CompletableFuture.supplyAsync(() -> client.execCapture("c1", ExecRequest.of("false")));
+        fake.websocket();
+        fake.websocket().close();
+        stdinClosed.countDown();
+        fake.websocket().sendClose(1000);
+        fake.websocket().sendClose(1000);
+
+        assertThat(result.get(5, TimeUnit.SECONDS).exitCode()).isEqualTo(3);
+    }
+
+    @Test
+    void aFailedExecOperationThrows() throws Exception {
+        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Failure", "Command not found", "{}"));
+
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
+                () -> client.exec("c1", ExecRequest.of("nope"), null, OutputStream.nullOutputStream(), OutputStream.nullOutputStream()));
+        fake.websocket();
+        fake.websocket();
+        fake.websocket().close();
+        fake.websocket().close();
+
+        assertThatThrownBy(() -> exit.get(5, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IncusException.class)
+                .cause().hasMessage("Command not found");
+    }
+}

@@ -1,0 +1,167 @@
+package coi.incus;
+
+import static coi.incus.FakeIncus.envelope;
+import static coi.incus.FakeIncus.error;
+import static coi.incus.FakeIncus.http;
+import static coi.incus.FakeIncus.raw;
+import static coi.incus.FakeIncus.sync;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import coi.incus.FakeIncus.Request;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** /1.0/instances/NAME/files: type, owner and mode travel in X-Incus-* headers. */
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class InstanceFilesTest {
+    private static final String FILES = "/1.0/instances/c1/files?path=";
+
+    @TempDir
+    Path dir;
+    FakeIncus fake;
+    IncusClient client;
+    InstanceFiles files;
+
+    @BeforeEach
+    void start() throws IOException {
+        fake = FakeIncus.start(dir);
+        client = fake.client();
+        files = client.files("c1");
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        fake.close();
+    }
+
+    @Test
+    void writeSendsTypeOwnerAndModeHeaders() {
+        fake.on("POST " + FILES + "%2Fhome%2Fcode%2Fa%20b.txt", sync("{}"));
+
+        files.write("/home/code/a b.txt", "hi\n".getBytes(StandardCharsets.UTF_8), 1000, 1001, 0640);
+
+        Request push = fake.lastRequest();
+        assertThat(push.header("x-incus-type")).isEqualTo("file");
+        assertThat(push.header("x-incus-uid")).isEqualTo("1000");
+        assertThat(push.header("x-incus-gid")).isEqualTo("1001");
+        assertThat(push.header("x-incus-mode")).isEqualTo("0640");
+        assertThat(push.header("x-incus-write")).isEqualTo("overwrite");
+        assertThat(push.header("content-type")).isEqualTo("application/octet-stream");
+        assertThat(push.header("content-length")).isEqualTo("3");
+        assertThat(push.text()).isEqualTo("hi\n");
+    }
+
+    @Test
+    void pushKeepsTheLocalModeAndLeavesOutUnsetOwners() throws IOException {
+        Path script = Files.writeString(dir.resolve("run.sh"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-x---"));
+        fake.on("POST " + FILES + "%2Fusr%2Flocal%2Fbin%2Frun", sync("{}"));
+
+        files.push(script, "/usr/local/bin/run", -1, -1, -1);
+
+        Request push = fake.lastRequest();
+        assertThat(push.header("x-incus-mode")).isEqualTo("0750");
+        assertThat(push.header("x-incus-uid")).isNull();
+        assertThat(push.header("x-incus-gid")).isNull();
+        assertThat(push.text()).isEqualTo("#!/bin/sh\n");
+    }
+
+    @Test
+    void mkdirAndSymlinkSayWhatTheyCreate() {
+        fake.on("POST " + FILES + "%2Fw", sync("{}"));
+        fake.on("POST " + FILES + "%2Fw%2Flink", sync("{}"));
+
+        files.mkdir("/w", 1000, 1000, 0755);
+        files.symlink("/w/link", "../target", 1000, 1000);
+
+        Request mkdir = fake.requests().get(0), symlink = fake.requests().get(1);
+        assertThat(mkdir.header("x-incus-type")).isEqualTo("directory");
+        assertThat(mkdir.header("x-incus-mode")).isEqualTo("0755");
+        assertThat(mkdir.header("content-length")).isEqualTo("0");
+        assertThat(symlink.header("x-incus-type")).isEqualTo("symlink");
+        assertThat(symlink.text()).isEqualTo("../target");
+    }
+
+    @Test
+    void pullStreamsTheContentAndReadsItsMetadataFromHeaders() {
+        fake.on("GET " + FILES + "%2Fetc%2Fsecret", raw(http(200,
+                "Content-Type: application/octet-stream\r\nX-Incus-Type: file\r\nX-Incus-Mode: 0600\r\n"
+                        + "X-Incus-Uid: 1000\r\nX-Incus-Gid: 1001\r\n", "s3cr3t")));
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+
+        Model.FileInfo info = files.pull("/etc/secret", sink);
+
+        assertThat(info).isEqualTo(new Model.FileInfo("file", 0600, 1000, 1001));
+        assertThat(sink.toString(StandardCharsets.UTF_8)).isEqualTo("s3cr3t");
+    }
+
+    @Test
+    void pullOfAMissingFileIsNotFound() {
+        fake.on("GET " + FILES + "%2Fnope", error(404, "Not found"));
+
+        assertThatThrownBy(() -> files.read("/nope")).isInstanceOf(IncusException.NotFound.class).hasMessage("Not found");
+    }
+
+    @Test
+    void pullRefusesADirectory() {
+        fake.on("GET " + FILES + "%2Fetc", raw(http(200, "X-Incus-Type: directory\r\n", envelope("[\"hosts\"]"))));
+
+        assertThatThrownBy(() -> files.read("/etc")).isInstanceOf(IncusException.class).hasMessageContaining("is a directory");
+    }
+
+    @Test
+    void listsADirectory() {
+        fake.on("GET " + FILES + "%2Fhome%2Fcode", raw(http(200,
+                "Content-Type: application/json\r\nX-Incus-Type: directory\r\nX-Incus-Mode: 0750\r\n",
+                envelope("[\".bashrc\",\"project\",\"with space\"]"))));
+
+        assertThat(files.list("/home/code")).containsExactly(".bashrc", "project", "with space");
+    }
+
+    @Test
+    void statUsesHeadAndAnswersNullForAMissingPath() {
+        // as Go's net/http answers HEAD: no Content-Length, no body, connection kept alive
+        fake.on("HEAD " + FILES + "%2Fhome", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: directory\r\nX-Incus-Mode: 0755\r\n"
+                + "X-Incus-Uid: 0\r\nX-Incus-Gid: 0\r\n\r\n"));
+        fake.on("HEAD " + FILES + "%2Fghost", raw("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n"));
+
+        assertThat(files.stat("/home")).isEqualTo(new Model.FileInfo("directory", 0755, 0, 0));
+        assertThat(files.stat("/home").directory()).isTrue();
+        assertThat(fake.connections()).as("a HEAD answer has no body to wait for").isEqualTo(1);
+        assertThat(files.stat("/ghost")).isNull();
+        assertThat(fake.requests()).extracting(Request::method).containsOnly("HEAD");
+    }
+
+    @Test
+    void pullTreeCopiesFilesSymlinksAndModes() throws IOException {
+        String head = "HTTP/1.1 200 OK\r\n";
+        fake.on("HEAD " + FILES + "%2Fd", raw(head + "X-Incus-Type: directory\r\nX-Incus-Mode: 0700\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Fd", raw(http(200, "X-Incus-Type: directory\r\n", envelope("[\"f\",\"l\"]"))));
+        fake.on("HEAD " + FILES + "%2Fd%2Ff", raw(head + "X-Incus-Type: file\r\nX-Incus-Mode: 0640\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Fd%2Ff", raw(http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0640\r\n", "content")));
+        fake.on("HEAD " + FILES + "%2Fd%2Fl", raw(head + "X-Incus-Type: symlink\r\nX-Incus-Mode: 0777\r\n\r\n"));
+        // incusd answers a symlink with its target resolved to an absolute path
+        fake.on("GET " + FILES + "%2Fd%2Fl", raw(http(200, "X-Incus-Type: symlink\r\n", "/d/f")));
+        Path local = dir.resolve("copy");
+
+        int written = files.pullTree("/d", local);
+
+        assertThat(written).isEqualTo(3);
+        assertThat(local.resolve("f")).hasContent("content");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(local.resolve("f")))).isEqualTo("rw-r-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(local))).isEqualTo("rwx------");
+        assertThat(Files.readSymbolicLink(local.resolve("l"))).as("a link within the tree stays relative").isEqualTo(Path.of("f"));
+        assertThat(fake.connections()).as("all on one kept-alive connection").isEqualTo(1);
+    }
+}
