@@ -91,7 +91,7 @@ class PlannerTest {
     void runPlansHaveNoToolAndNoStateMount() {
         SessionPlan p = Planner.plan(WS, config(Overrides.NONE), "run", null, null, false, null, null, Path.of("/h/.coi"),
                 facts(1000, true, Set.of()));
-        assertThat(p.devices()).containsOnlyKeys("workspace");
+        assertThat(p.devices()).containsOnlyKeys("workspace", "eth0");
         assertThat(p.config()).doesNotContainKeys(Labels.SESSION, Labels.TOOL).containsEntry(Labels.KIND, "run");
         assertThat(p.persistent()).isFalse();
     }
