@@ -178,15 +178,15 @@ public final class IncusClient implements AutoCloseable {
                 if (!force) throw e;
                 return;
             } catch (IncusException e) {
-                // an instance still being created or started refuses deletion for a moment
-                if (!force || attempt >= 60 || !e.getMessage().contains("is busy")) throw e;
-                sleep(500);
-                if (attempt % 4 == 3) {
-                    try {
-                        stop(name, -1, true);
-                    } catch (IncusException notRunningYet) {
-                        // keep waiting for the start to finish
-                    }
+                // an instance still being created or started refuses deletion (and the stop before
+                // it) for a moment: stop again once the start has finished, then delete
+                boolean retry = e.getMessage().contains("is busy") || e.getMessage().contains("is running");
+                if (!force || attempt >= 60 || !retry) throw e;
+                sleep(250);
+                try {
+                    stop(name, -1, true);
+                } catch (IncusException notYet) {
+                    // still starting, or already stopped: the next delete tells
                 }
             }
         }

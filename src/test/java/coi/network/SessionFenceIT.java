@@ -1,0 +1,126 @@
+package coi.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.IncusClient;
+import coi.testing.CoiProcess;
+import coi.testing.CoiProcess.Result;
+import coi.testing.Sandbox;
+import coi.testing.TestIncus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The network modes as a user gets them from `coi run` and `coi shell`, proven by traffic from
+ * inside real session containers to the test hosts (network namespaces made by {@link TestHosts}).
+ */
+@Tag("incus")
+class SessionFenceIT {
+    static TestHosts hosts;
+    static String gateway;
+    /** One probe line per target: "target open" or "target closed". */
+    static final String PROBE = "for t in %s; do h=${t%%:*}; p=80; [ \"$h\" != \"$t\" ] && p=${t##*:};"
+            + " if nc -z -w 2 $h $p; then echo \"$t open\"; else echo \"$t closed\"; fi; done";
+
+    @BeforeAll
+    static void worldUp() throws Exception {
+        TestIncus.client().close();
+        gateway = TestContainers.bridge("incusbr0").gateway().getHostAddress();
+        hosts = new TestHosts(gateway);
+    }
+
+    @AfterAll
+    static void worldDown() {
+        if (hosts != null) hosts.close();
+    }
+
+    static Result probe(Sandbox box, String network, String... targets) {
+        TestHosts.assertRoutedLocally();
+        return box.run("run", "--network", network, PROBE.formatted(String.join(" ", targets)));
+    }
+
+    @Test
+    void restrictedRunReachesTheInternetButNotPrivateRangesMetadataOrTheHost() {
+        try (Sandbox box = new Sandbox()) {
+            Result r = probe(box, "restricted", "198.51.100.10", "198.51.100.20", "192.168.77.10", "10.99.77.10", "172.16.77.10",
+                    "100.64.77.10", "169.254.169.254", gateway + ":" + TestHosts.HOST_PORT, TestHosts.HOST_OTHER + ":" + TestHosts.HOST_PORT);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.out()).contains("198.51.100.10 open", "198.51.100.20 open", "192.168.77.10 closed", "10.99.77.10 closed",
+                    "172.16.77.10 closed", "100.64.77.10 closed", "169.254.169.254 closed",
+                    gateway + ":" + TestHosts.HOST_PORT + " closed", TestHosts.HOST_OTHER + ":" + TestHosts.HOST_PORT + " closed");
+        }
+    }
+
+    @Test
+    void openRunReachesEverythingTheOtherModesBlock() {
+        try (Sandbox box = new Sandbox()) {
+            Result r = probe(box, "open", "198.51.100.10", "192.168.77.10", "169.254.169.254");
+            assertThat(r.out()).as(r.toString()).contains("198.51.100.10 open", "192.168.77.10 open", "169.254.169.254 open");
+        }
+    }
+
+    @Test
+    void allowlistRunReachesOnlyTheListedAddressesAndHasNoDns() throws Exception {
+        try (Sandbox box = new Sandbox()) {
+            Path config = box.root.resolve("allow.toml");
+            Files.writeString(config, "[network]\nmode = \"allowlist\"\nallowed_domains = [\"198.51.100.10\", \"192.168.77.10\"]\n");
+            TestHosts.assertRoutedLocally();
+            Result r = box.coi().env("COI_CONFIG", config.toString()).run("run",
+                    PROBE.formatted("198.51.100.10 198.51.100.11 192.168.77.10 169.254.169.254")
+                            + "; if timeout 5 getent hosts deb.debian.org; then echo dns open; else echo dns closed; fi");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.out()).contains("198.51.100.10 open", "198.51.100.11 closed",
+                    "192.168.77.10 closed", "169.254.169.254 closed", "dns closed");
+        }
+    }
+
+    @Test
+    void shellSessionsAreFencedShowTheirModeAndBlockedCountAndTheirRulesGoWithThem() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            assertThat(box.run("shell", "--detach").exitCode()).isZero();
+            String name = box.container(1);
+            NetworkFence fence = NetworkFence.onHost();
+            assertThat(fence.fenced()).contains(name);
+            TestHosts.assertRoutedLocally();
+            Result blocked = box.run("container", "exec", name, "--", "sh", "-c", "sleep 3; nc -z -w 2 192.168.77.10 80 || echo blocked");
+            assertThat(blocked.out()).contains("blocked");
+            assertThat(fence.blockedCount(name)).isPositive();
+            Result list = box.run("list", "--format", "json");
+            assertThat(list.out()).contains("\"network\" : \"restricted\"").containsPattern("\"blocked\" : [1-9]");
+
+            Result flush = box.run("container", "exec", name, "--", "sh", "-c",
+                    "sudo ip route add 192.168.77.0/24 dev eth0 2>&1; sudo ip addr add 10.147.83.250/24 dev eth0 2>&1;"
+                            + " nc -z -w 2 -s 10.147.83.250 192.168.77.10 80 || echo still-blocked");
+            assertThat(flush.out()).as("root inside cannot route or spoof around the host rules").contains("still-blocked");
+
+            assertThat(box.run("kill", name).exitCode()).isZero();
+            assertThat(fence.fenced()).as("rules gone after kill").doesNotContain(name);
+        }
+    }
+
+    @Test
+    void cleanRemovesTheRulesOfAContainerThatVanishedBehindCoisBack() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            ProcessBuilder pb = new ProcessBuilder(CoiProcess.launcher().toString(), "run", "sleep 120").directory(box.workspace.toFile());
+            box.env().forEach(pb.environment()::put);
+            Process coi = pb.redirectErrorStream(true).start();
+            String name = box.container(1);
+            NetworkFence fence = NetworkFence.onHost();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && !fence.fenced().contains(name)) Thread.sleep(100);
+            assertThat(fence.fenced()).contains(name);
+            coi.toHandle().destroyForcibly();
+            coi.waitFor();
+            incus.delete(name, true);
+            assertThat(fence.fenced()).as("orphaned rules").contains(name);
+            Result clean = box.run("clean", "--force");
+            assertThat(clean.out()).as(clean.toString()).contains("removed network rules of " + name);
+            assertThat(fence.fenced()).doesNotContain(name);
+        }
+    }
+}
