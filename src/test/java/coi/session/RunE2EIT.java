@@ -73,11 +73,12 @@ class RunE2EIT {
 
             CoiProcess asUser = box.coi();
             Result plan = asUser.run("run", "--dry-run", "true");
-            Result r = runAs(1000, 1000, incusAdmin, box, "run", "stat -c %u mine.txt; echo agent > made.txt; cat mine.txt");
+            // --network open: this test is about ownership; a non-root fence needs sudo and a passwd entry
+            Result r = runAs(1000, 1000, incusAdmin, box, "run", "--network", "open", "stat -c %u mine.txt; echo agent > made.txt; cat mine.txt");
             assertThat(r.exitCode()).as(r.toString()).isZero();
             assertThat(r.out()).isEqualTo("1000\n1000's file\n");
             assertThat((Integer) Files.getAttribute(box.workspace.resolve("made.txt"), "unix:uid")).isEqualTo(1000);
-            Result dry = runAs(1000, 1000, incusAdmin, box, "run", "--dry-run", "true");
+            Result dry = runAs(1000, 1000, incusAdmin, box, "run", "--network", "open", "--dry-run", "true");
             assertThat(dry.out()).as(dry.toString()).contains("(shift)");
             assertThat(plan.out()).as("root is not uid 1000: raw.idmap").contains("raw.idmap 0:0->1000");
         }
