@@ -147,7 +147,7 @@ public final class Watcher {
         String action = event.path("metadata").path("action").asText();
         String source = event.path("metadata").path("source").asText();
         String name = source.substring(source.lastIndexOf('/') + 1);
-        if (!ENDINGS.contains(action) || !name.startsWith(prefix)) return;
+        if (!ENDINGS.contains(action) || ContainerName.parse(prefix, name).isEmpty()) return;
         try {
             try {
                 Model.Instance instance = incus.instance(name);
