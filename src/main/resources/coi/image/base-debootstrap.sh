@@ -55,6 +55,16 @@ log "configuring rootfs"
 } > "$root/etc/apt/sources.list.d/debian.sources"
 rm -f "$root/etc/apt/sources.list"
 
+# debootstrap takes the release as it was published: bring in the security and point updates now,
+# once, instead of in every image build. (The chroot still has the host's resolv.conf.)
+log "apt dist-upgrade in the rootfs"
+if ! chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c \
+     'apt-get -q update && apt-get -q -y -o Dpkg::Options::=--force-unsafe-io dist-upgrade' > "$work/upgrade.log" 2>&1; then
+  tail -30 "$work/upgrade.log" >&2
+  echo "base-debootstrap.sh: upgrading the rootfs failed (log above)" >&2
+  exit 1
+fi
+
 # eth0 is only taken by networkd once udev has announced it.
 mkdir -p "$root/etc/systemd/network"
 printf '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\n' > "$root/etc/systemd/network/eth0.network"
@@ -70,7 +80,7 @@ printf 'debian\n' > "$root/etc/hostname"
 # Units that make no sense in a container or wait for hardware that is not there.
 for unit in systemd-timesyncd.service getty@tty1.service; do chroot "$root" systemctl mask "$unit" >/dev/null 2>&1 || true; done
 
-rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/log/*.log "$root"/var/log/apt/*
+rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/* "$root"/var/log/*.log "$root"/var/log/apt/*
 
 log "packing image"
 mkdir -p "$work/meta/templates"
