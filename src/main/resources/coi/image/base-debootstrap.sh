@@ -56,10 +56,13 @@ log "configuring rootfs"
 rm -f "$root/etc/apt/sources.list"
 
 # debootstrap takes the release as it was published: bring in the security and point updates now,
-# once, instead of in every image build. (The chroot still has the host's resolv.conf.)
+# once, instead of in every image build. The chroot resolves names with the host's resolvers
+# (systemd-resolved's package made resolv.conf a link to a stub that does not run here).
 log "apt dist-upgrade in the rootfs"
+rm -f "$root/etc/resolv.conf"
+cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 if ! chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c \
-     'apt-get -q update && apt-get -q -y -o Dpkg::Options::=--force-unsafe-io dist-upgrade' > "$work/upgrade.log" 2>&1; then
+     'apt-get -q --error-on=any update && apt-get -q -y -o Dpkg::Options::=--force-unsafe-io dist-upgrade' > "$work/upgrade.log" 2>&1; then
   tail -30 "$work/upgrade.log" >&2
   echo "base-debootstrap.sh: upgrading the rootfs failed (log above)" >&2
   exit 1

@@ -126,7 +126,7 @@ apt_packages() {
   step "apt update"
   # Debian's docker images drop downloaded .debs after install; a mounted cache must keep them.
   rm -f /etc/apt/apt.conf.d/docker-clean
-  apt_get update -qq
+  apt_get --error-on=any update -qq
   step "apt upgrade"
   # A debootstrap'd base comes from the release without its security updates.
   apt_get dist-upgrade
@@ -211,6 +211,19 @@ install_ai_tools() {
   step "npm install -g $NPM_PACKAGES"
   # shellcheck disable=SC2086
   npm install -g --no-audit --no-fund --loglevel=warn $NPM_PACKAGES
+  trim_opencode
+}
+
+# opencode-ai pulls both its AVX2 and its baseline linux-x64 builds (185 MB each) and its
+# postinstall hard-links the one this CPU can run to bin/opencode.exe: drop the others.
+trim_opencode() {
+  local dir=/usr/local/lib/node_modules/opencode-ai pkg used
+  [ -f "$dir/bin/opencode.exe" ] || return 0
+  used=$(stat -c %i "$dir/bin/opencode.exe")
+  for pkg in "$dir"/node_modules/opencode-linux-*; do
+    [ -f "$pkg/bin/opencode" ] || continue
+    [ "$(stat -c %i "$pkg/bin/opencode")" = "$used" ] || rm -rf "$pkg"
+  done
 }
 
 install_aider() {
