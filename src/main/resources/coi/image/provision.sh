@@ -79,26 +79,26 @@ wait_for_network() {
   step "waiting for network"
   # Provisioning usually starts right after launch, while the container is still booting.
   # (`is-system-running --wait` gives up at once while systemd's socket is not there yet.)
-  local i gateway host
-  for i in $(seq 1 120); do
+  local gateway host
+  for _ in $(seq 1 120); do
     case $(systemctl is-system-running 2>/dev/null) in running|degraded) break;; esac
     sleep 0.5
   done
-  for i in $(seq 1 60); do
+  for _ in $(seq 1 60); do
     gateway=$(ip -4 route show default 2>/dev/null | awk '/^default/{print $3; exit}')
     [ -n "$gateway" ] && break
     sleep 0.5
   done
   [ -n "$gateway" ] || die "no default route after 30 s: does the container have a NIC on a bridge with DHCP?"
   host=$(mirror_host)
-  for i in $(seq 1 20); do resolves "$host" && { note "DNS ok ($host)"; return 0; }; sleep 0.5; done
+  for _ in $(seq 1 20); do resolves "$host" && { note "DNS ok ($host)"; return 0; }; sleep 0.5; done
   # Routing works but names do not resolve: the classic case is a resolver the container cannot
   # reach. Point the image at the gateway's DNS (Incus runs dnsmasq on its bridges), then at any
   # resolvers the caller gave.
   note "DNS does not resolve $host; injecting resolvers: $gateway ${COI_DNS_SERVERS:-}"
   # shellcheck disable=SC2086
   inject_resolvers $gateway ${COI_DNS_SERVERS:-}
-  for i in $(seq 1 20); do resolves "$host" && { note "DNS ok after injecting resolvers"; return 0; }; sleep 0.5; done
+  for _ in $(seq 1 20); do resolves "$host" && { note "DNS ok after injecting resolvers"; return 0; }; sleep 0.5; done
   die "DNS still fails for $host after injecting resolvers ($gateway ${COI_DNS_SERVERS:-}); set COI_DNS_SERVERS to resolvers the container can reach"
 }
 
@@ -261,7 +261,8 @@ configure_user() {
   [ "$(getent group code | cut -d: -f3)" = "$CODE_UID" ] || die "group code exists with a gid other than $CODE_UID"
   [ "$(getent passwd code | cut -d: -f7)" = /bin/bash ] || usermod -s /bin/bash code
   for group in sudo docker; do getent group "$group" >/dev/null && usermod -aG "$group" code; done
-  printf 'code ALL=(ALL) NOPASSWD:ALL\n' > /etc/sudoers.d/90-coi-code
+  # !admin_flag: sudo would otherwise drop ~/.sudo_as_admin_successful into the home.
+  printf 'Defaults:code !admin_flag\ncode ALL=(ALL) NOPASSWD:ALL\n' > /etc/sudoers.d/90-coi-code
   chmod 440 /etc/sudoers.d/90-coi-code
   visudo -cqf /etc/sudoers.d/90-coi-code || die "sudoers file rejected"
   install -d -o code -g code /home/code /workspace
@@ -293,7 +294,16 @@ cleanup() {
   # Docker leaves its state (networks, checks) behind; the image starts with an empty one.
   if systemctl is-active -q docker 2>/dev/null; then systemctl stop docker.socket docker containerd 2>/dev/null || true; fi
   rm -rf /var/lib/docker/* /var/lib/containerd/* /etc/docker/key.json
-  rm -rf /tmp/* /var/tmp/* /root/.cache /root/.bash_history /home/code/.cache
+  rm -rf /tmp/* /var/tmp/* /root/.bash_history
+  # Homes as /etc/skel made them (tools and sudo may have left state behind); mounts stay.
+  local home entry
+  for home in /root /home/code; do
+    for entry in "$home"/.[!.]* "$home"/*; do
+      [ -e "$entry" ] || continue
+      case ${entry##*/} in .bashrc|.profile|.bash_logout) continue;; esac
+      is_mount "$entry" || rm -rf "$entry"
+    done
+  done
   find /var/log -type f \( -name '*.gz' -o -name '*.[0-9]' \) -delete
   find /var/log -type f -exec truncate -s0 {} +
   # Each container from the image gets its own machine id at first boot.
@@ -308,7 +318,10 @@ report() {
   home=$(mktemp -d /root/.coi-report.XXXXXX)
   note "node $(node --version)  npm $(npm --version)  $(tmux -V)"
   for tool in claude opencode codex aider gh docker git; do
-    if command -v "$tool" >/dev/null; then note "$tool: $(HOME=$home "$tool" --version 2>&1 | head -1)"; fi
+    command -v "$tool" >/dev/null || continue
+    note "$tool: $(HOME=$home XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share \
+      XDG_STATE_HOME=$home/.local/state XDG_CACHE_HOME=$home/.cache CODEX_HOME=$home/.codex \
+      "$tool" --version 2>&1 | head -1)"
   done
   rm -rf "$home"
 }
