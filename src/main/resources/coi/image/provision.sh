@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Turn a Debian 12 container into the `coi` image. Runs as root inside the build container,
-# which must have security.nesting=true (Docker is started to check it). Safe to run again.
+# which should have security.nesting=true (Docker is installed and started; hosts with AppArmor
+# refuse Docker's nested mounts without it). Safe to run again.
 #
 # Each long step prints one line `==> step` first, so the caller can time the steps.
 # Host caches: when /var/cache/apt/archives, /var/lib/apt/lists or /root/.npm are mount points
@@ -237,7 +238,9 @@ install_aider() {
   fi
   apt_get install python3-venv
   python3 -m venv /opt/aider
-  /opt/aider/bin/pip install -q --index-url "$PIP_INDEX" aider-chat
+  local cert=()
+  [ "$EXTRA_CAS" = 1 ] && cert=(--cert "$SYSTEM_CA_BUNDLE")
+  /opt/aider/bin/pip install -q "${cert[@]}" --index-url "$PIP_INDEX" aider-chat
   ln -sf /opt/aider/bin/aider /usr/local/bin/aider
 }
 
