@@ -20,6 +20,16 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Rebuild even if the image exists.")
     boolean force;
 
+    @Option(names = "--offline", description = "Build the Debian base locally with debootstrap even if an image server is reachable.")
+    boolean offline;
+
+    @Option(names = "--base-source", paramLabel = "auto|server|debootstrap", defaultValue = "auto",
+            description = "Where the Debian 12 base comes from (default ${DEFAULT-VALUE}: the image server when its name resolves).")
+    String baseSource;
+
+    @Option(names = "--alias", paramLabel = "NAME", defaultValue = "coi", description = "Image alias to build (default ${DEFAULT-VALUE}).")
+    String alias;
+
     @Spec
     CommandSpec spec;
 
@@ -29,7 +39,19 @@ final class BuildCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new coi.CoiException("coi build: not wired yet");
+        coi.image.CoiImage.BaseSource source = switch (offline ? "debootstrap" : baseSource) {
+            case "auto" -> coi.image.CoiImage.BaseSource.AUTO;
+            case "server" -> coi.image.CoiImage.BaseSource.SERVER;
+            case "debootstrap" -> coi.image.CoiImage.BaseSource.DEBOOTSTRAP;
+            default -> throw new coi.UsageException("--base-source must be auto, server or debootstrap, not '" + baseSource + "'");
+        };
+        var out = spec.commandLine().getOut();
+        Path cache = Path.of(context.env("XDG_CACHE_HOME", context.home().resolve(".cache").toString())).resolve("coi");
+        Builder.Result r = new coi.image.CoiImage(context.incus(), out, logDir(context))
+                .build(new coi.image.CoiImage.Options(alias, force, source, cache, context.env("COI_MIRROR", coi.image.CoiImage.hostMirror())));
+        if (r != null) out.printf("built %s (%s) in %.0f s (log: %s)%n", r.alias(), r.versionedAlias(), r.took().toMillis() / 1000.0, r.log());
+        out.flush();
+        return 0;
     }
 
     static Path logDir(Context context) {
@@ -58,9 +80,9 @@ final class BuildCommand implements Callable<Integer> {
                 out.flush();
                 return 0;
             }
-            Builder.Result r = new Builder(context.incus(), out, logDir(context)).build(new Builder.Spec(name, base,
+            Builder.Result r = new Builder(context.incus(), out, logDir(context)).build(new Builder.Spec(name, base, null,
                     List.of(new Builder.Script(script.getFileName().toString(), Files.readAllBytes(script))),
-                    Map.of("security.nesting", "true"), Map.of(), Map.of(), "coi custom image " + name + " from " + base));
+                    Map.of("security.nesting", "true"), Map.of(), Map.of(), Map.of(), "coi custom image " + name + " from " + base));
             out.printf("built %s in %.0f s (log: %s)%n", r.alias(), r.took().toMillis() / 1000.0, r.log());
             out.flush();
             return 0;

@@ -41,13 +41,15 @@ public final class Builder {
     /** A script to run: its name for messages and its text. */
     public record Script(String name, byte[] content) {}
 
-    public record Spec(String alias, String base, List<Script> scripts, Map<String, String> config,
-                       Map<String, Map<String, String>> devices, Map<String, String> env, String description) {}
+    /** {@code baseServer}: null for a local base image, or a simplestreams server to pull {@code base} from. */
+    public record Spec(String alias, String base, String baseServer, List<Script> scripts, Map<String, String> config,
+                       Map<String, Map<String, String>> devices, Map<String, byte[]> files, Map<String, String> env,
+                       String description) {}
 
     public record Result(String alias, String versionedAlias, String fingerprint, Duration took, Path log) {}
 
     public Result build(Spec spec) {
-        if (!incus.aliasExists(spec.base())) {
+        if (spec.baseServer() == null && !incus.aliasExists(spec.base())) {
             throw new CoiException("base image '" + spec.base() + "' not found: build it first (`coi build` makes `coi`) or pass --base");
         }
         long start = System.nanoTime();
@@ -56,9 +58,11 @@ public final class Builder {
         Thread undo = new Thread(() -> removeQuietly(container), "coi-build-cleanup");
         Runtime.getRuntime().addShutdownHook(undo);
         try (OutputStream logOut = Files.newOutputStream(log)) {
-            progress(start, "starting build container " + container + " from " + spec.base());
-            incus.createInstance(new InstanceSpec(container, spec.base(), spec.config(), spec.devices(), null, false, true));
+            progress(start, "starting build container " + container + " from " + spec.base()
+                    + (spec.baseServer() == null ? "" : " on " + spec.baseServer()));
+            incus.createInstance(new InstanceSpec(container, spec.base(), spec.config(), spec.devices(), null, false, true, spec.baseServer()));
             waitForNetwork(container);
+            spec.files().forEach((path, content) -> incus.files(container).write(path, content, 0, 0, 0644));
             for (Script script : spec.scripts()) run(container, script, spec.env(), logOut, start, log);
             progress(start, "stopping and publishing " + spec.alias());
             try {

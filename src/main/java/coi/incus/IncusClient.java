@@ -119,7 +119,8 @@ public final class IncusClient implements AutoCloseable {
         ObjectNode body = Json.object().put("name", spec.name()).put("type", "container")
                 .put("ephemeral", spec.ephemeral()).put("start", spec.start());
         ObjectNode source = body.putObject("source").put("type", "image");
-        if (spec.image().matches("[0-9a-f]{12,64}")) source.put("fingerprint", spec.image());
+        if (spec.server() != null) source.put("mode", "pull").put("server", spec.server()).put("protocol", "simplestreams").put("alias", spec.image());
+        else if (spec.image().matches("[0-9a-f]{12,64}")) source.put("fingerprint", spec.image());
         else source.put("alias", spec.image());
         body.set("config", Json.MAPPER.valueToTree(spec.config()));
         body.set("devices", Json.MAPPER.valueToTree(spec.devices()));

@@ -45,6 +45,8 @@ public final class Planner {
         env.put("HOME", SessionPlan.CODE_HOME);
         env.put("USER", "code");
         env.put("TMUX_TMPDIR", SessionPlan.CODE_HOME + "/.tmux");
+        // Node ignores the system store: the image's CA bundle includes any extra CAs the build trusted
+        env.putIfAbsent("NODE_EXTRA_CA_CERTS", "/etc/ssl/certs/ca-certificates.crt");
         env.forEach((k, v) -> cfg.put("environment." + k, v));
 
         Map<String, Map<String, String>> devices = new LinkedHashMap<>();
