@@ -107,7 +107,11 @@ public final class Builder {
             out.flush();
             throw new CoiException(script.name() + " failed with exit code " + code + " (full log: " + log + "); nothing was published");
         }
-        incus.files(container).delete(path);
+        try {
+            incus.files(container).delete(path);
+        } catch (IncusException.NotFound cleanedUpByTheScript) {
+            // the script may tidy /root itself
+        }
     }
 
     private void waitForNetwork(String container) {

@@ -302,7 +302,7 @@ public final class IncusClient implements AutoCloseable {
 
     /** Imports a split image (metadata tarball + rootfs tarball); returns the fingerprint. */
     public String importImage(Path metadata, Path rootfs, String alias, Map<String, String> properties) {
-        Multipart form = new Multipart().file("metadata", metadata).file("rootfs.img", rootfs);
+        Multipart form = new Multipart().file("metadata", metadata).file("rootfs", rootfs);
         Map<String, String> headers = new LinkedHashMap<>();
         if (!properties.isEmpty()) {
             StringBuilder props = new StringBuilder();

@@ -198,7 +198,7 @@ class IncusClientHttpTest {
         String boundary = upload.header("content-type").replaceFirst("multipart/form-data; boundary=", "");
         String form = new String(upload.body(), java.nio.charset.StandardCharsets.ISO_8859_1);
         assertThat(form).startsWith("--" + boundary + "\r\n").endsWith("--" + boundary + "--\r\n")
-                .contains("name=\"metadata\"; filename=\"meta.tar.xz\"", "\r\n\r\nMETA\r\n", "name=\"rootfs.img\"");
+                .contains("name=\"metadata\"; filename=\"meta.tar.xz\"", "\r\n\r\nMETA\r\n", "name=\"rootfs\"");
         assertThat(upload.body().length).isGreaterThan(70_000);
         assertThat(fake.lastRequest().json().path("target").asText()).isEqualTo("f00d");
         assertThat(fake.lastRequest().json().path("name").asText()).isEqualTo("coi");

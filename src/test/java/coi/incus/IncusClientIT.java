@@ -169,4 +169,31 @@ class IncusClientIT {
         assertThatThrownBy(() -> incus.createInstance(InstanceSpec.of(TestIncus.name("noimg"), "coitest-no-such-image")))
                 .isInstanceOf(IncusException.class).hasMessageContaining("not found");
     }
+
+    @Test
+    void importPublishAliasAndDeleteImages(@TempDir Path tmp) throws Exception {
+        Path meta = tmp.resolve("meta.tar.gz"), rootfs = tmp.resolve("rootfs.tar.gz");
+        Files.createDirectories(tmp.resolve("m"));
+        Files.writeString(tmp.resolve("m/metadata.yaml"), "architecture: x86_64\ncreation_date: 1700000000\nproperties:\n  description: coitest tiny\n");
+        Files.createDirectories(tmp.resolve("r/etc"));
+        Files.writeString(tmp.resolve("r/etc/hostname"), "tiny\n");
+        tar(tmp.resolve("m"), meta);
+        tar(tmp.resolve("r"), rootfs);
+        String alias = TestIncus.name("import");
+        String fingerprint = incus.importImage(meta, rootfs, alias, Map.of("description", "coitest import"));
+        try {
+            Model.Image image = incus.imageByAlias(alias);
+            assertThat(image.fingerprint()).isEqualTo(fingerprint);
+            assertThat(image.type()).as("split tarballs make a container image").isEqualTo("container");
+            assertThat(incus.imageAliases()).extracting(Model.ImageAlias::name).contains(alias);
+        } finally {
+            incus.deleteImage(fingerprint);
+        }
+        assertThat(incus.aliasExists(alias)).isFalse();
+    }
+
+    private static void tar(Path dir, Path out) throws Exception {
+        Process p = new ProcessBuilder("tar", "-C", dir.toString(), "-czf", out.toString(), ".").redirectErrorStream(true).start();
+        assertThat(p.waitFor()).isZero();
+    }
 }
