@@ -27,6 +27,9 @@ public final class TestImages {
                     "--script", script.toString(), "--force");
             Files.delete(script);
             if (r.exitCode() != 0) throw new AssertionError("building the fake-tool image failed: " + r);
+            // every run builds a new version; keep only this one
+            CoiProcess.Result cleanup = new CoiProcess().run("image", "cleanup", FAKE_TOOL_IMAGE, "--keep", "1");
+            if (cleanup.exitCode() != 0) throw new AssertionError("image cleanup failed: " + cleanup);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
