@@ -11,7 +11,7 @@ public final class Main {
     }
 
     public static int run(String... args) {
-        CommandLine cli = CoiCommand.commandLine();
+        CommandLine cli = CoiCommand.commandLine(args);
         return cli.execute(args);
     }
 }

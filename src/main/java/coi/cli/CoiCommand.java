@@ -1,6 +1,7 @@
 package coi.cli;
 
 import coi.Version;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +10,15 @@ import picocli.CommandLine.ScopeType;
 
 @Command(name = "coi", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
         description = "Run AI coding agents (Claude Code, opencode, Codex, Aider) inside isolated Incus containers.",
-        subcommands = {
+        footer = {"", "Environment: COI_INCUS_SOCKET (default /var/lib/incus/unix.socket), COI_INCUS_URL for a remote",
+                "over HTTPS, COI_DEBUG=1 like --debug. Docs: README.md."})
+public final class CoiCommand implements java.util.concurrent.Callable<Integer> {
+    /**
+     * The top-level commands, in the order `coi --help` lists them. picocli reads each class's
+     * annotations when it is added, which costs milliseconds per command: a run adds only the
+     * command it was asked for (see {@link #commandLine(Context, String...)}).
+     */
+    static final List<Class<?>> COMMANDS = List.of(
             ShellCommand.class,
             RunCommand.class,
             SessionCommands.Attach.class,
@@ -27,11 +36,8 @@ import picocli.CommandLine.ScopeType;
             FileCommand.class,
             CommandLine.HelpCommand.class,
             TrainCommand.class,
-            WatchCommand.class,
-        },
-        footer = {"", "Environment: COI_INCUS_SOCKET (default /var/lib/incus/unix.socket), COI_INCUS_URL for a remote",
-                "over HTTPS, COI_DEBUG=1 like --debug. Docs: README.md."})
-public final class CoiCommand implements java.util.concurrent.Callable<Integer> {
+            WatchCommand.class);
+
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces on errors.")
     boolean debug;
 
@@ -44,18 +50,47 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
         return spec.commandLine().execute(debug ? new String[] {"shell", "--debug"} : new String[] {"shell"});
     }
 
-    /** The whole command tree, wired to one {@link Context} built from the real environment. */
-    public static CommandLine commandLine() {
-        return commandLine(new Context(System.getenv()));
+    /** The command tree for these arguments, wired to one {@link Context} built from the real environment. */
+    public static CommandLine commandLine(String... args) {
+        return commandLine(new Context(System.getenv()), args);
     }
 
-    public static CommandLine commandLine(Context context) {
+    /**
+     * The root plus what {@code args} need: only the named top-level command when the first
+     * word names one; nothing more for `--version`; `shell` for a plain `coi`; everything for
+     * help and for unknown words (so their error can suggest the right command).
+     */
+    public static CommandLine commandLine(Context context, String... args) {
         Errors errors = new Errors();
-        CommandLine cli = new CommandLine(new CoiCommand(), new Factory(context));
+        Factory factory = new Factory(context);
+        CommandLine cli = new CommandLine(new CoiCommand(), factory);
+        for (Class<?> command : commandsFor(args)) cli.addSubcommand(create(factory, command));
         cli.setExecutionExceptionHandler(errors);
         cli.setParameterExceptionHandler(errors);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         return cli;
+    }
+
+    static List<Class<?>> commandsFor(String... args) {
+        String first = java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse(null);
+        if (first == null) {
+            List<String> flags = List.of(args);
+            if (flags.contains("-h") || flags.contains("--help")) return COMMANDS;
+            if (flags.contains("-V") || flags.contains("--version")) return List.of();
+            return List.of(ShellCommand.class);
+        }
+        for (Class<?> command : COMMANDS) {
+            if (!first.equals("help") && command.getAnnotation(Command.class).name().equals(first)) return List.of(command);
+        }
+        return COMMANDS;
+    }
+
+    private static Object create(Factory factory, Class<?> command) {
+        try {
+            return factory.create(command);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create command " + command.getName(), e);
+        }
     }
 
     /** Commands that take a Context in their constructor get the shared one. */

@@ -27,11 +27,11 @@ final class TrainCommand implements Runnable {
     @Override
     public void run() {
         StringWriter sink = new StringWriter();
-        CommandLine root = CoiCommand.commandLine(new Context(Map.of()));
+        CommandLine root = CoiCommand.commandLine(new Context(Map.of()), "--help");
         root.setOut(new PrintWriter(sink));
         root.setErr(new PrintWriter(sink));
         root.execute("--help");
-        root.execute("--version");
+        CoiCommand.commandLine(new Context(Map.of()), "--version").setOut(new PrintWriter(sink)).execute("--version");
         for (var sub : root.getSubcommands().values()) {
             sub.usage(new PrintWriter(sink));
             for (var nested : sub.getSubcommands().values()) nested.usage(new PrintWriter(sink));
@@ -46,13 +46,14 @@ final class TrainCommand implements Runnable {
                 Thread standIn = new Thread(() -> answerNotFound(server), "train-stand-in");
                 standIn.setDaemon(true);
                 standIn.start();
-                CommandLine client = CoiCommand.commandLine(new Context(Map.of("COI_INCUS_SOCKET", socket.toString())));
-                client.setOut(new PrintWriter(sink));
-                client.setErr(new PrintWriter(sink));
-                client.execute("container", "exists", "x");
-                client.execute("container", "running", "x");
-                client.execute("container", "exec", "x", "--", "true");
-                client.execute("health", "--format", "json");
+                Context fake = new Context(Map.of("COI_INCUS_SOCKET", socket.toString()));
+                for (String[] args : new String[][] {{"container", "exists", "x"}, {"container", "running", "x"},
+                        {"container", "exec", "x", "--", "true"}, {"health", "--format", "json"}, {"list"}}) {
+                    CommandLine client = CoiCommand.commandLine(fake, args);
+                    client.setOut(new PrintWriter(sink));
+                    client.setErr(new PrintWriter(sink));
+                    client.execute(args);
+                }
             } finally {
                 Files.deleteIfExists(socket);
                 Files.deleteIfExists(dir);
