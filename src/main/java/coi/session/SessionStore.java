@@ -110,7 +110,7 @@ public final class SessionStore {
             return Optional.of(Json.MAPPER.readValue(file.toFile(), SessionMetadata.class));
         } catch (IOException e) {
             // a damaged metadata file must not hide the other sessions
-            System.getLogger("coi.session").log(System.Logger.Level.WARNING, "unreadable " + file + ": " + e.getMessage());
+            System.err.println("coi: warning: skipping unreadable " + file + " (" + e.getMessage().lines().findFirst().orElse("") + ")");
             return Optional.empty();
         }
     }
