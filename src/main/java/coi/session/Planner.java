@@ -12,6 +12,9 @@ import java.util.TreeMap;
 
 /** Config + request + host facts -> {@link SessionPlan}. Pure: no daemon, no file system. */
 public final class Planner {
+    /** Where `--storage PATH` (or `[paths] storage_dir`) appears: space that outlives every session. */
+    public static final String STORAGE_MOUNT = "/storage";
+
     private Planner() {}
 
     /**
@@ -65,6 +68,7 @@ public final class Planner {
             cfg.put(Labels.ALLOWLIST, String.join(",", config.network().allowedDomains()));
             cfg.put(Labels.ALLOWLIST_REFRESH, Integer.toString(config.network().refreshIntervalMinutes()));
         }
+        config.paths().storageDir().ifPresent(dir -> devices.put("storage", ownership.disk(dir.toString(), STORAGE_MOUNT, false)));
         int i = 0;
         for (Mount m : config.mounts()) {
             devices.put("mount-" + (++i), ownership.disk(m.host().toString(), m.container(), m.readonly()));

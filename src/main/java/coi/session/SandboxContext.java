@@ -24,7 +24,7 @@ final class SandboxContext {
                 - Workspace: the user's project is mounted at %s. Changes there are the user's files on the host:
                   they persist after this container is gone. Everything outside %s and your tool's state
                   directory is discarded when the session ends%s.
-                - User: `code` (uid 1000) with passwordless sudo inside the container. Root here is not root on the host.
+                %s- User: `code` (uid 1000) with passwordless sudo inside the container. Root here is not root on the host.
                 - Network: %s
                 - Not available: the host's SSH keys, git credentials, environment variables, home directory and
                   Docker daemon. Ask the user if you need a credential; do not search for one.
@@ -32,6 +32,8 @@ final class SandboxContext {
                 - Ending: `sudo poweroff` ends the session; the conversation is saved and can be resumed.
                 """.formatted(plan.container(), plan.slot(), plan.sessionId(), plan.tool(), SessionPlan.WORKSPACE_MOUNT,
                 SessionPlan.WORKSPACE_MOUNT, plan.persistent() ? " — except that this container is persistent: it is kept,"
-                        + " with what you install, until the user removes it" : "", network);
+                        + " with what you install, until the user removes it" : "",
+                plan.devices().containsKey("storage") ? "- Storage: " + Planner.STORAGE_MOUNT + " is a host folder that outlives every session.\n" : "",
+                network);
     }
 }

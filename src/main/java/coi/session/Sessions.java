@@ -25,7 +25,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -100,6 +99,7 @@ public final class Sessions {
         if (req.dryRun()) return plan;
 
         requireImage(config.image());
+        ensureStorage(config);
         boolean freshState = !Files.isDirectory(stateDir);
         prepareState(tool, config, stateDir, freshState);
         try (Cleanup cleanup = new Cleanup(freshState ? store.dir(tool.name(), sessionId) : null)) {
@@ -197,6 +197,7 @@ public final class Sessions {
         planOut.add(plan);
         if (req.dryRun()) return 0;
         requireImage(config.image());
+        ensureStorage(config);
         try (Cleanup cleanup = new Cleanup(null)) {
             plan = create(plan, replan, req.slot() == null, facts, config, cleanup);
             planOut.set(0, plan);
@@ -215,8 +216,6 @@ public final class Sessions {
     }
 
     // ------------------------------------------------------------------ attach
-
-    public record Running(String name, String workspace, String tmux) {}
 
     /** `coi attach`: the named container, the one in --slot, or the only running session of this workspace. */
     public int attach(Workspace ws, String name, Integer slot, boolean bash) {
@@ -300,12 +299,13 @@ public final class Sessions {
         NetworkPolicy policy = Fencing.policy(config);
         boolean fenced = !(policy instanceof NetworkPolicy.Open);
         for (int attempt = 1; ; attempt++) {
-            cleanup.container(plan.container(), !plan.persistent(), fenced);
+            // until the launch completes, an interrupted or failed one removes the container, persistent or not
+            cleanup.container(plan.container(), fenced);
             try {
                 incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
                         !plan.persistent(), !fenced));
             } catch (IncusException e) {
-                cleanup.container(null, false, false);
+                cleanup.container(null, false);
                 if (!autoSlot || attempt > ContainerName.MAX_SLOT || !incus.instanceExists(plan.container())) throw e;
                 facts = facts.withExisting(Set.of(plan.container()));
                 plan = replan.at(null, facts);
@@ -411,6 +411,16 @@ public final class Sessions {
         }
     }
 
+    private static void ensureStorage(Config config) {
+        config.paths().storageDir().ifPresent(dir -> {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new CoiException("cannot create the storage folder " + dir + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
     private void requireImage(String image) {
         if (!incus.aliasExists(image)) {
             throw new CoiException("image '" + image + "' not found: build it with `coi build`"
@@ -459,14 +469,14 @@ public final class Sessions {
 
     /**
      * Undo for an interrupted launch (Ctrl-C, an error): deletes the container being created and
-     * a session directory made for it, unless the launch completed. Runs on normal exceptions and
-     * from a shutdown hook on SIGINT/SIGTERM.
+     * a session directory made for it, unless the launch completed and disarmed it. Runs when the
+     * block ends and from a shutdown hook on SIGINT/SIGTERM; for an ephemeral `coi run` the end
+     * of the command is such an end, which is how its container goes away.
      */
     private final class Cleanup implements AutoCloseable {
         private final Path newSessionDir;
         private final Thread hook = new Thread(this::undo, "coi-launch-cleanup");
         private volatile String container;
-        private volatile boolean deleteContainer;
         private volatile boolean fenced;
         private volatile boolean armed = true;
 
@@ -475,9 +485,8 @@ public final class Sessions {
             Runtime.getRuntime().addShutdownHook(hook);
         }
 
-        void container(String name, boolean delete, boolean withFence) {
+        void container(String name, boolean withFence) {
             this.container = name;
-            this.deleteContainer = delete;
             this.fenced = withFence;
         }
 
@@ -497,7 +506,7 @@ public final class Sessions {
         private synchronized void undo() {
             if (!armed) return;
             armed = false;
-            if (container != null && deleteContainer) {
+            if (container != null) {
                 try {
                     incus.delete(container, true);
                     if (fenced) fencing.remove(container);

@@ -72,7 +72,7 @@ class PlannerTest {
     @Test
     void labelsEnvironmentMountsAndLimitsComeFromConfigAndFlags() {
         Config config = config(new Overrides("img-x", true, null, "open", null, Map.of("FOO", "bar"),
-                List.of("/srv/data:/data"), null, "2", "4GiB", null));
+                List.of("/srv/data:/data"), "/srv/keep", "2", "4GiB", null));
         SessionPlan p = plan(config, 4, facts(1000, true, Set.of()));
         assertThat(p.image()).isEqualTo("img-x");
         assertThat(p.persistent()).isTrue();
@@ -83,6 +83,7 @@ class PlannerTest {
                 .containsEntry("environment.HOME", "/home/code").containsEntry("limits.cpu", "2").containsEntry("limits.memory", "4GiB")
                 .containsEntry("security.nesting", "true");
         assertThat(p.devices().get("mount-1")).containsEntry("source", "/srv/data").containsEntry("path", "/data");
+        assertThat(p.devices().get("storage")).containsEntry("source", "/srv/keep").containsEntry("path", "/storage");
         assertThat(p.toolCommand()).containsExactly("fake-ai", "--x");
         assertThat(p.tmuxSession()).isEqualTo("coi-" + p.container());
     }
