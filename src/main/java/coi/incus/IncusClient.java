@@ -179,6 +179,8 @@ public final class IncusClient implements AutoCloseable {
                 if (!force) throw e;
                 return;
             } catch (IncusException e) {
+                // someone else (Incus for an ephemeral instance, coi's watcher) deleted it meanwhile
+                if (force && !instanceExists(name)) return;
                 // an instance still being created or started refuses deletion (and the stop before
                 // it) for a moment: stop again once the start has finished, then delete
                 boolean retry = e.getMessage().contains("is busy") || e.getMessage().contains("is running");

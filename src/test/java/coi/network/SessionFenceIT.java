@@ -98,7 +98,8 @@ class SessionFenceIT {
                             + " nc -z -w 2 -s 10.147.83.250 192.168.77.10 80 || echo still-blocked");
             assertThat(flush.out()).as("root inside cannot route or spoof around the host rules").contains("still-blocked");
 
-            assertThat(box.run("kill", name).exitCode()).isZero();
+            Result kill = box.run("kill", name);
+            assertThat(kill.exitCode()).as(kill.toString()).isZero();
             assertThat(fence.fenced()).as("rules gone after kill").doesNotContain(name);
         }
     }
