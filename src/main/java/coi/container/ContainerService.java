@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -66,6 +67,45 @@ public final class ContainerService {
             throw new CoiException("container " + name + " is running: stop it first or use `coi container delete " + name + " --force`");
         }
         incus.delete(name, force);
+    }
+
+    /** `coi resume`: thaws a frozen (paused) container. */
+    public boolean unfreeze(String name) {
+        Model.Instance instance = existing(name);
+        if (!"Frozen".equals(instance.status())) return false;
+        incus.unfreeze(name);
+        return true;
+    }
+
+    public List<Model.Snapshot> snapshots(String name) {
+        existing(name);
+        return incus.snapshots(name);
+    }
+
+    public void snapshot(String name, String snapshot) {
+        existing(name);
+        checkName(snapshot);
+        if (incus.snapshots(name).stream().anyMatch(s -> s.name().equals(snapshot))) {
+            throw new CoiException("container " + name + " already has a snapshot " + snapshot + ": pick another name");
+        }
+        incus.createSnapshot(name, snapshot);
+    }
+
+    public void restore(String name, String snapshot) {
+        requireSnapshot(name, snapshot);
+        incus.restoreSnapshot(name, snapshot);
+    }
+
+    public void deleteSnapshot(String name, String snapshot) {
+        requireSnapshot(name, snapshot);
+        incus.deleteSnapshot(name, snapshot);
+    }
+
+    private void requireSnapshot(String name, String snapshot) {
+        existing(name);
+        if (incus.snapshots(name).stream().noneMatch(s -> s.name().equals(snapshot))) {
+            throw new CoiException("container " + name + " has no snapshot " + snapshot + ": `coi snapshot list " + name + "` shows them");
+        }
     }
 
     public boolean exists(String name) {

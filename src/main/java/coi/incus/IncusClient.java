@@ -242,6 +242,25 @@ public final class IncusClient implements AutoCloseable {
         });
     }
 
+    // ---------------------------------------------------------------- snapshots
+
+    public List<Model.Snapshot> snapshots(String name) {
+        return list(get(withProject("/1.0/instances/" + enc(name) + "/snapshots?recursion=1")), Model.Snapshot.class);
+    }
+
+    public void createSnapshot(String name, String snapshot) {
+        operation(call("POST", withProject("/1.0/instances/" + enc(name) + "/snapshots"), Json.object().put("name", snapshot))).await();
+    }
+
+    /** Puts the instance's filesystem back to the snapshot (Incus stops and restarts a running one). */
+    public void restoreSnapshot(String name, String snapshot) {
+        operation(call("PUT", withProject("/1.0/instances/" + enc(name)), Json.object().put("restore", snapshot))).await();
+    }
+
+    public void deleteSnapshot(String name, String snapshot) {
+        operation(call("DELETE", withProject("/1.0/instances/" + enc(name) + "/snapshots/" + enc(snapshot)), null)).await();
+    }
+
     // ---------------------------------------------------------------- exec
 
     /**

@@ -73,6 +73,8 @@ public final class Model {
     public record Profile(String name, String description, Map<String, String> config,
                           Map<String, Map<String, String>> devices) {}
 
+    public record Snapshot(String name, String createdAt, boolean stateful) {}
+
     /** Metadata of a file or directory inside an instance. */
     public record FileInfo(String type, int mode, int uid, int gid) {
         public boolean directory() {

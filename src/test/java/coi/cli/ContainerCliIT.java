@@ -154,6 +154,40 @@ class ContainerCliIT {
         assertThat(ok.out()).contains("incus", "storage", "network", "idmapped-mounts");
     }
 
+    @Test
+    void snapshotsCreateListRestoreDeleteAndResumeThaws() {
+        String c = TestIncus.name("snap");
+        assertThat(coi("container", "launch", TestIncus.baseImage(), c).exitCode()).isZero();
+        try {
+            snapshotsAndResume(c);
+        } finally {
+            coi("container", "delete", c, "--force");
+        }
+    }
+
+    private static void snapshotsAndResume(String container) {
+        assertThat(coi("container", "exec", container, "--", "sh", "-c", "echo before > /root/state").exitCode()).isZero();
+        Result created = coi("snapshot", "create", container, "clean-state");
+        assertThat(created.exitCode()).as(created.toString()).isZero();
+        assertThat(coi("snapshot", "create", container, "clean-state").err()).contains("already has a snapshot clean-state");
+        assertThat(coi("container", "exec", container, "--", "sh", "-c", "echo after > /root/state").exitCode()).isZero();
+        assertThat(coi("snapshot", "list", container, "--format", "json").out()).contains("\"name\" : \"clean-state\"");
+        Result restored = coi("snapshot", "restore", container, "clean-state");
+        assertThat(restored.exitCode()).as(restored.toString()).isZero();
+        assertThat(coi("container", "start", container).exitCode()).isZero();
+        assertThat(coi("container", "exec", container, "--", "cat", "/root/state").out()).isEqualTo("before\n");
+        assertThat(coi("snapshot", "delete", container, "clean-state").exitCode()).isZero();
+        expectError(1, "has no snapshot clean-state", coi("snapshot", "restore", container, "clean-state"));
+
+        try (var incus = TestIncus.client()) {
+            incus.freeze(container);
+            Result resumed = coi("resume", container);
+            assertThat(resumed.out()).contains("resumed " + container);
+            assertThat(incus.instance(container).running()).isTrue();
+        }
+        assertThat(coi("resume", container).out()).contains("is not frozen");
+    }
+
     static void expectError(int code, String message, Result r) {
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(code);
         assertThat(r.err()).as(r.toString()).contains(message).doesNotContain("\tat ").startsWith("coi: ");
