@@ -48,6 +48,9 @@ final class SessionOptions {
     @Option(names = "--tool", paramLabel = "NAME", description = "claude (default), opencode, codex or aider.")
     String tool;
 
+    @Option(names = "--ssh-agent", description = "Forward the host's SSH agent (its socket, never the keys) to /home/code/.ssh-agent.sock.")
+    boolean sshAgent;
+
     @Option(names = "--limit-cpu", paramLabel = "N") String limitCpu;
 
     @Option(names = "--limit-memory", paramLabel = "SIZE") String limitMemory;
@@ -57,6 +60,16 @@ final class SessionOptions {
 
     Workspace workspace(Context context) {
         return Workspace.of(workspace != null ? workspace : context.cwd());
+    }
+
+    /** The host agent's socket when --ssh-agent asks for it. */
+    Path sshAgentSocket(Context context) {
+        if (!sshAgent) return null;
+        String sock = context.env().get("SSH_AUTH_SOCK");
+        if (sock == null || sock.isBlank()) throw new UsageException("--ssh-agent: SSH_AUTH_SOCK is not set on the host: start ssh-agent (eval $(ssh-agent)) and add your key first");
+        Path path = Path.of(sock);
+        if (!java.nio.file.Files.exists(path)) throw new UsageException("--ssh-agent: the agent socket " + sock + " does not exist: is ssh-agent running?");
+        return path;
     }
 
     Config config(Context context, Workspace ws) {

@@ -54,7 +54,8 @@ final class ShellCommand implements Callable<Integer> {
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         var out = spec.commandLine().getOut();
-        var request = new coi.session.Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun);
+        var request = new coi.session.Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
+                options.sshAgentSocket(context));
         SessionPlan plan = context.sessions(config, out).shell(request);
         if (dryRun) PlanPrinter.print(out, plan, output);
         return 0;

@@ -6,28 +6,29 @@ import java.util.Set;
 
 /**
  * What the planner needs to know about the host, gathered once by the caller. {@code bridge} is
- * null when no fence is needed (network mode open).
+ * null when no fence is needed (network mode open); {@code sshAgent} is the host's agent socket
+ * when `--ssh-agent` asked for it to be forwarded, else null.
  */
 public record HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers,
-                        BridgeFacts bridge, Set<Inet4Address> takenAddresses) {
+                        BridgeFacts bridge, Set<Inet4Address> takenAddresses, java.nio.file.Path sshAgent) {
     public HostFacts {
         existingContainers = Set.copyOf(existingContainers);
         takenAddresses = Set.copyOf(takenAddresses);
     }
 
     public HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers) {
-        this(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, null, Set.of());
+        this(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, null, Set.of(), null);
     }
 
     public HostFacts withExisting(Set<String> more) {
         Set<String> all = new java.util.HashSet<>(existingContainers);
         all.addAll(more);
-        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, all, bridge, takenAddresses);
+        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, all, bridge, takenAddresses, sshAgent);
     }
 
     public HostFacts withTaken(Set<Inet4Address> more) {
         Set<Inet4Address> all = new java.util.HashSet<>(takenAddresses);
         all.addAll(more);
-        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, bridge, all);
+        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, bridge, all, sshAgent);
     }
 }

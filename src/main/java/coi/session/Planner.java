@@ -14,6 +14,8 @@ import java.util.TreeMap;
 public final class Planner {
     /** Where `--storage PATH` (or `[paths] storage_dir`) appears: space that outlives every session. */
     public static final String STORAGE_MOUNT = "/storage";
+    /** Where `--ssh-agent` puts the host agent's socket inside the container. */
+    public static final String SSH_AGENT_SOCKET = SessionPlan.CODE_HOME + "/.ssh-agent.sock";
 
     private Planner() {}
 
@@ -67,6 +69,13 @@ public final class Planner {
         if (config.network().mode() == NetworkMode.ALLOWLIST) {
             cfg.put(Labels.ALLOWLIST, String.join(",", config.network().allowedDomains()));
             cfg.put(Labels.ALLOWLIST_REFRESH, Integer.toString(config.network().refreshIntervalMinutes()));
+        }
+        if (facts.sshAgent() != null) {
+            // the agent's socket, not the keys: the container can ask it to sign, never read a key
+            devices.put("ssh-agent", Map.of("type", "proxy", "bind", "container", "connect", "unix:" + facts.sshAgent(),
+                    "listen", "unix:" + SSH_AGENT_SOCKET, "uid", Integer.toString(facts.codeUid()),
+                    "gid", Integer.toString(facts.codeUid()), "mode", "0600"));
+            cfg.put("environment.SSH_AUTH_SOCK", SSH_AGENT_SOCKET);
         }
         config.paths().storageDir().ifPresent(dir -> devices.put("storage", ownership.disk(dir.toString(), STORAGE_MOUNT, false)));
         int i = 0;

@@ -65,7 +65,8 @@ public final class Sessions {
     // ------------------------------------------------------------------ shell
 
     /** `coi shell`: what to start, and whether to attach the terminal. */
-    public record ShellRequest(Workspace workspace, Config config, Integer slot, String resume, boolean attach, boolean dryRun) {}
+    public record ShellRequest(Workspace workspace, Config config, Integer slot, String resume, boolean attach, boolean dryRun,
+                               Path sshAgent) {}
 
     /** Plans (and unless dry-run, starts) a tool session; returns the plan that was applied. */
     public SessionPlan shell(ShellRequest req) {
@@ -92,7 +93,7 @@ public final class Sessions {
         List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
                 resumed ? new Resume.Latest() : new Resume.None()));
         ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
-        HostFacts facts = facts(config, all);
+        HostFacts facts = facts(config, all, req.sshAgent());
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "shell", slot, sessionId, resumed, launch, stateDir,
                 store.root(), f);
         SessionPlan plan = replan.at(req.slot(), facts);
@@ -139,7 +140,7 @@ public final class Sessions {
         out.flush();
         return Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
                 sessionId, true, new ToolLaunch(tool.name(), List.of(), tool.environment(), tool.stateDir()),
-                store.stateDir(tool.name(), sessionId), store.root(), facts(config, incus.instances()));
+                store.stateDir(tool.name(), sessionId), store.root(), facts(config, incus.instances(), null));
     }
 
     private Optional<Model.Instance> reusablePersistent(ShellRequest req, Map<String, Model.Instance> mine, SessionMetadata resumeFrom) {
@@ -179,7 +180,7 @@ public final class Sessions {
 
     // ------------------------------------------------------------------ run
 
-    public record RunRequest(Workspace workspace, Config config, Integer slot, List<String> command, boolean dryRun) {}
+    public record RunRequest(Workspace workspace, Config config, Integer slot, List<String> command, boolean dryRun, Path sshAgent) {}
 
     /** `coi run`: one command as `code` in /workspace; returns its exit code. */
     public int run(RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr, List<SessionPlan> planOut) {
@@ -189,7 +190,7 @@ public final class Sessions {
         String owner = Owner.current();
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
-        HostFacts facts = facts(config, all);
+        HostFacts facts = facts(config, all, req.sshAgent());
         SessionPlan plan = replan.at(req.slot(), facts);
         if (req.slot() != null && mine.containsKey(plan.container())) {
             throw new CoiException("slot " + req.slot() + " is in use by " + plan.container() + ": pick another --slot or leave it out");
@@ -448,11 +449,11 @@ public final class Sessions {
         }
     }
 
-    private HostFacts facts(Config config, List<Model.Instance> all) {
+    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent) {
         Set<String> names = all.stream().map(Model.Instance::name).collect(Collectors.toSet());
         boolean fenced = config.network().mode() != coi.config.NetworkMode.OPEN;
         return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
-                fenced ? fencing.bridge() : null, fenced ? Fencing.taken(all) : Set.of());
+                fenced ? fencing.bridge() : null, fenced ? Fencing.taken(all) : Set.of(), sshAgent);
     }
 
     private static Tool tool(Config config) {

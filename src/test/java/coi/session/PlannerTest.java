@@ -25,7 +25,7 @@ class PlannerTest {
     }
 
     static HostFacts facts(int uid, boolean idmapped, Set<String> existing) {
-        return new HostFacts(uid, uid, idmapped, 1000, "coi-", existing, BRIDGE, Set.of());
+        return new HostFacts(uid, uid, idmapped, 1000, "coi-", existing, BRIDGE, Set.of(), null);
     }
 
     static SessionPlan plan(Config config, Integer slot, HostFacts facts) {
@@ -114,5 +114,16 @@ class PlannerTest {
                 facts(1000, true, Set.of()));
         assertThat(open.devices()).doesNotContainKey("eth0");
         assertThat(open.config()).containsEntry(Labels.NETWORK, "open");
+    }
+
+    @Test
+    void sshAgentForwardsTheSocketOnly() {
+        HostFacts facts = new HostFacts(1000, 1000, true, 1000, "coi-", Set.of(), BRIDGE, Set.of(), Path.of("/run/user/1000/agent.sock"));
+        SessionPlan p = plan(config(Overrides.NONE), 1, facts);
+        assertThat(p.devices().get("ssh-agent")).containsEntry("type", "proxy").containsEntry("bind", "container")
+                .containsEntry("connect", "unix:/run/user/1000/agent.sock").containsEntry("listen", "unix:/home/code/.ssh-agent.sock")
+                .containsEntry("uid", "1000").containsEntry("mode", "0600");
+        assertThat(p.config()).containsEntry("environment.SSH_AUTH_SOCK", "/home/code/.ssh-agent.sock");
+        assertThat(plan(config(Overrides.NONE), 1, facts(1000, true, Set.of())).devices()).doesNotContainKey("ssh-agent");
     }
 }

@@ -156,6 +156,29 @@ class RunE2EIT {
         }
     }
 
+    @Test
+    void sshAgentIsForwardedAsASocketOnRequest() throws Exception {
+        try (Sandbox box = new Sandbox()) {
+            Path sock = box.root.resolve("agent.sock");
+            Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", sock.toString()).redirectErrorStream(true).start();
+            try {
+                for (int i = 0; i < 50 && !Files.exists(sock); i++) Thread.sleep(100);
+                // SSH_AGENTC_REQUEST_IDENTITIES (11) must be answered with SSH_AGENT_IDENTITIES_ANSWER (12)
+                String ask = "python3 -c \"import os,socket; s=socket.socket(socket.AF_UNIX); s.connect(os.environ['SSH_AUTH_SOCK']);"
+                        + " s.sendall(bytes([0,0,0,1,11])); print('agent answered', s.recv(5)[4])\"";
+                Result forwarded = box.coi().env("SSH_AUTH_SOCK", sock.toString()).run("run", "--ssh-agent", ask);
+                assertThat(forwarded.exitCode()).as(forwarded.toString()).isZero();
+                assertThat(forwarded.out()).contains("agent answered 12");
+                Result notAsked = box.coi().env("SSH_AUTH_SOCK", sock.toString()).run("run", "test -z \"$SSH_AUTH_SOCK\" && echo no-agent");
+                assertThat(notAsked.out()).as("nothing of the host comes in unless asked").contains("no-agent");
+                expect(box.coi().env("SSH_AUTH_SOCK", "").run("run", "--ssh-agent", "true"), 2, "SSH_AUTH_SOCK is not set");
+            } finally {
+                agent.destroy();
+                agent.waitFor();
+            }
+        }
+    }
+
     static void expect(Result r, int code, String message) {
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(code);
         assertThat(r.err()).as(r.toString()).contains(message).doesNotContain("\tat ");
