@@ -51,7 +51,7 @@ final class RunCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         List<SessionPlan> plan = new ArrayList<>();
         int code = context.sessions(config, out).run(new coi.session.Sessions.RunRequest(ws, config, options.slot, command, dryRun,
-                options.sshAgentSocket(context)),
+                options.sshAgentSocket(context), options.writableGitHooks),
                 ContainerCommand.Stdin.forwardable(), new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), plan);
         if (dryRun) PlanPrinter.print(out, plan.get(0), output);
         return code;

@@ -51,6 +51,9 @@ final class SessionOptions {
     @Option(names = "--ssh-agent", description = "Forward the host's SSH agent (its socket, never the keys) to /home/code/.ssh-agent.sock.")
     boolean sshAgent;
 
+    @Option(names = "--writable-git-hooks", description = "Let the agent change .git/hooks and .git/config (read-only by default: the host runs them).")
+    boolean writableGitHooks;
+
     @Option(names = "--limit-cpu", paramLabel = "N") String limitCpu;
 
     @Option(names = "--limit-memory", paramLabel = "SIZE") String limitMemory;

@@ -55,7 +55,7 @@ final class ShellCommand implements Callable<Integer> {
         Config config = options.config(context, ws);
         var out = spec.commandLine().getOut();
         var request = new coi.session.Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
-                options.sshAgentSocket(context));
+                options.sshAgentSocket(context), options.writableGitHooks);
         SessionPlan plan = context.sessions(config, out).shell(request);
         if (dryRun) PlanPrinter.print(out, plan, output);
         return 0;

@@ -14,6 +14,13 @@ import java.util.TreeMap;
 public final class Planner {
     /** Where `--storage PATH` (or `[paths] storage_dir`) appears: space that outlives every session. */
     public static final String STORAGE_MOUNT = "/storage";
+    /**
+     * Workspace paths the agent must not change, because the HOST acts on them: a git hook, or a
+     * core.hooksPath in .git/config, would run the agent's code on the host at the user's next
+     * git command. Mounted read-only over the workspace unless `--writable-git-hooks`.
+     */
+    public static final java.util.List<String> PROTECTED = java.util.List.of(".git/hooks", ".git/config");
+
     /** Where `--ssh-agent` puts the host agent's socket inside the container. */
     public static final String SSH_AGENT_SOCKET = SessionPlan.CODE_HOME + "/.ssh-agent.sock";
 
@@ -76,6 +83,11 @@ public final class Planner {
                     "listen", "unix:" + SSH_AGENT_SOCKET, "uid", Integer.toString(facts.codeUid()),
                     "gid", Integer.toString(facts.codeUid()), "mode", "0600"));
             cfg.put("environment.SSH_AUTH_SOCK", SSH_AGENT_SOCKET);
+        }
+        int p = 0;
+        for (String rel : facts.protectedPaths()) {
+            devices.put("protect-" + (++p), ownership.disk(workspace.path().resolve(rel).toString(),
+                    SessionPlan.WORKSPACE_MOUNT + "/" + rel, true));
         }
         config.paths().storageDir().ifPresent(dir -> devices.put("storage", ownership.disk(dir.toString(), STORAGE_MOUNT, false)));
         int i = 0;

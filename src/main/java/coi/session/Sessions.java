@@ -66,7 +66,7 @@ public final class Sessions {
 
     /** `coi shell`: what to start, and whether to attach the terminal. */
     public record ShellRequest(Workspace workspace, Config config, Integer slot, String resume, boolean attach, boolean dryRun,
-                               Path sshAgent) {}
+                               Path sshAgent, boolean writableGitHooks) {}
 
     /** Plans (and unless dry-run, starts) a tool session; returns the plan that was applied. */
     public SessionPlan shell(ShellRequest req) {
@@ -93,7 +93,7 @@ public final class Sessions {
         List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
                 resumed ? new Resume.Latest() : new Resume.None()));
         ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
-        HostFacts facts = facts(config, all, req.sshAgent());
+        HostFacts facts = facts(config, all, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks()));
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "shell", slot, sessionId, resumed, launch, stateDir,
                 store.root(), f);
         SessionPlan plan = replan.at(req.slot(), facts);
@@ -140,7 +140,7 @@ public final class Sessions {
         out.flush();
         return Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
                 sessionId, true, new ToolLaunch(tool.name(), List.of(), tool.environment(), tool.stateDir()),
-                store.stateDir(tool.name(), sessionId), store.root(), facts(config, incus.instances(), null));
+                store.stateDir(tool.name(), sessionId), store.root(), facts(config, incus.instances(), null, List.of()));
     }
 
     private Optional<Model.Instance> reusablePersistent(ShellRequest req, Map<String, Model.Instance> mine, SessionMetadata resumeFrom) {
@@ -180,7 +180,8 @@ public final class Sessions {
 
     // ------------------------------------------------------------------ run
 
-    public record RunRequest(Workspace workspace, Config config, Integer slot, List<String> command, boolean dryRun, Path sshAgent) {}
+    public record RunRequest(Workspace workspace, Config config, Integer slot, List<String> command, boolean dryRun, Path sshAgent,
+                             boolean writableGitHooks) {}
 
     /** `coi run`: one command as `code` in /workspace; returns its exit code. */
     public int run(RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr, List<SessionPlan> planOut) {
@@ -190,7 +191,7 @@ public final class Sessions {
         String owner = Owner.current();
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
-        HostFacts facts = facts(config, all, req.sshAgent());
+        HostFacts facts = facts(config, all, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks()));
         SessionPlan plan = replan.at(req.slot(), facts);
         if (req.slot() != null && mine.containsKey(plan.container())) {
             throw new CoiException("slot " + req.slot() + " is in use by " + plan.container() + ": pick another --slot or leave it out");
@@ -449,11 +450,16 @@ public final class Sessions {
         }
     }
 
-    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent) {
+    private static List<String> protectedPaths(Workspace ws, boolean writableGitHooks) {
+        if (writableGitHooks) return List.of();
+        return Planner.PROTECTED.stream().filter(rel -> Files.exists(ws.path().resolve(rel))).toList();
+    }
+
+    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, List<String> protectedPaths) {
         Set<String> names = all.stream().map(Model.Instance::name).collect(Collectors.toSet());
         boolean fenced = config.network().mode() != coi.config.NetworkMode.OPEN;
         return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
-                fenced ? fencing.bridge() : null, fenced ? Fencing.taken(all) : Set.of(), sshAgent);
+                fenced ? fencing.bridge() : null, fenced ? Fencing.taken(all) : Set.of(), sshAgent, protectedPaths);
     }
 
     private static Tool tool(Config config) {
