@@ -33,7 +33,9 @@ final class SandboxContext {
                 """.formatted(plan.container(), plan.slot(), plan.sessionId(), plan.tool(), SessionPlan.WORKSPACE_MOUNT,
                 SessionPlan.WORKSPACE_MOUNT, plan.persistent() ? " — except that this container is persistent: it is kept,"
                         + " with what you install, until the user removes it" : "",
-                plan.devices().containsKey("storage") ? "- Storage: " + Planner.STORAGE_MOUNT + " is a host folder that outlives every session.\n" : "",
+                (plan.devices().containsKey("storage") ? "- Storage: " + Planner.STORAGE_MOUNT + " is a host folder that outlives every session.\n" : "")
+                        + (plan.devices().containsKey("protect-1") ? "- Read-only: " + String.join(", ", Planner.PROTECTED)
+                                + " in the workspace (the user's git runs them on the host); commit without changing them.\n" : ""),
                 network);
     }
 }
