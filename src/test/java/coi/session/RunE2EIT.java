@@ -184,13 +184,39 @@ class RunE2EIT {
         assertThat(r.err()).as(r.toString()).contains(message).doesNotContain("\tat ");
     }
 
+    /**
+     * Runs bin/coi as another user. The checkout may sit where that user cannot read (e.g. under
+     * /root), so a copy of the launcher and the built jars goes into the sandbox first.
+     */
     static Result runAs(int uid, int gid, int group, Sandbox box, String... args) {
+        Path install = box.root.resolve("coi-install");
+        try {
+            if (!Files.exists(install)) {
+                Files.createDirectories(install.resolve("bin"));
+                Files.createDirectories(install.resolve("target/lib"));
+                Path home = CoiProcess.home();
+                Files.copy(home.resolve("bin/coi"), install.resolve("bin/coi"));
+                for (String f : new String[] {"coi.jar", "coi.aot"}) {
+                    if (Files.exists(home.resolve("target/" + f))) Files.copy(home.resolve("target/" + f), install.resolve("target/" + f));
+                }
+                try (var libs = Files.list(home.resolve("target/lib"))) {
+                    for (Path lib : libs.toList()) Files.copy(lib, install.resolve("target/lib").resolve(lib.getFileName()));
+                }
+                try (var walk = Files.walk(install)) {
+                    for (Path p : walk.toList()) {
+                        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) || p.endsWith("coi") ? "rwxr-xr-x" : "rw-r--r--"));
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
         String[] cmd = new String[args.length + 5];
         cmd[0] = "setpriv";
         cmd[1] = "--reuid=" + uid;
         cmd[2] = "--regid=" + gid;
         cmd[3] = "--groups=" + group;
-        cmd[4] = CoiProcess.launcher().toString();
+        cmd[4] = install.resolve("bin/coi").toString();
         System.arraycopy(args, 0, cmd, 5, args.length);
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(box.workspace.toFile());
