@@ -13,44 +13,27 @@ import coi.incus.FakeIncus.WsPeer;
 import coi.incus.FakeIncus.WsPeer.Frame;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** exec: one operation, four websockets (control, stdin, stdout, stderr), the exit code from /wait. */
 @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class ExecTest {
+class ExecTest extends FakeIncusTest {
     private static final String FDS = "{\"fds\":{\"control\":\"s-ctl\",\"0\":\"s-in\",\"1\":\"s-out\",\"2\":\"s-err\"}}";
 
-    @TempDir
-    Path dir;
-    FakeIncus fake;
-    IncusClient client;
-
     @BeforeEach
-    void start() throws IOException {
-        fake = FakeIncus.start(dir);
-        client = fake.client();
+    void script() {
         fake.on("POST /1.0/instances/c1/exec", async("ex1", FDS));
         for (String secret : List.of("s-ctl", "s-in", "s-out", "s-err")) {
             fake.on("GET /1.0/operations/ex1/websocket?secret=" + secret, fake.upgrade());
         }
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        fake.close();
     }
 
     @Test

@@ -20,34 +20,15 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The client's HTTP/1.1 handling, error mapping and operations against a scripted daemon. */
 @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class IncusClientHttpTest {
+class IncusClientHttpTest extends FakeIncusTest {
     private static final String SERVER = "{\"api_version\":\"1.0\",\"auth\":\"trusted\","
             + "\"environment\":{\"server_version\":\"6.0.4\",\"kernel_features\":{\"idmapped_mounts\":\"true\"}}}";
 
-    @TempDir
-    Path dir;
-    FakeIncus fake;
-    IncusClient client;
-
-    @BeforeEach
-    void start() throws IOException {
-        fake = FakeIncus.start(dir);
-        client = fake.client();
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        fake.close();
-    }
 
     // ---------------------------------------------------------------- bodies and connections
 

@@ -15,34 +15,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** /1.0/instances/NAME/files: type, owner and mode travel in X-Incus-* headers. */
 @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class InstanceFilesTest {
+class InstanceFilesTest extends FakeIncusTest {
     private static final String FILES = "/1.0/instances/c1/files?path=";
 
-    @TempDir
-    Path dir;
-    FakeIncus fake;
-    IncusClient client;
     InstanceFiles files;
 
     @BeforeEach
-    void start() throws IOException {
-        fake = FakeIncus.start(dir);
-        client = fake.client();
+    void filesOfC1() {
         files = client.files("c1");
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        fake.close();
     }
 
     @Test

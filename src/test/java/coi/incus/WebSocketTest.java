@@ -15,38 +15,18 @@ import coi.incus.FakeIncus.WsPeer;
 import coi.incus.FakeIncus.WsPeer.Frame;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The client websocket (RFC 6455) and the events stream, against a server played by the test. */
 @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class WebSocketTest {
-    @TempDir
-    Path dir;
-    FakeIncus fake;
-    IncusClient client;
-
-    @BeforeEach
-    void start() throws IOException {
-        fake = FakeIncus.start(dir);
-        client = fake.client();
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        fake.close();
-    }
+class WebSocketTest extends FakeIncusTest {
 
     // ---------------------------------------------------------------- handshake
 

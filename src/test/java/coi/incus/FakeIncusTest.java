@@ -1,0 +1,27 @@
+package coi.incus;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A fresh {@link FakeIncus} on a unix socket in a temp dir, and a client for it, per test. */
+abstract class FakeIncusTest {
+    @TempDir
+    Path dir;
+    FakeIncus fake;
+    IncusClient client;
+
+    @BeforeEach
+    void startFake() throws IOException {
+        fake = FakeIncus.start(dir);
+        client = fake.client();
+    }
+
+    @AfterEach
+    void stopFake() {
+        client.close();
+        fake.close();
+    }
+}
