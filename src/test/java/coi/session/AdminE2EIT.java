@@ -62,7 +62,8 @@ class AdminE2EIT {
             assertThat(usage.err()).contains("name the containers to kill");
             Result notCoi = box.run("kill", "coi-build-nothing");
             assertThat(notCoi.exitCode()).isEqualTo(1);
-            assertThat(box.run("kill", box.container(1)).out()).contains("killed " + box.container(1));
+            Result kill = box.run("kill", box.container(1));
+            assertThat(kill.out()).as(kill.toString()).contains("killed " + box.container(1));
             assertThat(incus.instanceExists(box.container(1))).isFalse();
         }
     }
