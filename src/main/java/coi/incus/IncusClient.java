@@ -179,11 +179,12 @@ public final class IncusClient implements AutoCloseable {
                 if (!force) throw e;
                 return;
             } catch (IncusException e) {
-                // someone else (Incus for an ephemeral instance, coi's watcher) deleted it meanwhile
-                if (force && !instanceExists(name)) return;
                 // an instance still being created or started refuses deletion (and the stop before
                 // it) for a moment: stop again once the start has finished, then delete
                 boolean retry = e.getMessage().contains("is busy") || e.getMessage().contains("is running");
+                // otherwise someone else (Incus removing a stopped ephemeral instance, coi's
+                // watcher) may be deleting it right now: that is the outcome asked for
+                if (force && (retry ? !instanceExists(name) : awaitGone(name, 10_000))) return;
                 if (!force || attempt >= 60 || !retry) throw e;
                 sleep(250);
                 try {
@@ -193,6 +194,15 @@ public final class IncusClient implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private boolean awaitGone(String name, long ms) {
+        long deadline = System.nanoTime() + ms * 1_000_000;
+        while (instanceExists(name)) {
+            if (System.nanoTime() > deadline) return false;
+            sleep(200);
+        }
+        return true;
     }
 
     private static void sleep(long ms) {
