@@ -113,11 +113,7 @@ public final class ContainerService {
     }
 
     public boolean running(String name) {
-        try {
-            return incus.instance(name).running();
-        } catch (IncusException.NotFound e) {
-            return false;
-        }
+        return incus.findInstance(name).map(Model.Instance::running).orElse(false);
     }
 
     public int exec(String name, ExecRequest request, InputStream stdin, OutputStream out, OutputStream err) {

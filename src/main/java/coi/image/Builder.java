@@ -61,7 +61,7 @@ public final class Builder {
             progress(start, "starting build container " + container + " from " + spec.base()
                     + (spec.baseServer() == null ? "" : " on " + spec.baseServer()));
             incus.createInstance(new InstanceSpec(container, spec.base(), spec.config(), spec.devices(), null, false, true, spec.baseServer()));
-            waitForNetwork(container);
+            incus.awaitIpv4(container, Duration.ofSeconds(30));
             spec.files().forEach((path, content) -> incus.files(container).write(path, content, 0, 0, 0644));
             for (Script script : spec.scripts()) run(container, script, spec.env(), logOut, start, log);
             progress(start, "stopping and publishing " + spec.alias());
@@ -111,18 +111,6 @@ public final class Builder {
             incus.files(container).delete(path);
         } catch (IncusException.NotFound cleanedUpByTheScript) {
             // the script may tidy /root itself
-        }
-    }
-
-    private void waitForNetwork(String container) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline && incus.instanceState(container).ipv4() == null) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
         }
     }
 

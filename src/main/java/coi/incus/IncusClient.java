@@ -20,6 +20,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -101,13 +102,30 @@ public final class IncusClient implements AutoCloseable {
         return Json.convert(get(withProject("/1.0/instances/" + enc(name))), Model.Instance.class);
     }
 
-    public boolean instanceExists(String name) {
+    /** The instance, or empty when it does not exist. */
+    public Optional<Model.Instance> findInstance(String name) {
         try {
-            get(withProject("/1.0/instances/" + enc(name)));
-            return true;
+            return Optional.of(instance(name));
         } catch (IncusException.NotFound e) {
-            return false;
+            return Optional.empty();
         }
+    }
+
+    public boolean instanceExists(String name) {
+        return findInstance(name).isPresent();
+    }
+
+    /**
+     * Waits up to {@code timeout} for the instance to get an IPv4 address (its DHCP lease), so
+     * that a command run right after start does not race the network. Returns whether it got one.
+     */
+    public boolean awaitIpv4(String name, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (instanceState(name).ipv4() == null) {
+            if (System.nanoTime() > deadline) return false;
+            sleep(100);
+        }
+        return true;
     }
 
     public Model.InstanceState instanceState(String name) {

@@ -35,7 +35,12 @@ public record ContainerName(String prefix, String hash, int slot) {
 
     /** The tmux session the tool runs in. */
     public String tmuxSession() {
-        return "coi-" + value();
+        return tmuxSession(value());
+    }
+
+    /** The tmux session of a session container, by the container's name. */
+    public static String tmuxSession(String container) {
+        return "coi-" + container;
     }
 
     @Override

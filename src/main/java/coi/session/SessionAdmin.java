@@ -70,7 +70,7 @@ public final class SessionAdmin {
         info.put("created_at", m.createdAt());
         info.put("saved_at", m.savedAt());
         info.put("directory", store.dir(m.tool(), m.sessionId()).toString());
-        info.put("container_status", findInstance(m.containerName())
+        info.put("container_status", incus.findInstance(m.containerName())
                 .filter(i -> m.sessionId().equals(i.configValue(Labels.SESSION))).map(Model.Instance::status).orElse("gone"));
         info.put("resume", "coi shell --workspace " + m.workspace() + " --tool " + m.tool() + " --resume " + m.sessionId());
         return info;
@@ -173,10 +173,10 @@ public final class SessionAdmin {
     }
 
     private void end(String name) {
-        Optional<Model.Instance> now = findInstance(name);
+        Optional<Model.Instance> now = incus.findInstance(name);
         if (now.isPresent()) {
             finalizer.ended(now.get());
-            if (findInstance(name).isPresent()) incus.delete(name, true);
+            if (incus.findInstance(name).isPresent()) incus.delete(name, true);
         }
         fencing.remove(name);
         finalizer.endedByName(name);
@@ -189,7 +189,7 @@ public final class SessionAdmin {
     }
 
     private Model.Instance coiInstance(String name) {
-        Model.Instance instance = findInstance(name).orElseThrow(() ->
+        Model.Instance instance = incus.findInstance(name).orElseThrow(() ->
                 new CoiException("container " + name + " not found: `coi list` shows the sessions"));
         if (instance.configValue(Labels.WORKSPACE) == null) {
             throw new CoiException(name + " is not a coi session container: coi leaves it alone (use `incus` directly)");
@@ -197,13 +197,6 @@ public final class SessionAdmin {
         return instance;
     }
 
-    private Optional<Model.Instance> findInstance(String name) {
-        try {
-            return Optional.of(incus.instance(name));
-        } catch (IncusException.NotFound e) {
-            return Optional.empty();
-        }
-    }
 
     private static String imageOf(Model.Instance i) {
         Map<String, String> cfg = i.config() == null ? Map.of() : i.config();

@@ -87,10 +87,18 @@ public final class SessionStore {
 
     public void delete(SessionMetadata metadata) {
         Path dir = dir(metadata.tool(), metadata.sessionId());
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        try {
+            deleteTree(dir);
         } catch (IOException e) {
             throw new CoiException("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes a session folder and everything in it; a missing folder is no error. */
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 

@@ -122,7 +122,7 @@ public final class Sessions {
     private SessionPlan reuse(Model.Instance instance, Tool tool, Config config, ShellRequest req) {
         String name = instance.name();
         String sessionId = instance.configValue(Labels.SESSION);
-        String tmux = ContainerName.parse(host.prefix(), name).map(ContainerName::tmuxSession).orElse("coi-" + name);
+        String tmux = ContainerName.tmuxSession(name);
         if (!instance.running()) {
             out.println("starting persistent container " + name);
             out.flush();
@@ -205,7 +205,8 @@ public final class Sessions {
             planOut.set(0, plan);
             if (plan.persistent()) cleanup.disarm();
             if (config.limits().duration().isPresent()) Watcher.ensureRunning(host, store.root(), out);
-            waitForNetwork(plan.container());
+            // DHCP takes a moment after start; commands that need the network should not race it
+            incus.awaitIpv4(plan.container(), java.time.Duration.ofSeconds(15));
             List<String> argv = req.command().size() == 1 ? List.of("bash", "-c", req.command().get(0)) : req.command();
             int code = incus.exec(plan.container(), new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT),
                     stdin, stdout, stderr);
@@ -246,7 +247,7 @@ public final class Sessions {
             throw new CoiException("container " + target + " is " + instance.status().toLowerCase()
                     + ": `coi shell --persistent --slot " + instance.configValue(Labels.SLOT) + "` starts it again");
         }
-        String tmux = ContainerName.parse(host.prefix(), target).map(ContainerName::tmuxSession).orElse("coi-" + target);
+        String tmux = ContainerName.tmuxSession(target);
         if (!bash && !tmuxRunning(target, tmux)) {
             throw new CoiException("no tmux session in " + target + " (the tool and its shell exited): `coi attach " + target
                     + " --bash` for a shell, `coi shutdown " + target + "` to end it");
@@ -269,11 +270,11 @@ public final class Sessions {
     /** After the terminal returns: saved and removed if the container went down, a hint otherwise. */
     private void settle(String container, String tmux) {
         if (!tmuxRunning(container, tmux) && shuttingDown(container)) awaitStop(container);
-        Optional<Model.Instance> now = find(container);
+        Optional<Model.Instance> now = incus.findInstance(container);
         if (now.isEmpty() || !now.get().running()) {
             Finalizer finalizer = new Finalizer(incus, store);
             now.ifPresentOrElse(finalizer::ended, () -> finalizer.endedByName(container));
-            if (find(container).isEmpty()) fencing.remove(container);
+            if (incus.findInstance(container).isEmpty()) fencing.remove(container);
             out.println("session ended: container " + container + (now.isPresent() && "true".equals(now.get().configValue(Labels.PERSISTENT))
                     ? " stopped (persistent)" : " removed") + "; `coi shell --resume` continues it");
         } else if (tmuxRunning(container, tmux)) {
@@ -380,7 +381,7 @@ public final class Sessions {
 
     private void awaitStop(String container) {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline && find(container).map(Model.Instance::running).orElse(false)) {
+        while (System.nanoTime() < deadline && incus.findInstance(container).map(Model.Instance::running).orElse(false)) {
             try {
                 Thread.sleep(250);
             } catch (InterruptedException e) {
@@ -396,20 +397,6 @@ public final class Sessions {
                     CODE_UID, CODE_UID, SessionPlan.CODE_HOME)).exitCode() == 0;
         } catch (IncusException e) {
             return false;
-        }
-    }
-
-    /** DHCP takes a moment after start; commands that need the network should not race it. */
-    private void waitForNetwork(String container) {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (incus.instanceState(container).ipv4() != null) return;
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
         }
     }
 
@@ -440,14 +427,6 @@ public final class Sessions {
     private Map<String, Model.Instance> instancesOf(Workspace ws, List<Model.Instance> all) {
         return all.stream().filter(i -> i.name().startsWith(host.prefix()) && ws.path().toString().equals(i.configValue(Labels.WORKSPACE)))
                 .collect(Collectors.toMap(Model.Instance::name, i -> i));
-    }
-
-    Optional<Model.Instance> find(String name) {
-        try {
-            return Optional.of(incus.instance(name));
-        } catch (IncusException.NotFound e) {
-            return Optional.empty();
-        }
     }
 
     private static List<String> protectedPaths(Workspace ws, boolean writableGitHooks) {
@@ -521,9 +500,9 @@ public final class Sessions {
                     System.err.println("coi: could not remove " + container + " (" + e.getMessage() + "): `coi clean` will");
                 }
             }
-            if (newSessionDir != null && Files.isDirectory(newSessionDir)) {
-                try (var walk = Files.walk(newSessionDir)) {
-                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            if (newSessionDir != null) {
+                try {
+                    SessionStore.deleteTree(newSessionDir);
                 } catch (IOException ignored) {
                     // a leftover session folder is harmless; `coi clean --sessions` lists it
                 }

@@ -57,7 +57,7 @@ public final class TmuxControl {
             throw new CoiException("container " + container + " not found: `coi tmux list` shows the running sessions");
         }
         if (!instance.running()) throw new CoiException("container " + container + " is not running");
-        return ContainerName.parse(prefix, container).map(ContainerName::tmuxSession).orElse("coi-" + container);
+        return ContainerName.tmuxSession(container);
     }
 
     private Model.ExecResult tmux(String container, String... args) {
