@@ -77,7 +77,7 @@ public final class Sessions {
         SessionMetadata resumeFrom = resolveResume(req.resume(), tool, req.workspace(), mine);
 
         Optional<Model.Instance> reusable = config.persistent() ? reusablePersistent(req, mine, resumeFrom) : Optional.empty();
-        if (reusable.isPresent()) return reuse(reusable.get(), tool, config, req);
+        if (reusable.isPresent()) return reuse(reusable.get(), tool, config, req, all);
 
         if (req.slot() != null) {
             String wanted = ContainerName.of(host.prefix(), req.workspace(), req.slot()).value();
@@ -119,10 +119,17 @@ public final class Sessions {
         return plan;
     }
 
-    private SessionPlan reuse(Model.Instance instance, Tool tool, Config config, ShellRequest req) {
+    private SessionPlan reuse(Model.Instance instance, Tool tool, Config config, ShellRequest req, List<Model.Instance> all) {
         String name = instance.name();
         String sessionId = instance.configValue(Labels.SESSION);
         String tmux = ContainerName.tmuxSession(name);
+        // planned without this container's own address taken, the NIC comes out as it was planned at creation
+        List<Model.Instance> others = all.stream().filter(i -> !i.name().equals(name)).toList();
+        SessionPlan plan = Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
+                sessionId, true, new ToolLaunch(tool.name(), List.of(), tool.environment(), tool.stateDir()),
+                store.stateDir(tool.name(), sessionId), store.root(),
+                facts(config, others, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks())));
+        if (req.dryRun()) return plan;
         if (!instance.running()) {
             out.println("starting persistent container " + name);
             out.flush();
@@ -138,9 +145,7 @@ public final class Sessions {
         if (req.attach()) attachAndSettle(name, tmux);
         else out.println("persistent container " + name + " is running: `coi attach " + name + "` to join");
         out.flush();
-        return Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
-                sessionId, true, new ToolLaunch(tool.name(), List.of(), tool.environment(), tool.stateDir()),
-                store.stateDir(tool.name(), sessionId), store.root(), facts(config, incus.instances(), null, List.of()));
+        return plan;
     }
 
     private Optional<Model.Instance> reusablePersistent(ShellRequest req, Map<String, Model.Instance> mine, SessionMetadata resumeFrom) {

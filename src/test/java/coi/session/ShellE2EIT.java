@@ -143,6 +143,10 @@ class ShellE2EIT {
             assertThat(box.run("container", "stop", box.container(1), "--force").exitCode()).isZero();
             assertThat(incus.instance(box.container(1)).status()).isEqualTo("Stopped");
 
+            Result dry = box.run("shell", "--persistent", "--dry-run");
+            assertThat(dry.out()).as(dry.toString()).contains("container   " + box.container(1), "(resumed)");
+            assertThat(incus.instance(box.container(1)).status()).as("--dry-run changes nothing").isEqualTo("Stopped");
+
             Result again = box.run("shell", "--persistent", "--detach");
             assertThat(again.exitCode()).as(again.toString()).isZero();
             assertThat(again.out()).contains("starting persistent container " + box.container(1));
