@@ -2,6 +2,8 @@ package coi.network;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,8 +53,15 @@ final class TestHosts implements AutoCloseable {
     private final List<String> blackholes = new ArrayList<>();
     private final Path dir;
     final Path answers;
+    /**
+     * The namespaces, addresses and routes are fixed, so two test runs on one machine (a developer's
+     * and CI's, or two worktrees) must take turns: the lock is held until {@link #close}.
+     */
+    private final FileChannel lockFile;
 
     TestHosts(String bridgeAddress) throws IOException {
+        lockFile = FileChannel.open(Path.of("/tmp/coitest-netns.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lockFile.lock();
         dir = Files.createTempDirectory("coitest-net");
         answers = dir.resolve("answers.json");
         Path script = dir.resolve("testhost.py");
@@ -185,5 +194,10 @@ final class TestHosts implements AutoCloseable {
         for (String ns : namespaces) Sh.run("ip", "netns", "del", ns);
         // Last: the blackholes guard the real routes until those are gone.
         for (String prefix : blackholes) Sh.run("ip", "route", "del", "blackhole", prefix, "metric", "4000");
+        try {
+            lockFile.close();
+        } catch (IOException e) {
+            // closing releases the lock; a failure here leaves nothing held by this process
+        }
     }
 }

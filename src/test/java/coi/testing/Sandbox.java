@@ -17,7 +17,17 @@ import java.util.stream.Stream;
  * it removes every container of its workspace and its folders.
  */
 public final class Sandbox implements AutoCloseable {
-    public static final String PREFIX = "coitest-";
+    /**
+     * `coitest-` unless COITEST_PREFIX names a narrower one (it must start with `coitest-`), so that
+     * two test runs sharing one daemon never see, clean or kill each other's session containers.
+     */
+    public static final String PREFIX = prefix(System.getenv("COITEST_PREFIX"));
+
+    static String prefix(String wanted) {
+        if (wanted == null || wanted.isBlank()) return "coitest-";
+        if (!wanted.startsWith("coitest-")) throw new IllegalArgumentException("COITEST_PREFIX must start with coitest-: " + wanted);
+        return wanted;
+    }
     public final Path root;
     public final Path home;
     public final Path workspace;
