@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * with `coi build custom` once per test run, so the suite exercises coi's own build path.
  */
 public final class TestImages {
-    public static final String FAKE_TOOL_IMAGE = "coitest-fake";
+    /** One per COITEST_PREFIX, so parallel test runs never rebuild the image under each other. */
+    public static final String FAKE_TOOL_IMAGE = Sandbox.PREFIX + "fake";
     private static boolean built;
 
     private TestImages() {}
