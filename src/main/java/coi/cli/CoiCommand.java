@@ -68,6 +68,7 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
         Factory factory = new Factory(context);
         CommandLine cli = new CommandLine(new CoiCommand(), factory);
         for (Class<?> command : commandsFor(args)) cli.addSubcommand(create(factory, command));
+        HelpOptions.addEverywhere(cli);
         cli.setExecutionExceptionHandler(errors);
         cli.setParameterExceptionHandler(errors);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
