@@ -32,6 +32,7 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             SnapshotCommand.class,
             BuildCommand.class,
             ImageCommand.class,
+            ImagesCommand.class,
             TmuxCommand.class,
             HealthCommand.class,
             ContainerCommand.class,

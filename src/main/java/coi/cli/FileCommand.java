@@ -6,8 +6,11 @@ import coi.container.RemotePath;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "file", description = "Copy files between the host and a container.",
         subcommands = {FileCommand.Push.class, FileCommand.Pull.class})
@@ -27,6 +30,8 @@ final class FileCommand implements Runnable {
         @Option(names = "--mode", paramLabel = "OCTAL", description = "File mode, e.g. 0644 (default: the host file's).") String mode;
         @Parameters(index = "0", paramLabel = "SRC") Path source;
         @Parameters(index = "1", paramLabel = "CONTAINER:PATH") String target;
+        @Mixin Quiet quiet;
+        @Spec CommandSpec spec;
 
         Push(Context c) { context = c; }
 
@@ -39,6 +44,7 @@ final class FileCommand implements Runnable {
                 throw new UsageException("--mode must be octal like 0644, not '" + mode + "'");
             }
             new ContainerService(context.incus()).push(source, to, recursive, uid, gid, m);
+            quiet.say(spec.commandLine().getOut(), "Pushed " + (recursive ? "directory " : "file ") + source + " -> " + target);
             return 0;
         }
     }
@@ -50,11 +56,14 @@ final class FileCommand implements Runnable {
         @Option(names = {"-r", "--recursive"}) boolean recursive;
         @Parameters(index = "0", paramLabel = "CONTAINER:PATH") String source;
         @Parameters(index = "1", paramLabel = "DEST") Path dest;
+        @Mixin Quiet quiet;
+        @Spec CommandSpec spec;
 
         Pull(Context c) { context = c; }
 
         public Integer call() {
             new ContainerService(context.incus()).pull(RemotePath.parse(source), dest, recursive);
+            quiet.say(spec.commandLine().getOut(), "Pulled " + (recursive ? "directory " : "file ") + source + " -> " + dest);
             return 0;
         }
     }

@@ -4,6 +4,7 @@ import coi.UsageException;
 import coi.image.Images;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +40,7 @@ final class ImageCommand implements Runnable {
     }
 
     @Command(name = "list", description = "List images by alias (coi's by default).")
-    static final class ListImages extends Base {
+    static class ListImages extends Base {
         @Option(names = "--all", description = "Every alias, not just coi's.") boolean all;
         @Option(names = "--prefix", paramLabel = "P", description = "Aliases starting with P.") String prefix;
         @Option(names = "--format", defaultValue = "text", description = "text or json") String format;
@@ -50,18 +51,35 @@ final class ImageCommand implements Runnable {
             Output output = Output.parse(format);
             List<Images.Row> rows = images().list(all, prefix);
             if (output == Output.JSON) {
-                Output.json(out(), rows);
+                Output.json(out(), originalShape(rows));
                 return 0;
             }
             if (rows.isEmpty()) out().println("no images" + (all ? "" : " (coi's; --all shows every alias)"));
             else out().printf("%-32s %-12s %9s  %-20s %s%n", "ALIAS", "FINGERPRINT", "SIZE", "CREATED", "DESCRIPTION");
             for (Images.Row r : rows) {
-                out().printf("%-32s %-12s %8.1fM  %-20s %s%n", r.alias(), r.fingerprint(), r.size() / 1048576.0,
+                out().printf("%-32s %-12s %8.1fM  %-20s %s%n", r.alias(), r.fingerprint().substring(0, 12), r.size() / 1048576.0,
                         r.created() == null ? "" : r.created().substring(0, Math.min(19, r.created().length())), r.description());
             }
             out().flush();
             return 0;
         }
+    }
+
+    /**
+     * The original's `image list --format json`: one object per image with its full fingerprint,
+     * all its aliases, size and created_at; coi adds the alias that matched and the description.
+     */
+    static List<Map<String, Object>> originalShape(List<Images.Row> rows) {
+        Map<String, Map<String, Object>> byImage = new java.util.LinkedHashMap<>();
+        for (Images.Row r : rows) {
+            byImage.computeIfAbsent(r.fingerprint(), f -> {
+                List<String> aliases = new java.util.ArrayList<>(r.otherAliases());
+                if (!r.alias().isEmpty()) aliases.add(r.alias());
+                return CoiCommand.ordered("fingerprint", f, "aliases", aliases.stream().sorted().toList(), "size", r.size(),
+                        "created_at", r.created(), "alias", r.alias(), "description", r.description());
+            });
+        }
+        return List.copyOf(byImage.values());
     }
 
     @Command(name = "publish", description = "Publish a stopped container as an image.")
@@ -107,14 +125,18 @@ final class ImageCommand implements Runnable {
     static final class Cleanup extends Base {
         @Parameters(paramLabel = "PREFIX") String prefix;
         @Option(names = "--keep", required = true, paramLabel = "N") int keep;
+        @picocli.CommandLine.Mixin Quiet quiet;
 
         Cleanup(Context c) { super(c); }
 
         public Integer call() {
-            List<String> removed = images().cleanup(prefix, keep);
-            if (removed.isEmpty()) out().println("nothing to remove: " + prefix + " has at most " + keep + " versions");
-            removed.forEach(a -> out().println("removed " + a));
-            out().flush();
+            Images.Cleanup done = images().cleanup(prefix, keep);
+            // the original's report, which scripts grep: "Cleanup complete:", then the deleted and kept versions
+            quiet.say(out(), "Cleanup complete:");
+            if (!done.deleted().isEmpty()) quiet.say(out(), "Deleted " + done.deleted().size() + " old version(s):");
+            done.deleted().forEach(a -> quiet.say(out(), "  - " + a));
+            if (!done.kept().isEmpty()) quiet.say(out(), "Kept " + done.kept().size() + " recent version(s):");
+            done.kept().forEach(a -> quiet.say(out(), "  - " + a));
             return 0;
         }
     }

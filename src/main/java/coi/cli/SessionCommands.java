@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -53,6 +54,16 @@ final class SessionCommands {
 
         PrintWriter out() {
             return spec.commandLine().getOut();
+        }
+
+        /** The original's lines: "Killed NAME" per container, then "Killed N container(s)", or "No containers to kill". */
+        void summary(Quiet quiet, List<String> done, String past, String verb) {
+            if (done.isEmpty()) {
+                quiet.say(out(), "No containers to " + verb);
+                return;
+            }
+            done.forEach(n -> quiet.say(out(), past + " " + n));
+            quiet.say(out(), past + " " + done.size() + " container(s)");
         }
 
         /** Names given, or with --all every match after a confirmation (refused without a terminal). */
@@ -112,16 +123,16 @@ final class SessionCommands {
             List<SessionAdmin.Entry> entries = admin.list();
             List<SessionMetadata> saved = all ? admin.savedSessions() : List.of();
             if (output == Output.JSON) {
-                Output.json(out(), all ? Map.of("containers", entries, "sessions", saved) : entries);
+                Output.json(out(), ListJson.of(entries, saved, all));
                 return 0;
             }
             PrintWriter out = out();
             if (entries.isEmpty()) out.println("no coi containers");
-            else out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %s%n", "NAME", "STATUS", "MODE", "IPV4", "NETWORK", "CREATED", "WORKSPACE");
+            else out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %-16s %s%n", "NAME", "STATUS", "MODE", "IPV4", "NETWORK", "CREATED", "IMAGE", "WORKSPACE");
             for (var e : entries) {
-                out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %s%n", e.name(), e.status(), e.mode(), e.ipv4() == null ? "-" : e.ipv4(),
+                out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %-16s %s%n", e.name(), e.status(), e.mode(), e.ipv4() == null ? "-" : e.ipv4(),
                         e.network() == null ? "-" : e.network() + (e.blocked() > 0 ? " (" + e.blocked() + " blocked)" : ""), e.created() == null ? "-" : e.created().substring(0, Math.min(19, e.created().length())),
-                        e.workspace());
+                        e.alias() == null ? "-" : e.alias(), e.workspace() == null ? "-" : e.workspace());
             }
             if (all) {
                 out.println();
@@ -162,14 +173,15 @@ final class SessionCommands {
         @Option(names = "--all", description = "Every coi container (asks first unless --force).") boolean all;
         @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait for a clean stop (default ${DEFAULT-VALUE}).") int timeout;
         @Option(names = {"-f", "--force"}, description = "Do not ask; stop at once if the clean stop times out.") boolean force;
+        @Mixin Quiet quiet;
 
         Shutdown(Context c) { super(c); }
 
         public Integer call() {
             SessionAdmin admin = admin();
             List<String> targets = targets(names, all, force, all ? admin.allNames() : List.of(), "shut down");
-            for (String n : admin.shutdown(targets, timeout, force)) out().println("shut down " + n);
-            out().flush();
+            List<String> done = admin.shutdown(targets, timeout, force);
+            summary(quiet, done, "Shutdown", "shutdown");
             return 0;
         }
     }
@@ -179,14 +191,14 @@ final class SessionCommands {
         @Parameters(arity = "0..*", paramLabel = "NAME") List<String> names = new ArrayList<>();
         @Option(names = "--all", description = "Every coi container (asks first unless --force).") boolean all;
         @Option(names = {"-f", "--force"}, description = "Do not ask.") boolean force;
+        @Mixin Quiet quiet;
 
         Kill(Context c) { super(c); }
 
         public Integer call() {
             SessionAdmin admin = admin();
             List<String> targets = targets(names, all, force, all ? admin.allNames() : List.of(), "kill");
-            for (String n : admin.kill(targets)) out().println("killed " + n);
-            out().flush();
+            summary(quiet, admin.kill(targets), "Killed", "kill");
             return 0;
         }
     }
@@ -196,6 +208,7 @@ final class SessionCommands {
     static final class Clean extends Base {
         @Option(names = {"-f", "--force"}, description = "Do not ask.") boolean force;
         @Option(names = "--sessions", description = "Also delete ended saved sessions.") boolean sessions;
+        @Mixin Quiet quiet;
 
         Clean(Context c) { super(c); }
 
@@ -206,13 +219,13 @@ final class SessionCommands {
             List<String> what = new ArrayList<>(leftovers);
             ended.forEach(m -> what.add("session " + m.sessionId()));
             if (!what.isEmpty() && targets(List.of(), true, force, what, "remove").isEmpty()) return 0;
-            for (String n : admin.clean(leftovers)) out().println("removed " + n);
+            for (String n : admin.clean(leftovers)) quiet.say(out(), "removed " + n);
             var rules = admin.cleanOrphanRules();
-            rules.forEach(r -> out().println("removed network rules of " + r));
-            if (what.isEmpty() && rules.isEmpty()) out().println("nothing to clean");
+            rules.forEach(r -> quiet.say(out(), "removed network rules of " + r));
             admin.deleteSessions(ended);
-            for (var m : ended) out().println("deleted session " + m.sessionId());
-            out().flush();
+            for (var m : ended) quiet.say(out(), "deleted session " + m.sessionId());
+            int items = leftovers.size() + rules.size() + ended.size();
+            quiet.say(out(), items == 0 ? "nothing to clean" : "Cleaned " + items + " item(s)");
             return 0;
         }
     }
@@ -220,15 +233,16 @@ final class SessionCommands {
     @Command(name = "persist", description = "Make running ephemeral sessions persistent (kept when they stop).")
     static final class Persist extends Base {
         @Parameters(arity = "0..*", paramLabel = "NAME") List<String> names = new ArrayList<>();
-        @Option(names = "--all", description = "Every running coi container.") boolean all;
+        @Option(names = "--all", description = "Every running coi container (asks first unless --force).") boolean all;
+        @Option(names = {"-f", "--force"}, description = "Do not ask.") boolean force;
+        @Mixin Quiet quiet;
 
         Persist(Context c) { super(c); }
 
         public Integer call() {
             SessionAdmin admin = admin();
-            List<String> targets = targets(names, all, true, all ? admin.runningNames() : List.of(), "persist");
-            for (String n : admin.persist(targets)) out().println("persistent: " + n);
-            out().flush();
+            List<String> targets = targets(names, all, force, all ? admin.runningNames() : List.of(), "persist");
+            summary(quiet, admin.persist(targets), "Persisted", "persist");
             return 0;
         }
     }

@@ -33,11 +33,11 @@ public final class Images {
             for (String alias : aliases) {
                 boolean wanted = prefix != null ? alias.startsWith(prefix) : all || alias.startsWith("coi");
                 if (!wanted) continue;
-                rows.add(new Row(alias, image.fingerprint().substring(0, 12), image.description(), image.size(), image.createdAt(),
+                rows.add(new Row(alias, image.fingerprint(), image.description(), image.size(), image.createdAt(),
                         aliases.stream().filter(a -> !a.equals(alias)).toList()));
             }
             if (aliases.isEmpty() && all && prefix == null) {
-                rows.add(new Row("", image.fingerprint().substring(0, 12), image.description(), image.size(), image.createdAt(), List.of()));
+                rows.add(new Row("", image.fingerprint(), image.description(), image.size(), image.createdAt(), List.of()));
             }
         }
         rows.sort((a, b) -> a.alias().compareTo(b.alias()));
@@ -78,12 +78,20 @@ public final class Images {
         if (image.aliases().stream().allMatch(a -> a.name().equals(alias))) incus.deleteImage(image.fingerprint());
     }
 
-    /** Keeps the newest {@code keep} versioned aliases of PREFIX, never the plain PREFIX; returns what was removed. */
-    public List<String> cleanup(String prefix, int keep) {
+    /** What `coi image cleanup` did: versioned aliases deleted and kept, newest first. */
+    public record Cleanup(List<String> deleted, List<String> kept) {}
+
+    /**
+     * Keeps the newest {@code keep} versioned aliases of PREFIX, never the plain PREFIX. Counts
+     * aliases, not images: versions that share one image are cleaned too (the image goes with its
+     * last alias).
+     */
+    public Cleanup cleanup(String prefix, int keep) {
         if (keep < 1) throw new UsageException("--keep must be at least 1 (the newest build is always kept)");
         List<String> aliases = incus.imageAliases().stream().map(Model.ImageAlias::name).toList();
         List<String> removed = new ArrayList<>();
-        for (String alias : Versions.beyondNewest(prefix, aliases, keep)) {
+        List<String> beyond = Versions.beyondNewest(prefix, aliases, keep);
+        for (String alias : beyond) {
             Model.Image image = incus.imageByAlias(alias);
             incus.deleteAlias(alias);
             Set<String> others = image.aliases().stream().map(Model.Image.Alias::name).filter(a -> !a.equals(alias))
@@ -91,6 +99,8 @@ public final class Images {
             if (others.isEmpty()) incus.deleteImage(image.fingerprint());
             removed.add(alias);
         }
-        return removed;
+        List<String> kept = aliases.stream().filter(a -> Versions.isVersionOf(prefix, a) && !beyond.contains(a))
+                .sorted(java.util.Comparator.reverseOrder()).toList();
+        return new Cleanup(removed, kept);
     }
 }

@@ -41,16 +41,25 @@ public final class Model {
 
         public record Address(String family, String address, String netmask, String scope) {}
 
-        /** The first global IPv4 address on any interface but lo, or null. */
+        /**
+         * eth0's global IPv4 address (the container's address on the bridge), or null; only a
+         * container without an eth0 falls back to another interface but lo. A bridge made inside
+         * the container (Docker's 172.17.0.1) is never taken for the container's address.
+         */
         public String ipv4() {
             if (network == null) return null;
+            if (network.containsKey("eth0")) return globalIpv4(network.get("eth0"));
             for (var e : network.entrySet()) {
-                if (e.getKey().equals("lo") || e.getValue().addresses() == null) continue;
-                for (Address a : e.getValue().addresses()) {
-                    if ("inet".equals(a.family()) && "global".equals(a.scope())) return a.address();
-                }
+                String address = e.getKey().equals("lo") ? null : globalIpv4(e.getValue());
+                if (address != null) return address;
             }
             return null;
+        }
+
+        private static String globalIpv4(NetworkState nic) {
+            if (nic == null || nic.addresses() == null) return null;
+            return nic.addresses().stream().filter(a -> "inet".equals(a.family()) && "global".equals(a.scope()))
+                    .map(Address::address).findFirst().orElse(null);
         }
     }
 

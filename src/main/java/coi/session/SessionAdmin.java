@@ -27,22 +27,42 @@ public final class SessionAdmin {
         this.fencing = fencing;
     }
 
-    /** One line of `coi list`. */
-    public record Entry(String name, String status, String mode, String workspace, String image, String ipv4,
-                        String created, String session, String tool, String network, int slot, long blocked) {}
+    /**
+     * One line of `coi list`. {@code alias} is an alias of the image the container came from (null
+     * when the image has none); session, tool, network and slot are null/0 for a container coi did
+     * not label (made by hand or by another coi under coi's prefix).
+     */
+    public record Entry(String name, String status, boolean persistent, String mode, String workspace, String image,
+                        String alias, String ipv4, String created, String session, String tool, String network, int slot,
+                        long blocked) {}
 
     /** coi's containers, after ending any session whose container went away meanwhile (no zombies). */
     public List<Entry> list() {
         finalizer.sweep();
+        List<Model.Instance> instances = coiInstances();
+        Map<String, String> aliases = instances.isEmpty() ? Map.of() : aliasesByFingerprint();
         List<Entry> entries = new ArrayList<>();
-        for (Model.Instance i : coiInstances()) {
+        for (Model.Instance i : instances) {
             String ip = i.state() == null ? null : i.state().ipv4();
-            entries.add(new Entry(i.name(), i.status(), "true".equals(i.configValue(Labels.PERSISTENT)) ? "persistent" : "ephemeral",
-                    i.configValue(Labels.WORKSPACE), imageOf(i), ip, i.createdAt(), i.configValue(Labels.SESSION),
-                    i.configValue(Labels.TOOL), i.configValue(Labels.NETWORK),
-                    parseSlot(i.configValue(Labels.SLOT)), "open".equals(i.configValue(Labels.NETWORK)) ? 0 : fencing.blocked(i.name())));
+            String network = i.configValue(Labels.NETWORK);
+            boolean persistent = i.configValue(Labels.PERSISTENT) == null ? !i.ephemeral() : "true".equals(i.configValue(Labels.PERSISTENT));
+            entries.add(new Entry(i.name(), i.status(), persistent, persistent ? "persistent" : "ephemeral",
+                    i.configValue(Labels.WORKSPACE), imageOf(i), aliases.get(i.configValue("volatile.base_image")), ip, i.createdAt(),
+                    i.configValue(Labels.SESSION), i.configValue(Labels.TOOL), network,
+                    parseSlot(i.configValue(Labels.SLOT)), network == null || "open".equals(network) ? 0 : fencing.blocked(i.name())));
         }
         return entries;
+    }
+
+    /** The first alias of each image, by fingerprint (versioned aliases sort after the plain one). */
+    private Map<String, String> aliasesByFingerprint() {
+        Map<String, String> aliases = new java.util.HashMap<>();
+        for (Model.Image image : incus.images()) {
+            if (image.aliases() == null) continue;
+            image.aliases().stream().map(Model.Image.Alias::name).min(java.util.Comparator.comparing(String::length).thenComparing(s -> s))
+                    .ifPresent(a -> aliases.put(image.fingerprint(), a));
+        }
+        return aliases;
     }
 
     public List<SessionMetadata> savedSessions() {
@@ -184,17 +204,20 @@ public final class SessionAdmin {
 
     private List<Model.Instance> coiInstances() {
         return incus.instances().stream()
-                .filter(i -> i.name().startsWith(prefix) && i.configValue(Labels.WORKSPACE) != null)
+                .filter(i -> i.name().startsWith(prefix))
                 .sorted(java.util.Comparator.comparing(Model.Instance::name)).toList();
     }
 
+    /** As in the original, a container is coi's when its name carries coi's prefix; labels only add detail. */
     private Model.Instance coiInstance(String name) {
-        Model.Instance instance = incus.findInstance(name).orElseThrow(() ->
+        if (!name.startsWith(prefix)) throw notCoi(name, prefix);
+        return incus.findInstance(name).orElseThrow(() ->
                 new CoiException("container " + name + " not found: `coi list` shows the sessions"));
-        if (instance.configValue(Labels.WORKSPACE) == null) {
-            throw new CoiException(name + " is not a coi session container: coi leaves it alone (use `incus` directly)");
-        }
-        return instance;
+    }
+
+    static CoiException notCoi(String name, String prefix) {
+        return new CoiException(name + " is not a coi container (its name does not start with '" + prefix
+                + "', COI_CONTAINER_PREFIX): coi leaves it alone, use `incus` directly");
     }
 
 

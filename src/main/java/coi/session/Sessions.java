@@ -241,13 +241,13 @@ public final class Sessions {
             }
             target = running.get(0).name();
         }
+        if (!target.startsWith(host.prefix())) throw SessionAdmin.notCoi(target, host.prefix());
         Model.Instance instance;
         try {
             instance = incus.instance(target);
         } catch (IncusException.NotFound e) {
             throw new CoiException("container " + target + " not found: `coi list` shows the running sessions");
         }
-        if (instance.configValue(Labels.WORKSPACE) == null) throw new CoiException(target + " is not a coi session container");
         if (!instance.running()) {
             throw new CoiException("container " + target + " is " + instance.status().toLowerCase()
                     + ": `coi shell --persistent --slot " + instance.configValue(Labels.SLOT) + "` starts it again");

@@ -32,7 +32,9 @@ class ImagesIT {
                 assertThat(coi("image", "cleanup", prefix, "--keep", "0").exitCode()).isEqualTo(2);
                 Result r = coi("image", "cleanup", prefix, "--keep", "2");
                 assertThat(r.exitCode()).as(r.toString()).isZero();
-                assertThat(r.out()).contains("removed " + prefix + "-20260101-000000", "removed " + prefix + "-20260201-000000");
+                assertThat(r.out()).as("the original's wording, counting aliases that share one image")
+                        .contains("Cleanup complete:", "Deleted 2 old version(s):", "  - " + prefix + "-20260101-000000",
+                                "  - " + prefix + "-20260201-000000", "Kept 2 recent version(s):", "  - " + prefix + "-20261231-235959");
                 assertThat(incus.imageAliases()).extracting(Model.ImageAlias::name)
                         .contains(prefix, prefix + "-20261231-235959", prefix + "-20260301-120000")
                         .doesNotContain(prefix + "-20260101-000000", prefix + "-20260201-000000");
