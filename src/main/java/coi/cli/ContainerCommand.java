@@ -166,7 +166,9 @@ final class ContainerCommand implements Runnable {
         @Parameters(index = "1", paramLabel = "DEVICE") String device;
         @Parameters(index = "2", paramLabel = "SRC") Path source;
         @Parameters(index = "3", paramLabel = "PATH") String path;
-        @Option(names = "--shift", description = "Idmapped mount: container uids map to the same host uids.") boolean shift;
+        @Option(names = "--shift", arity = "0..1", defaultValue = "true", fallbackValue = "true", paramLabel = "BOOL",
+                description = {"Idmapped mount: container uids map to the same host uids, so files are readable inside.",
+                        "On by default, as in the original; --shift=false to opt out."}) boolean shift;
         @Option(names = "--readonly") boolean readonly;
 
         Mount(Context c) { super(c); }

@@ -37,13 +37,21 @@ final class Exec {
             WebSocket in = connect(op, fds, "0", sockets);
             WebSocket out = connect(op, fds, "1", sockets);
             WebSocket err = connect(op, fds, "2", sockets);
-            Thread outPump = pump(out, stdout, "exec-stdout");
-            Thread errPump = pump(err, stderr, "exec-stderr");
+            Pump outPump = new Pump(out, stdout, "exec-stdout");
+            Pump errPump = new Pump(err, stderr, "exec-stderr");
             feed(in, stdin);
             outPump.join();
             errPump.join();
             // the control socket needs no goodbye: the daemon ends it with the command
-            return op.await().path("metadata").path("return").asInt(-1);
+            int code;
+            try {
+                code = op.await().path("metadata").path("return").asInt(-1);
+            } catch (IncusException e) {
+                return notStarted(e, request, stderr);
+            }
+            outPump.check(instance, "stdout");
+            errPump.check(instance, "stderr");
+            return code;
         } catch (IOException e) {
             throw new IncusException("exec in " + instance + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -54,6 +62,23 @@ final class Exec {
         }
     }
 
+    /**
+     * A command that cannot start fails the operation (and has no output to lose). Like
+     * `incus exec` and a shell, that is exit code 127 (not found) or 126 (not executable), with a
+     * line on stderr; any other failure is the daemon's error.
+     */
+    private static int notStarted(IncusException e, ExecRequest request, OutputStream stderr) throws IOException {
+        int code = switch (String.valueOf(e.getMessage())) {
+            case "Command not found" -> 127;
+            case "Command not executable" -> 126;
+            default -> throw e;
+        };
+        String command = request.command().isEmpty() ? "" : request.command().getFirst();
+        stderr.write((command + ": " + e.getMessage().toLowerCase() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        stderr.flush();
+        return code;
+    }
+
     private WebSocket connect(Operation op, JsonNode fds, String fd, List<WebSocket> sockets) throws IOException {
         String secret = fds.path(fd).asText();
         WebSocket ws = client.websocket("/1.0/operations/" + IncusClient.enc(op.id()) + "/websocket?secret=" + IncusClient.enc(secret));
@@ -61,21 +86,44 @@ final class Exec {
         return ws;
     }
 
-    private static Thread pump(WebSocket from, OutputStream to, String name) {
-        Thread t = new Thread(() -> {
+    /**
+     * Copies one output stream. Its end is the daemon's: an empty message (Incus's end-of-stream
+     * marker) or a close frame. A connection that drops without either, or a failing write, is a
+     * failure the caller reports: output is never cut short silently.
+     */
+    private static final class Pump {
+        private final Thread thread;
+        private volatile IOException failure;
+
+        Pump(WebSocket from, OutputStream to, String name) {
+            thread = new Thread(() -> copy(from, to), name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void copy(WebSocket from, OutputStream to) {
             try {
                 for (WebSocket.Message m; (m = from.receive()) != null; ) {
-                    if (m.data().length == 0) break;
+                    if (m.data().length == 0) return;
                     to.write(m.data());
                     to.flush();
                 }
+                if (!from.closeReceived()) failure = new java.io.EOFException("the connection ended without the end of the stream");
             } catch (IOException e) {
-                // the stream ends when the command's side closes; a broken socket ends it the same way
+                failure = e;
             }
-        }, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
+        }
+
+        void join() throws InterruptedException {
+            thread.join();
+        }
+
+        void check(String instance, String stream) {
+            if (failure != null) {
+                throw new IncusException("exec in " + instance + ": its " + stream + " broke before the end (" + failure.getMessage()
+                        + "); the output is incomplete, run it again", failure);
+            }
+        }
     }
 
     /** Copies stdin on a daemon thread (a terminal may never reach EOF); null stdin closes at once. */

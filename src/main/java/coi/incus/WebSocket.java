@@ -33,6 +33,7 @@ final class WebSocket implements AutoCloseable {
     private final OutputStream out;
     private final Object writeLock = new Object();
     private volatile boolean closeSent;
+    private volatile boolean closeReceived;
 
     private WebSocket(Transport.Conn conn) {
         this.conn = conn;
@@ -103,10 +104,22 @@ final class WebSocket implements AutoCloseable {
             if (mask != null) for (int i = 0; i < payload.length; i++) payload[i] ^= mask[i & 3];
 
             switch (opcode) {
-                case PING -> send(PONG, payload);
+                case PING -> {
+                    try {
+                        send(PONG, payload);
+                    } catch (IOException peerGone) {
+                        // Incus pings and may hang up before the answer arrives: what it sent before
+                        // hanging up is still to be read, and the read side says whether the stream ended
+                    }
+                }
                 case PONG -> { }
                 case CLOSE -> {
-                    if (!closeSent) send(CLOSE, payload.length >= 2 ? new byte[] {payload[0], payload[1]} : new byte[0]);
+                    closeReceived = true;
+                    try {
+                        if (!closeSent) send(CLOSE, payload.length >= 2 ? new byte[] {payload[0], payload[1]} : new byte[0]);
+                    } catch (IOException peerGone) {
+                        // the stream is complete; a peer that hung up right after its close frame needs no answer
+                    }
                     return null;
                 }
                 case TEXT, BINARY -> {
@@ -123,6 +136,11 @@ final class WebSocket implements AutoCloseable {
                 default -> throw new IOException("websocket: unknown opcode " + opcode);
             }
         }
+    }
+
+    /** Whether the peer ended the stream with a close frame (rather than the connection just ending). */
+    boolean closeReceived() {
+        return closeReceived;
     }
 
     void sendBinary(byte[] data, int off, int len) throws IOException {

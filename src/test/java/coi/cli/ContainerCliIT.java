@@ -49,7 +49,7 @@ class ContainerCliIT {
     void execReturnsTheCommandsExitCodeAndStreamsOutput() {
         for (int code : new int[] {0, 1, 42}) {
             Result r = coi("container", "exec", NAME, "--", "sh", "-c", "echo out-" + code + "; echo err >&2; exit " + code);
-            assertThat(r.exitCode()).isEqualTo(code);
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(code);
             assertThat(r.out()).isEqualTo("out-" + code + "\n");
             assertThat(r.err()).isEqualTo("err\n");
         }
@@ -62,6 +62,12 @@ class ContainerCliIT {
         assertThat(json.out()).contains("\"stdout\" : \"1 2\\ncode\\n/home/code\\n\"", "\"exit_code\" : 3");
         Result piped = new CoiProcess().stdin("line one\nline two\n").run("container", "exec", NAME, "--", "wc", "-l");
         assertThat(piped.out().trim()).isEqualTo("2");
+        Result notFound = coi("container", "exec", NAME, "--", "no-such-command");
+        assertThat(notFound.exitCode()).as("like incus exec and a shell").isEqualTo(127);
+        assertThat(notFound.err()).isEqualTo("no-such-command: command not found\n");
+        Result notExecutable = coi("container", "exec", NAME, "--", "/etc");
+        assertThat(notExecutable.exitCode()).isEqualTo(126);
+        assertThat(notExecutable.err()).isEqualTo("/etc: command not executable\n");
     }
 
     @Test
@@ -74,13 +80,18 @@ class ContainerCliIT {
         Files.writeString(tree.resolve("tool.sh"), "#!/bin/sh\necho tool\n");
         Files.setPosixFilePermissions(tree.resolve("tool.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        assertThat(coi("file", "push", "-r", tree.toString(), NAME + ":/root/").exitCode()).isZero();
+        Result pushed = coi("file", "push", "-r", tree.toString(), NAME + ":/root/");
+        assertThat(pushed.exitCode()).isZero();
+        assertThat(pushed.out()).as("the original's confirmation").isEqualTo("Pushed directory " + tree + " -> " + NAME + ":/root/\n");
+        assertThat(coi("file", "push", "-q", tree.resolve("tool.sh").toString(), NAME + ":/root/quiet.sh").out()).as("-q").isEmpty();
         Result inside = coi("container", "exec", NAME, "--", "sh", "-c", "'/root/my project/tool.sh' && stat -c %a '/root/my project/tool.sh'");
         assertThat(inside.out()).isEqualTo("tool\n755\n");
 
         Path back = tmp.resolve("back");
         Files.createDirectories(back);
-        assertThat(coi("file", "pull", "-r", NAME + ":/root/my project", back.toString()).exitCode()).isZero();
+        Result pulled = coi("file", "pull", "-r", NAME + ":/root/my project", back.toString());
+        assertThat(pulled.exitCode()).isZero();
+        assertThat(pulled.out()).isEqualTo("Pulled directory " + NAME + ":/root/my project -> " + back + "\n");
         assertThat(Files.readAllBytes(back.resolve("my project/src/data.bin"))).isEqualTo(binary);
         assertThat(Files.isExecutable(back.resolve("my project/tool.sh"))).isTrue();
 
@@ -99,6 +110,11 @@ class ContainerCliIT {
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(coi("container", "exec", NAME, "--", "cat", "/mnt/data/hello.txt").out()).isEqualTo("mounted");
         assertThat(coi("container", "exec", NAME, "--", "touch", "/mnt/data/x").exitCode()).isNotZero();
+        assertThat(coi("container", "exec", NAME, "--", "stat", "-c", "%u", "/mnt/data/hello.txt").out())
+                .as("shifted by default: the host's root owns it inside too").isEqualTo("0\n");
+        assertThat(coi("container", "mount", NAME, "unshifted", tmp.toString(), "/mnt/raw", "--shift=false").exitCode()).isZero();
+        assertThat(coi("container", "exec", NAME, "--", "stat", "-c", "%u", "/mnt/raw/hello.txt").out())
+                .as("--shift=false: host ids outside the container's map show as nobody").isEqualTo("65534\n");
         Result again = coi("container", "mount", NAME, "data", tmp.toString(), "/mnt/other");
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.err()).contains("already has a device named data");

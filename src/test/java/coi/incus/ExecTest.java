@@ -129,12 +129,29 @@ class ExecTest extends FakeIncusTest {
         assertThat(result.get(5, TimeUnit.SECONDS).exitCode()).isEqualTo(3);
     }
 
-    @Test
-    void aFailedExecOperationThrows() throws Exception {
-        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Failure", "Command not found", "{}"));
+    private CompletableFuture<Integer> execNope(ByteArrayOutputStream out, ByteArrayOutputStream err) {
+        return CompletableFuture.supplyAsync(() -> client.exec("c1", ExecRequest.of("nope"), null, out, err));
+    }
 
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
-                () -> client.exec("c1", ExecRequest.of("nope"), null, OutputStream.nullOutputStream(), OutputStream.nullOutputStream()));
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"Command not found, 127", "Command not executable, 126"})
+    void aCommandThatCannotStartExitsLikeIncusExec(String daemonError, int expected) throws Exception {
+        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Failure", daemonError, "{}"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        CompletableFuture<Integer> exit = execNope(out, err);
+        fake.websocket();
+        fake.websocket();
+        fake.websocket().close();
+        fake.websocket().close();
+
+        assertThat(exit.get(5, TimeUnit.SECONDS)).isEqualTo(expected);
+        assertThat(err.toString()).isEqualTo("nope: " + daemonError.toLowerCase() + "\n");
+    }
+
+    @Test
+    void anyOtherFailedExecOperationThrows() throws Exception {
+        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Failure", "Instance is not running", "{}"));
+        CompletableFuture<Integer> exit = execNope(new ByteArrayOutputStream(), new ByteArrayOutputStream());
         fake.websocket();
         fake.websocket();
         fake.websocket().close();
@@ -142,6 +159,87 @@ class ExecTest extends FakeIncusTest {
 
         assertThatThrownBy(() -> exit.get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(IncusException.class)
-                .cause().hasMessage("Command not found");
+                .cause().hasMessage("Instance is not running");
+    }
+
+    @Test
+    void anOutputStreamThatBreaksBeforeItsEndIsAnErrorEvenWhenTheCommandSucceeded() throws Exception {
+        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Success", "", "{\"return\":0}"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        CompletableFuture<Integer> exit = execNope(out, err);
+        fake.websocket();
+        fake.websocket();
+        WsPeer stdout = fake.websocket(), stderr = fake.websocket();
+        stdout.sendBinary(utf8("test "));
+        stdout.close(); // the transport drops: no close frame, no end marker
+        stderr.sendClose(1000);
+
+        assertThatThrownBy(() -> exit.get(5, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IncusException.class)
+                .cause().hasMessageContaining("stdout broke before the end").hasMessageContaining("incomplete");
+    }
+
+    @Test
+    void anEmptyMessageIsTheDaemonsEndOfStream() throws Exception {
+        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Success", "", "{\"return\":0}"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        CompletableFuture<Integer> exit = execNope(out, err);
+        fake.websocket();
+        fake.websocket();
+        WsPeer stdout = fake.websocket(), stderr = fake.websocket();
+        stdout.sendBinary(utf8("test output\n"));
+        stdout.sendBinary(new byte[0]);
+        stdout.close();
+        stderr.sendClose(1000);
+
+        assertThat(exit.get(5, TimeUnit.SECONDS)).isZero();
+        assertThat(out.toString()).isEqualTo("test output\n");
+    }
+
+    /**
+     * The one empty-output report, reproduced: Incus pings the stdout websocket, sends the output
+     * and its end, and hangs up before the client answers the ping. Answering then fails (EPIPE on
+     * the unix socket); the output already received must still be read to its end.
+     */
+    @Test
+    void outputSentBeforeThePeerHungUpIsReadEvenWhenAnsweringItsPingFails() throws Exception {
+        // a second exec (instance c2, operation ex2) so that these responders are the first scripted
+        CountDownLatch stdoutGone = new CountDownLatch(1);
+        FakeIncus.Responder upgrade = fake.upgrade();
+        fake.on("POST /1.0/instances/c2/exec", async("ex2", FDS));
+        for (String secret : List.of("s-ctl", "s-in")) fake.on("GET /1.0/operations/ex2/websocket?secret=" + secret, upgrade);
+        fake.on("GET /1.0/operations/ex2/websocket?secret=s-out", (request, conn) -> {
+            upgrade.respond(request, conn);
+            try {
+                WsPeer peer = new WsPeer(request, conn);
+                peer.send(true, FakeIncus.WsPeer.PING, utf8("keepalive"));
+                peer.sendBinary(utf8("test output\n"));
+                peer.sendBinary(new byte[0]);
+                peer.close();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            stdoutGone.countDown();
+        });
+        fake.on("GET /1.0/operations/ex2/websocket?secret=s-err", (request, conn) -> {
+            try {
+                stdoutGone.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            upgrade.respond(request, conn);
+        });
+        fake.on("GET /1.0/operations/ex2/wait?timeout=-1", operationEnded("ex2", "Success", "", "{\"return\":0}"));
+
+        CompletableFuture<Model.ExecResult> result = CompletableFuture.supplyAsync(
+                () -> client.execCapture("c2", ExecRequest.of("echo", "test output")));
+        fake.websocket();
+        fake.websocket();
+        fake.websocket();
+        fake.websocket().sendClose(1000);
+
+        Model.ExecResult r = result.get(5, TimeUnit.SECONDS);
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).isEqualTo("test output\n");
     }
 }

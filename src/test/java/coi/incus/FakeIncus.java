@@ -341,7 +341,7 @@ final class FakeIncus implements AutoCloseable {
         private final Connection conn;
         private final DataInputStream in;
 
-        private WsPeer(Request request, Connection conn) {
+        WsPeer(Request request, Connection conn) {
             this.request = request;
             this.conn = conn;
             this.in = new DataInputStream(conn.in);

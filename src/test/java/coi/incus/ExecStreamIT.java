@@ -1,0 +1,89 @@
+package coi.incus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.testing.TestIncus;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Can exec output be lost? The command starts only once all four websockets are connected, the
+ * client reads each output stream to the daemon's end marker before it asks for the exit code,
+ * and a stream that ends any other way is an error (ExecTest). This drives the real daemon in the
+ * situation of the one empty-output report (exec right after launch) and under CPU load with
+ * parallel execs, and checks every byte of every output.
+ */
+@Tag("incus")
+class ExecStreamIT {
+    static final int PARALLEL = 4, ROUNDS = 40;
+
+    @Test
+    void execRightAfterLaunchSeesAllItsOutput() {
+        try (IncusClient incus = TestIncus.client()) {
+            for (int i = 0; i < 3; i++) {
+                String name = TestIncus.name("exec-launch");
+                try {
+                    incus.createInstance(InstanceSpec.of(name, TestIncus.baseImage()).withStart(true));
+                    Model.ExecResult r = incus.execCapture(name, ExecRequest.of("echo", "test output"));
+                    assertThat(r.exitCode()).isZero();
+                    assertThat(r.out()).isEqualTo("test output\n");
+                } finally {
+                    incus.delete(name, true);
+                }
+            }
+        }
+    }
+
+    @Test
+    void underCpuLoadEveryParallelExecDeliversEveryByte() throws Exception {
+        String name = TestIncus.name("exec-load");
+        AtomicBoolean loaded = new AtomicBoolean(true);
+        List<Thread> burners = new ArrayList<>();
+        try (IncusClient incus = TestIncus.client(); ExecutorService pool = Executors.newFixedThreadPool(PARALLEL)) {
+            incus.createInstance(InstanceSpec.of(name, TestIncus.baseImage()).withStart(true));
+            for (int i = 0; i < 2; i++) {
+                Thread t = new Thread(() -> { long x = 0; while (loaded.get()) x += System.nanoTime() % 7; }, "cpu-burner");
+                t.setDaemon(true);
+                t.start();
+                burners.add(t);
+            }
+            // small outputs in the same frame as the exit, and a large one spread over many frames
+            String big = "f=$(mktemp -p /root) && head -c 3000000 /dev/urandom > $f && sha256sum $f | cut -c1-64 >&2 && cat $f && rm $f";
+            List<Future<String>> results = new ArrayList<>();
+            long started = System.nanoTime();
+            for (int round = 0; round < ROUNDS; round++) {
+                final int n = round;
+                results.add(pool.submit(() -> {
+                    Model.ExecResult small = incus.execCapture(name, ExecRequest.of("echo", "test output " + n));
+                    if (small.exitCode() != 0 || !small.out().equals("test output " + n + "\n")) return "round " + n + ": " + small.out();
+                    if (n % 8 != 0) return null;
+                    Model.ExecResult large = incus.execCapture(name, ExecRequest.of("sh", "-c", big));
+                    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(large.stdout()));
+                    if (large.exitCode() != 0 || large.stdout().length != 3_000_000 || !large.err().trim().equals(sha)) {
+                        return "round " + n + ": large output " + large.stdout().length + " bytes, sha " + sha + " vs " + large.err().trim();
+                    }
+                    return null;
+                }));
+            }
+            List<String> failures = new ArrayList<>();
+            for (Future<String> f : results) if (f.get() != null) failures.add(f.get());
+            System.out.printf("[figures] %d execs (%d with 3 MB) in %d ms under load, %d parallel%n", ROUNDS, ROUNDS / 8,
+                    (System.nanoTime() - started) / 1_000_000, PARALLEL);
+            assertThat(failures).isEmpty();
+        } finally {
+            loaded.set(false);
+            for (Thread t : burners) t.join();
+            try (IncusClient incus = TestIncus.client()) {
+                incus.delete(name, true);
+            }
+        }
+    }
+}
