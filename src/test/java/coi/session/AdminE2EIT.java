@@ -19,7 +19,7 @@ class AdminE2EIT {
         try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
             assertThat(box.run("shell", "--detach").exitCode()).isZero();
             Result persist = box.run("persist", box.container(1));
-            assertThat(persist.out()).contains("persistent: " + box.container(1));
+            assertThat(persist.out()).contains("Persisted " + box.container(1));
             assertThat(box.run("list", "--format", "json").out()).contains("\"mode\" : \"persistent\"");
             assertThat(box.run("container", "stop", box.container(1), "--force").exitCode()).isZero();
             assertThat(incus.instance(box.container(1)).status()).as("Incus no longer removes it when it stops").isEqualTo("Stopped");
@@ -63,7 +63,7 @@ class AdminE2EIT {
             Result notCoi = box.run("kill", "coi-build-nothing");
             assertThat(notCoi.exitCode()).isEqualTo(1);
             Result kill = box.run("kill", box.container(1));
-            assertThat(kill.out()).as(kill.toString()).contains("killed " + box.container(1));
+            assertThat(kill.out()).as(kill.toString()).contains("Killed " + box.container(1));
             assertThat(incus.instanceExists(box.container(1))).isFalse();
         }
     }
