@@ -118,8 +118,14 @@ final class TomlLayer {
         TomlParseResult toml;
         try {
             toml = Toml.parse(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException(file + ": not UTF-8 text (TOML files are UTF-8): save it as UTF-8", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ConfigException("cannot read config file " + file + ": permission denied: make it readable (chmod u+r)", e);
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+            // the JDK's messages are often just the path ("/x/.coi.toml") or "Is a directory"
+            String why = e.getMessage() == null || e.getMessage().equals(file.toString()) ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ConfigException("cannot read config file " + file + ": " + why + ": it must be a readable UTF-8 TOML file", e);
         }
         if (toml.hasErrors()) {
             TomlParseError error = toml.errors().getFirst();

@@ -99,6 +99,8 @@ public final class Sessions {
         SessionPlan plan = replan.at(req.slot(), facts);
         if (req.dryRun()) return plan;
 
+        // the original's progress lines: launching takes seconds and a silent terminal looks hung
+        progress("Starting session...");
         requireImage(config.image());
         ensureStorage(config);
         boolean freshState = !Files.isDirectory(stateDir);
@@ -108,13 +110,16 @@ public final class Sessions {
             SessionMetadata metadata = new SessionMetadata(sessionId, plan.container(), tool.name(), plan.persistent(),
                     plan.workspace(), now(), resumed ? resumeFrom.createdAt() : now(), plan.slot(), plan.image(), "running");
             store.save(metadata);
+            progress("Setting up session " + sessionId + "...");
             prepareHome(plan, config);
             startTmux(plan.container(), plan.tmuxSession(), plan.toolCommand());
             cleanup.disarm();
         }
         Watcher.ensureRunning(host, store.root(), out);
-        if (req.attach()) attachAndSettle(plan.container(), plan.tmuxSession());
-        else out.println("started " + plan.container() + " (session " + sessionId + "): `coi attach " + plan.container() + "` to join");
+        if (req.attach()) {
+            progress("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
+            attachAndSettle(plan.container(), plan.tmuxSession());
+        } else out.println("started " + plan.container() + " (session " + sessionId + "): `coi attach " + plan.container() + "` to join");
         out.flush();
         return plan;
     }
@@ -142,8 +147,10 @@ public final class Sessions {
         }
         store.find(tool.name(), sessionId).ifPresent(m -> store.save(m.running(name, m.slot(), true, now())));
         Watcher.ensureRunning(host, store.root(), out);
-        if (req.attach()) attachAndSettle(name, tmux);
-        else out.println("persistent container " + name + " is running: `coi attach " + name + "` to join");
+        if (req.attach()) {
+            progress("Attaching to " + name + " (slot " + plan.slot() + ")...");
+            attachAndSettle(name, tmux);
+        } else out.println("persistent container " + name + " is running: `coi attach " + name + "` to join");
         out.flush();
         return plan;
     }
@@ -189,6 +196,32 @@ public final class Sessions {
                              boolean writableGitHooks) {}
 
     /** `coi run`: one command as `code` in /workspace; returns its exit code. */
+    private void progress(String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    private static boolean isPersistent(Model.Instance instance) {
+        return "true".equals(instance.configValue(Labels.PERSISTENT)) || !instance.ephemeral();
+    }
+
+    /** `coi run --persistent` when its container is already there: started if stopped, the command run in it. */
+    private int runAgain(Model.Instance instance, RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        String name = instance.name();
+        if (!instance.running()) {
+            out.println("starting persistent container " + name);
+            out.flush();
+            installFence(() -> fencing.reinstall(instance, fencing.bridge()));
+            incus.start(name);
+            incus.awaitIpv4(name, java.time.Duration.ofSeconds(15));
+        }
+        List<String> argv = req.command().size() == 1 ? List.of("bash", "-c", req.command().get(0)) : req.command();
+        int code = incus.exec(name, new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT), stdin, stdout, stderr);
+        out.println("kept persistent container " + name);
+        out.flush();
+        return code;
+    }
+
     public int run(RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr, List<SessionPlan> planOut) {
         Config config = req.config();
         List<Model.Instance> all = incus.instances();
@@ -198,6 +231,12 @@ public final class Sessions {
                 .withLabel(Labels.OWNER, owner);
         HostFacts facts = facts(config, all, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks()));
         SessionPlan plan = replan.at(req.slot(), facts);
+        Model.Instance kept = config.persistent() ? mine.get(replan.at(req.slot() == null ? 1 : req.slot(), facts).container()) : null;
+        if (kept != null && isPersistent(kept)) {
+            // a persistent container is meant to be reused: run in it again
+            planOut.add(replan.at(req.slot() == null ? 1 : req.slot(), facts));
+            return req.dryRun() ? 0 : runAgain(kept, req, stdin, stdout, stderr);
+        }
         if (req.slot() != null && mine.containsKey(plan.container())) {
             throw new CoiException("slot " + req.slot() + " is in use by " + plan.container() + ": pick another --slot or leave it out");
         }
@@ -434,12 +473,23 @@ public final class Sessions {
                 .collect(Collectors.toMap(Model.Instance::name, i -> i));
     }
 
+    /** A host path to mount that does not exist fails the plan, before anything is created (Incus would fail later, less clearly). */
+    private static void requireMountSources(Config config) {
+        for (coi.config.Mount m : config.mounts()) {
+            if (!Files.exists(m.host())) {
+                throw new UsageException("mount source " + m.host() + " does not exist (for " + m.container()
+                        + "): create it, or fix the --mount flag or the [[mounts]] entry in your config");
+            }
+        }
+    }
+
     private static List<String> protectedPaths(Workspace ws, boolean writableGitHooks) {
         if (writableGitHooks) return List.of();
         return Planner.PROTECTED.stream().filter(rel -> Files.exists(ws.path().resolve(rel))).toList();
     }
 
     private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, List<String> protectedPaths) {
+        requireMountSources(config);
         Set<String> names = all.stream().map(Model.Instance::name).collect(Collectors.toSet());
         boolean fenced = config.network().mode() != coi.config.NetworkMode.OPEN;
         return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), names,

@@ -180,4 +180,23 @@ class ConfigErrorsTest {
         layers.limitMemory = "lots";
         loading().hasMessage("--limit-memory must be a size like 4GiB, 512MiB or 50%, got \"lots\"");
     }
+
+    @Test
+    void aFileThatIsNotUtf8SaysSo() throws Exception {
+        Path file = layers.file("latin1.toml", "");
+        java.nio.file.Files.write(file, "[defaults]\nimage = \"caf\u00e9\"\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+        loading().hasMessage(file + ": not UTF-8 text (TOML files are UTF-8): save it as UTF-8")
+                .message().doesNotContain("Input length");
+    }
+
+    @Test
+    void aFileThatCannotBeReadSaysWhyAndWhatItMustBe() throws Exception {
+        Path dir = tmp.resolve("a-directory.toml");
+        java.nio.file.Files.createDirectories(dir);
+        layers.files.add(ConfigFile.optional(dir));
+
+        loading().hasMessageStartingWith("cannot read config file " + dir + ": ")
+                .hasMessageEndingWith(": it must be a readable UTF-8 TOML file");
+    }
 }
