@@ -129,70 +129,62 @@ class ExecTest extends FakeIncusTest {
         assertThat(result.get(5, TimeUnit.SECONDS).exitCode()).isEqualTo(3);
     }
 
-    private CompletableFuture<Integer> execNope(ByteArrayOutputStream out, ByteArrayOutputStream err) {
-        return CompletableFuture.supplyAsync(() -> client.exec("c1", ExecRequest.of("nope"), null, out, err));
+    /** An exec of "nope" whose operation ends as scripted; control and stdin are taken, stdout and stderr returned. */
+    private record Started(CompletableFuture<Integer> exit, WsPeer stdout, WsPeer stderr) {}
+
+    private Started execNope(String status, String error, String metadata, OutputStream out, OutputStream err) throws Exception {
+        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", status, error, metadata));
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> client.exec("c1", ExecRequest.of("nope"), null, out, err));
+        fake.websocket();
+        fake.websocket();
+        return new Started(exit, fake.websocket(), fake.websocket());
     }
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"Command not found, 127", "Command not executable, 126"})
     void aCommandThatCannotStartExitsLikeIncusExec(String daemonError, int expected) throws Exception {
-        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Failure", daemonError, "{}"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        CompletableFuture<Integer> exit = execNope(out, err);
-        fake.websocket();
-        fake.websocket();
-        fake.websocket().close();
-        fake.websocket().close();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Started s = execNope("Failure", daemonError, "{}", new ByteArrayOutputStream(), err);
+        s.stdout().close();
+        s.stderr().close();
 
-        assertThat(exit.get(5, TimeUnit.SECONDS)).isEqualTo(expected);
+        assertThat(s.exit().get(5, TimeUnit.SECONDS)).isEqualTo(expected);
         assertThat(err.toString()).isEqualTo("nope: " + daemonError.toLowerCase() + "\n");
     }
 
     @Test
     void anyOtherFailedExecOperationThrows() throws Exception {
-        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Failure", "Instance is not running", "{}"));
-        CompletableFuture<Integer> exit = execNope(new ByteArrayOutputStream(), new ByteArrayOutputStream());
-        fake.websocket();
-        fake.websocket();
-        fake.websocket().close();
-        fake.websocket().close();
+        Started s = execNope("Failure", "Instance is not running", "{}", new ByteArrayOutputStream(), new ByteArrayOutputStream());
+        s.stdout().close();
+        s.stderr().close();
 
-        assertThatThrownBy(() -> exit.get(5, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> s.exit().get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(IncusException.class)
                 .cause().hasMessage("Instance is not running");
     }
 
     @Test
     void anOutputStreamThatBreaksBeforeItsEndIsAnErrorEvenWhenTheCommandSucceeded() throws Exception {
-        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Success", "", "{\"return\":0}"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        CompletableFuture<Integer> exit = execNope(out, err);
-        fake.websocket();
-        fake.websocket();
-        WsPeer stdout = fake.websocket(), stderr = fake.websocket();
-        stdout.sendBinary(utf8("test "));
-        stdout.close(); // the transport drops: no close frame, no end marker
-        stderr.sendClose(1000);
+        Started s = execNope("Success", "", "{\"return\":0}", new ByteArrayOutputStream(), new ByteArrayOutputStream());
+        s.stdout().sendBinary(utf8("test "));
+        s.stdout().close(); // the transport drops: no close frame, no end marker
+        s.stderr().sendClose(1000);
 
-        assertThatThrownBy(() -> exit.get(5, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> s.exit().get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(IncusException.class)
                 .cause().hasMessageContaining("stdout broke before the end").hasMessageContaining("incomplete");
     }
 
     @Test
     void anEmptyMessageIsTheDaemonsEndOfStream() throws Exception {
-        fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Success", "", "{\"return\":0}"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        CompletableFuture<Integer> exit = execNope(out, err);
-        fake.websocket();
-        fake.websocket();
-        WsPeer stdout = fake.websocket(), stderr = fake.websocket();
-        stdout.sendBinary(utf8("test output\n"));
-        stdout.sendBinary(new byte[0]);
-        stdout.close();
-        stderr.sendClose(1000);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Started s = execNope("Success", "", "{\"return\":0}", out, new ByteArrayOutputStream());
+        s.stdout().sendBinary(utf8("test output\n"));
+        s.stdout().sendBinary(new byte[0]);
+        s.stdout().close();
+        s.stderr().sendClose(1000);
 
-        assertThat(exit.get(5, TimeUnit.SECONDS)).isZero();
+        assertThat(s.exit().get(5, TimeUnit.SECONDS)).isZero();
         assertThat(out.toString()).isEqualTo("test output\n");
     }
 
