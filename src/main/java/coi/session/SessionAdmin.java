@@ -45,13 +45,19 @@ public final class SessionAdmin {
         for (Model.Instance i : instances) {
             String ip = i.state() == null ? null : i.state().ipv4();
             String network = i.configValue(Labels.NETWORK);
-            boolean persistent = i.configValue(Labels.PERSISTENT) == null ? !i.ephemeral() : "true".equals(i.configValue(Labels.PERSISTENT));
+            boolean persistent = persistent(i);
             entries.add(new Entry(i.name(), i.status(), persistent, persistent ? "persistent" : "ephemeral",
                     i.configValue(Labels.WORKSPACE), imageOf(i), aliases.get(i.configValue("volatile.base_image")), ip, i.createdAt(),
                     i.configValue(Labels.SESSION), i.configValue(Labels.TOOL), network,
                     parseSlot(i.configValue(Labels.SLOT)), network == null || "open".equals(network) ? 0 : fencing.blocked(i.name())));
         }
         return entries;
+    }
+
+    /** coi's label when it set one, otherwise what Incus says (a container made by hand or by another coi). */
+    static boolean persistent(Model.Instance i) {
+        String label = i.configValue(Labels.PERSISTENT);
+        return label == null ? !i.ephemeral() : "true".equals(label);
     }
 
     /** The first alias of each image, by fingerprint (versioned aliases sort after the plain one). */

@@ -195,14 +195,9 @@ public final class Sessions {
     public record RunRequest(Workspace workspace, Config config, Integer slot, List<String> command, boolean dryRun, Path sshAgent,
                              boolean writableGitHooks) {}
 
-    /** `coi run`: one command as `code` in /workspace; returns its exit code. */
     private void progress(String line) {
         out.println(line);
         out.flush();
-    }
-
-    private static boolean isPersistent(Model.Instance instance) {
-        return "true".equals(instance.configValue(Labels.PERSISTENT)) || !instance.ephemeral();
     }
 
     /** `coi run --persistent` when its container is already there: started if stopped, the command run in it. */
@@ -222,6 +217,7 @@ public final class Sessions {
         return code;
     }
 
+    /** `coi run`: one command as `code` in /workspace; returns its exit code. */
     public int run(RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr, List<SessionPlan> planOut) {
         Config config = req.config();
         List<Model.Instance> all = incus.instances();
@@ -232,7 +228,7 @@ public final class Sessions {
         HostFacts facts = facts(config, all, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks()));
         SessionPlan plan = replan.at(req.slot(), facts);
         Model.Instance kept = config.persistent() ? mine.get(replan.at(req.slot() == null ? 1 : req.slot(), facts).container()) : null;
-        if (kept != null && isPersistent(kept)) {
+        if (kept != null && SessionAdmin.persistent(kept)) {
             // a persistent container is meant to be reused: run in it again
             planOut.add(replan.at(req.slot() == null ? 1 : req.slot(), facts));
             return req.dryRun() ? 0 : runAgain(kept, req, stdin, stdout, stderr);
