@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +52,14 @@ public final class IncusClient implements AutoCloseable {
 
     public static IncusClient remote(URI url, Path clientCert, Path clientKey, Path serverCert) {
         return new IncusClient(new TlsTransport(url, clientCert, clientKey, serverCert), "default");
+    }
+
+    public static IncusClient local(Path socket, Timeouts timeouts) {
+        return new IncusClient(new UnixSocketTransport(socket, timeouts), "default");
+    }
+
+    public static IncusClient remote(URI url, Path clientCert, Path clientKey, Path serverCert, Timeouts timeouts) {
+        return new IncusClient(new TlsTransport(url, clientCert, clientKey, serverCert, timeouts), "default");
     }
 
     public IncusClient inProject(String name) {
@@ -448,13 +457,25 @@ public final class IncusClient implements AutoCloseable {
         } catch (IOException e) {
             throw unreachable(e);
         }
-        return WebSocket.connect(conn, transport.host(), path);
+        WebSocket socket = WebSocket.connect(conn, transport.host(), path);
+        // after the handshake, silence is the stream's normal state (no event, no output yet)
+        conn.readTimeout(Duration.ZERO);
+        return socket;
     }
 
     // ---------------------------------------------------------------- plumbing
 
     JsonNode get(String path) {
         return call("GET", path, null);
+    }
+
+    /**
+     * A GET the daemon may legitimately hold for {@code serverTime} before answering (an
+     * operation's wait); null holds without limit.
+     */
+    JsonNode longPoll(String path, Duration serverTime) {
+        Duration allowance = serverTime == null ? Duration.ZERO : serverTime.plus(transport.timeouts().read());
+        return exchange("GET", path, Map.of(), null, allowance, r -> metadata(r.status(), r.readAll()));
     }
 
     JsonNode call(String method, String path, JsonNode body) {
@@ -511,6 +532,12 @@ public final class IncusClient implements AutoCloseable {
      * fresh one; nothing else is retried.
      */
     <T> T exchange(String method, String path, Map<String, String> headers, Http.Body body, ResponseHandler<T> handler) {
+        return exchange(method, path, headers, body, transport.timeouts().read(), handler);
+    }
+
+    /** The same, waiting at most {@code readTimeout} (zero: for ever) for each byte of the answer. */
+    <T> T exchange(String method, String path, Map<String, String> headers, Http.Body body, Duration readTimeout,
+                   ResponseHandler<T> handler) {
         for (int attempt = 0; ; attempt++) {
             // the retry skips the pool: a daemon restart closed every idle connection, not just one
             Transport.Conn conn = attempt == 0 ? takeIdle() : null;
@@ -522,8 +549,12 @@ public final class IncusClient implements AutoCloseable {
             }
             Http.Response response;
             try {
+                conn.readTimeout(readTimeout);
                 Http.writeRequest(conn.out(), method, path, transport.host(), headers, body);
                 response = Http.readResponse(conn.in(), method.equals("HEAD"));
+            } catch (SocketTimeoutException e) {
+                conn.close();
+                throw silent(method + " " + path, readTimeout, e);
             } catch (IOException e) {
                 conn.close();
                 if (reused && attempt == 0) continue;
@@ -536,6 +567,9 @@ public final class IncusClient implements AutoCloseable {
                 if ("close".equalsIgnoreCase(response.header("connection")) || !delimited(method, response)) conn.close();
                 else release(conn);
                 return result;
+            } catch (SocketTimeoutException e) {
+                conn.close();
+                throw silent(method + " " + path, readTimeout, e);
             } catch (IOException e) {
                 conn.close();
                 throw new IncusException("reading Incus's answer to " + method + " " + path + ": " + e.getMessage(), e);
@@ -568,10 +602,18 @@ public final class IncusClient implements AutoCloseable {
     }
 
     IncusException unreachable(IOException e) {
+        if (e instanceof SocketTimeoutException) return silent("the connection", transport.timeouts().connect(), e);
         String why = e instanceof NoSuchFileException || e instanceof ConnectException || e.getMessage() == null
                 ? "" : " (" + e.getMessage() + ")";
         return new IncusException.Unreachable("Incus is not reachable at " + transport.address() + why
                 + ": is incusd running? try `coi health`", e);
+    }
+
+    /** A daemon that accepted the connection but went quiet. */
+    private IncusException silent(String what, Duration waited, IOException e) {
+        return new IncusException.Unreachable("Incus at " + transport.address() + " did not answer " + what + " within "
+                + Timeouts.seconds(waited) + ": is the server overloaded, or is something else listening there?"
+                + " (COI_INCUS_TIMEOUT=SECONDS waits longer)", e);
     }
 
     String withProject(String path) {
