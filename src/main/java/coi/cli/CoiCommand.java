@@ -35,6 +35,7 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             ImageCommand.class,
             TmuxCommand.class,
             HealthCommand.class,
+            SetupCommand.class,
             ContainerCommand.class,
             FileCommand.class,
             CompletionCommand.class,

@@ -20,6 +20,9 @@ final class HealthCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Also show the checks that passed.")
     boolean verbose;
 
+    @Option(names = "--fix", description = "First repair what `coi setup` would (as root), then check.")
+    boolean fix;
+
     @Spec
     CommandSpec spec;
 
@@ -30,6 +33,11 @@ final class HealthCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Output output = Output.parse(format);
+        if (fix) {
+            coi.setup.SetupOptions defaults = new coi.setup.SetupOptions(coi.setup.SetupOptions.BRIDGE, coi.setup.SetupOptions.BRIDGE_ADDRESS,
+                    coi.setup.SetupOptions.POOL, coi.setup.SetupOptions.POOL_SIZE, "incus-admin", SetupCommand.invokingUser(context));
+            SetupCommand.setup(context, defaults).apply(spec.commandLine().getErr());
+        }
         String image = context.env("COI_IMAGE", "coi");
         HealthCheck.Report report = new HealthCheck(context.incus(), "incus-admin", image, Path.of("/etc")).run();
         var out = spec.commandLine().getOut();

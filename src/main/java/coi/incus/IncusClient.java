@@ -246,7 +246,10 @@ public final class IncusClient implements AutoCloseable {
      * its ETag, so a concurrent change is refused rather than overwritten.
      */
     public void updateInstance(String name, UnaryOperator<ObjectNode> change) {
-        String path = withProject("/1.0/instances/" + enc(name));
+        update(withProject("/1.0/instances/" + enc(name)), change);
+    }
+
+    private void update(String path, UnaryOperator<ObjectNode> change) {
         Tagged current = getTagged(path);
         ObjectNode updated = change.apply((ObjectNode) current.body().deepCopy());
         Map<String, String> headers = current.etag() == null ? Map.of() : Map.of("If-Match", current.etag());
@@ -424,6 +427,38 @@ public final class IncusClient implements AutoCloseable {
 
     public Model.Profile profile(String name) {
         return Json.convert(get(withProject("/1.0/profiles/" + enc(name))), Model.Profile.class);
+    }
+
+    /** A managed bridge with these settings (e.g. ipv4.address, ipv4.nat, ipv6.address). */
+    public void createBridge(String name, Map<String, String> config) {
+        ObjectNode body = Json.object().put("name", name).put("type", "bridge");
+        body.set("config", Json.MAPPER.valueToTree(config));
+        call("POST", withProject("/1.0/networks"), body);
+    }
+
+    /** A storage pool, e.g. driver btrfs with {@code size} for a loop file the daemon makes. */
+    public void createStoragePool(String name, String driver, Map<String, String> config) {
+        ObjectNode body = Json.object().put("name", name).put("driver", driver);
+        body.set("config", Json.MAPPER.valueToTree(config));
+        call("POST", "/1.0/storage-pools", body);
+    }
+
+    /** Adds a device to a profile, guarded by its ETag like {@link #updateInstance}. */
+    public void addProfileDevice(String profile, String device, Map<String, String> config) {
+        update(withProject("/1.0/profiles/" + enc(profile)), p -> {
+            ObjectNode devices = p.with("devices");
+            if (devices.has(device)) throw new IncusException.Conflict("device " + device + " already exists in profile " + profile);
+            devices.set(device, Json.MAPPER.valueToTree(config));
+            return p;
+        });
+    }
+
+    public void deleteNetwork(String name) {
+        call("DELETE", withProject("/1.0/networks/" + enc(name)), null);
+    }
+
+    public void deleteStoragePool(String name) {
+        call("DELETE", "/1.0/storage-pools/" + enc(name), null);
     }
 
     // ---------------------------------------------------------------- operations and events
