@@ -36,7 +36,7 @@ public final class Setup {
 
     /** Does what is missing, in order; returns how many steps changed something. */
     public int apply(PrintWriter out) {
-        if (!host.root()) throw new SetupException("setup installs packages and starts incusd: run it as root (sudo coi setup)");
+        if (!host.root()) throw new SetupException("it installs packages and starts incusd: run it as root (sudo coi setup)");
         int changed = 0;
         for (Step step : steps) {
             Step.Probe before = step.probe();
