@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
@@ -41,9 +40,7 @@ class TimeoutsTest {
     @Test
     void aSilentUnixSocketDaemonFailsWithinTheReadTimeout() throws Exception {
         Path socket = dir.resolve("silent.socket");
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        open.add(server);
-        server.bind(UnixDomainSocketAddress.of(socket));
+        ServerSocketChannel server = listen(socket);
         acceptForever(() -> open.add(server.accept()));
 
         try (IncusClient client = IncusClient.local(socket, SHORT)) {
@@ -78,9 +75,7 @@ class TimeoutsTest {
     @Test
     void aStreamWithoutReadTimeoutWaitsPastIt() throws Exception {
         Path socket = dir.resolve("slow.socket");
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        open.add(server);
-        server.bind(UnixDomainSocketAddress.of(socket));
+        ServerSocketChannel server = listen(socket);
         Thread answer = Thread.ofVirtual().start(() -> {
             try (SocketChannel c = server.accept()) {
                 Thread.sleep(1500);
@@ -103,6 +98,13 @@ class TimeoutsTest {
         assertThat(Timeouts.ofSeconds(3)).isEqualTo(new Timeouts(Duration.ofSeconds(3), Duration.ofSeconds(3)));
         assertThat(Timeouts.ofSeconds(300)).isEqualTo(new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(300)));
         assertThatThrownBy(() -> new Timeouts(Duration.ZERO, Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private ServerSocketChannel listen(Path socket) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        open.add(server);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        return server;
     }
 
     private interface Accept {
