@@ -34,9 +34,7 @@ final class HealthCommand implements Callable<Integer> {
     public Integer call() {
         Output output = Output.parse(format);
         if (fix) {
-            coi.setup.SetupOptions defaults = new coi.setup.SetupOptions(coi.setup.SetupOptions.BRIDGE, coi.setup.SetupOptions.BRIDGE_ADDRESS,
-                    coi.setup.SetupOptions.POOL, coi.setup.SetupOptions.POOL_SIZE, "incus-admin", SetupCommand.invokingUser(context));
-            SetupCommand.setup(context, defaults).apply(spec.commandLine().getErr());
+            SetupCommand.setup(context, coi.setup.SetupOptions.defaults(SetupCommand.invokingUser(context))).apply(spec.commandLine().getErr());
         }
         String image = context.env("COI_IMAGE", "coi");
         HealthCheck.Report report = new HealthCheck(context.incus(), "incus-admin", image, Path.of("/etc")).run();

@@ -41,9 +41,17 @@ public final class IncusClient implements AutoCloseable {
 
     private record Idle(Transport.Conn conn, long since) {}
 
+    /** The incus CLI's name for this daemon, when it was chosen as one of its remotes; null otherwise. */
+    private final String cliRemote;
+
     public IncusClient(Transport transport, String project) {
+        this(transport, project, null);
+    }
+
+    private IncusClient(Transport transport, String project, String cliRemote) {
         this.transport = transport;
         this.project = project == null || project.isBlank() ? "default" : project;
+        this.cliRemote = cliRemote;
     }
 
     public static IncusClient local(Path socket) {
@@ -63,7 +71,16 @@ public final class IncusClient implements AutoCloseable {
     }
 
     public IncusClient inProject(String name) {
-        return new IncusClient(transport, name);
+        return new IncusClient(transport, name, cliRemote);
+    }
+
+    /** The same daemon, known to the incus CLI as remote {@code name} (so a terminal handed to it reaches it too). */
+    public IncusClient asCliRemote(String name) {
+        return new IncusClient(transport, project, name);
+    }
+
+    public Optional<String> cliRemote() {
+        return Optional.ofNullable(cliRemote);
     }
 
     public String address() {

@@ -78,6 +78,7 @@ public record IncusRemotes(Path dir, String defaultRemote, Map<String, Remote> r
             client = IncusClient.remote(URI.create(remote.addr()), dir.resolve("client.crt"), dir.resolve("client.key"),
                     Files.exists(pinned) ? pinned : null, timeouts);
         }
+        client = client.asCliRemote(remote.name());
         return remote.project().map(client::inProject).orElse(client);
     }
 }

@@ -10,4 +10,9 @@ public record SetupOptions(String bridge, String bridgeAddress, String pool, Str
                            Optional<String> user) {
     public static final String BRIDGE = "incusbr0", BRIDGE_ADDRESS = "10.147.83.1/24", POOL = "default",
             POOL_SIZE = "40GiB", GROUP = "incus-admin";
+
+    /** What `coi setup` without options makes, as `coi health --fix` repairs it. */
+    public static SetupOptions defaults(Optional<String> user) {
+        return new SetupOptions(BRIDGE, BRIDGE_ADDRESS, POOL, POOL_SIZE, GROUP, user);
+    }
 }

@@ -70,6 +70,7 @@ class IncusRemotesTest {
         try (IncusClient client = remotes.connect(remotes.find("mine").orElseThrow(), Timeouts.DEFAULT)) {
             assertThat(client.address()).isEqualTo("/tmp/coi-nowhere.socket");
             assertThat(client.project()).isEqualTo("team");
+            assertThat(client.cliRemote()).as("incus exec -t for a terminal names it").contains("mine");
         }
     }
 
