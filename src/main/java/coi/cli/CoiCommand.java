@@ -10,8 +10,9 @@ import picocli.CommandLine.ScopeType;
 
 @Command(name = "coi", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
         description = "Run AI coding agents (Claude Code, opencode, Codex, Aider) inside isolated Incus containers.",
-        footer = {"", "Environment: COI_INCUS_SOCKET (default /var/lib/incus/unix.socket), COI_INCUS_URL for a remote",
-                "over HTTPS, COI_DEBUG=1 like --debug. Docs: README.md."})
+        footer = {"", "Environment: COI_INCUS_SOCKET (default /var/lib/incus/unix.socket), COI_INCUS_REMOTE (a remote of the incus CLI),",
+                "COI_INCUS_URL for a remote over HTTPS, COI_INCUS_TIMEOUT (seconds to wait for Incus, default 60),",
+                "COI_DEBUG=1 like --debug. Docs: README.md, man coi."})
 public final class CoiCommand implements java.util.concurrent.Callable<Integer> {
     /**
      * The top-level commands, in the order `coi --help` lists them. picocli reads each class's
@@ -35,6 +36,7 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             ImagesCommand.class,
             TmuxCommand.class,
             HealthCommand.class,
+            SetupCommand.class,
             ContainerCommand.class,
             FileCommand.class,
             CompletionCommand.class,
@@ -44,6 +46,14 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces on errors.")
     boolean debug;
+
+    private Context context;
+
+    @Option(names = "--remote", scope = ScopeType.INHERIT, paramLabel = "NAME",
+            description = "Use this remote of the incus CLI (`incus remote list`) instead of the default one.")
+    void remote(String name) {
+        context.useRemote(name);
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -67,7 +77,9 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
     public static CommandLine commandLine(Context context, String... args) {
         Errors errors = new Errors();
         Factory factory = new Factory(context);
-        CommandLine cli = new CommandLine(new CoiCommand(), factory);
+        CoiCommand root = new CoiCommand();
+        root.context = context;
+        CommandLine cli = new CommandLine(root, factory);
         for (Class<?> command : commandsFor(args)) cli.addSubcommand(create(factory, command));
         HelpOptions.addEverywhere(cli);
         cli.setExecutionExceptionHandler(errors);

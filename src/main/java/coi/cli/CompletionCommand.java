@@ -58,7 +58,7 @@ final class CompletionCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    private static Map<String, CommandSpec> visible(CommandSpec spec) {
+    static Map<String, CommandSpec> visible(CommandSpec spec) {
         return spec.subcommands().entrySet().stream()
                 .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden() && !e.getKey().equals("help"))
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().getCommandSpec(), (a, b) -> a, java.util.LinkedHashMap::new));

@@ -20,6 +20,9 @@ final class HealthCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Also show the checks that passed.")
     boolean verbose;
 
+    @Option(names = "--fix", description = "First repair what `coi setup` would (as root), then check.")
+    boolean fix;
+
     @Spec
     CommandSpec spec;
 
@@ -30,6 +33,9 @@ final class HealthCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Output output = Output.parse(format);
+        if (fix) {
+            SetupCommand.setup(context, coi.setup.SetupOptions.defaults(SetupCommand.invokingUser(context))).apply(spec.commandLine().getErr());
+        }
         String image = context.env("COI_IMAGE", "coi");
         HealthCheck.Report report = new HealthCheck(context.incus(), "incus-admin", image, Path.of("/etc")).run();
         var out = spec.commandLine().getOut();

@@ -54,7 +54,17 @@ final class TrainCommand implements Runnable {
                     client.setErr(new PrintWriter(sink));
                     client.execute(args);
                 }
+                // the usual way to the daemon: the incus CLI's default remote, read from its config.yml
+                Path conf = Files.createDirectories(dir.resolve("incus"));
+                Files.writeString(conf.resolve("config.yml"), "default-remote: stand-in\nremotes:\n  stand-in:\n    addr: unix://"
+                        + socket + "\n    protocol: incus\n");
+                CommandLine viaRemote = CoiCommand.commandLine(new Context(Map.of("INCUS_CONF", conf.toString())), "list");
+                viaRemote.setOut(new PrintWriter(sink));
+                viaRemote.setErr(new PrintWriter(sink));
+                viaRemote.execute("list");
             } finally {
+                Files.deleteIfExists(dir.resolve("incus/config.yml"));
+                Files.deleteIfExists(dir.resolve("incus"));
                 Files.deleteIfExists(socket);
                 Files.deleteIfExists(dir);
             }

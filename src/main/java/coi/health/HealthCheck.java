@@ -84,7 +84,7 @@ public final class HealthCheck {
                     return new Check("group", Status.FAIL, user + " is not in " + group + ": `sudo usermod -aG " + group + " " + user + "`, then log in again");
                 }
             }
-            return new Check("group", Status.FAIL, "group " + group + " does not exist: is Incus installed? run scripts/setup-incus");
+            return new Check("group", Status.FAIL, "group " + group + " does not exist: is Incus installed? run `sudo coi setup`");
         } catch (IOException e) {
             return new Check("group", Status.WARN, "cannot read " + etc.resolve("group") + ": " + e.getMessage());
         }
@@ -100,7 +100,7 @@ public final class HealthCheck {
     private Check pool(Model.Profile profile) {
         Map<String, String> root = profile.devices() == null ? null : profile.devices().get("root");
         if (root == null || root.get("pool") == null) {
-            return new Check("storage", Status.FAIL, "the default profile has no root disk: run scripts/setup-incus");
+            return new Check("storage", Status.FAIL, "the default profile has no root disk: run `sudo coi setup`");
         }
         String name = root.get("pool");
         return incus.storagePools().stream().filter(p -> p.name().equals(name)).findFirst()
@@ -113,7 +113,7 @@ public final class HealthCheck {
     private Check bridge(Model.Profile profile) {
         var nic = profile.devices() == null ? null : profile.devices().values().stream()
                 .filter(d -> "nic".equals(d.get("type")) && d.get("network") != null).findFirst().orElse(null);
-        if (nic == null) return new Check("network", Status.FAIL, "the default profile has no bridged NIC: run scripts/setup-incus");
+        if (nic == null) return new Check("network", Status.FAIL, "the default profile has no bridged NIC: run `sudo coi setup`");
         String name = nic.get("network");
         return incus.networks().stream().filter(n -> n.name().equals(name)).findFirst()
                 .map(n -> n.managed() && "bridge".equals(n.type())

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -40,9 +41,17 @@ public final class IncusClient implements AutoCloseable {
 
     private record Idle(Transport.Conn conn, long since) {}
 
+    /** The incus CLI's name for this daemon, when it was chosen as one of its remotes; null otherwise. */
+    private final String cliRemote;
+
     public IncusClient(Transport transport, String project) {
+        this(transport, project, null);
+    }
+
+    private IncusClient(Transport transport, String project, String cliRemote) {
         this.transport = transport;
         this.project = project == null || project.isBlank() ? "default" : project;
+        this.cliRemote = cliRemote;
     }
 
     public static IncusClient local(Path socket) {
@@ -53,8 +62,25 @@ public final class IncusClient implements AutoCloseable {
         return new IncusClient(new TlsTransport(url, clientCert, clientKey, serverCert), "default");
     }
 
+    public static IncusClient local(Path socket, Timeouts timeouts) {
+        return new IncusClient(new UnixSocketTransport(socket, timeouts), "default");
+    }
+
+    public static IncusClient remote(URI url, Path clientCert, Path clientKey, Path serverCert, Timeouts timeouts) {
+        return new IncusClient(new TlsTransport(url, clientCert, clientKey, serverCert, timeouts), "default");
+    }
+
     public IncusClient inProject(String name) {
-        return new IncusClient(transport, name);
+        return new IncusClient(transport, name, cliRemote);
+    }
+
+    /** The same daemon, known to the incus CLI as remote {@code name} (so a terminal handed to it reaches it too). */
+    public IncusClient asCliRemote(String name) {
+        return new IncusClient(transport, project, name);
+    }
+
+    public Optional<String> cliRemote() {
+        return Optional.ofNullable(cliRemote);
     }
 
     public String address() {
@@ -237,7 +263,10 @@ public final class IncusClient implements AutoCloseable {
      * its ETag, so a concurrent change is refused rather than overwritten.
      */
     public void updateInstance(String name, UnaryOperator<ObjectNode> change) {
-        String path = withProject("/1.0/instances/" + enc(name));
+        update(withProject("/1.0/instances/" + enc(name)), change);
+    }
+
+    private void update(String path, UnaryOperator<ObjectNode> change) {
         Tagged current = getTagged(path);
         ObjectNode updated = change.apply((ObjectNode) current.body().deepCopy());
         Map<String, String> headers = current.etag() == null ? Map.of() : Map.of("If-Match", current.etag());
@@ -417,6 +446,38 @@ public final class IncusClient implements AutoCloseable {
         return Json.convert(get(withProject("/1.0/profiles/" + enc(name))), Model.Profile.class);
     }
 
+    /** A managed bridge with these settings (e.g. ipv4.address, ipv4.nat, ipv6.address). */
+    public void createBridge(String name, Map<String, String> config) {
+        ObjectNode body = Json.object().put("name", name).put("type", "bridge");
+        body.set("config", Json.MAPPER.valueToTree(config));
+        call("POST", withProject("/1.0/networks"), body);
+    }
+
+    /** A storage pool, e.g. driver btrfs with {@code size} for a loop file the daemon makes. */
+    public void createStoragePool(String name, String driver, Map<String, String> config) {
+        ObjectNode body = Json.object().put("name", name).put("driver", driver);
+        body.set("config", Json.MAPPER.valueToTree(config));
+        call("POST", "/1.0/storage-pools", body);
+    }
+
+    /** Adds a device to a profile, guarded by its ETag like {@link #updateInstance}. */
+    public void addProfileDevice(String profile, String device, Map<String, String> config) {
+        update(withProject("/1.0/profiles/" + enc(profile)), p -> {
+            ObjectNode devices = p.with("devices");
+            if (devices.has(device)) throw new IncusException.Conflict("device " + device + " already exists in profile " + profile);
+            devices.set(device, Json.MAPPER.valueToTree(config));
+            return p;
+        });
+    }
+
+    public void deleteNetwork(String name) {
+        call("DELETE", withProject("/1.0/networks/" + enc(name)), null);
+    }
+
+    public void deleteStoragePool(String name) {
+        call("DELETE", "/1.0/storage-pools/" + enc(name), null);
+    }
+
     // ---------------------------------------------------------------- operations and events
 
     public Operation operation(JsonNode op) {
@@ -448,13 +509,25 @@ public final class IncusClient implements AutoCloseable {
         } catch (IOException e) {
             throw unreachable(e);
         }
-        return WebSocket.connect(conn, transport.host(), path);
+        WebSocket socket = WebSocket.connect(conn, transport.host(), path);
+        // after the handshake, silence is the stream's normal state (no event, no output yet)
+        conn.readTimeout(Duration.ZERO);
+        return socket;
     }
 
     // ---------------------------------------------------------------- plumbing
 
     JsonNode get(String path) {
         return call("GET", path, null);
+    }
+
+    /**
+     * A GET the daemon may legitimately hold for {@code serverTime} before answering (an
+     * operation's wait); null holds without limit.
+     */
+    JsonNode longPoll(String path, Duration serverTime) {
+        Duration allowance = serverTime == null ? Duration.ZERO : serverTime.plus(transport.timeouts().read());
+        return exchange("GET", path, Map.of(), null, allowance, r -> metadata(r.status(), r.readAll()));
     }
 
     JsonNode call(String method, String path, JsonNode body) {
@@ -511,6 +584,12 @@ public final class IncusClient implements AutoCloseable {
      * fresh one; nothing else is retried.
      */
     <T> T exchange(String method, String path, Map<String, String> headers, Http.Body body, ResponseHandler<T> handler) {
+        return exchange(method, path, headers, body, transport.timeouts().read(), handler);
+    }
+
+    /** The same, waiting at most {@code readTimeout} (zero: for ever) for each byte of the answer. */
+    <T> T exchange(String method, String path, Map<String, String> headers, Http.Body body, Duration readTimeout,
+                   ResponseHandler<T> handler) {
         for (int attempt = 0; ; attempt++) {
             // the retry skips the pool: a daemon restart closed every idle connection, not just one
             Transport.Conn conn = attempt == 0 ? takeIdle() : null;
@@ -522,8 +601,12 @@ public final class IncusClient implements AutoCloseable {
             }
             Http.Response response;
             try {
+                conn.readTimeout(readTimeout);
                 Http.writeRequest(conn.out(), method, path, transport.host(), headers, body);
                 response = Http.readResponse(conn.in(), method.equals("HEAD"));
+            } catch (SocketTimeoutException e) {
+                conn.close();
+                throw silent(method + " " + path, readTimeout, e);
             } catch (IOException e) {
                 conn.close();
                 if (reused && attempt == 0) continue;
@@ -536,6 +619,9 @@ public final class IncusClient implements AutoCloseable {
                 if ("close".equalsIgnoreCase(response.header("connection")) || !delimited(method, response)) conn.close();
                 else release(conn);
                 return result;
+            } catch (SocketTimeoutException e) {
+                conn.close();
+                throw silent(method + " " + path, readTimeout, e);
             } catch (IOException e) {
                 conn.close();
                 throw new IncusException("reading Incus's answer to " + method + " " + path + ": " + e.getMessage(), e);
@@ -568,10 +654,18 @@ public final class IncusClient implements AutoCloseable {
     }
 
     IncusException unreachable(IOException e) {
+        if (e instanceof SocketTimeoutException) return silent("the connection", transport.timeouts().connect(), e);
         String why = e instanceof NoSuchFileException || e instanceof ConnectException || e.getMessage() == null
                 ? "" : " (" + e.getMessage() + ")";
         return new IncusException.Unreachable("Incus is not reachable at " + transport.address() + why
                 + ": is incusd running? try `coi health`", e);
+    }
+
+    /** A daemon that accepted the connection but went quiet. */
+    private IncusException silent(String what, Duration waited, IOException e) {
+        return new IncusException.Unreachable("Incus at " + transport.address() + " did not answer " + what + " within "
+                + Timeouts.seconds(waited) + ": is the server overloaded, or is something else listening there?"
+                + " (COI_INCUS_TIMEOUT=SECONDS waits longer)", e);
     }
 
     String withProject(String path) {

@@ -37,7 +37,7 @@ public final class Operation {
     public JsonNode await(Duration timeout) {
         if (id.isEmpty()) return initial;
         String query = timeout == null ? "?timeout=-1" : "?timeout=" + Math.max(1, timeout.toSeconds());
-        JsonNode op = client.get("/1.0/operations/" + IncusClient.enc(id) + "/wait" + query);
+        JsonNode op = client.longPoll("/1.0/operations/" + IncusClient.enc(id) + "/wait" + query, timeout);
         String status = op.path("status").asText();
         if ("Failure".equals(status) || "Cancelled".equals(status)) {
             String err = op.path("err").asText(status);

@@ -16,7 +16,8 @@ public final class Terminal {
     public static int attach(IncusClient client, String instance, int uid, int gid, String cwd, List<String> command) {
         List<String> argv = new ArrayList<>(List.of("incus", "exec", "-t"));
         if (!client.project().equals("default")) argv.addAll(List.of("--project", client.project()));
-        argv.add(instance);
+        // the daemon coi talks to, not whatever the CLI's default remote is
+        argv.add(client.cliRemote().map(remote -> remote + ":" + instance).orElse(instance));
         argv.addAll(List.of("--user", Integer.toString(uid), "--group", Integer.toString(gid)));
         if (cwd != null) argv.addAll(List.of("--cwd", cwd));
         argv.add("--");

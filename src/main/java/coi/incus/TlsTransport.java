@@ -17,31 +17,45 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A remote daemon over HTTPS with a client certificate, as the incus CLI does it: the client
- * presents ~/.config/incus/client.crt/.key and trusts exactly the server certificate it pinned.
+ * presents ~/.config/incus/client.crt/.key and trusts exactly the server certificate it pinned
+ * (servercerts/NAME.crt), or, with none pinned, the system's certificate authorities and the
+ * host name. The TLS handshake counts as part of connecting: a listener that accepts and never
+ * answers fails within the connect timeout.
  */
 public final class TlsTransport implements Transport {
     private final String hostname;
     private final int port;
     private final SSLContext context;
+    private final boolean pinned;
+    private final Timeouts timeouts;
 
     public TlsTransport(URI url, Path clientCert, Path clientKey, Path serverCert) {
+        this(url, clientCert, clientKey, serverCert, Timeouts.DEFAULT);
+    }
+
+    /** {@code serverCert} null: trust the system's certificate authorities instead of one pinned certificate. */
+    public TlsTransport(URI url, Path clientCert, Path clientKey, Path serverCert, Timeouts timeouts) {
         this.hostname = url.getHost();
         this.port = url.getPort() > 0 ? url.getPort() : 8443;
+        this.pinned = serverCert != null;
+        this.timeouts = timeouts;
         try {
             this.context = sslContext(clientCert, clientKey, serverCert);
         } catch (IOException | GeneralSecurityException e) {
             throw new IncusException("cannot load TLS credentials for " + url + ": " + e.getMessage()
-                    + " (expected PEM files " + clientCert + ", " + clientKey + ", " + serverCert + ")", e);
+                    + " (expected PEM files " + clientCert + ", " + clientKey + (pinned ? ", " + serverCert : "") + ")", e);
         }
     }
 
@@ -49,8 +63,15 @@ public final class TlsTransport implements Transport {
     public Conn open() throws IOException {
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
         try {
-            socket.connect(new InetSocketAddress(hostname, port), 10_000);
+            if (!pinned) {
+                SSLParameters params = socket.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                socket.setSSLParameters(params);
+            }
+            socket.connect(new InetSocketAddress(hostname, port), (int) timeouts.connect().toMillis());
+            socket.setSoTimeout((int) timeouts.connect().toMillis());
             socket.startHandshake();
+            socket.setSoTimeout((int) timeouts.read().toMillis());
         } catch (IOException e) {
             socket.close();
             throw e;
@@ -60,6 +81,7 @@ public final class TlsTransport implements Transport {
         return new Conn() {
             public InputStream in() { return in; }
             public OutputStream out() { return out; }
+            public void readTimeout(Duration timeout) throws IOException { socket.setSoTimeout((int) timeout.toMillis()); }
             public void close() {
                 try {
                     socket.close();
@@ -68,6 +90,11 @@ public final class TlsTransport implements Transport {
                 }
             }
         };
+    }
+
+    @Override
+    public Timeouts timeouts() {
+        return timeouts;
     }
 
     @Override
@@ -92,17 +119,20 @@ public final class TlsTransport implements Transport {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(keys, new char[0]);
 
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        trusted.load(null, null);
-        int i = 0;
-        for (Certificate c : x509.generateCertificates(new ByteArrayInputStream(Files.readAllBytes(serverCert)))) {
-            trusted.setCertificateEntry("server" + i++, (X509Certificate) c);
+        TrustManagerFactory tmf = null;
+        if (serverCert != null) {
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            int i = 0;
+            for (Certificate c : x509.generateCertificates(new ByteArrayInputStream(Files.readAllBytes(serverCert)))) {
+                trusted.setCertificateEntry("server" + i++, (X509Certificate) c);
+            }
+            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trusted);
         }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trusted);
 
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        ctx.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
         return ctx;
     }
 

@@ -3,6 +3,7 @@ package coi.incus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 
 /** Opens byte streams to the daemon: a unix socket locally, TLS for a remote. */
 public interface Transport {
@@ -13,11 +14,20 @@ public interface Transport {
 
         OutputStream out();
 
+        /**
+         * The longest wait for the daemon's next byte (or for it to take ours) before a read or
+         * write fails with {@link java.net.SocketTimeoutException}; zero waits for ever.
+         */
+        void readTimeout(Duration timeout) throws IOException;
+
         @Override
         void close();
     }
 
+    /** A connection within the connect timeout, its read timeout set to {@link Timeouts#read()}. */
     Conn open() throws IOException;
+
+    Timeouts timeouts();
 
     /** Where the daemon is, for error messages ("/var/lib/incus/unix.socket", "https://host:8443"). */
     String address();

@@ -41,7 +41,7 @@ public final class Fencing {
         this.fence = fence;
     }
 
-    /** Root runs nft itself; anyone else through the sudoers rule scripts/setup-incus installs. */
+    /** Root runs nft itself; anyone else through the sudoers rule `coi setup` installs. */
     public static Fencing onHost(IncusClient incus, int uid) {
         return new Fencing(incus, new NetworkFence(Nft.command(uid == 0 ? List.of("nft") : List.of("sudo", "-n", "nft"))));
     }
@@ -70,7 +70,7 @@ public final class Fencing {
         Model.Profile profile = incus.profile("default");
         String network = profile.devices() == null ? null : profile.devices().values().stream()
                 .filter(d -> "nic".equals(d.get("type")) && d.get("network") != null).map(d -> d.get("network")).findFirst().orElse(null);
-        if (network == null) throw new CoiException("the default profile has no bridged NIC, so the network fence has nothing to hold: run scripts/setup-incus");
+        if (network == null) throw new CoiException("the default profile has no bridged NIC, so the network fence has nothing to hold: run `sudo coi setup`");
         Model.Network net = incus.networks().stream().filter(n -> n.name().equals(network)).findFirst()
                 .orElseThrow(() -> new CoiException("network " + network + " of the default profile does not exist"));
         String address = net.config() == null ? null : net.config().get("ipv4.address");

@@ -376,7 +376,7 @@ public final class Sessions {
             install.run();
         } catch (FenceException e) {
             throw new CoiException(e.getMessage() + (host.uid() == 0 ? ""
-                    : " (coi runs nft through `sudo -n`: scripts/setup-incus installs the sudoers rule)"));
+                    : " (coi runs nft through `sudo -n`: `coi setup` installs the sudoers rule)"));
         }
     }
 

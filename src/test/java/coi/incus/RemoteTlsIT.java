@@ -3,11 +3,11 @@ package coi.incus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import coi.testing.HttpsListener;
 import coi.testing.TestIncus;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("incus")
 class RemoteTlsIT {
-    private static final String LISTEN = "127.0.0.1:18443";
+    private static final String LISTEN = HttpsListener.ADDRESS;
 
     @Test
     void trustedClientCertificateReachesTheDaemonOverTls(@TempDir Path dir) throws Exception {
@@ -31,9 +31,7 @@ class RemoteTlsIT {
         assertThat(Files.readString(sec1)).contains("BEGIN EC PRIVATE KEY");
         Path serverCert = Path.of("/var/lib/incus/server.crt");
 
-        try (IncusClient local = TestIncus.client()) {
-            Object previous = local.server().config().get("core.https_address");
-            local.updateServerConfig(Map.of("core.https_address", LISTEN));
+        try (IncusClient local = TestIncus.client(); HttpsListener listener = HttpsListener.open(local)) {
             String fingerprint = local.trustCertificate(TestIncus.name("tls"), Files.readString(cert));
             try (IncusClient remote = IncusClient.remote(URI.create("https://" + LISTEN), cert, sec1, serverCert)) {
                 Model.Server server = remote.server();
@@ -47,8 +45,6 @@ class RemoteTlsIT {
             try (IncusClient untrusted = IncusClient.remote(URI.create("https://" + LISTEN), cert, sec1, serverCert)) {
                 assertThat(untrusted.server().auth()).isEqualTo("untrusted");
                 assertThatThrownBy(untrusted::instances).isInstanceOf(IncusException.class);
-            } finally {
-                local.updateServerConfig(Map.of("core.https_address", previous == null ? "" : previous.toString()));
             }
         }
     }

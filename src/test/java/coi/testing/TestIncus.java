@@ -20,7 +20,7 @@ public final class TestIncus {
         try {
             client.server();
         } catch (IncusException e) {
-            throw new AssertionError("integration tests need a running Incus daemon (run `scripts/setup-incus`): " + e.getMessage(), e);
+            throw new AssertionError("integration tests need a running Incus daemon (run `bin/coi setup`): " + e.getMessage(), e);
         }
         return client;
     }

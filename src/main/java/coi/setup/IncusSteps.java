@@ -1,0 +1,90 @@
+package coi.setup;
+
+import coi.incus.IncusClient;
+import coi.incus.IncusException;
+import coi.incus.Model;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The steps inside Incus: the bridge, the storage pool and the default profile's root disk and NIC. */
+final class IncusSteps {
+    private IncusSteps() {}
+
+    /** Before the daemon runs there is nothing to look at: everything is still to do. */
+    private static boolean up(Supplier<IncusClient> incus) {
+        try {
+            incus.get().server();
+            return true;
+        } catch (IncusException e) {
+            return false;
+        }
+    }
+
+    /** `incus admin init --auto` cannot pick a subnet on some hosts: the bridge gets a fixed one. */
+    record Bridge(Supplier<IncusClient> incus, SetupOptions o) implements Step {
+        public String name() { return "bridge"; }
+
+        public Probe probe() {
+            if (up(incus)) {
+                for (Model.Network n : incus.get().networks()) {
+                    if (n.name().equals(o.bridge())) return Probe.done("network " + n.name() + " " + n.config().getOrDefault("ipv4.address", ""));
+                }
+            }
+            return Probe.todo("create bridge " + o.bridge() + " " + o.bridgeAddress() + " with NAT, without IPv6");
+        }
+
+        public void apply() {
+            incus.get().createBridge(o.bridge(), Map.of("ipv4.address", o.bridgeAddress(), "ipv4.nat", "true", "ipv6.address", "none"));
+        }
+    }
+
+    /** btrfs on a loop file: copy-on-write makes launches about 8x faster than `dir` (FIELD-NOTES). */
+    record Pool(Supplier<IncusClient> incus, HostSystem host, SetupOptions o) implements Step {
+        public String name() { return "storage"; }
+
+        public Probe probe() {
+            if (up(incus)) {
+                for (Model.StoragePool p : incus.get().storagePools()) {
+                    if (p.name().equals(o.pool())) return Probe.done("storage pool " + p.name() + " (" + p.driver() + ")");
+                }
+            }
+            return Probe.todo("create storage pool " + o.pool() + ": btrfs on a " + o.poolSize() + " loop file (dir if btrfs is missing)");
+        }
+
+        public void apply() {
+            boolean btrfs = host.read("/proc/filesystems").contains("btrfs") || host.run(List.of("modprobe", "btrfs")).ok();
+            if (btrfs) {
+                try {
+                    incus.get().createStoragePool(o.pool(), "btrfs", Map.of("size", o.poolSize()));
+                    return;
+                } catch (IncusException e) {
+                    // the kernel or the tools said no: a slower pool still works
+                }
+            }
+            incus.get().createStoragePool(o.pool(), "dir", Map.of());
+        }
+    }
+
+    record Profile(Supplier<IncusClient> incus, SetupOptions o) implements Step {
+        public String name() { return "profile"; }
+
+        private List<String> missing() {
+            if (!up(incus)) return List.of("root", "eth0");
+            Map<String, Map<String, String>> devices = incus.get().profile("default").devices();
+            return List.of("root", "eth0").stream().filter(d -> devices == null || !devices.containsKey(d)).toList();
+        }
+
+        public Probe probe() {
+            List<String> missing = missing();
+            return missing.isEmpty() ? Probe.done("default profile has root and eth0")
+                    : Probe.todo("add " + String.join(" and ", missing) + " to the default profile (pool " + o.pool() + ", network " + o.bridge() + ")");
+        }
+
+        public void apply() {
+            List<String> missing = missing();
+            if (missing.contains("root")) incus.get().addProfileDevice("default", "root", Map.of("type", "disk", "path", "/", "pool", o.pool()));
+            if (missing.contains("eth0")) incus.get().addProfileDevice("default", "eth0", Map.of("type", "nic", "network", o.bridge(), "name", "eth0"));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package coi.setup;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** This machine: files at their real paths, commands run with their output captured. */
+public final class LocalHost implements HostSystem {
+    @Override
+    public Path file(String path) {
+        return Path.of(path);
+    }
+
+    @Override
+    public Result run(List<String> argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Result(p.waitFor(), out);
+        } catch (IOException e) {
+            return new Result(127, argv.getFirst() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + argv.getFirst(), e);
+        }
+    }
+
+    @Override
+    public void spawn(List<String> argv, Path log) {
+        try {
+            Files.createDirectories(log.getParent());
+            List<String> detached = new ArrayList<>(List.of("setsid"));
+            detached.addAll(argv);
+            new ProcessBuilder(detached).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + argv.getFirst(), e);
+        }
+    }
+
+    @Override
+    public boolean root() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean systemd() {
+        try {
+            return Files.readString(Path.of("/proc/1/comm")).strip().equals("systemd");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package coi.setup;
+
+/** A setup step that could not be done; the message names the command and what it said. */
+public final class SetupException extends coi.CoiException {
+    public SetupException(String message) {
+        super("setup: " + message);
+    }
+}
