@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -111,7 +110,7 @@ public final class Sessions {
                     plan.workspace(), now(), resumed ? resumeFrom.createdAt() : now(), plan.slot(), plan.image(), "running");
             store.save(metadata);
             progress("Setting up session " + sessionId + "...");
-            prepareHome(plan, config);
+            CodeHome.prepare(incus, plan, config);
             startTmux(plan.container(), plan.tmuxSession(), plan.toolCommand());
             cleanup.disarm();
         }
@@ -243,6 +242,7 @@ public final class Sessions {
         try (Cleanup cleanup = new Cleanup(null)) {
             plan = create(plan, replan, req.slot() == null, facts, config, cleanup);
             planOut.set(0, plan);
+            CodeHome.prepare(incus, plan, config);
             if (plan.persistent()) cleanup.disarm();
             if (config.limits().duration().isPresent()) Watcher.ensureRunning(host, store.root(), out);
             // DHCP takes a moment after start; commands that need the network should not race it
@@ -346,7 +346,7 @@ public final class Sessions {
             cleanup.container(plan.container(), fenced);
             try {
                 incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
-                        !plan.persistent(), !fenced));
+                        !plan.persistent(), false));
             } catch (IncusException e) {
                 cleanup.container(null, false);
                 if (!autoSlot || attempt > ContainerName.MAX_SLOT || !incus.instanceExists(plan.container())) throw e;
@@ -354,7 +354,13 @@ public final class Sessions {
                 plan = replan.at(null, facts);
                 continue;
             }
-            if (!fenced) return plan;
+            if (plan.tool() != null) {
+                ToolPresence.require(incus.files(plan.container()), Tool.named(plan.tool()), plan.toolCommand().getFirst(), plan.image());
+            }
+            if (!fenced) {
+                incus.start(plan.container());
+                return plan;
+            }
             SessionPlan created = plan;
             var bridge = facts.bridge();
             installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
@@ -390,13 +396,6 @@ public final class Sessions {
         } catch (IOException e) {
             throw new CoiException("cannot prepare the tool state in " + stateDir + ": " + e.getMessage(), e);
         }
-    }
-
-    private void prepareHome(SessionPlan plan, Config config) {
-        var files = incus.files(plan.container());
-        files.mkdir(SessionPlan.CODE_HOME + "/.tmux", CODE_UID, CODE_UID, 0700);
-        files.write(SessionPlan.CODE_HOME + "/SANDBOX_CONTEXT.md", SandboxContext.render(plan, config).getBytes(StandardCharsets.UTF_8),
-                CODE_UID, CODE_UID, 0644);
     }
 
     private void startTmux(String container, String tmux, List<String> toolCommand) {

@@ -45,6 +45,11 @@ public record Aider() implements Tool {
     }
 
     @Override
+    public String installHint() {
+        return "`coi build` installs it when the build container reaches the Python package index (PyPI, or PIP_INDEX_URL)";
+    }
+
+    @Override
     public String stateDir() {
         return ".aider";
     }

@@ -49,6 +49,11 @@ public record Claude() implements Tool {
     }
 
     @Override
+    public String installHint() {
+        return "`coi build` installs it from the npm registry (@anthropic-ai/claude-code)";
+    }
+
+    @Override
     public String stateDir() {
         return ".claude";
     }

@@ -42,6 +42,11 @@ public record Codex() implements Tool {
     }
 
     @Override
+    public String installHint() {
+        return "`coi build` installs it from the npm registry (@openai/codex)";
+    }
+
+    @Override
     public String stateDir() {
         return ".codex";
     }

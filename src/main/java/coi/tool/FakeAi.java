@@ -50,6 +50,11 @@ public record FakeAi() implements Tool {
     }
 
     @Override
+    public String installHint() {
+        return "the test suite's image installs it (TestImages)";
+    }
+
+    @Override
     public String stateDir() {
         return ".fake-ai";
     }

@@ -36,6 +36,11 @@ public record OpenCode() implements Tool {
     }
 
     @Override
+    public String installHint() {
+        return "`coi build` installs it from the npm registry (opencode-ai)";
+    }
+
+    @Override
     public String stateDir() {
         return ".local/share/opencode";
     }

@@ -22,6 +22,9 @@ public sealed interface Tool permits Claude, OpenCode, Codex, Aider, FakeAi {
 
     String defaultBinary();
 
+    /** How an image gets the tool, for the error when it has not: "`coi build` installs it from ...". */
+    String installHint();
+
     /** The argv that starts the tool in {@link #WORKSPACE}, honouring the binary override. */
     List<String> command(Launch launch);
 

@@ -1,0 +1,61 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.config.Config;
+import coi.config.Overrides;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SandboxContextTest {
+    static final HostFacts FACTS = PlannerTest.facts(1000, true, Set.of());
+
+    @Test
+    void aShellSessionNamesItsToolStateLimitsAndProtectedPaths() {
+        Config config = PlannerTest.config(new Overrides(null, null, null, null, null, null, List.of("/srv/d:/data"), "/srv/keep",
+                "2", "4GiB", "90m"));
+        HostFacts facts = new HostFacts(1000, 1000, true, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), null,
+                List.of(".git/hooks", ".git/config"));
+        SessionPlan plan = PlannerTest.plan(config, 2, facts);
+        String md = SandboxContext.render(plan, config);
+
+        assertThat(md).startsWith("# Sandbox context\n")
+                .contains("- **Container**: " + plan.container() + " (slot 2), coi session sid-1, tool fake.")
+                .contains("- **Persistence**: ephemeral: the container is deleted when it stops. Only /workspace, your tool's state"
+                        + " directory (/home/code/.fake-ai) and the mounted folders listed here survive")
+                .contains("- **Network**: restricted: ")
+                .contains("- **Limits**: 2 CPU, 4GiB of memory, stopped after 1h30m.")
+                .contains("- **Read-only**: /workspace/.git/config, /workspace/.git/hooks: ")
+                .contains("- **Storage**: /storage is a host folder")
+                .contains("- **Mounted**: /data is a host folder: ")
+                .contains("- **Monitoring**: none")
+                .contains("SSH keys and agent")
+                .contains("`coi shell --resume` continues it");
+    }
+
+    @Test
+    void aRunContainerSaysItIsForOneCommandAndWhatIsNotSet() {
+        Config config = PlannerTest.config(new Overrides(null, true, null, "open", null, null, null, null, null, null, null));
+        SessionPlan plan = Planner.plan(PlannerTest.WS, config, "run", 1, null, false, null, null, Path.of("/h/.coi"), FACTS);
+        String md = SandboxContext.render(plan, config);
+
+        assertThat(md).contains("started by `coi run` for one command.")
+                .contains("- **Persistence**: persistent: this container is kept")
+                .contains("- **Network**: open: no network restrictions.")
+                .contains("- **Limits**: none set by coi.")
+                .contains("- **Ending**: the container is kept when the command ends.")
+                .doesNotContain("Read-only", "Storage", "tool fake", "--resume");
+    }
+
+    @Test
+    void aForwardedAgentIsSaidToBeThereAndTheAllowlistIsSpelledOut() {
+        Config config = coi.config.ConfigLoader.load(List.of(), Map.of("COI_NETWORK", "allowlist"), Path.of("/home/dev"), Overrides.NONE);
+        HostFacts facts = new HostFacts(1000, 1000, true, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), Path.of("/run/a.sock"));
+        String md = SandboxContext.render(PlannerTest.plan(config, 1, facts), config);
+        assertThat(md).contains("- **SSH**: the user's ssh-agent answers at $SSH_AUTH_SOCK", "- **Network**: allowlist: only these")
+                .doesNotContain("SSH keys and agent");
+    }
+}
