@@ -90,7 +90,7 @@ public final class Sessions {
         String sessionId = resumed ? resumeFrom.sessionId() : UUID.randomUUID().toString();
         Path stateDir = store.stateDir(tool.name(), sessionId);
         List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
-                resumed ? new Resume.Latest() : new Resume.None()));
+                resumed ? tool.resumeFrom(stateDir) : new Resume.None()));
         ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
         HostFacts facts = facts(config, all, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks()));
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "shell", slot, sessionId, resumed, launch, stateDir,
@@ -141,7 +141,8 @@ public final class Sessions {
             incus.start(name);
         }
         if (!tmuxRunning(name, tmux)) {
-            List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(), new Resume.Latest()));
+            List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
+                    tool.resumeFrom(store.stateDir(tool.name(), sessionId))));
             startTmux(name, tmux, command);
         }
         store.find(tool.name(), sessionId).ifPresent(m -> store.save(m.running(name, m.slot(), true, now())));

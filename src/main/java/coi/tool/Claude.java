@@ -23,6 +23,8 @@ public record Claude() implements Tool {
             "oauthAccount", "userID", "primaryApiKey", "customApiKeyResponses",
             "hasCompletedOnboarding", "lastOnboardingVersion",
             "theme", "editorMode", "preferredNotifChannel", "autoCompactEnabled", "verbose");
+    /** How a user's message starts in claude's transcript lines. */
+    static final String USER_MESSAGE = "\"type\":\"user\"";
 
     @Override
     public String name() {
@@ -51,6 +53,16 @@ public record Claude() implements Tool {
     @Override
     public String installHint() {
         return "`coi build` installs it from the npm registry (@anthropic-ai/claude-code)";
+    }
+
+    /**
+     * {@code claude --continue} exits with "No conversation found to continue" unless a transcript
+     * of the workspace holds a user message; a session that never got one starts afresh instead.
+     */
+    @Override
+    public Resume resumeFrom(Path stateDir) {
+        return Transcripts.anyHolds(stateDir, "projects/" + WORKSPACE.replace('/', '-'), ".jsonl", USER_MESSAGE)
+                ? Resume.latest() : Resume.none();
     }
 
     @Override

@@ -41,6 +41,15 @@ public sealed interface Tool permits Claude, OpenCode, Codex, Aider, FakeAi {
      */
     void seed(Path hostHome, Path stateDir) throws IOException;
 
+    /**
+     * How a resumed session starts the tool, given its state dir on the host: its latest
+     * conversation, or a new one when the tool would refuse its resume form on this state (the
+     * state dir is the agent's own writing: it can only make coi leave the resume form out).
+     */
+    default Resume resumeFrom(Path stateDir) {
+        return Resume.latest();
+    }
+
     /** The absolute path of {@link #stateDir()} inside the container. */
     default String containerStateDir() {
         return HOME + "/" + stateDir();

@@ -42,9 +42,20 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    private final Map<String, String> envOverrides = new java.util.LinkedHashMap<>();
+
     public Map<String, String> env() {
-        return Map.of("HOME", home.toString(), "COI_CONTAINER_PREFIX", PREFIX, "COI_TOOL", "fake",
-                "COI_IMAGE", TestImages.fakeTool());
+        Map<String, String> env = new java.util.LinkedHashMap<>(Map.of("HOME", home.toString(), "COI_CONTAINER_PREFIX", PREFIX));
+        if (!envOverrides.containsKey("COI_TOOL")) env.put("COI_TOOL", "fake");
+        if (!envOverrides.containsKey("COI_IMAGE")) env.put("COI_IMAGE", TestImages.fakeTool());
+        env.putAll(envOverrides);
+        return env;
+    }
+
+    /** Sets (or replaces) a variable of every coi this sandbox runs, e.g. COI_TOOL and COI_IMAGE for a real agent. */
+    public Sandbox with(String key, String value) {
+        envOverrides.put(key, value);
+        return this;
     }
 
     /** A coi process for this sandbox, started in the workspace. */
@@ -71,7 +82,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     public Path sessionsDir() {
-        return home.resolve(".coi/sessions-fake");
+        return home.resolve(".coi/sessions-" + envOverrides.getOrDefault("COI_TOOL", "fake"));
     }
 
     public List<Path> sessionDirs() {

@@ -17,6 +17,20 @@ public final class TestImages {
 
     private TestImages() {}
 
+    /**
+     * The full `coi` image with the real agents' CLIs, as CoiImageIT builds and caches it:
+     * `coitest-coi-<recipe>`, built here (offline base, about 3 minutes) only when it is missing.
+     */
+    public static synchronized String fullCoi() {
+        String alias = "coitest-coi-" + coi.image.CoiImage.recipe();
+        try (var incus = TestIncus.client()) {
+            if (incus.aliasExists(alias)) return alias;
+        }
+        CoiProcess.Result r = new CoiProcess().run("build", "--offline", "--alias", alias);
+        if (r.exitCode() != 0) throw new AssertionError("building the coi image failed: " + r);
+        return alias;
+    }
+
     public static synchronized String fakeTool() {
         if (built) return FAKE_TOOL_IMAGE;
         try {

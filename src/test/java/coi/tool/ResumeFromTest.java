@@ -1,0 +1,53 @@
+package coi.tool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which resume form a resumed session hands each tool, from what its state dir holds. */
+class ResumeFromTest {
+    /** What claude 2.1 writes when it starts and the user quits without a word: no conversation. */
+    static final String NO_MESSAGE = """
+            {"type":"mode","mode":"normal","sessionId":"b281f035"}
+            {"type":"permission-mode","permissionMode":"bypassPermissions","sessionId":"b281f035"}
+            """;
+    /** ...and once the user typed a line, even one the API never answered. */
+    static final String MESSAGE = NO_MESSAGE
+            + "{\"parentUuid\":null,\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"hello there\"}}\n";
+
+    @Test
+    void claudeContinuesOnlyAConversationWithAUserMessage(@TempDir Path state) throws Exception {
+        Claude claude = new Claude();
+        assertThat(claude.resumeFrom(state)).isEqualTo(Resume.none());
+        Path transcripts = Files.createDirectories(state.resolve("projects/-workspace"));
+        Files.writeString(transcripts.resolve("b281f035.jsonl"), NO_MESSAGE);
+        assertThat(claude.resumeFrom(state)).as("a transcript without a message").isEqualTo(Resume.none());
+        Files.writeString(transcripts.resolve("other.txt"), MESSAGE);
+        assertThat(claude.resumeFrom(state)).as("not a transcript").isEqualTo(Resume.none());
+        Files.writeString(transcripts.resolve("d281b8ee.jsonl"), MESSAGE);
+        assertThat(claude.resumeFrom(state)).isEqualTo(Resume.latest());
+    }
+
+    @Test
+    void linksInTheStateDirAreNotFollowed(@TempDir Path dir) throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere/-workspace"));
+        Files.writeString(elsewhere.resolve("x.jsonl"), MESSAGE);
+        Path state = Files.createDirectories(dir.resolve("state"));
+        Files.createSymbolicLink(state.resolve("projects"), dir.resolve("elsewhere"));
+        assertThat(new Claude().resumeFrom(state)).isEqualTo(Resume.none());
+
+        Path other = Files.createDirectories(dir.resolve("other/projects/-workspace"));
+        Files.createSymbolicLink(other.resolve("x.jsonl"), elsewhere.resolve("x.jsonl"));
+        assertThat(new Claude().resumeFrom(dir.resolve("other"))).isEqualTo(Resume.none());
+    }
+
+    @Test
+    void opencodeAndCodexAcceptTheirResumeFormOnAnEmptyState(@TempDir Path state) {
+        // checked with the real CLIs: `opencode --continue` and `codex resume --last` open normally with nothing to resume
+        assertThat(new OpenCode().resumeFrom(state)).isEqualTo(Resume.latest());
+        assertThat(new Codex().resumeFrom(state)).isEqualTo(Resume.latest());
+    }
+}
