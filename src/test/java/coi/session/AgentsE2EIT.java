@@ -173,6 +173,19 @@ class AgentsE2EIT {
         }
     }
 
+    @Test
+    void coiRunHasTheSandboxContextAndAHomeOwnedByCode() {
+        try (Sandbox box = new Sandbox()) {
+            Result run = box.run("run", "--limit-memory", "1GiB", "--", "sh", "-c",
+                    "stat -c '%U %a' ~/SANDBOX_CONTEXT.md; cat ~/SANDBOX_CONTEXT.md; echo root-owned:; find /home/code -uid 0");
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(run.out()).startsWith("code 644\n# Sandbox context\n")
+                    .contains("started by `coi run` for one command", "- **Network**: restricted", "- **Limits**: 1GiB of memory.",
+                            "- **Persistence**: ephemeral", "- **Ending**: the container is removed when the command ends.")
+                    .endsWith("root-owned:\n");
+        }
+    }
+
     static Sandbox agent(String tool) {
         return new Sandbox().with("COI_TOOL", tool).with("COI_IMAGE", TestImages.fullCoi());
     }
