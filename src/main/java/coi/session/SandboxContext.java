@@ -1,7 +1,9 @@
 package coi.session;
 
 import coi.config.Config;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,7 +88,7 @@ final class SandboxContext {
         Optional.ofNullable(plan.config().get("limits.cpu")).ifPresent(v -> set.add(v + " CPU"));
         Optional.ofNullable(plan.config().get("limits.memory")).ifPresent(v -> set.add(v + " of memory"));
         Optional.ofNullable(plan.config().get(Labels.LIMIT_DURATION)).ifPresent(v -> set.add("stopped after "
-                + java.time.Duration.parse(v).toString().substring(2).toLowerCase()));
+                + Duration.parse(v).toString().substring(2).toLowerCase()));
         return new Fact("Limits", set.isEmpty() ? "none set by coi." : String.join(", ", set) + ".");
     }
 
@@ -113,7 +115,7 @@ final class SandboxContext {
                 facts.add(new Fact("SSH", "the user's ssh-agent answers at $SSH_AUTH_SOCK: it signs for you; the keys stay on the host."));
             }
         }
-        facts.sort(java.util.Comparator.comparing(Fact::text));
+        facts.sort(Comparator.comparing(Fact::text));
         return facts;
     }
 
@@ -122,8 +124,8 @@ final class SandboxContext {
     }
 
     private static Fact notAvailable(SessionPlan plan) {
-        return new Fact("Not available", "the host's " + (plan.devices().containsKey("ssh-agent") ? "" : "SSH keys and agent, ")
-                + "git credentials, home directory, Docker daemon and environment variables (only those the user passed"
+        return new Fact("Not available", "the host's SSH keys" + (plan.devices().containsKey("ssh-agent") ? "" : " and ssh-agent")
+                + ", git credentials, home directory, Docker daemon and environment variables (only those the user passed"
                 + " are set). Ask the user if you need a credential; do not search for one.");
     }
 

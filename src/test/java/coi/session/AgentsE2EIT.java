@@ -109,16 +109,9 @@ class AgentsE2EIT {
             assertThat(state.resolve("storage/session.json")).doesNotExist();
             toolWroteItsStateAsTheUser(state, Set.of("auth.json"));
             homeIsCodes(incus, box.container(1));
-            Result ps = box.run("container", "exec", box.container(1), "--", "pgrep", "-af", "opencode");
-            assertThat(ps.out()).contains("/usr/local/bin/opencode --auto");
+            assertThat(processes(box, "opencode")).contains("/usr/local/bin/opencode --auto");
 
-            assertThat(box.run("shutdown", box.container(1)).exitCode()).isZero();
-            tmux.await(w, "COI-EXIT=0", FIRST_SCREEN);
-            String again = tmux.start(box.commandLine("shell --resume"));
-            firstScreen(tmux, again, "opencode --continue", "Ask anything");
-            assertThat(box.run("container", "exec", box.container(1), "--", "pgrep", "-af", "opencode").out())
-                    .contains("opencode --continue --auto");
-            assertThat(box.run("kill", box.container(1)).exitCode()).isZero();
+            shutdownAndResume(box, tmux, w, "opencode", "Ask anything", "opencode --continue --auto");
         }
     }
 
@@ -142,13 +135,7 @@ class AgentsE2EIT {
             toolWroteItsStateAsTheUser(state, Set.of("auth.json", "config.toml"));
             homeIsCodes(incus, box.container(1));
 
-            assertThat(box.run("shutdown", box.container(1)).exitCode()).isZero();
-            tmux.await(w, "COI-EXIT=0", FIRST_SCREEN);
-            String again = tmux.start(box.commandLine("shell --resume"));
-            firstScreen(tmux, again, "codex resume --last", "permissions: YOLO mode");
-            assertThat(box.run("container", "exec", box.container(1), "--", "pgrep", "-af", "codex").out())
-                    .contains("resume --last --dangerously-bypass-approvals-and-sandbox");
-            assertThat(box.run("kill", box.container(1)).exitCode()).isZero();
+            shutdownAndResume(box, tmux, w, "codex", "permissions: YOLO mode", "codex resume --last --dangerously-bypass-approvals-and-sandbox");
         }
     }
 
@@ -198,6 +185,20 @@ class AgentsE2EIT {
         for (String error : ERROR_TEXT) {
             assertThat(screen).as("%s's first screen:%n%s", what, screen).doesNotContain(error);
         }
+    }
+
+    /** Ends the session from outside, resumes it in a new window, and checks the tool runs with its resume form. */
+    static void shutdownAndResume(Sandbox box, HostTmux tmux, String window, String tool, String marker, String resumed) {
+        assertThat(box.run("shutdown", box.container(1)).exitCode()).isZero();
+        tmux.await(window, "COI-EXIT=0", FIRST_SCREEN);
+        String again = tmux.start(box.commandLine("shell --resume"));
+        firstScreen(tmux, again, resumed, marker);
+        assertThat(processes(box, tool)).contains(resumed);
+        assertThat(box.run("kill", box.container(1)).exitCode()).isZero();
+    }
+
+    static String processes(Sandbox box, String name) {
+        return box.run("container", "exec", box.container(1), "--", "pgrep", "-af", name).out();
     }
 
     static Path stateDir(Sandbox box) {

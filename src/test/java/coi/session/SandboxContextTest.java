@@ -32,7 +32,7 @@ class SandboxContextTest {
                 .contains("- **Storage**: /storage is a host folder")
                 .contains("- **Mounted**: /data is a host folder: ")
                 .contains("- **Monitoring**: none")
-                .contains("SSH keys and agent")
+                .contains("the host's SSH keys and ssh-agent, git credentials")
                 .contains("`coi shell --resume` continues it");
     }
 
@@ -56,6 +56,6 @@ class SandboxContextTest {
         HostFacts facts = new HostFacts(1000, 1000, true, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), Path.of("/run/a.sock"));
         String md = SandboxContext.render(PlannerTest.plan(config, 1, facts), config);
         assertThat(md).contains("- **SSH**: the user's ssh-agent answers at $SSH_AUTH_SOCK", "- **Network**: allowlist: only these")
-                .doesNotContain("SSH keys and agent");
+                .doesNotContain("ssh-agent,");
     }
 }
