@@ -65,7 +65,9 @@ class AgentsE2EIT {
 
             String again = tmux.start(box.commandLine("shell --resume"));
             firstScreen(tmux, again, "claude --continue", "bypass permissions on");
-            assertThat(tmux.capture(again)).as("claude --continue restored the conversation").contains("hello from the agents test");
+            assertThat(processes(box, "claude")).contains("claude --continue --dangerously-skip-permissions");
+            // claude draws the restored conversation a moment after its prompt
+            tmux.await(again, "hello from the agents test", FIRST_SCREEN);
             assertThat(box.sessionDirs()).hasSize(1);
             assertThat(box.run("kill", box.container(1)).exitCode()).isZero();
         }
