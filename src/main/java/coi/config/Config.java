@@ -71,12 +71,10 @@ public record Config(
 
     /**
      * {@code protectedPaths}: workspace paths read-only inside (the defaults or `protected_paths`,
-     * plus `additional_protected_paths`, minus `writable_paths`). {@code lockMounts}: deny the
-     * container the mount calls that would undo that protection (unmount, move, a bind without
-     * its submounts); Docker inside needs them. {@code reduceKernelSurface}: deny io_uring, bpf,
+     * plus `additional_protected_paths`, minus `writable_paths`). {@code reduceKernelSurface}: deny io_uring, bpf,
      * userfaultfd, the keyring calls and perf_event_open.
      */
-    public record Security(List<String> protectedPaths, boolean lockMounts, boolean reduceKernelSurface) {
+    public record Security(List<String> protectedPaths, boolean reduceKernelSurface) {
         public Security {
             protectedPaths = List.copyOf(protectedPaths);
         }

@@ -45,7 +45,6 @@ final class Draft {
     List<String> protectedPaths = ProtectedPaths.DEFAULTS;
     final List<String> additionalProtectedPaths = new ArrayList<>();
     final List<String> writablePaths = new ArrayList<>();
-    boolean lockMounts = true;
     boolean reduceKernelSurface = false;
 
     final Map<String, String> environment = new LinkedHashMap<>();
@@ -72,7 +71,7 @@ final class Draft {
                 environment,
                 mounts,
                 Optional.ofNullable(profile),
-                new Config.Security(effectiveProtectedPaths(), lockMounts, reduceKernelSurface));
+                new Config.Security(effectiveProtectedPaths(), reduceKernelSurface));
     }
 
     private List<String> effectiveProtectedPaths() {

@@ -23,7 +23,7 @@ final class TomlLayer {
     private static final List<String> LIMITS = List.of("cpu", "memory", "duration", "cpu_allowance", "swap", "processes",
             "disk_read", "disk_write", "disk_size");
     private static final List<String> SECURITY = List.of("protected_paths", "additional_protected_paths", "writable_paths",
-            "lock_mounts", "reduce_kernel_surface");
+            "reduce_kernel_surface");
     private static final List<String> MOUNT = List.of("host", "container", "readonly");
     private static final List<String> PROFILE = List.of(
             "image", "persistent", "tool", "network", "environment", "mounts", "limits");
@@ -108,7 +108,6 @@ final class TomlLayer {
             s.strings("protected_paths", Values::workspacePath).ifPresent(v -> d.protectedPaths = v);
             s.strings("additional_protected_paths", Values::workspacePath).ifPresent(d.additionalProtectedPaths::addAll);
             s.strings("writable_paths", Values::workspacePath).ifPresent(d.writablePaths::addAll);
-            s.bool("lock_mounts").ifPresent(v -> d.lockMounts = v);
             s.bool("reduce_kernel_surface").ifPresent(v -> d.reduceKernelSurface = v);
         });
         applyEnvironmentAndMounts(root, d);

@@ -57,7 +57,6 @@ public final class Widening {
             key("limits.duration", (mine, all) -> mine.limits().duration().isPresent()
                     && all.limits().duration().map(Duration::toSeconds).orElse(Long.MAX_VALUE) > mine.limits().duration().get().toSeconds()),
             key("security.protected_paths", (mine, all) -> !all.security().protectedPaths().containsAll(mine.security().protectedPaths())),
-            key("security.lock_mounts", (mine, all) -> mine.security().lockMounts() && !all.security().lockMounts()),
             key("security.reduce_kernel_surface", (mine, all) -> mine.security().reduceKernelSurface()
                     && !all.security().reduceKernelSurface()));
 

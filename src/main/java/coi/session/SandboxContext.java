@@ -6,6 +6,13 @@ import coi.config.Config;
 final class SandboxContext {
     private SandboxContext() {}
 
+    private static String limits(SessionPlan plan) {
+        var limits = Hardening.inForce(plan.config(), plan.devices().get("root"));
+        if (limits.isEmpty()) return "";
+        return "- Limits: " + String.join(", ", limits.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList())
+                + " (a process over the memory limit is killed; past the process limit, fork fails).\n";
+    }
+
     static String render(SessionPlan plan, Config config) {
         String network = switch (config.network().mode()) {
             case RESTRICTED -> "restricted: the internet is reachable; private networks (10/8, 172.16/12, 192.168/16, 100.64/10),"
@@ -34,8 +41,9 @@ final class SandboxContext {
                 SessionPlan.WORKSPACE_MOUNT, plan.persistent() ? " — except that this container is persistent: it is kept,"
                         + " with what you install, until the user removes it" : "",
                 (plan.devices().containsKey("storage") ? "- Storage: " + Planner.STORAGE_MOUNT + " is a host folder that outlives every session.\n" : "")
-                        + (plan.devices().containsKey("protect-1") ? "- Read-only: " + String.join(", ", Planner.PROTECTED)
-                                + " in the workspace (the user's git runs them on the host); commit without changing them.\n" : ""),
+                        + (plan.config().containsKey(Labels.PROTECTED) ? "- Read-only: " + String.join(", ", Protection.mountedIn(plan))
+                                + " in the workspace (tools on the host run them); commit without changing them.\n" : "")
+                        + limits(plan),
                 network);
     }
 }

@@ -46,6 +46,7 @@ public final class Sessions {
     private final Host host;
     private final PrintWriter out;
     private final Fencing fencing;
+    private final ProtectedView views;
 
     /** The invoking user and process, as facts: tests and the watcher pass their own. */
     public record Host(int uid, int gid, Path home, String prefix, Path launcher) {}
@@ -56,6 +57,7 @@ public final class Sessions {
         this.host = host;
         this.out = out;
         this.fencing = Fencing.onHost(incus, host.uid());
+        this.views = ProtectedView.onHost(host.uid());
     }
 
     public SessionStore store() {
@@ -93,7 +95,7 @@ public final class Sessions {
         List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
                 resumed ? new Resume.Latest() : new Resume.None()));
         ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
-        HostFacts facts = facts(config, all, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks()));
+        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "shell", slot, sessionId, resumed, launch, stateDir,
                 store.root(), f);
         SessionPlan plan = replan.at(req.slot(), facts);
@@ -130,16 +132,16 @@ public final class Sessions {
         String tmux = ContainerName.tmuxSession(name);
         // planned without this container's own address taken, the NIC comes out as it was planned at creation
         List<Model.Instance> others = all.stream().filter(i -> !i.name().equals(name)).toList();
+        HostFacts facts = facts(config, others, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
         SessionPlan plan = Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
                 sessionId, true, new ToolLaunch(tool.name(), List.of(), tool.environment(), tool.stateDir()),
-                store.stateDir(tool.name(), sessionId), store.root(),
-                facts(config, others, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks())));
+                store.stateDir(tool.name(), sessionId), store.root(), facts);
         if (req.dryRun()) return plan;
         if (!instance.running()) {
             out.println("starting persistent container " + name);
             out.flush();
             installFence(() -> fencing.reinstall(instance, fencing.bridge()));
-            incus.start(name);
+            withView(plan, facts, () -> incus.start(name));
         }
         if (!tmuxRunning(name, tmux)) {
             List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(), new Resume.Latest()));
@@ -225,7 +227,7 @@ public final class Sessions {
         String owner = Owner.current();
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
-        HostFacts facts = facts(config, all, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks()));
+        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
         SessionPlan plan = replan.at(req.slot(), facts);
         Model.Instance kept = config.persistent() ? mine.get(replan.at(req.slot() == null ? 1 : req.slot(), facts).container()) : null;
         if (kept != null && SessionAdmin.persistent(kept)) {
@@ -344,30 +346,53 @@ public final class Sessions {
         for (int attempt = 1; ; attempt++) {
             // until the launch completes, an interrupted or failed one removes the container, persistent or not
             cleanup.container(plan.container(), fenced);
+            Path view = buildView(plan, facts);
             try {
-                incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
-                        !plan.persistent(), !fenced));
-            } catch (IncusException e) {
-                cleanup.container(null, false);
-                if (!autoSlot || attempt > ContainerName.MAX_SLOT || !incus.instanceExists(plan.container())) throw e;
-                facts = facts.withExisting(Set.of(plan.container()));
-                plan = replan.at(null, facts);
-                continue;
+                try {
+                    incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
+                            !plan.persistent(), !fenced));
+                } catch (IncusException e) {
+                    cleanup.container(null, false);
+                    if (!autoSlot || attempt > ContainerName.MAX_SLOT || !incus.instanceExists(plan.container())) throw e;
+                    facts = facts.withExisting(Set.of(plan.container()));
+                    plan = replan.at(null, facts);
+                    continue;
+                }
+                if (!fenced) return plan;
+                SessionPlan created = plan;
+                var bridge = facts.bridge();
+                installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
+                try {
+                    incus.start(plan.container());
+                    return plan;
+                } catch (IncusException e) {
+                    // another coi may have claimed the same address between our plan and our start
+                    if (attempt > 5 || !e.getMessage().contains("already")) throw e;
+                    cleanup.undoContainer();
+                    facts = facts.withTaken(Set.of(Fencing.address(plan.devices().get("eth0"))));
+                    plan = replan.at(plan.slot(), facts);
+                }
+            } finally {
+                // the started container holds its own, locked copy of the view's mounts
+                if (view != null) views.remove(view);
             }
-            if (!fenced) return plan;
-            SessionPlan created = plan;
-            var bridge = facts.bridge();
-            installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
-            try {
-                incus.start(plan.container());
-                return plan;
-            } catch (IncusException e) {
-                // another coi may have claimed the same address between our plan and our start
-                if (attempt > 5 || !e.getMessage().contains("already")) throw e;
-                cleanup.undoContainer();
-                facts = facts.withTaken(Set.of(Fencing.address(plan.devices().get("eth0"))));
-                plan = replan.at(plan.slot(), facts);
-            }
+        }
+    }
+
+    /** The protected view the plan's workspace device points at, built; null when nothing is protected. */
+    private Path buildView(SessionPlan plan, HostFacts facts) {
+        if (facts.protection().readOnly().isEmpty()) return null;
+        Path view = ProtectedView.path(store.root(), plan.container());
+        views.build(view, Path.of(plan.workspace()), facts.protection());
+        return view;
+    }
+
+    private void withView(SessionPlan plan, HostFacts facts, Runnable start) {
+        Path view = buildView(plan, facts);
+        try {
+            start.run();
+        } finally {
+            if (view != null) views.remove(view);
         }
     }
 
@@ -479,12 +504,13 @@ public final class Sessions {
         }
     }
 
-    private static List<String> protectedPaths(Workspace ws, boolean writableGitHooks) {
-        if (writableGitHooks) return List.of();
-        return Planner.PROTECTED.stream().filter(rel -> Files.exists(ws.path().resolve(rel))).toList();
+    private static Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create) {
+        // --writable-git-hooks: git's own files only; the other protected paths stay read-only
+        return Protection.of(ws.path(), config.security().protectedPaths().stream()
+                .filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList(), create);
     }
 
-    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, List<String> protectedPaths) {
+    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths) {
         requireMountSources(config);
         Set<String> names = all.stream().map(Model.Instance::name).collect(Collectors.toSet());
         boolean fenced = config.network().mode() != coi.config.NetworkMode.OPEN;

@@ -124,7 +124,6 @@ class ProjectTrustTest {
                 PLAIN = "fine"
                 [security]
                 writable_paths = [".git/hooks"]
-                lock_mounts = false
                 reduce_kernel_surface = false
                 """);
 
@@ -132,7 +131,7 @@ class ProjectTrustTest {
 
         assertThat(review.widening()).containsExactly("paths.storage_dir", "environment.ANTHROPIC_BASE_URL",
                 "environment.HTTPS_PROXY", "environment.NODE_OPTIONS", "limits.memory", "limits.duration",
-                "security.protected_paths", "security.lock_mounts", "security.reduce_kernel_surface");
+                "security.protected_paths", "security.reduce_kernel_surface");
     }
 
     @Test

@@ -1,0 +1,111 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.config.WorkspacePath;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The workspace as the container gets it when paths are protected: a host-side bind of the
+ * workspace with the protected paths bound read-only (and their folders pinned) on top, made
+ * just before the container starts and taken down right after. The container's mount namespace
+ * receives these mounts as a copy from the host's, so the kernel locks them there: root inside
+ * cannot unmount, move or bind around them, in any namespace it makes (Incus disk devices made
+ * inside the container, as coi used before, were unmountable by `sudo umount`).
+ * Needs root on the host: coi runs mount through `sudo -n` when it is not root.
+ */
+final class ProtectedView {
+    private final List<String> mount;
+    private final List<String> umount;
+
+    private ProtectedView(int uid) {
+        List<String> sudo = uid == 0 ? List.of() : List.of("sudo", "-n");
+        this.mount = concat(sudo, "mount");
+        this.umount = concat(sudo, "umount");
+    }
+
+    static ProtectedView onHost(int uid) {
+        return new ProtectedView(uid);
+    }
+
+    /** Where the view of {@code container} is mounted: under the sessions folder, never inside a workspace. */
+    static Path path(Path sessionsRoot, String container) {
+        return sessionsRoot.resolve("views").resolve(container);
+    }
+
+    /** Builds the view; a link planted meanwhile on the way to a protected path tears it down and refuses. */
+    void build(Path view, Path workspace, Protection protection) {
+        remove(view);
+        try {
+            Files.createDirectories(view);
+        } catch (IOException e) {
+            throw new CoiException("cannot create " + view + ": " + e.getMessage(), e);
+        }
+        try {
+            run(mount, "--bind", workspace.toString(), view.toString());
+            for (String rel : protection.pinned()) bind(workspace, view, rel);
+            for (String rel : protection.readOnly()) {
+                bind(workspace, view, rel);
+                run(mount, "-o", "remount,bind,ro", view.resolve(rel).toString());
+            }
+            // resolved again: mount follows links, and an agent of another slot may have planted one since the plan
+            for (String rel : protection.readOnly()) WorkspacePath.resolve(workspace, rel);
+        } catch (RuntimeException e) {
+            remove(view);
+            throw e;
+        }
+    }
+
+    /** Takes the view down; the running container keeps its own copy of the mounts. */
+    void remove(Path view) {
+        if (!Files.isDirectory(view)) return;
+        if (mounted(view)) run(umount, "--recursive", view.toString());
+        try {
+            Files.deleteIfExists(view);
+        } catch (IOException e) {
+            throw new CoiException("cannot remove " + view + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void bind(Path workspace, Path view, String rel) {
+        run(mount, "--bind", workspace.resolve(rel).toString(), view.resolve(rel).toString());
+    }
+
+    private static boolean mounted(Path dir) {
+        try {
+            String target = " " + dir.toRealPath() + " ";
+            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(target));
+        } catch (IOException e) {
+            throw new CoiException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
+        }
+    }
+
+    private static void run(List<String> command, String... args) {
+        List<String> argv = new ArrayList<>(command);
+        argv.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0) {
+                throw new CoiException("protecting the workspace failed: `" + String.join(" ", argv) + "`: " + output
+                        + (command.getFirst().equals("sudo") ? " (coi runs mount through `sudo -n`: allow it in sudoers,"
+                        + " or list the paths in [security] writable_paths)" : ""));
+            }
+        } catch (IOException e) {
+            throw new CoiException("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CoiException("interrupted while protecting the workspace", e);
+        }
+    }
+
+    private static List<String> concat(List<String> prefix, String command) {
+        List<String> all = new ArrayList<>(prefix);
+        all.add(command);
+        return List.copyOf(all);
+    }
+}
