@@ -77,7 +77,9 @@ final class ProtectedView {
 
     private static boolean mounted(Path dir) {
         try {
-            String target = " " + dir.toRealPath() + " ";
+            // mountinfo escapes blanks, tabs, newlines and backslashes in octal
+            String target = " " + dir.toRealPath().toString().replace("\\", "\\134").replace(" ", "\\040")
+                    .replace("\t", "\\011").replace("\n", "\\012") + " ";
             return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(target));
         } catch (IOException e) {
             throw new CoiException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);

@@ -42,6 +42,8 @@ public record Protection(List<String> readOnly, List<String> pinned) {
      * only thing it writes), without (a dry run) only names them.
      */
     public static Protection of(Path workspace, List<String> paths, boolean create) {
+        // every link refused before anything is created
+        paths.forEach(rel -> WorkspacePath.resolve(workspace, rel));
         Set<String> readOnly = new LinkedHashSet<>();
         // a worktree's or submodule's `.git` is a file naming the git dir: rewritten, it points git at the agent's hooks
         if (WorkspacePath.resolve(workspace, ".git").filter(Files::isRegularFile).isPresent()) readOnly.add(".git");
