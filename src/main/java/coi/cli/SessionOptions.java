@@ -51,7 +51,7 @@ final class SessionOptions {
     @Option(names = "--ssh-agent", description = "Forward the host's SSH agent (its socket, never the keys) to /home/code/.ssh-agent.sock.")
     boolean sshAgent;
 
-    @Option(names = "--writable-git-hooks", description = "Let the agent change .git/hooks and .git/config (read-only by default: the host runs them).")
+    @Option(names = "--writable-git-hooks", description = "Let the agent change .git/hooks, .git/config and .git/info (read-only by default: the host runs them).")
     boolean writableGitHooks;
 
     @Option(names = "--limit-cpu", paramLabel = "N", description = "CPU count (2) or set (0-3).") String limitCpu;

@@ -16,7 +16,6 @@ public record HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, S
     public HostFacts {
         existingContainers = Set.copyOf(existingContainers);
         takenAddresses = Set.copyOf(takenAddresses);
-
     }
 
     public HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers,

@@ -15,14 +15,6 @@ import java.util.TreeMap;
 public final class Planner {
     /** Where `--storage PATH` (or `[paths] storage_dir`) appears: space that outlives every session. */
     public static final String STORAGE_MOUNT = "/storage";
-    /**
-     * Workspace paths the agent must not change, because the HOST acts on them: a git hook, or a
-     * core.hooksPath in .git/config, would run the agent's code on the host at the user's next
-     * git command. Mounted read-only over the workspace (see {@link Protection}); `--writable-git-hooks`
-     * and `[security] writable_paths` make some writable again.
-     */
-    public static final java.util.List<String> PROTECTED = coi.config.ProtectedPaths.DEFAULTS;
-
     /** Where `--ssh-agent` puts the host agent's socket inside the container. */
     public static final String SSH_AGENT_SOCKET = SessionPlan.CODE_HOME + "/.ssh-agent.sock";
 
@@ -64,16 +56,17 @@ public final class Planner {
 
         Map<String, Map<String, String>> devices = new LinkedHashMap<>();
         List<String> readOnly = facts.protection().readOnly();
-        if (readOnly.isEmpty()) {
+        if (readOnly.isEmpty() || !facts.protection().locked()) {
             devices.put("workspace", ownership.disk(workspace.path().toString(), SessionPlan.WORKSPACE_MOUNT, false));
+            protectWithDevices(workspace, facts.protection(), ownership, devices);
         } else {
             // the workspace comes in through its protected view, submounts and all (see ProtectedView)
             Map<String, String> view = ownership.disk(ProtectedView.path(sessionsRoot, name.value()).toString(),
                     SessionPlan.WORKSPACE_MOUNT, false);
             view.put("recursive", "true");
             devices.put("workspace", view);
-            cfg.put(Labels.PROTECTED, String.join(",", readOnly));
         }
+        if (!readOnly.isEmpty()) cfg.put(Labels.PROTECTED, String.join(",", readOnly));
         String stateMount = null;
         if (tool != null && stateDir != null) {
             stateMount = SessionPlan.CODE_HOME + "/" + tool.stateDir();
@@ -105,6 +98,21 @@ public final class Planner {
                 config.persistent(), tool == null ? null : tool.name(), tool == null ? java.util.List.of() : tool.command(),
                 cfg, devices, stateDir, stateMount, name.tmuxSession(), config.network().mode().name().toLowerCase(),
                 ownership.describe());
+    }
+
+    /** Without a protected view: read-only and pinning disk devices, which hold against `code` but not against root inside. */
+    private static void protectWithDevices(Workspace workspace, Protection protection, Ownership ownership,
+                                           Map<String, Map<String, String>> devices) {
+        int p = 0;
+        for (String rel : protection.readOnly()) {
+            devices.put("protect-" + (++p), ownership.disk(workspace.path().resolve(rel).toString(),
+                    SessionPlan.WORKSPACE_MOUNT + "/" + rel, true));
+        }
+        int pin = 0;
+        for (String rel : protection.pinned()) {
+            devices.put("pin-" + (++pin), ownership.disk(workspace.path().resolve(rel).toString(),
+                    SessionPlan.WORKSPACE_MOUNT + "/" + rel, false));
+        }
     }
 
     static int lowestFreeSlot(Workspace workspace, HostFacts facts) {

@@ -21,11 +21,32 @@ import java.util.List;
 final class ProtectedView {
     private final List<String> mount;
     private final List<String> umount;
+    private final boolean root;
+    private Boolean available;
 
     private ProtectedView(int uid) {
         List<String> sudo = uid == 0 ? List.of() : List.of("sudo", "-n");
         this.mount = concat(sudo, "mount");
         this.umount = concat(sudo, "umount");
+        this.root = uid == 0;
+    }
+
+    /** Whether this user may make views: root, or sudo allows mount and umount without a password. */
+    synchronized boolean available() {
+        if (available == null) available = root || allowed(List.of("sudo", "-n", "-l", "mount")) && allowed(List.of("sudo", "-n", "-l", "umount"));
+        return available;
+    }
+
+    private static boolean allowed(List<String> check) {
+        try {
+            Process p = new ProcessBuilder(check).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     static ProtectedView onHost(int uid) {
@@ -37,7 +58,7 @@ final class ProtectedView {
         return sessionsRoot.resolve("views").resolve(container);
     }
 
-    /** Builds the view; a link planted meanwhile on the way to a protected path tears it down and refuses. */
+    /** Builds the view (anew); a link planted meanwhile on the way to a protected path tears it down and refuses. */
     void build(Path view, Path workspace, Protection protection) {
         remove(view);
         try {
@@ -60,15 +81,14 @@ final class ProtectedView {
         }
     }
 
-    /** Takes the view down; the running container keeps its own copy of the mounts. */
+    /**
+     * Takes the view down; the running container keeps its own copy of the mounts. The empty
+     * folder stays: Incus checks that a disk's source exists whenever the instance's config
+     * changes (`coi persist`), and a container started behind coi's back gets an empty workspace,
+     * never an unprotected one.
+     */
     void remove(Path view) {
-        if (!Files.isDirectory(view)) return;
-        if (mounted(view)) run(umount, "--recursive", view.toString());
-        try {
-            Files.deleteIfExists(view);
-        } catch (IOException e) {
-            throw new CoiException("cannot remove " + view + ": " + e.getMessage(), e);
-        }
+        if (Files.isDirectory(view) && mounted(view)) run(umount, "--recursive", view.toString());
     }
 
     private void bind(Path workspace, Path view, String rel) {

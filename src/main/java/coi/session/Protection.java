@@ -21,10 +21,13 @@ import java.util.Set;
  * everything below it. {@code pinned}: the folders above them, mounted over themselves
  * read-write so that they are mount points, which cannot be renamed or removed: otherwise the
  * agent could move `.git` aside and put a copy with its own hooks in its place.
- * Every path is found without following links (see {@link WorkspacePath}).
+ * Every path is found without following links (see {@link WorkspacePath}). {@code locked}: the
+ * mounts come through a {@link ProtectedView}, which root inside cannot undo; without it (coi
+ * is not root and may not run mount through sudo) they are Incus disk devices, read-only for
+ * `code` but unmountable by root inside.
  */
-public record Protection(List<String> readOnly, List<String> pinned) {
-    public static final Protection NONE = new Protection(List.of(), List.of());
+public record Protection(List<String> readOnly, List<String> pinned, boolean locked) {
+    public static final Protection NONE = new Protection(List.of(), List.of(), true);
 
     public Protection {
         readOnly = List.copyOf(readOnly);
@@ -41,7 +44,7 @@ public record Protection(List<String> readOnly, List<String> pinned) {
      * Looks at the workspace for {@code paths}; with {@code create}, makes the placeholders (the
      * only thing it writes), without (a dry run) only names them.
      */
-    public static Protection of(Path workspace, List<String> paths, boolean create) {
+    public static Protection of(Path workspace, List<String> paths, boolean create, boolean locked) {
         // every link refused before anything is created
         paths.forEach(rel -> WorkspacePath.resolve(workspace, rel));
         Set<String> readOnly = new LinkedHashSet<>();
@@ -59,7 +62,7 @@ public record Protection(List<String> readOnly, List<String> pinned) {
         }
         List<String> pins = new ArrayList<>(pinned);
         pins.sort(null);
-        return new Protection(new ArrayList<>(readOnly).stream().filter(r -> !covered(r, without(readOnly, r))).toList(), pins);
+        return new Protection(new ArrayList<>(readOnly).stream().filter(r -> !covered(r, without(readOnly, r))).toList(), pins, locked);
     }
 
     private static Set<String> without(Set<String> all, String one) {

@@ -341,58 +341,70 @@ public final class Sessions {
      * next free one, a lost address to another address.
      */
     private SessionPlan create(SessionPlan plan, Replan replan, boolean autoSlot, HostFacts facts, Config config, Cleanup cleanup) {
+        List<Path> built = new java.util.ArrayList<>();
+        try {
+            return launch(plan, replan, autoSlot, facts, config, cleanup, built::add);
+        } finally {
+            // the started container holds its own, locked copy of the view's mounts
+            built.forEach(views::remove);
+        }
+    }
+
+    private SessionPlan launch(SessionPlan plan, Replan replan, boolean autoSlot, HostFacts facts, Config config, Cleanup cleanup,
+                               java.util.function.Consumer<Path> built) {
         NetworkPolicy policy = Fencing.policy(config);
         boolean fenced = !(policy instanceof NetworkPolicy.Open);
         for (int attempt = 1; ; attempt++) {
             // until the launch completes, an interrupted or failed one removes the container, persistent or not
             cleanup.container(plan.container(), fenced);
-            Path view = buildView(plan, facts);
+            buildView(plan, facts).ifPresent(built);
             try {
-                try {
-                    incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
-                            !plan.persistent(), !fenced));
-                } catch (IncusException e) {
-                    cleanup.container(null, false);
-                    if (!autoSlot || attempt > ContainerName.MAX_SLOT || !incus.instanceExists(plan.container())) throw e;
-                    facts = facts.withExisting(Set.of(plan.container()));
-                    plan = replan.at(null, facts);
-                    continue;
-                }
-                if (!fenced) return plan;
-                SessionPlan created = plan;
-                var bridge = facts.bridge();
-                installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
-                try {
-                    incus.start(plan.container());
-                    return plan;
-                } catch (IncusException e) {
-                    // another coi may have claimed the same address between our plan and our start
-                    if (attempt > 5 || !e.getMessage().contains("already")) throw e;
-                    cleanup.undoContainer();
-                    facts = facts.withTaken(Set.of(Fencing.address(plan.devices().get("eth0"))));
-                    plan = replan.at(plan.slot(), facts);
-                }
-            } finally {
-                // the started container holds its own, locked copy of the view's mounts
-                if (view != null) views.remove(view);
+                incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
+                        !plan.persistent(), !fenced));
+            } catch (IncusException e) {
+                cleanup.container(null, false);
+                if (!autoSlot || attempt > ContainerName.MAX_SLOT || !incus.instanceExists(plan.container())) throw e;
+                facts = facts.withExisting(Set.of(plan.container()));
+                plan = replan.at(null, facts);
+                continue;
+            }
+            if (!fenced) return plan;
+            SessionPlan created = plan;
+            var bridge = facts.bridge();
+            installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
+            try {
+                incus.start(plan.container());
+                return plan;
+            } catch (IncusException e) {
+                // another coi may have claimed the same address between our plan and our start
+                if (attempt > 5 || !e.getMessage().contains("already")) throw e;
+                cleanup.undoContainer();
+                facts = facts.withTaken(Set.of(Fencing.address(plan.devices().get("eth0"))));
+                plan = replan.at(plan.slot(), facts);
             }
         }
     }
 
-    /** The protected view the plan's workspace device points at, built; null when nothing is protected. */
-    private Path buildView(SessionPlan plan, HostFacts facts) {
-        if (facts.protection().readOnly().isEmpty()) return null;
+    /** The protected view the plan's workspace device points at, built; empty when nothing is protected. */
+    private Optional<Path> buildView(SessionPlan plan, HostFacts facts) {
+        if (facts.protection().readOnly().isEmpty()) return Optional.empty();
+        if (!facts.protection().locked()) {
+            // stderr: `coi run` passes the command's stdout through untouched
+            System.err.println("coi: warning: the protected paths are read-only for code, but root inside can unmount them:"
+                    + " coi needs root, or `sudo -n mount`, to lock them (see README, Sessions)");
+            return Optional.empty();
+        }
         Path view = ProtectedView.path(store.root(), plan.container());
         views.build(view, Path.of(plan.workspace()), facts.protection());
-        return view;
+        return Optional.of(view);
     }
 
     private void withView(SessionPlan plan, HostFacts facts, Runnable start) {
-        Path view = buildView(plan, facts);
+        Optional<Path> view = buildView(plan, facts);
         try {
             start.run();
         } finally {
-            if (view != null) views.remove(view);
+            view.ifPresent(views::remove);
         }
     }
 
@@ -504,10 +516,10 @@ public final class Sessions {
         }
     }
 
-    private static Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create) {
+    private Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create) {
         // --writable-git-hooks: git's own files only; the other protected paths stay read-only
         return Protection.of(ws.path(), config.security().protectedPaths().stream()
-                .filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList(), create);
+                .filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList(), create, views.available());
     }
 
     private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths) {
@@ -573,6 +585,7 @@ public final class Sessions {
                 try {
                     incus.delete(container, true);
                     if (fenced) fencing.remove(container);
+                    views.remove(ProtectedView.path(store.root(), container));
                 } catch (IncusException e) {
                     System.err.println("coi: could not remove " + container + " (" + e.getMessage() + "): `coi clean` will");
                 }

@@ -23,6 +23,13 @@ class ProjectTrustTest {
         layers.files.add(ConfigFile.project(ws));
     }
 
+    /** The user's own config file, a layer below the project's. */
+    private void userConfig(String toml) {
+        layers.files.remove(ConfigFile.project(ws));
+        layers.file("home/.config/coi/config.toml", toml);
+        layers.files.add(ConfigFile.project(ws));
+    }
+
     private Path project(String toml) throws Exception {
         return Files.writeString(ws.resolve(".coi.toml"), toml);
     }
@@ -66,10 +73,7 @@ class ProjectTrustTest {
 
     @Test
     void narrowingNeedsNoTrust() throws Exception {
-        layers.file("home/.config/coi/config.toml", "[limits]\nmemory = \"8GiB\"\n");
-        // the user's file comes before the project's; keep the project layer last
-        layers.files.remove(ConfigFile.project(ws));
-        layers.files.add(ConfigFile.project(ws));
+        userConfig("[limits]\nmemory = \"8GiB\"\n");
         project("""
                 [defaults]
                 image = "my-image"
@@ -98,7 +102,7 @@ class ProjectTrustTest {
 
     @Test
     void eachWideningKeyIsNamed() throws Exception {
-        layers.file("home/.config/coi/config.toml", """
+        userConfig("""
                 [limits]
                 memory = "2GiB"
                 processes = 100
@@ -106,8 +110,6 @@ class ProjectTrustTest {
                 [security]
                 reduce_kernel_surface = true
                 """);
-        layers.files.remove(ConfigFile.project(ws));
-        layers.files.add(ConfigFile.project(ws));
         project("""
                 [paths]
                 storage_dir = "/srv/data"
@@ -145,9 +147,7 @@ class ProjectTrustTest {
     @Test
     void moreAllowedDomainsWidenAnAllowlist() throws Exception {
         layers.env.put("COI_NETWORK", "allowlist");
-        layers.file("home/.config/coi/config.toml", "[network]\nallowed_domains = [\"a.example\"]\n");
-        layers.files.remove(ConfigFile.project(ws));
-        layers.files.add(ConfigFile.project(ws));
+        userConfig("[network]\nallowed_domains = [\"a.example\"]\n");
         project("[network]\nallowed_domains = [\"a.example\", \"evil.example\"]\n");
 
         assertThatThrownBy(layers::load).hasMessageContaining("network.allowed_domains");

@@ -26,12 +26,24 @@ class HardeningTest {
     @Test
     void withProtectedPathsTheWorkspaceComesInThroughItsProtectedView() {
         SessionPlan p = PlannerTest.plan(PlannerTest.config(Overrides.NONE), 1,
-                protecting(new Protection(List.of(".git/hooks", ".vscode"), List.of(".git"))));
+                protecting(new Protection(List.of(".git/hooks", ".vscode"), List.of(".git"), true)));
 
         assertThat(p.devices().get("workspace")).containsEntry("source", "/home/dev/.coi/views/" + p.container())
                 .containsEntry("path", "/workspace").containsEntry("recursive", "true");
         assertThat(p.config()).containsEntry(Labels.PROTECTED, ".git/hooks,.vscode").doesNotContainKey("security.syscalls.deny");
         assertThat(SandboxContext.render(p, PlannerTest.config(Overrides.NONE))).contains("- Read-only: .git/hooks, .vscode");
+    }
+
+    @Test
+    void withoutAViewTheyAreReadOnlyAndPinningDevices() {
+        SessionPlan p = PlannerTest.plan(PlannerTest.config(Overrides.NONE), 1,
+                protecting(new Protection(List.of(".git/hooks", ".vscode"), List.of(".git"), false)));
+
+        assertThat(p.devices().get("workspace")).containsEntry("source", "/home/dev/project").doesNotContainKey("recursive");
+        assertThat(p.devices().get("protect-1")).containsEntry("source", "/home/dev/project/.git/hooks")
+                .containsEntry("path", "/workspace/.git/hooks").containsEntry("readonly", "true");
+        assertThat(p.devices().get("pin-1")).containsEntry("path", "/workspace/.git").doesNotContainKey("readonly");
+        assertThat(p.config()).containsEntry(Labels.PROTECTED, ".git/hooks,.vscode");
     }
 
     @Test

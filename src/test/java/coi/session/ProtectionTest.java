@@ -21,7 +21,7 @@ class ProtectionTest {
         Files.writeString(ws.resolve(".git/config"), "[core]\n");
         Files.createDirectories(ws.resolve(".git/info"));
 
-        Protection p = Protection.of(ws, List.of(".git/hooks", ".git/config", ".git/info"), true);
+        Protection p = Protection.of(ws, List.of(".git/hooks", ".git/config", ".git/info"), true, true);
 
         assertThat(p.readOnly()).containsExactly(".git/hooks", ".git/config", ".git/info");
         assertThat(p.pinned()).containsExactly(".git");
@@ -31,7 +31,7 @@ class ProtectionTest {
     void aMissingPathGetsAPlaceholderTheAgentCannotReplace() throws Exception {
         Files.createDirectories(ws.resolve(".claude"));
 
-        Protection p = Protection.of(ws, List.of(".vscode", ".claude/settings.json", ".codex/config.toml", ".mcp.json"), true);
+        Protection p = Protection.of(ws, List.of(".vscode", ".claude/settings.json", ".codex/config.toml", ".mcp.json"), true, true);
 
         // the first missing component stands for what is below it
         assertThat(p.readOnly()).containsExactly(".vscode", ".claude/settings.json", ".codex", ".mcp.json");
@@ -44,7 +44,7 @@ class ProtectionTest {
 
     @Test
     void aDryRunCreatesNothing() {
-        Protection p = Protection.of(ws, List.of(".husky", ".claude/settings.json"), false);
+        Protection p = Protection.of(ws, List.of(".husky", ".claude/settings.json"), false, true);
 
         assertThat(p.readOnly()).containsExactly(".husky", ".claude");
         assertThat(ws).isEmptyDirectory();
@@ -54,7 +54,7 @@ class ProtectionTest {
     void aGitFileOfAWorktreeIsProtectedItself() throws Exception {
         Files.writeString(ws.resolve(".git"), "gitdir: /home/u/repo/.git/worktrees/x\n");
 
-        Protection p = Protection.of(ws, ProtectedPaths.DEFAULTS, false);
+        Protection p = Protection.of(ws, ProtectedPaths.DEFAULTS, false, true);
 
         assertThat(p.readOnly()).contains(".git").doesNotContain(".git/hooks", ".git/config");
     }
@@ -62,13 +62,13 @@ class ProtectionTest {
     @Test
     void plantedLinksAreRefusedByName() throws Exception {
         Files.createSymbolicLink(ws.resolve(".vscode"), Path.of("/etc"));
-        assertThatThrownBy(() -> Protection.of(ws, List.of(".vscode"), true)).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> Protection.of(ws, List.of(".vscode"), true, true)).isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(ws.resolve(".vscode") + " is a symbolic link");
 
         Files.delete(ws.resolve(".vscode"));
         Path hostFolder = Files.createDirectories(ws.getParent().resolve(ws.getFileName() + "-host/.git"));
         Files.createSymbolicLink(ws.resolve(".git"), hostFolder);
-        assertThatThrownBy(() -> Protection.of(ws, List.of(".git/hooks"), true))
+        assertThatThrownBy(() -> Protection.of(ws, List.of(".git/hooks"), true, true))
                 .hasMessageStartingWith(ws.resolve(".git") + " is a symbolic link");
         assertThat(hostFolder).isEmptyDirectory();
     }
