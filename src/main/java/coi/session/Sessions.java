@@ -141,7 +141,7 @@ public final class Sessions {
             out.println("starting persistent container " + name);
             out.flush();
             installFence(() -> fencing.reinstall(instance, fencing.bridge()));
-            withView(plan, facts, () -> incus.start(name));
+            withView(name, req.workspace().path(), facts, () -> incus.start(name));
         }
         if (!tmuxRunning(name, tmux)) {
             List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(), new Resume.Latest()));
@@ -203,13 +203,14 @@ public final class Sessions {
     }
 
     /** `coi run --persistent` when its container is already there: started if stopped, the command run in it. */
-    private int runAgain(Model.Instance instance, RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+    private int runAgain(Model.Instance instance, RunRequest req, HostFacts facts, InputStream stdin, OutputStream stdout,
+                         OutputStream stderr) {
         String name = instance.name();
         if (!instance.running()) {
             out.println("starting persistent container " + name);
             out.flush();
             installFence(() -> fencing.reinstall(instance, fencing.bridge()));
-            incus.start(name);
+            withView(name, req.workspace().path(), facts, () -> incus.start(name));
             incus.awaitIpv4(name, java.time.Duration.ofSeconds(15));
         }
         List<String> argv = req.command().size() == 1 ? List.of("bash", "-c", req.command().get(0)) : req.command();
@@ -233,7 +234,7 @@ public final class Sessions {
         if (kept != null && SessionAdmin.persistent(kept)) {
             // a persistent container is meant to be reused: run in it again
             planOut.add(replan.at(req.slot() == null ? 1 : req.slot(), facts));
-            return req.dryRun() ? 0 : runAgain(kept, req, stdin, stdout, stderr);
+            return req.dryRun() ? 0 : runAgain(kept, req, facts, stdin, stdout, stderr);
         }
         if (req.slot() != null && mine.containsKey(plan.container())) {
             throw new CoiException("slot " + req.slot() + " is in use by " + plan.container() + ": pick another --slot or leave it out");
@@ -357,7 +358,7 @@ public final class Sessions {
         for (int attempt = 1; ; attempt++) {
             // until the launch completes, an interrupted or failed one removes the container, persistent or not
             cleanup.container(plan.container(), fenced);
-            buildView(plan, facts).ifPresent(built);
+            buildView(plan.container(), Path.of(plan.workspace()), facts).ifPresent(built);
             try {
                 incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
                         !plan.persistent(), !fenced));
@@ -386,7 +387,7 @@ public final class Sessions {
     }
 
     /** The protected view the plan's workspace device points at, built; empty when nothing is protected. */
-    private Optional<Path> buildView(SessionPlan plan, HostFacts facts) {
+    private Optional<Path> buildView(String container, Path workspace, HostFacts facts) {
         if (facts.protection().readOnly().isEmpty()) return Optional.empty();
         if (!facts.protection().locked()) {
             // stderr: `coi run` passes the command's stdout through untouched
@@ -394,13 +395,13 @@ public final class Sessions {
                     + " coi needs root, or `sudo -n mount`, to lock them (see README, Sessions)");
             return Optional.empty();
         }
-        Path view = ProtectedView.path(store.root(), plan.container());
-        views.build(view, Path.of(plan.workspace()), facts.protection());
+        Path view = ProtectedView.path(store.root(), container);
+        views.build(view, workspace, facts.protection());
         return Optional.of(view);
     }
 
-    private void withView(SessionPlan plan, HostFacts facts, Runnable start) {
-        Optional<Path> view = buildView(plan, facts);
+    private void withView(String container, Path workspace, HostFacts facts, Runnable start) {
+        Optional<Path> view = buildView(container, workspace, facts);
         try {
             start.run();
         } finally {
