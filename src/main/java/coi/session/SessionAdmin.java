@@ -168,9 +168,12 @@ public final class SessionAdmin {
 
     /** Removes the given leftovers, then the network rules of every container that no longer exists. */
     public List<String> clean(List<String> names) {
+        // a launch killed before it took its protected view down leaves it mounted
+        ProtectedView views = ProtectedView.onHost("root".equals(System.getProperty("user.name")) ? 0 : -1);
         for (String name : names) {
             incus.delete(name, true);
             finalizer.endedByName(name);
+            views.remove(ProtectedView.path(store.root(), name));
         }
         finalizer.sweep();
         return List.copyOf(names);
