@@ -29,6 +29,8 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             SessionCommands.Kill.class,
             SessionCommands.Clean.class,
             SessionCommands.Persist.class,
+            TrustCommand.Trust.class,
+            TrustCommand.Untrust.class,
             ResumeCommand.class,
             SnapshotCommand.class,
             BuildCommand.class,

@@ -37,7 +37,9 @@ public final class Context implements AutoCloseable {
 
     /** Configuration for commands without session flags: the files, profile and COI_* layers only. */
     public coi.config.Config config(Path workspace) {
-        return coi.config.ConfigLoader.load(coi.config.ConfigFile.standard(env, home(), workspace), env, home(), coi.config.Overrides.NONE);
+        // an untrusted project file that would widen a session is left out: these commands start none
+        return coi.config.ConfigLoader.load(coi.config.ConfigFile.standard(env, home(), workspace), env, home(), coi.config.Overrides.NONE,
+                coi.config.ConfigLoader.Untrusted.IGNORE);
     }
 
     public String containerPrefix() {

@@ -45,6 +45,7 @@ final class ListJson {
         c.put("session", e.session());
         c.put("tool", e.tool());
         c.put("slot", e.slot());
+        c.put("limits", e.limits());
         return c;
     }
 

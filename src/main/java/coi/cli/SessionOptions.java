@@ -51,12 +51,24 @@ final class SessionOptions {
     @Option(names = "--ssh-agent", description = "Forward the host's SSH agent (its socket, never the keys) to /home/code/.ssh-agent.sock.")
     boolean sshAgent;
 
-    @Option(names = "--writable-git-hooks", description = "Let the agent change .git/hooks and .git/config (read-only by default: the host runs them).")
+    @Option(names = "--writable-git-hooks", description = "Let the agent change .git/hooks, .git/config and .git/info (read-only by default: the host runs them).")
     boolean writableGitHooks;
 
-    @Option(names = "--limit-cpu", paramLabel = "N") String limitCpu;
+    @Option(names = "--limit-cpu", paramLabel = "N", description = "CPU count (2) or set (0-3).") String limitCpu;
 
-    @Option(names = "--limit-memory", paramLabel = "SIZE") String limitMemory;
+    @Option(names = "--limit-cpu-allowance", paramLabel = "SHARE", description = "CPU time: 50% or 25ms/100ms.") String limitCpuAllowance;
+
+    @Option(names = "--limit-memory", paramLabel = "SIZE", description = "e.g. 4GiB: a process over it is killed inside.") String limitMemory;
+
+    @Option(names = "--limit-swap", paramLabel = "BOOL", description = "false: the container may not swap.") String limitSwap;
+
+    @Option(names = "--limit-processes", paramLabel = "N", description = "Most processes at once (stops a fork bomb).") String limitProcesses;
+
+    @Option(names = "--limit-disk-read", paramLabel = "RATE", description = "Root disk reads per second: 20MB or 1000iops.") String limitDiskRead;
+
+    @Option(names = "--limit-disk-write", paramLabel = "RATE", description = "Root disk writes per second: 20MB or 1000iops.") String limitDiskWrite;
+
+    @Option(names = "--limit-disk-size", paramLabel = "SIZE", description = "Root disk quota, e.g. 10GiB (btrfs, zfs, lvm pools).") String limitDiskSize;
 
     @Option(names = "--limit-duration", paramLabel = "DURATION", description = "e.g. 2h: the container is stopped after that.")
     String limitDuration;
@@ -83,8 +95,15 @@ final class SessionOptions {
             environment.put(name.trim(), value);
         }
         environment.putAll(ContainerCommand.envMap(env));
+        Map<String, String> limits = new LinkedHashMap<>();
+        if (limitCpuAllowance != null) limits.put("cpu_allowance", limitCpuAllowance);
+        if (limitSwap != null) limits.put("swap", limitSwap);
+        if (limitProcesses != null) limits.put("processes", limitProcesses);
+        if (limitDiskRead != null) limits.put("disk_read", limitDiskRead);
+        if (limitDiskWrite != null) limits.put("disk_write", limitDiskWrite);
+        if (limitDiskSize != null) limits.put("disk_size", limitDiskSize);
         Overrides flags = new Overrides(image, persistent, tool, network, profile, environment, mounts, storage,
-                limitCpu, limitMemory, limitDuration);
+                limitCpu, limitMemory, limitDuration, limits);
         return ConfigLoader.load(ConfigFile.standard(context.env(), context.home(), ws.path()), context.env(), context.home(), flags);
     }
 }

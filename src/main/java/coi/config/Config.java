@@ -23,7 +23,8 @@ public record Config(
         Limits limits,
         Map<String, String> environment,
         List<Mount> mounts,
-        Optional<String> profile) {
+        Optional<String> profile,
+        Security security) {
 
     public Config {
         environment = Collections.unmodifiableSequencedMap(new LinkedHashMap<>(environment));
@@ -54,6 +55,28 @@ public record Config(
         }
     }
 
-    /** {@code cpu} and {@code memory} are in Incus syntax, e.g. "2" and "4GiB". */
-    public record Limits(Optional<String> cpu, Optional<String> memory, Optional<Duration> duration) {}
+    /**
+     * Values in Incus syntax: {@code cpu} "2" or "0-3", {@code cpuAllowance} "50%" or "25ms/100ms",
+     * {@code memory} "4GiB", {@code diskRead}/{@code diskWrite} "20MB" (per second) or "1000iops",
+     * {@code diskSize} "10GiB" (the root disk's quota). {@code swap} false forbids swapping.
+     */
+    public record Limits(Optional<String> cpu, Optional<String> memory, Optional<Duration> duration,
+                         Optional<String> cpuAllowance, Optional<Boolean> swap, Optional<Integer> processes,
+                         Optional<String> diskRead, Optional<String> diskWrite, Optional<String> diskSize) {
+        public Limits(Optional<String> cpu, Optional<String> memory, Optional<Duration> duration) {
+            this(cpu, memory, duration, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty());
+        }
+    }
+
+    /**
+     * {@code protectedPaths}: workspace paths read-only inside (the defaults or `protected_paths`,
+     * plus `additional_protected_paths`, minus `writable_paths`). {@code reduceKernelSurface}: deny io_uring, bpf,
+     * userfaultfd, the keyring calls and perf_event_open.
+     */
+    public record Security(List<String> protectedPaths, boolean reduceKernelSurface) {
+        public Security {
+            protectedPaths = List.copyOf(protectedPaths);
+        }
+    }
 }

@@ -7,9 +7,21 @@ import java.util.Map;
 
 /**
  * One configuration file layer. A missing file is skipped unless {@code requiredBy} names what
- * pointed at it (e.g. "COI_CONFIG"): then its absence is an error.
+ * pointed at it (e.g. "COI_CONFIG"): then its absence is an error. A {@code project} file lives
+ * in the workspace, where the agent writes too: it is read without following links and may only
+ * widen the sandbox once the user trusts its content (see {@link Widening}, {@link TrustStore}).
  */
-public record ConfigFile(Path path, String requiredBy) {
+public record ConfigFile(Path path, String requiredBy, boolean project) {
+    /** The name of the project config file in a workspace. */
+    public static final String PROJECT_FILE = ".coi.toml";
+
+    public ConfigFile(Path path, String requiredBy) {
+        this(path, requiredBy, false);
+    }
+
+    public static ConfigFile project(Path workspace) {
+        return new ConfigFile(workspace.resolve(PROJECT_FILE), null, true);
+    }
 
     public static ConfigFile optional(Path path) {
         return new ConfigFile(path, null);
@@ -24,7 +36,7 @@ public record ConfigFile(Path path, String requiredBy) {
         var files = new ArrayList<>(List.of(
                 optional(Path.of("/etc/coi/config.toml")),
                 optional(home.resolve(".config/coi/config.toml")),
-                optional(workspace.resolve(".coi.toml"))));
+                project(workspace)));
         String named = env.get("COI_CONFIG");
         if (named != null && !named.isEmpty()) {
             files.add(required(Values.path(named, home, null), "COI_CONFIG"));

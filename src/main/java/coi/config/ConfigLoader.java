@@ -12,9 +12,25 @@ import java.util.function.Consumer;
 /**
  * Builds the one {@link Config} from its layers, lowest first: built-in defaults, the files
  * in order, the selected profile, COI_* environment variables, then command-line flags.
+ * A project file (the workspace's `.coi.toml`) that would widen the sandbox counts only once
+ * the user has trusted its exact content: see {@link Widening} and {@link TrustStore}.
  */
 public final class ConfigLoader {
+    /** Set to 1 to trust every project config (CI, throw-away machines). */
+    public static final String TRUST_ALL = "COI_TRUST_ALL";
+
+    /** What to do with an untrusted project file that widens the sandbox. */
+    public enum Untrusted {
+        /** Refuse: nothing may start with it (session commands). */
+        REFUSE,
+        /** Leave the file out: commands that only look at and manage sessions still work. */
+        IGNORE
+    }
+
     private ConfigLoader() {}
+
+    /** What `coi trust` shows and records: the project file, the hash of its content, what it would grant. */
+    public record ProjectReview(Path file, String sha256, List<String> widening, boolean trusted) {}
 
     /** The standard layers for {@code workspace}, read from this process's environment. */
     public static Config loadStandard(Path workspace, Overrides flags) {
@@ -25,15 +41,61 @@ public final class ConfigLoader {
     }
 
     public static Config load(List<ConfigFile> files, Map<String, String> env, Path home, Overrides flags) {
+        return load(files, env, home, flags, Untrusted.REFUSE);
+    }
+
+    public static Config load(List<ConfigFile> files, Map<String, String> env, Path home, Overrides flags, Untrusted untrusted) {
+        Map<ConfigFile, TomlLayer> layers = read(files, home);
+        Config all = build(layers, env, home, flags, false);
+        Optional<ProjectReview> review = review(layers, all, env, home, flags);
+        if (review.isEmpty() || review.get().widening().isEmpty() || review.get().trusted() || "1".equals(env.get(TRUST_ALL))) {
+            return all;
+        }
+        if (untrusted == Untrusted.IGNORE) return build(mine(layers), env, home, flags, true);
+        ProjectReview r = review.get();
+        throw new ConfigException(r.file() + " is not trusted and would widen the sandbox (" + String.join(", ", r.widening())
+                + "): nothing was started. Read it, then `coi trust " + r.file().getParent() + "` to allow this exact content,"
+                + " or remove those keys (" + TRUST_ALL + "=1 trusts every project config)");
+    }
+
+    /** The workspace's project file, if any, judged against the user's own layers (for `coi trust`). */
+    public static Optional<ProjectReview> review(List<ConfigFile> files, Map<String, String> env, Path home, Overrides flags) {
+        Map<ConfigFile, TomlLayer> layers = read(files, home);
+        return review(layers, build(layers, env, home, flags, false), env, home, flags);
+    }
+
+    private static Optional<ProjectReview> review(Map<ConfigFile, TomlLayer> layers, Config all, Map<String, String> env, Path home,
+                                                  Overrides flags) {
+        return layers.entrySet().stream().filter(e -> e.getKey().project()).findFirst().map(project -> {
+            List<String> widening = Widening.between(build(mine(layers), env, home, flags, true), all);
+            String sha = project.getValue().sha256();
+            return new ProjectReview(project.getKey().path(), sha, widening, TrustStore.of(home).trusts(project.getKey().path(), sha));
+        });
+    }
+
+    private static Map<ConfigFile, TomlLayer> read(List<ConfigFile> files, Path home) {
+        var layers = new LinkedHashMap<ConfigFile, TomlLayer>();
+        for (ConfigFile file : files) TomlLayer.read(file, home).ifPresent(layer -> layers.put(file, layer));
+        return layers;
+    }
+
+    /** The user's own layers: everything but the project file. */
+    private static Map<ConfigFile, TomlLayer> mine(Map<ConfigFile, TomlLayer> layers) {
+        var mine = new LinkedHashMap<>(layers);
+        mine.keySet().removeIf(ConfigFile::project);
+        return mine;
+    }
+
+    /** @param withoutProject a profile defined only by the left-out project file is then simply not there */
+    private static Config build(Map<ConfigFile, TomlLayer> layers, Map<String, String> env, Path home, Overrides flags,
+                                boolean withoutProject) {
         var draft = new Draft(home);
         var profiles = new LinkedHashMap<String, List<Section>>();
-        for (ConfigFile file : files) {
-            TomlLayer.read(file, home).ifPresent(layer -> {
-                layer.applyTo(draft);
-                layer.profiles().forEach((name, p) -> profiles.computeIfAbsent(name, n -> new ArrayList<>()).add(p));
-            });
+        for (TomlLayer layer : layers.values()) {
+            layer.applyTo(draft);
+            layer.profiles().forEach((name, p) -> profiles.computeIfAbsent(name, n -> new ArrayList<>()).add(p));
         }
-        selectedProfile(flags, env).ifPresent(name -> {
+        selectedProfile(flags, env).filter(name -> !withoutProject || profiles.containsKey(name)).ifPresent(name -> {
             List<Section> definitions = profiles.get(name);
             if (definitions == null) {
                 throw unknownProfile(name, flags.profile() != null ? "--profile" : "COI_PROFILE", profiles.keySet());
@@ -81,8 +143,22 @@ public final class ConfigLoader {
         set(flags.limitCpu(), "--limit-cpu", Values::cpu, v -> d.cpu = v);
         set(flags.limitMemory(), "--limit-memory", Values::memory, v -> d.memory = v);
         set(flags.limitDuration(), "--limit-duration", Values::duration, v -> d.duration = v);
+        flags.limits().forEach((key, value) -> applyLimitFlag(key, value, d));
         flags.environment().forEach((name, value) -> d.environment.put(Values.envName(name, "--env"), value));
         flags.mounts().forEach(spec -> d.mounts.add(Values.mount(spec, home, "--mount")));
+    }
+
+    private static void applyLimitFlag(String key, String value, Draft d) {
+        String flag = "--limit-" + key.replace('_', '-');
+        switch (key) {
+            case "processes" -> set(value, flag, Values::processes, v -> d.processes = v);
+            case "swap" -> set(value, flag, Values::bool, v -> d.swap = v);
+            case "cpu_allowance" -> set(value, flag, Values::cpuAllowance, v -> d.cpuAllowance = v);
+            case "disk_read" -> set(value, flag, Values::diskRate, v -> d.diskRead = v);
+            case "disk_write" -> set(value, flag, Values::diskRate, v -> d.diskWrite = v);
+            case "disk_size" -> set(value, flag, Values::diskSize, v -> d.diskSize = v);
+            default -> throw new IllegalArgumentException("no limit flag for " + key);
+        }
     }
 
     private static <T> void set(Map<String, String> env, String name, BiFunction<String, String, T> parse, Consumer<T> to) {

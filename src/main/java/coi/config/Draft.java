@@ -35,6 +35,17 @@ final class Draft {
     String cpu;
     String memory;
     Duration duration;
+    String cpuAllowance;
+    Boolean swap;
+    Integer processes;
+    String diskRead;
+    String diskWrite;
+    String diskSize;
+
+    List<String> protectedPaths = ProtectedPaths.DEFAULTS;
+    final List<String> additionalProtectedPaths = new ArrayList<>();
+    final List<String> writablePaths = new ArrayList<>();
+    boolean reduceKernelSurface = false;
 
     final Map<String, String> environment = new LinkedHashMap<>();
     final List<Mount> mounts = new ArrayList<>();
@@ -54,9 +65,19 @@ final class Draft {
                 new Config.Incus(incusProject, incusGroup, codeUid, incusSocket,
                         Optional.ofNullable(incusRemote), Optional.ofNullable(storagePool)),
                 new Config.Network(networkMode, allowedDomains, refreshIntervalMinutes),
-                new Config.Limits(Optional.ofNullable(cpu), Optional.ofNullable(memory), Optional.ofNullable(duration)),
+                new Config.Limits(Optional.ofNullable(cpu), Optional.ofNullable(memory), Optional.ofNullable(duration),
+                        Optional.ofNullable(cpuAllowance), Optional.ofNullable(swap), Optional.ofNullable(processes),
+                        Optional.ofNullable(diskRead), Optional.ofNullable(diskWrite), Optional.ofNullable(diskSize)),
                 environment,
                 mounts,
-                Optional.ofNullable(profile));
+                Optional.ofNullable(profile),
+                new Config.Security(effectiveProtectedPaths(), reduceKernelSurface));
+    }
+
+    private List<String> effectiveProtectedPaths() {
+        var paths = new java.util.LinkedHashSet<>(protectedPaths);
+        paths.addAll(additionalProtectedPaths);
+        paths.removeAll(writablePaths);
+        return List.copyOf(paths);
     }
 }

@@ -11,6 +11,8 @@ import java.util.Map;
  *
  * @param environment {@code --env K=V}, added on top of the configured environment
  * @param mounts      {@code --mount HOST:CONTAINER}, appended to the configured mounts
+ * @param limits      the other {@code --limit-*} flags by their [limits] key (processes, swap, cpu_allowance,
+ *                    disk_read, disk_write, disk_size)
  */
 public record Overrides(
         String image,
@@ -23,14 +25,21 @@ public record Overrides(
         String storage,
         String limitCpu,
         String limitMemory,
-        String limitDuration) {
+        String limitDuration,
+        Map<String, String> limits) {
 
     public static final Overrides NONE =
             new Overrides(null, null, null, null, null, null, null, null, null, null, null);
+
+    public Overrides(String image, Boolean persistent, String tool, String network, String profile, Map<String, String> environment,
+                     List<String> mounts, String storage, String limitCpu, String limitMemory, String limitDuration) {
+        this(image, persistent, tool, network, profile, environment, mounts, storage, limitCpu, limitMemory, limitDuration, Map.of());
+    }
 
     public Overrides {
         // Kept in the order given, so that the container's environment is deterministic.
         environment = environment == null ? Map.of() : Collections.unmodifiableSequencedMap(new LinkedHashMap<>(environment));
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
+        limits = limits == null ? Map.of() : Map.copyOf(limits);
     }
 }

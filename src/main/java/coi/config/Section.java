@@ -112,6 +112,18 @@ final class Section {
         });
     }
 
+    /** An array of strings, each handed with its position to a parser from {@link Values}. */
+    Optional<List<String>> strings(String key, BiFunction<String, String, String> parse) {
+        return strings(key).map(list -> {
+            TomlArray array = (TomlArray) table.get(List.of(key));
+            var parsed = new ArrayList<String>();
+            for (int i = 0; i < list.size(); i++) {
+                parsed.add(parse.apply(list.get(i), at(file, array.inputPositionOf(i)) + "'" + key + "' in " + name));
+            }
+            return parsed;
+        });
+    }
+
     /** A string-to-string table such as [environment]; each key is vetted by {@code checkKey}. */
     Map<String, String> stringMap(String key, BiFunction<String, String, String> checkKey) {
         var values = new LinkedHashMap<String, String>();

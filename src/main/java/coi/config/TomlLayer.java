@@ -14,22 +14,27 @@ import org.tomlj.TomlParseResult;
 /** One configuration file: its sections are applied to a {@link Draft}, its profiles kept for later. */
 final class TomlLayer {
     private static final List<String> TOP_LEVEL = List.of(
-            "defaults", "tool", "paths", "incus", "network", "limits", "environment", "mounts", "profiles");
+            "defaults", "tool", "paths", "incus", "network", "limits", "environment", "mounts", "profiles", "security");
     private static final List<String> DEFAULTS = List.of("image", "persistent", "mount_claude_config");
     private static final List<String> TOOL = List.of("name", "permission_mode", "binary");
     private static final List<String> PATHS = List.of("sessions_dir", "storage_dir");
     private static final List<String> INCUS = List.of("project", "group", "code_uid", "socket", "remote", "pool");
     private static final List<String> NETWORK = List.of("mode", "allowed_domains", "refresh_interval_minutes");
-    private static final List<String> LIMITS = List.of("cpu", "memory", "duration");
+    private static final List<String> LIMITS = List.of("cpu", "memory", "duration", "cpu_allowance", "swap", "processes",
+            "disk_read", "disk_write", "disk_size");
+    private static final List<String> SECURITY = List.of("protected_paths", "additional_protected_paths", "writable_paths",
+            "reduce_kernel_surface");
     private static final List<String> MOUNT = List.of("host", "container", "readonly");
     private static final List<String> PROFILE = List.of(
             "image", "persistent", "tool", "network", "environment", "mounts", "limits");
 
     private final Section root;
+    private final String sha256;
     private final Map<String, Section> profiles = new LinkedHashMap<>();
 
-    private TomlLayer(Section root) {
+    private TomlLayer(Section root, String sha256) {
         this.root = root;
+        this.sha256 = sha256;
         root.table("profiles").ifPresent(all -> {
             for (String name : all.keys()) {
                 profiles.put(name, all.table(name).orElseThrow().known(PROFILE));
@@ -40,16 +45,29 @@ final class TomlLayer {
     /** Reads {@code source}; its profiles are checked now, so that a typo in one never selected still shows. */
     static Optional<TomlLayer> read(ConfigFile source, Path home) {
         Path file = source.path();
-        if (!Files.exists(file)) {
+        byte[] content;
+        if (source.project()) {
+            // the content that is hashed for trust is the content that is parsed: read once
+            Optional<byte[]> read = WorkspacePath.read(file.getParent(), file.getFileName().toString());
+            if (read.isEmpty()) return Optional.empty();
+            content = read.get();
+        } else if (!Files.exists(file)) {
             if (source.requiredBy() == null) {
                 return Optional.empty();
             }
             throw new ConfigException("config file " + file + " does not exist (named by " + source.requiredBy()
                     + "): create it or point " + source.requiredBy() + " at an existing file");
+        } else {
+            content = readAll(file);
         }
-        var layer = new TomlLayer(Section.root(parse(file), file, home).known(TOP_LEVEL));
+        var layer = new TomlLayer(Section.root(parse(file, content), file, home).known(TOP_LEVEL), TrustStore.sha256(content));
         layer.profiles.values().forEach(profile -> applyProfile(profile, new Draft(home)));
         return Optional.of(layer);
+    }
+
+    /** sha256 of the bytes this layer was parsed from. */
+    String sha256() {
+        return sha256;
     }
 
     Map<String, Section> profiles() {
@@ -86,6 +104,12 @@ final class TomlLayer {
             s.integer("refresh_interval_minutes", 1).ifPresent(v -> d.refreshIntervalMinutes = v);
         });
         root.table("limits").map(s -> s.known(LIMITS)).ifPresent(s -> applyLimits(s, d));
+        root.table("security").map(s -> s.known(SECURITY)).ifPresent(s -> {
+            s.strings("protected_paths", Values::workspacePath).ifPresent(v -> d.protectedPaths = v);
+            s.strings("additional_protected_paths", Values::workspacePath).ifPresent(d.additionalProtectedPaths::addAll);
+            s.strings("writable_paths", Values::workspacePath).ifPresent(d.writablePaths::addAll);
+            s.bool("reduce_kernel_surface").ifPresent(v -> d.reduceKernelSurface = v);
+        });
         applyEnvironmentAndMounts(root, d);
     }
 
@@ -102,6 +126,12 @@ final class TomlLayer {
         s.string("cpu", Values::cpu).ifPresent(v -> d.cpu = v);
         s.string("memory", Values::memory).ifPresent(v -> d.memory = v);
         s.string("duration", Values::duration).ifPresent(v -> d.duration = v);
+        s.string("cpu_allowance", Values::cpuAllowance).ifPresent(v -> d.cpuAllowance = v);
+        s.bool("swap").ifPresent(v -> d.swap = v);
+        s.integer("processes", 16).ifPresent(v -> d.processes = v);
+        s.string("disk_read", Values::diskRate).ifPresent(v -> d.diskRead = v);
+        s.string("disk_write", Values::diskRate).ifPresent(v -> d.diskWrite = v);
+        s.string("disk_size", Values::diskSize).ifPresent(v -> d.diskSize = v);
     }
 
     private static void applyEnvironmentAndMounts(Section s, Draft d) {
@@ -114,12 +144,9 @@ final class TomlLayer {
         }
     }
 
-    private static TomlParseResult parse(Path file) {
-        TomlParseResult toml;
+    private static byte[] readAll(Path file) {
         try {
-            toml = Toml.parse(file);
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new ConfigException(file + ": not UTF-8 text (TOML files are UTF-8): save it as UTF-8", e);
+            return Files.readAllBytes(file);
         } catch (java.nio.file.AccessDeniedException e) {
             throw new ConfigException("cannot read config file " + file + ": permission denied: make it readable (chmod u+r)", e);
         } catch (IOException e) {
@@ -127,6 +154,16 @@ final class TomlLayer {
             String why = e.getMessage() == null || e.getMessage().equals(file.toString()) ? e.getClass().getSimpleName() : e.getMessage();
             throw new ConfigException("cannot read config file " + file + ": " + why + ": it must be a readable UTF-8 TOML file", e);
         }
+    }
+
+    private static TomlParseResult parse(Path file, byte[] content) {
+        String text;
+        try {
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(content)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException(file + ": not UTF-8 text (TOML files are UTF-8): save it as UTF-8", e);
+        }
+        TomlParseResult toml = Toml.parse(text);
         if (toml.hasErrors()) {
             TomlParseError error = toml.errors().getFirst();
             throw new ConfigException(Section.at(file, error.position()) + "invalid TOML: " + error.getMessage());

@@ -19,6 +19,9 @@ final class Values {
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})([smh])");
     private static final Pattern CPU = Pattern.compile("[0-9]+([-,][0-9]+)*");
     private static final Pattern MEMORY = Pattern.compile("[0-9]+(\\.[0-9]+)?([kKMGTPE]i?B?|B|%)?");
+    private static final Pattern ALLOWANCE = Pattern.compile("[0-9]{1,3}%|[0-9]+ms/[0-9]+ms");
+    private static final Pattern RATE = Pattern.compile("[0-9]+([kMGT]i?B|B|iops)");
+    private static final Pattern SIZE = Pattern.compile("[0-9]+([kMGTPE]i?B|B)");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private Values() {}
@@ -71,6 +74,30 @@ final class Values {
 
     static String memory(String value, String origin) {
         return matching(MEMORY, value, origin, "a size like 4GiB, 512MiB or 50%");
+    }
+
+    static String cpuAllowance(String value, String origin) {
+        return matching(ALLOWANCE, value, origin, "a CPU allowance like 50% or 25ms/100ms");
+    }
+
+    static String diskRate(String value, String origin) {
+        return matching(RATE, value, origin, "a rate per second like 20MB, 1GiB or 1000iops");
+    }
+
+    static String diskSize(String value, String origin) {
+        return matching(SIZE, value, origin, "a size like 10GiB or 500MB");
+    }
+
+    static int processes(String value, String origin) {
+        if (value.matches("[0-9]{1,9}") && Integer.parseInt(value) >= 16) return Integer.parseInt(value);
+        throw invalid(origin, "a process count of at least 16", value);
+    }
+
+    /** A path relative to the workspace that stays inside it. */
+    static String workspacePath(String value, String origin) {
+        Path p = Path.of(value).normalize();
+        if (!value.isEmpty() && !p.isAbsolute() && !p.startsWith("..") && !p.toString().isEmpty()) return p.toString();
+        throw invalid(origin, "a path relative to the workspace, inside it (like .vscode or .git/hooks)", value);
     }
 
     static String envName(String value, String origin) {

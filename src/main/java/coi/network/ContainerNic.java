@@ -66,6 +66,8 @@ public record ContainerNic(String container, String hostInterface, Inet4Address 
         // Without an IPv6 subnet on the bridge Incus then drops all IPv6 from the NIC; the fence
         // also drops it itself, for bridges that do route IPv6.
         d.put("security.ipv6_filtering", "true");
+        // no frames between two containers on the bridge, whatever the host's rules say
+        d.put("security.port_isolation", "true");
         return d;
     }
 

@@ -7,21 +7,20 @@ import java.util.Set;
 /**
  * What the planner needs to know about the host, gathered once by the caller. {@code bridge} is
  * null when no fence is needed (network mode open); {@code sshAgent} is the host's agent socket
- * when `--ssh-agent` asked for it to be forwarded, else null; {@code protectedPaths} are the
- * workspace-relative paths that exist and must be read-only inside (see {@link Planner#PROTECTED}).
+ * when `--ssh-agent` asked for it to be forwarded, else null; {@code protection} says which
+ * workspace paths are mounted read-only or pinned inside (see {@link Protection}).
  */
 public record HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers,
                         BridgeFacts bridge, Set<Inet4Address> takenAddresses, java.nio.file.Path sshAgent,
-                        java.util.List<String> protectedPaths) {
+                        Protection protection) {
     public HostFacts {
         existingContainers = Set.copyOf(existingContainers);
         takenAddresses = Set.copyOf(takenAddresses);
-        protectedPaths = java.util.List.copyOf(protectedPaths);
     }
 
     public HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers,
                      BridgeFacts bridge, Set<Inet4Address> takenAddresses, java.nio.file.Path sshAgent) {
-        this(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, bridge, takenAddresses, sshAgent, java.util.List.of());
+        this(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, bridge, takenAddresses, sshAgent, Protection.NONE);
     }
 
     public HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers) {
@@ -31,12 +30,12 @@ public record HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, S
     public HostFacts withExisting(Set<String> more) {
         Set<String> all = new java.util.HashSet<>(existingContainers);
         all.addAll(more);
-        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, all, bridge, takenAddresses, sshAgent, protectedPaths);
+        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, all, bridge, takenAddresses, sshAgent, protection);
     }
 
     public HostFacts withTaken(Set<Inet4Address> more) {
         Set<Inet4Address> all = new java.util.HashSet<>(takenAddresses);
         all.addAll(more);
-        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, bridge, all, sshAgent, protectedPaths);
+        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, bridge, all, sshAgent, protection);
     }
 }

@@ -15,6 +15,8 @@ public final class Labels {
     public static final String SESSIONS_ROOT = "user.coi.sessions_root";
     /** `--limit-duration` as an ISO-8601 duration; the watcher stops the container when it is up. */
     public static final String LIMIT_DURATION = "user.coi.limit_duration";
+    /** The workspace paths mounted read-only inside (comma-separated), for SANDBOX_CONTEXT.md. */
+    public static final String PROTECTED = "user.coi.protected";
     /** `coi run`: pid and boot id of the coi process that owns the container, to find orphans. */
     public static final String OWNER = "user.coi.owner";
 

@@ -7,6 +7,7 @@ import coi.config.NetworkMode;
 import coi.network.ContainerNic;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,13 +15,6 @@ import java.util.TreeMap;
 public final class Planner {
     /** Where `--storage PATH` (or `[paths] storage_dir`) appears: space that outlives every session. */
     public static final String STORAGE_MOUNT = "/storage";
-    /**
-     * Workspace paths the agent must not change, because the HOST acts on them: a git hook, or a
-     * core.hooksPath in .git/config, would run the agent's code on the host at the user's next
-     * git command. Mounted read-only over the workspace unless `--writable-git-hooks`.
-     */
-    public static final java.util.List<String> PROTECTED = java.util.List.of(".git/hooks", ".git/config");
-
     /** Where `--ssh-agent` puts the host agent's socket inside the container. */
     public static final String SSH_AGENT_SOCKET = SessionPlan.CODE_HOME + "/.ssh-agent.sock";
 
@@ -49,8 +43,7 @@ public final class Planner {
         // Docker inside the container needs nesting; it grants no access to the host's daemon.
         cfg.put("security.nesting", "true");
         ownership.applyTo(cfg);
-        config.limits().cpu().ifPresent(v -> cfg.put("limits.cpu", v));
-        config.limits().memory().ifPresent(v -> cfg.put("limits.memory", v));
+        Hardening.configure(config, cfg);
         config.limits().duration().ifPresent(v -> cfg.put(Labels.LIMIT_DURATION, v.toString()));
         Map<String, String> env = new TreeMap<>(config.environment());
         if (tool != null) env.putAll(tool.environment());
@@ -62,7 +55,18 @@ public final class Planner {
         env.forEach((k, v) -> cfg.put("environment." + k, v));
 
         Map<String, Map<String, String>> devices = new LinkedHashMap<>();
-        devices.put("workspace", ownership.disk(workspace.path().toString(), SessionPlan.WORKSPACE_MOUNT, false));
+        List<String> readOnly = facts.protection().readOnly();
+        if (readOnly.isEmpty() || !facts.protection().locked()) {
+            devices.put("workspace", ownership.disk(workspace.path().toString(), SessionPlan.WORKSPACE_MOUNT, false));
+            protectWithDevices(workspace, facts.protection(), ownership, devices);
+        } else {
+            // the workspace comes in through its protected view, submounts and all (see ProtectedView)
+            Map<String, String> view = ownership.disk(ProtectedView.path(sessionsRoot, name.value()).toString(),
+                    SessionPlan.WORKSPACE_MOUNT, false);
+            view.put("recursive", "true");
+            devices.put("workspace", view);
+        }
+        if (!readOnly.isEmpty()) cfg.put(Labels.PROTECTED, String.join(",", readOnly));
         String stateMount = null;
         if (tool != null && stateDir != null) {
             stateMount = SessionPlan.CODE_HOME + "/" + tool.stateDir();
@@ -84,11 +88,7 @@ public final class Planner {
                     "gid", Integer.toString(facts.codeUid()), "mode", "0600"));
             cfg.put("environment.SSH_AUTH_SOCK", SSH_AGENT_SOCKET);
         }
-        int p = 0;
-        for (String rel : facts.protectedPaths()) {
-            devices.put("protect-" + (++p), ownership.disk(workspace.path().resolve(rel).toString(),
-                    SessionPlan.WORKSPACE_MOUNT + "/" + rel, true));
-        }
+        java.util.Optional.ofNullable(Hardening.rootDisk(config)).ifPresent(root -> devices.put("root", root));
         config.paths().storageDir().ifPresent(dir -> devices.put("storage", ownership.disk(dir.toString(), STORAGE_MOUNT, false)));
         int i = 0;
         for (Mount m : config.mounts()) {
@@ -98,6 +98,21 @@ public final class Planner {
                 config.persistent(), tool == null ? null : tool.name(), tool == null ? java.util.List.of() : tool.command(),
                 cfg, devices, stateDir, stateMount, name.tmuxSession(), config.network().mode().name().toLowerCase(),
                 ownership.describe());
+    }
+
+    /** Without a protected view: read-only and pinning disk devices, which hold against `code` but not against root inside. */
+    private static void protectWithDevices(Workspace workspace, Protection protection, Ownership ownership,
+                                           Map<String, Map<String, String>> devices) {
+        int p = 0;
+        for (String rel : protection.readOnly()) {
+            devices.put("protect-" + (++p), ownership.disk(workspace.path().resolve(rel).toString(),
+                    SessionPlan.WORKSPACE_MOUNT + "/" + rel, true));
+        }
+        int pin = 0;
+        for (String rel : protection.pinned()) {
+            devices.put("pin-" + (++pin), ownership.disk(workspace.path().resolve(rel).toString(),
+                    SessionPlan.WORKSPACE_MOUNT + "/" + rel, false));
+        }
     }
 
     static int lowestFreeSlot(Workspace workspace, HostFacts facts) {

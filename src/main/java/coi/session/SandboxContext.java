@@ -85,21 +85,19 @@ final class SandboxContext {
 
     private static Fact limits(SessionPlan plan) {
         List<String> set = new ArrayList<>();
-        Optional.ofNullable(plan.config().get("limits.cpu")).ifPresent(v -> set.add(v + " CPU"));
-        Optional.ofNullable(plan.config().get("limits.memory")).ifPresent(v -> set.add(v + " of memory"));
-        Optional.ofNullable(plan.config().get(Labels.LIMIT_DURATION)).ifPresent(v -> set.add("stopped after "
-                + Duration.parse(v).toString().substring(2).toLowerCase()));
-        return new Fact("Limits", set.isEmpty() ? "none set by coi." : String.join(", ", set) + ".");
+        Hardening.inForce(plan.config(), plan.devices().get("root")).forEach((k, v) -> set.add(k.equals("duration")
+                ? "stopped after " + Duration.parse(v).toString().substring(2).toLowerCase() : k + " " + v));
+        return new Fact("Limits", set.isEmpty() ? "none set by coi." : String.join(", ", set)
+                + " (a process over the memory limit is killed; past the process limit, fork fails).");
     }
 
     /** The workspace paths mounted read-only over it: what the agent will find it cannot change. */
     private static Optional<Fact> readOnly(SessionPlan plan) {
-        List<String> paths = plan.devices().values().stream()
-                .filter(d -> "disk".equals(d.get("type")) && "true".equals(d.get("readonly")))
-                .map(d -> d.get("path")).filter(p -> p.startsWith(SessionPlan.WORKSPACE_MOUNT + "/")).sorted().toList();
+        List<String> paths = Protection.mountedIn(plan).stream().map(rel -> SessionPlan.WORKSPACE_MOUNT + "/" + rel).sorted().toList();
         if (paths.isEmpty()) return Optional.empty();
-        return Optional.of(new Fact("Read-only", String.join(", ", paths) + ": the host acts on these (the user's git runs"
-                + " its hooks and reads its config), so they are protected; work without changing them."));
+        return Optional.of(new Fact("Read-only", String.join(", ", paths) + ": tools on the host act on these (git runs its"
+                + " hooks and reads its config, editors and agents run their settings), so they are protected; work without"
+                + " changing them."));
     }
 
     private static List<Fact> extraFolders(SessionPlan plan) {

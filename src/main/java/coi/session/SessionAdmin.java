@@ -34,7 +34,7 @@ public final class SessionAdmin {
      */
     public record Entry(String name, String status, boolean persistent, String mode, String workspace, String image,
                         String alias, String ipv4, String created, String session, String tool, String network, int slot,
-                        long blocked) {}
+                        long blocked, Map<String, String> limits) {}
 
     /** coi's containers, after ending any session whose container went away meanwhile (no zombies). */
     public List<Entry> list() {
@@ -49,7 +49,8 @@ public final class SessionAdmin {
             entries.add(new Entry(i.name(), i.status(), persistent, persistent ? "persistent" : "ephemeral",
                     i.configValue(Labels.WORKSPACE), imageOf(i), aliases.get(i.configValue("volatile.base_image")), ip, i.createdAt(),
                     i.configValue(Labels.SESSION), i.configValue(Labels.TOOL), network,
-                    parseSlot(i.configValue(Labels.SLOT)), network == null || "open".equals(network) ? 0 : fencing.blocked(i.name())));
+                    parseSlot(i.configValue(Labels.SLOT)), network == null || "open".equals(network) ? 0 : fencing.blocked(i.name()),
+                    Hardening.inForce(i.config(), i.devices() == null ? null : i.devices().get("root"))));
         }
         return entries;
     }
@@ -167,9 +168,12 @@ public final class SessionAdmin {
 
     /** Removes the given leftovers, then the network rules of every container that no longer exists. */
     public List<String> clean(List<String> names) {
+        // a launch killed before it took its protected view down leaves it mounted
+        ProtectedView views = ProtectedView.onHost("root".equals(System.getProperty("user.name")) ? 0 : -1);
         for (String name : names) {
             incus.delete(name, true);
             finalizer.endedByName(name);
+            views.remove(ProtectedView.path(store.root(), name));
         }
         finalizer.sweep();
         return List.copyOf(names);

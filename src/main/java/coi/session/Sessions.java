@@ -45,6 +45,7 @@ public final class Sessions {
     private final Host host;
     private final PrintWriter out;
     private final Fencing fencing;
+    private final ProtectedView views;
 
     /** The invoking user and process, as facts: tests and the watcher pass their own. */
     public record Host(int uid, int gid, Path home, String prefix, Path launcher) {}
@@ -55,6 +56,7 @@ public final class Sessions {
         this.host = host;
         this.out = out;
         this.fencing = Fencing.onHost(incus, host.uid());
+        this.views = ProtectedView.onHost(host.uid());
     }
 
     public SessionStore store() {
@@ -92,7 +94,7 @@ public final class Sessions {
         List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
                 resumed ? tool.resumeFrom(stateDir) : new Resume.None()));
         ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
-        HostFacts facts = facts(config, all, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks()));
+        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "shell", slot, sessionId, resumed, launch, stateDir,
                 store.root(), f);
         SessionPlan plan = replan.at(req.slot(), facts);
@@ -129,16 +131,16 @@ public final class Sessions {
         String tmux = ContainerName.tmuxSession(name);
         // planned without this container's own address taken, the NIC comes out as it was planned at creation
         List<Model.Instance> others = all.stream().filter(i -> !i.name().equals(name)).toList();
+        HostFacts facts = facts(config, others, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
         SessionPlan plan = Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
                 sessionId, true, new ToolLaunch(tool.name(), List.of(), tool.environment(), tool.stateDir()),
-                store.stateDir(tool.name(), sessionId), store.root(),
-                facts(config, others, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks())));
+                store.stateDir(tool.name(), sessionId), store.root(), facts);
         if (req.dryRun()) return plan;
         if (!instance.running()) {
             out.println("starting persistent container " + name);
             out.flush();
             installFence(() -> fencing.reinstall(instance, fencing.bridge()));
-            incus.start(name);
+            withView(name, req.workspace().path(), facts, () -> incus.start(name));
         }
         if (!tmuxRunning(name, tmux)) {
             List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
@@ -201,13 +203,14 @@ public final class Sessions {
     }
 
     /** `coi run --persistent` when its container is already there: started if stopped, the command run in it. */
-    private int runAgain(Model.Instance instance, RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+    private int runAgain(Model.Instance instance, RunRequest req, HostFacts facts, InputStream stdin, OutputStream stdout,
+                         OutputStream stderr) {
         String name = instance.name();
         if (!instance.running()) {
             out.println("starting persistent container " + name);
             out.flush();
             installFence(() -> fencing.reinstall(instance, fencing.bridge()));
-            incus.start(name);
+            withView(name, req.workspace().path(), facts, () -> incus.start(name));
             incus.awaitIpv4(name, java.time.Duration.ofSeconds(15));
         }
         List<String> argv = req.command().size() == 1 ? List.of("bash", "-c", req.command().get(0)) : req.command();
@@ -225,13 +228,13 @@ public final class Sessions {
         String owner = Owner.current();
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
-        HostFacts facts = facts(config, all, req.sshAgent(), protectedPaths(req.workspace(), req.writableGitHooks()));
+        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
         SessionPlan plan = replan.at(req.slot(), facts);
         Model.Instance kept = config.persistent() ? mine.get(replan.at(req.slot() == null ? 1 : req.slot(), facts).container()) : null;
         if (kept != null && SessionAdmin.persistent(kept)) {
             // a persistent container is meant to be reused: run in it again
             planOut.add(replan.at(req.slot() == null ? 1 : req.slot(), facts));
-            return req.dryRun() ? 0 : runAgain(kept, req, stdin, stdout, stderr);
+            return req.dryRun() ? 0 : runAgain(kept, req, facts, stdin, stdout, stderr);
         }
         if (req.slot() != null && mine.containsKey(plan.container())) {
             throw new CoiException("slot " + req.slot() + " is in use by " + plan.container() + ": pick another --slot or leave it out");
@@ -340,11 +343,23 @@ public final class Sessions {
      * next free one, a lost address to another address.
      */
     private SessionPlan create(SessionPlan plan, Replan replan, boolean autoSlot, HostFacts facts, Config config, Cleanup cleanup) {
+        List<Path> built = new java.util.ArrayList<>();
+        try {
+            return launch(plan, replan, autoSlot, facts, config, cleanup, built::add);
+        } finally {
+            // the started container holds its own, locked copy of the view's mounts
+            built.forEach(views::remove);
+        }
+    }
+
+    private SessionPlan launch(SessionPlan plan, Replan replan, boolean autoSlot, HostFacts facts, Config config, Cleanup cleanup,
+                               java.util.function.Consumer<Path> built) {
         NetworkPolicy policy = Fencing.policy(config);
         boolean fenced = !(policy instanceof NetworkPolicy.Open);
         for (int attempt = 1; ; attempt++) {
             // until the launch completes, an interrupted or failed one removes the container, persistent or not
             cleanup.container(plan.container(), fenced);
+            buildView(plan.container(), Path.of(plan.workspace()), facts).ifPresent(built);
             try {
                 incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
                         !plan.persistent(), false));
@@ -375,6 +390,29 @@ public final class Sessions {
                 facts = facts.withTaken(Set.of(Fencing.address(plan.devices().get("eth0"))));
                 plan = replan.at(plan.slot(), facts);
             }
+        }
+    }
+
+    /** The protected view the plan's workspace device points at, built; empty when nothing is protected. */
+    private Optional<Path> buildView(String container, Path workspace, HostFacts facts) {
+        if (facts.protection().readOnly().isEmpty()) return Optional.empty();
+        if (!facts.protection().locked()) {
+            // stderr: `coi run` passes the command's stdout through untouched
+            System.err.println("coi: warning: the protected paths are read-only for code, but root inside can unmount them:"
+                    + " coi needs root, or `sudo -n mount`, to lock them (see README, Sessions)");
+            return Optional.empty();
+        }
+        Path view = ProtectedView.path(store.root(), container);
+        views.build(view, workspace, facts.protection());
+        return Optional.of(view);
+    }
+
+    private void withView(String container, Path workspace, HostFacts facts, Runnable start) {
+        Optional<Path> view = buildView(container, workspace, facts);
+        try {
+            start.run();
+        } finally {
+            view.ifPresent(views::remove);
         }
     }
 
@@ -479,12 +517,13 @@ public final class Sessions {
         }
     }
 
-    private static List<String> protectedPaths(Workspace ws, boolean writableGitHooks) {
-        if (writableGitHooks) return List.of();
-        return Planner.PROTECTED.stream().filter(rel -> Files.exists(ws.path().resolve(rel))).toList();
+    private Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create) {
+        // --writable-git-hooks: git's own files only; the other protected paths stay read-only
+        return Protection.of(ws.path(), config.security().protectedPaths().stream()
+                .filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList(), create, views.available());
     }
 
-    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, List<String> protectedPaths) {
+    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths) {
         requireMountSources(config);
         Set<String> names = all.stream().map(Model.Instance::name).collect(Collectors.toSet());
         boolean fenced = config.network().mode() != coi.config.NetworkMode.OPEN;
@@ -547,6 +586,7 @@ public final class Sessions {
                 try {
                     incus.delete(container, true);
                     if (fenced) fencing.remove(container);
+                    views.remove(ProtectedView.path(store.root(), container));
                 } catch (IncusException e) {
                     System.err.println("coi: could not remove " + container + " (" + e.getMessage() + "): `coi clean` will");
                 }

@@ -73,7 +73,9 @@ class ContextIncusTest {
 
     @Test
     void theConfigsRemoteIsUsedBySessionCommands() throws Exception {
-        Files.writeString(home.resolve(".coi.toml"), "[incus]\nremote = \"other\"\n");
+        // the user's own config: a project's .coi.toml may not pick the daemon unless trusted
+        Files.createDirectories(home.resolve(".config/coi"));
+        Files.writeString(home.resolve(".config/coi/config.toml"), "[incus]\nremote = \"other\"\n");
         Context context = new Context(env);
         try (context) {
             assertThat(context.incus(context.config(home)).address()).isEqualTo("/run/coitest/other.socket");

@@ -30,9 +30,10 @@ class ListJsonTest {
     @Test
     void containersAndSavedSessionsUseTheOriginalsNamesWithCoisBesideThem() throws Exception {
         var labelled = new SessionAdmin.Entry("coi-1a2b3c4d-1", "Running", false, "ephemeral", "/home/u/p", "coi image", "coi",
-                "10.147.83.20", "2026-12-04T10:39:24.123456789Z", "sid-1", "claude", "restricted", 1, 3);
+                "10.147.83.20", "2026-12-04T10:39:24.123456789Z", "sid-1", "claude", "restricted", 1, 3,
+                java.util.Map.of("processes", "300"));
         var byHand = new SessionAdmin.Entry("coi-1a2b3c4d-2", "Stopped", true, "persistent", null, "", null, null,
-                "2026-12-04T10:40:00Z", null, null, null, 0, 0);
+                "2026-12-04T10:40:00Z", null, null, null, 0, 0, java.util.Map.of());
         var saved = new SessionMetadata("sid-1", "coi-1a2b3c4d-1", "claude", false, "/home/u/p", "2026-12-04T11:00:00Z",
                 "2026-12-04T10:39:24Z", 1, "coi", "running");
         JsonNode json = render(ListJson.of(List.of(labelled, byHand), List.of(saved), true));
@@ -40,7 +41,8 @@ class ListJsonTest {
         assertThat(names(json)).containsExactly("active_containers", "saved_sessions");
         JsonNode first = json.get("active_containers").get(0);
         assertThat(names(first)).containsAll(ORIGINAL_CONTAINER_FIELDS)
-                .contains("alias", "mode", "network", "blocked", "session", "tool", "slot");
+                .contains("alias", "mode", "network", "blocked", "session", "tool", "slot", "limits");
+        assertThat(first.get("limits").get("processes").asText()).isEqualTo("300");
         assertThat(first.get("created_at").asText()).isEqualTo("2026-12-04 10:39:24");
         assertThat(first.get("persistent").isBoolean()).isTrue();
         assertThat(first.get("ipv4").asText()).isEqualTo("10.147.83.20");

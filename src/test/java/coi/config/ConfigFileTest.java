@@ -15,7 +15,7 @@ class ConfigFileTest {
         assertThat(ConfigFile.standard(Map.of(), home, workspace)).containsExactly(
                 ConfigFile.optional(Path.of("/etc/coi/config.toml")),
                 ConfigFile.optional(Path.of("/home/u/.config/coi/config.toml")),
-                ConfigFile.optional(Path.of("/home/u/project/.coi.toml")));
+                ConfigFile.project(Path.of("/home/u/project")));
     }
 
     @Test

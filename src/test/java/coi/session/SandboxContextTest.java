@@ -18,7 +18,7 @@ class SandboxContextTest {
         Config config = PlannerTest.config(new Overrides(null, null, null, null, null, null, List.of("/srv/d:/data"), "/srv/keep",
                 "2", "4GiB", "90m"));
         HostFacts facts = new HostFacts(1000, 1000, true, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), null,
-                List.of(".git/hooks", ".git/config"));
+                new Protection(List.of(".git/hooks", ".git/config"), List.of(), true));
         SessionPlan plan = PlannerTest.plan(config, 2, facts);
         String md = SandboxContext.render(plan, config);
 
@@ -27,7 +27,7 @@ class SandboxContextTest {
                 .contains("- **Persistence**: ephemeral: the container is deleted when it stops. Only /workspace, your tool's state"
                         + " directory (/home/code/.fake-ai) and the mounted folders listed here survive")
                 .contains("- **Network**: restricted: ")
-                .contains("- **Limits**: 2 CPU, 4GiB of memory, stopped after 1h30m.")
+                .contains("- **Limits**: cpu 2, memory 4GiB, stopped after 1h30m (a process over the memory limit is killed")
                 .contains("- **Read-only**: /workspace/.git/config, /workspace/.git/hooks: ")
                 .contains("- **Storage**: /storage is a host folder")
                 .contains("- **Mounted**: /data is a host folder: ")

@@ -1,0 +1,114 @@
+package coi.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.tomlj.Toml;
+import org.tomlj.TomlArray;
+import org.tomlj.TomlParseResult;
+import org.tomlj.TomlTable;
+
+/**
+ * `~/.coi/trust.toml`: the project config files the user has vouched for, each by path AND the
+ * sha256 of the exact content they read, so that a file changed since (by the agent of the last
+ * session, by a pull) is untrusted again. Lives under the home, never under a configurable
+ * folder: the files it judges must not be able to move it.
+ */
+public final class TrustStore {
+    /** One trusted file: its absolute path, content hash and when the user trusted it. */
+    public record Entry(String path, String sha256, String trustedAt) {}
+
+    private final Path file;
+
+    private TrustStore(Path file) {
+        this.file = file;
+    }
+
+    public static TrustStore of(Path home) {
+        return new TrustStore(home.resolve(".coi/trust.toml"));
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public boolean trusts(Path path, String sha256) {
+        return entries().stream().anyMatch(e -> e.path().equals(path.toString()) && e.sha256().equals(sha256));
+    }
+
+    public List<Entry> entries() {
+        if (!Files.exists(file)) return List.of();
+        TomlParseResult toml;
+        try {
+            toml = Toml.parse(file);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        if (toml.hasErrors()) {
+            throw new ConfigException(Section.at(file, toml.errors().getFirst().position()) + "invalid TOML: "
+                    + toml.errors().getFirst().getMessage() + " (fix it, or delete the file and trust your projects again)");
+        }
+        var entries = new ArrayList<Entry>();
+        TomlArray files = toml.getArray("file");
+        for (int i = 0; files != null && i < files.size(); i++) {
+            TomlTable t = files.getTable(i);
+            entries.add(new Entry(t.getString("path"), t.getString("sha256"), t.getString("trusted_at", () -> "")));
+        }
+        return entries;
+    }
+
+    /** Records this exact content of {@code path} as trusted, replacing what was trusted for it before. */
+    public void trust(Path path, String sha256) {
+        var entries = new ArrayList<>(without(path));
+        entries.add(new Entry(path.toString(), sha256, OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString()));
+        write(entries);
+    }
+
+    /** @return whether {@code path} was trusted */
+    public boolean untrust(Path path) {
+        List<Entry> kept = without(path);
+        if (kept.size() == entries().size()) return false;
+        write(kept);
+        return true;
+    }
+
+    private List<Entry> without(Path path) {
+        return entries().stream().filter(e -> !e.path().equals(path.toString())).toList();
+    }
+
+    private void write(List<Entry> entries) {
+        var text = new StringBuilder("# Project config files trusted with `coi trust`: a changed file is untrusted again.\n");
+        for (Entry e : entries) {
+            text.append("\n[[file]]\npath = \"").append(Toml.tomlEscape(e.path())).append("\"\nsha256 = \"").append(e.sha256())
+                    .append("\"\ntrusted_at = \"").append(e.trustedAt()).append("\"\n");
+        }
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), ".trust", ".toml",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new ConfigException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

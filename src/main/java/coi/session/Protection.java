@@ -1,0 +1,103 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.config.WorkspacePath;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which workspace paths get which mount (in the {@link ProtectedView}) to keep the agent from
+ * changing what the host runs.
+ * {@code readOnly}: mounted read-only over themselves. A protected path missing at start gets an
+ * empty placeholder (made here, by the user, so the agent cannot create it inside: a folder,
+ * or a file where the name has an extension) — the first missing folder on its way stands for
+ * everything below it. {@code pinned}: the folders above them, mounted over themselves
+ * read-write so that they are mount points, which cannot be renamed or removed: otherwise the
+ * agent could move `.git` aside and put a copy with its own hooks in its place.
+ * Every path is found without following links (see {@link WorkspacePath}). {@code locked}: the
+ * mounts come through a {@link ProtectedView}, which root inside cannot undo; without it (coi
+ * is not root and may not run mount through sudo) they are Incus disk devices, read-only for
+ * `code` but unmountable by root inside.
+ */
+public record Protection(List<String> readOnly, List<String> pinned, boolean locked) {
+    public static final Protection NONE = new Protection(List.of(), List.of(), true);
+
+    public Protection {
+        readOnly = List.copyOf(readOnly);
+        pinned = List.copyOf(pinned);
+    }
+
+    /** The read-only paths of a plan, relative to the workspace, as the agent is told about them. */
+    static List<String> mountedIn(SessionPlan plan) {
+        String list = plan.config().get(Labels.PROTECTED);
+        return list == null ? List.of() : List.of(list.split(","));
+    }
+
+    /**
+     * Looks at the workspace for {@code paths}; with {@code create}, makes the placeholders (the
+     * only thing it writes), without (a dry run) only names them.
+     */
+    public static Protection of(Path workspace, List<String> paths, boolean create, boolean locked) {
+        // every link refused before anything is created
+        paths.forEach(rel -> WorkspacePath.resolve(workspace, rel));
+        Set<String> readOnly = new LinkedHashSet<>();
+        // a worktree's or submodule's `.git` is a file naming the git dir: rewritten, it points git at the agent's hooks
+        if (WorkspacePath.resolve(workspace, ".git").filter(Files::isRegularFile).isPresent()) readOnly.add(".git");
+        for (String rel : paths) {
+            if (covered(rel, readOnly)) continue;
+            readOnly.add(WorkspacePath.resolve(workspace, rel).isPresent() ? rel : placeholder(workspace, rel, create));
+        }
+        Set<String> pinned = new LinkedHashSet<>();
+        for (String rel : readOnly) {
+            for (Path parent = Path.of(rel).getParent(); parent != null; parent = parent.getParent()) {
+                if (!readOnly.contains(parent.toString())) pinned.add(parent.toString());
+            }
+        }
+        List<String> pins = new ArrayList<>(pinned);
+        pins.sort(null);
+        return new Protection(new ArrayList<>(readOnly).stream().filter(r -> !covered(r, without(readOnly, r))).toList(), pins, locked);
+    }
+
+    private static Set<String> without(Set<String> all, String one) {
+        Set<String> rest = new LinkedHashSet<>(all);
+        rest.remove(one);
+        return rest;
+    }
+
+    /** Whether {@code rel} lies under (or is) one of {@code protectedPaths}. */
+    private static boolean covered(String rel, Set<String> protectedPaths) {
+        Path p = Path.of(rel);
+        return protectedPaths.stream().anyMatch(q -> p.startsWith(Path.of(q)));
+    }
+
+    /** Creates the first missing component of {@code rel} and returns it, relative to the workspace. */
+    private static String placeholder(Path workspace, String rel, boolean create) {
+        Path current = workspace;
+        for (Path part : Path.of(rel)) {
+            current = current.resolve(part);
+            if (Files.exists(current, LinkOption.NOFOLLOW_LINKS)) continue;
+            if (!create) return workspace.relativize(current).toString();
+            try {
+                boolean last = current.equals(workspace.resolve(rel));
+                String name = part.toString();
+                if (last && name.lastIndexOf('.') > 0) {
+                    Files.write(current, name.endsWith(".json") ? "{}\n".getBytes(StandardCharsets.UTF_8) : new byte[0]);
+                } else {
+                    Files.createDirectory(current);
+                }
+            } catch (IOException e) {
+                throw new CoiException("cannot create the placeholder " + current + " that keeps the agent from creating it: "
+                        + e.getMessage() + " (make the workspace writable, or list the path in [security] writable_paths)", e);
+            }
+            return workspace.relativize(current).toString();
+        }
+        throw new IllegalStateException(rel + " exists");
+    }
+}
