@@ -14,16 +14,19 @@ import org.tomlj.TomlParseResult;
 /** One configuration file: its sections are applied to a {@link Draft}, its profiles kept for later. */
 final class TomlLayer {
     private static final List<String> TOP_LEVEL = List.of(
-            "defaults", "tool", "paths", "incus", "network", "limits", "environment", "mounts", "profiles");
+            "defaults", "tool", "paths", "incus", "network", "limits", "environment", "mounts", "profiles", "monitoring");
     private static final List<String> DEFAULTS = List.of("image", "persistent", "mount_claude_config");
     private static final List<String> TOOL = List.of("name", "permission_mode", "binary");
     private static final List<String> PATHS = List.of("sessions_dir", "storage_dir");
     private static final List<String> INCUS = List.of("project", "group", "code_uid", "socket", "remote", "pool");
     private static final List<String> NETWORK = List.of("mode", "allowed_domains", "refresh_interval_minutes");
     private static final List<String> LIMITS = List.of("cpu", "memory", "duration");
+    private static final List<String> MONITORING = List.of("enabled", "auto_pause_on_high", "auto_kill_on_critical",
+            "file_read_threshold_mb", "file_write_threshold_mb", "process_count_threshold", "process_spawn_rate_threshold",
+            "suspicious_ports", "audit_log_retention_days");
     private static final List<String> MOUNT = List.of("host", "container", "readonly");
     private static final List<String> PROFILE = List.of(
-            "image", "persistent", "tool", "network", "environment", "mounts", "limits");
+            "image", "persistent", "tool", "network", "environment", "mounts", "limits", "monitoring");
 
     private final Section root;
     private final Map<String, Section> profiles = new LinkedHashMap<>();
@@ -86,6 +89,7 @@ final class TomlLayer {
             s.integer("refresh_interval_minutes", 1).ifPresent(v -> d.refreshIntervalMinutes = v);
         });
         root.table("limits").map(s -> s.known(LIMITS)).ifPresent(s -> applyLimits(s, d));
+        root.table("monitoring").map(s -> s.known(MONITORING)).ifPresent(s -> applyMonitoring(s, d));
         applyEnvironmentAndMounts(root, d);
     }
 
@@ -95,6 +99,7 @@ final class TomlLayer {
         profile.string("tool", Values::tool).ifPresent(v -> d.tool = v);
         profile.string("network", (v, o) -> Values.choice(NetworkMode.class, v, o)).ifPresent(v -> d.networkMode = v);
         profile.table("limits").map(s -> s.known(LIMITS)).ifPresent(s -> applyLimits(s, d));
+        profile.table("monitoring").map(s -> s.known(MONITORING)).ifPresent(s -> applyMonitoring(s, d));
         applyEnvironmentAndMounts(profile, d);
     }
 
@@ -102,6 +107,18 @@ final class TomlLayer {
         s.string("cpu", Values::cpu).ifPresent(v -> d.cpu = v);
         s.string("memory", Values::memory).ifPresent(v -> d.memory = v);
         s.string("duration", Values::duration).ifPresent(v -> d.duration = v);
+    }
+
+    private static void applyMonitoring(Section s, Draft d) {
+        s.bool("enabled").ifPresent(v -> d.monitoring = v);
+        s.bool("auto_pause_on_high").ifPresent(v -> d.autoPauseOnHigh = v);
+        s.bool("auto_kill_on_critical").ifPresent(v -> d.autoKillOnCritical = v);
+        s.integer("file_read_threshold_mb", 1).ifPresent(v -> d.fileReadThresholdMb = v);
+        s.integer("file_write_threshold_mb", 1).ifPresent(v -> d.fileWriteThresholdMb = v);
+        s.integer("process_count_threshold", 1).ifPresent(v -> d.processCountThreshold = v);
+        s.integer("process_spawn_rate_threshold", 1).ifPresent(v -> d.processSpawnRateThreshold = v);
+        s.ports("suspicious_ports").ifPresent(v -> d.suspiciousPorts = v);
+        s.integer("audit_log_retention_days", 1).ifPresent(v -> d.auditLogRetentionDays = v);
     }
 
     private static void applyEnvironmentAndMounts(Section s, Draft d) {
