@@ -30,6 +30,8 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             SessionCommands.Clean.class,
             SessionCommands.Persist.class,
             ResumeCommand.class,
+            AuditCommand.class,
+            MonitorCommand.class,
             SnapshotCommand.class,
             BuildCommand.class,
             ImageCommand.class,

@@ -45,6 +45,8 @@ final class ListJson {
         c.put("session", e.session());
         c.put("tool", e.tool());
         c.put("slot", e.slot());
+        c.put("monitored", e.monitored());
+        if (e.frozenBy() != null) c.put("frozen_by", e.frozenBy());
         return c;
     }
 

@@ -54,6 +54,10 @@ final class SessionOptions {
     @Option(names = "--writable-git-hooks", description = "Let the agent change .git/hooks and .git/config (read-only by default: the host runs them).")
     boolean writableGitHooks;
 
+    @Option(names = "--monitor", description = "Watch the session from the host for reverse shells, credential scans, exfiltration and "
+            + "fork bombs; freeze or stop it on a threat (see `coi audit`).")
+    boolean monitor;
+
     @Option(names = "--limit-cpu", paramLabel = "N") String limitCpu;
 
     @Option(names = "--limit-memory", paramLabel = "SIZE") String limitMemory;
@@ -85,6 +89,7 @@ final class SessionOptions {
         environment.putAll(ContainerCommand.envMap(env));
         Overrides flags = new Overrides(image, persistent, tool, network, profile, environment, mounts, storage,
                 limitCpu, limitMemory, limitDuration);
-        return ConfigLoader.load(ConfigFile.standard(context.env(), context.home(), ws.path()), context.env(), context.home(), flags);
+        Config config = ConfigLoader.load(ConfigFile.standard(context.env(), context.home(), ws.path()), context.env(), context.home(), flags);
+        return monitor ? config.withMonitoring() : config;
     }
 }

@@ -15,6 +15,10 @@ public final class Labels {
     public static final String SESSIONS_ROOT = "user.coi.sessions_root";
     /** `--limit-duration` as an ISO-8601 duration; the watcher stops the container when it is up. */
     public static final String LIMIT_DURATION = "user.coi.limit_duration";
+    /** `--monitor`: the session's [monitoring] settings as JSON; the supervisor watches containers that carry it. */
+    public static final String MONITOR = "user.coi.monitor";
+    /** Why the monitor froze the container (shown by `coi list` while it is frozen). */
+    public static final String FROZEN_BY = "user.coi.frozen_by";
     /** `coi run`: pid and boot id of the coi process that owns the container, to find orphans. */
     public static final String OWNER = "user.coi.owner";
 
