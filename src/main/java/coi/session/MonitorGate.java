@@ -14,7 +14,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Optional;
 
 /**
  * Fail closed: a `--monitor` session goes on only once the supervisor has written "monitoring
@@ -59,10 +58,13 @@ final class MonitorGate {
                 + sessionsRoot.resolve("watcher.log") + "; start without --monitor to run unwatched");
     }
 
-    /** The threat for which the monitor stopped {@code container} since {@code since}, if it did. */
-    static Optional<AuditEvent> killedBy(Path sessionsRoot, String container, Instant since) {
-        return AuditLog.under(sessionsRoot).read(container).stream()
-                .filter(e -> e.action() == Action.KILLED && !e.time().toInstant().isBefore(since)).findFirst();
+    /** Fails with one line naming the threat if the monitor stopped {@code container} since {@code since}. */
+    static void requireNotKilled(Path sessionsRoot, String container, Instant since) {
+        AuditLog.under(sessionsRoot).read(container).stream()
+                .filter(e -> e.action() == Action.KILLED && !e.time().toInstant().isBefore(since)).findFirst()
+                .ifPresent(e -> {
+                    throw new CoiException("stopped by the monitor: " + e.title() + " (`coi audit " + container + "` has the evidence)");
+                });
     }
 
     /**

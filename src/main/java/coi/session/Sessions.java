@@ -257,13 +257,12 @@ public final class Sessions {
                     ? MonitorGate.followWarnings(store.root(), plan.container(), launched, stderr) : () -> { }) {
                 code = incus.exec(plan.container(), new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT),
                         stdin, stdout, stderr);
+            } catch (IncusException e) {
+                // a container stopped under a running exec can fail the operation instead of ending it
+                if (config.monitoring().enabled()) MonitorGate.requireNotKilled(store.root(), plan.container(), launched);
+                throw e;
             }
-            if (config.monitoring().enabled()) {
-                String name = plan.container();
-                MonitorGate.killedBy(store.root(), name, launched).ifPresent(e -> {
-                    throw new CoiException("stopped by the monitor: " + e.title() + " (`coi audit " + name + "` has the evidence)");
-                });
-            }
+            if (config.monitoring().enabled()) MonitorGate.requireNotKilled(store.root(), plan.container(), launched);
             if (plan.persistent()) {
                 out.println("kept persistent container " + plan.container());
                 out.flush();
