@@ -15,7 +15,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Reads a container's {@link Snapshot} from what the host kernel shows: the process list of its
@@ -58,39 +57,65 @@ public final class HostView {
                 + " (neither v1 pids/" + payload + " nor v2 " + payload + "); is the container running?");
     }
 
-    /** Every pid in the cgroup and its subgroups (init.scope, system.slice, user.slice, ...). */
+    /**
+     * Every pid in the cgroup and its subgroups (init.scope, system.slice, user.slice, ...).
+     * Subgroups come and go while we read (ENOENT, ENODEV): only the top one must be readable.
+     */
     public List<Integer> pids(Path cgroup) {
         Set<Integer> pids = new LinkedHashSet<>();
-        try (Stream<Path> files = Files.walk(cgroup)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
-                try {
-                    for (String line : Files.readAllLines(f)) if (!line.isBlank()) pids.add(Integer.parseInt(line.trim()));
-                } catch (NoSuchFileException gone) {
-                    // a subgroup removed while walking
-                }
-            }
-        } catch (IOException | java.io.UncheckedIOException e) {
+        try {
+            readProcs(cgroup.resolve("cgroup.procs"), pids);
+        } catch (IOException e) {
             throw new ObservationException("cannot read the processes of " + cgroup + ": " + e.getMessage());
         }
+        collect(cgroup, pids);
         return new ArrayList<>(pids);
+    }
+
+    private static void collect(Path dir, Set<Integer> pids) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path sub : entries) {
+                try {
+                    readProcs(sub.resolve("cgroup.procs"), pids);
+                } catch (IOException gone) {
+                    continue;
+                }
+                collect(sub, pids);
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException gone) {
+            // removed while walking
+        }
+    }
+
+    private static void readProcs(Path file, Set<Integer> pids) throws IOException {
+        for (String line : read(file).split("\n")) if (!line.isBlank()) pids.add(Integer.parseInt(line.trim()));
     }
 
     /** One snapshot; fails with {@link ObservationException} when /proc of the container's processes is not readable. */
     public Snapshot snapshot(String container, Path cgroup) {
+        return snapshot(container, cgroup, Integer.MAX_VALUE);
+    }
+
+    /**
+     * One snapshot; with more than {@code detailUpTo} processes (a fork bomb) only their pids, so
+     * that the look that must answer it stays quick instead of reading thousands of /proc entries.
+     */
+    public Snapshot snapshot(String container, Path cgroup, int detailUpTo) {
         List<Integer> pids = pids(cgroup);
         if (pids.isEmpty()) throw new ObservationException("cannot observe " + container + ": its cgroup " + cgroup + " has no process");
+        if (pids.size() > detailUpTo) {
+            return new Snapshot(container, Instant.now(), pids.stream().map(Snapshot.Proc::bare).toList(), List.of());
+        }
         UidMap uids = UidMap.read(proc.resolve(pids.getFirst() + "/uid_map"));
         List<Snapshot.Proc> processes = new ArrayList<>();
         for (int pid : pids) {
             try {
                 processes.add(process(pid, uids));
-            } catch (NoSuchFileException exited) {
-                // it ended between the cgroup listing and now
             } catch (AccessDeniedException e) {
                 throw new ObservationException("cannot observe " + container + ": " + e.getFile() + " is not readable"
                         + " (the monitor needs root or CAP_SYS_PTRACE to see container processes): run coi as root or without --monitor");
-            } catch (IOException e) {
-                throw new ObservationException("cannot observe " + container + ": " + e.getMessage());
+            } catch (IOException | RuntimeException exiting) {
+                // it ended between the cgroup listing and now (ENOENT, ESRCH, a half-torn-down zombie)
             }
         }
         return new Snapshot(container, Instant.now(), processes, connections(pids));

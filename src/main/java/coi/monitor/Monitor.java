@@ -68,7 +68,7 @@ public final class Monitor {
     public List<AuditEvent> tick(Target t) {
         Path cgroup = cgroups.get(t.container());
         Deque<Snapshot> window = windows.get(t.container());
-        Snapshot now = view.snapshot(t.container(), cgroup);
+        Snapshot now = view.snapshot(t.container(), cgroup, t.settings().processCountThreshold());
         window.addLast(now);
         while (window.size() > 2 && window.peekFirst().at().plus(WINDOW).isBefore(now.at())) window.removeFirst();
         return responder.respond(t.container(), t.settings(), Detectors.detect(new ArrayList<>(window), t.settings()));

@@ -28,6 +28,11 @@ public record Snapshot(String container, Instant at, List<Proc> processes, List<
             fds = Map.copyOf(fds);
         }
 
+        /** A process known only by its pid (counted, not read). */
+        public static Proc bare(int pid) {
+            return new Proc(pid, 0, -1, "", null, List.of(), null, Map.of(), 0, 0);
+        }
+
         /** The program's file name: from exe, else argv[0], else comm. */
         public String program() {
             String path = exe != null && !exe.isEmpty() ? exe : !cmdline.isEmpty() ? cmdline.getFirst() : comm;

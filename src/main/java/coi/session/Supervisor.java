@@ -60,6 +60,8 @@ final class Supervisor {
     /** Monitored containers by name; frozen ones stay here but are not looked at until thawed. */
     private final Map<String, Monitor.Target> targets = new HashMap<>();
     private final Set<String> frozen = new HashSet<>();
+    /** Containers whose last look failed, so that the log says it once. */
+    private final Set<String> unobservable = new HashSet<>();
     private Fencing.AllowlistKeeper allowlists;
     private EventStream events;
     private Instant nextConnect = Instant.EPOCH;
@@ -192,9 +194,12 @@ final class Supervisor {
     private void look(Monitor.Target t) {
         try {
             monitor.tick(t);
+            unobservable.remove(t.container());
         } catch (ObservationException e) {
-            // stopping: its cgroup is going away; the next listing drops it
+            // most often stopping (its cgroup is going away; the next listing drops it)
+            if (unobservable.add(t.container())) log("cannot observe " + t.container() + ": " + e.getMessage());
             relist.set(true);
+            return;
         } catch (RuntimeException e) {
             log("monitor error on " + t.container() + ": " + e);
             relist.set(true);

