@@ -40,8 +40,10 @@ public final class Watcher {
         try {
             Files.createDirectories(sessionsRoot);
             File log = sessionsRoot.resolve("watcher.log").toFile();
-            new ProcessBuilder("setsid", launcher.toString(), "__watch")
-                    .redirectInput(new File("/dev/null"))
+            ProcessBuilder pb = new ProcessBuilder("setsid", launcher.toString(), "__watch");
+            // a long-lived background process: a small heap keeps its resident size down (bench/monitor)
+            pb.environment().put("JAVA_TOOL_OPTIONS", "-Xmx24m -Xss512k -XX:MaxMetaspaceSize=64m");
+            pb.redirectInput(new File("/dev/null"))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
                     .redirectErrorStream(true)
                     .start();
