@@ -233,6 +233,10 @@ public final class Sessions {
         if (kept != null && SessionAdmin.persistent(kept)) {
             // a persistent container is meant to be reused: run in it again
             planOut.add(replan.at(req.slot() == null ? 1 : req.slot(), facts));
+            if (config.monitoring().enabled() && kept.configValue(Labels.MONITOR) == null) {
+                throw new CoiException(kept.name() + " was created without --monitor and is not watched: `coi shutdown " + kept.name()
+                        + "` and run again to get a monitored container");
+            }
             return req.dryRun() ? 0 : runAgain(kept, req, stdin, stdout, stderr);
         }
         if (req.slot() != null && mine.containsKey(plan.container())) {

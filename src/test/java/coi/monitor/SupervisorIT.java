@@ -22,9 +22,7 @@ class SupervisorIT {
     @Test
     void killedWithSigkillItIsRestartedByTheNextCoiCommandWritesTheGapAndStillStopsAReverseShell() throws Exception {
         try (IncusClient incus = TestIncus.client()) {
-            String gateway = incus.networks().stream().filter(n -> n.name().equals("incusbr0")).findFirst().orElseThrow()
-                    .config().get("ipv4.address").replaceAll("/.*", "");
-            try (TestHosts hosts = new TestHosts(gateway); Sandbox box = new Sandbox()) {
+            try (TestHosts hosts = new TestHosts(MonitorFixtures.gateway(incus)); Sandbox box = new Sandbox()) {
                 assertThat(box.run("shell", "--detach", "--monitor").exitCode()).isZero();
                 String name = box.container(1);
                 Path log = box.home.resolve(".coi/watcher.log");
@@ -34,7 +32,7 @@ class SupervisorIT {
                 ProcessHandle.of(first).orElseThrow().destroyForcibly();
                 ProcessHandle.of(first).ifPresent(p -> p.onExit().join());
                 assertThat(box.run("list").out()).contains(name);
-                waitFor(() -> supervisors(log).size() == 2, 15, "a second supervisor after `coi list`");
+                MonitorFixtures.await(() -> supervisors(log).size() == 2, 15, () -> "no second supervisor after `coi list`");
                 MonitorFixtures.awaitAudit(box, e -> e.title().startsWith("monitoring gap"), 15);
 
                 TestHosts.assertRoutedLocally();
@@ -63,14 +61,5 @@ class SupervisorIT {
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier done, int seconds, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (done.getAsBoolean()) return;
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no " + what + " within " + seconds + " s");
     }
 }
