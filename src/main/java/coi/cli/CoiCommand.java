@@ -32,6 +32,8 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             TrustCommand.Trust.class,
             TrustCommand.Untrust.class,
             ResumeCommand.class,
+            AuditCommand.class,
+            MonitorCommand.class,
             SnapshotCommand.class,
             BuildCommand.class,
             ImageCommand.class,

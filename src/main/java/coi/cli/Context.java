@@ -131,7 +131,14 @@ public final class Context implements AutoCloseable {
         String launcher = System.getProperty("coi.launcher");
         var host = new coi.session.Sessions.Host(ids[0], ids[1], home(), containerPrefix(),
                 launcher == null ? null : Path.of(launcher));
+        reviveSupervisor(config);
         return new coi.session.Sessions(incus(config), new coi.session.SessionStore(config.paths().sessionsDir()), host, out);
+    }
+
+    /** A supervisor killed while monitored sessions run comes back with the next coi command that reaches sessions. */
+    public void reviveSupervisor(coi.config.Config config) {
+        String launcher = System.getProperty("coi.launcher");
+        coi.session.Watcher.revive(launcher == null ? null : Path.of(launcher), config.paths().sessionsDir());
     }
 
     /** Real uid and gid of this process, from /proc (no native code needed). */

@@ -46,6 +46,8 @@ final class ListJson {
         c.put("tool", e.tool());
         c.put("slot", e.slot());
         c.put("limits", e.limits());
+        c.put("monitored", e.monitored());
+        if (e.frozenBy() != null) c.put("frozen_by", e.frozenBy());
         return c;
     }
 

@@ -47,6 +47,7 @@ final class SessionCommands {
 
         SessionAdmin admin() {
             Config config = config();
+            context.reviveSupervisor(config);
             var incus = context.incus(config);
             return new SessionAdmin(incus, new coi.session.SessionStore(config.paths().sessionsDir()), context.containerPrefix(),
                     coi.session.Fencing.onHost(incus, Context.ids()[0]));
@@ -130,9 +131,9 @@ final class SessionCommands {
             if (entries.isEmpty()) out.println("no coi containers");
             else out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %-16s %s%n", "NAME", "STATUS", "MODE", "IPV4", "NETWORK", "CREATED", "IMAGE", "WORKSPACE");
             for (var e : entries) {
-                out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %-16s %s%n", e.name(), e.status(), e.mode(), e.ipv4() == null ? "-" : e.ipv4(),
+                out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %-16s %s%s%n", e.name(), e.status(), e.mode(), e.ipv4() == null ? "-" : e.ipv4(),
                         e.network() == null ? "-" : e.network() + (e.blocked() > 0 ? " (" + e.blocked() + " blocked)" : ""), e.created() == null ? "-" : e.created().substring(0, Math.min(19, e.created().length())),
-                        e.alias() == null ? "-" : e.alias(), e.workspace() == null ? "-" : e.workspace());
+                        e.alias() == null ? "-" : e.alias(), e.workspace() == null ? "-" : e.workspace(), monitorNote(e));
             }
             if (all) {
                 out.println();
@@ -146,6 +147,12 @@ final class SessionCommands {
             out.flush();
             return 0;
         }
+    }
+
+    /** After the workspace: whether the monitor watches it and why it froze it. */
+    static String monitorNote(SessionAdmin.Entry e) {
+        if (e.frozenBy() != null) return "  [monitored; frozen by the monitor: " + e.frozenBy() + "; `coi resume " + e.name() + "` thaws it]";
+        return e.monitored() ? "  [monitored]" : "";
     }
 
     @Command(name = "info", description = "Show a saved session (default: the newest of this workspace).")

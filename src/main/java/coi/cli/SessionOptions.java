@@ -54,6 +54,10 @@ final class SessionOptions {
     @Option(names = "--writable-git-hooks", description = "Let the agent change .git/hooks, .git/config and .git/info (read-only by default: the host runs them).")
     boolean writableGitHooks;
 
+    @Option(names = "--monitor", description = "Watch the session from the host for reverse shells, credential scans, exfiltration and "
+            + "fork bombs; freeze or stop it on a threat (see `coi audit`).")
+    boolean monitor;
+
     @Option(names = "--limit-cpu", paramLabel = "N", description = "CPU count (2) or set (0-3).") String limitCpu;
 
     @Option(names = "--limit-cpu-allowance", paramLabel = "SHARE", description = "CPU time: 50% or 25ms/100ms.") String limitCpuAllowance;
@@ -104,6 +108,7 @@ final class SessionOptions {
         if (limitDiskSize != null) limits.put("disk_size", limitDiskSize);
         Overrides flags = new Overrides(image, persistent, tool, network, profile, environment, mounts, storage,
                 limitCpu, limitMemory, limitDuration, limits);
-        return ConfigLoader.load(ConfigFile.standard(context.env(), context.home(), ws.path()), context.env(), context.home(), flags);
+        Config config = ConfigLoader.load(ConfigFile.standard(context.env(), context.home(), ws.path()), context.env(), context.home(), flags);
+        return monitor ? config.withMonitoring() : config;
     }
 }

@@ -21,6 +21,7 @@ public record Config(
         Incus incus,
         Network network,
         Limits limits,
+        Monitoring monitoring,
         Map<String, String> environment,
         List<Mount> mounts,
         Optional<String> profile,
@@ -78,5 +79,30 @@ public record Config(
         public Security {
             protectedPaths = List.copyOf(protectedPaths);
         }
+    }
+
+    /**
+     * {@code [monitoring]}: the security monitor. The io thresholds are per window of
+     * {@link #WINDOW_SECONDS}; the spawn rate is new processes per second.
+     */
+    public record Monitoring(boolean enabled, boolean autoPauseOnHigh, boolean autoKillOnCritical, int fileReadThresholdMb,
+                             int fileWriteThresholdMb, int processCountThreshold, int processSpawnRateThreshold,
+                             List<Integer> suspiciousPorts, int auditLogRetentionDays) {
+        public static final int WINDOW_SECONDS = 10;
+
+        public Monitoring {
+            suspiciousPorts = List.copyOf(suspiciousPorts);
+        }
+
+        public Monitoring on() {
+            return new Monitoring(true, autoPauseOnHigh, autoKillOnCritical, fileReadThresholdMb, fileWriteThresholdMb,
+                    processCountThreshold, processSpawnRateThreshold, suspiciousPorts, auditLogRetentionDays);
+        }
+    }
+
+    /** This configuration with the monitor switched on (`--monitor`). */
+    public Config withMonitoring() {
+        return new Config(image, persistent, mountClaudeConfig, tool, paths, incus, network, limits, monitoring.on(), environment,
+                mounts, profile, security);
     }
 }

@@ -47,6 +47,19 @@ final class Draft {
     final List<String> writablePaths = new ArrayList<>();
     boolean reduceKernelSurface = false;
 
+    boolean monitoring = false;
+    boolean autoPauseOnHigh = true;
+    boolean autoKillOnCritical = true;
+    // a whole-workspace exfiltration reads it in seconds; a build or `grep -r` of a project reads
+    // tens of MB per window, `npm install` writes well under 250 MB per window
+    int fileReadThresholdMb = 100;
+    int fileWriteThresholdMb = 250;
+    // a fork bomb passes 500 in well under a second; an agent with a parallel build stays in the tens
+    int processCountThreshold = 500;
+    int processSpawnRateThreshold = 200;
+    List<Integer> suspiciousPorts = List.of(4444, 5555, 1337, 31337);
+    int auditLogRetentionDays = 30;
+
     final Map<String, String> environment = new LinkedHashMap<>();
     final List<Mount> mounts = new ArrayList<>();
     String profile;
@@ -68,6 +81,8 @@ final class Draft {
                 new Config.Limits(Optional.ofNullable(cpu), Optional.ofNullable(memory), Optional.ofNullable(duration),
                         Optional.ofNullable(cpuAllowance), Optional.ofNullable(swap), Optional.ofNullable(processes),
                         Optional.ofNullable(diskRead), Optional.ofNullable(diskWrite), Optional.ofNullable(diskSize)),
+                new Config.Monitoring(monitoring, autoPauseOnHigh, autoKillOnCritical, fileReadThresholdMb, fileWriteThresholdMb,
+                        processCountThreshold, processSpawnRateThreshold, suspiciousPorts, auditLogRetentionDays),
                 environment,
                 mounts,
                 Optional.ofNullable(profile),

@@ -124,6 +124,21 @@ final class Section {
         });
     }
 
+    /** An array of TCP/UDP port numbers (1-65535). */
+    Optional<List<Integer>> ports(String key) {
+        return value(key, TomlArray.class, "an array of port numbers").map(array -> {
+            var ports = new ArrayList<Integer>();
+            for (int i = 0; i < array.size(); i++) {
+                if (!(array.get(i) instanceof Long port) || port < 1 || port > 65535) {
+                    throw new ConfigException(at(file, array.inputPositionOf(i)) + "'" + key + "' in " + name
+                            + " must contain only port numbers 1-65535, got " + describe(array.get(i)));
+                }
+                ports.add(port.intValue());
+            }
+            return ports;
+        });
+    }
+
     /** A string-to-string table such as [environment]; each key is vetted by {@code checkKey}. */
     Map<String, String> stringMap(String key, BiFunction<String, String, String> checkKey) {
         var values = new LinkedHashMap<String, String>();

@@ -14,7 +14,8 @@ import org.tomlj.TomlParseResult;
 /** One configuration file: its sections are applied to a {@link Draft}, its profiles kept for later. */
 final class TomlLayer {
     private static final List<String> TOP_LEVEL = List.of(
-            "defaults", "tool", "paths", "incus", "network", "limits", "environment", "mounts", "profiles", "security");
+            "defaults", "tool", "paths", "incus", "network", "limits", "environment", "mounts", "profiles", "security",
+            "monitoring");
     private static final List<String> DEFAULTS = List.of("image", "persistent", "mount_claude_config");
     private static final List<String> TOOL = List.of("name", "permission_mode", "binary");
     private static final List<String> PATHS = List.of("sessions_dir", "storage_dir");
@@ -24,9 +25,12 @@ final class TomlLayer {
             "disk_read", "disk_write", "disk_size");
     private static final List<String> SECURITY = List.of("protected_paths", "additional_protected_paths", "writable_paths",
             "reduce_kernel_surface");
+    private static final List<String> MONITORING = List.of("enabled", "auto_pause_on_high", "auto_kill_on_critical",
+            "file_read_threshold_mb", "file_write_threshold_mb", "process_count_threshold", "process_spawn_rate_threshold",
+            "suspicious_ports", "audit_log_retention_days");
     private static final List<String> MOUNT = List.of("host", "container", "readonly");
     private static final List<String> PROFILE = List.of(
-            "image", "persistent", "tool", "network", "environment", "mounts", "limits");
+            "image", "persistent", "tool", "network", "environment", "mounts", "limits", "monitoring");
 
     private final Section root;
     private final String sha256;
@@ -110,6 +114,7 @@ final class TomlLayer {
             s.strings("writable_paths", Values::workspacePath).ifPresent(d.writablePaths::addAll);
             s.bool("reduce_kernel_surface").ifPresent(v -> d.reduceKernelSurface = v);
         });
+        root.table("monitoring").map(s -> s.known(MONITORING)).ifPresent(s -> applyMonitoring(s, d));
         applyEnvironmentAndMounts(root, d);
     }
 
@@ -119,6 +124,7 @@ final class TomlLayer {
         profile.string("tool", Values::tool).ifPresent(v -> d.tool = v);
         profile.string("network", (v, o) -> Values.choice(NetworkMode.class, v, o)).ifPresent(v -> d.networkMode = v);
         profile.table("limits").map(s -> s.known(LIMITS)).ifPresent(s -> applyLimits(s, d));
+        profile.table("monitoring").map(s -> s.known(MONITORING)).ifPresent(s -> applyMonitoring(s, d));
         applyEnvironmentAndMounts(profile, d);
     }
 
@@ -132,6 +138,18 @@ final class TomlLayer {
         s.string("disk_read", Values::diskRate).ifPresent(v -> d.diskRead = v);
         s.string("disk_write", Values::diskRate).ifPresent(v -> d.diskWrite = v);
         s.string("disk_size", Values::diskSize).ifPresent(v -> d.diskSize = v);
+    }
+
+    private static void applyMonitoring(Section s, Draft d) {
+        s.bool("enabled").ifPresent(v -> d.monitoring = v);
+        s.bool("auto_pause_on_high").ifPresent(v -> d.autoPauseOnHigh = v);
+        s.bool("auto_kill_on_critical").ifPresent(v -> d.autoKillOnCritical = v);
+        s.integer("file_read_threshold_mb", 1).ifPresent(v -> d.fileReadThresholdMb = v);
+        s.integer("file_write_threshold_mb", 1).ifPresent(v -> d.fileWriteThresholdMb = v);
+        s.integer("process_count_threshold", 1).ifPresent(v -> d.processCountThreshold = v);
+        s.integer("process_spawn_rate_threshold", 1).ifPresent(v -> d.processSpawnRateThreshold = v);
+        s.ports("suspicious_ports").ifPresent(v -> d.suspiciousPorts = v);
+        s.integer("audit_log_retention_days", 1).ifPresent(v -> d.auditLogRetentionDays = v);
     }
 
     private static void applyEnvironmentAndMounts(Section s, Draft d) {

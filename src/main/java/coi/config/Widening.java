@@ -58,7 +58,22 @@ public final class Widening {
                     && all.limits().duration().map(Duration::toSeconds).orElse(Long.MAX_VALUE) > mine.limits().duration().get().toSeconds()),
             key("security.protected_paths", (mine, all) -> !all.security().protectedPaths().containsAll(mine.security().protectedPaths())),
             key("security.reduce_kernel_surface", (mine, all) -> mine.security().reduceKernelSurface()
-                    && !all.security().reduceKernelSurface()));
+                    && !all.security().reduceKernelSurface()),
+            // a monitor the user turned on may not be switched off, blunted or made to look away by the project
+            key("monitoring.enabled", (mine, all) -> mine.monitoring().enabled() && !all.monitoring().enabled()),
+            key("monitoring.auto_pause_on_high", (mine, all) -> mine.monitoring().autoPauseOnHigh() && !all.monitoring().autoPauseOnHigh()),
+            key("monitoring.auto_kill_on_critical", (mine, all) -> mine.monitoring().autoKillOnCritical()
+                    && !all.monitoring().autoKillOnCritical()),
+            key("monitoring.file_read_threshold_mb", (mine, all) -> all.monitoring().fileReadThresholdMb() > mine.monitoring().fileReadThresholdMb()),
+            key("monitoring.file_write_threshold_mb", (mine, all) -> all.monitoring().fileWriteThresholdMb()
+                    > mine.monitoring().fileWriteThresholdMb()),
+            key("monitoring.process_count_threshold", (mine, all) -> all.monitoring().processCountThreshold()
+                    > mine.monitoring().processCountThreshold()),
+            key("monitoring.process_spawn_rate_threshold", (mine, all) -> all.monitoring().processSpawnRateThreshold()
+                    > mine.monitoring().processSpawnRateThreshold()),
+            key("monitoring.suspicious_ports", (mine, all) -> !all.monitoring().suspiciousPorts().containsAll(mine.monitoring().suspiciousPorts())),
+            key("monitoring.audit_log_retention_days", (mine, all) -> all.monitoring().auditLogRetentionDays()
+                    < mine.monitoring().auditLogRetentionDays()));
 
     private Widening() {}
 

@@ -17,6 +17,10 @@ public final class Labels {
     public static final String LIMIT_DURATION = "user.coi.limit_duration";
     /** The workspace paths mounted read-only inside (comma-separated), for SANDBOX_CONTEXT.md. */
     public static final String PROTECTED = "user.coi.protected";
+    /** `--monitor`: the session's [monitoring] settings as JSON; the supervisor watches containers that carry it. */
+    public static final String MONITOR = "user.coi.monitor";
+    /** Why the monitor froze the container (shown by `coi list` while it is frozen). */
+    public static final String FROZEN_BY = "user.coi.frozen_by";
     /** `coi run`: pid and boot id of the coi process that owns the container, to find orphans. */
     public static final String OWNER = "user.coi.owner";
 

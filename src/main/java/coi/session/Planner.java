@@ -45,6 +45,7 @@ public final class Planner {
         ownership.applyTo(cfg);
         Hardening.configure(config, cfg);
         config.limits().duration().ifPresent(v -> cfg.put(Labels.LIMIT_DURATION, v.toString()));
+        if (config.monitoring().enabled()) cfg.put(Labels.MONITOR, MonitorLabel.encode(config.monitoring()));
         Map<String, String> env = new TreeMap<>(config.environment());
         if (tool != null) env.putAll(tool.environment());
         env.put("HOME", SessionPlan.CODE_HOME);

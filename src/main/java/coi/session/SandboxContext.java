@@ -39,7 +39,7 @@ final class SandboxContext {
         facts.add(limits(plan));
         readOnly(plan).ifPresent(facts::add);
         facts.addAll(extraFolders(plan));
-        facts.add(monitoring());
+        facts.add(monitoring(plan));
         facts.add(notAvailable(plan));
         facts.add(available());
         facts.add(ending(plan));
@@ -117,8 +117,13 @@ final class SandboxContext {
         return facts;
     }
 
-    private static Fact monitoring() {
-        return new Fact("Monitoring", "none: coi does not watch the processes, files or traffic of this container.");
+    private static Fact monitoring(SessionPlan plan) {
+        if (plan.config().get(Labels.MONITOR) == null) {
+            return new Fact("Monitoring", "none: coi does not watch the processes, files or traffic of this container.");
+        }
+        return new Fact("Monitoring", "on: coi watches this container from the host (processes, connections, file reads and"
+                + " writes). A reverse shell or a fork bomb stops it, a large workspace read or write or a suspicious"
+                + " connection freezes it, credential scans are reported to the user; everything is logged.");
     }
 
     private static Fact notAvailable(SessionPlan plan) {

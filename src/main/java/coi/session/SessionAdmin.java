@@ -30,11 +30,12 @@ public final class SessionAdmin {
     /**
      * One line of `coi list`. {@code alias} is an alias of the image the container came from (null
      * when the image has none); session, tool, network and slot are null/0 for a container coi did
-     * not label (made by hand or by another coi under coi's prefix).
+     * not label (made by hand or by another coi under coi's prefix). {@code frozenBy}: why the
+     * monitor froze it, while it is frozen.
      */
     public record Entry(String name, String status, boolean persistent, String mode, String workspace, String image,
                         String alias, String ipv4, String created, String session, String tool, String network, int slot,
-                        long blocked, Map<String, String> limits) {}
+                        long blocked, Map<String, String> limits, boolean monitored, String frozenBy) {}
 
     /** coi's containers, after ending any session whose container went away meanwhile (no zombies). */
     public List<Entry> list() {
@@ -50,7 +51,8 @@ public final class SessionAdmin {
                     i.configValue(Labels.WORKSPACE), imageOf(i), aliases.get(i.configValue("volatile.base_image")), ip, i.createdAt(),
                     i.configValue(Labels.SESSION), i.configValue(Labels.TOOL), network,
                     parseSlot(i.configValue(Labels.SLOT)), network == null || "open".equals(network) ? 0 : fencing.blocked(i.name()),
-                    Hardening.inForce(i.config(), i.devices() == null ? null : i.devices().get("root"))));
+                    Hardening.inForce(i.config(), i.devices() == null ? null : i.devices().get("root")),
+                    i.configValue(Labels.MONITOR) != null, "Frozen".equals(i.status()) ? i.configValue(Labels.FROZEN_BY) : null));
         }
         return entries;
     }

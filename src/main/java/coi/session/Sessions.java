@@ -107,7 +107,9 @@ public final class Sessions {
         boolean freshState = !Files.isDirectory(stateDir);
         prepareState(tool, config, stateDir, freshState);
         try (Cleanup cleanup = new Cleanup(freshState ? store.dir(tool.name(), sessionId) : null)) {
+            java.time.Instant launched = java.time.Instant.now();
             plan = create(plan, replan, req.slot() == null, facts, config, cleanup);
+            if (config.monitoring().enabled()) MonitorGate.require(host, store.root(), plan.container(), launched, out);
             SessionMetadata metadata = new SessionMetadata(sessionId, plan.container(), tool.name(), plan.persistent(),
                     plan.workspace(), now(), resumed ? resumeFrom.createdAt() : now(), plan.slot(), plan.image(), "running");
             store.save(metadata);
@@ -234,6 +236,10 @@ public final class Sessions {
         if (kept != null && SessionAdmin.persistent(kept)) {
             // a persistent container is meant to be reused: run in it again
             planOut.add(replan.at(req.slot() == null ? 1 : req.slot(), facts));
+            if (config.monitoring().enabled() && kept.configValue(Labels.MONITOR) == null) {
+                throw new CoiException(kept.name() + " was created without --monitor and is not watched: `coi shutdown " + kept.name()
+                        + "` and run again to get a monitored container");
+            }
             return req.dryRun() ? 0 : runAgain(kept, req, facts, stdin, stdout, stderr);
         }
         if (req.slot() != null && mine.containsKey(plan.container())) {
@@ -244,16 +250,27 @@ public final class Sessions {
         requireImage(config.image());
         ensureStorage(config);
         try (Cleanup cleanup = new Cleanup(null)) {
+            java.time.Instant launched = java.time.Instant.now();
             plan = create(plan, replan, req.slot() == null, facts, config, cleanup);
             planOut.set(0, plan);
+            if (config.monitoring().enabled()) MonitorGate.require(host, store.root(), plan.container(), launched, out);
             CodeHome.prepare(incus, plan, config);
             if (plan.persistent()) cleanup.disarm();
             if (config.limits().duration().isPresent()) Watcher.ensureRunning(host, store.root(), out);
             // DHCP takes a moment after start; commands that need the network should not race it
             incus.awaitIpv4(plan.container(), java.time.Duration.ofSeconds(15));
             List<String> argv = req.command().size() == 1 ? List.of("bash", "-c", req.command().get(0)) : req.command();
-            int code = incus.exec(plan.container(), new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT),
-                    stdin, stdout, stderr);
+            int code;
+            try (MonitorGate.Follower warnings = config.monitoring().enabled()
+                    ? MonitorGate.followWarnings(store.root(), plan.container(), launched, stderr) : () -> { }) {
+                code = incus.exec(plan.container(), new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT),
+                        stdin, stdout, stderr);
+            } catch (IncusException e) {
+                // a container stopped under a running exec can fail the operation instead of ending it
+                if (config.monitoring().enabled()) MonitorGate.requireNotKilled(store.root(), plan.container(), launched);
+                throw e;
+            }
+            if (config.monitoring().enabled()) MonitorGate.requireNotKilled(store.root(), plan.container(), launched);
             if (plan.persistent()) {
                 out.println("kept persistent container " + plan.container());
                 out.flush();

@@ -1,10 +1,7 @@
 package coi.session;
 
-import coi.incus.EventStream;
 import coi.incus.IncusClient;
-import coi.incus.IncusException;
 import coi.incus.Model;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,21 +12,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.List;
-import java.util.Set;
 
 /**
- * The per-user background watcher that ends sessions when no coi is attached: it follows the
- * Incus lifecycle events and finalizes any coi container that stops or disappears (poweroff
- * inside after a detach, a kill from elsewhere). One per sessions directory, guarded by a file
- * lock; started on demand by `coi shell`, and it exits by itself once no coi container runs.
+ * Starting and finding the per-user background process (the {@link Supervisor}): one per
+ * sessions directory, guarded by a file lock; started on demand by `coi shell`/`coi run`, and
+ * again by any coi command that finds monitored sessions without it.
  */
 public final class Watcher {
-    private static final Set<String> ENDINGS = Set.of("instance-stopped", "instance-shutdown", "instance-deleted");
-    private static final long CHECK_MS = 5_000;
-    /** Checks in a row with no coi container running before the watcher exits (30 s). */
-    private static final int IDLE_CHECKS = 6;
-
     private Watcher() {}
 
     static Path lockFile(Path sessionsRoot) {
@@ -40,16 +29,26 @@ public final class Watcher {
     static void ensureRunning(Sessions.Host host, Path sessionsRoot, PrintWriter out) {
         if (host.launcher() == null || isRunning(sessionsRoot)) return;
         try {
+            start(host.launcher(), sessionsRoot);
+        } catch (IllegalStateException e) {
+            out.println("coi: warning: could not start the session watcher (" + e.getMessage()
+                    + "): sessions ended while detached are finalized by the next `coi list`");
+        }
+    }
+
+    private static void start(Path launcher, Path sessionsRoot) {
+        try {
             Files.createDirectories(sessionsRoot);
             File log = sessionsRoot.resolve("watcher.log").toFile();
-            new ProcessBuilder("setsid", host.launcher().toString(), "__watch")
-                    .redirectInput(new File("/dev/null"))
+            ProcessBuilder pb = new ProcessBuilder("setsid", launcher.toString(), "__watch");
+            // a long-lived background process: a small heap keeps its resident size down (bench/monitor)
+            pb.environment().put("JAVA_TOOL_OPTIONS", "-Xmx24m -Xss512k -XX:MaxMetaspaceSize=64m");
+            pb.redirectInput(new File("/dev/null"))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
                     .redirectErrorStream(true)
                     .start();
         } catch (IOException e) {
-            out.println("coi: warning: could not start the session watcher (" + e.getMessage()
-                    + "): sessions ended while detached are finalized by the next `coi list`");
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 
@@ -66,7 +65,7 @@ public final class Watcher {
         }
     }
 
-    /** The watcher's main loop (`coi __watch`); returns when idle or when the daemon goes away. */
+    /** `coi __watch`: takes the lock (or leaves if another holds it) and runs the {@link Supervisor} until idle. */
     public static int watch(IncusClient incus, SessionStore store, String prefix, Fencing fencing) throws InterruptedException {
         try {
             Files.createDirectories(store.root());
@@ -76,45 +75,28 @@ public final class Watcher {
         try (FileChannel ch = FileChannel.open(lockFile(store.root()), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = ch.tryLock()) {
             if (lock == null) return 0;
-            Finalizer finalizer = new Finalizer(incus, store);
-            Fencing.AllowlistKeeper allowlists = null;
-            log("watching (pid " + ProcessHandle.current().pid() + ")");
-            int idleChecks = 0;
-            while (idleChecks < IDLE_CHECKS) {
-                try (EventStream events = incus.events("lifecycle", e -> onEvent(e, incus, store, finalizer, fencing, prefix))) {
-                    finalizer.sweep();
-                    while (!events.ended()) {
-                        Thread.sleep(CHECK_MS);
-                        List<Model.Instance> running = incus.instances().stream()
-                                .filter(i -> i.name().startsWith(prefix) && mine(i, store) && i.running())
-                                .toList();
-                        running.stream().filter(Watcher::overdue).forEach(i -> stopOverdue(incus, i));
-                        if (running.stream().anyMatch(i -> "allowlist".equals(i.configValue(Labels.NETWORK)))) {
-                            if (allowlists == null) allowlists = fencing.new AllowlistKeeper(fencing.bridge());
-                            refresh(allowlists, running);
-                        }
-                        idleChecks = running.isEmpty() ? idleChecks + 1 : 0;
-                        if (idleChecks >= IDLE_CHECKS) break;
-                    }
-                } catch (IncusException e) {
-                    log("daemon unavailable: " + e.getMessage());
-                    return 1;
-                }
-            }
-            finalizer.sweep();
-            log("no coi container running: exiting");
-            return 0;
+            return new Supervisor(incus, store, prefix, incus.project(), fencing).run();
         } catch (IOException e) {
-            log("cannot lock " + lockFile(store.root()) + ": " + e.getMessage());
+            Supervisor.log("cannot lock " + lockFile(store.root()) + ": " + e.getMessage());
             return 1;
         }
     }
 
-    private static void refresh(Fencing.AllowlistKeeper allowlists, List<Model.Instance> running) {
+    /** Present while monitored sessions may exist: a coi command finding it without a supervisor starts one. */
+    static Path monitoredMarker(Path sessionsRoot) {
+        return sessionsRoot.resolve("monitored");
+    }
+
+    /**
+     * Called by coi commands: a supervisor that was killed (SIGKILL, OOM) while monitored sessions
+     * run is started again; it picks them up and writes the gap into their audit logs.
+     */
+    public static void revive(Path launcher, Path sessionsRoot) {
+        if (launcher == null || !Files.exists(monitoredMarker(sessionsRoot)) || isRunning(sessionsRoot)) return;
         try {
-            for (String name : allowlists.tick(running, java.time.Instant.now())) log("allowlist of " + name + " changed: rules updated");
-        } catch (RuntimeException e) {
-            log("allowlist refresh failed, previous rules kept: " + e.getMessage());
+            start(launcher, sessionsRoot);
+        } catch (IllegalStateException e) {
+            System.err.println("coi: warning: could not restart the monitor's supervisor: " + e.getMessage());
         }
     }
 
@@ -132,43 +114,5 @@ public final class Watcher {
         } catch (RuntimeException unparsable) {
             return false;
         }
-    }
-
-    private static void stopOverdue(IncusClient incus, Model.Instance i) {
-        log("stopping " + i.name() + ": its duration limit " + i.configValue(Labels.LIMIT_DURATION) + " is up");
-        try {
-            incus.stop(i.name(), 30, false);
-        } catch (IncusException e) {
-            incus.stop(i.name(), -1, true);
-        }
-    }
-
-    private static void onEvent(JsonNode event, IncusClient incus, SessionStore store, Finalizer finalizer, Fencing fencing, String prefix) {
-        String action = event.path("metadata").path("action").asText();
-        String source = event.path("metadata").path("source").asText();
-        String name = source.substring(source.lastIndexOf('/') + 1);
-        if (!ENDINGS.contains(action) || ContainerName.parse(prefix, name).isEmpty()) return;
-        try {
-            try {
-                Model.Instance instance = incus.instance(name);
-                if (!mine(instance, store)) return;
-                if (!instance.running()) {
-                    finalizer.ended(instance);
-                    log("ended " + name + " (" + action + ")");
-                }
-            } catch (IncusException.NotFound gone) {
-                // rules of a container that no longer exists serve nobody, whoever made them
-                fencing.remove(name);
-                finalizer.endedByName(name);
-                log("ended " + name + " (" + action + ", container gone)");
-            }
-        } catch (RuntimeException e) {
-            log("could not finalize " + name + ": " + e.getMessage());
-        }
-    }
-
-    private static void log(String message) {
-        System.out.println(Sessions.now() + " " + message);
-        System.out.flush();
     }
 }

@@ -31,9 +31,10 @@ class ListJsonTest {
     void containersAndSavedSessionsUseTheOriginalsNamesWithCoisBesideThem() throws Exception {
         var labelled = new SessionAdmin.Entry("coi-1a2b3c4d-1", "Running", false, "ephemeral", "/home/u/p", "coi image", "coi",
                 "10.147.83.20", "2026-12-04T10:39:24.123456789Z", "sid-1", "claude", "restricted", 1, 3,
-                java.util.Map.of("processes", "300"));
+                java.util.Map.of("processes", "300"), true,
+                "large workspace read: 200 MB in 0s");
         var byHand = new SessionAdmin.Entry("coi-1a2b3c4d-2", "Stopped", true, "persistent", null, "", null, null,
-                "2026-12-04T10:40:00Z", null, null, null, 0, 0, java.util.Map.of());
+                "2026-12-04T10:40:00Z", null, null, null, 0, 0, java.util.Map.of(), false, null);
         var saved = new SessionMetadata("sid-1", "coi-1a2b3c4d-1", "claude", false, "/home/u/p", "2026-12-04T11:00:00Z",
                 "2026-12-04T10:39:24Z", 1, "coi", "running");
         JsonNode json = render(ListJson.of(List.of(labelled, byHand), List.of(saved), true));
@@ -47,11 +48,15 @@ class ListJsonTest {
         assertThat(first.get("persistent").isBoolean()).isTrue();
         assertThat(first.get("ipv4").asText()).isEqualTo("10.147.83.20");
         assertThat(first.get("blocked").asLong()).isEqualTo(3);
+        assertThat(first.get("monitored").asBoolean()).isTrue();
+        assertThat(first.get("frozen_by").asText()).startsWith("large workspace read");
 
         JsonNode second = json.get("active_containers").get(1);
         assertThat(second.get("ipv4").asText()).as("the original prints an empty string").isEmpty();
         assertThat(second.has("workspace")).as("the original omits an unknown workspace").isFalse();
         assertThat(second.get("persistent").asBoolean()).isTrue();
+        assertThat(second.get("monitored").asBoolean()).isFalse();
+        assertThat(second.has("frozen_by")).isFalse();
 
         JsonNode session = json.get("saved_sessions").get(0);
         assertThat(session.get("ID").asText()).isEqualTo("sid-1");

@@ -163,6 +163,6 @@ class ProfileTest {
                 """);
 
         assertThatThrownBy(layers::load).hasMessage(file + ":2:1: unknown key 'imag' in [profiles.x] "
-                + "(known: image, persistent, tool, network, environment, mounts, limits)");
+                + "(known: image, persistent, tool, network, environment, mounts, limits, monitoring)");
     }
 }

@@ -137,6 +137,19 @@ class ProjectTrustTest {
     }
 
     @Test
+    void aProjectMayNotSwitchOffOrBluntTheUsersMonitorButMayTightenIt() throws Exception {
+        userConfig("[monitoring]\nenabled = true\nfile_read_threshold_mb = 100\n");
+        project("[monitoring]\nenabled = false\nfile_read_threshold_mb = 5000\nsuspicious_ports = [4444]\n");
+
+        var review = ConfigLoader.review(layers.files, layers.env, layers.home, Overrides.NONE).orElseThrow();
+        assertThat(review.widening()).containsExactly("monitoring.enabled", "monitoring.file_read_threshold_mb",
+                "monitoring.suspicious_ports");
+
+        project("[monitoring]\nfile_read_threshold_mb = 50\nsuspicious_ports = [4444, 5555, 1337, 31337, 6666]\n");
+        assertThat(layers.load().monitoring().fileReadThresholdMb()).isEqualTo(50);
+    }
+
+    @Test
     void aProfileFromTheProjectThatWidensIsRefusedWhenSelected() throws Exception {
         project("[profiles.dev]\nnetwork = \"open\"\n");
         layers.profile = "dev";

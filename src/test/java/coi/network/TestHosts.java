@@ -37,10 +37,12 @@ import javax.naming.directory.InitialDirContext;
  * </ul>
  * All namespace listeners accept TCP on port 80 and greet with their address.
  */
-final class TestHosts implements AutoCloseable {
+public final class TestHosts implements AutoCloseable {
 
     static final String DNS = "198.51.100.53";
-    static final List<String> INTERNET = List.of("198.51.100.10", "198.51.100.11", "198.51.100.20");
+    public static final List<String> INTERNET = List.of("198.51.100.10", "198.51.100.11", "198.51.100.20");
+    /** On INTERNET[0]: listeners that accept and hold connections open (see {@link #holdLog}). */
+    public static final List<Integer> HOLD_PORTS = List.of(9001, 4444);
     static final List<String> PRIVATE = List.of("192.168.77.10", "10.99.77.10", "172.16.77.10", "100.64.77.10", "169.254.169.254");
     static final int HOST_PORT = 18080;
     /** The host's end of the "internet" link: an address of the host that is not the bridge's. */
@@ -53,17 +55,20 @@ final class TestHosts implements AutoCloseable {
     private final List<String> blackholes = new ArrayList<>();
     private final Path dir;
     final Path answers;
+    /** The hold listeners' log: "accept PORT EPOCH_SECONDS" and "closed PORT SECONDS_OPEN" lines. */
+    public final Path holdLog;
     /**
      * The namespaces, addresses and routes are fixed, so two test runs on one machine (a developer's
      * and CI's, or two worktrees) must take turns: the lock is held until {@link #close}.
      */
     private final FileChannel lockFile;
 
-    TestHosts(String bridgeAddress) throws IOException {
+    public TestHosts(String bridgeAddress) throws IOException {
         lockFile = FileChannel.open(Path.of("/tmp/coitest-netns.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         lockFile.lock();
         dir = Files.createTempDirectory("coitest-net");
         answers = dir.resolve("answers.json");
+        holdLog = dir.resolve("hold.log");
         Path script = dir.resolve("testhost.py");
         try (InputStream in = TestHosts.class.getResourceAsStream("testhost.py")) {
             Files.write(script, in.readAllBytes());
@@ -77,7 +82,9 @@ final class TestHosts implements AutoCloseable {
             }
             namespace("coitest-inet", "coitest-i0", HOST_OTHER + "/30", "192.168.79.2/30", List.of("198.51.100.10/32", "198.51.100.11/32", "198.51.100.20/32", DNS + "/32"));
             for (String a : List.of("198.51.100.10", "198.51.100.11", "198.51.100.20", DNS)) route(a, "coitest-i0");
-            serve(script, "coitest-inet", "--tcp", "0.0.0.0:80", "--dns", DNS + ":53", answers.toString());
+            serve(script, "coitest-inet", "--tcp", "0.0.0.0:80", "--dns", DNS + ":53", answers.toString(),
+                    "--hold", holdLog.toString(), INTERNET.getFirst() + ":" + HOLD_PORTS.get(0),
+                    "--hold", holdLog.toString(), INTERNET.getFirst() + ":" + HOLD_PORTS.get(1));
             namespace("coitest-lan", "coitest-l0", "192.168.79.5/30", "192.168.79.6/30", List.of("192.168.77.10/32", "10.99.77.10/32", "172.16.77.10/32", "100.64.77.10/32"));
             for (String a : List.of("192.168.77.10", "10.99.77.10", "172.16.77.10", "100.64.77.10")) route(a, "coitest-l0");
             serve(script, "coitest-lan", "--tcp", "0.0.0.0:80");
@@ -127,7 +134,7 @@ final class TestHosts implements AutoCloseable {
     }
 
     /** Every test address must route into one of our namespaces; anything else would leave the machine. */
-    static void assertRoutedLocally() {
+    public static void assertRoutedLocally() {
         List<String> targets = new ArrayList<>(INTERNET);
         targets.addAll(PRIVATE);
         targets.add(DNS);

@@ -1,0 +1,193 @@
+package coi.monitor;
+
+import coi.config.Config;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The detectors: pure functions from snapshots to threats. {@code window} is the container's
+ * recent snapshots, oldest first, spanning at most {@link Config.Monitoring#WINDOW_SECONDS}.
+ */
+public final class Detectors {
+    /** Shells and interpreters that give whoever holds their stdin a way to run anything. */
+    static final Pattern INTERPRETER = Pattern.compile(
+            "(sh|bash|dash|zsh|ksh|mksh|ash|fish|csh|tcsh|busybox|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|node|nodejs|"
+                    + "lua[0-9.]*|luajit|tclsh[0-9.]*|pwsh|irb|expect)");
+    private static final Set<String> NETCATS = Set.of("nc", "ncat", "netcat", "nc.traditional", "nc.openbsd", "socat");
+    private static final Set<String> NETCAT_EXEC_FLAGS = Set.of("-e", "-c", "--exec", "--sh-exec", "--lua-exec");
+    private static final Pattern SOCAT_EXEC = Pattern.compile("(?i)^(exec|system):.*");
+    private static final Pattern DEV_NET = Pattern.compile("/dev/(tcp|udp)/");
+    private static final Pattern ENVIRON = Pattern.compile("^/proc/(\\d+|\\*|self)/environ$");
+    private static final Set<String> SEARCHERS = Set.of("grep", "egrep", "fgrep", "rg", "ag", "ack", "git-grep");
+    private static final Pattern SECRET_WORD = Pattern.compile("(?i).*(key|token|secret|passw).*");
+    private static final Pattern CREDENTIAL_PATH = Pattern.compile("(^|.*/)(\\.ssh|\\.aws|\\.config/gh|\\.docker/config\\.json|\\.netrc)(/.*)?$");
+    /** Programs whose job is to read those files. */
+    private static final Set<String> CREDENTIAL_OWNERS = Set.of("ssh", "ssh-add", "ssh-agent", "scp", "sftp", "aws", "gh", "git", "docker");
+
+    private Detectors() {}
+
+    /** Every detector over the window; the newest snapshot is its last element. */
+    public static List<Threat> detect(List<Snapshot> window, Config.Monitoring settings) {
+        Snapshot now = window.getLast();
+        List<Threat> threats = new ArrayList<>();
+        threats.addAll(reverseShells(now));
+        threats.addAll(connections(now, settings.suspiciousPorts()));
+        threats.addAll(credentialScans(now));
+        threats.addAll(workspaceIo(window, settings.fileReadThresholdMb(), settings.fileWriteThresholdMb()));
+        threats.addAll(processSpike(window, settings.processCountThreshold(), settings.processSpawnRateThreshold()));
+        return threats;
+    }
+
+    /** A shell or interpreter talking to a remote peer on its stdio; netcat/socat with an exec option; /dev/tcp redirections. */
+    public static List<Threat> reverseShells(Snapshot s) {
+        List<Threat> threats = new ArrayList<>();
+        for (Snapshot.Proc p : s.processes()) {
+            String program = p.program();
+            if (INTERPRETER.matcher(program).matches()) {
+                for (int fd = 0; fd <= 2; fd++) {
+                    var conn = s.socket(p.fds().getOrDefault(fd, "")).filter(Snapshot.Conn::hasRemotePeer);
+                    if (conn.isPresent()) {
+                        threats.add(new Threat(Level.CRITICAL, Threat.REVERSE_SHELL, "reverse shell: " + program + " with its "
+                                + (fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr") + " on a connection to " + conn.get().remote()
+                                + ":" + conn.get().remotePort(), "a shell or interpreter reads commands from a network peer",
+                                Evidence.of(p, conn.get())));
+                        break;
+                    }
+                }
+            }
+            List<String> args = p.cmdline().size() > 1 ? p.cmdline().subList(1, p.cmdline().size()) : List.of();
+            if (NETCATS.contains(program) && args.stream().anyMatch(a -> NETCAT_EXEC_FLAGS.contains(a) || SOCAT_EXEC.matcher(a).matches())) {
+                threats.add(new Threat(Level.CRITICAL, Threat.REVERSE_SHELL, "reverse shell: " + program + " executing a program for a connection",
+                        "netcat or socat with an exec option hands a program's stdio to a network peer", Evidence.of(p)));
+            } else if (p.cmdline().stream().anyMatch(a -> DEV_NET.matcher(a).find())) {
+                threats.add(new Threat(Level.CRITICAL, Threat.REVERSE_SHELL, "reverse shell: " + program + " redirecting to /dev/tcp or /dev/udp",
+                        "a shell redirection opens a network connection", Evidence.of(p)));
+            }
+        }
+        return threats;
+    }
+
+    /** Connections to suspicious ports or the cloud metadata address; listeners on suspicious ports. */
+    public static List<Threat> connections(Snapshot s, List<Integer> suspiciousPorts) {
+        List<Threat> threats = new ArrayList<>();
+        for (Snapshot.Conn c : s.connections()) {
+            var owner = s.owner(c.inode()).orElse(null);
+            boolean outgoing = c.hasRemotePeer() && !c.state().equals("LISTEN") && !c.state().equals("TIME_WAIT");
+            if (outgoing && Addresses.metadata(c.remote())) {
+                threats.add(new Threat(Level.HIGH, Threat.NETWORK, "connection to the cloud metadata address " + c.remote(),
+                        "the metadata service hands out cloud credentials", Evidence.of(owner, c)));
+            } else if (outgoing && suspiciousPorts.contains(c.remotePort())) {
+                threats.add(new Threat(Level.HIGH, Threat.NETWORK, "connection to suspicious port " + c.remotePort() + " of " + c.remote(),
+                        "a port listed in suspicious_ports, typical of attack tooling", Evidence.of(owner, c)));
+            } else if (c.state().equals("LISTEN") && suspiciousPorts.contains(c.localPort())) {
+                threats.add(new Threat(Level.HIGH, Threat.NETWORK, "listening on suspicious port " + c.localPort(),
+                        "a port listed in suspicious_ports, typical of a bind shell", Evidence.of(owner, c)));
+            }
+        }
+        return threats;
+    }
+
+    /** Reading other processes' environment, searching for KEY/TOKEN/SECRET/PASSWORD, opening ~/.ssh, ~/.aws, ~/.config/gh. */
+    public static List<Threat> credentialScans(Snapshot s) {
+        List<Threat> threats = new ArrayList<>();
+        for (Snapshot.Proc p : s.processes()) {
+            List<String> paths = new ArrayList<>(p.fds().values());
+            if (p.cmdline().size() > 1) paths.addAll(p.cmdline().subList(1, p.cmdline().size()));
+            String own = "/proc/" + p.pid() + "/environ";
+            if (paths.stream().anyMatch(a -> ENVIRON.matcher(a).matches() && !a.equals(own) && !a.equals("/proc/self/environ"))) {
+                threats.add(new Threat(Level.WARNING, Threat.CREDENTIALS, "reading other processes' environment",
+                        "environment variables of other processes often hold API keys", Evidence.of(p)));
+            } else if (SEARCHERS.contains(p.program()) && p.cmdline().stream().skip(1).filter(a -> !a.startsWith("-") || a.length() > 2)
+                    .anyMatch(a -> SECRET_WORD.matcher(a).matches() && !a.startsWith("/"))) {
+                threats.add(new Threat(Level.WARNING, Threat.CREDENTIALS, "searching for credentials with " + p.program(),
+                        "a search for KEY, TOKEN, SECRET or PASSWORD", Evidence.of(p)));
+            } else if (!CREDENTIAL_OWNERS.contains(p.program()) && paths.stream().anyMatch(a -> CREDENTIAL_PATH.matcher(a).matches())) {
+                threats.add(new Threat(Level.WARNING, Threat.CREDENTIALS, "reading credential files by " + p.program(),
+                        "~/.ssh, ~/.aws, ~/.config/gh hold keys and tokens", Evidence.of(p)));
+            }
+        }
+        return threats;
+    }
+
+    /**
+     * Bytes read and written within the window by processes working in the workspace (cwd or an
+     * open file under it): the sum of each process's rchar/wchar growth, a new process counting whole.
+     */
+    public static List<Threat> workspaceIo(List<Snapshot> window, int readMb, int writeMb) {
+        long read = 0, written = 0;
+        for (int i = 1; i < window.size(); i++) {
+            Map<Integer, Snapshot.Proc> before = byPid(window.get(i - 1));
+            for (Snapshot.Proc p : window.get(i).processes()) {
+                if (!inWorkspace(p)) continue;
+                Snapshot.Proc old = before.get(p.pid());
+                boolean same = old != null && old.rchar() <= p.rchar() && old.wchar() <= p.wchar();
+                read += same ? p.rchar() - old.rchar() : p.rchar();
+                written += same ? p.wchar() - old.wchar() : p.wchar();
+            }
+        }
+        String span = span(window).toSeconds() + "s";
+        List<Threat> threats = new ArrayList<>();
+        if (read > readMb * MIB) {
+            threats.add(new Threat(Level.HIGH, Threat.FILESYSTEM, "large workspace read: " + read / MIB + " MB in " + span,
+                    "more than file_read_threshold_mb (" + readMb + ") read within the window, as when the workspace is copied out",
+                    Evidence.of(read, span)));
+        }
+        if (written > writeMb * MIB) {
+            threats.add(new Threat(Level.HIGH, Threat.FILESYSTEM, "large workspace write: " + written / MIB + " MB in " + span,
+                    "more than file_write_threshold_mb (" + writeMb + ") written within the window", Evidence.of(written, span)));
+        }
+        return threats;
+    }
+
+    /** Too many processes, or too many new ones per second: a fork bomb. */
+    public static List<Threat> processSpike(List<Snapshot> window, int countThreshold, int spawnRateThreshold) {
+        Snapshot now = window.getLast();
+        List<Threat> threats = new ArrayList<>();
+        if (now.processes().size() > countThreshold) {
+            threats.add(new Threat(Level.CRITICAL, Threat.PROCESSES, "process count " + now.processes().size() + " above " + countThreshold,
+                    "a fork bomb or runaway spawning", Evidence.none()));
+            return threats;
+        }
+        int spawned = 0;
+        for (int i = 1; i < window.size(); i++) {
+            Set<Integer> before = window.get(i - 1).processes().stream().map(Snapshot.Proc::pid).collect(Collectors.toCollection(HashSet::new));
+            for (Snapshot.Proc p : window.get(i).processes()) if (!before.contains(p.pid())) spawned++;
+        }
+        // over at least a second, so that a few processes started between two polls are not a "rate"
+        double seconds = Math.max(1.0, span(window).toMillis() / 1000.0);
+        double rate = spawned / seconds;
+        if (rate > spawnRateThreshold) {
+            threats.add(new Threat(Level.CRITICAL, Threat.PROCESSES, String.format(Locale.ROOT, "process spawn rate %.0f/s above %d/s", rate,
+                    spawnRateThreshold), "a fork bomb or runaway spawning", Evidence.none()));
+        }
+        return threats;
+    }
+
+    private static final long MIB = 1024L * 1024;
+
+    private static boolean inWorkspace(Snapshot.Proc p) {
+        return under(p.cwd()) || p.fds().values().stream().anyMatch(Detectors::under);
+    }
+
+    private static boolean under(String path) {
+        return path != null && (path.equals("/workspace") || path.startsWith("/workspace/"));
+    }
+
+    private static Map<Integer, Snapshot.Proc> byPid(Snapshot s) {
+        Map<Integer, Snapshot.Proc> map = new HashMap<>();
+        for (Snapshot.Proc p : s.processes()) map.put(p.pid(), p);
+        return map;
+    }
+
+    static Duration span(List<Snapshot> window) {
+        return Duration.between(window.getFirst().at(), window.getLast().at());
+    }
+}

@@ -1,0 +1,260 @@
+package coi.monitor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads a container's {@link Snapshot} from what the host kernel shows: the process list of its
+ * cgroup (v1 hybrid: {@code pids/lxc.payload.NAME}; v2: {@code lxc.payload.NAME}), each process
+ * under /proc, and the sockets of its network namespace through the /proc/PID/net of a process
+ * inside. Nothing runs in the container, so nothing inside can hide from or stop it. The roots
+ * are parameters so tests read recorded trees.
+ */
+public final class HostView {
+    private static final String[] NET_TABLES = {"tcp", "tcp6", "udp", "udp6"};
+    private static final Map<String, String> TCP_STATES = Map.ofEntries(Map.entry("01", "ESTABLISHED"),
+            Map.entry("02", "SYN_SENT"), Map.entry("03", "SYN_RECV"), Map.entry("04", "FIN_WAIT1"), Map.entry("05", "FIN_WAIT2"),
+            Map.entry("06", "TIME_WAIT"), Map.entry("07", "CLOSE"), Map.entry("08", "CLOSE_WAIT"), Map.entry("09", "LAST_ACK"),
+            Map.entry("0A", "LISTEN"), Map.entry("0B", "CLOSING"));
+
+    private final Path proc;
+    private final Path cgroups;
+
+    public HostView(Path proc, Path cgroups) {
+        this.proc = proc;
+        this.cgroups = cgroups;
+    }
+
+    public static HostView local() {
+        return new HostView(Path.of("/proc"), Path.of("/sys/fs/cgroup"));
+    }
+
+    /** Incus names the payload cgroup {@code lxc.payload.NAME}, with {@code PROJECT_} before NAME outside the default project. */
+    public static String payload(String project, String container) {
+        return "lxc.payload." + (project == null || project.equals("default") ? "" : project + "_") + container;
+    }
+
+    /** The cgroup folder holding the container's processes, v1 or v2. */
+    public Path cgroupOf(String payload) {
+        for (Path candidate : List.of(cgroups.resolve("pids").resolve(payload), cgroups.resolve(payload),
+                cgroups.resolve("unified").resolve(payload))) {
+            if (Files.isRegularFile(candidate.resolve("cgroup.procs"))) return candidate;
+        }
+        throw new ObservationException("cannot observe " + payload + ": no cgroup under " + cgroups
+                + " (neither v1 pids/" + payload + " nor v2 " + payload + "); is the container running?");
+    }
+
+    /**
+     * Every pid in the cgroup and its subgroups (init.scope, system.slice, user.slice, ...).
+     * Subgroups come and go while we read (ENOENT, ENODEV): only the top one must be readable.
+     */
+    public List<Integer> pids(Path cgroup) {
+        Set<Integer> pids = new LinkedHashSet<>();
+        try {
+            readProcs(cgroup.resolve("cgroup.procs"), pids);
+        } catch (IOException e) {
+            throw new ObservationException("cannot read the processes of " + cgroup + ": " + e.getMessage());
+        }
+        collect(cgroup, pids);
+        return new ArrayList<>(pids);
+    }
+
+    private static void collect(Path dir, Set<Integer> pids) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path sub : entries) {
+                try {
+                    readProcs(sub.resolve("cgroup.procs"), pids);
+                } catch (IOException gone) {
+                    continue;
+                }
+                collect(sub, pids);
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException gone) {
+            // removed while walking
+        }
+    }
+
+    private static void readProcs(Path file, Set<Integer> pids) throws IOException {
+        for (String line : read(file).split("\n")) if (!line.isBlank()) pids.add(Integer.parseInt(line.trim()));
+    }
+
+    /** One snapshot; fails with {@link ObservationException} when /proc of the container's processes is not readable. */
+    public Snapshot snapshot(String container, Path cgroup) {
+        return snapshot(container, cgroup, Integer.MAX_VALUE);
+    }
+
+    /**
+     * One snapshot; with more than {@code detailUpTo} processes (a fork bomb) only their pids, so
+     * that the look that must answer it stays quick instead of reading thousands of /proc entries.
+     */
+    public Snapshot snapshot(String container, Path cgroup, int detailUpTo) {
+        List<Integer> pids = pids(cgroup);
+        if (pids.isEmpty()) throw new ObservationException("cannot observe " + container + ": its cgroup " + cgroup + " has no process");
+        if (pids.size() > detailUpTo) {
+            return new Snapshot(container, Instant.now(), pids.stream().map(Snapshot.Proc::bare).toList(), List.of());
+        }
+        UidMap uids = UidMap.read(proc.resolve(pids.getFirst() + "/uid_map"));
+        List<Snapshot.Proc> processes = new ArrayList<>();
+        for (int pid : pids) {
+            try {
+                processes.add(process(pid, uids));
+            } catch (AccessDeniedException e) {
+                throw new ObservationException("cannot observe " + container + ": " + e.getFile() + " is not readable"
+                        + " (the monitor needs root or CAP_SYS_PTRACE to see container processes): run coi as root or without --monitor");
+            } catch (IOException | RuntimeException exiting) {
+                // it ended between the cgroup listing and now (ENOENT, ESRCH, a half-torn-down zombie)
+            }
+        }
+        return new Snapshot(container, Instant.now(), processes, connections(pids));
+    }
+
+    private Snapshot.Proc process(int pid, UidMap uids) throws IOException {
+        Path dir = proc.resolve(Integer.toString(pid));
+        String stat = read(dir.resolve("stat"));
+        int open = stat.indexOf('('), close = stat.lastIndexOf(')');
+        String comm = stat.substring(open + 1, close);
+        int ppid = Integer.parseInt(stat.substring(close + 2).split(" ")[1]);
+        int uid = -1;
+        for (String line : read(dir.resolve("status")).split("\n")) {
+            if (line.startsWith("Uid:")) uid = uids.inside(Integer.parseInt(line.split("\\s+")[1]));
+        }
+        List<String> cmdline = Arrays.stream(read(dir.resolve("cmdline")).split("\0")).filter(s -> !s.isEmpty()).toList();
+        long rchar = 0, wchar = 0;
+        for (String line : read(dir.resolve("io")).split("\n")) {
+            if (line.startsWith("rchar:")) rchar = Long.parseLong(line.substring(6).trim());
+            if (line.startsWith("wchar:")) wchar = Long.parseLong(line.substring(6).trim());
+        }
+        return new Snapshot.Proc(pid, ppid, uid, comm, link(dir.resolve("exe")), cmdline, link(dir.resolve("cwd")), fds(dir.resolve("fd")), rchar, wchar);
+    }
+
+    private static Map<Integer, String> fds(Path dir) throws IOException {
+        Map<Integer, String> fds = new HashMap<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path fd : entries) {
+                String target = link(fd);
+                if (target != null) fds.put(Integer.parseInt(fd.getFileName().toString()), target);
+            }
+        }
+        return fds;
+    }
+
+    /** The link's target, or null for a kernel thread's missing exe or a descriptor closed meanwhile. */
+    private static String link(Path p) throws IOException {
+        try {
+            return Files.readSymbolicLink(p).toString();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** The namespace's sockets, through the first process that still exists. */
+    private List<Snapshot.Conn> connections(List<Integer> pids) {
+        for (int pid : pids) {
+            Path net = proc.resolve(pid + "/net");
+            try {
+                List<Snapshot.Conn> all = new ArrayList<>();
+                for (String table : NET_TABLES) {
+                    Path f = net.resolve(table);
+                    if (Files.exists(f)) all.addAll(parseNet(table, read(f)));
+                }
+                return all;
+            } catch (NoSuchFileException exited) {
+                // try the next process
+            } catch (IOException e) {
+                throw new ObservationException("cannot read the sockets of the container through " + net + ": " + e.getMessage());
+            }
+        }
+        return List.of();
+    }
+
+    /** Parses one /proc/net/{tcp,tcp6,udp,udp6} table. */
+    static List<Snapshot.Conn> parseNet(String table, String text) {
+        List<Snapshot.Conn> conns = new ArrayList<>();
+        boolean tcp = table.startsWith("tcp");
+        String[] lines = text.split("\n");
+        for (int i = 1; i < lines.length; i++) {
+            String[] f = lines[i].trim().split("\\s+");
+            if (f.length < 10) continue;
+            String[] local = f[1].split(":"), remote = f[2].split(":");
+            String state = tcp ? TCP_STATES.getOrDefault(f[3], f[3]) : f[3].equals("01") ? "ESTABLISHED" : "UNCONN";
+            conns.add(new Snapshot.Conn(tcp ? "tcp" : "udp", address(local[0]), Integer.parseInt(local[1], 16),
+                    address(remote[0]), Integer.parseInt(remote[1], 16), state, Long.parseLong(f[9])));
+        }
+        return conns;
+    }
+
+    /** The kernel prints addresses as 32-bit words in host (little-endian) byte order. */
+    static String address(String hex) {
+        byte[] b = new byte[hex.length() / 2];
+        for (int word = 0; word < b.length / 4; word++) {
+            for (int i = 0; i < 4; i++) {
+                b[word * 4 + i] = (byte) Integer.parseInt(hex.substring(word * 8 + (3 - i) * 2, word * 8 + (3 - i) * 2 + 2), 16);
+            }
+        }
+        try {
+            // a v4-mapped v6 address comes back as an Inet4Address: one form for the detectors to compare
+            var address = java.net.InetAddress.getByAddress(b);
+            return address instanceof java.net.Inet6Address ? compress(address.getHostAddress()) : address.getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("not an address: " + hex, e);
+        }
+    }
+
+    /** Java prints IPv6 as eight groups (1:0:0:0:0:0:0:1); show it as ip(8) does (1::1). */
+    static String compress(String v6) {
+        String[] groups = v6.split(":");
+        int bestAt = -1, bestLen = 1;
+        for (int i = 0; i < groups.length; i++) {
+            int len = 0;
+            while (i + len < groups.length && groups[i + len].equals("0")) len++;
+            if (len > bestLen) {
+                bestAt = i;
+                bestLen = len;
+            }
+        }
+        if (bestAt < 0) return v6;
+        String head = String.join(":", Arrays.copyOfRange(groups, 0, bestAt));
+        String tail = String.join(":", Arrays.copyOfRange(groups, bestAt + bestLen, groups.length));
+        return head + "::" + tail;
+    }
+
+    private static String read(Path p) throws IOException {
+        return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+    }
+
+    /** A user namespace's uid map: host uids of container processes back to the uids the container sees. */
+    record UidMap(List<long[]> ranges) {
+        static UidMap read(Path file) {
+            List<long[]> ranges = new ArrayList<>();
+            try {
+                for (String line : Files.readAllLines(file)) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length == 3) ranges.add(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])});
+                }
+            } catch (IOException e) {
+                // unmapped: uids are shown as the host sees them
+            }
+            return new UidMap(ranges);
+        }
+
+        int inside(int hostUid) {
+            for (long[] r : ranges) {
+                if (hostUid >= r[1] && hostUid < r[1] + r[2]) return (int) (r[0] + hostUid - r[1]);
+            }
+            return hostUid;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package coi.monitor;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the host kernel shows of one container at one instant: its processes (from its cgroup
+ * and /proc) and the sockets of its network namespace. Plain data, so detectors are pure
+ * functions and tests feed them recorded snapshots.
+ */
+public record Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections) {
+    public Snapshot {
+        processes = List.copyOf(processes);
+        connections = List.copyOf(connections);
+    }
+
+    /**
+     * @param fds   open descriptors: number to link target ("socket:[123]", "/workspace/a", "pipe:[9]")
+     * @param rchar bytes read through read() and friends so far, page-cache hits included
+     *              (after wait(), a parent's count includes its reaped children)
+     */
+    public record Proc(int pid, int ppid, int uid, String comm, String exe, List<String> cmdline, String cwd,
+                       Map<Integer, String> fds, long rchar, long wchar) {
+        public Proc {
+            cmdline = List.copyOf(cmdline);
+            fds = Map.copyOf(fds);
+        }
+
+        /** A process known only by its pid (counted, not read). */
+        public static Proc bare(int pid) {
+            return new Proc(pid, 0, -1, "", null, List.of(), null, Map.of(), 0, 0);
+        }
+
+        /** The program's file name: from exe, else argv[0], else comm. */
+        public String program() {
+            String path = exe != null && !exe.isEmpty() ? exe : !cmdline.isEmpty() ? cmdline.getFirst() : comm;
+            String name = path.substring(path.lastIndexOf('/') + 1);
+            return name.endsWith(" (deleted)") ? name.substring(0, name.length() - 10) : name;
+        }
+
+        public Evidence.ProcessInfo info() {
+            return new Evidence.ProcessInfo(pid, ppid, uid, exe, cmdline);
+        }
+    }
+
+    /** A TCP or UDP socket of the container's network namespace; remote is "" for an unconnected one. */
+    public record Conn(String protocol, String local, int localPort, String remote, int remotePort, String state, long inode) {
+        public boolean hasRemotePeer() {
+            return remotePort != 0 && !Addresses.loopback(remote) && !Addresses.unspecified(remote);
+        }
+
+        public Evidence.NetworkInfo info() {
+            return new Evidence.NetworkInfo(local + ":" + localPort, remote + ":" + remotePort, remotePort, protocol);
+        }
+    }
+
+    /** The process holding the socket with this inode, if any. */
+    public Optional<Proc> owner(long inode) {
+        String link = "socket:[" + inode + "]";
+        return processes.stream().filter(p -> p.fds().containsValue(link)).findFirst();
+    }
+
+    public Optional<Conn> socket(String fdLink) {
+        if (!fdLink.startsWith("socket:[")) return Optional.empty();
+        long inode = Long.parseLong(fdLink.substring(8, fdLink.length() - 1));
+        return connections.stream().filter(c -> c.inode() == inode).findFirst();
+    }
+}

