@@ -45,7 +45,13 @@ class CoiImageIT {
                 String verify = run("bash", CoiProcess.home().resolve("scripts/image-verify").toString(), name);
                 assertThat(verify).contains("ok    claude", "ok    opencode", "ok    codex", "ok    node", "ok    gh",
                         "ok    tmux", "ok    sudo", "ok    docker", "ok    poweroff").contains(" passed, 0 failed");
-                assertThat(incus.instance(name).status()).as("sudo poweroff as code stopped it").isEqualTo("Stopped");
+                // Incus may still be settling the stop the script saw: wait for it to report the end state
+                String status = incus.instance(name).status();
+                for (int i = 0; i < 60 && !status.equals("Stopped"); i++) {
+                    Thread.sleep(500);
+                    status = incus.instance(name).status();
+                }
+                assertThat(status).as("sudo poweroff as code stopped it").isEqualTo("Stopped");
             } finally {
                 incus.delete(name, true);
             }
