@@ -57,7 +57,8 @@ class AgentsE2EIT {
             homeIsCodes(incus, box.container(1));
 
             tmux.type(w, "hello from the agents test");
-            tmux.await(w, "Not logged in", FIRST_SCREEN);
+            // the status line says "Not logged in" from the start; this answer comes only once the message is taken (and saved)
+            tmux.await(w, "Please run /login", FIRST_SCREEN);
             tmux.type(w, "/exit");
             tmux.await(w, "code@", FIRST_SCREEN);
             tmux.type(w, "sudo poweroff");
@@ -169,7 +170,7 @@ class AgentsE2EIT {
                     "stat -c '%U %a' ~/SANDBOX_CONTEXT.md; cat ~/SANDBOX_CONTEXT.md; echo root-owned:; find /home/code -uid 0");
             assertThat(run.exitCode()).as(run.toString()).isZero();
             assertThat(run.out()).startsWith("code 644\n# Sandbox context\n")
-                    .contains("started by `coi run` for one command", "- **Network**: restricted", "- **Limits**: 1GiB of memory.",
+                    .contains("started by `coi run` for one command", "- **Network**: restricted", "- **Limits**: memory 1GiB",
                             "- **Persistence**: ephemeral", "- **Ending**: the container is removed when the command ends.")
                     .endsWith("root-owned:\n");
         }
