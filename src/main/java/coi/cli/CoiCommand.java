@@ -46,7 +46,8 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             CompletionCommand.class,
             CommandLine.HelpCommand.class,
             TrainCommand.class,
-            WatchCommand.class);
+            WatchCommand.class,
+            ViewCommand.class);
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces on errors.")
     boolean debug;

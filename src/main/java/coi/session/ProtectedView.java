@@ -16,24 +16,22 @@ import java.util.List;
  * receives these mounts as a copy from the host's, so the kernel locks them there: root inside
  * cannot unmount, move or bind around them, in any namespace it makes (Incus disk devices made
  * inside the container, as coi used before, were unmountable by `sudo umount`).
- * Needs root on the host: coi runs mount through `sudo -n` when it is not root.
+ * Needs root on the host: when coi is not root it asks its root helper, `sudo -n coi __view`
+ * (see {@link ViewHelper}; `coi setup` installs the sudoers rule for the Incus admin group).
  */
 final class ProtectedView {
-    private final List<String> mount;
-    private final List<String> umount;
-    private final boolean root;
+    private final List<String> mount = List.of("mount");
+    private final List<String> umount = List.of("umount");
+    private final List<String> helper;
     private Boolean available;
 
-    private ProtectedView(int uid) {
-        List<String> sudo = uid == 0 ? List.of() : List.of("sudo", "-n");
-        this.mount = concat(sudo, "mount");
-        this.umount = concat(sudo, "umount");
-        this.root = uid == 0;
+    private ProtectedView(List<String> helper) {
+        this.helper = helper;
     }
 
-    /** Whether this user may make views: root, or sudo allows mount and umount without a password. */
+    /** Whether this user may make views: root, or sudo runs coi's view helper without a password. */
     synchronized boolean available() {
-        if (available == null) available = root || allowed(List.of("sudo", "-n", "-l", "mount")) && allowed(List.of("sudo", "-n", "-l", "umount"));
+        if (available == null) available = helper.isEmpty() || allowed(concat(List.of("sudo", "-n", "-l"), helper, "remove", "/"));
         return available;
     }
 
@@ -50,7 +48,13 @@ final class ProtectedView {
     }
 
     static ProtectedView onHost(int uid) {
-        return new ProtectedView(uid);
+        String launcher = System.getProperty("coi.launcher");
+        return new ProtectedView(uid == 0 ? List.of() : List.of("sudo", "-n", launcher == null ? "coi" : launcher, "__view"));
+    }
+
+    /** Root only: the helper's side, after {@link ViewHelper} has checked who asks for what. */
+    static ProtectedView asRoot() {
+        return new ProtectedView(List.of());
     }
 
     /** Where the view of {@code container} is mounted: under the sessions folder, never inside a workspace. */
@@ -60,21 +64,32 @@ final class ProtectedView {
 
     /** Builds the view (anew); a link planted meanwhile on the way to a protected path tears it down and refuses. */
     void build(Path view, Path workspace, Protection protection) {
+        if (!helper.isEmpty()) {
+            List<String> args = new ArrayList<>(List.of("build", view.toString(), workspace.toString()));
+            for (String rel : protection.pinned()) args.add("pin:" + rel);
+            for (String rel : protection.readOnly()) args.add("ro:" + rel);
+            run(concat(helper, args));
+            return;
+        }
         remove(view);
         try {
-            Files.createDirectories(view);
+            view = Files.createDirectories(view).toRealPath();
         } catch (IOException e) {
             throw new CoiException("cannot create " + view + ": " + e.getMessage(), e);
         }
         try {
-            run(mount, "--bind", workspace.toString(), view.toString());
-            for (String rel : protection.pinned()) bind(workspace, view, rel);
+            Path real = workspace.toRealPath();
+            run(concat(mount, List.of("--bind", real.toString(), view.toString())));
+            for (String rel : protection.pinned()) bind(real, view, rel);
             for (String rel : protection.readOnly()) {
-                bind(workspace, view, rel);
-                run(mount, "-o", "remount,bind,ro", view.resolve(rel).toString());
+                bind(real, view, rel);
+                run(concat(mount, List.of("-o", "remount,bind,ro", unmoved(view, rel).toString())));
             }
             // resolved again: mount follows links, and an agent of another slot may have planted one since the plan
             for (String rel : protection.readOnly()) WorkspacePath.resolve(workspace, rel);
+        } catch (IOException e) {
+            remove(view);
+            throw new CoiException("cannot protect " + workspace + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             remove(view);
             throw e;
@@ -88,11 +103,27 @@ final class ProtectedView {
      * never an unprotected one.
      */
     void remove(Path view) {
-        if (Files.isDirectory(view) && mounted(view)) run(umount, "--recursive", view.toString());
+        if (!Files.isDirectory(view) || !mounted(view)) return;
+        run(concat(helper.isEmpty() ? umount : helper, helper.isEmpty() ? List.of("--recursive", view.toString()) : List.of("remove", view.toString())));
     }
 
+    /**
+     * mount follows links: an agent of another slot of the same workspace may plant one between
+     * the plan's check and the mount. Both ends are checked, by their real path, right before
+     * each mount; what remains is the window between this check and the mount call itself.
+     */
     private void bind(Path workspace, Path view, String rel) {
-        run(mount, "--bind", workspace.resolve(rel).toString(), view.resolve(rel).toString());
+        run(concat(mount, List.of("--bind", unmoved(workspace, rel).toString(), unmoved(view, rel).toString())));
+    }
+
+    private static Path unmoved(Path top, String rel) {
+        Path expected = WorkspacePath.resolve(top, rel).orElseThrow(() -> new CoiException(top.resolve(rel) + " vanished while coi protected it"));
+        try {
+            if (!expected.toRealPath().equals(expected)) throw new CoiException(expected + " moved while coi protected it: refused");
+        } catch (IOException e) {
+            throw new CoiException("cannot check " + expected + ": " + e.getMessage(), e);
+        }
+        return expected;
     }
 
     private static boolean mounted(Path dir) {
@@ -106,16 +137,14 @@ final class ProtectedView {
         }
     }
 
-    private static void run(List<String> command, String... args) {
-        List<String> argv = new ArrayList<>(command);
-        argv.addAll(List.of(args));
+    private static void run(List<String> argv) {
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() != 0) {
                 throw new CoiException("protecting the workspace failed: `" + String.join(" ", argv) + "`: " + output
-                        + (command.getFirst().equals("sudo") ? " (coi runs mount through `sudo -n`: allow it in sudoers,"
-                        + " or list the paths in [security] writable_paths)" : ""));
+                        + (argv.getFirst().equals("sudo") ? " (coi runs its view helper through `sudo -n`: run `sudo coi setup`"
+                        + " to allow it, or list the paths in [security] writable_paths)" : ""));
             }
         } catch (IOException e) {
             throw new CoiException("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
@@ -125,9 +154,10 @@ final class ProtectedView {
         }
     }
 
-    private static List<String> concat(List<String> prefix, String command) {
+    private static List<String> concat(List<String> prefix, List<String> args, String... more) {
         List<String> all = new ArrayList<>(prefix);
-        all.add(command);
+        all.addAll(args);
+        all.addAll(List.of(more));
         return List.copyOf(all);
     }
 }

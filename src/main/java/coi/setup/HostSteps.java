@@ -20,6 +20,7 @@ final class HostSteps {
             new String[] {"sudo", "visudo"});
     static final String BACKPORTS_FILE = "/etc/apt/sources.list.d/coi-backports.sources";
     static final String SUDO_RULE = "/etc/sudoers.d/coi-nft";
+    static final String VIEW_RULE = "/etc/sudoers.d/coi-view";
     static final String ID_RANGE = "root:1000000:1000000000";
 
     private HostSteps() {}
@@ -121,15 +122,42 @@ final class HostSteps {
         }
 
         public void apply() {
-            String tmp = SUDO_RULE + ".coi-tmp";
-            host.write(tmp, rule());
-            must(host, "chmod", "440", host.file(tmp).toString());
-            HostSystem.Result check = host.run(List.of("visudo", "-cf", host.file(tmp).toString()));
-            if (!check.ok()) {
-                host.run(List.of("rm", "-f", host.file(tmp).toString()));
-                throw new SetupException("visudo refused the nft rule: " + check.out().strip());
-            }
-            must(host, "mv", host.file(tmp).toString(), host.file(SUDO_RULE).toString());
+            installRule(host, SUDO_RULE, rule());
+        }
+    }
+
+    /** A sudoers file, put in place only after visudo accepted it. */
+    private static void installRule(HostSystem host, String file, String rule) {
+        String tmp = file + ".coi-tmp";
+        host.write(tmp, rule);
+        must(host, "chmod", "440", host.file(tmp).toString());
+        HostSystem.Result check = host.run(List.of("visudo", "-cf", host.file(tmp).toString()));
+        if (!check.ok()) {
+            host.run(List.of("rm", "-f", host.file(tmp).toString()));
+            throw new SetupException("visudo refused " + file + ": " + check.out().strip());
+        }
+        must(host, "mv", host.file(tmp).toString(), host.file(file).toString());
+    }
+
+    /**
+     * Protected paths are locked only by mounts made on the host before the container starts; a
+     * non-root member of the Incus group runs exactly coi's checking view helper (`coi __view`,
+     * see coi.session.ViewHelper) through sudo for that, never a general mount.
+     */
+    record ViewSudoRule(HostSystem host, String group, Path launcher) implements Step {
+        public String name() { return "view-sudo"; }
+
+        private String rule() {
+            return "%" + group + " ALL=(root) NOPASSWD: " + launcher + " __view *\n";
+        }
+
+        public Probe probe() {
+            if (host.read(VIEW_RULE).equals(rule())) return Probe.done(VIEW_RULE + " lets " + group + " run " + launcher + " __view");
+            return Probe.todo("write " + VIEW_RULE + ": " + rule().strip());
+        }
+
+        public void apply() {
+            installRule(host, VIEW_RULE, rule());
         }
     }
 

@@ -2,6 +2,7 @@ package coi.setup;
 
 import coi.incus.IncusClient;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -20,6 +21,7 @@ public final class Setup {
                 new HostSteps.Packages(host),
                 new HostSteps.SubIds(host),
                 new HostSteps.NftSudoRule(host, options.group()),
+                new HostSteps.ViewSudoRule(host, options.group(), Path.of(System.getProperty("coi.launcher", "/usr/bin/coi"))),
                 new HostSteps.Daemon(host, incus, options.group()),
                 new IncusSteps.Bridge(incus, options),
                 new IncusSteps.Pool(incus, host, options),

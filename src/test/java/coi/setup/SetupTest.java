@@ -132,6 +132,18 @@ class SetupTest {
     }
 
     @Test
+    void theViewRuleNamesOnlyCoisViewHelperAndIsCheckedByVisudo() {
+        Step step = new HostSteps.ViewSudoRule(host, "incus-admin", Path.of("/usr/lib/coi/bin/coi"));
+        assertThat(step.probe()).isEqualTo(Step.Probe.todo("write /etc/sudoers.d/coi-view: %incus-admin ALL=(root) NOPASSWD: /usr/lib/coi/bin/coi __view *"));
+        assertThat(host.ran).as("the probe only looks").isEmpty();
+        step.apply();
+
+        assertThat(host.read(HostSteps.VIEW_RULE)).isEqualTo("%incus-admin ALL=(root) NOPASSWD: /usr/lib/coi/bin/coi __view *\n");
+        assertThat(host.ran.get(1)).startsWith("visudo -cf ").endsWith("coi-view.coi-tmp");
+        assertThat(step.probe().done()).isTrue();
+    }
+
+    @Test
     void theInvokingUserJoinsTheGroupOnce() {
         host.write("/etc/group", "incus-admin:x:990:\n");
         Step step = new HostSteps.Membership(host, "incus-admin", Optional.of("alice"));
