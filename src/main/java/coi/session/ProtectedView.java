@@ -31,7 +31,7 @@ final class ProtectedView {
 
     /** Whether this user may make views: root, or sudo runs coi's view helper without a password. */
     synchronized boolean available() {
-        if (available == null) available = helper.isEmpty() || allowed(concat(List.of("sudo", "-n", "-l"), helper, "remove", "/"));
+        if (available == null) available = helper.isEmpty() || allowed(concat(List.of("sudo", "-n", "-l"), helper.subList(2, helper.size()), "remove", "/"));
         return available;
     }
 
@@ -65,6 +65,12 @@ final class ProtectedView {
     /** Builds the view (anew); a link planted meanwhile on the way to a protected path tears it down and refuses. */
     void build(Path view, Path workspace, Protection protection) {
         if (!helper.isEmpty()) {
+            try {
+                // made by the user: the helper mounts only onto a view its caller owns
+                Files.createDirectories(view);
+            } catch (IOException e) {
+                throw new CoiException("cannot create " + view + ": " + e.getMessage(), e);
+            }
             List<String> args = new ArrayList<>(List.of("build", view.toString(), workspace.toString()));
             for (String rel : protection.pinned()) args.add("pin:" + rel);
             for (String rel : protection.readOnly()) args.add("ro:" + rel);

@@ -60,6 +60,8 @@ public final class ViewHelper {
                 throw new UsageException("the " + what + " " + path + " does not belong to uid " + uid);
             }
             return path;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UsageException("the " + what + " " + path + " does not exist");
         } catch (IOException e) {
             throw new CoiException("cannot check " + path + ": " + e.getMessage(), e);
         }

@@ -91,6 +91,59 @@ class HardeningIT {
         }
     }
 
+    /**
+     * The normal case: a developer in the Incus admin group, not root. With the rule `coi setup`
+     * writes (here for a copy of coi owned by root), coi's view helper locks the protected paths,
+     * so even root inside cannot unmount them.
+     */
+    @Test
+    void aNonRootIncusAdminGetsLockedProtectedPaths() throws Exception {
+        String user = Sandbox.PREFIX + "user";
+        Path rule = Path.of("/etc/sudoers.d/" + Sandbox.PREFIX + "view");
+        try (Sandbox box = new Sandbox()) {
+            int incusAdmin = (Integer) Files.getAttribute(Path.of("/var/lib/incus/unix.socket"), "unix:gid");
+            // uid 1000: the id range Incus maps for the invoking user here (see RunE2EIT); sudo needs a passwd entry
+            boolean made = new ProcessBuilder("getent", "passwd", "1000").start().waitFor() != 0;
+            if (made) host("useradd", "-r", "-M", "-u", "1000", "-d", box.home.toString(), user);
+            try {
+                int uid = 1000;
+                Files.setPosixFilePermissions(box.root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                Path ws = box.workspace;
+                Files.createDirectories(ws.resolve(".git/hooks"));
+                Files.writeString(ws.resolve(".git/hooks/pre-commit"), "#!/bin/sh\nexit 0\n");
+                RunE2EIT.chownTree(ws, uid, uid);
+                RunE2EIT.chownTree(box.home, uid, uid);
+                RunE2EIT.runAs(uid, uid, incusAdmin, box, "--help");
+                // the rule `coi setup` writes for the group, here for uid 1000 and the root-owned copy runAs made
+                Files.writeString(rule, "#1000 ALL=(root) NOPASSWD: " + box.root.resolve("coi-install/bin/coi") + " __view *\n");
+                Files.setPosixFilePermissions(rule, java.nio.file.attribute.PosixFilePermissions.fromString("r--r-----"));
+                host("visudo", "-cf", rule.toString());
+
+                Result r = RunE2EIT.runAs(uid, uid, incusAdmin, box, "run", "--network", "open",
+                        "sudo umount /workspace/.git/hooks && echo UNMOUNTED; sudo umount -l /workspace/.git/hooks && echo UNMOUNTED;"
+                        + " echo evil > /workspace/.git/hooks/pre-commit && echo WROTE;"
+                        + " sudo sh -c 'echo evil > /workspace/.git/hooks/pre-commit' && echo WROTE; echo done");
+
+                assertThat(r.exitCode()).as(r.toString()).isZero();
+                assertThat(r.err()).as("locked, not the unlocked fallback").doesNotContain("root inside can unmount them");
+                assertThat(r.out()).as(r.toString()).contains("done").doesNotContain("UNMOUNTED").doesNotContain("WROTE");
+                assertThat(Files.readString(ws.resolve(".git/hooks/pre-commit"))).isEqualTo("#!/bin/sh\nexit 0\n");
+                assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).as("the helper took the view down")
+                        .noneMatch(l -> l.contains(box.home.toString()));
+            } finally {
+                Files.deleteIfExists(rule);
+                if (made) host("userdel", user);
+            }
+        }
+    }
+
+    private static String host(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
+        return out;
+    }
+
     @Test
     void linksPlantedInTheWorkspaceAreRefusedByName() throws Exception {
         try (Sandbox box = new Sandbox()) {
