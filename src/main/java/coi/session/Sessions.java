@@ -416,7 +416,7 @@ public final class Sessions {
         if (!facts.protection().locked()) {
             // stderr: `coi run` passes the command's stdout through untouched
             System.err.println("coi: warning: the protected paths are read-only for code, but root inside can unmount them:"
-                    + " coi needs root, or `sudo -n mount`, to lock them (see README, Sessions)");
+                    + " coi needs root, or the sudo rule `coi setup` installs, to lock them (see README, Sessions)");
             return Optional.empty();
         }
         Path view = ProtectedView.path(store.root(), container);

@@ -26,7 +26,7 @@ class SetupIT {
         CoiProcess.Result run = new CoiProcess().run("setup");
 
         assertThat(dry.exitCode()).as(dry.toString()).isZero();
-        assertThat(dry.out().lines().toList()).hasSize(9).allMatch(l -> l.startsWith("ok "), "every step already in place");
+        assertThat(dry.out().lines().toList()).hasSize(10).allMatch(l -> l.startsWith("ok "), "every step already in place");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).contains("ok    daemon     incusd answers at /var/lib/incus/unix.socket")
                 .endsWith("setup: nothing to do, this machine is ready\n");
