@@ -103,7 +103,14 @@ public final class Monitor {
         Instant now = clock.instant();
         Instant last = countersAt.get(container);
         if (last == null || !now.isBefore(last.plusSeconds(1))) {
-            counters.put(container, fence.apply(container));
+            Snapshot.Fence read;
+            try {
+                read = fence.apply(container);
+            } catch (RuntimeException e) {
+                // the counters are one detector's input: failing to read them must not blind the others
+                read = Snapshot.Fence.UNKNOWN;
+            }
+            counters.put(container, read);
             countersAt.put(container, now);
         }
         return counters.get(container);
