@@ -29,6 +29,22 @@ public final class Detectors {
     private static final Set<String> SEARCHERS = Set.of("grep", "egrep", "fgrep", "rg", "ag", "ack", "git-grep");
     private static final Pattern SECRET_WORD = Pattern.compile("(?i).*(key|token|secret|passw).*");
     private static final Pattern CREDENTIAL_PATH = Pattern.compile("(^|.*/)(\\.ssh|\\.aws|\\.config/gh|\\.docker/config\\.json|\\.netrc)(/.*)?$");
+    /** The coding tools' own credential files (their state dirs are mounted under /home/code) and the tool that owns each. */
+    private static final Map<Pattern, String> TOOL_CREDENTIALS = Map.of(
+            Pattern.compile("(^|.*/)\\.claude/\\.credentials\\.json$"), "claude",
+            Pattern.compile("(^|.*/)\\.codex/auth\\.json$"), "codex",
+            Pattern.compile("(^|.*/)opencode/auth\\.json$"), "opencode");
+    /**
+     * Blocked attempts within the window that mean probing, not one unlucky request: a client
+     * retrying a host missing from the allowlist makes a handful (rejects answer at once).
+     */
+    static final int BLOCKED_BURST = 10;
+    /**
+     * DNS packets to the bridge's resolver within the window that mean a tunnel: a build resolves
+     * a few names (an A and an AAAA query each, cached after); a tunnel moving even 1 KB/s needs
+     * about 10 queries a second. 300 in 10 s is 15 a second, sustained.
+     */
+    static final int DNS_BURST = 300;
     /** Programs whose job is to read those files. */
     private static final Set<String> CREDENTIAL_OWNERS = Set.of("ssh", "ssh-add", "ssh-agent", "scp", "sftp", "aws", "gh", "git", "docker");
 
@@ -43,6 +59,7 @@ public final class Detectors {
         threats.addAll(credentialScans(now));
         threats.addAll(workspaceIo(window, settings.fileReadThresholdMb(), settings.fileWriteThresholdMb()));
         threats.addAll(processSpike(window, settings.processCountThreshold(), settings.processSpawnRateThreshold()));
+        threats.addAll(fenceCounters(window));
         return threats;
     }
 
@@ -109,6 +126,9 @@ public final class Detectors {
                     .anyMatch(a -> SECRET_WORD.matcher(a).matches() && !a.startsWith("/"))) {
                 threats.add(new Threat(Level.WARNING, Threat.CREDENTIALS, "searching for credentials with " + p.program(),
                         "a search for KEY, TOKEN, SECRET or PASSWORD", Evidence.of(p)));
+            } else if (toolCredential(p, paths) != null) {
+                threats.add(new Threat(Level.WARNING, Threat.CREDENTIALS, "reading " + toolCredential(p, paths) + "'s credential file by " + p.program(),
+                        "the coding tool's login token, read by a process that is not the tool", Evidence.of(p)));
             } else if (!CREDENTIAL_OWNERS.contains(p.program()) && paths.stream().anyMatch(a -> CREDENTIAL_PATH.matcher(a).matches())) {
                 threats.add(new Threat(Level.WARNING, Threat.CREDENTIALS, "reading credential files by " + p.program(),
                         "~/.ssh, ~/.aws, ~/.config/gh hold keys and tokens", Evidence.of(p)));
@@ -169,6 +189,48 @@ public final class Detectors {
                     spawnRateThreshold), "a fork bomb or runaway spawning", Evidence.none()));
         }
         return threats;
+    }
+
+    /** The tool whose credential file {@code p} has open or names, unless {@code p} is that tool (its program or script). */
+    private static String toolCredential(Snapshot.Proc p, List<String> paths) {
+        for (var e : TOOL_CREDENTIALS.entrySet()) {
+            if (paths.stream().noneMatch(a -> e.getKey().matcher(a).matches())) continue;
+            String tool = e.getValue();
+            boolean isTool = p.program().equals(tool)
+                    || p.cmdline().stream().limit(2).anyMatch(a -> a.substring(a.lastIndexOf('/') + 1).equals(tool));
+            if (!isTool) return tool;
+        }
+        return null;
+    }
+
+    /**
+     * coi's nft counters over the window: rising blocked attempts (allowlist mode) and a burst of
+     * DNS packets (restricted mode). The host sees how many packets go to the resolver, not the
+     * names asked: reading names would need the bridge's dnsmasq to log every query, so a tunnel
+     * is recognised by its volume alone.
+     */
+    public static List<Threat> fenceCounters(List<Snapshot> window) {
+        Snapshot.Fence first = window.getFirst().fence(), last = window.getLast().fence();
+        String span = span(window).toSeconds() + "s";
+        List<Threat> threats = new ArrayList<>();
+        long blocked = rise(first.blocked(), last.blocked());
+        if (blocked >= BLOCKED_BURST) {
+            threats.add(new Threat(Level.HIGH, Threat.NETWORK, blocked + " blocked connection attempts in " + span,
+                    "the allowlist fence rejected repeated attempts to reach hosts outside it, as when probing for a way out",
+                    Evidence.none()));
+        }
+        long dns = rise(first.dns(), last.dns());
+        if (dns >= DNS_BURST) {
+            threats.add(new Threat(Level.HIGH, Threat.DNS_TUNNEL, "burst of " + dns + " DNS packets in " + span,
+                    "far more DNS queries than ordinary work makes, as when data is tunnelled through DNS names"
+                            + " (the host counts packets to the resolver; it does not see the names)", Evidence.none()));
+        }
+        return threats;
+    }
+
+    /** Growth of a counter, 0 where it is unknown (-1) or went back (rules re-created). */
+    private static long rise(long before, long after) {
+        return before < 0 || after < before ? 0 : after - before;
     }
 
     private static final long MIB = 1024L * 1024;

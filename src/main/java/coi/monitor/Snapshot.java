@@ -10,10 +10,28 @@ import java.util.Optional;
  * and /proc) and the sockets of its network namespace. Plain data, so detectors are pure
  * functions and tests feed them recorded snapshots.
  */
-public record Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections) {
+public record Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections, Fence fence) {
     public Snapshot {
         processes = List.copyOf(processes);
         connections = List.copyOf(connections);
+    }
+
+    public Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections) {
+        this(container, at, processes, connections, Fence.UNKNOWN);
+    }
+
+    public Snapshot withFence(Fence counters) {
+        return new Snapshot(container, at, processes, connections, counters);
+    }
+
+    /**
+     * coi's own nft counters for the container (packets since its rules were first applied): connection
+     * attempts the fence rejected, and packets to the bridge's DNS on port 53. -1 where there is no
+     * such counter (an open network has no rules; allowlist mode has no DNS at all). Packets, not
+     * names: the host sees how much the container asks its resolver, not what.
+     */
+    public record Fence(long blocked, long dns) {
+        public static final Fence UNKNOWN = new Fence(-1, -1);
     }
 
     /**

@@ -4,6 +4,7 @@ package coi.monitor;
 public record Threat(Level level, String category, String title, String description, Evidence evidence) {
     public static final String REVERSE_SHELL = "reverse_shell";
     public static final String NETWORK = "network";
+    public static final String DNS_TUNNEL = "dns_tunnel";
     public static final String CREDENTIALS = "credential_scan";
     public static final String FILESYSTEM = "filesystem";
     public static final String PROCESSES = "process";

@@ -47,9 +47,17 @@ public final class NetworkFence {
 
     /** Connection attempts the fence rejected for this container since its rules were first applied (0 if none). */
     public long blockedCount(String container) {
+        return counter(container, NftRuleset.BLOCKED);
+    }
+
+    /** DNS packets the container sent to the bridge's resolver (restricted mode; 0 if none or no such counter). */
+    public long dnsCount(String container) {
+        return counter(container, NftRuleset.DNS);
+    }
+
+    private long counter(String container, String role) {
         try {
-            JsonNode doc = JSON.readTree(nft.run("", "-j", "list", "counter", "inet", NftRuleset.TABLE,
-                    NftRuleset.name(container, NftRuleset.BLOCKED)));
+            JsonNode doc = JSON.readTree(nft.run("", "-j", "list", "counter", "inet", NftRuleset.TABLE, NftRuleset.name(container, role)));
             for (JsonNode item : doc.path("nftables")) {
                 if (item.has("counter")) return item.get("counter").path("packets").asLong();
             }

@@ -20,6 +20,8 @@ import java.util.stream.Collectors;
  *   <li>{@code inet coi <c>.allow}: the allowlist's resolved addresses (interval set).
  *   <li>{@code inet coi <c>.blocked}: named counter on every reject, so blocked attempts survive
  *       an allowlist refresh (the script re-creates chains and set, never the counter).
+ *   <li>{@code inet coi <c>.dns}: named counter on the accepted DNS packets (restricted mode), which
+ *       the monitor reads to notice a DNS tunnel by its volume.
  *   <li>{@code bridge coi <c>.l2} (bridge forward hook): frames between the container and other
  *       bridge ports. Container-to-container traffic is switched, not routed, so the inet hooks
  *       only see it when br_netfilter happens to be loaded; this chain makes it independent of that.
@@ -42,7 +44,7 @@ import java.util.stream.Collectors;
 public final class NftRuleset {
 
     public static final String TABLE = "coi";
-    static final String FORWARD = "fwd", INPUT = "in", ALLOW = "allow", BLOCKED = "blocked", L2 = "l2", PORT = "port";
+    static final String FORWARD = "fwd", INPUT = "in", ALLOW = "allow", BLOCKED = "blocked", DNS = "dns", L2 = "l2", PORT = "port";
     static final List<String> INET_CHAINS = List.of(FORWARD, INPUT), BRIDGE_CHAINS = List.of(L2, PORT);
     private static final String REJECT = "counter name %s reject with icmpx admin-prohibited";
     private static final String SET_TYPE = "{ type ipv4_addr ; flags interval ; }";
@@ -58,6 +60,7 @@ public final class NftRuleset {
         var s = new Script();
         s.add("add table inet " + TABLE);
         s.add("add counter inet " + TABLE + " " + name(c, BLOCKED));
+        s.add("add counter inet " + TABLE + " " + name(c, DNS));
         deleteChainsAndSet(s, c);
 
         s.add(baseChain("inet", c, FORWARD, "forward"));
@@ -75,7 +78,7 @@ public final class NftRuleset {
         s.rule("inet", c, INPUT, src + "ct state established,related accept");
         s.rule("inet", c, INPUT, src + "iifname \"" + bridge.name() + "\" udp dport 67 accept");
         if (policy instanceof NetworkPolicy.Restricted) {
-            s.rule("inet", c, INPUT, src + "ip daddr " + bridge.gateway().getHostAddress() + " meta l4proto { tcp, udp } th dport 53 accept");
+            s.rule("inet", c, INPUT, src + "ip daddr " + bridge.gateway().getHostAddress() + " meta l4proto { tcp, udp } th dport 53 counter name " + name(c, DNS) + " accept");
         }
         s.rule("inet", c, INPUT, src + reject);
 
@@ -99,8 +102,10 @@ public final class NftRuleset {
         var s = new Script();
         s.add("add table inet " + TABLE);
         deleteChainsAndSet(s, container);
-        s.add("add counter inet " + TABLE + " " + name(container, BLOCKED));
-        s.add("delete counter inet " + TABLE + " " + name(container, BLOCKED));
+        for (String counter : List.of(BLOCKED, DNS)) {
+            s.add("add counter inet " + TABLE + " " + name(container, counter));
+            s.add("delete counter inet " + TABLE + " " + name(container, counter));
+        }
         s.add("add table bridge " + TABLE);
         for (String chain : BRIDGE_CHAINS) {
             s.add("add chain bridge " + TABLE + " " + name(container, chain));

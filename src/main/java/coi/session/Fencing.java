@@ -144,6 +144,15 @@ public final class Fencing {
         }
     }
 
+    /** DNS packets the container sent to the bridge's resolver; -1 if the counter cannot be read. */
+    public long dns(String container) {
+        try {
+            return fence.dnsCount(container);
+        } catch (FenceException e) {
+            return -1;
+        }
+    }
+
     private void pinHosts(String container, ResolvedAllowlist resolved) {
         String hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n127.0.1.1 coi\n"
                 + "# allowlisted names, resolved on the host by coi (the container has no DNS in allowlist mode)\n"

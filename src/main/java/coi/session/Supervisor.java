@@ -9,6 +9,7 @@ import coi.monitor.HostView;
 import coi.monitor.Monitor;
 import coi.monitor.ObservationException;
 import coi.monitor.Responder;
+import coi.monitor.Snapshot;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -60,6 +62,8 @@ final class Supervisor {
     /** Monitored containers by name; frozen ones stay here but are not looked at until thawed. */
     private final Map<String, Monitor.Target> targets = new HashMap<>();
     private final Set<String> frozen = new HashSet<>();
+    /** Network mode of each monitored container (its label), for the fence counters that apply. */
+    private final Map<String, String> networks = new ConcurrentHashMap<>();
     /** Containers whose last look failed, so that the log says it once. */
     private final Set<String> unobservable = new HashSet<>();
     private Fencing.AllowlistKeeper allowlists;
@@ -79,7 +83,8 @@ final class Supervisor {
         this.fencing = fencing;
         this.finalizer = new Finalizer(incus, store);
         AuditLog audit = AuditLog.under(store.root());
-        this.monitor = new Monitor(HostView.local(), new Responder(audit, new Effects(), Clock.systemUTC()), audit, Clock.systemUTC());
+        this.monitor = new Monitor(HostView.local(), new Responder(audit, new Effects(), Clock.systemUTC()), audit, Clock.systemUTC(),
+                this::fenceCounters);
         this.heartbeat = heartbeatFile(store.root());
     }
 
@@ -169,6 +174,7 @@ final class Supervisor {
             var settings = MonitorLabel.decode(i.configValue(Labels.MONITOR));
             if (settings.isEmpty()) continue;
             keep.add(i.name());
+            networks.put(i.name(), String.valueOf(i.configValue(Labels.NETWORK)));
             if ("Frozen".equals(i.status())) {
                 frozen.add(i.name());
                 continue;
@@ -188,7 +194,18 @@ final class Supervisor {
         gapSince = null;
         targets.keySet().retainAll(keep);
         frozen.retainAll(keep);
+        networks.keySet().retainAll(keep);
         monitor.retain(keep);
+    }
+
+    /**
+     * The counters the detectors use: blocked attempts in allowlist mode (in restricted mode the fence
+     * only rejects private ranges), DNS packets in restricted mode (allowlist mode has no DNS).
+     */
+    private Snapshot.Fence fenceCounters(String container) {
+        String mode = networks.get(container);
+        return new Snapshot.Fence("allowlist".equals(mode) ? fencing.blocked(container) : -1,
+                "restricted".equals(mode) ? fencing.dns(container) : -1);
     }
 
     private void look(Monitor.Target t) {

@@ -145,4 +145,61 @@ class DetectorsTest {
         Snapshot first = new Snapshots().at(t0).proc(1, "/sbin/init", "/", Map.of(), "init").build();
         assertThat(Detectors.processSpike(List.of(first, next.build()), 500, 200)).isEmpty();
     }
+
+    @Test
+    void theToolsCredentialFileOpenByAnotherProcessIsAWarningButNotByTheTool() {
+        Snapshot s = new Snapshots().idleContainer()
+                .proc(40, "/usr/bin/node", "/workspace", Map.of(3, "/home/code/.claude/.credentials.json"), "node", "/usr/local/bin/claude")
+                .proc(41, "/usr/local/bin/codex", "/workspace", Map.of(5, "/home/code/.codex/auth.json"), "codex")
+                .proc(42, "/usr/bin/cat", "/workspace", Map.of(3, "/home/code/.codex/auth.json"), "cat", "/home/code/.codex/auth.json")
+                .proc(43, "/usr/bin/python3.11", "/workspace", Map.of(), "python3", "-c", "x", "/home/code/.local/share/opencode/auth.json")
+                .build();
+        List<Threat> threats = Detectors.credentialScans(s);
+        assertThat(threats).extracting(t -> t.evidence().process().pid()).containsExactlyInAnyOrder(42, 43);
+        assertThat(threats).allSatisfy(t -> {
+            assertThat(t.level()).isEqualTo(Level.WARNING);
+            assertThat(t.category()).isEqualTo(Threat.CREDENTIALS);
+        });
+        assertThat(threats).extracting(Threat::title)
+                .containsExactlyInAnyOrder("reading codex's credential file by cat", "reading opencode's credential file by python3.11");
+    }
+
+    @Test
+    void risingBlockedAttemptsInAllowlistModeAreHigh() {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        Snapshot before = new Snapshots().at(t0).idleContainer().fence(3, -1).build();
+        Snapshot probing = new Snapshots().at(t0.plusSeconds(4)).idleContainer().fence(3 + Detectors.BLOCKED_BURST, -1).build();
+        Snapshot oneRetry = new Snapshots().at(t0.plusSeconds(4)).idleContainer().fence(6, -1).build();
+        assertThat(Detectors.fenceCounters(List.of(before, probing))).singleElement().satisfies(t -> {
+            assertThat(t.level()).isEqualTo(Level.HIGH);
+            assertThat(t.category()).isEqualTo(Threat.NETWORK);
+            assertThat(t.title()).isEqualTo(Detectors.BLOCKED_BURST + " blocked connection attempts in 4s");
+        });
+        assertThat(Detectors.fenceCounters(List.of(before, oneRetry))).isEmpty();
+        assertThat(Detectors.detect(List.of(before, probing), DEFAULTS)).extracting(Threat::level).containsExactly(Level.HIGH);
+    }
+
+    @Test
+    void aBurstOfDnsPacketsIsATunnelByVolume() {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        Snapshot before = new Snapshots().at(t0).idleContainer().fence(-1, 40).build();
+        Snapshot burst = new Snapshots().at(t0.plusSeconds(8)).idleContainer().fence(-1, 40 + Detectors.DNS_BURST).build();
+        Snapshot build = new Snapshots().at(t0.plusSeconds(8)).idleContainer().fence(-1, 40 + 60).build();
+        assertThat(Detectors.fenceCounters(List.of(before, burst))).singleElement().satisfies(t -> {
+            assertThat(t.level()).isEqualTo(Level.HIGH);
+            assertThat(t.category()).isEqualTo(Threat.DNS_TUNNEL);
+            assertThat(t.title()).isEqualTo("burst of " + Detectors.DNS_BURST + " DNS packets in 8s");
+        });
+        assertThat(Detectors.fenceCounters(List.of(before, build))).as("a build resolving a few dozen names").isEmpty();
+    }
+
+    @Test
+    void unknownOrResetCountersRaiseNothing() {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        Snapshot unknown = new Snapshots().at(t0).idleContainer().build();
+        Snapshot high = new Snapshots().at(t0.plusSeconds(2)).idleContainer().fence(5000, 5000).build();
+        Snapshot reset = new Snapshots().at(t0.plusSeconds(4)).idleContainer().fence(0, 0).build();
+        assertThat(Detectors.fenceCounters(List.of(unknown, high))).isEmpty();
+        assertThat(Detectors.fenceCounters(List.of(high, reset))).isEmpty();
+    }
 }

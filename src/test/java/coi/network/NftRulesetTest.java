@@ -17,7 +17,7 @@ class NftRulesetTest {
         String s = NftRuleset.apply(nic, bridge, new NetworkPolicy.Restricted(), List.of());
         assertThat(s).contains("add chain inet coi coi-1a2b3c4d-1.fwd { type filter hook forward priority filter - 5 ; policy accept ; }")
                 .contains("add rule inet coi coi-1a2b3c4d-1.fwd ip saddr 10.147.83.50 ip daddr { 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16 } counter name coi-1a2b3c4d-1.blocked reject with icmpx admin-prohibited")
-                .contains("add rule inet coi coi-1a2b3c4d-1.in ip saddr 10.147.83.50 ip daddr 10.147.83.1 meta l4proto { tcp, udp } th dport 53 accept")
+                .contains("add rule inet coi coi-1a2b3c4d-1.in ip saddr 10.147.83.50 ip daddr 10.147.83.1 meta l4proto { tcp, udp } th dport 53 counter name coi-1a2b3c4d-1.dns accept")
                 .contains("add rule inet coi coi-1a2b3c4d-1.in ip saddr 10.147.83.50 iifname \"incusbr0\" udp dport 67 accept")
                 .contains("add rule bridge coi coi-1a2b3c4d-1.port iifname \"coi0123456789\" ether type != { ip, arp } counter drop\n")
                 .contains("add rule bridge coi coi-1a2b3c4d-1.port iifname \"coi0123456789\" ip saddr != 10.147.83.50 counter drop\n")
@@ -70,7 +70,7 @@ class NftRulesetTest {
     void removeDeletesEveryObjectEvenIfAbsent() {
         String s = NftRuleset.remove("coi-1a2b3c4d-1");
         for (String obj : List.of("chain inet coi coi-1a2b3c4d-1.fwd", "chain inet coi coi-1a2b3c4d-1.in", "set inet coi coi-1a2b3c4d-1.allow",
-                "counter inet coi coi-1a2b3c4d-1.blocked", "chain bridge coi coi-1a2b3c4d-1.l2", "chain bridge coi coi-1a2b3c4d-1.port")) {
+                "counter inet coi coi-1a2b3c4d-1.blocked", "counter inet coi coi-1a2b3c4d-1.dns", "chain bridge coi coi-1a2b3c4d-1.l2", "chain bridge coi coi-1a2b3c4d-1.port")) {
             assertThat(s).as(obj).contains("add " + obj).contains("delete " + obj);
             assertThat(s.indexOf("add " + obj)).isLessThan(s.indexOf("delete " + obj));
         }
