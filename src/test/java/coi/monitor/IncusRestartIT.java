@@ -53,8 +53,13 @@ class IncusRestartIT {
 
     /** SIGTERM to the running incusd, then the same command line again, detached, and `incus admin waitready`. */
     private static void restartIncusd() throws Exception {
-        ProcessHandle daemon = ProcessHandle.allProcesses().filter(p -> p.info().command().map(INCUSD::equals).orElse(false))
-                .findFirst().orElseThrow(() -> new AssertionError("no incusd runs: `coi setup` starts it"));
+        // the daemon itself, as it names its pid: other processes run the same binary (forkproxy, forkfile...)
+        Process query = new ProcessBuilder("incus", "query", "/1.0").redirectErrorStream(true).start();
+        long pid = new com.fasterxml.jackson.databind.ObjectMapper().readTree(query.getInputStream()).path("environment")
+                .path("server_pid").asLong();
+        query.waitFor();
+        ProcessHandle daemon = ProcessHandle.of(pid).filter(p -> p.info().command().map(INCUSD::equals).orElse(false))
+                .orElseThrow(() -> new AssertionError("no incusd runs as server_pid " + pid + ": `coi setup` starts it"));
         List<String> argv = new ArrayList<>(List.of(INCUSD));
         argv.addAll(List.of(daemon.info().arguments().orElseThrow()));
         String script = "kill -TERM " + daemon.pid() + " && while kill -0 " + daemon.pid() + " 2>/dev/null; do sleep 0.1; done"
