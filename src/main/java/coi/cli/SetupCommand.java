@@ -15,9 +15,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "setup", mixinStandardHelpOptions = true, description = {
-        "Make this Debian machine ready for coi (as root): bookworm-backports where needed, Incus and the",
-        "tools coi uses, subordinate ids, the nft sudo rule, the daemon (systemd or background), a bridge,",
-        "a copy-on-write storage pool, the default profile, and your user in the Incus group.",
+        "Make this Debian machine ready for coi (as root).",
+        "Steps: bookworm-backports where needed, Incus and the tools coi uses, subordinate ids, the sudo",
+        "rules for nft and the protected-view helper, the daemon (systemd or background), a bridge, a",
+        "copy-on-write storage pool, the default profile, and your user in the Incus group.",
         "Each step looks first and does only what is missing: running it again changes nothing."})
 final class SetupCommand implements Callable<Integer> {
     private final Context context;
