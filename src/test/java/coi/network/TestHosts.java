@@ -157,6 +157,7 @@ public final class TestHosts implements AutoCloseable {
     }
 
     private void namespace(String ns, String hostSide, String hostAddr, String nsAddr, List<String> extra) {
+        awaitGone(hostSide);
         Sh.must("ip", "netns", "add", ns);
         namespaces.add(ns);
         Sh.must("ip", "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", ns);
@@ -168,6 +169,22 @@ public final class TestHosts implements AutoCloseable {
         Sh.must("ip", "-n", ns, "link", "set", "lo", "up");
         // No default route in the namespace: replies go to the host's on-link address (the
         // bridge NAT rewrites container sources to it), and nothing can leave towards the real network.
+    }
+
+    /**
+     * The kernel destroys a deleted namespace's veth pair asynchronously: right after an earlier
+     * run's close the host side may still exist, and adding it again would fail with "File exists".
+     */
+    private static void awaitGone(String hostSide) {
+        for (int i = 0; i < 100 && Sh.run("ip", "link", "show", hostSide).code() == 0; i++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (Sh.run("ip", "link", "show", hostSide).code() == 0) Sh.run("ip", "link", "del", hostSide);
     }
 
     // A /32 on the link (the namespace answers ARP for all its addresses): it must beat the /32 blackhole.
