@@ -116,6 +116,12 @@ public final class SessionAdmin {
                 } catch (IncusException.NotFound gone) {
                     // ephemeral: stopping already removed it
                 } catch (IncusException e) {
+                    // an ephemeral instance is deleted as it stops: its stop operation may then fail though the stop happened
+                    if (incus.findInstance(name).map(i -> !i.running()).orElse(true)) {
+                        end(name);
+                        done.add(name);
+                        continue;
+                    }
                     if (!force) throw new CoiException(name + " did not stop within " + timeout + " s (" + e.getMessage()
                             + "): `coi shutdown --force " + name + "` or `coi kill " + name + "`");
                     throw e;

@@ -192,7 +192,8 @@ class AgentsE2EIT {
 
     /** Ends the session from outside, resumes it in a new window, and checks the tool runs with its resume form. */
     static void shutdownAndResume(Sandbox box, HostTmux tmux, String window, String tool, String marker, String resumed) {
-        assertThat(box.run("shutdown", box.container(1)).exitCode()).isZero();
+        Result shutdown = box.run("shutdown", box.container(1));
+        assertThat(shutdown.exitCode()).as(shutdown.toString()).isZero();
         tmux.await(window, "COI-EXIT=0", FIRST_SCREEN);
         String again = tmux.start(box.commandLine("shell --resume"));
         firstScreen(tmux, again, resumed, marker);
