@@ -138,12 +138,7 @@ public final class Sessions {
                 sessionId, true, new ToolLaunch(tool.name(), List.of(), tool.environment(), tool.stateDir()),
                 store.stateDir(tool.name(), sessionId), store.root(), facts);
         if (req.dryRun()) return plan;
-        if (!instance.running()) {
-            out.println("starting persistent container " + name);
-            out.flush();
-            installFence(() -> fencing.reinstall(instance, fencing.bridge()));
-            withView(name, req.workspace().path(), facts, () -> incus.start(name));
-        }
+        if (!instance.running()) startPersistent(instance, req.workspace(), facts);
         if (!tmuxRunning(name, tmux)) {
             List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
                     tool.resumeFrom(store.stateDir(tool.name(), sessionId))));
@@ -209,17 +204,26 @@ public final class Sessions {
                          OutputStream stderr) {
         String name = instance.name();
         if (!instance.running()) {
-            out.println("starting persistent container " + name);
-            out.flush();
-            installFence(() -> fencing.reinstall(instance, fencing.bridge()));
-            withView(name, req.workspace().path(), facts, () -> incus.start(name));
+            startPersistent(instance, req.workspace(), facts);
             incus.awaitIpv4(name, java.time.Duration.ofSeconds(15));
         }
-        List<String> argv = req.command().size() == 1 ? List.of("bash", "-c", req.command().get(0)) : req.command();
-        int code = incus.exec(name, new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT), stdin, stdout, stderr);
-        out.println("kept persistent container " + name);
-        out.flush();
+        int code = execCommand(name, req.command(), stdin, stdout, stderr);
+        progress("kept persistent container " + name);
         return code;
+    }
+
+    /** A stopped persistent container started again: its fence first, its protected view while it starts. */
+    private void startPersistent(Model.Instance instance, Workspace workspace, HostFacts facts) {
+        String name = instance.name();
+        progress("starting persistent container " + name);
+        installFence(() -> fencing.reinstall(instance, fencing.bridge()));
+        withView(name, workspace.path(), facts, () -> incus.start(name));
+    }
+
+    /** The user's command as `code` in /workspace: one string through bash, several words as they are. */
+    private int execCommand(String container, List<String> command, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        List<String> argv = command.size() == 1 ? List.of("bash", "-c", command.get(0)) : command;
+        return incus.exec(container, new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT), stdin, stdout, stderr);
     }
 
     /** `coi run`: one command as `code` in /workspace; returns its exit code. */
@@ -232,10 +236,11 @@ public final class Sessions {
                 .withLabel(Labels.OWNER, owner);
         HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
         SessionPlan plan = replan.at(req.slot(), facts);
-        Model.Instance kept = config.persistent() ? mine.get(replan.at(req.slot() == null ? 1 : req.slot(), facts).container()) : null;
+        SessionPlan reusePlan = config.persistent() ? replan.at(req.slot() == null ? 1 : req.slot(), facts) : null;
+        Model.Instance kept = reusePlan == null ? null : mine.get(reusePlan.container());
         if (kept != null && SessionAdmin.persistent(kept)) {
             // a persistent container is meant to be reused: run in it again
-            planOut.add(replan.at(req.slot() == null ? 1 : req.slot(), facts));
+            planOut.add(reusePlan);
             if (config.monitoring().enabled() && kept.configValue(Labels.MONITOR) == null) {
                 throw new CoiException(kept.name() + " was created without --monitor and is not watched: `coi shutdown " + kept.name()
                         + "` and run again to get a monitored container");
@@ -259,22 +264,15 @@ public final class Sessions {
             if (config.limits().duration().isPresent()) Watcher.ensureRunning(host, store.root(), out);
             // DHCP takes a moment after start; commands that need the network should not race it
             incus.awaitIpv4(plan.container(), java.time.Duration.ofSeconds(15));
-            List<String> argv = req.command().size() == 1 ? List.of("bash", "-c", req.command().get(0)) : req.command();
             int code;
             try (MonitorGate.Follower warnings = config.monitoring().enabled()
                     ? MonitorGate.followWarnings(store.root(), plan.container(), launched, stderr) : () -> { }) {
-                code = incus.exec(plan.container(), new ExecRequest(argv, Map.of(), CODE_UID, CODE_UID, SessionPlan.WORKSPACE_MOUNT),
-                        stdin, stdout, stderr);
-            } catch (IncusException e) {
-                // a container stopped under a running exec can fail the operation instead of ending it
+                code = execCommand(plan.container(), req.command(), stdin, stdout, stderr);
+            } finally {
+                // also when the exec failed: a container stopped under a running exec can fail the operation instead of ending it
                 if (config.monitoring().enabled()) MonitorGate.requireNotKilled(store.root(), plan.container(), launched);
-                throw e;
             }
-            if (config.monitoring().enabled()) MonitorGate.requireNotKilled(store.root(), plan.container(), launched);
-            if (plan.persistent()) {
-                out.println("kept persistent container " + plan.container());
-                out.flush();
-            }
+            if (plan.persistent()) progress("kept persistent container " + plan.container());
             return code;
         }
     }
