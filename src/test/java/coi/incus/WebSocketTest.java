@@ -39,7 +39,7 @@ class WebSocketTest extends FakeIncusTest {
     void upgradesWithAFreshKeyAndChecksTheAnswer() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws"); WebSocket again = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws"); WebSocket again = connection.websocket("/ws")) {
             var first = fake.websocket().request();
             var second = fake.websocket().request();
             assertThat(first.header("connection")).isEqualTo("Upgrade");
@@ -54,7 +54,7 @@ class WebSocketTest extends FakeIncusTest {
     void rejectsAWrongAcceptValue() {
         fake.on("GET /ws", fake.upgradeWith(Base64.getEncoder().encodeToString(new byte[20])));
 
-        assertThatThrownBy(() -> client.websocket("/ws"))
+        assertThatThrownBy(() -> connection.websocket("/ws"))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("wrong Sec-WebSocket-Accept");
     }
@@ -96,7 +96,7 @@ class WebSocketTest extends FakeIncusTest {
         fake.on("GET /ws", fake.upgrade());
         byte[] medium = randomBytes(300), large = randomBytes(70_000);
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             ws.sendText("hello");
             ws.sendBinary(medium, 0, medium.length);
@@ -124,7 +124,7 @@ class WebSocketTest extends FakeIncusTest {
     void answersPingWithPongCarryingTheSamePayload() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             CompletableFuture<WebSocket.Message> received = receiveAsync(ws);
             server.send(true, PING, utf8("are you there"));
@@ -144,7 +144,7 @@ class WebSocketTest extends FakeIncusTest {
     void reassemblesFragmentedMessagesAroundControlFrames() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             server.send(false, TEXT, utf8("Hel"));
             server.send(true, PING, utf8("mid"));
@@ -168,7 +168,7 @@ class WebSocketTest extends FakeIncusTest {
         fake.on("GET /ws", fake.upgrade());
         byte[] medium = randomBytes(65_535), large = randomBytes(200_000);
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             CompletableFuture<List<WebSocket.Message>> received = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -192,7 +192,7 @@ class WebSocketTest extends FakeIncusTest {
     void aCloseFrameEndsReceivingAndIsAnswered() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             server.sendText("last words");
             server.sendClose(1001);
@@ -214,7 +214,7 @@ class WebSocketTest extends FakeIncusTest {
     void theDaemonHangingUpEndsReceiving() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             fake.websocket().close();
 
             assertThat(ws.receive()).isNull();
