@@ -148,7 +148,6 @@ final class RestClient implements IncusClient {
     @Override public List<Model.Network> networks() { return server.networks(); }
     @Override public void createBridge(String name, Map<String, String> config) { server.createBridge(name, config); }
     @Override public void deleteNetwork(String name) { server.deleteNetwork(name); }
-    @Override public List<Model.Profile> profiles() { return server.profiles(); }
     @Override public Model.Profile profile(String name) { return server.profile(name); }
 
     @Override

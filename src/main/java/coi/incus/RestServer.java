@@ -78,11 +78,6 @@ final class RestServer implements ServerResources {
     }
 
     @Override
-    public List<Model.Profile> profiles() {
-        return incus.list(incus.scoped("/1.0/profiles?recursion=1"), Model.Profile.class);
-    }
-
-    @Override
     public Model.Profile profile(String name) {
         return Json.convert(incus.get(incus.scoped("/1.0/profiles/" + enc(name))), Model.Profile.class);
     }

@@ -28,7 +28,6 @@ public interface ServerResources {
 
     void deleteNetwork(String name);
 
-    List<Model.Profile> profiles();
 
     Model.Profile profile(String name);
 

@@ -15,9 +15,11 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -139,7 +141,7 @@ class IncusClientHttpTest extends FakeIncusTest {
             conn.close();
             closed.countDown();
         });
-        var concurrent = java.util.concurrent.CompletableFuture.runAsync(client::server);
+        var concurrent = CompletableFuture.runAsync(client::server);
         client.server();
         concurrent.get(5, TimeUnit.SECONDS);
         assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
@@ -177,7 +179,7 @@ class IncusClientHttpTest extends FakeIncusTest {
         assertThat(upload.header("content-length")).isNull();
         assertThat(upload.header("x-incus-properties")).isEqualTo("description=coi%20base");
         String boundary = upload.header("content-type").replaceFirst("multipart/form-data; boundary=", "");
-        String form = new String(upload.body(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String form = new String(upload.body(), StandardCharsets.ISO_8859_1);
         assertThat(form).startsWith("--" + boundary + "\r\n").endsWith("--" + boundary + "--\r\n")
                 .contains("name=\"metadata\"; filename=\"meta.tar.xz\"", "\r\n\r\nMETA\r\n", "name=\"rootfs\"");
         assertThat(upload.body().length).isGreaterThan(70_000);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import coi.testing.TestIncus;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,9 +77,9 @@ class IncusClientIT {
 
     @Test
     void execForwardsStdin() {
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         int code = incus.exec(name, ExecRequest.of("sh", "-c", "wc -c"),
-                new java.io.ByteArrayInputStream(new byte[100_000]), out, new java.io.ByteArrayOutputStream());
+                new ByteArrayInputStream(new byte[100_000]), out, new ByteArrayOutputStream());
         assertThat(code).isZero();
         assertThat(out.toString().trim()).isEqualTo("100000");
     }
@@ -133,7 +136,7 @@ class IncusClientIT {
     void lifecycleEventsArriveOnTheEventsWebsocket() throws Exception {
         String other = TestIncus.name("events");
         List<JsonNode> events = new CopyOnWriteArrayList<>();
-        var created = new java.util.concurrent.CountDownLatch(1);
+        var created = new CountDownLatch(1);
         try (EventStream stream = incus.events("lifecycle", e -> {
             events.add(e);
             if (e.path("metadata").path("source").asText().endsWith("/" + other)

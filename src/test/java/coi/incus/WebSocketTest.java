@@ -15,12 +15,16 @@ import coi.incus.FakeIncus.WsPeer;
 import coi.incus.FakeIncus.WsPeer.Frame;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -114,7 +118,7 @@ class WebSocketTest extends FakeIncusTest {
             assertThat(mid.lengthCode()).isEqualTo(126);
             assertThat(mid.payload()).isEqualTo(medium);
             assertThat(big.lengthCode()).isEqualTo(127);
-            assertThat(big.payload()).isEqualTo(java.util.Arrays.copyOfRange(large, 5, large.length));
+            assertThat(big.payload()).isEqualTo(Arrays.copyOfRange(large, 5, large.length));
             assertThat(close.opcode()).isEqualTo(CLOSE);
             assertThat(close.closeCode()).isEqualTo(1000);
         }
@@ -174,7 +178,7 @@ class WebSocketTest extends FakeIncusTest {
                 try {
                     return List.of(ws.receive(), ws.receive(), ws.receive());
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             });
             server.sendBinary(new byte[126]);
@@ -240,7 +244,7 @@ class WebSocketTest extends FakeIncusTest {
             server.send(true, CONTINUATION, utf8("\"metadata\":{\"status\":\"Success\"}}"));
             server.sendClose(1000);
 
-            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), stream::awaitEnd);
+            Assertions.assertTimeoutPreemptively(Duration.ofSeconds(5), stream::awaitEnd);
             assertThat(stream.ended()).isTrue();
             assertThat(server.read().opcode()).isEqualTo(CLOSE);
         }
@@ -264,7 +268,7 @@ class WebSocketTest extends FakeIncusTest {
             try {
                 return ws.receive();
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
     }
