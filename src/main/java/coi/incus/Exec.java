@@ -31,7 +31,8 @@ final class Exec {
         if (request.gid() >= 0) body.put("group", request.gid());
         if (request.cwd() != null) body.put("cwd", request.cwd());
 
-        Operation op = incus.operation(incus.call("POST", incus.scoped("/1.0/instances/" + IncusConnection.enc(instance) + "/exec"), body));
+        String path = incus.scoped("/1.0/instances/" + IncusConnection.enc(instance) + "/exec");
+        Operation op = incus.operation(incus.call("POST", path, body));
         JsonNode fds = op.initial().path("metadata").path("fds");
         List<WebSocket> sockets = new ArrayList<>();
         try {
