@@ -42,13 +42,20 @@ public record Config(
 
     public record Paths(Path sessionsDir, Optional<Path> storageDir) {}
 
+    /**
+     * {@code [incus]}: which daemon ({@code endpoint}), in which project (empty: the remote's own, else
+     * "default"), the group whose members may use it (what `coi setup` and `coi health` look at), the
+     * uid of {@code code} inside, the storage pool for new containers' root disks (empty: the default
+     * profile's), the pinned server certificate for a URL endpoint, and how long to wait for answers.
+     */
     public record Incus(
-            String project,
+            IncusEndpoint endpoint,
+            Optional<String> project,
             String group,
             int codeUid,
-            Path socket,
-            Optional<String> remote,
-            Optional<String> pool) {}
+            Optional<String> pool,
+            Optional<Path> serverCert,
+            Optional<Integer> timeoutSeconds) {}
 
     public record Network(NetworkMode mode, List<String> allowedDomains, int refreshIntervalMinutes) {
         public Network {
