@@ -32,11 +32,6 @@ public record Config(
         mounts = List.copyOf(mounts);
     }
 
-    /** Where sessions of the configured tool are saved: {@code <sessions_dir>/sessions-<tool>}. */
-    public Path toolSessionsDir() {
-        return paths.sessionsDir().resolve("sessions-" + tool.name());
-    }
-
     /** @param name one of claude, opencode, codex, aider, or fake (the test suite's agent) */
     public record Tool(String name, PermissionMode permissionMode, Optional<String> binary) {}
 

@@ -1,6 +1,10 @@
 package coi.config;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -168,7 +172,7 @@ final class TomlLayer {
     private static byte[] readAll(Path file) {
         try {
             return Files.readAllBytes(file);
-        } catch (java.nio.file.AccessDeniedException e) {
+        } catch (AccessDeniedException e) {
             throw new ConfigException("cannot read config file " + file + ": permission denied: make it readable (chmod u+r)", e);
         } catch (IOException e) {
             // the JDK's messages are often just the path ("/x/.coi.toml") or "Is a directory"
@@ -180,8 +184,8 @@ final class TomlLayer {
     private static TomlParseResult parse(Path file, byte[] content) {
         String text;
         try {
-            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(content)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(content)).toString();
+        } catch (CharacterCodingException e) {
             throw new ConfigException(file + ": not UTF-8 text (TOML files are UTF-8): save it as UTF-8", e);
         }
         TomlParseResult toml = Toml.parse(text);

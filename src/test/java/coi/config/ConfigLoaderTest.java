@@ -34,7 +34,6 @@ class ConfigLoaderTest {
         assertThat(config.mountClaudeConfig()).isTrue();
         assertThat(config.tool()).isEqualTo(new Config.Tool("claude", PermissionMode.BYPASS, Optional.empty()));
         assertThat(config.paths()).isEqualTo(new Config.Paths(layers.home.resolve(".coi"), Optional.empty()));
-        assertThat(config.toolSessionsDir()).isEqualTo(layers.home.resolve(".coi/sessions-claude"));
         assertThat(config.incus()).isEqualTo(new Config.Incus(IncusEndpoint.CLI_DEFAULT, Optional.empty(), "incus-admin", 1000,
                 Optional.empty(), Optional.empty(), Optional.empty()));
         assertThat(config.network()).isEqualTo(new Config.Network(NetworkMode.RESTRICTED, List.of(), 30));
@@ -107,7 +106,6 @@ class ConfigLoaderTest {
         assertThat(config.tool()).isEqualTo(
                 new Config.Tool("codex", PermissionMode.INTERACTIVE, Optional.of("/opt/codex/bin/codex")));
         assertThat(config.paths()).isEqualTo(new Config.Paths(Path.of("/srv/coi"), Optional.of(Path.of("/srv/storage"))));
-        assertThat(config.toolSessionsDir()).isEqualTo(Path.of("/srv/coi/sessions-codex"));
         assertThat(config.incus()).isEqualTo(new Config.Incus(new IncusEndpoint.Remote("lab"), Optional.of("agents"), "incus", 1001,
                 Optional.of("fast"), Optional.of(Path.of("/etc/coi/lab.crt")), Optional.of(20)));
         assertThat(config.network()).isEqualTo(
@@ -250,7 +248,6 @@ class ConfigLoaderTest {
 
         assertThat(config.paths().sessionsDir()).isEqualTo(layers.home);
         assertThat(config.paths().storageDir()).contains(layers.home.resolve("storage"));
-        assertThat(config.toolSessionsDir()).isEqualTo(layers.home.resolve("sessions-claude"));
     }
 
     @Test
