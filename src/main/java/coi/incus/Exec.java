@@ -16,9 +16,9 @@ import java.util.List;
  * operation's "return" value.
  */
 final class Exec {
-    private final IncusConnection incus;
+    private final DaemonConnection incus;
 
-    Exec(IncusConnection incus) {
+    Exec(DaemonConnection incus) {
         this.incus = incus;
     }
 
@@ -31,7 +31,7 @@ final class Exec {
         if (request.gid() >= 0) body.put("group", request.gid());
         if (request.cwd() != null) body.put("cwd", request.cwd());
 
-        String path = incus.scoped("/1.0/instances/" + IncusConnection.enc(instance) + "/exec");
+        String path = incus.scoped("/1.0/instances/" + DaemonConnection.enc(instance) + "/exec");
         Operation op = incus.operation(incus.call("POST", path, body));
         JsonNode fds = op.initial().path("metadata").path("fds");
         List<WebSocket> sockets = new ArrayList<>();
@@ -84,7 +84,7 @@ final class Exec {
 
     private WebSocket connect(Operation op, JsonNode fds, String fd, List<WebSocket> sockets) throws IOException {
         String secret = fds.path(fd).asText();
-        WebSocket ws = incus.websocket("/1.0/operations/" + IncusConnection.enc(op.id()) + "/websocket?secret=" + IncusConnection.enc(secret));
+        WebSocket ws = incus.websocket("/1.0/operations/" + DaemonConnection.enc(op.id()) + "/websocket?secret=" + DaemonConnection.enc(secret));
         sockets.add(ws);
         return ws;
     }

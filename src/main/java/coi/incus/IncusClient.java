@@ -21,7 +21,7 @@ public interface IncusClient extends Instances, InstanceSnapshots, InstanceIo, I
     }
 
     static IncusClient local(Path socket, Timeouts timeouts) {
-        return new RestClient(new IncusConnection(new UnixSocketTransport(socket, timeouts), "default", null));
+        return new RestClient(new DaemonConnection(new UnixSocketTransport(socket, timeouts), "default", null));
     }
 
     static IncusClient remote(URI url, Path clientCert, Path clientKey, Path serverCert) {
@@ -29,7 +29,7 @@ public interface IncusClient extends Instances, InstanceSnapshots, InstanceIo, I
     }
 
     static IncusClient remote(URI url, Path clientCert, Path clientKey, Path serverCert, Timeouts timeouts) {
-        return new RestClient(new IncusConnection(new TlsTransport(url, clientCert, clientKey, serverCert, timeouts), "default", null));
+        return new RestClient(new DaemonConnection(new TlsTransport(url, clientCert, clientKey, serverCert, timeouts), "default", null));
     }
 
     /** The same daemon, another project. */

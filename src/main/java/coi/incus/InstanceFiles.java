@@ -20,10 +20,10 @@ import java.util.stream.Stream;
 
 /** Files inside one instance: single files and whole trees, with modes and ownership. */
 public final class InstanceFiles {
-    private final IncusConnection incus;
+    private final DaemonConnection incus;
     private final String instance;
 
-    InstanceFiles(IncusConnection incus, String instance) {
+    InstanceFiles(DaemonConnection incus, String instance) {
         this.incus = incus;
         this.instance = instance;
     }
@@ -97,7 +97,7 @@ public final class InstanceFiles {
     /** Streams a file's content to {@code sink}; returns its metadata. */
     public Model.FileInfo pull(String path, OutputStream sink) {
         return incus.exchange("GET", path(path), Map.of(), null, r -> {
-            if (r.status() >= 400) throw IncusConnection.errorFrom(r.status(), r.readAll());
+            if (r.status() >= 400) throw DaemonConnection.errorFrom(r.status(), r.readAll());
             Model.FileInfo info = info(r);
             if (info.directory()) throw new IncusException(400, path + " in " + instance + " is a directory");
             r.body().transferTo(sink);
@@ -114,7 +114,7 @@ public final class InstanceFiles {
     public List<String> list(String dir) {
         return incus.exchange("GET", path(dir), Map.of(), null, r -> {
             byte[] raw = r.readAll();
-            if (r.status() >= 400) throw IncusConnection.errorFrom(r.status(), raw);
+            if (r.status() >= 400) throw DaemonConnection.errorFrom(r.status(), raw);
             if (!"directory".equals(r.header("x-incus-type"))) throw new IncusException(400, dir + " in " + instance + " is not a directory");
             List<String> names = new ArrayList<>();
             for (JsonNode n : Json.parse(raw).path("metadata")) names.add(n.asText());
@@ -183,11 +183,11 @@ public final class InstanceFiles {
     }
 
     private String path(String path) {
-        return incus.scoped("/1.0/instances/" + IncusConnection.enc(instance) + "/files?path=" + IncusConnection.enc(path));
+        return incus.scoped("/1.0/instances/" + DaemonConnection.enc(instance) + "/files?path=" + DaemonConnection.enc(path));
     }
 
     private static Model.FileInfo info(Http.Response r) throws IOException {
-        if (r.status() >= 400) throw IncusConnection.errorFrom(r.status(), r.readAll());
+        if (r.status() >= 400) throw DaemonConnection.errorFrom(r.status(), r.readAll());
         return new Model.FileInfo(
                 r.header("x-incus-type") == null ? "file" : r.header("x-incus-type"),
                 Integer.parseInt(value(r, "x-incus-mode", "644"), 8),

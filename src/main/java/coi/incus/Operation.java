@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** A background operation of the daemon (create, start, exec, publish...). */
 final class Operation {
-    private final IncusConnection incus;
+    private final DaemonConnection incus;
     private final String id;
     private final JsonNode initial;
 
-    Operation(IncusConnection incus, String id, JsonNode initial) {
+    Operation(DaemonConnection incus, String id, JsonNode initial) {
         this.incus = incus;
         this.id = id;
         this.initial = initial;
@@ -28,7 +28,7 @@ final class Operation {
         if (id.isEmpty()) return initial;
         // incusd answers the wait of a failed operation with an error envelope (its error_code the
         // failure's HTTP status, e.g. 409 for an address already taken), which the connection throws
-        JsonNode op = incus.longPoll("/1.0/operations/" + IncusConnection.enc(id) + "/wait?timeout=-1");
+        JsonNode op = incus.longPoll("/1.0/operations/" + DaemonConnection.enc(id) + "/wait?timeout=-1");
         String status = op.path("status").asText();
         // an ended operation handed back as such carries no HTTP status for its failure, only its text
         if ("Failure".equals(status) || "Cancelled".equals(status)) throw IncusException.of(0, op.path("err").asText(status));

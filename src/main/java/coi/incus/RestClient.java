@@ -13,16 +13,16 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
-/** {@link IncusClient} over one {@link IncusConnection}: hands each call to the resource it belongs to. */
+/** {@link IncusClient} over one {@link DaemonConnection}: hands each call to the resource it belongs to. */
 final class RestClient implements IncusClient {
-    private final IncusConnection connection;
+    private final DaemonConnection connection;
     private final Instances instances;
     private final InstanceSnapshots snapshots;
     private final InstanceIo io;
     private final ImageStore images;
     private final ServerResources server;
 
-    RestClient(IncusConnection connection) {
+    RestClient(DaemonConnection connection) {
         this.connection = connection;
         this.instances = new RestInstances(connection);
         this.snapshots = new RestSnapshots(connection);
@@ -65,7 +65,7 @@ final class RestClient implements IncusClient {
 
     @Override
     public EventStream events(String types, Consumer<JsonNode> listener) {
-        String path = connection.scoped("/1.0/events?type=" + IncusConnection.enc(types));
+        String path = connection.scoped("/1.0/events?type=" + DaemonConnection.enc(types));
         try {
             return new EventStream(connection.websocket(path), listener);
         } catch (IOException e) {

@@ -1,6 +1,6 @@
 package coi.incus;
 
-import static coi.incus.IncusConnection.enc;
+import static coi.incus.DaemonConnection.enc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,9 +17,9 @@ import java.util.Map;
 
 /** {@link ImageStore} over the REST API. */
 final class RestImages implements ImageStore {
-    private final IncusConnection incus;
+    private final DaemonConnection incus;
 
-    RestImages(IncusConnection incus) {
+    RestImages(DaemonConnection incus) {
         this.incus = incus;
     }
 

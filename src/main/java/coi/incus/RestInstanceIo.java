@@ -5,9 +5,9 @@ import java.io.OutputStream;
 
 /** {@link InstanceIo} over the REST API and its websockets. */
 final class RestInstanceIo implements InstanceIo {
-    private final IncusConnection incus;
+    private final DaemonConnection incus;
 
-    RestInstanceIo(IncusConnection incus) {
+    RestInstanceIo(DaemonConnection incus) {
         this.incus = incus;
     }
 

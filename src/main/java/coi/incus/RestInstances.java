@@ -1,6 +1,6 @@
 package coi.incus;
 
-import static coi.incus.IncusConnection.enc;
+import static coi.incus.DaemonConnection.enc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
@@ -10,9 +10,9 @@ import java.util.function.UnaryOperator;
 
 /** {@link Instances} over the REST API. */
 final class RestInstances implements Instances {
-    private final IncusConnection incus;
+    private final DaemonConnection incus;
 
-    RestInstances(IncusConnection incus) {
+    RestInstances(DaemonConnection incus) {
         this.incus = incus;
     }
 

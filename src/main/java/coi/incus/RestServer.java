@@ -1,6 +1,6 @@
 package coi.incus;
 
-import static coi.incus.IncusConnection.enc;
+import static coi.incus.DaemonConnection.enc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,9 +9,9 @@ import java.util.Map;
 
 /** {@link ServerResources} over the REST API. Storage pools and certificates are server-wide, not per project. */
 final class RestServer implements ServerResources {
-    private final IncusConnection incus;
+    private final DaemonConnection incus;
 
-    RestServer(IncusConnection incus) {
+    RestServer(DaemonConnection incus) {
         this.incus = incus;
     }
 

@@ -1,14 +1,14 @@
 package coi.incus;
 
-import static coi.incus.IncusConnection.enc;
+import static coi.incus.DaemonConnection.enc;
 
 import java.util.List;
 
 /** {@link InstanceSnapshots} over the REST API. */
 final class RestSnapshots implements InstanceSnapshots {
-    private final IncusConnection incus;
+    private final DaemonConnection incus;
 
-    RestSnapshots(IncusConnection incus) {
+    RestSnapshots(DaemonConnection incus) {
         this.incus = incus;
     }
 

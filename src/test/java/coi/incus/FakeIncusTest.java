@@ -11,13 +11,13 @@ abstract class FakeIncusTest {
     @TempDir
     Path dir;
     FakeIncus fake;
-    IncusConnection connection;
+    DaemonConnection connection;
     IncusClient client;
 
     @BeforeEach
     void startFake() throws IOException {
         fake = FakeIncus.start(dir);
-        connection = new IncusConnection(new UnixSocketTransport(fake.socket()), "default", null);
+        connection = new DaemonConnection(new UnixSocketTransport(fake.socket()), "default", null);
         client = new RestClient(connection);
     }
 

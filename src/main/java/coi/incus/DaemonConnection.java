@@ -24,7 +24,7 @@ import java.util.function.UnaryOperator;
  * resource classes ({@link RestInstances}, {@link RestImages}...) say what to ask; this class
  * says how. It retries nothing but a request on a kept-alive connection the daemon had closed.
  */
-final class IncusConnection implements AutoCloseable {
+final class DaemonConnection implements AutoCloseable {
     /** incusd drops idle keep-alive connections after 30 s; reusing one close to that races it. */
     private static final long IDLE_LIMIT_NANOS = Duration.ofSeconds(20).toNanos();
 
@@ -36,18 +36,18 @@ final class IncusConnection implements AutoCloseable {
 
     private record Idle(Transport.Conn conn, long since) {}
 
-    IncusConnection(Transport transport, String project, String cliRemote) {
+    DaemonConnection(Transport transport, String project, String cliRemote) {
         this.transport = transport;
         this.project = project == null || project.isBlank() ? "default" : project;
         this.cliRemote = cliRemote;
     }
 
-    IncusConnection inProject(String name) {
-        return new IncusConnection(transport, name, cliRemote);
+    DaemonConnection inProject(String name) {
+        return new DaemonConnection(transport, name, cliRemote);
     }
 
-    IncusConnection asCliRemote(String name) {
-        return new IncusConnection(transport, project, name);
+    DaemonConnection asCliRemote(String name) {
+        return new DaemonConnection(transport, project, name);
     }
 
     Optional<String> cliRemote() {
