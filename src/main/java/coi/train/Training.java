@@ -53,7 +53,9 @@ public final class Training {
             Map<String, String> env = Map.of("INCUS_CONF", conf.toString(), "HOME", dir.toString(), "PWD", dir.toString());
             for (String[] command : new String[][] {{"list"}, {"container", "exists", "x"}, {"container", "running", "x"},
                     {"list", "--format", "json"}, {"container", "exec", "x", "--", "true"}, {"health", "--format", "json"}}) {
-                quiet(CoiCommand.commandLine(new Context(env), command), sink).execute(command);
+                try (Context context = new Context(env)) {
+                    quiet(CoiCommand.commandLine(context, command), sink).execute(command);
+                }
             }
         } finally {
             Files.deleteIfExists(conf.resolve("config.yml"));
@@ -71,25 +73,37 @@ public final class Training {
         return cli;
     }
 
-    /** The list of instances is empty (a machine without sessions); everything else is not found. */
+    /** Each connection in its own thread: a client may keep its connection open while the next one starts. */
     private static void answer(ServerSocketChannel server) {
         while (server.isOpen()) {
-            try (SocketChannel ch = server.accept()) {
-                InputStream in = Channels.newInputStream(ch);
-                OutputStream out = Channels.newOutputStream(ch);
-                StringBuilder head = new StringBuilder();
-                for (int b; (b = in.read()) != -1; ) {
-                    head.append((char) b);
-                    // answer at the end of each request head (CRLF CRLF); requests here have no body
-                    if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
-                        out.write(response(head.substring(0, head.indexOf(" HTTP/"))));
-                        out.flush();
-                        head.setLength(0);
-                    }
-                }
+            try {
+                SocketChannel ch = server.accept();
+                Thread serve = new Thread(() -> serve(ch), "train-stand-in-connection");
+                serve.setDaemon(true);
+                serve.start();
             } catch (IOException e) {
                 return;
             }
+        }
+    }
+
+    /** The list of instances is empty (a machine without sessions); everything else is not found. */
+    private static void serve(SocketChannel channel) {
+        try (SocketChannel ch = channel) {
+            InputStream in = Channels.newInputStream(ch);
+            OutputStream out = Channels.newOutputStream(ch);
+            StringBuilder head = new StringBuilder();
+            for (int b; (b = in.read()) != -1; ) {
+                head.append((char) b);
+                // answer at the end of each request head (CRLF CRLF); requests here have no body
+                if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                    out.write(response(head.substring(0, head.indexOf(" HTTP/"))));
+                    out.flush();
+                    head.setLength(0);
+                }
+            }
+        } catch (IOException e) {
+            // the client went away
         }
     }
 
