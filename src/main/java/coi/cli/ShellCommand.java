@@ -3,7 +3,7 @@ package coi.cli;
 import coi.UsageException;
 import coi.config.Config;
 import coi.session.ContainerName;
-import coi.session.SessionPlan;
+import coi.session.Sessions;
 import coi.session.Workspace;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -54,10 +54,11 @@ final class ShellCommand implements Callable<Integer> {
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         var out = spec.commandLine().getOut();
-        var request = new coi.session.Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
+        var request = new Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
                 options.sshAgentSocket(context), options.writableGitHooks);
-        SessionPlan plan = context.sessions(config, out).shell(request);
-        if (dryRun) PlanPrinter.print(out, plan, output);
+        Sessions sessions = context.sessions(config, out);
+        if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output);
+        else sessions.shell(request);
         return 0;
     }
 }

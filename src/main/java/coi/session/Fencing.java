@@ -1,8 +1,6 @@
 package coi.session;
 
 import coi.CoiException;
-import coi.UsageException;
-import coi.config.Config;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
@@ -46,16 +44,7 @@ public final class Fencing {
         return new Fencing(incus, new NetworkFence(Nft.command(uid == 0 ? List.of("nft") : List.of("sudo", "-n", "nft"))));
     }
 
-    public static NetworkPolicy policy(Config config) {
-        try {
-            return NetworkPolicy.of(config.network().mode().name(), config.network().allowedDomains(),
-                    config.network().refreshIntervalMinutes());
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-    }
-
-    /** The policy a container was created with, from its labels. */
+    /** The policy a container was created with, from its labels (a new container's is its plan's). */
     static NetworkPolicy policy(Model.Instance i) {
         String mode = i.configValue(Labels.NETWORK);
         if (mode == null) return new NetworkPolicy.Open();
@@ -101,26 +90,19 @@ public final class Fencing {
     }
 
     /**
-     * Installs the rules for a created, not yet started container; for an allowlist it also
-     * resolves the names on the host and pins them into the container's /etc/hosts.
+     * Installs the plan's rules for its created, not yet started container (or a stopped one
+     * starting again); for an allowlist it also resolves the names on the host and pins them into
+     * the container's /etc/hosts.
      */
-    public void install(String container, Map<String, String> nicDevice, BridgeFacts bridge, NetworkPolicy policy) {
-        ContainerNic nic = nic(container, nicDevice);
+    public void install(SessionPlan plan) {
+        ContainerNic nic = nic(plan.container(), plan.devices().get("eth0"));
         List<coi.network.Ipv4Cidr> allowed = List.of();
-        if (policy instanceof NetworkPolicy.Allowlist list) {
+        if (plan.network() instanceof NetworkPolicy.Allowlist list) {
             ResolvedAllowlist resolved = new AllowlistResolver(AllowlistResolver.HostResolver.system()).resolve(list.entries());
             allowed = resolved.addresses();
-            pinHosts(container, resolved);
+            pinHosts(plan.container(), resolved);
         }
-        fence.apply(nic, bridge, policy, allowed);
-    }
-
-    /** Re-applies the rules of a container coi created (e.g. a persistent one starting again). */
-    public void reinstall(Model.Instance instance, BridgeFacts bridge) {
-        NetworkPolicy policy = policy(instance);
-        Map<String, String> eth0 = instance.devices() == null ? null : instance.devices().get("eth0");
-        if (policy instanceof NetworkPolicy.Open || eth0 == null || eth0.get("ipv4.address") == null) return;
-        install(instance.name(), eth0, bridge, policy);
+        fence.apply(nic, plan.bridge(), plan.network(), allowed);
     }
 
     public void remove(String container) {
