@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Applies a {@link SessionPlan} as a list of named {@link Step}s. Each step returns its own
@@ -145,6 +146,11 @@ public final class Launcher {
         return new Launcher(next, err);
     }
 
+    /** Every step wrapped, e.g. to time or log each one. */
+    public Launcher around(UnaryOperator<Step> wrapper) {
+        return new Launcher(steps.stream().map(wrapper).toList(), err);
+    }
+
     public Launcher without(String name) {
         List<Step> next = new ArrayList<>(steps);
         next.remove(index(name));
@@ -165,9 +171,14 @@ public final class Launcher {
      * without it takes everything back (how an ephemeral `coi run` container goes away).
      */
     public Launched launch(SessionPlan plan) {
-        Launched launched = new Launched(new Launch(plan));
+        Launched launched = prepare(plan);
         launched.run();
         return launched;
+    }
+
+    /** A launch not yet run: tests interrupt it from another thread, as the shutdown hook does. */
+    Launched prepare(SessionPlan plan) {
+        return new Launched(new Launch(plan));
     }
 
     /** A launch in progress or done: its undos, run in reverse by a failure, an interrupt or {@link #close()}. */
@@ -195,7 +206,7 @@ public final class Launcher {
             return names;
         }
 
-        private void run() {
+        void run() {
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 int retries = 0;
@@ -240,6 +251,10 @@ public final class Launcher {
             synchronized (this) {
                 if (aborted) throw new Interrupted();
             }
+        }
+
+        synchronized boolean interrupted() {
+            return aborted;
         }
 
         /** Undoes the steps at index {@code from} and after, for a retry. */
