@@ -4,7 +4,7 @@ import coi.CoiException;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
-import coi.network.AllowEntry;
+import coi.network.AllowlistRefresher;
 import coi.network.AllowlistResolver;
 import coi.network.BridgeFacts;
 import coi.network.ContainerNic;
@@ -96,13 +96,14 @@ public final class Fencing {
      */
     public void install(SessionPlan plan) {
         ContainerNic nic = nic(plan.container(), plan.devices().get("eth0"));
-        List<coi.network.Ipv4Cidr> allowed = List.of();
         if (plan.network() instanceof NetworkPolicy.Allowlist list) {
-            ResolvedAllowlist resolved = new AllowlistResolver(AllowlistResolver.HostResolver.system()).resolve(list.entries());
-            allowed = resolved.addresses();
-            pinHosts(plan.container(), resolved);
+            new AllowlistRefresher(new AllowlistResolver(AllowlistResolver.HostResolver.system()), list, resolved -> {
+                pinHosts(plan.container(), resolved);
+                fence.apply(nic, plan.bridge(), list, resolved.addresses());
+            }).start();
+        } else {
+            fence.apply(nic, plan.bridge(), plan.network(), List.of());
         }
-        fence.apply(nic, plan.bridge(), plan.network(), allowed);
     }
 
     public void remove(String container) {
@@ -151,15 +152,13 @@ public final class Fencing {
     }
 
     /**
-     * Keeps allowlists current for detached sessions (run by the watcher): each container is
-     * re-resolved every refresh interval, names that fail keep their last good answer, and the
-     * rules and /etc/hosts change only when the answer did.
+     * Keeps allowlists current for detached sessions (run by the watcher): one
+     * {@link AllowlistRefresher} per running allowlist container, whose rules and /etc/hosts
+     * change only when the answer did.
      */
     public final class AllowlistKeeper {
         private final BridgeFacts bridge;
-        private final Map<String, AllowlistResolver> resolvers = new HashMap<>();
-        private final Map<String, Instant> due = new HashMap<>();
-        private final Map<String, ResolvedAllowlist> current = new HashMap<>();
+        private final Map<String, AllowlistRefresher> refreshers = new HashMap<>();
 
         public AllowlistKeeper(BridgeFacts bridge) {
             this.bridge = bridge;
@@ -167,23 +166,16 @@ public final class Fencing {
 
         /** Returns the names of the containers whose rules changed. */
         public List<String> tick(List<Model.Instance> running, Instant now) {
-            due.keySet().retainAll(running.stream().map(Model.Instance::name).toList());
+            refreshers.keySet().retainAll(running.stream().map(Model.Instance::name).toList());
             List<String> changed = new java.util.ArrayList<>();
             for (Model.Instance i : running) {
                 if (!(policy(i) instanceof NetworkPolicy.Allowlist list)) continue;
-                Instant when = due.computeIfAbsent(i.name(), n -> now.plus(list.refresh()));
-                if (now.isBefore(when)) continue;
-                due.put(i.name(), now.plus(list.refresh()));
-                AllowlistResolver resolver = resolvers.computeIfAbsent(i.name(), n -> new AllowlistResolver(AllowlistResolver.HostResolver.system()));
-                ResolvedAllowlist next = resolver.resolve(list.entries());
-                ResolvedAllowlist before = current.get(i.name());
-                // a first answer with failures would drop names the running rules still allow
-                if (before == null && !next.failures().isEmpty()) continue;
-                if (before != null && before.addresses().equals(next.addresses()) && before.hosts().equals(next.hosts())) continue;
-                pinHosts(i.name(), next);
-                fence.apply(nic(i.name(), i.devices().get("eth0")), bridge, list, next.addresses());
-                current.put(i.name(), next);
-                changed.add(i.name());
+                AllowlistRefresher refresher = refreshers.computeIfAbsent(i.name(), n -> new AllowlistRefresher(
+                        new AllowlistResolver(AllowlistResolver.HostResolver.system()), list, next -> {
+                            pinHosts(n, next);
+                            fence.apply(nic(n, i.devices().get("eth0")), bridge, list, next.addresses());
+                        }));
+                if (refresher.tick(now)) changed.add(i.name());
             }
             return changed;
         }
