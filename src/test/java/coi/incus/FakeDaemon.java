@@ -173,6 +173,7 @@ public final class FakeDaemon implements AutoCloseable {
                 case "GET " -> FakeIncus.sync(instance.toString());
                 case "GET state" -> FakeIncus.sync(state(instance).toString());
                 case "PUT state" -> changeState(name, instance, request.json().path("action").asText());
+                case "PUT " -> update(instance, request.json());
                 case "DELETE " -> delete(name);
                 case "HEAD files" -> FakeIncus.raw(FakeIncus.http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0755\r\n", ""));
                 case "POST files" -> FakeIncus.sync("{}");
@@ -223,6 +224,14 @@ public final class FakeDaemon implements AutoCloseable {
             default -> instance.put("status", action);
         }
         return operation("{}");
+    }
+
+    /** A PUT of the instance's writable fields (`coi persist`). */
+    private static FakeIncus.Responder update(ObjectNode instance, JsonNode body) {
+        for (String field : List.of("config", "devices", "ephemeral")) {
+            if (body.has(field)) instance.set(field, body.get(field).deepCopy());
+        }
+        return FakeIncus.sync("{}");
     }
 
     private FakeIncus.Responder delete(String name) {
