@@ -8,6 +8,7 @@ import coi.incus.IncusException;
 import coi.incus.InstanceFiles;
 import coi.incus.InstanceSpec;
 import coi.incus.Model;
+import coi.incus.Retries;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -66,7 +67,8 @@ public final class ContainerService {
         if (instance.running() && !force) {
             throw new CoiException("container " + name + " is running: stop it first or use `coi container delete " + name + " --force`");
         }
-        incus.delete(name, force);
+        if (force) Retries.delete(incus, name);
+        else incus.delete(name, false);
     }
 
     /** `coi resume`: thaws a frozen (paused) container. */
@@ -138,7 +140,7 @@ public final class ContainerService {
         if (readonly) disk.put("readonly", "true");
         try {
             incus.addDevice(name, device, disk);
-        } catch (IncusException.Conflict e) {
+        } catch (IncusException.AlreadyExists e) {
             throw new CoiException("container " + name + " already has a device named " + device + ": choose another device name");
         }
     }

@@ -4,6 +4,7 @@ import coi.CoiException;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.InstanceSpec;
+import coi.incus.Retries;
 import coi.network.FenceException;
 import coi.session.Launcher.Launch;
 import coi.session.Launcher.Retry;
@@ -168,7 +169,7 @@ public final class LaunchSteps {
             try {
                 incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
                         !plan.persistent(), false));
-            } catch (IncusException.Conflict e) {
+            } catch (IncusException.AlreadyExists e) {
                 Optional<SessionPlan> next = replanner.nextSlot(plan);
                 if (next.isEmpty()) throw e;
                 throw new Retry(VIEW, next.get(), e);
@@ -209,8 +210,9 @@ public final class LaunchSteps {
             SessionPlan plan = launch.plan();
             try {
                 incus.start(plan.container());
-            } catch (IncusException e) {
-                if (!plan.fenced() || !addressTaken(e)) throw e;
+            } catch (IncusException.AlreadyExists e) {
+                // incusd refuses a NIC whose address another instance holds
+                if (!plan.fenced()) throw e;
                 throw new Retry(VIEW, replanner.otherAddress(plan), e);
             }
             return () -> stopIfThere(plan.container());
@@ -291,11 +293,8 @@ public final class LaunchSteps {
     }
 
     private void deleteIfThere(String container) {
-        try {
-            incus.delete(container, true);
-        } catch (IncusException.NotFound alreadyGone) {
-            // an ephemeral container is deleted by Incus as it stops
-        }
+        // Incus may be removing an ephemeral one itself right now (it stopped): gone is what is asked for
+        Retries.delete(incus, container);
     }
 
     private void stopIfThere(String container) {
@@ -304,11 +303,6 @@ public final class LaunchSteps {
         } catch (IncusException.NotFound alreadyGone) {
             // an ephemeral container is deleted by Incus as it stops
         }
-    }
-
-    /** Incus refuses to start a NIC whose address another instance holds. */
-    private static boolean addressTaken(IncusException e) {
-        return e instanceof IncusException.Conflict || e.getMessage() != null && e.getMessage().contains("already");
     }
 
     private void progress(String line) {

@@ -3,6 +3,7 @@ package coi.network;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
+import coi.incus.Retries;
 import coi.testing.CoiProcess;
 import coi.testing.CoiProcess.Result;
 import coi.testing.Sandbox;
@@ -117,7 +118,7 @@ class SessionFenceIT {
             assertThat(fence.fenced()).contains(name);
             coi.toHandle().destroyForcibly();
             coi.waitFor();
-            incus.delete(name, true);
+            Retries.delete(incus, name);
             assertThat(fence.fenced()).as("orphaned rules").contains(name);
             Result clean = box.run("clean", "--force");
             assertThat(clean.out()).as(clean.toString()).contains("removed network rules of " + name);
