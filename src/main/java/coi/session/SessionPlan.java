@@ -49,7 +49,7 @@ public record SessionPlan(
         CodeUser code,
         Protection protection,
         Disposition disposition,
-        Duration limitDuration,
+        @JsonIgnore Duration limitDuration,
         boolean monitored,
         boolean seedToolState,
         Path storageDir) {
@@ -88,6 +88,12 @@ public record SessionPlan(
     @JsonProperty("allowlist")
     public List<String> allowlist() {
         return network instanceof NetworkPolicy.Allowlist list ? list.entries().stream().map(Object::toString).toList() : List.of();
+    }
+
+    /** `--limit-duration` as ISO-8601 (PT2H), or null. */
+    @JsonProperty("limit_duration")
+    public String limitDurationText() {
+        return limitDuration == null ? null : limitDuration.toString();
     }
 
     /** Whether the launch makes a container (else it reuses {@link #container()}). */

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -44,6 +45,7 @@ public final class Sessions {
     private final LaunchSteps steps;
     private final Attachment attachment;
     private final ResumeResolver resumes;
+    private UnaryOperator<Launcher> adjust = UnaryOperator.identity();
 
     /** The invoking user and process, as facts: tests and the watcher pass their own. */
     public record Host(int uid, int gid, Path home, String prefix, Path launcher) {}
@@ -64,9 +66,19 @@ public final class Sessions {
         this.resumes = new ResumeResolver(store);
     }
 
-    /** The steps a launch is made of: the warm pool and the monitor insert or replace theirs here. */
+    /** The steps a launch is made of. */
     public LaunchSteps steps() {
         return steps;
+    }
+
+    /**
+     * Where the warm pool and the monitor plug in: {@code adjust} gets every launcher this
+     * service builds (new shell, new run, reuse; tell them apart by {@link Launcher#names()}) and
+     * returns the one to run, e.g. with create … network replaced by "claim a pool member".
+     */
+    public Sessions adjustLaunchers(UnaryOperator<Launcher> adjust) {
+        this.adjust = adjust;
+        return this;
     }
 
     public SessionStore store() {
@@ -90,7 +102,7 @@ public final class Sessions {
         SessionPlan plan = prepared.plan();
         // the original's progress lines: launching takes seconds and a silent terminal looks hung
         if (plan.creates()) progress("Starting session...");
-        Launcher launcher = plan.creates() ? steps.shell(prepared.replanner()) : steps.reuse(plan);
+        Launcher launcher = adjust.apply(plan.creates() ? steps.shell(prepared.replanner()) : steps.reuse(plan));
         try (Launcher.Launched launched = launcher.launch(plan)) {
             launched.keep();
             plan = launched.plan();
@@ -196,7 +208,7 @@ public final class Sessions {
         SessionPlan plan = prepared.plan();
         if (!plan.creates()) {
             // a persistent container is meant to be reused: run in it again
-            try (Launcher.Launched launched = steps.reuse(plan).launch(plan)) {
+            try (Launcher.Launched launched = adjust.apply(steps.reuse(plan)).launch(plan)) {
                 launched.keep();
             }
             int code = execCommand(plan, req.command(), stdin, stdout, stderr);
@@ -204,7 +216,7 @@ public final class Sessions {
             return code;
         }
         // an ephemeral container goes when this block ends: the command's end, an error, or an interrupt
-        try (Launcher.Launched launched = steps.run(prepared.replanner()).launch(plan)) {
+        try (Launcher.Launched launched = adjust.apply(steps.run(prepared.replanner())).launch(plan)) {
             plan = launched.plan();
             if (plan.persistent()) launched.keep();
             if (plan.limitDuration() != null) Watcher.ensureRunning(host, store.root(), out);

@@ -219,4 +219,20 @@ class LaunchTest extends FakeIncusSessions {
         assertThatThrownBy(() -> launcher.insertAfter(LaunchSteps.HOME, Launcher.step(LaunchSteps.START, l -> Launcher.Undo.NOTHING)))
                 .hasMessageContaining("unique");
     }
+
+    @Test
+    void thePoolAndTheMonitorPlugInThroughEveryLauncherTheServiceBuilds() throws Exception {
+        List<String> seen = new ArrayList<>();
+        sessions.adjustLaunchers(launcher -> launcher.insertBefore(LaunchSteps.IMAGE, Launcher.step("first", launch -> {
+            seen.add(String.join(",", launcher.names()) + " for " + launch.plan().container());
+            return Launcher.Undo.NOTHING;
+        })));
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        int code = sessions.run(new Sessions.RunRequest(ws, config(""), 3, List.of("true"), false, null, false), null,
+                new ByteArrayOutputStream(), new ByteArrayOutputStream());
+        assertThat(code).isZero();
+        assertThat(seen).containsExactly(
+                String.join(",", sessions.steps().shell(NO_RACES).names()) + " for " + plan.container(),
+                String.join(",", sessions.steps().run(NO_RACES).names()) + " for " + ContainerName.of(PREFIX, ws, 3).value());
+    }
 }

@@ -160,7 +160,8 @@ class PlannerTest {
 
     @Test
     void theJsonPlanShowsTheDecisions() throws Exception {
-        SessionPlan p = plan(config(Overrides.NONE), 1, facts(1000, true, Set.of()));
+        SessionPlan p = plan(config(new Overrides(null, null, null, null, null, null, null, null, null, null, "2h")), 1,
+                facts(1000, true, Set.of()));
         var json = coi.incus.Json.MAPPER.readTree(coi.incus.Json.bytes(p));
         assertThat(json.get("network_mode").asText()).isEqualTo("restricted");
         assertThat(json.get("fenced").asBoolean()).isTrue();
@@ -168,5 +169,6 @@ class PlannerTest {
         assertThat(json.get("disposition").asText()).isEqualTo("CREATE");
         assertThat(json.get("devices").get("eth0").get("ipv4.address").asText()).isNotEmpty();
         assertThat(json.has("network")).isFalse();
+        assertThat(json.get("limit_duration").asText()).isEqualTo("PT2H");
     }
 }
