@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -193,7 +194,9 @@ public final class LaunchSteps {
     Step fence() {
         return Launcher.step(FENCE, launch -> {
             SessionPlan plan = launch.plan();
-            if (!plan.fenced() || plan.devices().get("eth0") == null) return Undo.NOTHING;
+            Map<String, String> eth0 = plan.devices().get("eth0");
+            // a container made before its NIC was pinned (reused) has no address of its own to fence
+            if (!plan.fenced() || eth0 == null || eth0.get("ipv4.address") == null) return Undo.NOTHING;
             try {
                 fencing.install(plan);
             } catch (FenceException e) {
