@@ -220,8 +220,7 @@ class IncusClientHttpTest extends FakeIncusTest {
     @Test
     void namesTheImageWhenItsAliasIsMissing() {
         fake.on("POST /1.0/instances", async("op-1", "{}"));
-        fake.on("GET /1.0/operations/op-1/wait?timeout=-1", raw(http(200, "Content-Type: application/json\r\n",
-                "{\"type\":\"error\",\"error\":\"Image not provided for instance creation\",\"error_code\":500}")));
+        fake.on("GET /1.0/operations/op-1/wait?timeout=-1", FakeIncus.operationFailed(500, "Image not provided for instance creation"));
         fake.on("GET /1.0/images/aliases/coi-custom", error(404, "Image alias not found"));
 
         assertThatThrownBy(() -> client.createInstance(InstanceSpec.of("c1", "coi-custom")))

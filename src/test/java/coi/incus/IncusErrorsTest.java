@@ -2,8 +2,6 @@ package coi.incus;
 
 import static coi.incus.FakeIncus.async;
 import static coi.incus.FakeIncus.error;
-import static coi.incus.FakeIncus.http;
-import static coi.incus.FakeIncus.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,16 +16,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class IncusErrorsTest extends FakeIncusTest {
 
-    /** What /1.0/operations/ID/wait answers for a failed operation: 200 carrying an error envelope. */
-    private static FakeIncus.Responder failedWait(int errorCode, String error) {
-        return raw(http(200, "Content-Type: application/json\r\n",
-                "{\"type\":\"error\",\"status\":\"\",\"status_code\":0,\"operation\":\"\",\"error_code\":" + errorCode
-                        + ",\"error\":\"" + error.replace("\"", "\\\"") + "\",\"metadata\":null}"));
-    }
-
     private void operationFails(String route, int errorCode, String error) {
         fake.on(route, async("op-1", "{}"));
-        fake.on("GET /1.0/operations/op-1/wait?timeout=-1", failedWait(errorCode, error));
+        fake.on("GET /1.0/operations/op-1/wait?timeout=-1", FakeIncus.operationFailed(errorCode, error));
     }
 
     @Test
