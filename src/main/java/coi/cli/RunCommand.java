@@ -48,7 +48,7 @@ final class RunCommand implements Callable<Integer> {
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         var out = spec.commandLine().getOut();
-        Sessions sessions = context.sessions(config, out);
+        Sessions sessions = context.services(config).sessions(out);
         var request = new Sessions.RunRequest(ws, config, options.slot, command, dryRun, options.sshAgentSocket(context),
                 options.writableGitHooks);
         if (dryRun) {

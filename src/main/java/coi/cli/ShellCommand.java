@@ -56,7 +56,7 @@ final class ShellCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         var request = new Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
                 options.sshAgentSocket(context), options.writableGitHooks);
-        Sessions sessions = context.sessions(config, out);
+        Sessions sessions = context.services(config).sessions(out);
         if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output);
         else sessions.shell(request);
         return 0;
