@@ -126,6 +126,51 @@ class MonitorAttacksIT {
         }
     }
 
+    /**
+     * The three newest detectors, attacked from inside: the coding tool's credential file held open
+     * by another program (warning, runs on), then a burst of DNS queries (high, frozen) in one
+     * restricted session; repeated blocked connection attempts in an allowlist session (high, frozen).
+     * The queries ask for names under the bridge's own domain, which its dnsmasq answers itself (-S /incus/):
+     * nothing leaves the machine.
+     */
+    @Test
+    void theToolsCredentialFileADnsBurstAndRisingBlockedAttemptsAreCaughtFromInside() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            assertThat(box.run("shell", "--detach", "--monitor").exitCode()).isZero();
+            String name = box.container(1);
+            MonitorFixtures.inside(incus, name, 1000, "mkdir -p ~/.codex && echo '{\"token\": \"x\"}' > ~/.codex/auth.json"
+                    + " && (timeout 3 tail -f ~/.codex/auth.json >/dev/null; true)");
+            MonitorFixtures.awaitAudit(box, e -> e.title().startsWith("reading codex's credential file"), 10);
+            AuditEvent credential = MonitorFixtures.audit(box).stream().filter(e -> e.title().startsWith("reading codex's")).findFirst().orElseThrow();
+            assertThat(credential.level()).isEqualTo(Level.WARNING);
+            assertThat(credential.evidence().process().cmdline()).contains("tail");
+            assertThat(incus.instance(name).running()).as("a warning does not stop the container").isTrue();
+
+            MonitorFixtures.inside(incus, name, 1000, "for i in $(seq 1 400); do getent hosts coitest-burst-$i.incus >/dev/null; done");
+            MonitorFixtures.awaitStatus(incus, name, "Frozen", 15);
+            assertThat(MonitorFixtures.audit(box)).anySatisfy(e -> {
+                assertThat(e.category()).isEqualTo(Threat.DNS_TUNNEL);
+                assertThat(e.level()).isEqualTo(Level.HIGH);
+                assertThat(e.action()).isEqualTo(Action.PAUSED);
+            });
+        }
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Path config = Files.writeString(box.root.resolve("allow.toml"), "[network]\nmode = \"allowlist\"\nallowed_domains = [\"" + HOST + "\"]\n");
+            Result started = box.coi().env("COI_CONFIG", config.toString()).run("shell", "--detach", "--monitor");
+            assertThat(started.exitCode()).as(started.toString()).isZero();
+            String name = box.container(1);
+            String outside = TestHosts.INTERNET.get(1);
+            TestHosts.assertRoutedLocally();
+            MonitorFixtures.inside(incus, name, 1000, "for i in $(seq 1 30); do curl -s -m 1 -o /dev/null http://" + outside + "/; sleep 0.1; done");
+            MonitorFixtures.awaitStatus(incus, name, "Frozen", 15);
+            assertThat(MonitorFixtures.audit(box)).anySatisfy(e -> {
+                assertThat(e.title()).contains("blocked connection attempts in");
+                assertThat(e.level()).isEqualTo(Level.HIGH);
+                assertThat(e.action()).isEqualTo(Action.PAUSED);
+            });
+        }
+    }
+
     @Test
     void aLargeWorkspaceReadFreezesTheContainerListShowsWhyAndResumeLetsItCarryOn() throws Exception {
         try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
