@@ -146,7 +146,7 @@ class MonitorAttacksIT {
             assertThat(credential.evidence().process().cmdline()).contains("tail");
             assertThat(incus.instance(name).running()).as("a warning does not stop the container").isTrue();
 
-            MonitorFixtures.inside(incus, name, 1000, "for i in $(seq 1 400); do getent hosts coitest-burst-$i.incus >/dev/null; done");
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'for i in $(seq 1 400); do getent hosts coitest-burst-$i.incus >/dev/null; done'");
             MonitorFixtures.awaitStatus(incus, name, "Frozen", 15);
             assertThat(MonitorFixtures.audit(box)).anySatisfy(e -> {
                 assertThat(e.category()).isEqualTo(Threat.DNS_TUNNEL);
@@ -161,7 +161,7 @@ class MonitorAttacksIT {
             String name = box.container(1);
             String outside = TestHosts.INTERNET.get(1);
             TestHosts.assertRoutedLocally();
-            MonitorFixtures.inside(incus, name, 1000, "for i in $(seq 1 30); do curl -s -m 1 -o /dev/null http://" + outside + "/; sleep 0.1; done");
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'for i in $(seq 1 30); do curl -s -m 1 -o /dev/null http://" + outside + "/; sleep 0.1; done'");
             MonitorFixtures.awaitStatus(incus, name, "Frozen", 15);
             assertThat(MonitorFixtures.audit(box)).anySatisfy(e -> {
                 assertThat(e.title()).contains("blocked connection attempts in");
