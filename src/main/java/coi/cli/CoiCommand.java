@@ -45,7 +45,6 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             FileCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class,
-            TrainCommand.class,
             WatchCommand.class,
             ViewCommand.class);
 

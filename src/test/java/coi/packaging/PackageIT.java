@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import coi.incus.IncusClient;
 import coi.incus.InstanceSpec;
 import coi.incus.Model;
+import coi.incus.Retries;
 import coi.testing.CoiProcess;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
@@ -54,7 +55,7 @@ class PackageIT {
                 assertThat(ok(incus, name, "ls /usr/share/zsh/vendor-completions/_coi /usr/share/fish/vendor_completions.d/coi.fish"))
                         .hasLineCount(2);
                 // the AOT cache trained at packaging time is valid where dpkg put it
-                assertThat(ok(incus, name, "cd /tmp && /usr/lib/coi/runtime/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
+                assertThat(ok(incus, name, "cd /tmp && /usr/lib/coi/runtime/bin/java $(sed -n 's/^COI_JVM_FLAGS=\"\\(.*\\)\"$/\\1/p' /usr/lib/coi/bin/coi) "
                         + "-XX:AOTCache=/usr/lib/coi/coi.aot -Xlog:aot -cp /usr/lib/coi/coi.jar coi.Main --version"))
                         .contains("Opened AOT cache /usr/lib/coi/coi.aot").doesNotContain("[error]").doesNotContain("[warning]");
 
@@ -66,7 +67,7 @@ class PackageIT {
                 ok(incus, name, "su code -c 'mkdir -p ~/.coi && echo kept > ~/.coi/marker' && apt-get remove -y -qq coi > /dev/null 2>&1");
                 assertThat(ok(incus, name, "test ! -e /usr/bin/coi && test ! -e /usr/lib/coi/coi.jar && cat /home/code/.coi/marker")).isEqualTo("kept\n");
             } finally {
-                incus.delete(name, true);
+                Retries.delete(incus, name);
             }
         }
     }
