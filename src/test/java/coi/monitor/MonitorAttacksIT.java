@@ -200,8 +200,9 @@ class MonitorAttacksIT {
             String name = box.container(1);
             // the safety net on a 2-core machine: the kernel caps the bomb even if the monitor did not
             incus.setConfig(name, "limits.processes", "2000");
-            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c ':(){ :|:& };:'");
+            // from the exec that starts it: the guard may answer before that exec has returned
             java.time.Instant started = java.time.Instant.now();
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c ':(){ :|:& };:'");
             long t0 = System.nanoTime();
             MonitorFixtures.awaitGone(incus, name, 60);
             double stopped = (System.nanoTime() - t0) / 1e9;
