@@ -1,5 +1,7 @@
 package coi.monitor;
 
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -8,9 +10,10 @@ import java.util.Optional;
 /**
  * What the host kernel shows of one container at one instant: its processes (from its cgroup
  * and /proc) and the sockets of its network namespace. Plain data, so detectors are pure
- * functions and tests feed them recorded snapshots.
+ * functions and tests feed them recorded snapshots. Its instant is written as ISO-8601 text in
+ * `coi monitor --format json` (the shared mapper has no java.time module).
  */
-public record Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections, Fence fence) {
+public record Snapshot(String container, @JsonSerialize(using = ToStringSerializer.class) Instant at, List<Proc> processes, List<Conn> connections, Fence fence) {
     public Snapshot {
         processes = List.copyOf(processes);
         connections = List.copyOf(connections);

@@ -3,12 +3,17 @@ package coi.monitor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
+import coi.incus.Json;
 import coi.network.TestHosts;
 import coi.testing.CoiProcess.Result;
+import coi.testing.HostTmux;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -123,6 +128,55 @@ class MonitorAttacksIT {
             String metadata = Files.readString(sessionDir.resolve("metadata.json"));
             assertThat(metadata).contains("\"status\" : \"ended\"").contains("\"stopped_by\" : \"monitor: reverse shell");
             assertThat(Files.readString(toolState)).as("the tool's state survives").isEqualTo("{\"turn\": 1}\n");
+        }
+    }
+
+    /**
+     * A warning seen by the user end to end: `coi shell --monitor` runs in a host tmux as on a
+     * terminal; a process inside holds another process's environment open (tail -f of
+     * /proc/PID/environ, so that it is still there for `coi monitor` to see); the warning shows in
+     * the session's tmux message line (the attached client's bottom row, as the host pane shows it),
+     * in `coi audit NAME` as text and JSON and in `coi monitor NAME` as text and JSON.
+     */
+    @Test
+    void aWarningShowsInTheSessionsTmuxInAuditAndInMonitorAsTextAndJson() throws Exception {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            String w = tmux.start(box.commandLine("shell --monitor"));
+            tmux.await(w, "fake-ai> ", Duration.ofSeconds(90));
+            String name = box.container(1);
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'sleep 120 & exec timeout 60 tail -f /proc/$!/environ' >/dev/null 2>&1");
+            String screen = tmux.await(w, "coi monitor: warning: reading other processes' environment", Duration.ofSeconds(15));
+            assertThat(screen.strip().lines().toList().getLast()).as("on the message line").contains("coi monitor: warning");
+
+            Result json = box.run("audit", name, "--format", "json");
+            assertThat(json.exitCode()).as(json.toString()).isZero();
+            List<JsonNode> events = json.out().lines().map(l -> Json.parse(l.getBytes(StandardCharsets.UTF_8))).toList();
+            assertThat(events).anySatisfy(e -> {
+                assertThat(e.path("level").asText()).isEqualTo("warning");
+                assertThat(e.path("category").asText()).isEqualTo(Threat.CREDENTIALS);
+                assertThat(e.path("action").asText()).isEqualTo(Action.ALERTED.label());
+                assertThat(e.path("container").asText()).isEqualTo(name);
+                assertThat(e.path("evidence").path("process").path("cmdline").toString()).contains("tail").containsPattern("/proc/\\d+/environ");
+                assertThat(e.path("evidence").path("process").path("uid").asInt()).isEqualTo(1000);
+            });
+            Result text = box.run("audit", name);
+            assertThat(text.out()).contains("warning", Action.ALERTED.label(), name, "reading other processes' environment");
+
+            Result view = box.run("monitor", name);
+            assertThat(view.exitCode()).as(view.toString()).isZero();
+            assertThat(view.out()).contains(name + "  Running  monitored").containsPattern("tail -f /proc/\\d+/environ")
+                    .containsPattern("warning +" + Threat.CREDENTIALS + " +reading other processes' environment");
+            Result viewJson = box.run("monitor", name, "--format", "json");
+            assertThat(viewJson.exitCode()).as(viewJson.toString()).isZero();
+            JsonNode report = Json.parse(viewJson.out().getBytes(StandardCharsets.UTF_8));
+            assertThat(report.path("monitored").asBoolean()).isTrue();
+            assertThat(report.path("threats")).anySatisfy(t -> {
+                assertThat(t.path("level").asText()).isEqualTo("warning");
+                assertThat(t.path("category").asText()).isEqualTo(Threat.CREDENTIALS);
+                assertThat(t.path("evidence").path("process").path("cmdline").toString()).contains("environ");
+            });
+            assertThat(incus.instance(name).running()).as("a warning does not stop the container").isTrue();
+            assertThat(box.run("kill", name).exitCode()).isZero();
         }
     }
 
