@@ -282,7 +282,14 @@ class MonitorAttacksIT {
             TestHosts.assertRoutedLocally();
             Result r = box.run("run", "--monitor", "--mount", debs + ":/debs", String.join("\n",
                     "set -e",
-                    "sudo dpkg -i --force-depends /debs/libpython3*.deb >/dev/null 2>&1",
+                    // the tools are installed from / : an install of this size from the workspace counts whole
+                    // (rchar/wchar) as workspace io and freezes the container (a false positive, reported in issue 9)
+                    "(cd / && sudo dpkg -i --force-depends /debs/libpython3*.deb /debs/git_*.deb >/dev/null 2>&1)",
+                    // a repository the test makes, cloned over file:// (the test image has no git server to reach)
+                    "git init -q --bare /tmp/origin.git && git init -q /tmp/seed && cp calc.py /tmp/seed/",
+                    "git -C /tmp/seed add . && git -C /tmp/seed -c user.name=t -c user.email=t@example.org commit -qm seed",
+                    "git -C /tmp/seed push -q /tmp/origin.git HEAD:refs/heads/main",
+                    "git clone -q -b main file:///tmp/origin.git cloned && echo \"cloned $(git -C cloned log --format=%s)\" && rm -rf cloned",
                     "python3 -m unittest -q test_calc 2>&1",
                     "grep -rn 'def ' . | wc -l",
                     "python3 -m http.server 8000 --bind 0.0.0.0 >/dev/null 2>&1 & server=$!",
@@ -291,7 +298,7 @@ class MonitorAttacksIT {
                     "for i in $(seq 1 20); do python3 -c 'print(1)' >/dev/null; done",
                     "kill $server; sleep 1; echo done"));
             assertThat(r.exitCode()).as(r.toString()).isZero();
-            assertThat(r.out()).contains("dev server 200").contains("coitest " + HOST).contains("done");
+            assertThat(r.out()).contains("cloned seed").contains("dev server 200").contains("coitest " + HOST).contains("done");
             assertThat(MonitorFixtures.audit(box)).as("nothing above warning").allMatch(e -> e.level().compareTo(Level.WARNING) <= 0);
             assertThat(MonitorFixtures.audit(box)).noneMatch(e -> e.action() == Action.KILLED || e.action() == Action.PAUSED);
         }

@@ -25,16 +25,18 @@ final class MonitorFixtures {
 
     /**
      * socat, netcat-traditional (with -e) and Python's full standard library (python3-minimal has
-     * no pty module) as .debs from the Debian registry, installed inside with dpkg.
+     * no pty module) as .debs from the Debian registry, installed inside with dpkg; git for the
+     * ordinary workload (its other dependencies are in the test image, and a file:// clone needs none of
+     * its optional ones).
      */
     static Path attackTools() throws Exception {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "coitest-mon-debs");
         Files.createDirectories(dir);
         try (var files = Files.list(dir)) {
-            if (files.filter(f -> f.toString().endsWith(".deb")).count() >= 7) return dir;
+            if (files.filter(f -> f.toString().endsWith(".deb")).count() >= 8) return dir;
         }
         Process p = new ProcessBuilder("apt-get", "download", "socat", "netcat-traditional", "libwrap0", "libnsl2", "libtirpc3", "libtirpc-common",
-                "libpython3.11-stdlib").directory(dir.toFile())
+                "libpython3.11-stdlib", "git").directory(dir.toFile())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) fail("apt-get download of the attack tools failed: " + out);
