@@ -1,6 +1,7 @@
 package coi.session;
 
 import coi.CoiException;
+import coi.Trace;
 import coi.UsageException;
 import coi.config.Config;
 import coi.incus.ExecRequest;
@@ -229,7 +230,9 @@ public final class Sessions {
     /** `coi run`: one command as `code` in /workspace; returns its exit code. */
     public int run(RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr, List<SessionPlan> planOut) {
         Config config = req.config();
+        Trace.mark("run: start");
         List<Model.Instance> all = incus.instances();
+        Trace.mark("run: instances listed");
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         String owner = Owner.current();
         Replan replan = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
@@ -252,6 +255,7 @@ public final class Sessions {
         }
         planOut.add(plan);
         if (req.dryRun()) return 0;
+        Trace.mark("run: planned");
         requireImage(config.image());
         ensureStorage(config);
         try (Cleanup cleanup = new Cleanup(null)) {
@@ -259,15 +263,18 @@ public final class Sessions {
             plan = create(plan, replan, req.slot() == null, facts, config, cleanup);
             planOut.set(0, plan);
             if (config.monitoring().enabled()) MonitorGate.require(host, store.root(), plan.container(), launched, out);
-            CodeHome.prepare(incus, plan, config);
+            SessionPlan started = plan;
+            // DHCP takes a moment after start (commands that need the network should not race it): the home is made meanwhile
+            Overlap.run(() -> incus.awaitIpv4(started.container(), java.time.Duration.ofSeconds(15)),
+                    () -> CodeHome.prepare(incus, started, config));
+            Trace.mark("run: home prepared, address leased");
             if (plan.persistent()) cleanup.disarm();
             if (config.limits().duration().isPresent()) Watcher.ensureRunning(host, store.root(), out);
-            // DHCP takes a moment after start; commands that need the network should not race it
-            incus.awaitIpv4(plan.container(), java.time.Duration.ofSeconds(15));
             int code;
             try (MonitorGate.Follower warnings = config.monitoring().enabled()
                     ? MonitorGate.followWarnings(store.root(), plan.container(), launched, stderr) : () -> { }) {
                 code = execCommand(plan.container(), req.command(), stdin, stdout, stderr);
+                Trace.mark("run: command done");
             } finally {
                 // also when the exec failed: a container stopped under a running exec can fail the operation instead of ending it
                 if (config.monitoring().enabled()) MonitorGate.requireNotKilled(store.root(), plan.container(), launched);
@@ -374,10 +381,13 @@ public final class Sessions {
         for (int attempt = 1; ; attempt++) {
             // until the launch completes, an interrupted or failed one removes the container, persistent or not
             cleanup.container(plan.container(), fenced);
-            buildView(plan.container(), Path.of(plan.workspace()), facts).ifPresent(built);
+            SessionPlan creating = plan;
+            HostFacts known = facts;
             try {
-                incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
-                        !plan.persistent(), false));
+                // the view need only be complete when the container starts: it is built while Incus creates
+                Overlap.run(() -> buildView(creating.container(), Path.of(creating.workspace()), known).ifPresent(built),
+                        () -> incus.createInstance(new InstanceSpec(creating.container(), creating.image(), creating.config(),
+                                creating.devices(), null, !creating.persistent(), false)));
             } catch (IncusException e) {
                 cleanup.container(null, false);
                 if (!autoSlot || attempt > ContainerName.MAX_SLOT || !incus.instanceExists(plan.container())) throw e;
@@ -385,6 +395,7 @@ public final class Sessions {
                 plan = replan.at(null, facts);
                 continue;
             }
+            Trace.mark("launch: created");
             if (plan.tool() != null) {
                 ToolPresence.require(incus.files(plan.container()), Tool.named(plan.tool()), plan.toolCommand().getFirst(), plan.image());
             }
@@ -395,8 +406,10 @@ public final class Sessions {
             SessionPlan created = plan;
             var bridge = facts.bridge();
             installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
+            Trace.mark("launch: fenced");
             try {
                 incus.start(plan.container());
+                Trace.mark("launch: started");
                 return plan;
             } catch (IncusException e) {
                 // another coi may have claimed the same address between our plan and our start
@@ -600,7 +613,9 @@ public final class Sessions {
             if (container != null) {
                 try {
                     incus.delete(container, true);
+                    Trace.mark("cleanup: deleted");
                     if (fenced) fencing.remove(container);
+                    Trace.mark("cleanup: unfenced");
                     views.remove(ProtectedView.path(store.root(), container));
                 } catch (IncusException e) {
                     System.err.println("coi: could not remove " + container + " (" + e.getMessage() + "): `coi clean` will");
@@ -618,6 +633,7 @@ public final class Sessions {
         @Override
         public void close() {
             undo();
+            Trace.mark("cleanup: done");
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
