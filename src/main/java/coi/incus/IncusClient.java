@@ -187,6 +187,14 @@ public final class IncusClient implements AutoCloseable {
         changeState(name, "stop", timeoutSeconds, force);
     }
 
+    /**
+     * Asks for a forced stop and returns without waiting: Incus carries it out (and removes an
+     * ephemeral instance) whether or not anyone waits for the operation.
+     */
+    public void stopInBackground(String name) {
+        call("PUT", withProject("/1.0/instances/" + enc(name) + "/state"), Json.object().put("action", "stop").put("timeout", -1).put("force", true));
+    }
+
     public void restart(String name, int timeoutSeconds, boolean force) {
         changeState(name, "restart", timeoutSeconds, force);
     }

@@ -36,6 +36,14 @@ public record SessionPlan(
         devices = Map.copyOf(devices);
     }
 
+    /** The same session in another container (a claimed pool member) with that container's NIC. */
+    public SessionPlan withContainer(String name, Map<String, String> eth0) {
+        Map<String, Map<String, String>> devs = new java.util.LinkedHashMap<>(devices);
+        devs.put("eth0", eth0);
+        return new SessionPlan(name, slot, workspace, image, kind, sessionId, resumed, persistent, tool,
+                toolCommand, config, devs, stateDir, stateMount, tmuxSession, networkMode, ownership);
+    }
+
     public SessionPlan withLabel(String key, String value) {
         Map<String, String> cfg = new java.util.TreeMap<>(config);
         cfg.put(key, value);

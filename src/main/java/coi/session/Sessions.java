@@ -47,6 +47,7 @@ public final class Sessions {
     private final PrintWriter out;
     private final Fencing fencing;
     private final ProtectedView views;
+    private final WarmPool pool;
 
     /** The invoking user and process, as facts: tests and the watcher pass their own. */
     public record Host(int uid, int gid, Path home, String prefix, Path launcher) {}
@@ -58,6 +59,16 @@ public final class Sessions {
         this.out = out;
         this.fencing = Fencing.onHost(incus, host.uid());
         this.views = ProtectedView.onHost(host.uid());
+        this.pool = new WarmPool(incus, host, fencing, store.root());
+    }
+
+    public WarmPool pool() {
+        return pool;
+    }
+
+    /** `coi __reap NAME`: see {@link Reaper}. */
+    public void reap(String container) {
+        Reaper.reap(incus, fencing, views, store.root(), container);
     }
 
     public SessionStore store() {
@@ -260,7 +271,10 @@ public final class Sessions {
         ensureStorage(config);
         try (Cleanup cleanup = new Cleanup(null)) {
             java.time.Instant launched = java.time.Instant.now();
-            plan = create(plan, replan, req.slot() == null, facts, config, cleanup);
+            Optional<SessionPlan> pooled = WarmPool.fits(plan, config, facts)
+                    ? pool.claim(plan, config, all, facts.bridge() != null ? facts.bridge() : fencing.bridge(), name -> cleanup.container(name, true))
+                    : Optional.empty();
+            plan = pooled.isPresent() ? pooled.get() : create(plan, replan, req.slot() == null, facts, config, cleanup);
             planOut.set(0, plan);
             if (config.monitoring().enabled()) MonitorGate.require(host, store.root(), plan.container(), launched, out);
             SessionPlan started = plan;
@@ -280,6 +294,7 @@ public final class Sessions {
                 if (config.monitoring().enabled()) MonitorGate.requireNotKilled(store.root(), plan.container(), launched);
             }
             if (plan.persistent()) progress("kept persistent container " + plan.container());
+            else cleanup.handOff(req.workspace().path(), pooled.isPresent());
             return code;
         }
     }
@@ -405,7 +420,9 @@ public final class Sessions {
             }
             SessionPlan created = plan;
             var bridge = facts.bridge();
-            installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
+            try (FenceLock lock = FenceLock.hold(store.root(), created.container())) {
+                installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
+            }
             Trace.mark("launch: fenced");
             try {
                 incus.start(plan.container());
@@ -605,6 +622,11 @@ public final class Sessions {
 
         void disarm() {
             armed = false;
+        }
+
+        /** The normal end of an ephemeral run: the container's removal continues after coi returns (see {@link Reaper}). */
+        synchronized void handOff(Path workspace, boolean refillPool) {
+            if (armed && container != null && Reaper.handOff(incus, host, container, workspace, refillPool)) armed = false;
         }
 
         private synchronized void undo() {
