@@ -39,24 +39,39 @@ final class PoolCommand implements Runnable {
             return spec.commandLine().getOut();
         }
 
+        @Option(names = "--format", defaultValue = "text", description = "text or json") String format;
+
+        Workspace workspace() {
+            return options.workspace(context);
+        }
+
+        Config config() {
+            return options.config(context, workspace());
+        }
+
         WarmPool pool(Config config) {
             return context.sessions(config, out()).pool();
+        }
+
+        /** One line of text, or {@code key: values} as JSON. */
+        int report(String key, List<String> names, String text) {
+            if (Output.parse(format) == Output.JSON) Output.json(out(), CoiCommand.ordered(key, names));
+            else out().println(text);
+            out().flush();
+            return 0;
         }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "List the pool's members; FITS says whether a `coi run` here (with these options) would take one.")
     static final class Status extends Base {
-        @Option(names = "--format", defaultValue = "text", description = "text or json") String format;
-
         Status(Context c) { super(c); }
 
         @Override
         public Integer call() {
             Output output = Output.parse(format);
-            Workspace ws = options.workspace(context);
-            Config config = options.config(context, ws);
-            List<WarmPool.Member> members = pool(config).status(ws, config);
+            Config config = config();
+            List<WarmPool.Member> members = pool(config).status(workspace(), config);
             if (output == Output.JSON) {
                 Output.json(out(), CoiCommand.ordered("size", config.pool().size(), "image", config.image(), "members", members));
                 return 0;
@@ -76,40 +91,29 @@ final class PoolCommand implements Runnable {
     @Command(name = "fill", mixinStandardHelpOptions = true,
             description = "Make members until the pool of this config's image holds `[pool] size`; stale ones (image rebuilt, settings changed) go first.")
     static final class Fill extends Base {
-        @Option(names = "--format", defaultValue = "text", description = "text or json") String format;
-        @Option(names = {"-q", "--quiet"}, description = "Print nothing (for the background refill).") boolean quiet;
+        @Option(names = {"-q", "--quiet"}, description = "Print nothing.") boolean quiet;
 
         Fill(Context c) { super(c); }
 
         @Override
         public Integer call() {
-            Output output = Output.parse(format);
-            Workspace ws = options.workspace(context);
-            Config config = options.config(context, ws);
-            List<String> made = pool(config).fill(ws, config);
+            Output.parse(format);
+            Config config = config();
+            List<String> made = pool(config).fill(workspace(), config);
             if (quiet) return 0;
-            if (output == Output.JSON) Output.json(out(), CoiCommand.ordered("made", made));
-            else out().println(made.isEmpty() ? "the pool is full (size " + config.pool().size() + ")" : "made " + String.join(", ", made));
-            out().flush();
-            return 0;
+            return report("made", made, made.isEmpty() ? "the pool is full (size " + config.pool().size() + ")" : "made " + String.join(", ", made));
         }
     }
 
     @Command(name = "drain", mixinStandardHelpOptions = true, description = "Remove every unclaimed member (and its network rules).")
     static final class Drain extends Base {
-        @Option(names = "--format", defaultValue = "text", description = "text or json") String format;
-
         Drain(Context c) { super(c); }
 
         @Override
         public Integer call() {
-            Output output = Output.parse(format);
-            Workspace ws = options.workspace(context);
-            List<String> removed = pool(options.config(context, ws)).drain();
-            if (output == Output.JSON) Output.json(out(), CoiCommand.ordered("removed", removed));
-            else out().println(removed.isEmpty() ? "the pool is empty" : "removed " + String.join(", ", removed));
-            out().flush();
-            return 0;
+            Output.parse(format);
+            List<String> removed = pool(config()).drain();
+            return report("removed", removed, removed.isEmpty() ? "the pool is empty" : "removed " + String.join(", ", removed));
         }
     }
 }
