@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * The end of an ephemeral `coi run` off its critical path. coi asks Incus for a forced stop and
  * returns with the command's exit code; Incus stops and removes the ephemeral container by
  * itself whether or not anyone waits. A detached helper ({@code coi __reap NAME}) then waits for
- * it to be gone and removes its network rules and view, under the {@link FenceLock}, and after a
+ * it to be gone and removes its network rules and view, under the {@link NameLock}, and after a
  * claim from the warm pool refills it (with the workspace's config). If the
  * helper dies too, `coi clean` removes the orphaned rules; the container is gone either way.
  */
@@ -53,7 +53,7 @@ final class Reaper {
             }
             sleep();
         }
-        try (FenceLock lock = FenceLock.hold(sessionsRoot, container)) {
+        try (NameLock lock = NameLock.hold(sessionsRoot, container)) {
             // a new container of the same name may have been created meanwhile: its rules are its own
             if (incus.findInstance(container).map(Model.Instance::name).isEmpty()) fencing.remove(container);
         }

@@ -420,7 +420,7 @@ public final class Sessions {
             }
             SessionPlan created = plan;
             var bridge = facts.bridge();
-            try (FenceLock lock = FenceLock.hold(store.root(), created.container())) {
+            try (NameLock lock = NameLock.hold(store.root(), created.container())) {
                 installFence(() -> fencing.install(created.container(), created.devices().get("eth0"), bridge, policy));
             }
             Trace.mark("launch: fenced");

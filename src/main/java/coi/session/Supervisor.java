@@ -245,8 +245,8 @@ final class Supervisor {
                 }
             } catch (IncusException.NotFound gone) {
                 // rules of a container that no longer exists serve nobody, whoever made them; under the
-                // lock, a new container that took the name meanwhile keeps its own (see FenceLock)
-                try (FenceLock lock = FenceLock.hold(store.root(), name)) {
+                // lock, a new container that took the name meanwhile keeps its own (see NameLock)
+                try (NameLock lock = NameLock.hold(store.root(), name)) {
                     if (incus.findInstance(name).isEmpty()) fencing.remove(name);
                 }
                 finalizer.endedByName(name);

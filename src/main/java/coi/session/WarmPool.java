@@ -107,8 +107,10 @@ public final class WarmPool {
     /** Brings the pool of this config's image up to `[pool] size`, stale members out first; returns the members made. */
     public List<String> fill(Workspace workspace, Config config) {
         Template t = template(workspace, config);
-        return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
-                t.bridge, Fencing.taken(incus.instances()), Owner.current());
+        try (NameLock turn = NameLock.hold(sessionsRoot, host.prefix() + "pool")) {
+            return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
+                    t.bridge, Fencing.taken(incus.instances()), Owner.current());
+        }
     }
 
     public List<String> drain() {

@@ -9,27 +9,29 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Serialises installing a container's rules with removing the rules of a container of the same
- * name that is gone. A removal that runs after coi returned (see {@link Reaper}) checks, under
+ * A lock per name under the sessions folder ({@code locks/<name>.lock}), held by one coi process
+ * at a time. Its main use: it serialises installing a container's rules with removing the rules
+ * of a container of the same name that is gone. A removal that runs after coi returned (see {@link Reaper}) checks, under
  * this lock, that no container of that name exists; a launch installs under it after creating
  * its container. So a late removal can never take down the rules of a new container that
- * reuses the name (`coi-<hash>-<slot>` names are reused all the time).
+ * reuses the name (`coi-<hash>-<slot>` names are reused all the time). Pool fills also take
+ * turns under it, so two refills never make more members than the pool's size.
  */
-final class FenceLock implements AutoCloseable {
+final class NameLock implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
 
-    private FenceLock(FileChannel channel, FileLock lock) {
+    private NameLock(FileChannel channel, FileLock lock) {
         this.channel = channel;
         this.lock = lock;
     }
 
-    static FenceLock hold(Path sessionsRoot, String container) {
-        Path file = sessionsRoot.resolve("locks").resolve(container + ".lock");
+    static NameLock hold(Path sessionsRoot, String name) {
+        Path file = sessionsRoot.resolve("locks").resolve(name + ".lock");
         try {
             Files.createDirectories(file.getParent());
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            return new FenceLock(channel, channel.lock());
+            return new NameLock(channel, channel.lock());
         } catch (IOException e) {
             throw new CoiException("cannot lock " + file + ": " + e.getMessage(), e);
         }
