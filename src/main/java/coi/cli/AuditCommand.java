@@ -6,6 +6,8 @@ import coi.monitor.AuditEvent;
 import coi.monitor.AuditLog;
 import coi.monitor.Level;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -43,7 +45,7 @@ final class AuditCommand implements Callable<Integer> {
         Level min = minLevel(level);
         AuditLog log = AuditLog.under(context.config(context.cwd()).paths().sessionsDir());
         PrintWriter out = spec.commandLine().getOut();
-        if (name != null && !java.nio.file.Files.exists(log.file(name)) && !follow) {
+        if (name != null && !Files.exists(log.file(name)) && !follow) {
             out.println("no audit events for " + name);
             out.flush();
             return 0;
@@ -53,7 +55,7 @@ final class AuditCommand implements Callable<Integer> {
             for (AuditEvent e : events(log)) {
                 if (shown.contains(e.id()) || (from != null && e.time().isBefore(from)) || e.level().compareTo(min) < 0) continue;
                 shown.add(e.id());
-                out.println(output == Output.JSON ? new String(Json.bytes(e), java.nio.charset.StandardCharsets.UTF_8) : text(e));
+                out.println(output == Output.JSON ? new String(Json.bytes(e), StandardCharsets.UTF_8) : text(e));
             }
             out.flush();
             if (follow) Thread.sleep(250);

@@ -1,6 +1,10 @@
 package coi.cli;
 
+import coi.UsageException;
+import coi.container.ContainerService;
 import coi.image.Builder;
+import coi.image.CoiImage;
+import coi.incus.IncusClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,16 +43,16 @@ final class BuildCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        coi.image.CoiImage.BaseSource source = switch (offline ? "debootstrap" : baseSource) {
-            case "auto" -> coi.image.CoiImage.BaseSource.AUTO;
-            case "server" -> coi.image.CoiImage.BaseSource.SERVER;
-            case "debootstrap" -> coi.image.CoiImage.BaseSource.DEBOOTSTRAP;
-            default -> throw new coi.UsageException("--base-source must be auto, server or debootstrap, not '" + baseSource + "'");
+        CoiImage.BaseSource source = switch (offline ? "debootstrap" : baseSource) {
+            case "auto" -> CoiImage.BaseSource.AUTO;
+            case "server" -> CoiImage.BaseSource.SERVER;
+            case "debootstrap" -> CoiImage.BaseSource.DEBOOTSTRAP;
+            default -> throw new UsageException("--base-source must be auto, server or debootstrap, not '" + baseSource + "'");
         };
         var out = spec.commandLine().getOut();
         Path cache = Path.of(context.env("XDG_CACHE_HOME", context.home().resolve(".cache").toString())).resolve("coi");
-        Builder.Result r = new coi.image.CoiImage(context.incus(), out, logDir(context))
-                .build(new coi.image.CoiImage.Options(alias, force, source, cache, context.env("COI_MIRROR", coi.image.CoiImage.hostMirror())));
+        Builder.Result r = new CoiImage(context.services().incus(), out, logDir(context))
+                .build(new CoiImage.Options(alias, force, source, cache, context.env("COI_MIRROR", CoiImage.hostMirror())));
         if (r != null) out.printf("built %s (%s) in %.0f s (log: %s)%n", r.alias(), r.versionedAlias(), r.took().toMillis() / 1000.0, r.log());
         out.flush();
         return 0;
@@ -72,15 +76,16 @@ final class BuildCommand implements Callable<Integer> {
         Custom(Context c) { context = c; }
 
         public Integer call() throws IOException {
-            coi.container.ContainerService.checkName(name.replace('.', '-'));
-            if (!Files.isRegularFile(script)) throw new coi.UsageException("script " + script + " does not exist");
+            ContainerService.checkName(name.replace('.', '-'));
+            if (!Files.isRegularFile(script)) throw new UsageException("script " + script + " does not exist");
             var out = spec.commandLine().getOut();
-            if (!force && context.incus().aliasExists(name)) {
+            IncusClient incus = context.services().incus();
+            if (!force && incus.aliasExists(name)) {
                 out.println("image " + name + " exists: kept (use --force to rebuild)");
                 out.flush();
                 return 0;
             }
-            Builder.Result r = new Builder(context.incus(), out, logDir(context)).build(new Builder.Spec(name, base, null,
+            Builder.Result r = new Builder(incus, out, logDir(context)).build(new Builder.Spec(name, base, null,
                     List.of(new Builder.Script(script.getFileName().toString(), Files.readAllBytes(script))),
                     Map.of("security.nesting", "true"), Map.of(), Map.of(), Map.of(), "coi custom image " + name + " from " + base));
             out.printf("built %s in %.0f s (log: %s)%n", r.alias(), r.took().toMillis() / 1000.0, r.log());

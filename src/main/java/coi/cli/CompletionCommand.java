@@ -1,6 +1,7 @@
 package coi.cli;
 
 import coi.UsageException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -61,7 +62,7 @@ final class CompletionCommand implements Callable<Integer> {
     static Map<String, CommandSpec> visible(CommandSpec spec) {
         return spec.subcommands().entrySet().stream()
                 .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden() && !e.getKey().equals("help"))
-                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().getCommandSpec(), (a, b) -> a, java.util.LinkedHashMap::new));
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().getCommandSpec(), (a, b) -> a, LinkedHashMap::new));
     }
 
     private static void options(StringBuilder sb, String condition, CommandSpec spec) {

@@ -6,8 +6,10 @@ import coi.incus.ExecRequest;
 import coi.incus.Model;
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +46,7 @@ final class ContainerCommand implements Runnable {
         }
 
         ContainerService service() {
-            return new ContainerService(context.incus());
+            return context.services().containers();
         }
     }
 
@@ -53,12 +55,13 @@ final class ContainerCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "IMAGE") String image;
         @Parameters(index = "1", paramLabel = "NAME") String name;
         @Option(names = "--ephemeral", description = "Delete the container when it stops.") boolean ephemeral;
-        @Option(names = {"-s", "--storage"}, paramLabel = "POOL", description = "Storage pool for the root disk.") String pool;
+        @Option(names = {"-s", "--storage"}, paramLabel = "POOL", description = "Storage pool for the root disk (default: [incus] pool, else the default profile's).") String pool;
 
         Launch(Context c) { super(c); }
 
         public Integer call() {
-            service().launch(image, name, ephemeral, pool);
+            Services services = context.services();
+            services.containers().launch(image, name, ephemeral, pool != null ? pool : services.config().incus().pool().orElse(null));
             return 0;
         }
     }
@@ -193,11 +196,11 @@ final class ContainerCommand implements Runnable {
     static final class Stdin {
         static InputStream forwardable() {
             try {
-                String target = java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
-                if (target.startsWith("pipe:") || target.startsWith("/") && java.nio.file.Files.isRegularFile(Path.of(target))) {
+                String target = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
+                if (target.startsWith("pipe:") || target.startsWith("/") && Files.isRegularFile(Path.of(target))) {
                     return System.in;
                 }
-            } catch (java.io.IOException | UnsupportedOperationException e) {
+            } catch (IOException | UnsupportedOperationException e) {
                 // no /proc: do not forward
             }
             return null;

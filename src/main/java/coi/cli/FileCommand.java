@@ -1,7 +1,6 @@
 package coi.cli;
 
 import coi.UsageException;
-import coi.container.ContainerService;
 import coi.container.RemotePath;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -43,7 +42,7 @@ final class FileCommand implements Runnable {
             } catch (NumberFormatException e) {
                 throw new UsageException("--mode must be octal like 0644, not '" + mode + "'");
             }
-            new ContainerService(context.incus()).push(source, to, recursive, uid, gid, m);
+            context.services().containers().push(source, to, recursive, uid, gid, m);
             quiet.say(spec.commandLine().getOut(), "Pushed " + (recursive ? "directory " : "file ") + source + " -> " + target);
             return 0;
         }
@@ -62,7 +61,7 @@ final class FileCommand implements Runnable {
         Pull(Context c) { context = c; }
 
         public Integer call() {
-            new ContainerService(context.incus()).pull(RemotePath.parse(source), dest, recursive);
+            context.services().containers().pull(RemotePath.parse(source), dest, recursive);
             quiet.say(spec.commandLine().getOut(), "Pulled " + (recursive ? "directory " : "file ") + source + " -> " + dest);
             return 0;
         }

@@ -1,7 +1,7 @@
 package coi.cli;
 
 import coi.health.HealthCheck;
-import java.nio.file.Path;
+import coi.setup.SetupOptions;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,11 +33,12 @@ final class HealthCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Output output = Output.parse(format);
+        Services services = context.services();
         if (fix) {
-            SetupCommand.setup(context, coi.setup.SetupOptions.defaults(SetupCommand.invokingUser(context))).apply(spec.commandLine().getErr());
+            SetupCommand.setup(services, SetupOptions.defaults(services.config().incus().group(), SetupCommand.invokingUser(context)))
+                    .apply(spec.commandLine().getErr());
         }
-        String image = context.env("COI_IMAGE", "coi");
-        HealthCheck.Report report = new HealthCheck(context.incus(), "incus-admin", image, Path.of("/etc")).run();
+        HealthCheck.Report report = services.health().run();
         var out = spec.commandLine().getOut();
         if (output == Output.JSON) {
             List<Object> checks = report.checks().stream().map(c -> (Object) CoiCommand.ordered(

@@ -3,6 +3,8 @@ package coi.cli;
 import coi.UsageException;
 import coi.image.Images;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -31,7 +33,7 @@ final class ImageCommand implements Runnable {
         }
 
         Images images() {
-            return new Images(context.incus());
+            return context.services().images();
         }
 
         PrintWriter out() {
@@ -70,10 +72,10 @@ final class ImageCommand implements Runnable {
      * all its aliases, size and created_at; coi adds the alias that matched and the description.
      */
     static List<Map<String, Object>> originalShape(List<Images.Row> rows) {
-        Map<String, Map<String, Object>> byImage = new java.util.LinkedHashMap<>();
+        Map<String, Map<String, Object>> byImage = new LinkedHashMap<>();
         for (Images.Row r : rows) {
             byImage.computeIfAbsent(r.fingerprint(), f -> {
-                List<String> aliases = new java.util.ArrayList<>(r.otherAliases());
+                List<String> aliases = new ArrayList<>(r.otherAliases());
                 if (!r.alias().isEmpty()) aliases.add(r.alias());
                 return CoiCommand.ordered("fingerprint", f, "aliases", aliases.stream().sorted().toList(), "size", r.size(),
                         "created_at", r.created(), "alias", r.alias(), "description", r.description());

@@ -2,11 +2,12 @@ package coi.cli;
 
 import coi.Version;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -21,7 +22,7 @@ public final class ManPage {
     private ManPage() {}
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, false, java.nio.charset.StandardCharsets.UTF_8);
+        PrintWriter out = new PrintWriter(System.out, false, StandardCharsets.UTF_8);
         out.print(render(CoiCommand.commandLine(new Context(Map.of()), "--help").getCommandSpec(), Version.get(), LocalDate.now()));
         out.flush();
     }
@@ -103,7 +104,7 @@ public final class ManPage {
         String text = String.join(" ", arg.description());
         if (arg.defaultValue() != null) text = text.replace("${DEFAULT-VALUE}", arg.defaultValue());
         if (arg.completionCandidates() != null) {
-            List<String> values = new java.util.ArrayList<>();
+            List<String> values = new ArrayList<>();
             arg.completionCandidates().forEach(values::add);
             text = text.replace("${COMPLETION-CANDIDATES}", String.join(", ", values));
         }

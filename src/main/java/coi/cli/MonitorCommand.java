@@ -25,8 +25,8 @@ final class MonitorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Output output = Output.parse(format);
-        var config = context.config(context.cwd());
-        MonitorView.Report r = MonitorView.look(context.incus(config), name, config.monitoring());
+        Services services = context.services();
+        MonitorView.Report r = MonitorView.look(services.incus(), name, services.config().monitoring());
         PrintWriter out = spec.commandLine().getOut();
         if (output == Output.JSON) {
             Output.json(out, r);

@@ -50,7 +50,7 @@ final class PoolCommand implements Runnable {
         }
 
         WarmPool pool(Config config) {
-            return context.sessions(config, out()).pool();
+            return context.services(config).sessions(out()).pool();
         }
 
         /** One line of text, or {@code key: values} as JSON. */

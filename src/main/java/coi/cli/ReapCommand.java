@@ -33,7 +33,7 @@ final class ReapCommand implements Callable<Integer> {
     public Integer call() {
         Workspace ws = Workspace.of(context.cwd());
         Config config = context.config(ws.path());
-        Sessions sessions = context.sessions(config, spec.commandLine().getOut());
+        Sessions sessions = context.services(config).sessions(spec.commandLine().getOut());
         sessions.reap(container);
         if (refill) sessions.pool().fill(ws, config);
         return 0;

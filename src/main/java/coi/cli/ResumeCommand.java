@@ -1,6 +1,5 @@
 package coi.cli;
 
-import coi.container.ContainerService;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -20,7 +19,7 @@ final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean thawed = new ContainerService(context.incus()).unfreeze(container);
+        boolean thawed = context.services().containers().unfreeze(container);
         spec.commandLine().getOut().println(thawed ? "resumed " + container : container + " is not frozen: nothing to resume");
         spec.commandLine().getOut().flush();
         return 0;

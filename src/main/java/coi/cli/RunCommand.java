@@ -3,6 +3,7 @@ package coi.cli;
 import coi.config.Config;
 import coi.session.ContainerName;
 import coi.session.SessionPlan;
+import coi.session.Sessions;
 import coi.session.Workspace;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -51,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
         Config config = options.config(context, ws);
         var out = spec.commandLine().getOut();
         List<SessionPlan> plan = new ArrayList<>();
-        int code = context.sessions(config, out).run(new coi.session.Sessions.RunRequest(ws, config, options.slot, command, dryRun,
+        int code = context.services(config).sessions(out).run(new Sessions.RunRequest(ws, config, options.slot, command, dryRun,
                 options.sshAgentSocket(context), options.writableGitHooks),
                 ContainerCommand.Stdin.forwardable(), new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), plan);
         if (dryRun) PlanPrinter.print(out, plan.get(0), output);

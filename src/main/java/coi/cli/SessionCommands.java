@@ -8,6 +8,7 @@ import coi.session.SessionAdmin;
 import coi.session.SessionMetadata;
 import coi.session.Workspace;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -46,11 +47,7 @@ final class SessionCommands {
         }
 
         SessionAdmin admin() {
-            Config config = config();
-            context.reviveSupervisor(config);
-            var incus = context.incus(config);
-            return new SessionAdmin(incus, new coi.session.SessionStore(config.paths().sessionsDir()), context.containerPrefix(),
-                    coi.session.Fencing.onHost(incus, Context.ids()[0]));
+            return context.services(config()).admin();
         }
 
         PrintWriter out() {
@@ -87,7 +84,7 @@ final class SessionCommands {
                         out().println("nothing done");
                         return List.of();
                     }
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     return List.of();
                 }
             }
@@ -107,7 +104,7 @@ final class SessionCommands {
         public Integer call() {
             if (slot != null) ContainerName.checkSlot(slot);
             Config config = config();
-            return context.sessions(config, out()).attach(name == null ? ws() : null, name, slot, bash);
+            return context.services(config).sessions(out()).attach(name == null ? ws() : null, name, slot, bash);
         }
     }
 

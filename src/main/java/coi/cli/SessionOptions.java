@@ -2,10 +2,9 @@ package coi.cli;
 
 import coi.UsageException;
 import coi.config.Config;
-import coi.config.ConfigFile;
-import coi.config.ConfigLoader;
 import coi.config.Overrides;
 import coi.session.Workspace;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -87,7 +86,7 @@ final class SessionOptions {
         String sock = context.env().get("SSH_AUTH_SOCK");
         if (sock == null || sock.isBlank()) throw new UsageException("--ssh-agent: SSH_AUTH_SOCK is not set on the host: start ssh-agent (eval $(ssh-agent)) and add your key first");
         Path path = Path.of(sock);
-        if (!java.nio.file.Files.exists(path)) throw new UsageException("--ssh-agent: the agent socket " + sock + " does not exist: is ssh-agent running?");
+        if (!Files.exists(path)) throw new UsageException("--ssh-agent: the agent socket " + sock + " does not exist: is ssh-agent running?");
         return path;
     }
 
@@ -108,7 +107,7 @@ final class SessionOptions {
         if (limitDiskSize != null) limits.put("disk_size", limitDiskSize);
         Overrides flags = new Overrides(image, persistent, tool, network, profile, environment, mounts, storage,
                 limitCpu, limitMemory, limitDuration, limits);
-        Config config = ConfigLoader.load(ConfigFile.standard(context.env(), context.home(), ws.path()), context.env(), context.home(), flags);
+        Config config = context.config(ws.path(), flags);
         return monitor ? config.withMonitoring() : config;
     }
 }

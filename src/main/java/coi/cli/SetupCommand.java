@@ -50,7 +50,9 @@ final class SetupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        Setup setup = setup(context, new SetupOptions(bridge, bridgeAddress, pool, poolSize, SetupOptions.GROUP, invokingUser(context)));
+        Services services = context.services();
+        Setup setup = setup(services, new SetupOptions(bridge, bridgeAddress, pool, poolSize, services.config().incus().group(),
+                invokingUser(context)));
         if (dryRun) {
             for (Setup.Planned p : setup.plan()) Setup.line(out, p.probe().done() ? "ok" : "to do", p.name(), p.probe().detail());
             return 0;
@@ -62,8 +64,8 @@ final class SetupCommand implements Callable<Integer> {
     }
 
     /** Setup always works on this machine's daemon, whatever remote the user's commands go to. */
-    static Setup setup(Context context, SetupOptions options) {
-        Path socket = Path.of(context.env("COI_INCUS_SOCKET", IncusClient.DEFAULT_SOCKET.toString()));
+    static Setup setup(Services services, SetupOptions options) {
+        Path socket = services.localSocket();
         IncusClient[] client = new IncusClient[1];
         return new Setup(new LocalHost(), () -> {
             if (client[0] == null) client[0] = IncusClient.local(socket, new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(60)));

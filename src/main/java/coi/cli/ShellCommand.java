@@ -4,6 +4,7 @@ import coi.UsageException;
 import coi.config.Config;
 import coi.session.ContainerName;
 import coi.session.SessionPlan;
+import coi.session.Sessions;
 import coi.session.Workspace;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -54,9 +55,9 @@ final class ShellCommand implements Callable<Integer> {
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         var out = spec.commandLine().getOut();
-        var request = new coi.session.Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
+        var request = new Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
                 options.sshAgentSocket(context), options.writableGitHooks);
-        SessionPlan plan = context.sessions(config, out).shell(request);
+        SessionPlan plan = context.services(config).sessions(out).shell(request);
         if (dryRun) PlanPrinter.print(out, plan, output);
         return 0;
     }

@@ -34,7 +34,7 @@ final class SnapshotCommand implements Runnable {
         }
 
         ContainerService service() {
-            return new ContainerService(context.incus());
+            return context.services().containers();
         }
 
         void say(String line) {

@@ -28,7 +28,7 @@ final class TmuxCommand implements Runnable {
         }
 
         TmuxControl control() {
-            return new TmuxControl(context.incus(context.config(context.cwd())), context.containerPrefix());
+            return context.services().tmux();
         }
     }
 

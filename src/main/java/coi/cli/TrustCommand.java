@@ -1,6 +1,7 @@
 package coi.cli;
 
 import coi.UsageException;
+import coi.config.ConfigException;
 import coi.config.ConfigFile;
 import coi.config.ConfigLoader;
 import coi.config.Overrides;
@@ -8,6 +9,7 @@ import coi.config.TrustStore;
 import coi.config.WorkspacePath;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -24,7 +26,7 @@ final class TrustCommand {
     /** The project file named by PATH: a workspace folder, or its `.coi.toml` itself. */
     static Path projectFile(Context context, Path given) {
         Path path = (given == null ? context.cwd() : given).toAbsolutePath().normalize();
-        if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return path.resolve(ConfigFile.PROJECT_FILE);
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) return path.resolve(ConfigFile.PROJECT_FILE);
         if (!path.getFileName().toString().equals(ConfigFile.PROJECT_FILE)) {
             throw new UsageException(path + " is neither a workspace folder nor a " + ConfigFile.PROJECT_FILE + " file");
         }
@@ -80,7 +82,7 @@ final class TrustCommand {
                     now = WorkspacePath.read(file.getParent(), file.getFileName().toString())
                             .map(bytes -> TrustStore.sha256(bytes).equals(e.sha256()) ? "trusted" : "changed since: untrusted")
                             .orElse("missing");
-                } catch (coi.config.ConfigException linked) {
+                } catch (ConfigException linked) {
                     now = "a symbolic link now: untrusted";
                 }
                 out.printf("%-24s %s  %s  %s%n", now, e.sha256().substring(0, 12), e.trustedAt(), e.path());

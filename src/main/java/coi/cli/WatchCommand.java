@@ -1,6 +1,5 @@
 package coi.cli;
 
-import coi.session.SessionStore;
 import coi.session.Watcher;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -18,9 +17,7 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         // the watcher serves every workspace: no workspace layer of configuration applies
-        var config = context.config(Path.of("/nonexistent-workspace"));
-        var incus = context.incus(config);
-        return Watcher.watch(incus, new SessionStore(config.paths().sessionsDir()), context.containerPrefix(),
-                coi.session.Fencing.onHost(incus, Context.ids()[0]));
+        Services services = context.services(context.config(Path.of("/nonexistent-workspace")));
+        return Watcher.watch(services.incus(), services.sessionStore(), context.containerPrefix(), services.fencing());
     }
 }

@@ -33,23 +33,25 @@ public record Config(
         mounts = List.copyOf(mounts);
     }
 
-    /** Where sessions of the configured tool are saved: {@code <sessions_dir>/sessions-<tool>}. */
-    public Path toolSessionsDir() {
-        return paths.sessionsDir().resolve("sessions-" + tool.name());
-    }
-
     /** @param name one of claude, opencode, codex, aider, or fake (the test suite's agent) */
     public record Tool(String name, PermissionMode permissionMode, Optional<String> binary) {}
 
     public record Paths(Path sessionsDir, Optional<Path> storageDir) {}
 
+    /**
+     * {@code [incus]}: which daemon ({@code endpoint}), in which project (empty: the remote's own, else
+     * "default"), the group whose members may use it (what `coi setup` and `coi health` look at), the
+     * uid of {@code code} inside, the storage pool for new containers' root disks (empty: the default
+     * profile's), the pinned server certificate for a URL endpoint, and how long to wait for answers.
+     */
     public record Incus(
-            String project,
+            IncusEndpoint endpoint,
+            Optional<String> project,
             String group,
             int codeUid,
-            Path socket,
-            Optional<String> remote,
-            Optional<String> pool) {}
+            Optional<String> pool,
+            Optional<Path> serverCert,
+            Optional<Integer> timeoutSeconds) {}
 
     public record Network(NetworkMode mode, List<String> allowedDomains, int refreshIntervalMinutes) {
         public Network {

@@ -32,14 +32,6 @@ public final class ConfigLoader {
     /** What `coi trust` shows and records: the project file, the hash of its content, what it would grant. */
     public record ProjectReview(Path file, String sha256, List<String> widening, boolean trusted) {}
 
-    /** The standard layers for {@code workspace}, read from this process's environment. */
-    public static Config loadStandard(Path workspace, Overrides flags) {
-        Map<String, String> env = System.getenv();
-        String home = env.getOrDefault("HOME", "");
-        Path homeDir = Path.of(home.isEmpty() ? System.getProperty("user.home") : home);
-        return load(ConfigFile.standard(env, homeDir, workspace), env, homeDir, flags);
-    }
-
     public static Config load(List<ConfigFile> files, Map<String, String> env, Path home, Overrides flags) {
         return load(files, env, home, flags, Untrusted.REFUSE);
     }
@@ -131,10 +123,16 @@ public final class ConfigLoader {
         set(env, "COI_PERMISSION_MODE", (v, o) -> Values.choice(PermissionMode.class, v, o), v -> d.permissionMode = v);
         set(env, "COI_SESSIONS_DIR", (v, o) -> Values.path(v, home, null), v -> d.sessionsDir = v);
         set(env, "COI_STORAGE_DIR", (v, o) -> Values.path(v, home, null), v -> d.storageDir = v);
-        set(env, "COI_INCUS_SOCKET", (v, o) -> Values.path(v, home, null), v -> d.incusSocket = v);
+        IncusEndpoint.strongest(parsed(env, "COI_INCUS_URL", Values::url), parsed(env, "COI_INCUS_REMOTE", (v, o) -> v),
+                parsed(env, "COI_INCUS_SOCKET", (v, o) -> Values.path(v, home, null))).ifPresent(v -> d.incusEndpoint = v);
+        set(env, "COI_INCUS_PROJECT", (v, o) -> v, v -> d.incusProject = v);
+        set(env, "COI_INCUS_GROUP", (v, o) -> v, v -> d.incusGroup = v);
+        set(env, "COI_INCUS_SERVER_CERT", (v, o) -> Values.path(v, home, null), v -> d.incusServerCert = v);
+        set(env, "COI_INCUS_TIMEOUT", Values::seconds, v -> d.incusTimeoutSeconds = v);
     }
 
     private static void applyFlags(Overrides flags, Path home, Draft d) {
+        set(flags.remote(), "--remote", (v, o) -> new IncusEndpoint.Remote(v), v -> d.incusEndpoint = v);
         set(flags.image(), "--image", (v, o) -> v, v -> d.image = v);
         if (flags.persistent() != null) {
             d.persistent = flags.persistent();
@@ -164,7 +162,12 @@ public final class ConfigLoader {
     }
 
     private static <T> void set(Map<String, String> env, String name, BiFunction<String, String, T> parse, Consumer<T> to) {
-        set(env.get(name), name, parse, to);
+        parsed(env, name, parse).ifPresent(to);
+    }
+
+    private static <T> Optional<T> parsed(Map<String, String> env, String name, BiFunction<String, String, T> parse) {
+        String value = env.get(name);
+        return value == null || value.isEmpty() ? Optional.empty() : Optional.of(parse.apply(value, name));
     }
 
     /** An empty value counts as unset, so that {@code COI_IMAGE= coi shell} falls back to the lower layers. */

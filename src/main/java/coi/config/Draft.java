@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,12 +22,13 @@ final class Draft {
     Path sessionsDir;
     Path storageDir;
 
-    String incusProject = "default";
+    IncusEndpoint incusEndpoint = IncusEndpoint.CLI_DEFAULT;
+    String incusProject;
     String incusGroup = "incus-admin";
     int codeUid = 1000;
-    Path incusSocket = Path.of("/var/lib/incus/unix.socket");
-    String incusRemote;
     String storagePool;
+    Path incusServerCert;
+    Integer incusTimeoutSeconds;
 
     NetworkMode networkMode = NetworkMode.RESTRICTED;
     List<String> allowedDomains = List.of();
@@ -76,8 +78,8 @@ final class Draft {
                 mountClaudeConfig,
                 new Config.Tool(tool, permissionMode, Optional.ofNullable(binary)),
                 new Config.Paths(sessionsDir, Optional.ofNullable(storageDir)),
-                new Config.Incus(incusProject, incusGroup, codeUid, incusSocket,
-                        Optional.ofNullable(incusRemote), Optional.ofNullable(storagePool)),
+                new Config.Incus(incusEndpoint, Optional.ofNullable(incusProject), incusGroup, codeUid,
+                        Optional.ofNullable(storagePool), Optional.ofNullable(incusServerCert), Optional.ofNullable(incusTimeoutSeconds)),
                 new Config.Network(networkMode, allowedDomains, refreshIntervalMinutes),
                 new Config.Limits(Optional.ofNullable(cpu), Optional.ofNullable(memory), Optional.ofNullable(duration),
                         Optional.ofNullable(cpuAllowance), Optional.ofNullable(swap), Optional.ofNullable(processes),
@@ -92,7 +94,7 @@ final class Draft {
     }
 
     private List<String> effectiveProtectedPaths() {
-        var paths = new java.util.LinkedHashSet<>(protectedPaths);
+        var paths = new LinkedHashSet<>(protectedPaths);
         paths.addAll(additionalProtectedPaths);
         paths.removeAll(writablePaths);
         return List.copyOf(paths);

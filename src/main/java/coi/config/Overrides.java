@@ -13,6 +13,7 @@ import java.util.Map;
  * @param mounts      {@code --mount HOST:CONTAINER}, appended to the configured mounts
  * @param limits      the other {@code --limit-*} flags by their [limits] key (processes, swap, cpu_allowance,
  *                    disk_read, disk_write, disk_size)
+ * @param remote      {@code --remote NAME}: the incus CLI remote to use, over every other way of naming the daemon
  */
 public record Overrides(
         String image,
@@ -26,14 +27,27 @@ public record Overrides(
         String limitCpu,
         String limitMemory,
         String limitDuration,
-        Map<String, String> limits) {
+        Map<String, String> limits,
+        String remote) {
 
     public static final Overrides NONE =
             new Overrides(null, null, null, null, null, null, null, null, null, null, null);
 
     public Overrides(String image, Boolean persistent, String tool, String network, String profile, Map<String, String> environment,
+                     List<String> mounts, String storage, String limitCpu, String limitMemory, String limitDuration,
+                     Map<String, String> limits) {
+        this(image, persistent, tool, network, profile, environment, mounts, storage, limitCpu, limitMemory, limitDuration, limits, null);
+    }
+
+    public Overrides(String image, Boolean persistent, String tool, String network, String profile, Map<String, String> environment,
                      List<String> mounts, String storage, String limitCpu, String limitMemory, String limitDuration) {
         this(image, persistent, tool, network, profile, environment, mounts, storage, limitCpu, limitMemory, limitDuration, Map.of());
+    }
+
+    /** These flags with `--remote NAME` (null: not given). */
+    public Overrides withRemote(String name) {
+        return new Overrides(image, persistent, tool, network, profile, environment, mounts, storage, limitCpu, limitMemory,
+                limitDuration, limits, name);
     }
 
     public Overrides {

@@ -1,6 +1,10 @@
 package coi.config;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,7 +24,8 @@ final class TomlLayer {
     private static final List<String> DEFAULTS = List.of("image", "persistent", "mount_claude_config");
     private static final List<String> TOOL = List.of("name", "permission_mode", "binary");
     private static final List<String> PATHS = List.of("sessions_dir", "storage_dir");
-    private static final List<String> INCUS = List.of("project", "group", "code_uid", "socket", "remote", "pool");
+    private static final List<String> INCUS = List.of("project", "group", "code_uid", "socket", "remote", "url", "server_cert",
+            "timeout", "pool");
     private static final List<String> NETWORK = List.of("mode", "allowed_domains", "refresh_interval_minutes");
     private static final List<String> LIMITS = List.of("cpu", "memory", "duration", "cpu_allowance", "swap", "processes",
             "disk_read", "disk_write", "disk_size");
@@ -96,12 +101,14 @@ final class TomlLayer {
             s.path("storage_dir").ifPresent(v -> d.storageDir = v);
         });
         root.table("incus").map(s -> s.known(INCUS)).ifPresent(s -> {
+            IncusEndpoint.strongest(s.string("url", Values::url), s.string("remote"), s.path("socket"))
+                    .ifPresent(v -> d.incusEndpoint = v);
             s.string("project").ifPresent(v -> d.incusProject = v);
             s.string("group").ifPresent(v -> d.incusGroup = v);
             s.integer("code_uid", 0).ifPresent(v -> d.codeUid = v);
-            s.path("socket").ifPresent(v -> d.incusSocket = v);
-            s.string("remote").ifPresent(v -> d.incusRemote = v);
             s.string("pool").ifPresent(v -> d.storagePool = v);
+            s.path("server_cert").ifPresent(v -> d.incusServerCert = v);
+            s.integer("timeout", 1).ifPresent(v -> d.incusTimeoutSeconds = v);
         });
         root.table("network").map(s -> s.known(NETWORK)).ifPresent(s -> {
             s.string("mode", (v, o) -> Values.choice(NetworkMode.class, v, o)).ifPresent(v -> d.networkMode = v);
@@ -167,7 +174,7 @@ final class TomlLayer {
     private static byte[] readAll(Path file) {
         try {
             return Files.readAllBytes(file);
-        } catch (java.nio.file.AccessDeniedException e) {
+        } catch (AccessDeniedException e) {
             throw new ConfigException("cannot read config file " + file + ": permission denied: make it readable (chmod u+r)", e);
         } catch (IOException e) {
             // the JDK's messages are often just the path ("/x/.coi.toml") or "Is a directory"
@@ -179,8 +186,8 @@ final class TomlLayer {
     private static TomlParseResult parse(Path file, byte[] content) {
         String text;
         try {
-            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(content)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(content)).toString();
+        } catch (CharacterCodingException e) {
             throw new ConfigException(file + ": not UTF-8 text (TOML files are UTF-8): save it as UTF-8", e);
         }
         TomlParseResult toml = Toml.parse(text);

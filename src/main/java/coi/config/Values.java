@@ -1,5 +1,7 @@
 package coi.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -130,6 +132,27 @@ final class Values {
      * {@code baseDir} (the directory of the file that holds it) or, without one, to the
      * current directory, so that every path in a {@link Config} is absolute.
      */
+    /** The address of a daemon over HTTPS: {@code https://host[:port]}. */
+    static URI url(String value, String origin) {
+        try {
+            URI url = new URI(value);
+            if ("https".equals(url.getScheme()) && url.getHost() != null) return url;
+        } catch (URISyntaxException e) {
+            // the same message as any other malformed value
+        }
+        throw invalid(origin, "an https:// URL such as https://host:8443", value);
+    }
+
+    static int seconds(String value, String origin) {
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n > 0) return n;
+        } catch (NumberFormatException e) {
+            // the same message as a number out of range
+        }
+        throw invalid(origin, "a positive number of seconds", value);
+    }
+
     static Path path(String value, Path home, Path baseDir) {
         Path path = value.equals("~") ? home
                 : value.startsWith("~/") ? home.resolve(value.substring(2))

@@ -8,9 +8,12 @@ import coi.incus.IncusException;
 import coi.incus.InstanceFiles;
 import coi.incus.InstanceSpec;
 import coi.incus.Model;
+import coi.incus.Retries;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +69,8 @@ public final class ContainerService {
         if (instance.running() && !force) {
             throw new CoiException("container " + name + " is running: stop it first or use `coi container delete " + name + " --force`");
         }
-        incus.delete(name, force);
+        if (force) Retries.delete(incus, name);
+        else incus.delete(name, false);
     }
 
     /** `coi resume`: thaws a frozen (paused) container. */
@@ -138,14 +142,14 @@ public final class ContainerService {
         if (readonly) disk.put("readonly", "true");
         try {
             incus.addDevice(name, device, disk);
-        } catch (IncusException.Conflict e) {
+        } catch (IncusException.AlreadyExists e) {
             throw new CoiException("container " + name + " already has a device named " + device + ": choose another device name");
         }
     }
 
     /** `coi file push`: like cp, a directory target receives the source under its own name. */
     public int push(Path source, RemotePath target, boolean recursive, int uid, int gid, int mode) {
-        if (!Files.exists(source, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new UsageException("source " + source + " does not exist");
+        if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) throw new UsageException("source " + source + " does not exist");
         existing(target.container());
         InstanceFiles files = incus.files(target.container());
         Model.FileInfo at = files.stat(target.path());
@@ -177,7 +181,7 @@ public final class ContainerService {
     private static int countEntries(Path dir) {
         try (var walk = Files.walk(dir)) {
             return (int) walk.count();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return 0;
         }
     }

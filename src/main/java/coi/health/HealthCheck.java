@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** `coi health`: is this machine ready to run coi sessions, and if not, what to fix. */
 public final class HealthCheck {
@@ -37,12 +38,18 @@ public final class HealthCheck {
     private final IncusClient incus;
     private final String group;
     private final String image;
+    private final Optional<String> pool;
     private final Path etc;
 
-    public HealthCheck(IncusClient incus, String group, String image, Path etc) {
+    /**
+     * @param group the group whose members may use Incus ({@code [incus] group})
+     * @param pool  the pool new containers use ({@code [incus] pool}); empty: the default profile's
+     */
+    public HealthCheck(IncusClient incus, String group, String image, Optional<String> pool, Path etc) {
         this.incus = incus;
         this.group = group;
         this.image = image;
+        this.pool = pool;
         this.etc = etc;
     }
 
@@ -99,15 +106,16 @@ public final class HealthCheck {
 
     private Check pool(Model.Profile profile) {
         Map<String, String> root = profile.devices() == null ? null : profile.devices().get("root");
-        if (root == null || root.get("pool") == null) {
+        if (pool.isEmpty() && (root == null || root.get("pool") == null)) {
             return new Check("storage", Status.FAIL, "the default profile has no root disk: run `sudo coi setup`");
         }
-        String name = root.get("pool");
+        String name = pool.orElseGet(() -> root.get("pool"));
+        String whose = pool.isPresent() ? "[incus] pool" : "the default profile";
         return incus.storagePools().stream().filter(p -> p.name().equals(name)).findFirst()
                 .map(p -> "dir".equals(p.driver())
                         ? new Check("storage", Status.WARN, "pool " + name + " uses the dir driver: every launch unpacks the image (~3 s); btrfs is ~8x faster")
                         : new Check("storage", Status.OK, "pool " + name + " (" + p.driver() + ")"))
-                .orElse(new Check("storage", Status.FAIL, "storage pool " + name + " of the default profile does not exist"));
+                .orElse(new Check("storage", Status.FAIL, "storage pool " + name + " of " + whose + " does not exist"));
     }
 
     private Check bridge(Model.Profile profile) {

@@ -5,6 +5,7 @@ import coi.incus.ExecRequest;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.InstanceSpec;
+import coi.incus.Retries;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -130,7 +131,7 @@ public final class Builder {
 
     private void removeQuietly(String container) {
         try {
-            incus.delete(container, true);
+            Retries.delete(incus, container);
         } catch (IncusException e) {
             System.err.println("coi: could not remove build container " + container + ": " + e.getMessage());
         }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +86,7 @@ public final class CoiImage {
         if (source == BaseSource.SERVER) return true;
         // Only a name lookup: no traffic goes to the server unless its name resolves.
         try {
-            InetAddress.getByName(java.net.URI.create(IMAGE_SERVER).getHost());
+            InetAddress.getByName(URI.create(IMAGE_SERVER).getHost());
             return true;
         } catch (UnknownHostException e) {
             out.println("image server " + IMAGE_SERVER + " is not reachable: building the Debian 12 base locally with debootstrap");

@@ -6,6 +6,7 @@ import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -100,7 +101,7 @@ public final class Images {
             removed.add(alias);
         }
         List<String> kept = aliases.stream().filter(a -> Versions.isVersionOf(prefix, a) && !beyond.contains(a))
-                .sorted(java.util.Comparator.reverseOrder()).toList();
+                .sorted(Comparator.reverseOrder()).toList();
         return new Cleanup(removed, kept);
     }
 }

@@ -2,9 +2,11 @@ package coi.incus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,10 +16,10 @@ import java.util.List;
  * operation's "return" value.
  */
 final class Exec {
-    private final IncusClient client;
+    private final DaemonConnection incus;
 
-    Exec(IncusClient client, Transport transport) {
-        this.client = client;
+    Exec(DaemonConnection incus) {
+        this.incus = incus;
     }
 
     int run(String instance, ExecRequest request, InputStream stdin, OutputStream stdout, OutputStream stderr) {
@@ -29,7 +31,8 @@ final class Exec {
         if (request.gid() >= 0) body.put("group", request.gid());
         if (request.cwd() != null) body.put("cwd", request.cwd());
 
-        Operation op = client.operation(client.startExec(instance, body));
+        String path = incus.scoped("/1.0/instances/" + DaemonConnection.enc(instance) + "/exec");
+        Operation op = incus.operation(incus.call("POST", path, body));
         JsonNode fds = op.initial().path("metadata").path("fds");
         List<WebSocket> sockets = new ArrayList<>();
         try {
@@ -74,14 +77,14 @@ final class Exec {
             default -> throw e;
         };
         String command = request.command().isEmpty() ? "" : request.command().getFirst();
-        stderr.write((command + ": " + e.getMessage().toLowerCase() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        stderr.write((command + ": " + e.getMessage().toLowerCase() + "\n").getBytes(StandardCharsets.UTF_8));
         stderr.flush();
         return code;
     }
 
     private WebSocket connect(Operation op, JsonNode fds, String fd, List<WebSocket> sockets) throws IOException {
         String secret = fds.path(fd).asText();
-        WebSocket ws = client.websocket("/1.0/operations/" + IncusClient.enc(op.id()) + "/websocket?secret=" + IncusClient.enc(secret));
+        WebSocket ws = incus.websocket("/1.0/operations/" + DaemonConnection.enc(op.id()) + "/websocket?secret=" + DaemonConnection.enc(secret));
         sockets.add(ws);
         return ws;
     }
@@ -108,7 +111,7 @@ final class Exec {
                     to.write(m.data());
                     to.flush();
                 }
-                if (!from.closeReceived()) failure = new java.io.EOFException("the connection ended without the end of the stream");
+                if (!from.closeReceived()) failure = new EOFException("the connection ended without the end of the stream");
             } catch (IOException e) {
                 failure = e;
             }

@@ -1,7 +1,20 @@
 package coi.incus;
 
-/** A request the daemon answered with an error; the message is the daemon's own. */
-public class IncusException extends RuntimeException {
+import java.util.regex.Pattern;
+
+/**
+ * A request the daemon refused, or a daemon that could not be reached; the message is the
+ * daemon's own. The subtypes are the failures callers act on, so no caller reads the message.
+ */
+public sealed class IncusException extends RuntimeException
+        permits IncusException.NotFound, IncusException.Conflict, IncusException.Forbidden, IncusException.Unreachable {
+    /**
+     * What incusd 6.0 says, with no status of its own, when the object is in use: "Instance is
+     * busy running a "start" operation" (500, an operation already on it) and "Instance is
+     * running" (400, a delete that needs it stopped). IncusClientIT pins these words.
+     */
+    private static final Pattern BUSY = Pattern.compile("\\bis busy\\b|\\bInstance is running\\b");
+
     private final int status;
 
     public IncusException(int status, String message) {
@@ -14,17 +27,22 @@ public class IncusException extends RuntimeException {
         this.status = 0;
     }
 
-    /** HTTP-style status code of the daemon's answer, 0 when the daemon was never reached. */
+    /** HTTP-style status code of the daemon's answer, 0 when the daemon was never reached or gave none. */
     public int status() {
         return status;
     }
 
+    /**
+     * The one mapping from the daemon's answer to a type. The status decides where incusd sets
+     * one (404, 403, 409, also as the error_code of a failed operation's wait); only "busy" has
+     * none and is told by its words.
+     */
     static IncusException of(int status, String message) {
         return switch (status) {
             case 404 -> new NotFound(message);
-            case 409 -> new Conflict(message);
             case 403 -> new Forbidden(message);
-            default -> new IncusException(status, message);
+            case 409 -> new AlreadyExists(message);
+            default -> BUSY.matcher(message).find() ? new Busy(status, message) : new IncusException(status, message);
         };
     }
 
@@ -33,9 +51,26 @@ public class IncusException extends RuntimeException {
         public NotFound(String message) { super(404, message); }
     }
 
-    /** The object already exists or is in a state that forbids the request. */
-    public static final class Conflict extends IncusException {
-        public Conflict(String message) { super(409, message); }
+    /** The object's current state forbids the request. */
+    public abstract static sealed class Conflict extends IncusException permits AlreadyExists, Busy {
+        Conflict(int status, String message) { super(status, message); }
+    }
+
+    /**
+     * The name or address is taken: an instance, alias, network, pool or device of that name, or
+     * a NIC address already defined on another instance (incusd answers 409).
+     */
+    public static final class AlreadyExists extends Conflict {
+        public AlreadyExists(String message) { super(409, message); }
+    }
+
+    /**
+     * The object is busy with another operation (an instance still being created or started), or
+     * running when the request needs it stopped. Often worth another try a moment later: see
+     * {@link Retries}.
+     */
+    public static final class Busy extends Conflict {
+        public Busy(int status, String message) { super(status, message); }
     }
 
     /** The caller is not allowed (not in the incus-admin group, untrusted certificate). */

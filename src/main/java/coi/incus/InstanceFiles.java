@@ -1,6 +1,7 @@
 package coi.incus;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,11 +20,11 @@ import java.util.stream.Stream;
 
 /** Files inside one instance: single files and whole trees, with modes and ownership. */
 public final class InstanceFiles {
-    private final IncusClient client;
+    private final DaemonConnection incus;
     private final String instance;
 
-    InstanceFiles(IncusClient client, String instance) {
-        this.client = client;
+    InstanceFiles(DaemonConnection incus, String instance) {
+        this.incus = incus;
         this.instance = instance;
     }
 
@@ -81,13 +82,13 @@ public final class InstanceFiles {
     private void mkdirIfMissing(String path, int uid, int gid, int mode) {
         Model.FileInfo info = stat(path);
         if (info == null) mkdir(path, uid, gid, mode);
-        else if (!info.directory()) throw new IncusException.Conflict(path + " exists in " + instance + " and is not a directory");
+        else if (!info.directory()) throw new IncusException.AlreadyExists(path + " exists in " + instance + " and is not a directory");
     }
 
     /** Type, mode and owner of a path, or null when it does not exist. */
     public Model.FileInfo stat(String path) {
         try {
-            return client.exchange("HEAD", client.filesPath(instance, path), Map.of(), null, InstanceFiles::info);
+            return incus.exchange("HEAD", path(path), Map.of(), null, InstanceFiles::info);
         } catch (IncusException.NotFound e) {
             return null;
         }
@@ -95,8 +96,8 @@ public final class InstanceFiles {
 
     /** Streams a file's content to {@code sink}; returns its metadata. */
     public Model.FileInfo pull(String path, OutputStream sink) {
-        return client.exchange("GET", client.filesPath(instance, path), Map.of(), null, r -> {
-            if (r.status() >= 400) throw IncusClient.errorFrom(r.status(), r.readAll());
+        return incus.exchange("GET", path(path), Map.of(), null, r -> {
+            if (r.status() >= 400) throw DaemonConnection.errorFrom(r.status(), r.readAll());
             Model.FileInfo info = info(r);
             if (info.directory()) throw new IncusException(400, path + " in " + instance + " is a directory");
             r.body().transferTo(sink);
@@ -105,15 +106,15 @@ public final class InstanceFiles {
     }
 
     public byte[] read(String path) {
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         pull(path, out);
         return out.toByteArray();
     }
 
     public List<String> list(String dir) {
-        return client.exchange("GET", client.filesPath(instance, dir), Map.of(), null, r -> {
+        return incus.exchange("GET", path(dir), Map.of(), null, r -> {
             byte[] raw = r.readAll();
-            if (r.status() >= 400) throw IncusClient.errorFrom(r.status(), raw);
+            if (r.status() >= 400) throw DaemonConnection.errorFrom(r.status(), raw);
             if (!"directory".equals(r.header("x-incus-type"))) throw new IncusException(400, dir + " in " + instance + " is not a directory");
             List<String> names = new ArrayList<>();
             for (JsonNode n : Json.parse(raw).path("metadata")) names.add(n.asText());
@@ -168,7 +169,7 @@ public final class InstanceFiles {
     }
 
     public void delete(String path) {
-        client.call("DELETE", client.filesPath(instance, path), Map.of(), null);
+        incus.call("DELETE", path(path), Map.of(), null);
     }
 
     private void upload(String path, String type, Http.Body body, int uid, int gid, int mode) {
@@ -178,11 +179,15 @@ public final class InstanceFiles {
         if (uid >= 0) headers.put("X-Incus-uid", Integer.toString(uid));
         if (gid >= 0) headers.put("X-Incus-gid", Integer.toString(gid));
         if (mode >= 0) headers.put("X-Incus-mode", String.format("%04o", mode));
-        client.call("POST", client.filesPath(instance, path), headers, body);
+        incus.call("POST", path(path), headers, body);
+    }
+
+    private String path(String path) {
+        return incus.scoped("/1.0/instances/" + DaemonConnection.enc(instance) + "/files?path=" + DaemonConnection.enc(path));
     }
 
     private static Model.FileInfo info(Http.Response r) throws IOException {
-        if (r.status() >= 400) throw IncusClient.errorFrom(r.status(), r.readAll());
+        if (r.status() >= 400) throw DaemonConnection.errorFrom(r.status(), r.readAll());
         return new Model.FileInfo(
                 r.header("x-incus-type") == null ? "file" : r.header("x-incus-type"),
                 Integer.parseInt(value(r, "x-incus-mode", "644"), 8),

@@ -1,6 +1,7 @@
 package coi.incus;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -94,11 +95,11 @@ public final class Model {
     /** Result of a captured exec. */
     public record ExecResult(int exitCode, byte[] stdout, byte[] stderr) {
         public String out() {
-            return new String(stdout, java.nio.charset.StandardCharsets.UTF_8);
+            return new String(stdout, StandardCharsets.UTF_8);
         }
 
         public String err() {
-            return new String(stderr, java.nio.charset.StandardCharsets.UTF_8);
+            return new String(stderr, StandardCharsets.UTF_8);
         }
     }
 }

@@ -1,5 +1,6 @@
 package coi.incus;
 
+import java.io.Console;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class Terminal {
 
     /** Whether this process has a terminal to hand over. */
     public static boolean interactive() {
-        java.io.Console console = System.console();
+        Console console = System.console();
         return console != null && console.isTerminal();
     }
 }

@@ -54,7 +54,7 @@ final class WebSocket implements AutoCloseable {
                     "Sec-WebSocket-Key", key), null);
             Http.Response response = Http.readResponse(conn.in(), false);
             if (response.status() != 101) {
-                throw IncusClient.errorFrom(response.status(), response.readAll());
+                throw DaemonConnection.errorFrom(response.status(), response.readAll());
             }
             if (!accept(key).equals(response.header("sec-websocket-accept"))) {
                 throw new IOException("websocket handshake: wrong Sec-WebSocket-Accept");

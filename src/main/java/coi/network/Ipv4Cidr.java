@@ -81,10 +81,6 @@ public record Ipv4Cidr(int network, int prefix) implements Comparable<Ipv4Cidr> 
         return contains(of(address));
     }
 
-    public boolean isPrivate() {
-        return PRIVATE.stream().anyMatch(p -> p.contains(this));
-    }
-
     /**
      * Drops prefixes covered by another one. nft refuses overlapping elements in an interval set,
      * and an allowlist easily lists both a CIDR and a host inside it.

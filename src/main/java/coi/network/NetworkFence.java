@@ -2,6 +2,7 @@ package coi.network;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -19,10 +20,6 @@ public final class NetworkFence {
 
     public NetworkFence(Nft nft) {
         this.nft = nft;
-    }
-
-    public static NetworkFence onHost() {
-        return new NetworkFence(Nft.command(List.of("nft")));
     }
 
     /** Installs or replaces the container's rules; call before the container starts and on each allowlist refresh. */
@@ -65,7 +62,7 @@ public final class NetworkFence {
         } catch (Nft.NftFailed e) {
             if (e.noSuchObject()) return 0;
             throw e;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new FenceException("cannot read nft's JSON output: " + e.getMessage(), e);
         }
     }
@@ -80,7 +77,7 @@ public final class NetworkFence {
             } catch (Nft.NftFailed e) {
                 if (e.noSuchObject()) continue;
                 throw e;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new FenceException("cannot read nft's JSON output: " + e.getMessage(), e);
             }
             for (JsonNode item : doc.path("nftables")) {

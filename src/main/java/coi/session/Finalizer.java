@@ -1,8 +1,8 @@
 package coi.session;
 
 import coi.incus.IncusClient;
-import coi.incus.IncusException;
 import coi.incus.Model;
+import coi.incus.Retries;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -30,11 +30,8 @@ public final class Finalizer {
             sessions.find(tool, id).filter(m -> "running".equals(m.status())).ifPresent(m -> sessions.save(m.ended(Sessions.now())));
         }
         if (!"true".equals(instance.configValue(Labels.PERSISTENT)) && !instance.running()) {
-            try {
-                incus.delete(instance.name(), true);
-            } catch (IncusException.NotFound alreadyGone) {
-                // Incus removes ephemeral containers itself when they stop
-            }
+            // Incus may be removing an ephemeral one itself right now: gone is what is asked for
+            Retries.delete(incus, instance.name());
         }
     }
 

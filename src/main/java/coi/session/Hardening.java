@@ -62,10 +62,14 @@ final class Hardening {
         return map;
     }
 
-    /** The root disk with its rate limits and quota, replacing the profile's; absent when none is asked for. */
+    /**
+     * The root disk in {@code [incus] pool} with its rate limits and quota, replacing the profile's;
+     * absent when neither a pool nor a disk limit is asked for.
+     */
     static Map<String, String> rootDisk(Config config) {
         Config.Limits limits = config.limits();
-        if (limits.diskRead().isEmpty() && limits.diskWrite().isEmpty() && limits.diskSize().isEmpty()) return null;
+        if (config.incus().pool().isEmpty() && limits.diskRead().isEmpty() && limits.diskWrite().isEmpty()
+                && limits.diskSize().isEmpty()) return null;
         Map<String, String> root = new LinkedHashMap<>();
         root.put("type", "disk");
         root.put("path", "/");

@@ -5,6 +5,7 @@ import coi.UsageException;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
+import coi.incus.Retries;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -138,7 +139,7 @@ public final class SessionAdmin {
         List<String> done = new ArrayList<>();
         for (String name : names) {
             coiInstance(name);
-            incus.delete(name, true);
+            Retries.delete(incus, name);
             fencing.remove(name);
             finalizer.endedByName(name);
             done.add(name);
@@ -182,7 +183,7 @@ public final class SessionAdmin {
         // a launch killed before it took its protected view down leaves it mounted
         ProtectedView views = ProtectedView.onHost("root".equals(System.getProperty("user.name")) ? 0 : -1);
         for (String name : names) {
-            incus.delete(name, true);
+            Retries.delete(incus, name);
             finalizer.endedByName(name);
             views.remove(ProtectedView.path(store.root(), name));
         }
@@ -217,7 +218,7 @@ public final class SessionAdmin {
         Optional<Model.Instance> now = incus.findInstance(name);
         if (now.isPresent()) {
             finalizer.ended(now.get());
-            if (incus.findInstance(name).isPresent()) incus.delete(name, true);
+            if (incus.findInstance(name).isPresent()) Retries.delete(incus, name);
         }
         fencing.remove(name);
         finalizer.endedByName(name);

@@ -9,6 +9,7 @@ import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.InstanceSpec;
 import coi.incus.Model;
+import coi.incus.Retries;
 import coi.incus.Terminal;
 import coi.network.FenceException;
 import coi.network.NetworkPolicy;
@@ -428,9 +429,9 @@ public final class Sessions {
                 incus.start(plan.container());
                 Trace.mark("launch: started");
                 return plan;
-            } catch (IncusException e) {
-                // another coi may have claimed the same address between our plan and our start
-                if (attempt > 5 || !e.getMessage().contains("already")) throw e;
+            } catch (IncusException.AlreadyExists e) {
+                // another coi may have claimed the same address between our plan and our start (incusd: 409)
+                if (attempt > 5) throw e;
                 cleanup.undoContainer();
                 facts = facts.withTaken(Set.of(Fencing.address(plan.devices().get("eth0"))));
                 plan = replan.at(plan.slot(), facts);
@@ -614,7 +615,7 @@ public final class Sessions {
         /** Removes the container (and its rules) now, to try again. */
         void undoContainer() {
             if (container != null) {
-                incus.delete(container, true);
+                Retries.delete(incus, container);
                 if (fenced) fencing.remove(container);
             }
             container = null;
@@ -634,7 +635,7 @@ public final class Sessions {
             armed = false;
             if (container != null) {
                 try {
-                    incus.delete(container, true);
+                    Retries.delete(incus, container);
                     Trace.mark("cleanup: deleted");
                     if (fenced) fencing.remove(container);
                     Trace.mark("cleanup: unfenced");

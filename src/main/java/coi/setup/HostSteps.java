@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** The steps on the machine itself: packages, id ranges, the nft sudo rule, the daemon, group membership. */
@@ -201,7 +202,7 @@ final class HostSteps {
     }
 
     /** The user who ran `sudo coi setup` may use Incus without sudo from their next login. */
-    record Membership(HostSystem host, String group, java.util.Optional<String> user) implements Step {
+    record Membership(HostSystem host, String group, Optional<String> user) implements Step {
         public String name() { return "group"; }
 
         public Probe probe() {

@@ -1,5 +1,6 @@
 package coi.setup;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ public final class LocalHost implements HostSystem {
     @Override
     public Result run(List<String> argv) {
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return new Result(p.waitFor(), out);
         } catch (IOException e) {
@@ -35,7 +36,7 @@ public final class LocalHost implements HostSystem {
             Files.createDirectories(log.getParent());
             List<String> detached = new ArrayList<>(List.of("setsid"));
             detached.addAll(argv);
-            new ProcessBuilder(detached).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            new ProcessBuilder(detached).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + argv.getFirst(), e);

@@ -4,16 +4,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Claude Code (npm {@code @anthropic-ai/claude-code}). With {@code CLAUDE_CONFIG_DIR} set, claude
+ * What Claude Code ({@link Tool#CLAUDE}) needs beyond data. With {@code CLAUDE_CONFIG_DIR} set, claude
  * keeps everything in that directory, its global {@code .claude.json} included, so the one state
  * dir holds the whole tool state.
  */
-public record Claude() implements Tool {
+final class Claude {
     /**
      * Keys of the host's {@code .claude.json} that are the user's login and preferences. The rest
      * stays on the host: projects (host paths, per-project history), mcpServers (host commands),
@@ -26,60 +24,18 @@ public record Claude() implements Tool {
     /** How a user's message starts in claude's transcript lines. */
     static final String USER_MESSAGE = "\"type\":\"user\"";
 
-    @Override
-    public String name() {
-        return "claude";
-    }
-
-    @Override
-    public String defaultBinary() {
-        return "claude";
-    }
-
-    @Override
-    public List<String> command(Launch launch) {
-        List<String> argv = new ArrayList<>(List.of(launch.binaryOr(defaultBinary())));
-        switch (launch.resume()) {
-            case Resume.None _ -> {}
-            case Resume.Latest _ -> argv.add("--continue");
-            case Resume.Id(String id) -> argv.addAll(List.of("--resume", id));
-        }
-        if (launch.bypass()) {
-            argv.add("--dangerously-skip-permissions");
-        }
-        return List.copyOf(argv);
-    }
-
-    @Override
-    public String installHint() {
-        return "`coi build` installs it from the npm registry (@anthropic-ai/claude-code)";
-    }
+    private Claude() {}
 
     /**
      * {@code claude --continue} exits with "No conversation found to continue" unless a transcript
      * of the workspace holds a user message; a session that never got one starts afresh instead.
      */
-    @Override
-    public Resume resumeFrom(Path stateDir) {
-        return Transcripts.anyHolds(stateDir, "projects/" + WORKSPACE.replace('/', '-'), ".jsonl", USER_MESSAGE)
+    static Resume resumeFrom(Path stateDir) {
+        return Transcripts.anyHolds(stateDir, "projects/" + Tool.WORKSPACE.replace('/', '-'), ".jsonl", USER_MESSAGE)
                 ? Resume.latest() : Resume.none();
     }
 
-    @Override
-    public String stateDir() {
-        return ".claude";
-    }
-
-    @Override
-    public Map<String, String> environment() {
-        return Map.of(
-                "CLAUDE_CONFIG_DIR", containerStateDir(),
-                // The image pins claude's version; an update inside a throwaway container is wasted and lost.
-                "DISABLE_AUTOUPDATER", "1");
-    }
-
-    @Override
-    public void seed(Path hostHome, Path stateDir) throws IOException {
+    static void seed(Path hostHome, Path stateDir) throws IOException {
         Path hostDir = hostHome.resolve(".claude");
         StateFiles.copyIfPresent(hostDir.resolve(".credentials.json"), stateDir.resolve(".credentials.json"));
 
@@ -101,7 +57,7 @@ public record Claude() implements Tool {
         }
         // Without these claude opens with its onboarding and then the workspace trust dialog.
         config.put("hasCompletedOnboarding", true);
-        config.putObject("projects").putObject(WORKSPACE).put("hasTrustDialogAccepted", true);
+        config.putObject("projects").putObject(Tool.WORKSPACE).put("hasTrustDialogAccepted", true);
         return config;
     }
 

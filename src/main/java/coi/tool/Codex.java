@@ -2,62 +2,20 @@ package coi.tool;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 import org.tomlj.Toml;
 import org.tomlj.TomlParseResult;
 
-/** OpenAI Codex CLI (npm {@code @openai/codex}); {@code CODEX_HOME} holds all its state. */
-public record Codex() implements Tool {
+/** What the OpenAI Codex CLI ({@link Tool#CODEX}) needs beyond data: its config.toml carried over, trusting the workspace. */
+final class Codex {
     private static final Pattern TABLE_HEADER = Pattern.compile("^\\s*\\[");
     private static final Pattern PROJECTS_HEADER = Pattern.compile("^\\s*\\[\\s*projects\\s*[.\\]]");
     private static final String WORKSPACE_TRUST =
-            "[projects.\"" + WORKSPACE + "\"]\ntrust_level = \"trusted\"\n";
+            "[projects.\"" + Tool.WORKSPACE + "\"]\ntrust_level = \"trusted\"\n";
 
-    @Override
-    public String name() {
-        return "codex";
-    }
+    private Codex() {}
 
-    @Override
-    public String defaultBinary() {
-        return "codex";
-    }
-
-    @Override
-    public List<String> command(Launch launch) {
-        List<String> argv = new ArrayList<>(List.of(launch.binaryOr(defaultBinary())));
-        // Resuming is a subcommand; it takes the same options as a new session.
-        switch (launch.resume()) {
-            case Resume.None _ -> {}
-            case Resume.Latest _ -> argv.addAll(List.of("resume", "--last"));
-            case Resume.Id(String id) -> argv.addAll(List.of("resume", id));
-        }
-        if (launch.bypass()) {
-            argv.add("--dangerously-bypass-approvals-and-sandbox");
-        }
-        return List.copyOf(argv);
-    }
-
-    @Override
-    public String installHint() {
-        return "`coi build` installs it from the npm registry (@openai/codex)";
-    }
-
-    @Override
-    public String stateDir() {
-        return ".codex";
-    }
-
-    @Override
-    public Map<String, String> environment() {
-        return Map.of("CODEX_HOME", containerStateDir());
-    }
-
-    @Override
-    public void seed(Path hostHome, Path stateDir) throws IOException {
+    static void seed(Path hostHome, Path stateDir) throws IOException {
         Path hostDir = hostHome.resolve(".codex");
         StateFiles.copyIfPresent(hostDir.resolve("auth.json"), stateDir.resolve("auth.json"));
 

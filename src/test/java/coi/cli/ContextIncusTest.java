@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import coi.UsageException;
+import coi.config.ConfigException;
+import coi.incus.IncusClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -12,7 +14,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Which daemon a command talks to: the order of --remote, the environment, the config and the incus CLI's default. */
+/**
+ * Which daemon and project a command's services talk to: --remote, the environment, the config
+ * files and the incus CLI's default, by the one rule (see {@code IncusSettingsTest} for the layers).
+ */
 class ContextIncusTest {
     @TempDir
     Path home;
@@ -36,49 +41,91 @@ class ContextIncusTest {
         env.put("PWD", home.toString());
     }
 
-    private String address(Context context) {
+    private IncusClient client(Context context) {
         try (context) {
-            return context.incus().address();
+            return context.services().incus();
         }
+    }
+
+    private void userConfig(String toml) throws Exception {
+        Files.createDirectories(home.resolve(".config/coi"));
+        Files.writeString(home.resolve(".config/coi/config.toml"), toml);
     }
 
     @Test
     void theIncusCliDefaultRemoteIsTheDefault() {
-        assertThat(address(new Context(env))).isEqualTo("/run/coitest/usual.socket");
+        IncusClient client = client(new Context(env));
+        assertThat(client.address()).isEqualTo("/run/coitest/usual.socket");
+        assertThat(client.project()).isEqualTo("default");
     }
 
     @Test
     void anExplicitSocketBeatsTheDefaultRemote() {
         env.put("COI_INCUS_SOCKET", "/run/coitest/mine.socket");
-        assertThat(address(new Context(env))).isEqualTo("/run/coitest/mine.socket");
+        assertThat(client(new Context(env)).address()).isEqualTo("/run/coitest/mine.socket");
     }
 
     @Test
-    void coiIncusRemoteNamesOne() {
-        env.put("COI_INCUS_SOCKET", "/run/coitest/mine.socket");
+    void aRemoteBringsItsOwnProjectUnlessOneIsConfigured() throws Exception {
         env.put("COI_INCUS_REMOTE", "other");
-        Context context = new Context(env);
-        assertThat(address(context)).isEqualTo("/run/coitest/other.socket");
-        assertThat(new Context(env).incus().project()).isEqualTo("team");
+        IncusClient client = client(new Context(env));
+        assertThat(client.address()).isEqualTo("/run/coitest/other.socket");
+        assertThat(client.project()).isEqualTo("team");
+
+        userConfig("[incus]\nproject = \"default\"\n");
+        assertThat(client(new Context(env)).project()).as("an explicit default is a choice too").isEqualTo("default");
+        env.put("COI_INCUS_PROJECT", "mine");
+        assertThat(client(new Context(env)).project()).isEqualTo("mine");
     }
 
     @Test
-    void theRemoteFlagWinsOverEverything() {
+    void theProjectReachesEveryKindOfEndpoint() {
+        env.put("COI_INCUS_PROJECT", "mine");
+        assertThat(client(new Context(env)).project()).as("the CLI's default remote").isEqualTo("mine");
+        env.put("COI_INCUS_SOCKET", "/run/coitest/mine.socket");
+        assertThat(client(new Context(env)).project()).as("a socket").isEqualTo("mine");
+        Context flagged = new Context(env);
+        flagged.useRemote("local");
+        assertThat(client(flagged).project()).as("--remote").isEqualTo("mine");
+    }
+
+    @Test
+    void theRemoteFlagWinsOverEverything() throws Exception {
+        userConfig("[incus]\nsocket = \"/run/coitest/file.socket\"\n");
         env.put("COI_INCUS_REMOTE", "other");
         env.put("COI_INCUS_URL", "https://127.0.0.1:1");
         Context context = new Context(env);
         context.useRemote("local");
-        assertThat(address(context)).isEqualTo("/var/lib/incus/unix.socket");
+        assertThat(client(context).address()).isEqualTo("/var/lib/incus/unix.socket");
     }
 
     @Test
-    void theConfigsRemoteIsUsedBySessionCommands() throws Exception {
+    void theConfigFilesEndpointIsUsedByEveryCommandAndTheEnvironmentBeatsIt() throws Exception {
         // the user's own config: a project's .coi.toml may not pick the daemon unless trusted
-        Files.createDirectories(home.resolve(".config/coi"));
-        Files.writeString(home.resolve(".config/coi/config.toml"), "[incus]\nremote = \"other\"\n");
-        Context context = new Context(env);
-        try (context) {
-            assertThat(context.incus(context.config(home)).address()).isEqualTo("/run/coitest/other.socket");
+        userConfig("[incus]\nremote = \"other\"\n");
+        assertThat(client(new Context(env)).address()).isEqualTo("/run/coitest/other.socket");
+        env.put("COI_INCUS_SOCKET", "/run/coitest/mine.socket");
+        assertThat(client(new Context(env)).address()).isEqualTo("/run/coitest/mine.socket");
+    }
+
+    @Test
+    void anUntrustedProjectFileCannotPickTheDaemonOrProject() throws Exception {
+        Path workspace = Files.createDirectories(home.resolve("repo"));
+        Files.writeString(workspace.resolve(".coi.toml"), "[incus]\nsocket = \"/run/coitest/agent.socket\"\nproject = \"agent\"\n");
+        env.put("PWD", workspace.toString());
+        IncusClient client = client(new Context(env));
+        assertThat(client.address()).isEqualTo("/run/coitest/usual.socket");
+        assertThat(client.project()).isEqualTo("default");
+    }
+
+    @Test
+    void oneContextGivesEachConfigurationItsOwnClient() throws Exception {
+        try (Context context = new Context(env)) {
+            IncusClient plain = context.services().incus();
+            env.put("COI_INCUS_PROJECT", "mine");
+            IncusClient withProject = context.services().incus();
+            assertThat(plain.project()).isEqualTo("default");
+            assertThat(withProject.project()).as("no first-caller-wins cache").isEqualTo("mine");
         }
     }
 
@@ -86,10 +133,10 @@ class ContextIncusTest {
     void unknownRemotesAndBadTimeoutsAreUsageErrors() {
         Context unknown = new Context(env);
         unknown.useRemote("nope");
-        assertThatThrownBy(unknown::incus).isInstanceOf(UsageException.class).hasMessageStartingWith("unknown Incus remote 'nope'");
+        assertThatThrownBy(() -> client(unknown)).isInstanceOf(UsageException.class).hasMessageStartingWith("unknown Incus remote 'nope'");
 
         env.put("COI_INCUS_TIMEOUT", "soon");
-        assertThatThrownBy(new Context(env)::incus).isInstanceOf(UsageException.class)
-                .hasMessage("COI_INCUS_TIMEOUT='soon' is not a positive number of seconds");
+        assertThatThrownBy(() -> client(new Context(env))).isInstanceOf(ConfigException.class)
+                .hasMessage("COI_INCUS_TIMEOUT must be a positive number of seconds, got \"soon\"");
     }
 }

@@ -34,9 +34,8 @@ class ConfigLoaderTest {
         assertThat(config.mountClaudeConfig()).isTrue();
         assertThat(config.tool()).isEqualTo(new Config.Tool("claude", PermissionMode.BYPASS, Optional.empty()));
         assertThat(config.paths()).isEqualTo(new Config.Paths(layers.home.resolve(".coi"), Optional.empty()));
-        assertThat(config.toolSessionsDir()).isEqualTo(layers.home.resolve(".coi/sessions-claude"));
-        assertThat(config.incus()).isEqualTo(new Config.Incus("default", "incus-admin", 1000,
-                Path.of("/var/lib/incus/unix.socket"), Optional.empty(), Optional.empty()));
+        assertThat(config.incus()).isEqualTo(new Config.Incus(IncusEndpoint.CLI_DEFAULT, Optional.empty(), "incus-admin", 1000,
+                Optional.empty(), Optional.empty(), Optional.empty()));
         assertThat(config.network()).isEqualTo(new Config.Network(NetworkMode.RESTRICTED, List.of(), 30));
         assertThat(config.limits()).isEqualTo(new Config.Limits(Optional.empty(), Optional.empty(), Optional.empty()));
         assertThat(config.environment()).isEmpty();
@@ -87,6 +86,8 @@ class ConfigLoaderTest {
                 socket = "/run/incus.sock"
                 remote = "lab"
                 pool = "fast"
+                server_cert = "/etc/coi/lab.crt"
+                timeout = 20
                 [network]
                 mode = "allowlist"
                 allowed_domains = ["github.com", "pypi.org"]
@@ -105,9 +106,8 @@ class ConfigLoaderTest {
         assertThat(config.tool()).isEqualTo(
                 new Config.Tool("codex", PermissionMode.INTERACTIVE, Optional.of("/opt/codex/bin/codex")));
         assertThat(config.paths()).isEqualTo(new Config.Paths(Path.of("/srv/coi"), Optional.of(Path.of("/srv/storage"))));
-        assertThat(config.toolSessionsDir()).isEqualTo(Path.of("/srv/coi/sessions-codex"));
-        assertThat(config.incus()).isEqualTo(new Config.Incus("agents", "incus", 1001, Path.of("/run/incus.sock"),
-                Optional.of("lab"), Optional.of("fast")));
+        assertThat(config.incus()).isEqualTo(new Config.Incus(new IncusEndpoint.Remote("lab"), Optional.of("agents"), "incus", 1001,
+                Optional.of("fast"), Optional.of(Path.of("/etc/coi/lab.crt")), Optional.of(20)));
         assertThat(config.network()).isEqualTo(
                 new Config.Network(NetworkMode.ALLOWLIST, List.of("github.com", "pypi.org"), 5));
         assertThat(config.limits()).isEqualTo(
@@ -142,7 +142,7 @@ class ConfigLoaderTest {
         assertThat(config.network().mode()).isEqualTo(NetworkMode.ALLOWLIST);
         assertThat(config.paths().sessionsDir()).isEqualTo(layers.home.resolve("state"));
         assertThat(config.paths().storageDir()).contains(Path.of("/data"));
-        assertThat(config.incus().socket()).isEqualTo(Path.of("/tmp/incus.sock"));
+        assertThat(config.incus().endpoint()).isEqualTo(new IncusEndpoint.Socket(Path.of("/tmp/incus.sock")));
     }
 
     @ParameterizedTest
@@ -248,7 +248,6 @@ class ConfigLoaderTest {
 
         assertThat(config.paths().sessionsDir()).isEqualTo(layers.home);
         assertThat(config.paths().storageDir()).contains(layers.home.resolve("storage"));
-        assertThat(config.toolSessionsDir()).isEqualTo(layers.home.resolve("sessions-claude"));
     }
 
     @Test

@@ -16,7 +16,7 @@ final class Layers {
     final Path home;
     final List<ConfigFile> files = new ArrayList<>();
     final Map<String, String> env = new HashMap<>();
-    String image, tool, network, profile, storage, limitCpu, limitMemory, limitDuration;
+    String image, tool, network, profile, storage, limitCpu, limitMemory, limitDuration, remote;
     Boolean persistent;
     final Map<String, String> flagEnv = new LinkedHashMap<>();
     final List<String> flagMounts = new ArrayList<>();
@@ -46,7 +46,7 @@ final class Layers {
 
     Config load() {
         var flags = new Overrides(image, persistent, tool, network, profile, flagEnv, flagMounts, storage,
-                limitCpu, limitMemory, limitDuration);
+                limitCpu, limitMemory, limitDuration).withRemote(remote);
         return ConfigLoader.load(files, env, home, flags);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import coi.incus.IncusClient;
 import coi.incus.InstanceSpec;
 import coi.incus.Model;
+import coi.incus.Retries;
 import coi.testing.CoiProcess;
 import coi.testing.CoiProcess.Result;
 import coi.testing.TestIncus;
@@ -53,7 +54,7 @@ class CoiImageIT {
                 }
                 assertThat(status).as("sudo poweroff as code stopped it").isEqualTo("Stopped");
             } finally {
-                incus.delete(name, true);
+                Retries.delete(incus, name);
             }
         }
     }

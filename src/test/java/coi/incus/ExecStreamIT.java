@@ -36,7 +36,7 @@ class ExecStreamIT {
                     assertThat(r.exitCode()).isZero();
                     assertThat(r.out()).isEqualTo("test output\n");
                 } finally {
-                    incus.delete(name, true);
+                    Retries.delete(incus, name);
                 }
             }
         }
@@ -82,7 +82,7 @@ class ExecStreamIT {
             loaded.set(false);
             for (Thread t : burners) t.join();
             try (IncusClient incus = TestIncus.client()) {
-                incus.delete(name, true);
+                Retries.delete(incus, name);
             }
         }
     }

@@ -13,7 +13,9 @@ import coi.incus.FakeIncus.WsPeer;
 import coi.incus.FakeIncus.WsPeer.Frame;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** exec: one operation, four websockets (control, stdin, stdout, stderr), the exit code from /wait. */
 @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -140,8 +144,8 @@ class ExecTest extends FakeIncusTest {
         return new Started(exit, fake.websocket(), fake.websocket());
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"Command not found, 127", "Command not executable, 126"})
+    @ParameterizedTest
+    @CsvSource({"Command not found, 127", "Command not executable, 126"})
     void aCommandThatCannotStartExitsLikeIncusExec(String daemonError, int expected) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Started s = execNope("Failure", daemonError, "{}", new ByteArrayOutputStream(), err);
@@ -208,8 +212,8 @@ class ExecTest extends FakeIncusTest {
                 peer.sendBinary(utf8("test output\n"));
                 peer.sendBinary(new byte[0]);
                 peer.close();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             stdoutGone.countDown();
         });

@@ -9,13 +9,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channel;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Deque;
 import java.util.HashMap;
@@ -30,35 +33,36 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A scripted Incus daemon on a real unix socket. Each connection is served on its own thread:
+ * A scripted Incus daemon on a real unix socket, for unit tests of the client and of the
+ * services above it. Each connection is served on its own thread:
  * it reads a request (method, path, headers, body), records it, and plays the next response
  * scripted for "METHOD path" (the last one scripted repeats). A websocket responder answers the
  * upgrade and hands the connection to the test thread, which then plays the server side itself.
  */
-final class FakeIncus implements AutoCloseable {
+public final class FakeIncus implements AutoCloseable {
 
     /** A request as the fake read it; {@code connection} numbers connections from 1 in accept order. */
-    record Request(int connection, String method, String path, Map<String, String> headers, byte[] body) {
-        String header(String name) {
+    public record Request(int connection, String method, String path, Map<String, String> headers, byte[] body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
 
-        String text() {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
-        JsonNode json() {
+        public JsonNode json() {
             return Json.parse(body);
         }
     }
 
     /** Plays the server's side of one request on its connection. */
-    interface Responder {
+    public interface Responder {
         void respond(Request request, Connection connection) throws IOException;
     }
 
     /** The server end of one connection. */
-    static final class Connection {
+    public static final class Connection {
         final InputStream in;
         final OutputStream out;
         private final SocketChannel channel;
@@ -70,12 +74,12 @@ final class FakeIncus implements AutoCloseable {
             this.out = Channels.newOutputStream(channel);
         }
 
-        void write(String raw) throws IOException {
+        public void write(String raw) throws IOException {
             out.write(raw.getBytes(StandardCharsets.UTF_8));
             out.flush();
         }
 
-        void close() throws IOException {
+        public void close() throws IOException {
             channel.close();
         }
     }
@@ -98,33 +102,33 @@ final class FakeIncus implements AutoCloseable {
         acceptor.start();
     }
 
-    static FakeIncus start(Path dir) throws IOException {
+    public static FakeIncus start(Path dir) throws IOException {
         return new FakeIncus(dir.resolve("incus.socket"));
     }
 
-    Path socket() {
+    public Path socket() {
         return socket;
     }
 
-    IncusClient client() {
+    public IncusClient client() {
         return IncusClient.local(socket);
     }
 
     /** Scripts the answers to {@code route} ("GET /1.0/instances/c1"), played in order; the last repeats. */
-    synchronized FakeIncus on(String route, Responder... responders) {
+    public synchronized FakeIncus on(String route, Responder... responders) {
         script.computeIfAbsent(route, r -> new ArrayDeque<>()).addAll(List.of(responders));
         return this;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
-    Request lastRequest() {
+    public Request lastRequest() {
         return requests.getLast();
     }
 
-    int connections() {
+    public int connections() {
         return connections.get();
     }
 
@@ -224,7 +228,7 @@ final class FakeIncus implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(java.nio.channels.Channel c) {
+    private static void closeQuietly(Channel c) {
         try {
             c.close();
         } catch (IOException ignored) {
@@ -235,34 +239,34 @@ final class FakeIncus implements AutoCloseable {
     // ---------------------------------------------------------------- responders
 
     /** Writes {@code response} exactly as given. */
-    static Responder raw(String response) {
+    public static Responder raw(String response) {
         return (request, conn) -> conn.write(response);
     }
 
     /** A response with a Content-Length body; {@code headers} are extra "Name: value\r\n" lines. */
-    static String http(int status, String headers, String body) {
+    public static String http(int status, String headers, String body) {
         int length = body.getBytes(StandardCharsets.UTF_8).length;
         return "HTTP/1.1 " + status + " " + reason(status) + "\r\n" + headers
                 + "Content-Length: " + length + "\r\n\r\n" + body;
     }
 
-    static String envelope(String metadata) {
+    public static String envelope(String metadata) {
         return "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"operation\":\"\",\"error_code\":0,"
                 + "\"error\":\"\",\"metadata\":" + metadata + "}";
     }
 
     /** A standard sync answer carrying {@code metadata} (JSON). */
-    static Responder sync(String metadata) {
+    public static Responder sync(String metadata) {
         return raw(http(200, "Content-Type: application/json\r\n", envelope(metadata)));
     }
 
-    static Responder error(int status, String message) {
+    public static Responder error(int status, String message) {
         String body = "{\"type\":\"error\",\"error\":\"" + message + "\",\"error_code\":" + status + "}";
         return raw(http(status, "Content-Type: application/json\r\n", body));
     }
 
     /** A background operation {@code id} whose own metadata is {@code opMetadata} (JSON). */
-    static Responder async(String id, String opMetadata) {
+    public static Responder async(String id, String opMetadata) {
         String body = "{\"type\":\"async\",\"status\":\"Operation created\",\"status_code\":100,"
                 + "\"operation\":\"/1.0/operations/" + id + "\",\"error_code\":0,\"error\":\"\","
                 + "\"metadata\":{\"id\":\"" + id + "\",\"class\":\"task\",\"status\":\"Running\",\"status_code\":103,"
@@ -271,9 +275,19 @@ final class FakeIncus implements AutoCloseable {
     }
 
     /** What /1.0/operations/ID/wait answers once the operation ended. */
-    static Responder operationEnded(String id, String status, String err, String opMetadata) {
+    public static Responder operationEnded(String id, String status, String err, String opMetadata) {
         return sync("{\"id\":\"" + id + "\",\"class\":\"task\",\"status\":\"" + status + "\",\"err\":\"" + err
                 + "\",\"metadata\":" + opMetadata + "}");
+    }
+
+    /**
+     * What incusd answers /1.0/operations/ID/wait with when the operation failed: 200 carrying an
+     * error envelope whose error_code is the failure's status (e.g. 409 for an address taken).
+     */
+    public static Responder operationFailed(int errorCode, String error) {
+        return raw(http(200, "Content-Type: application/json\r\n",
+                "{\"type\":\"error\",\"status\":\"\",\"status_code\":0,\"operation\":\"\",\"error_code\":" + errorCode
+                        + ",\"error\":\"" + error.replace("\"", "\\\"") + "\",\"metadata\":null}"));
     }
 
     /** Accepts the websocket upgrade and queues the connection for {@link #websocket()}. */
@@ -302,7 +316,7 @@ final class FakeIncus implements AutoCloseable {
             MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
             byte[] digest = sha1.digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
             return Base64.getEncoder().encodeToString(digest);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -366,7 +380,7 @@ final class FakeIncus implements AutoCloseable {
 
         /** Reads frames up to and including the client's close frame. */
         List<Frame> readUntilClose() throws IOException {
-            List<Frame> frames = new java.util.ArrayList<>();
+            List<Frame> frames = new ArrayList<>();
             Frame f;
             do {
                 f = read();

@@ -15,9 +15,11 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -139,7 +141,7 @@ class IncusClientHttpTest extends FakeIncusTest {
             conn.close();
             closed.countDown();
         });
-        var concurrent = java.util.concurrent.CompletableFuture.runAsync(client::server);
+        var concurrent = CompletableFuture.runAsync(client::server);
         client.server();
         concurrent.get(5, TimeUnit.SECONDS);
         assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
@@ -177,7 +179,7 @@ class IncusClientHttpTest extends FakeIncusTest {
         assertThat(upload.header("content-length")).isNull();
         assertThat(upload.header("x-incus-properties")).isEqualTo("description=coi%20base");
         String boundary = upload.header("content-type").replaceFirst("multipart/form-data; boundary=", "");
-        String form = new String(upload.body(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String form = new String(upload.body(), StandardCharsets.ISO_8859_1);
         assertThat(form).startsWith("--" + boundary + "\r\n").endsWith("--" + boundary + "--\r\n")
                 .contains("name=\"metadata\"; filename=\"meta.tar.xz\"", "\r\n\r\nMETA\r\n", "name=\"rootfs\"");
         assertThat(upload.body().length).isGreaterThan(70_000);
@@ -206,21 +208,35 @@ class IncusClientHttpTest extends FakeIncusTest {
     }
 
     @Test
-    void mapsConflict() {
-        fake.on("POST /1.0/instances", error(409, "Instance \\\"c1\\\" already exists"));
+    void mapsConflictToAlreadyExists() {
+        fake.on("POST /1.0/networks", error(409, "Network \\\"incusbr0\\\" already exists"));
 
-        assertThatThrownBy(() -> client.createInstance(InstanceSpec.of("c1", "coi")))
+        assertThatThrownBy(() -> client.createBridge("incusbr0", Map.of()))
+                .isInstanceOf(IncusException.AlreadyExists.class)
                 .isInstanceOf(IncusException.Conflict.class)
-                .hasMessage("Instance \"c1\" already exists");
+                .hasMessage("Network \"incusbr0\" already exists");
     }
 
     @Test
     void namesTheImageWhenItsAliasIsMissing() {
-        fake.on("POST /1.0/instances", error(400, "Image not provided for instance creation"));
+        fake.on("POST /1.0/instances", async("op-1", "{}"));
+        fake.on("GET /1.0/operations/op-1/wait?timeout=-1", FakeIncus.operationFailed(500, "Image not provided for instance creation"));
+        fake.on("GET /1.0/images/aliases/coi-custom", error(404, "Image alias not found"));
 
         assertThatThrownBy(() -> client.createInstance(InstanceSpec.of("c1", "coi-custom")))
                 .isInstanceOf(IncusException.NotFound.class)
                 .hasMessage("image 'coi-custom' not found");
+    }
+
+    @Test
+    void aFailedCreateFromAnImageThatExistsKeepsTheDaemonsError() {
+        fake.on("POST /1.0/instances", error(500, "Failed creating instance from image: no space left on device"));
+        fake.on("GET /1.0/images/abcdef0123456789", sync("{\"fingerprint\":\"abcdef0123456789\"}"));
+
+        assertThatThrownBy(() -> client.createInstance(InstanceSpec.of("c1", "abcdef0123456789")))
+                .isExactlyInstanceOf(IncusException.class)
+                .hasMessage("Failed creating instance from image: no space left on device");
+        assertThat(fake.requests().getFirst().json().path("source").path("fingerprint").asText()).isEqualTo("abcdef0123456789");
     }
 
     @Test

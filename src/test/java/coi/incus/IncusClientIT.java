@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import coi.testing.TestIncus;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +37,7 @@ class IncusClientIT {
 
     @AfterAll
     static void remove() {
-        incus.delete(name, true);
+        Retries.delete(incus, name);
         assertThat(incus.instanceExists(name)).isFalse();
         incus.close();
     }
@@ -74,9 +77,9 @@ class IncusClientIT {
 
     @Test
     void execForwardsStdin() {
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         int code = incus.exec(name, ExecRequest.of("sh", "-c", "wc -c"),
-                new java.io.ByteArrayInputStream(new byte[100_000]), out, new java.io.ByteArrayOutputStream());
+                new ByteArrayInputStream(new byte[100_000]), out, new ByteArrayOutputStream());
         assertThat(code).isZero();
         assertThat(out.toString().trim()).isEqualTo("100000");
     }
@@ -122,7 +125,7 @@ class IncusClientIT {
         incus.addDevice(name, "shared", Map.of("type", "disk", "source", tmp.toString(), "path", "/mnt/shared", "readonly", "true"));
         assertThat(incus.sh(name, "cat /mnt/shared/shared.txt").out()).isEqualTo("from host");
         assertThatThrownBy(() -> incus.addDevice(name, "shared", Map.of("type", "disk", "source", "/tmp", "path", "/mnt/x")))
-                .isInstanceOf(IncusException.Conflict.class);
+                .isInstanceOf(IncusException.AlreadyExists.class);
         incus.removeDevice(name, "shared");
         assertThat(incus.instance(name).devices()).doesNotContainKey("shared");
         incus.setConfig(name, "user.coi.note", null);
@@ -133,7 +136,7 @@ class IncusClientIT {
     void lifecycleEventsArriveOnTheEventsWebsocket() throws Exception {
         String other = TestIncus.name("events");
         List<JsonNode> events = new CopyOnWriteArrayList<>();
-        var created = new java.util.concurrent.CountDownLatch(1);
+        var created = new CountDownLatch(1);
         try (EventStream stream = incus.events("lifecycle", e -> {
             events.add(e);
             if (e.path("metadata").path("source").asText().endsWith("/" + other)
@@ -142,7 +145,7 @@ class IncusClientIT {
             incus.createInstance(InstanceSpec.of(other, TestIncus.baseImage()));
             assertThat(created.await(30, TimeUnit.SECONDS)).as("instance-created event for %s, got %s", other, events).isTrue();
         } finally {
-            incus.delete(other, true);
+            Retries.delete(incus, other);
         }
     }
 
@@ -156,18 +159,67 @@ class IncusClientIT {
             incus.unfreeze(other);
             incus.stop(other, 30, true);
             assertThat(incus.instance(other).status()).isEqualTo("Stopped");
-            assertThatThrownBy(() -> incus.stop(other, 5, false)).isInstanceOf(IncusException.class)
+            assertThatThrownBy(() -> incus.stop(other, 5, false)).isExactlyInstanceOf(IncusException.class)
                     .hasMessageContaining("already stopped");
             incus.start(other);
             assertThat(incus.instance(other).running()).isTrue();
+            assertThatThrownBy(() -> incus.start(other)).as("already running is no reason to try again")
+                    .isExactlyInstanceOf(IncusException.class).hasMessageContaining("already running");
+            assertThatThrownBy(() -> incus.delete(other, false)).isInstanceOf(IncusException.Busy.class);
+            // incusd 6.0 refuses a taken name with a database error (500), not a 409: callers ask instanceExists
             assertThatThrownBy(() -> incus.createInstance(InstanceSpec.of(other, TestIncus.baseImage())))
-                    .isInstanceOf(IncusException.class);
+                    .isExactlyInstanceOf(IncusException.class);
             assertThat(incus.instance(other).running()).as("a refused duplicate create leaves the original alone").isTrue();
         } finally {
-            incus.delete(other, true);
+            Retries.delete(incus, other);
         }
         assertThatThrownBy(() -> incus.createInstance(InstanceSpec.of(TestIncus.name("noimg"), "coitest-no-such-image")))
-                .isInstanceOf(IncusException.class).hasMessageContaining("not found");
+                .isInstanceOf(IncusException.NotFound.class).hasMessage("image 'coitest-no-such-image' not found");
+    }
+
+    @Test
+    void anInstanceStillStartingIsBusyAndRetriesDeleteIt() throws Exception {
+        String other = TestIncus.name("busy");
+        incus.createInstance(InstanceSpec.of(other, TestIncus.baseImage()));
+        Thread starting = new Thread(() -> {
+            try {
+                incus.start(other);
+            } catch (IncusException deletedWhileStarting) {
+                // the point of the test: the delete below may win
+            }
+        });
+        try {
+            starting.start();
+            Thread.sleep(50);
+            // during the start ("Instance is busy running a "start" operation") or just after it ("Instance is running")
+            assertThatThrownBy(() -> incus.delete(other, false)).isInstanceOf(IncusException.Busy.class)
+                    .satisfies(e -> System.out.println("[figures] delete while starting: " + e.getMessage()));
+            Retries.delete(incus, other);
+            assertThat(incus.instanceExists(other)).isFalse();
+        } finally {
+            starting.join(30_000);
+            Retries.delete(incus, other);
+        }
+    }
+
+    @Test
+    void anAddressAlreadyOnAnotherNicRefusesTheStartAsAlreadyExists() {
+        String network = incus.profile("default").devices().get("eth0").get("network");
+        String bridge = incus.networks().stream().filter(n -> n.name().equals(network)).findFirst().orElseThrow()
+                .config().get("ipv4.address");
+        // incusd compares the static addresses in NIC config (stopped instances' too), not DHCP leases
+        String address = bridge.substring(0, bridge.lastIndexOf('.') + 1) + "251";
+        Map<String, Map<String, String>> nic = Map.of("eth0", Map.of("type", "nic", "network", network, "name", "eth0", "ipv4.address", address));
+        String first = TestIncus.name("addr"), second = TestIncus.name("addr");
+        try {
+            incus.createInstance(InstanceSpec.of(first, TestIncus.baseImage()).withDevices(nic));
+            incus.createInstance(InstanceSpec.of(second, TestIncus.baseImage()).withDevices(nic));
+            assertThatThrownBy(() -> incus.start(second)).isInstanceOf(IncusException.AlreadyExists.class)
+                    .hasMessageContaining(address);
+        } finally {
+            Retries.delete(incus, first);
+            Retries.delete(incus, second);
+        }
     }
 
     @Test

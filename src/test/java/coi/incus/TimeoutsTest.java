@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ class TimeoutsTest {
         Thread answer = Thread.ofVirtual().start(() -> {
             try (SocketChannel c = server.accept()) {
                 Thread.sleep(1500);
-                c.write(java.nio.ByteBuffer.wrap(new byte[] {42}));
+                c.write(ByteBuffer.wrap(new byte[] {42}));
                 Thread.sleep(500);
             } catch (IOException | InterruptedException e) {
                 throw new RuntimeException(e);

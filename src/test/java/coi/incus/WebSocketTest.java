@@ -15,12 +15,16 @@ import coi.incus.FakeIncus.WsPeer;
 import coi.incus.FakeIncus.WsPeer.Frame;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -39,7 +43,7 @@ class WebSocketTest extends FakeIncusTest {
     void upgradesWithAFreshKeyAndChecksTheAnswer() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws"); WebSocket again = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws"); WebSocket again = connection.websocket("/ws")) {
             var first = fake.websocket().request();
             var second = fake.websocket().request();
             assertThat(first.header("connection")).isEqualTo("Upgrade");
@@ -54,7 +58,7 @@ class WebSocketTest extends FakeIncusTest {
     void rejectsAWrongAcceptValue() {
         fake.on("GET /ws", fake.upgradeWith(Base64.getEncoder().encodeToString(new byte[20])));
 
-        assertThatThrownBy(() -> client.websocket("/ws"))
+        assertThatThrownBy(() -> connection.websocket("/ws"))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("wrong Sec-WebSocket-Accept");
     }
@@ -96,7 +100,7 @@ class WebSocketTest extends FakeIncusTest {
         fake.on("GET /ws", fake.upgrade());
         byte[] medium = randomBytes(300), large = randomBytes(70_000);
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             ws.sendText("hello");
             ws.sendBinary(medium, 0, medium.length);
@@ -114,7 +118,7 @@ class WebSocketTest extends FakeIncusTest {
             assertThat(mid.lengthCode()).isEqualTo(126);
             assertThat(mid.payload()).isEqualTo(medium);
             assertThat(big.lengthCode()).isEqualTo(127);
-            assertThat(big.payload()).isEqualTo(java.util.Arrays.copyOfRange(large, 5, large.length));
+            assertThat(big.payload()).isEqualTo(Arrays.copyOfRange(large, 5, large.length));
             assertThat(close.opcode()).isEqualTo(CLOSE);
             assertThat(close.closeCode()).isEqualTo(1000);
         }
@@ -124,7 +128,7 @@ class WebSocketTest extends FakeIncusTest {
     void answersPingWithPongCarryingTheSamePayload() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             CompletableFuture<WebSocket.Message> received = receiveAsync(ws);
             server.send(true, PING, utf8("are you there"));
@@ -144,7 +148,7 @@ class WebSocketTest extends FakeIncusTest {
     void reassemblesFragmentedMessagesAroundControlFrames() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             server.send(false, TEXT, utf8("Hel"));
             server.send(true, PING, utf8("mid"));
@@ -168,13 +172,13 @@ class WebSocketTest extends FakeIncusTest {
         fake.on("GET /ws", fake.upgrade());
         byte[] medium = randomBytes(65_535), large = randomBytes(200_000);
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             CompletableFuture<List<WebSocket.Message>> received = CompletableFuture.supplyAsync(() -> {
                 try {
                     return List.of(ws.receive(), ws.receive(), ws.receive());
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             });
             server.sendBinary(new byte[126]);
@@ -192,7 +196,7 @@ class WebSocketTest extends FakeIncusTest {
     void aCloseFrameEndsReceivingAndIsAnswered() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             WsPeer server = fake.websocket();
             server.sendText("last words");
             server.sendClose(1001);
@@ -214,7 +218,7 @@ class WebSocketTest extends FakeIncusTest {
     void theDaemonHangingUpEndsReceiving() throws Exception {
         fake.on("GET /ws", fake.upgrade());
 
-        try (WebSocket ws = client.websocket("/ws")) {
+        try (WebSocket ws = connection.websocket("/ws")) {
             fake.websocket().close();
 
             assertThat(ws.receive()).isNull();
@@ -240,7 +244,7 @@ class WebSocketTest extends FakeIncusTest {
             server.send(true, CONTINUATION, utf8("\"metadata\":{\"status\":\"Success\"}}"));
             server.sendClose(1000);
 
-            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), stream::awaitEnd);
+            Assertions.assertTimeoutPreemptively(Duration.ofSeconds(5), stream::awaitEnd);
             assertThat(stream.ended()).isTrue();
             assertThat(server.read().opcode()).isEqualTo(CLOSE);
         }
@@ -264,7 +268,7 @@ class WebSocketTest extends FakeIncusTest {
             try {
                 return ws.receive();
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
     }

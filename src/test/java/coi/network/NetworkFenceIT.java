@@ -31,7 +31,7 @@ class NetworkFenceIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String OPEN = "coitest-net-open";
 
-    private final NetworkFence fence = NetworkFence.onHost();
+    private final NetworkFence fence = RootFence.of();
     private final TestContainers containers = new TestContainers();
     private BridgeFacts bridge;
     private TestHosts hosts;

@@ -3,6 +3,7 @@ package coi.network;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
+import coi.incus.Retries;
 import coi.testing.CoiProcess;
 import coi.testing.CoiProcess.Result;
 import coi.testing.Sandbox;
@@ -84,7 +85,7 @@ class SessionFenceIT {
         try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
             assertThat(box.run("shell", "--detach").exitCode()).isZero();
             String name = box.container(1);
-            NetworkFence fence = NetworkFence.onHost();
+            NetworkFence fence = RootFence.of();
             assertThat(fence.fenced()).contains(name);
             TestHosts.assertRoutedLocally();
             Result blocked = box.run("container", "exec", name, "--", "sh", "-c", "sleep 3; nc -z -w 2 192.168.77.10 80 || echo blocked");
@@ -111,13 +112,13 @@ class SessionFenceIT {
             box.env().forEach(pb.environment()::put);
             Process coi = pb.redirectErrorStream(true).start();
             String name = box.container(1);
-            NetworkFence fence = NetworkFence.onHost();
+            NetworkFence fence = RootFence.of();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline && !fence.fenced().contains(name)) Thread.sleep(100);
             assertThat(fence.fenced()).contains(name);
             coi.toHandle().destroyForcibly();
             coi.waitFor();
-            incus.delete(name, true);
+            Retries.delete(incus, name);
             assertThat(fence.fenced()).as("orphaned rules").contains(name);
             Result clean = box.run("clean", "--force");
             assertThat(clean.out()).as(clean.toString()).contains("removed network rules of " + name);

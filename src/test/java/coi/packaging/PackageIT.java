@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import coi.incus.IncusClient;
 import coi.incus.InstanceSpec;
 import coi.incus.Model;
+import coi.incus.Retries;
 import coi.testing.CoiProcess;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
@@ -66,7 +67,7 @@ class PackageIT {
                 ok(incus, name, "su code -c 'mkdir -p ~/.coi && echo kept > ~/.coi/marker' && apt-get remove -y -qq coi > /dev/null 2>&1");
                 assertThat(ok(incus, name, "test ! -e /usr/bin/coi && test ! -e /usr/lib/coi/coi.jar && cat /home/code/.coi/marker")).isEqualTo("kept\n");
             } finally {
-                incus.delete(name, true);
+                Retries.delete(incus, name);
             }
         }
     }

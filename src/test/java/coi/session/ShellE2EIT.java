@@ -112,7 +112,7 @@ class ShellE2EIT {
             assertThat(incus.instanceExists(box.container(1))).isFalse();
             assertThat(Files.readString(metadata)).as("the watcher saved the session").contains("\"status\" : \"ended\"");
             assertThat(Files.readString(box.home.resolve(".coi/watcher.log"))).contains("ended " + box.container(1));
-            assertThat(coi.network.NetworkFence.onHost().fenced()).as("the watcher removed its network rules").doesNotContain(box.container(1));
+            assertThat(coi.network.RootFence.of().fenced()).as("the watcher removed its network rules").doesNotContain(box.container(1));
             Result list = box.run("list", "--format", "json");
             assertThat(list.out()).doesNotContain(box.container(1));
         }

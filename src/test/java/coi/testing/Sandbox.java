@@ -2,6 +2,7 @@ package coi.testing;
 
 import coi.incus.IncusClient;
 import coi.incus.Model;
+import coi.incus.Retries;
 import coi.session.Workspace;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -99,7 +100,7 @@ public final class Sandbox implements AutoCloseable {
         try (IncusClient incus = TestIncus.client()) {
             String mine = PREFIX + new Workspace(workspace).hash() + "-";
             for (Model.Instance i : incus.instances()) {
-                if (i.name().startsWith(mine)) incus.delete(i.name(), true);
+                if (i.name().startsWith(mine)) Retries.delete(incus, i.name());
             }
         }
         try (Stream<Path> walk = Files.walk(root)) {

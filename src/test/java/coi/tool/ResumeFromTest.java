@@ -20,7 +20,7 @@ class ResumeFromTest {
 
     @Test
     void claudeContinuesOnlyAConversationWithAUserMessage(@TempDir Path state) throws Exception {
-        Claude claude = new Claude();
+        Tool claude = Tool.CLAUDE;
         assertThat(claude.resumeFrom(state)).isEqualTo(Resume.none());
         Path transcripts = Files.createDirectories(state.resolve("projects/-workspace"));
         Files.writeString(transcripts.resolve("b281f035.jsonl"), NO_MESSAGE);
@@ -37,17 +37,17 @@ class ResumeFromTest {
         Files.writeString(elsewhere.resolve("x.jsonl"), MESSAGE);
         Path state = Files.createDirectories(dir.resolve("state"));
         Files.createSymbolicLink(state.resolve("projects"), dir.resolve("elsewhere"));
-        assertThat(new Claude().resumeFrom(state)).isEqualTo(Resume.none());
+        assertThat(Tool.CLAUDE.resumeFrom(state)).isEqualTo(Resume.none());
 
         Path other = Files.createDirectories(dir.resolve("other/projects/-workspace"));
         Files.createSymbolicLink(other.resolve("x.jsonl"), elsewhere.resolve("x.jsonl"));
-        assertThat(new Claude().resumeFrom(dir.resolve("other"))).isEqualTo(Resume.none());
+        assertThat(Tool.CLAUDE.resumeFrom(dir.resolve("other"))).isEqualTo(Resume.none());
     }
 
     @Test
     void opencodeAndCodexAcceptTheirResumeFormOnAnEmptyState(@TempDir Path state) {
         // checked with the real CLIs: `opencode --continue` and `codex resume --last` open normally with nothing to resume
-        assertThat(new OpenCode().resumeFrom(state)).isEqualTo(Resume.latest());
-        assertThat(new Codex().resumeFrom(state)).isEqualTo(Resume.latest());
+        assertThat(Tool.OPENCODE.resumeFrom(state)).isEqualTo(Resume.latest());
+        assertThat(Tool.CODEX.resumeFrom(state)).isEqualTo(Resume.latest());
     }
 }

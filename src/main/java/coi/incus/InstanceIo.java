@@ -1,0 +1,27 @@
+package coi.incus;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/** Commands and files inside a running instance (/1.0/instances/NAME/exec and /files). */
+public interface InstanceIo {
+    /**
+     * Runs a command without a terminal and streams its output. {@code stdin} may be null (the
+     * command sees end-of-file at once). Returns the command's exit code.
+     */
+    int exec(String instance, ExecRequest request, InputStream stdin, OutputStream stdout, OutputStream stderr);
+
+    default Model.ExecResult execCapture(String instance, ExecRequest request) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = exec(instance, request, null, out, err);
+        return new Model.ExecResult(code, out.toByteArray(), err.toByteArray());
+    }
+
+    /** Convenience for scripts run as root: captured output, exit code checked by the caller. */
+    default Model.ExecResult sh(String instance, String script) {
+        return execCapture(instance, ExecRequest.of("sh", "-c", script));
+    }
+
+    InstanceFiles files(String instance);
+}

@@ -1,0 +1,78 @@
+package coi.incus;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/** Instances (/1.0/instances): what exists, its state, creating, starting, stopping, deleting, config and devices. */
+public interface Instances {
+    List<Model.Instance> instances();
+
+    Model.Instance instance(String name);
+
+    /** The instance, or empty when it does not exist. */
+    default Optional<Model.Instance> findInstance(String name) {
+        try {
+            return Optional.of(instance(name));
+        } catch (IncusException.NotFound e) {
+            return Optional.empty();
+        }
+    }
+
+    default boolean instanceExists(String name) {
+        return findInstance(name).isPresent();
+    }
+
+    Model.InstanceState instanceState(String name);
+
+    /**
+     * Waits up to {@code timeout} for the instance to get an IPv4 address (its DHCP lease), so
+     * that a command run right after start does not race the network. Returns whether it got one.
+     */
+    boolean awaitIpv4(String name, Duration timeout);
+
+    /**
+     * Creates (and with {@code spec.start()} starts) an instance in one operation. A missing
+     * image is {@link IncusException.NotFound} naming it.
+     */
+    void createInstance(InstanceSpec spec);
+
+    void start(String name);
+
+    /** Stops cleanly within {@code timeoutSeconds}, or at once with {@code force}. */
+    void stop(String name, int timeoutSeconds, boolean force);
+
+    /**
+     * Asks for a forced stop and returns without waiting: Incus carries it out (and removes an
+     * ephemeral instance) whether or not anyone waits for the operation.
+     */
+    void stopInBackground(String name);
+
+    void freeze(String name);
+
+    void unfreeze(String name);
+
+    /**
+     * Deletes an instance, once: {@code force} stops it first if it runs (as `incus delete -f`)
+     * and takes "not found" as done. One still being created or started refuses with
+     * {@link IncusException.Busy}; whether to try again is the caller's choice ({@link Retries}).
+     */
+    void delete(String name, boolean force);
+
+    /**
+     * Read-modify-write of an instance's writable fields (config, devices, profiles...) guarded by
+     * its ETag, so a concurrent change is refused rather than overwritten.
+     */
+    void updateInstance(String name, UnaryOperator<ObjectNode> change);
+
+    /** Sets one config key; null removes it. */
+    void setConfig(String name, String key, String value);
+
+    /** Adds a device; one of that name already there is {@link IncusException.AlreadyExists}. */
+    void addDevice(String name, String device, Map<String, String> config);
+
+    void removeDevice(String name, String device);
+}

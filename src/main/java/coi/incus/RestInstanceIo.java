@@ -1,0 +1,23 @@
+package coi.incus;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/** {@link InstanceIo} over the REST API and its websockets. */
+final class RestInstanceIo implements InstanceIo {
+    private final DaemonConnection incus;
+
+    RestInstanceIo(DaemonConnection incus) {
+        this.incus = incus;
+    }
+
+    @Override
+    public int exec(String instance, ExecRequest request, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        return new Exec(incus).run(instance, request, stdin, stdout, stderr);
+    }
+
+    @Override
+    public InstanceFiles files(String instance) {
+        return new InstanceFiles(incus, instance);
+    }
+}
