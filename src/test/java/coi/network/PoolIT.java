@@ -133,7 +133,7 @@ class PoolIT {
     @Test
     void drainAndCleanLeaveNothingAlsoAfterACoiKilledMidClaim() throws Exception {
         try (Sandbox box = pooled(2, ""); IncusClient incus = TestIncus.client()) {
-            NetworkFence fence = NetworkFence.onHost();
+            NetworkFence fence = RootFence.of();
             awaitReady(box, 2);
             // a claim that stopped half-way: taken, no workspace yet, its coi gone
             String halfClaimed = members(incus).getFirst().name();
