@@ -7,6 +7,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        int answered = QuickAnswers.answer(args, System.out);
+        if (answered >= 0) System.exit(answered);
         System.exit(run(args));
     }
 

@@ -46,7 +46,6 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             FileCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class,
-            TrainCommand.class,
             WatchCommand.class,
             ViewCommand.class,
             ReapCommand.class);

@@ -15,7 +15,10 @@ final class PlanPrinter {
         out.println("container   " + plan.container() + " (slot " + plan.slot() + ", " + (plan.persistent() ? "persistent" : "ephemeral") + ")");
         out.println("workspace   " + plan.workspace() + " -> " + SessionPlan.WORKSPACE_MOUNT + " (" + plan.ownership() + ")");
         out.println("image       " + plan.image());
-        out.println("network     " + plan.networkMode());
+        out.println("network     " + plan.networkMode() + (plan.fenced() ? " (fenced on the host)" : "")
+                + (plan.allowlist().isEmpty() ? "" : ": " + String.join(", ", plan.allowlist())));
+        out.println("code user   uid " + plan.code().uid() + ", gid " + plan.code().gid());
+        out.println("launch      " + plan.disposition().name().toLowerCase().replace('_', ' '));
         if (plan.tool() != null) {
             out.println("tool        " + plan.tool() + ": " + String.join(" ", plan.toolCommand()));
             out.println("session     " + plan.sessionId() + (plan.resumed() ? " (resumed)" : " (new)"));

@@ -2,12 +2,10 @@ package coi.cli;
 
 import coi.config.Config;
 import coi.session.ContainerName;
-import coi.session.SessionPlan;
 import coi.session.Sessions;
 import coi.session.Workspace;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,11 +49,14 @@ final class RunCommand implements Callable<Integer> {
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         var out = spec.commandLine().getOut();
-        List<SessionPlan> plan = new ArrayList<>();
-        int code = context.services(config).sessions(out).run(new Sessions.RunRequest(ws, config, options.slot, command, dryRun,
-                options.sshAgentSocket(context), options.writableGitHooks),
-                ContainerCommand.Stdin.forwardable(), new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), plan);
-        if (dryRun) PlanPrinter.print(out, plan.get(0), output);
-        return code;
+        Sessions sessions = context.services(config).sessions(out);
+        var request = new Sessions.RunRequest(ws, config, options.slot, command, dryRun, options.sshAgentSocket(context),
+                options.writableGitHooks);
+        if (dryRun) {
+            PlanPrinter.print(out, sessions.planRun(request), output);
+            return 0;
+        }
+        return sessions.run(request, ContainerCommand.Stdin.forwardable(), new FileOutputStream(FileDescriptor.out),
+                new FileOutputStream(FileDescriptor.err));
     }
 }

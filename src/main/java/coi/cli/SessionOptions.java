@@ -59,7 +59,7 @@ final class SessionOptions {
 
     @Option(names = "--limit-cpu", paramLabel = "N", description = "CPU count (2) or set (0-3).") String limitCpu;
 
-    @Option(names = "--limit-cpu-allowance", paramLabel = "SHARE", description = "CPU time: 50% or 25ms/100ms.") String limitCpuAllowance;
+    @Option(names = "--limit-cpu-allowance", paramLabel = "SHARE", description = "CPU time: 50%% or 25ms/100ms.") String limitCpuAllowance;
 
     @Option(names = "--limit-memory", paramLabel = "SIZE", description = "e.g. 4GiB: a process over it is killed inside.") String limitMemory;
 

@@ -3,7 +3,6 @@ package coi.cli;
 import coi.UsageException;
 import coi.config.Config;
 import coi.session.ContainerName;
-import coi.session.SessionPlan;
 import coi.session.Sessions;
 import coi.session.Workspace;
 import java.util.concurrent.Callable;
@@ -57,8 +56,9 @@ final class ShellCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         var request = new Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
                 options.sshAgentSocket(context), options.writableGitHooks);
-        SessionPlan plan = context.services(config).sessions(out).shell(request);
-        if (dryRun) PlanPrinter.print(out, plan, output);
+        Sessions sessions = context.services(config).sessions(out);
+        if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output);
+        else sessions.shell(request);
         return 0;
     }
 }

@@ -1,67 +1,58 @@
 package coi.network;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.time.Instant;
 import java.util.function.Consumer;
 
 /**
- * Re-resolves an allowlist every {@code refresh} and hands a changed result to {@code onChange}
- * (typically: {@link NetworkFence#apply} with the new addresses, then rewrite /etc/hosts in the
- * container). A failing {@code onChange} leaves the previous rules in place (nft transactions are
- * atomic) and goes to {@code onError}; the next round tries again.
+ * Keeps one container's allowlist current: resolves it at start, then again whenever
+ * {@link #tick} finds the refresh interval passed, and hands a changed answer to
+ * {@code onChange} (coi: the new rules through {@link NetworkFence#apply}, then /etc/hosts in the
+ * container). Names that fail keep their last good answer ({@link AllowlistResolver}); a failing
+ * {@code onChange} leaves the previous rules in place (nft transactions are atomic) and the next
+ * round tries again. No thread of its own: the session watcher ticks it.
  */
-public final class AllowlistRefresher implements AutoCloseable {
-
+public final class AllowlistRefresher {
     private final AllowlistResolver resolver;
     private final NetworkPolicy.Allowlist policy;
     private final Consumer<ResolvedAllowlist> onChange;
-    private final Consumer<RuntimeException> onError;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "coi-allowlist-refresh");
-        t.setDaemon(true);
-        return t;
-    });
+    private Instant due;
     private ResolvedAllowlist current;
 
-    public AllowlistRefresher(AllowlistResolver resolver, NetworkPolicy.Allowlist policy,
-                              Consumer<ResolvedAllowlist> onChange, Consumer<RuntimeException> onError) {
+    public AllowlistRefresher(AllowlistResolver resolver, NetworkPolicy.Allowlist policy, Consumer<ResolvedAllowlist> onChange) {
         this.resolver = resolver;
         this.policy = policy;
         this.onChange = onChange;
-        this.onError = onError;
     }
 
-    /** Resolves and applies once, synchronously (errors propagate: the session must not start), then schedules refreshes. */
-    public ResolvedAllowlist start() {
+    /** Resolves and applies once, whatever the answer (errors propagate: the session must not start). */
+    public synchronized ResolvedAllowlist start() {
         ResolvedAllowlist first = resolver.resolve(policy.entries());
         onChange.accept(first);
-        synchronized (this) {
-            current = first;
-        }
-        long every = policy.refresh().toMillis();
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                refreshNow();
-            } catch (RuntimeException e) {
-                onError.accept(e);
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
+        current = first;
         return first;
     }
 
-    /** Resolves now; calls {@code onChange} only when addresses or names changed. */
-    public synchronized ResolvedAllowlist refreshNow() {
-        ResolvedAllowlist next = resolver.resolve(policy.entries());
-        if (current == null || !next.addresses().equals(current.addresses()) || !next.hosts().equals(current.hosts())) {
-            onChange.accept(next);
-        }
-        current = next;
-        return next;
+    /**
+     * Refreshes when the interval since the previous tick's refresh (or the first tick) passed;
+     * returns whether the rules changed.
+     */
+    public synchronized boolean tick(Instant now) {
+        if (due == null) due = now.plus(policy.refresh());
+        if (now.isBefore(due)) return false;
+        due = now.plus(policy.refresh());
+        ResolvedAllowlist before = current;
+        refreshNow();
+        return current != before;
     }
 
-    @Override
-    public void close() {
-        timer.shutdownNow();
+    /** Resolves now and applies the answer when addresses or names changed; returns the answer. */
+    public synchronized ResolvedAllowlist refreshNow() {
+        ResolvedAllowlist next = resolver.resolve(policy.entries());
+        // unknown rules (a refresher taking over a running container): a first answer with failures would drop names they allow
+        if (current == null && !next.failures().isEmpty()) return next;
+        if (current != null && next.addresses().equals(current.addresses()) && next.hosts().equals(current.hosts())) return next;
+        onChange.accept(next);
+        current = next;
+        return next;
     }
 }

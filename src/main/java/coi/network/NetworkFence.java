@@ -32,7 +32,7 @@ public final class NetworkFence {
         }
     }
 
-    /** Removes the container's rules, if any. Stop its {@link AllowlistRefresher} first, or a refresh may put them back. */
+    /** Removes the container's rules, if any. Stop refreshing its allowlist ({@link AllowlistRefresher}) first, or a refresh may put them back. */
     public void remove(String container) {
         try {
             nft.run(NftRuleset.remove(container), "-f", "-");

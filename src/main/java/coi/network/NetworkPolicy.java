@@ -39,6 +39,11 @@ public sealed interface NetworkPolicy {
         };
     }
 
+    /** Whether host rules hold the container (every mode but open). */
+    default boolean fenced() {
+        return !(this instanceof Open);
+    }
+
     default String mode() {
         return switch (this) {
             case Restricted r -> "restricted";

@@ -1,7 +1,6 @@
 package coi.session;
 
 import coi.CoiException;
-import coi.config.Config;
 import coi.incus.ExecRequest;
 import coi.incus.IncusClient;
 import coi.incus.Model;
@@ -23,9 +22,9 @@ final class CodeHome {
 
     private CodeHome() {}
 
-    static void prepare(IncusClient incus, SessionPlan plan, Config config) {
+    static void prepare(IncusClient incus, SessionPlan plan) {
         Model.ExecResult r = incus.execCapture(plan.container(),
-                ExecRequest.of("sh", "-c", script(plan, config.incus().codeUid(), SandboxContext.render(plan, config))));
+                ExecRequest.of("sh", "-c", script(plan, plan.code(), SandboxContext.render(plan))));
         if (r.exitCode() != 0) {
             throw new CoiException("could not prepare /home/code in " + plan.container() + ": " + r.err().trim());
         }
@@ -60,11 +59,11 @@ final class CodeHome {
      * hands (a mounted host folder keeps its owner), and {@code -h} and {@code -type d} leave
      * links alone.
      */
-    static String script(SessionPlan plan, int codeUid, String context) {
-        String owner = codeUid + ":" + codeUid;
+    static String script(SessionPlan plan, CodeUser code, String context) {
+        String owner = code.uid() + ":" + code.gid();
         return "set -eu\n"
                 + "find " + Shell.join(mountParents(plan)) + " -maxdepth 0 -type d -uid 0 -exec chown -h " + owner + " {} +\n"
-                + "install -d -o " + codeUid + " -g " + codeUid + " -m 0700 " + HOME + "/.tmux\n"
+                + "install -d -o " + code.uid() + " -g " + code.gid() + " -m 0700 " + HOME + "/.tmux\n"
                 + "rm -f " + CONTEXT_FILE + "\n"
                 + "printf '%s' " + Shell.quote(context) + " > " + CONTEXT_FILE + "\n"
                 + "chown " + owner + " " + CONTEXT_FILE + "\n"

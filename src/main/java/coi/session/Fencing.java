@@ -1,12 +1,10 @@
 package coi.session;
 
 import coi.CoiException;
-import coi.UsageException;
-import coi.config.Config;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
-import coi.network.AllowEntry;
+import coi.network.AllowlistRefresher;
 import coi.network.AllowlistResolver;
 import coi.network.BridgeFacts;
 import coi.network.ContainerNic;
@@ -50,16 +48,7 @@ public final class Fencing {
         return new NetworkFence(Nft.command(uid == 0 ? List.of("nft") : List.of("sudo", "-n", "nft")));
     }
 
-    public static NetworkPolicy policy(Config config) {
-        try {
-            return NetworkPolicy.of(config.network().mode().name(), config.network().allowedDomains(),
-                    config.network().refreshIntervalMinutes());
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-    }
-
-    /** The policy a container was created with, from its labels. */
+    /** The policy a container was created with, from its labels (a new container's is its plan's). */
     static NetworkPolicy policy(Model.Instance i) {
         String mode = i.configValue(Labels.NETWORK);
         if (mode == null) return new NetworkPolicy.Open();
@@ -105,26 +94,20 @@ public final class Fencing {
     }
 
     /**
-     * Installs the rules for a created, not yet started container; for an allowlist it also
-     * resolves the names on the host and pins them into the container's /etc/hosts.
+     * Installs the plan's rules for its created, not yet started container (or a stopped one
+     * starting again); for an allowlist it also resolves the names on the host and pins them into
+     * the container's /etc/hosts.
      */
-    public void install(String container, Map<String, String> nicDevice, BridgeFacts bridge, NetworkPolicy policy) {
-        ContainerNic nic = nic(container, nicDevice);
-        List<coi.network.Ipv4Cidr> allowed = List.of();
-        if (policy instanceof NetworkPolicy.Allowlist list) {
-            ResolvedAllowlist resolved = new AllowlistResolver(AllowlistResolver.HostResolver.system()).resolve(list.entries());
-            allowed = resolved.addresses();
-            pinHosts(container, resolved);
+    public void install(SessionPlan plan) {
+        ContainerNic nic = nic(plan.container(), plan.devices().get("eth0"));
+        if (plan.network() instanceof NetworkPolicy.Allowlist list) {
+            new AllowlistRefresher(new AllowlistResolver(AllowlistResolver.HostResolver.system()), list, resolved -> {
+                pinHosts(plan.container(), resolved);
+                fence.apply(nic, plan.bridge(), list, resolved.addresses());
+            }).start();
+        } else {
+            fence.apply(nic, plan.bridge(), plan.network(), List.of());
         }
-        fence.apply(nic, bridge, policy, allowed);
-    }
-
-    /** Re-applies the rules of a container coi created (e.g. a persistent one starting again). */
-    public void reinstall(Model.Instance instance, BridgeFacts bridge) {
-        NetworkPolicy policy = policy(instance);
-        Map<String, String> eth0 = instance.devices() == null ? null : instance.devices().get("eth0");
-        if (policy instanceof NetworkPolicy.Open || eth0 == null || eth0.get("ipv4.address") == null) return;
-        install(instance.name(), eth0, bridge, policy);
     }
 
     public void remove(String container) {
@@ -173,15 +156,13 @@ public final class Fencing {
     }
 
     /**
-     * Keeps allowlists current for detached sessions (run by the watcher): each container is
-     * re-resolved every refresh interval, names that fail keep their last good answer, and the
-     * rules and /etc/hosts change only when the answer did.
+     * Keeps allowlists current for detached sessions (run by the watcher): one
+     * {@link AllowlistRefresher} per running allowlist container, whose rules and /etc/hosts
+     * change only when the answer did.
      */
     public final class AllowlistKeeper {
         private final BridgeFacts bridge;
-        private final Map<String, AllowlistResolver> resolvers = new HashMap<>();
-        private final Map<String, Instant> due = new HashMap<>();
-        private final Map<String, ResolvedAllowlist> current = new HashMap<>();
+        private final Map<String, AllowlistRefresher> refreshers = new HashMap<>();
 
         public AllowlistKeeper(BridgeFacts bridge) {
             this.bridge = bridge;
@@ -189,23 +170,16 @@ public final class Fencing {
 
         /** Returns the names of the containers whose rules changed. */
         public List<String> tick(List<Model.Instance> running, Instant now) {
-            due.keySet().retainAll(running.stream().map(Model.Instance::name).toList());
+            refreshers.keySet().retainAll(running.stream().map(Model.Instance::name).toList());
             List<String> changed = new java.util.ArrayList<>();
             for (Model.Instance i : running) {
                 if (!(policy(i) instanceof NetworkPolicy.Allowlist list)) continue;
-                Instant when = due.computeIfAbsent(i.name(), n -> now.plus(list.refresh()));
-                if (now.isBefore(when)) continue;
-                due.put(i.name(), now.plus(list.refresh()));
-                AllowlistResolver resolver = resolvers.computeIfAbsent(i.name(), n -> new AllowlistResolver(AllowlistResolver.HostResolver.system()));
-                ResolvedAllowlist next = resolver.resolve(list.entries());
-                ResolvedAllowlist before = current.get(i.name());
-                // a first answer with failures would drop names the running rules still allow
-                if (before == null && !next.failures().isEmpty()) continue;
-                if (before != null && before.addresses().equals(next.addresses()) && before.hosts().equals(next.hosts())) continue;
-                pinHosts(i.name(), next);
-                fence.apply(nic(i.name(), i.devices().get("eth0")), bridge, list, next.addresses());
-                current.put(i.name(), next);
-                changed.add(i.name());
+                AllowlistRefresher refresher = refreshers.computeIfAbsent(i.name(), n -> new AllowlistRefresher(
+                        new AllowlistResolver(AllowlistResolver.HostResolver.system()), list, next -> {
+                            pinHosts(n, next);
+                            fence.apply(nic(n, i.devices().get("eth0")), bridge, list, next.addresses());
+                        }));
+                if (refresher.tick(now)) changed.add(i.name());
             }
             return changed;
         }

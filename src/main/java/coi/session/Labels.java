@@ -24,5 +24,8 @@ public final class Labels {
     /** `coi run`: pid and boot id of the coi process that owns the container, to find orphans. */
     public static final String OWNER = "user.coi.owner";
 
+    /** The uid (and gid) of `code` in this container, when not 1000 ([incus] code_uid): exec, tmux and attach run as it. */
+    public static final String CODE_UID = "user.coi.code_uid";
+
     private Labels() {}
 }

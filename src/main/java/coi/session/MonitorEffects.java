@@ -1,6 +1,5 @@
 package coi.session;
 
-import coi.incus.ExecRequest;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
@@ -8,7 +7,6 @@ import coi.monitor.Responder;
 import coi.monitor.Threat;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The monitor's responses, applied through Incus: a warning shown in the session's tmux, a
@@ -27,9 +25,9 @@ final class MonitorEffects implements Responder.Effects {
     @Override
     public void alert(String container, Threat threat) {
         try {
-            incus.execCapture(container, new ExecRequest(List.of("tmux", "display-message", "-d", "10000", "-t",
-                    ContainerName.tmuxSession(container), "coi monitor: " + threat.level().label() + ": " + threat.title()), Map.of(),
-                    Sessions.CODE_UID, Sessions.CODE_UID, SessionPlan.CODE_HOME));
+            incus.execCapture(container, CodeUser.of(incus.instance(container)).exec(List.of("tmux", "display-message", "-d", "10000",
+                    "-t", ContainerName.tmuxSession(container), "coi monitor: " + threat.level().label() + ": " + threat.title()),
+                    SessionPlan.CODE_HOME));
         } catch (IncusException e) {
             Supervisor.log("could not show the warning in " + container + ": " + e.getMessage());
         }

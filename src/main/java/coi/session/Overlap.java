@@ -1,5 +1,7 @@
 package coi.session;
 
+import coi.session.Launcher.Step;
+import coi.session.Launcher.Undo;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -39,6 +41,34 @@ final class Overlap {
             main.run();
             return null;
         });
+    }
+
+    /**
+     * One launch step made of two independent ones run at the same time, named {@code name} (so a
+     * {@link Launcher.Retry} aimed at it redoes both). Undone in reverse: main's undo, then side's;
+     * when one fails, the other's work is undone before the failure goes on.
+     */
+    static Step steps(String name, Step side, Step main) {
+        return Launcher.step(name, launch -> {
+            AtomicReference<Undo> sideUndo = new AtomicReference<>(Undo.NOTHING);
+            AtomicReference<Undo> mainUndo = new AtomicReference<>(Undo.NOTHING);
+            try {
+                run(() -> sideUndo.set(side.apply(launch)), () -> mainUndo.set(main.apply(launch)));
+            } catch (RuntimeException | Error e) {
+                // whichever finished is taken back here: the launcher undoes only completed steps
+                undoBoth(mainUndo.get(), sideUndo.get());
+                throw e;
+            }
+            return () -> undoBoth(mainUndo.get(), sideUndo.get());
+        });
+    }
+
+    private static void undoBoth(Undo first, Undo second) {
+        try {
+            if (first != null) first.undo();
+        } finally {
+            if (second != null) second.undo();
+        }
     }
 
     private static void join(Thread thread) {

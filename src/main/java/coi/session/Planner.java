@@ -1,10 +1,11 @@
 package coi.session;
 
 import coi.CoiException;
+import coi.UsageException;
 import coi.config.Config;
 import coi.config.Mount;
-import coi.config.NetworkMode;
 import coi.network.ContainerNic;
+import coi.network.NetworkPolicy;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +29,7 @@ public final class Planner {
      */
     public static SessionPlan plan(Workspace workspace, Config config, String kind, Integer slot, String sessionId,
                                    boolean resumed, ToolLaunch tool, Path stateDir, Path sessionsRoot, HostFacts facts) {
+        NetworkPolicy network = policy(config);
         ContainerName name = ContainerName.of(facts.prefix(), workspace, slot != null ? slot : lowestFreeSlot(workspace, facts));
         Ownership ownership = Ownership.choose(facts);
 
@@ -36,7 +38,9 @@ public final class Planner {
         cfg.put(Labels.KIND, kind);
         cfg.put(Labels.SLOT, Integer.toString(name.slot()));
         cfg.put(Labels.PERSISTENT, Boolean.toString(config.persistent()));
-        cfg.put(Labels.NETWORK, config.network().mode().name().toLowerCase());
+        cfg.put(Labels.NETWORK, network.mode());
+        CodeUser code = new CodeUser(facts.codeUid(), facts.codeUid());
+        if (!code.equals(CodeUser.DEFAULT)) cfg.put(Labels.CODE_UID, Integer.toString(code.uid()));
         cfg.put(Labels.SESSIONS_ROOT, sessionsRoot.toString());
         if (sessionId != null) cfg.put(Labels.SESSION, sessionId);
         if (tool != null) cfg.put(Labels.TOOL, tool.name());
@@ -73,20 +77,20 @@ public final class Planner {
             stateMount = SessionPlan.CODE_HOME + "/" + tool.stateDir();
             devices.put("tool-state", ownership.disk(stateDir.toString(), stateMount, false));
         }
-        if (config.network().mode() != NetworkMode.OPEN) {
+        if (network.fenced()) {
             if (facts.bridge() == null) throw new IllegalStateException("a fenced network mode needs the bridge facts");
             ContainerNic nic = ContainerNic.plan(name.value(), facts.bridge(), facts.takenAddresses());
             devices.put("eth0", nic.device(facts.bridge()));
         }
-        if (config.network().mode() == NetworkMode.ALLOWLIST) {
-            cfg.put(Labels.ALLOWLIST, String.join(",", config.network().allowedDomains()));
-            cfg.put(Labels.ALLOWLIST_REFRESH, Integer.toString(config.network().refreshIntervalMinutes()));
+        if (network instanceof NetworkPolicy.Allowlist list) {
+            cfg.put(Labels.ALLOWLIST, String.join(",", list.entries().stream().map(Object::toString).toList()));
+            cfg.put(Labels.ALLOWLIST_REFRESH, Long.toString(list.refresh().toMinutes()));
         }
         if (facts.sshAgent() != null) {
             // the agent's socket, not the keys: the container can ask it to sign, never read a key
             devices.put("ssh-agent", Map.of("type", "proxy", "bind", "container", "connect", "unix:" + facts.sshAgent(),
-                    "listen", "unix:" + SSH_AGENT_SOCKET, "uid", Integer.toString(facts.codeUid()),
-                    "gid", Integer.toString(facts.codeUid()), "mode", "0600"));
+                    "listen", "unix:" + SSH_AGENT_SOCKET, "uid", Integer.toString(code.uid()),
+                    "gid", Integer.toString(code.gid()), "mode", "0600"));
             cfg.put("environment.SSH_AUTH_SOCK", SSH_AGENT_SOCKET);
         }
         java.util.Optional.ofNullable(Hardening.rootDisk(config)).ifPresent(root -> devices.put("root", root));
@@ -97,8 +101,23 @@ public final class Planner {
         }
         return new SessionPlan(name.value(), name.slot(), workspace.path().toString(), config.image(), kind, sessionId, resumed,
                 config.persistent(), tool == null ? null : tool.name(), tool == null ? java.util.List.of() : tool.command(),
-                cfg, devices, stateDir, stateMount, name.tmuxSession(), config.network().mode().name().toLowerCase(),
-                ownership.describe());
+                cfg, devices, stateDir, stateMount, name.tmuxSession(), network,
+                network.fenced() ? facts.bridge() : null, ownership.describe(), code, facts.protection(),
+                SessionPlan.Disposition.CREATE, config.limits().duration().orElse(null), config.monitoring().enabled(),
+                config.mountClaudeConfig(), config.paths().storageDir().orElse(null));
+    }
+
+    /**
+     * The network policy from config, validated: a bad allowlist fails the plan, so `--dry-run`
+     * fails exactly where the real run would.
+     */
+    public static NetworkPolicy policy(Config config) {
+        try {
+            return NetworkPolicy.of(config.network().mode().name(), config.network().allowedDomains(),
+                    config.network().refreshIntervalMinutes());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage() + ": set [network] allowed_domains, or pick another --network mode");
+        }
     }
 
     /** Without a protected view: read-only and pinning disk devices, which hold against `code` but not against root inside. */

@@ -1,6 +1,6 @@
 package coi.session;
 
-import coi.config.Config;
+import coi.network.NetworkPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,22 +20,22 @@ final class SandboxContext {
 
     private SandboxContext() {}
 
-    static String render(SessionPlan plan, Config config) {
+    static String render(SessionPlan plan) {
         StringBuilder md = new StringBuilder("# Sandbox context\n\n"
                 + "You are running inside an isolated Incus system container managed by coi.\n\n");
-        for (Fact fact : facts(plan, config)) {
+        for (Fact fact : facts(plan)) {
             md.append("- **").append(fact.topic()).append("**: ").append(fact.text()).append('\n');
         }
         return md.toString();
     }
 
-    static List<Fact> facts(SessionPlan plan, Config config) {
+    static List<Fact> facts(SessionPlan plan) {
         List<Fact> facts = new ArrayList<>();
         facts.add(session(plan));
         facts.add(workspace());
         facts.add(persistence(plan));
         facts.add(user());
-        facts.add(network(config));
+        facts.add(network(plan.network()));
         facts.add(limits(plan));
         readOnly(plan).ifPresent(facts::add);
         facts.addAll(extraFolders(plan));
@@ -72,14 +72,15 @@ final class SandboxContext {
         return new Fact("User", "`code` with passwordless sudo inside the container. Root here is not root on the host.");
     }
 
-    private static Fact network(Config config) {
-        return new Fact("Network", switch (config.network().mode()) {
-            case RESTRICTED -> "restricted: the internet is reachable; private networks (10/8, 172.16/12, 192.168/16, 100.64/10),"
+    private static Fact network(NetworkPolicy policy) {
+        return new Fact("Network", switch (policy) {
+            case NetworkPolicy.Restricted r -> "restricted: the internet is reachable; private networks (10/8, 172.16/12, 192.168/16, 100.64/10),"
                     + " link-local addresses including cloud metadata (169.254.169.254) and the host itself are blocked,"
                     + " except DNS and DHCP on the bridge.";
-            case ALLOWLIST -> "allowlist: only these destinations are reachable: " + String.join(", ", config.network().allowedDomains())
+            case NetworkPolicy.Allowlist list -> "allowlist: only these destinations are reachable: "
+                    + String.join(", ", list.entries().stream().map(Object::toString).toList())
                     + ". Everything else, private networks included, is blocked.";
-            case OPEN -> "open: no network restrictions.";
+            case NetworkPolicy.Open o -> "open: no network restrictions.";
         });
     }
 

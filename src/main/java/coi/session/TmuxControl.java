@@ -1,13 +1,11 @@
 package coi.session;
 
 import coi.CoiException;
-import coi.incus.ExecRequest;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** `coi tmux`: automation of running sessions (list them, type into them, read their screen). */
 public final class TmuxControl {
@@ -25,7 +23,7 @@ public final class TmuxControl {
         List<Pane> panes = new ArrayList<>();
         for (Model.Instance i : incus.instances()) {
             if (!i.name().startsWith(prefix) || i.configValue(Labels.WORKSPACE) == null || !i.running()) continue;
-            Model.ExecResult r = tmux(i.name(), "list-sessions", "-F", "#{session_name} #{session_windows} #{session_attached}");
+            Model.ExecResult r = tmux(i, "list-sessions", "-F", "#{session_name} #{session_windows} #{session_attached}");
             if (r.exitCode() != 0) continue;
             for (String line : r.out().split("\n")) {
                 String[] f = line.trim().split(" ");
@@ -37,19 +35,20 @@ public final class TmuxControl {
 
     /** Types {@code text} into the session and presses Enter. */
     public void send(String container, String text) {
-        String session = session(container);
-        check(container, tmux(container, "send-keys", "-t", session, "-l", text));
-        check(container, tmux(container, "send-keys", "-t", session, "Enter"));
+        Model.Instance instance = running(container);
+        String session = ContainerName.tmuxSession(container);
+        check(container, tmux(instance, "send-keys", "-t", session, "-l", text));
+        check(container, tmux(instance, "send-keys", "-t", session, "Enter"));
     }
 
     /** The visible pane of the session. */
     public String capture(String container) {
-        Model.ExecResult r = tmux(container, "capture-pane", "-p", "-t", session(container));
+        Model.ExecResult r = tmux(running(container), "capture-pane", "-p", "-t", ContainerName.tmuxSession(container));
         check(container, r);
         return r.out();
     }
 
-    private String session(String container) {
+    private Model.Instance running(String container) {
         Model.Instance instance;
         try {
             instance = incus.instance(container);
@@ -57,13 +56,14 @@ public final class TmuxControl {
             throw new CoiException("container " + container + " not found: `coi tmux list` shows the running sessions");
         }
         if (!instance.running()) throw new CoiException("container " + container + " is not running");
-        return ContainerName.tmuxSession(container);
+        return instance;
     }
 
-    private Model.ExecResult tmux(String container, String... args) {
+    /** tmux as the container's code user, whose server holds the session. */
+    private Model.ExecResult tmux(Model.Instance instance, String... args) {
         List<String> argv = new ArrayList<>(List.of("tmux"));
         argv.addAll(List.of(args));
-        return incus.execCapture(container, new ExecRequest(argv, Map.of(), Sessions.CODE_UID, Sessions.CODE_UID, SessionPlan.CODE_HOME));
+        return incus.execCapture(instance.name(), CodeUser.of(instance).exec(argv, SessionPlan.CODE_HOME));
     }
 
     private static void check(String container, Model.ExecResult r) {

@@ -3,9 +3,10 @@ package coi.session;
 import coi.Trace;
 import coi.config.Config;
 import coi.incus.IncusClient;
+import coi.incus.Json;
 import coi.incus.Model;
+import coi.incus.Retries;
 import coi.network.BridgeFacts;
-import coi.network.NetworkPolicy;
 import coi.pool.Fit;
 import coi.pool.Pool;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * The warm pool as sessions use it: which `coi run` may take a member, the claim (labels, the
@@ -23,6 +23,8 @@ import java.util.function.Consumer;
  * transaction, so it never has a wider policy than the session's, not even for a moment.
  */
 public final class WarmPool {
+    static final String CLAIM = "claim";
+
     private final IncusClient incus;
     private final Sessions.Host host;
     private final Fencing fencing;
@@ -45,46 +47,75 @@ public final class WarmPool {
      * their `coi-<hash>-<slot>` names, which a running member cannot take (Incus renames only
      * stopped instances).
      */
-    static boolean fits(SessionPlan plan, Config config, HostFacts facts) {
-        return config.pool().size() > 0 && "run".equals(plan.kind()) && !plan.persistent() && !config.monitoring().enabled()
-                && config.limits().duration().isEmpty()
-                && (facts.protection().readOnly().isEmpty() || !facts.protection().locked());
+    static boolean fits(SessionPlan plan, Config config) {
+        return config.pool().size() > 0 && "run".equals(plan.kind()) && plan.creates() && !plan.persistent() && !plan.monitored()
+                && plan.limitDuration() == null && (plan.protection().readOnly().isEmpty() || !plan.protection().locked());
+    }
+
+    /** No ready member fits: the launch goes cold. */
+    static final class NoneReady extends RuntimeException {
+        NoneReady() {
+            super("no ready pool member fits", null, false, false);
+        }
+    }
+
+    /** Whether the plan's container is a pool member (claimed): its end refills the pool. */
+    boolean member(SessionPlan plan) {
+        return plan.container().startsWith(host.prefix() + "pool-");
     }
 
     /**
-     * Claims a member for {@code plan} and makes it the session's container: labels and
-     * environment with the claim itself, then the session's devices, then its network policy.
-     * {@code claimed} hears the member's name as soon as it is taken, so an interrupted claim is
-     * undone like an interrupted launch. Empty when no member fits.
+     * The launch step that stands for view .. network: claims a ready member for the plan and
+     * makes it the session's container (labels and environment with the claim itself, then the
+     * session's devices, its network policy and code's home); throws {@link NoneReady} when no
+     * member fits. Its undo deletes the member and its rules: a claimed member never returns.
      */
-    Optional<SessionPlan> claim(SessionPlan plan, Config config, List<Model.Instance> all, BridgeFacts bridge,
-                                Consumer<String> claimed) {
-        Fit fit = fit(plan);
-        Map<String, String> labels = new TreeMap<>();
-        plan.config().forEach((k, v) -> {
-            if (Fit.perSession(k)) labels.put(k, v);
+    Launcher.Step claim() {
+        return Launcher.step(CLAIM, launch -> {
+            SessionPlan plan = launch.plan();
+            Map<String, String> labels = new TreeMap<>();
+            plan.config().forEach((k, v) -> {
+                if (Fit.perSession(k)) labels.put(k, v);
+            });
+            labels.put(Pool.OWNER, plan.config().getOrDefault(Labels.OWNER, Owner.current()));
+            Optional<Model.Instance> member = pool.claim(fit(plan), incus.instances(), labels);
+            if (member.isEmpty()) throw new NoneReady();
+            String name = member.get().name();
+            Launcher.Undo undo = () -> {
+                Retries.delete(incus, name);
+                fencing.remove(name);
+            };
+            Trace.mark("pool: claimed " + name);
+            try {
+                SessionPlan claimed = plan.withContainer(name, member.get().devices().get("eth0"));
+                apply(claimed);
+                launch.use(claimed);
+            } catch (RuntimeException | Error e) {
+                undo.undo();
+                throw e;
+            }
+            return undo;
         });
-        labels.put(Pool.OWNER, plan.config().getOrDefault(Labels.OWNER, Owner.current()));
-        Optional<Model.Instance> member = pool.claim(fit, all, labels);
-        if (member.isEmpty()) return Optional.empty();
-        String name = member.get().name();
-        claimed.accept(name);
-        Trace.mark("pool: claimed " + name);
-        Map<String, String> eth0 = member.get().devices().get("eth0");
+    }
+
+    /** The session's devices, then its network policy (closed -> the session's, one nft transaction), then code's home. */
+    private void apply(SessionPlan claimed) {
+        String name = claimed.container();
         incus.updateInstance(name, inst -> {
             var devices = inst.with("devices");
-            plan.devices().forEach((device, spec) -> {
-                if (!device.equals("eth0") && !device.equals("root")) devices.set(device, coi.incus.Json.MAPPER.valueToTree(spec));
+            claimed.devices().forEach((device, spec) -> {
+                if (!device.equals("eth0") && !device.equals("root")) devices.set(device, Json.MAPPER.valueToTree(spec));
             });
             return inst;
         });
         Trace.mark("pool: devices attached");
-        NetworkPolicy policy = Fencing.policy(config);
-        // closed -> the session's policy, one nft transaction; open removes the rules
-        if (policy instanceof NetworkPolicy.Open) fencing.remove(name);
-        else fencing.install(name, eth0, bridge, policy);
+        try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
+            // an open session has no rules: the member's closed ones go
+            if (claimed.fenced()) fencing.install(claimed);
+            else fencing.remove(name);
+        }
         Trace.mark("pool: session's network policy applied");
-        return Optional.of(plan.withContainer(name, eth0));
+        CodeHome.prepare(incus, claimed);
     }
 
     private Fit fit(SessionPlan plan) {

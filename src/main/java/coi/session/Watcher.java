@@ -41,8 +41,7 @@ public final class Watcher {
             Files.createDirectories(sessionsRoot);
             File log = sessionsRoot.resolve("watcher.log").toFile();
             ProcessBuilder pb = new ProcessBuilder("setsid", launcher.toString(), "__watch");
-            // a long-lived background process: a small heap keeps its resident size down (bench/monitor)
-            pb.environment().put("JAVA_TOOL_OPTIONS", "-Xmx24m -Xss512k -XX:MaxMetaspaceSize=64m");
+            // its JVM flags (a small heap, stacks and code cache) are the launcher's for `__watch`
             pb.redirectInput(new File("/dev/null"))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
                     .redirectErrorStream(true)

@@ -92,6 +92,7 @@ public final class FakeIncus implements AutoCloseable {
     private final List<SocketChannel> channels = new CopyOnWriteArrayList<>();
     private final BlockingQueue<WsPeer> websockets = new LinkedBlockingQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private volatile Responder fallback;
 
     private FakeIncus(Path socket) throws IOException {
         this.socket = socket;
@@ -120,6 +121,17 @@ public final class FakeIncus implements AutoCloseable {
         return this;
     }
 
+    /** Answers every request no route is scripted for (a stateful daemon plays itself this way). */
+    FakeIncus fallback(Responder responder) {
+        this.fallback = responder;
+        return this;
+    }
+
+    /** The next websocket the client opened, or null after {@code ms} without one. */
+    WsPeer pollWebsocket(long ms) throws InterruptedException {
+        return websockets.poll(ms, TimeUnit.MILLISECONDS);
+    }
+
     public List<Request> requests() {
         return List.copyOf(requests);
     }
@@ -141,6 +153,7 @@ public final class FakeIncus implements AutoCloseable {
 
     private synchronized Responder next(Request request) {
         Deque<Responder> queue = script.get(request.method() + " " + request.path());
+        if ((queue == null || queue.isEmpty()) && fallback != null) return fallback;
         if (queue == null || queue.isEmpty()) {
             return error(404, "fake incus has no script for " + request.method() + " " + request.path());
         }

@@ -58,15 +58,34 @@ class AllowlistResolverTest {
         dns.put("cdn.test", List.of(addr("203.0.113.30")));
         List<ResolvedAllowlist> applied = new ArrayList<>();
         var policy = (NetworkPolicy.Allowlist) NetworkPolicy.of("allowlist", List.of("api.test", "198.51.100.0/24", "cdn.test"), 30);
-        try (var refresher = new AllowlistRefresher(resolver, policy, applied::add, e -> { throw e; })) {
-            refresher.start();
-            refresher.refreshNow();
-            dns.put("api.test", List.of(addr("203.0.113.11")));
-            refresher.refreshNow();
-            dns.remove("cdn.test");
-            refresher.refreshNow(); // failure: last good answer, nothing to re-apply
-        }
+        var refresher = new AllowlistRefresher(resolver, policy, applied::add);
+        refresher.start();
+        refresher.refreshNow();
+        dns.put("api.test", List.of(addr("203.0.113.11")));
+        refresher.refreshNow();
+        dns.remove("cdn.test");
+        refresher.refreshNow(); // failure: last good answer, nothing to re-apply
         assertThat(applied).hasSize(2);
         assertThat(applied.get(1).addresses()).map(Ipv4Cidr::toString).containsExactly("198.51.100.0/24", "203.0.113.11", "203.0.113.30");
+    }
+
+    @Test
+    void tickedRefreshesComeOncePerIntervalAndAFirstAnswerWithFailuresKeepsTheRulesInForce() {
+        dns.put("api.test", List.of(addr("203.0.113.10")));
+        List<ResolvedAllowlist> applied = new ArrayList<>();
+        var policy = (NetworkPolicy.Allowlist) NetworkPolicy.of("allowlist", List.of("api.test", "cdn.test"), 30);
+        // taking over a running container: the rules in force are not known, a partial answer must not replace them
+        var refresher = new AllowlistRefresher(resolver, policy, applied::add);
+        java.time.Instant t0 = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        assertThat(refresher.tick(t0)).as("the first tick only sets the clock").isFalse();
+        assertThat(refresher.tick(t0.plusSeconds(29 * 60))).isFalse();
+        assertThat(refresher.tick(t0.plusSeconds(30 * 60))).as("cdn.test fails: nothing applied").isFalse();
+        assertThat(applied).isEmpty();
+        dns.put("cdn.test", List.of(addr("203.0.113.30")));
+        assertThat(refresher.tick(t0.plusSeconds(31 * 60))).as("not due again yet").isFalse();
+        assertThat(refresher.tick(t0.plusSeconds(60 * 60))).isTrue();
+        assertThat(refresher.tick(t0.plusSeconds(90 * 60))).as("the same answer").isFalse();
+        assertThat(applied).singleElement().satisfies(r ->
+                assertThat(r.addresses()).map(Ipv4Cidr::toString).containsExactly("203.0.113.10", "203.0.113.30"));
     }
 }

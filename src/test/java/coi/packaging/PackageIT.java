@@ -55,7 +55,7 @@ class PackageIT {
                 assertThat(ok(incus, name, "ls /usr/share/zsh/vendor-completions/_coi /usr/share/fish/vendor_completions.d/coi.fish"))
                         .hasLineCount(2);
                 // the AOT cache trained at packaging time is valid where dpkg put it
-                assertThat(ok(incus, name, "cd /tmp && /usr/lib/coi/runtime/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
+                assertThat(ok(incus, name, "cd /tmp && /usr/lib/coi/runtime/bin/java $(sed -n 's/^COI_JVM_FLAGS=\"\\(.*\\)\"$/\\1/p' /usr/lib/coi/bin/coi) "
                         + "-XX:AOTCache=/usr/lib/coi/coi.aot -Xlog:aot -cp /usr/lib/coi/coi.jar coi.Main --version"))
                         .contains("Opened AOT cache /usr/lib/coi/coi.aot").doesNotContain("[error]").doesNotContain("[warning]");
 

@@ -49,7 +49,7 @@ class CodeHomeTest {
         SessionPlan plan = plan(OPENCODE, Overrides.NONE, PlannerTest.facts(1000, true, Set.of()));
         String uid = Files.getAttribute(dir, "unix:uid").toString();
         String context = "it's \"quoted\" $HOME `x` %s\n";
-        String script = CodeHome.script(plan, Integer.parseInt(uid), context).replace(CodeHome.HOME, dir.resolve("home").toString());
+        String script = CodeHome.script(plan, new CodeUser(Integer.parseInt(uid), Integer.parseInt(uid)), context).replace(CodeHome.HOME, dir.resolve("home").toString());
         Files.createDirectories(dir.resolve("home/.local/share"));
 
         Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();

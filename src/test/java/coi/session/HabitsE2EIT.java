@@ -55,4 +55,16 @@ class HabitsE2EIT {
             assertThat(start.out()).startsWith("Starting session...\n").contains("Setting up session ", "started " + box.container(1));
         }
     }
+
+    @Test
+    void anAllowlistWithoutEntriesFailsTheDryRunExactlyAsTheRealRun() {
+        try (Sandbox box = new Sandbox().with("COI_NETWORK", "allowlist")) {
+            Result dry = box.run("shell", "--dry-run", "--format", "json");
+            Result real = box.run("shell", "--detach");
+            assertThat(dry.exitCode()).as(dry.toString()).isEqualTo(2);
+            assertThat(real.exitCode()).as(real.toString()).isEqualTo(2);
+            assertThat(dry.err()).contains("network mode allowlist needs at least one entry in allowed_domains").isEqualTo(real.err());
+            assertThat(box.run("container", "exists", box.container(1)).exitCode()).as("nothing was created").isEqualTo(1);
+        }
+    }
 }

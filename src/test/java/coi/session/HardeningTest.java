@@ -31,7 +31,7 @@ class HardeningTest {
         assertThat(p.devices().get("workspace")).containsEntry("source", "/home/dev/.coi/views/" + p.container())
                 .containsEntry("path", "/workspace").containsEntry("recursive", "true");
         assertThat(p.config()).containsEntry(Labels.PROTECTED, ".git/hooks,.vscode").doesNotContainKey("security.syscalls.deny");
-        assertThat(SandboxContext.render(p, PlannerTest.config(Overrides.NONE))).contains("- **Read-only**: /workspace/.git/hooks, /workspace/.vscode: ");
+        assertThat(SandboxContext.render(p)).contains("- **Read-only**: /workspace/.git/hooks, /workspace/.vscode: ");
     }
 
     @Test
@@ -62,7 +62,7 @@ class HardeningTest {
                 Map.entry("cpu", "2"), Map.entry("cpu_allowance", "50%"), Map.entry("memory", "1GiB"), Map.entry("swap", "false"),
                 Map.entry("processes", "200"), Map.entry("duration", "PT2H"), Map.entry("disk_read", "40MB"),
                 Map.entry("disk_write", "20MB"), Map.entry("disk_size", "5GiB"));
-        assertThat(SandboxContext.render(p, PlannerTest.config(flags))).contains("- **Limits**: cpu 2, cpu_allowance 50%, memory 1GiB, swap false, processes 200, stopped after 2h, disk_read 40MB");
+        assertThat(SandboxContext.render(p)).contains("- **Limits**: cpu 2, cpu_allowance 50%, memory 1GiB, swap false, processes 200, stopped after 2h, disk_read 40MB");
     }
 
     @Test

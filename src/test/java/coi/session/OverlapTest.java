@@ -3,6 +3,8 @@ package coi.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,6 +60,24 @@ class OverlapTest {
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
+    }
+
+    @Test
+    void aStepOfTwoTakesBackTheOneThatFinishedWhenTheOtherFails() {
+        List<String> undone = new CopyOnWriteArrayList<>();
+        Launcher.Step view = Launcher.step("view", l -> () -> undone.add("view"));
+        Launcher.Step create = Launcher.step("create", l -> {
+            throw new IllegalStateException("create failed");
+        });
+        Launcher launcher = new Launcher(List.of(Overlap.steps("view", view, create)));
+        assertThatThrownBy(() -> launcher.launch(null)).hasMessage("create failed");
+        assertThat(undone).containsExactly("view");
+
+        Launcher.Step home = Launcher.step("home", l -> () -> undone.add("home"));
+        try (Launcher.Launched launched = new Launcher(List.of(Overlap.steps("home", view, home))).launch(null)) {
+            assertThat(launched.done()).containsExactly("home");
+        }
+        assertThat(undone).as("the main step's undo, then the side step's").containsExactly("view", "home", "view");
     }
 
     private static void sleep(long ms) {

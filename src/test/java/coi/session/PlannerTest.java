@@ -126,4 +126,49 @@ class PlannerTest {
         assertThat(p.config()).containsEntry("environment.SSH_AUTH_SOCK", "/home/code/.ssh-agent.sock");
         assertThat(plan(config(Overrides.NONE), 1, facts(1000, true, Set.of())).devices()).doesNotContainKey("ssh-agent");
     }
+
+    @Test
+    void anAllowlistWithoutEntriesFailsThePlanSoADryRunFailsLikeTheRealRun() {
+        Config allowlist = ConfigLoader.load(List.of(), Map.of("COI_NETWORK", "allowlist"), Path.of("/home/dev"), Overrides.NONE);
+        assertThatThrownBy(() -> plan(allowlist, 1, facts(1000, true, Set.of())))
+                .isInstanceOf(coi.UsageException.class)
+                .hasMessage("network mode allowlist needs at least one entry in allowed_domains: set [network] allowed_domains,"
+                        + " or pick another --network mode");
+    }
+
+    @Test
+    void thePlanCarriesThePolicyWhatToFenceAndTheCodeUser() {
+        SessionPlan restricted = plan(config(Overrides.NONE), 1, facts(1000, true, Set.of()));
+        assertThat(restricted.network()).isInstanceOf(coi.network.NetworkPolicy.Restricted.class);
+        assertThat(restricted.fenced()).isTrue();
+        assertThat(restricted.bridge()).isEqualTo(BRIDGE);
+        assertThat(restricted.code()).isEqualTo(CodeUser.DEFAULT);
+        assertThat(restricted.config()).doesNotContainKey(Labels.CODE_UID);
+        assertThat(restricted.disposition()).isEqualTo(SessionPlan.Disposition.CREATE);
+
+        SessionPlan open = plan(config(new Overrides(null, null, null, "open", null, null, null, null, null, null, null)), 1,
+                facts(1000, true, Set.of()));
+        assertThat(open.fenced()).isFalse();
+        assertThat(open.bridge()).isNull();
+
+        HostFacts uid1001 = new HostFacts(1000, 1000, true, 1001, "coi-", Set.of(), BRIDGE, Set.of(), Path.of("/run/a.sock"));
+        SessionPlan other = plan(config(Overrides.NONE), 1, uid1001);
+        assertThat(other.code()).isEqualTo(new CodeUser(1001, 1001));
+        assertThat(other.config()).containsEntry(Labels.CODE_UID, "1001").containsEntry("raw.idmap", "uid 1000 1001\ngid 1000 1001");
+        assertThat(other.devices().get("ssh-agent")).containsEntry("uid", "1001").containsEntry("gid", "1001");
+    }
+
+    @Test
+    void theJsonPlanShowsTheDecisions() throws Exception {
+        SessionPlan p = plan(config(new Overrides(null, null, null, null, null, null, null, null, null, null, "2h")), 1,
+                facts(1000, true, Set.of()));
+        var json = coi.incus.Json.MAPPER.readTree(coi.incus.Json.bytes(p));
+        assertThat(json.get("network_mode").asText()).isEqualTo("restricted");
+        assertThat(json.get("fenced").asBoolean()).isTrue();
+        assertThat(json.get("code").get("uid").asInt()).isEqualTo(1000);
+        assertThat(json.get("disposition").asText()).isEqualTo("CREATE");
+        assertThat(json.get("devices").get("eth0").get("ipv4.address").asText()).isNotEmpty();
+        assertThat(json.has("network")).isFalse();
+        assertThat(json.get("limit_duration").asText()).isEqualTo("PT2H");
+    }
 }

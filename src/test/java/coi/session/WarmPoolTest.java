@@ -32,13 +32,13 @@ class WarmPoolTest {
     @Test
     void aRunFitsOnlyWithAPoolAndWithoutALockedView() {
         Config pooled = config(Map.of("COI_POOL_SIZE", "2"));
-        assertThat(WarmPool.fits(run(pooled, facts(Protection.NONE)), pooled, facts(Protection.NONE))).isTrue();
+        assertThat(WarmPool.fits(run(pooled, facts(Protection.NONE)), pooled)).isTrue();
         Config none = config(Map.of());
-        assertThat(WarmPool.fits(run(none, facts(Protection.NONE)), none, facts(Protection.NONE))).as("size 0 by default").isFalse();
+        assertThat(WarmPool.fits(run(none, facts(Protection.NONE)), none)).as("size 0 by default").isFalse();
         HostFacts locked = facts(new Protection(List.of(".git/hooks"), List.of(".git"), true));
-        assertThat(WarmPool.fits(run(pooled, locked), pooled, locked)).as("a locked view never comes from the pool").isFalse();
+        assertThat(WarmPool.fits(run(pooled, locked), pooled)).as("a locked view never comes from the pool").isFalse();
         HostFacts devices = facts(new Protection(List.of(".git/hooks"), List.of(".git"), false));
-        assertThat(WarmPool.fits(run(pooled, devices), pooled, devices)).as("read-only disk devices are the same hot-plugged").isTrue();
+        assertThat(WarmPool.fits(run(pooled, devices), pooled)).as("read-only disk devices are the same hot-plugged").isTrue();
     }
 
     @Test
@@ -46,11 +46,11 @@ class WarmPoolTest {
         for (Map<String, String> env : List.of(Map.of("COI_POOL_SIZE", "1", "COI_PERSISTENT", "true"),
                 Map.of("COI_POOL_SIZE", "1", "COI_MONITOR", "true"))) {
             Config config = config(env);
-            assertThat(WarmPool.fits(run(config, facts(Protection.NONE)), config, facts(Protection.NONE))).as(env.toString()).isFalse();
+            assertThat(WarmPool.fits(run(config, facts(Protection.NONE)), config)).as(env.toString()).isFalse();
         }
         Config limited = ConfigLoader.load(List.of(), Map.of("COI_POOL_SIZE", "1"), Path.of("/home/dev"),
                 new Overrides(null, null, null, null, null, Map.of(), List.of(), null, null, null, "2h", Map.of()));
-        assertThat(WarmPool.fits(run(limited, facts(Protection.NONE)), limited, facts(Protection.NONE))).isFalse();
+        assertThat(WarmPool.fits(run(limited, facts(Protection.NONE)), limited)).isFalse();
     }
 
     @Test

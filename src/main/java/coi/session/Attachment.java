@@ -1,0 +1,116 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.UsageException;
+import coi.incus.ExecRequest;
+import coi.incus.IncusClient;
+import coi.incus.IncusException;
+import coi.incus.Model;
+import coi.incus.Terminal;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The user's terminal in a session's tmux, as code, and what happens when it returns: a
+ * container that went down is finalized (session saved, ephemeral container and its rules
+ * removed), one still running gets a hint how to come back.
+ */
+final class Attachment {
+    private static final long STOP_WAIT_NS = 60_000_000_000L;
+
+    private final IncusClient incus;
+    private final SessionStore store;
+    private final Fencing fencing;
+    private final PrintWriter out;
+
+    Attachment(IncusClient incus, SessionStore store, Fencing fencing, PrintWriter out) {
+        this.incus = incus;
+        this.store = store;
+        this.fencing = fencing;
+        this.out = out;
+    }
+
+    /** A plain login shell as code (`coi attach --bash`). */
+    int bash(String container, CodeUser code) {
+        requireTerminal("`coi attach` needs a terminal: run it from an interactive shell");
+        return Terminal.attach(incus, container, code.uid(), code.gid(), SessionPlan.WORKSPACE_MOUNT, List.of("bash", "-l"));
+    }
+
+    /** Attaches to the session's tmux, then settles what the session left. */
+    int attachAndSettle(String container, String tmux, CodeUser code) {
+        requireTerminal("`coi shell` needs a terminal to attach: run it interactively, or use `--detach` and `coi attach` later");
+        int exit = Terminal.attach(incus, container, code.uid(), code.gid(), SessionPlan.WORKSPACE_MOUNT,
+                List.of("tmux", "attach-session", "-t", tmux));
+        settle(container, tmux, code);
+        return exit;
+    }
+
+    private static void requireTerminal(String message) {
+        if (!Terminal.interactive()) throw new UsageException(message);
+    }
+
+    /** After the terminal returns: saved and removed if the container went down, a hint otherwise. */
+    void settle(String container, String tmux, CodeUser code) {
+        if (!tmuxRunning(incus, container, tmux, code) && shuttingDown(container)) awaitStop(container);
+        Optional<Model.Instance> now = incus.findInstance(container);
+        if (now.isEmpty() || !now.get().running()) {
+            Finalizer finalizer = new Finalizer(incus, store);
+            now.ifPresentOrElse(finalizer::ended, () -> finalizer.endedByName(container));
+            if (incus.findInstance(container).isEmpty()) fencing.remove(container);
+            out.println("session ended: container " + container + (now.isPresent() && "true".equals(now.get().configValue(Labels.PERSISTENT))
+                    ? " stopped (persistent)" : " removed") + "; `coi shell --resume` continues it");
+        } else if (tmuxRunning(incus, container, tmux, code)) {
+            out.println("detached from " + container + ": `coi attach " + container + "` to return");
+        } else {
+            out.println("the tool exited; " + container + " is still running: `coi attach " + container + " --bash` or `coi shutdown " + container + "`");
+        }
+        out.flush();
+    }
+
+    static boolean tmuxRunning(IncusClient incus, String container, String tmux, CodeUser code) {
+        try {
+            return incus.execCapture(container, code.exec(List.of("tmux", "has-session", "-t", tmux), SessionPlan.CODE_HOME)).exitCode() == 0;
+        } catch (IncusException e) {
+            return false;
+        }
+    }
+
+    /** tmux dies early in a `poweroff` inside, while Incus still says Running: ask systemd. */
+    private boolean shuttingDown(String container) {
+        try {
+            String state = incus.execCapture(container, ExecRequest.of("systemctl", "is-system-running")).out().trim();
+            return state.equals("stopping") || state.isEmpty();
+        } catch (IncusException e) {
+            return true;
+        }
+    }
+
+    private void awaitStop(String container) {
+        long deadline = System.nanoTime() + STOP_WAIT_NS;
+        while (System.nanoTime() < deadline && incus.findInstance(container).map(Model.Instance::running).orElse(false)) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The container `coi attach` means, checked: coi's, there, running. */
+    static Model.Instance running(IncusClient incus, String target, String prefix) {
+        if (!target.startsWith(prefix)) throw SessionAdmin.notCoi(target, prefix);
+        Model.Instance instance;
+        try {
+            instance = incus.instance(target);
+        } catch (IncusException.NotFound e) {
+            throw new CoiException("container " + target + " not found: `coi list` shows the running sessions");
+        }
+        if (!instance.running()) {
+            throw new CoiException("container " + target + " is " + instance.status().toLowerCase()
+                    + ": `coi shell --persistent --slot " + instance.configValue(Labels.SLOT) + "` starts it again");
+        }
+        return instance;
+    }
+}

@@ -1,0 +1,315 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.incus.IncusClient;
+import coi.incus.IncusException;
+import coi.incus.InstanceSpec;
+import coi.incus.Retries;
+import coi.network.FenceException;
+import coi.session.Launcher.Launch;
+import coi.session.Launcher.Retry;
+import coi.session.Launcher.Step;
+import coi.session.Launcher.Undo;
+import coi.tool.Tool;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The steps that apply a {@link SessionPlan}, by name, and the three lists coi launches with:
+ * a new tool session ({@link #shell}), a new container for one command ({@link #run}) and a
+ * persistent container used again ({@link #reuse}). Each step reads only the plan.
+ */
+public final class LaunchSteps {
+    public static final String IMAGE = "image";
+    public static final String STORAGE = "storage";
+    public static final String TOOL_STATE = "tool-state";
+    public static final String VIEW = "view";
+    public static final String CREATE = "create";
+    public static final String TOOL_PRESENCE = "tool-presence";
+    public static final String FENCE = "fence";
+    public static final String START = "start";
+    public static final String RELEASE_VIEW = "release-view";
+    public static final String NETWORK = "network";
+    public static final String MONITOR = "monitor";
+    public static final String METADATA = "metadata";
+    public static final String HOME = "home";
+    public static final String TMUX = "tmux";
+
+    /** DHCP takes a moment after start; a command that needs the network should not race it. */
+    static final Duration NETWORK_WAIT = Duration.ofSeconds(15);
+
+    /** Plans again when a race with another coi lost the plan's first choice. */
+    public interface Replanner {
+        /** The plan with the next free slot, or empty when the slot was asked for and may not move. */
+        Optional<SessionPlan> nextSlot(SessionPlan lost);
+
+        /** The plan with another address for its NIC. */
+        SessionPlan otherAddress(SessionPlan lost);
+    }
+
+    private final IncusClient incus;
+    private final SessionStore store;
+    private final Sessions.Host host;
+    private final PrintWriter out;
+    private final Fencing fencing;
+    private final ProtectedView views;
+
+    LaunchSteps(IncusClient incus, SessionStore store, Sessions.Host host, PrintWriter out, Fencing fencing, ProtectedView views) {
+        this.incus = incus;
+        this.store = store;
+        this.host = host;
+        this.out = out;
+        this.fencing = fencing;
+        this.views = views;
+    }
+
+    /** `coi shell`, new container: the tool in tmux, its state dir live-mounted. */
+    public Launcher shell(Replanner replanner) {
+        return new Launcher(List.of(image(), storage(), toolState(), view(), create(replanner), toolPresence(), fence(),
+                start(replanner), releaseView(), monitor(), metadata(), home(), tmux(false)));
+    }
+
+    /** `coi run`, new container: ready for the command once its network is up. */
+    public Launcher run(Replanner replanner) {
+        return new Launcher(List.of(image(), storage(), view(), create(replanner), fence(), start(replanner), releaseView(),
+                monitor(), home(), network()));
+    }
+
+    /** A persistent container used again: started (fence first) when stopped; for `shell`, its tmux started if gone. */
+    public Launcher reuse(SessionPlan plan) {
+        List<Step> steps = new ArrayList<>();
+        if (plan.disposition() == SessionPlan.Disposition.START_EXISTING) {
+            steps.addAll(List.of(fence(), view(), startAgain(), releaseView()));
+            if (plan.tool() == null) steps.add(network());
+        }
+        if (plan.tool() != null) steps.addAll(List.of(metadata(), tmux(true)));
+        return new Launcher(steps);
+    }
+
+    Step image() {
+        return Launcher.step(IMAGE, launch -> {
+            String image = launch.plan().image();
+            if (!incus.aliasExists(image)) {
+                throw new CoiException("image '" + image + "' not found: build it with `coi build`"
+                        + (image.equals("coi") ? "" : " (or `coi build custom " + image + " --script FILE`)") + ", or pick one with --image");
+            }
+            return Undo.NOTHING;
+        });
+    }
+
+    Step storage() {
+        return Launcher.step(STORAGE, launch -> {
+            Path dir = launch.plan().storageDir();
+            if (dir == null) return Undo.NOTHING;
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new CoiException("cannot create the storage folder " + dir + ": " + e.getMessage(), e);
+            }
+            // kept: it is the user's space that outlives every session
+            return Undo.NOTHING;
+        });
+    }
+
+    /** The tool's state dir on the host; a new one is seeded, and removed (session folder and all) on undo. */
+    Step toolState() {
+        return Launcher.step(TOOL_STATE, launch -> {
+            SessionPlan plan = launch.plan();
+            Path stateDir = plan.stateDir();
+            boolean fresh = !Files.isDirectory(stateDir);
+            try {
+                Files.createDirectories(stateDir);
+                if (fresh && plan.seedToolState()) Tool.named(plan.tool()).seed(host.home(), stateDir);
+                // the state dir is mounted with the container's idmap: make it the invoking user's
+                if (host.uid() == 0) Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwx------"));
+            } catch (IOException e) {
+                throw new CoiException("cannot prepare the tool state in " + stateDir + ": " + e.getMessage(), e);
+            }
+            if (!fresh) return Undo.NOTHING;
+            Path sessionDir = store.dir(plan.tool(), plan.sessionId());
+            return () -> {
+                try {
+                    SessionStore.deleteTree(sessionDir);
+                } catch (IOException e) {
+                    throw new CoiException("cannot remove " + sessionDir + ": " + e.getMessage(), e);
+                }
+            };
+        });
+    }
+
+    /** The protected view the plan's workspace device points at (see {@link ProtectedView}); nothing when nothing is protected. */
+    Step view() {
+        return Launcher.step(VIEW, launch -> {
+            SessionPlan plan = launch.plan();
+            Protection protection = plan.protection();
+            if (protection.readOnly().isEmpty()) return Undo.NOTHING;
+            if (!protection.locked()) {
+                // stderr: `coi run` passes the command's stdout through untouched
+                System.err.println("coi: warning: the protected paths are read-only for code, but root inside can unmount them:"
+                        + " coi needs root, or the sudo rule `coi setup` installs, to lock them (see README, Sessions)");
+                return Undo.NOTHING;
+            }
+            Path view = ProtectedView.path(store.root(), plan.container());
+            views.build(view, Path.of(plan.workspace()), protection);
+            return () -> views.remove(view);
+        });
+    }
+
+    /** The container, created stopped. A slot another coi took meanwhile moves the launch to the next free one. */
+    Step create(Replanner replanner) {
+        return Launcher.step(CREATE, launch -> {
+            SessionPlan plan = launch.plan();
+            try {
+                incus.createInstance(new InstanceSpec(plan.container(), plan.image(), plan.config(), plan.devices(), null,
+                        !plan.persistent(), false));
+            } catch (IncusException.AlreadyExists e) {
+                Optional<SessionPlan> next = replanner.nextSlot(plan);
+                if (next.isEmpty()) throw e;
+                throw new Retry(VIEW, next.get(), e);
+            }
+            return () -> deleteIfThere(plan.container());
+        });
+    }
+
+    /** The file API reads a stopped container's root file system: a missing tool is one line and no container. */
+    Step toolPresence() {
+        return Launcher.step(TOOL_PRESENCE, launch -> {
+            SessionPlan plan = launch.plan();
+            if (plan.tool() != null) {
+                ToolPresence.require(incus.files(plan.container()), Tool.named(plan.tool()), plan.toolCommand().getFirst(), plan.image());
+            }
+            return Undo.NOTHING;
+        });
+    }
+
+    /** The host rules, in before the container's network comes up. */
+    Step fence() {
+        return Launcher.step(FENCE, launch -> {
+            SessionPlan plan = launch.plan();
+            Map<String, String> eth0 = plan.devices().get("eth0");
+            // a container made before its NIC was pinned (reused) has no address of its own to fence
+            if (!plan.fenced() || eth0 == null || eth0.get("ipv4.address") == null) return Undo.NOTHING;
+            try {
+                fencing.install(plan);
+            } catch (FenceException e) {
+                throw new CoiException(e.getMessage() + (host.uid() == 0 ? ""
+                        : " (coi runs nft through `sudo -n`: `coi setup` installs the sudoers rule)"), e);
+            }
+            return () -> fencing.remove(plan.container());
+        });
+    }
+
+    /** Starts the new container; an address another coi claimed between plan and start moves the launch to another. */
+    Step start(Replanner replanner) {
+        return Launcher.step(START, launch -> {
+            SessionPlan plan = launch.plan();
+            try {
+                incus.start(plan.container());
+            } catch (IncusException.AlreadyExists e) {
+                // incusd refuses a NIC whose address another instance holds
+                if (!plan.fenced()) throw e;
+                throw new Retry(VIEW, replanner.otherAddress(plan), e);
+            }
+            return () -> stopIfThere(plan.container());
+        });
+    }
+
+    /** A stopped persistent container started again: stopped again on undo, never deleted. */
+    Step startAgain() {
+        return Launcher.step(START, launch -> {
+            SessionPlan plan = launch.plan();
+            progress("starting persistent container " + plan.container());
+            incus.start(plan.container());
+            return () -> stopIfThere(plan.container());
+        });
+    }
+
+    /** The started container holds its own, locked copy of the view's mounts: the host's goes. */
+    Step releaseView() {
+        return Launcher.step(RELEASE_VIEW, launch -> {
+            views.remove(ProtectedView.path(store.root(), launch.plan().container()));
+            return Undo.NOTHING;
+        });
+    }
+
+    Step network() {
+        return Launcher.step(NETWORK, launch -> {
+            incus.awaitIpv4(launch.plan().container(), NETWORK_WAIT);
+            return Undo.NOTHING;
+        });
+    }
+
+    /** Fail closed: a `--monitor` session goes on only once the supervisor watches it. */
+    Step monitor() {
+        return Launcher.step(MONITOR, launch -> {
+            SessionPlan plan = launch.plan();
+            if (plan.monitored()) MonitorGate.require(host, store.root(), plan.container(), launch.started(), out);
+            return Undo.NOTHING;
+        });
+    }
+
+    /** metadata.json marked running in this container; on undo, ended. */
+    Step metadata() {
+        return Launcher.step(METADATA, launch -> {
+            SessionPlan plan = launch.plan();
+            Optional<SessionMetadata> before = store.find(plan.tool(), plan.sessionId());
+            String now = Sessions.now();
+            SessionMetadata running = before.map(m -> m.running(plan.container(), plan.slot(), plan.persistent(), now))
+                    .orElseGet(() -> new SessionMetadata(plan.sessionId(), plan.container(), plan.tool(), plan.persistent(),
+                            plan.workspace(), now, now, plan.slot(), plan.image(), "running"));
+            store.save(running);
+            if (plan.creates()) progress("Setting up session " + plan.sessionId() + "...");
+            return () -> store.find(plan.tool(), plan.sessionId()).ifPresent(m -> store.save(m.ended(Sessions.now())));
+        });
+    }
+
+    Step home() {
+        return Launcher.step(HOME, launch -> {
+            CodeHome.prepare(incus, launch.plan());
+            return Undo.NOTHING;
+        });
+    }
+
+    /** The tool in tmux, as code, so that the user lands in bash when it exits; {@code unlessRunning}: a reused container's may still run. */
+    Step tmux(boolean unlessRunning) {
+        return Launcher.step(TMUX, launch -> {
+            SessionPlan plan = launch.plan();
+            if (unlessRunning && Attachment.tmuxRunning(incus, plan.container(), plan.tmuxSession(), plan.code())) return Undo.NOTHING;
+            List<String> command = plan.toolCommand();
+            String line = command.isEmpty() ? "exec bash -l" : Shell.join(command) + "; exec bash -l";
+            var r = incus.execCapture(plan.container(), plan.code().exec(List.of("tmux", "new-session", "-d", "-s", plan.tmuxSession(),
+                    "-x", "200", "-y", "50", "-c", SessionPlan.WORKSPACE_MOUNT, "bash", "-lc", line), SessionPlan.WORKSPACE_MOUNT));
+            if (r.exitCode() != 0) {
+                throw new CoiException("could not start tmux in " + plan.container() + ": " + r.err().trim() + " (is tmux installed in the image?)");
+            }
+            // the container's end (undo of create or start) ends tmux
+            return Undo.NOTHING;
+        });
+    }
+
+    private void deleteIfThere(String container) {
+        // Incus may be removing an ephemeral one itself right now (it stopped): gone is what is asked for
+        Retries.delete(incus, container);
+    }
+
+    private void stopIfThere(String container) {
+        try {
+            incus.stop(container, 0, true);
+        } catch (IncusException.NotFound alreadyGone) {
+            // an ephemeral container is deleted by Incus as it stops
+        }
+    }
+
+    private void progress(String line) {
+        out.println(line);
+        out.flush();
+    }
+}

@@ -1,0 +1,238 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import coi.CoiException;
+import coi.UsageException;
+import coi.config.Config;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The launcher and the session services against a stateful fake Incus on a real unix socket,
+ * with an in-memory nft: what a launch makes, and that a failure or an interrupt after any
+ * step takes all of it back, in reverse order.
+ */
+class LaunchTest extends FakeIncusSessions {
+    /** Records each step's apply and undo, in order. */
+    static Launcher recorded(Launcher launcher, List<String> log) {
+        return launcher.around(step -> Launcher.step(step.name(), launch -> {
+            Launcher.Undo undo = step.apply(launch);
+            log.add("apply " + step.name());
+            return () -> {
+                log.add("undo " + step.name());
+                undo.undo();
+            };
+        }));
+    }
+
+    static final LaunchSteps.Replanner NO_RACES = new LaunchSteps.Replanner() {
+        @Override
+        public Optional<SessionPlan> nextSlot(SessionPlan lost) {
+            return Optional.empty();
+        }
+
+        @Override
+        public SessionPlan otherAddress(SessionPlan lost) {
+            throw new AssertionError("no address race expected");
+        }
+    };
+
+    void assertNothingLeft(SessionPlan plan) {
+        assertThat(daemon.instanceNames()).as("containers").isEmpty();
+        assertThat(nft.fenced).as("network rules").isEmpty();
+        assertThat(store.dir(plan.tool(), plan.sessionId())).as("session folder").doesNotExist();
+    }
+
+    static List<String> undosExpected(List<String> log) {
+        List<String> undos = new ArrayList<>(log.stream().map(l -> l.replace("apply ", "undo ")).toList());
+        Collections.reverse(undos);
+        return undos;
+    }
+
+    @Test
+    void aFailureAfterAnyStepUndoesEveryStepDoneInReverseAndLeavesNothing() throws Exception {
+        Config config = config("");
+        SessionPlan plan = sessions.planShell(shell(config, 1));
+        List<String> names = sessions.steps().shell(NO_RACES).names();
+        assertThat(names).containsExactly("image", "storage", "tool-state", "view", "create", "tool-presence", "fence", "start",
+                "release-view", "monitor", "metadata", "home", "tmux");
+        for (String after : names) {
+            List<String> log = new ArrayList<>();
+            Launcher launcher = recorded(sessions.steps().shell(NO_RACES), log).insertAfter(after, Launcher.step("boom", launch -> {
+                throw new CoiException("boom after " + after);
+            }));
+            assertThatThrownBy(() -> launcher.launch(plan)).hasMessage("boom after " + after);
+            List<String> applied = log.stream().filter(l -> l.startsWith("apply ")).toList();
+            assertThat(applied).as("ran up to " + after).hasSize(names.indexOf(after) + 1);
+            assertThat(log.subList(applied.size(), log.size())).as("undone after " + after).isEqualTo(undosExpected(applied));
+            assertNothingLeft(plan);
+        }
+        // the last round ran every step for real: the container was made, fenced, started and had its tmux
+        assertThat(daemon.actions()).contains("create " + plan.container(), "start " + plan.container(), "stop " + plan.container());
+        assertThat(daemon.execs()).anySatisfy(e -> assertThat(e.command()).startsWith("tmux", "new-session"));
+    }
+
+    @Test
+    void aDaemonErrorInAStepUndoesTheStepsBeforeIt() throws Exception {
+        SessionPlan plan = sessions.planShell(shell(config(""), 1));
+        daemon.failNext("start", plan.container(), 500, "Failed to start device \"eth0\"");
+        List<String> log = new ArrayList<>();
+        assertThatThrownBy(() -> recorded(sessions.steps().shell(NO_RACES), log).launch(plan)).hasMessageContaining("eth0");
+        assertThat(log).containsExactly("apply image", "apply storage", "apply tool-state", "apply view", "apply create",
+                "apply tool-presence", "apply fence", "undo fence", "undo tool-presence", "undo create", "undo view", "undo tool-state",
+                "undo storage", "undo image");
+        assertNothingLeft(plan);
+    }
+
+    @Test
+    void anInterruptBetweenAnyTwoStepsLeavesNothing() throws Exception {
+        SessionPlan plan = sessions.planShell(shell(config(""), 1));
+        List<String> names = sessions.steps().shell(NO_RACES).names();
+        for (String after : names.subList(0, names.size() - 1)) {
+            List<Launcher.Launched> launched = new ArrayList<>();
+            List<Thread> hooks = new ArrayList<>();
+            Launcher launcher = sessions.steps().shell(NO_RACES).insertAfter(after, Launcher.step("ctrl-c", launch -> {
+                // as the JVM runs the shutdown hook on SIGINT: on its own thread, while the launch goes on
+                Thread hook = Thread.ofPlatform().start(launched.getFirst()::interrupt);
+                hooks.add(hook);
+                while (!launched.getFirst().interrupted()) Thread.onSpinWait();
+                return Launcher.Undo.NOTHING;
+            }));
+            launched.add(launcher.prepare(plan));
+            assertThatThrownBy(launched.getFirst()::run).as("after " + after).isInstanceOf(Launcher.Interrupted.class);
+            hooks.getFirst().join(10_000);
+            assertNothingLeft(plan);
+            assertThat(launched.getFirst().done()).isEmpty();
+        }
+    }
+
+    @Test
+    void aShellSessionRunsItsToolInTmuxAsTheConfiguredCodeUser() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config("[incus]\ncode_uid = 1001\n"), null));
+        assertThat(daemon.config(plan.container())).containsEntry(Labels.CODE_UID, "1001").containsEntry("raw.idmap", "uid 0 1001\ngid 0 1001");
+        assertThat(daemon.status(plan.container())).isEqualTo("Running");
+        assertThat(nft.fenced).containsExactly(plan.container());
+        assertThat(store.find("fake", plan.sessionId())).get().extracting(SessionMetadata::status).isEqualTo("running");
+        var tmux = daemon.execs().stream().filter(e -> e.command().getFirst().equals("tmux")).toList();
+        assertThat(tmux).isNotEmpty().allSatisfy(e -> {
+            assertThat(e.user()).isEqualTo(1001);
+            assertThat(e.group()).isEqualTo(1001);
+        });
+        assertThat(daemon.execs()).anySatisfy(e -> assertThat(String.join(" ", e.command())).contains("chown -h 1001:1001"));
+
+        // later commands find the container and use its code user too
+        new TmuxControl(incus, PREFIX).send(plan.container(), "hello");
+        assertThat(daemon.execs().getLast().command()).startsWith("tmux", "send-keys");
+        assertThat(daemon.execs().getLast().user()).isEqualTo(1001);
+        assertThat(printed.toString()).contains("started " + plan.container());
+    }
+
+    @Test
+    void anEphemeralRunIsRemovedWithItsRulesWhenTheCommandEnds() throws Exception {
+        Config config = config("[incus]\ncode_uid = 1001\n");
+        var req = new Sessions.RunRequest(ws, config, null, List.of("echo hi"), false, null, false);
+        int code = sessions.run(req, null, new ByteArrayOutputStream(), new ByteArrayOutputStream());
+        assertThat(code).isZero();
+        var command = daemon.execs().stream().filter(e -> e.command().equals(List.of("bash", "-c", "echo hi"))).toList();
+        assertThat(command).singleElement().satisfies(e -> assertThat(e.user()).isEqualTo(1001));
+        assertThat(daemon.instanceNames()).isEmpty();
+        assertThat(nft.fenced).isEmpty();
+    }
+
+    @Test
+    void aSlotTakenMeanwhileMovesTheLaunchToTheNextSlotLeavingNothingOfTheFirstTry() throws Exception {
+        String one = ContainerName.of(PREFIX, ws, 1).value(), two = ContainerName.of(PREFIX, ws, 2).value();
+        daemon.failNext("create", one, 409, "Instance \"" + one + "\" already exists");
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        assertThat(plan.container()).isEqualTo(two);
+        assertThat(plan.slot()).isEqualTo(2);
+        assertThat(daemon.instanceNames()).containsExactly(two);
+        assertThat(nft.fenced).containsExactly(two);
+        assertThat(store.find("fake", plan.sessionId())).get().extracting(SessionMetadata::slot).isEqualTo(2);
+    }
+
+    @Test
+    void anAllowlistWithoutEntriesFailsTheDryRunWithTheRealRunsMessageAndMakesNothing() throws Exception {
+        Config config = config("[network]\nmode = \"allowlist\"\n");
+        Sessions.ShellRequest dry = new Sessions.ShellRequest(ws, config, null, null, false, true, null, false);
+        String expected = "network mode allowlist needs at least one entry in allowed_domains: set [network] allowed_domains,"
+                + " or pick another --network mode";
+        assertThatThrownBy(() -> sessions.planShell(dry)).isInstanceOf(UsageException.class).hasMessage(expected);
+        assertThatThrownBy(() -> sessions.shell(shell(config, null))).isInstanceOf(UsageException.class).hasMessage(expected);
+        var run = new Sessions.RunRequest(ws, config, null, List.of("true"), true, null, false);
+        assertThatThrownBy(() -> sessions.planRun(run)).isInstanceOf(UsageException.class).hasMessage(expected);
+        assertThat(daemon.actions()).isEmpty();
+    }
+
+    @Test
+    void aMonitoredShellRefusesToReuseAPersistentContainerMadeWithoutTheMonitor() throws Exception {
+        String name = ContainerName.of(PREFIX, ws, 1).value();
+        daemon.existing(name, "Stopped", Map.of(Labels.WORKSPACE, ws.path().toString(), Labels.PERSISTENT, "true",
+                Labels.KIND, "shell", Labels.SESSION, "sid-1", Labels.TOOL, "fake", Labels.NETWORK, "open"), false);
+        Config monitored = config("[defaults]\npersistent = true\n[monitoring]\nenabled = true\n");
+        Sessions.ShellRequest dry = new Sessions.ShellRequest(ws, monitored, null, null, false, true, null, false);
+        assertThatThrownBy(() -> sessions.planShell(dry)).isInstanceOf(CoiException.class)
+                .hasMessage(name + " was created without --monitor and is not watched: `coi shutdown " + name
+                        + "` and start again to get a monitored container");
+        assertThat(daemon.actions()).isEmpty();
+    }
+
+    @Test
+    void aStoppedPersistentContainerIsPlannedAsItWasCreatedAndStartedFenceFirst() throws Exception {
+        String name = ContainerName.of(PREFIX, ws, 1).value();
+        daemon.existing(name, "Stopped", Map.of(Labels.WORKSPACE, ws.path().toString(), Labels.PERSISTENT, "true",
+                Labels.KIND, "shell", Labels.SESSION, "sid-1", Labels.TOOL, "fake", Labels.NETWORK, "open",
+                Labels.CODE_UID, "1001"), false);
+        Config persistent = config("[defaults]\npersistent = true\n");
+        SessionPlan plan = sessions.planShell(new Sessions.ShellRequest(ws, persistent, null, null, false, true, null, false));
+        assertThat(plan.disposition()).isEqualTo(SessionPlan.Disposition.START_EXISTING);
+        assertThat(plan.container()).isEqualTo(name);
+        assertThat(plan.fenced()).as("created open, so open now, whatever the config says").isFalse();
+        assertThat(plan.code()).isEqualTo(new CodeUser(1001, 1001));
+
+        sessions.shell(shell(persistent, null));
+        assertThat(daemon.actions()).startsWith("start " + name);
+        assertThat(daemon.execs()).filteredOn(e -> e.command().getFirst().equals("tmux"))
+                .allSatisfy(e -> assertThat(e.user()).isEqualTo(1001));
+    }
+
+    @Test
+    void stepsAreInsertedReplacedAndRemovedByName() {
+        Launcher launcher = sessions.steps().run(NO_RACES);
+        assertThat(launcher.names()).containsExactly("image", "storage", "view", "create", "fence", "start", "release-view",
+                "monitor", "home", "network");
+        Launcher pooled = launcher.replace(LaunchSteps.CREATE, LaunchSteps.NETWORK, Launcher.step("claim", l -> Launcher.Undo.NOTHING));
+        assertThat(pooled.names()).containsExactly("image", "storage", "view", "claim");
+        assertThat(launcher.insertBefore(LaunchSteps.START, Launcher.step("x", l -> Launcher.Undo.NOTHING)).without(LaunchSteps.MONITOR)
+                .names()).containsSubsequence("fence", "x", "start").doesNotContain("monitor");
+        assertThatThrownBy(() -> launcher.insertAfter("nope", Launcher.step("y", l -> Launcher.Undo.NOTHING)))
+                .hasMessageContaining("no step nope");
+        assertThatThrownBy(() -> launcher.insertAfter(LaunchSteps.HOME, Launcher.step(LaunchSteps.START, l -> Launcher.Undo.NOTHING)))
+                .hasMessageContaining("unique");
+    }
+
+    @Test
+    void thePoolAndTheMonitorPlugInThroughEveryLauncherTheServiceBuilds() throws Exception {
+        List<String> seen = new ArrayList<>();
+        sessions.adjustLaunchers(launcher -> launcher.insertBefore(LaunchSteps.IMAGE, Launcher.step("first", launch -> {
+            seen.add(String.join(",", launcher.names()) + " for " + launch.plan().container());
+            return Launcher.Undo.NOTHING;
+        })));
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        int code = sessions.run(new Sessions.RunRequest(ws, config(""), 3, List.of("true"), false, null, false), null,
+                new ByteArrayOutputStream(), new ByteArrayOutputStream());
+        assertThat(code).isZero();
+        assertThat(seen).containsExactly(
+                String.join(",", sessions.steps().shell(NO_RACES).names()) + " for " + plan.container(),
+                String.join(",", sessions.steps().run(NO_RACES).names()) + " for " + ContainerName.of(PREFIX, ws, 3).value());
+    }
+}
