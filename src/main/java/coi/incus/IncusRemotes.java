@@ -33,7 +33,10 @@ public record IncusRemotes(Path dir, String defaultRemote, Map<String, Remote> r
         }
     }
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Made on first use: most machines have no config.yml, and the YAML parser is many classes to load. */
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+    }
 
     /** Reads {@code dir/config.yml}; a missing file is the CLI's own default (only "local"). */
     public static IncusRemotes load(Path dir) {
@@ -43,7 +46,7 @@ public record IncusRemotes(Path dir, String defaultRemote, Map<String, Remote> r
         if (!Files.exists(file)) return new IncusRemotes(dir, LOCAL, remotes);
         JsonNode root;
         try {
-            root = YAML.readTree(file.toFile());
+            root = Yaml.MAPPER.readTree(file.toFile());
         } catch (IOException e) {
             throw new IncusException("cannot read the incus CLI's configuration " + file + ": " + e.getMessage(), e);
         }

@@ -2,6 +2,7 @@ package coi.monitor;
 
 import coi.config.Config;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,7 +51,10 @@ public final class Detectors {
 
     private Detectors() {}
 
-    /** Every detector over the window; the newest snapshot is its last element. */
+    /**
+     * Every detector over the window of full looks but {@link #processSpike}, which the monitor's
+     * guard runs over its own pid-only looks; the newest snapshot is the window's last element.
+     */
     public static List<Threat> detect(List<Snapshot> window, Config.Monitoring settings) {
         Snapshot now = window.getLast();
         List<Threat> threats = new ArrayList<>();
@@ -58,7 +62,6 @@ public final class Detectors {
         threats.addAll(connections(now, settings.suspiciousPorts()));
         threats.addAll(credentialScans(now));
         threats.addAll(workspaceIo(window, settings.fileReadThresholdMb(), settings.fileWriteThresholdMb()));
-        threats.addAll(processSpike(window, settings.processCountThreshold(), settings.processSpawnRateThreshold()));
         threats.addAll(fenceCounters(window));
         return threats;
     }
@@ -176,6 +179,8 @@ public final class Detectors {
                     "a fork bomb or runaway spawning", Evidence.none()));
             return threats;
         }
+        Threat climbing = climbing(window, countThreshold);
+        if (climbing != null) return List.of(climbing);
         int spawned = 0;
         for (int i = 1; i < window.size(); i++) {
             Set<Integer> before = window.get(i - 1).processes().stream().map(Snapshot.Proc::pid).collect(Collectors.toCollection(HashSet::new));
@@ -189,6 +194,31 @@ public final class Detectors {
                     spawnRateThreshold), "a fork bomb or runaway spawning", Evidence.none()));
         }
         return threats;
+    }
+
+    /** How far back {@link #climbing} looks. */
+    static final Duration CLIMB = Duration.ofSeconds(5);
+
+    /**
+     * A fork bomb's process count only climbs, while builds and installs go up and down as their
+     * children finish. On a loaded 2-core host a bash bomb forks only some 40-100 times a second
+     * (under process_spawn_rate_threshold) yet stalls the host before it reaches
+     * process_count_threshold, so a count that rose at three looks in four or more over
+     * {@link #CLIMB} (a bomb's branches whose fork failed end too) and by more than a fifth of the
+     * count threshold is answered as a bomb already.
+     */
+    private static Threat climbing(List<Snapshot> window, int countThreshold) {
+        Instant from = window.getLast().at().minus(CLIMB);
+        List<Integer> counts = window.stream().filter(s -> !s.at().isBefore(from)).map(s -> s.processes().size()).toList();
+        if (counts.size() < 3) return null;
+        int falls = 0;
+        for (int i = 1; i < counts.size(); i++) if (counts.get(i) < counts.get(i - 1)) falls++;
+        if (falls * 4 > counts.size() - 1) return null;
+        int rise = counts.getLast() - counts.getFirst();
+        if (rise <= countThreshold / 5) return null;
+        return new Threat(Level.CRITICAL, Threat.PROCESSES, "process count climbing: " + counts.getFirst() + " to " + counts.getLast()
+                + " in " + span(window.subList(window.size() - counts.size(), window.size())).toMillis() / 1000.0 + "s",
+                "a fork bomb: the count kept rising, as no ordinary build or install does", Evidence.none());
     }
 
     /** The tool whose credential file {@code p} has open or names, unless {@code p} is that tool (its program or script). */

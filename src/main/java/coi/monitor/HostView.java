@@ -93,19 +93,23 @@ public final class HostView {
 
     /** One snapshot; fails with {@link ObservationException} when /proc of the container's processes is not readable. */
     public Snapshot snapshot(String container, Path cgroup) {
-        return snapshot(container, cgroup, Integer.MAX_VALUE);
+        return detailed(container, pids(container, cgroup));
     }
 
-    /**
-     * One snapshot; with more than {@code detailUpTo} processes (a fork bomb) only their pids, so
-     * that the look that must answer it stays quick instead of reading thousands of /proc entries.
-     */
-    public Snapshot snapshot(String container, Path cgroup, int detailUpTo) {
+    /** The container's pids, failing when it has none (a running container always has its init). */
+    public List<Integer> pids(String container, Path cgroup) {
         List<Integer> pids = pids(cgroup);
         if (pids.isEmpty()) throw new ObservationException("cannot observe " + container + ": its cgroup " + cgroup + " has no process");
-        if (pids.size() > detailUpTo) {
-            return new Snapshot(container, Instant.now(), pids.stream().map(Snapshot.Proc::bare).toList(), List.of());
-        }
+        return pids;
+    }
+
+    /** A snapshot of pids only: what a fork bomb's look needs, without reading thousands of /proc entries. */
+    public Snapshot bare(String container, List<Integer> pids) {
+        return new Snapshot(container, Instant.now(), pids.stream().map(Snapshot.Proc::bare).toList(), List.of());
+    }
+
+    /** A snapshot with each process read from /proc and the namespace's sockets. */
+    public Snapshot detailed(String container, List<Integer> pids) {
         UidMap uids = UidMap.read(proc.resolve(pids.getFirst() + "/uid_map"));
         List<Snapshot.Proc> processes = new ArrayList<>();
         for (int pid : pids) {

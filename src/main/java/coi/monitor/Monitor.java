@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -31,11 +32,18 @@ public final class Monitor {
     private final AuditLog log;
     private final Clock clock;
     private final Map<String, Deque<Snapshot>> windows = new HashMap<>();
-    private final Map<String, Path> cgroups = new HashMap<>();
+    private final Map<String, Path> cgroups = new ConcurrentHashMap<>();
+    /** The guard's pid-only looks per container; {@link #windows} are the full looks of the supervisor's main loop. */
+    private final Map<String, Deque<Snapshot>> counts = new ConcurrentHashMap<>();
     private final Function<String, Snapshot.Fence> fence;
-    /** The last counters read per container and when: nft is a process to start, so at most once a second. */
-    private final Map<String, Snapshot.Fence> counters = new HashMap<>();
-    private final Map<String, Instant> countersAt = new HashMap<>();
+    /**
+     * The last counters read per container and when: nft is a process to start, so at most once a
+     * second, and off the looking thread: under a fork bomb starting a process takes seconds here,
+     * and the look that must answer the bomb cannot wait for it.
+     */
+    private final Map<String, Snapshot.Fence> counters = new ConcurrentHashMap<>();
+    private final Map<String, Instant> countersAt = new ConcurrentHashMap<>();
+    private final Set<String> reading = ConcurrentHashMap.newKeySet();
 
     public Monitor(HostView view, Responder responder, AuditLog log, Clock clock) {
         this(view, responder, log, clock, name -> Snapshot.Fence.UNKNOWN);
@@ -66,7 +74,8 @@ public final class Monitor {
         }
         try {
             Path cgroup = view.cgroupOf(t.payload());
-            Snapshot first = view.snapshot(t.container(), cgroup).withFence(counters(t.container()));
+            readCounters(t.container());
+            Snapshot first = view.snapshot(t.container(), cgroup).withFence(counters.get(t.container()));
             cgroups.put(t.container(), cgroup);
             windows.put(t.container(), new ArrayDeque<>(List.of(first)));
             note(t.container(), Level.INFO, "monitoring started", "the supervisor watches this container from the host");
@@ -76,14 +85,48 @@ public final class Monitor {
         }
     }
 
-    /** One look at the container; returns what was recorded. */
+    /**
+     * One full look at the container (processes from /proc, sockets, io, fence counters); returns
+     * what was recorded. Process counts are the {@link #guard}'s: with more processes than
+     * process_count_threshold only pids are read, so a look stays bounded whatever runs inside.
+     */
     public List<AuditEvent> tick(Target t) {
-        Path cgroup = cgroups.get(t.container());
         Deque<Snapshot> window = windows.get(t.container());
-        Snapshot now = view.snapshot(t.container(), cgroup, t.settings().processCountThreshold()).withFence(counters(t.container()));
+        List<Integer> pids = view.pids(t.container(), cgroups.get(t.container()));
+        Snapshot now = (pids.size() > t.settings().processCountThreshold() ? view.bare(t.container(), pids)
+                : view.detailed(t.container(), pids)).withFence(counters(t.container()));
         window.addLast(now);
+        trim(window, now);
+        List<Threat> threats = Detectors.detect(new ArrayList<>(window), t.settings());
+        synchronized (responder) {
+            return responder.respond(t.container(), t.settings(), threats);
+        }
+    }
+
+    /**
+     * The fork-bomb guard's look, from a thread of its own: the container's pids only, which the
+     * kernel lists without touching any process's memory. A full look under a bomb can take
+     * seconds (reading a command line waits on the memory map lock that every fork holds), and the
+     * bomb must be answered before it stalls the host: on this project's 2-core machines a host
+     * became unresponsive within seconds at a few hundred processes.
+     */
+    public List<AuditEvent> guard(Target t) {
+        Path cgroup = cgroups.get(t.container());
+        if (cgroup == null) return List.of();
+        Deque<Snapshot> series = counts.computeIfAbsent(t.container(), c -> new ArrayDeque<>());
+        Snapshot now = view.bare(t.container(), view.pids(t.container(), cgroup));
+        series.addLast(now);
+        trim(series, now);
+        List<Threat> bomb = Detectors.processSpike(new ArrayList<>(series), t.settings().processCountThreshold(),
+                t.settings().processSpawnRateThreshold());
+        if (bomb.isEmpty()) return List.of();
+        synchronized (responder) {
+            return responder.respond(t.container(), t.settings(), bomb);
+        }
+    }
+
+    private static void trim(Deque<Snapshot> window, Snapshot now) {
         while (window.size() > 2 && window.peekFirst().at().plus(WINDOW).isBefore(now.at())) window.removeFirst();
-        return responder.respond(t.container(), t.settings(), Detectors.detect(new ArrayList<>(window), t.settings()));
     }
 
     /**
@@ -91,6 +134,7 @@ public final class Monitor {
      * answered already.
      */
     public void restartWindow(String container) {
+        counts.remove(container);
         Deque<Snapshot> window = windows.get(container);
         if (window != null && window.size() > 1) {
             Snapshot last = window.peekLast();
@@ -99,21 +143,31 @@ public final class Monitor {
         }
     }
 
+    /** The latest counters; a read of fresh ones starts in the background when these are a second old. */
     private Snapshot.Fence counters(String container) {
-        Instant now = clock.instant();
         Instant last = countersAt.get(container);
-        if (last == null || !now.isBefore(last.plusSeconds(1))) {
-            Snapshot.Fence read;
-            try {
-                read = fence.apply(container);
-            } catch (RuntimeException e) {
-                // the counters are one detector's input: failing to read them must not blind the others
-                read = Snapshot.Fence.UNKNOWN;
-            }
-            counters.put(container, read);
-            countersAt.put(container, now);
+        if ((last == null || !clock.instant().isBefore(last.plusSeconds(1))) && reading.add(container)) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    readCounters(container);
+                } finally {
+                    reading.remove(container);
+                }
+            });
         }
-        return counters.get(container);
+        return counters.getOrDefault(container, Snapshot.Fence.UNKNOWN);
+    }
+
+    private void readCounters(String container) {
+        Snapshot.Fence read;
+        try {
+            read = fence.apply(container);
+        } catch (RuntimeException e) {
+            // the counters are one detector's input: failing to read them must not blind the others
+            read = Snapshot.Fence.UNKNOWN;
+        }
+        counters.put(container, read);
+        countersAt.put(container, clock.instant());
     }
 
     /** Stops watching containers that are not in {@code keep}. */
@@ -122,9 +176,12 @@ public final class Monitor {
             if (!keep.contains(name)) {
                 windows.remove(name);
                 cgroups.remove(name);
+                counts.remove(name);
                 counters.remove(name);
                 countersAt.remove(name);
-                responder.forget(name);
+                synchronized (responder) {
+                    responder.forget(name);
+                }
             }
         }
     }

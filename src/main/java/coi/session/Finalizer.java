@@ -4,6 +4,7 @@ import coi.incus.IncusClient;
 import coi.incus.Model;
 import coi.incus.Retries;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -44,7 +45,12 @@ public final class Finalizer {
 
     /** Ends every session marked running whose container is gone or stopped; returns how many. */
     public int sweep() {
-        Set<String> running = incus.instances().stream().filter(Model.Instance::running).map(Model.Instance::name)
+        return sweep(incus.instances());
+    }
+
+    /** As {@link #sweep()}, given the instances just listed (one listing serves a whole `coi list`). */
+    public int sweep(List<Model.Instance> all) {
+        Set<String> running = all.stream().filter(Model.Instance::running).map(Model.Instance::name)
                 .collect(Collectors.toSet());
         int n = 0;
         for (SessionMetadata m : store.all()) {

@@ -3,27 +3,31 @@ package coi.session;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
-import coi.monitor.Responder;
+import coi.monitor.CgroupKill;
+import coi.monitor.HostView;
 import coi.monitor.Threat;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The monitor's responses, applied through Incus: a warning shown in the session's tmux, a
- * freeze with its reason on the container, a forced stop with the session marked as stopped by
- * the monitor first (workspace and tool state are host mounts, untouched by either).
+ * The monitor's responses: a warning shown in the session's tmux, a freeze with its reason on the
+ * container, a kill of every process through the cgroup followed by a forced Incus stop, with the
+ * session marked as stopped by the monitor (workspace and tool state are host mounts, untouched
+ * by either).
  */
-final class MonitorEffects implements Responder.Effects {
+final class MonitorEffects {
     private final IncusClient incus;
     private final SessionStore store;
 
-    MonitorEffects(IncusClient incus, SessionStore store) {
+    private final CgroupKill cgroups;
+
+    MonitorEffects(IncusClient incus, SessionStore store, CgroupKill cgroups) {
         this.incus = incus;
         this.store = store;
+        this.cgroups = cgroups;
     }
 
-    @Override
-    public void alert(String container, Threat threat) {
+    void alert(String container, Threat threat) {
         try {
             incus.execCapture(container, CodeUser.of(incus.instance(container)).exec(List.of("tmux", "display-message", "-d", "10000",
                     "-t", ContainerName.tmuxSession(container), "coi monitor: " + threat.level().label() + ": " + threat.title()),
@@ -33,17 +37,28 @@ final class MonitorEffects implements Responder.Effects {
         }
     }
 
-    @Override
-    public void pause(String container, Threat threat) {
+    void pause(String container, Threat threat) {
         incus.setConfig(container, Labels.FROZEN_BY, threat.title());
         incus.freeze(container);
         Supervisor.log("froze " + container + ": " + threat.title());
     }
 
-    @Override
-    public void kill(String container, Threat threat) {
+    /**
+     * Stops the container at once: the session is marked as stopped by the monitor (from the labels
+     * of the last listing, so nothing waits on incusd first), every process is killed through the
+     * cgroup (a fork bomb cannot outrun it, see {@link CgroupKill}), then Incus stops what is left
+     * (an ephemeral container is deleted by Incus as it stops).
+     */
+    void kill(Model.Instance instance, Threat threat) {
+        String container = instance.name();
+        boolean killed = false;
         try {
-            Model.Instance instance = incus.instance(container);
+            killed = cgroups.kill(HostView.payload(incus.project(), container));
+            if (!killed) Supervisor.log(container + " had no cgroup left to kill");
+        } catch (RuntimeException e) {
+            Supervisor.log("could not kill the processes of " + container + " through its cgroup: " + e.getMessage());
+        }
+        try {
             String tool = instance.configValue(Labels.TOOL), id = instance.configValue(Labels.SESSION);
             String root = instance.configValue(Labels.SESSIONS_ROOT);
             SessionStore sessions = root == null ? store : new SessionStore(Path.of(root));
@@ -53,7 +68,12 @@ final class MonitorEffects implements Responder.Effects {
         } catch (RuntimeException e) {
             Supervisor.log("could not mark the session of " + container + " as stopped by the monitor: " + e.getMessage());
         }
-        incus.stop(container, -1, true);
+        try {
+            incus.stop(container, -1, true);
+        } catch (IncusException e) {
+            // with its processes killed, Incus may be stopping (and, ephemeral, deleting) it already
+            if (!killed) throw e;
+        }
         Supervisor.log("stopped " + container + ": " + threat.title());
     }
 }

@@ -40,8 +40,9 @@ public final class SessionAdmin {
 
     /** coi's containers, after ending any session whose container went away meanwhile (no zombies). */
     public List<Entry> list() {
-        finalizer.sweep();
-        List<Model.Instance> instances = coiInstances();
+        List<Model.Instance> all = incus.instances();
+        finalizer.sweep(all);
+        List<Model.Instance> instances = coiInstances(all);
         Map<String, String> aliases = instances.isEmpty() ? Map.of() : aliasesByFingerprint();
         List<Entry> entries = new ArrayList<>();
         for (Model.Instance i : instances) {
@@ -225,7 +226,11 @@ public final class SessionAdmin {
     }
 
     private List<Model.Instance> coiInstances() {
-        return incus.instances().stream()
+        return coiInstances(incus.instances());
+    }
+
+    private List<Model.Instance> coiInstances(List<Model.Instance> all) {
+        return all.stream()
                 .filter(i -> i.name().startsWith(prefix))
                 .sorted(java.util.Comparator.comparing(Model.Instance::name)).toList();
     }

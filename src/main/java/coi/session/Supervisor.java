@@ -5,6 +5,7 @@ import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
 import coi.monitor.AuditLog;
+import coi.monitor.CgroupKill;
 import coi.monitor.HostView;
 import coi.monitor.Monitor;
 import coi.monitor.ObservationException;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,11 +59,14 @@ final class Supervisor {
     private final Monitor monitor;
     private final Path heartbeat;
     private final AtomicBoolean relist = new AtomicBoolean(true);
-    /** Monitored containers by name; frozen ones stay here but are not looked at until thawed. */
-    private final Map<String, Monitor.Target> targets = new HashMap<>();
-    private final Set<String> frozen = new HashSet<>();
-    /** Network mode of each monitored container (its label), for the fence counters that apply. */
-    private final Map<String, String> networks = new ConcurrentHashMap<>();
+    /**
+     * Monitored containers by name; frozen ones stay here but are not looked at until thawed. Shared
+     * with the guard thread, which may stop a container (and so remove it) at any time.
+     */
+    private final Map<String, Monitor.Target> targets = new ConcurrentHashMap<>();
+    private final Set<String> frozen = ConcurrentHashMap.newKeySet();
+    /** Each monitored container as last listed: its labels name the network mode and the session to mark when it is stopped. */
+    private final Map<String, Model.Instance> instances = new ConcurrentHashMap<>();
     /** Containers whose last look failed, so that the log says it once. */
     private final Set<String> unobservable = new HashSet<>();
     private Fencing.AllowlistKeeper allowlists;
@@ -97,6 +100,7 @@ final class Supervisor {
         gapSince = staleHeartbeat();
         log("watching (pid " + ProcessHandle.current().pid() + ")" + (gapSince == null ? "" : ", previous supervisor gone since " + gapSince));
         AuditLog audit = AuditLog.under(store.root());
+        Thread guard = Thread.ofPlatform().daemon().name("fork-bomb guard").start(this::guard);
         try {
             while (true) {
                 Instant now = Instant.now();
@@ -111,6 +115,7 @@ final class Supervisor {
                 }
                 Thread.sleep(targets.isEmpty() ? 1000 : POLL.toMillis());
             }
+            guard.interrupt();
             if (events != null) events.close();
             finalizer.sweep();
             Files.deleteIfExists(heartbeat);
@@ -174,7 +179,7 @@ final class Supervisor {
             var settings = MonitorLabel.decode(i.configValue(Labels.MONITOR));
             if (settings.isEmpty()) continue;
             keep.add(i.name());
-            networks.put(i.name(), String.valueOf(i.configValue(Labels.NETWORK)));
+            instances.put(i.name(), i);
             if ("Frozen".equals(i.status())) {
                 frozen.add(i.name());
                 continue;
@@ -194,7 +199,7 @@ final class Supervisor {
         gapSince = null;
         targets.keySet().retainAll(keep);
         frozen.retainAll(keep);
-        networks.keySet().retainAll(keep);
+        instances.keySet().retainAll(keep);
         monitor.retain(keep);
     }
 
@@ -203,7 +208,8 @@ final class Supervisor {
      * only rejects private ranges), DNS packets in restricted mode (allowlist mode has no DNS).
      */
     private Snapshot.Fence fenceCounters(String container) {
-        String mode = networks.get(container);
+        Model.Instance listed = instances.get(container);
+        String mode = listed == null ? null : listed.configValue(Labels.NETWORK);
         return new Snapshot.Fence("allowlist".equals(mode) ? fencing.blocked(container) : -1,
                 "restricted".equals(mode) ? fencing.dns(container) : -1);
     }
@@ -220,6 +226,28 @@ final class Supervisor {
         } catch (RuntimeException e) {
             log("monitor error on " + t.container() + ": " + e);
             relist.set(true);
+        }
+    }
+
+    /**
+     * Counts every monitored container's processes each {@link #POLL}, apart from the full looks of
+     * the main loop, which a fork bomb slows down (see {@link Monitor#guard}).
+     */
+    private void guard() {
+        while (!Thread.currentThread().isInterrupted()) {
+            for (Monitor.Target t : targets.values()) {
+                if (frozen.contains(t.container())) continue;
+                try {
+                    monitor.guard(t);
+                } catch (RuntimeException e) {
+                    // not observable right now (most often stopping): the main loop's look says so in the log
+                }
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
         }
     }
 
@@ -301,7 +329,7 @@ final class Supervisor {
 
     /** The responses, with the supervisor's own bookkeeping: a frozen or killed container is not looked at again. */
     private final class Effects implements Responder.Effects {
-        private final MonitorEffects apply = new MonitorEffects(incus, store);
+        private final MonitorEffects apply = new MonitorEffects(incus, store, CgroupKill.local());
 
         @Override
         public void alert(String container, coi.monitor.Threat threat) {
@@ -317,7 +345,8 @@ final class Supervisor {
         @Override
         public void kill(String container, coi.monitor.Threat threat) {
             targets.remove(container);
-            apply.kill(container, threat);
+            Model.Instance listed = instances.get(container);
+            apply.kill(listed != null ? listed : incus.instance(container), threat);
         }
     }
 }

@@ -137,6 +137,38 @@ class DetectorsTest {
         assertThat(Detectors.processSpike(List.of(one, many.build()), 1000, 1000)).isEmpty();
     }
 
+    /** Counts every 250 ms as read from a bash fork bomb on the loaded 2-core test machine: some 60 forks a second. */
+    @Test
+    void aCountThatOnlyClimbsIsAForkBombLongBeforeTheCountOrRateThresholds() {
+        assertThat(Detectors.processSpike(counts(100, 130, 160, 190, 170, 220, 250, 280, 310), 500, 200)).as("one dip")
+                .singleElement().satisfies(t -> assertThat(t.title()).startsWith("process count climbing: 100 to 310"));
+        assertThat(Detectors.processSpike(counts(12, 34, 51, 59, 89, 111, 119, 123, 135), 500, 200)).singleElement()
+                .satisfies(t -> {
+                    assertThat(t.level()).isEqualTo(Level.CRITICAL);
+                    assertThat(t.title()).isEqualTo("process count climbing: 12 to 135 in 2.0s");
+                });
+    }
+
+    @Test
+    void aBuildWhoseCountGoesUpAndDownOrASlowRiseIsNoForkBomb() {
+        assertThat(Detectors.processSpike(counts(10, 40, 80, 140, 120, 160, 130, 190, 150, 230), 500, 200)).isEmpty();
+        assertThat(Detectors.processSpike(counts(20, 30, 40, 50, 60, 70, 80, 90, 100), 500, 200)).isEmpty();
+        assertThat(Detectors.processSpike(counts(12, 34, 51, 59, 89, 111, 119, 123, 135), 1000, 200))
+                .as("the rise needed grows with process_count_threshold").isEmpty();
+    }
+
+    /** A window of looks 250 ms apart with these process counts, each look keeping the processes of the one before. */
+    private static List<Snapshot> counts(int... counts) {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        List<Snapshot> window = new java.util.ArrayList<>();
+        for (int i = 0; i < counts.length; i++) {
+            Snapshots s = new Snapshots().at(t0.plusMillis(250L * i));
+            for (int pid = 100; pid < 100 + counts[i]; pid++) s.proc(pid, "/usr/bin/bash", "/workspace", Map.of(), "bash");
+            window.add(s.build());
+        }
+        return window;
+    }
+
     @Test
     void aFewProcessesStartedBetweenTwoQuickLooksAreNoSpawnRateSpike() {
         Instant t0 = Instant.parse("2026-12-04T10:00:00Z");

@@ -126,6 +126,51 @@ class MonitorAttacksIT {
         }
     }
 
+    /**
+     * The three newest detectors, attacked from inside: the coding tool's credential file held open
+     * by another program (warning, runs on), then a burst of DNS queries (high, frozen) in one
+     * restricted session; repeated blocked connection attempts in an allowlist session (high, frozen).
+     * The queries ask for names under the bridge's own domain, which its dnsmasq answers itself (-S /incus/):
+     * nothing leaves the machine.
+     */
+    @Test
+    void theToolsCredentialFileADnsBurstAndRisingBlockedAttemptsAreCaughtFromInside() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            assertThat(box.run("shell", "--detach", "--monitor").exitCode()).isZero();
+            String name = box.container(1);
+            MonitorFixtures.inside(incus, name, 1000, "mkdir -p ~/.codex && echo '{\"token\": \"x\"}' > ~/.codex/auth.json"
+                    + " && (timeout 3 tail -f ~/.codex/auth.json >/dev/null; true)");
+            MonitorFixtures.awaitAudit(box, e -> e.title().startsWith("reading codex's credential file"), 10);
+            AuditEvent credential = MonitorFixtures.audit(box).stream().filter(e -> e.title().startsWith("reading codex's")).findFirst().orElseThrow();
+            assertThat(credential.level()).isEqualTo(Level.WARNING);
+            assertThat(credential.evidence().process().cmdline()).contains("tail");
+            assertThat(incus.instance(name).running()).as("a warning does not stop the container").isTrue();
+
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'for i in $(seq 1 400); do getent hosts coitest-burst-$i.incus >/dev/null; done'");
+            MonitorFixtures.awaitStatus(incus, name, "Frozen", 15);
+            assertThat(MonitorFixtures.audit(box)).anySatisfy(e -> {
+                assertThat(e.category()).isEqualTo(Threat.DNS_TUNNEL);
+                assertThat(e.level()).isEqualTo(Level.HIGH);
+                assertThat(e.action()).isEqualTo(Action.PAUSED);
+            });
+        }
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Path config = Files.writeString(box.root.resolve("allow.toml"), "[network]\nmode = \"allowlist\"\nallowed_domains = [\"" + HOST + "\"]\n");
+            Result started = box.coi().env("COI_CONFIG", config.toString()).run("shell", "--detach", "--monitor");
+            assertThat(started.exitCode()).as(started.toString()).isZero();
+            String name = box.container(1);
+            String outside = TestHosts.INTERNET.get(1);
+            TestHosts.assertRoutedLocally();
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'for i in $(seq 1 30); do curl -s -m 1 -o /dev/null http://" + outside + "/; sleep 0.1; done'");
+            MonitorFixtures.awaitStatus(incus, name, "Frozen", 15);
+            assertThat(MonitorFixtures.audit(box)).anySatisfy(e -> {
+                assertThat(e.title()).contains("blocked connection attempts in");
+                assertThat(e.level()).isEqualTo(Level.HIGH);
+                assertThat(e.action()).isEqualTo(Action.PAUSED);
+            });
+        }
+    }
+
     @Test
     void aLargeWorkspaceReadFreezesTheContainerListShowsWhyAndResumeLetsItCarryOn() throws Exception {
         try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
@@ -155,10 +200,17 @@ class MonitorAttacksIT {
             String name = box.container(1);
             // the safety net on a 2-core machine: the kernel caps the bomb even if the monitor did not
             incus.setConfig(name, "limits.processes", "2000");
+            // from the exec that starts it: the guard may answer before that exec has returned
+            java.time.Instant started = java.time.Instant.now();
             MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c ':(){ :|:& };:'");
             long t0 = System.nanoTime();
             MonitorFixtures.awaitGone(incus, name, 60);
-            System.out.printf("monitor response: %-14s container stopped %.3f s after the bomb started%n", "fork bomb", (System.nanoTime() - t0) / 1e9);
+            double stopped = (System.nanoTime() - t0) / 1e9;
+            AuditEvent killed = MonitorFixtures.audit(box).stream().filter(e -> e.action() == Action.KILLED).findFirst().orElseThrow();
+            double answered = java.time.Duration.between(started, killed.time().toInstant()).toMillis() / 1000.0;
+            System.out.printf("monitor response: %-14s answered (every process killed) %.3f s after the bomb started (%s);"
+                    + " container stopped by Incus after %.3f s%n", "fork bomb", answered, killed.title(), stopped);
+            assertThat(answered).as("answered while the bomb is young (its count climbing, far from the kernel's cap)").isLessThan(10.0);
             long h0 = System.nanoTime();
             assertThat(new ProcessBuilder("true").start().waitFor()).isZero();
             assertThat((System.nanoTime() - h0) / 1e9).as("the host answers").isLessThan(2.0);
