@@ -29,6 +29,7 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             SessionCommands.Kill.class,
             SessionCommands.Clean.class,
             SessionCommands.Persist.class,
+            PoolCommand.class,
             TrustCommand.Trust.class,
             TrustCommand.Untrust.class,
             ResumeCommand.class,
@@ -46,7 +47,8 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             CompletionCommand.class,
             CommandLine.HelpCommand.class,
             WatchCommand.class,
-            ViewCommand.class);
+            ViewCommand.class,
+            ReapCommand.class);
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces on errors.")
     boolean debug;

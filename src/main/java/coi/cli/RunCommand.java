@@ -43,6 +43,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        coi.Trace.mark("run: parsed");
         Output output = Output.parse(format);
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);

@@ -25,7 +25,8 @@ public record Config(
         Map<String, String> environment,
         List<Mount> mounts,
         Optional<String> profile,
-        Security security) {
+        Security security,
+        Pool pool) {
 
     public Config {
         environment = Collections.unmodifiableSequencedMap(new LinkedHashMap<>(environment));
@@ -102,9 +103,16 @@ public record Config(
         }
     }
 
+    /**
+     * {@code [pool]}: {@code size} warm containers kept per image for `coi run` (see coi.pool.Pool).
+     * Default 0: members are running containers that cost memory and a resident process to refill
+     * them, which a user opts into.
+     */
+    public record Pool(int size) {}
+
     /** This configuration with the monitor switched on (`--monitor`). */
     public Config withMonitoring() {
         return new Config(image, persistent, mountClaudeConfig, tool, paths, incus, network, limits, monitoring.on(), environment,
-                mounts, profile, security);
+                mounts, profile, security, pool);
     }
 }

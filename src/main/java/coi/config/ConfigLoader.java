@@ -119,6 +119,7 @@ public final class ConfigLoader {
         set(env, "COI_TOOL", Values::tool, v -> d.tool = v);
         set(env, "COI_NETWORK", (v, o) -> Values.choice(NetworkMode.class, v, o), v -> d.networkMode = v);
         set(env, "COI_MONITOR", Values::bool, v -> d.monitoring = v);
+        set(env, "COI_POOL_SIZE", Values::poolSize, v -> d.poolSize = v);
         set(env, "COI_PERMISSION_MODE", (v, o) -> Values.choice(PermissionMode.class, v, o), v -> d.permissionMode = v);
         set(env, "COI_SESSIONS_DIR", (v, o) -> Values.path(v, home, null), v -> d.sessionsDir = v);
         set(env, "COI_STORAGE_DIR", (v, o) -> Values.path(v, home, null), v -> d.storageDir = v);

@@ -65,6 +65,7 @@ final class Draft {
     final Map<String, String> environment = new LinkedHashMap<>();
     final List<Mount> mounts = new ArrayList<>();
     String profile;
+    int poolSize = 0;
 
     Draft(Path home) {
         sessionsDir = home.resolve(".coi");
@@ -88,7 +89,8 @@ final class Draft {
                 environment,
                 mounts,
                 Optional.ofNullable(profile),
-                new Config.Security(effectiveProtectedPaths(), reduceKernelSurface));
+                new Config.Security(effectiveProtectedPaths(), reduceKernelSurface),
+                new Config.Pool(poolSize));
     }
 
     private List<String> effectiveProtectedPaths() {

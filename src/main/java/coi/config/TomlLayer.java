@@ -19,7 +19,8 @@ import org.tomlj.TomlParseResult;
 final class TomlLayer {
     private static final List<String> TOP_LEVEL = List.of(
             "defaults", "tool", "paths", "incus", "network", "limits", "environment", "mounts", "profiles", "security",
-            "monitoring");
+            "monitoring", "pool");
+    private static final List<String> POOL = List.of("size");
     private static final List<String> DEFAULTS = List.of("image", "persistent", "mount_claude_config");
     private static final List<String> TOOL = List.of("name", "permission_mode", "binary");
     private static final List<String> PATHS = List.of("sessions_dir", "storage_dir");
@@ -122,6 +123,7 @@ final class TomlLayer {
             s.bool("reduce_kernel_surface").ifPresent(v -> d.reduceKernelSurface = v);
         });
         root.table("monitoring").map(s -> s.known(MONITORING)).ifPresent(s -> applyMonitoring(s, d));
+        root.table("pool").map(s -> s.known(POOL)).ifPresent(s -> s.integer("size", 0).ifPresent(v -> d.poolSize = v));
         applyEnvironmentAndMounts(root, d);
     }
 

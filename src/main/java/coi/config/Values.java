@@ -95,6 +95,11 @@ final class Values {
         throw invalid(origin, "a process count of at least 16", value);
     }
 
+    static int poolSize(String value, String origin) {
+        if (value.matches("[0-9]{1,2}")) return Integer.parseInt(value);
+        throw invalid(origin, "a pool size from 0 to 99", value);
+    }
+
     /** A path relative to the workspace that stays inside it. */
     static String workspacePath(String value, String origin) {
         Path p = Path.of(value).normalize();

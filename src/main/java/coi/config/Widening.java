@@ -56,6 +56,8 @@ public final class Widening {
             key("limits.disk_size", (mine, all) -> looser(mine.limits().diskSize(), all.limits().diskSize())),
             key("limits.duration", (mine, all) -> mine.limits().duration().isPresent()
                     && all.limits().duration().map(Duration::toSeconds).orElse(Long.MAX_VALUE) > mine.limits().duration().get().toSeconds()),
+            // warm containers run on the user's machine: how many is the user's call
+            key("pool.size", (mine, all) -> all.pool().size() > mine.pool().size()),
             key("security.protected_paths", (mine, all) -> !all.security().protectedPaths().containsAll(mine.security().protectedPaths())),
             key("security.reduce_kernel_surface", (mine, all) -> mine.security().reduceKernelSurface()
                     && !all.security().reduceKernelSurface()),

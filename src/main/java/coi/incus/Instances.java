@@ -45,6 +45,12 @@ public interface Instances {
     /** Stops cleanly within {@code timeoutSeconds}, or at once with {@code force}. */
     void stop(String name, int timeoutSeconds, boolean force);
 
+    /**
+     * Asks for a forced stop and returns without waiting: Incus carries it out (and removes an
+     * ephemeral instance) whether or not anyone waits for the operation.
+     */
+    void stopInBackground(String name);
+
     void freeze(String name);
 
     void unfreeze(String name);

@@ -82,6 +82,7 @@ final class RestClient implements IncusClient {
     @Override public void createInstance(InstanceSpec spec) { instances.createInstance(spec); }
     @Override public void start(String name) { instances.start(name); }
     @Override public void stop(String name, int timeoutSeconds, boolean force) { instances.stop(name, timeoutSeconds, force); }
+    @Override public void stopInBackground(String name) { instances.stopInBackground(name); }
     @Override public void freeze(String name) { instances.freeze(name); }
     @Override public void unfreeze(String name) { instances.unfreeze(name); }
     @Override public void delete(String name, boolean force) { instances.delete(name, force); }

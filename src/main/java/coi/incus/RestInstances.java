@@ -95,6 +95,12 @@ final class RestInstances implements Instances {
     }
 
     @Override
+    public void stopInBackground(String name) {
+        incus.call("PUT", incus.scoped("/1.0/instances/" + enc(name) + "/state"),
+                Json.object().put("action", "stop").put("timeout", -1).put("force", true));
+    }
+
+    @Override
     public void freeze(String name) {
         changeState(name, "freeze", -1, false);
     }

@@ -41,7 +41,11 @@ public final class Fencing {
 
     /** Root runs nft itself; anyone else through the sudoers rule `coi setup` installs. */
     public static Fencing onHost(IncusClient incus, int uid) {
-        return new Fencing(incus, new NetworkFence(Nft.command(uid == 0 ? List.of("nft") : List.of("sudo", "-n", "nft"))));
+        return new Fencing(incus, hostFence(uid));
+    }
+
+    static NetworkFence hostFence(int uid) {
+        return new NetworkFence(Nft.command(uid == 0 ? List.of("nft") : List.of("sudo", "-n", "nft")));
     }
 
     /** The policy a container was created with, from its labels (a new container's is its plan's). */

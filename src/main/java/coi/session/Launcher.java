@@ -96,6 +96,11 @@ public final class Launcher {
             return plan;
         }
 
+        /** The launch goes on in another container, e.g. a claimed pool member: later steps and the caller see this plan. */
+        void use(SessionPlan next) {
+            plan = next;
+        }
+
         /** When the launch began: the monitor's start is looked for after it. */
         public Instant started() {
             return started;

@@ -172,6 +172,9 @@ public final class SessionAdmin {
         for (Model.Instance i : coiInstances()) {
             if (!i.running() && !"Frozen".equals(i.status())) names.add(i.name());
             else if ("run".equals(i.configValue(Labels.KIND)) && !Owner.alive(i.configValue(Labels.OWNER))) names.add(i.name());
+            // a pool member whose filler or claimer died half-way
+            else if (coi.pool.Pool.member(i) && !coi.pool.Pool.READY.equals(i.configValue(coi.pool.Pool.STATE))
+                    && !Owner.alive(i.configValue(coi.pool.Pool.OWNER))) names.add(i.name());
         }
         return names;
     }

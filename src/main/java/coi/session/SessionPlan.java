@@ -101,6 +101,15 @@ public record SessionPlan(
         return disposition == Disposition.CREATE;
     }
 
+    /** The same session in another container (a claimed pool member) with that container's NIC. */
+    public SessionPlan withContainer(String name, Map<String, String> eth0) {
+        Map<String, Map<String, String>> devs = new TreeMap<>(devices);
+        devs.put("eth0", eth0);
+        return new SessionPlan(name, slot, workspace, image, kind, sessionId, resumed, persistent, tool, toolCommand, config,
+                devs, stateDir, stateMount, tmuxSession, network, bridge, ownership, code, protection, disposition, limitDuration,
+                monitored, seedToolState, storageDir);
+    }
+
     public SessionPlan withLabel(String key, String value) {
         Map<String, String> cfg = new TreeMap<>(config);
         cfg.put(key, value);

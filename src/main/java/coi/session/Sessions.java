@@ -1,6 +1,7 @@
 package coi.session;
 
 import coi.CoiException;
+import coi.Trace;
 import coi.UsageException;
 import coi.config.Config;
 import coi.config.Mount;
@@ -45,6 +46,7 @@ public final class Sessions {
     private final LaunchSteps steps;
     private final Attachment attachment;
     private final ResumeResolver resumes;
+    private final WarmPool pool;
     private UnaryOperator<Launcher> adjust = UnaryOperator.identity();
 
     /** The invoking user and process, as facts: tests and the watcher pass their own. */
@@ -64,6 +66,16 @@ public final class Sessions {
         this.steps = new LaunchSteps(incus, store, host, out, fencing, views);
         this.attachment = new Attachment(incus, store, fencing, out);
         this.resumes = new ResumeResolver(store);
+        this.pool = new WarmPool(incus, host, fencing, store.root());
+    }
+
+    public WarmPool pool() {
+        return pool;
+    }
+
+    /** `coi __reap NAME`: see {@link Reaper}. */
+    public void reap(String container) {
+        Reaper.reap(incus, fencing, views, store.root(), container);
     }
 
     /** The steps a launch is made of. */
@@ -102,7 +114,7 @@ public final class Sessions {
         SessionPlan plan = prepared.plan();
         // the original's progress lines: launching takes seconds and a silent terminal looks hung
         if (plan.creates()) progress("Starting session...");
-        Launcher launcher = adjust.apply(plan.creates() ? steps.shell(prepared.replanner()) : steps.reuse(plan));
+        Launcher launcher = adjust.apply(shaped(plan.creates() ? steps.shell(prepared.replanner()) : steps.reuse(plan)));
         try (Launcher.Launched launched = launcher.launch(plan)) {
             launched.keep();
             plan = launched.plan();
@@ -208,15 +220,15 @@ public final class Sessions {
         SessionPlan plan = prepared.plan();
         if (!plan.creates()) {
             // a persistent container is meant to be reused: run in it again
-            try (Launcher.Launched launched = adjust.apply(steps.reuse(plan)).launch(plan)) {
+            try (Launcher.Launched launched = adjust.apply(shaped(steps.reuse(plan))).launch(plan)) {
                 launched.keep();
             }
             int code = execCommand(plan, req.command(), stdin, stdout, stderr);
             progress("kept persistent container " + plan.container());
             return code;
         }
-        // an ephemeral container goes when this block ends: the command's end, an error, or an interrupt
-        try (Launcher.Launched launched = adjust.apply(steps.run(prepared.replanner())).launch(plan)) {
+        // an ephemeral container goes when this block ends: an error or an interrupt undoes it, the command's end hands it to the Reaper
+        try (Launcher.Launched launched = launchRun(prepared, req.config())) {
             plan = launched.plan();
             if (plan.persistent()) launched.keep();
             if (plan.limitDuration() != null) Watcher.ensureRunning(host, store.root(), out);
@@ -229,9 +241,44 @@ public final class Sessions {
                 // also when the exec failed: a container stopped under a running exec can fail the operation instead of ending it
                 if (plan.monitored()) MonitorGate.requireNotKilled(store.root(), plan.container(), started);
             }
+            Trace.mark("run: command done");
             if (plan.persistent()) progress("kept persistent container " + plan.container());
+            // the removal goes on after coi returns; when it cannot be handed off, closing the launch undoes it here
+            else if (Reaper.handOff(incus, host, plan.container(), req.workspace().path(), pool.member(plan))) launched.keep();
             return code;
         }
+    }
+
+    /** A new `coi run` container: a warm pool member when one fits and is ready, else made cold. */
+    private Launcher.Launched launchRun(Prepared prepared, Config config) {
+        // DHCP takes a moment after start: the home is made meanwhile, and the network step then finds the lease there
+        Launcher cold = shaped(steps.run(prepared.replanner())
+                .replace(LaunchSteps.HOME, Overlap.steps(LaunchSteps.HOME, steps.network(), steps.home())));
+        if (WarmPool.fits(prepared.plan(), config)) {
+            try {
+                return adjust.apply(cold.replace(LaunchSteps.VIEW, LaunchSteps.NETWORK, pool.claim())).launch(prepared.plan());
+            } catch (WarmPool.NoneReady e) {
+                Trace.mark("pool: none ready, launching cold");
+            }
+        }
+        return adjust.apply(cold).launch(prepared.plan());
+    }
+
+    /** What every launch adds to the steps: the fence installed under its container's {@link NameLock}, and trace marks. */
+    private Launcher shaped(Launcher launcher) {
+        return launcher.around(step -> {
+            Launcher.Step locked = !step.name().equals(LaunchSteps.FENCE) ? step : Launcher.step(step.name(), launch -> {
+                try (NameLock lock = NameLock.hold(store.root(), launch.plan().container())) {
+                    return step.apply(launch);
+                }
+            });
+            if (!Trace.on()) return locked;
+            return Launcher.step(step.name(), launch -> {
+                Launcher.Undo undo = locked.apply(launch);
+                Trace.mark("launch: " + step.name());
+                return undo;
+            });
+        });
     }
 
     private Prepared prepareRun(RunRequest req) {

@@ -272,8 +272,11 @@ final class Supervisor {
                     log("ended " + name + " (" + action + ")");
                 }
             } catch (IncusException.NotFound gone) {
-                // rules of a container that no longer exists serve nobody, whoever made them
-                fencing.remove(name);
+                // rules of a container that no longer exists serve nobody, whoever made them; under the
+                // lock, a new container that took the name meanwhile keeps its own (see NameLock)
+                try (NameLock lock = NameLock.hold(store.root(), name)) {
+                    if (incus.findInstance(name).isEmpty()) fencing.remove(name);
+                }
                 finalizer.endedByName(name);
                 log("ended " + name + " (" + action + ", container gone)");
             }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class RunE2EIT {
 
     @Test
-    void runReturnsTheCommandsExitCodeAsCodeInWorkspaceWithEnv() {
+    void runReturnsTheCommandsExitCodeAsCodeInWorkspaceWithEnv() throws InterruptedException {
         try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
             for (int code : new int[] {0, 1, 42}) {
                 Result r = box.run("run", "exit " + code);
@@ -34,6 +34,11 @@ class RunE2EIT {
             Result stderr = box.run("run", "echo to-err >&2; exit 3");
             assertThat(stderr.exitCode()).isEqualTo(3);
             assertThat(stderr.err()).contains("to-err");
+            // coi returns with the command's code; Incus finishes removing the ephemeral container right after
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (System.nanoTime() < deadline && incus.instances().stream().anyMatch(i -> i.name().startsWith(box.container(1).replaceAll("-1$", "-")))) {
+                Thread.sleep(100);
+            }
             assertThat(incus.instances()).noneMatch(i -> i.name().startsWith(box.container(1).replaceAll("-1$", "-")));
         }
     }

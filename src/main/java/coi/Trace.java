@@ -1,0 +1,28 @@
+package coi;
+
+/**
+ * Phase timings on stderr when {@code COI_TRACE=1}: how the time of a command is spent, measured
+ * from the JVM's start, so that the critical path of a launch can be read off one run. Off by
+ * default and then free (one static check).
+ */
+public final class Trace {
+    private static final boolean ON = "1".equals(System.getenv("COI_TRACE"));
+    private static final long T0 = ON ? start() : 0;
+
+    private Trace() {}
+
+    public static boolean on() {
+        return ON;
+    }
+
+    /** Prints the milliseconds since the JVM started and {@code phase}. */
+    public static void mark(String phase) {
+        if (!ON) return;
+        long ms = (System.currentTimeMillis() - T0);
+        System.err.printf("coi: trace %6d ms  %s [%s]%n", ms, phase, Thread.currentThread().getName());
+    }
+
+    private static long start() {
+        return ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(System.currentTimeMillis());
+    }
+}

@@ -1,0 +1,178 @@
+package coi.pool;
+
+import coi.incus.IncusClient;
+import coi.incus.IncusException;
+import coi.incus.InstanceSpec;
+import coi.incus.Model;
+import coi.network.BridgeFacts;
+import coi.network.ContainerNic;
+import coi.network.FenceException;
+import coi.network.NetworkFence;
+import coi.network.NetworkPolicy;
+import java.net.Inet4Address;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Warm containers for `coi run`: created from the session's image with the fixed part of its
+ * instance ({@link Fit}), fenced with nothing allowed but DHCP, started and leased, never given a
+ * workspace. A claim takes one by compare-and-swap of its state label under the instance's ETag,
+ * so two coi processes never get the same member; a claimed member never returns (it is deleted
+ * when its session ends, like any `coi run` container). Members are named
+ * {@code <prefix>pool-<8 hex>} and ephemeral, so stopping one removes it.
+ */
+public final class Pool {
+    /** filling (being made), ready (claimable) or claimed (serving a session). */
+    public static final String STATE = "user.coi.pool";
+    public static final String ALIAS = "user.coi.pool_alias";
+    public static final String IMAGE = "user.coi.pool_image";
+    public static final String FIT = "user.coi.pool_fit";
+    /** pid@boot of the coi that is filling or claiming the member: a dead one makes it a leftover for `coi clean`. */
+    public static final String OWNER = "user.coi.pool_owner";
+    public static final String FILLING = "filling", READY = "ready", CLAIMED = "claimed";
+
+    /** The narrowest fence: no address allowed, no DNS; only DHCP (which every mode allows) gets through. */
+    static final NetworkPolicy CLOSED = new NetworkPolicy.Allowlist(List.of(), NetworkPolicy.DEFAULT_REFRESH);
+    private static final Duration LEASE_WAIT = Duration.ofSeconds(30);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final IncusClient incus;
+    private final NetworkFence fence;
+    private final String prefix;
+
+    public Pool(IncusClient incus, NetworkFence fence, String prefix) {
+        this.incus = incus;
+        this.fence = fence;
+        this.prefix = prefix;
+    }
+
+    public static boolean member(Model.Instance i) {
+        return i.configValue(STATE) != null;
+    }
+
+    /** A pool member not yet claimed, of this fit, running and leased. */
+    static boolean claimable(Model.Instance i, Fit fit) {
+        return READY.equals(i.configValue(STATE)) && fit.hash().equals(i.configValue(FIT))
+                && fit.fingerprint().equals(i.configValue(IMAGE)) && i.running();
+    }
+
+    /** Members of this coi prefix that are not claimed (filling or ready), from {@code all}. */
+    public List<Model.Instance> unclaimed(List<Model.Instance> all) {
+        return all.stream().filter(i -> i.name().startsWith(prefix + "pool-") && member(i) && !CLAIMED.equals(i.configValue(STATE))).toList();
+    }
+
+    /**
+     * Takes one ready member of {@code fit}, labelling it claimed with {@code labels} in the same
+     * compare-and-swap; empty when none is left. The member keeps its closed fence: the caller
+     * applies the session's own network policy.
+     */
+    public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels) {
+        List<Model.Instance> candidates = new ArrayList<>(all.stream().filter(i -> i.name().startsWith(prefix + "pool-"))
+                .filter(i -> claimable(i, fit)).toList());
+        // two claimers starting together should not queue on the same member
+        Collections.shuffle(candidates, RANDOM);
+        for (Model.Instance candidate : candidates) {
+            try {
+                incus.updateInstance(candidate.name(), inst -> {
+                    var config = inst.with("config");
+                    if (!READY.equals(config.path(STATE).asText()) || !fit.hash().equals(config.path(FIT).asText())) throw new Taken();
+                    config.put(STATE, CLAIMED);
+                    labels.forEach(config::put);
+                    return inst;
+                });
+                return Optional.of(incus.instance(candidate.name()));
+            } catch (Taken | IncusException.NotFound e) {
+                // another coi was first
+            } catch (IncusException e) {
+                // 412: the ETag changed under us, another claim won the race
+                if (e.status() != 412) throw e;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static final class Taken extends RuntimeException {
+        Taken() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Brings the ready and filling members of {@code fit} up to {@code size}; members of the same
+     * image alias made from another image or another fixed part are stale and removed first.
+     * Returns the names of the members made.
+     */
+    public List<String> fill(Fit fit, Map<String, String> fixedConfig, Map<String, Map<String, String>> fixedDevices, int size,
+                             BridgeFacts bridge, Set<Inet4Address> taken, String owner) {
+        List<Model.Instance> all = incus.instances();
+        List<Model.Instance> mine = new ArrayList<>();
+        for (Model.Instance i : unclaimed(all)) {
+            if (!fit.alias().equals(i.configValue(ALIAS))) continue;
+            if (fit.hash().equals(i.configValue(FIT)) && fit.fingerprint().equals(i.configValue(IMAGE))) mine.add(i);
+            else remove(i.name());
+        }
+        Set<Inet4Address> used = new HashSet<>(taken);
+        List<String> made = new ArrayList<>();
+        for (int n = mine.size(); n < size; n++) made.add(make(fit, fixedConfig, fixedDevices, bridge, used, owner));
+        return made;
+    }
+
+    private String make(Fit fit, Map<String, String> fixedConfig, Map<String, Map<String, String>> fixedDevices, BridgeFacts bridge,
+                        Set<Inet4Address> used, String owner) {
+        String name = prefix + "pool-" + HexFormat.of().formatHex(RANDOM.generateSeed(4));
+        ContainerNic nic = ContainerNic.plan(name, bridge, used);
+        used.add(nic.address());
+        Map<String, String> config = new TreeMap<>(fixedConfig);
+        config.put(STATE, FILLING);
+        config.put(ALIAS, fit.alias());
+        config.put(IMAGE, fit.fingerprint());
+        config.put(FIT, fit.hash());
+        config.put(OWNER, owner);
+        Map<String, Map<String, String>> devices = new TreeMap<>(fixedDevices);
+        devices.put("eth0", nic.device(bridge));
+        try {
+            incus.createInstance(new InstanceSpec(name, fit.fingerprint(), config, devices, null, true, false));
+            // fenced before its network ever comes up, as tightly as possible: nothing but its DHCP lease
+            fence.apply(nic, bridge, CLOSED, List.of());
+            incus.start(name);
+            if (!incus.awaitIpv4(name, LEASE_WAIT)) throw new IncusException(0, "pool member " + name + " got no DHCP lease");
+            incus.updateInstance(name, inst -> {
+                inst.with("config").put(STATE, READY);
+                return inst;
+            });
+            return name;
+        } catch (RuntimeException e) {
+            remove(name);
+            throw e;
+        }
+    }
+
+    /** Removes every unclaimed member (claimed ones belong to their sessions); returns their names. */
+    public List<String> drain() {
+        List<String> removed = new ArrayList<>();
+        for (Model.Instance i : unclaimed(incus.instances())) {
+            remove(i.name());
+            removed.add(i.name());
+        }
+        return removed;
+    }
+
+    /** Deletes a member and its rules; a member already gone is fine. */
+    public void remove(String name) {
+        incus.delete(name, true);
+        try {
+            fence.remove(name);
+        } catch (FenceException e) {
+            // `coi clean` removes rules whose container is gone
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package coi.session;
+
+import coi.Trace;
+import coi.config.Config;
+import coi.incus.IncusClient;
+import coi.incus.Json;
+import coi.incus.Model;
+import coi.incus.Retries;
+import coi.network.BridgeFacts;
+import coi.pool.Fit;
+import coi.pool.Pool;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The warm pool as sessions use it: which `coi run` may take a member, the claim (labels, the
+ * session's devices, then its network policy), and `coi pool status|fill|drain`. A member is
+ * fenced closed until the claim replaces its rules with the session's own in one nft
+ * transaction, so it never has a wider policy than the session's, not even for a moment.
+ */
+public final class WarmPool {
+    static final String CLAIM = "claim";
+
+    private final IncusClient incus;
+    private final Sessions.Host host;
+    private final Fencing fencing;
+    private final Path sessionsRoot;
+    private final Pool pool;
+
+    WarmPool(IncusClient incus, Sessions.Host host, Fencing fencing, Path sessionsRoot) {
+        this.incus = incus;
+        this.host = host;
+        this.fencing = fencing;
+        this.sessionsRoot = sessionsRoot;
+        this.pool = new Pool(incus, Fencing.hostFence(host.uid()), host.prefix());
+    }
+
+    /**
+     * Whether a session may come from the pool. Not when the workspace needs a locked protected
+     * view: a disk added to a running container does not bring the view's read-only submounts
+     * along (tried: they came in writable), so such a session launches cold. Nor persistent,
+     * monitored or time-limited sessions: the watcher and the monitor know session containers by
+     * their `coi-<hash>-<slot>` names, which a running member cannot take (Incus renames only
+     * stopped instances).
+     */
+    static boolean fits(SessionPlan plan, Config config) {
+        return config.pool().size() > 0 && "run".equals(plan.kind()) && plan.creates() && !plan.persistent() && !plan.monitored()
+                && plan.limitDuration() == null && (plan.protection().readOnly().isEmpty() || !plan.protection().locked());
+    }
+
+    /** No ready member fits: the launch goes cold. */
+    static final class NoneReady extends RuntimeException {
+        NoneReady() {
+            super("no ready pool member fits", null, false, false);
+        }
+    }
+
+    /** Whether the plan's container is a pool member (claimed): its end refills the pool. */
+    boolean member(SessionPlan plan) {
+        return plan.container().startsWith(host.prefix() + "pool-");
+    }
+
+    /**
+     * The launch step that stands for view .. network: claims a ready member for the plan and
+     * makes it the session's container (labels and environment with the claim itself, then the
+     * session's devices, its network policy and code's home); throws {@link NoneReady} when no
+     * member fits. Its undo deletes the member and its rules: a claimed member never returns.
+     */
+    Launcher.Step claim() {
+        return Launcher.step(CLAIM, launch -> {
+            SessionPlan plan = launch.plan();
+            Map<String, String> labels = new TreeMap<>();
+            plan.config().forEach((k, v) -> {
+                if (Fit.perSession(k)) labels.put(k, v);
+            });
+            labels.put(Pool.OWNER, plan.config().getOrDefault(Labels.OWNER, Owner.current()));
+            Optional<Model.Instance> member = pool.claim(fit(plan), incus.instances(), labels);
+            if (member.isEmpty()) throw new NoneReady();
+            String name = member.get().name();
+            Launcher.Undo undo = () -> {
+                Retries.delete(incus, name);
+                fencing.remove(name);
+            };
+            Trace.mark("pool: claimed " + name);
+            try {
+                SessionPlan claimed = plan.withContainer(name, member.get().devices().get("eth0"));
+                apply(claimed);
+                launch.use(claimed);
+            } catch (RuntimeException | Error e) {
+                undo.undo();
+                throw e;
+            }
+            return undo;
+        });
+    }
+
+    /** The session's devices, then its network policy (closed -> the session's, one nft transaction), then code's home. */
+    private void apply(SessionPlan claimed) {
+        String name = claimed.container();
+        incus.updateInstance(name, inst -> {
+            var devices = inst.with("devices");
+            claimed.devices().forEach((device, spec) -> {
+                if (!device.equals("eth0") && !device.equals("root")) devices.set(device, Json.MAPPER.valueToTree(spec));
+            });
+            return inst;
+        });
+        Trace.mark("pool: devices attached");
+        try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
+            // an open session has no rules: the member's closed ones go
+            if (claimed.fenced()) fencing.install(claimed);
+            else fencing.remove(name);
+        }
+        Trace.mark("pool: session's network policy applied");
+        CodeHome.prepare(incus, claimed);
+    }
+
+    private Fit fit(SessionPlan plan) {
+        return Fit.of(plan.image(), incus.imageByAlias(plan.image()).fingerprint(), plan.config(), plan.devices());
+    }
+
+    /** One member as `coi pool status` shows it; {@code fits}: whether a session of this config would take it. */
+    public record Member(String name, String state, String alias, String image, String ipv4, String created, boolean fits) {}
+
+    public List<Member> status(Workspace workspace, Config config) {
+        Fit fit = template(workspace, config).fit;
+        return incus.instances().stream().filter(i -> i.name().startsWith(host.prefix() + "pool-") && Pool.member(i))
+                .map(i -> new Member(i.name(), i.configValue(Pool.STATE), i.configValue(Pool.ALIAS), i.configValue(Pool.IMAGE),
+                        i.state() == null ? null : i.state().ipv4(), i.createdAt(),
+                        Pool.READY.equals(i.configValue(Pool.STATE)) && fit.hash().equals(i.configValue(Pool.FIT))
+                                && fit.fingerprint().equals(i.configValue(Pool.IMAGE))))
+                .toList();
+    }
+
+    /** Brings the pool of this config's image up to `[pool] size`, stale members out first; returns the members made. */
+    public List<String> fill(Workspace workspace, Config config) {
+        Template t = template(workspace, config);
+        try (NameLock turn = NameLock.hold(sessionsRoot, host.prefix() + "pool")) {
+            return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
+                    t.bridge, Fencing.taken(incus.instances()), Owner.current());
+        }
+    }
+
+    public List<String> drain() {
+        return pool.drain();
+    }
+
+    private record Template(SessionPlan plan, Fit fit, BridgeFacts bridge) {}
+
+    /** The plan a `coi run` of this config would have, for the fixed part its members need. */
+    private Template template(Workspace workspace, Config config) {
+        BridgeFacts bridge = fencing.bridge();
+        HostFacts facts = new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(),
+                Set.of(), bridge, Set.of(), null, Protection.NONE);
+        SessionPlan plan = Planner.plan(workspace, config, "run", ContainerName.MIN_SLOT, null, false, null, null, sessionsRoot, facts);
+        return new Template(plan, fit(plan), bridge);
+    }
+}

@@ -1,0 +1,203 @@
+package coi.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.IncusClient;
+import coi.incus.Model;
+import coi.pool.Pool;
+import coi.testing.CoiProcess.Result;
+import coi.testing.Sandbox;
+import coi.testing.TestIncus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warm pool end to end, driving bin/coi against the real daemon: `coi run` from the pool
+ * passes the traffic matrix of cold runs, a member serves one session and shows nothing of an
+ * earlier one, a member of a rebuilt image is not used, and drain and clean leave nothing.
+ * COI_TRACE=1 tells which runs came from the pool ("pool: claimed").
+ */
+@Tag("incus")
+class PoolIT {
+    static TestHosts hosts;
+    static String gateway;
+
+    @BeforeAll
+    static void worldUp() throws Exception {
+        TestIncus.client().close();
+        gateway = TestContainers.bridge("incusbr0").gateway().getHostAddress();
+        hosts = new TestHosts(gateway);
+    }
+
+    @AfterAll
+    static void worldDown() {
+        if (hosts != null) hosts.close();
+    }
+
+    @AfterEach
+    void nothingLeft() throws Exception {
+        try (IncusClient incus = TestIncus.client()) {
+            awaitHelpers();
+            for (Model.Instance i : members(incus)) incus.delete(i.name(), true);
+        }
+    }
+
+    /** A sandbox whose runs may use a pool of {@code size}: protected paths off (a locked view never comes from the pool). */
+    static Sandbox pooled(int size, String extra) throws Exception {
+        Sandbox box = new Sandbox();
+        Path config = box.root.resolve("pool.toml");
+        Files.writeString(config, "[security]\nprotected_paths = []\n[pool]\nsize = " + size + "\n" + extra);
+        return box.with("COI_CONFIG", config.toString()).with("COI_TRACE", "1");
+    }
+
+    @Test
+    void restrictedAllowlistAndOpenRunsFromThePoolPassTheTrafficMatrixOfColdOnes() throws Exception {
+        try (Sandbox box = pooled(1, "[network]\nallowed_domains = [\"198.51.100.10\", \"192.168.77.10\"]\n")) {
+            Result restricted = fromPool(box, "restricted", "198.51.100.10", "192.168.77.10", "10.99.77.10", "172.16.77.10",
+                    "100.64.77.10", "169.254.169.254", gateway + ":" + TestHosts.HOST_PORT, TestHosts.HOST_OTHER + ":" + TestHosts.HOST_PORT);
+            assertThat(restricted.out()).contains("198.51.100.10 open", "192.168.77.10 closed", "10.99.77.10 closed",
+                    "172.16.77.10 closed", "100.64.77.10 closed", "169.254.169.254 closed",
+                    gateway + ":" + TestHosts.HOST_PORT + " closed", TestHosts.HOST_OTHER + ":" + TestHosts.HOST_PORT + " closed");
+
+            Result allowlist = fromPool(box, "allowlist", "198.51.100.10", "198.51.100.11", "192.168.77.10", "169.254.169.254");
+            assertThat(allowlist.out()).contains("198.51.100.10 open", "198.51.100.11 closed", "192.168.77.10 closed",
+                    "169.254.169.254 closed");
+
+            Result open = fromPool(box, "open", "198.51.100.10", "192.168.77.10", "169.254.169.254");
+            assertThat(open.out()).contains("198.51.100.10 open", "192.168.77.10 open", "169.254.169.254 open");
+        }
+    }
+
+    private static Result fromPool(Sandbox box, String network, String... targets) throws Exception {
+        awaitReady(box);
+        TestHosts.assertRoutedLocally();
+        Result r = box.run("run", "--network", network, SessionFenceIT.PROBE.formatted(String.join(" ", targets)));
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.err()).as("%s run came from the pool", network).contains("pool: claimed");
+        return r;
+    }
+
+    @Test
+    void aMemberServesOneSessionAndHoldsNoTraceOfAnEarlierOne() throws Exception {
+        try (Sandbox a = pooled(2, ""); Sandbox b = pooled(2, ""); IncusClient incus = TestIncus.client()) {
+            Files.writeString(a.workspace.resolve("secret-of-a.txt"), "a\n");
+            Files.writeString(b.workspace.resolve("b.txt"), "b\n");
+            awaitReady(a, 2);
+            Result first = a.run("run", "ls /workspace; echo left-by-a > /home/code/trace; ls /home/code");
+            Result second = b.run("run", "ls /workspace; ls /home/code");
+            assertThat(first.err()).contains("pool: claimed");
+            assertThat(second.err()).contains("pool: claimed");
+            assertThat(claimed(first)).isNotEqualTo(claimed(second));
+            assertThat(first.out()).contains("secret-of-a.txt");
+            assertThat(second.out()).contains("b.txt").doesNotContain("secret-of-a.txt").doesNotContain("trace");
+            awaitGone(incus, claimed(first));
+            assertThat(incus.findInstance(claimed(first))).as("a claimed member never returns to the pool").isEmpty();
+        }
+    }
+
+    @Test
+    void aMemberOfARebuiltImageIsNotUsedAndFillReplacesIt() throws Exception {
+        String alias = Sandbox.PREFIX + "pool-img";
+        try (Sandbox box = pooled(1, ""); IncusClient incus = TestIncus.client()) {
+            String first = incus.imageByAlias("coi-test-base").fingerprint();
+            String rebuilt = incus.imageByAlias(coi.testing.TestImages.fakeTool()).fingerprint();
+            incus.createAlias(alias, first, "coi PoolIT: the image a pool was filled from");
+            try {
+                box.with("COI_IMAGE", alias);
+                assertThat(box.run("pool", "fill").exitCode()).isZero();
+                incus.deleteAlias(alias);
+                incus.createAlias(alias, rebuilt, "coi PoolIT: the same alias, rebuilt");
+                Result status = box.run("pool", "status", "--format", "json");
+                assertThat(status.out()).contains("\"fits\" : false").doesNotContain("\"fits\" : true");
+                Result run = box.run("run", "true");
+                assertThat(run.exitCode()).as(run.toString()).isZero();
+                assertThat(run.err()).as("the stale member is not used").doesNotContain("pool: claimed");
+                awaitHelpers();
+                Result fill = box.run("pool", "fill");
+                assertThat(fill.exitCode()).as(fill.toString()).isZero();
+                assertThat(members(incus)).as("the stale member is gone, one of the new image made")
+                        .allMatch(i -> rebuilt.equals(i.configValue(Pool.IMAGE))).hasSize(1);
+            } finally {
+                if (incus.aliasExists(alias)) incus.deleteAlias(alias);
+            }
+        }
+    }
+
+    @Test
+    void drainAndCleanLeaveNothingAlsoAfterACoiKilledMidClaim() throws Exception {
+        try (Sandbox box = pooled(2, ""); IncusClient incus = TestIncus.client()) {
+            NetworkFence fence = RootFence.of();
+            awaitReady(box, 2);
+            // a claim that stopped half-way: taken, no workspace yet, its coi gone
+            String halfClaimed = members(incus).getFirst().name();
+            incus.updateInstance(halfClaimed, inst -> {
+                inst.with("config").put(Pool.STATE, Pool.CLAIMED).put(Pool.OWNER, "1@" + "not-this-boot");
+                return inst;
+            });
+            // a coi killed while its pooled run runs
+            ProcessBuilder pb = new ProcessBuilder(coi.testing.CoiProcess.launcher().toString(), "run", "sleep 120").directory(box.workspace.toFile());
+            box.env().forEach(pb.environment()::put);
+            Process coi = pb.redirectErrorStream(true).start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && members(incus).stream().noneMatch(i -> "run".equals(i.configValue("user.coi.kind")))) Thread.sleep(100);
+            coi.toHandle().destroyForcibly();
+            coi.waitFor();
+            Result clean = box.run("clean", "--force");
+            assertThat(clean.exitCode()).as(clean.toString()).isZero();
+            assertThat(members(incus)).as("clean removes what the killed claims left, the ready members stay")
+                    .allMatch(i -> Pool.READY.equals(i.configValue(Pool.STATE)));
+            Result drain = box.run("pool", "drain");
+            assertThat(drain.exitCode()).as(drain.toString()).isZero();
+            assertThat(members(incus)).isEmpty();
+            assertThat(fence.fenced()).noneMatch(n -> n.startsWith(Sandbox.PREFIX + "pool-"));
+        }
+    }
+
+    private static String claimed(Result r) {
+        return r.err().lines().filter(l -> l.contains("pool: claimed ")).map(l -> l.replaceAll(".*pool: claimed (\\S+).*", "$1"))
+                .findFirst().orElseThrow();
+    }
+
+    static List<Model.Instance> members(IncusClient incus) {
+        return incus.instances().stream().filter(i -> i.name().startsWith(Sandbox.PREFIX + "pool-")).toList();
+    }
+
+    private static void awaitReady(Sandbox box) throws Exception {
+        awaitReady(box, 1);
+    }
+
+    /** Fills the pool and waits for {@code n} ready members (a background refill may still be making one). */
+    private static void awaitReady(Sandbox box, int n) throws Exception {
+        awaitHelpers();
+        Result fill = box.run("pool", "fill");
+        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+        try (IncusClient incus = TestIncus.client()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (System.nanoTime() < deadline && members(incus).stream().filter(i -> Pool.READY.equals(i.configValue(Pool.STATE))).count() < n) {
+                Thread.sleep(200);
+            }
+            assertThat(members(incus).stream().filter(i -> Pool.READY.equals(i.configValue(Pool.STATE)))).hasSizeGreaterThanOrEqualTo(n);
+        }
+    }
+
+    /** The detached `coi __reap` helpers of this test run (they refill the pool) have finished. */
+    private static void awaitHelpers() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline && ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine()
+                .map(c -> c.contains("__reap " + Sandbox.PREFIX)).orElse(false))) {
+            Thread.sleep(200);
+        }
+    }
+
+    private static void awaitGone(IncusClient incus, String name) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && incus.instanceExists(name)) Thread.sleep(100);
+    }
+}
