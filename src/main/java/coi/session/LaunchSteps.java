@@ -4,6 +4,7 @@ import coi.CoiException;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.InstanceSpec;
+import coi.incus.Model;
 import coi.incus.Retries;
 import coi.network.FenceException;
 import coi.session.Launcher.Launch;
@@ -21,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The steps that apply a {@link SessionPlan}, by name, and the three lists coi launches with:
@@ -44,7 +47,7 @@ public final class LaunchSteps {
     public static final String TMUX = "tmux";
 
     /** DHCP takes a moment after start; a command that needs the network should not race it. */
-    static final Duration NETWORK_WAIT = Duration.ofSeconds(15);
+    static final Duration NETWORK_WAIT = Duration.ofSeconds(30);
 
     /** Plans again when a race with another coi lost the plan's first choice. */
     public interface Replanner {
@@ -61,6 +64,7 @@ public final class LaunchSteps {
     private final PrintWriter out;
     private final Fencing fencing;
     private final ProtectedView views;
+    private final Set<String> leaseless = ConcurrentHashMap.newKeySet();
 
     LaunchSteps(IncusClient incus, SessionStore store, Sessions.Host host, PrintWriter out, Fencing fencing, ProtectedView views) {
         this.incus = incus;
@@ -242,7 +246,13 @@ public final class LaunchSteps {
 
     Step network() {
         return Launcher.step(NETWORK, launch -> {
-            incus.awaitIpv4(launch.plan().container(), NETWORK_WAIT);
+            String container = launch.plan().container();
+            // a second wait in the same launch (the overlapped one, then this step) must not wait or warn twice
+            if (!leaseless.contains(container) && !incus.awaitIpv4(container, NETWORK_WAIT)) {
+                leaseless.add(container);
+                System.err.println("coi: warning: " + container + " has no IPv4 address after " + NETWORK_WAIT.toSeconds()
+                        + " s (is dnsmasq on the bridge running? `coi health` checks); going on without the network");
+            }
             return Undo.NOTHING;
         });
     }
@@ -305,6 +315,9 @@ public final class LaunchSteps {
             incus.stop(container, 0, true);
         } catch (IncusException.NotFound alreadyGone) {
             // an ephemeral container is deleted by Incus as it stops
+        } catch (IncusException e) {
+            // already stopped (the monitor, a poweroff inside, a concurrent `coi kill`) is what the undo wants
+            if (incus.findInstance(container).filter(Model.Instance::running).isPresent()) throw e;
         }
     }
 
