@@ -316,8 +316,18 @@ public final class LaunchSteps {
         } catch (IncusException.NotFound alreadyGone) {
             // an ephemeral container is deleted by Incus as it stops
         } catch (IncusException e) {
-            // already stopped (the monitor, a poweroff inside, a concurrent `coi kill`) is what the undo wants
-            if (incus.findInstance(container).filter(Model.Instance::running).isPresent()) throw e;
+            // already stopped (the monitor, a poweroff inside, a concurrent `coi kill`) is what the undo wants;
+            // Incus may refuse the stop as "already stopped" a moment before its state says so
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (incus.findInstance(container).filter(Model.Instance::running).isPresent()) {
+                if (System.nanoTime() > deadline) throw e;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -40,6 +40,9 @@ class CodeUidE2EIT {
                 assertThat((Integer) Files.getAttribute(box.workspace.resolve("made.txt"), "unix:uid"))
                         .as("what code wrote belongs to the invoking host user").isEqualTo(me);
 
+                // an ephemeral run's removal ends after coi returns (Reaper): the shell should get slot 1 again
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (System.nanoTime() < deadline && incus.instanceExists(box.container(1))) Thread.sleep(100);
                 Result shell = box.run("shell", "--detach");
                 assertThat(shell.exitCode()).as(shell.toString()).isZero();
                 String container = box.container(1);
