@@ -29,6 +29,24 @@ public interface Instances {
     Model.InstanceState instanceState(String name);
 
     /**
+     * Waits up to {@code timeout} for the instance to be not running (stopped, frozen or gone).
+     * Returns whether it is; false also when interrupted (the interrupt is kept).
+     */
+    default boolean awaitNotRunning(String name, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (findInstance(name).map(Model.Instance::running).orElse(false)) {
+            if (System.nanoTime() > deadline) return false;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Waits up to {@code timeout} for the instance to get an IPv4 address (its DHCP lease), so
      * that a command run right after start does not race the network. Returns whether it got one.
      */

@@ -8,6 +8,7 @@ import coi.incus.IncusException;
 import coi.incus.Model;
 import coi.incus.Terminal;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,7 +18,7 @@ import java.util.Optional;
  * removed), one still running gets a hint how to come back.
  */
 final class Attachment {
-    private static final long STOP_WAIT_NS = 60_000_000_000L;
+    private static final Duration STOP_WAIT = Duration.ofSeconds(60);
 
     private final IncusClient incus;
     private final SessionStore store;
@@ -87,15 +88,7 @@ final class Attachment {
     }
 
     private void awaitStop(String container) {
-        long deadline = System.nanoTime() + STOP_WAIT_NS;
-        while (System.nanoTime() < deadline && incus.findInstance(container).map(Model.Instance::running).orElse(false)) {
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        incus.awaitNotRunning(container, STOP_WAIT);
     }
 
     /** The container `coi attach` means, checked: coi's, there, running. */

@@ -4,7 +4,6 @@ import coi.CoiException;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.InstanceSpec;
-import coi.incus.Model;
 import coi.incus.Retries;
 import coi.network.FenceException;
 import coi.session.Launcher.Launch;
@@ -318,16 +317,7 @@ public final class LaunchSteps {
         } catch (IncusException e) {
             // already stopped (the monitor, a poweroff inside, a concurrent `coi kill`) is what the undo wants;
             // Incus may refuse the stop as "already stopped" a moment before its state says so
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (incus.findInstance(container).filter(Model.Instance::running).isPresent()) {
-                if (System.nanoTime() > deadline) throw e;
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
+            if (!incus.awaitNotRunning(container, Duration.ofSeconds(5))) throw e;
         }
     }
 
