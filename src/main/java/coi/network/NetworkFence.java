@@ -70,21 +70,30 @@ public final class NetworkFence {
     /** Containers that have objects in our tables: fenced, or left over by a crash. */
     public Set<String> fenced() {
         Set<String> names = new TreeSet<>();
-        for (String family : List.of("inet", "bridge")) {
-            JsonNode doc;
-            try {
-                doc = JSON.readTree(nft.run("", "-j", "list", "table", family, NftRuleset.TABLE));
-            } catch (Nft.NftFailed e) {
-                if (e.noSuchObject()) continue;
-                throw e;
-            } catch (IOException e) {
-                throw new FenceException("cannot read nft's JSON output: " + e.getMessage(), e);
-            }
-            for (JsonNode item : doc.path("nftables")) {
-                for (String kind : List.of("chain", "set", "counter")) {
-                    JsonNode obj = item.get(kind);
-                    if (obj != null) NftRuleset.containerOf(obj.path("name").asText()).ifPresent(names::add);
-                }
+        for (String family : List.of("inet", "bridge")) names.addAll(fenced(family));
+        return names;
+    }
+
+    /**
+     * Containers that have objects in our table of one family. The {@code inet} ones are those whose
+     * rules match a source address: left behind by a container that is gone, they would hold
+     * whichever container gets that address next.
+     */
+    public Set<String> fenced(String family) {
+        Set<String> names = new TreeSet<>();
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(nft.run("", "-j", "list", "table", family, NftRuleset.TABLE));
+        } catch (Nft.NftFailed e) {
+            if (e.noSuchObject()) return names;
+            throw e;
+        } catch (IOException e) {
+            throw new FenceException("cannot read nft's JSON output: " + e.getMessage(), e);
+        }
+        for (JsonNode item : doc.path("nftables")) {
+            for (String kind : List.of("chain", "set", "counter")) {
+                JsonNode obj = item.get(kind);
+                if (obj != null) NftRuleset.containerOf(obj.path("name").asText()).ifPresent(names::add);
             }
         }
         return names;

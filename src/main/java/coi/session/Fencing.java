@@ -17,6 +17,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -107,6 +108,34 @@ public final class Fencing {
             }).start();
         } else {
             fence.apply(nic, plan.bridge(), plan.network(), List.of());
+        }
+    }
+
+    /**
+     * Removes the rules of containers that are gone (deleted with `incus delete`, or by a coi that
+     * died before it removed them). Their rules match a source address, so left in place they hold
+     * whichever container gets that address next, cutting it off entirely; a launch sweeps them
+     * before its container's network comes up. Each name is checked under its {@link NameLock} and
+     * skipped while another coi holds that lock (it is installing or removing those rules itself).
+     */
+    void sweepGone(Path sessionsRoot, String self) {
+        Set<String> fenced;
+        try {
+            fenced = new HashSet<>(fence.fenced("inet"));
+        } catch (FenceException e) {
+            return; // installing reports what is wrong with nft; tidying up is not worth failing a launch for
+        }
+        fenced.remove(self);
+        if (fenced.isEmpty()) return;
+        Set<String> live = new HashSet<>();
+        incus.instances().forEach(i -> live.add(i.name()));
+        for (String name : fenced) {
+            if (live.contains(name)) continue;
+            NameLock.tryHold(sessionsRoot, name).ifPresent(held -> {
+                try (NameLock lock = held) {
+                    if (incus.findInstance(name).isEmpty()) remove(name);
+                }
+            });
         }
     }
 

@@ -193,10 +193,15 @@ public final class LaunchSteps {
         });
     }
 
-    /** The host rules, in before the container's network comes up. */
+    /**
+     * The host rules, in before the container's network comes up; first the rules of containers
+     * that are gone, which would cut off a container given their address (an open one too: the
+     * bridge's DHCP hands out any free address).
+     */
     Step fence() {
         return Launcher.step(FENCE, launch -> {
             SessionPlan plan = launch.plan();
+            fencing.sweepGone(store.root(), plan.container());
             Map<String, String> eth0 = plan.devices().get("eth0");
             // a container made before its NIC was pinned (reused) has no address of its own to fence
             if (!plan.fenced() || eth0 == null || eth0.get("ipv4.address") == null) return Undo.NOTHING;

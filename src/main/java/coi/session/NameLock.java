@@ -37,6 +37,28 @@ final class NameLock implements AutoCloseable {
         }
     }
 
+    /** The lock if no other process holds it now, else empty (a caller that only tidies up moves on). */
+    static java.util.Optional<NameLock> tryHold(Path sessionsRoot, String name) {
+        Path file = sessionsRoot.resolve("locks").resolve(name + ".lock");
+        try {
+            Files.createDirectories(file.getParent());
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new NameLock(channel, lock));
+        } catch (IOException e) {
+            throw new CoiException("cannot lock " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -139,6 +139,8 @@ public final class WarmPool {
     public List<String> fill(Workspace workspace, Config config) {
         Template t = template(workspace, config);
         try (NameLock turn = NameLock.hold(sessionsRoot, host.prefix() + "pool")) {
+            // a member must not get the address of rules left by a container that is gone (see Fencing.sweepGone)
+            fencing.sweepGone(sessionsRoot, null);
             return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
                     t.bridge, Fencing.taken(incus.instances()), Owner.current());
         }

@@ -45,7 +45,10 @@ class PoolIT {
     void nothingLeft() throws Exception {
         try (IncusClient incus = TestIncus.client()) {
             awaitHelpers();
-            for (Model.Instance i : members(incus)) incus.delete(i.name(), true);
+            for (Model.Instance i : members(incus)) {
+                incus.delete(i.name(), true);
+                RootFence.of().remove(i.name());
+            }
         }
     }
 

@@ -44,6 +44,10 @@ abstract class FakeIncusSessions {
 
         @Override
         public String run(String stdin, String... args) {
+            if (String.join(" ", args).equals("-j list table inet coi")) {
+                return fenced.stream().map(c -> "{\"chain\": {\"family\": \"inet\", \"table\": \"coi\", \"name\": \"" + c + ".fwd\"}}")
+                        .collect(java.util.stream.Collectors.joining(", ", "{\"nftables\": [{\"metainfo\": {}}, ", "]}"));
+            }
             Matcher m = CONTAINER.matcher(stdin);
             if (!m.find()) return "";
             if (stdin.contains("add rule")) fenced.add(m.group(1));

@@ -87,4 +87,17 @@ class SessionServicesTest extends FakeIncusSessions {
         assertThat(nft.fenced).containsExactly(plan.container());
         assertThat(keeper.tick(running, t0.plus(Duration.ofMinutes(10)))).as("same answer").isEmpty();
     }
+
+    @Test
+    void aLaunchSweepsTheRulesOfGoneContainersBeforeItsNetworkComesUpAndKeepsThoseOfLiveOnesAndOfOnesAnotherCoiHolds() throws Exception {
+        String live = PREFIX + "live-1", gone = PREFIX + "gone-1", busy = PREFIX + "busy-1";
+        daemon.existing(live, "Running", Map.of(), false);
+        nft.fenced.addAll(List.of(live, gone, busy));
+        SessionPlan plan;
+        try (NameLock held = NameLock.hold(store.root(), busy)) {
+            plan = started("");
+        }
+        assertThat(nft.fenced).as("a gone container's rules would cut off whoever gets its address next")
+                .containsExactlyInAnyOrder(plan.container(), live, busy);
+    }
 }

@@ -22,6 +22,7 @@ public final class CoiProcess {
     private final Map<String, String> env = new HashMap<>();
     private Path cwd = Path.of(".");
     private String stdin;
+    private java.util.function.Supplier<String> diagnostics = () -> "";
 
     public static Path home() {
         return Path.of(System.getProperty("coi.home", ".")).toAbsolutePath().normalize();
@@ -38,6 +39,12 @@ public final class CoiProcess {
 
     public CoiProcess in(Path dir) {
         this.cwd = dir;
+        return this;
+    }
+
+    /** What to add to the failure when coi does not finish: the sandbox's supervisor log, say. */
+    public CoiProcess diagnostics(java.util.function.Supplier<String> what) {
+        this.diagnostics = what;
         return this;
     }
 
@@ -62,8 +69,11 @@ public final class CoiProcess {
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
             if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                String state = diagnostics.get();
                 p.destroyForcibly();
-                throw new AssertionError("coi " + String.join(" ", args) + " did not finish in 10 minutes");
+                p.waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError("coi " + String.join(" ", args) + " did not finish in 10 minutes; it printed:\n--- stdout\n"
+                        + out.getNow("<open>") + "--- stderr\n" + err.getNow("<open>") + "\n" + state);
             }
             return new Result(p.exitValue(), out.join(), err.join());
         } catch (IOException e) {

@@ -61,9 +61,31 @@ public final class Sandbox implements AutoCloseable {
 
     /** A coi process for this sandbox, started in the workspace. */
     public CoiProcess coi() {
-        CoiProcess p = new CoiProcess().in(workspace);
+        CoiProcess p = new CoiProcess().in(workspace).diagnostics(this::diagnostics);
         env().forEach(p::env);
         return p;
+    }
+
+    /** The sandbox's supervisor log, audit logs and its containers' state: what a test that hangs prints. */
+    String diagnostics() {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> files = Files.walk(home.resolve(".coi"))) {
+            for (Path f : files.filter(f -> f.getFileName().toString().equals("watcher.log")
+                    || f.getParent().getFileName().toString().equals("audit") && f.toString().endsWith(".jsonl")).toList()) {
+                List<String> lines = Files.readAllLines(f);
+                sb.append("--- ").append(f).append(" (last 60 lines)\n");
+                lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(l -> sb.append(l).append('\n'));
+            }
+        } catch (IOException | RuntimeException e) {
+            sb.append("--- cannot read the logs under ").append(home).append(": ").append(e).append('\n');
+        }
+        try {
+            Process list = new ProcessBuilder("incus", "list", PREFIX, "-c", "nsP", "-f", "csv").redirectErrorStream(true).start();
+            sb.append("--- incus list ").append(PREFIX).append('\n').append(new String(list.getInputStream().readAllBytes()));
+        } catch (IOException e) {
+            sb.append("--- incus list failed: ").append(e.getMessage()).append('\n');
+        }
+        return sb.toString();
     }
 
     public CoiProcess.Result run(String... args) {
@@ -100,7 +122,11 @@ public final class Sandbox implements AutoCloseable {
         try (IncusClient incus = TestIncus.client()) {
             String mine = PREFIX + new Workspace(workspace).hash() + "-";
             for (Model.Instance i : incus.instances()) {
-                if (i.name().startsWith(mine)) Retries.delete(incus, i.name());
+                if (i.name().startsWith(mine)) {
+                    Retries.delete(incus, i.name());
+                    // rules left behind would hold whichever container gets the address next
+                    coi.network.RootFence.of().remove(i.name());
+                }
             }
         }
         try (Stream<Path> walk = Files.walk(root)) {
