@@ -105,8 +105,9 @@ public record SessionPlan(
     public SessionPlan withContainer(String name, Map<String, String> eth0) {
         Map<String, Map<String, String>> devs = new TreeMap<>(devices);
         devs.put("eth0", eth0);
+        // the tool's tmux session goes by the container's name: `coi attach NAME` finds it from the name alone
         return new SessionPlan(name, slot, workspace, image, kind, sessionId, resumed, persistent, tool, toolCommand, config,
-                devs, stateDir, stateMount, tmuxSession, network, bridge, ownership, code, protection, disposition, limitDuration,
+                devs, stateDir, stateMount, ContainerName.tmuxSession(name), network, bridge, ownership, code, protection, disposition, limitDuration,
                 monitored, seedToolState, storageDir);
     }
 

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -114,8 +115,7 @@ public final class Sessions {
         SessionPlan plan = prepared.plan();
         // the original's progress lines: launching takes seconds and a silent terminal looks hung
         if (plan.creates()) progress("Starting session...");
-        Launcher launcher = adjust.apply(shaped(plan.creates() ? steps.shell(prepared.replanner()) : steps.reuse(plan)));
-        try (Launcher.Launched launched = launcher.launch(plan)) {
+        try (Launcher.Launched launched = plan.creates() ? launchShell(prepared, req.config()) : adjust.apply(shaped(steps.reuse(plan))).launch(plan)) {
             launched.keep();
             plan = launched.plan();
         }
@@ -254,14 +254,30 @@ public final class Sessions {
         // DHCP takes a moment after start: the home is made meanwhile, and the network step then finds the lease there
         Launcher cold = shaped(steps.run(prepared.replanner())
                 .replace(LaunchSteps.HOME, Overlap.steps(LaunchSteps.HOME, steps.network(), steps.home())));
-        if (WarmPool.fits(prepared.plan(), config)) {
+        return launchPooled(cold, () -> cold.replace(LaunchSteps.VIEW, LaunchSteps.NETWORK, pool.claim()), prepared.plan(), config);
+    }
+
+    /**
+     * A new `coi shell` container: a warm pool member when one fits and is ready, else made cold.
+     * The claim stands for view .. release-view and makes code's home itself; the tool's presence
+     * is then checked in the running member (a missing tool fails the launch, which removes it).
+     */
+    private Launcher.Launched launchShell(Prepared prepared, Config config) {
+        Launcher cold = shaped(steps.shell(prepared.replanner()));
+        return launchPooled(cold, () -> cold.replace(LaunchSteps.VIEW, LaunchSteps.RELEASE_VIEW, pool.claim())
+                .insertAfter(WarmPool.CLAIM, steps.toolPresence()).without(LaunchSteps.HOME), prepared.plan(), config);
+    }
+
+    /** {@code pooled} when the plan may come from the pool and a member is ready; {@code cold} otherwise. */
+    private Launcher.Launched launchPooled(Launcher cold, Supplier<Launcher> pooled, SessionPlan plan, Config config) {
+        if (WarmPool.fits(plan, config)) {
             try {
-                return adjust.apply(cold.replace(LaunchSteps.VIEW, LaunchSteps.NETWORK, pool.claim())).launch(prepared.plan());
+                return adjust.apply(pooled.get()).launch(plan);
             } catch (WarmPool.NoneReady e) {
                 Trace.mark("pool: none ready, launching cold");
             }
         }
-        return adjust.apply(cold).launch(prepared.plan());
+        return adjust.apply(cold).launch(plan);
     }
 
     /** What every launch adds to the steps: the fence installed under its container's {@link NameLock}, and trace marks. */
@@ -320,7 +336,11 @@ public final class Sessions {
     /** `coi attach`: the named container, the one in --slot, or the only running session of this workspace. */
     public int attach(Workspace ws, String name, Integer slot, boolean bash) {
         String target = name;
-        if (target == null && slot != null) target = ContainerName.of(host.prefix(), ws, slot).value();
+        if (target == null && slot != null) {
+            String wanted = ContainerName.of(host.prefix(), ws, slot).value();
+            target = instancesOf(ws).values().stream().filter(i -> slotName(i).equals(wanted)).map(Model.Instance::name)
+                    .findFirst().orElse(wanted);
+        }
         if (target == null) {
             List<Model.Instance> running = instancesOf(ws).values().stream().filter(Model.Instance::running)
                     .sorted(Comparator.comparing(Model.Instance::name)).toList();
@@ -404,10 +424,25 @@ public final class Sessions {
 
     private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths) {
         requireMountSources(config);
-        Set<String> names = all.stream().map(Model.Instance::name).collect(Collectors.toSet());
+        Set<String> names = all.stream().map(this::slotName).collect(Collectors.toSet());
         boolean fenced = Planner.policy(config).fenced();
         return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
                 fenced ? fencing.bridge() : null, fenced ? Fencing.taken(all) : Set.of(), sshAgent, protectedPaths);
+    }
+
+    /**
+     * The name that holds an instance's slot: its own, or for a session in a claimed pool member
+     * the `coi-<hash>-<slot>` name its labels stand for, so that the next session of the workspace
+     * takes another slot.
+     */
+    private String slotName(Model.Instance i) {
+        String workspace = i.configValue(Labels.WORKSPACE), slot = i.configValue(Labels.SLOT);
+        if (!i.name().startsWith(host.prefix() + "pool-") || workspace == null || slot == null) return i.name();
+        try {
+            return ContainerName.of(host.prefix(), new Workspace(Path.of(workspace)), Integer.parseInt(slot)).value();
+        } catch (RuntimeException unparsable) {
+            return i.name();
+        }
     }
 
     private static Tool tool(Config config) {

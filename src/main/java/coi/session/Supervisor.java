@@ -259,7 +259,8 @@ final class Supervisor {
         String action = event.path("metadata").path("action").asText();
         String source = event.path("metadata").path("source").asText();
         String name = source.substring(source.lastIndexOf('/') + 1);
-        if (ContainerName.parse(prefix, name).isEmpty()) return;
+        // a session in a claimed warm pool member keeps the member's name
+        if (ContainerName.parse(prefix, name).isEmpty() && !name.startsWith(prefix + "pool-")) return;
         if (action.equals("instance-started") || action.equals("instance-resumed") || action.equals("instance-paused")) relist.set(true);
         if (!ENDINGS.contains(action)) return;
         relist.set(true);

@@ -40,16 +40,19 @@ public final class WarmPool {
     }
 
     /**
-     * Whether a session may come from the pool. Not when the workspace needs a locked protected
-     * view: a disk added to a running container does not bring the view's read-only submounts
-     * along (tried: they came in writable), so such a session launches cold. Nor persistent,
-     * monitored or time-limited sessions: the watcher and the monitor know session containers by
-     * their `coi-<hash>-<slot>` names, which a running member cannot take (Incus renames only
-     * stopped instances).
+     * Whether a new `coi run` or `coi shell` session may come from the pool. Not when the
+     * workspace needs a locked protected view: a disk added to a running container does not bring
+     * the view's read-only submounts along (tried: they came in writable), so such a session
+     * launches cold. Not a persistent session: it is found again by its `coi-<hash>-<slot>` name,
+     * which a running member cannot take (Incus renames only stopped instances). Not a monitored
+     * one: `--monitor` fails closed until the supervisor watches the container, and the
+     * supervisor's event path knows sessions by that name. Not a time-limited one: the limit
+     * counts from the container's creation, which for a member lies before the session began.
      */
     static boolean fits(SessionPlan plan, Config config) {
-        return config.pool().size() > 0 && "run".equals(plan.kind()) && plan.creates() && !plan.persistent() && !plan.monitored()
-                && plan.limitDuration() == null && (plan.protection().readOnly().isEmpty() || !plan.protection().locked());
+        return config.pool().size() > 0 && ("run".equals(plan.kind()) || "shell".equals(plan.kind())) && plan.creates()
+                && !plan.persistent() && !plan.monitored() && plan.limitDuration() == null
+                && (plan.protection().readOnly().isEmpty() || !plan.protection().locked());
     }
 
     /** No ready member fits: the launch goes cold. */

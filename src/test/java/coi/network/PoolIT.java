@@ -6,6 +6,7 @@ import coi.incus.IncusClient;
 import coi.incus.Model;
 import coi.pool.Pool;
 import coi.testing.CoiProcess.Result;
+import coi.testing.HostTmux;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("incus")
 class PoolIT {
+    static final Duration UP = Duration.ofSeconds(90);
     static TestHosts hosts;
     static String gateway;
 
@@ -102,6 +104,43 @@ class PoolIT {
             assertThat(second.out()).contains("b.txt").doesNotContain("secret-of-a.txt").doesNotContain("trace");
             awaitGone(incus, claimed(first));
             assertThat(incus.findInstance(claimed(first))).as("a claimed member never returns to the pool").isEmpty();
+        }
+    }
+
+    @Test
+    void aShellFromThePoolReachesTheToolSeesOnlyItsWorkspaceAndKeepsItsState() throws Exception {
+        try (Sandbox earlier = pooled(2, ""); Sandbox box = pooled(2, ""); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            Files.writeString(earlier.workspace.resolve("secret-of-earlier.txt"), "e\n");
+            Files.writeString(box.workspace.resolve("mine.txt"), "m\n");
+            awaitReady(box, 2);
+            Result first = earlier.run("run", "echo left-by-earlier > /home/code/trace");
+            assertThat(first.err()).as(first.toString()).contains("pool: claimed");
+
+            String w = tmux.start(box.commandLine("shell"));
+            tmux.await(w, "fake-ai> ", UP);
+            tmux.type(w, "hello from the pool");
+            tmux.await(w, "echo: hello from the pool", UP);
+            Path session = box.sessionDirs().getFirst();
+            assertThat(Files.readString(session.resolve("state/history"))).isEqualTo("hello from the pool\n");
+            String meta = Files.readString(session.resolve("metadata.json"));
+            assertThat(meta).contains("\"status\" : \"running\"");
+            String member = meta.replaceAll("(?s).*\"container_name\" : \"([^\"]+)\".*", "$1");
+            assertThat(member).as("the shell came from the pool").startsWith(Sandbox.PREFIX + "pool-")
+                    .as("not from the member an earlier session used").isNotEqualTo(claimed(first));
+            assertThat(box.run("list").out()).contains(member);
+
+            tmux.type(w, "quit");
+            tmux.await(w, "code@", UP);
+            tmux.type(w, "ls -A /workspace /home/code; echo LISTED");
+            tmux.await(w, "\nLISTED", UP);
+            assertThat(tmux.capture(w)).contains("mine.txt").doesNotContain("secret-of-earlier.txt").doesNotContain("trace");
+            tmux.type(w, "sudo poweroff");
+            tmux.await(w, "COI-EXIT=0", UP);
+            assertThat(tmux.capture(w)).contains("session ended");
+            awaitGone(incus, member);
+            assertThat(incus.findInstance(member)).as("a claimed member never returns to the pool").isEmpty();
+            assertThat(Files.readString(session.resolve("metadata.json"))).contains("\"status\" : \"ended\"");
+            assertThat(Files.readString(session.resolve("state/history"))).as("the tool's state outlives the session").isEqualTo("hello from the pool\n");
         }
     }
 
