@@ -16,7 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "pool", mixinStandardHelpOptions = true, description = {
         "The warm pool: started, fenced containers that `coi run` claims instead of launching one.",
         "`[pool] size = N` (or COI_POOL_SIZE) keeps N per image; 0, the default, keeps none.",
-        "A claimed container serves one session and is removed with it; `coi run` refills the pool in the background."},
+        "A claimed container serves one session and is removed with it. Once a pool is filled (or used), coi's background",
+        "process keeps it filled and replaces members whose image was rebuilt or whose settings changed, until `coi pool drain`."},
         subcommands = {PoolCommand.Status.class, PoolCommand.Fill.class, PoolCommand.Drain.class})
 final class PoolCommand implements Runnable {
     @Override
@@ -99,13 +100,15 @@ final class PoolCommand implements Runnable {
         public Integer call() {
             Output.parse(format);
             Config config = config();
-            List<String> made = pool(config).fill(workspace(), config);
+            WarmPool pool = pool(config);
+            List<String> made = pool.fill(workspace(), config);
+            if (config.pool().size() > 0) pool.keepFilled(workspace(), context.env());
             if (quiet) return 0;
             return report("made", made, made.isEmpty() ? "the pool is full (size " + config.pool().size() + ")" : "made " + String.join(", ", made));
         }
     }
 
-    @Command(name = "drain", mixinStandardHelpOptions = true, description = "Remove every unclaimed member (and its network rules).")
+    @Command(name = "drain", mixinStandardHelpOptions = true, description = "Remove every unclaimed member (and its network rules); the background process stops refilling.")
     static final class Drain extends Base {
         Drain(Context c) { super(c); }
 

@@ -35,7 +35,10 @@ final class ReapCommand implements Callable<Integer> {
         Config config = context.config(ws.path());
         Sessions sessions = context.services(config).sessions(spec.commandLine().getOut());
         sessions.reap(container);
-        if (refill) sessions.pool().fill(ws, config);
+        if (refill) {
+            sessions.pool().fill(ws, config);
+            sessions.pool().keepFilled(ws, context.env());
+        }
         return 0;
     }
 }

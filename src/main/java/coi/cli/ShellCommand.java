@@ -58,7 +58,11 @@ final class ShellCommand implements Callable<Integer> {
                 options.sshAgentSocket(context), options.writableGitHooks);
         Sessions sessions = context.services(config).sessions(out);
         if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output);
-        else sessions.shell(request);
+        else {
+            // the background process keeps the pool filled for the next session (a claim takes a member)
+            if (config.pool().size() > 0) sessions.pool().keepFilled(ws, context.env());
+            sessions.shell(request);
+        }
         return 0;
     }
 }

@@ -106,6 +106,13 @@ public final class Pool {
         }
     }
 
+    /** Whether the unclaimed members of {@code fit}'s image alias are all of {@code fit} and at least {@code size}: nothing to fill. */
+    public boolean full(Fit fit, int size, List<Model.Instance> all) {
+        List<Model.Instance> ofAlias = unclaimed(all).stream().filter(i -> fit.alias().equals(i.configValue(ALIAS))).toList();
+        return ofAlias.size() >= size && ofAlias.stream().allMatch(i -> fit.hash().equals(i.configValue(FIT))
+                && fit.fingerprint().equals(i.configValue(IMAGE)));
+    }
+
     /**
      * Brings the ready and filling members of {@code fit} up to {@code size}; members of the same
      * image alias made from another image or another fixed part are stale and removed first.

@@ -11,8 +11,9 @@ import java.nio.file.Path;
  * The end of an ephemeral `coi run` off its critical path. coi asks Incus for a forced stop and
  * returns with the command's exit code; Incus stops and removes the ephemeral container by
  * itself whether or not anyone waits. A detached helper ({@code coi __reap NAME}) then waits for
- * it to be gone and removes its network rules and view, under the {@link NameLock}, and after a
- * claim from the warm pool refills it (with the workspace's config). If the
+ * it to be gone and removes its network rules and view, under the {@link NameLock}, and when the
+ * run's config has a warm pool, fills it (with the workspace's config) and leaves the request that
+ * has the background process keep it filled ({@link PoolKeeper}). If the
  * helper dies too, `coi clean` removes the orphaned rules; the container is gone either way.
  */
 final class Reaper {

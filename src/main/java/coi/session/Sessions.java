@@ -244,7 +244,7 @@ public final class Sessions {
             Trace.mark("run: command done");
             if (plan.persistent()) progress("kept persistent container " + plan.container());
             // the removal goes on after coi returns; when it cannot be handed off, closing the launch undoes it here
-            else if (Reaper.handOff(incus, host, plan.container(), req.workspace().path(), pool.member(plan))) launched.keep();
+            else if (Reaper.handOff(incus, host, plan.container(), req.workspace().path(), WarmPool.fits(plan, req.config()))) launched.keep();
             return code;
         }
     }

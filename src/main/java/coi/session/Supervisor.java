@@ -58,6 +58,7 @@ final class Supervisor {
     private final Finalizer finalizer;
     private final Monitor monitor;
     private final Path heartbeat;
+    private final PoolKeeper pool;
     private final AtomicBoolean relist = new AtomicBoolean(true);
     /**
      * Monitored containers by name; frozen ones stay here but are not looked at until thawed. Shared
@@ -78,7 +79,8 @@ final class Supervisor {
     /** When the previous supervisor stopped beating, if it died without saying goodbye. */
     private OffsetDateTime gapSince;
 
-    Supervisor(IncusClient incus, SessionStore store, String prefix, String project, Fencing fencing) {
+    Supervisor(IncusClient incus, SessionStore store, String prefix, String project, Fencing fencing, PoolKeeper pool) {
+        this.pool = pool;
         this.incus = incus;
         this.store = store;
         this.prefix = prefix;
@@ -101,12 +103,14 @@ final class Supervisor {
         log("watching (pid " + ProcessHandle.current().pid() + ")" + (gapSince == null ? "" : ", previous supervisor gone since " + gapSince));
         AuditLog audit = AuditLog.under(store.root());
         Thread guard = Thread.ofPlatform().daemon().name("fork-bomb guard").start(this::guard);
+        pool.start();
         try {
             while (true) {
                 Instant now = Instant.now();
                 if (disconnected() && !now.isBefore(nextConnect)) connect();
                 if (!disconnected() && (relist.getAndSet(false) || !now.isBefore(nextCheck))) {
-                    if (check(now) && idleSince != null && Duration.between(idleSince, now).compareTo(IDLE) >= 0) break;
+                    // a warm pool to keep filled keeps the process up (see PoolKeeper)
+                    if (check(now) && idleSince != null && Duration.between(idleSince, now).compareTo(IDLE) >= 0 && !pool.wanted()) break;
                     nextCheck = now.plus(CHECK);
                     audit.expire(Duration.ofDays(retentionDays()), now);
                 }

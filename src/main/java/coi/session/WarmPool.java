@@ -9,6 +9,8 @@ import coi.incus.Retries;
 import coi.network.BridgeFacts;
 import coi.pool.Fit;
 import coi.pool.Pool;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -60,11 +62,6 @@ public final class WarmPool {
         NoneReady() {
             super("no ready pool member fits", null, false, false);
         }
-    }
-
-    /** Whether the plan's container is a pool member (claimed): its end refills the pool. */
-    boolean member(SessionPlan plan) {
-        return plan.container().startsWith(host.prefix() + "pool-");
     }
 
     /**
@@ -141,16 +138,60 @@ public final class WarmPool {
     /** Brings the pool of this config's image up to `[pool] size`, stale members out first; returns the members made. */
     public List<String> fill(Workspace workspace, Config config) {
         Template t = template(workspace, config);
-        try (NameLock turn = NameLock.hold(sessionsRoot, host.prefix() + "pool")) {
-            // a member must not get the address of rules left by a container that is gone (see Fencing.sweepGone)
-            fencing.sweepGone(sessionsRoot, null);
-            return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
-                    t.bridge, Fencing.taken(incus.instances()), Owner.current());
+        try (NameLock turn = turn()) {
+            return fill(t, config);
         }
     }
 
+    /**
+     * The {@link PoolKeeper}'s fill: nothing when the pool is full and fresh (the common case, a
+     * few reads), nothing when {@code request} was withdrawn; members made while it was withdrawn
+     * (its sessions folder deleted) go again.
+     */
+    List<String> fillRequested(Workspace workspace, Config config, Path request) {
+        Template t = template(workspace, config);
+        if (pool.full(t.fit, config.pool().size(), incus.instances())) return List.of();
+        try (NameLock turn = turn()) {
+            if (!Files.exists(request)) return List.of();
+            List<String> made = fill(t, config);
+            if (Files.exists(request)) return made;
+            made.forEach(pool::remove);
+            return List.of();
+        }
+    }
+
+    private List<String> fill(Template t, Config config) {
+        // a member must not get the address of rules left by a container that is gone (see Fencing.sweepGone)
+        fencing.sweepGone(sessionsRoot, null);
+        return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
+                t.bridge, Fencing.taken(incus.instances()), Owner.current());
+    }
+
+    /** Fills, drains and the keeper's rounds take turns: a drain is never followed by a refill it did not see. */
+    private NameLock turn() {
+        return NameLock.hold(sessionsRoot, host.prefix() + "pool");
+    }
+
+    /**
+     * Asks the background process to keep this workspace's pool filled (see {@link PoolKeeper})
+     * and starts it if it is not running; {@code env}: the caller's environment.
+     */
+    public void keepFilled(Workspace workspace, Map<String, String> env) {
+        PoolKeeper.request(sessionsRoot, workspace, env);
+        Watcher.ensureRunning(host, sessionsRoot, new PrintWriter(System.err, true));
+    }
+
+    /** The keeper the background process runs. */
+    public PoolKeeper keeper(PoolKeeper.Configs configs) {
+        return new PoolKeeper(this, sessionsRoot, configs);
+    }
+
+    /** Removes every unclaimed member; nothing refills the pool until a fill or a pooled session asks again. */
     public List<String> drain() {
-        return pool.drain();
+        try (NameLock turn = turn()) {
+            PoolKeeper.forgetAll(sessionsRoot);
+            return pool.drain();
+        }
     }
 
     private record Template(SessionPlan plan, Fit fit, BridgeFacts bridge) {}

@@ -64,8 +64,8 @@ public final class Watcher {
         }
     }
 
-    /** `coi __watch`: takes the lock (or leaves if another holds it) and runs the {@link Supervisor} until idle. */
-    public static int watch(IncusClient incus, SessionStore store, String prefix, Fencing fencing) throws InterruptedException {
+    /** `coi __watch`: takes the lock (or leaves if another holds it) and runs the {@link Supervisor} (and its pool keeper) until idle. */
+    public static int watch(IncusClient incus, SessionStore store, String prefix, Fencing fencing, PoolKeeper pool) throws InterruptedException {
         try {
             Files.createDirectories(store.root());
         } catch (IOException e) {
@@ -74,7 +74,7 @@ public final class Watcher {
         try (FileChannel ch = FileChannel.open(lockFile(store.root()), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = ch.tryLock()) {
             if (lock == null) return 0;
-            return new Supervisor(incus, store, prefix, incus.project(), fencing).run();
+            return new Supervisor(incus, store, prefix, incus.project(), fencing, pool).run();
         } catch (IOException e) {
             Supervisor.log("cannot lock " + lockFile(store.root()) + ": " + e.getMessage());
             return 1;

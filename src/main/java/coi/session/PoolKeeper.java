@@ -1,0 +1,151 @@
+package coi.session;
+
+import coi.config.Config;
+import coi.incus.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Keeps warm pools filled from the per-user background process (the {@link Supervisor}): every
+ * {@link #PERIOD} it brings the pool of each requested config up to its size and replaces the
+ * members that went stale (image rebuilt, config changed: {@link WarmPool#fill} does both). A
+ * request is a small file under {@code <sessions>/pool/}, one per workspace, left by `coi pool
+ * fill`, by `coi shell` and by the helper that ends a `coi run` whose config has a pool; it names
+ * the workspace and the `COI_*` variables, so the keeper loads the config that coi saw. While a
+ * request is there the background process stays up; `coi pool drain` removes them all, and a
+ * request whose workspace is gone or whose config now says size 0 is dropped.
+ */
+public final class PoolKeeper {
+    /** An image rebuilt or a config changed is seen within this; a claimed member is replaced within it too. */
+    static final Duration PERIOD = Duration.ofSeconds(10);
+
+    /** Loads a workspace's config as coi's command line does, with these `COI_*` variables. */
+    @FunctionalInterface
+    public interface Configs {
+        Config load(Path workspace, Map<String, String> coiEnv);
+    }
+
+    /** Where the keeper finds the config of a pool it keeps filled. */
+    record Request(String workspace, Map<String, String> env) {}
+
+    private final WarmPool pool;
+    private final Path sessionsRoot;
+    private final Configs configs;
+
+    PoolKeeper(WarmPool pool, Path sessionsRoot, Configs configs) {
+        this.pool = pool;
+        this.sessionsRoot = sessionsRoot;
+        this.configs = configs;
+    }
+
+    static Path dir(Path sessionsRoot) {
+        return sessionsRoot.resolve("pool");
+    }
+
+    /** Asks the keeper to keep the pool of {@code workspace}'s config filled; {@code env}: the caller's environment. */
+    static void request(Path sessionsRoot, Workspace workspace, Map<String, String> env) {
+        Map<String, String> coiEnv = new TreeMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("COI_")) coiEnv.put(k, v);
+        });
+        Path file = dir(sessionsRoot).resolve(workspace.hash() + ".json");
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), "request", ".tmp");
+            Json.MAPPER.writeValue(tmp.toFile(), new Request(workspace.path().toString(), coiEnv));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // the pool still works: it is only not refilled in the background
+            System.err.println("coi: warning: cannot write " + file + " (" + e.getMessage() + "): the pool is refilled only by `coi pool fill`");
+        }
+    }
+
+    /** Drops every request: nothing refills the pool until the next fill or pooled session asks again. */
+    static void forgetAll(Path sessionsRoot) {
+        for (Path file : requests(sessionsRoot)) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw new coi.CoiException("cannot remove " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Whether a pool is to be kept filled: the background process then stays up. */
+    boolean wanted() {
+        return !requests(sessionsRoot).isEmpty();
+    }
+
+    /** Starts the keeper's thread: a fill takes seconds, which the monitor's looks must not wait for. */
+    void start() {
+        Thread.ofPlatform().daemon().name("pool keeper").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                tick();
+                try {
+                    Thread.sleep(PERIOD.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    /** One round over the requests. */
+    void tick() {
+        for (Path file : requests(sessionsRoot)) {
+            try {
+                keep(file);
+            } catch (RuntimeException e) {
+                Supervisor.log("pool: could not refill for " + file.getFileName() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void keep(Path file) {
+        Request request;
+        try {
+            request = Json.MAPPER.readValue(file.toFile(), Request.class);
+        } catch (IOException e) {
+            drop(file, "unreadable request (" + e.getMessage() + ")");
+            return;
+        }
+        Path workspace = Path.of(request.workspace());
+        if (!Files.isDirectory(workspace)) {
+            drop(file, "workspace " + workspace + " is gone");
+            return;
+        }
+        Config config = configs.load(workspace, request.env() == null ? Map.of() : request.env());
+        if (config.pool().size() == 0) {
+            drop(file, "the config of " + workspace + " keeps no pool now");
+            return;
+        }
+        List<String> made = pool.fillRequested(new Workspace(workspace), config, file);
+        if (!made.isEmpty()) Supervisor.log("pool: made " + String.join(", ", made) + " for " + workspace);
+    }
+
+    private static void drop(Path file, String why) {
+        try {
+            Files.deleteIfExists(file);
+            Supervisor.log("pool: no longer refilled for " + file.getFileName() + ": " + why);
+        } catch (IOException e) {
+            Supervisor.log("pool: cannot remove " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static List<Path> requests(Path sessionsRoot) {
+        Path dir = dir(sessionsRoot);
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+}
