@@ -59,8 +59,8 @@ final class ShellCommand implements Callable<Integer> {
         Sessions sessions = context.services(config).sessions(out);
         if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output);
         else {
-            // the background process keeps the pool filled for the next session (a claim takes a member)
-            if (config.pool().size() > 0) sessions.pool().keepFilled(ws, context.env());
+            // the background process, which the shell starts once its session runs, refills what the claim took
+            if (config.pool().size() > 0) sessions.pool().requestRefills(ws, context.env());
             sessions.shell(request);
         }
         return 0;

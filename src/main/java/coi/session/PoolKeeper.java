@@ -83,16 +83,20 @@ public final class PoolKeeper {
         return !requests(sessionsRoot).isEmpty();
     }
 
-    /** Starts the keeper's thread: a fill takes seconds, which the monitor's looks must not wait for. */
+    /**
+     * Starts the keeper's thread: a fill takes seconds, which the monitor's looks must not wait
+     * for. The first round comes a period after the start: whoever started the process (a shell
+     * attaching, a fill) is not to share the machine with a refill at that moment.
+     */
     void start() {
         Thread.ofPlatform().daemon().name("pool keeper").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                tick();
                 try {
                     Thread.sleep(PERIOD.toMillis());
                 } catch (InterruptedException e) {
                     return;
                 }
+                tick();
             }
         });
     }

@@ -177,8 +177,13 @@ public final class WarmPool {
      * and starts it if it is not running; {@code env}: the caller's environment.
      */
     public void keepFilled(Workspace workspace, Map<String, String> env) {
-        PoolKeeper.request(sessionsRoot, workspace, env);
+        requestRefills(workspace, env);
         Watcher.ensureRunning(host, sessionsRoot, new PrintWriter(System.err, true));
+    }
+
+    /** As {@link #keepFilled} without starting the background process: for `coi shell`, which starts it once its session runs. */
+    public void requestRefills(Workspace workspace, Map<String, String> env) {
+        PoolKeeper.request(sessionsRoot, workspace, env);
     }
 
     /** The keeper the background process runs. */

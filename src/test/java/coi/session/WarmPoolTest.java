@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Which `coi run` may come from the warm pool, and that a session's plan and a member's template share one fit. */
+/** Which `coi run` and `coi shell` may come from the warm pool, and that a session's plan and a member's template share one fit. */
 class WarmPoolTest {
     static final Workspace WS = new Workspace(Path.of("/home/dev/project"));
     static final Path ROOT = Path.of("/home/dev/.coi");
@@ -61,5 +61,31 @@ class WarmPoolTest {
         SessionPlan other = Planner.plan(new Workspace(Path.of("/srv/other")), open, "run", 4, null, false, null, null, ROOT,
                 facts(new Protection(List.of(".git/hooks"), List.of(".git"), false))).withLabel(Labels.OWNER, "2@boot");
         assertThat(Fit.of("coi", "f00d", other.config(), other.devices())).isEqualTo(Fit.of("coi", "f00d", template.config(), template.devices()));
+    }
+    static SessionPlan shell(Config config, HostFacts facts) {
+        return Planner.plan(WS, config, "shell", null, "0b5e55ed-0000-4000-8000-000000000001", false, PlannerTest.TOOL,
+                ROOT.resolve("sessions-fake/0b5e55ed-0000-4000-8000-000000000001/state"), ROOT, facts);
+    }
+
+    @Test
+    void aNewShellFitsAndSharesTheFitOfTheRunTemplateTheMembersAreMadeFrom() {
+        Config pooled = config(Map.of("COI_POOL_SIZE", "1"));
+        SessionPlan shell = shell(pooled, facts(Protection.NONE));
+        assertThat(WarmPool.fits(shell, pooled)).isTrue();
+        SessionPlan template = Planner.plan(WS, pooled, "run", ContainerName.MIN_SLOT, null, false, null, null, ROOT, facts(Protection.NONE));
+        assertThat(Fit.of("coi", "f00d", shell.config(), shell.devices()))
+                .as("the tool's labels, environment and state mount are the claim's, not the member's")
+                .isEqualTo(Fit.of("coi", "f00d", template.config(), template.devices()));
+        Config persistent = config(Map.of("COI_POOL_SIZE", "1", "COI_PERSISTENT", "true"));
+        assertThat(WarmPool.fits(shell(persistent, facts(Protection.NONE)), persistent)).as("found again by its slot name").isFalse();
+    }
+
+    @Test
+    void aClaimedShellsTmuxSessionGoesByTheMembersName() {
+        SessionPlan shell = shell(config(Map.of("COI_POOL_SIZE", "1")), facts(Protection.NONE));
+        SessionPlan claimed = shell.withContainer("coi-pool-0a1b2c3d", Map.of("type", "nic"));
+        assertThat(claimed.tmuxSession()).isEqualTo(ContainerName.tmuxSession("coi-pool-0a1b2c3d"));
+        assertThat(claimed.slot()).isEqualTo(shell.slot());
+        assertThat(claimed.config()).containsEntry(Labels.SLOT, Integer.toString(shell.slot()));
     }
 }
