@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "pool", mixinStandardHelpOptions = true, description = {
-        "The warm pool: started, fenced containers that `coi run` claims instead of launching one.",
+        "The warm pool: started, fenced containers that `coi run` and `coi shell` claim instead of launching one.",
         "`[pool] size = N` (or COI_POOL_SIZE) keeps N per image; 0, the default, keeps none.",
         "A claimed container serves one session and is removed with it. Once a pool is filled (or used), coi's background",
         "process keeps it filled and replaces members whose image was rebuilt or whose settings changed, until `coi pool drain`."},
@@ -64,7 +64,7 @@ final class PoolCommand implements Runnable {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "List the pool's members; FITS says whether a `coi run` here (with these options) would take one.")
+            description = "List the pool's members; FITS says whether a `coi run` or `coi shell` here (with these options) would take one.")
     static final class Status extends Base {
         Status(Context c) { super(c); }
 
