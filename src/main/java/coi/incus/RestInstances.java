@@ -30,6 +30,17 @@ final class RestInstances implements Instances {
         return Json.convert(incus.get(path(name)), Model.Instance.class);
     }
 
+    /** Only the answer's status: binding the instance to a record would build the ObjectMapper (see {@link JsonTree}). */
+    @Override
+    public boolean instanceExists(String name) {
+        try {
+            incus.get(path(name));
+            return true;
+        } catch (IncusException.NotFound e) {
+            return false;
+        }
+    }
+
     @Override
     public Model.InstanceState instanceState(String name) {
         return Json.convert(incus.get(incus.scoped("/1.0/instances/" + enc(name) + "/state")), Model.InstanceState.class);
