@@ -25,7 +25,8 @@ public final class QuickQueries {
         return answer(new Context(System.getenv()), running, args[2], new PrintWriter(System.err, true));
     }
 
-    static int answer(Context context, boolean running, String name, PrintWriter err) {
+    /** {@code coi container running|exists name} in {@code context}; closes it. */
+    public static int answer(Context context, boolean running, String name, PrintWriter err) {
         try (context) {
             ContainerService containers = context.services().containers();
             return (running ? containers.running(name) : containers.exists(name)) ? 0 : 1;

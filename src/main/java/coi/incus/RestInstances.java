@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /** {@link Instances} over the REST API. */
@@ -30,14 +31,13 @@ final class RestInstances implements Instances {
         return Json.convert(incus.get(path(name)), Model.Instance.class);
     }
 
-    /** Only the answer's status: binding the instance to a record would build the ObjectMapper (see {@link JsonTree}). */
+    /** Read off the answer's tree: binding the instance to a record would build the ObjectMapper (see {@link JsonTree}). */
     @Override
-    public boolean instanceExists(String name) {
+    public Optional<String> instanceStatus(String name) {
         try {
-            incus.get(path(name));
-            return true;
+            return Optional.of(incus.get(path(name)).path("status").asText(""));
         } catch (IncusException.NotFound e) {
-            return false;
+            return Optional.empty();
         }
     }
 
