@@ -136,12 +136,32 @@ public final class HostView {
             if (line.startsWith("Uid:")) uid = uids.inside(Integer.parseInt(line.split("\\s+")[1]));
         }
         List<String> cmdline = Arrays.stream(read(dir.resolve("cmdline")).split("\0")).filter(s -> !s.isEmpty()).toList();
+        WorkspaceTraffic.Counters io = counters(read(dir.resolve("io")));
+        return new Snapshot.Proc(pid, ppid, uid, comm, link(dir.resolve("exe")), cmdline, link(dir.resolve("cwd")), fds(dir.resolve("fd")),
+                io.read(), io.written());
+    }
+
+    /** The container's /workspace as the host reaches it: through the root of one of its processes. */
+    public Path workspaceOf(int pid) {
+        return proc.resolve(pid + "/root/workspace");
+    }
+
+    /** A process's read and write counters (/proc/PID/io), null once it is gone. */
+    WorkspaceTraffic.Counters io(int pid) {
+        try {
+            return counters(read(proc.resolve(pid + "/io")));
+        } catch (IOException gone) {
+            return null;
+        }
+    }
+
+    private static WorkspaceTraffic.Counters counters(String io) {
         long rchar = 0, wchar = 0;
-        for (String line : read(dir.resolve("io")).split("\n")) {
+        for (String line : io.split("\n")) {
             if (line.startsWith("rchar:")) rchar = Long.parseLong(line.substring(6).trim());
             if (line.startsWith("wchar:")) wchar = Long.parseLong(line.substring(6).trim());
         }
-        return new Snapshot.Proc(pid, ppid, uid, comm, link(dir.resolve("exe")), cmdline, link(dir.resolve("cwd")), fds(dir.resolve("fd")), rchar, wchar);
+        return new WorkspaceTraffic.Counters(rchar, wchar);
     }
 
     private static Map<Integer, String> fds(Path dir) throws IOException {

@@ -32,6 +32,7 @@ public final class Monitor {
     private final AuditLog log;
     private final Clock clock;
     private final Map<String, Deque<Snapshot>> windows = new HashMap<>();
+    private final Map<String, WorkspaceWatch> workspaces = new HashMap<>();
     private final Map<String, Path> cgroups = new ConcurrentHashMap<>();
     /** The guard's pid-only looks per container; {@link #windows} are the full looks of the supervisor's main loop. */
     private final Map<String, Deque<Snapshot>> counts = new ConcurrentHashMap<>();
@@ -76,6 +77,10 @@ public final class Monitor {
             Path cgroup = view.cgroupOf(t.payload());
             readCounters(t.container());
             Snapshot first = view.snapshot(t.container(), cgroup).withFence(counters.get(t.container()));
+            if (first.processes().isEmpty()) throw new ObservationException("cannot observe " + t.container() + ": none of its processes could be read");
+            WorkspaceWatch workspace = new WorkspaceWatch(t.container(), view, first.processes().getFirst().pid());
+            WorkspaceWatch earlier = workspaces.put(t.container(), workspace);
+            if (earlier != null) earlier.close();
             cgroups.put(t.container(), cgroup);
             windows.put(t.container(), new ArrayDeque<>(List.of(first)));
             note(t.container(), Level.INFO, "monitoring started", "the supervisor watches this container from the host");
@@ -94,7 +99,7 @@ public final class Monitor {
         Deque<Snapshot> window = windows.get(t.container());
         List<Integer> pids = view.pids(t.container(), cgroups.get(t.container()));
         Snapshot now = (pids.size() > t.settings().processCountThreshold() ? view.bare(t.container(), pids)
-                : view.detailed(t.container(), pids)).withFence(counters(t.container()));
+                : view.detailed(t.container(), pids)).withFence(counters(t.container())).withWorkspace(workspaces.get(t.container()).take());
         window.addLast(now);
         trim(window, now);
         List<Threat> threats = Detectors.detect(new ArrayList<>(window), t.settings());
@@ -135,6 +140,8 @@ public final class Monitor {
      */
     public void restartWindow(String container) {
         counts.remove(container);
+        WorkspaceWatch workspace = workspaces.get(container);
+        if (workspace != null) workspace.take();
         Deque<Snapshot> window = windows.get(container);
         if (window != null && window.size() > 1) {
             Snapshot last = window.peekLast();
@@ -175,6 +182,7 @@ public final class Monitor {
         for (String name : List.copyOf(windows.keySet())) {
             if (!keep.contains(name)) {
                 windows.remove(name);
+                workspaces.remove(name).close();
                 cgroups.remove(name);
                 counts.remove(name);
                 counters.remove(name);
