@@ -125,6 +125,29 @@ public final class HostView {
         return new Snapshot(container, Instant.now(), processes, connections(pids));
     }
 
+    /** The payload cgroup ({@code lxc.payload.NAME}) a process belongs to, null for a host process or one gone. */
+    public String payloadOf(int pid) {
+        try {
+            String cgroups = read(proc.resolve(pid + "/cgroup"));
+            int at = cgroups.indexOf("/lxc.payload.");
+            if (at < 0) return null;
+            int end = at + 1;
+            while (end < cgroups.length() && cgroups.charAt(end) != '/' && cgroups.charAt(end) != '\n') end++;
+            return cgroups.substring(at + 1, end);
+        } catch (IOException gone) {
+            return null;
+        }
+    }
+
+    /** One process read on its own (an exec the process events reported), if it is still there. */
+    public java.util.Optional<Snapshot.Proc> process(int pid) {
+        try {
+            return java.util.Optional.of(process(pid, UidMap.read(proc.resolve(pid + "/uid_map"))));
+        } catch (IOException | RuntimeException gone) {
+            return java.util.Optional.empty();
+        }
+    }
+
     private Snapshot.Proc process(int pid, UidMap uids) throws IOException {
         Path dir = proc.resolve(Integer.toString(pid));
         String stat = read(dir.resolve("stat"));

@@ -33,6 +33,12 @@ public final class Monitor {
     private final Clock clock;
     private final Map<String, Deque<Snapshot>> windows = new HashMap<>();
     private final Map<String, WorkspaceWatch> workspaces = new HashMap<>();
+    /** Watched containers by payload cgroup, for the process events: which container an exec belongs to. */
+    private final Map<String, String> payloads = new ConcurrentHashMap<>();
+    /** Processes read at their exec since the last look, per container; at most {@link #EXECS_PER_LOOK}. */
+    private final Map<String, List<Snapshot.Proc>> execs = new ConcurrentHashMap<>();
+    private static final int EXECS_PER_LOOK = 1000;
+    private boolean listening;
     private final Map<String, Path> cgroups = new ConcurrentHashMap<>();
     /** The guard's pid-only looks per container; {@link #windows} are the full looks of the supervisor's main loop. */
     private final Map<String, Deque<Snapshot>> counts = new ConcurrentHashMap<>();
@@ -74,6 +80,10 @@ public final class Monitor {
                     "the supervisor was not running (killed or crashed) from " + gapSince + " until now: activity in between was not watched");
         }
         try {
+            if (!listening) {
+                ProcessEvents.listen(this::exec);
+                listening = true;
+            }
             Path cgroup = view.cgroupOf(t.payload());
             readCounters(t.container());
             Snapshot first = view.snapshot(t.container(), cgroup).withFence(counters.get(t.container()));
@@ -82,6 +92,7 @@ public final class Monitor {
             WorkspaceWatch earlier = workspaces.put(t.container(), workspace);
             if (earlier != null) earlier.close();
             cgroups.put(t.container(), cgroup);
+            payloads.put(t.payload(), t.container());
             windows.put(t.container(), new ArrayDeque<>(List.of(first)));
             note(t.container(), Level.INFO, "monitoring started", "the supervisor watches this container from the host");
         } catch (ObservationException e) {
@@ -99,7 +110,7 @@ public final class Monitor {
         Deque<Snapshot> window = windows.get(t.container());
         List<Integer> pids = view.pids(t.container(), cgroups.get(t.container()));
         Snapshot now = (pids.size() > t.settings().processCountThreshold() ? view.bare(t.container(), pids)
-                : view.detailed(t.container(), pids)).withFence(counters(t.container())).withWorkspace(workspaces.get(t.container()).take());
+                : view.detailed(t.container(), pids)).withFence(counters(t.container())).withWorkspace(workspaces.get(t.container()).take()).withExecs(takeExecs(t.container()));
         window.addLast(now);
         trim(window, now);
         List<Threat> threats = Detectors.detect(new ArrayList<>(window), t.settings());
@@ -127,6 +138,32 @@ public final class Monitor {
         if (bomb.isEmpty()) return List.of();
         synchronized (responder) {
             return responder.respond(t.container(), t.settings(), bomb);
+        }
+    }
+
+    /**
+     * An exec anywhere on the host: read at once when it is in a watched container, as a process
+     * that lives less than one look (`cat /proc/1/environ`) would be gone by the next.
+     */
+    private void exec(int pid) {
+        String payload = view.payloadOf(pid);
+        String container = payload == null ? null : payloads.get(payload);
+        if (container == null) return;
+        List<Snapshot.Proc> seen = execs.computeIfAbsent(container, c -> new ArrayList<>());
+        view.process(pid).ifPresent(p -> {
+            synchronized (seen) {
+                if (seen.size() < EXECS_PER_LOOK) seen.add(p);
+            }
+        });
+    }
+
+    private List<Snapshot.Proc> takeExecs(String container) {
+        List<Snapshot.Proc> seen = execs.get(container);
+        if (seen == null) return List.of();
+        synchronized (seen) {
+            List<Snapshot.Proc> taken = List.copyOf(seen);
+            seen.clear();
+            return taken;
         }
     }
 
@@ -183,6 +220,8 @@ public final class Monitor {
             if (!keep.contains(name)) {
                 windows.remove(name);
                 workspaces.remove(name).close();
+                payloads.values().remove(name);
+                execs.remove(name);
                 cgroups.remove(name);
                 counts.remove(name);
                 counters.remove(name);

@@ -38,6 +38,18 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
     }
 
     /**
+     * With the processes read at their exec since the last look that this look did not find
+     * (ended meanwhile): the detectors see them as if they were still there.
+     */
+    public Snapshot withExecs(List<Proc> execs) {
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (Proc p : processes) seen.add(p.pid());
+        List<Proc> all = new java.util.ArrayList<>(processes);
+        for (Proc p : execs) if (seen.add(p.pid())) all.add(p);
+        return new Snapshot(container, at, all, connections, fence, workspace);
+    }
+
+    /**
      * Bytes a process read from and wrote to workspace files since the previous look (see
      * WorkspaceTraffic for how they are told apart from the rest of its io).
      */

@@ -129,6 +129,18 @@ class DetectorsTest {
     }
 
     @Test
+    void aProcessReadAtItsExecAndGoneByTheLookIsStillSeenByTheDetectors() {
+        Snapshot look = new Snapshots().idleContainer().build();
+        Snapshot.Proc cat = new Snapshot.Proc(700, 301, 1000, "cat", "/usr/bin/cat", List.of("cat", "/proc/1/environ"), "/workspace", Map.of(), 0, 0);
+        Snapshot.Proc tmux = look.processes().stream().filter(p -> p.pid() == 300).findFirst().orElseThrow();
+        Snapshot merged = look.withExecs(List.of(cat, new Snapshot.Proc(300, 1, 1000, "x", "/usr/bin/x", List.of("x"), "/", Map.of(), 0, 0)));
+        assertThat(merged.processes()).as("the look's own reading wins for a process still there").contains(tmux).contains(cat)
+                .hasSize(look.processes().size() + 1);
+        assertThat(Detectors.detect(List.of(merged), DEFAULTS)).singleElement()
+                .satisfies(t -> assertThat(t.title()).isEqualTo("reading other processes' environment"));
+    }
+
+    @Test
     void aForkBombIsCriticalByCountOrBySpawnRate() {
         Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
         Snapshots many = new Snapshots().at(t0.plusSeconds(1));

@@ -60,6 +60,7 @@ class MonitorAttacksIT {
         // as root, in a form whose command line does not name the peer, so that it is caught by its connection
         attacks.put("as root", "sudo " + attacks.get("python pty"));
         Map<String, List<Double>> responses = new java.util.LinkedHashMap<>();
+        Map<String, Integer> beforeConnecting = new java.util.LinkedHashMap<>();
         try (Sandbox box = new Sandbox()) {
             Path keep = Files.writeString(box.workspace.resolve("keep.txt"), "precious\n");
             for (var attack : attacks.entrySet()) for (int run = 0; run < RUNS; run++) {
@@ -75,11 +76,17 @@ class MonitorAttacksIT {
                 assertThat(coiLines).as(attack.getKey() + ": one line naming the threat: " + r).singleElement()
                         .satisfies(l -> assertThat(l).startsWith("coi: stopped by the monitor: reverse shell"));
                 List<Double> closed = MonitorFixtures.closed(hosts.holdLog);
-                assertThat(closed).as(attack.getKey() + ": the connection was made and ended").hasSize(before + 1);
-                double seconds = closed.getLast();
-                System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", attack.getKey(), seconds);
-                responses.computeIfAbsent(attack.getKey(), k -> new java.util.ArrayList<>()).add(seconds);
-                assertThat(seconds).as(attack.getKey() + " stopped within 1 s of its connection").isLessThan(1.0);
+                if (closed.size() == before) {
+                    // its command line gave it away at its exec (the process events): stopped before it could connect
+                    System.out.printf("monitor response: %-14s stopped at its exec, before it connected%n", attack.getKey());
+                    beforeConnecting.merge(attack.getKey(), 1, Integer::sum);
+                } else {
+                    assertThat(closed).as(attack.getKey() + ": one connection made and ended").hasSize(before + 1);
+                    double seconds = closed.getLast();
+                    System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", attack.getKey(), seconds);
+                    responses.computeIfAbsent(attack.getKey(), k -> new java.util.ArrayList<>()).add(seconds);
+                    assertThat(seconds).as(attack.getKey() + " stopped within 1 s of its connection").isLessThan(1.0);
+                }
                 assertThat(Files.readString(keep)).isEqualTo("precious\n");
                 assertThat(box.workspace.resolve("mark-" + attack.getKey().replaceAll("\\W", "_"))).exists();
                 List<AuditEvent> killed = MonitorFixtures.audit(box).stream().filter(e -> e.action() == Action.KILLED).toList();
@@ -97,9 +104,17 @@ class MonitorAttacksIT {
             List<Double> sorted = seconds.stream().sorted().toList();
             int n = sorted.size();
             double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-            System.out.printf("monitor response median: %-14s %.3f s over %d run(s) (%.3f-%.3f)%n", form, median, n, sorted.getFirst(),
-                    sorted.getLast());
+            System.out.printf("monitor response median: %-14s %.3f s over %d run(s) (%.3f-%.3f)%s%n", form, median, n, sorted.getFirst(),
+                    sorted.getLast(), early(beforeConnecting, form));
         });
+        beforeConnecting.forEach((form, n) -> {
+            if (!responses.containsKey(form)) System.out.printf("monitor response median: %-14s no connection made%s%n", form, early(beforeConnecting, form));
+        });
+    }
+
+    private static String early(Map<String, Integer> beforeConnecting, String form) {
+        Integer n = beforeConnecting.get(form);
+        return n == null ? "" : "; " + n + " run(s) stopped at the exec, before connecting";
     }
 
     @Test
@@ -110,8 +125,8 @@ class MonitorAttacksIT {
             String name = box.container(1);
             assertThat(box.run("list").out()).contains(name).contains("[monitored]");
 
-            // a slow scan, one process after another, as an agent looping over /proc would
-            MonitorFixtures.inside(incus, name, 1000, "for p in /proc/[0-9]*/environ; do cat $p 2>/dev/null; sleep 0.05; done | tr '\\0' '\\n' | grep -i key; sleep 1");
+            // the quick scan of the issue, over in milliseconds: seen through the process events (an exec is read at once)
+            MonitorFixtures.inside(incus, name, 1000, "cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n' | grep -i key");
             MonitorFixtures.awaitAudit(box, e -> e.category().equals(Threat.CREDENTIALS), 10);
             AuditEvent warning = MonitorFixtures.audit(box).stream().filter(e -> e.category().equals(Threat.CREDENTIALS)).findFirst().orElseThrow();
             assertThat(warning.level()).isEqualTo(Level.WARNING);
@@ -293,8 +308,9 @@ class MonitorAttacksIT {
             Result r = box.run("run", "--monitor", "--mount", debs + ":/debs", "--mount", cas + ":/cas", String.join("\n",
                     "set -e",
                     "test \"$PWD\" = /workspace",
-                    "sudo dpkg -i --force-depends /debs/libpython3*.deb /debs/git_*.deb >/dev/null 2>&1",
                     "sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null",
+                    // after apt: its dependencies left unmet (their optional parts are not needed here), apt would refuse to install
+                    "sudo dpkg -i --force-depends /debs/libpython3*.deb /debs/git_*.deb >/dev/null 2>&1",
                     "echo \"node $(node --version)\"",
                     "curl -sSfL --cacert /cas/host.crt " + NPM_TARBALL + " | tar xz -C /tmp",
                     "export npm_config_cafile=/cas/host.crt npm_config_update_notifier=false",
