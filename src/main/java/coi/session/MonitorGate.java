@@ -79,9 +79,9 @@ final class MonitorGate {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
                     var events = log.read(container).stream().filter(e -> !e.time().toInstant().isBefore(since)
-                            && e.action() == Action.ALERTED).toList();
+                            && (e.action() == Action.ALERTED || e.action() == Action.PAUSED)).toList();
                     for (; shown < events.size(); shown++) {
-                        err.println("coi: monitor " + events.get(shown).level().label() + ": " + events.get(shown).title());
+                        err.println(line(container, events.get(shown)));
                         err.flush();
                     }
                     Thread.sleep(250);
@@ -92,6 +92,13 @@ final class MonitorGate {
         });
         follower.start();
         return follower::interrupt;
+    }
+
+    /** A warning as it is; a freeze with what the user can do about it, since the command waits until then. */
+    static String line(String container, AuditEvent e) {
+        String said = "coi: monitor " + e.level().label() + ": " + e.title();
+        return e.action() != Action.PAUSED ? said
+                : said + "; " + container + " is frozen: `coi resume " + container + "` lets the command go on, `coi kill " + container + "` ends it";
     }
 
     /** Stops following when the command ends. */

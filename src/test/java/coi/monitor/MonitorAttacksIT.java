@@ -67,8 +67,10 @@ class MonitorAttacksIT {
                 TestHosts.assertRoutedLocally();
                 int killedBefore = (int) MonitorFixtures.audit(box).stream().filter(e -> e.action() == Action.KILLED).count();
                 int before = MonitorFixtures.closed(hosts.holdLog).size();
-                // from a script, so that the command line coi runs does not give the attack away before it connects
-                Files.writeString(box.workspace.resolve("attack.sh"), "sudo dpkg -i --force-depends /debs/*.deb >/dev/null 2>&1\necho mark > mark-"
+                // from a script, so that the command line coi runs does not give the attack away before it connects; the
+                // tools are installed from / as in the ordinary workload below (from the workspace, the install's io
+                // counted as workspace io froze the container before the attack, and the run waited for good)
+                Files.writeString(box.workspace.resolve("attack.sh"), "(cd / && sudo dpkg -i --force-depends /debs/*.deb >/dev/null 2>&1)\necho mark > mark-"
                         + attack.getKey().replaceAll("\\W", "_") + "\n" + attack.getValue() + "\n");
                 Result r = box.run("run", "--monitor", "--mount", debs + ":/debs", "--", "bash", "attack.sh");
                 assertThat(r.exitCode()).as(attack.getKey() + ": " + r).isNotZero();
