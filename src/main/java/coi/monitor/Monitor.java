@@ -110,7 +110,8 @@ public final class Monitor {
         Deque<Snapshot> window = windows.get(t.container());
         List<Integer> pids = view.pids(t.container(), cgroups.get(t.container()));
         Snapshot now = (pids.size() > t.settings().processCountThreshold() ? view.bare(t.container(), pids)
-                : view.detailed(t.container(), pids)).withFence(counters(t.container())).withWorkspace(workspaces.get(t.container()).take()).withExecs(takeExecs(t.container()));
+                : view.detailed(t.container(), pids)).withFence(counters(t.container()))
+                .withWorkspace(workspaces.get(t.container()).take()).withExecs(takeExecs(t.container()));
         window.addLast(now);
         trim(window, now);
         List<Threat> threats = Detectors.detect(new ArrayList<>(window), t.settings());
@@ -150,7 +151,8 @@ public final class Monitor {
         String container = payload == null ? null : payloads.get(payload);
         if (container == null) return;
         List<Snapshot.Proc> seen = execs.computeIfAbsent(container, c -> new ArrayList<>());
-        view.process(pid).ifPresent(p -> {
+        // a process without a command line is exiting (its memory is gone, its descriptors not yet): nothing to tell by
+        view.process(pid).filter(p -> !p.cmdline().isEmpty()).ifPresent(p -> {
             synchronized (seen) {
                 if (seen.size() < EXECS_PER_LOOK) seen.add(p);
             }
@@ -172,13 +174,14 @@ public final class Monitor {
     }
 
     /**
-     * After a pause (frozen) the window starts over: the io and spawns of before the freeze were
-     * answered already.
+     * After a pause (frozen) the window starts over: the io, spawns and execs of before the freeze
+     * were answered already.
      */
     public void restartWindow(String container) {
         counts.remove(container);
         WorkspaceWatch workspace = workspaces.get(container);
         if (workspace != null) workspace.take();
+        takeExecs(container);
         Deque<Snapshot> window = windows.get(container);
         if (window != null && window.size() > 1) {
             Snapshot last = window.peekLast();
