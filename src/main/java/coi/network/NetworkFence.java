@@ -98,18 +98,4 @@ public final class NetworkFence {
         }
         return names;
     }
-
-    /** Fenced names with no live container: what {@code coi clean} should remove. */
-    public Set<String> orphans(Set<String> liveContainers) {
-        Set<String> orphans = fenced();
-        orphans.removeAll(liveContainers);
-        return orphans;
-    }
-
-    /** Removes the rules of every orphan and returns their names. */
-    public Set<String> removeOrphans(Set<String> liveContainers) {
-        Set<String> orphans = orphans(liveContainers);
-        orphans.forEach(this::remove);
-        return orphans;
-    }
 }

@@ -115,28 +115,46 @@ public final class Fencing {
      * Removes the rules of containers that are gone (deleted with `incus delete`, or by a coi that
      * died before it removed them). Their rules match a source address, so left in place they hold
      * whichever container gets that address next, cutting it off entirely; a launch sweeps them
-     * before its container's network comes up. Each name is checked under its {@link NameLock} and
-     * skipped while another coi holds that lock (it is installing or removing those rules itself).
+     * before its container's network comes up. Best effort: a launch does not fail over tidying up.
      */
     void sweepGone(Path sessionsRoot, String self) {
         Set<String> fenced;
         try {
             fenced = new HashSet<>(fence.fenced("inet"));
         } catch (FenceException e) {
-            return; // installing reports what is wrong with nft; tidying up is not worth failing a launch for
+            return; // installing reports what is wrong with nft
         }
         fenced.remove(self);
-        if (fenced.isEmpty()) return;
+        removeGone(sessionsRoot, fenced);
+    }
+
+    /** `coi clean`: the rules (both tables) of every container that is gone; returns their names. */
+    public Set<String> removeOrphans(Path sessionsRoot) {
+        return removeGone(sessionsRoot, fence.fenced());
+    }
+
+    /**
+     * Each candidate is checked under its {@link NameLock} and skipped while another coi holds that
+     * lock (it is installing or removing those rules itself): a container created meanwhile under
+     * a reused name keeps the rules it just got.
+     */
+    private Set<String> removeGone(Path sessionsRoot, Set<String> candidates) {
+        Set<String> removed = new java.util.TreeSet<>();
+        if (candidates.isEmpty()) return removed;
         Set<String> live = new HashSet<>();
         incus.instances().forEach(i -> live.add(i.name()));
-        for (String name : fenced) {
+        for (String name : candidates) {
             if (live.contains(name)) continue;
             NameLock.tryHold(sessionsRoot, name).ifPresent(held -> {
                 try (NameLock lock = held) {
-                    if (incus.findInstance(name).isEmpty()) remove(name);
+                    if (incus.findInstance(name).isEmpty()) {
+                        remove(name);
+                        removed.add(name);
+                    }
                 }
             });
         }
+        return removed;
     }
 
     public void remove(String container) {
@@ -147,10 +165,6 @@ public final class Fencing {
         }
     }
 
-    /** Rules of containers that no longer exist. */
-    public Set<String> removeOrphans(Set<String> live) {
-        return fence.removeOrphans(live);
-    }
 
     public long blocked(String container) {
         try {

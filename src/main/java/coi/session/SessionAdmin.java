@@ -193,7 +193,7 @@ public final class SessionAdmin {
     }
 
     public java.util.Set<String> cleanOrphanRules() {
-        return fencing.removeOrphans(incus.instances().stream().map(Model.Instance::name).collect(java.util.stream.Collectors.toSet()));
+        return fencing.removeOrphans(store.root());
     }
 
     /** Saved sessions no container uses any more. */

@@ -37,12 +37,17 @@ public final class SessionStore {
         return dir(tool, id).resolve("state");
     }
 
-    /** Writes metadata.json atomically (temp file + rename), so a crash never leaves half a file. */
+    /**
+     * Writes metadata.json atomically (temp file + rename), so a crash never leaves half a file.
+     * Each writer has its own temp file: the session's coi, `coi shutdown` and the supervisor may
+     * all save the same session at the same moment.
+     */
     public void save(SessionMetadata metadata) {
         Path dir = dir(metadata.tool(), metadata.sessionId());
+        Path tmp = null;
         try {
             Files.createDirectories(dir);
-            Path tmp = dir.resolve("metadata.json.tmp");
+            tmp = Files.createTempFile(dir, "metadata.json.", ".tmp");
             Files.write(tmp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
             try {
                 Files.move(tmp, dir.resolve("metadata.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -50,6 +55,11 @@ public final class SessionStore {
                 Files.move(tmp, dir.resolve("metadata.json"), StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
+            try {
+                if (tmp != null) Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the message below says what went wrong; a stray temp file is harmless
+            }
             throw new CoiException("cannot save session " + metadata.sessionId() + " in " + dir + ": " + e.getMessage(), e);
         }
     }

@@ -218,10 +218,13 @@ class NetworkFenceIT {
         var ghost = ContainerNic.plan("coitest-net-ghost", bridge, TestContainers.takenAddresses());
         fence.apply(ghost, bridge, new NetworkPolicy.Restricted(), List.of());
         containers.delete(c); // as if coi had been killed before it could clean up
-        var live = TestContainers.existing();
-        assertThat(fence.orphans(live)).contains(c, "coitest-net-ghost").doesNotContain(OPEN);
-        assertThat(fence.removeOrphans(live)).contains(c, "coitest-net-ghost");
-        assertThat(fence.fenced()).doesNotContain(c, "coitest-net-ghost");
+        assertThat(fence.fenced()).contains(c, "coitest-net-ghost", "coitest-net-restricted");
+        try (var incus = coi.testing.TestIncus.client()) {
+            Path locks = Files.createTempDirectory("coitest-net-locks");
+            assertThat(new coi.session.Fencing(incus, fence).removeOrphans(locks)).as("`coi clean`").contains(c, "coitest-net-ghost")
+                    .doesNotContain("coitest-net-restricted", "coitest-net-allow");
+        }
+        assertThat(fence.fenced()).doesNotContain(c, "coitest-net-ghost").contains("coitest-net-restricted");
     }
 
     @Test

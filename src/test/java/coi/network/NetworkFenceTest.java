@@ -55,7 +55,7 @@ class NetworkFenceTest {
     }
 
     @Test
-    void findsOrphansByObjectName() {
+    void findsFencedContainersByObjectName() {
         answers = Map.of("-j list table inet coi", """
                 {"nftables": [{"metainfo": {}}, {"table": {"family": "inet", "name": "coi"}},
                  {"counter": {"name": "coi-aa-1.blocked"}}, {"counter": {"name": "coi-gone-1.blocked"}},
@@ -64,16 +64,13 @@ class NetworkFenceTest {
                 "-j list table bridge coi", """
                 {"nftables": [{"chain": {"name": "coi-crashed-2.l2"}}]}""");
         assertThat(fence.fenced()).containsExactly("coi-aa-1", "coi-crashed-2", "coi-gone-1");
-        calls.clear();
-        assertThat(fence.removeOrphans(Set.of("coi-aa-1", "unrelated"))).containsExactly("coi-crashed-2", "coi-gone-1");
-        assertThat(calls).contains("-f -\n" + NftRuleset.remove("coi-gone-1"), "-f -\n" + NftRuleset.remove("coi-crashed-2"))
-                .noneMatch(c -> c.contains("coi-aa-1.fwd\ndelete"));
+        assertThat(fence.fenced("inet")).as("address rules").containsExactly("coi-aa-1", "coi-gone-1");
     }
 
     @Test
     void noTablesMeansNothingFenced() {
         answers = Map.of("-j list table inet coi", "!Error: No such file or directory",
                 "-j list table bridge coi", "!Error: No such file or directory");
-        assertThat(fence.orphans(Set.of())).isEmpty();
+        assertThat(fence.fenced()).isEmpty();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,26 @@ class SessionStoreTest {
         String json = Files.readString(root.resolve("sessions-claude/a/metadata.json"));
         assertThat(json).contains("\"session_id\"", "\"container_name\"", "\"saved_at\"", "\"workspace\" : \"/w1\"", "\"persistent\" : false");
         assertThat(store.find("claude", "a")).contains(meta("a", "/w1", "2026-01-01T10:00:00Z"));
+    }
+
+    @Test
+    void writersSavingTheSameSessionAtOnceAllSucceedAndLeaveOneWholeFile(@TempDir Path root) throws Exception {
+        SessionStore store = new SessionStore(root);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<?>> saves = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                String at = "2026-01-01T10:00:" + String.format("%02d", i % 60) + "Z";
+                saves.add(pool.submit(() -> store.save(meta("same", "/w1", at))));
+            }
+            for (var save : saves) save.get();
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(store.find("claude", "same")).isPresent();
+        try (var files = Files.list(root.resolve("sessions-claude/same"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("metadata.json");
+        }
     }
 
     @Test
