@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -140,11 +141,11 @@ public final class HostView {
     }
 
     /** One process read on its own (an exec the process events reported), if it is still there. */
-    public java.util.Optional<Snapshot.Proc> process(int pid) {
+    public Optional<Snapshot.Proc> process(int pid) {
         try {
-            return java.util.Optional.of(process(pid, UidMap.read(proc.resolve(pid + "/uid_map"))));
+            return Optional.of(process(pid, UidMap.read(proc.resolve(pid + "/uid_map"))));
         } catch (IOException | RuntimeException gone) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

@@ -3,9 +3,12 @@ package coi.monitor;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the host kernel shows of one container at one instant: its processes (from its cgroup
@@ -42,9 +45,9 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
      * (ended meanwhile): the detectors see them as if they were still there.
      */
     public Snapshot withExecs(List<Proc> execs) {
-        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        Set<Integer> seen = new HashSet<>();
         for (Proc p : processes) seen.add(p.pid());
-        List<Proc> all = new java.util.ArrayList<>(processes);
+        List<Proc> all = new ArrayList<>(processes);
         for (Proc p : execs) if (seen.add(p.pid())) all.add(p);
         return new Snapshot(container, at, all, connections, fence, workspace);
     }
