@@ -36,12 +36,16 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
-        PrintWriter err = cmd.getErr();
-        if (debug(parsed.originalArgs().toArray(String[]::new))) ex.printStackTrace(err);
+        return report(ex, cmd.getCommandSpec().qualifiedName(), cmd.getErr(), debug(parsed.originalArgs().toArray(String[]::new)));
+    }
+
+    /** Says {@code ex}, a failure of the command {@code command} ("coi container exists"), and returns its exit code. */
+    static int report(Exception ex, String command, PrintWriter err, boolean debug) {
+        if (debug) ex.printStackTrace(err);
         int code;
         String message;
         switch (ex) {
-            case UsageException u -> { code = 2; message = u.getMessage() + " (see `" + cmd.getCommandSpec().qualifiedName() + " --help`)"; }
+            case UsageException u -> { code = 2; message = u.getMessage() + " (see `" + command + " --help`)"; }
             case ConfigException c -> { code = 2; message = c.getMessage(); }
             case CoiException c -> { code = c.exitCode(); message = c.getMessage(); }
             case IncusException.Unreachable i -> { code = 1; message = i.getMessage(); }

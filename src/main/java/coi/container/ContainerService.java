@@ -117,7 +117,7 @@ public final class ContainerService {
     }
 
     public boolean running(String name) {
-        return incus.findInstance(name).map(Model.Instance::running).orElse(false);
+        return incus.instanceStatus(name).map(Model.Instance::running).orElse(false);
     }
 
     public int exec(String name, ExecRequest request, InputStream stdin, OutputStream out, OutputStream err) {

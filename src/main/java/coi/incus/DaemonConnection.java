@@ -118,7 +118,7 @@ final class DaemonConnection implements AutoCloseable {
     private static JsonNode metadata(int status, byte[] raw) {
         // the status first: an error body need not be JSON (a proxy, Go's router), parsing it would hide it
         if (status >= 400) throw errorFrom(status, raw);
-        JsonNode envelope = raw.length == 0 ? Json.object() : Json.parse(raw);
+        JsonNode envelope = raw.length == 0 ? JsonTree.object() : JsonTree.parse(raw);
         // a failed operation's wait answers 200 with an error envelope
         if ("error".equals(envelope.path("type").asText())) throw errorFrom(status, raw);
         return envelope.path("metadata");
@@ -128,7 +128,7 @@ final class DaemonConnection implements AutoCloseable {
         String message = new String(raw, StandardCharsets.UTF_8).trim();
         int code = status;
         try {
-            JsonNode json = Json.parse(raw);
+            JsonNode json = JsonTree.parse(raw);
             // only an object is an error envelope: "404 page not found" parses as the number 404
             if (json.isObject()) {
                 message = json.path("error").asText("");

@@ -1,15 +1,25 @@
 package coi.incus;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.io.Reader;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.MappingStartEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
+import org.yaml.snakeyaml.events.SequenceStartEvent;
+import org.yaml.snakeyaml.parser.Parser;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
 
 /**
  * The incus CLI's remotes, as `incus remote add/switch` leave them: {@code config.yml} in its
@@ -33,31 +43,66 @@ public record IncusRemotes(Path dir, String defaultRemote, Map<String, Remote> r
         }
     }
 
-    /** Made on first use: most machines have no config.yml, and the YAML parser is many classes to load. */
-    private static final class Yaml {
-        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
-    }
-
     /** Reads {@code dir/config.yml}; a missing file is the CLI's own default (only "local"). */
     public static IncusRemotes load(Path dir) {
         Map<String, Remote> remotes = new LinkedHashMap<>();
         remotes.put(LOCAL, new Remote(LOCAL, "unix://", "incus", Optional.empty()));
         Path file = dir.resolve("config.yml");
         if (!Files.exists(file)) return new IncusRemotes(dir, LOCAL, remotes);
-        JsonNode root;
-        try {
-            root = Yaml.MAPPER.readTree(file.toFile());
-        } catch (IOException e) {
+        Object doc;
+        try (Reader in = Files.newBufferedReader(file)) {
+            doc = document(new ParserImpl(new StreamReader(in), new LoaderOptions()));
+        } catch (IOException | YAMLException e) {
             throw new IncusException("cannot read the incus CLI's configuration " + file + ": " + e.getMessage(), e);
         }
-        if (root == null) return new IncusRemotes(dir, LOCAL, remotes);
-        root.path("remotes").properties().forEach(e -> {
-            JsonNode r = e.getValue();
-            String project = r.path("project").asText("");
-            remotes.put(e.getKey(), new Remote(e.getKey(), r.path("addr").asText(""), r.path("protocol").asText("incus"),
-                    project.isEmpty() ? Optional.empty() : Optional.of(project)));
-        });
-        return new IncusRemotes(dir, root.path("default-remote").asText(LOCAL), remotes);
+        if (!(doc instanceof Map<?, ?> root)) return new IncusRemotes(dir, LOCAL, remotes);
+        if (root.get("remotes") instanceof Map<?, ?> named) {
+            named.forEach((name, value) -> {
+                Map<?, ?> r = value instanceof Map<?, ?> m ? m : Map.of();
+                String project = text(r.get("project"), "");
+                remotes.put(String.valueOf(name), new Remote(String.valueOf(name), text(r.get("addr"), ""), text(r.get("protocol"), "incus"),
+                        project.isEmpty() ? Optional.empty() : Optional.of(project)));
+            });
+        }
+        return new IncusRemotes(dir, text(root.get("default-remote"), LOCAL), remotes);
+    }
+
+    /**
+     * The document as maps, lists and strings, from snakeyaml's parser: its typed loader (or Jackson's
+     * YAML mapper before it) spent a quarter of `coi container exists` on setting itself up
+     * (bench/startup), and the CLI's fields are all text.
+     */
+    private static Object document(Parser parser) {
+        parser.getEvent();
+        if (parser.checkEvent(Event.ID.StreamEnd)) return null;
+        parser.getEvent();
+        return node(parser);
+    }
+
+    private static Object node(Parser parser) {
+        Event event = parser.getEvent();
+        if (event instanceof ScalarEvent scalar) {
+            boolean plain = scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN;
+            return plain && List.of("", "~", "null", "Null", "NULL").contains(scalar.getValue()) ? null : scalar.getValue();
+        }
+        if (event instanceof MappingStartEvent) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            while (!parser.checkEvent(Event.ID.MappingEnd)) map.put(String.valueOf(node(parser)), node(parser));
+            parser.getEvent();
+            return map;
+        }
+        if (event instanceof SequenceStartEvent) {
+            List<Object> list = new ArrayList<>();
+            while (!parser.checkEvent(Event.ID.SequenceEnd)) list.add(node(parser));
+            parser.getEvent();
+            return list;
+        }
+        return null; // an alias: the CLI writes none
+    }
+
+    /** A scalar as text, as the CLI reads it; {@code fallback} when absent or not a scalar. */
+    private static String text(Object value, String fallback) {
+        return value == null || value instanceof Map<?, ?> || value instanceof Iterable<?> ? fallback : String.valueOf(value);
     }
 
     public Optional<Remote> find(String name) {

@@ -22,8 +22,13 @@ public interface Instances {
         }
     }
 
+    /** The instance's status ("Running", "Stopped", "Frozen", ...), or empty when it does not exist. */
+    default Optional<String> instanceStatus(String name) {
+        return findInstance(name).map(Model.Instance::status);
+    }
+
     default boolean instanceExists(String name) {
-        return findInstance(name).isPresent();
+        return instanceStatus(name).isPresent();
     }
 
     Model.InstanceState instanceState(String name);

@@ -16,12 +16,9 @@ public final class Json {
 
     private Json() {}
 
+    /** The first JSON value in {@code bytes}, as {@code MAPPER.readTree} reads it (see {@link JsonTree}). */
     public static JsonNode parse(byte[] bytes) {
-        try {
-            return MAPPER.readTree(bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException("invalid JSON from Incus: " + e.getMessage(), e);
-        }
+        return JsonTree.parse(bytes);
     }
 
     public static <T> T convert(JsonNode node, Class<T> type) {

@@ -29,6 +29,10 @@ public final class Model {
                            Map<String, Map<String, String>> expandedDevices,
                            List<String> profiles, InstanceState state) {
         public boolean running() {
+            return running(status);
+        }
+
+        public static boolean running(String status) {
             return "Running".equals(status);
         }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /** {@link Instances} over the REST API. */
@@ -28,6 +29,16 @@ final class RestInstances implements Instances {
     @Override
     public Model.Instance instance(String name) {
         return Json.convert(incus.get(path(name)), Model.Instance.class);
+    }
+
+    /** Read off the answer's tree: binding the instance to a record would build the ObjectMapper (see {@link JsonTree}). */
+    @Override
+    public Optional<String> instanceStatus(String name) {
+        try {
+            return Optional.of(incus.get(path(name)).path("status").asText(""));
+        } catch (IncusException.NotFound e) {
+            return Optional.empty();
+        }
     }
 
     @Override

@@ -141,33 +141,42 @@ public final class Detectors {
     }
 
     /**
-     * Bytes read and written within the window by processes working in the workspace (cwd or an
-     * open file under it): the sum of each process's rchar/wchar growth, a new process counting whole.
+     * Bytes read from and written to workspace files within the window, as each look's
+     * {@link Snapshot#workspace()} charged them to processes (the first look's belong to the time
+     * before the window). The largest reader or writer is the evidence.
      */
     public static List<Threat> workspaceIo(List<Snapshot> window, int readMb, int writeMb) {
-        long read = 0, written = 0;
-        for (int i = 1; i < window.size(); i++) {
-            Map<Integer, Snapshot.Proc> before = byPid(window.get(i - 1));
-            for (Snapshot.Proc p : window.get(i).processes()) {
-                if (!inWorkspace(p)) continue;
-                Snapshot.Proc old = before.get(p.pid());
-                boolean same = old != null && old.rchar() <= p.rchar() && old.wchar() <= p.wchar();
-                read += same ? p.rchar() - old.rchar() : p.rchar();
-                written += same ? p.wchar() - old.wchar() : p.wchar();
+        Map<Integer, long[]> byPid = new HashMap<>();
+        for (Snapshot s : window.subList(1, window.size())) {
+            for (Snapshot.WorkspaceUse u : s.workspace()) {
+                long[] sum = byPid.computeIfAbsent(u.pid(), p -> new long[2]);
+                sum[0] += u.read();
+                sum[1] += u.written();
             }
         }
+        long read = byPid.values().stream().mapToLong(a -> a[0]).sum(), written = byPid.values().stream().mapToLong(a -> a[1]).sum();
         String span = span(window).toSeconds() + "s";
         List<Threat> threats = new ArrayList<>();
         if (read > readMb * MIB) {
             threats.add(new Threat(Level.HIGH, Threat.FILESYSTEM, "large workspace read: " + read / MIB + " MB in " + span,
-                    "more than file_read_threshold_mb (" + readMb + ") read within the window, as when the workspace is copied out",
-                    Evidence.of(read, span)));
+                    "more than file_read_threshold_mb (" + readMb + ") read from workspace files within the window, as when the workspace is copied out",
+                    evidence(window, byPid, 0, read, span)));
         }
         if (written > writeMb * MIB) {
             threats.add(new Threat(Level.HIGH, Threat.FILESYSTEM, "large workspace write: " + written / MIB + " MB in " + span,
-                    "more than file_write_threshold_mb (" + writeMb + ") written within the window", Evidence.of(written, span)));
+                    "more than file_write_threshold_mb (" + writeMb + ") written to workspace files within the window",
+                    evidence(window, byPid, 1, written, span)));
         }
         return threats;
+    }
+
+    /** The bytes and the process that moved the most of them, if it is still there to describe. */
+    private static Evidence evidence(List<Snapshot> window, Map<Integer, long[]> byPid, int column, long bytes, String span) {
+        int top = byPid.entrySet().stream().max(Map.Entry.comparingByValue((a, b) -> Long.compare(a[column], b[column]))).orElseThrow().getKey();
+        for (Snapshot s : window.reversed()) {
+            for (Snapshot.Proc p : s.processes()) if (p.pid() == top) return Evidence.of(p, bytes, span);
+        }
+        return Evidence.of(bytes, span);
     }
 
     /** Too many processes, or too many new ones per second: a fork bomb. */
@@ -264,20 +273,6 @@ public final class Detectors {
     }
 
     private static final long MIB = 1024L * 1024;
-
-    private static boolean inWorkspace(Snapshot.Proc p) {
-        return under(p.cwd()) || p.fds().values().stream().anyMatch(Detectors::under);
-    }
-
-    private static boolean under(String path) {
-        return path != null && (path.equals("/workspace") || path.startsWith("/workspace/"));
-    }
-
-    private static Map<Integer, Snapshot.Proc> byPid(Snapshot s) {
-        Map<Integer, Snapshot.Proc> map = new HashMap<>();
-        for (Snapshot.Proc p : s.processes()) map.put(p.pid(), p);
-        return map;
-    }
 
     static Duration span(List<Snapshot> window) {
         return Duration.between(window.getFirst().at(), window.getLast().at());

@@ -31,6 +31,10 @@ public record Evidence(ProcessInfo process, NetworkInfo network, FilesystemInfo 
         return new Evidence(null, null, new FilesystemInfo(bytes, window));
     }
 
+    public static Evidence of(Snapshot.Proc p, long bytes, String window) {
+        return new Evidence(p.info(), null, new FilesystemInfo(bytes, window));
+    }
+
     public static Evidence none() {
         return new Evidence(null, null, null);
     }

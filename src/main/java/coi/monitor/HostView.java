@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -125,6 +126,29 @@ public final class HostView {
         return new Snapshot(container, Instant.now(), processes, connections(pids));
     }
 
+    /** The payload cgroup ({@code lxc.payload.NAME}) a process belongs to, null for a host process or one gone. */
+    public String payloadOf(int pid) {
+        try {
+            String cgroups = read(proc.resolve(pid + "/cgroup"));
+            int at = cgroups.indexOf("/lxc.payload.");
+            if (at < 0) return null;
+            int end = at + 1;
+            while (end < cgroups.length() && cgroups.charAt(end) != '/' && cgroups.charAt(end) != '\n') end++;
+            return cgroups.substring(at + 1, end);
+        } catch (IOException gone) {
+            return null;
+        }
+    }
+
+    /** One process read on its own (an exec the process events reported), if it is still there. */
+    public Optional<Snapshot.Proc> process(int pid) {
+        try {
+            return Optional.of(process(pid, UidMap.read(proc.resolve(pid + "/uid_map"))));
+        } catch (IOException | RuntimeException gone) {
+            return Optional.empty();
+        }
+    }
+
     private Snapshot.Proc process(int pid, UidMap uids) throws IOException {
         Path dir = proc.resolve(Integer.toString(pid));
         String stat = read(dir.resolve("stat"));
@@ -136,12 +160,32 @@ public final class HostView {
             if (line.startsWith("Uid:")) uid = uids.inside(Integer.parseInt(line.split("\\s+")[1]));
         }
         List<String> cmdline = Arrays.stream(read(dir.resolve("cmdline")).split("\0")).filter(s -> !s.isEmpty()).toList();
+        WorkspaceTraffic.Counters io = counters(read(dir.resolve("io")));
+        return new Snapshot.Proc(pid, ppid, uid, comm, link(dir.resolve("exe")), cmdline, link(dir.resolve("cwd")), fds(dir.resolve("fd")),
+                io.read(), io.written());
+    }
+
+    /** The container's /workspace as the host reaches it: through the root of one of its processes. */
+    public Path workspaceOf(int pid) {
+        return proc.resolve(pid + "/root/workspace");
+    }
+
+    /** A process's read and write counters (/proc/PID/io), null once it is gone. */
+    WorkspaceTraffic.Counters io(int pid) {
+        try {
+            return counters(read(proc.resolve(pid + "/io")));
+        } catch (IOException gone) {
+            return null;
+        }
+    }
+
+    private static WorkspaceTraffic.Counters counters(String io) {
         long rchar = 0, wchar = 0;
-        for (String line : read(dir.resolve("io")).split("\n")) {
+        for (String line : io.split("\n")) {
             if (line.startsWith("rchar:")) rchar = Long.parseLong(line.substring(6).trim());
             if (line.startsWith("wchar:")) wchar = Long.parseLong(line.substring(6).trim());
         }
-        return new Snapshot.Proc(pid, ppid, uid, comm, link(dir.resolve("exe")), cmdline, link(dir.resolve("cwd")), fds(dir.resolve("fd")), rchar, wchar);
+        return new WorkspaceTraffic.Counters(rchar, wchar);
     }
 
     private static Map<Integer, String> fds(Path dir) throws IOException {

@@ -32,6 +32,13 @@ public final class Monitor {
     private final AuditLog log;
     private final Clock clock;
     private final Map<String, Deque<Snapshot>> windows = new HashMap<>();
+    private final Map<String, WorkspaceWatch> workspaces = new HashMap<>();
+    /** Watched containers by payload cgroup, for the process events: which container an exec belongs to. */
+    private final Map<String, String> payloads = new ConcurrentHashMap<>();
+    /** Processes read at their exec since the last look, per container; at most {@link #EXECS_PER_LOOK}. */
+    private final Map<String, List<Snapshot.Proc>> execs = new ConcurrentHashMap<>();
+    private static final int EXECS_PER_LOOK = 1000;
+    private boolean listening;
     private final Map<String, Path> cgroups = new ConcurrentHashMap<>();
     /** The guard's pid-only looks per container; {@link #windows} are the full looks of the supervisor's main loop. */
     private final Map<String, Deque<Snapshot>> counts = new ConcurrentHashMap<>();
@@ -73,10 +80,19 @@ public final class Monitor {
                     "the supervisor was not running (killed or crashed) from " + gapSince + " until now: activity in between was not watched");
         }
         try {
+            if (!listening) {
+                ProcessEvents.listen(this::exec);
+                listening = true;
+            }
             Path cgroup = view.cgroupOf(t.payload());
             readCounters(t.container());
             Snapshot first = view.snapshot(t.container(), cgroup).withFence(counters.get(t.container()));
+            if (first.processes().isEmpty()) throw new ObservationException("cannot observe " + t.container() + ": none of its processes could be read");
+            WorkspaceWatch workspace = new WorkspaceWatch(t.container(), view, first.processes().getFirst().pid());
+            WorkspaceWatch earlier = workspaces.put(t.container(), workspace);
+            if (earlier != null) earlier.close();
             cgroups.put(t.container(), cgroup);
+            payloads.put(t.payload(), t.container());
             windows.put(t.container(), new ArrayDeque<>(List.of(first)));
             note(t.container(), Level.INFO, "monitoring started", "the supervisor watches this container from the host");
         } catch (ObservationException e) {
@@ -94,7 +110,8 @@ public final class Monitor {
         Deque<Snapshot> window = windows.get(t.container());
         List<Integer> pids = view.pids(t.container(), cgroups.get(t.container()));
         Snapshot now = (pids.size() > t.settings().processCountThreshold() ? view.bare(t.container(), pids)
-                : view.detailed(t.container(), pids)).withFence(counters(t.container()));
+                : view.detailed(t.container(), pids)).withFence(counters(t.container()))
+                .withWorkspace(workspaces.get(t.container()).take()).withExecs(takeExecs(t.container()));
         window.addLast(now);
         trim(window, now);
         List<Threat> threats = Detectors.detect(new ArrayList<>(window), t.settings());
@@ -125,16 +142,46 @@ public final class Monitor {
         }
     }
 
+    /**
+     * An exec anywhere on the host: read at once when it is in a watched container, as a process
+     * that lives less than one look (`cat /proc/1/environ`) would be gone by the next.
+     */
+    private void exec(int pid) {
+        String payload = view.payloadOf(pid);
+        String container = payload == null ? null : payloads.get(payload);
+        if (container == null) return;
+        List<Snapshot.Proc> seen = execs.computeIfAbsent(container, c -> new ArrayList<>());
+        // a process without a command line is exiting (its memory is gone, its descriptors not yet): nothing to tell by
+        view.process(pid).filter(p -> !p.cmdline().isEmpty()).ifPresent(p -> {
+            synchronized (seen) {
+                if (seen.size() < EXECS_PER_LOOK) seen.add(p);
+            }
+        });
+    }
+
+    private List<Snapshot.Proc> takeExecs(String container) {
+        List<Snapshot.Proc> seen = execs.get(container);
+        if (seen == null) return List.of();
+        synchronized (seen) {
+            List<Snapshot.Proc> taken = List.copyOf(seen);
+            seen.clear();
+            return taken;
+        }
+    }
+
     private static void trim(Deque<Snapshot> window, Snapshot now) {
         while (window.size() > 2 && window.peekFirst().at().plus(WINDOW).isBefore(now.at())) window.removeFirst();
     }
 
     /**
-     * After a pause (frozen) the window starts over: the io and spawns of before the freeze were
-     * answered already.
+     * After a pause (frozen) the window starts over: the io, spawns and execs of before the freeze
+     * were answered already.
      */
     public void restartWindow(String container) {
         counts.remove(container);
+        WorkspaceWatch workspace = workspaces.get(container);
+        if (workspace != null) workspace.take();
+        takeExecs(container);
         Deque<Snapshot> window = windows.get(container);
         if (window != null && window.size() > 1) {
             Snapshot last = window.peekLast();
@@ -175,6 +222,9 @@ public final class Monitor {
         for (String name : List.copyOf(windows.keySet())) {
             if (!keep.contains(name)) {
                 windows.remove(name);
+                workspaces.remove(name).close();
+                payloads.values().remove(name);
+                execs.remove(name);
                 cgroups.remove(name);
                 counts.remove(name);
                 counters.remove(name);

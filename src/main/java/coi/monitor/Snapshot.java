@@ -3,9 +3,12 @@ package coi.monitor;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the host kernel shows of one container at one instant: its processes (from its cgroup
@@ -13,19 +16,47 @@ import java.util.Optional;
  * functions and tests feed them recorded snapshots. Its instant is written as ISO-8601 text in
  * `coi monitor --format json` (the shared mapper has no java.time module).
  */
-public record Snapshot(String container, @JsonSerialize(using = ToStringSerializer.class) Instant at, List<Proc> processes, List<Conn> connections, Fence fence) {
+public record Snapshot(String container, @JsonSerialize(using = ToStringSerializer.class) Instant at, List<Proc> processes, List<Conn> connections, Fence fence,
+                       List<WorkspaceUse> workspace) {
     public Snapshot {
         processes = List.copyOf(processes);
         connections = List.copyOf(connections);
+        workspace = List.copyOf(workspace);
     }
 
     public Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections) {
-        this(container, at, processes, connections, Fence.UNKNOWN);
+        this(container, at, processes, connections, Fence.UNKNOWN, List.of());
+    }
+
+    public Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections, Fence fence) {
+        this(container, at, processes, connections, fence, List.of());
     }
 
     public Snapshot withFence(Fence counters) {
-        return new Snapshot(container, at, processes, connections, counters);
+        return new Snapshot(container, at, processes, connections, counters, workspace);
     }
+
+    public Snapshot withWorkspace(List<WorkspaceUse> uses) {
+        return new Snapshot(container, at, processes, connections, fence, uses);
+    }
+
+    /**
+     * With the processes read at their exec since the last look that this look did not find
+     * (ended meanwhile): the detectors see them as if they were still there.
+     */
+    public Snapshot withExecs(List<Proc> execs) {
+        Set<Integer> seen = new HashSet<>();
+        for (Proc p : processes) seen.add(p.pid());
+        List<Proc> all = new ArrayList<>(processes);
+        for (Proc p : execs) if (seen.add(p.pid())) all.add(p);
+        return new Snapshot(container, at, all, connections, fence, workspace);
+    }
+
+    /**
+     * Bytes a process read from and wrote to workspace files since the previous look (see
+     * WorkspaceTraffic for how they are told apart from the rest of its io).
+     */
+    public record WorkspaceUse(int pid, long read, long written) {}
 
     /**
      * coi's own nft counters for the container (packets since its rules were first applied): connection

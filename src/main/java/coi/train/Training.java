@@ -2,6 +2,7 @@ package coi.train;
 
 import coi.cli.CoiCommand;
 import coi.cli.Context;
+import coi.cli.QuickQueries;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,21 +24,19 @@ import picocli.CommandLine;
  * (bin/coi, so with the launcher's own JVM flags and class path) and the JVM writes the AOT cache
  * from what it loaded and linked. It runs the commands users type most, as the CLI does, against
  * a stand-in for Incus on a temporary unix socket (never the real daemon): `list` with no
- * containers, `container exists|running` of a missing one, health, help and usage errors.
+ * containers, `container exists|running` of a missing one, health, help and usage errors; with
+ * "quick", only the questions {@link QuickQueries} answers, of a running container and a missing one.
  */
 public final class Training {
+    private static final String PRESENT = "present";
+
     private Training() {}
 
+    /** With "quick": only `coi container exists|running NAME` (coi.cli.QuickQueries), for the launcher's second cache. */
     public static void main(String[] args) throws IOException {
+        boolean quick = args.length > 0 && args[0].equals("quick");
         StringWriter sink = new StringWriter();
-        CommandLine root = quiet(CoiCommand.commandLine(new Context(Map.of()), "--help"), sink);
-        root.execute("--help");
-        for (var sub : root.getSubcommands().values()) {
-            sub.usage(new PrintWriter(sink));
-            for (var nested : sub.getSubcommands().values()) nested.usage(new PrintWriter(sink));
-        }
-        root.execute("container", "exec", "--format", "yaml", "x", "--", "true");
-        root.execute("no-such-command");
+        if (!quick) help(sink);
         Path dir = Files.createTempDirectory("coi-train");
         Path socket = dir.resolve("incus.socket");
         Path conf = dir.resolve("incus");
@@ -51,6 +50,13 @@ public final class Training {
             Files.writeString(conf.resolve("config.yml"), "default-remote: stand-in\nremotes:\n  stand-in:\n    addr: unix://"
                     + socket + "\n    protocol: incus\n");
             Map<String, String> env = Map.of("INCUS_CONF", conf.toString(), "HOME", dir.toString(), "PWD", dir.toString());
+            if (quick) {
+                for (String name : new String[] {PRESENT, "x"}) {
+                    QuickQueries.answer(new Context(env), false, name, new PrintWriter(sink));
+                    QuickQueries.answer(new Context(env), true, name, new PrintWriter(sink));
+                }
+                return;
+            }
             for (String[] command : new String[][] {{"list"}, {"container", "exists", "x"}, {"container", "running", "x"},
                     {"list", "--format", "json"}, {"container", "exec", "x", "--", "true"}, {"health", "--format", "json"}}) {
                 try (Context context = new Context(env)) {
@@ -65,6 +71,18 @@ public final class Training {
                 left.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** Help of every command and subcommand, and usage errors. */
+    private static void help(StringWriter sink) {
+        CommandLine root = quiet(CoiCommand.commandLine(new Context(Map.of()), "--help"), sink);
+        root.execute("--help");
+        for (var sub : root.getSubcommands().values()) {
+            sub.usage(new PrintWriter(sink));
+            for (var nested : sub.getSubcommands().values()) nested.usage(new PrintWriter(sink));
+        }
+        root.execute("container", "exec", "--format", "yaml", "x", "--", "true");
+        root.execute("no-such-command");
     }
 
     private static CommandLine quiet(CommandLine cli, StringWriter sink) {
@@ -87,7 +105,7 @@ public final class Training {
         }
     }
 
-    /** The list of instances is empty (a machine without sessions); everything else is not found. */
+    /** The list of instances is empty (a machine without sessions); one instance, {@link #PRESENT}, runs; everything else is not found. */
     private static void serve(SocketChannel channel) {
         try (SocketChannel ch = channel) {
             InputStream in = Channels.newInputStream(ch);
@@ -109,10 +127,13 @@ public final class Training {
 
     private static byte[] response(String requestLine) {
         boolean list = requestLine.startsWith("GET /1.0/instances?");
-        String body = list ? "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"operation\":\"\",\"error_code\":0,\"error\":\"\",\"metadata\":[]}"
+        boolean present = requestLine.startsWith("GET /1.0/instances/" + PRESENT);
+        String sync = "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"operation\":\"\",\"error_code\":0,\"error\":\"\",\"metadata\":";
+        String body = list ? sync + "[]}"
+                : present ? sync + "{\"name\":\"" + PRESENT + "\",\"status\":\"Running\",\"config\":{},\"devices\":{},\"ephemeral\":false}}"
                 : "{\"type\":\"error\",\"error\":\"Not found\",\"error_code\":404}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return ((list ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found") + "\r\nContent-Type: application/json\r\nContent-Length: "
+        return ((list || present ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found") + "\r\nContent-Type: application/json\r\nContent-Length: "
                 + bytes.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
     }
 }

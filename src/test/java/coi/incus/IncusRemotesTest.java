@@ -91,4 +91,29 @@ class IncusRemotesTest {
                 .isInstanceOf(IncusException.class)
                 .hasMessageStartingWith("cannot read the incus CLI's configuration " + dir.resolve("config.yml"));
     }
+
+    @Test
+    void quotedEmptyAndNullValuesReadAsTheCliReadsThem() throws Exception {
+        Files.writeString(dir.resolve("config.yml"), """
+                default-remote: "quoted"
+                remotes:
+                  quoted:
+                    addr: 'unix:///run/coitest/q.socket'
+                    protocol: incus
+                    project: ""
+                  nulls:
+                    addr: unix://
+                    project: ~
+                  "null":
+                    addr: unix:///run/coitest/null.socket
+                    project: "null"
+                """);
+
+        IncusRemotes remotes = IncusRemotes.load(dir);
+
+        assertThat(remotes.defaultRemote()).isEqualTo("quoted");
+        assertThat(remotes.find("quoted")).contains(new IncusRemotes.Remote("quoted", "unix:///run/coitest/q.socket", "incus", Optional.empty()));
+        assertThat(remotes.find("nulls")).contains(new IncusRemotes.Remote("nulls", "unix://", "incus", Optional.empty()));
+        assertThat(remotes.find("null")).contains(new IncusRemotes.Remote("null", "unix:///run/coitest/null.socket", "incus", Optional.of("null")));
+    }
 }

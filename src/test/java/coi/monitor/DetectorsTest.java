@@ -94,34 +94,50 @@ class DetectorsTest {
     }
 
     @Test
-    void workspaceReadsAboveTheThresholdWithinTheWindowAreHighCountingReapedChildrenThroughTheParent() {
+    void workspaceReadsChargedWithinTheWindowAreHighAboveTheThresholdWithTheLargestReaderAsEvidence() {
         Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
         long mb = 1024 * 1024;
-        Snapshot before = new Snapshots().at(t0)
-                .proc(40, 1000, "/usr/bin/bash", "/workspace", Map.of(), 1 * mb, 0, "bash")
-                .proc(41, 1000, "/usr/lib/systemd/systemd-journald", "/", Map.of(), 900 * mb, 0, "journald").build();
-        // cat read 200 MB and was reaped by bash between the two looks; journald outside the workspace read a lot too
-        Snapshot after = new Snapshots().at(t0.plusMillis(250))
-                .proc(40, 1000, "/usr/bin/bash", "/workspace", Map.of(), 201 * mb, 0, "bash")
-                .proc(41, 1000, "/usr/lib/systemd/systemd-journald", "/", Map.of(), 1900 * mb, 0, "journald").build();
-        List<Threat> threats = Detectors.workspaceIo(List.of(before, after), 100, 250);
-        assertThat(threats).singleElement().satisfies(t -> {
+        // what the first look was charged with happened before the window and does not count
+        Snapshot first = new Snapshots().at(t0).build().withWorkspace(List.of(new Snapshot.WorkspaceUse(40, 500 * mb, 0)));
+        Snapshot second = new Snapshots().at(t0.plusMillis(200)).proc(40, 1000, "/usr/bin/tar", "/workspace", Map.of(), 0, 0, "tar", "c", ".")
+                .build().withWorkspace(List.of(new Snapshot.WorkspaceUse(40, 70 * mb, 0), new Snapshot.WorkspaceUse(41, 10 * mb, 0)));
+        Snapshot third = new Snapshots().at(t0.plusMillis(400)).build().withWorkspace(List.of(new Snapshot.WorkspaceUse(40, 40 * mb, 0)));
+        List<Snapshot> window = List.of(first, second, third);
+        assertThat(Detectors.workspaceIo(window, 100, 250)).singleElement().satisfies(t -> {
             assertThat(t.level()).isEqualTo(Level.HIGH);
-            assertThat(t.evidence().filesystem().bytes()).isEqualTo(200 * mb);
-            assertThat(t.title()).startsWith("large workspace read: 200 MB");
+            assertThat(t.category()).isEqualTo(Threat.FILESYSTEM);
+            assertThat(t.title()).startsWith("large workspace read: 120 MB");
+            assertThat(t.evidence().filesystem().bytes()).isEqualTo(120 * mb);
+            assertThat(t.evidence().process().cmdline()).containsExactly("tar", "c", ".");
         });
-        assertThat(Detectors.workspaceIo(List.of(before, after), 300, 250)).isEmpty();
+        assertThat(Detectors.workspaceIo(window, 150, 250)).isEmpty();
+        assertThat(Detectors.detect(window, DEFAULTS)).extracting(Threat::category).containsExactly(Threat.FILESYSTEM);
     }
 
     @Test
-    void aNewProcessCountsWholeAndWritesHaveTheirOwnThreshold() {
+    void writesHaveTheirOwnThresholdAndProcessesOutsideTheWorkspaceAreNotChargedWhateverTheyRead() {
         Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
         long mb = 1024 * 1024;
-        Snapshot before = new Snapshots().at(t0).proc(40, "/usr/bin/bash", "/workspace", Map.of(), "bash").build();
-        Snapshot after = new Snapshots().at(t0.plusSeconds(1)).proc(40, "/usr/bin/bash", "/workspace", Map.of(), "bash")
-                .proc(50, 1000, "/usr/bin/dd", "/", Map.of(1, "/workspace/out.bin"), 0, 300 * mb, "dd", "of=/workspace/out.bin").build();
+        // apt-get run from /workspace read 900 MB of package lists and archives: no workspace file, nothing charged
+        Snapshot before = new Snapshots().at(t0).proc(40, 0, "/usr/bin/apt-get", "/workspace", Map.of(), 10 * mb, 0, "apt-get", "install", "jq")
+                .build();
+        Snapshot after = new Snapshots().at(t0.plusSeconds(1)).proc(40, 0, "/usr/bin/apt-get", "/workspace", Map.of(), 910 * mb, 300 * mb,
+                "apt-get", "install", "jq").build().withWorkspace(List.of(new Snapshot.WorkspaceUse(50, 0, 300 * mb)));
         assertThat(Detectors.workspaceIo(List.of(before, after), 100, 250)).singleElement()
                 .satisfies(t -> assertThat(t.title()).startsWith("large workspace write: 300 MB"));
+        assertThat(Detectors.workspaceIo(List.of(before, after.withWorkspace(List.of())), 100, 250)).isEmpty();
+    }
+
+    @Test
+    void aProcessReadAtItsExecAndGoneByTheLookIsStillSeenByTheDetectors() {
+        Snapshot look = new Snapshots().idleContainer().build();
+        Snapshot.Proc cat = new Snapshot.Proc(700, 301, 1000, "cat", "/usr/bin/cat", List.of("cat", "/proc/1/environ"), "/workspace", Map.of(), 0, 0);
+        Snapshot.Proc tmux = look.processes().stream().filter(p -> p.pid() == 300).findFirst().orElseThrow();
+        Snapshot merged = look.withExecs(List.of(cat, new Snapshot.Proc(300, 1, 1000, "x", "/usr/bin/x", List.of("x"), "/", Map.of(), 0, 0)));
+        assertThat(merged.processes()).as("the look's own reading wins for a process still there").contains(tmux).contains(cat)
+                .hasSize(look.processes().size() + 1);
+        assertThat(Detectors.detect(List.of(merged), DEFAULTS)).singleElement()
+                .satisfies(t -> assertThat(t.title()).isEqualTo("reading other processes' environment"));
     }
 
     @Test

@@ -67,6 +67,29 @@ class HostViewTest {
         assertThat(Detectors.reverseShells(s)).hasSize(1);
     }
 
+    /** An exec reported by the process events: which container it is in (v1 and v2 lines), then the process itself. */
+    @Test
+    void anExecIsPlacedInItsContainerByItsCgroupAndReadAlone() throws IOException {
+        Path proc = root.resolve("proc");
+        process(proc, 300, 1001000, "cat", 101, "cat\0/proc/1/environ\0", "/usr/bin/cat", "/workspace");
+        write(proc.resolve("300/cgroup"), "12:pids:/lxc.payload.coi-x-1/user.slice\n0::/lxc.payload.coi-x-1/user.slice\n");
+        process(proc, 301, 0, "bash", 1, "bash\0", "/usr/bin/bash", "/root");
+        write(proc.resolve("301/cgroup"), "0::/lxc.payload.coi-y-2\n");
+        process(proc, 302, 0, "make", 1, "make\0", "/usr/bin/make", "/root");
+        write(proc.resolve("302/cgroup"), "12:pids:/user.slice\n0::/user.slice\n");
+        HostView view = new HostView(proc, root.resolve("cgroup"));
+
+        assertThat(view.payloadOf(300)).isEqualTo("lxc.payload.coi-x-1");
+        assertThat(view.payloadOf(301)).isEqualTo("lxc.payload.coi-y-2");
+        assertThat(view.payloadOf(302)).as("a host process").isNull();
+        assertThat(view.payloadOf(999)).as("gone").isNull();
+        assertThat(view.process(300)).hasValueSatisfying(p -> {
+            assertThat(p.cmdline()).containsExactly("cat", "/proc/1/environ");
+            assertThat(p.uid()).isEqualTo(1000);
+        });
+        assertThat(view.process(999)).isEmpty();
+    }
+
     @Test
     void findsTheCgroupOfV2HostsAndProjects() throws IOException {
         write(root.resolve("cgroup/lxc.payload.proj_coi-x-1/cgroup.procs"), "");

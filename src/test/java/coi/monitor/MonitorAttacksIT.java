@@ -60,6 +60,7 @@ class MonitorAttacksIT {
         // as root, in a form whose command line does not name the peer, so that it is caught by its connection
         attacks.put("as root", "sudo " + attacks.get("python pty"));
         Map<String, List<Double>> responses = new java.util.LinkedHashMap<>();
+        Map<String, Integer> beforeConnecting = new java.util.LinkedHashMap<>();
         try (Sandbox box = new Sandbox()) {
             Path keep = Files.writeString(box.workspace.resolve("keep.txt"), "precious\n");
             for (var attack : attacks.entrySet()) for (int run = 0; run < RUNS; run++) {
@@ -77,11 +78,17 @@ class MonitorAttacksIT {
                 assertThat(coiLines).as(attack.getKey() + ": one line naming the threat: " + r).singleElement()
                         .satisfies(l -> assertThat(l).startsWith("coi: stopped by the monitor: reverse shell"));
                 List<Double> closed = MonitorFixtures.closed(hosts.holdLog);
-                assertThat(closed).as(attack.getKey() + ": the connection was made and ended").hasSize(before + 1);
-                double seconds = closed.getLast();
-                System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", attack.getKey(), seconds);
-                responses.computeIfAbsent(attack.getKey(), k -> new java.util.ArrayList<>()).add(seconds);
-                assertThat(seconds).as(attack.getKey() + " stopped within 1 s of its connection").isLessThan(1.0);
+                if (closed.size() == before) {
+                    // its command line gave it away at its exec (the process events): stopped before it could connect
+                    System.out.printf("monitor response: %-14s stopped at its exec, before it connected%n", attack.getKey());
+                    beforeConnecting.merge(attack.getKey(), 1, Integer::sum);
+                } else {
+                    assertThat(closed).as(attack.getKey() + ": one connection made and ended").hasSize(before + 1);
+                    double seconds = closed.getLast();
+                    System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", attack.getKey(), seconds);
+                    responses.computeIfAbsent(attack.getKey(), k -> new java.util.ArrayList<>()).add(seconds);
+                    assertThat(seconds).as(attack.getKey() + " stopped within 1 s of its connection").isLessThan(1.0);
+                }
                 assertThat(Files.readString(keep)).isEqualTo("precious\n");
                 assertThat(box.workspace.resolve("mark-" + attack.getKey().replaceAll("\\W", "_"))).exists();
                 List<AuditEvent> killed = MonitorFixtures.audit(box).stream().filter(e -> e.action() == Action.KILLED).toList();
@@ -99,9 +106,17 @@ class MonitorAttacksIT {
             List<Double> sorted = seconds.stream().sorted().toList();
             int n = sorted.size();
             double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-            System.out.printf("monitor response median: %-14s %.3f s over %d run(s) (%.3f-%.3f)%n", form, median, n, sorted.getFirst(),
-                    sorted.getLast());
+            System.out.printf("monitor response median: %-14s %.3f s over %d run(s) (%.3f-%.3f)%s%n", form, median, n, sorted.getFirst(),
+                    sorted.getLast(), early(beforeConnecting, form));
         });
+        beforeConnecting.forEach((form, n) -> {
+            if (!responses.containsKey(form)) System.out.printf("monitor response median: %-14s no connection made%s%n", form, early(beforeConnecting, form));
+        });
+    }
+
+    private static String early(Map<String, Integer> beforeConnecting, String form) {
+        Integer n = beforeConnecting.get(form);
+        return n == null ? "" : "; " + n + " run(s) stopped at the exec, before connecting";
     }
 
     @Test
@@ -112,8 +127,8 @@ class MonitorAttacksIT {
             String name = box.container(1);
             assertThat(box.run("list").out()).contains(name).contains("[monitored]");
 
-            // a slow scan, one process after another, as an agent looping over /proc would
-            MonitorFixtures.inside(incus, name, 1000, "for p in /proc/[0-9]*/environ; do cat $p 2>/dev/null; sleep 0.05; done | tr '\\0' '\\n' | grep -i key; sleep 1");
+            // the quick scan of the issue, over in milliseconds: seen through the process events (an exec is read at once)
+            MonitorFixtures.inside(incus, name, 1000, "cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n' | grep -i key");
             MonitorFixtures.awaitAudit(box, e -> e.category().equals(Threat.CREDENTIALS), 10);
             AuditEvent warning = MonitorFixtures.audit(box).stream().filter(e -> e.category().equals(Threat.CREDENTIALS)).findFirst().orElseThrow();
             assertThat(warning.level()).isEqualTo(Level.WARNING);
@@ -277,32 +292,57 @@ class MonitorAttacksIT {
         }
     }
 
+    /**
+     * Everything is run from /workspace, as an agent does: installing from Debian's registry (apt
+     * reads and writes hundreds of MB outside the workspace) and npm install from npm's (node from
+     * Debian, npm from its registry tarball) must not count as workspace io; building writes into
+     * the workspace. The registries are reached through the machine's TLS-inspecting proxy, whose CA
+     * the test image lacks: the host's bundle is mounted for curl and npm.
+     */
     @Test
     void anOrdinaryWorkloadIsNeitherFrozenNorKilledAndLogsNothingAboveWarning() throws Exception {
         try (Sandbox box = new Sandbox()) {
             MonitorFixtures.smallProject(box.workspace);
+            Path cas = Files.createDirectories(box.root.resolve("cas"));
+            Files.copy(Path.of("/etc/ssl/certs/ca-certificates.crt"), cas.resolve("host.crt"));
             TestHosts.assertRoutedLocally();
-            Result r = box.run("run", "--monitor", "--mount", debs + ":/debs", String.join("\n",
+            long t0 = System.nanoTime();
+            Result r = box.run("run", "--monitor", "--mount", debs + ":/debs", "--mount", cas + ":/cas", String.join("\n",
                     "set -e",
-                    // the tools are installed from / : an install of this size from the workspace counts whole
-                    // (rchar/wchar) as workspace io and freezes the container (a false positive, reported in issue 9)
-                    "(cd / && sudo dpkg -i --force-depends /debs/libpython3*.deb /debs/git_*.deb >/dev/null 2>&1)",
+                    "test \"$PWD\" = /workspace",
+                    "sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null",
+                    // after apt: its dependencies left unmet (their optional parts are not needed here), apt would refuse to install
+                    "sudo dpkg -i --force-depends /debs/libpython3*.deb /debs/git_*.deb >/dev/null 2>&1",
+                    "echo \"node $(node --version)\"",
+                    "curl -sSfL --cacert /cas/host.crt " + NPM_TARBALL + " | tar xz -C /tmp",
+                    "export npm_config_cafile=/cas/host.crt npm_config_update_notifier=false",
+                    "echo '{\"name\":\"calc\",\"version\":\"1.0.0\"}' > package.json",
+                    "node /tmp/package/bin/npm-cli.js install --no-audit --no-fund --loglevel=error lodash@4.17.21",
+                    "node -e 'console.log(\"npm \" + require(\"lodash\").VERSION)'",
                     // a repository the test makes, cloned over file:// (the test image has no git server to reach)
                     "git init -q --bare /tmp/origin.git && git init -q /tmp/seed && cp calc.py /tmp/seed/",
                     "git -C /tmp/seed add . && git -C /tmp/seed -c user.name=t -c user.email=t@example.org commit -qm seed",
                     "git -C /tmp/seed push -q /tmp/origin.git HEAD:refs/heads/main",
                     "git clone -q -b main file:///tmp/origin.git cloned && echo \"cloned $(git -C cloned log --format=%s)\" && rm -rf cloned",
                     "python3 -m unittest -q test_calc 2>&1",
-                    "grep -rn 'def ' . | wc -l",
+                    // a build: byte-compiled sources and a 40 MB bundle of the project and its modules, written into the workspace
+                    "python3 -m compileall -q . && mkdir -p dist && head -c 40M /dev/urandom > dist/assets.bin && tar czf dist/calc.tgz calc.py node_modules dist/assets.bin",
+                    "echo \"built $(du -sm dist | cut -f1) MB\"",
+                    "grep -rn 'def ' --include=*.py . | wc -l",
                     "python3 -m http.server 8000 --bind 0.0.0.0 >/dev/null 2>&1 & server=$!",
                     "sleep 1; curl -s -o /dev/null -w 'dev server %{http_code}\\n' http://127.0.0.1:8000/",
                     "curl -s --http0.9 http://" + HOST + "/",
                     "for i in $(seq 1 20); do python3 -c 'print(1)' >/dev/null; done",
                     "kill $server; sleep 1; echo done"));
+            System.out.printf("ordinary workload under the monitor: %.1f s%n", (System.nanoTime() - t0) / 1e9);
             assertThat(r.exitCode()).as(r.toString()).isZero();
-            assertThat(r.out()).contains("cloned seed").contains("dev server 200").contains("coitest " + HOST).contains("done");
+            assertThat(r.out()).contains("node v18.").contains("npm 4.17.21").contains("cloned seed").contains("built ")
+                    .contains("dev server 200").contains("coitest " + HOST).contains("done");
             assertThat(MonitorFixtures.audit(box)).as("nothing above warning").allMatch(e -> e.level().compareTo(Level.WARNING) <= 0);
             assertThat(MonitorFixtures.audit(box)).noneMatch(e -> e.action() == Action.KILLED || e.action() == Action.PAUSED);
         }
     }
+
+    /** npm from its registry: 10.9 is the newest line that runs on Debian 12's node 18 (engines ^18.17.0). */
+    static final String NPM_TARBALL = "https://registry.npmjs.org/npm/-/npm-10.9.2.tgz";
 }

@@ -54,10 +54,12 @@ class PackageIT {
                         .isEqualTo("complete -o default -F _complete_coi coi\nsetup\n");
                 assertThat(ok(incus, name, "ls /usr/share/zsh/vendor-completions/_coi /usr/share/fish/vendor_completions.d/coi.fish"))
                         .hasLineCount(2);
-                // the AOT cache trained at packaging time is valid where dpkg put it
-                assertThat(ok(incus, name, "cd /tmp && /usr/lib/coi/runtime/bin/java $(sed -n 's/^COI_JVM_FLAGS=\"\\(.*\\)\"$/\\1/p' /usr/lib/coi/bin/coi) "
-                        + "-XX:AOTCache=/usr/lib/coi/coi.aot -Xlog:aot -cp /usr/lib/coi/coi.jar coi.Main --version"))
-                        .contains("Opened AOT cache /usr/lib/coi/coi.aot").doesNotContain("[error]").doesNotContain("[warning]");
+                // the AOT caches trained at packaging time (all commands; container exists|running) are valid where dpkg put them
+                for (String cache : new String[] {"/usr/lib/coi/coi.aot", "/usr/lib/coi/coi-quick.aot"}) {
+                    assertThat(ok(incus, name, "cd /tmp && /usr/lib/coi/runtime/bin/java $(sed -n 's/^COI_JVM_FLAGS=\"\\(.*\\)\"$/\\1/p' /usr/lib/coi/bin/coi) "
+                            + "-XX:AOTCache=" + cache + " -Xlog:aot -cp /usr/lib/coi/coi.jar coi.Main --version"))
+                            .contains("Opened AOT cache " + cache).doesNotContain("[error]").doesNotContain("[warning]");
+                }
 
                 String dryRun = ok(incus, name, "coi setup --dry-run");
                 assertThat(dryRun.lines().map(l -> l.split("\\s+")[l.startsWith("to do") ? 2 : 1]).toList())

@@ -1,0 +1,86 @@
+package coi.monitor;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The few C library calls the monitor's kernel interfaces need (fanotify, the process events
+ * connector), through the FFM API. Calls that can fail take a call-state segment first, from
+ * which {@link #errno} reads why.
+ */
+final class Libc {
+    private static final Linker LINKER = Linker.nativeLinker();
+    static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    static final MethodHandle FANOTIFY_INIT = withErrno("fanotify_init", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    static final MethodHandle FANOTIFY_MARK = withErrno("fanotify_mark",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS));
+    static final MethodHandle SOCKET = withErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    static final MethodHandle BIND = withErrno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle SEND = withErrno("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    static final MethodHandle POLL = plain("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    static final MethodHandle READ = plain("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    static final MethodHandle CLOSE = plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+    private static final int POLLIN = 1;
+
+    private Libc() {}
+
+    static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** A struct pollfd waiting for input on {@code fd}. */
+    static MemorySegment pollIn(Arena arena, int fd) {
+        MemorySegment pollfd = arena.allocate(8, 4);
+        pollfd.set(JAVA_INT, 0, fd);
+        pollfd.set(JAVA_SHORT, 4, (short) POLLIN);
+        return pollfd;
+    }
+
+    /** Waits up to {@code timeoutMillis} for input; false when none came. */
+    static boolean ready(MemorySegment pollfd, int timeoutMillis) {
+        try {
+            return (int) POLL.invokeExact(pollfd, 1L, timeoutMillis) > 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("poll", t);
+        }
+    }
+
+    /** Bytes read into {@code buffer}, or a negative number when nothing was there to read. */
+    static long read(int fd, MemorySegment buffer) {
+        try {
+            return (long) READ.invokeExact(fd, buffer, buffer.byteSize());
+        } catch (Throwable t) {
+            throw new IllegalStateException("read", t);
+        }
+    }
+
+    static void close(int fd) {
+        try {
+            int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException("close", t);
+        }
+    }
+
+    private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor);
+    }
+
+    private static MethodHandle withErrno(String name, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, Linker.Option.captureCallState("errno"));
+    }
+}
