@@ -303,6 +303,9 @@ class MonitorAttacksIT {
     void anOrdinaryWorkloadIsNeitherFrozenNorKilledAndLogsNothingAboveWarning() throws Exception {
         try (Sandbox box = new Sandbox()) {
             MonitorFixtures.smallProject(box.workspace);
+            Path repos = Files.createDirectories(box.root.resolve("git"));
+            MonitorFixtures.gitRepository(repos.resolve("origin.git"), box.workspace.resolve("calc.py"));
+            hosts.serveGit(repos);
             Path cas = Files.createDirectories(box.root.resolve("cas"));
             Files.copy(Path.of("/etc/ssl/certs/ca-certificates.crt"), cas.resolve("host.crt"));
             TestHosts.assertRoutedLocally();
@@ -319,11 +322,8 @@ class MonitorAttacksIT {
                     "echo '{\"name\":\"calc\",\"version\":\"1.0.0\"}' > package.json",
                     "node /tmp/package/bin/npm-cli.js install --no-audit --no-fund --loglevel=error lodash@4.17.21",
                     "node -e 'console.log(\"npm \" + require(\"lodash\").VERSION)'",
-                    // a repository the test makes, cloned over file:// (the test image has no git server to reach)
-                    "git init -q --bare /tmp/origin.git && git init -q /tmp/seed && cp calc.py /tmp/seed/",
-                    "git -C /tmp/seed add . && git -C /tmp/seed -c user.name=t -c user.email=t@example.org commit -qm seed",
-                    "git -C /tmp/seed push -q /tmp/origin.git HEAD:refs/heads/main",
-                    "git clone -q -b main file:///tmp/origin.git cloned && echo \"cloned $(git -C cloned log --format=%s)\" && rm -rf cloned",
+                    // from the git daemon on a test host (a repository this test made)
+                    "git clone -q -b main git://" + TestHosts.INTERNET.get(2) + "/origin.git cloned && echo \"cloned $(git -C cloned log --format=%s)\" && rm -rf cloned",
                     "python3 -m unittest -q test_calc 2>&1",
                     // a build: byte-compiled sources and a 40 MB bundle of the project and its modules, written into the workspace
                     "python3 -m compileall -q . && mkdir -p dist && head -c 40M /dev/urandom > dist/assets.bin && tar czf dist/calc.tgz calc.py node_modules dist/assets.bin",

@@ -140,4 +140,20 @@ final class MonitorFixtures {
                         self.assertEqual(calc.mul(2, 3), 6)
                 """);
     }
+
+    /** A bare repository at {@code bare} whose branch main has one commit ("seed") holding {@code file}, made with the host's git. */
+    static void gitRepository(Path bare, Path file) throws IOException, InterruptedException {
+        Path seed = Files.createTempDirectory("coitest-seed");
+        Files.copy(file, seed.resolve(file.getFileName()));
+        for (List<String> git : List.of(List.of("init", "-q", "--bare", "-b", "main", bare.toString()), List.of("-C", seed.toString(), "init", "-q", "-b", "main"),
+                List.of("-C", seed.toString(), "add", "."),
+                List.of("-C", seed.toString(), "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "seed"),
+                List.of("-C", seed.toString(), "push", "-q", bare.toString(), "main"))) {
+            List<String> argv = new ArrayList<>(List.of("git"));
+            argv.addAll(git);
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String said = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) throw new IllegalStateException(argv + " failed: " + said);
+        }
+    }
 }

@@ -203,6 +203,32 @@ public final class TestHosts implements AutoCloseable {
         if (!first.equals("ready\n")) throw new IllegalStateException("test host " + argv + " did not start: " + first);
     }
 
+    /** The port of {@link #serveGit}'s daemon: git's own. */
+    public static final int GIT_PORT = 9418;
+
+    /**
+     * A read-only git daemon on the "internet" host {@code INTERNET[2]} serving the repositories
+     * under {@code base} ({@code git://198.51.100.20/NAME}) until {@link #close}; returns once it accepts.
+     */
+    public void serveGit(Path base) throws IOException, InterruptedException {
+        assertRoutedLocally();
+        String host = INTERNET.get(2);
+        Process p = new ProcessBuilder("ip", "netns", "exec", "coitest-inet", "git", "daemon", "--export-all", "--reuseaddr",
+                "--base-path=" + base, "--listen=" + host, "--port=" + GIT_PORT, base.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        servers.add(p);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            try (var probe = new java.net.Socket()) {
+                probe.connect(new java.net.InetSocketAddress(host, GIT_PORT), 1000);
+                return;
+            } catch (IOException notYet) {
+                if (!p.isAlive() || System.nanoTime() > deadline) throw new IllegalStateException("git daemon on " + host + " did not start", notYet);
+                Thread.sleep(100);
+            }
+        }
+    }
+
     @Override
     public void close() {
         for (Process p : servers) {
