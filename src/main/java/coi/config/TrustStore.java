@@ -1,11 +1,10 @@
 package coi.config;
 
+import coi.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.OffsetDateTime;
@@ -102,11 +101,7 @@ public final class TrustStore {
                     .append("\"\ntrusted_at = \"").append(e.trustedAt()).append("\"\n");
         }
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), ".trust", ".toml",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFile.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new ConfigException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -1,11 +1,11 @@
 package coi.session;
 
+import coi.AtomicFile;
 import coi.config.Config;
 import coi.incus.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,10 +57,7 @@ public final class PoolKeeper {
         });
         Path file = dir(sessionsRoot).resolve(workspace.hash() + ".json");
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), "request", ".tmp");
-            Json.MAPPER.writeValue(tmp.toFile(), new Request(workspace.path().toString(), coiEnv));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.write(file, Json.MAPPER.writeValueAsBytes(new Request(workspace.path().toString(), coiEnv)));
         } catch (IOException e) {
             // the pool still works: it is only not refilled in the background
             System.err.println("coi: warning: cannot write " + file + " (" + e.getMessage() + "): the pool is refilled only by `coi pool fill`");

@@ -1,13 +1,12 @@
 package coi.session;
 
+import coi.AtomicFile;
 import coi.CoiException;
 import coi.incus.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -44,22 +43,9 @@ public final class SessionStore {
      */
     public void save(SessionMetadata metadata) {
         Path dir = dir(metadata.tool(), metadata.sessionId());
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "metadata.json.", ".tmp");
-            Files.write(tmp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
-            try {
-                Files.move(tmp, dir.resolve("metadata.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve("metadata.json"), StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFile.write(dir.resolve("metadata.json"), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
         } catch (IOException e) {
-            try {
-                if (tmp != null) Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the message below says what went wrong; a stray temp file is harmless
-            }
             throw new CoiException("cannot save session " + metadata.sessionId() + " in " + dir + ": " + e.getMessage(), e);
         }
     }
