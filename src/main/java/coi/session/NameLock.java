@@ -4,9 +4,11 @@ import coi.CoiException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 
 /**
  * A lock per name under the sessions folder ({@code locks/<name>.lock}), held by one coi process
@@ -27,33 +29,34 @@ final class NameLock implements AutoCloseable {
     }
 
     static NameLock hold(Path sessionsRoot, String name) {
-        Path file = sessionsRoot.resolve("locks").resolve(name + ".lock");
-        try {
-            Files.createDirectories(file.getParent());
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            return new NameLock(channel, channel.lock());
-        } catch (IOException e) {
-            throw new CoiException("cannot lock " + file + ": " + e.getMessage(), e);
-        }
+        return lock(sessionsRoot, name, true).orElseThrow();
     }
 
     /** The lock if no other process holds it now, else empty (a caller that only tidies up moves on). */
-    static java.util.Optional<NameLock> tryHold(Path sessionsRoot, String name) {
+    static Optional<NameLock> tryHold(Path sessionsRoot, String name) {
+        return lock(sessionsRoot, name, false);
+    }
+
+    private static Optional<NameLock> lock(Path sessionsRoot, String name, boolean wait) {
         Path file = sessionsRoot.resolve("locks").resolve(name + ".lock");
         try {
             Files.createDirectories(file.getParent());
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
-                lock = null;
+            if (wait) {
+                lock = channel.lock();
+            } else {
+                try {
+                    lock = channel.tryLock();
+                } catch (OverlappingFileLockException sameProcess) {
+                    lock = null;
+                }
             }
             if (lock == null) {
                 channel.close();
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
-            return java.util.Optional.of(new NameLock(channel, lock));
+            return Optional.of(new NameLock(channel, lock));
         } catch (IOException e) {
             throw new CoiException("cannot lock " + file + ": " + e.getMessage(), e);
         }
