@@ -25,7 +25,7 @@ final class RestImages implements ImageStore {
 
     @Override
     public List<Model.Image> images() {
-        return incus.list(incus.scoped("/1.0/images?recursion=1"), Model.Image.class);
+        return ModelTrees.images(incus.get(incus.scoped("/1.0/images?recursion=1")));
     }
 
     @Override

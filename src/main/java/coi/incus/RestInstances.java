@@ -23,7 +23,7 @@ final class RestInstances implements Instances {
 
     @Override
     public List<Model.Instance> instances() {
-        return incus.list(incus.scoped("/1.0/instances?recursion=2"), Model.Instance.class);
+        return ModelTrees.instances(incus.get(incus.scoped("/1.0/instances?recursion=2")));
     }
 
     @Override

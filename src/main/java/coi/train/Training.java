@@ -2,7 +2,6 @@ package coi.train;
 
 import coi.cli.CoiCommand;
 import coi.cli.Context;
-import coi.cli.QuickQueries;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,19 +23,17 @@ import picocli.CommandLine;
  * (bin/coi, so with the launcher's own JVM flags and class path) and the JVM writes the AOT cache
  * from what it loaded and linked. It runs the commands users type most, as the CLI does, against
  * a stand-in for Incus on a temporary unix socket (never the real daemon): `list` with no
- * containers, `container exists|running` of a missing one, health, help and usage errors; with
- * "quick", only the questions {@link QuickQueries} answers, of a running container and a missing one.
+ * containers, `container exists|running` of a missing one, health, help and usage errors. The
+ * launcher's quick cache has a training of its own ({@link QuickTraining}).
  */
 public final class Training {
     private static final String PRESENT = "present";
 
     private Training() {}
 
-    /** With "quick": only `coi container exists|running NAME` (coi.cli.QuickQueries), for the launcher's second cache. */
     public static void main(String[] args) throws IOException {
-        boolean quick = args.length > 0 && args[0].equals("quick");
         StringWriter sink = new StringWriter();
-        if (!quick) help(sink);
+        help(sink);
         Path dir = Files.createTempDirectory("coi-train");
         Path socket = dir.resolve("incus.socket");
         Path conf = dir.resolve("incus");
@@ -50,13 +47,6 @@ public final class Training {
             Files.writeString(conf.resolve("config.yml"), "default-remote: stand-in\nremotes:\n  stand-in:\n    addr: unix://"
                     + socket + "\n    protocol: incus\n");
             Map<String, String> env = Map.of("INCUS_CONF", conf.toString(), "HOME", dir.toString(), "PWD", dir.toString());
-            if (quick) {
-                for (String name : new String[] {PRESENT, "x"}) {
-                    QuickQueries.answer(new Context(env), false, name, new PrintWriter(sink));
-                    QuickQueries.answer(new Context(env), true, name, new PrintWriter(sink));
-                }
-                return;
-            }
             for (String[] command : new String[][] {{"list"}, {"container", "exists", "x"}, {"container", "running", "x"},
                     {"list", "--format", "json"}, {"container", "exec", "x", "--", "true"}, {"health", "--format", "json"}}) {
                 try (Context context = new Context(env)) {
