@@ -22,13 +22,14 @@ final class ModelTrees {
     }
 
     static Model.Instance instance(JsonNode n) {
-        JsonNode state = n.path("state");
         return new Model.Instance(text(n, "name"), text(n, "status"), text(n, "type"), n.path("ephemeral").asBoolean(false),
                 text(n, "created_at"), strings(n.path("config")), strings(n.path("expanded_config")), devices(n.path("devices")),
-                devices(n.path("expanded_devices")), stringList(n.path("profiles")), state.isObject() ? state(state) : null);
+                devices(n.path("expanded_devices")), stringList(n.path("profiles")), state(n.path("state")));
     }
 
+    /** An instance's state; null for a missing or null one. */
     static Model.InstanceState state(JsonNode n) {
+        if (!n.isObject()) return null;
         Map<String, Model.InstanceState.NetworkState> network = map(n.path("network"), nic -> new Model.InstanceState.NetworkState(
                 list(nic.path("addresses"), a -> new Model.InstanceState.Address(text(a, "family"), text(a, "address"),
                         text(a, "netmask"), text(a, "scope"))),

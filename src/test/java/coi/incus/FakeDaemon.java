@@ -146,6 +146,14 @@ public final class FakeDaemon implements AutoCloseable {
             return FakeIncus.sync("[{\"name\":\"" + BRIDGE + "\",\"type\":\"bridge\",\"managed\":true,\"config\":{\"ipv4.address\":\""
                     + BRIDGE_ADDRESS + "\"}}]");
         }
+        if (route.equals("/1.0/images")) {
+            // one image, "abc", that every alias names (as the alias route says)
+            ArrayNode names = Json.MAPPER.createArrayNode();
+            new TreeSet<>(aliases).forEach(a -> names.addObject().put("name", a).put("description", ""));
+            ObjectNode image = Json.object().put("fingerprint", "abc").put("size", 1).put("public", false);
+            image.set("aliases", names);
+            return FakeIncus.sync(Json.MAPPER.createArrayNode().add(image).toString());
+        }
         if (route.startsWith("/1.0/images/aliases/")) {
             String alias = decode(route.substring("/1.0/images/aliases/".length()));
             return aliases.contains(alias) ? FakeIncus.sync("{\"name\":\"" + alias + "\",\"target\":\"abc\"}")
