@@ -16,7 +16,7 @@ import java.util.function.Function;
 final class ModelTrees {
     private ModelTrees() {}
 
-    /** The elements of a listing (/1.0/instances?recursion=2), as {@link DaemonConnection#list} binds them. */
+    /** The elements of a listing (/1.0/instances?recursion=1 or 2), as {@link DaemonConnection#list} binds them. */
     static List<Model.Instance> instances(JsonNode listing) {
         return elements(listing, ModelTrees::instance);
     }
@@ -45,6 +45,7 @@ final class ModelTrees {
                 text(n, "architecture"), text(n, "type"), n.path("public").asBoolean(false)));
     }
 
+    /** Whatever the answer holds, as DaemonConnection#list iterates it (nothing: an empty list). */
     private static <T> List<T> elements(JsonNode listing, Function<JsonNode, T> element) {
         List<T> out = new ArrayList<>();
         for (JsonNode e : listing) out.add(e.isNull() ? null : element.apply(e));
@@ -78,9 +79,6 @@ final class ModelTrees {
     }
 
     private static <T> List<T> list(JsonNode array, Function<JsonNode, T> element) {
-        if (!array.isArray()) return null;
-        List<T> out = new ArrayList<>(array.size());
-        for (JsonNode e : array) out.add(e.isNull() ? null : element.apply(e));
-        return out;
+        return array.isArray() ? elements(array, element) : null;
     }
 }
