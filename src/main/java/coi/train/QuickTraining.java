@@ -4,11 +4,15 @@ import coi.cli.Context;
 import coi.cli.QuickList;
 import coi.cli.QuickQueries;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +61,9 @@ public final class QuickTraining {
         StringWriter sink = new StringWriter();
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            StandIn.start(server, QuickTraining::response);
+            Thread standIn = new Thread(() -> accept(server), "train-stand-in");
+            standIn.setDaemon(true);
+            standIn.start();
             // the usual way to the daemon: the incus CLI's default remote, read from its config.yml
             Files.createDirectories(conf);
             Files.writeString(conf.resolve("config.yml"), "default-remote: stand-in\nremotes:\n  stand-in:\n    addr: unix://"
@@ -100,6 +106,39 @@ public final class QuickTraining {
                   "status" : "ended"
                 }
                 """);
+    }
+
+    /** Each connection in its own thread: a client may keep its connection open while the next one starts. */
+    private static void accept(ServerSocketChannel server) {
+        while (server.isOpen()) {
+            try {
+                SocketChannel ch = server.accept();
+                Thread serve = new Thread(() -> serve(ch), "train-stand-in-connection");
+                serve.setDaemon(true);
+                serve.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private static void serve(SocketChannel channel) {
+        try (SocketChannel ch = channel) {
+            InputStream in = Channels.newInputStream(ch);
+            OutputStream out = Channels.newOutputStream(ch);
+            StringBuilder head = new StringBuilder();
+            for (int b; (b = in.read()) != -1; ) {
+                head.append((char) b);
+                // answer at the end of each request head (CRLF CRLF); requests here have no body
+                if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                    out.write(response(head.substring(0, head.indexOf(" HTTP/"))));
+                    out.flush();
+                    head.setLength(0);
+                }
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
     }
 
     private static byte[] response(String requestLine) {

@@ -3,11 +3,15 @@ package coi.train;
 import coi.cli.CoiCommand;
 import coi.cli.Context;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +39,9 @@ public final class Training {
         Path conf = dir.resolve("incus");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            StandIn.start(server, Training::response);
+            Thread standIn = new Thread(() -> answer(server), "train-stand-in");
+            standIn.setDaemon(true);
+            standIn.start();
             // the usual way to the daemon: the incus CLI's default remote, read from its config.yml
             Files.createDirectories(conf);
             Files.writeString(conf.resolve("config.yml"), "default-remote: stand-in\nremotes:\n  stand-in:\n    addr: unix://"
@@ -75,7 +81,40 @@ public final class Training {
         return cli;
     }
 
+    /** Each connection in its own thread: a client may keep its connection open while the next one starts. */
+    private static void answer(ServerSocketChannel server) {
+        while (server.isOpen()) {
+            try {
+                SocketChannel ch = server.accept();
+                Thread serve = new Thread(() -> serve(ch), "train-stand-in-connection");
+                serve.setDaemon(true);
+                serve.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
     /** The list of instances is empty (a machine without sessions); one instance, {@link #PRESENT}, runs; everything else is not found. */
+    private static void serve(SocketChannel channel) {
+        try (SocketChannel ch = channel) {
+            InputStream in = Channels.newInputStream(ch);
+            OutputStream out = Channels.newOutputStream(ch);
+            StringBuilder head = new StringBuilder();
+            for (int b; (b = in.read()) != -1; ) {
+                head.append((char) b);
+                // answer at the end of each request head (CRLF CRLF); requests here have no body
+                if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                    out.write(response(head.substring(0, head.indexOf(" HTTP/"))));
+                    out.flush();
+                    head.setLength(0);
+                }
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
     private static byte[] response(String requestLine) {
         boolean list = requestLine.startsWith("GET /1.0/instances?");
         boolean present = requestLine.startsWith("GET /1.0/instances/" + PRESENT);
