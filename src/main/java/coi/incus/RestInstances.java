@@ -27,6 +27,11 @@ final class RestInstances implements Instances {
     }
 
     @Override
+    public List<Model.Instance> instancesWithoutState() {
+        return incus.list(incus.scoped("/1.0/instances?recursion=1"), Model.Instance.class);
+    }
+
+    @Override
     public Model.Instance instance(String name) {
         return Json.convert(incus.get(path(name)), Model.Instance.class);
     }

@@ -21,8 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The steps that apply a {@link SessionPlan}, by name, and the three lists coi launches with:
@@ -35,6 +33,7 @@ public final class LaunchSteps {
     public static final String TOOL_STATE = "tool-state";
     public static final String VIEW = "view";
     public static final String CREATE = "create";
+    public static final String SWEEP = "sweep";
     public static final String TOOL_PRESENCE = "tool-presence";
     public static final String FENCE = "fence";
     public static final String START = "start";
@@ -63,7 +62,6 @@ public final class LaunchSteps {
     private final PrintWriter out;
     private final Fencing fencing;
     private final ProtectedView views;
-    private final Set<String> leaseless = ConcurrentHashMap.newKeySet();
 
     LaunchSteps(IncusClient incus, SessionStore store, Sessions.Host host, PrintWriter out, Fencing fencing, ProtectedView views) {
         this.incus = incus;
@@ -76,21 +74,21 @@ public final class LaunchSteps {
 
     /** `coi shell`, new container: the tool in tmux, its state dir live-mounted. */
     public Launcher shell(Replanner replanner) {
-        return new Launcher(List.of(image(), storage(), toolState(), view(), create(replanner), toolPresence(), fence(),
+        return new Launcher(List.of(image(), storage(), toolState(), view(), createAndSweep(replanner), toolPresence(), fence(),
                 start(replanner), releaseView(), monitor(), metadata(), home(), tmux(false)));
     }
 
-    /** `coi run`, new container: ready for the command once its network is up. */
+    /** `coi run`, new container: ready for the command once its network is up; DHCP takes a moment, code's home is made meanwhile. */
     public Launcher run(Replanner replanner) {
-        return new Launcher(List.of(image(), storage(), view(), create(replanner), fence(), start(replanner), releaseView(),
-                monitor(), home(), network()));
+        return new Launcher(List.of(image(), storage(), view(), createAndSweep(replanner), fence(), start(replanner), releaseView(),
+                monitor(), Overlap.steps(NETWORK, network(), home())));
     }
 
     /** A persistent container used again: started (fence first) when stopped; for `shell`, its tmux started if gone. */
     public Launcher reuse(SessionPlan plan) {
         List<Step> steps = new ArrayList<>();
         if (plan.disposition() == SessionPlan.Disposition.START_EXISTING) {
-            steps.addAll(List.of(fence(), view(), startAgain(), releaseView()));
+            steps.addAll(List.of(sweep(), fence(), view(), startAgain(), releaseView()));
             if (plan.tool() == null) steps.add(network());
         }
         if (plan.tool() != null) steps.addAll(List.of(metadata(), tmux(true)));
@@ -182,6 +180,23 @@ public final class LaunchSteps {
         });
     }
 
+    /** The container is created while the rules of gone containers are swept ({@link #sweep}): neither waits for the other. */
+    private Step createAndSweep(Replanner replanner) {
+        return Overlap.steps(CREATE, sweep(), create(replanner));
+    }
+
+    /**
+     * The rules of containers that are gone go before this one's network comes up: they match a
+     * source address, and would cut off a container given their address (an open one too: the
+     * bridge's DHCP hands out any free address). See {@link Fencing#sweepGone}.
+     */
+    Step sweep() {
+        return Launcher.step(SWEEP, launch -> {
+            fencing.sweepGone(store.root(), launch.plan().container());
+            return Undo.NOTHING;
+        });
+    }
+
     /** The file API reads a stopped container's root file system: a missing tool is one line and no container. */
     Step toolPresence() {
         return Launcher.step(TOOL_PRESENCE, launch -> {
@@ -193,15 +208,10 @@ public final class LaunchSteps {
         });
     }
 
-    /**
-     * The host rules, in before the container's network comes up; first the rules of containers
-     * that are gone, which would cut off a container given their address (an open one too: the
-     * bridge's DHCP hands out any free address).
-     */
+    /** The host rules, in before the container's network comes up (the rules of gone containers were swept before it). */
     Step fence() {
         return Launcher.step(FENCE, launch -> {
             SessionPlan plan = launch.plan();
-            fencing.sweepGone(store.root(), plan.container());
             Map<String, String> eth0 = plan.devices().get("eth0");
             // a container made before its NIC was pinned (reused) has no address of its own to fence
             if (!plan.fenced() || eth0 == null || eth0.get("ipv4.address") == null) return Undo.NOTHING;
@@ -251,9 +261,7 @@ public final class LaunchSteps {
     Step network() {
         return Launcher.step(NETWORK, launch -> {
             String container = launch.plan().container();
-            // a second wait in the same launch (the overlapped one, then this step) must not wait or warn twice
-            if (!leaseless.contains(container) && !incus.awaitIpv4(container, NETWORK_WAIT)) {
-                leaseless.add(container);
+            if (!incus.awaitIpv4(container, NETWORK_WAIT)) {
                 System.err.println("coi: warning: " + container + " has no IPv4 address after " + NETWORK_WAIT.toSeconds()
                         + " s (is dnsmasq on the bridge running? `coi health` checks); going on without the network");
             }

@@ -7,6 +7,7 @@ import coi.config.Config;
 import coi.config.Mount;
 import coi.incus.IncusClient;
 import coi.incus.Model;
+import coi.network.BridgeFacts;
 import coi.network.NetworkPolicy;
 import coi.tool.Launch;
 import coi.tool.Resume;
@@ -138,7 +139,7 @@ public final class Sessions {
     private Prepared prepareShell(ShellRequest req) {
         Config config = req.config();
         Tool tool = tool(config);
-        List<Model.Instance> all = incus.instances();
+        List<Model.Instance> all = incus.instancesWithoutState();
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         SessionMetadata resumeFrom = resumes.resolve(req.resume(), tool, req.workspace(), mine.values());
         Protection protection = protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun());
@@ -245,15 +246,14 @@ public final class Sessions {
             if (plan.persistent()) progress("kept persistent container " + plan.container());
             // the removal goes on after coi returns; when it cannot be handed off, closing the launch undoes it here
             else if (Reaper.handOff(incus, host, plan.container(), req.workspace().path(), WarmPool.fits(plan, req.config()))) launched.keep();
+            Trace.mark("run: removal handed off");
             return code;
         }
     }
 
     /** A new `coi run` container: a warm pool member when one fits and is ready, else made cold. */
     private Launcher.Launched launchRun(Prepared prepared, Config config) {
-        // DHCP takes a moment after start: the home is made meanwhile, and the network step then finds the lease there
-        Launcher cold = shaped(steps.run(prepared.replanner())
-                .replace(LaunchSteps.HOME, Overlap.steps(LaunchSteps.HOME, steps.network(), steps.home())));
+        Launcher cold = shaped(steps.run(prepared.replanner()));
         return launchPooled(cold, () -> cold.replace(LaunchSteps.VIEW, LaunchSteps.NETWORK, pool.claim()), prepared.plan(), config);
     }
 
@@ -268,11 +268,15 @@ public final class Sessions {
                 .insertAfter(WarmPool.CLAIM, steps.toolPresence()).without(LaunchSteps.HOME), prepared.plan(), config);
     }
 
-    /** {@code pooled} when the plan may come from the pool and a member is ready; {@code cold} otherwise. */
+    /**
+     * {@code pooled} when the plan may come from the pool and a member is ready; {@code cold}
+     * otherwise. The claim looks the image up itself: a missing one is no member, and the cold
+     * launch's image step says what to do.
+     */
     private Launcher.Launched launchPooled(Launcher cold, Supplier<Launcher> pooled, SessionPlan plan, Config config) {
         if (WarmPool.fits(plan, config)) {
             try {
-                return adjust.apply(pooled.get()).launch(plan);
+                return adjust.apply(pooled.get().without(LaunchSteps.IMAGE)).launch(plan);
             } catch (WarmPool.NoneReady e) {
                 Trace.mark("pool: none ready, launching cold");
             }
@@ -299,12 +303,14 @@ public final class Sessions {
 
     private Prepared prepareRun(RunRequest req) {
         Config config = req.config();
-        List<Model.Instance> all = incus.instances();
+        List<Model.Instance> all = incus.instancesWithoutState();
+        Trace.mark("plan: instances listed");
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         String owner = Owner.current();
         PlanAt planAt = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
         HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
+        Trace.mark("plan: host facts");
         if (config.persistent()) {
             SessionPlan reusePlan = planAt.plan(req.slot() == null ? 1 : req.slot(), facts);
             Model.Instance kept = mine.get(reusePlan.container());
@@ -426,8 +432,9 @@ public final class Sessions {
         requireMountSources(config);
         Set<String> names = all.stream().map(this::slotName).collect(Collectors.toSet());
         boolean fenced = Planner.policy(config).fenced();
+        BridgeFacts bridge = fenced ? fencing.bridge() : null;
         return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
-                fenced ? fencing.bridge() : null, fenced ? Fencing.taken(all) : Set.of(), sshAgent, protectedPaths);
+                bridge, fenced ? fencing.taken(all, bridge) : Set.of(), sshAgent, protectedPaths);
     }
 
     /**

@@ -209,14 +209,14 @@ class LaunchTest extends FakeIncusSessions {
     void stepsAreInsertedReplacedAndRemovedByName() {
         Launcher launcher = sessions.steps().run(NO_RACES);
         assertThat(launcher.names()).containsExactly("image", "storage", "view", "create", "fence", "start", "release-view",
-                "monitor", "home", "network");
+                "monitor", "network");
         Launcher pooled = launcher.replace(LaunchSteps.CREATE, LaunchSteps.NETWORK, Launcher.step("claim", l -> Launcher.Undo.NOTHING));
         assertThat(pooled.names()).containsExactly("image", "storage", "view", "claim");
         assertThat(launcher.insertBefore(LaunchSteps.START, Launcher.step("x", l -> Launcher.Undo.NOTHING)).without(LaunchSteps.MONITOR)
                 .names()).containsSubsequence("fence", "x", "start").doesNotContain("monitor");
         assertThatThrownBy(() -> launcher.insertAfter("nope", Launcher.step("y", l -> Launcher.Undo.NOTHING)))
                 .hasMessageContaining("no step nope");
-        assertThatThrownBy(() -> launcher.insertAfter(LaunchSteps.HOME, Launcher.step(LaunchSteps.START, l -> Launcher.Undo.NOTHING)))
+        assertThatThrownBy(() -> launcher.insertAfter(LaunchSteps.NETWORK, Launcher.step(LaunchSteps.START, l -> Launcher.Undo.NOTHING)))
                 .hasMessageContaining("unique");
     }
 
