@@ -72,15 +72,18 @@ public final class LaunchSteps {
         this.views = views;
     }
 
-    /** `coi shell`, new container: the tool in tmux, its state dir live-mounted. */
+    /**
+     * `coi shell`, new container: the tool in tmux, its state dir live-mounted. The tool's
+     * presence is asked while the rules go in, the metadata written while tmux starts.
+     */
     public Launcher shell(Replanner replanner) {
-        return new Launcher(List.of(image(), storage(), toolState(), view(), createAndSweep(replanner), toolPresence(), fence(),
-                start(replanner), releaseView(), monitor(), metadata(), home(), tmux(false)));
+        return new Launcher(List.of(image(), storage(), toolState(), created(replanner), Overlap.steps(FENCE, toolPresence(), fence()),
+                start(replanner), releaseView(), monitor(), home(), Overlap.steps(TMUX, metadata(), tmux(false))));
     }
 
     /** `coi run`, new container: ready for the command once its network is up; DHCP takes a moment, code's home is made meanwhile. */
     public Launcher run(Replanner replanner) {
-        return new Launcher(List.of(image(), storage(), view(), createAndSweep(replanner), fence(), start(replanner), releaseView(),
+        return new Launcher(List.of(image(), storage(), created(replanner), fence(), start(replanner), releaseView(),
                 monitor(), Overlap.steps(NETWORK, network(), home())));
     }
 
@@ -152,7 +155,7 @@ public final class LaunchSteps {
             SessionPlan plan = launch.plan();
             Protection protection = plan.protection();
             if (protection.readOnly().isEmpty()) return Undo.NOTHING;
-            if (!protection.locked()) {
+            if (!ProtectedView.builds(protection)) {
                 // stderr: `coi run` passes the command's stdout through untouched
                 System.err.println("coi: warning: the protected paths are read-only for code, but root inside can unmount them:"
                         + " coi needs root, or the sudo rule `coi setup` installs, to lock them (see README, Sessions)");
@@ -174,15 +177,32 @@ public final class LaunchSteps {
             } catch (IncusException.AlreadyExists e) {
                 Optional<SessionPlan> next = replanner.nextSlot(plan);
                 if (next.isEmpty()) throw e;
-                throw new Retry(VIEW, next.get(), e);
+                throw new Retry(CREATE, next.get(), e);
             }
             return () -> deleteIfThere(plan.container());
         });
     }
 
-    /** The container is created while the rules of gone containers are swept ({@link #sweep}): neither waits for the other. */
-    private Step createAndSweep(Replanner replanner) {
-        return Overlap.steps(CREATE, sweep(), create(replanner));
+    /**
+     * The new container, created while the host builds the protected view its workspace device
+     * points at and sweeps the rules of gone containers ({@link #sweep}): none waits for another,
+     * and all are done before the fence and the start. Incus checks a disk's source when the
+     * container is created, so the view's (empty) folder is made first.
+     */
+    private Step created(Replanner replanner) {
+        Step together = Overlap.steps(CREATE, view(), Overlap.steps(CREATE, sweep(), create(replanner)));
+        return Launcher.step(CREATE, launch -> {
+            if (ProtectedView.builds(launch.plan().protection())) createFolder(ProtectedView.path(store.root(), launch.plan().container()));
+            return together.apply(launch);
+        });
+    }
+
+    private static void createFolder(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CoiException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -200,12 +220,16 @@ public final class LaunchSteps {
     /** The file API reads a stopped container's root file system: a missing tool is one line and no container. */
     Step toolPresence() {
         return Launcher.step(TOOL_PRESENCE, launch -> {
-            SessionPlan plan = launch.plan();
-            if (plan.tool() != null) {
-                ToolPresence.require(incus.files(plan.container()), Tool.named(plan.tool()), plan.toolCommand().getFirst(), plan.image());
-            }
+            requireTool(launch.plan());
             return Undo.NOTHING;
         });
+    }
+
+    /** The plan's tool is in its container (created or running); a missing one is one clear line. */
+    void requireTool(SessionPlan plan) {
+        if (plan.tool() != null) {
+            ToolPresence.require(incus.files(plan.container()), Tool.named(plan.tool()), plan.toolCommand().getFirst(), plan.image());
+        }
     }
 
     /** The host rules, in before the container's network comes up (the rules of gone containers were swept before it). */
@@ -234,7 +258,7 @@ public final class LaunchSteps {
             } catch (IncusException.AlreadyExists e) {
                 // incusd refuses a NIC whose address another instance holds
                 if (!plan.fenced()) throw e;
-                throw new Retry(VIEW, replanner.otherAddress(plan), e);
+                throw new Retry(CREATE, replanner.otherAddress(plan), e);
             }
             return () -> stopIfThere(plan.container());
         });

@@ -114,6 +114,7 @@ public final class Sessions {
     public SessionPlan shell(ShellRequest req) {
         Prepared prepared = prepareShell(req);
         SessionPlan plan = prepared.plan();
+        Trace.mark("shell: planned");
         // the original's progress lines: launching takes seconds and a silent terminal looks hung
         if (plan.creates()) progress("Starting session...");
         try (Launcher.Launched launched = plan.creates() ? launchShell(prepared, req.config()) : adjust.apply(shaped(steps.reuse(plan))).launch(plan)) {
@@ -121,6 +122,7 @@ public final class Sessions {
             plan = launched.plan();
         }
         Watcher.ensureRunning(host, store.root(), out);
+        Trace.mark("shell: background process running");
         if (req.attach()) {
             progress("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
             attachment.attachAndSettle(plan.container(), plan.tmuxSession(), plan.code());
@@ -254,18 +256,18 @@ public final class Sessions {
     /** A new `coi run` container: a warm pool member when one fits and is ready, else made cold. */
     private Launcher.Launched launchRun(Prepared prepared, Config config) {
         Launcher cold = shaped(steps.run(prepared.replanner()));
-        return launchPooled(cold, () -> cold.replace(LaunchSteps.VIEW, LaunchSteps.NETWORK, pool.claim()), prepared.plan(), config);
+        return launchPooled(cold, () -> cold.replace(LaunchSteps.CREATE, LaunchSteps.NETWORK, pool.claim(claimed -> { })), prepared.plan(), config);
     }
 
     /**
      * A new `coi shell` container: a warm pool member when one fits and is ready, else made cold.
-     * The claim stands for view .. release-view and makes code's home itself; the tool's presence
-     * is then checked in the running member (a missing tool fails the launch, which removes it).
+     * The claim stands for create .. release-view and makes code's home itself; the tool's presence
+     * is checked in the running member meanwhile (a missing tool fails the launch, which removes it).
      */
     private Launcher.Launched launchShell(Prepared prepared, Config config) {
         Launcher cold = shaped(steps.shell(prepared.replanner()));
-        return launchPooled(cold, () -> cold.replace(LaunchSteps.VIEW, LaunchSteps.RELEASE_VIEW, pool.claim())
-                .insertAfter(WarmPool.CLAIM, steps.toolPresence()).without(LaunchSteps.HOME), prepared.plan(), config);
+        return launchPooled(cold, () -> cold.replace(LaunchSteps.CREATE, LaunchSteps.RELEASE_VIEW, pool.claim(steps::requireTool))
+                .without(LaunchSteps.HOME), prepared.plan(), config);
     }
 
     /**

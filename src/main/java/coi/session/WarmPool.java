@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * The warm pool as sessions use it: which `coi run` may take a member, the claim (labels, the
@@ -65,13 +66,14 @@ public final class WarmPool {
     }
 
     /**
-     * The launch step that stands for view .. network: claims a ready member for the plan and
+     * The launch step that stands for create .. network: claims a ready member for the plan and
      * makes it the session's container (labels, environment and the session's devices with the
-     * claim itself, then its network policy and code's home); throws {@link NoneReady} when no
-     * member fits, also when the plan's image does not exist (the cold launch says so). Its undo
-     * deletes the member and its rules: a claimed member never returns.
+     * claim itself, then its network policy and code's home, and {@code alongside} on the claimed
+     * plan, all three at the same time); throws {@link NoneReady} when no member fits, also when
+     * the plan's image does not exist (the cold launch says so). Its undo deletes the member and
+     * its rules: a claimed member never returns.
      */
-    Launcher.Step claim() {
+    Launcher.Step claim(Consumer<SessionPlan> alongside) {
         return Launcher.step(CLAIM, launch -> {
             SessionPlan plan = launch.plan();
             Map<String, String> labels = new TreeMap<>();
@@ -99,7 +101,7 @@ public final class WarmPool {
             Trace.mark("pool: claimed " + name + ", the session's devices attached");
             try {
                 SessionPlan claimed = plan.withContainer(name, member.get().devices().get("eth0"));
-                apply(claimed);
+                apply(claimed, alongside);
                 launch.use(claimed);
             } catch (RuntimeException | Error e) {
                 undo.undo();
@@ -110,20 +112,20 @@ public final class WarmPool {
     }
 
     /**
-     * The session's network policy (closed -> the session's, one nft transaction) and code's home,
-     * at the same time: the home is made as root with no network, behind the member's closed fence
-     * or the session's, never a wider one.
+     * The session's network policy (closed -> the session's, one nft transaction), code's home and
+     * {@code alongside}, at the same time: the home is made as root with no network, behind the
+     * member's closed fence or the session's, never a wider one.
      */
-    private void apply(SessionPlan claimed) {
+    private void apply(SessionPlan claimed, Consumer<SessionPlan> alongside) {
         String name = claimed.container();
-        Overlap.run(() -> CodeHome.prepare(incus, claimed), () -> {
+        Overlap.run(() -> CodeHome.prepare(incus, claimed), () -> Overlap.run(() -> alongside.accept(claimed), () -> {
             try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
                 // an open session has no rules: the member's closed ones go
                 if (claimed.fenced()) fencing.install(claimed);
                 else fencing.remove(name);
             }
             Trace.mark("pool: session's network policy applied");
-        });
+        }));
     }
 
     private Fit fit(SessionPlan plan) {
