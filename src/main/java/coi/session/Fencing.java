@@ -85,7 +85,14 @@ public final class Fencing {
      */
     public Set<Inet4Address> taken(List<Model.Instance> instances, BridgeFacts bridge) {
         Set<Inet4Address> taken = taken(instances);
-        incus.leasedIpv4(bridge.name()).forEach(ip -> addIfIp(taken, ip));
+        List<String> leased;
+        try {
+            leased = incus.leasedIpv4(bridge.name());
+        } catch (IncusException e) {
+            // a daemon that will not list the leases (an older one, a restricted project): the instances' own state says it
+            return taken(incus.instances());
+        }
+        leased.forEach(ip -> addIfIp(taken, ip));
         return taken;
     }
 
