@@ -24,11 +24,17 @@ final class Reaper {
     /** Starts the helper; false when it cannot run (no launcher known), so the caller removes everything itself. */
     static boolean handOff(IncusClient incus, Sessions.Host host, String container, Path workspace, boolean refillPool) {
         if (host.launcher() == null) return false;
+        // the helper starts while Incus is asked for the stop: neither waits for the other; a helper
+        // whose stop failed finds the container gone after the caller removed it, and tidies up after it
         try {
-            incus.stopInBackground(container);
+            Overlap.run(() -> startHelper(host, container, workspace, refillPool), () -> incus.stopInBackground(container));
         } catch (IncusException e) {
             return false;
         }
+        return true;
+    }
+
+    private static void startHelper(Sessions.Host host, String container, Path workspace, boolean refillPool) {
         try {
             java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of("setsid", host.launcher().toString(), "__reap", container));
             if (refillPool) argv.add("--refill");
@@ -41,7 +47,6 @@ final class Reaper {
             System.err.println("coi: could not start the helper that removes " + container + "'s network rules (" + e.getMessage()
                     + "): `coi clean` removes them");
         }
-        return true;
     }
 
     /** The helper's side: waits for the container to go (forcing it after a minute), then removes its rules and view. */
