@@ -10,30 +10,42 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A stand-in for incusd on a unix socket, for training only: it answers the reads of the
+ * A stand-in for incusd on a unix socket, for training only. It answers the reads of the
  * commands {@link Training} runs with canned answers of incusd 6.0.4 (coi/train/incusd.answers:
  * one `PATH METADATA` a line, taken with `incus query` from a real daemon, host-specific values
  * blanked, read as text so that the quick cache's training loads no JSON code): the server, the
  * default profile, the networks, the storage pools, the image `coi`, and two instances: a running
  * shell session of the training's workspace ({@link #RUNNING}) and a ready warm pool member.
- * Anything else is the daemon's "not found"; requests it did not expect are kept
- * ({@link #unexpected}), so a training that drifted from the commands it trains is visible.
+ * The full training's launches change instances ({@link StandInInstances}) and run commands
+ * through exec's websockets, whose output ends at once. Anything else is the daemon's "not
+ * found"; requests it did not expect are kept ({@link #unexpected}), so a training that drifted
+ * from the commands it trains is visible.
  */
 final class StandIn implements AutoCloseable {
     /** The shell session's container, running in the training's workspace. */
     static final String RUNNING = "coi-5e55104a-1";
+    /** The warm pool member in the canned answers. */
+    static final String MEMBER = "coi-pool-0a1b2c3d";
     /** A name the daemon does not know: the quick questions and `container exists` ask for it. */
     static final String MISSING = "x";
+    static final String INSTANCES = "/1.0/instances?recursion=2";
+    /** The websocket secrets of an exec are this and the stream's number ("control" for the control socket). */
+    static final String EXEC_SECRET = "secret-";
 
     private final ServerSocketChannel server;
-    private final Map<String, String> answers = new LinkedHashMap<>();
+    private final Map<String, String> answers = new ConcurrentHashMap<>();
     private final Set<String> unexpected = ConcurrentHashMap.newKeySet();
+    private StandInInstances instances;
 
     /** {@code placeholders}: ${NAME} in the canned answers and their values (the workspace, the sessions folder). */
     StandIn(Path socket, Map<String, String> placeholders) throws IOException {
@@ -55,6 +67,15 @@ final class StandIn implements AutoCloseable {
         accept.start();
     }
 
+    /** Sets a config key of the pool member (its fit, which depends on the training's plan). */
+    void label(String key, String value) {
+        String quoted = "\"" + key + "\":\"";
+        for (String path : new String[] {INSTANCES, "/1.0/instances/" + MEMBER}) {
+            answers.computeIfPresent(path, (p, json) -> json.replaceAll(java.util.regex.Pattern.quote(quoted) + "[^\"]*\"",
+                    java.util.regex.Matcher.quoteReplacement(quoted + value + "\"")));
+        }
+    }
+
     /** Requests that got "not found" although no training command should have made them. */
     Set<String> unexpected() {
         return Set.copyOf(unexpected);
@@ -63,6 +84,11 @@ final class StandIn implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+    }
+
+    static String error(int status, String message) {
+        return "{\"type\":\"error\",\"status\":\"\",\"status_code\":0,\"operation\":\"\",\"error_code\":" + status + ",\"error\":\"" + message
+                .replace("\"", "\\\"") + "\",\"metadata\":null}";
     }
 
     /** Each connection in its own thread: a client may keep its connection open while the next one starts. */
@@ -83,33 +109,105 @@ final class StandIn implements AutoCloseable {
         try (SocketChannel ch = channel) {
             InputStream in = Channels.newInputStream(ch);
             OutputStream out = Channels.newOutputStream(ch);
-            StringBuilder head = new StringBuilder();
-            for (int b; (b = in.read()) != -1; ) {
-                head.append((char) b);
-                // answer at the end of each request head (CRLF CRLF): the requests trained here have no body
-                if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
-                    out.write(response(head.substring(0, head.indexOf(" HTTP/"))));
-                    out.flush();
-                    head.setLength(0);
+            for (String head; (head = head(in)) != null; ) {
+                String requestLine = head.substring(0, head.indexOf(" HTTP/"));
+                Map<String, String> headers = headers(head);
+                byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
+                if ("websocket".equalsIgnoreCase(headers.get("upgrade"))) {
+                    websocket(requestLine, headers.get("sec-websocket-key"), in, out);
+                    return;
                 }
+                out.write(response(requestLine, body));
+                out.flush();
             }
         } catch (IOException e) {
             // the client went away
         }
     }
 
-    private byte[] response(String requestLine) {
-        String path = requestLine.substring(requestLine.indexOf(' ') + 1);
-        String metadata = requestLine.startsWith("GET ") ? answers.get(path) : null;
-        if (metadata == null && !path.equals("/1.0/instances/" + MISSING) && !path.startsWith("/1.0/instances/" + MISSING + "/")) {
-            unexpected.add(requestLine);
+    /** A request's head up to CRLF CRLF; null at the end of the connection. */
+    private static String head(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        for (int b; (b = in.read()) != -1; ) {
+            head.append((char) b);
+            if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) return head.toString();
         }
-        String body = metadata != null
-                ? "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"operation\":\"\",\"error_code\":0,\"error\":\"\",\"metadata\":"
-                        + metadata + "}"
-                : "{\"type\":\"error\",\"status\":\"\",\"status_code\":0,\"operation\":\"\",\"error_code\":404,\"error\":\"Not found\",\"metadata\":null}";
+        return null;
+    }
+
+    private static Map<String, String> headers(String head) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+        }
+        return headers;
+    }
+
+    private byte[] response(String requestLine, byte[] body) {
+        String method = requestLine.substring(0, requestLine.indexOf(' '));
+        String path = requestLine.substring(method.length() + 1);
+        String metadata = method.equals("GET") ? answers.get(path) : null;
+        if (metadata != null) return http(200, "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"operation\":\"\",\"error_code\":0,"
+                + "\"error\":\"\",\"metadata\":" + metadata + "}");
+        if (method.equals("GET") && path.startsWith("/1.0/operations/") && path.contains("/wait")) {
+            String id = path.substring("/1.0/operations/".length(), path.indexOf("/wait"));
+            return http(200, "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"operation\":\"\",\"error_code\":0,"
+                    + "\"error\":\"\",\"metadata\":" + StandInInstances.ended(id) + "}");
+        }
+        if (!method.equals("GET")) {
+            StandInInstances.Reply reply = instances().change(method, path, body);
+            if (reply != null) return http(reply.status(), reply.body());
+        }
+        if (!expectedMissing(path)) unexpected.add(requestLine);
+        return http(404, error(404, "Not found"));
+    }
+
+    /** {@link #MISSING}, or an instance a launch deleted. */
+    private boolean expectedMissing(String path) {
+        if (!path.startsWith("/1.0/instances/")) return false;
+        String name = path.substring("/1.0/instances/".length()).split("[/?]")[0];
+        return name.equals(MISSING) || instances().gone(name);
+    }
+
+    private synchronized StandInInstances instances() {
+        if (instances == null) instances = new StandInInstances(answers);
+        return instances;
+    }
+
+    private static byte[] http(int status, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return ((metadata != null ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found") + "\r\nContent-Type: application/json\r\nContent-Length: "
-                + bytes.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
+        String reason = switch (status) {
+            case 200 -> "OK";
+            case 202 -> "Accepted";
+            case 409 -> "Conflict";
+            default -> "Not Found";
+        };
+        return ("HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n"
+                + body).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * One of an exec's websockets: stdout and stderr end at once (an empty message, Incus's end of
+     * a stream, then a close); stdin and control are read until the client closes them.
+     */
+    private static void websocket(String requestLine, String key, InputStream in, OutputStream out) throws IOException {
+        out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept(key)
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        if (requestLine.endsWith(EXEC_SECRET + "1") || requestLine.endsWith(EXEC_SECRET + "2")) {
+            // binary frame, empty; then close, code 1000
+            out.write(new byte[] {(byte) 0x82, 0, (byte) 0x88, 2, 0x03, (byte) 0xe8});
+            out.flush();
+        }
+        in.transferTo(OutputStream.nullOutputStream());
+    }
+
+    private static String accept(String key) {
+        try {
+            byte[] sha1 = MessageDigest.getInstance("SHA-1").digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(sha1);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
