@@ -18,14 +18,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A stand-in for incusd on a unix socket, for training only. It answers the reads of the
  * commands {@link Training} runs with canned answers of incusd 6.0.4 (coi/train/incusd.answers:
  * one `PATH METADATA` a line, taken with `incus query` from a real daemon, host-specific values
  * blanked, read as text so that the quick cache's training loads no JSON code): the server, the
- * default profile, the networks, the storage pools, the image `coi`, and two instances: a running
- * shell session of the training's workspace ({@link #RUNNING}) and a ready warm pool member.
+ * default profile, the networks, the storage pools, the image `coi`, and three instances: a running
+ * shell session of the training's workspace ({@link #RUNNING}) and two ready warm pool members.
  * The full training's launches change instances ({@link StandInInstances}) and run commands
  * through exec's websockets, whose output ends at once. Anything else is the daemon's "not
  * found"; requests it did not expect are kept ({@link #unexpected}), so a training that drifted
@@ -34,8 +36,6 @@ import java.util.concurrent.ConcurrentHashMap;
 final class StandIn implements AutoCloseable {
     /** The shell session's container, running in the training's workspace. */
     static final String RUNNING = "coi-5e55104a-1";
-    /** The warm pool member in the canned answers. */
-    static final String MEMBER = "coi-pool-0a1b2c3d";
     /** A name the daemon does not know: the quick questions and `container exists` ask for it. */
     static final String MISSING = "x";
     static final String INSTANCES = "/1.0/instances?recursion=2";
@@ -67,13 +67,11 @@ final class StandIn implements AutoCloseable {
         accept.start();
     }
 
-    /** Sets a config key of the pool member (its fit, which depends on the training's plan). */
+    /** Sets a config key of every instance that has it (the pool members' fit, which depends on the training's plan). */
     void label(String key, String value) {
-        String quoted = "\"" + key + "\":\"";
-        for (String path : new String[] {INSTANCES, "/1.0/instances/" + MEMBER}) {
-            answers.computeIfPresent(path, (p, json) -> json.replaceAll(java.util.regex.Pattern.quote(quoted) + "[^\"]*\"",
-                    java.util.regex.Matcher.quoteReplacement(quoted + value + "\"")));
-        }
+        Pattern entry = Pattern.compile(Pattern.quote("\"" + key + "\":\"") + "[^\"]*\"");
+        answers.replaceAll((path, json) -> path.startsWith("/1.0/instances")
+                ? entry.matcher(json).replaceAll(Matcher.quoteReplacement("\"" + key + "\":\"" + value + "\"")) : json);
     }
 
     /** Requests that got "not found" although no training command should have made them. */
@@ -150,6 +148,12 @@ final class StandIn implements AutoCloseable {
         String metadata = method.equals("GET") ? answers.get(path) : null;
         if (metadata != null) return http(200, "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"operation\":\"\",\"error_code\":0,"
                 + "\"error\":\"\",\"metadata\":" + metadata + "}");
+        if (method.equals("HEAD") && path.contains("/files?path=") && answers.containsKey(path.substring(0, path.indexOf("/files?")))) {
+            // every file is there (the tool's binary, as `coi shell` checks before it starts the container), as incusd heads one
+            return ("HTTP/1.1 200 OK\r\nContent-Length: 1004336\r\nContent-Type: application/octet-stream\r\nX-Incus-Gid: 0\r\n"
+                    + "X-Incus-Mode: 0755\r\nX-Incus-Modified: 2022-10-31 16:55:13 +0000 UTC\r\nX-Incus-Type: file\r\nX-Incus-Uid: 0\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+        }
         if (method.equals("GET") && path.startsWith("/1.0/operations/") && path.contains("/wait")) {
             String id = path.substring("/1.0/operations/".length(), path.indexOf("/wait"));
             return http(200, "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"operation\":\"\",\"error_code\":0,"

@@ -1,5 +1,6 @@
 package coi.train;
 
+import coi.QuickAnswers;
 import coi.cli.CoiCommand;
 import coi.cli.Context;
 import coi.cli.QuickQueries;
@@ -13,6 +14,7 @@ import coi.session.Sessions;
 import coi.session.Workspace;
 import java.io.OutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -30,7 +32,7 @@ import picocli.CommandLine;
  * home and workspace that hold config files as a user's do (see {@link #USER_CONFIG}): `list`
  * (text, json), `run` and `shell` planned to the end (`--dry-run`, text and json), `pool status`,
  * `container exists|running|exec`, health, help and usage errors; then `coi run -- true` twice
- * with a warm pool ({@link #POOL_CONFIG}): from the pool, then cold. A launch changes the host
+ * and `coi shell --detach` with a warm pool ({@link #POOL_CONFIG}), from the pool, then cold. A launch changes the host
  * (nft rules, mounts, helper processes), which a build must not: these go through
  * {@link Rehearsal}, with the fence in memory ({@link MemoryNft}) and no view or helper.
  * With "quick", only the questions {@link QuickQueries} answers, of a running container and a
@@ -177,11 +179,21 @@ public final class Training {
     }
 
     /**
-     * `coi run -- true` from the warm pool, then cold (the pool's one member was claimed), as
-     * {@link coi.cli} runs it after planning; returns what did not go as trained.
+     * `coi run -- true` and a detached `coi shell` from the warm pool, then cold (the pool's two
+     * members were claimed), as {@link coi.cli} runs them after planning; returns what did not go as trained.
      */
     private static List<String> rehearse(Map<String, String> env, Path workspace, Path home, StandIn standIn) {
         List<String> problems = new ArrayList<>();
+        // every command enters through coi.Main, which first asks for a quick answer: none fits `coi run -- true`
+        String[] args = {"run", "--", "true"};
+        try {
+            Class.forName("coi.Main");
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+        if (QuickAnswers.answer(args, new PrintStream(OutputStream.nullOutputStream())) >= 0 || QuickQueries.answer(args) >= 0) {
+            problems.add("coi.Main answered `coi run -- true` without running it");
+        }
         try (Context context = new Context(env)) {
             Config config = context.config(workspace, Overrides.NONE);
             IncusClient incus = context.services(config).incus();
@@ -192,12 +204,16 @@ public final class Training {
             SessionPlan plan = sessions.planRun(run);
             standIn.label("user.coi.pool_fit", Fit.of(plan.image(), incus.imageByAlias(plan.image()).fingerprint(), plan.config(),
                     plan.devices()).hash());
+            // the stand-in's two members go to the first run and the first shell; the second of each launches cold
+            var shell = new Sessions.ShellRequest(new Workspace(workspace), config, null, null, false, false, null, false);
             for (String how : new String[] {"from the pool", "cold"}) {
                 int code = sessions.run(run, null, OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
                 if (code != 0) problems.add("`coi run -- true` " + how + " ended with " + code + ": " + output.toString().strip());
+                // `coi shell --detach`: all of a shell's launch (the tool in tmux) but the terminal, which is `incus exec -t`
+                sessions.shell(shell);
             }
         } catch (RuntimeException e) {
-            problems.add("`coi run -- true` failed: " + e);
+            problems.add("a rehearsed launch failed: " + e);
         }
         return problems;
     }
