@@ -10,9 +10,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -39,8 +36,6 @@ final class StandIn implements AutoCloseable {
     /** A name the daemon does not know: the quick questions and `container exists` ask for it. */
     static final String MISSING = "x";
     static final String INSTANCES = "/1.0/instances?recursion=2";
-    /** The websocket secrets of an exec are this and the stream's number ("control" for the control socket). */
-    static final String EXEC_SECRET = "secret-";
 
     private final ServerSocketChannel server;
     private final Map<String, String> answers = new ConcurrentHashMap<>();
@@ -112,7 +107,7 @@ final class StandIn implements AutoCloseable {
                 Map<String, String> headers = headers(head);
                 byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
                 if ("websocket".equalsIgnoreCase(headers.get("upgrade"))) {
-                    websocket(requestLine, headers.get("sec-websocket-key"), in, out);
+                    StandInInstances.stream(requestLine, headers.get("sec-websocket-key"), in, out);
                     return;
                 }
                 out.write(response(requestLine, body));
@@ -189,29 +184,5 @@ final class StandIn implements AutoCloseable {
         };
         return ("HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n"
                 + body).getBytes(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * One of an exec's websockets: stdout and stderr end at once (an empty message, Incus's end of
-     * a stream, then a close); stdin and control are read until the client closes them.
-     */
-    private static void websocket(String requestLine, String key, InputStream in, OutputStream out) throws IOException {
-        out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept(key)
-                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        if (requestLine.endsWith(EXEC_SECRET + "1") || requestLine.endsWith(EXEC_SECRET + "2")) {
-            // binary frame, empty; then close, code 1000
-            out.write(new byte[] {(byte) 0x82, 0, (byte) 0x88, 2, 0x03, (byte) 0xe8});
-            out.flush();
-        }
-        in.transferTo(OutputStream.nullOutputStream());
-    }
-
-    private static String accept(String key) {
-        try {
-            byte[] sha1 = MessageDigest.getInstance("SHA-1").digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(sha1);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

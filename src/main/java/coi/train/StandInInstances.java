@@ -4,6 +4,14 @@ import coi.incus.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,11 +20,15 @@ import java.util.UUID;
 /**
  * The {@link StandIn}'s instances as a launch changes them, as incusd 6.0.4 answers: create,
  * start and stop, an update of config and devices, delete, and exec, each an operation that has
- * ended by the time it is waited on (every command "succeeds" at once with no output). The
+ * ended by the time it is waited on (every command "succeeds" at once: its output websockets end
+ * at once, {@link #stream}). The
  * answers of the instance list, each instance and its state are rewritten in the stand-in's
  * answers after each change. Only the full training changes anything: the quick one never loads this.
  */
 final class StandInInstances {
+    /** The websocket secrets of an exec are this and the stream's number ("control" for the control socket). */
+    private static final String EXEC_SECRET = "secret-";
+
     /** An operation's answer: its HTTP status and body. */
     record Reply(int status, String body) {}
 
@@ -70,7 +82,7 @@ final class StandInInstances {
             }
             case "POST exec" -> {
                 ObjectNode fds = Json.object();
-                for (String fd : new String[] {"0", "1", "2", "control"}) fds.put(fd, StandIn.EXEC_SECRET + fd);
+                for (String fd : new String[] {"0", "1", "2", "control"}) fds.put(fd, EXEC_SECRET + fd);
                 return operation("Executing command", Json.object().set("fds", fds));
             }
             default -> {
@@ -121,7 +133,7 @@ final class StandInInstances {
             // `GET /1.0/instances/NAME` answers without the state, snapshots and backups of recursion=2
             String path = "/1.0/instances/" + i.path("name").asText();
             answers.put(path + "/state", i.path("state").toString());
-            answers.put(path, ((ObjectNode) i.deepCopy()).without(java.util.List.of("state", "snapshots", "backups")).toString());
+            answers.put(path, ((ObjectNode) i.deepCopy()).without(List.of("state", "snapshots", "backups")).toString());
         }
         return operation(description, Json.object());
     }
@@ -144,7 +156,7 @@ final class StandInInstances {
     }
 
     private ArrayNode list() {
-        return (ArrayNode) Json.parse(answers.get(StandIn.INSTANCES).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return (ArrayNode) Json.parse(answers.get(StandIn.INSTANCES).getBytes(StandardCharsets.UTF_8));
     }
 
     private static int indexOf(ArrayNode all, String name) {
@@ -152,5 +164,29 @@ final class StandInInstances {
             if (all.get(i).path("name").asText().equals(name)) return i;
         }
         return -1;
+    }
+
+    /**
+     * One of an exec's websockets: stdout and stderr end at once (an empty message, Incus's end of
+     * a stream, then a close); stdin and control are read until the client closes them.
+     */
+    static void stream(String requestLine, String key, InputStream in, OutputStream out) throws IOException {
+        out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept(key)
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        if (requestLine.endsWith(EXEC_SECRET + "1") || requestLine.endsWith(EXEC_SECRET + "2")) {
+            // binary frame, empty; then close, code 1000
+            out.write(new byte[] {(byte) 0x82, 0, (byte) 0x88, 2, 0x03, (byte) 0xe8});
+            out.flush();
+        }
+        in.transferTo(OutputStream.nullOutputStream());
+    }
+
+    private static String accept(String key) {
+        try {
+            byte[] sha1 = MessageDigest.getInstance("SHA-1").digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(sha1);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -1,20 +1,9 @@
 package coi.train;
 
-import coi.QuickAnswers;
 import coi.cli.CoiCommand;
 import coi.cli.Context;
 import coi.cli.QuickQueries;
-import coi.config.Config;
-import coi.config.Overrides;
-import coi.incus.IncusClient;
-import coi.pool.Fit;
-import coi.session.Rehearsal;
-import coi.session.SessionPlan;
-import coi.session.Sessions;
-import coi.session.Workspace;
-import java.io.OutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -31,10 +20,8 @@ import picocli.CommandLine;
  * {@link StandIn} for Incus on a temporary unix socket (never the real daemon), in a temporary
  * home and workspace that hold config files as a user's do (see {@link #USER_CONFIG}): `list`
  * (text, json), `run` and `shell` planned to the end (`--dry-run`, text and json), `pool status`,
- * `container exists|running|exec`, health, help and usage errors; then `coi run -- true` twice
- * and `coi shell --detach` with a warm pool ({@link #POOL_CONFIG}), from the pool, then cold. A launch changes the host
- * (nft rules, mounts, helper processes), which a build must not: these go through
- * {@link Rehearsal}, with the fence in memory ({@link MemoryNft}) and no view or helper.
+ * `container exists|running|exec`, health, help and usage errors; then `coi run -- true` and
+ * `coi shell --detach` with a warm pool, each from the pool, then cold ({@link LaunchRehearsal}).
  * With "quick", only the questions {@link QuickQueries} answers, of a running container and a
  * missing one.
  */
@@ -91,15 +78,6 @@ public final class Training {
 
             [environment]
             PROJECT = "demo"
-            """;
-
-    /** `$COI_CONFIG` of the rehearsed runs: a session the warm pool can serve (no protected view), as bench/run's. */
-    static final String POOL_CONFIG = """
-            [security]
-            protected_paths = []
-
-            [pool]
-            size = 1
             """;
 
     /** Any exit code: the command's answer depends on the build machine (`health` checks the host too). */
@@ -165,55 +143,15 @@ public final class Training {
                                 + command.exitCode() + ": " + output.toString().strip());
                     }
                 }
-                Path poolConfig = Files.writeString(dir.resolve("pool.toml"), POOL_CONFIG);
+                Path poolConfig = Files.writeString(dir.resolve("pool.toml"), LaunchRehearsal.POOL_CONFIG);
                 Map<String, String> pooled = Map.of("HOME", dir.toString(), "PWD", workspace.toString(), "COI_CONFIG", poolConfig.toString());
-                problems.addAll(rehearse(pooled, workspace, dir, standIn));
+                problems.addAll(LaunchRehearsal.rehearse(pooled, workspace, dir, standIn));
             }
             standIn.unexpected().forEach(request -> problems.add("the stand-in for Incus could not answer " + request));
         } finally {
             try (var left = Files.walk(dir)) {
                 left.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
-        }
-        return problems;
-    }
-
-    /**
-     * `coi run -- true` and a detached `coi shell` from the warm pool, then cold (the pool's two
-     * members were claimed), as {@link coi.cli} runs them after planning; returns what did not go as trained.
-     */
-    private static List<String> rehearse(Map<String, String> env, Path workspace, Path home, StandIn standIn) {
-        List<String> problems = new ArrayList<>();
-        // every command enters through coi.Main, which first asks for a quick answer: none fits `coi run -- true`
-        String[] args = {"run", "--", "true"};
-        try {
-            Class.forName("coi.Main");
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException(e);
-        }
-        if (QuickAnswers.answer(args, new PrintStream(OutputStream.nullOutputStream())) >= 0 || QuickQueries.answer(args) >= 0) {
-            problems.add("coi.Main answered `coi run -- true` without running it");
-        }
-        try (Context context = new Context(env)) {
-            Config config = context.config(workspace, Overrides.NONE);
-            IncusClient incus = context.services(config).incus();
-            StringWriter output = new StringWriter();
-            Sessions sessions = Rehearsal.sessions(incus, config.paths().sessionsDir(), home, new MemoryNft(), new PrintWriter(output));
-            var run = new Sessions.RunRequest(new Workspace(workspace), config, null, List.of("true"), false, null, false);
-            // the member was filled for this config: its fit is the plan's
-            SessionPlan plan = sessions.planRun(run);
-            standIn.label("user.coi.pool_fit", Fit.of(plan.image(), incus.imageByAlias(plan.image()).fingerprint(), plan.config(),
-                    plan.devices()).hash());
-            // the stand-in's two members go to the first run and the first shell; the second of each launches cold
-            var shell = new Sessions.ShellRequest(new Workspace(workspace), config, null, null, false, false, null, false);
-            for (String how : new String[] {"from the pool", "cold"}) {
-                int code = sessions.run(run, null, OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
-                if (code != 0) problems.add("`coi run -- true` " + how + " ended with " + code + ": " + output.toString().strip());
-                // `coi shell --detach`: all of a shell's launch (the tool in tmux) but the terminal, which is `incus exec -t`
-                sessions.shell(shell);
-            }
-        } catch (RuntimeException e) {
-            problems.add("a rehearsed launch failed: " + e);
         }
         return problems;
     }
