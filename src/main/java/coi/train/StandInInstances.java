@@ -14,16 +14,16 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link StandIn}'s instances as a launch changes them, as incusd 6.0.4 answers: create,
  * start and stop, an update of config and devices, delete, and exec, each an operation that has
  * ended by the time it is waited on (every command "succeeds" at once: its output websockets end
- * at once, {@link #stream}). The
- * answers of the instance list, each instance and its state are rewritten in the stand-in's
- * answers after each change. Only the full training changes anything: the quick one never loads this.
+ * at once, {@link #stream}). The answers of the instance list, each instance and its state are
+ * rewritten in the stand-in's answers after each change. Only the full training changes
+ * anything: the quick one never loads this.
  */
 final class StandInInstances {
     /** The websocket secrets of an exec are this and the stream's number ("control" for the control socket). */
@@ -100,6 +100,7 @@ final class StandInInstances {
         ArrayNode all = list();
         String name = body.path("name").asText();
         if (indexOf(all, name) >= 0) return new Reply(409, StandIn.error(409, "Instance \"" + name + "\" already exists"));
+        gone.remove(name);
         ObjectNode instance = template.deepCopy();
         instance.put("name", name).put("ephemeral", body.path("ephemeral").asBoolean());
         ObjectNode config = Json.object();
@@ -127,13 +128,17 @@ final class StandInInstances {
     }
 
     private Reply save(ArrayNode all, String description) {
-        answers.keySet().removeIf(k -> k.startsWith("/1.0/instances/"));
+        // replaced in place, the removed ones last: a read meanwhile (a launch's steps overlap) never misses an instance that is there
         answers.put(StandIn.INSTANCES, all.toString());
         for (JsonNode i : all) {
             // `GET /1.0/instances/NAME` answers without the state, snapshots and backups of recursion=2
             String path = "/1.0/instances/" + i.path("name").asText();
             answers.put(path + "/state", i.path("state").toString());
             answers.put(path, ((ObjectNode) i.deepCopy()).without(List.of("state", "snapshots", "backups")).toString());
+        }
+        for (String name : gone) {
+            answers.remove("/1.0/instances/" + name);
+            answers.remove("/1.0/instances/" + name + "/state");
         }
         return operation(description, Json.object());
     }

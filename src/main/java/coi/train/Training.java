@@ -27,8 +27,8 @@ import picocli.CommandLine;
  */
 public final class Training {
     /**
-     * A user's config file as the README shows one: every section the loader reads, so that the
-     * TOML parser and each section's reader are trained (a command reads this file before anything else).
+     * A user's config file as the README shows one, with the sections users set, so that the TOML
+     * parser and the sections' readers are trained (every command reads this file before anything else).
      */
     static final String USER_CONFIG = """
             [defaults]
