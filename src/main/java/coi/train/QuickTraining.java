@@ -61,7 +61,7 @@ public final class QuickTraining {
         StringWriter sink = new StringWriter();
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            Thread standIn = new Thread(() -> accept(server), "train-stand-in");
+            Thread standIn = new Thread(() -> StandIn.acceptEach(server, QuickTraining::serve), "train-stand-in");
             standIn.setDaemon(true);
             standIn.start();
             // the usual way to the daemon: the incus CLI's default remote, read from its config.yml
@@ -106,20 +106,6 @@ public final class QuickTraining {
                   "status" : "ended"
                 }
                 """);
-    }
-
-    /** Each connection in its own thread: a client may keep its connection open while the next one starts. */
-    private static void accept(ServerSocketChannel server) {
-        while (server.isOpen()) {
-            try {
-                SocketChannel ch = server.accept();
-                Thread serve = new Thread(() -> serve(ch), "train-stand-in-connection");
-                serve.setDaemon(true);
-                serve.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private static void serve(SocketChannel channel) {

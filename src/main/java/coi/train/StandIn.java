@@ -86,14 +86,18 @@ final class StandIn implements AutoCloseable {
                 .replace("\"", "\\\"") + "\",\"metadata\":null}";
     }
 
-    /** Each connection in its own thread: a client may keep its connection open while the next one starts. */
     private void accept() {
+        acceptEach(server, this::serve);
+    }
+
+    /** Each connection in its own thread: a client may keep its connection open while the next one starts. */
+    static void acceptEach(ServerSocketChannel server, java.util.function.Consumer<SocketChannel> serve) {
         while (server.isOpen()) {
             try {
                 SocketChannel ch = server.accept();
-                Thread serve = new Thread(() -> serve(ch), "train-stand-in-connection");
-                serve.setDaemon(true);
-                serve.start();
+                Thread connection = new Thread(() -> serve.accept(ch), "train-stand-in-connection");
+                connection.setDaemon(true);
+                connection.start();
             } catch (IOException e) {
                 return;
             }
