@@ -68,8 +68,8 @@ final class Supervisor {
     private final Finalizer finalizer;
     /**
      * Made when the first monitored container is seen, with the guard thread: most sessions are not
-     * monitored, and an idle supervisor that never loads the monitor (its detectors, fanotify, netlink,
-     * FFM) stays a third smaller (bench/background).
+     * monitored, and a supervisor that never loads the monitor (its detectors, fanotify, netlink, FFM)
+     * and runs none of its threads stays several MiB smaller (bench/background).
      */
     private Monitor monitor;
     private Thread guard;
