@@ -1,6 +1,7 @@
 package coi;
 
 import coi.cli.CoiCommand;
+import coi.cli.QuickList;
 import coi.cli.QuickQueries;
 import picocli.CommandLine;
 
@@ -10,6 +11,7 @@ public final class Main {
     public static void main(String[] args) {
         int answered = QuickAnswers.answer(args, System.out);
         if (answered < 0) answered = QuickQueries.answer(args);
+        if (answered < 0) answered = QuickList.answer(args);
         if (answered >= 0) System.exit(answered);
         System.exit(run(args));
     }

@@ -2,8 +2,8 @@ package coi;
 
 /**
  * Phase timings on stderr when {@code COI_TRACE=1}: how the time of a command is spent, measured
- * from the JVM's start, so that the critical path of a launch can be read off one run. Off by
- * default and then free (one static check).
+ * from the launcher's start (bin/coi passes its clock as {@code coi.trace.start}), so that the
+ * critical path of a launch can be read off one run. Off by default and then free (one static check).
  */
 public final class Trace {
     private static final boolean ON = "1".equals(System.getenv("COI_TRACE"));
@@ -15,14 +15,20 @@ public final class Trace {
         return ON;
     }
 
-    /** Prints the milliseconds since the JVM started and {@code phase}. */
+    /** Prints the milliseconds since the launcher started and {@code phase}. */
     public static void mark(String phase) {
         if (!ON) return;
         long ms = (System.currentTimeMillis() - T0);
         System.err.printf("coi: trace %6d ms  %s [%s]%n", ms, phase, Thread.currentThread().getName());
     }
 
+    /**
+     * The launcher's clock when it started; without it (java started by hand) the process's start,
+     * which Linux gives to the whole second only (the boot time it counts from is in seconds).
+     */
     private static long start() {
+        String launcher = System.getProperty("coi.trace.start");
+        if (launcher != null && launcher.matches("\\d+")) return Long.parseLong(launcher);
         return ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(System.currentTimeMillis());
     }
 }

@@ -48,8 +48,10 @@ final class RunCommand implements Callable<Integer> {
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
+        coi.Trace.mark("run: config read");
         var out = spec.commandLine().getOut();
         Sessions sessions = context.services(config).sessions(out);
+        coi.Trace.mark("run: services");
         var request = new Sessions.RunRequest(ws, config, options.slot, command, dryRun, options.sshAgentSocket(context),
                 options.writableGitHooks);
         if (dryRun) {

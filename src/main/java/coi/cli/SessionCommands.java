@@ -117,39 +117,9 @@ final class SessionCommands {
 
         public Integer call() {
             Output output = Output.parse(format);
-            SessionAdmin admin = admin();
-            List<SessionAdmin.Entry> entries = admin.list();
-            List<SessionMetadata> saved = all ? admin.savedSessions() : List.of();
-            if (output == Output.JSON) {
-                Output.json(out(), ListJson.of(entries, saved, all));
-                return 0;
-            }
-            PrintWriter out = out();
-            if (entries.isEmpty()) out.println("no coi containers");
-            else out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %-16s %s%n", "NAME", "STATUS", "MODE", "IPV4", "NETWORK", "CREATED", "IMAGE", "WORKSPACE");
-            for (var e : entries) {
-                out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %-16s %s%s%n", e.name(), e.status(), e.mode(), e.ipv4() == null ? "-" : e.ipv4(),
-                        e.network() == null ? "-" : e.network() + (e.blocked() > 0 ? " (" + e.blocked() + " blocked)" : ""), e.created() == null ? "-" : e.created().substring(0, Math.min(19, e.created().length())),
-                        e.alias() == null ? "-" : e.alias(), e.workspace() == null ? "-" : e.workspace(), monitorNote(e));
-            }
-            if (all) {
-                out.println();
-                if (saved.isEmpty()) out.println("no saved sessions");
-                else out.printf("%-36s %-8s %-8s %-20s %s%n", "SESSION", "TOOL", "STATUS", "SAVED", "WORKSPACE");
-                for (var m : saved) {
-                    out.printf("%-36s %-8s %-8s %-20s %s%n", m.sessionId(), m.tool(), m.status(),
-                            m.savedAt().substring(0, Math.min(19, m.savedAt().length())), m.workspace());
-                }
-            }
-            out.flush();
+            ListView.print(admin(), all, output, out());
             return 0;
         }
-    }
-
-    /** After the workspace: whether the monitor watches it and why it froze it. */
-    static String monitorNote(SessionAdmin.Entry e) {
-        if (e.frozenBy() != null) return "  [monitored; frozen by the monitor: " + e.frozenBy() + "; `coi resume " + e.name() + "` thaws it]";
-        return e.monitored() ? "  [monitored]" : "";
     }
 
     @Command(name = "info", description = "Show a saved session (default: the newest of this workspace).")

@@ -40,12 +40,14 @@ final class Exec {
             WebSocket in = connect(op, fds, "0", sockets);
             WebSocket out = connect(op, fds, "1", sockets);
             WebSocket err = connect(op, fds, "2", sockets);
+            coi.Trace.mark("exec: streams connected");
             Pump outPump = new Pump(out, stdout, "exec-stdout");
             Pump errPump = new Pump(err, stderr, "exec-stderr");
             feed(in, stdin);
             outPump.join();
             errPump.join();
             // the control socket needs no goodbye: the daemon ends it with the command
+            coi.Trace.mark("exec: output ended");
             int code;
             try {
                 code = op.await().path("metadata").path("return").asInt(-1);

@@ -15,6 +15,9 @@ public interface ImageStore {
     /** The image an alias points at. */
     Model.Image imageByAlias(String alias);
 
+    /** The fingerprint of the image an alias points at (one read, where {@link #imageByAlias} takes two); NotFound without it. */
+    String aliasTarget(String alias);
+
     /** Imports a split image (metadata tarball + rootfs tarball); returns the fingerprint. */
     String importImage(Path metadata, Path rootfs, String alias, Map<String, String> properties);
 

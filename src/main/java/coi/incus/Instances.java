@@ -9,7 +9,15 @@ import java.util.function.UnaryOperator;
 
 /** Instances (/1.0/instances): what exists, its state, creating, starting, stopping, deleting, config and devices. */
 public interface Instances {
+    /** Every instance with its live state (addresses, processes): the daemon gathers it from each running one. */
     List<Model.Instance> instances();
+
+    /**
+     * Every instance with its config, devices and status but no {@link Model.Instance#state()}:
+     * one quick read, where {@link #instances()} has the daemon gather the state of each running
+     * instance (tens of milliseconds with a few running). What a launch plans with.
+     */
+    List<Model.Instance> instancesWithoutState();
 
     Model.Instance instance(String name);
 

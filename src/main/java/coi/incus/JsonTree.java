@@ -16,14 +16,14 @@ import java.io.UncheckedIOException;
  * that ObjectMapper cost a short command like `coi container exists` about a third of its time
  * (bench/startup), and a request that only looks at the answer's fields needs no data binding.
  */
-final class JsonTree {
+public final class JsonTree {
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private JsonTree() {}
 
     /** The first JSON value in {@code bytes}, as ObjectMapper.readTree reads it (nothing: a missing node). */
-    static JsonNode parse(byte[] bytes) {
+    public static JsonNode parse(byte[] bytes) {
         try (JsonParser parser = FACTORY.createParser(bytes)) {
             JsonToken first = parser.nextToken();
             return first == null ? MissingNode.getInstance() : value(parser, first);

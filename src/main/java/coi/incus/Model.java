@@ -39,6 +39,10 @@ public final class Model {
         public String configValue(String key) {
             return config == null ? null : config.get(key);
         }
+
+        public Instance withState(InstanceState newState) {
+            return new Instance(name, status, type, ephemeral, createdAt, config, expandedConfig, devices, expandedDevices, profiles, newState);
+        }
     }
 
     public record InstanceState(String status, long pid, Map<String, NetworkState> network) {

@@ -76,6 +76,7 @@ final class RestClient implements IncusClient {
     // ---------------------------------------------------------------- instances
 
     @Override public List<Model.Instance> instances() { return instances.instances(); }
+    @Override public List<Model.Instance> instancesWithoutState() { return instances.instancesWithoutState(); }
     @Override public Model.Instance instance(String name) { return instances.instance(name); }
     @Override public Optional<String> instanceStatus(String name) { return instances.instanceStatus(name); }
     @Override public Model.InstanceState instanceState(String name) { return instances.instanceState(name); }
@@ -114,6 +115,7 @@ final class RestClient implements IncusClient {
     @Override public List<Model.ImageAlias> imageAliases() { return images.imageAliases(); }
     @Override public boolean aliasExists(String alias) { return images.aliasExists(alias); }
     @Override public Model.Image imageByAlias(String alias) { return images.imageByAlias(alias); }
+    @Override public String aliasTarget(String alias) { return images.aliasTarget(alias); }
 
     @Override
     public String importImage(Path metadata, Path rootfs, String alias, Map<String, String> properties) {
@@ -148,6 +150,8 @@ final class RestClient implements IncusClient {
 
     @Override public void deleteStoragePool(String name) { server.deleteStoragePool(name); }
     @Override public List<Model.Network> networks() { return server.networks(); }
+    @Override public Model.Network network(String name) { return server.network(name); }
+    @Override public List<String> leasedIpv4(String network) { return server.leasedIpv4(network); }
     @Override public void createBridge(String name, Map<String, String> config) { server.createBridge(name, config); }
     @Override public void deleteNetwork(String name) { server.deleteNetwork(name); }
     @Override public Model.Profile profile(String name) { return server.profile(name); }

@@ -25,7 +25,7 @@ final class RestImages implements ImageStore {
 
     @Override
     public List<Model.Image> images() {
-        return incus.list(incus.scoped("/1.0/images?recursion=1"), Model.Image.class);
+        return ModelTrees.images(incus.get(incus.scoped("/1.0/images?recursion=1")));
     }
 
     @Override
@@ -45,8 +45,12 @@ final class RestImages implements ImageStore {
 
     @Override
     public Model.Image imageByAlias(String alias) {
-        String target = incus.get(incus.scoped("/1.0/images/aliases/" + enc(alias))).path("target").asText();
-        return Json.convert(incus.get(incus.scoped("/1.0/images/" + enc(target))), Model.Image.class);
+        return Json.convert(incus.get(incus.scoped("/1.0/images/" + enc(aliasTarget(alias)))), Model.Image.class);
+    }
+
+    @Override
+    public String aliasTarget(String alias) {
+        return incus.get(incus.scoped("/1.0/images/aliases/" + enc(alias))).path("target").asText();
     }
 
     @Override

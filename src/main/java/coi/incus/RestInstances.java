@@ -23,7 +23,12 @@ final class RestInstances implements Instances {
 
     @Override
     public List<Model.Instance> instances() {
-        return incus.list(incus.scoped("/1.0/instances?recursion=2"), Model.Instance.class);
+        return ModelTrees.instances(incus.get(incus.scoped("/1.0/instances?recursion=2")));
+    }
+
+    @Override
+    public List<Model.Instance> instancesWithoutState() {
+        return ModelTrees.instances(incus.get(incus.scoped("/1.0/instances?recursion=1")));
     }
 
     @Override
@@ -43,7 +48,7 @@ final class RestInstances implements Instances {
 
     @Override
     public Model.InstanceState instanceState(String name) {
-        return Json.convert(incus.get(incus.scoped("/1.0/instances/" + enc(name) + "/state")), Model.InstanceState.class);
+        return ModelTrees.state(incus.get(incus.scoped("/1.0/instances/" + enc(name) + "/state")));
     }
 
     @Override

@@ -4,6 +4,7 @@ import static coi.incus.DaemonConnection.enc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -63,6 +64,22 @@ final class RestServer implements ServerResources {
     @Override
     public List<Model.Network> networks() {
         return incus.list(incus.scoped("/1.0/networks?recursion=1"), Model.Network.class);
+    }
+
+    @Override
+    public Model.Network network(String name) {
+        return Json.convert(incus.get(incus.scoped("/1.0/networks/" + enc(name))), Model.Network.class);
+    }
+
+    /** Read off the answer's tree: the addresses are all that is wanted. */
+    @Override
+    public List<String> leasedIpv4(String network) {
+        List<String> addresses = new ArrayList<>();
+        for (JsonNode lease : incus.get(incus.scoped("/1.0/networks/" + enc(network) + "/leases"))) {
+            String address = lease.path("address").asText("");
+            if (!address.isEmpty() && !address.contains(":")) addresses.add(address);
+        }
+        return addresses;
     }
 
     @Override

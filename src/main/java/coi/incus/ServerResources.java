@@ -23,6 +23,12 @@ public interface ServerResources {
 
     List<Model.Network> networks();
 
+    /** One network by name: a quicker read than {@link #networks()}, which has the daemon look at every one. */
+    Model.Network network(String name);
+
+    /** The IPv4 addresses a managed network has handed out or reserved (its static and dynamic DHCP leases, its gateway). */
+    List<String> leasedIpv4(String network);
+
     /** A managed bridge with these settings (e.g. ipv4.address, ipv4.nat, ipv6.address). */
     void createBridge(String name, Map<String, String> config);
 

@@ -24,7 +24,9 @@ public final class Terminal {
         argv.add("--");
         argv.addAll(command);
         try {
-            return new ProcessBuilder(argv).inheritIO().start().waitFor();
+            Process terminal = new ProcessBuilder(argv).inheritIO().start();
+            coi.Trace.mark("terminal: incus exec -t started");
+            return terminal.waitFor();
         } catch (IOException e) {
             throw new IncusException("cannot run the incus CLI for the terminal (" + e.getMessage()
                     + "): install the `incus` client package", e);

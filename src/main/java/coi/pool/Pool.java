@@ -3,6 +3,7 @@ package coi.pool;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.InstanceSpec;
+import coi.incus.Json;
 import coi.incus.Model;
 import coi.network.BridgeFacts;
 import coi.network.ContainerNic;
@@ -71,11 +72,14 @@ public final class Pool {
     }
 
     /**
-     * Takes one ready member of {@code fit}, labelling it claimed with {@code labels} in the same
-     * compare-and-swap; empty when none is left. The member keeps its closed fence: the caller
-     * applies the session's own network policy.
+     * Takes one ready member of {@code fit}, labelling it claimed with {@code labels} and adding
+     * the session's {@code devices} in the same compare-and-swap (one update of the instance; when
+     * it fails, the member stays ready and untouched); empty when none is left. Returns the member
+     * as listed in {@code all}. It keeps its closed fence: the caller applies the session's own
+     * network policy.
      */
-    public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels) {
+    public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels,
+                                          Map<String, Map<String, String>> devices) {
         List<Model.Instance> candidates = new ArrayList<>(all.stream().filter(i -> i.name().startsWith(prefix + "pool-"))
                 .filter(i -> claimable(i, fit)).toList());
         // two claimers starting together should not queue on the same member
@@ -87,9 +91,11 @@ public final class Pool {
                     if (!READY.equals(config.path(STATE).asText()) || !fit.hash().equals(config.path(FIT).asText())) throw new Taken();
                     config.put(STATE, CLAIMED);
                     labels.forEach(config::put);
+                    var attached = inst.with("devices");
+                    devices.forEach((device, spec) -> attached.set(device, Json.MAPPER.valueToTree(spec)));
                     return inst;
                 });
-                return Optional.of(incus.instance(candidate.name()));
+                return Optional.of(candidate);
             } catch (Taken | IncusException.NotFound e) {
                 // another coi was first
             } catch (IncusException e) {

@@ -28,6 +28,7 @@ final class CodeHome {
         if (r.exitCode() != 0) {
             throw new CoiException("could not prepare /home/code in " + plan.container() + ": " + r.err().trim());
         }
+        coi.Trace.mark("home: prepared");
     }
 
     /**

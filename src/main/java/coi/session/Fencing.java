@@ -65,8 +65,12 @@ public final class Fencing {
         String network = profile.devices() == null ? null : profile.devices().values().stream()
                 .filter(d -> "nic".equals(d.get("type")) && d.get("network") != null).map(d -> d.get("network")).findFirst().orElse(null);
         if (network == null) throw new CoiException("the default profile has no bridged NIC, so the network fence has nothing to hold: run `sudo coi setup`");
-        Model.Network net = incus.networks().stream().filter(n -> n.name().equals(network)).findFirst()
-                .orElseThrow(() -> new CoiException("network " + network + " of the default profile does not exist"));
+        Model.Network net;
+        try {
+            net = incus.network(network);
+        } catch (IncusException.NotFound e) {
+            throw new CoiException("network " + network + " of the default profile does not exist", e);
+        }
         String address = net.config() == null ? null : net.config().get("ipv4.address");
         if (address == null || !address.contains("/")) {
             throw new CoiException("bridge " + network + " has no IPv4 subnet, which the network fence needs (ipv4.address)");
@@ -74,7 +78,26 @@ public final class Fencing {
         return BridgeFacts.of(network, address);
     }
 
-    public static Set<Inet4Address> taken(List<Model.Instance> instances) {
+    /**
+     * Every IPv4 address on {@code bridge} that a new container must not be given: the pinned
+     * addresses of {@code instances} (read without their state) and the bridge's DHCP leases,
+     * which hold the addresses of the instances that were given one dynamically.
+     */
+    public Set<Inet4Address> taken(List<Model.Instance> instances, BridgeFacts bridge) {
+        Set<Inet4Address> taken = taken(instances);
+        List<String> leased;
+        try {
+            leased = incus.leasedIpv4(bridge.name());
+        } catch (IncusException e) {
+            // a daemon that will not list the leases (an older one, a restricted project): the instances' own state says it
+            return taken(incus.instances());
+        }
+        leased.forEach(ip -> addIfIp(taken, ip));
+        return taken;
+    }
+
+    /** The addresses {@code instances} hold: pinned on a NIC, or in their state when they were read with it. */
+    private static Set<Inet4Address> taken(List<Model.Instance> instances) {
         Set<Inet4Address> taken = new HashSet<>();
         for (Model.Instance i : instances) {
             if (i.expandedDevices() != null) {
@@ -142,7 +165,7 @@ public final class Fencing {
         Set<String> removed = new java.util.TreeSet<>();
         if (candidates.isEmpty()) return removed;
         Set<String> live = new HashSet<>();
-        incus.instances().forEach(i -> live.add(i.name()));
+        incus.instancesWithoutState().forEach(i -> live.add(i.name()));
         for (String name : candidates) {
             if (live.contains(name)) continue;
             NameLock.tryHold(sessionsRoot, name).ifPresent(held -> {

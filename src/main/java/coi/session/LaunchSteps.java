@@ -21,8 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The steps that apply a {@link SessionPlan}, by name, and the three lists coi launches with:
@@ -35,6 +33,7 @@ public final class LaunchSteps {
     public static final String TOOL_STATE = "tool-state";
     public static final String VIEW = "view";
     public static final String CREATE = "create";
+    public static final String SWEEP = "sweep";
     public static final String TOOL_PRESENCE = "tool-presence";
     public static final String FENCE = "fence";
     public static final String START = "start";
@@ -63,7 +62,6 @@ public final class LaunchSteps {
     private final PrintWriter out;
     private final Fencing fencing;
     private final ProtectedView views;
-    private final Set<String> leaseless = ConcurrentHashMap.newKeySet();
 
     LaunchSteps(IncusClient incus, SessionStore store, Sessions.Host host, PrintWriter out, Fencing fencing, ProtectedView views) {
         this.incus = incus;
@@ -74,23 +72,26 @@ public final class LaunchSteps {
         this.views = views;
     }
 
-    /** `coi shell`, new container: the tool in tmux, its state dir live-mounted. */
+    /**
+     * `coi shell`, new container: the tool in tmux, its state dir live-mounted. The tool's
+     * presence is asked while the rules go in, the metadata written while tmux starts.
+     */
     public Launcher shell(Replanner replanner) {
-        return new Launcher(List.of(image(), storage(), toolState(), view(), create(replanner), toolPresence(), fence(),
-                start(replanner), releaseView(), monitor(), metadata(), home(), tmux(false)));
+        return new Launcher(List.of(image(), storage(), toolState(), created(replanner), Overlap.steps(FENCE, toolPresence(), fence()),
+                start(replanner), releaseView(), monitor(), home(), Overlap.steps(TMUX, metadata(), tmux(false))));
     }
 
-    /** `coi run`, new container: ready for the command once its network is up. */
+    /** `coi run`, new container: ready for the command once its network is up; DHCP takes a moment, code's home is made meanwhile. */
     public Launcher run(Replanner replanner) {
-        return new Launcher(List.of(image(), storage(), view(), create(replanner), fence(), start(replanner), releaseView(),
-                monitor(), home(), network()));
+        return new Launcher(List.of(image(), storage(), created(replanner), fence(), start(replanner), releaseView(),
+                monitor(), Overlap.steps(NETWORK, network(), home())));
     }
 
     /** A persistent container used again: started (fence first) when stopped; for `shell`, its tmux started if gone. */
     public Launcher reuse(SessionPlan plan) {
         List<Step> steps = new ArrayList<>();
         if (plan.disposition() == SessionPlan.Disposition.START_EXISTING) {
-            steps.addAll(List.of(fence(), view(), startAgain(), releaseView()));
+            steps.addAll(List.of(sweep(), fence(), view(), startAgain(), releaseView()));
             if (plan.tool() == null) steps.add(network());
         }
         if (plan.tool() != null) steps.addAll(List.of(metadata(), tmux(true)));
@@ -154,7 +155,7 @@ public final class LaunchSteps {
             SessionPlan plan = launch.plan();
             Protection protection = plan.protection();
             if (protection.readOnly().isEmpty()) return Undo.NOTHING;
-            if (!protection.locked()) {
+            if (!ProtectedView.builds(protection)) {
                 // stderr: `coi run` passes the command's stdout through untouched
                 System.err.println("coi: warning: the protected paths are read-only for code, but root inside can unmount them:"
                         + " coi needs root, or the sudo rule `coi setup` installs, to lock them (see README, Sessions)");
@@ -176,32 +177,65 @@ public final class LaunchSteps {
             } catch (IncusException.AlreadyExists e) {
                 Optional<SessionPlan> next = replanner.nextSlot(plan);
                 if (next.isEmpty()) throw e;
-                throw new Retry(VIEW, next.get(), e);
+                throw new Retry(CREATE, next.get(), e);
             }
             return () -> deleteIfThere(plan.container());
+        });
+    }
+
+    /**
+     * The new container, created while the host builds the protected view its workspace device
+     * points at and sweeps the rules of gone containers ({@link #sweep}): none waits for another,
+     * and all are done before the fence and the start. Incus checks a disk's source when the
+     * container is created, so the view's (empty) folder is made first.
+     */
+    private Step created(Replanner replanner) {
+        Step together = Overlap.steps(CREATE, view(), Overlap.steps(CREATE, sweep(), create(replanner)));
+        return Launcher.step(CREATE, launch -> {
+            if (ProtectedView.builds(launch.plan().protection())) createFolder(ProtectedView.path(store.root(), launch.plan().container()));
+            return together.apply(launch);
+        });
+    }
+
+    private static void createFolder(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CoiException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The rules of containers that are gone go before this one's network comes up: they match a
+     * source address, and would cut off a container given their address (an open one too: the
+     * bridge's DHCP hands out any free address). See {@link Fencing#sweepGone}.
+     */
+    Step sweep() {
+        return Launcher.step(SWEEP, launch -> {
+            fencing.sweepGone(store.root(), launch.plan().container());
+            return Undo.NOTHING;
         });
     }
 
     /** The file API reads a stopped container's root file system: a missing tool is one line and no container. */
     Step toolPresence() {
         return Launcher.step(TOOL_PRESENCE, launch -> {
-            SessionPlan plan = launch.plan();
-            if (plan.tool() != null) {
-                ToolPresence.require(incus.files(plan.container()), Tool.named(plan.tool()), plan.toolCommand().getFirst(), plan.image());
-            }
+            requireTool(launch.plan());
             return Undo.NOTHING;
         });
     }
 
-    /**
-     * The host rules, in before the container's network comes up; first the rules of containers
-     * that are gone, which would cut off a container given their address (an open one too: the
-     * bridge's DHCP hands out any free address).
-     */
+    /** The plan's tool is in its container (created or running); a missing one is one clear line. */
+    void requireTool(SessionPlan plan) {
+        if (plan.tool() != null) {
+            ToolPresence.require(incus.files(plan.container()), Tool.named(plan.tool()), plan.toolCommand().getFirst(), plan.image());
+        }
+    }
+
+    /** The host rules, in before the container's network comes up (the rules of gone containers were swept before it). */
     Step fence() {
         return Launcher.step(FENCE, launch -> {
             SessionPlan plan = launch.plan();
-            fencing.sweepGone(store.root(), plan.container());
             Map<String, String> eth0 = plan.devices().get("eth0");
             // a container made before its NIC was pinned (reused) has no address of its own to fence
             if (!plan.fenced() || eth0 == null || eth0.get("ipv4.address") == null) return Undo.NOTHING;
@@ -224,7 +258,7 @@ public final class LaunchSteps {
             } catch (IncusException.AlreadyExists e) {
                 // incusd refuses a NIC whose address another instance holds
                 if (!plan.fenced()) throw e;
-                throw new Retry(VIEW, replanner.otherAddress(plan), e);
+                throw new Retry(CREATE, replanner.otherAddress(plan), e);
             }
             return () -> stopIfThere(plan.container());
         });
@@ -251,9 +285,7 @@ public final class LaunchSteps {
     Step network() {
         return Launcher.step(NETWORK, launch -> {
             String container = launch.plan().container();
-            // a second wait in the same launch (the overlapped one, then this step) must not wait or warn twice
-            if (!leaseless.contains(container) && !incus.awaitIpv4(container, NETWORK_WAIT)) {
-                leaseless.add(container);
+            if (!incus.awaitIpv4(container, NETWORK_WAIT)) {
                 System.err.println("coi: warning: " + container + " has no IPv4 address after " + NETWORK_WAIT.toSeconds()
                         + " s (is dnsmasq on the bridge running? `coi health` checks); going on without the network");
             }

@@ -57,6 +57,11 @@ final class ProtectedView {
         return new ProtectedView(List.of());
     }
 
+    /** Whether a launch with {@code protection} builds a view: read-only paths that coi may lock. */
+    static boolean builds(Protection protection) {
+        return !protection.readOnly().isEmpty() && protection.locked();
+    }
+
     /** Where the view of {@code container} is mounted: under the sessions folder, never inside a workspace. */
     static Path path(Path sessionsRoot, String container) {
         return sessionsRoot.resolve("views").resolve(container);

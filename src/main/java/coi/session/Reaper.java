@@ -1,9 +1,9 @@
 package coi.session;
 
+import coi.Detached;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -24,24 +24,26 @@ final class Reaper {
     /** Starts the helper; false when it cannot run (no launcher known), so the caller removes everything itself. */
     static boolean handOff(IncusClient incus, Sessions.Host host, String container, Path workspace, boolean refillPool) {
         if (host.launcher() == null) return false;
+        // the helper starts while Incus is asked for the stop: neither waits for the other; a helper
+        // whose stop failed finds the container gone after the caller removed it, and tidies up after it
         try {
-            incus.stopInBackground(container);
+            Overlap.run(() -> startHelper(host, container, workspace, refillPool), () -> incus.stopInBackground(container));
         } catch (IncusException e) {
             return false;
         }
+        return true;
+    }
+
+    private static void startHelper(Sessions.Host host, String container, Path workspace, boolean refillPool) {
         try {
-            java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of("setsid", host.launcher().toString(), "__reap", container));
+            java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(host.launcher().toString(), "__reap", container));
             if (refillPool) argv.add("--refill");
-            ProcessBuilder helper = new ProcessBuilder(argv).directory(workspace.toFile());
             // coi takes its working folder from PWD, as a shell sets it
-            helper.environment().put("PWD", workspace.toString());
-            helper.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Detached.start(argv, workspace, java.util.Map.of("PWD", workspace.toString()), ProcessBuilder.Redirect.DISCARD);
         } catch (IOException e) {
             System.err.println("coi: could not start the helper that removes " + container + "'s network rules (" + e.getMessage()
                     + "): `coi clean` removes them");
         }
-        return true;
     }
 
     /** The helper's side: waits for the container to go (forcing it after a minute), then removes its rules and view. */

@@ -38,11 +38,15 @@ public final class SessionAdmin {
                         String alias, String ipv4, String created, String session, String tool, String network, int slot,
                         long blocked, Map<String, String> limits, boolean monitored, String frozenBy) {}
 
-    /** coi's containers, after ending any session whose container went away meanwhile (no zombies). */
+    /**
+     * coi's containers, after ending any session whose container went away meanwhile (no zombies).
+     * The listing comes without state, which the daemon gathers for every running instance, coi's
+     * or not; only coi's that are up are then asked for theirs (their address).
+     */
     public List<Entry> list() {
-        List<Model.Instance> all = incus.instances();
+        List<Model.Instance> all = incus.instancesWithoutState();
         finalizer.sweep(all);
-        List<Model.Instance> instances = coiInstances(all);
+        List<Model.Instance> instances = coiInstances(all).stream().map(this::withState).toList();
         Map<String, String> aliases = instances.isEmpty() ? Map.of() : aliasesByFingerprint();
         List<Entry> entries = new ArrayList<>();
         for (Model.Instance i : instances) {
@@ -57,6 +61,16 @@ public final class SessionAdmin {
                     i.configValue(Labels.MONITOR) != null, "Frozen".equals(i.status()) ? i.configValue(Labels.FROZEN_BY) : null));
         }
         return entries;
+    }
+
+    /** The instance with its state when it has one worth asking for (a stopped one has no address); gone meanwhile: none. */
+    private Model.Instance withState(Model.Instance i) {
+        if ("Stopped".equals(i.status())) return i;
+        try {
+            return i.withState(incus.instanceState(i.name()));
+        } catch (IncusException.NotFound gone) {
+            return i;
+        }
     }
 
     /** coi's label when it set one, otherwise what Incus says (a container made by hand or by another coi). */

@@ -111,7 +111,8 @@ public final class SessionStore {
     private static Optional<SessionMetadata> read(Path file) {
         if (!Files.isRegularFile(file)) return Optional.empty();
         try {
-            return Optional.of(Json.MAPPER.readValue(file.toFile(), SessionMetadata.class));
+            SessionMetadata plain = MetadataReader.plain(file);
+            return Optional.of(plain != null ? plain : Json.MAPPER.readValue(file.toFile(), SessionMetadata.class));
         } catch (IOException e) {
             // a damaged metadata file must not hide the other sessions
             System.err.println("coi: warning: skipping unreadable " + file + " (" + e.getMessage().lines().findFirst().orElse("") + ")");

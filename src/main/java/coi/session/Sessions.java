@@ -7,6 +7,7 @@ import coi.config.Config;
 import coi.config.Mount;
 import coi.incus.IncusClient;
 import coi.incus.Model;
+import coi.network.BridgeFacts;
 import coi.network.NetworkPolicy;
 import coi.tool.Launch;
 import coi.tool.Resume;
@@ -113,6 +114,7 @@ public final class Sessions {
     public SessionPlan shell(ShellRequest req) {
         Prepared prepared = prepareShell(req);
         SessionPlan plan = prepared.plan();
+        Trace.mark("shell: planned");
         // the original's progress lines: launching takes seconds and a silent terminal looks hung
         if (plan.creates()) progress("Starting session...");
         try (Launcher.Launched launched = plan.creates() ? launchShell(prepared, req.config()) : adjust.apply(shaped(steps.reuse(plan))).launch(plan)) {
@@ -120,6 +122,7 @@ public final class Sessions {
             plan = launched.plan();
         }
         Watcher.ensureRunning(host, store.root(), out);
+        Trace.mark("shell: background process running");
         if (req.attach()) {
             progress("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
             attachment.attachAndSettle(plan.container(), plan.tmuxSession(), plan.code());
@@ -138,7 +141,7 @@ public final class Sessions {
     private Prepared prepareShell(ShellRequest req) {
         Config config = req.config();
         Tool tool = tool(config);
-        List<Model.Instance> all = incus.instances();
+        List<Model.Instance> all = incus.instancesWithoutState();
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         SessionMetadata resumeFrom = resumes.resolve(req.resume(), tool, req.workspace(), mine.values());
         Protection protection = protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun());
@@ -245,34 +248,37 @@ public final class Sessions {
             if (plan.persistent()) progress("kept persistent container " + plan.container());
             // the removal goes on after coi returns; when it cannot be handed off, closing the launch undoes it here
             else if (Reaper.handOff(incus, host, plan.container(), req.workspace().path(), WarmPool.fits(plan, req.config()))) launched.keep();
+            Trace.mark("run: removal handed off");
             return code;
         }
     }
 
     /** A new `coi run` container: a warm pool member when one fits and is ready, else made cold. */
     private Launcher.Launched launchRun(Prepared prepared, Config config) {
-        // DHCP takes a moment after start: the home is made meanwhile, and the network step then finds the lease there
-        Launcher cold = shaped(steps.run(prepared.replanner())
-                .replace(LaunchSteps.HOME, Overlap.steps(LaunchSteps.HOME, steps.network(), steps.home())));
-        return launchPooled(cold, () -> cold.replace(LaunchSteps.VIEW, LaunchSteps.NETWORK, pool.claim()), prepared.plan(), config);
+        Launcher cold = shaped(steps.run(prepared.replanner()));
+        return launchPooled(cold, () -> cold.replace(LaunchSteps.CREATE, LaunchSteps.NETWORK, pool.claim(claimed -> { })), prepared.plan(), config);
     }
 
     /**
      * A new `coi shell` container: a warm pool member when one fits and is ready, else made cold.
-     * The claim stands for view .. release-view and makes code's home itself; the tool's presence
-     * is then checked in the running member (a missing tool fails the launch, which removes it).
+     * The claim stands for create .. release-view and makes code's home itself; the tool's presence
+     * is checked in the running member meanwhile (a missing tool fails the launch, which removes it).
      */
     private Launcher.Launched launchShell(Prepared prepared, Config config) {
         Launcher cold = shaped(steps.shell(prepared.replanner()));
-        return launchPooled(cold, () -> cold.replace(LaunchSteps.VIEW, LaunchSteps.RELEASE_VIEW, pool.claim())
-                .insertAfter(WarmPool.CLAIM, steps.toolPresence()).without(LaunchSteps.HOME), prepared.plan(), config);
+        return launchPooled(cold, () -> cold.replace(LaunchSteps.CREATE, LaunchSteps.RELEASE_VIEW, pool.claim(steps::requireTool))
+                .without(LaunchSteps.HOME), prepared.plan(), config);
     }
 
-    /** {@code pooled} when the plan may come from the pool and a member is ready; {@code cold} otherwise. */
+    /**
+     * {@code pooled} when the plan may come from the pool and a member is ready; {@code cold}
+     * otherwise. The claim looks the image up itself: a missing one is no member, and the cold
+     * launch's image step says what to do.
+     */
     private Launcher.Launched launchPooled(Launcher cold, Supplier<Launcher> pooled, SessionPlan plan, Config config) {
         if (WarmPool.fits(plan, config)) {
             try {
-                return adjust.apply(pooled.get()).launch(plan);
+                return adjust.apply(pooled.get().without(LaunchSteps.IMAGE)).launch(plan);
             } catch (WarmPool.NoneReady e) {
                 Trace.mark("pool: none ready, launching cold");
             }
@@ -299,12 +305,14 @@ public final class Sessions {
 
     private Prepared prepareRun(RunRequest req) {
         Config config = req.config();
-        List<Model.Instance> all = incus.instances();
+        List<Model.Instance> all = incus.instancesWithoutState();
+        Trace.mark("plan: instances listed");
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         String owner = Owner.current();
         PlanAt planAt = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
         HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
+        Trace.mark("plan: host facts");
         if (config.persistent()) {
             SessionPlan reusePlan = planAt.plan(req.slot() == null ? 1 : req.slot(), facts);
             Model.Instance kept = mine.get(reusePlan.container());
@@ -426,8 +434,9 @@ public final class Sessions {
         requireMountSources(config);
         Set<String> names = all.stream().map(this::slotName).collect(Collectors.toSet());
         boolean fenced = Planner.policy(config).fenced();
+        BridgeFacts bridge = fenced ? fencing.bridge() : null;
         return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
-                fenced ? fencing.bridge() : null, fenced ? Fencing.taken(all) : Set.of(), sshAgent, protectedPaths);
+                bridge, fenced ? fencing.taken(all, bridge) : Set.of(), sshAgent, protectedPaths);
     }
 
     /**

@@ -3,7 +3,7 @@ package coi.session;
 import coi.Trace;
 import coi.config.Config;
 import coi.incus.IncusClient;
-import coi.incus.Json;
+import coi.incus.IncusException;
 import coi.incus.Model;
 import coi.incus.Retries;
 import coi.network.BridgeFacts;
@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * The warm pool as sessions use it: which `coi run` may take a member, the claim (labels, the
@@ -65,12 +66,14 @@ public final class WarmPool {
     }
 
     /**
-     * The launch step that stands for view .. network: claims a ready member for the plan and
-     * makes it the session's container (labels and environment with the claim itself, then the
-     * session's devices, its network policy and code's home); throws {@link NoneReady} when no
-     * member fits. Its undo deletes the member and its rules: a claimed member never returns.
+     * The launch step that stands for create .. network: claims a ready member for the plan and
+     * makes it the session's container (labels, environment and the session's devices with the
+     * claim itself, then its network policy and code's home, and {@code alongside} on the claimed
+     * plan, all three at the same time); throws {@link NoneReady} when no member fits, also when
+     * the plan's image does not exist (the cold launch says so). Its undo deletes the member and
+     * its rules: a claimed member never returns.
      */
-    Launcher.Step claim() {
+    Launcher.Step claim(Consumer<SessionPlan> alongside) {
         return Launcher.step(CLAIM, launch -> {
             SessionPlan plan = launch.plan();
             Map<String, String> labels = new TreeMap<>();
@@ -78,17 +81,27 @@ public final class WarmPool {
                 if (Fit.perSession(k)) labels.put(k, v);
             });
             labels.put(Pool.OWNER, plan.config().getOrDefault(Labels.OWNER, Owner.current()));
-            Optional<Model.Instance> member = pool.claim(fit(plan), incus.instances(), labels);
+            Map<String, Map<String, String>> devices = new TreeMap<>(plan.devices());
+            // the member's own: its pinned, fenced NIC and the image's root disk
+            devices.remove("eth0");
+            devices.remove("root");
+            Fit fit;
+            try {
+                fit = fit(plan);
+            } catch (IncusException.NotFound noImage) {
+                throw new NoneReady();
+            }
+            Optional<Model.Instance> member = pool.claim(fit, incus.instancesWithoutState(), labels, devices);
             if (member.isEmpty()) throw new NoneReady();
             String name = member.get().name();
             Launcher.Undo undo = () -> {
                 Retries.delete(incus, name);
                 fencing.remove(name);
             };
-            Trace.mark("pool: claimed " + name);
+            Trace.mark("pool: claimed " + name + ", the session's devices attached");
             try {
                 SessionPlan claimed = plan.withContainer(name, member.get().devices().get("eth0"));
-                apply(claimed);
+                apply(claimed, alongside);
                 launch.use(claimed);
             } catch (RuntimeException | Error e) {
                 undo.undo();
@@ -98,28 +111,25 @@ public final class WarmPool {
         });
     }
 
-    /** The session's devices, then its network policy (closed -> the session's, one nft transaction), then code's home. */
-    private void apply(SessionPlan claimed) {
+    /**
+     * The session's network policy (closed -> the session's, one nft transaction), code's home and
+     * {@code alongside}, at the same time: the home is made as root with no network, behind the
+     * member's closed fence or the session's, never a wider one.
+     */
+    private void apply(SessionPlan claimed, Consumer<SessionPlan> alongside) {
         String name = claimed.container();
-        incus.updateInstance(name, inst -> {
-            var devices = inst.with("devices");
-            claimed.devices().forEach((device, spec) -> {
-                if (!device.equals("eth0") && !device.equals("root")) devices.set(device, Json.MAPPER.valueToTree(spec));
-            });
-            return inst;
-        });
-        Trace.mark("pool: devices attached");
-        try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
-            // an open session has no rules: the member's closed ones go
-            if (claimed.fenced()) fencing.install(claimed);
-            else fencing.remove(name);
-        }
-        Trace.mark("pool: session's network policy applied");
-        CodeHome.prepare(incus, claimed);
+        Overlap.run(() -> CodeHome.prepare(incus, claimed), () -> Overlap.run(() -> alongside.accept(claimed), () -> {
+            try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
+                // an open session has no rules: the member's closed ones go
+                if (claimed.fenced()) fencing.install(claimed);
+                else fencing.remove(name);
+            }
+            Trace.mark("pool: session's network policy applied");
+        }));
     }
 
     private Fit fit(SessionPlan plan) {
-        return Fit.of(plan.image(), incus.imageByAlias(plan.image()).fingerprint(), plan.config(), plan.devices());
+        return Fit.of(plan.image(), incus.aliasTarget(plan.image()), plan.config(), plan.devices());
     }
 
     /** One member as `coi pool status` shows it; {@code fits}: whether a session of this config would take it. */
@@ -164,7 +174,7 @@ public final class WarmPool {
         // a member must not get the address of rules left by a container that is gone (see Fencing.sweepGone)
         fencing.sweepGone(sessionsRoot, null);
         return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
-                t.bridge, Fencing.taken(incus.instances()), Owner.current());
+                t.bridge, fencing.taken(incus.instancesWithoutState(), t.bridge), Owner.current());
     }
 
     /** Fills, drains and the keeper's rounds take turns: a drain is never followed by a refill it did not see. */

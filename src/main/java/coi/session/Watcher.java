@@ -1,5 +1,6 @@
 package coi.session;
 
+import coi.Detached;
 import coi.incus.IncusClient;
 import coi.incus.Model;
 import java.io.File;
@@ -12,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -41,12 +44,8 @@ public final class Watcher {
         try {
             Files.createDirectories(sessionsRoot);
             File log = sessionsRoot.resolve("watcher.log").toFile();
-            ProcessBuilder pb = new ProcessBuilder("setsid", launcher.toString(), "__watch");
             // its JVM flags (a small heap, stacks and code cache) are the launcher's for `__watch`
-            pb.redirectInput(new File("/dev/null"))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
-                    .redirectErrorStream(true)
-                    .start();
+            Detached.start(List.of(launcher.toString(), "__watch"), null, Map.of(), ProcessBuilder.Redirect.appendTo(log));
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }

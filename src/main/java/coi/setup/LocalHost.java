@@ -1,13 +1,14 @@
 package coi.setup;
 
+import coi.Detached;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** This machine: files at their real paths, commands run with their output captured. */
 public final class LocalHost implements HostSystem {
@@ -34,10 +35,7 @@ public final class LocalHost implements HostSystem {
     public void spawn(List<String> argv, Path log) {
         try {
             Files.createDirectories(log.getParent());
-            List<String> detached = new ArrayList<>(List.of("setsid"));
-            detached.addAll(argv);
-            new ProcessBuilder(detached).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectErrorStream(true).start();
+            Detached.start(argv, null, Map.of(), ProcessBuilder.Redirect.appendTo(log.toFile()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + argv.getFirst(), e);
         }

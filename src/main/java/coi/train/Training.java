@@ -2,75 +2,148 @@ package coi.train;
 
 import coi.cli.CoiCommand;
 import coi.cli.Context;
-import coi.cli.QuickQueries;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 
 /**
  * Build tooling, not a command: the build runs it once through the launcher with COI_AOT_TRAIN
  * (bin/coi, so with the launcher's own JVM flags and class path) and the JVM writes the AOT cache
- * from what it loaded and linked. It runs the commands users type most, as the CLI does, against
- * a stand-in for Incus on a temporary unix socket (never the real daemon): `list` with no
- * containers, `container exists|running` of a missing one, health, help and usage errors; with
- * "quick", only the questions {@link QuickQueries} answers, of a running container and a missing one.
+ * from what it loaded and linked. It runs the commands users type, as the CLI does, against a
+ * {@link StandIn} for Incus on a temporary unix socket (never the real daemon), in a temporary
+ * home and workspace that hold config files as a user's do (see {@link #USER_CONFIG}): `list`
+ * (text, json), `run` and `shell` planned to the end (`--dry-run`, text and json), `pool status`,
+ * `container exists|running|exec`, health, help and usage errors; then `coi run -- true` and
+ * `coi shell --detach` with a warm pool, each from the pool, then cold ({@link LaunchRehearsal}).
+ * The launcher's quick cache has a training of its own ({@link QuickTraining}).
  */
 public final class Training {
-    private static final String PRESENT = "present";
+    /**
+     * A user's config file as the README shows one, with the sections users set, so that the TOML
+     * parser and the sections' readers are trained (every command reads this file before anything else).
+     */
+    static final String USER_CONFIG = """
+            [defaults]
+            image = "coi"
+            persistent = false
+
+            [tool]
+            name = "claude"
+            permission_mode = "bypass"
+
+            [incus]
+            project = "default"
+            code_uid = 1000
+
+            [network]
+            mode = "restricted"
+            allowed_domains = []
+            refresh_interval_minutes = 30
+
+            [limits]
+            cpu = "2"
+            memory = "4GiB"
+
+            [security]
+            writable_paths = [".idea"]
+
+            [environment]
+            EDITOR = "vim"
+
+            [pool]
+            size = 0
+
+            [monitoring]
+            enabled = false
+            suspicious_ports = [4444, 5555, 1337, 31337]
+
+            [profiles.heavy]
+            image = "coi"
+            persistent = true
+            """;
+
+    /** A project's `.coi.toml` that only narrows (so it needs no trust): a tool, a plain variable. */
+    static final String PROJECT_CONFIG = """
+            # this project's sessions
+            [tool]
+            name = "claude"
+
+            [environment]
+            PROJECT = "demo"
+            """;
+
+    /** Any exit code: the command's answer depends on the build machine (`health` checks the host too). */
+    private static final int ANY = -1;
+
+    /** One command as a user types it, and the exit code it ends with against the stand-in ({@link #ANY}: not checked). */
+    record Command(int exitCode, String... args) {}
+
+    /** The full mode's commands, after help and usage errors. */
+    static final List<Command> COMMANDS = List.of(
+            new Command(0, "list"),
+            new Command(0, "list", "--format", "json"),
+            new Command(1, "container", "exists", StandIn.MISSING),
+            new Command(1, "container", "running", StandIn.MISSING),
+            new Command(1, "container", "exec", StandIn.MISSING, "--", "true"),
+            new Command(0, "run", "--dry-run", "--", "true"),
+            new Command(0, "run", "--dry-run", "--format", "json", "npm test && npm run lint"),
+            new Command(0, "shell", "--dry-run"),
+            new Command(0, "shell", "--dry-run", "--format", "json"),
+            new Command(0, "pool", "status"),
+            new Command(0, "pool", "status", "--format", "json"),
+            new Command(ANY, "health", "--format", "json"));
 
     private Training() {}
 
-    /** With "quick": only `coi container exists|running NAME` (coi.cli.QuickQueries), for the launcher's second cache. */
     public static void main(String[] args) throws IOException {
-        boolean quick = args.length > 0 && args[0].equals("quick");
+        List<String> problems = train();
+        // the cache is still written: a drifted training is a slower start, not a broken build (TrainingTest fails on it)
+        problems.forEach(p -> System.err.println("coi training: " + p));
+    }
+
+    /** Runs the training; returns what did not go as trained (a command's exit code, a request the stand-in could not answer). */
+    static List<String> train() throws IOException {
+        List<String> problems = new ArrayList<>();
         StringWriter sink = new StringWriter();
-        if (!quick) help(sink);
+        help(sink);
         Path dir = Files.createTempDirectory("coi-train");
+        Path workspace = Files.createDirectories(dir.resolve("project"));
+        Path conf = Files.createDirectories(dir.resolve(".config/incus"));
         Path socket = dir.resolve("incus.socket");
-        Path conf = dir.resolve("incus");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Thread standIn = new Thread(() -> answer(server), "train-stand-in");
-            standIn.setDaemon(true);
-            standIn.start();
+        try (StandIn standIn = new StandIn(socket, Map.of("WORKSPACE", workspace.toString(), "SESSIONS", dir.resolve(".coi").toString()))) {
             // the usual way to the daemon: the incus CLI's default remote, read from its config.yml
-            Files.createDirectories(conf);
             Files.writeString(conf.resolve("config.yml"), "default-remote: stand-in\nremotes:\n  stand-in:\n    addr: unix://"
                     + socket + "\n    protocol: incus\n");
-            Map<String, String> env = Map.of("INCUS_CONF", conf.toString(), "HOME", dir.toString(), "PWD", dir.toString());
-            if (quick) {
-                for (String name : new String[] {PRESENT, "x"}) {
-                    QuickQueries.answer(new Context(env), false, name, new PrintWriter(sink));
-                    QuickQueries.answer(new Context(env), true, name, new PrintWriter(sink));
-                }
-                return;
-            }
-            for (String[] command : new String[][] {{"list"}, {"container", "exists", "x"}, {"container", "running", "x"},
-                    {"list", "--format", "json"}, {"container", "exec", "x", "--", "true"}, {"health", "--format", "json"}}) {
+            Map<String, String> env = Map.of("HOME", dir.toString(), "PWD", workspace.toString());
+            Files.writeString(Files.createDirectories(dir.resolve(".config/coi")).resolve("config.toml"), USER_CONFIG);
+            Files.writeString(workspace.resolve(".coi.toml"), PROJECT_CONFIG);
+            for (Command command : COMMANDS) {
+                StringWriter output = new StringWriter();
+                int code;
                 try (Context context = new Context(env)) {
-                    quiet(CoiCommand.commandLine(context, command), sink).execute(command);
+                    code = quiet(CoiCommand.commandLine(context, command.args()), output).execute(command.args());
+                }
+                if (command.exitCode() != ANY && code != command.exitCode()) {
+                    problems.add("`coi " + String.join(" ", command.args()) + "` ended with " + code + ", not "
+                            + command.exitCode() + ": " + output.toString().strip());
                 }
             }
+            Path poolConfig = Files.writeString(dir.resolve("pool.toml"), LaunchRehearsal.POOL_CONFIG);
+            Map<String, String> pooled = Map.of("HOME", dir.toString(), "PWD", workspace.toString(), "COI_CONFIG", poolConfig.toString());
+            problems.addAll(LaunchRehearsal.rehearse(pooled, workspace, dir, standIn));
+            standIn.unexpected().forEach(request -> problems.add("the stand-in for Incus could not answer " + request));
         } finally {
-            Files.deleteIfExists(conf.resolve("config.yml"));
-            Files.deleteIfExists(conf);
-            Files.deleteIfExists(socket);
             try (var left = Files.walk(dir)) {
                 left.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+        return problems;
     }
 
     /** Help of every command and subcommand, and usage errors. */
@@ -89,51 +162,5 @@ public final class Training {
         cli.setOut(new PrintWriter(sink));
         cli.setErr(new PrintWriter(sink));
         return cli;
-    }
-
-    /** Each connection in its own thread: a client may keep its connection open while the next one starts. */
-    private static void answer(ServerSocketChannel server) {
-        while (server.isOpen()) {
-            try {
-                SocketChannel ch = server.accept();
-                Thread serve = new Thread(() -> serve(ch), "train-stand-in-connection");
-                serve.setDaemon(true);
-                serve.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
-    }
-
-    /** The list of instances is empty (a machine without sessions); one instance, {@link #PRESENT}, runs; everything else is not found. */
-    private static void serve(SocketChannel channel) {
-        try (SocketChannel ch = channel) {
-            InputStream in = Channels.newInputStream(ch);
-            OutputStream out = Channels.newOutputStream(ch);
-            StringBuilder head = new StringBuilder();
-            for (int b; (b = in.read()) != -1; ) {
-                head.append((char) b);
-                // answer at the end of each request head (CRLF CRLF); requests here have no body
-                if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
-                    out.write(response(head.substring(0, head.indexOf(" HTTP/"))));
-                    out.flush();
-                    head.setLength(0);
-                }
-            }
-        } catch (IOException e) {
-            // the client went away
-        }
-    }
-
-    private static byte[] response(String requestLine) {
-        boolean list = requestLine.startsWith("GET /1.0/instances?");
-        boolean present = requestLine.startsWith("GET /1.0/instances/" + PRESENT);
-        String sync = "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"operation\":\"\",\"error_code\":0,\"error\":\"\",\"metadata\":";
-        String body = list ? sync + "[]}"
-                : present ? sync + "{\"name\":\"" + PRESENT + "\",\"status\":\"Running\",\"config\":{},\"devices\":{},\"ephemeral\":false}}"
-                : "{\"type\":\"error\",\"error\":\"Not found\",\"error_code\":404}";
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return ((list || present ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found") + "\r\nContent-Type: application/json\r\nContent-Length: "
-                + bytes.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -131,6 +131,10 @@ public final class FakeDaemon implements AutoCloseable {
         answer.respond(request, conn);
     }
 
+    private static String bridge() {
+        return "{\"name\":\"" + BRIDGE + "\",\"type\":\"bridge\",\"managed\":true,\"config\":{\"ipv4.address\":\"" + BRIDGE_ADDRESS + "\"}}";
+    }
+
     private FakeIncus.Responder answer(String method, String path, FakeIncus.Request request) {
         String route = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
         String[] parts = route.split("/");
@@ -143,8 +147,23 @@ public final class FakeDaemon implements AutoCloseable {
                     + BRIDGE + "\",\"name\":\"eth0\"}}}");
         }
         if (route.equals("/1.0/networks")) {
-            return FakeIncus.sync("[{\"name\":\"" + BRIDGE + "\",\"type\":\"bridge\",\"managed\":true,\"config\":{\"ipv4.address\":\""
-                    + BRIDGE_ADDRESS + "\"}}]");
+            return FakeIncus.sync("[" + bridge() + "]");
+        }
+        if (route.equals("/1.0/networks/" + BRIDGE)) {
+            return FakeIncus.sync(bridge());
+        }
+        if (route.equals("/1.0/networks/" + BRIDGE + "/leases")) {
+            // the gateway's own; the fixed addresses are the instances' pinned ones
+            return FakeIncus.sync("[{\"hostname\":\"" + BRIDGE + ".gw\",\"address\":\""
+                    + BRIDGE_ADDRESS.substring(0, BRIDGE_ADDRESS.indexOf('/')) + "\",\"type\":\"gateway\"}]");
+        }
+        if (route.equals("/1.0/images")) {
+            // one image, "abc", that every alias names (as the alias route says)
+            ArrayNode names = Json.MAPPER.createArrayNode();
+            new TreeSet<>(aliases).forEach(a -> names.addObject().put("name", a).put("description", ""));
+            ObjectNode image = Json.object().put("fingerprint", "abc").put("size", 1).put("public", false);
+            image.set("aliases", names);
+            return FakeIncus.sync(Json.MAPPER.createArrayNode().add(image).toString());
         }
         if (route.startsWith("/1.0/images/aliases/")) {
             String alias = decode(route.substring("/1.0/images/aliases/".length()));

@@ -194,6 +194,21 @@ class IncusClientHttpTest extends FakeIncusTest {
         assertThat(client.inProject("work").instances()).extracting(Model.Instance::name).containsExactly("a", "b");
     }
 
+    @Test
+    void readsWhatALaunchPlansWithWithoutTheInstancesState() {
+        fake.on("GET /1.0/instances?recursion=1", sync("[{\"name\":\"a\",\"status\":\"Running\"}]"));
+        fake.on("GET /1.0/networks/incusbr0/leases", sync("[{\"hostname\":\"incusbr0.gw\",\"address\":\"10.0.0.1\",\"type\":\"gateway\"},"
+                + "{\"hostname\":\"a\",\"address\":\"10.0.0.7\",\"type\":\"dynamic\"},{\"hostname\":\"a\",\"address\":\"fd42::7\",\"type\":\"dynamic\"}]"));
+        fake.on("GET /1.0/images/aliases/coi", sync("{\"name\":\"coi\",\"target\":\"f00d\"}"));
+
+        assertThat(client.instancesWithoutState()).singleElement().satisfies(i -> {
+            assertThat(i.running()).isTrue();
+            assertThat(i.state()).isNull();
+        });
+        assertThat(client.leasedIpv4("incusbr0")).as("IPv4 only").containsExactly("10.0.0.1", "10.0.0.7");
+        assertThat(client.aliasTarget("coi")).isEqualTo("f00d");
+    }
+
     // ---------------------------------------------------------------- errors
 
     @Test

@@ -63,8 +63,9 @@ class LaunchTest extends FakeIncusSessions {
         Config config = config("");
         SessionPlan plan = sessions.planShell(shell(config, 1));
         List<String> names = sessions.steps().shell(NO_RACES).names();
-        assertThat(names).containsExactly("image", "storage", "tool-state", "view", "create", "tool-presence", "fence", "start",
-                "release-view", "monitor", "metadata", "home", "tmux");
+        // the view and the sweep are made beside create, the tool's presence asked beside the fence, the metadata written beside tmux
+        assertThat(names).containsExactly("image", "storage", "tool-state", "create", "fence", "start", "release-view", "monitor",
+                "home", "tmux");
         for (String after : names) {
             List<String> log = new ArrayList<>();
             Launcher launcher = recorded(sessions.steps().shell(NO_RACES), log).insertAfter(after, Launcher.step("boom", launch -> {
@@ -87,9 +88,8 @@ class LaunchTest extends FakeIncusSessions {
         daemon.failNext("start", plan.container(), 500, "Failed to start device \"eth0\"");
         List<String> log = new ArrayList<>();
         assertThatThrownBy(() -> recorded(sessions.steps().shell(NO_RACES), log).launch(plan)).hasMessageContaining("eth0");
-        assertThat(log).containsExactly("apply image", "apply storage", "apply tool-state", "apply view", "apply create",
-                "apply tool-presence", "apply fence", "undo fence", "undo tool-presence", "undo create", "undo view", "undo tool-state",
-                "undo storage", "undo image");
+        assertThat(log).containsExactly("apply image", "apply storage", "apply tool-state", "apply create", "apply fence",
+                "undo fence", "undo create", "undo tool-state", "undo storage", "undo image");
         assertNothingLeft(plan);
     }
 
@@ -208,15 +208,15 @@ class LaunchTest extends FakeIncusSessions {
     @Test
     void stepsAreInsertedReplacedAndRemovedByName() {
         Launcher launcher = sessions.steps().run(NO_RACES);
-        assertThat(launcher.names()).containsExactly("image", "storage", "view", "create", "fence", "start", "release-view",
-                "monitor", "home", "network");
+        assertThat(launcher.names()).containsExactly("image", "storage", "create", "fence", "start", "release-view", "monitor",
+                "network");
         Launcher pooled = launcher.replace(LaunchSteps.CREATE, LaunchSteps.NETWORK, Launcher.step("claim", l -> Launcher.Undo.NOTHING));
-        assertThat(pooled.names()).containsExactly("image", "storage", "view", "claim");
+        assertThat(pooled.names()).containsExactly("image", "storage", "claim");
         assertThat(launcher.insertBefore(LaunchSteps.START, Launcher.step("x", l -> Launcher.Undo.NOTHING)).without(LaunchSteps.MONITOR)
                 .names()).containsSubsequence("fence", "x", "start").doesNotContain("monitor");
         assertThatThrownBy(() -> launcher.insertAfter("nope", Launcher.step("y", l -> Launcher.Undo.NOTHING)))
                 .hasMessageContaining("no step nope");
-        assertThatThrownBy(() -> launcher.insertAfter(LaunchSteps.HOME, Launcher.step(LaunchSteps.START, l -> Launcher.Undo.NOTHING)))
+        assertThatThrownBy(() -> launcher.insertAfter(LaunchSteps.NETWORK, Launcher.step(LaunchSteps.START, l -> Launcher.Undo.NOTHING)))
                 .hasMessageContaining("unique");
     }
 

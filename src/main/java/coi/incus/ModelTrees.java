@@ -1,0 +1,84 @@
+package coi.incus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * {@link Model} records filled by hand from the trees {@link JsonTree} reads, as {@link Json#MAPPER}
+ * would bind them (snake_case names, unknown fields ignored, a missing or null field null, or
+ * false/0 for a primitive). Binding builds the ObjectMapper and its deserializers, about 90 ms
+ * of a `coi list` (bench/startup); the objects listed most often are read this way instead.
+ */
+final class ModelTrees {
+    private ModelTrees() {}
+
+    /** The elements of a listing (/1.0/instances?recursion=1 or 2), as {@link DaemonConnection#list} binds them. */
+    static List<Model.Instance> instances(JsonNode listing) {
+        return elements(listing, ModelTrees::instance);
+    }
+
+    static Model.Instance instance(JsonNode n) {
+        return new Model.Instance(text(n, "name"), text(n, "status"), text(n, "type"), n.path("ephemeral").asBoolean(false),
+                text(n, "created_at"), strings(n.path("config")), strings(n.path("expanded_config")), devices(n.path("devices")),
+                devices(n.path("expanded_devices")), stringList(n.path("profiles")), state(n.path("state")));
+    }
+
+    /** An instance's state; null for a missing or null one. */
+    static Model.InstanceState state(JsonNode n) {
+        if (!n.isObject()) return null;
+        Map<String, Model.InstanceState.NetworkState> network = map(n.path("network"), nic -> new Model.InstanceState.NetworkState(
+                list(nic.path("addresses"), a -> new Model.InstanceState.Address(text(a, "family"), text(a, "address"),
+                        text(a, "netmask"), text(a, "scope"))),
+                text(nic, "host_name"), text(nic, "hwaddr"), text(nic, "state")));
+        return new Model.InstanceState(text(n, "status"), n.path("pid").asLong(0), network);
+    }
+
+    /** The elements of /1.0/images?recursion=1. */
+    static List<Model.Image> images(JsonNode listing) {
+        return elements(listing, n -> new Model.Image(text(n, "fingerprint"),
+                list(n.path("aliases"), a -> new Model.Image.Alias(text(a, "name"), text(a, "description"))),
+                strings(n.path("properties")), n.path("size").asLong(0), text(n, "created_at"), text(n, "uploaded_at"),
+                text(n, "architecture"), text(n, "type"), n.path("public").asBoolean(false)));
+    }
+
+    /** Whatever the answer holds, as DaemonConnection#list iterates it (nothing: an empty list). */
+    private static <T> List<T> elements(JsonNode listing, Function<JsonNode, T> element) {
+        List<T> out = new ArrayList<>();
+        for (JsonNode e : listing) out.add(e.isNull() ? null : element.apply(e));
+        return out;
+    }
+
+    /** A string field; null when missing or null (a number or boolean is read as its text, as binding does). */
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static Map<String, String> strings(JsonNode object) {
+        return map(object, v -> v.isNull() ? null : v.asText());
+    }
+
+    private static Map<String, Map<String, String>> devices(JsonNode object) {
+        return map(object, ModelTrees::strings);
+    }
+
+    private static List<String> stringList(JsonNode array) {
+        return list(array, v -> v.isNull() ? null : v.asText());
+    }
+
+    /** An object's fields in order (as binding's LinkedHashMap); null for a missing or null one. */
+    private static <T> Map<String, T> map(JsonNode object, Function<JsonNode, T> value) {
+        if (!object.isObject()) return null;
+        Map<String, T> out = new LinkedHashMap<>();
+        for (var e : object.properties()) out.put(e.getKey(), e.getValue().isNull() ? null : value.apply(e.getValue()));
+        return out;
+    }
+
+    private static <T> List<T> list(JsonNode array, Function<JsonNode, T> element) {
+        return array.isArray() ? elements(array, element) : null;
+    }
+}
