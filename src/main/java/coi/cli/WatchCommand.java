@@ -8,21 +8,36 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-/** Hidden: the background session watcher, started on demand by `coi shell`. */
+/**
+ * Hidden: the background session watcher, started on demand by `coi shell`. The launcher starts it
+ * at {@link #main}, without picocli: the model of every coi command is a few hundred classes that a
+ * process resident all day would keep for nothing.
+ */
 @Command(name = "__watch", hidden = true)
-final class WatchCommand implements Callable<Integer> {
+public final class WatchCommand implements Callable<Integer> {
     private final Context context;
 
     WatchCommand(Context context) {
         this.context = context;
     }
 
+    public static void main(String[] args) {
+        int code;
+        try (Context context = new Context(System.getenv())) {
+            code = new WatchCommand(context).call();
+        } catch (Exception e) {
+            code = Errors.report(e, "coi __watch", new PrintWriter(System.err, true), Errors.debug(args));
+        }
+        System.exit(code);
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         // the watcher serves every workspace: no workspace layer of configuration applies
         Services services = context.services(context.config(Path.of("/nonexistent-workspace")));
-        var keeper = services.sessions(new PrintWriter(System.out, true)).pool().keeper((workspace, coiEnv) -> poolConfig(workspace, coiEnv));
-        return Watcher.watch(services.incus(), services.sessionStore(), context.containerPrefix(), services.fencing(), keeper);
+        // the pool keeper's fills need the whole launch path: built only when a pool is requested
+        return Watcher.watch(services.incus(), services.sessionStore(), context.containerPrefix(), services.fencing(),
+                () -> services.sessions(new PrintWriter(System.out, true)).pool().keeper(this::poolConfig));
     }
 
     /** A warm pool's config as the coi that asked for it saw it: its workspace and its `COI_*` variables, not the watcher's. */

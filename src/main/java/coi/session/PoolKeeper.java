@@ -75,8 +75,8 @@ public final class PoolKeeper {
         }
     }
 
-    /** Whether a pool is to be kept filled: the background process then stays up. */
-    boolean wanted() {
+    /** Whether a pool is to be kept filled: the background process then stays up, and makes a keeper. */
+    static boolean wanted(Path sessionsRoot) {
         return !requests(sessionsRoot).isEmpty();
     }
 

@@ -13,8 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Starting and finding the per-user background process (the {@link Supervisor}): one per
@@ -63,8 +64,9 @@ public final class Watcher {
         }
     }
 
-    /** `coi __watch`: takes the lock (or leaves if another holds it) and runs the {@link Supervisor} (and its pool keeper) until idle. */
-    public static int watch(IncusClient incus, SessionStore store, String prefix, Fencing fencing, PoolKeeper pool) throws InterruptedException {
+    /** `coi __watch`: takes the lock (or leaves if another holds it) and runs the {@link Supervisor} (and, once a pool is requested, its keeper) until idle. */
+    public static int watch(IncusClient incus, SessionStore store, String prefix, Fencing fencing, Supplier<PoolKeeper> pool)
+            throws InterruptedException {
         try {
             Files.createDirectories(store.root());
         } catch (IOException e) {
