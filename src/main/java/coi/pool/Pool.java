@@ -44,7 +44,10 @@ public final class Pool {
     /** The narrowest fence: no address allowed, no DNS; only DHCP (which every mode allows) gets through. */
     static final NetworkPolicy CLOSED = new NetworkPolicy.Allowlist(List.of(), NetworkPolicy.DEFAULT_REFRESH);
     private static final Duration LEASE_WAIT = Duration.ofSeconds(30);
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Made at first use: the static questions (member, named, of) come from processes that never fill or claim, the supervisor among them. */
+    private static final class Random {
+        static final SecureRandom SOURCE = new SecureRandom();
+    }
 
     private final IncusClient incus;
     private final NetworkFence fence;
@@ -60,15 +63,24 @@ public final class Pool {
         return i.configValue(STATE) != null;
     }
 
+    /** Whether {@code name} is a pool member's name under coi's container {@code prefix} (claimed or not). */
+    public static boolean named(String prefix, String name) {
+        return name.startsWith(prefix + "pool-");
+    }
+
+    /** Whether member {@code i} was made for {@code fit}: the same fixed part and the same image. */
+    public static boolean of(Model.Instance i, Fit fit) {
+        return fit.hash().equals(i.configValue(FIT)) && fit.fingerprint().equals(i.configValue(IMAGE));
+    }
+
     /** A pool member not yet claimed, of this fit, running and leased. */
     static boolean claimable(Model.Instance i, Fit fit) {
-        return READY.equals(i.configValue(STATE)) && fit.hash().equals(i.configValue(FIT))
-                && fit.fingerprint().equals(i.configValue(IMAGE)) && i.running();
+        return READY.equals(i.configValue(STATE)) && of(i, fit) && i.running();
     }
 
     /** Members of this coi prefix that are not claimed (filling or ready), from {@code all}. */
     public List<Model.Instance> unclaimed(List<Model.Instance> all) {
-        return all.stream().filter(i -> i.name().startsWith(prefix + "pool-") && member(i) && !CLAIMED.equals(i.configValue(STATE))).toList();
+        return all.stream().filter(i -> named(prefix, i.name()) && member(i) && !CLAIMED.equals(i.configValue(STATE))).toList();
     }
 
     /**
@@ -80,10 +92,10 @@ public final class Pool {
      */
     public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels,
                                           Map<String, Map<String, String>> devices) {
-        List<Model.Instance> candidates = new ArrayList<>(all.stream().filter(i -> i.name().startsWith(prefix + "pool-"))
+        List<Model.Instance> candidates = new ArrayList<>(all.stream().filter(i -> named(prefix, i.name()))
                 .filter(i -> claimable(i, fit)).toList());
         // two claimers starting together should not queue on the same member
-        Collections.shuffle(candidates, RANDOM);
+        Collections.shuffle(candidates, Random.SOURCE);
         for (Model.Instance candidate : candidates) {
             try {
                 incus.updateInstance(candidate.name(), inst -> {
@@ -115,8 +127,7 @@ public final class Pool {
     /** Whether the unclaimed members of {@code fit}'s image alias are all of {@code fit} and at least {@code size}: nothing to fill. */
     public boolean full(Fit fit, int size, List<Model.Instance> all) {
         List<Model.Instance> ofAlias = unclaimed(all).stream().filter(i -> fit.alias().equals(i.configValue(ALIAS))).toList();
-        return ofAlias.size() >= size && ofAlias.stream().allMatch(i -> fit.hash().equals(i.configValue(FIT))
-                && fit.fingerprint().equals(i.configValue(IMAGE)));
+        return ofAlias.size() >= size && ofAlias.stream().allMatch(i -> of(i, fit));
     }
 
     /**
@@ -141,7 +152,7 @@ public final class Pool {
 
     private String make(Fit fit, Map<String, String> fixedConfig, Map<String, Map<String, String>> fixedDevices, BridgeFacts bridge,
                         Set<Inet4Address> used, String owner) {
-        String name = prefix + "pool-" + HexFormat.of().formatHex(RANDOM.generateSeed(4));
+        String name = prefix + "pool-" + HexFormat.of().formatHex(Random.SOURCE.generateSeed(4));
         ContainerNic nic = ContainerNic.plan(name, bridge, used);
         used.add(nic.address());
         Map<String, String> config = new TreeMap<>(fixedConfig);

@@ -9,6 +9,7 @@ import coi.incus.IncusClient;
 import coi.incus.Model;
 import coi.network.BridgeFacts;
 import coi.network.NetworkPolicy;
+import coi.pool.Pool;
 import coi.tool.Launch;
 import coi.tool.Resume;
 import coi.tool.Tool;
@@ -446,7 +447,7 @@ public final class Sessions {
      */
     private String slotName(Model.Instance i) {
         String workspace = i.configValue(Labels.WORKSPACE), slot = i.configValue(Labels.SLOT);
-        if (!i.name().startsWith(host.prefix() + "pool-") || workspace == null || slot == null) return i.name();
+        if (!Pool.named(host.prefix(), i.name()) || workspace == null || slot == null) return i.name();
         try {
             return ContainerName.of(host.prefix(), new Workspace(Path.of(workspace)), Integer.parseInt(slot)).value();
         } catch (RuntimeException unparsable) {

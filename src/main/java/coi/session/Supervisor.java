@@ -11,6 +11,7 @@ import coi.monitor.Monitor;
 import coi.monitor.ObservationException;
 import coi.monitor.Responder;
 import coi.monitor.Snapshot;
+import coi.pool.Pool;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -298,7 +299,7 @@ final class Supervisor {
         String source = event.path("metadata").path("source").asText();
         String name = source.substring(source.lastIndexOf('/') + 1);
         // a session in a claimed warm pool member keeps the member's name
-        if (ContainerName.parse(prefix, name).isEmpty() && !name.startsWith(prefix + "pool-")) return;
+        if (ContainerName.parse(prefix, name).isEmpty() && !Pool.named(prefix, name)) return;
         if (action.equals("instance-started") || action.equals("instance-resumed") || action.equals("instance-paused")) relist.set(true);
         if (!ENDINGS.contains(action)) return;
         relist.set(true);

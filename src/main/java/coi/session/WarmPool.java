@@ -137,11 +137,10 @@ public final class WarmPool {
 
     public List<Member> status(Workspace workspace, Config config) {
         Fit fit = template(workspace, config).fit;
-        return incus.instances().stream().filter(i -> i.name().startsWith(host.prefix() + "pool-") && Pool.member(i))
+        return incus.instances().stream().filter(i -> Pool.named(host.prefix(), i.name()) && Pool.member(i))
                 .map(i -> new Member(i.name(), i.configValue(Pool.STATE), i.configValue(Pool.ALIAS), i.configValue(Pool.IMAGE),
                         i.state() == null ? null : i.state().ipv4(), i.createdAt(),
-                        Pool.READY.equals(i.configValue(Pool.STATE)) && fit.hash().equals(i.configValue(Pool.FIT))
-                                && fit.fingerprint().equals(i.configValue(Pool.IMAGE))))
+                        Pool.READY.equals(i.configValue(Pool.STATE)) && Pool.of(i, fit)))
                 .toList();
     }
 
@@ -160,7 +159,7 @@ public final class WarmPool {
      */
     List<String> fillRequested(Workspace workspace, Config config, Path request) {
         Template t = template(workspace, config);
-        if (pool.full(t.fit, config.pool().size(), incus.instances())) return List.of();
+        if (pool.full(t.fit, config.pool().size(), incus.instancesWithoutState())) return List.of();
         try (NameLock turn = turn()) {
             if (!Files.exists(request)) return List.of();
             List<String> made = fill(t, config);
