@@ -9,6 +9,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        Trace.mark("main");
         int answered = QuickAnswers.answer(args, System.out);
         if (answered < 0) answered = QuickQueries.answer(args);
         if (answered < 0) answered = QuickList.answer(args);
@@ -18,6 +19,7 @@ public final class Main {
 
     public static int run(String... args) {
         CommandLine cli = CoiCommand.commandLine(args);
+        Trace.mark("cli: commands built");
         return cli.execute(args);
     }
 }

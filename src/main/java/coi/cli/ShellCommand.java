@@ -48,15 +48,18 @@ final class ShellCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        coi.Trace.mark("shell: parsed");
         Output output = Output.parse(format);
         if (continueLatest && resume != null && !resume.isEmpty()) throw new UsageException("--continue takes no id: use --resume ID");
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
+        coi.Trace.mark("shell: config read");
         var out = spec.commandLine().getOut();
         var request = new Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
                 options.sshAgentSocket(context), options.writableGitHooks);
         Sessions sessions = context.services(config).sessions(out);
+        coi.Trace.mark("shell: services");
         if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output);
         else {
             // the background process, which the shell starts once its session runs, refills what the claim took

@@ -45,6 +45,35 @@ final class ModelTrees {
                 text(n, "architecture"), text(n, "type"), n.path("public").asBoolean(false)));
     }
 
+    /** /1.0: every plan asks whether the kernel has idmapped mounts. */
+    static Model.Server server(JsonNode n) {
+        JsonNode env = n.path("environment");
+        Model.Server.Environment environment = !env.isObject() ? null : new Model.Server.Environment(text(env, "server_version"),
+                text(env, "kernel_version"), text(env, "storage"), text(env, "storage_version"), strings(env.path("kernel_features")),
+                text(env, "server_name"), stringList(env.path("addresses")));
+        return new Model.Server(text(n, "api_version"), text(n, "auth"), environment, map(n.path("config"), ModelTrees::natural));
+    }
+
+    /** A profile: a fenced plan reads the default one's NIC. */
+    static Model.Profile profile(JsonNode n) {
+        return new Model.Profile(text(n, "name"), text(n, "description"), strings(n.path("config")), devices(n.path("devices")));
+    }
+
+    /** A network: a fenced plan reads its bridge's subnet. */
+    static Model.Network network(JsonNode n) {
+        return new Model.Network(text(n, "name"), text(n, "type"), n.path("managed").asBoolean(false), text(n, "status"),
+                strings(n.path("config")));
+    }
+
+    /** A value bound to Object: text, a number, a boolean, or maps and lists of them. */
+    private static Object natural(JsonNode v) {
+        if (v.isObject()) return map(v, ModelTrees::natural);
+        if (v.isArray()) return list(v, ModelTrees::natural);
+        if (v.isNumber()) return v.numberValue();
+        if (v.isBoolean()) return v.booleanValue();
+        return v.asText();
+    }
+
     /** Whatever the answer holds, as DaemonConnection#list iterates it (nothing: an empty list). */
     private static <T> List<T> elements(JsonNode listing, Function<JsonNode, T> element) {
         List<T> out = new ArrayList<>();

@@ -18,7 +18,7 @@ final class RestServer implements ServerResources {
 
     @Override
     public Model.Server server() {
-        return Json.convert(incus.get("/1.0"), Model.Server.class);
+        return ModelTrees.server(incus.get("/1.0"));
     }
 
     @Override
@@ -68,7 +68,7 @@ final class RestServer implements ServerResources {
 
     @Override
     public Model.Network network(String name) {
-        return Json.convert(incus.get(incus.scoped("/1.0/networks/" + enc(name))), Model.Network.class);
+        return ModelTrees.network(incus.get(incus.scoped("/1.0/networks/" + enc(name))));
     }
 
     /** Read off the answer's tree: the addresses are all that is wanted. */
@@ -96,7 +96,7 @@ final class RestServer implements ServerResources {
 
     @Override
     public Model.Profile profile(String name) {
-        return Json.convert(incus.get(incus.scoped("/1.0/profiles/" + enc(name))), Model.Profile.class);
+        return ModelTrees.profile(incus.get(incus.scoped("/1.0/profiles/" + enc(name))));
     }
 
     @Override

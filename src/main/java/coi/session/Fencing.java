@@ -97,7 +97,7 @@ public final class Fencing {
     }
 
     /** The addresses {@code instances} hold: pinned on a NIC, or in their state when they were read with it. */
-    private static Set<Inet4Address> taken(List<Model.Instance> instances) {
+    static Set<Inet4Address> taken(List<Model.Instance> instances) {
         Set<Inet4Address> taken = new HashSet<>();
         for (Model.Instance i : instances) {
             if (i.expandedDevices() != null) {

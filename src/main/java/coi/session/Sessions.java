@@ -17,12 +17,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -142,13 +144,15 @@ public final class Sessions {
     private Prepared prepareShell(ShellRequest req) {
         Config config = req.config();
         Tool tool = tool(config);
+        DaemonFacts daemon = DaemonFacts.ask(incus, fencing, config);
         List<Model.Instance> all = incus.instancesWithoutState();
+        Trace.mark("plan: instances listed");
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         SessionMetadata resumeFrom = resumes.resolve(req.resume(), tool, req.workspace(), mine.values());
         Protection protection = protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun());
 
         Optional<Model.Instance> reusable = config.persistent() ? reusablePersistent(req, mine, resumeFrom) : Optional.empty();
-        if (reusable.isPresent()) return new Prepared(reuseShell(reusable.get(), tool, config, req, all, protection), null);
+        if (reusable.isPresent()) return new Prepared(reuseShell(reusable.get(), tool, config, req, all, protection, daemon), null);
 
         if (req.slot() != null) {
             String wanted = ContainerName.of(host.prefix(), req.workspace(), req.slot()).value();
@@ -164,14 +168,15 @@ public final class Sessions {
         List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
                 resumed ? tool.resumeFrom(stateDir) : new Resume.None()));
         ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
-        HostFacts facts = facts(config, all, req.sshAgent(), protection);
+        HostFacts facts = facts(config, all, req.sshAgent(), protection, daemon);
+        Trace.mark("plan: host facts");
         PlanAt planAt = (slot, f) -> Planner.plan(req.workspace(), config, "shell", slot, sessionId, resumed, launch, stateDir,
                 store.root(), f);
         return new Prepared(planAt.plan(req.slot(), facts), replanner(req.slot(), facts, planAt));
     }
 
     private SessionPlan reuseShell(Model.Instance instance, Tool tool, Config config, ShellRequest req, List<Model.Instance> all,
-                                   Protection protection) {
+                                   Protection protection, DaemonFacts daemon) {
         refuseUnmonitored(instance, config);
         String name = instance.name();
         String sessionId = instance.configValue(Labels.SESSION);
@@ -180,7 +185,7 @@ public final class Sessions {
         List<Model.Instance> others = all.stream().filter(i -> !i.name().equals(name)).toList();
         SessionPlan plan = Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
                 sessionId, true, new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir()), stateDir, store.root(),
-                facts(config, others, req.sshAgent(), protection));
+                facts(config, others, req.sshAgent(), protection, daemon));
         return reusing(plan, instance, command);
     }
 
@@ -306,13 +311,15 @@ public final class Sessions {
 
     private Prepared prepareRun(RunRequest req) {
         Config config = req.config();
+        DaemonFacts daemon = DaemonFacts.ask(incus, fencing, config);
         List<Model.Instance> all = incus.instancesWithoutState();
         Trace.mark("plan: instances listed");
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         String owner = Owner.current();
         PlanAt planAt = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
-        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()));
+        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()),
+                daemon);
         Trace.mark("plan: host facts");
         if (config.persistent()) {
             SessionPlan reusePlan = planAt.plan(req.slot() == null ? 1 : req.slot(), facts);
@@ -431,13 +438,20 @@ public final class Sessions {
                 .filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList(), create, views.available());
     }
 
-    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths) {
+    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths, DaemonFacts daemon) {
         requireMountSources(config);
         Set<String> names = all.stream().map(this::slotName).collect(Collectors.toSet());
         boolean fenced = Planner.policy(config).fenced();
-        BridgeFacts bridge = fenced ? fencing.bridge() : null;
-        return new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
-                bridge, fenced ? fencing.taken(all, bridge) : Set.of(), sshAgent, protectedPaths);
+        BridgeFacts bridge = fenced ? daemon.bridge() : null;
+        return new HostFacts(host.uid(), host.gid(), daemon.idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
+                bridge, fenced ? taken(all, daemon.leased()) : Set.of(), sshAgent, protectedPaths);
+    }
+
+    /** What a new container's address must not be: the addresses {@code all} pin and those leased on the bridge. */
+    private static Set<Inet4Address> taken(List<Model.Instance> all, Set<Inet4Address> leased) {
+        Set<Inet4Address> taken = new HashSet<>(Fencing.taken(all));
+        taken.addAll(leased);
+        return taken;
     }
 
     /**

@@ -62,4 +62,38 @@ class ModelTreesTest {
         assertThat(ModelTrees.images(listing)).isEqualTo(bound);
         assertThat(ModelTrees.images(listing).getFirst().isPublic()).isTrue();
     }
+
+    /** Shaped as incusd 6.0 answers /1.0 (trimmed), with a config of every kind of value. */
+    @Test
+    void theServerAsBindingMakesIt() {
+        var server = tree("""
+                {"api_extensions":["storage"],"api_status":"stable","api_version":"1.0","auth":"trusted","public":false,
+                 "auth_methods":["tls"],"config":{"core.https_address":":8443","images.auto_update_interval":6,"x.flag":true,
+                   "x.list":["a",1],"x.map":{"k":2.5},"x.null":null},
+                 "environment":{"addresses":["192.0.2.1:8443"],"architectures":["x86_64"],"driver":"lxc","kernel_features":
+                   {"idmapped_mounts":"true","netnsid_getifaddrs":"true"},"kernel_version":"6.1.0","server_name":"host",
+                   "server_version":"6.0.4","storage":"btrfs","storage_version":"6.6.3","firewall":"nftables"}}
+                """);
+        Model.Server byHand = ModelTrees.server(server);
+        assertThat(byHand).isEqualTo(Json.convert(server, Model.Server.class));
+        assertThat(byHand.idmappedMounts()).isTrue();
+        assertThat(ModelTrees.server(tree("{\"environment\":null,\"config\":null}"))).isEqualTo(
+                Json.convert(tree("{\"environment\":null,\"config\":null}"), Model.Server.class));
+    }
+
+    @Test
+    void aProfileAndANetworkAsBindingMakesThem() {
+        var profile = tree("""
+                {"name":"default","description":"Default Incus profile","config":{"limits.cpu":2},"used_by":["/1.0/instances/a"],
+                 "devices":{"eth0":{"name":"eth0","network":"incusbr0","type":"nic"},"root":{"path":"/","pool":"default","type":"disk"}},
+                 "project":"default"}
+                """);
+        assertThat(ModelTrees.profile(profile)).isEqualTo(Json.convert(profile, Model.Profile.class));
+        var network = tree("""
+                {"name":"incusbr0","description":"","type":"bridge","managed":true,"status":"Created","locations":["none"],
+                 "config":{"ipv4.address":"10.147.83.1/24","ipv4.nat":"true","ipv6.address":"none"},"used_by":[]}
+                """);
+        assertThat(ModelTrees.network(network)).isEqualTo(Json.convert(network, Model.Network.class));
+        assertThat(ModelTrees.network(tree("{\"name\":\"bare\"}"))).isEqualTo(Json.convert(tree("{\"name\":\"bare\"}"), Model.Network.class));
+    }
 }
