@@ -3,6 +3,7 @@ package coi;
 import coi.cli.CoiCommand;
 import coi.cli.QuickList;
 import coi.cli.QuickQueries;
+import coi.cli.QuickSessions;
 import picocli.CommandLine;
 
 public final class Main {
@@ -13,6 +14,7 @@ public final class Main {
         int answered = QuickAnswers.answer(args, System.out);
         if (answered < 0) answered = QuickQueries.answer(args);
         if (answered < 0) answered = QuickList.answer(args);
+        if (answered < 0) answered = QuickSessions.answer(args);
         if (answered >= 0) System.exit(answered);
         System.exit(run(args));
     }

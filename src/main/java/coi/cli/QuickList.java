@@ -27,7 +27,7 @@ public final class QuickList {
     }
 
     /** As picocli writes to the terminal (UTF-8, whatever the locale says), so both paths print the same bytes. */
-    private static PrintWriter writer(OutputStream stream) {
+    static PrintWriter writer(OutputStream stream) {
         return new PrintWriter(new BufferedWriter(new OutputStreamWriter(stream, Charset.defaultCharset())), true);
     }
 

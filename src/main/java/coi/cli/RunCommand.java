@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "Run one command in a fresh container as `code` in /workspace and return its exit code.",
         "`coi run \"CMD\"` runs CMD with bash -c (pipes, &&, multi-line scripts); `coi run -- CMD ARGS...` runs it as is.",
         "Output streams live. The container is removed afterwards unless --persistent."})
-final class RunCommand implements Callable<Integer> {
+final class RunCommand implements Callable<Integer>, SessionCommand {
     private final Context context;
 
     @Mixin
@@ -43,13 +43,19 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return call(spec.commandLine().getOut());
+    }
+
+    @Override
+    public int call(java.io.PrintWriter out) {
         coi.Trace.mark("run: parsed");
+        // the first request's class initialisation goes on beside the config's reading
+        coi.incus.Warmup.start();
         Output output = Output.parse(format);
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         coi.Trace.mark("run: config read");
-        var out = spec.commandLine().getOut();
         Sessions sessions = context.services(config).sessions(out);
         coi.Trace.mark("run: services");
         var request = new Sessions.RunRequest(ws, config, options.slot, command, dryRun, options.sshAgentSocket(context),

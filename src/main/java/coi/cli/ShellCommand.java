@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "The tool runs in tmux as user `code` in /workspace; when it exits you land in bash.",
         "Ctrl-b d detaches (the container keeps running; `coi attach` returns). `sudo poweroff` inside",
         "ends the session: it is saved, and an ephemeral container is removed."})
-final class ShellCommand implements Callable<Integer> {
+final class ShellCommand implements Callable<Integer>, SessionCommand {
     private final Context context;
 
     @Mixin
@@ -48,14 +48,20 @@ final class ShellCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return call(spec.commandLine().getOut());
+    }
+
+    @Override
+    public int call(java.io.PrintWriter out) {
         coi.Trace.mark("shell: parsed");
+        // the first request's class initialisation goes on beside the config's reading
+        coi.incus.Warmup.start();
         Output output = Output.parse(format);
         if (continueLatest && resume != null && !resume.isEmpty()) throw new UsageException("--continue takes no id: use --resume ID");
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         coi.Trace.mark("shell: config read");
-        var out = spec.commandLine().getOut();
         var request = new Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
                 options.sshAgentSocket(context), options.writableGitHooks);
         Sessions sessions = context.services(config).sessions(out);

@@ -70,12 +70,14 @@ final class TomlLayer {
         } else {
             content = readAll(file);
         }
-        var layer = new TomlLayer(Section.root(parse(file, content), file, home).known(TOP_LEVEL), TrustStore.sha256(content));
+        // only a project file's hash is asked for (its trust); SHA-256's provider lookup costs a start-up about 10 ms
+        var layer = new TomlLayer(Section.root(parse(file, content), file, home).known(TOP_LEVEL),
+                source.project() ? TrustStore.sha256(content) : null);
         layer.profiles.values().forEach(profile -> applyProfile(profile, new Draft(home)));
         return Optional.of(layer);
     }
 
-    /** sha256 of the bytes this layer was parsed from. */
+    /** sha256 of the bytes this layer was parsed from, for a project file; null for the others. */
     String sha256() {
         return sha256;
     }

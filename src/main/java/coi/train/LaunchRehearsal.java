@@ -3,6 +3,7 @@ package coi.train;
 import coi.QuickAnswers;
 import coi.cli.Context;
 import coi.cli.QuickQueries;
+import coi.cli.QuickSessions;
 import coi.config.Config;
 import coi.config.Overrides;
 import coi.incus.IncusClient;
@@ -44,7 +45,8 @@ final class LaunchRehearsal {
      */
     static List<String> rehearse(Map<String, String> env, Path workspace, Path home, StandIn standIn) {
         List<String> problems = new ArrayList<>();
-        // every command enters through coi.Main, which first asks for a quick answer: none fits `coi run -- true`
+        // every command enters through coi.Main, which first asks for a quick answer: `coi run -- true` and `coi shell`
+        // are started without picocli (QuickSessions), the launches below are theirs
         String[] args = {"run", "--", "true"};
         try {
             Class.forName("coi.Main");
@@ -53,6 +55,9 @@ final class LaunchRehearsal {
         }
         if (QuickAnswers.answer(args, new PrintStream(OutputStream.nullOutputStream())) >= 0 || QuickQueries.answer(args) >= 0) {
             problems.add("coi.Main answered `coi run -- true` without running it");
+        }
+        if (!QuickSessions.asks(args) || !QuickSessions.asks(new String[] {"shell"})) {
+            problems.add("coi.Main starts `coi run -- true` or `coi shell` through picocli, not QuickSessions");
         }
         try (Context context = new Context(env)) {
             Config config = context.config(workspace, Overrides.NONE);

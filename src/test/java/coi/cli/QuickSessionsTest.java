@@ -1,0 +1,94 @@
+package coi.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+/** `coi run` and `coi shell` without picocli: the command objects picocli fills, and the same errors and exit codes. */
+class QuickSessionsTest {
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> quick() {
+        return Stream.<Object>of(new String[] {"run", "--", "true"}, new String[] {"run", "true"}, new String[] {"run", "npm test && npm run lint"},
+                new String[] {"run", "ls", "x y", "help"}, new String[] {"run", "--", "ls", "-la"}, new String[] {"run", "--", "--", "x"},
+                new String[] {"run", "--", "--debug"}, new String[] {"run", "shell"}, new String[] {"shell"},
+                new String[] {}).map(args -> Arguments.of(args));
+    }
+
+    static Stream<Arguments> ordinary() {
+        return Stream.<Object>of(new String[] {"run"}, new String[] {"run", "--"}, new String[] {"run", "ls", "-la"},
+                new String[] {"run", "--slot", "2", "--", "x"}, new String[] {"run", "--dry-run", "true"}, new String[] {"run", "@args"},
+                new String[] {"run", "--", "@args"}, new String[] {"run", "@"}, new String[] {"run", "-h"}, new String[] {"shell", "--detach"},
+                new String[] {"shell", "x"}, new String[] {"--debug"}, new String[] {"list"}, new String[] {"RUN", "x"},
+                new String[] {"--remote", "r", "run", "--", "x"}, new String[] {"-w", "/tmp", "shell"}).map(args -> Arguments.of(args));
+    }
+
+    @ParameterizedTest
+    @MethodSource("quick")
+    void makesTheCommandPicocliFills(String[] args) {
+        assertThat(QuickSessions.asks(args)).isTrue();
+        Context context = new Context(Map.of());
+        // a plain `coi` is `coi shell` (CoiCommand.call)
+        String[] picocliArgs = args.length == 0 ? new String[] {"shell"} : args;
+        CommandLine cli = CoiCommand.commandLine(context, picocliArgs);
+        Object filled = cli.parseArgs(picocliArgs).asCommandLineList().getLast().getCommand();
+        assertThat((Object) QuickSessions.command(context, args)).usingRecursiveComparison().ignoringFields("spec")
+                .isEqualTo(filled);
+    }
+
+    @ParameterizedTest
+    @MethodSource("ordinary")
+    void leavesEverythingElseToPicocli(String[] args) {
+        assertThat(QuickSessions.asks(args)).isFalse();
+    }
+
+    /** What a command printed and returned. */
+    private record Answer(int code, String out, String err) {}
+
+    private Answer quick(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        Context context = new Context(env);
+        int code = QuickSessions.answer(context, QuickSessions.command(context, args), args, new PrintWriter(out), new PrintWriter(err, true));
+        return new Answer(code, out.toString(), err.toString());
+    }
+
+    private Answer ordinary(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code;
+        try (Context context = new Context(env)) {
+            var cli = CoiCommand.commandLine(context, args);
+            cli.setOut(new PrintWriter(out, true));
+            cli.setErr(new PrintWriter(err, true));
+            code = cli.execute(args);
+        }
+        return new Answer(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void aMissingConfigFileAndAnUnreachableDaemonReadAsOnTheOrdinaryPath() {
+        Map<String, String> missingConfig = Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_CONFIG", dir.resolve("nope.toml").toString());
+        Map<String, String> noDaemon = Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_INCUS_SOCKET", dir.resolve("no.socket").toString(),
+                "COI_TOOL", "fake");
+        for (String[] args : new String[][] {{"run", "--", "true"}, {"shell"}}) {
+            Answer config = quick(missingConfig, args);
+            assertThat(config).isEqualTo(ordinary(missingConfig, args));
+            assertThat(config.code()).isEqualTo(2);
+            assertThat(config.err()).contains("nope.toml does not exist (named by COI_CONFIG)");
+            Answer daemon = quick(noDaemon, args);
+            assertThat(daemon).isEqualTo(ordinary(noDaemon, args));
+            assertThat(daemon.code()).isEqualTo(1);
+            assertThat(daemon.err()).contains("no.socket");
+        }
+    }
+}
