@@ -70,6 +70,7 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
         else {
             // the background process, which the shell starts once its session runs, refills what the claim took
             if (config.pool().size() > 0) sessions.pool().requestRefills(ws, context.env());
+            coi.Trace.mark("shell: pool refills requested");
             sessions.shell(request);
         }
         return 0;

@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * What the first request to Incus initialises, done on a thread of its own while a command does
  * something else first (`coi run` and `coi shell` read their config): the JDK's unix-domain
- * sockets and selectors (a provider lookup, and a SecureRandom they seed) and Jackson's streaming
- * parser. Each took tens of milliseconds of a session's start, however warm the AOT cache.
+ * sockets and selectors (a provider lookup, and a SecureRandom they seed), Jackson's streaming
+ * parser, and then the ObjectMapper, which a launch's first request body needs (and `coi shell`'s
+ * request for pool refills before it plans). Each took tens of milliseconds of a session's start,
+ * however warm the AOT cache.
  * Opens no connection and reads nothing: a socket is made and closed unconnected.
  */
 public final class Warmup {
@@ -32,5 +34,6 @@ public final class Warmup {
             // nothing was asked of it: the real request meets the same failure and says it
         }
         JsonTree.parse(ANSWER);
+        Json.object();
     }
 }
