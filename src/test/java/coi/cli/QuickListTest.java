@@ -34,9 +34,6 @@ class QuickListTest {
         daemon.close();
     }
 
-    /** What a `coi list` printed and returned. */
-    private record Answer(int code, String out, String err) {}
-
     private Answer quick(String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         QuickList.Question question = QuickList.question(args);
@@ -46,15 +43,7 @@ class QuickListTest {
     }
 
     private Answer ordinary(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code;
-        try (Context context = new Context(env)) {
-            var cli = CoiCommand.commandLine(context, args);
-            cli.setOut(new PrintWriter(out, true));
-            cli.setErr(new PrintWriter(err, true));
-            code = cli.execute(args);
-        }
-        return new Answer(code, out.toString(), err.toString());
+        return Answer.ordinary(env, args);
     }
 
     private void sameBothWays(String... args) {

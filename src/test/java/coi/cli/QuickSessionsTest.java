@@ -53,25 +53,10 @@ class QuickSessionsTest {
         assertThat(QuickSessions.asks(args)).isFalse();
     }
 
-    /** What a command printed and returned. */
-    private record Answer(int code, String out, String err) {}
-
     private Answer quick(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         Context context = new Context(env);
         int code = QuickSessions.answer(context, QuickSessions.command(context, args), args, new PrintWriter(out), new PrintWriter(err, true));
-        return new Answer(code, out.toString(), err.toString());
-    }
-
-    private Answer ordinary(Map<String, String> env, String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code;
-        try (Context context = new Context(env)) {
-            var cli = CoiCommand.commandLine(context, args);
-            cli.setOut(new PrintWriter(out, true));
-            cli.setErr(new PrintWriter(err, true));
-            code = cli.execute(args);
-        }
         return new Answer(code, out.toString(), err.toString());
     }
 
@@ -82,11 +67,11 @@ class QuickSessionsTest {
                 "COI_TOOL", "fake");
         for (String[] args : new String[][] {{"run", "--", "true"}, {"shell"}}) {
             Answer config = quick(missingConfig, args);
-            assertThat(config).isEqualTo(ordinary(missingConfig, args));
+            assertThat(config).isEqualTo(Answer.ordinary(missingConfig, args));
             assertThat(config.code()).isEqualTo(2);
             assertThat(config.err()).contains("nope.toml does not exist (named by COI_CONFIG)");
             Answer daemon = quick(noDaemon, args);
-            assertThat(daemon).isEqualTo(ordinary(noDaemon, args));
+            assertThat(daemon).isEqualTo(Answer.ordinary(noDaemon, args));
             assertThat(daemon.code()).isEqualTo(1);
             assertThat(daemon.err()).contains("no.socket");
         }
