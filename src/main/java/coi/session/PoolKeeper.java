@@ -5,6 +5,7 @@ import coi.config.Config;
 import coi.incus.Json;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -51,13 +52,9 @@ public final class PoolKeeper {
 
     /** Asks the keeper to keep the pool of {@code workspace}'s config filled; {@code env}: the caller's environment. */
     static void request(Path sessionsRoot, Workspace workspace, Map<String, String> env) {
-        Map<String, String> coiEnv = new TreeMap<>();
-        env.forEach((k, v) -> {
-            if (k.startsWith("COI_")) coiEnv.put(k, v);
-        });
         Path file = dir(sessionsRoot).resolve(workspace.hash() + ".json");
         try {
-            AtomicFile.write(file, Json.MAPPER.writeValueAsBytes(new Request(workspace.path().toString(), coiEnv)));
+            AtomicFile.write(file, Json.MAPPER.writeValueAsBytes(new Request(workspace.path().toString(), coiOnly(env))));
         } catch (IOException e) {
             // the pool still works: it is only not refilled in the background
             System.err.println("coi: warning: cannot write " + file + " (" + e.getMessage() + "): the pool is refilled only by `coi pool fill`");
@@ -117,18 +114,33 @@ public final class PoolKeeper {
             drop(file, "unreadable request (" + e.getMessage() + ")");
             return;
         }
+        // written by coi under the sessions folder, which no session mounts; checked all the same, as it says which
+        // workspace's config the keeper loads: only its own, named by the hash of the path
+        if (request.workspace() == null || !Path.of(request.workspace()).isAbsolute()
+                || !file.getFileName().toString().equals(new Workspace(Path.of(request.workspace())).hash() + ".json")) {
+            drop(file, "it does not name the workspace it was written for");
+            return;
+        }
         Path workspace = Path.of(request.workspace());
         if (!Files.isDirectory(workspace)) {
             drop(file, "workspace " + workspace + " is gone");
             return;
         }
-        Config config = configs.load(workspace, request.env() == null ? Map.of() : request.env());
+        Config config = configs.load(workspace, coiOnly(request.env() == null ? Map.of() : request.env()));
         if (config.pool().size() == 0) {
             drop(file, "the config of " + workspace + " keeps no pool now");
             return;
         }
         List<String> made = pool.fillRequested(new Workspace(workspace), config, file);
         if (!made.isEmpty()) Supervisor.log("pool: made " + String.join(", ", made) + " for " + workspace);
+    }
+
+    private static Map<String, String> coiOnly(Map<String, String> env) {
+        Map<String, String> coiEnv = new TreeMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("COI_")) coiEnv.put(k, v);
+        });
+        return coiEnv;
     }
 
     private static void drop(Path file, String why) {
@@ -144,7 +156,8 @@ public final class PoolKeeper {
         Path dir = dir(sessionsRoot);
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList();
+            return files.filter(f -> f.getFileName().toString().endsWith(".json") && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
+                    .sorted().toList();
         } catch (IOException e) {
             return List.of();
         }
