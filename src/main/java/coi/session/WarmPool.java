@@ -157,15 +157,28 @@ public final class WarmPool {
      * few reads), nothing when {@code request} was withdrawn; members made while it was withdrawn
      * (its sessions folder deleted) go again.
      */
-    List<String> fillRequested(Workspace workspace, Config config, Path request) {
+    Filled fillRequested(Workspace workspace, Config config, Path request) {
         Template t = template(workspace, config);
-        if (pool.full(t.fit, config.pool().size(), incus.instancesWithoutState())) return List.of();
+        if (pool.full(t.fit, config.pool().size(), incus.instancesWithoutState())) return new Filled(t.fit, List.of());
         try (NameLock turn = turn()) {
-            if (!Files.exists(request)) return List.of();
+            if (!Files.exists(request)) return new Filled(t.fit, List.of());
             List<String> made = fill(t, config);
-            if (Files.exists(request)) return made;
+            if (Files.exists(request)) return new Filled(t.fit, made);
             made.forEach(pool::remove);
-            return List.of();
+            return new Filled(t.fit, List.of());
+        }
+    }
+
+    /** What a keeper's fill was for, and the members it made. */
+    record Filled(Fit fit, List<String> made) {}
+
+    /** Removes the unclaimed members of {@code fit} (a keeper's request no longer wants it); returns their names. */
+    List<String> retire(Fit fit) {
+        try (NameLock turn = turn()) {
+            List<String> removed = pool.unclaimed(incus.instancesWithoutState()).stream().filter(i -> Pool.of(i, fit))
+                    .map(Model.Instance::name).toList();
+            removed.forEach(pool::remove);
+            return removed;
         }
     }
 

@@ -45,8 +45,9 @@ import org.junit.jupiter.api.Test;
  * still hold exactly that member, untouched: what would widen is left out (as the file is
  * untrusted), what is no config (raw Incus keys) or no plain file (a link, a FIFO, a huge
  * file) is refused without a fill, and a request file that names another workspace is dropped.
- * Then a `coi run` claims the member: its fixed settings and devices are those of a cold launch
- * of the same config, and nothing of the sessions folder where requests live is mounted in it.
+ * An image the project names instead (which it may) gets the pool, and the old image's member
+ * goes. Then a `coi run` claims the member: its fixed settings are those of a cold launch of the
+ * same config, and nothing of the sessions folder where requests live is mounted in it.
  */
 @Tag("incus")
 class PoolKeeperAttackIT {
@@ -184,7 +185,16 @@ class PoolKeeperAttackIT {
                 }
                 assertThat(request).as("the genuine request stays").exists();
 
-                // a session claims the member: never wider than the same config launched cold
+                // the agent names another image, which a project may do untrusted: the keeper fills that image's pool
+                // and the member of the old one goes (it does not keep a pool of every alias the agent names)
+                Files.writeString(projectFile, "[defaults]\nimage = \"" + TestIncus.baseImage() + "\"\n");
+                keeper.tick();
+                List<Model.Instance> flipped = members(incus);
+                assertThat(flipped).as("one member, of the image the project names now").hasSize(1);
+                assertThat(flipped.getFirst().configValue(Pool.ALIAS)).isEqualTo(TestIncus.baseImage());
+                member = flipped.getFirst();
+
+                // a session claims the member: never wider than the same config (the user's and the project's) launched cold
                 Result plan = box.run("run", "--dry-run", "--format", "json", "--", "true");
                 assertThat(plan.exitCode()).as(plan.toString()).isZero();
                 JsonNode cold = Json.MAPPER.readTree(plan.out());
