@@ -172,14 +172,18 @@ public final class WarmPool {
     /** What a keeper's fill was for, and the members it made. */
     record Filled(Fit fit, List<String> made) {}
 
-    /** Removes the unclaimed members of {@code fit} (a keeper's request no longer wants it); returns their names. */
+    /** Removes the ready members of {@code fit} (a keeper's request no longer wants it); returns their names. */
     List<String> retire(Fit fit) {
+        List<String> removed = new java.util.ArrayList<>();
         try (NameLock turn = turn()) {
-            List<String> removed = pool.unclaimed(incus.instancesWithoutState()).stream().filter(i -> Pool.of(i, fit))
-                    .map(Model.Instance::name).toList();
-            removed.forEach(pool::remove);
-            return removed;
+            // each is taken like a claim first: a session that claims one meanwhile keeps it
+            for (Optional<Model.Instance> taken; (taken = pool.claim(fit, incus.instancesWithoutState(), Map.of(Pool.OWNER, Owner.current()),
+                    Map.of())).isPresent(); ) {
+                pool.remove(taken.get().name());
+                removed.add(taken.get().name());
+            }
         }
+        return removed;
     }
 
     private List<String> fill(Template t, Config config) {
