@@ -11,8 +11,7 @@ import coi.config.Overrides;
 import coi.incus.IncusClient;
 import coi.incus.Json;
 import coi.incus.Model;
-import coi.incus.Retries;
-import coi.network.RootFence;
+import coi.network.PoolMembers;
 import coi.pool.Fit;
 import coi.pool.Pool;
 import coi.testing.CoiProcess.Result;
@@ -24,7 +23,6 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,8 +49,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("incus")
 class PoolKeeperAttackIT {
-    private static final Duration UP = Duration.ofSeconds(90);
-
     /** Keys whose values belong to the member's making or to Incus, not to its settings. */
     private static boolean own(String key) {
         return key.startsWith("volatile.") || key.startsWith("image.") || key.equals(Pool.OWNER);
@@ -87,7 +83,7 @@ class PoolKeeperAttackIT {
             Path request = PoolKeeper.dir(sessionsRoot).resolve(new Workspace(box.workspace).hash() + ".json");
             try {
                 keeper.tick();
-                List<Model.Instance> made = members(incus);
+                List<Model.Instance> made = PoolMembers.of(incus);
                 assertThat(made).as("the user's own config fills one member").hasSize(1);
                 Model.Instance member = made.getFirst();
                 assertThat(member.configValue(Pool.STATE)).isEqualTo(Pool.READY);
@@ -189,7 +185,7 @@ class PoolKeeperAttackIT {
                 // and the member of the old one goes (it does not keep a pool of every alias the agent names)
                 Files.writeString(projectFile, "[defaults]\nimage = \"" + TestIncus.baseImage() + "\"\n");
                 keeper.tick();
-                List<Model.Instance> flipped = members(incus);
+                List<Model.Instance> flipped = PoolMembers.of(incus);
                 assertThat(flipped).as("one member, of the image the project names now").hasSize(1);
                 assertThat(flipped.getFirst().configValue(Pool.ALIAS)).isEqualTo(TestIncus.baseImage());
                 member = flipped.getFirst();
@@ -215,13 +211,13 @@ class PoolKeeperAttackIT {
                 Result drain = box.run("pool", "drain");
                 assertThat(drain.exitCode()).as(drain.toString()).isZero();
                 box.close();
-                removeMembers(incus);
+                PoolMembers.removeUntilQuiet(incus);
             }
         }
     }
 
     private static void assertUnchanged(IncusClient incus, Model.Instance member, String attack) {
-        List<Model.Instance> now = members(incus);
+        List<Model.Instance> now = PoolMembers.of(incus);
         assertThat(now).as(attack + ": the keeper made or removed no member").extracting(Model.Instance::name).containsExactly(member.name());
         Model.Instance after = now.getFirst();
         assertThat(fixed(after)).as(attack + ": the member's settings").isEqualTo(fixed(member));
@@ -233,29 +229,5 @@ class PoolKeeperAttackIT {
     private static Map<String, String> fixed(Model.Instance i) {
         return Fit.fixedConfig(i.config()).entrySet().stream().filter(e -> !own(e.getKey()))
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
-    }
-
-    private static List<Model.Instance> members(IncusClient incus) {
-        return incus.instances().stream().filter(i -> Pool.named(Sandbox.PREFIX, i.name())).toList();
-    }
-
-    /**
-     * What the claimed run's end and the background process it started may still be making goes
-     * too: the pool stays empty for a few seconds in a row (their requests went with the sandbox).
-     */
-    private static void removeMembers(IncusClient incus) throws InterruptedException {
-        long deadline = System.nanoTime() + UP.toNanos();
-        long emptySince = System.nanoTime();
-        while (System.nanoTime() < deadline) {
-            List<Model.Instance> left = members(incus);
-            if (!left.isEmpty()) emptySince = System.nanoTime();
-            else if (System.nanoTime() - emptySince > Duration.ofSeconds(4).toNanos()) break;
-            for (Model.Instance i : left) {
-                Retries.delete(incus, i.name());
-                RootFence.of().remove(i.name());
-            }
-            Thread.sleep(250);
-        }
-        assertThat(members(incus)).as("no pool member outlives the test").isEmpty();
     }
 }
