@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -83,10 +84,10 @@ final class ProtectedView {
      * Incus names have no dot, so it never meets a container's {@link NameLock}); empty when another
      * process holds it.
      */
-    static java.util.Optional<NameLock> lock(Path view, boolean wait) {
+    static Optional<NameLock> lock(Path view, boolean wait) {
         Path sessionsRoot = view.getParent().getParent();
         String name = view.getFileName() + ".view";
-        return wait ? java.util.Optional.of(NameLock.hold(sessionsRoot, name)) : NameLock.tryHold(sessionsRoot, name);
+        return wait ? Optional.of(NameLock.hold(sessionsRoot, name)) : NameLock.tryHold(sessionsRoot, name);
     }
 
     /** Takes the view's lock for this launch, until {@link #remove}, and makes its (empty) folder: Incus wants a disk's source to exist. */

@@ -12,6 +12,7 @@ import coi.pool.Pool;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -174,7 +175,7 @@ public final class WarmPool {
 
     /** Removes the ready members of {@code fit} (a keeper's request no longer wants it); returns their names. */
     List<String> retire(Fit fit) {
-        List<String> removed = new java.util.ArrayList<>();
+        List<String> removed = new ArrayList<>();
         try (NameLock turn = turn()) {
             // each is taken like a claim first: a session that claims one meanwhile keeps it
             for (Optional<Model.Instance> taken; (taken = pool.claim(fit, incus.instancesWithoutState(), Map.of(Pool.OWNER, Owner.current()),
