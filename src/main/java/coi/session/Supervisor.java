@@ -215,7 +215,10 @@ final class Supervisor {
         if (events != null) events.close();
         try {
             events = incus.events("lifecycle", this::onEvent);
-            finalizer.sweep();
+            // what ended unseen: while disconnected, or before this process (woken by the waiter) listened
+            int ended = finalizer.sweep();
+            if (ended > 0) log("ended " + ended + " session(s) whose container went away unseen");
+            fencing.sweepGone(store.root(), null);
             relist.set(true);
             if (backoff.compareTo(Duration.ofSeconds(1)) > 0) log("reconnected to Incus");
             backoff = Duration.ofSeconds(1);
