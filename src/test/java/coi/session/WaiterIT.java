@@ -48,9 +48,9 @@ class WaiterIT {
                 assertThat(box.run("list").out()).contains(name);
                 assertThat(log(box)).as("`coi list` found the lock held: no second supervisor").containsOnlyOnce("watching (pid");
 
-                Result off = box.run("container", "exec", name, "--user", "1000", "--", "sudo", "poweroff");
-                assertThat(off.exitCode()).as(off.toString()).isIn(0, 255, -1);
                 long off = System.nanoTime();
+                Result poweroff = box.run("container", "exec", name, "--user", "1000", "--", "sudo", "poweroff");
+                assertThat(poweroff.exitCode()).as(poweroff.toString()).isIn(0, 255, -1);
                 await(() -> !incus.instanceExists(name) && read(metadata).contains("\"status\" : \"ended\""), 60,
                         () -> "not finalized: " + read(metadata) + "\n" + log(box));
                 System.out.printf("finalized %.1f s after the poweroff%n", (System.nanoTime() - off) / 1e9);
