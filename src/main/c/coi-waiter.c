@@ -296,6 +296,7 @@ int main(int argc, char **argv) {
     /* a supervisor that finds the heartbeat takes it for one that died (a gap in the monitoring) */
     unlink(heartbeat);
     close(lock);
+    signal(SIGPIPE, SIG_DFL);
     char *const args[] = {(char *)launcher, "__watch", NULL};
     execv(launcher, args);
     say("cannot start %s: %s", launcher, strerror(errno));

@@ -142,7 +142,8 @@ final class Supervisor {
                     if (check(now) && idleSince != null && Duration.between(idleSince, now).compareTo(IDLE) >= 0 && !poolWanted) break;
                     nextCheck = now.plus(CHECK);
                     audit.expire(Duration.ofDays(retentionDays()), now);
-                    // the events stream ends with the process (closed here, its reader would fail on the closed selector)
+                    // handed over: no goodbye (the waiter keeps the heartbeat, the marker and, once released, the lock); the
+                    // events stream ends with the process (closed here, its reader would fail on the closed selector)
                     if (!poolWanted && handOver(now)) return 0;
                 }
                 if (!now.isBefore(nextCompact)) {
