@@ -11,7 +11,8 @@
  *     stream: it can wake too often, never too rarely),
  *   - the earliest --limit-duration deadline,
  *   - the events stream ending (a daemon restart) or anything it does not understand,
- *   - a pool request written into POOL_DIR (`coi pool fill`).
+ *   - a change in POOL_DIR, where `coi pool fill` and pooled sessions leave their requests (looked at
+ *     with the heartbeat, every 5 s: inotify instances are few per user, and a refill is no hurry).
  * It reads nothing but the daemon's socket and the supervisor's pipe: nothing a container writes.
  *
  * usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER
@@ -27,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -209,22 +209,31 @@ static void beat(const char *heartbeat) {
     if (fd >= 0) close(fd);
 }
 
+/* The pool folder as it was: a request written (or removed) since changes its modification or change time. */
+static int changed(const char *pool, const struct stat *before) {
+    struct stat now;
+    if (stat(pool, &now) < 0) return 1;
+    return now.st_mtim.tv_sec != before->st_mtim.tv_sec || now.st_mtim.tv_nsec != before->st_mtim.tv_nsec
+            || now.st_ctim.tv_sec != before->st_ctim.tv_sec || now.st_ctim.tv_nsec != before->st_ctim.tv_nsec;
+}
+
 /* Waits; returns why it woke. */
-static const char *wait_for_work(int events, int pool, struct stream *s, long long deadline, const char *heartbeat) {
+static const char *wait_for_work(int events, const char *pool, const struct stat *pool_before, struct stream *s,
+                                 long long deadline, const char *heartbeat) {
     time_t next_beat = 0;
     for (;;) {
         time_t now = time(NULL);
         if (deadline > 0 && now >= deadline) return "a duration limit is up";
         if (now >= next_beat) {
+            if (changed(pool, pool_before)) return "a pool request";
             beat(heartbeat);
             next_beat = now + BEAT_SECONDS;
         }
         long long until = deadline > 0 && deadline < next_beat ? deadline : next_beat;
-        struct pollfd fds[2] = {{.fd = events, .events = POLLIN}, {.fd = pool, .events = POLLIN}};
-        int r = poll(fds, 2, (int)(until - now) * 1000);
+        struct pollfd fds[1] = {{.fd = events, .events = POLLIN}};
+        int r = poll(fds, 1, (int)(until - now) * 1000);
         if (r < 0 && errno != EINTR) return "poll failed";
         if (r <= 0) continue;
-        if (fds[1].revents) return "a pool request";
         if (fds[0].revents) {
             unsigned char buf[16384];
             ssize_t n = read(events, buf, sizeof buf);
@@ -256,9 +265,10 @@ int main(int argc, char **argv) {
     }
     signal(SIGPIPE, SIG_IGN);
 
-    int pool = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (pool < 0 || inotify_add_watch(pool, pool_dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR) < 0) {
-        say("cannot watch %s: %s", pool_dir, strerror(errno));
+    /* before the supervisor's last look: a request it did not see changes the folder after this */
+    struct stat pool;
+    if (stat(pool_dir, &pool) < 0 || !S_ISDIR(pool.st_mode)) {
+        say("cannot watch %s: %s", pool_dir, errno ? strerror(errno) : "not a folder");
         return 1;
     }
     struct stream s = {.need = 2};
@@ -290,7 +300,7 @@ int main(int argc, char **argv) {
     if (!go) why = "the supervisor ended without handing over";
     if (!why) {
         say("waiting (pid %ld) for Incus events naming %s", (long)getpid(), prefix);
-        why = wait_for_work(events, pool, &s, deadline, heartbeat);
+        why = wait_for_work(events, pool_dir, &pool, &s, deadline, heartbeat);
     }
     say("woken (%s): starting the supervisor", why);
     /* a supervisor that finds the heartbeat takes it for one that died (a gap in the monitoring) */

@@ -32,15 +32,16 @@ class WaiterIT {
 
     @Test
     void anUnmonitoredSessionsSupervisorHandsOverToTheWaiterWhichWakesToFinalizeAPoweroffFromInside() throws Exception {
-        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+        try (Own own = new Own(); IncusClient incus = TestIncus.client()) {
+            Sandbox box = own.box;
             Result start = box.run("shell", "--detach");
             assertThat(start.exitCode()).as(start.toString()).isZero();
-            String name = box.container(1);
+            String name = own.container(1);
             Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
             long waiter = awaitWaiter(box, 1);
             try {
                 assertThat(Files.readSymbolicLink(Path.of("/proc/" + waiter + "/exe")).toString()).endsWith("/coi-waiter");
-                assertThat(Files.readString(Path.of("/proc/" + waiter + "/cmdline"))).as("its arguments: the launcher to exec, coi's prefix").contains("/bin/coi", Sandbox.PREFIX);
+                assertThat(Files.readString(Path.of("/proc/" + waiter + "/cmdline"))).as("its arguments: the launcher to exec, coi's prefix").contains("/bin/coi", own.prefix);
                 long rssKiB = rssKiB(waiter);
                 System.out.println("waiter resident: " + rssKiB + " KiB");
                 assertThat(rssKiB).as("the waiter's resident size, KiB").isLessThan(4096);
@@ -67,13 +68,14 @@ class WaiterIT {
 
     @Test
     void aMonitoredSessionStartedWhileTheWaiterWaitsWakesItAndIsMonitored() throws Exception {
-        try (Sandbox box = new Sandbox()) {
+        try (Own own = new Own()) {
+            Sandbox box = own.box;
             assertThat(box.run("shell", "--detach").exitCode()).isZero();
             long waiter = awaitWaiter(box, 1);
             try {
                 Result monitored = box.run("shell", "--detach", "--monitor");
                 assertThat(monitored.exitCode()).as(monitored.toString()).isZero();
-                String name = box.container(2);
+                String name = own.container(2);
                 long started = System.nanoTime();
                 await(() -> log(box).contains("monitoring " + name), 30, () -> "not monitored:\n" + log(box));
                 System.out.printf("monitored %.1f s after its shell returned%n", (System.nanoTime() - started) / 1e9);
@@ -83,6 +85,32 @@ class WaiterIT {
                 assertThat(log(box)).as("its monitored session's audit log shows no gap: the waiter said goodbye").doesNotContain("previous supervisor gone");
             } finally {
                 end(waiter);
+            }
+        }
+    }
+
+    /**
+     * A sandbox whose containers have a prefix of their own: the waiter wakes at any event naming its
+     * prefix, and another test's containers (named with the shared test prefix) must not wake it here.
+     */
+    private static final class Own implements AutoCloseable {
+        final String prefix = Sandbox.PREFIX + "w" + java.util.UUID.randomUUID().toString().substring(0, 4) + "-";
+        final Sandbox box = new Sandbox().with("COI_CONTAINER_PREFIX", prefix);
+
+        String container(int slot) {
+            return prefix + new Workspace(box.workspace).hash() + "-" + slot;
+        }
+
+        @Override
+        public void close() {
+            try (IncusClient incus = TestIncus.client()) {
+                for (var i : incus.instances()) {
+                    if (!i.name().startsWith(prefix)) continue;
+                    coi.incus.Retries.delete(incus, i.name());
+                    coi.network.RootFence.of().remove(i.name());
+                }
+            } finally {
+                box.close();
             }
         }
     }
