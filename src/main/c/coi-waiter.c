@@ -13,7 +13,8 @@
  *   - the events stream ending (a daemon restart) or anything it does not understand,
  *   - a change in POOL_DIR, where `coi pool fill` and pooled sessions leave their requests (looked at
  *     with the heartbeat, every 5 s: inotify instances are few per user, and a refill is no hurry).
- * It reads nothing but the daemon's socket and the supervisor's pipe: nothing a container writes.
+ * It reads nothing but the daemon's socket, the supervisor's pipe and the pool folder's times:
+ * nothing a container writes.
  *
  * usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER
  *   DEADLINE: seconds since the epoch at which to wake anyway, 0 for none
