@@ -129,10 +129,50 @@ public final class Sandbox implements AutoCloseable {
                 }
             }
         }
+        // a mount left under the sandbox (a protected view coi did not take down) outlives the test
+        // for good: taken down here so the machine stays clean, and reported as the test's failure;
+        // a removal coi handed off (`__reap`) may still be taking its view down, so it gets a while
+        List<String> left = mountsUnder(root);
+        for (long end = System.nanoTime() + 20_000_000_000L; !left.isEmpty() && System.nanoTime() < end; left = mountsUnder(root)) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (String m : left) unmount(m);
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         } catch (IOException e) {
             // a temp folder left behind is harmless
+        }
+        if (!left.isEmpty()) throw new AssertionError("the test left " + left.size() + " mount(s) under its sandbox: " + left);
+    }
+
+    private static void unmount(String mountPoint) {
+        try {
+            // outermost first: --lazy takes a whole tree, so an inner one may be gone already
+            new ProcessBuilder("umount", "--lazy", mountPoint).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException e) {
+            throw new AssertionError("cannot run umount", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Mount points at or below {@code dir}, outermost first (mountinfo's fifth field, octal escapes undone). */
+    static List<String> mountsUnder(Path dir) {
+        String top = dir.toString();
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(line -> line.split(" ")[4].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\"))
+                    .filter(m -> m.equals(top) || m.startsWith(top + "/"))
+                    .sorted(Comparator.comparingInt(String::length))
+                    .toList();
+        } catch (IOException e) {
+            throw new AssertionError("cannot read /proc/self/mountinfo", e);
         }
     }
 }
