@@ -26,6 +26,7 @@ import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -96,6 +97,14 @@ final class Supervisor {
     private Instant nextCheck = Instant.EPOCH;
     private Instant nextCompact = Instant.EPOCH;
     private Instant idleSince;
+    /** The user's containers as last listed (running or frozen); empty when the listing failed. */
+    private List<Model.Instance> running = List.of();
+    /** The waiter to hand over to while there is nothing to do but wait (see {@link Waiter}); empty without one. */
+    private final Optional<Waiter.Binary> waiter = Waiter.installed();
+    /** When one of our containers last did something (an event), or this process started. */
+    private volatile Instant lastActivity = Instant.now();
+    private Instant nextHandOver = Instant.EPOCH;
+    private Waiter handedOver;
     /** When the previous supervisor stopped beating, if it died without saying goodbye. */
     private OffsetDateTime gapSince;
 
@@ -133,6 +142,9 @@ final class Supervisor {
                     if (check(now) && idleSince != null && Duration.between(idleSince, now).compareTo(IDLE) >= 0 && !poolWanted) break;
                     nextCheck = now.plus(CHECK);
                     audit.expire(Duration.ofDays(retentionDays()), now);
+                    // handed over: no goodbye (the waiter keeps the heartbeat, the marker and, once released, the lock); the
+                    // events stream ends with the process (closed here, its reader would fail on the closed selector)
+                    if (!poolWanted && handOver(now)) return 0;
                 }
                 if (!now.isBefore(nextCompact)) {
                     System.gc();
@@ -156,6 +168,45 @@ final class Supervisor {
         }
     }
 
+    /**
+     * Hands over to the {@link Waiter} when there has been nothing to do but wait for a while: returns
+     * whether the waiter now waits, subscribed (it takes the lock once {@link #release} has been called).
+     */
+    private boolean handOver(Instant now) {
+        if (waiter.isEmpty() || pool != null || !targets.isEmpty() || now.isBefore(nextHandOver)
+                || Duration.between(lastActivity, now).compareTo(Waiter.QUIET) < 0) return false;
+        Optional<Waiter.Wait> wait = Waiter.idle(running, now);
+        Optional<Path> socket = localSocket();
+        if (wait.isEmpty() || socket.isEmpty()) return false;
+        Optional<Waiter> started = waiter.get().start(socket.get(), project, prefix, store.root(), wait.get());
+        if (started.isEmpty()) {
+            nextHandOver = now.plus(Waiter.RETRY);
+            return false;
+        }
+        // what started before the waiter listened is seen now, and kept here
+        Instant again = Instant.now();
+        check(again);
+        if (PoolKeeper.wanted(store.root()) || !targets.isEmpty() || Waiter.idle(running, again).isEmpty()) {
+            started.get().cancel();
+            return false;
+        }
+        handedOver = started.get();
+        log("handing over to the waiter (pid " + handedOver.pid() + "): " + running.size() + " container(s), nothing to do but wait"
+                + wait.get().deadline().map(d -> " until " + d).orElse(""));
+        return true;
+    }
+
+    /** The daemon's unix socket, which the waiter can reach (not a remote over HTTPS). */
+    private Optional<Path> localSocket() {
+        String address = incus.address();
+        return address.startsWith("/") ? Optional.of(Path.of(address)) : Optional.empty();
+    }
+
+    /** After the lock is released: a waiter that was handed over to takes it. */
+    void release() {
+        if (handedOver != null) handedOver.go();
+    }
+
     private boolean disconnected() {
         return events == null || events.ended();
     }
@@ -165,7 +216,10 @@ final class Supervisor {
         if (events != null) events.close();
         try {
             events = incus.events("lifecycle", this::onEvent);
-            finalizer.sweep();
+            // what ended unseen: while disconnected, or before this process (woken by the waiter) listened
+            int ended = finalizer.sweep();
+            if (ended > 0) log("ended " + ended + " session(s) whose container went away unseen");
+            fencing.sweepGone(store.root(), null);
             relist.set(true);
             if (backoff.compareTo(Duration.ofSeconds(1)) > 0) log("reconnected to Incus");
             backoff = Duration.ofSeconds(1);
@@ -180,7 +234,7 @@ final class Supervisor {
 
     /** Lists the containers; returns whether nothing of ours runs. */
     private boolean check(Instant now) {
-        List<Model.Instance> running;
+        running = List.of();
         try {
             running = incus.instances().stream()
                     .filter(i -> i.name().startsWith(prefix) && Watcher.mine(i, store) && (i.running() || "Frozen".equals(i.status())))
@@ -300,6 +354,7 @@ final class Supervisor {
         String name = source.substring(source.lastIndexOf('/') + 1);
         // a session in a claimed warm pool member keeps the member's name
         if (ContainerName.parse(prefix, name).isEmpty() && !Pool.named(prefix, name)) return;
+        lastActivity = Instant.now();
         if (action.equals("instance-started") || action.equals("instance-resumed") || action.equals("instance-paused")) relist.set(true);
         if (!ENDINGS.contains(action)) return;
         relist.set(true);

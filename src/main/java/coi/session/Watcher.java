@@ -12,9 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -72,14 +74,19 @@ public final class Watcher {
         } catch (IOException e) {
             return 1;
         }
+        Supervisor supervisor;
+        int code;
         try (FileChannel ch = FileChannel.open(lockFile(store.root()), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = ch.tryLock()) {
             if (lock == null) return 0;
-            return new Supervisor(incus, store, prefix, incus.project(), fencing, pool).run();
+            supervisor = new Supervisor(incus, store, prefix, incus.project(), fencing, pool);
+            code = supervisor.run();
         } catch (IOException e) {
             Supervisor.log("cannot lock " + lockFile(store.root()) + ": " + e.getMessage());
             return 1;
         }
+        supervisor.release();
+        return code;
     }
 
     /** Present while monitored sessions may exist: a coi command finding it without a supervisor starts one. */
@@ -107,12 +114,17 @@ public final class Watcher {
 
     /** Past its `--limit-duration`, counted from when Incus created it. */
     static boolean overdue(Model.Instance i) {
+        return deadline(i).filter(d -> d.isBefore(Instant.now())).isPresent();
+    }
+
+    /** When its `--limit-duration` is up, if it has one. */
+    static Optional<Instant> deadline(Model.Instance i) {
         String limit = i.configValue(Labels.LIMIT_DURATION);
-        if (limit == null || i.createdAt() == null) return false;
+        if (limit == null || i.createdAt() == null) return Optional.empty();
         try {
-            return OffsetDateTime.parse(i.createdAt()).plus(Duration.parse(limit)).isBefore(OffsetDateTime.now());
+            return Optional.of(OffsetDateTime.parse(i.createdAt()).plus(Duration.parse(limit)).toInstant());
         } catch (RuntimeException unparsable) {
-            return false;
+            return Optional.empty();
         }
     }
 }

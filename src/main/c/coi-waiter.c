@@ -1,0 +1,315 @@
+/*
+ * coi-waiter: what stays resident of coi's per-user background process while it only waits.
+ *
+ * The supervisor (`coi __watch`, a JVM of 40 MiB and more) starts this when it has nothing to do but
+ * wait for Incus' lifecycle events: no monitored container, no allowlist to refresh, no pool to keep.
+ * The waiter subscribes to those events on the daemon's unix socket, tells the supervisor so on
+ * stdout ("subscribed"), waits for its word on stdin ('g', then the end of the pipe: the supervisor
+ * has released the lock), takes the supervisor's lock and keeps its heartbeat, and execs
+ * `LAUNCHER __watch` (same pid) when the supervisor may have work again:
+ *   - an event naming anything with coi's container prefix (a plain substring test over the event
+ *     stream: it can wake too often, never too rarely),
+ *   - the earliest --limit-duration deadline,
+ *   - the events stream ending (a daemon restart) or anything it does not understand,
+ *   - a change in POOL_DIR, where `coi pool fill` and pooled sessions leave their requests (looked at
+ *     with the heartbeat, every 5 s: inotify instances are few per user, and a refill is no hurry).
+ * It reads nothing but the daemon's socket, the supervisor's pipe and the pool folder's times:
+ * nothing a container writes.
+ *
+ * usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER
+ *   DEADLINE: seconds since the epoch at which to wake anyway, 0 for none
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PREFIX 64
+/* how often the heartbeat file is touched, as the supervisor does */
+#define BEAT_SECONDS 5
+/* the handshake's answer must come within this; the supervisor waits for us meanwhile */
+#define HANDSHAKE_SECONDS 10
+
+static const char *prefix;
+static size_t prefix_len;
+
+/* One line into the supervisor's log (our stderr), stamped as the supervisor stamps its own. */
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...) {
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    fprintf(stderr, "%s waiter: ", stamp);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static int write_all(int fd, const void *buf, size_t n) {
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * The websocket frames from the daemon, parsed as they come: data frames are searched for the
+ * prefix (across frame and read boundaries: the last prefix_len - 1 bytes are carried over), PING
+ * is answered, CLOSE ends the wait.
+ */
+struct stream {
+    unsigned char header[14];
+    size_t have, need;
+    int in_payload, opcode;
+    unsigned long long left;
+    unsigned char control[125];
+    size_t control_len;
+    unsigned char carry[MAX_PREFIX];
+    size_t carry_len;
+};
+
+static int names_ours(struct stream *s, const unsigned char *d, size_t n) {
+    unsigned char seam[2 * MAX_PREFIX];
+    size_t head = n < prefix_len - 1 ? n : prefix_len - 1;
+    memcpy(seam, s->carry, s->carry_len);
+    memcpy(seam + s->carry_len, d, head);
+    if (memmem(seam, s->carry_len + head, prefix, prefix_len) || memmem(d, n, prefix, prefix_len)) return 1;
+    size_t total = s->carry_len + n, keep = total < prefix_len - 1 ? total : prefix_len - 1;
+    if (n >= keep) {
+        memcpy(s->carry, d + n - keep, keep);
+    } else {
+        memmove(s->carry, s->carry + s->carry_len - (keep - n), keep - n);
+        memcpy(s->carry + keep - n, d, n);
+    }
+    s->carry_len = keep;
+    return 0;
+}
+
+/* A client's frames are masked; a zero mask leaves the payload as it is. */
+static int pong(int fd, const unsigned char *payload, size_t n) {
+    unsigned char frame[6 + 125] = {0x8A, (unsigned char)(0x80 | n), 0, 0, 0, 0};
+    memcpy(frame + 6, payload, n);
+    return write_all(fd, frame, 6 + n);
+}
+
+/* Feeds bytes from the socket; returns why to wake, or NULL to go on waiting. */
+static const char *feed(struct stream *s, int fd, const unsigned char *d, size_t n) {
+    while (n > 0) {
+        if (!s->in_payload) {
+            s->header[s->have++] = *d++;
+            n--;
+            if (s->have == 2) {
+                if (s->header[1] & 0x80) return "a masked frame from Incus";
+                unsigned len7 = s->header[1] & 0x7f;
+                s->need = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0);
+            }
+            if (s->have < s->need) continue;
+            unsigned long long len = s->header[1] & 0x7f;
+            if (len >= 126) {
+                len = 0;
+                for (size_t i = 2; i < s->need; i++) len = len << 8 | s->header[i];
+            }
+            s->opcode = s->header[0] & 0x0f;
+            if (s->opcode >= 8 && len > sizeof s->control) return "a bad control frame from Incus";
+            s->left = len;
+            s->control_len = 0;
+            s->have = 0;
+            s->need = 2;
+            s->in_payload = 1;
+        } else {
+            size_t k = n < s->left ? n : (size_t)s->left;
+            if (s->opcode >= 8) {
+                memcpy(s->control + s->control_len, d, k);
+                s->control_len += k;
+            } else if (names_ours(s, d, k)) {
+                return "an event names a coi container";
+            }
+            d += k;
+            n -= k;
+            s->left -= k;
+        }
+        if (s->in_payload && s->left == 0) {
+            s->in_payload = 0;
+            if (s->opcode == 8) return "Incus closed the events stream";
+            if (s->opcode == 9 && pong(fd, s->control, s->control_len) < 0) return "cannot answer Incus";
+        }
+    }
+    return NULL;
+}
+
+/* Connects and upgrades to the events websocket; returns the socket, or -1 (said why). */
+static int subscribe(const char *socket_path, const char *events_path, struct stream *s, const char **early) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(socket_path) >= sizeof addr.sun_path) {
+        say("socket path too long: %s", socket_path);
+        return -1;
+    }
+    strcpy(addr.sun_path, socket_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval limit = {HANDSHAKE_SECONDS, 0}, none = {0, 0};
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0
+            || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) < 0
+            || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        say("cannot connect to Incus at %s: %s", socket_path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    /* the key only proves the server speaks websocket; incusd on its own socket needs no more */
+    char request[1024];
+    int len = snprintf(request, sizeof request,
+            "GET %s HTTP/1.1\r\nHost: incus\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", events_path);
+    char answer[8192];
+    size_t have = 0;
+    char *end = NULL;
+    errno = 0;
+    if (len < 0 || (size_t)len >= sizeof request || write_all(fd, request, (size_t)len) < 0) goto failed;
+    while (!(end = memmem(answer, have, "\r\n\r\n", 4))) {
+        ssize_t r = have < sizeof answer ? read(fd, answer + have, sizeof answer - have) : 0;
+        if (r <= 0) goto failed;
+        have += (size_t)r;
+    }
+    if (have < 12 || memcmp(answer, "HTTP/1.1 101", 12) != 0) {
+        say("Incus refused the events subscription: %.*s", (int)strcspn(answer, "\r\n"), answer);
+        close(fd);
+        return -1;
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none) < 0
+            || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none) < 0) goto failed;
+    /* frames that came with the answer */
+    *early = feed(s, fd, (unsigned char *)end + 4, have - (size_t)(end + 4 - answer));
+    return fd;
+failed:
+    say("cannot subscribe to the events of Incus at %s: %s", socket_path, errno ? strerror(errno) : "no answer");
+    close(fd);
+    return -1;
+}
+
+static void beat(const char *heartbeat) {
+    int fd = open(heartbeat, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 || futimens(fd, NULL) < 0) say("cannot touch %s: %s", heartbeat, strerror(errno));
+    if (fd >= 0) close(fd);
+}
+
+/* The pool folder as it was: a request written (or removed) since changes its modification or change time. */
+static int changed(const char *pool, const struct stat *before) {
+    struct stat now;
+    if (stat(pool, &now) < 0) return 1;
+    return now.st_mtim.tv_sec != before->st_mtim.tv_sec || now.st_mtim.tv_nsec != before->st_mtim.tv_nsec
+            || now.st_ctim.tv_sec != before->st_ctim.tv_sec || now.st_ctim.tv_nsec != before->st_ctim.tv_nsec;
+}
+
+/* Waits; returns why it woke. */
+static const char *wait_for_work(int events, const char *pool, const struct stat *pool_before, struct stream *s,
+                                 long long deadline, const char *heartbeat) {
+    time_t next_beat = 0;
+    for (;;) {
+        time_t now = time(NULL);
+        if (deadline > 0 && now >= deadline) return "a duration limit is up";
+        if (now >= next_beat) {
+            if (changed(pool, pool_before)) return "a pool request";
+            beat(heartbeat);
+            next_beat = now + BEAT_SECONDS;
+        }
+        long long until = deadline > 0 && deadline < next_beat ? deadline : next_beat;
+        struct pollfd fds[1] = {{.fd = events, .events = POLLIN}};
+        int r = poll(fds, 1, (int)(until - now) * 1000);
+        if (r < 0 && errno != EINTR) return "poll failed";
+        if (r <= 0) continue;
+        if (fds[0].revents) {
+            unsigned char buf[16384];
+            ssize_t n = read(events, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return "the connection to Incus ended";
+            const char *why = feed(s, events, buf, (size_t)n);
+            if (why) return why;
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 8) {
+        fprintf(stderr, "usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER\n");
+        return 2;
+    }
+    const char *socket_path = argv[1], *events_path = argv[2], *dir = argv[4], *pool_dir = argv[6], *launcher = argv[7];
+    prefix = argv[3];
+    prefix_len = strlen(prefix);
+    char *rest;
+    errno = 0;
+    long long deadline = strtoll(argv[5], &rest, 10);
+    char lock_path[PATH_MAX], heartbeat[PATH_MAX];
+    if (prefix_len == 0 || prefix_len > MAX_PREFIX || errno || *rest || deadline < 0
+            || snprintf(lock_path, sizeof lock_path, "%s/watcher.lock", dir) >= (int)sizeof lock_path
+            || snprintf(heartbeat, sizeof heartbeat, "%s/supervisor.alive", dir) >= (int)sizeof heartbeat) {
+        fprintf(stderr, "coi-waiter: bad arguments\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    /* before the supervisor's last look: a request it did not see changes the folder after this */
+    struct stat pool;
+    if (stat(pool_dir, &pool) < 0 || !S_ISDIR(pool.st_mode)) {
+        say("cannot watch %s: %s", pool_dir, errno ? strerror(errno) : "not a folder");
+        return 1;
+    }
+    struct stream s = {.need = 2};
+    const char *why = NULL;
+    int events = subscribe(socket_path, events_path, &s, &why);
+    if (events < 0) return 1;
+    if (write_all(STDOUT_FILENO, "subscribed\n", 11) < 0) return 1;
+
+    /* the supervisor re-checks, then says 'g' and closes the pipe once its lock is released; a pipe
+       closed without it is a supervisor that died: its successor decides */
+    int go = 0;
+    char c;
+    ssize_t r;
+    while ((r = read(STDIN_FILENO, &c, 1)) != 0) {
+        if (r < 0 && errno != EINTR) break;
+        if (r == 1 && c == 'g') go = 1;
+    }
+    /* the lock the JVM takes (FileChannel.tryLock: a POSIX record lock over the whole file) */
+    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    int lock = open(lock_path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (lock < 0 || fcntl(lock, F_SETLK, &whole) < 0) {
+        say("another supervisor holds %s: leaving", lock_path);
+        return 0;
+    }
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) return 1;
+    close(null);
+
+    if (!go) why = "the supervisor ended without handing over";
+    if (!why) {
+        say("waiting (pid %ld) for Incus events naming %s", (long)getpid(), prefix);
+        why = wait_for_work(events, pool_dir, &pool, &s, deadline, heartbeat);
+    }
+    say("woken (%s): starting the supervisor", why);
+    /* a supervisor that finds the heartbeat takes it for one that died (a gap in the monitoring) */
+    unlink(heartbeat);
+    close(lock);
+    signal(SIGPIPE, SIG_DFL);
+    char *const args[] = {(char *)launcher, "__watch", NULL};
+    execv(launcher, args);
+    say("cannot start %s: %s", launcher, strerror(errno));
+    return 1;
+}

@@ -1,0 +1,168 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import coi.incus.IncusClient;
+import coi.testing.CoiProcess.Result;
+import coi.testing.Sandbox;
+import coi.testing.TestIncus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The supervisor hands over to the native waiter while it only waits, and the waiter hands back
+ * (same pid) when there is work: a session ended from inside, a monitored session started.
+ */
+@Tag("incus")
+class WaiterIT {
+    private static final Pattern WAITING = Pattern.compile("waiter: waiting \\(pid (\\d+)\\)");
+    private static final Pattern WATCHING = Pattern.compile("watching \\(pid (\\d+)\\)");
+    /** A handover comes at the first check (every 5 s) after {@link Waiter#QUIET}; on a loaded machine the JVM starts slowly. */
+    private static final int HANDOVER_SECONDS = 45;
+
+    @Test
+    void anUnmonitoredSessionsSupervisorHandsOverToTheWaiterWhichWakesToFinalizeAPoweroffFromInside() throws Exception {
+        try (Own own = new Own(); IncusClient incus = TestIncus.client()) {
+            Sandbox box = own.box;
+            Result start = box.run("shell", "--detach");
+            assertThat(start.exitCode()).as(start.toString()).isZero();
+            String name = own.container(1);
+            Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
+            long waiter = awaitWaiter(box, 1);
+            try {
+                assertThat(Files.readSymbolicLink(Path.of("/proc/" + waiter + "/exe")).toString()).endsWith("/coi-waiter");
+                assertThat(Files.readString(Path.of("/proc/" + waiter + "/cmdline"))).as("its arguments: the launcher to exec, coi's prefix").contains("/bin/coi", own.prefix);
+                long rssKiB = rssKiB(waiter);
+                System.out.println("waiter resident: " + rssKiB + " KiB");
+                assertThat(rssKiB).as("the waiter's resident size, KiB").isLessThan(4096);
+                assertThat(box.home.resolve(".coi/supervisor.alive")).as("its heartbeat, as the supervisor's").exists();
+                assertThat(box.run("list").out()).contains(name);
+                assertThat(log(box)).as("`coi list` found the lock held: no second supervisor").containsOnlyOnce("watching (pid");
+
+                long off = System.nanoTime();
+                Result poweroff = box.run("container", "exec", name, "--user", "1000", "--", "sudo", "poweroff");
+                assertThat(poweroff.exitCode()).as(poweroff.toString()).isIn(0, 255, -1);
+                await(() -> !incus.instanceExists(name) && read(metadata).contains("\"status\" : \"ended\""), 60,
+                        () -> "not finalized: " + read(metadata) + "\n" + log(box));
+                System.out.printf("finalized %.1f s after the poweroff%n", (System.nanoTime() - off) / 1e9);
+                // "ended NAME" when the new supervisor saw the container go, "ended 1 session(s)" when it was gone before it listened
+                assertThat(log(box)).contains("waiter: woken (an event names a coi container)").containsPattern("ended (" + name + "|1 session)");
+                assertThat(pids(box, WATCHING)).as("the supervisor came back in the waiter's process").containsExactly(pids(box, WATCHING).getFirst(), waiter);
+                assertThat(coi.network.RootFence.of().fenced()).as("its network rules are gone").doesNotContain(name);
+                assertThat(box.run("list", "--format", "json").out()).doesNotContain(name);
+            } finally {
+                end(waiter);
+            }
+        }
+    }
+
+    @Test
+    void aMonitoredSessionStartedWhileTheWaiterWaitsWakesItAndIsMonitored() throws Exception {
+        try (Own own = new Own()) {
+            Sandbox box = own.box;
+            assertThat(box.run("shell", "--detach").exitCode()).isZero();
+            long waiter = awaitWaiter(box, 1);
+            try {
+                Result monitored = box.run("shell", "--detach", "--monitor");
+                assertThat(monitored.exitCode()).as(monitored.toString()).isZero();
+                String name = own.container(2);
+                long started = System.nanoTime();
+                await(() -> log(box).contains("monitoring " + name), 30, () -> "not monitored:\n" + log(box));
+                System.out.printf("monitored %.1f s after its shell returned%n", (System.nanoTime() - started) / 1e9);
+                assertThat(log(box)).contains("waiter: woken (an event names a coi container)");
+                assertThat(pids(box, WATCHING).getLast()).as("the supervisor is back, in the waiter's process").isEqualTo(waiter);
+                assertThat(Files.readSymbolicLink(Path.of("/proc/" + waiter + "/exe")).toString()).endsWith("/bin/java");
+                assertThat(log(box)).as("its monitored session's audit log shows no gap: the waiter said goodbye").doesNotContain("previous supervisor gone");
+            } finally {
+                end(waiter);
+            }
+        }
+    }
+
+    /**
+     * A sandbox whose containers have a prefix of their own: the waiter wakes at any event naming its
+     * prefix, and another test's containers (named with the shared test prefix) must not wake it here.
+     */
+    private static final class Own implements AutoCloseable {
+        final String prefix = Sandbox.PREFIX + "w" + java.util.UUID.randomUUID().toString().substring(0, 4) + "-";
+        final Sandbox box = new Sandbox().with("COI_CONTAINER_PREFIX", prefix);
+
+        String container(int slot) {
+            return prefix + new Workspace(box.workspace).hash() + "-" + slot;
+        }
+
+        @Override
+        public void close() {
+            try (IncusClient incus = TestIncus.client()) {
+                for (var i : incus.instances()) {
+                    if (!i.name().startsWith(prefix)) continue;
+                    coi.incus.Retries.delete(incus, i.name());
+                    coi.network.RootFence.of().remove(i.name());
+                }
+            } finally {
+                box.close();
+            }
+        }
+    }
+
+    /** Waits for the {@code n}th hand-over; returns the waiter's pid. */
+    private static long awaitWaiter(Sandbox box, int n) throws InterruptedException {
+        long started = System.nanoTime();
+        await(() -> pids(box, WAITING).size() >= n, HANDOVER_SECONDS, () -> "no hand-over to the waiter:\n" + log(box));
+        System.out.printf("handed over to the waiter %.1f s after the session started%n", (System.nanoTime() - started) / 1e9);
+        return pids(box, WAITING).get(n - 1);
+    }
+
+    private static long rssKiB(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        throw new AssertionError("no VmRSS for " + pid);
+    }
+
+    /** The supervisor of a sandbox would outlive it (it exits 30 s after its last container). */
+    private static void end(long pid) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroy();
+            p.onExit().join();
+        });
+    }
+
+    private static String log(Sandbox box) {
+        return read(box.home.resolve(".coi/watcher.log"));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static List<Long> pids(Sandbox box, Pattern pattern) {
+        Matcher m = pattern.matcher(log(box));
+        List<Long> pids = new ArrayList<>();
+        while (m.find()) pids.add(Long.parseLong(m.group(1)));
+        return pids;
+    }
+
+    private static void await(BooleanSupplier done, int seconds, Supplier<String> failure) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (done.getAsBoolean()) return;
+            Thread.sleep(100);
+        }
+        fail(failure.get() + " (waited " + seconds + " s)");
+    }
+}
