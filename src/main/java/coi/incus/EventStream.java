@@ -18,7 +18,8 @@ public final class EventStream implements AutoCloseable {
                 for (WebSocket.Message m; (m = socket.receive()) != null; ) {
                     listener.accept(Json.parse(m.data()));
                 }
-            } catch (IOException e) {
+            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+                // close() closes the socket under a blocked receive: a closed selector is how that ends
                 if (!closing) System.getLogger("coi.incus").log(System.Logger.Level.DEBUG, "event stream ended", e);
             } finally {
                 ended.countDown();
