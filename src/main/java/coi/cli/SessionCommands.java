@@ -196,9 +196,11 @@ final class SessionCommands {
             for (String n : admin.clean(leftovers)) quiet.say(out(), "removed " + n);
             var rules = admin.cleanOrphanRules();
             rules.forEach(r -> quiet.say(out(), "removed network rules of " + r));
+            List<String> views = admin.cleanOrphanViews();
+            views.forEach(v -> quiet.say(out(), "removed protected view of " + v));
             admin.deleteSessions(ended);
             for (var m : ended) quiet.say(out(), "deleted session " + m.sessionId());
-            int items = leftovers.size() + rules.size() + ended.size();
+            int items = leftovers.size() + rules.size() + views.size() + ended.size();
             quiet.say(out(), items == 0 ? "nothing to clean" : "Cleaned " + items + " item(s)");
             return 0;
         }

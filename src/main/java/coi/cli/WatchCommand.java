@@ -40,9 +40,18 @@ public final class WatchCommand implements Callable<Integer> {
                 () -> services.sessions(new PrintWriter(System.out, true)).pool().keeper(this::poolConfig));
     }
 
-    /** A warm pool's config as the coi that asked for it saw it: its workspace and its `COI_*` variables, not the watcher's. */
     private coi.config.Config poolConfig(Path workspace, Map<String, String> coiEnv) {
-        Map<String, String> env = new HashMap<>(context.env());
+        return poolConfig(context.env(), workspace, coiEnv);
+    }
+
+    /**
+     * A warm pool's config as the coi that asked for it saw it: its workspace and its `COI_*`
+     * variables, not the watcher's ({@code watcherEnv}). Loaded as by commands that start nothing:
+     * an untrusted project file that would widen the sandbox is left out (a session with it is
+     * refused, so it claims no member either).
+     */
+    public static coi.config.Config poolConfig(Map<String, String> watcherEnv, Path workspace, Map<String, String> coiEnv) {
+        Map<String, String> env = new HashMap<>(watcherEnv);
         env.keySet().removeIf(k -> k.startsWith("COI_"));
         env.putAll(coiEnv);
         return new Context(env).config(workspace);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 
 /**
@@ -14,6 +15,9 @@ import java.util.Optional;
  * every link on the way is refused, naming it and never showing what it points at.
  */
 public final class WorkspacePath {
+    /** A config file is a few KiB; one larger than this is refused unread. */
+    public static final int MAX_BYTES = 1 << 20;
+
     private WorkspacePath() {}
 
     /**
@@ -37,17 +41,35 @@ public final class WorkspacePath {
                 + " protected paths (the agent may have planted it); remove it, or replace it with the real file or folder");
     }
 
-    /** The bytes of a file under the workspace, read without following a link; empty when it does not exist. */
+    /**
+     * The bytes of a plain file under the workspace, read without following a link; empty when it
+     * does not exist. Anything but a plain file of at most {@link #MAX_BYTES} is refused before it
+     * is opened: a FIFO would block its reader for as long as the agent likes (the background
+     * process's pool keeper among them), a huge file would fill the memory of the reader.
+     */
     public static Optional<byte[]> read(Path workspace, String relative) {
         Optional<Path> file = resolve(workspace, relative);
         if (file.isEmpty()) return Optional.empty();
         try {
+            BasicFileAttributes attributes = Files.readAttributes(file.get(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!attributes.isRegularFile()) {
+                throw new ConfigException(file.get() + " is not a plain file: coi reads workspace config only from plain files"
+                        + " (the agent may have put a FIFO, device or folder there); replace it with a file, or remove it");
+            }
+            if (attributes.size() > MAX_BYTES) throw tooLarge(file.get());
             // NOFOLLOW on the last step too, should the file have become a link since the check
             try (var in = Files.newInputStream(file.get(), LinkOption.NOFOLLOW_LINKS)) {
-                return Optional.of(in.readAllBytes());
+                byte[] content = in.readNBytes(MAX_BYTES + 1);
+                if (content.length > MAX_BYTES) throw tooLarge(file.get());
+                return Optional.of(content);
             }
         } catch (IOException e) {
             throw new ConfigException("cannot read " + file.get() + ": " + e.getClass().getSimpleName(), e);
         }
+    }
+
+    private static ConfigException tooLarge(Path file) {
+        return new ConfigException(file + " is larger than " + (MAX_BYTES >> 20) + " MiB: coi does not read a workspace config that big;"
+                + " shorten it, or remove it");
     }
 }

@@ -195,17 +195,9 @@ public final class LaunchSteps {
     private Step created(Replanner replanner) {
         Step together = Overlap.steps(CREATE, view(), Overlap.steps(CREATE, sweep(), create(replanner)));
         return Launcher.step(CREATE, launch -> {
-            if (ProtectedView.builds(launch.plan().protection())) createFolder(ProtectedView.path(store.root(), launch.plan().container()));
+            if (ProtectedView.builds(launch.plan().protection())) views.prepare(ProtectedView.path(store.root(), launch.plan().container()));
             return together.apply(launch);
         });
-    }
-
-    private static void createFolder(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new CoiException("cannot create " + dir + ": " + e.getMessage(), e);
-        }
     }
 
     /**
@@ -216,6 +208,7 @@ public final class LaunchSteps {
     Step sweep() {
         return Launcher.step(SWEEP, launch -> {
             fencing.sweepGone(store.root(), launch.plan().container());
+            new ViewSweep(incus, views, store.root(), host.prefix()).sweep(launch.plan().container());
             return Undo.NOTHING;
         });
     }

@@ -3,12 +3,16 @@ package coi.session;
 import coi.AtomicFile;
 import coi.config.Config;
 import coi.incus.Json;
+import coi.pool.Fit;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -38,6 +42,13 @@ public final class PoolKeeper {
     private final WarmPool pool;
     private final Path sessionsRoot;
     private final Configs configs;
+    /**
+     * The fit each request was last filled for. The workspace's `.coi.toml` may change it at any
+     * time (its agent writes it, also during a session): members of a fit no request wants any
+     * more go, or an agent flipping the image between the daemon's aliases would have the keeper
+     * keep a pool of each. Only this keeper's thread uses it.
+     */
+    private Map<Path, Fit> kept = Map.of();
 
     PoolKeeper(WarmPool pool, Path sessionsRoot, Configs configs) {
         this.pool = pool;
@@ -51,13 +62,9 @@ public final class PoolKeeper {
 
     /** Asks the keeper to keep the pool of {@code workspace}'s config filled; {@code env}: the caller's environment. */
     static void request(Path sessionsRoot, Workspace workspace, Map<String, String> env) {
-        Map<String, String> coiEnv = new TreeMap<>();
-        env.forEach((k, v) -> {
-            if (k.startsWith("COI_")) coiEnv.put(k, v);
-        });
         Path file = dir(sessionsRoot).resolve(workspace.hash() + ".json");
         try {
-            AtomicFile.write(file, Json.MAPPER.writeValueAsBytes(new Request(workspace.path().toString(), coiEnv)));
+            AtomicFile.write(file, Json.MAPPER.writeValueAsBytes(new Request(workspace.path().toString(), coiOnly(env))));
         } catch (IOException e) {
             // the pool still works: it is only not refilled in the background
             System.err.println("coi: warning: cannot write " + file + " (" + e.getMessage() + "): the pool is refilled only by `coi pool fill`");
@@ -100,35 +107,66 @@ public final class PoolKeeper {
 
     /** One round over the requests. */
     void tick() {
+        Map<Path, Fit> now = new HashMap<>();
         for (Path file : requests(sessionsRoot)) {
             try {
-                keep(file);
+                keep(file).ifPresent(fit -> now.put(file, fit));
             } catch (RuntimeException e) {
                 Supervisor.log("pool: could not refill for " + file.getFileName() + ": " + e.getMessage());
+                // a config that cannot be read now keeps what it had
+                if (kept.containsKey(file)) now.put(file, kept.get(file));
             }
+        }
+        kept.values().stream().distinct().filter(fit -> !now.containsValue(fit)).forEach(this::retire);
+        kept = now;
+    }
+
+    private void retire(Fit fit) {
+        try {
+            List<String> removed = pool.retire(fit);
+            if (!removed.isEmpty()) Supervisor.log("pool: removed " + String.join(", ", removed) + ": no request wants their settings now");
+        } catch (RuntimeException e) {
+            Supervisor.log("pool: could not remove members no request wants: " + e.getMessage());
         }
     }
 
-    private void keep(Path file) {
+    /** Fills the pool of one request; returns the fit it is for, empty when the request was dropped. */
+    private Optional<Fit> keep(Path file) {
         Request request;
         try {
             request = Json.MAPPER.readValue(file.toFile(), Request.class);
         } catch (IOException e) {
             drop(file, "unreadable request (" + e.getMessage() + ")");
-            return;
+            return Optional.empty();
+        }
+        // written by coi under the sessions folder, which no session mounts; checked all the same, as it says which
+        // workspace's config the keeper loads: only its own, named by the hash of the path
+        if (request.workspace() == null || !Path.of(request.workspace()).isAbsolute()
+                || !file.getFileName().toString().equals(new Workspace(Path.of(request.workspace())).hash() + ".json")) {
+            drop(file, "it does not name the workspace it was written for");
+            return Optional.empty();
         }
         Path workspace = Path.of(request.workspace());
         if (!Files.isDirectory(workspace)) {
             drop(file, "workspace " + workspace + " is gone");
-            return;
+            return Optional.empty();
         }
-        Config config = configs.load(workspace, request.env() == null ? Map.of() : request.env());
+        Config config = configs.load(workspace, coiOnly(request.env() == null ? Map.of() : request.env()));
         if (config.pool().size() == 0) {
             drop(file, "the config of " + workspace + " keeps no pool now");
-            return;
+            return Optional.empty();
         }
-        List<String> made = pool.fillRequested(new Workspace(workspace), config, file);
-        if (!made.isEmpty()) Supervisor.log("pool: made " + String.join(", ", made) + " for " + workspace);
+        WarmPool.Filled filled = pool.fillRequested(new Workspace(workspace), config, file);
+        if (!filled.made().isEmpty()) Supervisor.log("pool: made " + String.join(", ", filled.made()) + " for " + workspace);
+        return Optional.of(filled.fit());
+    }
+
+    private static Map<String, String> coiOnly(Map<String, String> env) {
+        Map<String, String> coiEnv = new TreeMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("COI_")) coiEnv.put(k, v);
+        });
+        return coiEnv;
     }
 
     private static void drop(Path file, String why) {
@@ -144,7 +182,8 @@ public final class PoolKeeper {
         Path dir = dir(sessionsRoot);
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList();
+            return files.filter(f -> f.getFileName().toString().endsWith(".json") && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
+                    .sorted().toList();
         } catch (IOException e) {
             return List.of();
         }

@@ -5,9 +5,13 @@ import coi.config.WorkspacePath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The workspace as the container gets it when paths are protected: a host-side bind of the
@@ -18,15 +22,23 @@ import java.util.List;
  * inside the container, as coi used before, were unmountable by `sudo umount`).
  * Needs root on the host: when coi is not root it asks its root helper, `sudo -n coi __view`
  * (see {@link ViewHelper}; `coi setup` installs the sudoers rule for the Incus admin group).
+ * A launch holds the view's lock ({@link #lock}) from making its folder until it takes the view
+ * down, so a view that is mounted while nobody holds its lock outlived a killed coi: {@link ViewSweep}
+ * takes those down.
  */
 final class ProtectedView {
+    /** Stacked views (a launch whose earlier view was never taken down) are taken down one by one, this many at most. */
+    private static final int MAX_STACKED = 16;
     private final List<String> mount = List.of("mount");
-    private final List<String> umount = List.of("umount");
     private final List<String> helper;
+    /** Whether this is the launching coi's side (it holds views' locks), not the root helper's. */
+    private final boolean launching;
+    private final Map<Path, NameLock> held = new ConcurrentHashMap<>();
     private Boolean available;
 
-    private ProtectedView(List<String> helper) {
+    private ProtectedView(List<String> helper, boolean launching) {
         this.helper = helper;
+        this.launching = launching;
     }
 
     /** Whether this user may make views: root, or sudo runs coi's view helper without a password. */
@@ -49,12 +61,12 @@ final class ProtectedView {
 
     static ProtectedView onHost(int uid) {
         String launcher = System.getProperty("coi.launcher");
-        return new ProtectedView(uid == 0 ? List.of() : List.of("sudo", "-n", launcher == null ? "coi" : launcher, "__view"));
+        return new ProtectedView(uid == 0 ? List.of() : List.of("sudo", "-n", launcher == null ? "coi" : launcher, "__view"), true);
     }
 
     /** Root only: the helper's side, after {@link ViewHelper} has checked who asks for what. */
     static ProtectedView asRoot() {
-        return new ProtectedView(List.of());
+        return new ProtectedView(List.of(), false);
     }
 
     /** Whether a launch with {@code protection} builds a view: read-only paths that coi may lock. */
@@ -67,24 +79,51 @@ final class ProtectedView {
         return sessionsRoot.resolve("views").resolve(container);
     }
 
+    /**
+     * The lock a launch holds while its view may be mounted ({@code locks/<container>.view.lock}:
+     * Incus names have no dot, so it never meets a container's {@link NameLock}); empty when another
+     * process holds it.
+     */
+    static Optional<NameLock> lock(Path view, boolean wait) {
+        Path sessionsRoot = view.getParent().getParent();
+        String name = view.getFileName() + ".view";
+        return wait ? Optional.of(NameLock.hold(sessionsRoot, name)) : NameLock.tryHold(sessionsRoot, name);
+    }
+
+    /** Takes the view's lock for this launch, until {@link #remove}, and makes its (empty) folder: Incus wants a disk's source to exist. */
+    void prepare(Path view) {
+        if (launching) held.computeIfAbsent(view, v -> lock(v, true).orElseThrow());
+        try {
+            Files.createDirectories(view);
+        } catch (IOException e) {
+            throw new CoiException("cannot create " + view + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Builds the view (anew); a link planted meanwhile on the way to a protected path tears it down and refuses. */
     void build(Path view, Path workspace, Protection protection) {
+        try {
+            mountView(view, workspace, protection);
+        } catch (RuntimeException e) {
+            remove(view);
+            throw e;
+        }
+    }
+
+    private void mountView(Path view, Path workspace, Protection protection) {
         if (!helper.isEmpty()) {
-            try {
-                // made by the user: the helper mounts only onto a view its caller owns
-                Files.createDirectories(view);
-            } catch (IOException e) {
-                throw new CoiException("cannot create " + view + ": " + e.getMessage(), e);
-            }
+            // made by the user: the helper mounts only onto a view its caller owns
+            prepare(view);
             List<String> args = new ArrayList<>(List.of("build", view.toString(), workspace.toString()));
             for (String rel : protection.pinned()) args.add("pin:" + rel);
             for (String rel : protection.readOnly()) args.add("ro:" + rel);
             run(concat(helper, args));
             return;
         }
-        remove(view);
+        takeDown(view);
+        prepare(view);
         try {
-            view = Files.createDirectories(view).toRealPath();
+            view = view.toRealPath();
         } catch (IOException e) {
             throw new CoiException("cannot create " + view + ": " + e.getMessage(), e);
         }
@@ -99,11 +138,7 @@ final class ProtectedView {
             // resolved again: mount follows links, and an agent of another slot may have planted one since the plan
             for (String rel : protection.readOnly()) WorkspacePath.resolve(workspace, rel);
         } catch (IOException e) {
-            remove(view);
             throw new CoiException("cannot protect " + workspace + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            remove(view);
-            throw e;
         }
     }
 
@@ -111,11 +146,27 @@ final class ProtectedView {
      * Takes the view down; the running container keeps its own copy of the mounts. The empty
      * folder stays: Incus checks that a disk's source exists whenever the instance's config
      * changes (`coi persist`), and a container started behind coi's back gets an empty workspace,
-     * never an unprotected one.
+     * never an unprotected one. Releases this launch's lock of the view.
      */
     void remove(Path view) {
-        if (!Files.isDirectory(view) || !mounted(view)) return;
-        run(concat(helper.isEmpty() ? umount : helper, helper.isEmpty() ? List.of("--recursive", view.toString()) : List.of("remove", view.toString())));
+        try {
+            takeDown(view);
+        } finally {
+            NameLock lock = held.remove(view);
+            if (lock != null) lock.close();
+        }
+    }
+
+    /**
+     * Unmounts the view with everything mounted under it. A lazy unmount of the view's own mount
+     * point detaches its whole tree at once, so nothing below it is looked up by path: the mount
+     * points below mirror workspace paths, where an agent may have renamed a folder and planted a
+     * link in its place (`umount --recursive` unmounts each submount by its path).
+     */
+    private void takeDown(Path view) {
+        for (int i = 0; i < MAX_STACKED && Files.isDirectory(view, LinkOption.NOFOLLOW_LINKS) && mounted(view); i++) {
+            run(helper.isEmpty() ? List.of("umount", "--lazy", view.toString()) : concat(helper, List.of("remove", view.toString())));
+        }
     }
 
     /**
@@ -137,7 +188,8 @@ final class ProtectedView {
         return expected;
     }
 
-    private static boolean mounted(Path dir) {
+    /** Whether something is mounted on {@code dir} (a folder that exists). */
+    static boolean mounted(Path dir) {
         try {
             // mountinfo escapes blanks, tabs, newlines and backslashes in octal
             String target = " " + dir.toRealPath().toString().replace("\\", "\\134").replace(" ", "\\040")

@@ -196,7 +196,7 @@ public final class SessionAdmin {
     /** Removes the given leftovers, then the network rules of every container that no longer exists. */
     public List<String> clean(List<String> names) {
         // a launch killed before it took its protected view down leaves it mounted
-        ProtectedView views = ProtectedView.onHost("root".equals(System.getProperty("user.name")) ? 0 : -1);
+        ProtectedView views = views();
         for (String name : names) {
             Retries.delete(incus, name);
             finalizer.endedByName(name);
@@ -204,6 +204,15 @@ public final class SessionAdmin {
         }
         finalizer.sweep();
         return List.copyOf(names);
+    }
+
+    /** The views left mounted by a coi killed mid-launch whose container is gone by now (see {@link ViewSweep}); returns their containers. */
+    public List<String> cleanOrphanViews() {
+        return new ViewSweep(incus, views(), store.root(), prefix).sweep(null);
+    }
+
+    private static ProtectedView views() {
+        return ProtectedView.onHost("root".equals(System.getProperty("user.name")) ? 0 : -1);
     }
 
     public java.util.Set<String> cleanOrphanRules() {

@@ -12,6 +12,7 @@ import coi.pool.Pool;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -157,16 +158,33 @@ public final class WarmPool {
      * few reads), nothing when {@code request} was withdrawn; members made while it was withdrawn
      * (its sessions folder deleted) go again.
      */
-    List<String> fillRequested(Workspace workspace, Config config, Path request) {
+    Filled fillRequested(Workspace workspace, Config config, Path request) {
         Template t = template(workspace, config);
-        if (pool.full(t.fit, config.pool().size(), incus.instancesWithoutState())) return List.of();
+        if (pool.full(t.fit, config.pool().size(), incus.instancesWithoutState())) return new Filled(t.fit, List.of());
         try (NameLock turn = turn()) {
-            if (!Files.exists(request)) return List.of();
+            if (!Files.exists(request)) return new Filled(t.fit, List.of());
             List<String> made = fill(t, config);
-            if (Files.exists(request)) return made;
+            if (Files.exists(request)) return new Filled(t.fit, made);
             made.forEach(pool::remove);
-            return List.of();
+            return new Filled(t.fit, List.of());
         }
+    }
+
+    /** What a keeper's fill was for, and the members it made. */
+    record Filled(Fit fit, List<String> made) {}
+
+    /** Removes the ready members of {@code fit} (a keeper's request no longer wants it); returns their names. */
+    List<String> retire(Fit fit) {
+        List<String> removed = new ArrayList<>();
+        try (NameLock turn = turn()) {
+            // each is taken like a claim first: a session that claims one meanwhile keeps it
+            for (Optional<Model.Instance> taken; (taken = pool.claim(fit, incus.instancesWithoutState(), Map.of(Pool.OWNER, Owner.current()),
+                    Map.of())).isPresent(); ) {
+                pool.remove(taken.get().name());
+                removed.add(taken.get().name());
+            }
+        }
+        return removed;
     }
 
     private List<String> fill(Template t, Config config) {

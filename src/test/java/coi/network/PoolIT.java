@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
 import coi.incus.Model;
-import coi.incus.Retries;
 import coi.pool.Pool;
 import coi.testing.CoiProcess.Result;
 import coi.testing.HostTmux;
@@ -53,19 +52,7 @@ class PoolIT {
     void nothingLeft() throws Exception {
         try (IncusClient incus = TestIncus.client()) {
             awaitHelpers();
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            long emptySince = System.nanoTime();
-            while (System.nanoTime() < deadline) {
-                List<Model.Instance> left = members(incus);
-                if (!left.isEmpty()) emptySince = System.nanoTime();
-                else if (System.nanoTime() - emptySince > Duration.ofSeconds(4).toNanos()) break;
-                for (Model.Instance i : left) {
-                    Retries.delete(incus, i.name());
-                    RootFence.of().remove(i.name());
-                }
-                Thread.sleep(250);
-            }
-            assertThat(members(incus)).as("no pool member outlives its test").isEmpty();
+            PoolMembers.removeUntilQuiet(incus);
         }
     }
 
@@ -248,7 +235,7 @@ class PoolIT {
     }
 
     static List<Model.Instance> members(IncusClient incus) {
-        return incus.instances().stream().filter(i -> i.name().startsWith(Sandbox.PREFIX + "pool-")).toList();
+        return PoolMembers.of(incus);
     }
 
     private static void awaitReady(Sandbox box) throws Exception {
