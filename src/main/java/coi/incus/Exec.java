@@ -7,8 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A non-interactive exec: the daemon hands out one websocket per stream (control, stdin,
@@ -35,10 +35,12 @@ final class Exec {
         Operation op = incus.operation(incus.call("POST", path, body));
         coi.Trace.mark("exec: operation created");
         JsonNode fds = op.initial().path("metadata").path("fds");
-        List<WebSocket> sockets = new CopyOnWriteArrayList<>();
+        List<WebSocket> sockets = new ArrayList<>();
         try {
-            List<WebSocket> streams = connectAll(op, fds, sockets);
-            WebSocket in = streams.get(1), out = streams.get(2), err = streams.get(3);
+            connect(op, fds, "control", sockets);
+            WebSocket in = connect(op, fds, "0", sockets);
+            WebSocket out = connect(op, fds, "1", sockets);
+            WebSocket err = connect(op, fds, "2", sockets);
             coi.Trace.mark("exec: streams connected");
             Pump outPump = new Pump(out, stdout, "exec-stdout");
             Pump errPump = new Pump(err, stderr, "exec-stderr");
@@ -81,39 +83,6 @@ final class Exec {
         stderr.write((command + ": " + e.getMessage().toLowerCase() + "\n").getBytes(StandardCharsets.UTF_8));
         stderr.flush();
         return code;
-    }
-
-    /**
-     * The control, stdin, stdout and stderr sockets, connected at the same time: the command
-     * starts once the last one is there, and four handshakes in a row are four round trips to a
-     * daemon that may be busy. Every socket that did connect is in {@code sockets} (to be closed),
-     * also when another failed.
-     */
-    private List<WebSocket> connectAll(Operation op, JsonNode fds, List<WebSocket> sockets) throws IOException, InterruptedException {
-        String[] names = {"control", "0", "1", "2"};
-        WebSocket[] streams = new WebSocket[names.length];
-        Exception[] failures = new Exception[names.length];
-        Thread[] threads = new Thread[names.length - 1];
-        for (int i = 1; i < names.length; i++) {
-            int n = i;
-            threads[i - 1] = Thread.ofPlatform().daemon().name("exec-connect").start(() -> {
-                try {
-                    streams[n] = connect(op, fds, names[n], sockets);
-                } catch (IOException | RuntimeException e) {
-                    failures[n] = e;
-                }
-            });
-        }
-        try {
-            streams[0] = connect(op, fds, names[0], sockets);
-        } finally {
-            for (Thread t : threads) t.join();
-        }
-        for (Exception failure : failures) {
-            if (failure instanceof IOException io) throw io;
-            if (failure != null) throw (RuntimeException) failure;
-        }
-        return List.of(streams);
     }
 
     private WebSocket connect(Operation op, JsonNode fds, String fd, List<WebSocket> sockets) throws IOException {

@@ -75,7 +75,8 @@ public final class LaunchSteps {
 
     /**
      * `coi shell`, new container: the tool in tmux, its state dir live-mounted. The tool's
-     * presence is asked while the rules go in, the metadata written while tmux starts.
+     * presence is asked and code's home made (both through the file API, before the start) while
+     * the rules go in, the metadata written while tmux starts.
      */
     public Launcher shell(Replanner replanner) {
         AtomicBoolean homeReady = new AtomicBoolean();

@@ -51,8 +51,7 @@ class ExecTest extends FakeIncusTest {
 
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
                 () -> client.exec("c1", request, new ByteArrayInputStream(input), out, err));
-        WsPeer control = fake.websocket("s-ctl"), stdin = fake.websocket("s-in"), stdout = fake.websocket("s-out"),
-                stderr = fake.websocket("s-err");
+        WsPeer control = fake.websocket(), stdin = fake.websocket(), stdout = fake.websocket(), stderr = fake.websocket();
         // as `cat` would: all of stdin first, then the output, then exit
         List<Frame> sent = stdin.readUntilClose();
         stdout.sendBinary(utf8("hello "));
@@ -96,8 +95,8 @@ class ExecTest extends FakeIncusTest {
         fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Success", "", "{\"return\":0}"));
 
         CompletableFuture<Model.ExecResult> result = CompletableFuture.supplyAsync(() -> client.execCapture("c1", ExecRequest.of("true")));
-        fake.websocket("s-ctl");
-        WsPeer stdin = fake.websocket("s-in"), stdout = fake.websocket("s-out"), stderr = fake.websocket("s-err");
+        fake.websocket();
+        WsPeer stdin = fake.websocket(), stdout = fake.websocket(), stderr = fake.websocket();
         assertThat(stdin.readUntilClose()).singleElement().extracting(Frame::opcode).isEqualTo(CLOSE);
         stdout.sendClose(1000);
         stderr.sendClose(1000);
@@ -125,11 +124,11 @@ class ExecTest extends FakeIncusTest {
         fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", "Success", "", "{\"return\":3}"));
 
         CompletableFuture<Model.ExecResult> result = CompletableFuture.supplyAsync(() -> client.execCapture("c1", ExecRequest.of("false")));
-        fake.websocket("s-ctl");
-        fake.websocket("s-in").close();
+        fake.websocket();
+        fake.websocket().close();
         stdinClosed.countDown();
-        fake.websocket("s-out").sendClose(1000);
-        fake.websocket("s-err").sendClose(1000);
+        fake.websocket().sendClose(1000);
+        fake.websocket().sendClose(1000);
 
         assertThat(result.get(5, TimeUnit.SECONDS).exitCode()).isEqualTo(3);
     }
@@ -140,9 +139,9 @@ class ExecTest extends FakeIncusTest {
     private Started execNope(String status, String error, String metadata, OutputStream out, OutputStream err) throws Exception {
         fake.on("GET /1.0/operations/ex1/wait?timeout=-1", operationEnded("ex1", status, error, metadata));
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> client.exec("c1", ExecRequest.of("nope"), null, out, err));
-        fake.websocket("s-ctl");
-        fake.websocket("s-in");
-        return new Started(exit, fake.websocket("s-out"), fake.websocket("s-err"));
+        fake.websocket();
+        fake.websocket();
+        return new Started(exit, fake.websocket(), fake.websocket());
     }
 
     @ParameterizedTest
@@ -230,10 +229,10 @@ class ExecTest extends FakeIncusTest {
 
         CompletableFuture<Model.ExecResult> result = CompletableFuture.supplyAsync(
                 () -> client.execCapture("c2", ExecRequest.of("echo", "test output")));
-        fake.websocket("s-ctl");
-        fake.websocket("s-in");
-        fake.websocket("s-out");
-        fake.websocket("s-err").sendClose(1000);
+        fake.websocket();
+        fake.websocket();
+        fake.websocket();
+        fake.websocket().sendClose(1000);
 
         Model.ExecResult r = result.get(5, TimeUnit.SECONDS);
         assertThat(r.exitCode()).isZero();

@@ -91,8 +91,6 @@ public final class FakeIncus implements AutoCloseable {
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
     private final List<SocketChannel> channels = new CopyOnWriteArrayList<>();
     private final BlockingQueue<WsPeer> websockets = new LinkedBlockingQueue<>();
-    /** Websockets taken off the queue by {@link #websocket(String)} while it looked for another secret. */
-    private final List<WsPeer> heldWebsockets = new ArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile Responder fallback;
 
@@ -144,25 +142,6 @@ public final class FakeIncus implements AutoCloseable {
 
     public int connections() {
         return connections.get();
-    }
-
-    /** The websocket the client opened with this secret (a client may connect several at once, in any order), waiting up to 5 s for it. */
-    WsPeer websocket(String secret) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        synchronized (heldWebsockets) {
-            while (true) {
-                for (WsPeer held : heldWebsockets) {
-                    if (held.request().path().endsWith("secret=" + secret)) {
-                        heldWebsockets.remove(held);
-                        return held;
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                WsPeer ws = left <= 0 ? null : websockets.poll(left, TimeUnit.NANOSECONDS);
-                if (ws == null) throw new AssertionError("the client opened no websocket with secret " + secret + "; requests: " + requests);
-                heldWebsockets.add(ws);
-            }
-        }
     }
 
     /** The next websocket the client opened (in connection order), waiting up to 5 s for it. */
