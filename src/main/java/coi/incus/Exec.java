@@ -33,6 +33,7 @@ final class Exec {
 
         String path = incus.scoped("/1.0/instances/" + DaemonConnection.enc(instance) + "/exec");
         Operation op = incus.operation(incus.call("POST", path, body));
+        coi.Trace.mark("exec: operation created");
         JsonNode fds = op.initial().path("metadata").path("fds");
         List<WebSocket> sockets = new ArrayList<>();
         try {

@@ -3,7 +3,10 @@ package coi.session;
 import coi.CoiException;
 import coi.incus.ExecRequest;
 import coi.incus.IncusClient;
+import coi.incus.InstanceFiles;
 import coi.incus.Model;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -14,21 +17,87 @@ import java.util.TreeSet;
  * tool whose state dir is {@code ~/.local/share/opencode} then cannot create {@code ~/.local/state}.
  * So, once the container runs (every mount in place, in whatever order Incus made them), root
  * hands each folder between the home and a mount point that is still root's to code, makes
- * {@code ~/.tmux}, and writes {@code ~/SANDBOX_CONTEXT.md}: one exec, before the tool starts.
+ * {@code ~/.tmux}, and writes {@code ~/SANDBOX_CONTEXT.md}, before the tool starts.
+ *
+ * <p>Through the file API, which starts no process in the container (an exec costs a few hundred
+ * milliseconds in a container that is still booting; a file call, a few once the daemon's file
+ * server for the container runs): the folders are looked at, {@code ~/.tmux} made and the context
+ * written. Only when a folder must change hands (the file API does not chown what exists), or
+ * {@code ~/.tmux} is there but not code's private folder, does one exec as root fix them.
  */
 final class CodeHome {
     static final String HOME = SessionPlan.CODE_HOME;
     static final String CONTEXT_FILE = HOME + "/SANDBOX_CONTEXT.md";
+    static final String TMUX_DIR = HOME + "/.tmux";
 
     private CodeHome() {}
 
+    /** In the running container, every mount in place. */
     static void prepare(IncusClient incus, SessionPlan plan) {
-        Model.ExecResult r = incus.execCapture(plan.container(),
-                ExecRequest.of("sh", "-c", script(plan, plan.code(), SandboxContext.render(plan))));
-        if (r.exitCode() != 0) {
-            throw new CoiException("could not prepare /home/code in " + plan.container() + ": " + r.err().trim());
+        InstanceFiles files = incus.files(plan.container());
+        boolean rootOwned = mountParents(plan).stream().map(files::stat).anyMatch(CodeHome::rootsFolder);
+        boolean tmuxWrong = !tmuxAndContext(files, plan);
+        if (rootOwned || tmuxWrong) {
+            Model.ExecResult r = incus.execCapture(plan.container(), ExecRequest.of("sh", "-c", script(plan, plan.code())));
+            if (r.exitCode() != 0) {
+                throw new CoiException("could not prepare /home/code in " + plan.container() + ": " + r.err().trim());
+            }
         }
         coi.Trace.mark("home: prepared");
+    }
+
+    /**
+     * In the created container before its first start, while the file API reads its root file
+     * system (the tool's presence is asked the same way): the folders Incus would make root's at
+     * the start are made code's now, so the start finds them and the running container needs
+     * nothing more. Returns whether the home is ready; when it is not, {@link #prepare} after the
+     * start does it all: a device mounts over a path this pass would write (what the start puts
+     * there shows only once it runs), or the image holds a folder of root's or something else than
+     * a folder where one goes.
+     */
+    static boolean prepareBeforeStart(IncusClient incus, SessionPlan plan) {
+        if (mountedOver(plan)) return false;
+        InstanceFiles files = incus.files(plan.container());
+        List<String> missing = new ArrayList<>();
+        for (String dir : mountParents(plan)) {
+            Model.FileInfo info = files.stat(dir);
+            if (info == null) missing.add(dir);
+            else if (!info.directory() || info.uid() == 0) return false;
+        }
+        CodeUser code = plan.code();
+        // shallowest first (mountParents' order): each one's parent is there when it is made
+        for (String dir : missing) files.mkdir(dir, code.uid(), code.gid(), 0755);
+        boolean ready = tmuxAndContext(files, plan);
+        if (ready) coi.Trace.mark("home: prepared before the start");
+        return ready;
+    }
+
+    /** Whether a disk device's mount point is, or lies above, a path {@link #prepareBeforeStart} writes. */
+    static boolean mountedOver(SessionPlan plan) {
+        List<String> written = new ArrayList<>(mountParents(plan));
+        written.addAll(List.of(TMUX_DIR, CONTEXT_FILE));
+        return plan.devices().values().stream()
+                .filter(d -> "disk".equals(d.get("type")) && d.get("path") != null && !d.get("path").equals("/"))
+                .map(d -> d.get("path").replaceAll("/+$", ""))
+                .anyMatch(mount -> written.stream().anyMatch(w -> w.equals(mount) || w.startsWith(mount + "/")));
+    }
+
+    /**
+     * ~/.tmux made code's private folder when missing, and the context written as code's; returns
+     * false when ~/.tmux is there but not so (the file API does not change what exists).
+     */
+    private static boolean tmuxAndContext(InstanceFiles files, SessionPlan plan) {
+        CodeUser code = plan.code();
+        Model.FileInfo tmux = files.stat(TMUX_DIR);
+        if (tmux == null) files.mkdir(TMUX_DIR, code.uid(), code.gid(), 0700);
+        // a write follows a link and keeps an existing file's owner: whatever the image has there goes first
+        if (files.stat(CONTEXT_FILE) != null) files.delete(CONTEXT_FILE);
+        files.write(CONTEXT_FILE, SandboxContext.render(plan).getBytes(StandardCharsets.UTF_8), code.uid(), code.gid(), 0644);
+        return tmux == null || tmux.directory() && tmux.uid() == code.uid() && (tmux.mode() & 0777) == 0700;
+    }
+
+    private static boolean rootsFolder(Model.FileInfo info) {
+        return info != null && info.directory() && info.uid() == 0;
     }
 
     /**
@@ -60,14 +129,10 @@ final class CodeHome {
      * hands (a mounted host folder keeps its owner), and {@code -h} and {@code -type d} leave
      * links alone.
      */
-    static String script(SessionPlan plan, CodeUser code, String context) {
+    static String script(SessionPlan plan, CodeUser code) {
         String owner = code.uid() + ":" + code.gid();
         return "set -eu\n"
                 + "find " + Shell.join(mountParents(plan)) + " -maxdepth 0 -type d -uid 0 -exec chown -h " + owner + " {} +\n"
-                + "install -d -o " + code.uid() + " -g " + code.gid() + " -m 0700 " + HOME + "/.tmux\n"
-                + "rm -f " + CONTEXT_FILE + "\n"
-                + "printf '%s' " + Shell.quote(context) + " > " + CONTEXT_FILE + "\n"
-                + "chown " + owner + " " + CONTEXT_FILE + "\n"
-                + "chmod 0644 " + CONTEXT_FILE + "\n";
+                + "install -d -o " + code.uid() + " -g " + code.gid() + " -m 0700 " + TMUX_DIR + "\n";
     }
 }

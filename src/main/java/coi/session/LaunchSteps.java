@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The steps that apply a {@link SessionPlan}, by name, and the three lists coi launches with:
@@ -74,11 +75,14 @@ public final class LaunchSteps {
 
     /**
      * `coi shell`, new container: the tool in tmux, its state dir live-mounted. The tool's
-     * presence is asked while the rules go in, the metadata written while tmux starts.
+     * presence is asked and code's home made (both through the file API, before the start) while
+     * the rules go in, the metadata written while tmux starts.
      */
     public Launcher shell(Replanner replanner) {
-        return new Launcher(List.of(image(), storage(), toolState(), created(replanner), Overlap.steps(FENCE, toolPresence(), fence()),
-                start(replanner), releaseView(), monitor(), home(), Overlap.steps(TMUX, metadata(), tmux(false))));
+        AtomicBoolean homeReady = new AtomicBoolean();
+        return new Launcher(List.of(image(), storage(), toolState(), created(replanner),
+                Overlap.steps(FENCE, Overlap.steps(FENCE, toolPresence(), homeBeforeStart(homeReady)), fence()),
+                start(replanner), releaseView(), monitor(), home(homeReady), Overlap.steps(TMUX, metadata(), tmux(false))));
     }
 
     /** `coi run`, new container: ready for the command once its network is up; DHCP takes a moment, code's home is made meanwhile. */
@@ -311,8 +315,25 @@ public final class LaunchSteps {
     }
 
     Step home() {
+        return home(new AtomicBoolean());
+    }
+
+    /** code's home in the running container, unless {@link #homeBeforeStart} made it {@code ready}. */
+    private Step home(AtomicBoolean ready) {
         return Launcher.step(HOME, launch -> {
-            CodeHome.prepare(incus, launch.plan());
+            if (!ready.get()) CodeHome.prepare(incus, launch.plan());
+            return Undo.NOTHING;
+        });
+    }
+
+    /**
+     * code's home made in the created container before it starts, while the fence goes in: a
+     * running container that is still booting makes the same work slower (see {@link CodeHome}).
+     * {@code ready} says whether it was all done; a retry that redoes the fence sets it again.
+     */
+    private Step homeBeforeStart(AtomicBoolean ready) {
+        return Launcher.step(HOME + "-before-start", launch -> {
+            ready.set(CodeHome.prepareBeforeStart(incus, launch.plan()));
             return Undo.NOTHING;
         });
     }

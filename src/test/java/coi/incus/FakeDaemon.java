@@ -195,7 +195,7 @@ public final class FakeDaemon implements AutoCloseable {
                 case "PUT " -> update(instance, request.json());
                 case "DELETE " -> delete(name);
                 case "HEAD files" -> FakeIncus.raw(FakeIncus.http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0755\r\n", ""));
-                case "POST files" -> FakeIncus.sync("{}");
+                case "POST files", "DELETE files" -> FakeIncus.sync("{}");
                 case "POST exec" -> exec(name, request.json());
                 default -> FakeIncus.error(400, "fake daemon does not know " + method + " " + path);
             };

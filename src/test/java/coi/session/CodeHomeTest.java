@@ -39,26 +39,37 @@ class CodeHomeTest {
                 .containsExactly("/home/code");
     }
 
+    @Test
+    void theHomeIsMadeBeforeTheStartUnlessADeviceMountsOverWhatThatWrites() {
+        HostFacts facts = PlannerTest.facts(1000, true, Set.of());
+        assertThat(CodeHome.mountedOver(plan(OPENCODE, Overrides.NONE, facts))).as("the state dir and the workspace").isFalse();
+        assertThat(CodeHome.mountedOver(plan(OPENCODE, mounts("/srv/gh:/home/code/.config/gh"), facts))).isFalse();
+        assertThat(CodeHome.mountedOver(plan(OPENCODE, mounts("/srv/local:/home/code/.local"), facts)))
+                .as("a parent of the state dir is a host folder: what the start makes in it shows only after").isTrue();
+        assertThat(CodeHome.mountedOver(plan(OPENCODE, mounts("/srv/home:/home/code"), facts))).as("the home itself").isTrue();
+        assertThat(CodeHome.mountedOver(plan(OPENCODE, mounts("/srv/tmux:/home/code/.tmux"), facts))).isTrue();
+    }
+
+    private static Overrides mounts(String mount) {
+        return new Overrides(null, null, null, null, null, null, List.of(mount), null, null, null, null);
+    }
+
     /**
-     * The script run for real (as this user, not root) in a folder standing for the home:
-     * root-owned folders are what it changes, so here it must leave foreign ones alone and
-     * still make ~/.tmux and write the context, whatever quotes the text holds.
+     * The script (run only when a folder must change hands) run for real, as this user, not root,
+     * in a folder standing for the home: root-owned folders are what it changes, so here it must
+     * leave foreign ones alone and still make ~/.tmux private.
      */
     @Test
-    void theScriptWritesTheContextVerbatimAndMakesTheTmuxFolder(@TempDir Path dir) throws Exception {
+    void theScriptMakesTheTmuxFolderAndHandsOnlyRootsFoldersToCode(@TempDir Path dir) throws Exception {
         SessionPlan plan = plan(OPENCODE, Overrides.NONE, PlannerTest.facts(1000, true, Set.of()));
         String uid = Files.getAttribute(dir, "unix:uid").toString();
-        String context = "it's \"quoted\" $HOME `x` %s\n";
-        String script = CodeHome.script(plan, new CodeUser(Integer.parseInt(uid), Integer.parseInt(uid)), context).replace(CodeHome.HOME, dir.resolve("home").toString());
+        String script = CodeHome.script(plan, new CodeUser(Integer.parseInt(uid), Integer.parseInt(uid))).replace(CodeHome.HOME, dir.resolve("home").toString());
         Files.createDirectories(dir.resolve("home/.local/share"));
 
         Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
-        assertThat(Files.readString(dir.resolve("home/SANDBOX_CONTEXT.md"))).isEqualTo(context);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("home/SANDBOX_CONTEXT.md"))))
-                .isEqualTo("rw-r--r--");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("home/.tmux")))).isEqualTo("rwx------");
         assertThat(script).contains("-maxdepth 0 -type d -uid 0 -exec chown -h " + uid + ":" + uid + " {} +");
     }
