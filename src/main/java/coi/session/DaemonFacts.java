@@ -22,7 +22,7 @@ final class DaemonFacts {
     private final FutureTask<Boolean> idmappedMounts;
     private final FutureTask<Fenced> fenced;
 
-    /** The bridge and what its DHCP server has leased (see {@link Fencing#taken(java.util.List, BridgeFacts)}). */
+    /** The bridge and what its DHCP server has leased (see {@link Fencing#leased}). */
     private record Fenced(BridgeFacts bridge, Set<Inet4Address> leased) {}
 
     private DaemonFacts(FutureTask<Boolean> idmappedMounts, FutureTask<Fenced> fenced) {
@@ -35,7 +35,7 @@ final class DaemonFacts {
         FutureTask<Boolean> idmapped = start("coi-facts-server", new FutureTask<>(() -> incus.server().idmappedMounts()));
         FutureTask<Fenced> fenced = !fenced(config) ? null : start("coi-facts-bridge", new FutureTask<>(() -> {
             BridgeFacts bridge = fencing.bridge();
-            return new Fenced(bridge, fencing.taken(java.util.List.of(), bridge));
+            return new Fenced(bridge, fencing.leased(bridge));
         }));
         return new DaemonFacts(idmapped, fenced);
     }

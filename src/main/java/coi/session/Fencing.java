@@ -84,7 +84,18 @@ public final class Fencing {
      * which hold the addresses of the instances that were given one dynamically.
      */
     public Set<Inet4Address> taken(List<Model.Instance> instances, BridgeFacts bridge) {
+        return taken(instances, leased(bridge));
+    }
+
+    /** {@link #taken(List, BridgeFacts)} with the bridge's {@link #leased} addresses asked for beforehand. */
+    static Set<Inet4Address> taken(List<Model.Instance> instances, Set<Inet4Address> leased) {
         Set<Inet4Address> taken = taken(instances);
+        taken.addAll(leased);
+        return taken;
+    }
+
+    /** The addresses {@code bridge}'s DHCP server has leased. */
+    Set<Inet4Address> leased(BridgeFacts bridge) {
         List<String> leased;
         try {
             leased = incus.leasedIpv4(bridge.name());
@@ -92,8 +103,9 @@ public final class Fencing {
             // a daemon that will not list the leases (an older one, a restricted project): the instances' own state says it
             return taken(incus.instances());
         }
-        leased.forEach(ip -> addIfIp(taken, ip));
-        return taken;
+        Set<Inet4Address> addresses = new HashSet<>();
+        leased.forEach(ip -> addIfIp(addresses, ip));
+        return addresses;
     }
 
     /** The addresses {@code instances} hold: pinned on a NIC, or in their state when they were read with it. */

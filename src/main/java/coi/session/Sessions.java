@@ -16,7 +16,6 @@ import coi.tool.Tool;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,7 +23,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -444,14 +442,7 @@ public final class Sessions {
         boolean fenced = Planner.policy(config).fenced();
         BridgeFacts bridge = fenced ? daemon.bridge() : null;
         return new HostFacts(host.uid(), host.gid(), daemon.idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
-                bridge, fenced ? taken(all, daemon.leased()) : Set.of(), sshAgent, protectedPaths);
-    }
-
-    /** What a new container's address must not be: the addresses {@code all} pin and those leased on the bridge. */
-    private static Set<Inet4Address> taken(List<Model.Instance> all, Set<Inet4Address> leased) {
-        Set<Inet4Address> taken = new HashSet<>(Fencing.taken(all));
-        taken.addAll(leased);
-        return taken;
+                bridge, fenced ? Fencing.taken(all, daemon.leased()) : Set.of(), sshAgent, protectedPaths);
     }
 
     /**

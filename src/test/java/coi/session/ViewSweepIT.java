@@ -36,7 +36,7 @@ class ViewSweepIT {
             String first = box.container(1);
             Path firstView = coiDir.resolve("views").resolve(first);
             orphan(box, incus, first, List.of());
-            assertThat(mountsUnder(firstView)).as("the killed coi's view, its container deleted by hand").isGreaterThan(1);
+            assertThat(Sandbox.mountsUnder(firstView).size()).as("the killed coi's view, its container deleted by hand").isGreaterThan(1);
 
             // a coi that holds the view's lock is still building or using it: clean leaves it
             try (FileChannel ch = FileChannel.open(coiDir.resolve("locks").resolve(first + ".view.lock"), StandardOpenOption.CREATE,
@@ -44,7 +44,7 @@ class ViewSweepIT {
                 Result clean = box.run("clean", "--force");
                 assertThat(clean.exitCode()).as(clean.toString()).isZero();
                 assertThat(clean.out()).doesNotContain("removed protected view of " + first);
-                assertThat(mountsUnder(firstView)).as("a view whose lock is held").isGreaterThan(1);
+                assertThat(Sandbox.mountsUnder(firstView).size()).as("a view whose lock is held").isGreaterThan(1);
             }
 
             // the next launch sweeps it; it stays up as the live session below
@@ -52,7 +52,7 @@ class ViewSweepIT {
             String second = box.container(2);
             try {
                 awaitRunning(incus, second);
-                assertThat(mountsUnder(firstView)).as("swept by the next launch").isZero();
+                assertThat(Sandbox.mountsUnder(firstView).size()).as("swept by the next launch").isZero();
                 assertThat(firstView).doesNotExist();
 
                 // an agent of a later session moves a pinned folder of the orphan's view and plants a link in its place,
@@ -63,15 +63,15 @@ class ViewSweepIT {
                 try {
                     orphan(box, incus, third, List.of("--slot", "3"));
                     Path thirdView = coiDir.resolve("views").resolve(third);
-                    assertThat(mountsUnder(thirdView.resolve(".git"))).as("the view pins .git").isPositive();
+                    assertThat(Sandbox.mountsUnder(thirdView.resolve(".git")).size()).as("the view pins .git").isPositive();
                     // in a mount namespace of its own without the view, as inside a container, the rename is allowed
                     sh("cd '" + box.workspace + "' && unshare -m sh -c \"umount -l '" + thirdView + "' && mv .git .git-moved && ln -s '"
                             + victim + "' .git\"");
                     Result clean = box.run("clean", "--force");
                     assertThat(clean.exitCode()).as(clean.toString()).isZero();
                     assertThat(clean.out()).contains("removed protected view of " + third);
-                    assertThat(mountsUnder(thirdView)).as("the whole view, the moved folder's mounts too").isZero();
-                    assertThat(mountsUnder(victim)).as("the host mount the planted link points at").isEqualTo(1);
+                    assertThat(Sandbox.mountsUnder(thirdView).size()).as("the whole view, the moved folder's mounts too").isZero();
+                    assertThat(Sandbox.mountsUnder(victim).size()).as("the host mount the planted link points at").isEqualTo(1);
                 } finally {
                     sh("umount '" + victim + "'; rmdir '" + victim + "'");
                 }
@@ -86,7 +86,7 @@ class ViewSweepIT {
             }
             Result clean = box.run("clean", "--force");
             assertThat(clean.exitCode()).as(clean.toString()).isZero();
-            assertThat(mountsUnder(box.root)).as("the sandbox leaves no mount").isZero();
+            assertThat(Sandbox.mountsUnder(box.root).size()).as("the sandbox leaves no mount").isZero();
         }
     }
 
@@ -108,7 +108,7 @@ class ViewSweepIT {
             assertThat(waitsFor(lock)).as("the launch waits at its fence: " + (coi.isAlive() ? "" : new String(coi.getInputStream().readAllBytes())))
                     .isTrue();
             assertThat(incus.instanceExists(container)).isTrue();
-            assertThat(mountsUnder(view)).as("the launch built its view").isGreaterThan(1);
+            assertThat(Sandbox.mountsUnder(view).size()).as("the launch built its view").isGreaterThan(1);
             coi.destroyForcibly();
             coi.waitFor();
         }
@@ -134,14 +134,6 @@ class ViewSweepIT {
         long deadline = System.nanoTime() + UP.toNanos();
         while (System.nanoTime() < deadline && !incus.findInstance(name).map(i -> i.running()).orElse(false)) Thread.sleep(100);
         assertThat(incus.findInstance(name)).as(name + " runs").isPresent();
-    }
-
-    /** How many mounts are at {@code dir} or below it, in coi's (the host's) mount namespace. */
-    static long mountsUnder(Path dir) throws IOException {
-        String top = dir.toString();
-        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .map(l -> l.split(" ")[4].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\"))
-                .filter(m -> m.equals(top) || m.startsWith(top + "/")).count();
     }
 
     private static void sh(String script) throws IOException, InterruptedException {

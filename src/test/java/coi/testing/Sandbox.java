@@ -163,7 +163,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Mount points at or below {@code dir}, outermost first (mountinfo's fifth field, octal escapes undone). */
-    static List<String> mountsUnder(Path dir) {
+    public static List<String> mountsUnder(Path dir) {
         String top = dir.toString();
         try {
             return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
