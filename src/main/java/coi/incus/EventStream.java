@@ -16,7 +16,8 @@ public final class EventStream implements AutoCloseable {
         Thread reader = new Thread(() -> {
             try {
                 for (WebSocket.Message m; (m = socket.receive()) != null; ) {
-                    listener.accept(Json.parse(m.data()));
+                    // JsonTree, not Json: the resident supervisor reads every event and never needs the ObjectMapper
+                    listener.accept(JsonTree.parse(m.data()));
                 }
             } catch (IOException | java.nio.channels.ClosedSelectorException e) {
                 // close() closes the socket under a blocked receive: a closed selector is how that ends

@@ -33,7 +33,7 @@ final class RestInstances implements Instances {
 
     @Override
     public Model.Instance instance(String name) {
-        return Json.convert(incus.get(path(name)), Model.Instance.class);
+        return ModelTrees.instance(incus.get(path(name)));
     }
 
     /** Read off the answer's tree: binding the instance to a record would build the ObjectMapper (see {@link JsonTree}). */

@@ -44,7 +44,7 @@ public final class AuditLog {
     }
 
     public void append(AuditEvent event) {
-        byte[] json = Json.bytes(event);
+        byte[] json = AuditLine.of(event);
         ByteBuffer line = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
         try {
             if (!Files.isDirectory(dir)) {

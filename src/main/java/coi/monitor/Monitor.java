@@ -190,11 +190,15 @@ public final class Monitor {
         }
     }
 
-    /** The latest counters; a read of fresh ones starts in the background when these are a second old. */
+    /**
+     * The latest counters; a read of fresh ones starts in the background when these are a second old, on a
+     * short-lived platform thread: a virtual one would keep the scheduler's carrier and helper threads (four)
+     * and their classes resident in the supervisor for a read that runs `nft` once a second.
+     */
     private Snapshot.Fence counters(String container) {
         Instant last = countersAt.get(container);
         if ((last == null || !clock.instant().isBefore(last.plusSeconds(1))) && reading.add(container)) {
-            Thread.ofVirtual().start(() -> {
+            Thread.ofPlatform().daemon().name("coi-fence-counters").start(() -> {
                 try {
                     readCounters(container);
                 } finally {
