@@ -111,7 +111,7 @@ public final class Monitor {
         List<Integer> pids = view.pids(t.container(), cgroups.get(t.container()));
         Snapshot now = (pids.size() > t.settings().processCountThreshold() ? view.bare(t.container(), pids)
                 : view.detailed(t.container(), pids)).withFence(counters(t.container()))
-                .withWorkspace(workspaces.get(t.container()).take()).withExecs(takeExecs(t.container()));
+                .withWorkspace(workspaces.get(t.container()).take()).withExecs(takeExecs(t.container())).sharing(window.peekLast());
         window.addLast(now);
         trim(window, now);
         List<Threat> threats = Detectors.detect(new ArrayList<>(window), t.settings());

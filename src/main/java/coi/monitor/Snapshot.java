@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -53,6 +55,24 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
     }
 
     /**
+     * This snapshot with what did not change since {@code earlier} taken from it: the window holds 10 s of
+     * looks (50) at mostly the same processes, and each look's own copies of the same command lines,
+     * descriptor tables and sockets are what the supervisor's heap filled with (bench/background).
+     */
+    public Snapshot sharing(Snapshot earlier) {
+        if (earlier == null) return this;
+        Map<Integer, Proc> before = new HashMap<>();
+        for (Proc p : earlier.processes) before.put(p.pid(), p);
+        List<Proc> shared = new ArrayList<>(processes.size());
+        for (Proc p : processes) {
+            Proc b = before.get(p.pid());
+            shared.add(b == null ? p : p.sharing(b));
+        }
+        return new Snapshot(container, at, shared, connections.equals(earlier.connections) ? earlier.connections : connections, fence,
+                workspace);
+    }
+
+    /**
      * Bytes a process read from and wrote to workspace files since the previous look (see
      * WorkspaceTraffic for how they are told apart from the rest of its io).
      */
@@ -78,6 +98,14 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
         public Proc {
             cmdline = List.copyOf(cmdline);
             fds = Map.copyOf(fds);
+        }
+
+        /** This process with the parts equal to {@code earlier}'s (the same pid, a look before) being earlier's. */
+        Proc sharing(Proc earlier) {
+            if (equals(earlier)) return earlier;
+            return new Proc(pid, ppid, uid, Objects.equals(comm, earlier.comm) ? earlier.comm : comm, Objects.equals(exe, earlier.exe) ? earlier.exe : exe,
+                    cmdline.equals(earlier.cmdline) ? earlier.cmdline : cmdline, Objects.equals(cwd, earlier.cwd) ? earlier.cwd : cwd,
+                    fds.equals(earlier.fds) ? earlier.fds : fds, rchar, wchar);
         }
 
         /** A process known only by its pid (counted, not read). */
