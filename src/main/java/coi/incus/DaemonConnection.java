@@ -112,7 +112,7 @@ final class DaemonConnection implements AutoCloseable {
     }
 
     private static Http.Body body(JsonNode json) {
-        return Http.Body.bytes(Json.bytes(json), "application/json");
+        return Http.Body.bytes(JsonTree.bytes(json), "application/json");
     }
 
     private static JsonNode metadata(int status, byte[] raw) {

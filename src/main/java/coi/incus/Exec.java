@@ -23,9 +23,12 @@ final class Exec {
     }
 
     int run(String instance, ExecRequest request, InputStream stdin, OutputStream stdout, OutputStream stderr) {
-        ObjectNode body = Json.object();
-        body.set("command", Json.MAPPER.valueToTree(request.command()));
-        body.set("environment", Json.MAPPER.valueToTree(request.environment()));
+        // a tree by hand: the supervisor's warnings are execs, and need no ObjectMapper (see JsonTree#bytes)
+        ObjectNode body = JsonTree.object();
+        var command = body.putArray("command");
+        request.command().forEach(command::add);
+        var environment = body.putObject("environment");
+        request.environment().forEach(environment::put);
         body.put("interactive", false).put("wait-for-websocket", true).put("record-output", false);
         if (request.uid() >= 0) body.put("user", request.uid());
         if (request.gid() >= 0) body.put("group", request.gid());

@@ -113,7 +113,7 @@ final class RestInstances implements Instances {
     @Override
     public void stopInBackground(String name) {
         incus.call("PUT", incus.scoped("/1.0/instances/" + enc(name) + "/state"),
-                Json.object().put("action", "stop").put("timeout", -1).put("force", true));
+                JsonTree.object().put("action", "stop").put("timeout", -1).put("force", true));
     }
 
     @Override
@@ -127,7 +127,8 @@ final class RestInstances implements Instances {
     }
 
     private void changeState(String name, String action, int timeout, boolean force) {
-        ObjectNode body = Json.object().put("action", action).put("timeout", timeout).put("force", force);
+        // JsonTree, not Json: the supervisor's stop and freeze need no ObjectMapper (see JsonTree#bytes)
+        ObjectNode body = JsonTree.object().put("action", action).put("timeout", timeout).put("force", force);
         incus.await("PUT", incus.scoped("/1.0/instances/" + enc(name) + "/state"), body);
     }
 

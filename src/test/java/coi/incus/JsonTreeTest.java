@@ -27,6 +27,18 @@ class JsonTreeTest {
     }
 
     @Test
+    void writesTheBytesTheMapperWrites() throws Exception {
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree("""
+                {"action":"stop","timeout":-1,"force":true,"size":12345678901,"huge":123456789012345678901234567890,"ratio":0.25,
+                 "text":"quote \\" backslash \\\\ tab \\t nl \\n \u00e9\u2603 \\u0001","none":null,"empty":{},"list":[],
+                 "nested":[[1,"a"],{"k":false,"v":[null]}]}""");
+        tree.put("float", 1.5f).put("decimal", new java.math.BigDecimal("3.14159265358979323846"));
+        assertThat(new String(JsonTree.bytes(tree), StandardCharsets.UTF_8)).isEqualTo(new String(Json.bytes(tree), StandardCharsets.UTF_8));
+        var body = JsonTree.object().put("action", "freeze").put("timeout", -1).put("force", false);
+        assertThat(JsonTree.bytes(body)).isEqualTo(Json.bytes(body));
+    }
+
+    @Test
     void brokenJsonIsAnError() {
         assertThatThrownBy(() -> JsonTree.parse("{\"a\":".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(UncheckedIOException.class).hasMessageStartingWith("invalid JSON from Incus");

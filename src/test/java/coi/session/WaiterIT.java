@@ -52,11 +52,13 @@ class WaiterIT {
                 long off = System.nanoTime();
                 Result poweroff = box.run("container", "exec", name, "--user", "1000", "--", "sudo", "poweroff");
                 assertThat(poweroff.exitCode()).as(poweroff.toString()).isIn(0, 255, -1);
-                await(() -> !incus.instanceExists(name) && read(metadata).contains("\"status\" : \"ended\""), 60,
+                // "ended NAME" when the new supervisor saw the container go, "ended 1 session(s)" when it was gone before it listened;
+                // the supervisor logs it just after it wrote the metadata, so the log is awaited too
+                java.util.regex.Pattern ended = java.util.regex.Pattern.compile("ended (" + name + "|1 session)");
+                await(() -> !incus.instanceExists(name) && read(metadata).contains("\"status\" : \"ended\"") && ended.matcher(log(box)).find(), 60,
                         () -> "not finalized: " + read(metadata) + "\n" + log(box));
                 System.out.printf("finalized %.1f s after the poweroff%n", (System.nanoTime() - off) / 1e9);
-                // "ended NAME" when the new supervisor saw the container go, "ended 1 session(s)" when it was gone before it listened
-                assertThat(log(box)).contains("waiter: woken (an event names a coi container)").containsPattern("ended (" + name + "|1 session)");
+                assertThat(log(box)).contains("waiter: woken (an event names a coi container)");
                 assertThat(pids(box, WATCHING)).as("the supervisor came back in the waiter's process").containsExactly(pids(box, WATCHING).getFirst(), waiter);
                 assertThat(coi.network.RootFence.of().fenced()).as("its network rules are gone").doesNotContain(name);
                 assertThat(box.run("list", "--format", "json").out()).doesNotContain(name);
