@@ -44,7 +44,7 @@ public final class SessionStore {
     public void save(SessionMetadata metadata) {
         Path dir = dir(metadata.tool(), metadata.sessionId());
         try {
-            AtomicFile.write(dir.resolve("metadata.json"), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
+            AtomicFile.write(dir.resolve("metadata.json"), MetadataWriter.bytes(metadata));
         } catch (IOException e) {
             throw new CoiException("cannot save session " + metadata.sessionId() + " in " + dir + ": " + e.getMessage(), e);
         }
