@@ -74,7 +74,9 @@ final class LaunchRehearsal {
             for (String how : new String[] {"from the pool", "cold"}) {
                 int code = sessions.run(run, null, OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
                 if (code != 0) problems.add("`coi run -- true` " + how + " ended with " + code + ": " + output.toString().strip());
-                // `coi shell --detach`: all of a shell's launch (the tool in tmux) but the terminal, which is `incus exec -t`
+                // `coi shell --detach`: all of a shell's launch (the tool in tmux) but the terminal, which is `incus exec -t`;
+                // a pooled shell asks for its refill first, as coi.cli.ShellCommand does
+                sessions.pool().requestRefills(new Workspace(workspace), env);
                 sessions.shell(shell);
             }
         } catch (RuntimeException e) {

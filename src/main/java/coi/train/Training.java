@@ -21,6 +21,8 @@ import picocli.CommandLine;
  * (text, json), `run` and `shell` planned to the end (`--dry-run`, text and json), `pool status`,
  * `container exists|running|exec`, health, help and usage errors; then `coi run -- true` and
  * `coi shell --detach` with a warm pool, each from the pool, then cold ({@link LaunchRehearsal}).
+ * With the argument {@value #SESSIONS} it trains the launcher's session cache instead: the same
+ * files and launches without the rest (no picocli), which is what bin/coi starts on that cache.
  * The launcher's quick cache has a training of its own ({@link QuickTraining}).
  */
 public final class Training {
@@ -78,6 +80,9 @@ public final class Training {
             PROJECT = "demo"
             """;
 
+    /** The argument that asks for the session cache's training (bin/coi passes it). */
+    static final String SESSIONS = "sessions";
+
     /** Any exit code: the command's answer depends on the build machine (`health` checks the host too). */
     private static final int ANY = -1;
 
@@ -102,16 +107,20 @@ public final class Training {
     private Training() {}
 
     public static void main(String[] args) throws IOException {
-        List<String> problems = train();
+        List<String> problems = train(!(args.length == 1 && args[0].equals(SESSIONS)));
         // the cache is still written: a drifted training is a slower start, not a broken build (TrainingTest fails on it)
         problems.forEach(p -> System.err.println("coi training: " + p));
     }
 
-    /** Runs the training; returns what did not go as trained (a command's exit code, a request the stand-in could not answer). */
-    static List<String> train() throws IOException {
+    /**
+     * Runs the training; returns what did not go as trained (a command's exit code, a request the
+     * stand-in could not answer). {@code full}: help, usage errors and {@link #COMMANDS} through
+     * picocli before the launches; otherwise the launches alone, as `coi run CMD` and `coi shell`
+     * start without picocli ({@link coi.cli.QuickSessions}): the session cache.
+     */
+    static List<String> train(boolean full) throws IOException {
         List<String> problems = new ArrayList<>();
-        StringWriter sink = new StringWriter();
-        help(sink);
+        if (full) help(new StringWriter());
         Path dir = Files.createTempDirectory("coi-train");
         Path workspace = Files.createDirectories(dir.resolve("project"));
         Path conf = Files.createDirectories(dir.resolve(".config/incus"));
@@ -123,17 +132,7 @@ public final class Training {
             Map<String, String> env = Map.of("HOME", dir.toString(), "PWD", workspace.toString());
             Files.writeString(Files.createDirectories(dir.resolve(".config/coi")).resolve("config.toml"), USER_CONFIG);
             Files.writeString(workspace.resolve(".coi.toml"), PROJECT_CONFIG);
-            for (Command command : COMMANDS) {
-                StringWriter output = new StringWriter();
-                int code;
-                try (Context context = new Context(env)) {
-                    code = quiet(CoiCommand.commandLine(context, command.args()), output).execute(command.args());
-                }
-                if (command.exitCode() != ANY && code != command.exitCode()) {
-                    problems.add("`coi " + String.join(" ", command.args()) + "` ended with " + code + ", not "
-                            + command.exitCode() + ": " + output.toString().strip());
-                }
-            }
+            if (full) problems.addAll(commands(env));
             Path poolConfig = Files.writeString(dir.resolve("pool.toml"), LaunchRehearsal.POOL_CONFIG);
             Map<String, String> pooled = Map.of("HOME", dir.toString(), "PWD", workspace.toString(), "COI_CONFIG", poolConfig.toString());
             problems.addAll(LaunchRehearsal.rehearse(pooled, workspace, dir, standIn));
@@ -141,6 +140,23 @@ public final class Training {
         } finally {
             try (var left = Files.walk(dir)) {
                 left.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        return problems;
+    }
+
+    /** {@link #COMMANDS} as the CLI runs them; returns those that did not end as trained. */
+    private static List<String> commands(Map<String, String> env) {
+        List<String> problems = new ArrayList<>();
+        for (Command command : COMMANDS) {
+            StringWriter output = new StringWriter();
+            int code;
+            try (Context context = new Context(env)) {
+                code = quiet(CoiCommand.commandLine(context, command.args()), output).execute(command.args());
+            }
+            if (command.exitCode() != ANY && code != command.exitCode()) {
+                problems.add("`coi " + String.join(" ", command.args()) + "` ended with " + code + ", not "
+                        + command.exitCode() + ": " + output.toString().strip());
             }
         }
         return problems;
