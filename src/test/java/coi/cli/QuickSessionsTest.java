@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +56,20 @@ class QuickSessionsTest {
     @MethodSource("ordinary")
     void leavesEverythingElseToPicocli(String[] args) {
         assertThat(QuickSessions.asks(args)).isFalse();
+    }
+
+    /** bin/coi starts what this path answers, and only that, on the session cache (trained on this path's launches). */
+    @ParameterizedTest
+    @MethodSource({"quick", "ordinary"})
+    void theLauncherPicksTheSessionCacheForExactlyWhatThisPathAnswers(String[] args) throws Exception {
+        String launcher = Files.readString(Path.of("bin/coi"));
+        Matcher function = Pattern.compile("(?ms)^quick_session\\(\\) \\{$.*?^}$").matcher(launcher);
+        assertThat(function.find()).as("bin/coi defines quick_session").isTrue();
+        List<String> command = new ArrayList<>(List.of("sh", "-c", function.group() + "\nquick_session \"$@\"", "sh"));
+        command.addAll(List.of(args));
+        Process sh = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(sh.getInputStream().readAllBytes());
+        assertThat(sh.waitFor() == 0).as("quick_session %s (%s)", List.of(args), output).isEqualTo(QuickSessions.asks(args));
     }
 
     private Answer quick(Map<String, String> env, String... args) {
