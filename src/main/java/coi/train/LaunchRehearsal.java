@@ -2,6 +2,7 @@ package coi.train;
 
 import coi.QuickAnswers;
 import coi.cli.Context;
+import coi.cli.QuickList;
 import coi.cli.QuickQueries;
 import coi.cli.QuickSessions;
 import coi.config.Config;
@@ -53,7 +54,8 @@ final class LaunchRehearsal {
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException(e);
         }
-        if (QuickAnswers.answer(args, new PrintStream(OutputStream.nullOutputStream())) >= 0 || QuickQueries.answer(args) >= 0) {
+        if (QuickAnswers.answer(args, new PrintStream(OutputStream.nullOutputStream())) >= 0 || QuickQueries.answer(args) >= 0
+                || QuickList.answer(args) >= 0) {
             problems.add("coi.Main answered `coi run -- true` without running it");
         }
         if (!QuickSessions.asks(args) || !QuickSessions.asks(new String[] {"shell"})) {

@@ -2,6 +2,7 @@ package coi.train;
 
 import coi.cli.CoiCommand;
 import coi.cli.Context;
+import coi.cli.QuickSessions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -22,7 +23,8 @@ import picocli.CommandLine;
  * `container exists|running|exec`, health, help and usage errors; then `coi run -- true` and
  * `coi shell --detach` with a warm pool, each from the pool, then cold ({@link LaunchRehearsal}).
  * With the argument {@value #SESSIONS} it trains the launcher's session cache instead: the same
- * files and launches without the rest (no picocli), which is what bin/coi starts on that cache.
+ * files and launches, with `run` and `shell` planned as {@link QuickSessions} starts them, and
+ * without the rest (no picocli), which is what bin/coi starts on that cache.
  * The launcher's quick cache has a training of its own ({@link QuickTraining}).
  */
 public final class Training {
@@ -135,6 +137,7 @@ public final class Training {
             if (full) problems.addAll(commands(env));
             Path poolConfig = Files.writeString(dir.resolve("pool.toml"), LaunchRehearsal.POOL_CONFIG);
             Map<String, String> pooled = Map.of("HOME", dir.toString(), "PWD", workspace.toString(), "COI_CONFIG", poolConfig.toString());
+            if (!full) problems.addAll(quickPlans(pooled));
             problems.addAll(LaunchRehearsal.rehearse(pooled, workspace, dir, standIn));
             standIn.unexpected().forEach(request -> problems.add("the stand-in for Incus could not answer " + request));
         } finally {
@@ -154,12 +157,28 @@ public final class Training {
             try (Context context = new Context(env)) {
                 code = quiet(CoiCommand.commandLine(context, command.args()), output).execute(command.args());
             }
-            if (command.exitCode() != ANY && code != command.exitCode()) {
-                problems.add("`coi " + String.join(" ", command.args()) + "` ended with " + code + ", not "
-                        + command.exitCode() + ": " + output.toString().strip());
-            }
+            if (command.exitCode() != ANY) expect(problems, String.join(" ", command.args()), command.exitCode(), code, output);
         }
         return problems;
+    }
+
+    /** `coi run -- true` and `coi shell` planned as coi.Main starts them (without picocli), to their printed plan. */
+    private static List<String> quickPlans(Map<String, String> env) {
+        List<String> problems = new ArrayList<>();
+        for (String[] args : new String[][] {{"run", "--", "true"}, {"shell"}}) {
+            StringWriter output = new StringWriter();
+            int code;
+            try (Context context = new Context(env)) {
+                code = QuickSessions.plan(context, args, new PrintWriter(output), new PrintWriter(output));
+            }
+            expect(problems, String.join(" ", args) + " --dry-run", 0, code, output);
+        }
+        return problems;
+    }
+
+    /** Adds a problem when `coi {@code command}` ended with {@code code}, not {@code wanted}. */
+    private static void expect(List<String> problems, String command, int wanted, int code, StringWriter output) {
+        if (code != wanted) problems.add("`coi " + command + "` ended with " + code + ", not " + wanted + ": " + output.toString().strip());
     }
 
     /** Help of every command and subcommand, and usage errors. */
