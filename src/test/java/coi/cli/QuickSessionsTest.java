@@ -79,6 +79,22 @@ class QuickSessionsTest {
         return new Answer(code, out.toString(), err.toString());
     }
 
+    /** A pooled shell's refill request (RefillRequest) is written when it always was: before the plan, so also when the plan fails. */
+    @Test
+    void aPooledShellRequestsItsRefillAlsoWhenItsPlanFails() throws Exception {
+        Path config = Files.writeString(dir.resolve("pool.toml"), "[security]\nprotected_paths = []\n[pool]\nsize = 1\n");
+        Map<String, String> env = Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_CONFIG", config.toString(),
+                "COI_INCUS_SOCKET", dir.resolve("no.socket").toString(), "COI_TOOL", "fake");
+        Answer shell = quick(env, "shell");
+        assertThat(shell.code()).isEqualTo(1);
+        assertThat(shell.err()).contains("no.socket");
+        try (Stream<Path> requests = Files.list(dir.resolve(".coi/pool"))) {
+            assertThat(requests.map(p -> p.getFileName().toString())).singleElement().asString().endsWith(".json");
+        }
+        assertThat(Files.readString(dir.resolve(".coi/pool").resolve(coi.session.Workspace.of(dir).hash() + ".json")))
+                .contains(dir.toString(), config.toString());
+    }
+
     @Test
     void aMissingConfigFileAndAnUnreachableDaemonReadAsOnTheOrdinaryPath() {
         Map<String, String> missingConfig = Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_CONFIG", dir.resolve("nope.toml").toString());
