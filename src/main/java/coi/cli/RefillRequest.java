@@ -26,8 +26,12 @@ final class RefillRequest {
     /** Starts writing the request and makes {@code sessions}' launches wait for it. */
     static RefillRequest start(Sessions sessions, Workspace ws, Map<String, String> env) {
         FutureTask<Void> written = new FutureTask<>(() -> {
-            sessions.pool().requestRefills(ws, env);
-            Trace.mark("shell: pool refills requested");
+            try {
+                sessions.pool().requestRefills(ws, env);
+                Trace.mark("shell: pool refills requested");
+            } catch (RuntimeException e) {
+                System.err.println("coi: warning: cannot request a pool refill (" + e.getMessage() + "): the pool is refilled only by `coi pool fill`");
+            }
         }, null);
         Thread.ofPlatform().daemon().name("coi-refill-request").start(written);
         RefillRequest request = new RefillRequest(written);
@@ -50,8 +54,8 @@ final class RefillRequest {
                     // the write ends by itself: wait on, pass the interrupt on after
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    System.err.println("coi: warning: cannot request a pool refill (" + e.getCause() + "): the pool is refilled only by `coi pool fill`");
-                    return;
+                    // only an Error gets here (the task says its own failures)
+                    throw (Error) e.getCause();
                 }
             }
         } finally {
