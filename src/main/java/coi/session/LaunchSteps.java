@@ -309,7 +309,6 @@ public final class LaunchSteps {
                     .orElseGet(() -> new SessionMetadata(plan.sessionId(), plan.container(), plan.tool(), plan.persistent(),
                             plan.workspace(), now, now, plan.slot(), plan.image(), "running"));
             store.save(running);
-            if (plan.creates()) progress("Setting up session " + plan.sessionId() + "...");
             return () -> store.find(plan.tool(), plan.sessionId()).ifPresent(m -> store.save(m.ended(Sessions.now())));
         });
     }
