@@ -202,7 +202,7 @@ class NetworkFenceIT {
     }
 
     @Test
-    void rulesGoAwayOnRemoveAndOrphansAreFoundAndCleaned() throws Exception {
+    void rulesGoAwayOnRemoveAndOrphansAreFoundAndCleaned(@org.junit.jupiter.api.io.TempDir Path locks) throws Exception {
         String c = "coitest-net-life";
         ContainerNic nic = launch(c, new NetworkPolicy.Restricted(), List.of());
         assertThat(fence.fenced()).contains(c);
@@ -223,7 +223,6 @@ class NetworkFenceIT {
         liveFenced.retainAll(TestContainers.existing());
         assertThat(liveFenced).as("fenced containers that are up").isNotEmpty();
         try (var incus = coi.testing.TestIncus.client()) {
-            Path locks = Files.createTempDirectory("coitest-net-locks");
             assertThat(new coi.session.Fencing(incus, fence).removeOrphans(locks)).as("`coi clean`").contains(c, "coitest-net-ghost")
                     .doesNotContainAnyElementsOf(liveFenced);
         }

@@ -244,6 +244,7 @@ public final class TestHosts implements AutoCloseable {
         for (String ns : namespaces) Sh.run("ip", "netns", "del", ns);
         // Last: the blackholes guard the real routes until those are gone.
         for (String prefix : blackholes) Sh.run("ip", "route", "del", "blackhole", prefix, "metric", "4000");
+        Sh.run("rm", "-rf", "--", dir.toString());
         try {
             lockFile.close();
         } catch (IOException e) {

@@ -66,8 +66,7 @@ class HardeningTest {
     }
 
     @Test
-    void reducedKernelSurfaceDeniesTheListedCalls() throws Exception {
-        var dir = java.nio.file.Files.createTempDirectory("coi-hardening");
+    void reducedKernelSurfaceDeniesTheListedCalls(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         var file = java.nio.file.Files.writeString(dir.resolve("c.toml"), "[security]\nreduce_kernel_surface = true\n");
         var config = coi.config.ConfigLoader.load(List.of(coi.config.ConfigFile.optional(file)), Map.of(), dir, Overrides.NONE);
 

@@ -142,12 +142,32 @@ public final class Sandbox implements AutoCloseable {
             }
         }
         for (String m : left) unmount(m);
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            // a temp folder left behind is harmless
-        }
+        removeTree(root);
+        LEFT_FOR_EXIT.add(root);
         if (!left.isEmpty()) throw new AssertionError("the test left " + left.size() + " mount(s) under its sandbox: " + left);
+    }
+
+    /**
+     * Every closed sandbox, removed once more when the test JVM ends (if nothing is mounted there): a
+     * process coi handed work to (a removal's `__reap`, a pool refill) may still write into it after
+     * close, e.g. its lock file in ~/.coi/locks, which left hundreds of folders in /tmp.
+     */
+    private static final java.util.Set<Path> LEFT_FOR_EXIT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path root : LEFT_FOR_EXIT) if (Files.exists(root) && mountsUnder(root).isEmpty()) removeTree(root);
+        }, "sandbox-leftovers"));
+    }
+
+    private static void removeTree(Path root) {
+        for (int attempt = 0; attempt < 2 && Files.exists(root); attempt++) {
+            try (Stream<Path> walk = Files.walk(root)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            } catch (IOException e) {
+                // written into while it was removed: once more; a temp folder left behind is harmless
+            }
+        }
     }
 
     private static void unmount(String mountPoint) {
