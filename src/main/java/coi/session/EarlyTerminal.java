@@ -6,6 +6,7 @@ import coi.incus.Terminal;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The user's terminal started as the session's tmux is made, not after: the incus CLI's own
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * and gives up after about {@link #WAIT_ROUNDS} rounds otherwise.
  */
 final class EarlyTerminal {
-    /** Rounds of 30 ms (plus a tmux client each) the terminal waits for the session: some 35 s. */
+    /** Rounds of 30 ms the terminal waits for the session: some 35 s. */
     static final int WAIT_ROUNDS = 1000;
     private static final long END_WAIT_SECONDS = 5;
 
@@ -49,15 +50,18 @@ final class EarlyTerminal {
             SessionPlan plan = launch.plan();
             out.println("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
             out.flush();
-            Launcher.Undo undo;
+            AtomicReference<Launcher.Undo> made = new AtomicReference<>(Launcher.Undo.NOTHING);
             try {
                 // the JVM takes a few tens of milliseconds to start a process: not on the tmux exec's path either
-                undo = Overlap.run(() -> process = Terminal.start(incus, plan.container(), plan.code().uid(), plan.code().gid(),
-                        SessionPlan.WORKSPACE_MOUNT, command(plan.tmuxSession())), () -> tmux.apply(launch));
+                Overlap.run(() -> process = Terminal.start(incus, plan.container(), plan.code().uid(), plan.code().gid(),
+                        SessionPlan.WORKSPACE_MOUNT, command(plan.tmuxSession())), () -> made.set(tmux.apply(launch)));
             } catch (RuntimeException | Error e) {
                 end();
+                // tmux's step may have succeeded beside a terminal that could not start: the launcher undoes only completed steps
+                made.get().undo();
                 throw e;
             }
+            Launcher.Undo undo = made.get();
             if (!process.isAlive()) {
                 int exit = process.exitValue();
                 undo.undo();
@@ -71,9 +75,14 @@ final class EarlyTerminal {
         });
     }
 
-    /** Waits in the container until tmux holds {@code session}, then attaches to it. */
+    /**
+     * Waits in the container until tmux holds {@code session}, then attaches to it. A tmux client
+     * is asked only once the server's socket is there: until then a round costs a `sleep`, not a
+     * tmux, on the CPU the session is being made with.
+     */
     static List<String> command(String session) {
-        return List.of("sh", "-c", "n=0; until tmux has-session -t \"$1\" 2>/dev/null; do n=$((n+1));"
+        return List.of("sh", "-c", "n=0; socket=\"${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/default\";"
+                + " until [ -S \"$socket\" ] && tmux has-session -t \"$1\" 2>/dev/null; do n=$((n+1));"
                 + " if [ $n -gt " + WAIT_ROUNDS + " ]; then echo \"coi: tmux session $1 never came up\" >&2; exit 1; fi;"
                 + " sleep 0.03; done; exec tmux attach-session -t \"$1\"", "coi-attach", session);
     }
