@@ -40,18 +40,33 @@ public final class QuickSessions {
         return args[0].equals("run") && !words(args).isEmpty();
     }
 
+    /**
+     * What {@link #answer} does for {@code args} (which this path answers) with `--dry-run`: the
+     * plan printed, nothing started. For the build's training, so that the session cache holds
+     * this path's own classes.
+     */
+    public static int plan(Context context, String[] args, PrintWriter out, PrintWriter err) {
+        return answer(context, command(context, args, true), args, out, err);
+    }
+
     /** The command picocli would fill for {@code args}, which {@link #asks} this path. */
     static SessionCommand command(Context context, String[] args) {
+        return command(context, args, false);
+    }
+
+    private static SessionCommand command(Context context, String[] args, boolean dryRun) {
         if (args.length == 0 || args[0].equals("shell")) {
             ShellCommand shell = new ShellCommand(context);
             shell.options = new SessionOptions();
             shell.format = "text";
+            shell.dryRun = dryRun;
             return shell;
         }
         RunCommand run = new RunCommand(context);
         run.options = new SessionOptions();
         run.command = words(args);
         run.format = "text";
+        run.dryRun = dryRun;
         return run;
     }
 

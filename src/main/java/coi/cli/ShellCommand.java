@@ -67,11 +67,15 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
         Sessions sessions = context.services(config).sessions(out);
         coi.Trace.mark("shell: services");
         if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output);
+        else if (config.pool().size() <= 0) sessions.shell(request);
         else {
             // the background process, which the shell starts once its session runs, refills what the claim took
-            if (config.pool().size() > 0) sessions.pool().requestRefills(ws, context.env());
-            coi.Trace.mark("shell: pool refills requested");
-            sessions.shell(request);
+            RefillRequest refill = RefillRequest.start(sessions, ws, context.env());
+            try {
+                sessions.shell(request);
+            } finally {
+                refill.await();
+            }
         }
         return 0;
     }

@@ -2,6 +2,7 @@ package coi.train;
 
 import coi.QuickAnswers;
 import coi.cli.Context;
+import coi.cli.QuickList;
 import coi.cli.QuickQueries;
 import coi.cli.QuickSessions;
 import coi.config.Config;
@@ -53,7 +54,8 @@ final class LaunchRehearsal {
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException(e);
         }
-        if (QuickAnswers.answer(args, new PrintStream(OutputStream.nullOutputStream())) >= 0 || QuickQueries.answer(args) >= 0) {
+        if (QuickAnswers.answer(args, new PrintStream(OutputStream.nullOutputStream())) >= 0 || QuickQueries.answer(args) >= 0
+                || QuickList.answer(args) >= 0) {
             problems.add("coi.Main answered `coi run -- true` without running it");
         }
         if (!QuickSessions.asks(args) || !QuickSessions.asks(new String[] {"shell"})) {
@@ -74,7 +76,9 @@ final class LaunchRehearsal {
             for (String how : new String[] {"from the pool", "cold"}) {
                 int code = sessions.run(run, null, OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
                 if (code != 0) problems.add("`coi run -- true` " + how + " ended with " + code + ": " + output.toString().strip());
-                // `coi shell --detach`: all of a shell's launch (the tool in tmux) but the terminal, which is `incus exec -t`
+                // `coi shell --detach`: all of a shell's launch (the tool in tmux) but the terminal, which is `incus exec -t`;
+                // a pooled shell asks for its refill first, as coi.cli.ShellCommand does
+                sessions.pool().requestRefills(new Workspace(workspace), env);
                 sessions.shell(shell);
             }
         } catch (RuntimeException e) {

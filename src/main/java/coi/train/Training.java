@@ -2,6 +2,7 @@ package coi.train;
 
 import coi.cli.CoiCommand;
 import coi.cli.Context;
+import coi.cli.QuickSessions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,6 +22,9 @@ import picocli.CommandLine;
  * (text, json), `run` and `shell` planned to the end (`--dry-run`, text and json), `pool status`,
  * `container exists|running|exec`, health, help and usage errors; then `coi run -- true` and
  * `coi shell --detach` with a warm pool, each from the pool, then cold ({@link LaunchRehearsal}).
+ * With the argument {@value #SESSIONS} it trains the launcher's session cache instead: the same
+ * files and launches, with `run` and `shell` planned as {@link QuickSessions} starts them, and
+ * without the rest (no picocli), which is what bin/coi starts on that cache.
  * The launcher's quick cache has a training of its own ({@link QuickTraining}).
  */
 public final class Training {
@@ -78,6 +82,9 @@ public final class Training {
             PROJECT = "demo"
             """;
 
+    /** The argument that asks for the session cache's training (bin/coi passes it). */
+    static final String SESSIONS = "sessions";
+
     /** Any exit code: the command's answer depends on the build machine (`health` checks the host too). */
     private static final int ANY = -1;
 
@@ -102,16 +109,20 @@ public final class Training {
     private Training() {}
 
     public static void main(String[] args) throws IOException {
-        List<String> problems = train();
+        List<String> problems = train(!(args.length == 1 && args[0].equals(SESSIONS)));
         // the cache is still written: a drifted training is a slower start, not a broken build (TrainingTest fails on it)
         problems.forEach(p -> System.err.println("coi training: " + p));
     }
 
-    /** Runs the training; returns what did not go as trained (a command's exit code, a request the stand-in could not answer). */
-    static List<String> train() throws IOException {
+    /**
+     * Runs the training; returns what did not go as trained (a command's exit code, a request the
+     * stand-in could not answer). {@code full}: help, usage errors and {@link #COMMANDS} through
+     * picocli before the launches; otherwise the launches alone, as `coi run CMD` and `coi shell`
+     * start without picocli ({@link coi.cli.QuickSessions}): the session cache.
+     */
+    static List<String> train(boolean full) throws IOException {
         List<String> problems = new ArrayList<>();
-        StringWriter sink = new StringWriter();
-        help(sink);
+        if (full) help(new StringWriter());
         Path dir = Files.createTempDirectory("coi-train");
         Path workspace = Files.createDirectories(dir.resolve("project"));
         Path conf = Files.createDirectories(dir.resolve(".config/incus"));
@@ -123,19 +134,10 @@ public final class Training {
             Map<String, String> env = Map.of("HOME", dir.toString(), "PWD", workspace.toString());
             Files.writeString(Files.createDirectories(dir.resolve(".config/coi")).resolve("config.toml"), USER_CONFIG);
             Files.writeString(workspace.resolve(".coi.toml"), PROJECT_CONFIG);
-            for (Command command : COMMANDS) {
-                StringWriter output = new StringWriter();
-                int code;
-                try (Context context = new Context(env)) {
-                    code = quiet(CoiCommand.commandLine(context, command.args()), output).execute(command.args());
-                }
-                if (command.exitCode() != ANY && code != command.exitCode()) {
-                    problems.add("`coi " + String.join(" ", command.args()) + "` ended with " + code + ", not "
-                            + command.exitCode() + ": " + output.toString().strip());
-                }
-            }
+            if (full) problems.addAll(commands(env));
             Path poolConfig = Files.writeString(dir.resolve("pool.toml"), LaunchRehearsal.POOL_CONFIG);
             Map<String, String> pooled = Map.of("HOME", dir.toString(), "PWD", workspace.toString(), "COI_CONFIG", poolConfig.toString());
+            if (!full) problems.addAll(quickPlans(pooled));
             problems.addAll(LaunchRehearsal.rehearse(pooled, workspace, dir, standIn));
             standIn.unexpected().forEach(request -> problems.add("the stand-in for Incus could not answer " + request));
         } finally {
@@ -144,6 +146,39 @@ public final class Training {
             }
         }
         return problems;
+    }
+
+    /** {@link #COMMANDS} as the CLI runs them; returns those that did not end as trained. */
+    private static List<String> commands(Map<String, String> env) {
+        List<String> problems = new ArrayList<>();
+        for (Command command : COMMANDS) {
+            StringWriter output = new StringWriter();
+            int code;
+            try (Context context = new Context(env)) {
+                code = quiet(CoiCommand.commandLine(context, command.args()), output).execute(command.args());
+            }
+            if (command.exitCode() != ANY) expect(problems, String.join(" ", command.args()), command.exitCode(), code, output);
+        }
+        return problems;
+    }
+
+    /** `coi run -- true` and `coi shell` planned as coi.Main starts them (without picocli), to their printed plan. */
+    private static List<String> quickPlans(Map<String, String> env) {
+        List<String> problems = new ArrayList<>();
+        for (String[] args : new String[][] {{"run", "--", "true"}, {"shell"}}) {
+            StringWriter output = new StringWriter();
+            int code;
+            try (Context context = new Context(env)) {
+                code = QuickSessions.plan(context, args, new PrintWriter(output), new PrintWriter(output));
+            }
+            expect(problems, String.join(" ", args) + " --dry-run", 0, code, output);
+        }
+        return problems;
+    }
+
+    /** Adds a problem when `coi {@code command}` ended with {@code code}, not {@code wanted}. */
+    private static void expect(List<String> problems, String command, int wanted, int code, StringWriter output) {
+        if (code != wanted) problems.add("`coi " + command + "` ended with " + code + ", not " + wanted + ": " + output.toString().strip());
     }
 
     /** Help of every command and subcommand, and usage errors. */

@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,11 +58,41 @@ class QuickSessionsTest {
         assertThat(QuickSessions.asks(args)).isFalse();
     }
 
+    /** bin/coi starts what this path answers, and only that, on the session cache (trained on this path's launches). */
+    @ParameterizedTest
+    @MethodSource({"quick", "ordinary"})
+    void theLauncherPicksTheSessionCacheForExactlyWhatThisPathAnswers(String[] args) throws Exception {
+        String launcher = Files.readString(Path.of("bin/coi"));
+        Matcher function = Pattern.compile("(?ms)^quick_session\\(\\) \\{$.*?^}$").matcher(launcher);
+        assertThat(function.find()).as("bin/coi defines quick_session").isTrue();
+        List<String> command = new ArrayList<>(List.of("sh", "-c", function.group() + "\nquick_session \"$@\"", "sh"));
+        command.addAll(List.of(args));
+        Process sh = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(sh.getInputStream().readAllBytes());
+        assertThat(sh.waitFor() == 0).as("quick_session %s (%s)", List.of(args), output).isEqualTo(QuickSessions.asks(args));
+    }
+
     private Answer quick(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         Context context = new Context(env);
         int code = QuickSessions.answer(context, QuickSessions.command(context, args), args, new PrintWriter(out), new PrintWriter(err, true));
         return new Answer(code, out.toString(), err.toString());
+    }
+
+    /** A pooled shell's refill request (RefillRequest) is written when it always was: before the plan, so also when the plan fails. */
+    @Test
+    void aPooledShellRequestsItsRefillAlsoWhenItsPlanFails() throws Exception {
+        Path config = Files.writeString(dir.resolve("pool.toml"), "[security]\nprotected_paths = []\n[pool]\nsize = 1\n");
+        Map<String, String> env = Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_CONFIG", config.toString(),
+                "COI_INCUS_SOCKET", dir.resolve("no.socket").toString(), "COI_TOOL", "fake");
+        Answer shell = quick(env, "shell");
+        assertThat(shell.code()).isEqualTo(1);
+        assertThat(shell.err()).contains("no.socket");
+        try (Stream<Path> requests = Files.list(dir.resolve(".coi/pool"))) {
+            assertThat(requests.map(p -> p.getFileName().toString())).singleElement().asString().endsWith(".json");
+        }
+        assertThat(Files.readString(dir.resolve(".coi/pool").resolve(coi.session.Workspace.of(dir).hash() + ".json")))
+                .contains(dir.toString(), config.toString());
     }
 
     @Test

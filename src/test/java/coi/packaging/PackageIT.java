@@ -56,8 +56,8 @@ class PackageIT {
                         .hasLineCount(2);
                 // the supervisor's native waiter is there and links on a machine without a compiler (run without arguments it says its usage)
                 assertThat(ok(incus, name, "/usr/lib/coi/coi-waiter 2>&1; echo exit $?")).startsWith("usage: coi-waiter SOCKET").endsWith("exit 2\n");
-                // the AOT caches trained at packaging time (all commands; container exists|running) are valid where dpkg put them
-                for (String cache : new String[] {"/usr/lib/coi/coi.aot", "/usr/lib/coi/coi-quick.aot"}) {
+                // the AOT caches trained at packaging time (all commands; container exists|running; run and shell) are valid where dpkg put them
+                for (String cache : new String[] {"/usr/lib/coi/coi.aot", "/usr/lib/coi/coi-quick.aot", "/usr/lib/coi/coi-session.aot"}) {
                     assertThat(ok(incus, name, "cd /tmp && /usr/lib/coi/runtime/bin/java $(sed -n 's/^COI_JVM_FLAGS=\"\\(.*\\)\"$/\\1/p' /usr/lib/coi/bin/coi) "
                             + "-XX:AOTCache=" + cache + " -Xlog:aot -cp /usr/lib/coi/coi.jar coi.Main --version"))
                             .contains("Opened AOT cache " + cache).doesNotContain("[error]").doesNotContain("[warning]");

@@ -12,6 +12,11 @@ import org.junit.jupiter.api.Test;
 class TrainingTest {
     @Test
     void theFullTrainingRunsEveryCommandToItsEnd() throws Exception {
-        assertThat(Training.train()).isEmpty();
+        assertThat(Training.train(true)).isEmpty();
+    }
+
+    @Test
+    void theSessionTrainingRunsItsLaunchesToTheirEnd() throws Exception {
+        assertThat(Training.train(false)).isEmpty();
     }
 }
