@@ -2,13 +2,16 @@ package coi.incus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A non-interactive exec: the daemon hands out one websocket per stream (control, stdin,
@@ -23,19 +26,7 @@ final class Exec {
     }
 
     int run(String instance, ExecRequest request, InputStream stdin, OutputStream stdout, OutputStream stderr) {
-        // a tree by hand: the supervisor's warnings are execs, and need no ObjectMapper (see JsonTree#bytes)
-        ObjectNode body = JsonTree.object();
-        var command = body.putArray("command");
-        request.command().forEach(command::add);
-        var environment = body.putObject("environment");
-        request.environment().forEach(environment::put);
-        body.put("interactive", false).put("wait-for-websocket", true).put("record-output", false);
-        if (request.uid() >= 0) body.put("user", request.uid());
-        if (request.gid() >= 0) body.put("group", request.gid());
-        if (request.cwd() != null) body.put("cwd", request.cwd());
-
-        String path = incus.scoped("/1.0/instances/" + DaemonConnection.enc(instance) + "/exec");
-        Operation op = incus.operation(incus.call("POST", path, body));
+        Operation op = start(instance, request, true);
         coi.Trace.mark("exec: operation created");
         JsonNode fds = op.initial().path("metadata").path("fds");
         List<WebSocket> sockets = new ArrayList<>();
@@ -68,6 +59,72 @@ final class Exec {
             throw new IncusException("exec in " + instance + " interrupted", e);
         } finally {
             sockets.forEach(WebSocket::close);
+        }
+    }
+
+    /**
+     * See {@link InstanceIo#execRecorded}: the daemon starts the command with the operation and
+     * writes its output to two log files of the instance, read back only when it fails, then removed.
+     */
+    Model.ExecResult recorded(String instance, ExecRequest request) {
+        Operation op = start(instance, request, false);
+        coi.Trace.mark("exec: operation created, the command started");
+        JsonNode ended;
+        try {
+            ended = op.await().path("metadata");
+        } catch (IncusException e) {
+            // a command that could not start has its (empty) logs too, named after the operation
+            for (String stream : List.of("stdout", "stderr")) {
+                remove("/1.0/instances/" + DaemonConnection.enc(instance) + "/logs/exec-output/exec_" + op.id() + "." + stream);
+            }
+            var err = new ByteArrayOutputStream();
+            try {
+                return new Model.ExecResult(notStarted(e, request, err), new byte[0], err.toByteArray());
+            } catch (IOException cannotHappen) {
+                throw new UncheckedIOException(cannotHappen);
+            }
+        }
+        int code = ended.path("return").asInt(-1);
+        JsonNode logs = ended.path("output");
+        byte[] out = code == 0 ? new byte[0] : log(logs.path("1"));
+        byte[] err = code == 0 ? new byte[0] : log(logs.path("2"));
+        logs.forEach(log -> remove(log.asText()));
+        coi.Trace.mark("exec: ended");
+        return new Model.ExecResult(code, out, err);
+    }
+
+    /** The operation that runs {@code request}; {@code streams}: the command waits for its four websockets. */
+    private Operation start(String instance, ExecRequest request, boolean streams) {
+        // a tree by hand: the supervisor's warnings are execs, and need no ObjectMapper (see JsonTree#bytes)
+        ObjectNode body = JsonTree.object();
+        var command = body.putArray("command");
+        request.command().forEach(command::add);
+        var environment = body.putObject("environment");
+        request.environment().forEach(environment::put);
+        body.put("interactive", false).put("wait-for-websocket", streams).put("record-output", !streams);
+        if (request.uid() >= 0) body.put("user", request.uid());
+        if (request.gid() >= 0) body.put("group", request.gid());
+        if (request.cwd() != null) body.put("cwd", request.cwd());
+        String path = incus.scoped("/1.0/instances/" + DaemonConnection.enc(instance) + "/exec");
+        return incus.operation(incus.call("POST", path, body));
+    }
+
+    /** A recorded output's content; empty when the daemon named none. */
+    private byte[] log(JsonNode path) {
+        if (path.isMissingNode()) return new byte[0];
+        return incus.exchange("GET", incus.scoped(path.asText()), Map.of(), null, r -> {
+            byte[] raw = r.readAll();
+            if (r.status() >= 400) throw DaemonConnection.errorFrom(r.status(), raw);
+            return raw;
+        });
+    }
+
+    /** The log files stay with the instance until it is deleted: a persistent one would gather them. */
+    private void remove(String path) {
+        try {
+            incus.call("DELETE", incus.scoped(path), Map.of(), null);
+        } catch (IncusException leftWithTheInstance) {
+            // deleted with the instance at the latest; nothing of the session depends on it
         }
     }
 

@@ -18,6 +18,15 @@ public interface InstanceIo {
         return new Model.ExecResult(code, out.toByteArray(), err.toByteArray());
     }
 
+    /**
+     * Runs {@code request} without streams, for a command whose output matters only when it
+     * fails: it starts with the daemon's operation, with no websockets to connect first; its
+     * output is kept by the daemon and read back only for a non-zero exit.
+     */
+    default Model.ExecResult execRecorded(String instance, ExecRequest request) {
+        return execCapture(instance, request);
+    }
+
     /** Convenience for scripts run as root: captured output, exit code checked by the caller. */
     default Model.ExecResult sh(String instance, String script) {
         return execCapture(instance, ExecRequest.of("sh", "-c", script));

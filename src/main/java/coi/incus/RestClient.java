@@ -107,6 +107,8 @@ final class RestClient implements IncusClient {
         return io.exec(instance, request, stdin, stdout, stderr);
     }
 
+    @Override public Model.ExecResult execRecorded(String instance, ExecRequest request) { return io.execRecorded(instance, request); }
+
     @Override public InstanceFiles files(String instance) { return io.files(instance); }
 
     // ---------------------------------------------------------------- images

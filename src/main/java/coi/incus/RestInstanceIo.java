@@ -17,6 +17,11 @@ final class RestInstanceIo implements InstanceIo {
     }
 
     @Override
+    public Model.ExecResult execRecorded(String instance, ExecRequest request) {
+        return new Exec(incus).recorded(instance, request);
+    }
+
+    @Override
     public InstanceFiles files(String instance) {
         return new InstanceFiles(incus, instance);
     }

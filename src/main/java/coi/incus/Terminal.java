@@ -15,6 +15,14 @@ public final class Terminal {
 
     /** Runs {@code command} in {@code instance} on the user's terminal; returns its exit code. */
     public static int attach(IncusClient client, String instance, int uid, int gid, String cwd, List<String> command) {
+        return await(start(client, instance, uid, gid, cwd, command));
+    }
+
+    /**
+     * Starts {@code command} in {@code instance} on the user's terminal and returns the CLI's
+     * process: from here on the terminal is the CLI's (raw mode, Ctrl-C goes to the command).
+     */
+    public static Process start(IncusClient client, String instance, int uid, int gid, String cwd, List<String> command) {
         List<String> argv = new ArrayList<>(List.of("incus", "exec", "-t"));
         if (!client.project().equals("default")) argv.addAll(List.of("--project", client.project()));
         // the daemon coi talks to, not whatever the CLI's default remote is
@@ -26,10 +34,17 @@ public final class Terminal {
         try {
             Process terminal = new ProcessBuilder(argv).inheritIO().start();
             coi.Trace.mark("terminal: incus exec -t started");
-            return terminal.waitFor();
+            return terminal;
         } catch (IOException e) {
             throw new IncusException("cannot run the incus CLI for the terminal (" + e.getMessage()
                     + "): install the `incus` client package", e);
+        }
+    }
+
+    /** Waits for a terminal {@link #start}ed; its exit code (130 when this thread is interrupted). */
+    public static int await(Process terminal) {
+        try {
+            return terminal.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 130;

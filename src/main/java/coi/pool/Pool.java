@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Warm containers for `coi run`: created from the session's image with the fixed part of its
@@ -92,11 +93,18 @@ public final class Pool {
      */
     public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels,
                                           Map<String, Map<String, String>> devices) {
+        return claim(fit, all, labels, devices, name -> { });
+    }
+
+    /** As {@link #claim(Fit, List, Map, Map)}; {@code trying} hears each member's name as its compare-and-swap begins. */
+    public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels,
+                                          Map<String, Map<String, String>> devices, Consumer<String> trying) {
         List<Model.Instance> candidates = new ArrayList<>(all.stream().filter(i -> named(prefix, i.name()))
                 .filter(i -> claimable(i, fit)).toList());
         // two claimers starting together should not queue on the same member
         Collections.shuffle(candidates, Random.SOURCE);
         for (Model.Instance candidate : candidates) {
+            trying.accept(candidate.name());
             try {
                 incus.updateInstance(candidate.name(), inst -> {
                     var config = inst.with("config");

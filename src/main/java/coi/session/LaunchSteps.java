@@ -309,7 +309,6 @@ public final class LaunchSteps {
                     .orElseGet(() -> new SessionMetadata(plan.sessionId(), plan.container(), plan.tool(), plan.persistent(),
                             plan.workspace(), now, now, plan.slot(), plan.image(), "running"));
             store.save(running);
-            if (plan.creates()) progress("Setting up session " + plan.sessionId() + "...");
             return () -> store.find(plan.tool(), plan.sessionId()).ifPresent(m -> store.save(m.ended(Sessions.now())));
         });
     }
@@ -345,7 +344,8 @@ public final class LaunchSteps {
             if (unlessRunning && Attachment.tmuxRunning(incus, plan.container(), plan.tmuxSession(), plan.code())) return Undo.NOTHING;
             List<String> command = plan.toolCommand();
             String line = command.isEmpty() ? "exec bash -l" : Shell.join(command) + "; exec bash -l";
-            var r = incus.execCapture(plan.container(), plan.code().exec(List.of("tmux", "new-session", "-d", "-s", plan.tmuxSession(),
+            // recorded: the command starts with the operation, no websockets first (its output is wanted only on failure)
+            var r = incus.execRecorded(plan.container(), plan.code().exec(List.of("tmux", "new-session", "-d", "-s", plan.tmuxSession(),
                     "-x", "200", "-y", "50", "-c", SessionPlan.WORKSPACE_MOUNT, "bash", "-lc", line), SessionPlan.WORKSPACE_MOUNT));
             if (r.exitCode() != 0) {
                 throw new CoiException("could not start tmux in " + plan.container() + ": " + r.err().trim() + " (is tmux installed in the image?)");

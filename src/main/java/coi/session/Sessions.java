@@ -7,6 +7,7 @@ import coi.config.Config;
 import coi.config.Mount;
 import coi.incus.IncusClient;
 import coi.incus.Model;
+import coi.incus.Terminal;
 import coi.network.BridgeFacts;
 import coi.network.NetworkPolicy;
 import coi.pool.Pool;
@@ -16,6 +17,7 @@ import coi.tool.Tool;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -117,14 +119,27 @@ public final class Sessions {
         SessionPlan plan = prepared.plan();
         Trace.mark("shell: planned");
         // the original's progress lines: launching takes seconds and a silent terminal looks hung
-        if (plan.creates()) progress("Starting session...");
-        try (Launcher.Launched launched = plan.creates() ? launchShell(prepared, req.config()) : adjust.apply(shaped(steps.reuse(plan))).launch(plan)) {
+        if (plan.creates()) {
+            progress("Starting session...");
+            progress("Setting up session " + plan.sessionId() + "...");
+        }
+        // an interactive attach starts its terminal beside the tmux exec (nothing is printed while it runs)
+        EarlyTerminal terminal = req.attach() && Terminal.interactive() ? new EarlyTerminal(incus, out) : null;
+        UnaryOperator<Launcher> attaching = terminal == null ? UnaryOperator.identity() : terminal::around;
+        try (Launcher.Launched launched = plan.creates() ? launchShell(prepared, req.config(), attaching)
+                : adjust.apply(attaching.apply(shaped(steps.reuse(plan)))).launch(plan)) {
             launched.keep();
             plan = launched.plan();
         }
-        Watcher.ensureRunning(host, store.root(), out);
+        boolean attached = terminal != null && terminal.started();
+        StringWriter held = new StringWriter();
+        Watcher.ensureRunning(host, store.root(), attached ? new PrintWriter(held) : out);
         Trace.mark("shell: background process running");
-        if (req.attach()) {
+        if (attached) {
+            terminal.await();
+            out.print(held);
+            attachment.settle(plan.container(), plan.tmuxSession(), plan.code());
+        } else if (req.attach()) {
             progress("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
             attachment.attachAndSettle(plan.container(), plan.tmuxSession(), plan.code());
         } else if (plan.creates()) {
@@ -268,8 +283,8 @@ public final class Sessions {
      * The claim stands for create .. release-view and makes code's home itself; the tool's presence
      * is checked in the running member meanwhile (a missing tool fails the launch, which removes it).
      */
-    private Launcher.Launched launchShell(Prepared prepared, Config config) {
-        Launcher cold = shaped(steps.shell(prepared.replanner()));
+    private Launcher.Launched launchShell(Prepared prepared, Config config, UnaryOperator<Launcher> attaching) {
+        Launcher cold = attaching.apply(shaped(steps.shell(prepared.replanner())));
         return launchPooled(cold, () -> cold.replace(LaunchSteps.CREATE, LaunchSteps.RELEASE_VIEW, pool.claim(steps::requireTool))
                 .without(LaunchSteps.HOME), prepared.plan(), config);
     }

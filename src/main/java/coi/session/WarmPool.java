@@ -92,7 +92,7 @@ public final class WarmPool {
             } catch (IncusException.NotFound noImage) {
                 throw new NoneReady();
             }
-            Optional<Model.Instance> member = pool.claim(fit, incus.instancesWithoutState(), labels, devices);
+            Optional<Model.Instance> member = pool.claim(fit, incus.instancesWithoutState(), labels, devices, this::wakeFileServer);
             if (member.isEmpty()) throw new NoneReady();
             String name = member.get().name();
             Launcher.Undo undo = () -> {
@@ -127,6 +127,22 @@ public final class WarmPool {
             }
             Trace.mark("pool: session's network policy applied");
         }));
+    }
+
+    /**
+     * The daemon's file server for a container is a process it starts in it at the first file
+     * call (0.15-0.2 s) and ends after some idle seconds, so a ready member has none: it is
+     * started while the claim's update attaches the devices, and code's home, made through it
+     * next, finds it running. A failure here is left for the home's own calls to report.
+     */
+    private void wakeFileServer(String member) {
+        Thread.ofPlatform().daemon().name("coi-file-server").start(() -> {
+            try {
+                incus.files(member).stat("/");
+            } catch (RuntimeException leftToTheHome) {
+                // the home's calls ask again and say what went wrong
+            }
+        });
     }
 
     private Fit fit(SessionPlan plan) {

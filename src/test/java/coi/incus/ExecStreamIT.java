@@ -43,6 +43,30 @@ class ExecStreamIT {
     }
 
     @Test
+    void aRecordedExecReturnsTheExitCodeAndOnFailureItsOutputAndLeavesNoLog() throws Exception {
+        try (IncusClient incus = TestIncus.client()) {
+            String name = TestIncus.name("exec-recorded");
+            try {
+                incus.createInstance(InstanceSpec.of(name, TestIncus.baseImage()).withStart(true));
+                Model.ExecResult ok = incus.execRecorded(name, ExecRequest.of("sh", "-c", "echo fine"));
+                assertThat(ok.exitCode()).isZero();
+                Model.ExecResult failed = incus.execRecorded(name, ExecRequest.of("sh", "-c", "echo out; echo err >&2; exit 3"));
+                assertThat(failed.exitCode()).isEqualTo(3);
+                assertThat(failed.out()).isEqualTo("out\n");
+                assertThat(failed.err()).isEqualTo("err\n");
+                Model.ExecResult missing = incus.execRecorded(name, ExecRequest.of("no-such-command"));
+                assertThat(missing.exitCode()).isEqualTo(127);
+                Process logs = new ProcessBuilder("incus", "query", "/1.0/instances/" + name + "/logs/exec-output").start();
+                String left = new String(logs.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(logs.waitFor()).isZero();
+                assertThat(left).as("the recorded outputs were removed").doesNotContain("exec_");
+            } finally {
+                Retries.delete(incus, name);
+            }
+        }
+    }
+
+    @Test
     void underCpuLoadEveryParallelExecDeliversEveryByte() throws Exception {
         String name = TestIncus.name("exec-load");
         AtomicBoolean loaded = new AtomicBoolean(true);

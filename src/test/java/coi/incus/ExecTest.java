@@ -238,4 +238,62 @@ class ExecTest extends FakeIncusTest {
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).isEqualTo("test output\n");
     }
+
+    private static final String LOGS = "/1.0/instances/c2/logs/exec-output/exec_ex2";
+    private static final String RECORDED = "{\"return\":%d,\"output\":{\"1\":\"" + LOGS + ".stdout\",\"2\":\"" + LOGS + ".stderr\"}}";
+
+    @Test
+    void aRecordedExecStartsWithoutStreamsReadsNoOutputWhenItSucceedsAndRemovesItsLogs() {
+        fake.on("POST /1.0/instances/c2/exec", async("ex2", "{}"));
+        fake.on("GET /1.0/operations/ex2/wait?timeout=-1", operationEnded("ex2", "Success", "", RECORDED.formatted(0)));
+        fake.on("DELETE " + LOGS + ".stdout", FakeIncus.sync("{}"));
+        fake.on("DELETE " + LOGS + ".stderr", FakeIncus.sync("{}"));
+
+        Model.ExecResult r = client.execRecorded("c2", ExecRequest.of("tmux", "new-session", "-d").as(1000, 1000).in("/workspace"));
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.stdout()).isEmpty();
+        assertThat(r.stderr()).isEmpty();
+        Request start = fake.requests().getFirst();
+        assertThat(start.json().path("wait-for-websocket").asBoolean()).isFalse();
+        assertThat(start.json().path("record-output").asBoolean()).isTrue();
+        assertThat(start.json().path("user").asInt()).isEqualTo(1000);
+        assertThat(start.json().path("cwd").asText()).isEqualTo("/workspace");
+        assertThat(fake.requests()).extracting(q -> q.method() + " " + q.path()).containsExactly(
+                "POST /1.0/instances/c2/exec", "GET /1.0/operations/ex2/wait?timeout=-1",
+                "DELETE " + LOGS + ".stdout", "DELETE " + LOGS + ".stderr");
+    }
+
+    @Test
+    void aRecordedExecThatFailsHasItsOutputReadBackAndALogThatCannotBeRemovedIsLeftToTheInstance() {
+        fake.on("POST /1.0/instances/c2/exec", async("ex2", "{}"));
+        fake.on("GET /1.0/operations/ex2/wait?timeout=-1", operationEnded("ex2", "Success", "", RECORDED.formatted(1)));
+        fake.on("GET " + LOGS + ".stdout", FakeIncus.raw(FakeIncus.http(200, "Content-Type: application/octet-stream\r\n", "")));
+        fake.on("GET " + LOGS + ".stderr", FakeIncus.raw(FakeIncus.http(200, "Content-Type: application/octet-stream\r\n",
+                "duplicate session: coi-c2\n")));
+        fake.on("DELETE " + LOGS + ".stdout", FakeIncus.error(500, "busy"));
+        fake.on("DELETE " + LOGS + ".stderr", FakeIncus.sync("{}"));
+
+        Model.ExecResult r = client.execRecorded("c2", ExecRequest.of("tmux", "new-session", "-d"));
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("duplicate session: coi-c2\n");
+        assertThat(fake.requests()).extracting(q -> q.method() + " " + q.path()).contains("DELETE " + LOGS + ".stderr");
+    }
+
+    @Test
+    void aRecordedCommandThatCannotStartIsExitCode127WithALine() {
+        fake.on("POST /1.0/instances/c2/exec", async("ex2", "{}"));
+        fake.on("GET /1.0/operations/ex2/wait?timeout=-1", operationEnded("ex2", "Failure", "Command not found", "{}"));
+        fake.on("DELETE " + LOGS + ".stdout", FakeIncus.sync("{}"));
+        fake.on("DELETE " + LOGS + ".stderr", FakeIncus.sync("{}"));
+
+        Model.ExecResult r = client.execRecorded("c2", ExecRequest.of("tmux", "new-session", "-d"));
+
+        assertThat(r.exitCode()).isEqualTo(127);
+        assertThat(r.err()).isEqualTo("tmux: command not found\n");
+        assertThat(fake.requests()).extracting(q -> q.method() + " " + q.path()).as("its logs are named after the operation")
+                .contains("DELETE " + LOGS + ".stdout", "DELETE " + LOGS + ".stderr");
+    }
 }

@@ -1,0 +1,112 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.incus.IncusClient;
+import coi.incus.Terminal;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The user's terminal started as the session's tmux is made, not after: the incus CLI's own
+ * start, its exec and websockets (about 0.2 s) then overlap the tmux exec. Its command waits in
+ * the container for the tmux session to exist, then attaches. The tmux step still makes the
+ * session and reports a failure, and the launch is kept only once it did, so each way a launch
+ * fails is undone as before, the terminal first:
+ * <ul>
+ * <li>the tmux step fails (tmux missing, the exec failing): the terminal is ended before the
+ *     launch's undo and its error line;</li>
+ * <li>coi is interrupted (SIGTERM, SIGHUP) before the launch is kept: the interrupt's undo ends it
+ *     the same way;</li>
+ * <li>the terminal ends before the session is up (Ctrl-C: in raw mode it reaches the waiting
+ *     command, not coi; or the CLI fails): the launch is undone, as a Ctrl-C was before.</li>
+ * </ul>
+ * Ended means SIGTERM, which the CLI passes on to its command and then restores the terminal. A
+ * coi killed with SIGKILL leaves the CLI waiting: its command attaches if the session comes up
+ * and gives up after about {@link #WAIT_ROUNDS} rounds otherwise.
+ */
+final class EarlyTerminal {
+    /** Rounds of 30 ms the terminal waits for the session: some 35 s. */
+    static final int WAIT_ROUNDS = 1000;
+    private static final long END_WAIT_SECONDS = 5;
+
+    private final IncusClient incus;
+    private final PrintWriter out;
+    private volatile Process process;
+
+    EarlyTerminal(IncusClient incus, PrintWriter out) {
+        this.incus = incus;
+        this.out = out;
+    }
+
+    /** The launch with its {@link LaunchSteps#TMUX} step (if any) starting this terminal first. */
+    Launcher around(Launcher launcher) {
+        return launcher.around(step -> step.name().equals(LaunchSteps.TMUX) ? around(step) : step);
+    }
+
+    private Launcher.Step around(Launcher.Step tmux) {
+        return Launcher.step(tmux.name(), launch -> {
+            SessionPlan plan = launch.plan();
+            out.println("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
+            out.flush();
+            AtomicReference<Launcher.Undo> made = new AtomicReference<>(Launcher.Undo.NOTHING);
+            try {
+                // the JVM takes a few tens of milliseconds to start a process: not on the tmux exec's path either
+                Overlap.run(() -> process = Terminal.start(incus, plan.container(), plan.code().uid(), plan.code().gid(),
+                        SessionPlan.WORKSPACE_MOUNT, command(plan.tmuxSession())), () -> made.set(tmux.apply(launch)));
+            } catch (RuntimeException | Error e) {
+                end();
+                // tmux's step may have succeeded beside a terminal that could not start: the launcher undoes only completed steps
+                made.get().undo();
+                throw e;
+            }
+            Launcher.Undo undo = made.get();
+            if (!process.isAlive()) {
+                int exit = process.exitValue();
+                undo.undo();
+                if (exit == 130) throw new Launcher.Interrupted();
+                throw new CoiException("the terminal ended (exit code " + exit + ") before the session was up: the launch was undone");
+            }
+            return () -> {
+                end();
+                undo.undo();
+            };
+        });
+    }
+
+    /**
+     * Waits in the container until tmux holds {@code session}, then attaches to it. A tmux client
+     * is asked only once the server's socket is there: until then a round costs a `sleep`, not a
+     * tmux, on the CPU the session is being made with.
+     */
+    static List<String> command(String session) {
+        return List.of("sh", "-c", "n=0; socket=\"${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/default\";"
+                + " until [ -S \"$socket\" ] && tmux has-session -t \"$1\" 2>/dev/null; do n=$((n+1));"
+                + " if [ $n -gt " + WAIT_ROUNDS + " ]; then echo \"coi: tmux session $1 never came up\" >&2; exit 1; fi;"
+                + " sleep 0.03; done; exec tmux attach-session -t \"$1\"", "coi-attach", session);
+    }
+
+    /** Whether the launch started the terminal (a launch without a tmux step does not). */
+    boolean started() {
+        return process != null;
+    }
+
+    /** Waits for the terminal to end; its exit code. */
+    int await() {
+        return Terminal.await(process);
+    }
+
+    /** SIGTERM, then a moment for the CLI to restore the terminal; SIGKILL only if it does not end. */
+    private void end() {
+        Process p = process;
+        if (p == null || !p.isAlive()) return;
+        p.destroy();
+        try {
+            if (!p.waitFor(END_WAIT_SECONDS, TimeUnit.SECONDS)) p.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.IncusClient;
+import coi.testing.HostTmux;
+import coi.testing.Sandbox;
+import coi.testing.TestIncus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `coi shell` starts the user's terminal (the incus CLI, waiting in the container for the tmux
+ * session) while the tmux exec runs: when that exec fails, or the user presses Ctrl-C on the
+ * waiting terminal, the launch is undone as before and the terminal is given back to the shell
+ * in its normal mode. A `tmux` of the test's own, first on the container's PATH (a host folder
+ * mounted at /usr/local/sbin), fails or delays the session.
+ */
+@Tag("incus")
+class EarlyTerminalIT {
+    private static final Duration UP = Duration.ofSeconds(60);
+
+    @Test
+    void aFailingTmuxEndsTheEarlyTerminalAndUndoesTheLaunch() throws Exception {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            Path sbin = tmuxOfTheTest(box, "echo 'tmux: refused by the test' >&2\nexit 1\n");
+            String w = tmux.start(box.commandLine("shell --mount " + sbin + ":/usr/local/sbin" + terminalMode()));
+            String screen = tmux.await(w, "TERMINAL-MODE", UP);
+            assertThat(screen).contains("Attaching to " + box.container(1),
+                    "coi: could not start tmux in " + box.container(1) + ": tmux: refused by the test (is tmux installed in the image?)",
+                    "COI-EXIT=1");
+            assertThat(modeLine(screen)).as("the CLI gave the terminal back in its normal mode").contains(" icanon", " echo")
+                    .doesNotContain("-icanon", "-echo ");
+            assertThat(incus.instanceExists(box.container(1))).as("the launch was undone").isFalse();
+            assertThat(box.sessionDirs()).as("a session that never started leaves no folder").isEmpty();
+            assertThat(terminalsInto(box.container(1))).as("no incus CLI left waiting").isEmpty();
+        }
+    }
+
+    @Test
+    void ctrlCOnTheWaitingTerminalUndoesTheLaunch() throws Exception {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            // the session comes up only after 4 s: time to press Ctrl-C on the terminal that waits for it
+            Path sbin = tmuxOfTheTest(box, "[ \"$1\" = new-session ] && sleep 4\nexec /usr/bin/tmux \"$@\"\n");
+            String w = tmux.start(box.commandLine("shell --mount " + sbin + ":/usr/local/sbin" + terminalMode()));
+            tmux.await(w, "Attaching to " + box.container(1), UP);
+            Thread.sleep(1500);
+            tmux.send(w, "C-c");
+            String screen = tmux.await(w, "TERMINAL-MODE", UP);
+            assertThat(screen).contains("coi: interrupted: the launch was undone").doesNotContain("fake-ai>", "COI-EXIT=0");
+            assertThat(modeLine(screen)).contains(" icanon", " echo").doesNotContain("-icanon", "-echo ");
+            assertThat(incus.instanceExists(box.container(1))).as("the launch was undone").isFalse();
+            assertThat(box.sessionDirs()).isEmpty();
+            assertThat(terminalsInto(box.container(1))).isEmpty();
+        }
+    }
+
+    /** A folder with an executable `tmux` running {@code body}, for /usr/local/sbin (first on the PATH of an exec). */
+    private static Path tmuxOfTheTest(Sandbox box, String body) throws IOException {
+        Path sbin = Files.createDirectories(box.root.resolve("sbin"));
+        Path tmux = Files.writeString(sbin.resolve("tmux"), "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(tmux, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return sbin;
+    }
+
+    /** After coi: the terminal's line discipline, as the shell that ran coi finds it (coi's exit code kept for COI-EXIT). */
+    private static String terminalMode() {
+        return "; s=$?; echo TERMINAL-MODE $(stty -a | tr -s ' ;\\n' ' '); (exit $s)";
+    }
+
+    private static String modeLine(String screen) {
+        return screen.lines().filter(l -> l.startsWith("TERMINAL-MODE")).findFirst().orElseThrow() + " ";
+    }
+
+    /** The command lines of `incus exec -t` processes into {@code container}. */
+    private static List<String> terminalsInto(String container) throws IOException {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .map(p -> {
+                        try {
+                            return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+                        } catch (IOException gone) {
+                            return "";
+                        }
+                    })
+                    .filter(cmd -> cmd.startsWith("incus exec -t ") && cmd.contains(container))
+                    .toList();
+        }
+    }
+}
