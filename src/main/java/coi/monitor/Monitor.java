@@ -224,19 +224,23 @@ public final class Monitor {
     /** Stops watching containers that are not in {@code keep}. */
     public void retain(Set<String> keep) {
         for (String name : List.copyOf(windows.keySet())) {
-            if (!keep.contains(name)) {
-                windows.remove(name);
-                workspaces.remove(name).close();
-                payloads.values().remove(name);
-                execs.remove(name);
-                cgroups.remove(name);
-                counts.remove(name);
-                counters.remove(name);
-                countersAt.remove(name);
-                synchronized (responder) {
-                    responder.forget(name);
-                }
-            }
+            if (!keep.contains(name)) forget(name);
+        }
+    }
+
+    /** Stops watching a container and forgets what was seen of it. */
+    public void forget(String name) {
+        windows.remove(name);
+        WorkspaceWatch workspace = workspaces.remove(name);
+        if (workspace != null) workspace.close();
+        payloads.values().remove(name);
+        execs.remove(name);
+        cgroups.remove(name);
+        counts.remove(name);
+        counters.remove(name);
+        countersAt.remove(name);
+        synchronized (responder) {
+            responder.forget(name);
         }
     }
 

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,8 @@ final class Supervisor {
      */
     private final Map<String, Monitor.Target> targets = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
+    /** The init process (host pid) of each watched container when its watch began: another one means another container. */
+    private final Map<String, Long> inits = new HashMap<>();
     /** Each monitored container as last listed: its labels name the network mode and the session to mark when it is stopped. */
     private final Map<String, Model.Instance> instances = new ConcurrentHashMap<>();
     /** Containers whose last look failed, so that the log says it once. */
@@ -267,11 +270,22 @@ final class Supervisor {
                 continue;
             }
             if (frozen.remove(i.name())) monitor().restartWindow(i.name());
+            long init = i.state() == null ? 0 : i.state().pid();
+            Long watched = inits.get(i.name());
+            if (targets.containsKey(i.name()) && watched != null && init > 0 && watched != init) {
+                // the same name, another container: restarted (a `sudo reboot` inside a persistent one) or made again
+                // between two looks at the list; its workspace mount, processes and history are new, and a watch
+                // kept from the old one would see no workspace io at all and take its threats for repeats
+                monitor().forget(i.name());
+                targets.remove(i.name());
+                log(i.name() + " was restarted or made again (init " + watched + " -> " + init + "): watching it afresh");
+            }
             if (!targets.containsKey(i.name())) {
                 Monitor.Target t = new Monitor.Target(i.name(), HostView.payload(project, i.name()), settings.get());
                 try {
                     monitor().start(t, gapSince);
                     targets.put(i.name(), t);
+                    inits.put(i.name(), init);
                     log("monitoring " + i.name());
                 } catch (ObservationException e) {
                     log("cannot monitor " + i.name() + ": " + e.getMessage());
@@ -280,6 +294,7 @@ final class Supervisor {
         }
         gapSince = null;
         targets.keySet().retainAll(keep);
+        inits.keySet().retainAll(keep);
         frozen.retainAll(keep);
         instances.keySet().retainAll(keep);
         if (monitor != null) monitor.retain(keep);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
 import coi.incus.Json;
+import coi.incus.Model;
 import coi.network.TestHosts;
 import coi.testing.CoiProcess.Result;
 import coi.testing.HostTmux;
@@ -243,6 +244,40 @@ class MonitorAttacksIT {
                 assertThat(e.action()).isEqualTo(Action.PAUSED);
             });
         }
+    }
+
+    /**
+     * A persistent monitored session rebooted from inside (`sudo reboot` as code, as an agent could): the container that
+     * comes back has the same name but a new /workspace mount, new processes and no history. A watch kept from before
+     * the reboot would see no workspace io at all; the supervisor watches it afresh, so a large write after it still
+     * freezes it. (The workspace itself is not there after such a restart: coi took the host's view down once the
+     * container had its own copy, and Incus mounts the view's empty folder: an empty workspace, never an unprotected one.)
+     */
+    @Test
+    void aContainerRebootedFromInsideIsWatchedAfreshAndALargeWorkspaceWriteStillFreezesIt() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Result started = box.run("shell", "--detach", "--monitor", "--persistent");
+            assertThat(started.exitCode()).as(started.toString()).isZero();
+            String name = box.container(1);
+            long before = init(incus, name);
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'sleep 1; sudo reboot' >/dev/null 2>&1");
+            MonitorFixtures.await(() -> init(incus, name) > 0 && init(incus, name) != before, 60, () -> name + " did not come back from its reboot");
+            MonitorFixtures.await(() -> MonitorFixtures.audit(box).stream().filter(e -> e.title().equals("monitoring started")).count() >= 2, 30,
+                    () -> "the rebooted container is not watched again: " + box.diagnostics());
+            MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'head -c 300M /dev/zero > /workspace/out.bin'");
+            MonitorFixtures.await(() -> "Frozen".equals(incus.findInstance(name).map(Model.Instance::status).orElse("")), 15,
+                    () -> name + " is not frozen after a large workspace write: " + box.diagnostics());
+            assertThat(MonitorFixtures.audit(box)).anySatisfy(e -> {
+                assertThat(e.action()).isEqualTo(Action.PAUSED);
+                assertThat(e.title()).startsWith("large workspace write");
+            });
+        }
+    }
+
+    /** The container's init process on the host, 0 while it is not running. */
+    private static long init(IncusClient incus, String name) {
+        return incus.instances().stream().filter(i -> i.name().equals(name) && i.running() && i.state() != null)
+                .mapToLong(i -> i.state().pid()).findFirst().orElse(0);
     }
 
     @Test

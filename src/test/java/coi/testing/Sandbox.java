@@ -67,7 +67,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** The sandbox's supervisor log, audit logs and its containers' state: what a test that hangs prints. */
-    String diagnostics() {
+    public String diagnostics() {
         StringBuilder sb = new StringBuilder();
         try (Stream<Path> files = Files.walk(home.resolve(".coi"))) {
             for (Path f : files.filter(f -> f.getFileName().toString().equals("watcher.log")
