@@ -32,6 +32,19 @@ class AuditLineTest {
     }
 
     @Test
+    void writesEveryComponentOfTheRecords() throws Exception {
+        Evidence all = new Evidence(SHELL, new Evidence.NetworkInfo("10.0.0.2:40000", "198.51.100.7:4444", 4444, "tcp"),
+                new Evidence.FilesystemInfo(1, "10s"));
+        var line = Json.MAPPER.readTree(AuditLine.of(AuditEvent.of("c", new Threat(Level.HIGH, Threat.NETWORK, "t", "d", all), Action.PAUSED, WHEN)));
+        assertThat(line.size()).as("a component added to AuditEvent is written by AuditLine too").isEqualTo(AuditEvent.class.getRecordComponents().length);
+        var evidence = line.get("evidence");
+        assertThat(evidence.size()).isEqualTo(Evidence.class.getRecordComponents().length);
+        assertThat(evidence.get("process").size()).isEqualTo(Evidence.ProcessInfo.class.getRecordComponents().length);
+        assertThat(evidence.get("network").size()).isEqualTo(Evidence.NetworkInfo.class.getRecordComponents().length);
+        assertThat(evidence.get("filesystem").size()).isEqualTo(Evidence.FilesystemInfo.class.getRecordComponents().length);
+    }
+
+    @Test
     void readsBackAsTheEventItWas() {
         AuditEvent event = AuditEvent.of("coi-1a2b3c4d-1", new Threat(Level.CRITICAL, Threat.REVERSE_SHELL, "reverse shell", "d",
                 new Evidence(SHELL, null, null)), Action.KILLED, WHEN);

@@ -19,4 +19,12 @@ class MetadataWriterTest {
             assertThat(new String(MetadataWriter.bytes(m), StandardCharsets.UTF_8)).isEqualTo(mapper);
         }
     }
+
+    @Test
+    void writesEveryComponentOfTheRecord() throws Exception {
+        SessionMetadata full = new SessionMetadata("id", "coi-1a2b3c4d-1", "fake", true, "/w", "2026-12-05T04:00:00Z", "2026-12-05T03:00:00Z", 2, "coi",
+                "running").stoppedBy("monitor: reverse shell", "2026-12-05T04:00:01Z");
+        assertThat(Json.MAPPER.readTree(MetadataWriter.bytes(full)).size()).as("a component added to SessionMetadata is written by MetadataWriter too")
+                .isEqualTo(SessionMetadata.class.getRecordComponents().length);
+    }
 }
