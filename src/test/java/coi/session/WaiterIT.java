@@ -55,8 +55,10 @@ class WaiterIT {
                 // "ended NAME" when the new supervisor saw the container go, "ended 1 session(s)" when it was gone before it listened;
                 // the supervisor logs it just after it wrote the metadata, so the log is awaited too
                 java.util.regex.Pattern ended = java.util.regex.Pattern.compile("ended (" + name + "|1 session)");
-                await(() -> !incus.instanceExists(name) && read(metadata).contains("\"status\" : \"ended\"") && ended.matcher(log(box)).find(), 60,
-                        () -> "not finalized: " + read(metadata) + "\n" + log(box));
+                // its rules go when the supervisor handles the deletion, a moment after the container is gone
+                await(() -> !incus.instanceExists(name) && read(metadata).contains("\"status\" : \"ended\"") && ended.matcher(log(box)).find()
+                        && !coi.network.RootFence.of().fenced().contains(name), 60,
+                        () -> "not finalized: " + read(metadata) + "\n" + log(box) + "\nfenced: " + coi.network.RootFence.of().fenced());
                 System.out.printf("finalized %.1f s after the poweroff%n", (System.nanoTime() - off) / 1e9);
                 assertThat(log(box)).contains("waiter: woken (an event names a coi container)");
                 assertThat(pids(box, WATCHING)).as("the supervisor came back in the waiter's process").containsExactly(pids(box, WATCHING).getFirst(), waiter);
