@@ -72,9 +72,12 @@ public final class Monitor {
     /**
      * Starts watching: one snapshot proves the container is observable, then "monitoring started"
      * goes into its log (what a starting session waits for). {@code gapSince}, when the supervisor
-     * was not running for a while, is written in as well.
+     * was not running for a while, is written in as well. The container's init process ({@code init},
+     * its host pid; 0 when unknown) is the one whose /workspace is watched: the lowest pid in the
+     * cgroup may be a process the daemon is still moving into the container (an exec's or the file
+     * API's helper), whose root is not yet the container's (seen once: "the container has no /workspace").
      */
-    public void start(Target t, OffsetDateTime gapSince) {
+    public void start(Target t, OffsetDateTime gapSince, long init) {
         if (gapSince != null) {
             note(t.container(), Level.WARNING, "monitoring gap since " + gapSince,
                     "the supervisor was not running (killed or crashed) from " + gapSince + " until now: activity in between was not watched");
@@ -88,7 +91,8 @@ public final class Monitor {
             readCounters(t.container());
             Snapshot first = view.snapshot(t.container(), cgroup).withFence(counters.get(t.container()));
             if (first.processes().isEmpty()) throw new ObservationException("cannot observe " + t.container() + ": none of its processes could be read");
-            WorkspaceWatch workspace = new WorkspaceWatch(t.container(), view, first.processes().getFirst().pid());
+            int through = init > 0 ? (int) init : first.processes().getFirst().pid();
+            WorkspaceWatch workspace = new WorkspaceWatch(t.container(), view, through);
             WorkspaceWatch earlier = workspaces.put(t.container(), workspace);
             if (earlier != null) earlier.close();
             cgroups.put(t.container(), cgroup);

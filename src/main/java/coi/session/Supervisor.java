@@ -283,7 +283,7 @@ final class Supervisor {
             if (!targets.containsKey(i.name())) {
                 Monitor.Target t = new Monitor.Target(i.name(), HostView.payload(project, i.name()), settings.get());
                 try {
-                    monitor().start(t, gapSince);
+                    monitor().start(t, gapSince, init);
                     targets.put(i.name(), t);
                     inits.put(i.name(), init);
                     log("monitoring " + i.name());
