@@ -23,7 +23,8 @@ import java.util.function.Function;
  */
 public final class Monitor {
     /** A container to watch: its name, its payload cgroup name and its settings. */
-    public record Target(String container, String payload, Config.Monitoring settings) {}
+    /** A container to watch; {@code init} is its init process's host pid (0 when unknown): another one means another container. */
+    public record Target(String container, String payload, Config.Monitoring settings, long init) {}
 
     private static final Duration WINDOW = Duration.ofSeconds(Config.Monitoring.WINDOW_SECONDS);
 
@@ -72,12 +73,12 @@ public final class Monitor {
     /**
      * Starts watching: one snapshot proves the container is observable, then "monitoring started"
      * goes into its log (what a starting session waits for). {@code gapSince}, when the supervisor
-     * was not running for a while, is written in as well. The container's init process ({@code init},
-     * its host pid; 0 when unknown) is the one whose /workspace is watched: the lowest pid in the
+     * was not running for a while, is written in as well. The container's init process (when known)
+     * is the one whose /workspace is watched: the lowest pid in the
      * cgroup may be a process the daemon is still moving into the container (an exec's or the file
      * API's helper), whose root is not yet the container's (seen once: "the container has no /workspace").
      */
-    public void start(Target t, OffsetDateTime gapSince, long init) {
+    public void start(Target t, OffsetDateTime gapSince) {
         if (gapSince != null) {
             note(t.container(), Level.WARNING, "monitoring gap since " + gapSince,
                     "the supervisor was not running (killed or crashed) from " + gapSince + " until now: activity in between was not watched");
@@ -91,7 +92,7 @@ public final class Monitor {
             readCounters(t.container());
             Snapshot first = view.snapshot(t.container(), cgroup).withFence(counters.get(t.container()));
             if (first.processes().isEmpty()) throw new ObservationException("cannot observe " + t.container() + ": none of its processes could be read");
-            int through = init > 0 ? (int) init : first.processes().getFirst().pid();
+            int through = t.init() > 0 ? (int) t.init() : first.processes().getFirst().pid();
             WorkspaceWatch workspace = new WorkspaceWatch(t.container(), view, through);
             WorkspaceWatch earlier = workspaces.put(t.container(), workspace);
             if (earlier != null) earlier.close();

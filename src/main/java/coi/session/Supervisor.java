@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -87,8 +86,6 @@ final class Supervisor {
      */
     private final Map<String, Monitor.Target> targets = new ConcurrentHashMap<>();
     private final Set<String> frozen = ConcurrentHashMap.newKeySet();
-    /** The init process (host pid) of each watched container when its watch began: another one means another container. */
-    private final Map<String, Long> inits = new HashMap<>();
     /** Each monitored container as last listed: its labels name the network mode and the session to mark when it is stopped. */
     private final Map<String, Model.Instance> instances = new ConcurrentHashMap<>();
     /** Containers whose last look failed, so that the log says it once. */
@@ -271,21 +268,20 @@ final class Supervisor {
             }
             if (frozen.remove(i.name())) monitor().restartWindow(i.name());
             long init = i.state() == null ? 0 : i.state().pid();
-            Long watched = inits.get(i.name());
-            if (targets.containsKey(i.name()) && watched != null && init > 0 && watched != init) {
+            Monitor.Target watched = targets.get(i.name());
+            if (watched != null && init > 0 && watched.init() != init) {
                 // the same name, another container: restarted (a `sudo reboot` inside a persistent one) or made again
                 // between two looks at the list; its workspace mount, processes and history are new, and a watch
                 // kept from the old one would see no workspace io at all and take its threats for repeats
                 monitor().forget(i.name());
                 targets.remove(i.name());
-                log(i.name() + " was restarted or made again (init " + watched + " -> " + init + "): watching it afresh");
+                log(i.name() + " was restarted or made again (init " + watched.init() + " -> " + init + "): watching it afresh");
             }
             if (!targets.containsKey(i.name())) {
-                Monitor.Target t = new Monitor.Target(i.name(), HostView.payload(project, i.name()), settings.get());
+                Monitor.Target t = new Monitor.Target(i.name(), HostView.payload(project, i.name()), settings.get(), init);
                 try {
-                    monitor().start(t, gapSince, init);
+                    monitor().start(t, gapSince);
                     targets.put(i.name(), t);
-                    inits.put(i.name(), init);
                     log("monitoring " + i.name());
                 } catch (ObservationException e) {
                     log("cannot monitor " + i.name() + ": " + e.getMessage());
@@ -294,7 +290,6 @@ final class Supervisor {
         }
         gapSince = null;
         targets.keySet().retainAll(keep);
-        inits.keySet().retainAll(keep);
         frozen.retainAll(keep);
         instances.keySet().retainAll(keep);
         if (monitor != null) monitor.retain(keep);
