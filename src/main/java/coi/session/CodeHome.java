@@ -24,13 +24,63 @@ import java.util.TreeSet;
  * server for the container runs): the folders are looked at, {@code ~/.tmux} made and the context
  * written. Only when a folder must change hands (the file API does not chown what exists), or
  * {@code ~/.tmux} is there but not code's private folder, does one exec as root fix them.
+ *
+ * <p>A new session whose devices put nothing below the home but mount points right under it (the
+ * default: the workspace, the tool's state dir) has no folder to hand over: the exec that starts
+ * its tmux makes the rest as code first ({@link #inTmuxExec}), and the file API, whose first call
+ * into a container costs the daemon a process of its own (some 170 ms), is not asked at all.
  */
 final class CodeHome {
     static final String HOME = SessionPlan.CODE_HOME;
     static final String CONTEXT_FILE = HOME + "/SANDBOX_CONTEXT.md";
     static final String TMUX_DIR = HOME + "/.tmux";
 
+    /** Exit codes of {@link #inTmuxExec}'s shell: the tool is not in the image; the home needs root ({@link #prepare}). */
+    static final int TOOL_MISSING = 93, NEEDS_ROOT = 94;
+
+    /**
+     * Run as code before tmux starts: the tool looked for, {@code ~/.tmux} made code's private
+     * folder, the context written. Everything it is given comes as arguments ({@code $1} the
+     * context, {@code $2} the count of tool paths, the paths, then the command to exec), so no
+     * text of the plan becomes shell code. A home that is not code's, or a {@code ~/.tmux} or
+     * context file code cannot make so, exits {@link #NEEDS_ROOT} before anything starts.
+     */
+    private static final String IN_EXEC = "set -u\n"
+            + "umask 022\n"
+            + "ctx=$1 n=$2\n"
+            + "shift 2\n"
+            + "found=\n"
+            + "[ \"$n\" -gt 0 ] || found=yes\n"
+            + "while [ \"$n\" -gt 0 ]; do [ -e \"$1\" ] && found=yes; n=$((n - 1)); shift; done\n"
+            + "[ -n \"$found\" ] || exit " + TOOL_MISSING + "\n"
+            + "home=" + Shell.quote(HOME) + " tmux=" + Shell.quote(TMUX_DIR) + " context=" + Shell.quote(CONTEXT_FILE) + "\n"
+            + "[ -d \"$home\" ] && [ ! -L \"$home\" ] && [ -O \"$home\" ] || exit " + NEEDS_ROOT + "\n"
+            + "[ -e \"$tmux\" ] || [ -L \"$tmux\" ] || mkdir -m 0700 \"$tmux\" || exit " + NEEDS_ROOT + "\n"
+            + "[ -d \"$tmux\" ] && [ ! -L \"$tmux\" ] && [ -O \"$tmux\" ] && chmod 0700 \"$tmux\" || exit " + NEEDS_ROOT + "\n"
+            // whatever the image has there (a link too) goes first: the file is code's, with the plan's text
+            + "rm -f \"$context\" && printf '%s' \"$ctx\" > \"$context\" || exit " + NEEDS_ROOT + "\n"
+            + "exec \"$@\"\n";
+
     private CodeHome() {}
+
+    /**
+     * Whether the exec that starts the tool's tmux can make the home ({@link #inTmuxExec}): no
+     * device mounts over what it writes or below a folder under the home, so no folder there is
+     * root's for the start to have made, and nothing needs root.
+     */
+    static boolean madeInTmuxExec(SessionPlan plan) {
+        return mountParents(plan).equals(List.of(HOME)) && !mountedOver(plan);
+    }
+
+    /** {@code command}, run as code, after the tool's presence is checked and code's home made; see {@link #IN_EXEC}. */
+    static List<String> inTmuxExec(SessionPlan plan, List<String> command) {
+        List<String> tool = plan.toolCommand().isEmpty() ? List.of() : ToolPresence.candidates(plan.toolCommand().getFirst());
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", IN_EXEC, "coi-home", SandboxContext.render(plan),
+                String.valueOf(tool.size())));
+        argv.addAll(tool);
+        argv.addAll(command);
+        return argv;
+    }
 
     /** In the running container, every mount in place. */
     static void prepare(IncusClient incus, SessionPlan plan) {

@@ -4,8 +4,10 @@ import coi.CoiException;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.InstanceSpec;
+import coi.incus.Model;
 import coi.incus.Retries;
 import coi.network.FenceException;
+import coi.network.NetworkPolicy;
 import coi.session.Launcher.Launch;
 import coi.session.Launcher.Retry;
 import coi.session.Launcher.Step;
@@ -21,7 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The steps that apply a {@link SessionPlan}, by name, and the three lists coi launches with:
@@ -35,7 +37,7 @@ public final class LaunchSteps {
     public static final String VIEW = "view";
     public static final String CREATE = "create";
     public static final String SWEEP = "sweep";
-    public static final String TOOL_PRESENCE = "tool-presence";
+    public static final String HOME_BEFORE_START = "home-before-start";
     public static final String FENCE = "fence";
     public static final String START = "start";
     public static final String RELEASE_VIEW = "release-view";
@@ -73,21 +75,32 @@ public final class LaunchSteps {
         this.views = views;
     }
 
+    /** Where code's home is made for a new tool session; {@link #tmux} and {@link #home} act on it. */
+    private enum HomeWork {
+        /** Not (all) made before the start: made once the container runs. */
+        AFTER_START,
+        /** Made through the file API before the start. */
+        MADE,
+        /** Made by the exec that starts tmux, the tool's presence too ({@link CodeHome#inTmuxExec}). */
+        IN_TMUX_EXEC
+    }
+
     /**
-     * `coi shell`, new container: the tool in tmux, its state dir live-mounted. The tool's
-     * presence is asked and code's home made (both through the file API, before the start) while
-     * the rules go in, the metadata written while tmux starts.
+     * `coi shell`, new container: the tool in tmux, its state dir live-mounted. The rules go in
+     * while the container is created; the tool's presence is asked and code's home made by the
+     * exec that starts tmux where that needs nothing of root's, else through the file API before
+     * the start. The metadata is written while tmux starts.
      */
     public Launcher shell(Replanner replanner) {
-        AtomicBoolean homeReady = new AtomicBoolean();
-        return new Launcher(List.of(image(), storage(), toolState(), created(replanner),
-                Overlap.steps(FENCE, Overlap.steps(FENCE, toolPresence(), homeBeforeStart(homeReady)), fence()),
-                start(replanner), releaseView(), monitor(), home(homeReady), Overlap.steps(TMUX, metadata(), tmux(false))));
+        // the pool's claim stands for the steps from create to release-view: a claimed member's tmux exec makes no home
+        AtomicReference<HomeWork> home = new AtomicReference<>(HomeWork.MADE);
+        return new Launcher(List.of(image(), storage(), toolState(), created(replanner), homeBeforeStart(home),
+                start(replanner), releaseView(), monitor(), home(home), Overlap.steps(TMUX, metadata(), tmux(false, home))));
     }
 
     /** `coi run`, new container: ready for the command once its network is up; DHCP takes a moment, code's home is made meanwhile. */
     public Launcher run(Replanner replanner) {
-        return new Launcher(List.of(image(), storage(), created(replanner), fence(), start(replanner), releaseView(),
+        return new Launcher(List.of(image(), storage(), created(replanner), start(replanner), releaseView(),
                 monitor(), Overlap.steps(NETWORK, network(), home())));
     }
 
@@ -98,7 +111,7 @@ public final class LaunchSteps {
             steps.addAll(List.of(sweep(), fence(), view(), startAgain(), releaseView()));
             if (plan.tool() == null) steps.add(network());
         }
-        if (plan.tool() != null) steps.addAll(List.of(metadata(), tmux(true)));
+        if (plan.tool() != null) steps.addAll(List.of(metadata(), tmux(true, new AtomicReference<>(HomeWork.MADE))));
         return new Launcher(steps);
     }
 
@@ -188,16 +201,50 @@ public final class LaunchSteps {
     }
 
     /**
-     * The new container, created while the host builds the protected view its workspace device
-     * points at and sweeps the rules of gone containers ({@link #sweep}): none waits for another,
-     * and all are done before the fence and the start. Incus checks a disk's source when the
-     * container is created, so the view's (empty) folder is made first.
+     * The new container, created while the host installs its rules, builds the protected view its
+     * workspace device points at and sweeps the rules of gone containers ({@link #sweep}): none
+     * waits for another, and all are done before the start. Incus checks a disk's source when the
+     * container is created, so the view's (empty) folder is made first. The rules need only the
+     * plan's NIC (its interface name and address are pinned), except an allowlist's, which also
+     * pin names into the container's /etc/hosts: those go in once it exists. The container's
+     * {@link NameLock} is held throughout, so no coi tidying up the rules of a gone container of
+     * the same name removes these before the container is there.
      */
     private Step created(Replanner replanner) {
         Step together = Overlap.steps(CREATE, view(), Overlap.steps(CREATE, sweep(), create(replanner)));
+        Step fencedBeside = Overlap.steps(CREATE, fence(), together);
+        Step fencedAfter = inOrder(CREATE, together, fence());
         return Launcher.step(CREATE, launch -> {
-            if (ProtectedView.builds(launch.plan().protection())) views.prepare(ProtectedView.path(store.root(), launch.plan().container()));
-            return together.apply(launch);
+            SessionPlan plan = launch.plan();
+            if (ProtectedView.builds(plan.protection())) views.prepare(ProtectedView.path(store.root(), plan.container()));
+            try (NameLock lock = NameLock.hold(store.root(), plan.container())) {
+                return (plan.network() instanceof NetworkPolicy.Allowlist ? fencedAfter : fencedBeside).apply(launch);
+            }
+        });
+    }
+
+    /** One step made of two run one after the other; when the second fails, the first is undone before the failure goes on. */
+    private static Step inOrder(String name, Step first, Step second) {
+        return Launcher.step(name, launch -> {
+            Undo firstUndo = first.apply(launch);
+            Undo secondUndo;
+            try {
+                secondUndo = second.apply(launch);
+            } catch (RuntimeException | Error e) {
+                try {
+                    firstUndo.undo();
+                } catch (RuntimeException undoFailed) {
+                    e.addSuppressed(undoFailed);
+                }
+                throw e;
+            }
+            return () -> {
+                try {
+                    secondUndo.undo();
+                } finally {
+                    firstUndo.undo();
+                }
+            };
         });
     }
 
@@ -214,14 +261,6 @@ public final class LaunchSteps {
         });
     }
 
-    /** The file API reads a stopped container's root file system: a missing tool is one line and no container. */
-    Step toolPresence() {
-        return Launcher.step(TOOL_PRESENCE, launch -> {
-            requireTool(launch.plan());
-            return Undo.NOTHING;
-        });
-    }
-
     /** The plan's tool is in its container (created or running); a missing one is one clear line. */
     void requireTool(SessionPlan plan) {
         if (plan.tool() != null) {
@@ -229,7 +268,7 @@ public final class LaunchSteps {
         }
     }
 
-    /** The host rules, in before the container's network comes up (the rules of gone containers were swept before it). */
+    /** The host rules, in before the container's network comes up (for a new container, while it is created: see {@link #created}). */
     Step fence() {
         return Launcher.step(FENCE, launch -> {
             SessionPlan plan = launch.plan();
@@ -314,45 +353,75 @@ public final class LaunchSteps {
     }
 
     Step home() {
-        return home(new AtomicBoolean());
+        return home(new AtomicReference<>(HomeWork.AFTER_START));
     }
 
-    /** code's home in the running container, unless {@link #homeBeforeStart} made it {@code ready}. */
-    private Step home(AtomicBoolean ready) {
+    /** code's home in the running container, unless it was made before the start or is made by the tmux exec. */
+    private Step home(AtomicReference<HomeWork> work) {
         return Launcher.step(HOME, launch -> {
-            if (!ready.get()) CodeHome.prepare(incus, launch.plan());
+            if (work.get() == HomeWork.AFTER_START) CodeHome.prepare(incus, launch.plan());
             return Undo.NOTHING;
         });
     }
 
     /**
-     * code's home made in the created container before it starts, while the fence goes in: a
-     * running container that is still booting makes the same work slower (see {@link CodeHome}).
-     * {@code ready} says whether it was all done; a retry that redoes the fence sets it again.
+     * Where code's home is made: by the exec that starts tmux where it needs nothing of root's
+     * (the tool's presence is asked there too); else in the created container before it starts,
+     * through the file API, while the tool's presence is asked the same way (a running container
+     * that is still booting makes the same work slower, see {@link CodeHome}). A retry redoes it.
      */
-    private Step homeBeforeStart(AtomicBoolean ready) {
-        return Launcher.step(HOME + "-before-start", launch -> {
-            ready.set(CodeHome.prepareBeforeStart(incus, launch.plan()));
+    private Step homeBeforeStart(AtomicReference<HomeWork> work) {
+        Step files = Overlap.steps(HOME_BEFORE_START, Launcher.step(HOME_BEFORE_START, launch -> {
+            requireTool(launch.plan());
             return Undo.NOTHING;
+        }), Launcher.step(HOME_BEFORE_START, launch -> {
+            work.set(CodeHome.prepareBeforeStart(incus, launch.plan()) ? HomeWork.MADE : HomeWork.AFTER_START);
+            return Undo.NOTHING;
+        }));
+        return Launcher.step(HOME_BEFORE_START, launch -> {
+            if (CodeHome.madeInTmuxExec(launch.plan())) {
+                work.set(HomeWork.IN_TMUX_EXEC);
+                return Undo.NOTHING;
+            }
+            return files.apply(launch);
         });
     }
 
-    /** The tool in tmux, as code, so that the user lands in bash when it exits; {@code unlessRunning}: a reused container's may still run. */
-    Step tmux(boolean unlessRunning) {
+    /**
+     * The tool in tmux, as code, so that the user lands in bash when it exits; {@code unlessRunning}:
+     * a reused container's may still run. Where {@code home} says so, the same exec makes code's
+     * home first; a home that needs root after all is made by {@link CodeHome#prepare}, then tmux
+     * is started again.
+     */
+    Step tmux(boolean unlessRunning, AtomicReference<HomeWork> home) {
         return Launcher.step(TMUX, launch -> {
             SessionPlan plan = launch.plan();
             if (unlessRunning && Attachment.tmuxRunning(incus, plan.container(), plan.tmuxSession(), plan.code())) return Undo.NOTHING;
             List<String> command = plan.toolCommand();
             String line = command.isEmpty() ? "exec bash -l" : Shell.join(command) + "; exec bash -l";
-            // recorded: the command starts with the operation, no websockets first (its output is wanted only on failure)
-            var r = incus.execRecorded(plan.container(), plan.code().exec(List.of("tmux", "new-session", "-d", "-s", plan.tmuxSession(),
-                    "-x", "200", "-y", "50", "-c", SessionPlan.WORKSPACE_MOUNT, "bash", "-lc", line), SessionPlan.WORKSPACE_MOUNT));
+            List<String> tmux = List.of("tmux", "new-session", "-d", "-s", plan.tmuxSession(), "-x", "200", "-y", "50",
+                    "-c", SessionPlan.WORKSPACE_MOUNT, "bash", "-lc", line);
+            boolean makesHome = home.get() == HomeWork.IN_TMUX_EXEC;
+            Model.ExecResult r = tmuxExec(plan, makesHome ? CodeHome.inTmuxExec(plan, tmux) : tmux);
+            if (makesHome && r.exitCode() == CodeHome.TOOL_MISSING) {
+                throw ToolPresence.missing(Tool.named(plan.tool()), command.getFirst(), plan.image());
+            }
+            if (makesHome && r.exitCode() == CodeHome.NEEDS_ROOT) {
+                CodeHome.prepare(incus, plan);
+                r = tmuxExec(plan, tmux);
+            }
             if (r.exitCode() != 0) {
                 throw new CoiException("could not start tmux in " + plan.container() + ": " + r.err().trim() + " (is tmux installed in the image?)");
             }
+            if (makesHome) coi.Trace.mark("home: made by the tmux exec");
             // the container's end (undo of create or start) ends tmux
             return Undo.NOTHING;
         });
+    }
+
+    /** Recorded: the command starts with the operation, no websockets first (its output is wanted only on failure). */
+    private Model.ExecResult tmuxExec(SessionPlan plan, List<String> argv) {
+        return incus.execRecorded(plan.container(), plan.code().exec(argv, SessionPlan.WORKSPACE_MOUNT));
     }
 
     private void deleteIfThere(String container) {

@@ -53,6 +53,7 @@ public final class FakeDaemon implements AutoCloseable {
     private final Map<String, FakeIncus.Responder> failures = new HashMap<>();
     private final Map<String, Integer> execReturns = new HashMap<>();
     private final Set<String> tmuxIn = new HashSet<>();
+    private final Map<String, Integer> exitsOf = new HashMap<>();
     private final List<ExecCall> execs = new CopyOnWriteArrayList<>();
     private final List<String> actions = new CopyOnWriteArrayList<>();
     private final AtomicInteger operations = new AtomicInteger();
@@ -82,6 +83,12 @@ public final class FakeDaemon implements AutoCloseable {
     /** The next {@code action} ("create", "start", "stop", "delete", "exec") on {@code instance} fails with this answer. */
     public synchronized FakeDaemon failNext(String action, String instance, int status, String message) {
         failures.put(action + " " + instance, FakeIncus.error(status, message));
+        return this;
+    }
+
+    /** The next exec whose command starts with {@code program} exits with {@code code} (and does nothing else). */
+    public synchronized FakeDaemon exitNext(String program, int code) {
+        exitsOf.put(program, code);
         return this;
     }
 
@@ -280,9 +287,14 @@ public final class FakeDaemon implements AutoCloseable {
         actions.add("exec " + name);
         List<String> argv = call.command();
         int code = 0;
-        if (argv.size() > 1 && argv.get(0).equals("tmux")) {
-            if (argv.get(1).equals("new-session")) tmuxIn.add(name);
-            if (argv.get(1).equals("has-session") && !tmuxIn.contains(name)) code = 1;
+        // tmux itself, or exec'd at the end of a shell's command (`sh -c '...; exec "$@"' ... tmux new-session ...`)
+        int tmux = argv.indexOf("tmux");
+        Integer scripted = argv.isEmpty() ? null : exitsOf.remove(argv.get(0));
+        if (scripted != null) {
+            code = scripted;
+        } else if (tmux >= 0 && argv.size() > tmux + 1) {
+            if (argv.get(tmux + 1).equals("new-session")) tmuxIn.add(name);
+            if (argv.get(tmux + 1).equals("has-session") && !tmuxIn.contains(name)) code = 1;
         }
         String id = "op" + operations.incrementAndGet();
         execReturns.put(id, code);

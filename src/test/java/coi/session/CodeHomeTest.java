@@ -73,4 +73,65 @@ class CodeHomeTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("home/.tmux")))).isEqualTo("rwx------");
         assertThat(script).contains("-maxdepth 0 -type d -uid 0 -exec chown -h " + uid + ":" + uid + " {} +");
     }
+
+    @Test
+    void theTmuxExecMakesTheHomeOnlyWhereNothingBelowItNeedsRoot() {
+        HostFacts facts = PlannerTest.facts(1000, true, Set.of());
+        ToolLaunch claude = new ToolLaunch("claude", List.of("claude"), Map.of(), ".claude");
+        assertThat(CodeHome.madeInTmuxExec(plan(claude, Overrides.NONE, facts))).as("the state dir right under the home").isTrue();
+        assertThat(CodeHome.madeInTmuxExec(plan(claude, mounts("/srv/data:/data"), facts))).isTrue();
+        assertThat(CodeHome.madeInTmuxExec(plan(OPENCODE, Overrides.NONE, facts))).as("~/.local and ~/.local/share: root's after the start")
+                .isFalse();
+        assertThat(CodeHome.madeInTmuxExec(plan(claude, mounts("/srv/gh:/home/code/.config/gh"), facts))).isFalse();
+        assertThat(CodeHome.madeInTmuxExec(plan(claude, mounts("/srv/tmux:/home/code/.tmux"), facts))).as("mounted over").isFalse();
+    }
+
+    /** A home, a tool and the context text of a test; {@link #inTmuxExec} runs the exec's shell on them, as this user. */
+    private record Home(Path dir, Path tool, List<String> argv) {
+        static Home in(Path dir, String context) throws Exception {
+            Path home = Files.createDirectories(dir.resolve("home"));
+            Path tool = Files.writeString(dir.resolve("tool"), "#!/bin/sh\n");
+            SessionPlan plan = plan(new ToolLaunch("fake", List.of(tool.toString()), Map.of(), ".fake"), Overrides.NONE,
+                    PlannerTest.facts(1000, true, Set.of()));
+            List<String> argv = new java.util.ArrayList<>(CodeHome.inTmuxExec(plan, List.of("touch", dir.resolve("ran").toString())));
+            argv.set(2, argv.get(2).replace(CodeHome.HOME, home.toString()));
+            argv.set(4, context);
+            return new Home(home, tool, argv);
+        }
+
+        int run() throws Exception {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            return p.exitValue();
+        }
+    }
+
+    @Test
+    void theTmuxExecWritesTheContextAsDataMakesTmuxPrivateThenRunsTheCommand(@TempDir Path dir) throws Exception {
+        String hostile = "# ctx `touch " + dir.resolve("pwned") + "` $(touch " + dir.resolve("pwned") + ") %s %n \\ '\"\n";
+        Home home = Home.in(dir, hostile);
+        Path link = Files.createSymbolicLink(home.dir().resolve("SANDBOX_CONTEXT.md"), Files.writeString(dir.resolve("target"), "kept"));
+
+        assertThat(home.run()).isZero();
+        assertThat(Files.readString(home.dir().resolve("SANDBOX_CONTEXT.md"))).isEqualTo(hostile);
+        assertThat(Files.isSymbolicLink(link)).as("the image's link is replaced, not followed").isFalse();
+        assertThat(Files.readString(dir.resolve("target"))).isEqualTo("kept");
+        assertThat(dir.resolve("pwned")).as("the context is data, never shell code").doesNotExist();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.dir().resolve(".tmux")))).isEqualTo("rwx------");
+        assertThat(dir.resolve("ran")).as("the command ran after").exists();
+    }
+
+    @Test
+    void aMissingToolOrATmuxFolderCodeCannotOwnStopsTheExecBeforeItsCommand(@TempDir Path dir) throws Exception {
+        Home home = Home.in(dir, "ctx");
+        Files.delete(home.tool());
+        assertThat(home.run()).isEqualTo(CodeHome.TOOL_MISSING);
+        assertThat(dir.resolve("ran")).doesNotExist();
+
+        Files.writeString(home.tool(), "#!/bin/sh\n");
+        Files.createSymbolicLink(home.dir().resolve(".tmux"), Files.createDirectories(dir.resolve("elsewhere")));
+        assertThat(home.run()).as("a link where ~/.tmux goes: root's pass makes it right").isEqualTo(CodeHome.NEEDS_ROOT);
+        assertThat(dir.resolve("ran")).doesNotExist();
+    }
 }

@@ -63,9 +63,9 @@ class LaunchTest extends FakeIncusSessions {
         Config config = config("");
         SessionPlan plan = sessions.planShell(shell(config, 1));
         List<String> names = sessions.steps().shell(NO_RACES).names();
-        // the view and the sweep are made beside create, the tool's presence asked beside the fence, the metadata written beside tmux
-        assertThat(names).containsExactly("image", "storage", "tool-state", "create", "fence", "start", "release-view", "monitor",
-                "home", "tmux");
+        // the fence, the view and the sweep are made beside create, the metadata written beside tmux
+        assertThat(names).containsExactly("image", "storage", "tool-state", "create", "home-before-start", "start", "release-view",
+                "monitor", "home", "tmux");
         for (String after : names) {
             List<String> log = new ArrayList<>();
             Launcher launcher = recorded(sessions.steps().shell(NO_RACES), log).insertAfter(after, Launcher.step("boom", launch -> {
@@ -79,7 +79,7 @@ class LaunchTest extends FakeIncusSessions {
         }
         // the last round ran every step for real: the container was made, fenced, started and had its tmux
         assertThat(daemon.actions()).contains("create " + plan.container(), "start " + plan.container(), "stop " + plan.container());
-        assertThat(daemon.execs()).anySatisfy(e -> assertThat(e.command()).startsWith("tmux", "new-session"));
+        assertThat(daemon.execs()).anySatisfy(e -> assertThat(e.command()).contains("tmux", "new-session"));
     }
 
     @Test
@@ -88,8 +88,8 @@ class LaunchTest extends FakeIncusSessions {
         daemon.failNext("start", plan.container(), 500, "Failed to start device \"eth0\"");
         List<String> log = new ArrayList<>();
         assertThatThrownBy(() -> recorded(sessions.steps().shell(NO_RACES), log).launch(plan)).hasMessageContaining("eth0");
-        assertThat(log).containsExactly("apply image", "apply storage", "apply tool-state", "apply create", "apply fence",
-                "undo fence", "undo create", "undo tool-state", "undo storage", "undo image");
+        assertThat(log).containsExactly("apply image", "apply storage", "apply tool-state", "apply create", "apply home-before-start",
+                "undo home-before-start", "undo create", "undo tool-state", "undo storage", "undo image");
         assertNothingLeft(plan);
     }
 
@@ -122,18 +122,57 @@ class LaunchTest extends FakeIncusSessions {
         assertThat(daemon.status(plan.container())).isEqualTo("Running");
         assertThat(nft.fenced).containsExactly(plan.container());
         assertThat(store.find("fake", plan.sessionId())).get().extracting(SessionMetadata::status).isEqualTo("running");
-        var tmux = daemon.execs().stream().filter(e -> e.command().getFirst().equals("tmux")).toList();
+        var tmux = daemon.execs().stream().filter(e -> e.command().contains("tmux")).toList();
         assertThat(tmux).isNotEmpty().allSatisfy(e -> {
             assertThat(e.user()).isEqualTo(1001);
             assertThat(e.group()).isEqualTo(1001);
         });
-        assertThat(daemon.execs()).anySatisfy(e -> assertThat(String.join(" ", e.command())).contains("chown -h 1001:1001"));
+        // nothing is mounted below the home but its own folders: the tmux exec makes it, as code, and root runs nothing
+        assertThat(String.join(" ", tmux.getFirst().command())).startsWith("sh -c").contains("mkdir -m 0700 \"$tmux\"");
+        assertThat(daemon.execs()).noneSatisfy(e -> assertThat(e.user()).isZero());
 
         // later commands find the container and use its code user too
         new TmuxControl(incus, PREFIX).send(plan.container(), "hello");
         assertThat(daemon.execs().getLast().command()).startsWith("tmux", "send-keys");
         assertThat(daemon.execs().getLast().user()).isEqualTo(1001);
         assertThat(printed.toString()).contains("started " + plan.container());
+    }
+
+    @Test
+    void aHomeTheTmuxExecCannotMakeIsMadeByRootThenTmuxStartsAgain() throws Exception {
+        daemon.exitNext("sh", CodeHome.NEEDS_ROOT);
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        assertThat(daemon.status(plan.container())).isEqualTo("Running");
+        List<String> execs = daemon.execs().stream().map(e -> e.user() + " " + e.command().getFirst()).toList();
+        // the fake's file API answers that every folder is there, root's: root hands them to code
+        assertThat(execs).containsExactly("1000 sh", "0 sh", "1000 tmux");
+    }
+
+    @Test
+    void aToolMissingFromTheImageIsOneLineAndLeavesNothing() throws Exception {
+        daemon.exitNext("sh", CodeHome.TOOL_MISSING);
+        Sessions.ShellRequest request = shell(config(""), 1);
+        SessionPlan plan = sessions.planShell(request);
+        assertThatThrownBy(() -> sessions.shell(request)).isInstanceOf(CoiException.class)
+                .hasMessageStartingWith("fake is not in image 'coi' (no `fake-ai` on its PATH)");
+        assertNothingLeft(plan);
+    }
+
+    @Test
+    void theRulesGoInWhileTheContainerIsCreatedAndGoWhenTheStartFails() throws Exception {
+        SessionPlan plan = sessions.planShell(shell(config(""), 1));
+        daemon.failNext("create", plan.container(), 500, "disk full");
+        assertThatThrownBy(() -> sessions.steps().shell(NO_RACES).launch(plan)).hasMessageContaining("disk full");
+        assertNothingLeft(plan);
+        daemon.failNext("start", plan.container(), 500, "Failed to start device \"eth0\"");
+        List<String> seen = new ArrayList<>();
+        Launcher launcher = sessions.steps().shell(NO_RACES).insertAfter(LaunchSteps.CREATE, Launcher.step("look", launch -> {
+            seen.addAll(nft.fenced);
+            return Launcher.Undo.NOTHING;
+        }));
+        assertThatThrownBy(() -> launcher.launch(plan)).hasMessageContaining("eth0");
+        assertThat(seen).as("fenced once create is done").containsExactly(plan.container());
+        assertNothingLeft(plan);
     }
 
     @Test
@@ -208,12 +247,11 @@ class LaunchTest extends FakeIncusSessions {
     @Test
     void stepsAreInsertedReplacedAndRemovedByName() {
         Launcher launcher = sessions.steps().run(NO_RACES);
-        assertThat(launcher.names()).containsExactly("image", "storage", "create", "fence", "start", "release-view", "monitor",
-                "network");
+        assertThat(launcher.names()).containsExactly("image", "storage", "create", "start", "release-view", "monitor", "network");
         Launcher pooled = launcher.replace(LaunchSteps.CREATE, LaunchSteps.NETWORK, Launcher.step("claim", l -> Launcher.Undo.NOTHING));
         assertThat(pooled.names()).containsExactly("image", "storage", "claim");
         assertThat(launcher.insertBefore(LaunchSteps.START, Launcher.step("x", l -> Launcher.Undo.NOTHING)).without(LaunchSteps.MONITOR)
-                .names()).containsSubsequence("fence", "x", "start").doesNotContain("monitor");
+                .names()).containsSubsequence("create", "x", "start").doesNotContain("monitor");
         assertThatThrownBy(() -> launcher.insertAfter("nope", Launcher.step("y", l -> Launcher.Undo.NOTHING)))
                 .hasMessageContaining("no step nope");
         assertThatThrownBy(() -> launcher.insertAfter(LaunchSteps.NETWORK, Launcher.step(LaunchSteps.START, l -> Launcher.Undo.NOTHING)))
