@@ -409,11 +409,12 @@ public final class LaunchSteps {
             if (makesHome && r.exitCode() == CodeHome.NEEDS_ROOT) {
                 CodeHome.prepare(incus, plan);
                 r = tmuxExec(plan, tmux);
+            } else if (makesHome && r.exitCode() == 0) {
+                coi.Trace.mark("home: made by the tmux exec");
             }
             if (r.exitCode() != 0) {
                 throw new CoiException("could not start tmux in " + plan.container() + ": " + r.err().trim() + " (is tmux installed in the image?)");
             }
-            if (makesHome) coi.Trace.mark("home: made by the tmux exec");
             // the container's end (undo of create or start) ends tmux
             return Undo.NOTHING;
         });
