@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -205,20 +206,28 @@ public final class LaunchSteps {
      * workspace device points at and sweeps the rules of gone containers ({@link #sweep}): none
      * waits for another, and all are done before the start. Incus checks a disk's source when the
      * container is created, so the view's (empty) folder is made first. The rules need only the
-     * plan's NIC (its interface name and address are pinned), except an allowlist's, which also
-     * pin names into the container's /etc/hosts: those go in once it exists. The container's
-     * {@link NameLock} is held throughout, so no coi tidying up the rules of a gone container of
-     * the same name removes these before the container is there.
+     * plan's NIC (its interface name and address are pinned), so they go in beside the create
+     * when no container of that name exists: the container's {@link NameLock}, held throughout,
+     * makes that answer hold (every launch creates under it), and no coi tidying up the rules of a
+     * gone container of the same name removes these before the container is there. Otherwise
+     * (the name is taken: the create fails and moves the launch to another slot, and the other
+     * container's rules must stay as they are) and for an allowlist, whose rules also pin names
+     * into the container's /etc/hosts, they go in once the container exists.
      */
     private Step created(Replanner replanner) {
         Step together = Overlap.steps(CREATE, view(), Overlap.steps(CREATE, sweep(), create(replanner)));
-        Step fencedBeside = Overlap.steps(CREATE, fence(), together);
-        Step fencedAfter = inOrder(CREATE, together, fence());
         return Launcher.step(CREATE, launch -> {
             SessionPlan plan = launch.plan();
             if (ProtectedView.builds(plan.protection())) views.prepare(ProtectedView.path(store.root(), plan.container()));
+            AtomicBoolean fenced = new AtomicBoolean();
+            Step early = Launcher.step(FENCE, l -> {
+                if (plan.network() instanceof NetworkPolicy.Allowlist || incus.instanceExists(plan.container())) return Undo.NOTHING;
+                fenced.set(true);
+                return fence().apply(l);
+            });
+            Step late = Launcher.step(FENCE, l -> fenced.get() ? Undo.NOTHING : fence().apply(l));
             try (NameLock lock = NameLock.hold(store.root(), plan.container())) {
-                return (plan.network() instanceof NetworkPolicy.Allowlist ? fencedAfter : fencedBeside).apply(launch);
+                return inOrder(CREATE, Overlap.steps(CREATE, early, together), late).apply(launch);
             }
         });
     }

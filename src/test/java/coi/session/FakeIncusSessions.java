@@ -41,6 +41,8 @@ abstract class FakeIncusSessions {
     static final class FakeNft implements Nft {
         private static final Pattern CONTAINER = Pattern.compile("add counter inet \\S+ (\\S+)\\.blocked");
         final Set<String> fenced = ConcurrentHashMap.newKeySet();
+        /** Every container whose rules were installed (or replaced), in order. */
+        final List<String> installed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         @Override
         public String run(String stdin, String... args) {
@@ -50,7 +52,10 @@ abstract class FakeIncusSessions {
             }
             Matcher m = CONTAINER.matcher(stdin);
             if (!m.find()) return "";
-            if (stdin.contains("add rule")) fenced.add(m.group(1));
+            if (stdin.contains("add rule")) {
+                fenced.add(m.group(1));
+                installed.add(m.group(1));
+            }
             else fenced.remove(m.group(1));
             return "";
         }

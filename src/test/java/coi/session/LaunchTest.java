@@ -176,6 +176,20 @@ class LaunchTest extends FakeIncusSessions {
     }
 
     @Test
+    void aLaunchThatFindsItsNameTakenLeavesTheOtherContainersRulesAlone() throws Exception {
+        SessionPlan plan = sessions.planShell(shell(config(""), 1));
+        try (Launcher.Launched first = sessions.steps().shell(NO_RACES).launch(plan)) {
+            first.keep();
+        }
+        assertThat(nft.installed).containsExactly(plan.container());
+        // another coi planned the same slot before the first one's container existed: its create fails
+        assertThatThrownBy(() -> sessions.steps().shell(NO_RACES).launch(plan)).isInstanceOf(coi.incus.IncusException.AlreadyExists.class);
+        assertThat(nft.installed).as("the first container's rules were neither replaced nor removed").containsExactly(plan.container());
+        assertThat(nft.fenced).containsExactly(plan.container());
+        assertThat(daemon.status(plan.container())).isEqualTo("Running");
+    }
+
+    @Test
     void anEphemeralRunIsRemovedWithItsRulesWhenTheCommandEnds() throws Exception {
         Config config = config("[incus]\ncode_uid = 1001\n");
         var req = new Sessions.RunRequest(ws, config, null, List.of("echo hi"), false, null, false);
