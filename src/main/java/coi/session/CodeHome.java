@@ -55,10 +55,15 @@ final class CodeHome {
             + "[ -n \"$found\" ] || exit " + TOOL_MISSING + "\n"
             + "home=" + Shell.quote(HOME) + " tmux=" + Shell.quote(TMUX_DIR) + " context=" + Shell.quote(CONTEXT_FILE) + "\n"
             + "[ -d \"$home\" ] && [ ! -L \"$home\" ] && [ -O \"$home\" ] || exit " + NEEDS_ROOT + "\n"
-            + "[ -e \"$tmux\" ] || [ -L \"$tmux\" ] || mkdir -m 0700 \"$tmux\" || exit " + NEEDS_ROOT + "\n"
-            + "[ -d \"$tmux\" ] && [ ! -L \"$tmux\" ] && [ -O \"$tmux\" ] && chmod 0700 \"$tmux\" || exit " + NEEDS_ROOT + "\n"
+            // a new container from an image usually has neither: then nothing but one mkdir runs before tmux
+            + "if [ -e \"$tmux\" ] || [ -L \"$tmux\" ]; then\n"
+            + "  [ -d \"$tmux\" ] && [ ! -L \"$tmux\" ] && [ -O \"$tmux\" ] && chmod 0700 \"$tmux\" || exit " + NEEDS_ROOT + "\n"
+            + "else\n"
+            + "  mkdir -m 0700 \"$tmux\" || exit " + NEEDS_ROOT + "\n"
+            + "fi\n"
             // whatever the image has there (a link too) goes first: the file is code's, with the plan's text
-            + "rm -f \"$context\" && printf '%s' \"$ctx\" > \"$context\" || exit " + NEEDS_ROOT + "\n"
+            + "if [ -e \"$context\" ] || [ -L \"$context\" ]; then rm -f \"$context\" || exit " + NEEDS_ROOT + "; fi\n"
+            + "printf '%s' \"$ctx\" > \"$context\" || exit " + NEEDS_ROOT + "\n"
             + "exec \"$@\"\n";
 
     private CodeHome() {}
