@@ -35,6 +35,7 @@ class ViewlessRestartIT {
             String name = box.container(1);
             assertThat(cat(incus, name, "/workspace/hello.txt")).isEqualTo("from the host\n");
 
+            long t0 = System.nanoTime();
             as(incus, name, "setsid -f bash -c 'sleep 1; sudo reboot' >/dev/null 2>&1");
             // a reboot passes through Stopped itself: the supervisor's line first
             Path log = box.home.resolve(".coi/watcher.log");
@@ -42,6 +43,7 @@ class ViewlessRestartIT {
                     () -> name + " was not stopped after its reboot: " + box.diagnostics());
             await(() -> incus.findInstance(name).map(i -> "Stopped".equals(i.status())).orElse(false), 15,
                     () -> name + " still runs: " + box.diagnostics());
+            System.out.printf("reboot inside to the supervisor's stop: %.1f s%n", (System.nanoTime() - t0) / 1e9);
             Result info = box.run("info");
             assertThat(info.exitCode()).as(info.toString()).isZero();
             assertThat(info.out()).contains("stopped_by").contains(Supervisor.RESTARTED_WITHOUT_VIEW).contains("ended");
