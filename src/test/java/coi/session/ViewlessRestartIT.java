@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -39,9 +37,9 @@ class ViewlessRestartIT {
             as(incus, name, "setsid -f bash -c 'sleep 1; sudo reboot' >/dev/null 2>&1");
             // a reboot passes through Stopped itself: the supervisor's line first
             Path log = box.home.resolve(".coi/watcher.log");
-            await(() -> read(log).contains("stopping " + name + ": it started again without coi"), 45,
+            Await.until(() -> read(log).contains("stopping " + name + ": it started again without coi"), 45,
                     () -> name + " was not stopped after its reboot: " + box.diagnostics());
-            await(() -> incus.findInstance(name).map(i -> "Stopped".equals(i.status())).orElse(false), 15,
+            Await.until(() -> incus.findInstance(name).map(i -> "Stopped".equals(i.status())).orElse(false), 15,
                     () -> name + " still runs: " + box.diagnostics());
             System.out.printf("reboot inside to the supervisor's stop: %.1f s%n", (System.nanoTime() - t0) / 1e9);
             Result info = box.run("info");
@@ -74,14 +72,5 @@ class ViewlessRestartIT {
         } catch (java.io.IOException e) {
             return "";
         }
-    }
-
-    private static void await(BooleanSupplier done, int seconds, Supplier<String> failure) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (done.getAsBoolean()) return;
-            Thread.sleep(100);
-        }
-        fail(failure.get() + " (waited " + seconds + " s)");
     }
 }
