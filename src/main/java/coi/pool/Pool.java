@@ -120,15 +120,23 @@ public final class Pool {
 
     /**
      * Adds the session's {@code devices} to member {@code name}, which this coi {@link #claim}ed:
-     * one update, so they come in together.
+     * one update, so they come in together. No other coi changes a claimed member; a change the
+     * daemon made between the update's read and write (its ETag moved: 412) is read again.
      */
     public void attach(String name, Map<String, Map<String, String>> devices) {
         if (devices.isEmpty()) return;
-        incus.updateInstance(name, inst -> {
-            var attached = inst.with("devices");
-            devices.forEach((device, spec) -> attached.set(device, Json.MAPPER.valueToTree(spec)));
-            return inst;
-        });
+        for (int attempt = 1; ; attempt++) {
+            try {
+                incus.updateInstance(name, inst -> {
+                    var attached = inst.with("devices");
+                    devices.forEach((device, spec) -> attached.set(device, Json.MAPPER.valueToTree(spec)));
+                    return inst;
+                });
+                return;
+            } catch (IncusException e) {
+                if (e.status() != 412 || attempt == 3) throw e;
+            }
+        }
     }
 
     private static final class Taken extends RuntimeException {

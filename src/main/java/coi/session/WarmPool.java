@@ -22,9 +22,9 @@ import java.util.function.Consumer;
 
 /**
  * The warm pool as sessions use it: which `coi run` may take a member, the claim (its labels),
- * the attach (the session's devices beside its network policy), and `coi pool status|fill|drain`. A member is
- * fenced closed until the claim replaces its rules with the session's own in one nft
- * transaction, so it never has a wider policy than the session's, not even for a moment.
+ * the attach (the session's devices beside its network policy), and `coi pool status|fill|drain`.
+ * A member is fenced closed until the attach replaces its rules with the session's own in one
+ * nft transaction, so it never has a wider policy than the session's, not even for a moment.
  */
 public final class WarmPool {
     static final String CLAIM = "claim";
