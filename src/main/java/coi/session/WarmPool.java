@@ -150,8 +150,8 @@ public final class WarmPool {
     /**
      * The daemon's file server for a container is a process it starts in it at the first file
      * call (0.15-0.2 s) and ends after some idle seconds, so a ready member has none: it is
-     * started while the claim's update attaches the devices, and code's home, made through it
-     * next, finds it running. A failure here is left for the home's own calls to report.
+     * started as the claim's compare-and-swap begins, runs up while the attach adds the devices,
+     * and code's home, made through it next, finds it running. A failure here is left for the home's own calls to report.
      */
     private void wakeFileServer(String member) {
         Thread.ofPlatform().daemon().name("coi-file-server").start(() -> {
