@@ -40,12 +40,18 @@ public final class HealthCheck {
     private final String image;
     private final Optional<String> pool;
     private final Path etc;
+    private final QuotaGroups quotaGroups;
 
     /**
      * @param group the group whose members may use Incus ({@code [incus] group})
      * @param pool  the pool new containers use ({@code [incus] pool}); empty: the default profile's
      */
     public HealthCheck(IncusClient incus, String group, String image, Optional<String> pool, Path etc) {
+        this(incus, group, image, pool, etc, QuotaGroups.local());
+    }
+
+    HealthCheck(IncusClient incus, String group, String image, Optional<String> pool, Path etc, QuotaGroups quotaGroups) {
+        this.quotaGroups = quotaGroups;
         this.incus = incus;
         this.group = group;
         this.image = image;
@@ -67,6 +73,7 @@ public final class HealthCheck {
         checks.add(membership());
         Model.Profile profile = incus.profile("default");
         checks.add(pool(profile));
+        quotas(profile).ifPresent(checks::add);
         checks.add(bridge(profile));
         checks.add(subids());
         checks.add(server.idmappedMounts()
@@ -116,6 +123,15 @@ public final class HealthCheck {
                         ? new Check("storage", Status.WARN, "pool " + name + " uses the dir driver: every launch unpacks the image (~3 s); btrfs is ~8x faster")
                         : new Check("storage", Status.OK, "pool " + name + " (" + p.driver() + ")"))
                 .orElse(new Check("storage", Status.FAIL, "storage pool " + name + " of " + whose + " does not exist"));
+    }
+
+    /** A btrfs pool of the local daemon: are its quota groups consistent, which disk size limits need (see {@link QuotaGroups})? */
+    private Optional<Check> quotas(Model.Profile profile) {
+        Map<String, String> root = profile.devices() == null ? null : profile.devices().get("root");
+        String name = pool.orElseGet(() -> root == null ? null : root.get("pool"));
+        if (name == null || !incus.address().startsWith("/")) return Optional.empty();
+        boolean btrfs = incus.storagePools().stream().anyMatch(p -> p.name().equals(name) && "btrfs".equals(p.driver()));
+        return btrfs ? Optional.of(QuotaGroups.check(name, quotaGroups.read(QuotaGroups.mountOf(name)))) : Optional.empty();
     }
 
     private Check bridge(Model.Profile profile) {

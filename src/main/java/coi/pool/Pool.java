@@ -85,20 +85,14 @@ public final class Pool {
     }
 
     /**
-     * Takes one ready member of {@code fit}, labelling it claimed with {@code labels} and adding
-     * the session's {@code devices} in the same compare-and-swap (one update of the instance; when
-     * it fails, the member stays ready and untouched); empty when none is left. Returns the member
-     * as listed in {@code all}. It keeps its closed fence: the caller applies the session's own
-     * network policy.
+     * Takes one ready member of {@code fit}, labelling it claimed with {@code labels} in one
+     * compare-and-swap (an update of the instance under its ETag; when it fails, the member stays
+     * ready and untouched); empty when none is left. Returns the member as listed in {@code all}.
+     * It keeps its closed fence and gets no device: the caller {@link #attach}es the session's
+     * and applies its network policy. {@code trying} hears each member's name as its
+     * compare-and-swap begins.
      */
-    public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels,
-                                          Map<String, Map<String, String>> devices) {
-        return claim(fit, all, labels, devices, name -> { });
-    }
-
-    /** As {@link #claim(Fit, List, Map, Map)}; {@code trying} hears each member's name as its compare-and-swap begins. */
-    public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels,
-                                          Map<String, Map<String, String>> devices, Consumer<String> trying) {
+    public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels, Consumer<String> trying) {
         List<Model.Instance> candidates = new ArrayList<>(all.stream().filter(i -> named(prefix, i.name()))
                 .filter(i -> claimable(i, fit)).toList());
         // two claimers starting together should not queue on the same member
@@ -111,8 +105,6 @@ public final class Pool {
                     if (!READY.equals(config.path(STATE).asText()) || !fit.hash().equals(config.path(FIT).asText())) throw new Taken();
                     config.put(STATE, CLAIMED);
                     labels.forEach(config::put);
-                    var attached = inst.with("devices");
-                    devices.forEach((device, spec) -> attached.set(device, Json.MAPPER.valueToTree(spec)));
                     return inst;
                 });
                 return Optional.of(candidate);
@@ -124,6 +116,27 @@ public final class Pool {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Adds the session's {@code devices} to member {@code name}, which this coi {@link #claim}ed:
+     * one update, so they come in together. No other coi changes a claimed member; a change the
+     * daemon made between the update's read and write (its ETag moved: 412) is read again.
+     */
+    public void attach(String name, Map<String, Map<String, String>> devices) {
+        if (devices.isEmpty()) return;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                incus.updateInstance(name, inst -> {
+                    var attached = inst.with("devices");
+                    devices.forEach((device, spec) -> attached.set(device, Json.MAPPER.valueToTree(spec)));
+                    return inst;
+                });
+                return;
+            } catch (IncusException e) {
+                if (e.status() != 412 || attempt == 3) throw e;
+            }
+        }
     }
 
     private static final class Taken extends RuntimeException {

@@ -9,14 +9,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The user's terminal started as the session's tmux is made, not after: the incus CLI's own
- * start, its exec and websockets (about 0.2 s) then overlap the tmux exec. Its command waits in
- * the container for the tmux session to exist, then attaches. The tmux step still makes the
- * session and reports a failure, and the launch is kept only once it did, so each way a launch
- * fails is undone as before, the terminal first:
+ * The user's terminal started as the session's tmux is made, not after (from the pool: as soon
+ * as the member is claimed, beside the attach of the session's devices and policy): the incus
+ * CLI's own start, its exec and websockets (about 0.2 s) then overlap the tmux exec. Its command
+ * waits in the container for the tmux session to exist, then attaches. The tmux step still makes
+ * the session and reports a failure, and the launch is kept only once it did, so each way a
+ * launch fails is undone as before, the terminal first:
  * <ul>
- * <li>the tmux step fails (tmux missing, the exec failing): the terminal is ended before the
- *     launch's undo and its error line;</li>
+ * <li>the tmux step fails (tmux missing, the exec failing), or a claimed member's attach: the
+ *     terminal is ended before the launch's undo and its error line;</li>
  * <li>coi is interrupted (SIGTERM, SIGHUP) before the launch is kept: the interrupt's undo ends it
  *     the same way;</li>
  * <li>the terminal ends before the session is up (Ctrl-C: in raw mode it reaches the waiting
@@ -40,21 +41,48 @@ final class EarlyTerminal {
         this.out = out;
     }
 
-    /** The launch with its {@link LaunchSteps#TMUX} step (if any) starting this terminal first. */
+    /**
+     * The launch with its {@link LaunchSteps#TMUX} step (if any) starting this terminal first,
+     * and a pooled launch's {@link WarmPool#ATTACH} step earlier still: once a member is claimed
+     * the terminal's start has nothing to wait for.
+     */
     Launcher around(Launcher launcher) {
-        return launcher.around(step -> step.name().equals(LaunchSteps.TMUX) ? around(step) : step);
+        return launcher.around(step -> switch (step.name()) {
+            case WarmPool.ATTACH -> beside(step);
+            case LaunchSteps.TMUX -> around(step);
+            default -> step;
+        });
+    }
+
+    /**
+     * The terminal started beside a claimed member's attach. Its command runs as code and only
+     * waits for tmux's socket: nothing of the session is needed for that, and the agent starts
+     * only with tmux, after the attach. A failing attach ends it before the claim's undo.
+     */
+    private Launcher.Step beside(Launcher.Step attach) {
+        return Launcher.step(attach.name(), launch -> {
+            Launcher.Undo undo;
+            try {
+                undo = Overlap.run(() -> start(launch.plan()), () -> attach.apply(launch));
+            } catch (RuntimeException | Error e) {
+                end();
+                throw e;
+            }
+            return () -> {
+                end();
+                undo.undo();
+            };
+        });
     }
 
     private Launcher.Step around(Launcher.Step tmux) {
         return Launcher.step(tmux.name(), launch -> {
             SessionPlan plan = launch.plan();
-            out.println("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
-            out.flush();
             AtomicReference<Launcher.Undo> made = new AtomicReference<>(Launcher.Undo.NOTHING);
             try {
                 // the JVM takes a few tens of milliseconds to start a process: not on the tmux exec's path either
-                Overlap.run(() -> process = Terminal.start(incus, plan.container(), plan.code().uid(), plan.code().gid(),
-                        SessionPlan.WORKSPACE_MOUNT, command(plan.tmuxSession())), () -> made.set(tmux.apply(launch)));
+                if (process == null) Overlap.run(() -> start(plan), () -> made.set(tmux.apply(launch)));
+                else made.set(tmux.apply(launch));
             } catch (RuntimeException | Error e) {
                 end();
                 // tmux's step may have succeeded beside a terminal that could not start: the launcher undoes only completed steps
@@ -73,6 +101,13 @@ final class EarlyTerminal {
                 undo.undo();
             };
         });
+    }
+
+    private void start(SessionPlan plan) {
+        out.println("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
+        out.flush();
+        // "/": a claimed member's /workspace may not be mounted yet, and the attaching client's folder is no pane's
+        process = Terminal.start(incus, plan.container(), plan.code().uid(), plan.code().gid(), "/", command(plan.tmuxSession()));
     }
 
     /**

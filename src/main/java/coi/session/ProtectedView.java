@@ -34,6 +34,7 @@ final class ProtectedView {
     /** Whether this is the launching coi's side (it holds views' locks), not the root helper's. */
     private final boolean launching;
     private final Map<Path, NameLock> held = new ConcurrentHashMap<>();
+    private final ViewlessStart.Boot boot = ViewlessStart.local();
     private Boolean available;
 
     private ProtectedView(List<String> helper, boolean launching) {
@@ -146,10 +147,12 @@ final class ProtectedView {
      * Takes the view down; the running container keeps its own copy of the mounts. The empty
      * folder stays: Incus checks that a disk's source exists whenever the instance's config
      * changes (`coi persist`), and a container started behind coi's back gets an empty workspace,
-     * never an unprotected one. Releases this launch's lock of the view.
+     * never an unprotected one (which {@link ViewlessStart} tells apart by the note taken here first).
+     * Releases this launch's lock of the view.
      */
     void remove(Path view) {
         try {
+            if (launching && Files.isDirectory(view, LinkOption.NOFOLLOW_LINKS)) ViewlessStart.noteTakenDown(view, boot);
             takeDown(view);
         } finally {
             NameLock lock = held.remove(view);

@@ -114,6 +114,7 @@ public final class SessionAdmin {
         info.put("status", m.status());
         info.put("created_at", m.createdAt());
         info.put("saved_at", m.savedAt());
+        if (m.stoppedBy() != null) info.put("stopped_by", m.stoppedBy());
         info.put("directory", store.dir(m.tool(), m.sessionId()).toString());
         info.put("container_status", incus.findInstance(m.containerName())
                 .filter(i -> m.sessionId().equals(i.configValue(Labels.SESSION))).map(Model.Instance::status).orElse("gone"));

@@ -151,8 +151,11 @@ public final class Sessions {
         return plan;
     }
 
-    /** A plan and how to plan again when a race with another coi loses its slot or address. */
-    private record Prepared(SessionPlan plan, LaunchSteps.Replanner replanner) {}
+    /**
+     * A plan, how to plan again when a race with another coi loses its slot or address, and the
+     * instances it was planned from (a pool claim looks among them first).
+     */
+    private record Prepared(SessionPlan plan, LaunchSteps.Replanner replanner, List<Model.Instance> instances) {}
 
     private Prepared prepareShell(ShellRequest req) {
         Config config = req.config();
@@ -165,7 +168,7 @@ public final class Sessions {
         Protection protection = protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun());
 
         Optional<Model.Instance> reusable = config.persistent() ? reusablePersistent(req, mine, resumeFrom) : Optional.empty();
-        if (reusable.isPresent()) return new Prepared(reuseShell(reusable.get(), tool, config, req, all, protection, daemon), null);
+        if (reusable.isPresent()) return new Prepared(reuseShell(reusable.get(), tool, config, req, all, protection, daemon), null, all);
 
         if (req.slot() != null) {
             String wanted = ContainerName.of(host.prefix(), req.workspace(), req.slot()).value();
@@ -185,7 +188,7 @@ public final class Sessions {
         Trace.mark("plan: host facts");
         PlanAt planAt = (slot, f) -> Planner.plan(req.workspace(), config, "shell", slot, sessionId, resumed, launch, stateDir,
                 store.root(), f);
-        return new Prepared(planAt.plan(req.slot(), facts), replanner(req.slot(), facts, planAt));
+        return new Prepared(planAt.plan(req.slot(), facts), replanner(req.slot(), facts, planAt), all);
     }
 
     private SessionPlan reuseShell(Model.Instance instance, Tool tool, Config config, ShellRequest req, List<Model.Instance> all,
@@ -275,18 +278,20 @@ public final class Sessions {
     /** A new `coi run` container: a warm pool member when one fits and is ready, else made cold. */
     private Launcher.Launched launchRun(Prepared prepared, Config config) {
         Launcher cold = shaped(steps.run(prepared.replanner()));
-        return launchPooled(cold, () -> cold.replace(LaunchSteps.CREATE, LaunchSteps.NETWORK, pool.claim(claimed -> { })), prepared.plan(), config);
+        return launchPooled(cold, () -> pool.pooled(cold, LaunchSteps.CREATE, LaunchSteps.NETWORK, prepared.instances(), claimed -> { }),
+                prepared.plan(), config);
     }
 
     /**
      * A new `coi shell` container: a warm pool member when one fits and is ready, else made cold.
-     * The claim stands for create .. release-view and makes code's home itself; the tool's presence
-     * is checked in the running member meanwhile (a missing tool fails the launch, which removes it).
+     * The claim and its attach stand for create .. release-view, the attach makes code's home
+     * itself; the tool's presence is checked in the running member meanwhile (a missing tool fails
+     * the launch, which removes it). {@code attaching} sees the pooled steps too.
      */
     private Launcher.Launched launchShell(Prepared prepared, Config config, UnaryOperator<Launcher> attaching) {
-        Launcher cold = attaching.apply(shaped(steps.shell(prepared.replanner())));
-        return launchPooled(cold, () -> cold.replace(LaunchSteps.CREATE, LaunchSteps.RELEASE_VIEW, pool.claim(steps::requireTool))
-                .without(LaunchSteps.HOME), prepared.plan(), config);
+        Launcher cold = shaped(steps.shell(prepared.replanner()));
+        return launchPooled(attaching.apply(cold), () -> attaching.apply(pool.pooled(cold, LaunchSteps.CREATE, LaunchSteps.RELEASE_VIEW,
+                prepared.instances(), steps::requireTool).without(LaunchSteps.HOME)), prepared.plan(), config);
     }
 
     /**
@@ -339,14 +344,14 @@ public final class Sessions {
             Model.Instance kept = mine.get(reusePlan.container());
             if (kept != null && SessionAdmin.persistent(kept)) {
                 refuseUnmonitored(kept, config);
-                return new Prepared(reusing(reusePlan, kept, List.of()), null);
+                return new Prepared(reusing(reusePlan, kept, List.of()), null, all);
             }
         }
         SessionPlan plan = planAt.plan(req.slot(), facts);
         if (req.slot() != null && mine.containsKey(plan.container())) {
             throw new CoiException("slot " + req.slot() + " is in use by " + plan.container() + ": pick another --slot or leave it out");
         }
-        return new Prepared(plan, replanner(req.slot(), facts, planAt));
+        return new Prepared(plan, replanner(req.slot(), facts, planAt), all);
     }
 
     /** The user's command as code in /workspace: one string through bash, several words as they are. */

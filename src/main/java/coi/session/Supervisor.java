@@ -60,6 +60,8 @@ final class Supervisor {
      * a few milliseconds.
      */
     private static final Duration COMPACT = Duration.ofSeconds(60);
+    /** A session's stopped_by when its container started again without its protected view. */
+    static final String RESTARTED_WITHOUT_VIEW = "coi: restarted behind coi's back, without its workspace";
     private static final Set<String> ENDINGS = Set.of("instance-stopped", "instance-shutdown", "instance-deleted");
 
     private final IncusClient incus;
@@ -68,6 +70,7 @@ final class Supervisor {
     private final String project;
     private final Fencing fencing;
     private final Finalizer finalizer;
+    private final ViewlessStart viewless;
     /**
      * Made when the first monitored container is seen, with the guard thread: most sessions are not
      * monitored, and a supervisor that never loads the monitor (its detectors, fanotify, netlink, FFM)
@@ -116,6 +119,7 @@ final class Supervisor {
         this.project = project;
         this.fencing = fencing;
         this.finalizer = new Finalizer(incus, store);
+        this.viewless = new ViewlessStart(store.root(), ViewlessStart.local());
         this.heartbeat = heartbeatFile(store.root());
     }
 
@@ -246,6 +250,11 @@ final class Supervisor {
             return false;
         }
         running.stream().filter(Model.Instance::running).filter(Watcher::overdue).forEach(this::stopOverdue);
+        // the views are this host's mounts, and the pids Incus reports this host's processes, only with a local daemon
+        if (localSocket().isPresent()) {
+            List<Model.Instance> viewlessOnes = running.stream().filter(viewless::startedWithoutView).filter(this::stopViewless).toList();
+            if (!viewlessOnes.isEmpty()) running = running.stream().filter(i -> !viewlessOnes.contains(i)).toList();
+        }
         if (running.stream().anyMatch(i -> "allowlist".equals(i.configValue(Labels.NETWORK)))) {
             if (allowlists == null) allowlists = fencing.new AllowlistKeeper(fencing.bridge());
             refresh(running.stream().filter(Model.Instance::running).toList());
@@ -365,7 +374,7 @@ final class Supervisor {
         // a session in a claimed warm pool member keeps the member's name
         if (ContainerName.parse(prefix, name).isEmpty() && !Pool.named(prefix, name)) return;
         lastActivity = Instant.now();
-        if (action.equals("instance-started") || action.equals("instance-resumed") || action.equals("instance-paused")) relist.set(true);
+        if (action.equals("instance-started") || action.equals("instance-restarted") || action.equals("instance-resumed") || action.equals("instance-paused")) relist.set(true);
         if (!ENDINGS.contains(action)) return;
         relist.set(true);
         try {
@@ -404,6 +413,37 @@ final class Supervisor {
             incus.stop(i.name(), 30, false);
         } catch (IncusException e) {
             incus.stop(i.name(), -1, true);
+        }
+    }
+
+    /**
+     * Stops a container that started again behind coi's back on its view's empty folder (see
+     * {@link ViewlessStart}), confirmed on its state right now (the listing may be seconds old), with
+     * its session marked as stopped and why; the end is finalized as any other (the stop's event).
+     * Returns whether it stopped it.
+     */
+    private boolean stopViewless(Model.Instance listed) {
+        String name = listed.name();
+        try {
+            if (!viewless.startedWithoutView(listed.withState(incus.instanceState(name)))) return false;
+            String tool = listed.configValue(Labels.TOOL), id = listed.configValue(Labels.SESSION);
+            if (tool != null && id != null) store.find(tool, id).ifPresent(m -> store.save(m.stoppedBy(RESTARTED_WITHOUT_VIEW, Sessions.now())));
+            log("stopping " + name + ": it started again without coi (a reboot inside it, `incus restart` or `incus start`), on"
+                    + " an empty /workspace: the folder of its protected view, which only coi's own start mounts; `coi shell`"
+                    + " starts it again with its workspace"
+                    + (viewless.wroteIntoFolder(name) ? "; what was written to /workspace meanwhile is in "
+                    + ProtectedView.path(store.root(), name) + ", not in the workspace" : ""));
+            try {
+                incus.stop(name, -1, true);
+            } catch (IncusException.NotFound gone) {
+                // ephemeral: Incus deletes it as it stops
+            }
+            return true;
+        } catch (IncusException.NotFound gone) {
+            return false;
+        } catch (RuntimeException e) {
+            log("could not stop " + name + ", which started again without its protected view: " + e.getMessage());
+            return false;
         }
     }
 

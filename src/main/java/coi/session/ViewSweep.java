@@ -60,6 +60,7 @@ final class ViewSweep {
                     takenDown.add(container);
                 }
                 Files.delete(view);
+                Files.deleteIfExists(ViewlessStart.noteOf(view));
             } catch (DirectoryNotEmptyException e) {
                 System.err.println("coi: warning: " + view + " is not empty after its view was taken down: left as it is");
             } catch (IOException | CoiException e) {

@@ -21,13 +21,14 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * The warm pool as sessions use it: which `coi run` may take a member, the claim (labels, the
- * session's devices, then its network policy), and `coi pool status|fill|drain`. A member is
- * fenced closed until the claim replaces its rules with the session's own in one nft
- * transaction, so it never has a wider policy than the session's, not even for a moment.
+ * The warm pool as sessions use it: which `coi run` may take a member, the claim (its labels),
+ * the attach (the session's devices beside its network policy), and `coi pool status|fill|drain`.
+ * A member is fenced closed until the attach replaces its rules with the session's own in one
+ * nft transaction, so it never has a wider policy than the session's, not even for a moment.
  */
 public final class WarmPool {
     static final String CLAIM = "claim";
+    static final String ATTACH = "attach";
 
     private final IncusClient incus;
     private final Sessions.Host host;
@@ -67,14 +68,25 @@ public final class WarmPool {
     }
 
     /**
-     * The launch step that stands for create .. network: claims a ready member for the plan and
-     * makes it the session's container (labels, environment and the session's devices with the
-     * claim itself, then its network policy and code's home, and {@code alongside} on the claimed
-     * plan, all three at the same time); throws {@link NoneReady} when no member fits, also when
-     * the plan's image does not exist (the cold launch says so). Its undo deletes the member and
-     * its rules: a claimed member never returns.
+     * {@code cold} with its steps {@code first} .. {@code last} (create .. network) replaced by
+     * the {@link #claim} of a ready member and the {@link #attach} of the session to it, the
+     * claim looked for first among {@code listed} (the instances the plan was made from).
      */
-    Launcher.Step claim(Consumer<SessionPlan> alongside) {
+    Launcher pooled(Launcher cold, String first, String last, List<Model.Instance> listed, Consumer<SessionPlan> alongside) {
+        return cold.replace(first, last, claim(listed)).insertAfter(CLAIM, attach(alongside));
+    }
+
+    /**
+     * Takes a ready member for the plan: one compare-and-swap of its labels alone (claimed, the
+     * session's labels and environment, the owner `coi clean` judges a leftover by), so the
+     * session's devices and network policy need not wait for each other behind it (see
+     * {@link #attach}). The launch goes on in the member. Throws {@link NoneReady} when no member
+     * fits, also when the plan's image does not exist (the cold launch says so). A member listed
+     * in {@code listed} may have been taken since: the compare-and-swap reads its state again,
+     * and when none of them can be had, a fresh list is tried once. Its undo deletes the member
+     * and its rules: a claimed member never returns.
+     */
+    Launcher.Step claim(List<Model.Instance> listed) {
         return Launcher.step(CLAIM, launch -> {
             SessionPlan plan = launch.plan();
             Map<String, String> labels = new TreeMap<>();
@@ -82,58 +94,64 @@ public final class WarmPool {
                 if (Fit.perSession(k)) labels.put(k, v);
             });
             labels.put(Pool.OWNER, plan.config().getOrDefault(Labels.OWNER, Owner.current()));
-            Map<String, Map<String, String>> devices = new TreeMap<>(plan.devices());
-            // the member's own: its pinned, fenced NIC and the image's root disk
-            devices.remove("eth0");
-            devices.remove("root");
             Fit fit;
             try {
                 fit = fit(plan);
             } catch (IncusException.NotFound noImage) {
                 throw new NoneReady();
             }
-            Optional<Model.Instance> member = pool.claim(fit, incus.instancesWithoutState(), labels, devices, this::wakeFileServer);
+            Optional<Model.Instance> member = pool.claim(fit, listed, labels, this::wakeFileServer)
+                    .or(() -> pool.claim(fit, incus.instancesWithoutState(), labels, this::wakeFileServer));
             if (member.isEmpty()) throw new NoneReady();
             String name = member.get().name();
-            Launcher.Undo undo = () -> {
+            Trace.mark("pool: claimed " + name);
+            launch.use(plan.withContainer(name, member.get().devices().get("eth0")));
+            return () -> {
                 Retries.delete(incus, name);
                 fencing.remove(name);
             };
-            Trace.mark("pool: claimed " + name + ", the session's devices attached");
-            try {
-                SessionPlan claimed = plan.withContainer(name, member.get().devices().get("eth0"));
-                apply(claimed, alongside);
-                launch.use(claimed);
-            } catch (RuntimeException | Error e) {
-                undo.undo();
-                throw e;
-            }
-            return undo;
         });
     }
 
     /**
-     * The session's network policy (closed -> the session's, one nft transaction), code's home and
-     * {@code alongside}, at the same time: the home is made as root with no network, behind the
-     * member's closed fence or the session's, never a wider one.
+     * The claimed member made the session's container, three things at the same time: the
+     * session's devices (workspace, state, protected paths: one update, so the workspace never
+     * shows without its read-only paths), then code's home (it looks at the mount points the
+     * devices made); the session's network policy (the member's closed rules replaced by the
+     * session's in one nft transaction: never wider than the session's, not even for a moment,
+     * whatever the devices are doing); and {@code alongside} on the claimed plan. No agent runs in
+     * the member until a later step starts the tool. Nothing of its own to undo: the claim's undo
+     * deletes the member and its rules.
      */
-    private void apply(SessionPlan claimed, Consumer<SessionPlan> alongside) {
-        String name = claimed.container();
-        Overlap.run(() -> CodeHome.prepare(incus, claimed), () -> Overlap.run(() -> alongside.accept(claimed), () -> {
-            try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
-                // an open session has no rules: the member's closed ones go
-                if (claimed.fenced()) fencing.install(claimed);
-                else fencing.remove(name);
-            }
-            Trace.mark("pool: session's network policy applied");
-        }));
+    Launcher.Step attach(Consumer<SessionPlan> alongside) {
+        return Launcher.step(ATTACH, launch -> {
+            SessionPlan claimed = launch.plan();
+            String name = claimed.container();
+            Map<String, Map<String, String>> devices = new TreeMap<>(claimed.devices());
+            // the member's own: its pinned, fenced NIC and the image's root disk
+            devices.remove("eth0");
+            devices.remove("root");
+            Overlap.run(() -> {
+                pool.attach(name, devices);
+                Trace.mark("pool: the session's devices attached");
+                CodeHome.prepare(incus, claimed);
+            }, () -> Overlap.run(() -> alongside.accept(claimed), () -> {
+                try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
+                    // an open session has no rules: the member's closed ones go
+                    if (claimed.fenced()) fencing.install(claimed);
+                    else fencing.remove(name);
+                }
+                Trace.mark("pool: session's network policy applied");
+            }));
+            return Launcher.Undo.NOTHING;
+        });
     }
 
     /**
      * The daemon's file server for a container is a process it starts in it at the first file
      * call (0.15-0.2 s) and ends after some idle seconds, so a ready member has none: it is
-     * started while the claim's update attaches the devices, and code's home, made through it
-     * next, finds it running. A failure here is left for the home's own calls to report.
+     * started as the claim's compare-and-swap begins, runs up while the attach adds the devices,
+     * and code's home, made through it next, finds it running. A failure here is left for the home's own calls to report.
      */
     private void wakeFileServer(String member) {
         Thread.ofPlatform().daemon().name("coi-file-server").start(() -> {
@@ -195,7 +213,7 @@ public final class WarmPool {
         try (NameLock turn = turn()) {
             // each is taken like a claim first: a session that claims one meanwhile keeps it
             for (Optional<Model.Instance> taken; (taken = pool.claim(fit, incus.instancesWithoutState(), Map.of(Pool.OWNER, Owner.current()),
-                    Map.of())).isPresent(); ) {
+                    name -> { })).isPresent(); ) {
                 pool.remove(taken.get().name());
                 removed.add(taken.get().name());
             }

@@ -1,5 +1,6 @@
 package coi.setup;
 
+import coi.health.QuotaGroups;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
@@ -7,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** The steps inside Incus: the bridge, the storage pool and the default profile's root disk and NIC. */
+/** The steps inside Incus: the bridge, the storage pool (and its quota groups) and the default profile's root disk and NIC. */
 final class IncusSteps {
     private IncusSteps() {}
 
@@ -63,6 +64,35 @@ final class IncusSteps {
                 }
             }
             incus.get().createStoragePool(o.pool(), "dir", Map.of());
+        }
+    }
+
+    /**
+     * A btrfs pool whose quota groups went inconsistent no longer enforces disk size limits
+     * (`--limit-disk-size`) until they are rescanned (see {@link QuotaGroups}).
+     */
+    record QuotaRescan(Supplier<IncusClient> incus, HostSystem host, SetupOptions o) implements Step {
+        public String name() { return "quotas"; }
+
+        public Probe probe() {
+            if (!up(incus) || incus.get().storagePools().stream().noneMatch(p -> p.name().equals(o.pool()) && "btrfs".equals(p.driver()))) {
+                return Probe.done("no btrfs pool " + o.pool() + ": no quota groups to keep");
+            }
+            QuotaGroups.State state = new QuotaGroups(host.file("/"), host.root(), argv -> {
+                HostSystem.Result r = host.run(argv);
+                return new QuotaGroups.Output(r.code(), r.out());
+            }).read(QuotaGroups.mountOf(o.pool()));
+            return switch (state) {
+                case QuotaGroups.State.Inconsistent i -> Probe.todo("rescan the inconsistent btrfs quota groups of pool " + o.pool()
+                        + " (disk size limits are not enforced meanwhile)");
+                case QuotaGroups.State.Rescanning r -> Probe.todo("wait for the rescan of the btrfs quota groups of pool " + o.pool());
+                default -> Probe.done(QuotaGroups.check(o.pool(), state).message());
+            };
+        }
+
+        public void apply() {
+            HostSystem.Result r = host.run(List.of("btrfs", "quota", "rescan", "-w", QuotaGroups.mountOf(o.pool()).toString()));
+            if (!r.ok()) throw new SetupException("`btrfs quota rescan -w " + QuotaGroups.mountOf(o.pool()) + "` failed: " + r.out().strip());
         }
     }
 

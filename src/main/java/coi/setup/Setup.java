@@ -25,6 +25,7 @@ public final class Setup {
                 new HostSteps.Daemon(host, incus, options.group()),
                 new IncusSteps.Bridge(incus, options),
                 new IncusSteps.Pool(incus, host, options),
+                new IncusSteps.QuotaRescan(incus, host, options),
                 new IncusSteps.Profile(incus, options),
                 new HostSteps.Membership(host, options.group(), options.user()));
     }

@@ -250,13 +250,14 @@ class MonitorAttacksIT {
      * A persistent monitored session rebooted from inside (`sudo reboot` as code, as an agent could): the container that
      * comes back has the same name but a new /workspace mount, new processes and no history. A watch kept from before
      * the reboot would see no workspace io at all; the supervisor watches it afresh, so a large write after it still
-     * freezes it. (The workspace itself is not there after such a restart: coi took the host's view down once the
-     * container had its own copy, and Incus mounts the view's empty folder: an empty workspace, never an unprotected one.)
+     * freezes it. Without protected paths, so that the workspace is mounted directly and comes back with the restart
+     * (with a protected view the supervisor stops such a container instead: `ViewlessRestartIT`).
      */
     @Test
     void aContainerRebootedFromInsideIsWatchedAfreshAndALargeWorkspaceWriteStillFreezesIt() throws Exception {
         try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
-            Result started = box.run("shell", "--detach", "--monitor", "--persistent");
+            Path config = Files.writeString(box.root.resolve("unprotected.toml"), "[security]\nprotected_paths = []\n");
+            Result started = box.coi().env("COI_CONFIG", config.toString()).run("shell", "--detach", "--monitor", "--persistent");
             assertThat(started.exitCode()).as(started.toString()).isZero();
             String name = box.container(1);
             long before = init(incus, name);
@@ -264,6 +265,9 @@ class MonitorAttacksIT {
             MonitorFixtures.await(() -> init(incus, name) > 0 && init(incus, name) != before, 60, () -> name + " did not come back from its reboot");
             MonitorFixtures.await(() -> MonitorFixtures.audit(box).stream().filter(e -> e.title().equals("monitoring started")).count() >= 2, 30,
                     () -> "the rebooted container is not watched again: " + box.diagnostics());
+            // the workspace came back with the restart, and the supervisor left the container running
+            MonitorFixtures.inside(incus, name, 1000, "echo back > /workspace/after-reboot.txt");
+            MonitorFixtures.awaitFile(box.workspace.resolve("after-reboot.txt"), 5);
             MonitorFixtures.inside(incus, name, 1000, "setsid -f bash -c 'head -c 300M /dev/zero > /workspace/out.bin'");
             MonitorFixtures.await(() -> "Frozen".equals(incus.findInstance(name).map(Model.Instance::status).orElse("")), 15,
                     () -> name + " is not frozen after a large workspace write: " + box.diagnostics());

@@ -63,6 +63,32 @@ class EarlyTerminalIT {
         }
     }
 
+    @Test
+    void aPooledShellWhoseAttachFailsEndsTheTerminalStartedBesideIt() throws Exception {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            // the tool's presence is asked in the claimed member beside the attach, where the terminal now starts
+            Path config = Files.writeString(box.root.resolve("pool.toml"),
+                    "[security]\nprotected_paths = []\n[pool]\nsize = 1\n[tool]\nbinary = \"no-such-ai\"\n");
+            box.with("COI_CONFIG", config.toString()).with("COI_TRACE", "1");
+            try {
+                var fill = box.run("pool", "fill");
+                assertThat(fill.exitCode()).as(fill.toString()).isZero();
+                String w = tmux.start(box.commandLine("shell" + terminalMode()));
+                String screen = tmux.await(w, "TERMINAL-MODE", UP);
+                String member = screen.replaceAll("(?s).*pool: claimed (\\S+).*", "$1");
+                assertThat(member).as(screen).startsWith(Sandbox.PREFIX + "pool-");
+                assertThat(screen).contains("Attaching to " + member, "is not in image", "COI-EXIT=1");
+                assertThat(modeLine(screen)).as("the CLI gave the terminal back in its normal mode").contains(" icanon", " echo")
+                        .doesNotContain("-icanon", "-echo ");
+                assertThat(incus.instanceExists(member)).as("the claimed member went with the launch").isFalse();
+                assertThat(box.sessionDirs()).as("a session that never started leaves no folder").isEmpty();
+                assertThat(terminalsInto(member)).as("no incus CLI left waiting").isEmpty();
+            } finally {
+                coi.network.PoolMembers.removeUntilQuiet(incus);
+            }
+        }
+    }
+
     /** A folder with an executable `tmux` running {@code body}, for /usr/local/sbin (first on the PATH of an exec). */
     private static Path tmuxOfTheTest(Sandbox box, String body) throws IOException {
         Path sbin = Files.createDirectories(box.root.resolve("sbin"));

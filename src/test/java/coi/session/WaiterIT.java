@@ -1,7 +1,6 @@
 package coi.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import coi.incus.IncusClient;
 import coi.testing.CoiProcess.Result;
@@ -12,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -56,7 +53,7 @@ class WaiterIT {
                 // the supervisor logs it just after it wrote the metadata, so the log is awaited too
                 java.util.regex.Pattern ended = java.util.regex.Pattern.compile("ended (" + name + "|1 session)");
                 // its rules go when the supervisor handles the deletion, a moment after the container is gone
-                await(() -> !incus.instanceExists(name) && read(metadata).contains("\"status\" : \"ended\"") && ended.matcher(log(box)).find()
+                Await.until(() -> !incus.instanceExists(name) && read(metadata).contains("\"status\" : \"ended\"") && ended.matcher(log(box)).find()
                         && !coi.network.RootFence.of().fenced().contains(name), 60,
                         () -> "not finalized: " + read(metadata) + "\n" + log(box) + "\nfenced: " + coi.network.RootFence.of().fenced());
                 System.out.printf("finalized %.1f s after the poweroff%n", (System.nanoTime() - off) / 1e9);
@@ -81,7 +78,7 @@ class WaiterIT {
                 assertThat(monitored.exitCode()).as(monitored.toString()).isZero();
                 String name = own.container(2);
                 long started = System.nanoTime();
-                await(() -> log(box).contains("monitoring " + name), 30, () -> "not monitored:\n" + log(box));
+                Await.until(() -> log(box).contains("monitoring " + name), 30, () -> "not monitored:\n" + log(box));
                 System.out.printf("monitored %.1f s after its shell returned%n", (System.nanoTime() - started) / 1e9);
                 assertThat(log(box)).contains("waiter: woken (an event names a coi container)");
                 assertThat(pids(box, WATCHING).getLast()).as("the supervisor is back, in the waiter's process").isEqualTo(waiter);
@@ -122,7 +119,7 @@ class WaiterIT {
     /** Waits for the {@code n}th hand-over; returns the waiter's pid. */
     private static long awaitWaiter(Sandbox box, int n) throws InterruptedException {
         long started = System.nanoTime();
-        await(() -> pids(box, WAITING).size() >= n, HANDOVER_SECONDS, () -> "no hand-over to the waiter:\n" + log(box));
+        Await.until(() -> pids(box, WAITING).size() >= n, HANDOVER_SECONDS, () -> "no hand-over to the waiter:\n" + log(box));
         System.out.printf("handed over to the waiter %.1f s after the session started%n", (System.nanoTime() - started) / 1e9);
         return pids(box, WAITING).get(n - 1);
     }
@@ -159,14 +156,5 @@ class WaiterIT {
         List<Long> pids = new ArrayList<>();
         while (m.find()) pids.add(Long.parseLong(m.group(1)));
         return pids;
-    }
-
-    private static void await(BooleanSupplier done, int seconds, Supplier<String> failure) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (done.getAsBoolean()) return;
-            Thread.sleep(100);
-        }
-        fail(failure.get() + " (waited " + seconds + " s)");
     }
 }
