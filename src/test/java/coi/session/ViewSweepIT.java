@@ -91,28 +91,47 @@ class ViewSweepIT {
     }
 
     /**
-     * A `coi run` killed with its view mounted, its container then deleted by hand. It is held at
-     * the fence step by holding its container's lock (the launch installs the fence under it,
-     * after building the view and before the start that releases it).
+     * A `coi run` killed with its view mounted, its container then deleted by hand. The launch
+     * creates its container and builds its view under its container's lock, which this test holds
+     * first and then lets go; the moment the launch lets go of it in turn (both are done, and the
+     * start, hundreds of milliseconds of the daemon's, is just being asked for), the launch is
+     * stopped (SIGSTOP), so it cannot have released the view yet, and killed.
      */
     private static void orphan(Sandbox box, IncusClient incus, String container, List<String> flags) throws Exception {
         Path view = box.home.resolve(".coi/views").resolve(container);
         Path lock = Files.createDirectories(box.home.resolve(".coi/locks")).resolve(container + ".lock");
+        List<String> args = new java.util.ArrayList<>(List.of("run"));
+        args.addAll(flags);
+        args.add("sleep 300");
+        Process coi;
+        long deadline = System.nanoTime() + UP.toNanos();
         try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock held = ch.lock()) {
-            List<String> args = new java.util.ArrayList<>(List.of("run"));
-            args.addAll(flags);
-            args.add("sleep 300");
-            Process coi = start(box, args.toArray(String[]::new));
-            long deadline = System.nanoTime() + UP.toNanos();
+            coi = start(box, args.toArray(String[]::new));
             while (System.nanoTime() < deadline && coi.isAlive() && !waitsFor(lock)) Thread.sleep(50);
-            assertThat(waitsFor(lock)).as("the launch waits at its fence: " + (coi.isAlive() ? "" : new String(coi.getInputStream().readAllBytes())))
-                    .isTrue();
+            assertThat(waitsFor(lock)).as("the launch waits for its container's lock: " + (coi.isAlive() ? "" : output(coi))).isTrue();
+        }
+        while (System.nanoTime() < deadline && coi.isAlive() && !held(lock)) Thread.sleep(1);
+        while (System.nanoTime() < deadline && coi.isAlive() && held(lock)) Thread.sleep(1);
+        assertThat(coi.isAlive()).as("the launch runs on past its create: " + (coi.isAlive() ? "" : output(coi))).isTrue();
+        sh("kill -STOP " + coi.pid());
+        try {
             assertThat(incus.instanceExists(container)).isTrue();
-            assertThat(Sandbox.mountsUnder(view).size()).as("the launch built its view").isGreaterThan(1);
+            assertThat(Sandbox.mountsUnder(view).size()).as("the launch built its view and had not released it").isGreaterThan(1);
+        } finally {
             coi.destroyForcibly();
             coi.waitFor();
         }
         Retries.delete(incus, container);
+    }
+
+    private static String output(Process p) throws IOException {
+        return new String(p.getInputStream().readAllBytes());
+    }
+
+    /** Whether a process holds a lock of {@code file} (waiters are the lines with "->"). */
+    private static boolean held(Path file) throws IOException {
+        String inode = ":" + Files.getAttribute(file, "unix:ino") + " ";
+        return Files.readAllLines(Path.of("/proc/locks")).stream().anyMatch(l -> !l.contains("->") && l.contains(inode));
     }
 
     /** Whether a process waits for the lock of {@code file} (the kernel lists such waiters in /proc/locks with "->"). */
