@@ -119,12 +119,7 @@ final class MonitorFixtures {
     }
 
     static void await(BooleanSupplier done, int seconds, Supplier<String> failure) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (done.getAsBoolean()) return;
-            Thread.sleep(50);
-        }
-        fail(failure.get() + " (waited " + seconds + " s)");
+        coi.testing.Await.until(done, seconds, failure);
     }
 
     static void bigFile(Path file, int mib) throws IOException {

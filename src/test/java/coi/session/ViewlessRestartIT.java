@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import coi.incus.ExecRequest;
 import coi.incus.IncusClient;
+import coi.testing.Await;
 import coi.testing.CoiProcess.Result;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;

@@ -3,6 +3,7 @@ package coi.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
+import coi.testing.Await;
 import coi.testing.CoiProcess.Result;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
