@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The user's terminal in a session's tmux, as code, and what happens when it returns: a
@@ -19,6 +20,8 @@ import java.util.Optional;
  */
 final class Attachment {
     private static final Duration STOP_WAIT = Duration.ofSeconds(60);
+    /** What `systemctl is-system-running` says of a system that is up (booting, running, with failed units, in rescue). */
+    private static final Set<String> UP_STATES = Set.of("initializing", "starting", "running", "degraded", "maintenance");
 
     private final IncusClient incus;
     private final SessionStore store;
@@ -77,15 +80,20 @@ final class Attachment {
         }
     }
 
-    /** tmux dies early in a `poweroff` inside, while Incus still says Running: ask systemd. */
+    /**
+     * tmux dies early in a `poweroff` inside, while Incus still says Running: ask systemd. Late in a
+     * shutdown systemctl cannot reach it any more and says "offline" (or "unknown"), and an exec may
+     * fail outright: only a state of a system that is up means it is not going down.
+     */
     private boolean shuttingDown(String container) {
         try {
             String state = incus.execCapture(container, ExecRequest.of("systemctl", "is-system-running")).out().trim();
-            return state.equals("stopping") || state.isEmpty();
+            return !UP_STATES.contains(state);
         } catch (IncusException e) {
             return true;
         }
     }
+
 
     private void awaitStop(String container) {
         incus.awaitNotRunning(container, STOP_WAIT);
