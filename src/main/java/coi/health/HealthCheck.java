@@ -72,8 +72,9 @@ public final class HealthCheck {
         checks.add(new Check("incus", Status.OK, "Incus " + server.version() + " at " + incus.address()));
         checks.add(membership());
         Model.Profile profile = incus.profile("default");
-        checks.add(pool(profile));
-        quotas(profile).ifPresent(checks::add);
+        List<Model.StoragePool> pools = incus.storagePools();
+        checks.add(pool(profile, pools));
+        quotas(profile, pools).ifPresent(checks::add);
         checks.add(bridge(profile));
         checks.add(subids());
         checks.add(server.idmappedMounts()
@@ -111,27 +112,30 @@ public final class HealthCheck {
         return List.of();
     }
 
-    private Check pool(Model.Profile profile) {
-        Map<String, String> root = profile.devices() == null ? null : profile.devices().get("root");
-        if (pool.isEmpty() && (root == null || root.get("pool") == null)) {
-            return new Check("storage", Status.FAIL, "the default profile has no root disk: run `sudo coi setup`");
-        }
-        String name = pool.orElseGet(() -> root.get("pool"));
+    private Check pool(Model.Profile profile, List<Model.StoragePool> pools) {
+        Optional<String> used = poolName(profile);
+        if (used.isEmpty()) return new Check("storage", Status.FAIL, "the default profile has no root disk: run `sudo coi setup`");
+        String name = used.get();
         String whose = pool.isPresent() ? "[incus] pool" : "the default profile";
-        return incus.storagePools().stream().filter(p -> p.name().equals(name)).findFirst()
+        return pools.stream().filter(p -> p.name().equals(name)).findFirst()
                 .map(p -> "dir".equals(p.driver())
                         ? new Check("storage", Status.WARN, "pool " + name + " uses the dir driver: every launch unpacks the image (~3 s); btrfs is ~8x faster")
                         : new Check("storage", Status.OK, "pool " + name + " (" + p.driver() + ")"))
                 .orElse(new Check("storage", Status.FAIL, "storage pool " + name + " of " + whose + " does not exist"));
     }
 
-    /** A btrfs pool of the local daemon: are its quota groups consistent, which disk size limits need (see {@link QuotaGroups})? */
-    private Optional<Check> quotas(Model.Profile profile) {
+    /** The pool new containers use: {@code [incus] pool}, else the default profile's root disk's. */
+    private Optional<String> poolName(Model.Profile profile) {
         Map<String, String> root = profile.devices() == null ? null : profile.devices().get("root");
-        String name = pool.orElseGet(() -> root == null ? null : root.get("pool"));
-        if (name == null || !incus.address().startsWith("/")) return Optional.empty();
-        boolean btrfs = incus.storagePools().stream().anyMatch(p -> p.name().equals(name) && "btrfs".equals(p.driver()));
-        return btrfs ? Optional.of(QuotaGroups.check(name, quotaGroups.read(QuotaGroups.mountOf(name)))) : Optional.empty();
+        return pool.or(() -> Optional.ofNullable(root == null ? null : root.get("pool")));
+    }
+
+    /** A btrfs pool of the local daemon: are its quota groups consistent, which disk size limits need (see {@link QuotaGroups})? */
+    private Optional<Check> quotas(Model.Profile profile, List<Model.StoragePool> pools) {
+        Optional<String> name = poolName(profile);
+        if (name.isEmpty() || !incus.address().startsWith("/")) return Optional.empty();
+        boolean btrfs = pools.stream().anyMatch(p -> p.name().equals(name.get()) && "btrfs".equals(p.driver()));
+        return btrfs ? Optional.of(QuotaGroups.check(name.get(), quotaGroups.read(QuotaGroups.mountOf(name.get())))) : Optional.empty();
     }
 
     private Check bridge(Model.Profile profile) {

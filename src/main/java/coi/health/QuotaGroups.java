@@ -54,8 +54,12 @@ public final class QuotaGroups {
 
     /** This machine, asking btrfs itself when root. */
     public static QuotaGroups local() {
-        LocalHost host = new LocalHost();
-        return new QuotaGroups(Path.of("/"), host.root(), argv -> {
+        return on(new LocalHost());
+    }
+
+    /** {@code host}'s, asking btrfs through it when it runs as root. */
+    public static QuotaGroups on(HostSystem host) {
+        return new QuotaGroups(host.file("/"), host.root(), argv -> {
             HostSystem.Result r = host.run(argv);
             return new Output(r.code(), r.out());
         });

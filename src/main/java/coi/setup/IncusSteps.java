@@ -78,10 +78,7 @@ final class IncusSteps {
             if (!up(incus) || incus.get().storagePools().stream().noneMatch(p -> p.name().equals(o.pool()) && "btrfs".equals(p.driver()))) {
                 return Probe.done("no btrfs pool " + o.pool() + ": no quota groups to keep");
             }
-            QuotaGroups.State state = new QuotaGroups(host.file("/"), host.root(), argv -> {
-                HostSystem.Result r = host.run(argv);
-                return new QuotaGroups.Output(r.code(), r.out());
-            }).read(QuotaGroups.mountOf(o.pool()));
+            QuotaGroups.State state = QuotaGroups.on(host).read(QuotaGroups.mountOf(o.pool()));
             return switch (state) {
                 case QuotaGroups.State.Inconsistent i -> Probe.todo("rescan the inconsistent btrfs quota groups of pool " + o.pool()
                         + " (disk size limits are not enforced meanwhile)");
