@@ -23,6 +23,7 @@ public final class QuickList {
     public static int answer(String[] args) {
         Question question = question(args);
         if (question == null) return -1;
+        coi.incus.Warmup.startForQueries();
         return answer(new Context(System.getenv()), question, writer(System.out), writer(System.err));
     }
 

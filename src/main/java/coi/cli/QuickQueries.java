@@ -22,6 +22,7 @@ public final class QuickQueries {
             case "running" -> running = true;
             default -> { return -1; }
         }
+        coi.incus.Warmup.startForQueries();
         return answer(new Context(System.getenv()), running, args[2], new PrintWriter(System.err, true));
     }
 
