@@ -46,6 +46,7 @@ public final class LaunchSteps {
     public static final String MONITOR = "monitor";
     public static final String METADATA = "metadata";
     public static final String HOME = "home";
+    public static final String HOME_WORK = "home-work";
     public static final String TMUX = "tmux";
 
     /** DHCP takes a moment after start; a command that needs the network should not race it. */
@@ -93,10 +94,19 @@ public final class LaunchSteps {
      * the start. The metadata is written while tmux starts.
      */
     public Launcher shell(Replanner replanner) {
-        // the pool's claim stands for the steps from create to release-view: a claimed member's tmux exec makes no home
+        // decided from the plan alone, before the steps a pool's claim stands for (create .. release-view): a claimed
+        // member's tmux exec makes the home where a cold one's would, and its attach leaves it alone (WarmPool#attach)
         AtomicReference<HomeWork> home = new AtomicReference<>(HomeWork.MADE);
-        return new Launcher(List.of(image(), storage(), toolState(), created(replanner), homeBeforeStart(home),
+        return new Launcher(List.of(image(), storage(), toolState(), homeWork(home), created(replanner), homeBeforeStart(home),
                 start(replanner), releaseView(), monitor(), home(home), Overlap.steps(TMUX, metadata(), tmux(false, home))));
+    }
+
+    /** Whether the exec that starts tmux makes code's home (and asks for the tool): a question of the plan's devices alone. */
+    private Step homeWork(AtomicReference<HomeWork> work) {
+        return Launcher.step(HOME_WORK, launch -> {
+            work.set(CodeHome.madeInTmuxExec(launch.plan()) ? HomeWork.IN_TMUX_EXEC : HomeWork.MADE);
+            return Undo.NOTHING;
+        });
     }
 
     /** `coi run`, new container: ready for the command once its network is up; DHCP takes a moment, code's home is made meanwhile. */
@@ -387,13 +397,7 @@ public final class LaunchSteps {
             work.set(CodeHome.prepareBeforeStart(incus, launch.plan()) ? HomeWork.MADE : HomeWork.AFTER_START);
             return Undo.NOTHING;
         }));
-        return Launcher.step(HOME_BEFORE_START, launch -> {
-            if (CodeHome.madeInTmuxExec(launch.plan())) {
-                work.set(HomeWork.IN_TMUX_EXEC);
-                return Undo.NOTHING;
-            }
-            return files.apply(launch);
-        });
+        return Launcher.step(HOME_BEFORE_START, launch -> work.get() == HomeWork.IN_TMUX_EXEC ? Undo.NOTHING : files.apply(launch));
     }
 
     /**

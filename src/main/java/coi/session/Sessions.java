@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -284,14 +285,18 @@ public final class Sessions {
 
     /**
      * A new `coi shell` container: a warm pool member when one fits and is ready, else made cold.
-     * The claim and its attach stand for create .. release-view, the attach makes code's home
-     * itself; the tool's presence is checked in the running member meanwhile (a missing tool fails
+     * The claim and its attach stand for create .. release-view; code's home and the tool's presence
+     * are the tmux exec's where they need nothing of root's, as in a cold shell, else the attach makes
+     * the home and the tool's presence is checked in the running member meanwhile (a missing tool fails
      * the launch, which removes it). {@code attaching} sees the pooled steps too.
      */
     private Launcher.Launched launchShell(Prepared prepared, Config config, UnaryOperator<Launcher> attaching) {
         Launcher cold = shaped(steps.shell(prepared.replanner()));
+        Consumer<SessionPlan> toolCheck = claimed -> {
+            if (!CodeHome.madeInTmuxExec(claimed)) steps.requireTool(claimed);
+        };
         return launchPooled(attaching.apply(cold), () -> attaching.apply(pool.pooled(cold, LaunchSteps.CREATE, LaunchSteps.RELEASE_VIEW,
-                prepared.instances(), steps::requireTool).without(LaunchSteps.HOME)), prepared.plan(), config);
+                prepared.instances(), toolCheck).without(LaunchSteps.HOME)), prepared.plan(), config);
     }
 
     /**

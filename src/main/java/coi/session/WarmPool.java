@@ -100,8 +100,10 @@ public final class WarmPool {
             } catch (IncusException.NotFound noImage) {
                 throw new NoneReady();
             }
-            Optional<Model.Instance> member = pool.claim(fit, listed, labels, this::wakeFileServer)
-                    .or(() -> pool.claim(fit, incus.instancesWithoutState(), labels, this::wakeFileServer));
+            // no file call follows where the tmux exec makes the home: no file server to wake then
+            Consumer<String> trying = CodeHome.madeInTmuxExec(plan) ? member -> { } : this::wakeFileServer;
+            Optional<Model.Instance> member = pool.claim(fit, listed, labels, trying)
+                    .or(() -> pool.claim(fit, incus.instancesWithoutState(), labels, trying));
             if (member.isEmpty()) throw new NoneReady();
             String name = member.get().name();
             Trace.mark("pool: claimed " + name);
@@ -117,7 +119,9 @@ public final class WarmPool {
      * The claimed member made the session's container, three things at the same time: the
      * session's devices (workspace, state, protected paths: one update, so the workspace never
      * shows without its read-only paths), then code's home (it looks at the mount points the
-     * devices made); the session's network policy (the member's closed rules replaced by the
+     * devices made) unless the exec that starts tmux makes it ({@link CodeHome#madeInTmuxExec}, as in
+     * a cold shell; the file API's first call into a member costs its daemon a process started in it);
+     * the session's network policy (the member's closed rules replaced by the
      * session's in one nft transaction: never wider than the session's, not even for a moment,
      * whatever the devices are doing); and {@code alongside} on the claimed plan. No agent runs in
      * the member until a later step starts the tool. Nothing of its own to undo: the claim's undo
@@ -134,7 +138,7 @@ public final class WarmPool {
             Overlap.run(() -> {
                 pool.attach(name, devices);
                 Trace.mark("pool: the session's devices attached");
-                CodeHome.prepare(incus, claimed);
+                if (!CodeHome.madeInTmuxExec(claimed)) CodeHome.prepare(incus, claimed);
             }, () -> Overlap.run(() -> alongside.accept(claimed), () -> {
                 try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
                     // an open session has no rules: the member's closed ones go

@@ -33,7 +33,7 @@ class EarlyTerminalIT {
         try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
             Path sbin = tmuxOfTheTest(box, "echo 'tmux: refused by the test' >&2\nexit 1\n");
             String w = tmux.start(box.commandLine("shell --mount " + sbin + ":/usr/local/sbin" + terminalMode()));
-            String screen = tmux.await(w, "TERMINAL-MODE", UP);
+            String screen = tmux.await(w, "COI-EXIT=", UP);
             assertThat(screen).contains("Attaching to " + box.container(1),
                     "coi: could not start tmux in " + box.container(1) + ": tmux: refused by the test (is tmux installed in the image?)",
                     "COI-EXIT=1");
@@ -54,7 +54,7 @@ class EarlyTerminalIT {
             tmux.await(w, "Attaching to " + box.container(1), UP);
             Thread.sleep(1500);
             tmux.send(w, "C-c");
-            String screen = tmux.await(w, "TERMINAL-MODE", UP);
+            String screen = tmux.await(w, "COI-EXIT=", UP);
             assertThat(screen).contains("coi: interrupted: the launch was undone").doesNotContain("fake-ai>", "COI-EXIT=0");
             assertThat(modeLine(screen)).contains(" icanon", " echo").doesNotContain("-icanon", "-echo ");
             assertThat(incus.instanceExists(box.container(1))).as("the launch was undone").isFalse();
@@ -66,7 +66,7 @@ class EarlyTerminalIT {
     @Test
     void aPooledShellWhoseAttachFailsEndsTheTerminalStartedBesideIt() throws Exception {
         try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
-            // the tool's presence is asked in the claimed member beside the attach, where the terminal now starts
+            // the terminal starts beside the attach; the tool's presence is asked by the exec that starts tmux in the claimed member
             Path config = Files.writeString(box.root.resolve("pool.toml"),
                     "[security]\nprotected_paths = []\n[pool]\nsize = 1\n[tool]\nbinary = \"no-such-ai\"\n");
             box.with("COI_CONFIG", config.toString()).with("COI_TRACE", "1");
@@ -74,7 +74,7 @@ class EarlyTerminalIT {
                 var fill = box.run("pool", "fill");
                 assertThat(fill.exitCode()).as(fill.toString()).isZero();
                 String w = tmux.start(box.commandLine("shell" + terminalMode()));
-                String screen = tmux.await(w, "TERMINAL-MODE", UP);
+                String screen = tmux.await(w, "COI-EXIT=", UP);
                 String member = screen.replaceAll("(?s).*pool: claimed (\\S+).*", "$1");
                 assertThat(member).as(screen).startsWith(Sandbox.PREFIX + "pool-");
                 assertThat(screen).contains("Attaching to " + member, "is not in image", "COI-EXIT=1");
@@ -97,7 +97,10 @@ class EarlyTerminalIT {
         return sbin;
     }
 
-    /** After coi: the terminal's line discipline, as the shell that ran coi finds it (coi's exit code kept for COI-EXIT). */
+    /**
+     * After coi: the terminal's line discipline, as the shell that ran coi finds it (coi's exit code kept for COI-EXIT,
+     * which the tests wait for: it comes after this line, which a screen taken at this line may not show yet).
+     */
     private static String terminalMode() {
         return "; s=$?; echo TERMINAL-MODE $(stty -a | tr -s ' ;\\n' ' '); (exit $s)";
     }

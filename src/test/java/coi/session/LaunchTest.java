@@ -64,7 +64,7 @@ class LaunchTest extends FakeIncusSessions {
         SessionPlan plan = sessions.planShell(shell(config, 1));
         List<String> names = sessions.steps().shell(NO_RACES).names();
         // the fence, the view and the sweep are made beside create, the metadata written beside tmux
-        assertThat(names).containsExactly("image", "storage", "tool-state", "create", "home-before-start", "start", "release-view",
+        assertThat(names).containsExactly("image", "storage", "tool-state", "home-work", "create", "home-before-start", "start", "release-view",
                 "monitor", "home", "tmux");
         for (String after : names) {
             List<String> log = new ArrayList<>();
@@ -88,8 +88,9 @@ class LaunchTest extends FakeIncusSessions {
         daemon.failNext("start", plan.container(), 500, "Failed to start device \"eth0\"");
         List<String> log = new ArrayList<>();
         assertThatThrownBy(() -> recorded(sessions.steps().shell(NO_RACES), log).launch(plan)).hasMessageContaining("eth0");
-        assertThat(log).containsExactly("apply image", "apply storage", "apply tool-state", "apply create", "apply home-before-start",
-                "undo home-before-start", "undo create", "undo tool-state", "undo storage", "undo image");
+        assertThat(log).containsExactly("apply image", "apply storage", "apply tool-state", "apply home-work", "apply create",
+                "apply home-before-start", "undo home-before-start", "undo create", "undo home-work", "undo tool-state", "undo storage",
+                "undo image");
         assertNothingLeft(plan);
     }
 
