@@ -279,8 +279,9 @@ public final class Sessions {
     /** A new `coi run` container: a warm pool member when one fits and is ready, else made cold. */
     private Launcher.Launched launchRun(Prepared prepared, Config config) {
         Launcher cold = shaped(steps.run(prepared.replanner()));
-        return launchPooled(cold, () -> pool.pooled(cold, LaunchSteps.CREATE, LaunchSteps.NETWORK, prepared.instances(), claimed -> { }),
-                prepared.plan(), config);
+        // no tmux: the attach makes code's home
+        return launchPooled(cold, () -> pool.pooled(cold, LaunchSteps.CREATE, LaunchSteps.NETWORK, prepared.instances(), claimed -> { },
+                claimed -> false), prepared.plan(), config);
     }
 
     /**
@@ -296,7 +297,7 @@ public final class Sessions {
             if (!CodeHome.madeInTmuxExec(claimed)) steps.requireTool(claimed);
         };
         return launchPooled(attaching.apply(cold), () -> attaching.apply(pool.pooled(cold, LaunchSteps.CREATE, LaunchSteps.RELEASE_VIEW,
-                prepared.instances(), toolCheck).without(LaunchSteps.HOME)), prepared.plan(), config);
+                prepared.instances(), toolCheck, CodeHome::madeInTmuxExec).without(LaunchSteps.HOME)), prepared.plan(), config);
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The warm pool as sessions use it: which `coi run` may take a member, the claim (its labels),
@@ -72,8 +73,9 @@ public final class WarmPool {
      * the {@link #claim} of a ready member and the {@link #attach} of the session to it, the
      * claim looked for first among {@code listed} (the instances the plan was made from).
      */
-    Launcher pooled(Launcher cold, String first, String last, List<Model.Instance> listed, Consumer<SessionPlan> alongside) {
-        return cold.replace(first, last, claim(listed)).insertAfter(CLAIM, attach(alongside));
+    Launcher pooled(Launcher cold, String first, String last, List<Model.Instance> listed, Consumer<SessionPlan> alongside,
+                    Predicate<SessionPlan> homeByTmux) {
+        return cold.replace(first, last, claim(listed, homeByTmux)).insertAfter(CLAIM, attach(alongside, homeByTmux));
     }
 
     /**
@@ -86,7 +88,7 @@ public final class WarmPool {
      * and when none of them can be had, a fresh list is tried once. Its undo deletes the member
      * and its rules: a claimed member never returns.
      */
-    Launcher.Step claim(List<Model.Instance> listed) {
+    Launcher.Step claim(List<Model.Instance> listed, Predicate<SessionPlan> homeByTmux) {
         return Launcher.step(CLAIM, launch -> {
             SessionPlan plan = launch.plan();
             Map<String, String> labels = new TreeMap<>();
@@ -101,7 +103,7 @@ public final class WarmPool {
                 throw new NoneReady();
             }
             // no file call follows where the tmux exec makes the home: no file server to wake then
-            Consumer<String> trying = CodeHome.madeInTmuxExec(plan) ? member -> { } : this::wakeFileServer;
+            Consumer<String> trying = homeByTmux.test(plan) ? member -> { } : this::wakeFileServer;
             Optional<Model.Instance> member = pool.claim(fit, listed, labels, trying)
                     .or(() -> pool.claim(fit, incus.instancesWithoutState(), labels, trying));
             if (member.isEmpty()) throw new NoneReady();
@@ -119,15 +121,16 @@ public final class WarmPool {
      * The claimed member made the session's container, three things at the same time: the
      * session's devices (workspace, state, protected paths: one update, so the workspace never
      * shows without its read-only paths), then code's home (it looks at the mount points the
-     * devices made) unless the exec that starts tmux makes it ({@link CodeHome#madeInTmuxExec}, as in
-     * a cold shell; the file API's first call into a member costs its daemon a process started in it);
+     * devices made) unless the exec that starts tmux makes it ({@code homeByTmux}: a shell's, where
+     * {@link CodeHome#madeInTmuxExec}, as in a cold shell; the file API's first call into a member costs
+     * its daemon a process started in it);
      * the session's network policy (the member's closed rules replaced by the
      * session's in one nft transaction: never wider than the session's, not even for a moment,
      * whatever the devices are doing); and {@code alongside} on the claimed plan. No agent runs in
      * the member until a later step starts the tool. Nothing of its own to undo: the claim's undo
      * deletes the member and its rules.
      */
-    Launcher.Step attach(Consumer<SessionPlan> alongside) {
+    Launcher.Step attach(Consumer<SessionPlan> alongside, Predicate<SessionPlan> homeByTmux) {
         return Launcher.step(ATTACH, launch -> {
             SessionPlan claimed = launch.plan();
             String name = claimed.container();
@@ -138,7 +141,7 @@ public final class WarmPool {
             Overlap.run(() -> {
                 pool.attach(name, devices);
                 Trace.mark("pool: the session's devices attached");
-                if (!CodeHome.madeInTmuxExec(claimed)) CodeHome.prepare(incus, claimed);
+                if (!homeByTmux.test(claimed)) CodeHome.prepare(incus, claimed);
             }, () -> Overlap.run(() -> alongside.accept(claimed), () -> {
                 try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
                     // an open session has no rules: the member's closed ones go

@@ -101,6 +101,8 @@ class PoolIT {
             Result second = b.run("run", "ls /workspace; ls /home/code");
             assertThat(first.err()).contains("pool: claimed");
             assertThat(second.err()).contains("pool: claimed");
+            assertThat(first.out()).as("a run from the pool has code's home made by the attach (no tmux exec makes it)")
+                    .contains("SANDBOX_CONTEXT.md");
             assertThat(claimed(first)).isNotEqualTo(claimed(second));
             assertThat(first.out()).contains("secret-of-a.txt");
             assertThat(second.out()).contains("b.txt").doesNotContain("secret-of-a.txt").doesNotContain("trace");
