@@ -62,6 +62,11 @@ public final class PlainFile {
 
     private PlainFile() {}
 
+    /** Links the system calls now: a thread of its own can, while its starter does something else. */
+    public static void link() {
+        C.SYSCALL.type(); // C's initialisation links it
+    }
+
     /** The content of {@code file} when it is a plain file of at most {@code limit} bytes; else why not. */
     public static Outcome read(Path file, int limit) {
         return open(file, limit, false);
