@@ -49,7 +49,8 @@ final class FileCommand implements Runnable {
     }
 
     @Command(name = "pull", description = {"Copy a file (or with -r a directory) out of a container.",
-            "Like cp: an existing local directory receives it under its own name. Modes are kept."})
+            "Like cp: an existing local directory receives it under its own name. Modes are kept.",
+            "A file replaces what is at its place (a link is replaced, not written through); no folder is pulled into a link."})
     static final class Pull implements Callable<Integer> {
         private final Context context;
         @Option(names = {"-r", "--recursive"}) boolean recursive;

@@ -65,6 +65,8 @@ final class ListJson {
         s.put("slot", m.slot());
         s.put("created_at", m.createdAt());
         s.put("saved_at", m.savedAt());
+        // who ended it when not the user or the tool (the monitor, ...), as `coi info` says; absent otherwise
+        if (m.stoppedBy() != null) s.put("stopped_by", m.stoppedBy());
         return s;
     }
 

@@ -83,7 +83,7 @@ final class TrustCommand {
                             .map(bytes -> TrustStore.sha256(bytes).equals(e.sha256()) ? "trusted" : "changed since: untrusted")
                             .orElse("missing");
                 } catch (ConfigException linked) {
-                    now = "a symbolic link now: untrusted";
+                    now = "no plain file now: untrusted"; // a link, a FIFO, a folder, too large
                 }
                 out.printf("%-24s %s  %s  %s%n", now, e.sha256().substring(0, 12), e.trustedAt(), e.path());
             }

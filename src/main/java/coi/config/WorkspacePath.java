@@ -1,10 +1,9 @@
 package coi.config;
 
-import java.io.IOException;
+import coi.PlainFile;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 
 /**
@@ -43,29 +42,32 @@ public final class WorkspacePath {
 
     /**
      * The bytes of a plain file under the workspace, read without following a link; empty when it
-     * does not exist. Anything but a plain file of at most {@link #MAX_BYTES} is refused before it
-     * is opened: a FIFO would block its reader for as long as the agent likes (the background
-     * process's pool keeper among them), a huge file would fill the memory of the reader.
+     * does not exist. Anything but a plain file of at most {@link #MAX_BYTES} is refused unread: a
+     * FIFO would block its reader for as long as the agent likes (the background process's pool
+     * keeper among them), a huge file would fill the memory of the reader. What is checked is what
+     * was opened ({@link PlainFile}): the agent can swap the file for a FIFO after any check made
+     * before the open.
      */
     public static Optional<byte[]> read(Path workspace, String relative) {
+        return read(workspace, relative, () -> {});
+    }
+
+    /** {@link #read(Path, String)} with {@code beforeOpen} run between the walk to the file and its open (the agent's moment). */
+    static Optional<byte[]> read(Path workspace, String relative, Runnable beforeOpen) {
         Optional<Path> file = resolve(workspace, relative);
         if (file.isEmpty()) return Optional.empty();
-        try {
-            BasicFileAttributes attributes = Files.readAttributes(file.get(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!attributes.isRegularFile()) {
-                throw new ConfigException(file.get() + " is not a plain file: coi reads workspace config only from plain files"
-                        + " (the agent may have put a FIFO, device or folder there); replace it with a file, or remove it");
-            }
-            if (attributes.size() > MAX_BYTES) throw tooLarge(file.get());
-            // NOFOLLOW on the last step too, should the file have become a link since the check
-            try (var in = Files.newInputStream(file.get(), LinkOption.NOFOLLOW_LINKS)) {
-                byte[] content = in.readNBytes(MAX_BYTES + 1);
-                if (content.length > MAX_BYTES) throw tooLarge(file.get());
-                return Optional.of(content);
-            }
-        } catch (IOException e) {
-            throw new ConfigException("cannot read " + file.get() + ": " + e.getClass().getSimpleName(), e);
-        }
+        beforeOpen.run();
+        return switch (PlainFile.read(file.get(), MAX_BYTES)) {
+            case PlainFile.Content(byte[] bytes) -> Optional.of(bytes);
+            case PlainFile.Absent() -> Optional.empty();
+            case PlainFile.Link() -> throw linkRefused(file.get());
+            case PlainFile.NotPlain(String kind) -> throw new ConfigException(file.get() + " is not a plain file but a " + kind
+                    + ": coi reads workspace config only from plain files (the agent may have put a FIFO, device or folder there);"
+                    + " replace it with a file, or remove it");
+            case PlainFile.TooLarge(long size) -> throw tooLarge(file.get());
+            case PlainFile.Failed(String why) -> throw new ConfigException("cannot read " + file.get() + ": " + why
+                    + ": it must be a plain file coi's user can read");
+        };
     }
 
     private static ConfigException tooLarge(Path file) {

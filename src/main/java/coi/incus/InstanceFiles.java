@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -105,6 +106,25 @@ public final class InstanceFiles {
         });
     }
 
+    /** The longest link target Linux has (PATH_MAX). */
+    static final int MAX_LINK = 4096;
+
+    /**
+     * The target of the link at {@code path}. The container's content is the agent's: a link
+     * swapped for a huge file after its stat must not fill coi's memory, so at most
+     * {@link #MAX_LINK} bytes of a symlink's answer are read.
+     */
+    String linkTarget(String path) {
+        return incus.exchange("GET", path(path), Map.of(), null, r -> {
+            Model.FileInfo info = info(r);
+            if (!info.type().equals("symlink")) throw new IncusException(400, path + " in " + instance + " is not a symbolic link any more");
+            // not closed here: closing drains the rest, an exception closes the connection instead
+            byte[] target = r.body().readNBytes(MAX_LINK + 1);
+            if (target.length > MAX_LINK) throw new IncusException(400, "the link " + path + " in " + instance + " has a target longer than any path");
+            return new String(target, StandardCharsets.UTF_8);
+        });
+    }
+
     public byte[] read(String path) {
         var out = new ByteArrayOutputStream();
         pull(path, out);
@@ -139,6 +159,9 @@ public final class InstanceFiles {
     private int pullInto(String path, Model.FileInfo info, Path local) throws IOException {
         switch (info.type()) {
             case "directory" -> {
+                // a link there (the agent's, should the pull go into its workspace) would take the tree elsewhere
+                if (Files.isSymbolicLink(local)) throw new IncusException(400, local + " is a symbolic link: coi does not pull a folder"
+                        + " into a link; remove it, or pull somewhere else");
                 Files.createDirectories(local);
                 int n = 1;
                 for (String name : list(path)) {
@@ -149,7 +172,7 @@ public final class InstanceFiles {
                 return n;
             }
             case "symlink" -> {
-                String target = new String(read(path), StandardCharsets.UTF_8);
+                String target = linkTarget(path);
                 // incusd answers with the link resolved to an absolute path; a link into its own
                 // folder is written back relative so the pulled tree stays self-contained
                 String dir = path.substring(0, path.lastIndexOf('/') + 1);
@@ -159,10 +182,18 @@ public final class InstanceFiles {
                 return 1;
             }
             default -> {
-                try (OutputStream out = Files.newOutputStream(local)) {
-                    pull(path, out);
+                // into a file of coi's own beside it, then renamed over whatever is there: a link is
+                // replaced, never written through, and a FIFO is never opened (its open would block)
+                Path temporary = Files.createTempFile(local.toAbsolutePath().getParent(), "." + local.getFileName() + ".", ".pull");
+                try {
+                    try (OutputStream out = Files.newOutputStream(temporary)) {
+                        pull(path, out);
+                    }
+                    setMode(temporary, info.mode());
+                    Files.move(temporary, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(temporary);
                 }
-                setMode(local, info.mode());
                 return 1;
             }
         }

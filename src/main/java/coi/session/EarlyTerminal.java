@@ -3,7 +3,9 @@ package coi.session;
 import coi.CoiException;
 import coi.incus.IncusClient;
 import coi.incus.Terminal;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,9 +25,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>the terminal ends before the session is up (Ctrl-C: in raw mode it reaches the waiting
  *     command, not coi; or the CLI fails): the launch is undone, as a Ctrl-C was before.</li>
  * </ul>
- * Ended means SIGTERM, which the CLI passes on to its command and then restores the terminal. A
- * coi killed with SIGKILL leaves the CLI waiting: its command attaches if the session comes up
- * and gives up after about {@link #WAIT_ROUNDS} rounds otherwise.
+ * Ended means SIGTERM, which the CLI passes on to its command and then restores the terminal,
+ * once it listens for it: the incus CLI (6.0) puts the terminal in raw mode, then connects its
+ * websockets, and only then handles SIGTERM. A SIGTERM in between (some 40 ms, longer under load:
+ * a tmux step that fails at once ends the terminal just then) kills it with the terminal still
+ * raw, so coi puts back the mode it saw before the CLI started ({@code stty -g}) whenever it ended
+ * the CLI. A coi killed with SIGKILL leaves the CLI waiting: its command attaches if the session
+ * comes up and gives up after about {@link #WAIT_ROUNDS} rounds otherwise.
  */
 final class EarlyTerminal {
     /** Rounds of 30 ms the terminal waits for the session: some 35 s. */
@@ -35,6 +41,8 @@ final class EarlyTerminal {
     private final IncusClient incus;
     private final PrintWriter out;
     private volatile Process process;
+    /** The terminal's mode before the CLI took it ({@code stty -g}), or null when there was none to read. */
+    private volatile String mode;
 
     EarlyTerminal(IncusClient incus, PrintWriter out) {
         this.incus = incus;
@@ -106,6 +114,7 @@ final class EarlyTerminal {
     private void start(SessionPlan plan) {
         out.println("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
         out.flush();
+        mode = modeOfTerminal();
         // "/": a claimed member's /workspace may not be mounted yet, and the attaching client's folder is no pane's
         process = Terminal.start(incus, plan.container(), plan.code().uid(), plan.code().gid(), "/", command(plan.tmuxSession()));
     }
@@ -132,16 +141,52 @@ final class EarlyTerminal {
         return Terminal.await(process);
     }
 
-    /** SIGTERM, then a moment for the CLI to restore the terminal; SIGKILL only if it does not end. */
+    /**
+     * SIGTERM, then a moment for the CLI to restore the terminal; SIGKILL only if it does not end.
+     * Then the terminal's mode from before the CLI: a SIGTERM before the CLI listens for it (or a
+     * SIGKILL) ends it in raw mode, and the user's shell would get a terminal without echo.
+     */
     private void end() {
         Process p = process;
         if (p == null || !p.isAlive()) return;
         p.destroy();
         try {
-            if (!p.waitFor(END_WAIT_SECONDS, TimeUnit.SECONDS)) p.destroyForcibly();
+            if (!p.waitFor(END_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(END_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             p.destroyForcibly();
+        }
+        if (!p.isAlive()) restoreMode(mode);
+    }
+
+    /** {@code stty -g} of coi's terminal: the mode to put back; null when stdin is no terminal or stty failed. */
+    static String modeOfTerminal() {
+        try {
+            Process stty = new ProcessBuilder("stty", "-g").redirectInput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String saved = new String(stty.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+            return stty.waitFor() == 0 && saved.matches("[0-9a-fA-F:]+") ? saved : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Puts back a mode {@link #modeOfTerminal} read; the CLI, when it restored it itself, left the same. */
+    static void restoreMode(String saved) {
+        if (saved == null) return;
+        try {
+            new ProcessBuilder("stty", saved).redirectInput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException e) {
+            // no stty: the user's `reset` is the way back, as before
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -4,9 +4,11 @@ import coi.CoiException;
 import coi.config.WorkspacePath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -79,6 +81,11 @@ public record Protection(List<String> readOnly, List<String> pinned, boolean loc
 
     /** Creates the first missing component of {@code rel} and returns it, relative to the workspace. */
     private static String placeholder(Path workspace, String rel, boolean create) {
+        return placeholder(workspace, rel, create, () -> {});
+    }
+
+    /** {@code beforeCreate} runs between the look and the create: the moment an agent (of another slot) has. */
+    static String placeholder(Path workspace, String rel, boolean create, Runnable beforeCreate) {
         Path current = workspace;
         for (Path part : Path.of(rel)) {
             current = current.resolve(part);
@@ -87,11 +94,18 @@ public record Protection(List<String> readOnly, List<String> pinned, boolean loc
             try {
                 boolean last = current.equals(workspace.resolve(rel));
                 String name = part.toString();
+                beforeCreate.run();
                 if (last && name.lastIndexOf('.') > 0) {
-                    Files.write(current, name.endsWith(".json") ? "{}\n".getBytes(StandardCharsets.UTF_8) : new byte[0]);
+                    // a new file or nothing: a link put there since the look is not followed (nor its target
+                    // truncated), a FIFO not opened (its open would block the launch)
+                    Files.write(current, name.endsWith(".json") ? "{}\n".getBytes(StandardCharsets.UTF_8) : new byte[0],
+                            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 } else {
                     Files.createDirectory(current);
                 }
+            } catch (FileAlreadyExistsException e) {
+                throw new CoiException(current + " appeared while coi made the placeholder that keeps the agent from creating it"
+                        + " (another session's agent?): look at what it is, remove it, and start again", e);
             } catch (IOException e) {
                 throw new CoiException("cannot create the placeholder " + current + " that keeps the agent from creating it: "
                         + e.getMessage() + " (make the workspace writable, or list the path in [security] writable_paths)", e);

@@ -1,7 +1,7 @@
 package coi.tool;
 
+import coi.PlainFile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -10,7 +10,8 @@ import java.nio.file.Path;
 
 /**
  * Looks into a tool's transcripts in a session's state dir on the host. The agent writes them,
- * so nothing is followed through a link and at most {@link #LIMIT} bytes of a file are read.
+ * so nothing is followed through a link, only plain files are opened (a FIFO's open would block
+ * the launch), and at most {@link #LIMIT} bytes of a file are read.
  */
 final class Transcripts {
     static final int LIMIT = 1 << 20;
@@ -29,7 +30,7 @@ final class Transcripts {
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + suffix)) {
             for (Path file : files) {
-                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && holds(file, text)) return true;
+                if (holds(file, text)) return true;
             }
         } catch (IOException unreadable) {
             // nothing readable to continue: the tool starts a new conversation
@@ -37,9 +38,9 @@ final class Transcripts {
         return false;
     }
 
-    private static boolean holds(Path file, String text) throws IOException {
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            return new String(in.readNBytes(LIMIT), StandardCharsets.UTF_8).contains(text);
-        }
+    /** Opened without following a link or blocking (a FIFO put there after the listing is refused unread, see {@link PlainFile}). */
+    private static boolean holds(Path file, String text) {
+        return PlainFile.head(file, LIMIT) instanceof PlainFile.Content(byte[] head)
+                && new String(head, StandardCharsets.UTF_8).contains(text);
     }
 }

@@ -66,6 +66,19 @@ class ListJsonTest {
     }
 
     @Test
+    void aSavedSessionSaysWhoStoppedItAsInfoDoesAndTheTableKeepsItsColumns() throws Exception {
+        var stopped = new SessionMetadata("sid-2", "coi-1a2b3c4d-2", "claude", false, "/home/u/p", "2026-12-04T11:00:00Z",
+                "2026-12-04T10:39:24Z", 2, "coi", "ended", "monitor: reverse shell");
+        var ended = new SessionMetadata("sid-3", "coi-1a2b3c4d-3", "claude", false, "/home/u/p", "2026-12-04T11:05:00Z",
+                "2026-12-04T10:50:00Z", 3, "coi", "ended");
+        JsonNode sessions = render(ListJson.of(List.of(), List.of(stopped, ended), true)).get("saved_sessions");
+
+        assertThat(sessions.get(0).get("stopped_by").asText()).isEqualTo("monitor: reverse shell");
+        assertThat(sessions.get(1).has("stopped_by")).as("absent as in `coi info`: the user or the tool ended it").isFalse();
+
+    }
+
+    @Test
     void withoutAllThereAreNoSavedSessionsAndNoContainersIsAnEmptyList() throws Exception {
         JsonNode json = render(ListJson.of(List.of(), List.of(), false));
         assertThat(names(json)).containsExactly("active_containers");

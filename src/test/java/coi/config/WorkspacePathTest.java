@@ -2,9 +2,12 @@ package coi.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -23,7 +26,7 @@ class WorkspacePathTest {
     }
 
     @Test
-    void aFifoIsRefusedWithoutOpeningIt() throws Exception {
+    void aFifoIsRefusedWithoutBlocking() throws Exception {
         Path fifo = workspace.resolve(".coi.toml");
         assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
         // opening a FIFO blocks until a writer comes: the read must end by itself
@@ -35,14 +38,66 @@ class WorkspacePathTest {
                 return e.getMessage();
             }
         });
-        assertThat(read.get(10, TimeUnit.SECONDS)).contains(fifo + " is not a plain file").contains("replace it with a file");
+        assertThat(read.get(10, TimeUnit.SECONDS)).contains(fifo + " is not a plain file but a FIFO").contains("replace it with a file");
+    }
+
+    @Test
+    void aFifoPutThereAfterTheWalkIsRefusedWithoutBlocking() throws Exception {
+        Path file = Files.writeString(workspace.resolve(".coi.toml"), "[pool]\nsize = 1\n");
+        // the agent's moment: the walk saw a plain file, the open finds a FIFO no one ever writes
+        Runnable swap = () -> {
+            try {
+                Files.delete(file);
+                assertThat(new ProcessBuilder("mkfifo", file.toString()).start().waitFor()).isZero();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThatThrownBy(() -> WorkspacePath.read(workspace, ".coi.toml", swap))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file + " is not a plain file but a FIFO")
+                .hasMessageContaining("replace it with a file, or remove it"));
+    }
+
+    @Test
+    void aLinkPutThereAfterTheWalkIsNotFollowed() throws Exception {
+        Path secret = Files.writeString(workspace.resolve("secret"), "token = 1\n");
+        Path file = Files.writeString(workspace.resolve(".coi.toml"), "[pool]\nsize = 1\n");
+        Runnable swap = () -> {
+            try {
+                Files.delete(file);
+                Files.createSymbolicLink(file, secret);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertThatThrownBy(() -> WorkspacePath.read(workspace, ".coi.toml", swap)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file + " is a symbolic link").hasMessageNotContaining(secret.toString());
+    }
+
+    @Test
+    void aFileRemovedAfterTheWalkIsAbsent() throws Exception {
+        Path file = Files.writeString(workspace.resolve(".coi.toml"), "[pool]\nsize = 1\n");
+        assertThat(WorkspacePath.read(workspace, ".coi.toml", () -> file.toFile().delete())).isEmpty();
+    }
+
+    @Test
+    void aDeviceIsRefused() throws Exception {
+        Path device = workspace.resolve(".coi.toml");
+        // a character device like /dev/null (1:3) where the config was: needs root to make
+        assumeTrue(new ProcessBuilder("mknod", device.toString(), "c", "1", "3").start().waitFor() == 0, "mknod needs root");
+        assertThatThrownBy(() -> WorkspacePath.read(workspace, ".coi.toml")).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(e.getMessage()).satisfiesAnyOf(
+                        m -> assertThat(m).contains(device + " is not a plain file but a device"),
+                        // a temporary folder on a nodev file system: the open is refused before the device is reached
+                        m -> assertThat(m).contains("cannot read " + device + ": Permission denied")));
     }
 
     @Test
     void aFolderIsRefused() throws Exception {
         Files.createDirectory(workspace.resolve(".coi.toml"));
         assertThatThrownBy(() -> WorkspacePath.read(workspace, ".coi.toml")).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("is not a plain file");
+                .hasMessageContaining("is not a plain file but a folder");
     }
 
     @Test

@@ -150,4 +150,71 @@ class InstanceFilesTest extends FakeIncusTest {
         assertThat(Files.readSymbolicLink(local.resolve("l"))).as("a link within the tree stays relative").isEqualTo(Path.of("f"));
         assertThat(fake.connections()).as("all on one kept-alive connection").isEqualTo(1);
     }
+
+    @Test
+    void aPulledFileReplacesALinkAtItsPlaceInsteadOfWritingThroughIt() throws IOException {
+        fake.on("HEAD " + FILES + "%2Ff", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: file\r\nX-Incus-Mode: 0600\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Ff", raw(http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0600\r\n", "pulled")));
+        Path victim = Files.writeString(dir.resolve("victim"), "mine");
+        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-r--r--"));
+        // left by an earlier pull, or put there by the agent when the destination is its workspace
+        Path local = Files.createSymbolicLink(dir.resolve("f"), victim);
+
+        files.pullTree("/f", local);
+
+        assertThat(victim).hasContent("mine");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victim))).isEqualTo("rw-r--r--");
+        assertThat(Files.isSymbolicLink(local)).isFalse();
+        assertThat(local).hasContent("pulled");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(local))).isEqualTo("rw-------");
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("no temporary file left").noneMatch(name -> name.endsWith(".pull"));
+        }
+    }
+
+    @Test
+    void aPulledFileReplacesAFifoWithoutOpeningIt() throws Exception {
+        fake.on("HEAD " + FILES + "%2Ff", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Ff", raw(http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n", "pulled")));
+        Path local = dir.resolve("f");
+        assertThat(new ProcessBuilder("mkfifo", local.toString()).start().waitFor()).isZero();
+
+        files.pullTree("/f", local); // an open of the FIFO for writing would wait for a reader: the class's timeout
+
+        assertThat(Files.isRegularFile(local, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+        assertThat(local).hasContent("pulled");
+    }
+
+    @Test
+    void aFolderIsNotPulledIntoALink() throws IOException {
+        fake.on("HEAD " + FILES + "%2Fd", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: directory\r\nX-Incus-Mode: 0755\r\n\r\n"));
+        Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
+        Path local = Files.createSymbolicLink(dir.resolve("d"), elsewhere);
+
+        assertThatThrownBy(() -> files.pullTree("/d", local)).isInstanceOf(IncusException.class)
+                .hasMessageContaining(local + " is a symbolic link: coi does not pull a folder into a link");
+        try (var inside = Files.list(elsewhere)) {
+            assertThat(inside).isEmpty();
+        }
+    }
+
+    @Test
+    void aLinksTargetIsReadUpToTheLongestPathOnly() {
+        fake.on("HEAD " + FILES + "%2Fl", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: symlink\r\nX-Incus-Mode: 0777\r\n\r\n"));
+        // swapped for a big file after the stat: its content is no link target
+        fake.on("GET " + FILES + "%2Fl", raw(http(200, "X-Incus-Type: symlink\r\n", "x".repeat(InstanceFiles.MAX_LINK + 1))));
+
+        assertThatThrownBy(() -> files.pullTree("/l", dir.resolve("l"))).isInstanceOf(IncusException.class)
+                .hasMessageContaining("has a target longer than any path");
+        assertThat(dir.resolve("l")).doesNotExist();
+    }
+
+    @Test
+    void aLinkSwappedForAFileAfterItsStatIsNotPulledAsALink() {
+        fake.on("HEAD " + FILES + "%2Fl", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: symlink\r\nX-Incus-Mode: 0777\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Fl", raw(http(200, "X-Incus-Type: file\r\n", "/etc/passwd")));
+
+        assertThatThrownBy(() -> files.pullTree("/l", dir.resolve("l"))).isInstanceOf(IncusException.class)
+                .hasMessageContaining("/l in c1 is not a symbolic link any more");
+    }
 }

@@ -45,6 +45,29 @@ class EarlyTerminalIT {
         }
     }
 
+    /**
+     * The incus CLI makes the terminal raw before it listens for SIGTERM: ended in between (a tmux
+     * that fails at once, under load), it died with the terminal raw. An `incus` of the test's own,
+     * first on coi's PATH, stays in that moment: raw mode, and SIGTERM's default action.
+     */
+    @Test
+    void aTerminalEndedBeforeTheCliListensForSigtermIsGivenBackInItsNormalMode() throws Exception {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            // the tmux step fails only once the CLI of the test has surely made the terminal raw
+            Path sbin = tmuxOfTheTest(box, "sleep 2\necho 'tmux: refused by the test' >&2\nexit 1\n");
+            Path bin = Files.createDirectories(box.root.resolve("bin"));
+            Path cli = Files.writeString(bin.resolve("incus"), "#!/bin/sh\nstty raw -echo\nexec sleep 600\n");
+            Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rwxr-xr-x"));
+            box.with("PATH", bin + ":" + System.getenv("PATH"));
+            String w = tmux.start(box.commandLine("shell --mount " + sbin + ":/usr/local/sbin" + terminalMode()));
+            String screen = tmux.await(w, "TERMINAL-MODE", UP);
+            assertThat(screen).contains("tmux: refused by the test", "COI-EXIT=1");
+            assertThat(modeLine(screen)).as("coi put back the mode the CLI took").contains(" icanon", " echo")
+                    .doesNotContain("-icanon", "-echo ");
+            assertThat(incus.instanceExists(box.container(1))).as("the launch was undone").isFalse();
+        }
+    }
+
     @Test
     void ctrlCOnTheWaitingTerminalUndoesTheLaunch() throws Exception {
         try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
@@ -106,7 +129,9 @@ class EarlyTerminalIT {
     }
 
     private static String modeLine(String screen) {
-        return screen.lines().filter(l -> l.startsWith("TERMINAL-MODE")).findFirst().orElseThrow() + " ";
+        // a terminal left raw (no output processing) prints the line where the cursor was, not at a line's start
+        return screen.lines().filter(l -> l.startsWith("TERMINAL-MODE")).findFirst()
+                .orElseThrow(() -> new AssertionError("no line starts with TERMINAL-MODE: was the terminal left raw?\n" + screen)) + " ";
     }
 
     /** The command lines of `incus exec -t` processes into {@code container}. */

@@ -43,6 +43,41 @@ class ProtectionTest {
     }
 
     @Test
+    void aLinkPutWhereAPlaceholderGoesIsNotWrittenThrough() throws Exception {
+        Path victim = Files.writeString(ws.getParent().resolve(ws.getFileName() + "-victim"), "keys");
+        try {
+            // the agent's moment, between coi's look and its create: a link to a file of the host user
+            Runnable plant = () -> {
+                try {
+                    Files.createSymbolicLink(ws.resolve("settings.json"), victim);
+                } catch (java.io.IOException e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertThatThrownBy(() -> Protection.placeholder(ws, "settings.json", true, plant)).isInstanceOf(coi.CoiException.class)
+                    .hasMessageContaining(ws.resolve("settings.json") + " appeared while coi made the placeholder");
+            assertThat(victim).hasContent("keys");
+        } finally {
+            Files.deleteIfExists(victim);
+        }
+    }
+
+    @Test
+    void aFifoPutWhereAPlaceholderGoesIsNotOpened() throws Exception {
+        Runnable plant = () -> {
+            try {
+                assertThat(new ProcessBuilder("mkfifo", ws.resolve("settings.json").toString()).start().waitFor()).isZero();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        // an open of the FIFO for writing would wait for a reader that never comes
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () ->
+                assertThatThrownBy(() -> Protection.placeholder(ws, "settings.json", true, plant)).isInstanceOf(coi.CoiException.class)
+                        .hasMessageContaining("appeared while coi made the placeholder"));
+    }
+
+    @Test
     void aDryRunCreatesNothing() {
         Protection p = Protection.of(ws, List.of(".husky", ".claude/settings.json"), false, true);
 

@@ -1,9 +1,11 @@
 package coi.tool;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +44,26 @@ class ResumeFromTest {
         Path other = Files.createDirectories(dir.resolve("other/projects/-workspace"));
         Files.createSymbolicLink(other.resolve("x.jsonl"), elsewhere.resolve("x.jsonl"));
         assertThat(Tool.CLAUDE.resumeFrom(dir.resolve("other"))).isEqualTo(Resume.none());
+    }
+
+    @Test
+    void aFifoAmongTheTranscriptsIsSkippedWithoutBlocking(@TempDir Path state) throws Exception {
+        Path transcripts = Files.createDirectories(state.resolve("projects/-workspace"));
+        // sorted first or not, a FIFO no one writes would hang the launch if it were opened for reading
+        assertThat(new ProcessBuilder("mkfifo", transcripts.resolve("0000.jsonl").toString()).start().waitFor()).isZero();
+        assertThat(assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Tool.CLAUDE.resumeFrom(state))).isEqualTo(Resume.none());
+        Files.writeString(transcripts.resolve("d281b8ee.jsonl"), MESSAGE);
+        assertThat(assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Tool.CLAUDE.resumeFrom(state))).isEqualTo(Resume.latest());
+    }
+
+    @Test
+    void aLongTranscriptIsLookedIntoByItsHead(@TempDir Path state) throws Exception {
+        Path transcripts = Files.createDirectories(state.resolve("projects/-workspace"));
+        Files.writeString(transcripts.resolve("long.jsonl"), MESSAGE + "x".repeat(Transcripts.LIMIT));
+        assertThat(Tool.CLAUDE.resumeFrom(state)).isEqualTo(Resume.latest());
+        // a message past the first LIMIT bytes is not read
+        Files.writeString(transcripts.resolve("long.jsonl"), "x".repeat(Transcripts.LIMIT) + "\n" + MESSAGE);
+        assertThat(Tool.CLAUDE.resumeFrom(state)).isEqualTo(Resume.none());
     }
 
     @Test

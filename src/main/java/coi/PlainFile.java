@@ -1,0 +1,187 @@
+package coi;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Reads a file the agent can write (the workspace, a session's state dir) so that what is read is
+ * what was checked, and the open cannot block. A check before an open (no-follow stat, then open)
+ * leaves the agent the moment between them to put a FIFO there, whose open blocks until a writer
+ * comes, for as long as the agent likes. Here the open is the check: {@code open(O_RDONLY |
+ * O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)} (a link fails it, a FIFO's or a leased file's
+ * open returns at once, a terminal never becomes coi's), then {@code statx} of the descriptor
+ * decides: only a plain file of at most the limit is read, anything else is closed unread.
+ * The JDK cannot open without blocking or stat a descriptor, hence the system calls through FFM
+ * (amd64 and aarch64).
+ */
+public final class PlainFile {
+    /** What a read found. */
+    public sealed interface Outcome {}
+
+    /** The whole content of a plain file of at most the limit. */
+    public record Content(byte[] bytes) implements Outcome {}
+
+    /** Nothing at the path (or a folder on the way is missing). */
+    public record Absent() implements Outcome {}
+
+    /** The last component is a symbolic link: not followed. */
+    public record Link() implements Outcome {}
+
+    /** Something other than a plain file: {@code kind} is "FIFO", "device", "folder", "socket or device"... */
+    public record NotPlain(String kind) implements Outcome {}
+
+    /** A plain file larger than the limit, left unread. */
+    public record TooLarge(long size) implements Outcome {}
+
+    /** The open or read failed for another reason, {@code why} ("permission denied"...). */
+    public record Failed(String why) implements Outcome {}
+
+    private static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, EACCES = 13, ENOTDIR = 20, ELOOP = 40;
+    private static final int AT_FDCWD = -100;
+    private static final int O_NONBLOCK = 04000, O_NOCTTY = 0400, O_CLOEXEC = 02000000;
+    /** O_NOFOLLOW is not the same number on every architecture. */
+    private static final int O_NOFOLLOW = System.getProperty("os.arch").equals("aarch64") ? 0100000 : 0400000;
+    private static final int OPEN_FLAGS = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC; // O_RDONLY is 0
+    private static final int AT_EMPTY_PATH = 0x1000, STATX_TYPE = 0x1, STATX_SIZE = 0x200;
+    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000, S_IFIFO = 0010000,
+            S_IFCHR = 0020000, S_IFBLK = 0060000, S_IFSOCK = 0140000, S_IFLNK = 0120000;
+    /** struct statx is one layout on every architecture: stx_mode at 28, stx_size at 40, 256 bytes in all. */
+    private static final long STATX_BYTES = 256, STX_MODE = 28, STX_SIZE = 40;
+
+    private PlainFile() {}
+
+    /** Links the system calls now: a thread of its own can, while its starter does something else. */
+    public static void link() {
+        C.SYSCALL.type(); // C's initialisation links it
+    }
+
+    /** The content of {@code file} when it is a plain file of at most {@code limit} bytes; else why not. */
+    public static Outcome read(Path file, int limit) {
+        return open(file, limit, false);
+    }
+
+    /** The first {@code limit} bytes (or fewer) of {@code file} when it is a plain file of any size; else why not. */
+    public static Outcome head(Path file, int limit) {
+        return open(file, limit, true);
+    }
+
+    private static Outcome open(Path file, int limit, boolean head) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(C.CALL_STATE);
+            long fd = C.call(state, C.OPENAT, AT_FDCWD, arena.allocateFrom(file.toString()).address(), OPEN_FLAGS, 0, 0);
+            if (fd < 0) {
+                int errno = C.errno(state);
+                return switch (errno) {
+                    case ENOENT, ENOTDIR -> new Absent();
+                    case ELOOP -> new Link();
+                    // what open says of a socket (or a device without a driver)
+                    case ENXIO -> new NotPlain("socket or device");
+                    default -> new Failed(why(errno));
+                };
+            }
+            try {
+                MemorySegment statx = arena.allocate(STATX_BYTES, 8);
+                if (C.call(state, C.STATX, fd, arena.allocateFrom("").address(), AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE, statx.address()) < 0) {
+                    return new Failed(why(C.errno(state)));
+                }
+                int mode = statx.get(JAVA_SHORT, STX_MODE) & 0xffff;
+                long size = statx.get(JAVA_LONG, STX_SIZE);
+                if ((mode & S_IFMT) != S_IFREG) return new NotPlain(kind(mode));
+                if (size > limit && !head) return new TooLarge(size);
+                // limit + 1 bytes at most: one more than the limit says a file grew past it since its stat
+                Outcome read = readUpTo(arena, state, fd, limit + 1L);
+                if (read instanceof Content(byte[] bytes) && bytes.length > limit) {
+                    return head ? new Content(Arrays.copyOf(bytes, limit)) : new TooLarge(bytes.length);
+                }
+                return read;
+            } finally {
+                C.call(state, C.CLOSE, fd, 0, 0, 0, 0);
+            }
+        }
+    }
+
+    /** The content up to its end or {@code max} bytes, whichever comes first. */
+    private static Outcome readUpTo(Arena arena, MemorySegment state, long fd, long max) {
+        MemorySegment buffer = arena.allocate(max);
+        long total = 0;
+        while (total < max) {
+            long n = C.call(state, C.READ, fd, buffer.address() + total, max - total, 0, 0);
+            if (n < 0) {
+                int errno = C.errno(state);
+                if (errno == EINTR) continue;
+                return new Failed(why(errno));
+            }
+            if (n == 0) break;
+            total += n;
+        }
+        return new Content(buffer.asSlice(0, total).toArray(JAVA_BYTE));
+    }
+
+    private static String why(int errno) {
+        return switch (errno) {
+            case EACCES, EPERM -> "permission denied";
+            case EAGAIN -> "another process holds a lease on it";
+            case EIO -> "input/output error";
+            default -> "errno " + errno;
+        };
+    }
+
+    static String kind(int mode) {
+        return switch (mode & S_IFMT) {
+            case S_IFIFO -> "FIFO";
+            case S_IFCHR, S_IFBLK -> "device";
+            case S_IFDIR -> "folder";
+            case S_IFSOCK -> "socket";
+            case S_IFLNK -> "symbolic link";
+            default -> "special file";
+        };
+    }
+
+    /**
+     * One downcall, libc's {@code long syscall(long number, ...)}, for the four system calls: each
+     * downcall handle is linked (a class spun) at its first use, and a start-up that reads the
+     * project's config paid for every one of them (see the README's start-up figures).
+     */
+    private static final class C {
+        static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+        private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        private static final boolean ARM = System.getProperty("os.arch").equals("aarch64");
+        static final long OPENAT = ARM ? 56 : 257, STATX = ARM ? 291 : 332, READ = ARM ? 63 : 0, CLOSE = ARM ? 57 : 3;
+        private static final MethodHandle SYSCALL;
+
+        static {
+            if (!ARM && !System.getProperty("os.arch").equals("amd64")) {
+                throw new IllegalStateException("coi knows the system call numbers of amd64 and aarch64 only, not of " + System.getProperty("os.arch"));
+            }
+            Linker linker = Linker.nativeLinker();
+            SYSCALL = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                    Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+        }
+
+        /** The system call's result, negative on failure (then {@link #errno} says why). */
+        static long call(MemorySegment state, long number, long a, long b, long c, long d, long e) {
+            try {
+                return (long) SYSCALL.invokeExact(state, number, a, b, c, d, e);
+            } catch (Throwable t) {
+                throw new IllegalStateException("system call " + number, t);
+            }
+        }
+
+        static int errno(MemorySegment state) {
+            return (int) ERRNO.get(state, 0L);
+        }
+    }
+}
