@@ -60,7 +60,7 @@ class EarlyTerminalIT {
             Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rwxr-xr-x"));
             box.with("PATH", bin + ":" + System.getenv("PATH"));
             String w = tmux.start(box.commandLine("shell --mount " + sbin + ":/usr/local/sbin" + terminalMode()));
-            String screen = tmux.await(w, "TERMINAL-MODE", UP);
+            String screen = tmux.await(w, "COI-EXIT=", UP);
             assertThat(screen).contains("tmux: refused by the test", "COI-EXIT=1");
             assertThat(modeLine(screen)).as("coi put back the mode the CLI took").contains(" icanon", " echo")
                     .doesNotContain("-icanon", "-echo ");
