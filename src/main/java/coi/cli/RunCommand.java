@@ -50,7 +50,7 @@ final class RunCommand implements Callable<Integer>, SessionCommand {
     public int call(java.io.PrintWriter out) {
         coi.Trace.mark("run: parsed");
         // the first request's class initialisation goes on beside the config's reading
-        coi.incus.Warmup.start();
+        coi.incus.Warmup.start(false);
         Output output = Output.parse(format);
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);

@@ -55,7 +55,7 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
     public int call(java.io.PrintWriter out) {
         coi.Trace.mark("shell: parsed");
         // the first request's class initialisation goes on beside the config's reading
-        coi.incus.Warmup.start();
+        coi.incus.Warmup.start(!detach && !dryRun);
         Output output = Output.parse(format);
         if (continueLatest && resume != null && !resume.isEmpty()) throw new UsageException("--continue takes no id: use --resume ID");
         if (options.slot != null) ContainerName.checkSlot(options.slot);
