@@ -5,10 +5,12 @@ import coi.config.ConfigFile;
 import coi.config.ConfigLoader;
 import coi.config.Overrides;
 import coi.session.ContainerName;
+import coi.session.Prefetch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * What every command gets from its surroundings: the environment, the `--remote` flag, and from
@@ -83,9 +85,30 @@ public final class Context implements AutoCloseable {
 
     /** The services built from {@code config}; closed with this context. */
     public synchronized Services services(Config config) {
-        Services services = new Services(this, config);
+        return services(config, Prefetch.NONE);
+    }
+
+    /** The services built from {@code config}, with what {@code prefetch} asked where it fits; closed with this context. */
+    public synchronized Services services(Config config, Prefetch prefetch) {
+        Services services = new Services(this, config, prefetch);
         opened.add(services);
         return services;
+    }
+
+    /**
+     * Starts asking the daemon what a session's plan needs (see {@link Prefetch}), for the
+     * configuration that the environment and {@code flags} make without the files, which are read
+     * meanwhile; returns at once. {@code flags} is asked for on the prefetch's thread: a flag that
+     * fails there fails again, and says so, where the command reads its config.
+     */
+    Prefetch prefetch(Supplier<Overrides> flags) {
+        Path cliDir = incusConfigDir();
+        String remote;
+        synchronized (this) {
+            remote = this.remote;
+        }
+        return Prefetch.start(() -> ConfigLoader.load(List.of(), env, home(), flags.get().withRemote(remote)),
+                incus -> IncusConnection.open(incus, cliDir), Services.ids()[0]);
     }
 
     @Override

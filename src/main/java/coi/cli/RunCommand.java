@@ -2,6 +2,7 @@ package coi.cli;
 
 import coi.config.Config;
 import coi.session.ContainerName;
+import coi.session.Prefetch;
 import coi.session.Sessions;
 import coi.session.Workspace;
 import java.io.FileDescriptor;
@@ -49,14 +50,20 @@ final class RunCommand implements Callable<Integer>, SessionCommand {
     @Override
     public int call(java.io.PrintWriter out) {
         coi.Trace.mark("run: parsed");
-        // the first request's class initialisation goes on beside the config's reading
-        coi.incus.Warmup.start();
+        // the first request's class initialisation, and the plan's requests, go on beside the config's reading
+        coi.incus.Warmup.start(false);
+        try (Prefetch prefetch = context.prefetch(() -> options.overrides(context))) {
+            return call(out, prefetch);
+        }
+    }
+
+    private int call(java.io.PrintWriter out, Prefetch prefetch) {
         Output output = Output.parse(format);
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         coi.Trace.mark("run: config read");
-        Sessions sessions = context.services(config).sessions(out);
+        Sessions sessions = context.services(config, prefetch).sessions(out);
         coi.Trace.mark("run: services");
         var request = new Sessions.RunRequest(ws, config, options.slot, command, dryRun, options.sshAgentSocket(context),
                 options.writableGitHooks);

@@ -6,6 +6,7 @@ import coi.health.HealthCheck;
 import coi.image.Images;
 import coi.incus.IncusClient;
 import coi.session.Fencing;
+import coi.session.Prefetch;
 import coi.session.SessionAdmin;
 import coi.session.SessionStore;
 import coi.session.Sessions;
@@ -25,11 +26,18 @@ import java.nio.file.Path;
 public final class Services implements AutoCloseable {
     private final Context host;
     private final Config config;
+    private final Prefetch prefetch;
     private IncusClient incus;
 
     Services(Context host, Config config) {
+        this(host, config, Prefetch.NONE);
+    }
+
+    /** {@code prefetch}: its client is taken when it is the one {@code config} names (see {@link Prefetch}). */
+    Services(Context host, Config config, Prefetch prefetch) {
         this.host = host;
         this.config = config;
+        this.prefetch = prefetch;
     }
 
     public Config config() {
@@ -38,7 +46,9 @@ public final class Services implements AutoCloseable {
 
     /** The daemon and project {@code [incus]} names (see {@link IncusConnection}). */
     public synchronized IncusClient incus() {
-        if (incus == null) incus = IncusConnection.open(config.incus(), host.incusConfigDir());
+        if (incus == null) {
+            incus = prefetch.client(config.incus()).orElseGet(() -> IncusConnection.open(config.incus(), host.incusConfigDir()));
+        }
         return incus;
     }
 
@@ -46,7 +56,7 @@ public final class Services implements AutoCloseable {
         int[] ids = ids();
         reviveSupervisor();
         return new Sessions(incus(), sessionStore(), new Sessions.Host(ids[0], ids[1], host.home(), host.containerPrefix(),
-                host.launcher()), out);
+                host.launcher()), out).prefetched(prefetch);
     }
 
     public SessionAdmin admin() {
@@ -91,7 +101,7 @@ public final class Services implements AutoCloseable {
     }
 
     /** Real uid and gid of this process, from /proc (no native code needed). */
-    private static int[] ids() {
+    static int[] ids() {
         int[] ids = {-1, -1};
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

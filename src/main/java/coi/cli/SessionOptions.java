@@ -91,6 +91,12 @@ final class SessionOptions {
     }
 
     Config config(Context context, Workspace ws) {
+        Config config = context.config(ws.path(), overrides(context));
+        return monitor ? config.withMonitoring() : config;
+    }
+
+    /** The flags' layer of the configuration; a flag that names what is not there fails (a usage error). */
+    Overrides overrides(Context context) {
         Map<String, String> environment = new LinkedHashMap<>();
         for (String name : forwardEnv) {
             String value = context.env().get(name.trim());
@@ -105,9 +111,7 @@ final class SessionOptions {
         if (limitDiskRead != null) limits.put("disk_read", limitDiskRead);
         if (limitDiskWrite != null) limits.put("disk_write", limitDiskWrite);
         if (limitDiskSize != null) limits.put("disk_size", limitDiskSize);
-        Overrides flags = new Overrides(image, persistent, tool, network, profile, environment, mounts, storage,
+        return new Overrides(image, persistent, tool, network, profile, environment, mounts, storage,
                 limitCpu, limitMemory, limitDuration, limits);
-        Config config = context.config(ws.path(), flags);
-        return monitor ? config.withMonitoring() : config;
     }
 }

@@ -3,6 +3,7 @@ package coi.cli;
 import coi.UsageException;
 import coi.config.Config;
 import coi.session.ContainerName;
+import coi.session.Prefetch;
 import coi.session.Sessions;
 import coi.session.Workspace;
 import java.util.concurrent.Callable;
@@ -54,8 +55,14 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
     @Override
     public int call(java.io.PrintWriter out) {
         coi.Trace.mark("shell: parsed");
-        // the first request's class initialisation goes on beside the config's reading
-        coi.incus.Warmup.start();
+        // the first request's class initialisation, and the plan's requests, go on beside the config's reading
+        coi.incus.Warmup.start(!detach && !dryRun);
+        try (Prefetch prefetch = context.prefetch(() -> options.overrides(context))) {
+            return call(out, prefetch);
+        }
+    }
+
+    private int call(java.io.PrintWriter out, Prefetch prefetch) {
         Output output = Output.parse(format);
         if (continueLatest && resume != null && !resume.isEmpty()) throw new UsageException("--continue takes no id: use --resume ID");
         if (options.slot != null) ContainerName.checkSlot(options.slot);
@@ -64,7 +71,7 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
         coi.Trace.mark("shell: config read");
         var request = new Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
                 options.sshAgentSocket(context), options.writableGitHooks);
-        Sessions sessions = context.services(config).sessions(out);
+        Sessions sessions = context.services(config, prefetch).sessions(out);
         coi.Trace.mark("shell: services");
         if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output);
         else if (config.pool().size() <= 0) sessions.shell(request);

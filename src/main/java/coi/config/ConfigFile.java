@@ -19,6 +19,23 @@ public record ConfigFile(Path path, String requiredBy, boolean project) {
         this(path, requiredBy, false);
     }
 
+    /*
+     * equals and hashCode by hand: a record's own are bootstrapped at their first call (the
+     * ObjectMethods method handles), and these are the first a session's start calls, as the keys
+     * of the layers read (ConfigLoader): 30-80 ms of its config read in a fresh JVM, which the AOT
+     * cache does not keep (class-load log with causes, `coi shell`).
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ConfigFile f && path.equals(f.path) && java.util.Objects.equals(requiredBy, f.requiredBy)
+                && project == f.project;
+    }
+
+    @Override
+    public int hashCode() {
+        return (path.hashCode() * 31 + java.util.Objects.hashCode(requiredBy)) * 31 + Boolean.hashCode(project);
+    }
+
     public static ConfigFile project(Path workspace) {
         return new ConfigFile(workspace.resolve(PROJECT_FILE), null, true);
     }

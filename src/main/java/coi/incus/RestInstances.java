@@ -75,9 +75,10 @@ final class RestInstances implements Instances {
         if (spec.server() != null) source.put("mode", "pull").put("server", spec.server()).put("protocol", "simplestreams").put("alias", spec.image());
         else if (fingerprint) source.put("fingerprint", spec.image());
         else source.put("alias", spec.image());
-        body.set("config", Json.MAPPER.valueToTree(spec.config()));
-        body.set("devices", Json.MAPPER.valueToTree(spec.devices()));
-        if (spec.profiles() != null) body.set("profiles", Json.MAPPER.valueToTree(spec.profiles()));
+        body.set("config", Json.strings(spec.config()));
+        ObjectNode devices = body.putObject("devices");
+        spec.devices().forEach((device, values) -> devices.set(device, Json.strings(values)));
+        if (spec.profiles() != null) spec.profiles().forEach(body.putArray("profiles")::add);
         try {
             incus.await("POST", incus.scoped("/1.0/instances"), body);
         } catch (IncusException.Conflict | IncusException.Forbidden | IncusException.Unreachable e) {

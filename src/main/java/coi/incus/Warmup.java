@@ -22,12 +22,18 @@ public final class Warmup {
 
     private Warmup() {}
 
-    /** Starts the warm-up; returns at once. */
-    public static void start() {
+    /**
+     * Starts the warm-up; returns at once. {@code terminal}: the JDK's {@link java.io.Console} is
+     * looked up too, for a session that attaches ({@link Terminal#interactive}, asked just before
+     * its launch): a service-loader walk over the JDK's console providers (the line editor's among
+     * them), about 10 ms of the main thread; its answer is kept for the process.
+     */
+    public static void start(boolean terminal) {
         Thread.ofPlatform().daemon().name("coi-warmup").start(() -> {
             sockets();
             JsonTree.parse(ANSWER);
             Json.object();
+            if (terminal) Terminal.interactive();
         });
     }
 

@@ -129,7 +129,7 @@ public final class Pool {
             try {
                 incus.updateInstance(name, inst -> {
                     var attached = inst.with("devices");
-                    devices.forEach((device, spec) -> attached.set(device, Json.MAPPER.valueToTree(spec)));
+                    devices.forEach((device, spec) -> attached.set(device, Json.strings(spec)));
                     return inst;
                 });
                 return;

@@ -58,7 +58,7 @@ final class DaemonFacts {
      * Whether the plan will be fenced. A network setting the planner refuses asks for no bridge:
      * the planner then says what is wrong, at the point of the plan where it always did.
      */
-    private static boolean fenced(Config config) {
+    static boolean fenced(Config config) {
         try {
             return Planner.policy(config).fenced();
         } catch (UsageException refused) {

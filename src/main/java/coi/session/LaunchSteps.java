@@ -67,6 +67,7 @@ public final class LaunchSteps {
     private final PrintWriter out;
     private final Fencing fencing;
     private final ProtectedView views;
+    private volatile Prefetch prefetch = Prefetch.NONE;
 
     LaunchSteps(IncusClient incus, SessionStore store, Sessions.Host host, PrintWriter out, Fencing fencing, ProtectedView views) {
         this.incus = incus;
@@ -75,6 +76,11 @@ public final class LaunchSteps {
         this.out = out;
         this.fencing = fencing;
         this.views = views;
+    }
+
+    /** The image step takes the prefetched answer when it is a yes for the plan's image (see {@link Prefetch}). */
+    void prefetched(Prefetch prefetch) {
+        this.prefetch = prefetch;
     }
 
     /** Where code's home is made for a new tool session; {@link #tmux} and {@link #home} act on it. */
@@ -129,7 +135,7 @@ public final class LaunchSteps {
     Step image() {
         return Launcher.step(IMAGE, launch -> {
             String image = launch.plan().image();
-            if (!incus.aliasExists(image)) {
+            if (!prefetch.imageExists(incus, image) && !incus.aliasExists(image)) {
                 throw new CoiException("image '" + image + "' not found: build it with `coi build`"
                         + (image.equals("coi") ? "" : " (or `coi build custom " + image + " --script FILE`)") + ", or pick one with --image");
             }

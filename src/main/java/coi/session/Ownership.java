@@ -33,10 +33,10 @@ public sealed interface Ownership {
         return disk;
     }
 
+    /** (No pattern switch on the session's path: see Tool#command.) */
     default String describe() {
-        return switch (this) {
-            case Shift s -> "shift";
-            case RawIdmap r -> "raw.idmap " + r.hostUid() + ":" + r.hostGid() + "->" + r.codeUid();
-        };
+        if (this instanceof Shift) return "shift";
+        if (this instanceof RawIdmap r) return "raw.idmap " + r.hostUid() + ":" + r.hostGid() + "->" + r.codeUid();
+        throw new IllegalStateException("an ownership without a description: " + getClass().getName());
     }
 }

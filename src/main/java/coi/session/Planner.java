@@ -40,7 +40,8 @@ public final class Planner {
         cfg.put(Labels.PERSISTENT, Boolean.toString(config.persistent()));
         cfg.put(Labels.NETWORK, network.mode());
         CodeUser code = new CodeUser(facts.codeUid(), facts.codeUid());
-        if (!code.equals(CodeUser.DEFAULT)) cfg.put(Labels.CODE_UID, Integer.toString(code.uid()));
+        // the ids, not the record's equals: its first call costs a fresh JVM milliseconds (see Prefetch#sameDaemon)
+        if (code.uid() != CodeUser.DEFAULT.uid() || code.gid() != CodeUser.DEFAULT.gid()) cfg.put(Labels.CODE_UID, Integer.toString(code.uid()));
         cfg.put(Labels.SESSIONS_ROOT, sessionsRoot.toString());
         if (sessionId != null) cfg.put(Labels.SESSION, sessionId);
         if (tool != null) cfg.put(Labels.TOOL, tool.name());

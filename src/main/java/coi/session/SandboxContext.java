@@ -73,15 +73,23 @@ final class SandboxContext {
     }
 
     private static Fact network(NetworkPolicy policy) {
-        return new Fact("Network", switch (policy) {
-            case NetworkPolicy.Restricted r -> "restricted: the internet is reachable; private networks (10/8, 172.16/12, 192.168/16, 100.64/10),"
+        // instanceof, not a pattern switch: a new session's tmux exec carries this text, and a pattern
+        // switch's first run bootstraps a class of its own (milliseconds a fresh JVM's AOT cache cannot keep)
+        String text;
+        if (policy instanceof NetworkPolicy.Restricted) {
+            text = "restricted: the internet is reachable; private networks (10/8, 172.16/12, 192.168/16, 100.64/10),"
                     + " link-local addresses including cloud metadata (169.254.169.254) and the host itself are blocked,"
                     + " except DNS and DHCP on the bridge.";
-            case NetworkPolicy.Allowlist list -> "allowlist: only these destinations are reachable: "
+        } else if (policy instanceof NetworkPolicy.Allowlist list) {
+            text = "allowlist: only these destinations are reachable: "
                     + String.join(", ", list.entries().stream().map(Object::toString).toList())
                     + ". Everything else, private networks included, is blocked.";
-            case NetworkPolicy.Open o -> "open: no network restrictions.";
-        });
+        } else if (policy instanceof NetworkPolicy.Open) {
+            text = "open: no network restrictions.";
+        } else {
+            throw new IllegalStateException("a network policy without a description: " + policy.getClass().getName());
+        }
+        return new Fact("Network", text);
     }
 
     private static Fact limits(SessionPlan plan) {

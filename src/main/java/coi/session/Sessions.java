@@ -54,6 +54,7 @@ public final class Sessions {
     private final ResumeResolver resumes;
     private final WarmPool pool;
     private UnaryOperator<Launcher> adjust = UnaryOperator.identity();
+    private Prefetch prefetch = Prefetch.NONE;
 
     /** The invoking user and process, as facts: tests and the watcher pass their own. */
     public record Host(int uid, int gid, Path home, String prefix, Path launcher) {}
@@ -101,6 +102,16 @@ public final class Sessions {
 
     public SessionStore store() {
         return store;
+    }
+
+    /**
+     * The daemon's answers {@code prefetch} asked while the command read its config: a plan takes
+     * those that fit it (see {@link Prefetch}) instead of asking again.
+     */
+    public Sessions prefetched(Prefetch prefetch) {
+        this.prefetch = prefetch;
+        steps.prefetched(prefetch);
+        return this;
     }
 
     // ------------------------------------------------------------------ shell
@@ -161,8 +172,8 @@ public final class Sessions {
     private Prepared prepareShell(ShellRequest req) {
         Config config = req.config();
         Tool tool = tool(config);
-        DaemonFacts daemon = DaemonFacts.ask(incus, fencing, config);
-        List<Model.Instance> all = incus.instancesWithoutState();
+        DaemonFacts daemon = daemonFacts(config);
+        List<Model.Instance> all = prefetch.instances(incus).orElseGet(incus::instancesWithoutState);
         Trace.mark("plan: instances listed");
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         SessionMetadata resumeFrom = resumes.resolve(req.resume(), tool, req.workspace(), mine.values());
@@ -335,8 +346,8 @@ public final class Sessions {
 
     private Prepared prepareRun(RunRequest req) {
         Config config = req.config();
-        DaemonFacts daemon = DaemonFacts.ask(incus, fencing, config);
-        List<Model.Instance> all = incus.instancesWithoutState();
+        DaemonFacts daemon = daemonFacts(config);
+        List<Model.Instance> all = prefetch.instances(incus).orElseGet(incus::instancesWithoutState);
         Trace.mark("plan: instances listed");
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         String owner = Owner.current();
@@ -435,6 +446,11 @@ public final class Sessions {
     }
 
     // ------------------------------------------------------------------ queries
+
+    /** The daemon's facts for a plan of {@code config}: the prefetched ones when they fit, else asked now. */
+    private DaemonFacts daemonFacts(Config config) {
+        return prefetch.facts(incus, config).orElseGet(() -> DaemonFacts.ask(incus, fencing, config));
+    }
 
     /** This workspace's coi containers by name. */
     public Map<String, Model.Instance> instancesOf(Workspace ws) {

@@ -114,14 +114,14 @@ public record Tool(String name, String defaultBinary, String installHint, String
         List<String> argv = new ArrayList<>();
         argv.add(launch.binaryOr(defaultBinary));
         argv.addAll(arguments);
-        switch (launch.resume()) {
-            case Resume.None _ -> {}
-            case Resume.Latest _ -> argv.addAll(resume.latest());
-            case Resume.Id(String id) -> {
-                argv.addAll(resume.byId());
-                if (resume.takesId()) argv.add(id);
-            }
-        }
+        // instanceof, not a pattern switch: every session plans this, and a pattern switch's first
+        // run bootstraps a class of its own (milliseconds of a fresh JVM that the AOT cache cannot keep)
+        Resume from = launch.resume();
+        if (from instanceof Resume.Latest) argv.addAll(resume.latest());
+        else if (from instanceof Resume.Id(String id)) {
+            argv.addAll(resume.byId());
+            if (resume.takesId()) argv.add(id);
+        } else if (!(from instanceof Resume.None)) throw new IllegalStateException("an unknown way to resume: " + from.getClass().getName());
         if (launch.bypass()) argv.add(bypassFlag);
         return List.copyOf(argv);
     }

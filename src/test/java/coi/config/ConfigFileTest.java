@@ -24,4 +24,20 @@ class ConfigFileTest {
                 .hasSize(4)
                 .last().isEqualTo(ConfigFile.required(Path.of("/home/u/team.toml"), "COI_CONFIG"));
     }
+
+    @Test
+    void equalityIsEveryComponentsAsARecordsWouldBe() {
+        ConfigFile file = new ConfigFile(Path.of("/a.toml"), "COI_CONFIG", false);
+        assertThat(file).isEqualTo(new ConfigFile(Path.of("/a.toml"), "COI_CONFIG", false))
+                .hasSameHashCodeAs(new ConfigFile(Path.of("/a.toml"), "COI_CONFIG", false));
+        assertThat(new ConfigFile(Path.of("/a.toml"), null, false)).isEqualTo(new ConfigFile(Path.of("/a.toml"), null, false))
+                .hasSameHashCodeAs(new ConfigFile(Path.of("/a.toml"), null, false));
+        // one component different at a time; a component added to the record must be added here and to equals
+        assertThat(ConfigFile.class.getRecordComponents()).hasSize(3);
+        assertThat(file).isNotEqualTo(new ConfigFile(Path.of("/b.toml"), "COI_CONFIG", false))
+                .isNotEqualTo(new ConfigFile(Path.of("/a.toml"), null, false))
+                .isNotEqualTo(new ConfigFile(Path.of("/a.toml"), "COI_CONFIG", true))
+                .isNotEqualTo(Path.of("/a.toml"));
+        assertThat(Map.of(file, 1)).containsKey(new ConfigFile(Path.of("/a.toml"), "COI_CONFIG", false));
+    }
 }

@@ -43,4 +43,15 @@ class JsonTreeTest {
         assertThatThrownBy(() -> JsonTree.parse("{\"a\":".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(UncheckedIOException.class).hasMessageStartingWith("invalid JSON from Incus");
     }
+
+    @Test
+    void anObjectOfStringsIsWhatTheMapperMakesOfTheMap() {
+        java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
+        values.put("type", "disk");
+        values.put("source", "/home/u/project \"quoted\" \u00e9");
+        values.put("path", "/workspace");
+        values.put("empty", "");
+        assertThat(Json.strings(values)).isEqualTo(Json.MAPPER.valueToTree(values));
+        assertThat(Json.strings(java.util.Map.of())).isEqualTo(Json.MAPPER.valueToTree(java.util.Map.of()));
+    }
 }
