@@ -39,6 +39,8 @@ final class MonitorGate {
             throw new CoiException("cannot write " + Watcher.monitoredMarker(sessionsRoot) + ": " + e.getMessage());
         }
         Watcher.ensureRunning(host, sessionsRoot, out);
+        // a waiter holding the lock would start the supervisor only once the launch's events settle
+        Watcher.poke(sessionsRoot);
         AuditLog log = AuditLog.under(sessionsRoot);
         long deadline = System.nanoTime() + WAIT_MS * 1_000_000;
         while (System.nanoTime() < deadline) {

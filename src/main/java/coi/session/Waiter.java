@@ -21,8 +21,11 @@ import java.util.Optional;
  * events ({@link #idle}), it starts the waiter, which subscribes to the events and says so; the
  * supervisor looks once more (anything that started before the subscription), then releases its
  * lock, tells the waiter to go on ({@link #go}) and exits. The waiter takes the lock and the
- * heartbeat, and execs `coi __watch` (same pid) at the first event naming a coi container, duration
- * limit, pool request or end of the events stream (a daemon restart); the new supervisor reconnects,
+ * heartbeat, and execs `coi __watch` (same pid) once events naming a coi container have settled (2 s
+ * without one, at the latest 6 s after the first: not while a launch's own events come, when a JVM's
+ * start would compete with it for the CPU), at a duration limit, pool request, end of the events
+ * stream (a daemon restart), or at once when a coi command asks ({@link Watcher#poke}: a `--monitor`
+ * launch, which waits until it is watched); the new supervisor reconnects,
  * sweeps and checks everything, as at any start. Without the binary, or when it cannot subscribe,
  * the supervisor stays, as it did before there was a waiter.
  */

@@ -53,6 +53,22 @@ public final class Watcher {
         }
     }
 
+    /**
+     * Tells a waiting {@code coi-waiter} to start the supervisor now rather than once the launch's
+     * events have settled (a `--monitor` session waits until it is watched). A connection to its
+     * socket is the whole message; none there (no waiter, or the supervisor itself, which does not
+     * listen) is nothing to do.
+     */
+    static void poke(Path sessionsRoot) {
+        Path socket = sessionsRoot.resolve("waiter.sock");
+        if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (java.nio.channels.SocketChannel ignored = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+            // connected: the waiter wakes
+        } catch (IOException | RuntimeException none) {
+            // refused or gone: no waiter listens, the supervisor (if any) needs no word
+        }
+    }
+
     static boolean isRunning(Path sessionsRoot) {
         Path lock = lockFile(sessionsRoot);
         if (!Files.exists(lock)) return false;

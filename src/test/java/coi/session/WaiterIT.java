@@ -81,7 +81,7 @@ class WaiterIT {
                 long started = System.nanoTime();
                 Await.until(() -> log(box).contains("monitoring " + name), 30, () -> "not monitored:\n" + log(box));
                 System.out.printf("monitored %.1f s after its shell returned%n", (System.nanoTime() - started) / 1e9);
-                assertThat(log(box)).contains("waiter: woken (an event names a coi container)");
+                assertThat(log(box)).as("the launch asked: it waits until it is watched").contains("waiter: woken (a coi command asked for the supervisor)");
                 assertThat(pids(box, WATCHING).getLast()).as("the supervisor is back, in the waiter's process").isEqualTo(waiter);
                 assertThat(Files.readSymbolicLink(Path.of("/proc/" + waiter + "/exe")).toString()).endsWith("/bin/java");
                 assertThat(log(box)).as("its monitored session's audit log shows no gap: the waiter said goodbye").doesNotContain("previous supervisor gone");
