@@ -89,8 +89,8 @@ class PlainFileTest {
     void anUnreadableFileSaysWhy() throws Exception {
         Path file = Files.writeString(dir.resolve("a.toml"), "x = 1\n");
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
-        // root reads it all the same
-        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(file), "root reads any file");
+        // root reads a file of mode 000 all the same, but not a write-only sysctl: the kernel refuses that open to anyone
+        if (Files.isReadable(file)) file = Path.of("/proc/sys/vm/drop_caches");
         assertThat(PlainFile.read(file, 100)).isEqualTo(new PlainFile.Failed("permission denied"));
     }
 
