@@ -8,6 +8,7 @@ import coi.monitor.HostView;
 import coi.monitor.Threat;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The monitor's responses: a warning shown in the session's tmux, a freeze with its reason on the
@@ -68,12 +69,27 @@ final class MonitorEffects {
         } catch (RuntimeException e) {
             Supervisor.log("could not mark the session of " + container + " as stopped by the monitor: " + e.getMessage());
         }
-        try {
-            incus.stop(container, -1, true);
+        String root = instance.configValue(Labels.SESSIONS_ROOT);
+        // under the name's lock, and only the very container that was killed: with its processes gone, Incus may have
+        // stopped and (ephemeral) deleted it already, its session ended, and the next launch made a new one of that name
+        try (NameLock lock = NameLock.hold(root == null ? store.root() : Path.of(root), container)) {
+            Optional<Model.Instance> now = incus.findInstance(container);
+            if (now.isPresent() && sameInstance(now.get(), instance)) {
+                incus.stop(container, -1, true);
+            } else if (now.isPresent()) {
+                Supervisor.log(container + " is another container of the same name now: left running");
+            }
         } catch (IncusException e) {
             // with its processes killed, Incus may be stopping (and, ephemeral, deleting) it already
             if (!killed) throw e;
         }
         Supervisor.log("stopped " + container + ": " + threat.title());
+    }
+
+    /** The same instance, not one made again under its name: Incus's volatile.uuid, else the creation time. */
+    static boolean sameInstance(Model.Instance now, Model.Instance then) {
+        String uuid = then.configValue("volatile.uuid");
+        if (uuid != null && now.configValue("volatile.uuid") != null) return uuid.equals(now.configValue("volatile.uuid"));
+        return then.createdAt() == null || then.createdAt().equals(now.createdAt());
     }
 }
