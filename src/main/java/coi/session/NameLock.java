@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A lock per name under the sessions folder ({@code locks/<name>.lock}), held by one coi process
@@ -17,15 +19,22 @@ import java.util.Optional;
  * this lock, that no container of that name exists; a launch installs under it after creating
  * its container. So a late removal can never take down the rules of a new container that
  * reuses the name (`coi-<hash>-<slot>` names are reused all the time). Pool fills also take
- * turns under it, so two refills never make more members than the pool's size.
+ * turns under it, so two refills never make more members than the pool's size. Threads of one
+ * process take turns too (a file lock is the process's: a second thread's would fail, not wait),
+ * e.g. the supervisor's events thread removing a gone container's rules while its monitor stops it.
  */
 final class NameLock implements AutoCloseable {
+    /** The process's own turn per lock file, taken before the file lock. */
+    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
+
     private final FileChannel channel;
     private final FileLock lock;
+    private final ReentrantLock local;
 
-    private NameLock(FileChannel channel, FileLock lock) {
+    private NameLock(FileChannel channel, FileLock lock, ReentrantLock local) {
         this.channel = channel;
         this.lock = lock;
+        this.local = local;
     }
 
     static NameLock hold(Path sessionsRoot, String name) {
@@ -39,26 +48,30 @@ final class NameLock implements AutoCloseable {
 
     private static Optional<NameLock> lock(Path sessionsRoot, String name, boolean wait) {
         Path file = sessionsRoot.resolve("locks").resolve(name + ".lock");
+        ReentrantLock local = LOCAL.computeIfAbsent(file.toAbsolutePath().normalize(), f -> new ReentrantLock());
+        if (wait) local.lock();
+        else if (!local.tryLock()) return Optional.empty();
+        boolean held = false;
         try {
             Files.createDirectories(file.getParent());
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
-            if (wait) {
-                lock = channel.lock();
-            } else {
-                try {
-                    lock = channel.tryLock();
-                } catch (OverlappingFileLockException sameProcess) {
-                    lock = null;
-                }
+            try {
+                lock = wait ? channel.lock() : channel.tryLock();
+            } catch (OverlappingFileLockException sameThreadAgain) {
+                lock = null;
             }
             if (lock == null) {
                 channel.close();
+                if (wait) throw new CoiException("cannot lock " + file + ": this thread holds it already");
                 return Optional.empty();
             }
-            return Optional.of(new NameLock(channel, lock));
+            held = true;
+            return Optional.of(new NameLock(channel, lock, local));
         } catch (IOException e) {
             throw new CoiException("cannot lock " + file + ": " + e.getMessage(), e);
+        } finally {
+            if (!held) local.unlock();
         }
     }
 
@@ -69,6 +82,8 @@ final class NameLock implements AutoCloseable {
             channel.close();
         } catch (IOException e) {
             // closing the channel releases the lock in any case
+        } finally {
+            local.unlock();
         }
     }
 }
