@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monitor.h"
+
 #define MAX_PREFIX 64
 /* how often the heartbeat file is touched, as the supervisor does */
 #define BEAT_SECONDS 5
@@ -300,6 +302,7 @@ static const char *wait_for_work(int events, int pokes, const char *pool, const 
 }
 
 int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "--look") == 0) return mon_look_main(argc, argv);
     if (argc != 8) {
         fprintf(stderr, "usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER\n");
         return 2;
