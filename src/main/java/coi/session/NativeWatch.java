@@ -77,8 +77,10 @@ final class NativeWatch {
         }
         Path file = sessionsRoot.resolve(TARGETS);
         try {
-            AtomicFile.write(sessionsRoot.resolve(INSTANCES), Json.MAPPER.writeValueAsBytes(
-                    listed.stream().map(i -> i.withState(null)).toList()));
+            // with the init's pid only (a supervisor that takes a container back knows it by that), not its network state
+            AtomicFile.write(sessionsRoot.resolve(INSTANCES), Json.MAPPER.writeValueAsBytes(listed.stream()
+                    .map(i -> i.withState(i.state() == null ? null : new Model.InstanceState(i.state().status(), i.state().pid(), null)))
+                    .toList()));
             AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             Supervisor.log("cannot write " + file + " for the waiter: " + e.getMessage() + "; monitoring here");

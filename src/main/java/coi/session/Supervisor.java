@@ -320,9 +320,11 @@ final class Supervisor {
             if (!targets.containsKey(i.name())) {
                 Monitor.Target t = new Monitor.Target(i.name(), HostView.payload(project, i.name()), settings.get(), init);
                 try {
-                    monitor().start(t, gapSince);
+                    Model.Instance handed = handedInstances.get(i.name());
+                    boolean resumed = handed != null && handed.state() != null && init > 0 && handed.state().pid() == init;
+                    monitor().start(t, gapSince, resumed);
                     targets.put(i.name(), t);
-                    log("monitoring " + i.name());
+                    log((resumed ? "monitoring again " : "monitoring ") + i.name());
                 } catch (ObservationException e) {
                     log("cannot monitor " + i.name() + ": " + e.getMessage());
                 }

@@ -50,7 +50,8 @@ class NativeWatchFilesTest {
         assertThat(NativeWatch.instances(root)).singleElement().satisfies(i -> {
             assertThat(i.name()).isEqualTo("coi-a-1");
             assertThat(i.configValue("user.coi.tool")).isEqualTo("claude");
-            assertThat(i.state()).as("no state kept").isNull();
+            assertThat(i.state().pid()).as("its init, by which a supervisor knows it again").isEqualTo(42);
+            assertThat(i.state().network()).as("no network state kept").isNull();
         });
         NativeWatch.forget(root);
         assertThat(root.resolve(NativeWatch.TARGETS)).doesNotExist();
