@@ -103,15 +103,15 @@ final class NativeWatch {
     }
 
     /**
-     * Takes what the waiter found (the file is removed): lines it cannot read are logged and skipped,
-     * a line the waiter could not finish (it was killed mid-write) among them.
+     * What the waiter found: lines that cannot be read are logged and skipped, a line the waiter could
+     * not finish (it was killed mid-write) among them. The file stays until {@link #answered}: a `coi
+     * run` whose command the waiter killed looks for its threat there until the audit line is written.
      */
-    static List<Found> take(Path sessionsRoot) {
+    static List<Found> read(Path sessionsRoot) {
         Path file = sessionsRoot.resolve(THREATS);
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            Files.delete(file);
         } catch (NoSuchFileException none) {
             return List.of();
         } catch (IOException e) {
@@ -130,6 +130,34 @@ final class NativeWatch {
             }
         }
         return found;
+    }
+
+    /** What {@link #read} returned has been answered (its audit lines are written): the file goes. */
+    static void answered(Path sessionsRoot) {
+        try {
+            Files.deleteIfExists(sessionsRoot.resolve(THREATS));
+        } catch (IOException e) {
+            Supervisor.log("cannot remove " + sessionsRoot.resolve(THREATS) + ": " + e.getMessage());
+        }
+    }
+
+    /** The threat for which the waiter killed {@code container}'s processes, while the supervisor has not answered it yet. */
+    static java.util.Optional<Threat> killedPending(Path sessionsRoot, String container) {
+        Path file = sessionsRoot.resolve(THREATS);
+        if (!Files.exists(file)) return java.util.Optional.empty();
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                try {
+                    Found f = Json.MAPPER.readValue(line, Found.class);
+                    if (f.killed() && container.equals(f.container()) && f.threat() != null) return java.util.Optional.of(f.threat());
+                } catch (IOException unfinished) {
+                    // a line being written: the next look reads it whole
+                }
+            }
+        } catch (IOException gone) {
+            // answered meanwhile: the audit log has it
+        }
+        return java.util.Optional.empty();
     }
 
     /** Removes the files of an earlier hand-over (the supervisor watches itself now). */

@@ -137,7 +137,8 @@ final class Supervisor {
         gapSince = staleHeartbeat();
         log("watching (pid " + ProcessHandle.current().pid() + ")" + (gapSince == null ? "" : ", previous supervisor gone since " + gapSince));
         AuditLog audit = AuditLog.under(store.root());
-        found = NativeWatch.take(store.root());
+        found = NativeWatch.read(store.root());
+        if (found.isEmpty()) NativeWatch.answered(store.root());
         handedInstances = new java.util.HashMap<>();
         for (Model.Instance i : NativeWatch.instances(store.root())) handedInstances.put(i.name(), i);
         NativeWatch.forget(store.root());
@@ -346,6 +347,14 @@ final class Supervisor {
     private void answerFound() {
         List<NativeWatch.Found> todo = found;
         found = List.of();
+        try {
+            answer(todo);
+        } finally {
+            NativeWatch.answered(store.root());
+        }
+    }
+
+    private void answer(List<NativeWatch.Found> todo) {
         Map<String, List<coi.monitor.Threat>> byContainer = new java.util.LinkedHashMap<>();
         for (NativeWatch.Found f : todo) {
             byContainer.computeIfAbsent(f.container(), c -> new java.util.ArrayList<>()).add(f.threat());

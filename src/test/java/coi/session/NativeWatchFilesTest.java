@@ -66,13 +66,15 @@ class NativeWatchFilesTest {
     }
 
     @Test
-    void whatTheWaiterFoundIsTakenOnceAndALineItCouldNotFinishIsSkipped() throws Exception {
+    void whatTheWaiterFoundIsReadUntilAnsweredAndALineItCouldNotFinishIsSkipped() throws Exception {
         Files.writeString(root.resolve(NativeWatch.THREATS), """
                 {"container":"coi-a-1","killed":true,"threat":{"level":"critical","category":"reverse_shell","title":"reverse shell: bash with its stdin on a connection to 1.2.3.4:4444","description":"a shell or interpreter reads commands from a network peer","evidence":{"process":{"pid":7,"ppid":1,"uid":1000,"exe":"/usr/bin/bash","cmdline":["bash","-i","\\ufffd\\"x"]},"network":{"local":"10.0.0.2:5000","remote":"1.2.3.4:4444","port":4444,"protocol":"tcp"}}}}
                 {"container":"coi-a-1","killed":false,"threat":{"level":"high","category":"filesystem","title":"large workspace read: 120 MB in 9s","description":"d","evidence":{"filesystem":{"bytes":125829120,"window":"9s"}}}}
                 {"container":"coi-a-1","killed":false,"threat":{"level":"warning","category":"cred
                 """);
-        List<NativeWatch.Found> found = NativeWatch.take(root);
+        assertThat(NativeWatch.killedPending(root, "coi-a-1")).map(Threat::category).contains(Threat.REVERSE_SHELL);
+        assertThat(NativeWatch.killedPending(root, "coi-b-1")).isEmpty();
+        List<NativeWatch.Found> found = NativeWatch.read(root);
         assertThat(found).hasSize(2);
         NativeWatch.Found shell = found.getFirst();
         assertThat(shell.killed()).isTrue();
@@ -84,7 +86,9 @@ class NativeWatchFilesTest {
         assertThat(t.dedupKey()).isEqualTo("reverse_shell|reverse shell: bash with its stdin on a connection to #.#.#.#:#|1.2.3.4:4444");
         assertThat(found.get(1).threat().evidence().filesystem().bytes()).isEqualTo(125_829_120L);
         assertThat(found.get(1).threat().evidence().process()).isNull();
-        assertThat(root.resolve(NativeWatch.THREATS)).as("taken once").doesNotExist();
-        assertThat(NativeWatch.take(root)).isEmpty();
+        assertThat(root.resolve(NativeWatch.THREATS)).as("kept until answered").exists();
+        NativeWatch.answered(root);
+        assertThat(NativeWatch.read(root)).isEmpty();
+        assertThat(NativeWatch.killedPending(root, "coi-a-1")).isEmpty();
     }
 }
