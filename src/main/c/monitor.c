@@ -155,21 +155,31 @@ static unsigned java_capacity(size_t n) {
     return cap;
 }
 
-/* Stable sort of keys[0..n) (and the parallel index idx) into Java HashMap iteration order. */
+struct ordered {
+    unsigned bucket;
+    int key, idx;
+    size_t at;
+};
+
+static int cmp_ordered(const void *a, const void *b) {
+    const struct ordered *x = a, *y = b;
+    if (x->bucket != y->bucket) return x->bucket < y->bucket ? -1 : 1;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+/* Sorts keys[0..n) (and the parallel idx, if any), given in insertion order, into java.util.HashMap's iteration order. */
 static void java_hash_order(int *keys, int *idx, size_t n) {
+    if (n < 2) return;
+    struct ordered *o = malloc(n * sizeof *o);
+    if (!o) return; /* insertion order then: only ties between equal amounts could differ */
     unsigned cap = java_capacity(n);
-    for (size_t i = 1; i < n; i++) { /* insertion sort: stable, n is small (uses of a window) */
-        int k = keys[i], x = idx ? idx[i] : 0;
-        unsigned b = java_bucket(k, cap);
-        size_t j = i;
-        while (j > 0 && java_bucket(keys[j - 1], cap) > b) {
-            keys[j] = keys[j - 1];
-            if (idx) idx[j] = idx[j - 1];
-            j--;
-        }
-        keys[j] = k;
-        if (idx) idx[j] = x;
+    for (size_t i = 0; i < n; i++) o[i] = (struct ordered){java_bucket(keys[i], cap), keys[i], idx ? idx[i] : 0, i};
+    qsort(o, n, sizeof *o, cmp_ordered);
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = o[i].key;
+        if (idx) idx[i] = o[i].idx;
     }
+    free(o);
 }
 
 /* Java's Double.toString of ms / 1000.0 for 0 <= ms < 10^10: the shortest decimal, at least one fraction digit. */
@@ -716,6 +726,18 @@ struct pidlist {
     int n, cap;
 };
 
+static void pid_push(struct pidlist *l, long long pid) {
+    if (l->n >= MAX_GUARD_PIDS) return;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 256;
+        int *g = realloc(l->p, (size_t)cap * sizeof *g);
+        if (!g) return;
+        l->p = g;
+        l->cap = cap;
+    }
+    l->p[l->n++] = (int)pid;
+}
+
 static void pids_from(int fd, struct pidlist *l) {
     char buf[4096];
     long long cur = -1;
@@ -729,21 +751,12 @@ static void pids_from(int fd, struct pidlist *l) {
                 cur = (cur < 0 ? 0 : cur) * 10 + (c - '0');
                 if (cur > INT_MAX) cur = INT_MAX;
             } else if (cur >= 0) {
-                if (l->n < MAX_GUARD_PIDS) {
-                    if (l->n == l->cap) {
-                        int cap = l->cap ? l->cap * 2 : 256;
-                        int *g = realloc(l->p, (size_t)cap * sizeof *g);
-                        if (!g) return;
-                        l->p = g;
-                        l->cap = cap;
-                    }
-                    l->p[l->n++] = (int)cur;
-                }
+                pid_push(l, cur);
                 cur = -1;
             }
         }
     }
-    if (cur >= 0 && l->n < MAX_GUARD_PIDS && l->n < l->cap) l->p[l->n++] = (int)cur;
+    if (cur >= 0) pid_push(l, cur);
 }
 
 static void pids_walk(int dirfd, struct pidlist *l, int depth) {
@@ -867,6 +880,51 @@ static int spike_detect(const struct guard_look *s, int n, int count_threshold, 
     return 0;
 }
 
+static int cmp_use_bytes(const void *a, const void *b);
+
+struct agg {
+    int pid;
+    size_t first;
+    long long read, written;
+};
+
+static int cmp_agg_pid(const void *a, const void *b) {
+    const struct agg *x = a, *y = b;
+    if (x->pid != y->pid) return x->pid < y->pid ? -1 : 1;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+static int cmp_agg_first(const void *a, const void *b) {
+    const struct agg *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+/* The uses of win[1..n) summed per pid, in the order each pid first appears; how many (malloc'd into *out, NULL for none). */
+static size_t uses_by_pid(const struct look_summary *win, int n, struct agg **out) {
+    *out = NULL;
+    size_t total = 0;
+    for (int i = 1; i < n; i++) total += (size_t)win[i].nuses;
+    if (total == 0) return 0;
+    struct agg *a = malloc(total * sizeof *a);
+    if (!a) return 0;
+    size_t k = 0;
+    for (int i = 1; i < n; i++)
+        for (int u = 0; u < win[i].nuses; u++) a[k] = (struct agg){win[i].uses[u].pid, k, win[i].uses[u].read, win[i].uses[u].written}, k++;
+    qsort(a, total, sizeof *a, cmp_agg_pid);
+    size_t d = 0;
+    for (size_t i = 0; i < total; i++) {
+        if (d > 0 && a[d - 1].pid == a[i].pid) {
+            a[d - 1].read += a[i].read;
+            a[d - 1].written += a[i].written;
+        } else {
+            a[d++] = a[i];
+        }
+    }
+    qsort(a, d, sizeof *a, cmp_agg_first);
+    *out = a;
+    return d;
+}
+
 /* ---------------- the window detectors (Detectors.workspaceIo, .fenceCounters) ---------------- */
 
 static const struct evidence *evidence_of(const struct watched *w, int pid, long long oldest_seq) {
@@ -891,34 +949,17 @@ static void fill_process(struct mon_threat *t, const struct evidence *e) {
 static int workspace_detect(const struct look_summary *win, int n, int read_mb, int write_mb, const struct watched *w,
                             struct mon_threat *out) {
     if (n == 0) return 0;
-    size_t total = 0;
-    for (int i = 1; i < n; i++) total += (size_t)win[i].nuses;
-    int *keys = total ? malloc(total * sizeof *keys) : NULL;
-    int *idx = total ? malloc(total * sizeof *idx) : NULL;
-    long long(*sums)[2] = total ? calloc(total, sizeof *sums) : NULL;
-    if (total && (!keys || !idx || !sums)) {
-        free(keys);
-        free(idx);
-        free(sums);
-        return 0;
-    }
-    size_t distinct = 0;
+    struct agg *by;
+    size_t distinct = uses_by_pid(win, n, &by);
+    int *keys = distinct ? malloc(distinct * sizeof *keys) : NULL;
+    int *idx = distinct ? malloc(distinct * sizeof *idx) : NULL;
+    if (distinct && (!keys || !idx)) distinct = 0;
     long long read = 0, written = 0;
-    for (int i = 1; i < n; i++) {
-        for (int u = 0; u < win[i].nuses; u++) {
-            const struct use *x = &win[i].uses[u];
-            size_t k = 0;
-            while (k < distinct && keys[k] != x->pid) k++;
-            if (k == distinct) {
-                keys[k] = x->pid;
-                idx[k] = (int)k;
-                distinct++;
-            }
-            sums[k][0] += x->read;
-            sums[k][1] += x->written;
-            read += x->read;
-            written += x->written;
-        }
+    for (size_t k = 0; k < distinct; k++) {
+        keys[k] = by[k].pid;
+        idx[k] = (int)k;
+        read += by[k].read;
+        written += by[k].written;
     }
     java_hash_order(keys, idx, distinct);
     char span[32];
@@ -943,7 +984,7 @@ static int workspace_detect(const struct look_summary *win, int n, int read_mb, 
         /* the largest, the first of equals in the map's order (Stream.max keeps the first) */
         size_t top = 0;
         for (size_t k = 1; k < distinct; k++)
-            if (sums[idx[k]][column] > sums[idx[top]][column]) top = k;
+            if ((column == 0 ? by[idx[k]].read : by[idx[k]].written) > (column == 0 ? by[idx[top]].read : by[idx[top]].written)) top = k;
         const struct evidence *e = w && distinct ? evidence_of(w, keys[top], win[0].seq) : NULL;
         if (e) fill_process(t, e);
         t->has_filesystem = 1;
@@ -954,7 +995,7 @@ static int workspace_detect(const struct look_summary *win, int n, int read_mb, 
     }
     free(keys);
     free(idx);
-    free(sums);
+    free(by);
     return found;
 }
 
@@ -987,6 +1028,8 @@ static int fence_detect(const struct look_summary *win, int n, struct mon_threat
 /* ---------------- workspace traffic (WorkspaceTraffic) ---------------- */
 
 static struct traffic_pid *traffic_pid(struct watched *w, int pid) {
+    /* events come in runs of one process: the last one first */
+    if (w->ntp > 0 && w->tp[w->ntp - 1].pid == pid) return &w->tp[w->ntp - 1];
     for (int i = w->ntp - 1; i >= 0; i--)
         if (w->tp[i].pid == pid) return &w->tp[i];
     if (w->ntp == MAX_TRAFFIC_PIDS) {
@@ -1107,10 +1150,20 @@ static void traffic_counters(struct watched *w, const int *pids, int n) {
     }
 }
 
+static int cmp_use_pid(const void *a, const void *b) {
+    const struct use *x = a, *y = b;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
 static int cmp_use_bytes(const void *a, const void *b) {
     const struct use *x = a, *y = b;
     long long bx = x->read + x->written, by = y->read + y->written;
     return (by > bx) - (by < bx);
+}
+
+static int cmp_counters(const void *a, const void *b) {
+    const struct counters *x = a, *y = b;
+    return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
 /* WorkspaceTraffic.take: what each process moved since the last call, in *uses (malloc'd, may be NULL); starts the next interval. */
@@ -1143,11 +1196,12 @@ static int traffic_take(struct watched *w, struct use **uses) {
         long long r = t->in_read ? t->read_sum : 0, wr = t->in_written ? t->written_sum : 0;
         if (t->has_latest) {
             long long fr = 0, fw = 0;
-            for (int b = 0; b < w->nbefore; b++)
-                if (w->before[b].pid == t->pid) {
-                    fr = w->before[b].r;
-                    fw = w->before[b].w;
-                }
+            struct counters key = {t->pid, 0, 0};
+            const struct counters *b = w->nbefore ? bsearch(&key, w->before, (size_t)w->nbefore, sizeof *w->before, cmp_counters) : NULL;
+            if (b) {
+                fr = b->r;
+                fw = b->w;
+            }
             long long gr = t->latest_r - fr, gw = t->latest_w - fw;
             if (gr < 0) gr = 0;
             if (gw < 0) gw = 0;
@@ -1168,6 +1222,7 @@ static int traffic_take(struct watched *w, struct use **uses) {
         nout = MAX_USES;
     }
 done:
+    if (nnext > 1) qsort(next, (size_t)nnext, sizeof *next, cmp_counters);
     free(w->before);
     w->before = next;
     w->nbefore = nnext;
@@ -1241,33 +1296,18 @@ static int evidence_take(struct watched *w, const struct mon_look *look, long lo
 static void evidence_refresh(struct watched *w, const struct mon_look *now, const struct mon_look *prev) {
     int n = w->window_n;
     long long seq = w->window[n - 1].seq, oldest = w->window[0].seq;
-    struct use *all = NULL;
-    int nall = 0, cap = 0;
-    for (int i = 1; i < n; i++) {
-        for (int u = 0; u < w->window[i].nuses; u++) {
-            const struct use *x = &w->window[i].uses[u];
-            int k = 0;
-            while (k < nall && all[k].pid != x->pid) k++;
-            if (k == nall) {
-                if (nall == cap) {
-                    int c = cap ? cap * 2 : 16;
-                    struct use *g = realloc(all, (size_t)c * sizeof *g);
-                    if (!g) goto out;
-                    all = g;
-                    cap = c;
-                }
-                all[nall++] = (struct use){x->pid, 0, 0};
-            }
-            all[k].read += x->read;
-            all[k].written += x->written;
-        }
-    }
+    struct agg *by;
+    size_t d = uses_by_pid(w->window, n, &by);
+    struct use *all = d ? malloc(d * sizeof *all) : NULL;
+    int nall = all ? (int)d : 0;
+    for (int k = 0; k < nall; k++) all[k] = (struct use){by[k].pid, by[k].read, by[k].written};
+    free(by);
+    if (nall > 1) qsort(all, (size_t)nall, sizeof *all, cmp_use_pid);
     for (int i = w->nev - 1; i >= 0; i--) {
         int keep = w->ev[i].seq >= oldest;
         if (keep) {
-            keep = 0;
-            for (int k = 0; k < nall; k++)
-                if (all[k].pid == w->ev[i].pid) keep = 1;
+            struct use key = {w->ev[i].pid, 0, 0};
+            keep = nall > 0 && bsearch(&key, all, (size_t)nall, sizeof *all, cmp_use_pid) != NULL;
         }
         if (!keep) evidence_drop(w, i);
     }
@@ -1277,7 +1317,6 @@ static void evidence_refresh(struct watched *w, const struct mon_look *now, cons
         if (all[k].pid <= 0) continue;
         if (!evidence_take(w, now, seq, all[k].pid)) evidence_take(w, prev, seq - 1, all[k].pid);
     }
-out:
     free(all);
 }
 
