@@ -589,6 +589,12 @@ static int count_lines(const char *path, char *buf, size_t n) {
     return lines;
 }
 
+static void hex(char *out, size_t n, const char *s) {
+    size_t k = 0;
+    for (; *s && k + 3 <= n; s++, k += 2) snprintf(out + k, 3, "%02x", (unsigned char)*s);
+    out[k] = 0;
+}
+
 static void setup_watch(void) {
     path_of(proc_dir, sizeof proc_dir, "proc");
     path_of(cg_dir, sizeof cg_dir, "cg");
@@ -614,13 +620,17 @@ static void test_watch(const char *self) {
     if (!ws_mounted) return;
     nft_path = self;
     /* a warning and a critical, the critical one first; a seen key for the warning from an hour ago (expired) */
-    char targets[4096];
-    long long long_ago = wall_ms() - 3600000;
-    snprintf(targets, sizeof targets,
-             "coi-monitor-targets\t1\nnft\tinet\tcoi\n"
-             "target\tw1\tlxc.payload.w1\t4242\t0\t1\t100\t1\t500\t200\t-\tcoi-x-1.blocked\tmissing\n"
-             "seen\tw1\t%lld\t70726f63657373\n",
-             long_ago);
+    /* seen by the supervisor: the warning's key an hour ago (expired: handed over again), the third one's a second ago */
+    char targets[4096], warn_hex[512], seen_hex[512];
+    long long long_ago = wall_ms() - 3600000, recent = wall_ms() - 1000;
+    hex(warn_hex, sizeof warn_hex, "credential_scan|reading other processes' environment|cat /proc/1/environ");
+    hex(seen_hex, sizeof seen_hex, "process|seen # times|");
+    FMT(targets,
+        "coi-monitor-targets\t1\nnft\tinet\tcoi\n"
+        "seen\tw1\t%lld\t%s\n"
+        "target\tw1\tlxc.payload.w1\t4242\t0\t1\t100\t1\t500\t200\t-\tcoi-x-1.blocked\tmissing\n"
+        "seen\tw1\t%lld\t%s\n",
+        long_ago, warn_hex, recent, seen_hex);
     put_text(targets_path, targets);
     unlink(threats);
     double_nthreats = 0;
@@ -629,7 +639,7 @@ static void test_watch(const char *self) {
     struct watched *w = watch[0];
     CHECK(w->blocked == 42 && w->dns == 0, "the first counters before the first look: %lld %lld", w->blocked, w->dns);
     CHECK(w->window_n == 1 && w->prev != NULL, "the first look");
-    CHECK(w->nseen == 0 || w->seen[0].first_ms == long_ago, "seeded");
+    CHECK(w->nseen == 2 && w->seen[0].first_ms == long_ago && w->seen[1].first_ms == recent, "seeded: %d", w->nseen);
     struct pollfd fds[8];
     int k = mon_pollfds(fds, 8);
     CHECK(k == 2 && fds[0].fd == netlink_fd && fds[1].fd == w->fan_fd, "netlink and fanotify in the poll set: %d", k);
@@ -731,12 +741,6 @@ static void test_watch(const char *self) {
                "netcat or socat with an exec option hands a program's stdio to a network peer");
     set_threat(seen, 1, "process", "seen 12 times", "a key the supervisor saw");
     double_nthreats = 3;
-    /* the third one's key as the supervisor hands it over, seen a second ago */
-    char key[256];
-    int klen = mon_dedup_key(seen, key, sizeof key);
-    char line_key[300];
-    snprintf(line_key, sizeof line_key, "w1|%.*s", klen, key);
-    CHECK(seen_add(w, line_key, strlen(line_key), wall_ms() - 1000) == 0, "seen");
     now = mono_ns() / 1000000;
     int r = run_until(now + 250, why, sizeof why);
     CHECK(r == 2, "two written: %d (%s)", r, why);
