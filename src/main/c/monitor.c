@@ -12,7 +12,22 @@
  * The nft counters: `nft -j list counter FAMILY TABLE NAME` (fork + exec of a fixed argv, no shell) at most
  * once a second per container, started by a look and read through a pipe in the poll set: the loop never
  * waits for nft (under a fork bomb starting a process takes seconds). A child that takes longer than
- * NFT_TIMEOUT_MS is killed and its answer is "unknown" (-1), as a failed read is in Java.
+ * nft_timeout_ms is killed and its answer is "unknown" (-1), as a failed read is in Java. nft is run from the
+ * first of /usr/sbin/nft, /sbin/nft, /usr/bin/nft, /bin/nft that exists, with a fixed environment.
+ *
+ * In the waiter's loop (one thread):
+ *     if (mon_start(TARGETS_FILE, "/proc", "/sys/fs/cgroup", why, sizeof why) < 0) -> the supervisor must watch (why)
+ *     for (;;) {
+ *         n = the waiter's own pollfds; n += mon_pollfds(fds + n, MAX - n);
+ *         timeout = min(the waiter's own, mon_due_ms() - now_ms(CLOCK_MONOTONIC)), at least 0;
+ *         poll(fds, n, timeout);
+ *         mon_handle(fds + own, n - own);                   (matched by descriptor; revents as poll left them)
+ *         if (now_ms(CLOCK_MONOTONIC) >= mon_due_ms()) {
+ *             r = mon_tick(THREATS_FILE, why, sizeof why);
+ *             if (r != 0) -> exec the supervisor (r > 0: threats in THREATS_FILE; r < 0: why; both may hold)
+ *         }
+ *     }
+ * Every descriptor here is O_CLOEXEC: nothing leaks into the supervisor the waiter execs.
  */
 #define _GNU_SOURCE
 #include <ctype.h>

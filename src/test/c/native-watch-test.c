@@ -589,6 +589,13 @@ static int count_lines(const char *path, char *buf, size_t n) {
     return lines;
 }
 
+static long rss_kib(void) {
+    char buf[4096];
+    if (get_text("/proc/self/status", buf, sizeof buf) <= 0) return -1;
+    char *at = strstr(buf, "VmRSS:");
+    return at ? strtol(at + 6, NULL, 10) : -1;
+}
+
 static void hex(char *out, size_t n, const char *s) {
     size_t k = 0;
     for (; *s && k + 3 <= n; s++, k += 2) snprintf(out + k, 3, "%02x", (unsigned char)*s);
@@ -649,6 +656,9 @@ static void test_watch(const char *self) {
     CHECK(run_until(now + 700, why, sizeof why) == 0, "quiet: %s", why);
     CHECK(count_lines(threats, buf, sizeof buf) == 0, "no threats file lines");
     CHECK(w->series_n >= 2 && w->last_count == 2, "the guard counted %d", w->last_count);
+    long rss = rss_kib();
+    fprintf(stderr, "resident while watching: %ld KiB\n", rss);
+    CHECK(rss > 0 && rss < 8192, "a few MiB: %ld KiB", rss);
 
     /* an exec in the container: read at once (the double reads PROC_ROOT/PID/cmdline) and given to the next look */
     int go[2];
