@@ -134,7 +134,7 @@ static ssize_t read_small(const char *path, char *buf, size_t n) {
 }
 
 static int valid_name(const char *s, size_t len) {
-    if (len == 0 || len >= MON_NAME) return 0;
+    if (len == 0 || len >= MON_NAME || s[0] == '-') return 0; /* names go into nft's argv: never an option */
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (!(isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-')) return 0;

@@ -198,6 +198,8 @@ static void test_targets_bad(void) {
     bad(HEAD T("\t-\t-"), "line 3: bad port list");
     bad(HEAD T("-\tcoi x\t-"), "line 3: bad blocked counter name");
     bad(HEAD T("-\t-\t"), "line 3: bad dns counter name");
+    bad(HEAD T("-\t--file=/etc/passwd\t-"), "line 3: bad blocked counter name");
+    bad("coi-monitor-targets\t1\nnft\t-f\tcoi\n" T("-\t-\t-"), "line 2: bad nft family or table name");
     bad(HEAD T("-\t-\t-") T("-\t-\t-"), "line 4: container c twice");
     bad(HEAD "nft\tinet\tcoi\n" T("-\t-\t-"), "line 3: a second nft line");
     bad(HEAD "nft\tinet\n", "line 3: nft needs 2 fields");
