@@ -1656,11 +1656,15 @@ static int threat_line(const struct mon_threat *t, const char *container, int ki
         /* {"container":"NAME","killed":false ... : the names are [A-Za-z0-9._-], so this is where it is */
         char head[MON_NAME + 40];
         int h = snprintf(head, sizeof head, "{\"container\":\"%s\",\"killed\":false", container);
-        if (h < 0 || h >= (int)sizeof head || len < h || memcmp(buf, head, (size_t)h) != 0) return -1;
-        /* false -> true: one byte shorter */
-        memcpy(buf + h - 5, "true", 4);
-        memmove(buf + h - 1, buf + h, (size_t)(len - h));
-        len--;
+        if (h < 0 || h >= (int)sizeof head || len < h || memcmp(buf, head, (size_t)h) != 0) {
+            /* not the agreed form: the line as it is (the supervisor answers it as not killed yet: a stop of a dead container) */
+            fprintf(stderr, "monitor: cannot mark a threat of %s as killed: its JSON does not start as agreed\n", container);
+        } else {
+            /* false -> true: one byte shorter */
+            memcpy(buf + h - 5, "true", 4);
+            memmove(buf + h - 1, buf + h, (size_t)(len - h));
+            len--;
+        }
     }
     buf[len++] = '\n';
     return len;
@@ -1722,7 +1726,7 @@ static int respond(struct watched *w, struct mon_threat *threats, int n, const c
         }
         int len = threat_line(t, w->t.container, killed, line, JSON_MAX);
         if (len < 0) {
-            fprintf(stderr, "monitor: a threat of %s does not fit a line: %s\n", w->t.container, t->title);
+            fprintf(stderr, "monitor: a threat of %s does not fit a line of %d bytes: %s\n", w->t.container, JSON_MAX, t->title);
             continue;
         }
         if (fd < 0) {
