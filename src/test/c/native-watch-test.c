@@ -829,6 +829,84 @@ static void test_counters_failing(void) {
     CHECK(!w.reading, "at most once a second");
 }
 
+/* The guard over the whole watch: more processes than process_count_threshold, the kill first, then the line. */
+static void test_guard_kills(void) {
+    char why[1024] = "", p[MON_PATH], buf[8192], file[MON_PATH];
+    if (!ws_mounted) return;
+    FMT(p, "%s/lxc.payload.w1/cgroup.procs", cg_dir);
+    put_text(p, "4242\n");
+    FMT(p, "%s/lxc.payload.w1/cgroup.kill", cg_dir);
+    put_text(p, "");
+    FMT(file, "%s/targets-guard", scratch_dir);
+    put_text(file, "coi-monitor-targets\t1\nnft\tinet\tcoi\n"
+                   "target\tw1\tlxc.payload.w1\t4242\t0\t1\t100\t100\t5\t200\t-\t-\t-\n");
+    unlink(threats);
+    CHECK(mon_start(file, proc_dir, cg_dir, why, sizeof why) == 0, "mon_start: %s", why);
+    /* a subgroup as Incus makes them (init.scope): its pids count too, each once */
+    FMT(p, "%s/lxc.payload.w1/init.scope", cg_dir);
+    mkdirs(p);
+    FMT(p, "%s/lxc.payload.w1/init.scope/cgroup.procs", cg_dir);
+    put_text(p, "4242\n5001\n5002\n5003\n5004\n5005\n5006");
+    long long until = mono_ns() / 1000000 + 1000;
+    int r = 0;
+    while (r == 0 && mono_ns() / 1000000 < until) r = run_until(mono_ns() / 1000000 + 50, why, sizeof why);
+    CHECK(r == 1, "one threat: %d %s", r, why);
+    CHECK(count_lines(threats, buf, sizeof buf) == 1, "one line");
+    const char *want = "{\"container\":\"w1\",\"killed\":true,\"threat\":{\"level\":\"critical\",\"category\":\"process\","
+                       "\"title\":\"process count 7 above 5\",\"description\":\"a fork bomb or runaway spawning\",\"evidence\":{}}}\n";
+    CHECK_STR(buf, want);
+    FMT(p, "%s/lxc.payload.w1/cgroup.kill", cg_dir);
+    CHECK(get_text(p, buf, sizeof buf) == 1 && buf[0] == '1', "cgroup.kill written");
+    CHECK(watch[0]->killed, "not looked at again");
+    mon_reset();
+    FMT(p, "%s/lxc.payload.w1/init.scope/cgroup.procs", cg_dir);
+    unlink(p);
+    FMT(p, "%s/lxc.payload.w1/init.scope", cg_dir);
+    rmdir(p);
+}
+
+/* The evidence of a process that worked between two looks and was gone by the second: from the look before. */
+static void test_evidence_of_the_look_before(void) {
+    char p[MON_PATH], err[256];
+    FMT(p, "%s/ev/lxc.payload.e", scratch_dir);
+    mkdirs(p);
+    FMT(p, "%s/ev/lxc.payload.e/cgroup.procs", scratch_dir);
+    put_text(p, "1\n40\n");
+    char root[MON_PATH];
+    FMT(root, "%s/ev", scratch_dir);
+    struct mon_look *before = mon_look_read(proc_dir, root, "lxc.payload.e", 500, err, sizeof err);
+    put_text(p, "1\n");
+    struct mon_look *now = mon_look_read(proc_dir, root, "lxc.payload.e", 500, err, sizeof err);
+    CHECK(before && now, "looks: %s", err);
+    if (!before || !now) return;
+    static const char tar[] = "tar\0c\0.";
+    double_procs[0] = (struct double_proc){40, 1, 1000, "/usr/bin/tar", tar, sizeof tar - 1};
+    double_nprocs = 1;
+    static struct watched w;
+    memset(&w, 0, sizeof w);
+    struct use *u = malloc(sizeof *u);
+    *u = (struct use){40, 200 * MIB, 0};
+    w.window[0] = look_at(0, 1, NULL, 0, -1, -1);
+    w.window[1] = look_at(200, 2, NULL, 0, -1, -1);
+    w.window[2] = look_at(400, 3, u, 1, -1, -1);
+    w.window_n = 3;
+    evidence_refresh(&w, now, before);
+    CHECK(w.nev == 1 && w.ev[0].pid == 40 && w.ev[0].seq == 2, "kept from the look before: %d", w.nev);
+    struct mon_threat out[2];
+    CHECK(workspace_detect(w.window, w.window_n, 100, 250, &w, out) == 1 && out[0].has_process && out[0].pid == 40
+              && out[0].cmdline_len == sizeof tar - 1 && strcmp(out[0].exe, "/usr/bin/tar") == 0,
+          "the process as evidence");
+    /* once no look in the window has it, bytes only */
+    w.window[0].seq = 3;
+    evidence_refresh(&w, now, now);
+    CHECK(w.nev == 0, "dropped with its look");
+    CHECK(workspace_detect(w.window, w.window_n, 100, 250, &w, out) == 1 && !out[0].has_process, "bytes only");
+    free(u);
+    double_nprocs = 0;
+    mon_look_free(before);
+    mon_look_free(now);
+}
+
 int main(int argc, char **argv) {
     const char *base = strrchr(argv[0], '/');
     if (strcmp(base ? base + 1 : argv[0], "nft") == 0) return fake_nft(argc, argv);
@@ -874,8 +952,12 @@ int main(int argc, char **argv) {
     test_counters_failing();
     fprintf(stderr, "-- test_watch\n");
     test_watch(nft);
+    fprintf(stderr, "-- test_guard_kills\n");
+    test_guard_kills();
     fprintf(stderr, "-- test_unobservable\n");
     test_unobservable();
+    fprintf(stderr, "-- test_evidence_of_the_look_before\n");
+    test_evidence_of_the_look_before();
     if (ws_mounted) umount2(ws_dir, MNT_DETACH);
     printf("native watch: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
