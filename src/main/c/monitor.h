@@ -79,7 +79,7 @@ struct mon_proc;
 /*
  * Reads the container's processes: every pid of its payload cgroup and subgroups (v1 pids/PAYLOAD, v2
  * PAYLOAD, v1-hybrid unified/PAYLOAD, as HostView.cgroupOf), each read from PROC_ROOT/PID (stat, status's
- * Uid mapped through the first pid's uid_map, cmdline, exe, cwd, fd/*, io) unless there are more than
+ * Uid mapped through the first pid's uid_map, cmdline, exe, cwd, fd/N, io) unless there are more than
  * count_threshold of them (then pids only, HostView.bare), and the namespace's sockets through the first
  * pid that still exists. NULL when the container cannot be observed, with HostView's message in err.
  */
