@@ -49,7 +49,7 @@
 enum { ST_OTHER, ST_LISTEN, ST_TIME_WAIT };
 
 struct mon_proc {
-    int pid, ppid, uid, bare;
+    int pid, ppid, uid;
     long long rchar, wchar;
     char *exe;          /* NULL: null */
     char *program;      /* Proc.program() */
@@ -74,6 +74,7 @@ struct mon_look {
     int npids;
     int *pidset; /* open addressing, 0 free */
     int pidset_cap;
+    int bare;    /* HostView.bare: every pid a process known by its pid only (no struct: they raise nothing) */
     struct mon_proc **procs;
     int nprocs, capprocs;
     struct conn *conns;
@@ -486,21 +487,6 @@ void mon_proc_free(struct mon_proc *p) {
     free(p);
 }
 
-static struct mon_proc *bare_proc(int pid) {
-    struct mon_proc *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
-    p->pid = pid;
-    p->uid = -1;
-    p->bare = 1;
-    p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
-    p->program = calloc(1, 1);
-    if (!p->program) {
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
 /* "socket:[N]" as the kernel writes it: N, else -1 */
 static long long socket_inode(const char *s, size_t n) {
     long long v;
@@ -833,6 +819,10 @@ static int pid_slot(const struct mon_look *look, int pid) {
     unsigned mask = (unsigned)look->pidset_cap - 1, h = ((unsigned)pid * 2654435761u) & mask;
     while (look->pidset[h] != 0 && look->pidset[h] != pid) h = (h + 1) & mask;
     return (int)h;
+}
+
+static int has_pid(const struct mon_look *look, int pid) {
+    return pid != 0 && look->pidset_cap > 0 && look->pidset[pid_slot(look, pid)] == pid;
 }
 
 static int add_pid(struct mon_look *look, int *cap, int pid) {
@@ -1172,16 +1162,9 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
         return NULL;
     }
     if (look->npids > count_threshold) {
-        /* HostView.bare */
-        for (int i = 0; i < look->npids; i++) {
-            struct mon_proc *p = bare_proc(look->pids[i]);
-            if (!p || add_proc(look, p) < 0) {
-                mon_proc_free(p);
-                snprintf(err, errlen, "cannot observe %s: out of memory", container);
-                mon_look_free(look);
-                return NULL;
-            }
-        }
+        /* HostView.bare: Proc.bare(pid) of each, which no detector of one look answers to (no program, arguments,
+           descriptors or sockets), so they are kept as the pid list only */
+        look->bare = 1;
         return look;
     }
     /* HostView.detailed */
@@ -1234,7 +1217,7 @@ void mon_look_add_execs(struct mon_look *look, struct mon_proc **procs, int n) {
     for (int i = 0; i < n; i++) {
         struct mon_proc *p = procs[i];
         if (!p) continue;
-        int seen = 0;
+        int seen = look->bare && has_pid(look, p->pid);
         for (int j = 0; j < look->nprocs && !seen; j++) seen = look->procs[j]->pid == p->pid;
         if (seen || add_proc(look, p) < 0) mon_proc_free(p);
         procs[i] = NULL;
@@ -1409,7 +1392,16 @@ int mon_look_describe(const struct mon_look *look, int pid, struct mon_threat *t
         describe(look->procs[i], t);
         return 1;
     }
-    return 0;
+    if (!look->bare || !has_pid(look, pid)) return 0;
+    /* Proc.bare(pid).info() */
+    t->has_process = 1;
+    t->pid = pid;
+    t->ppid = 0;
+    t->uid = -1;
+    t->has_exe_value = 0;
+    t->exe[0] = 0;
+    t->cmdline_len = 0;
+    return 1;
 }
 
 /* ---------------------------------------------------------------- JSON and the dedup key */

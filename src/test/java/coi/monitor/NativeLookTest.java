@@ -353,6 +353,12 @@ class NativeLookTest {
         assertThat(bare.lines()).isEmpty();
         Found detailed = compare(new Target("coi-b", "lxc.payload.coi-b", 3, PORTS));
         assertThat(detailed.threats()).hasSize(4);
+        // execs still count in a bare look: one it lists is not added again, one it does not list is
+        Files.writeString(proc.resolve("130/cgroup"), "0::/lxc.payload.coi-b\n");
+        process(132, "/usr/bin/grep", "grep", "-r", "SECRET");
+        Files.writeString(proc.resolve("132/cgroup"), "0::/lxc.payload.coi-b/user.slice\n");
+        Found execs = compare(List.of(130, 132), new Target("coi-b", "lxc.payload.coi-b", 2, PORTS));
+        assertThat(execs.threats()).extracting(Threat::title).containsExactly("searching for credentials with grep");
     }
 
     /** Processes read at their exec (Monitor.exec) that the look did not find are seen as if they were still there. */
