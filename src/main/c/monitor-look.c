@@ -637,7 +637,6 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
             /* split("\\s+")[1] */
             size_t i = 0;
             while (i < ll && !java_space(line[i])) i++;
-            if (i == 0) { /* cannot happen: starts with Uid: */ }
             while (i < ll && java_space(line[i])) i++;
             if (i >= ll) goto gone;
             size_t j = i;
