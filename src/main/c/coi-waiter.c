@@ -281,6 +281,7 @@ static const char *wait_for_work(int events, int pokes, const char *pool, const 
     for (;;) {
         if (threats && now_ms() >= mon_due_ms()) {
             int found = mon_tick(threats, monitor_why, sizeof monitor_why);
+            if (found > 0) snprintf(monitor_why, sizeof monitor_why, "the monitor found %d threat%s", found, found == 1 ? "" : "s");
             if (found != 0) return monitor_why;
         }
         time_t now = time(NULL);
@@ -401,6 +402,7 @@ int main(int argc, char **argv) {
         else say("waiting (pid %ld) for Incus events naming %s", (long)getpid(), prefix);
         why = wait_for_work(events, pokes, pool_dir, &pool, &s, deadline, heartbeat, targets ? threats : NULL);
     }
+    if (targets) mon_stop();
     /* the supervisor does not listen there: a command's connection is refused, it needs none then */
     if (pokes >= 0) unlink(poke_path);
     say("woken (%s): starting the supervisor", why);

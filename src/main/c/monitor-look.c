@@ -1050,14 +1050,16 @@ static int parse_net(struct mon_look *look, int *cap, int udp, const char *text,
     return 0;
 }
 
-/* HostView.connections: through the first pid whose tables can be read (a table not there is skipped) */
+/* HostView.connections: through the first pid that still exists (its net folder is there; a table not there is skipped) */
 static int read_connections(struct mon_look *look, const char *proc_root, char *err, size_t errlen) {
     static const char *const tables[4] = {"tcp", "tcp6", "udp", "udp6"};
     int cap = 0;
     for (int i = 0; i < look->npids; i++) {
         char net[MON_PATH], name[32], path[MON_PATH];
+        struct stat folder;
         snprintf(name, sizeof name, "%d/net", look->pids[i]);
         if (!join(net, sizeof net, proc_root, name)) continue;
+        if (stat(net, &folder) < 0 || !S_ISDIR(folder.st_mode)) continue;
         int next = 0;
         look->nconns = 0;
         for (int t = 0; t < 4 && !next; t++) {

@@ -2222,3 +2222,11 @@ int mon_tick(const char *threats_file, char *why, size_t n) {
     if (total >= 0 && unobservable) return -1;
     return total;
 }
+
+void mon_stop(void) {
+    for (int i = 0; i < nwatch; i++) {
+        for (int k = 0; k < 2; k++) {
+            if (watch[i]->nft[k].pid > 0) nft_abandon(&watch[i]->nft[k]);
+        }
+    }
+}

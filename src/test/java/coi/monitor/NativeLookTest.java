@@ -279,7 +279,7 @@ class NativeLookTest {
 
     @Test
     void processesListedButGoneOrHalfReadAreLeftOutAsHostViewLeavesThem() throws IOException {
-        // the first pid is gone: no uid map (host uids) and, as HostView reads the sockets through it, no sockets either
+        // the first pid is gone: no uid map (host uids); the sockets are read through the next pid that is there
         cgroup("", "coi-g", List.of(999, 1, 100, 101, 102, 103, 104, 105, 106), Map.of());
         process(1, "/sbin/init", "/sbin/init");
         net(1, "tcp", tcp(v4("10.0.0.2", 40000), v4(REMOTE, 4444), "01", 9300));
@@ -298,11 +298,13 @@ class NativeLookTest {
         process(106, "/usr/bin/bash", "bash", "-c", "t >/dev/tcp/a/1");
         Files.delete(proc.resolve("106/cwd"));
         Found found = compare(new Target("coi-g"));
-        assertThat(found.threats()).hasSize(3);
-        assertThat(found.threats()).allSatisfy(t -> assertThat(t.evidence().network()).isNull());
-        assertThat(found.threats()).extracting(t -> t.evidence().process().pid()).containsExactly(100, 103, 106);
+        // pid 1's tables: 100's stdin is on a connection to a suspicious port
+        assertThat(found.threats()).extracting(Threat::title).containsExactly("reverse shell: bash with its stdin on a connection to "
+                + REMOTE + ":4444", "reverse shell: bash redirecting to /dev/tcp or /dev/udp", "reverse shell: bash redirecting to /dev/tcp or /dev/udp",
+                "reverse shell: bash redirecting to /dev/tcp or /dev/udp", "connection to suspicious port 4444 of " + REMOTE);
+        assertThat(found.threats()).extracting(t -> t.evidence().process().pid()).containsExactly(100, 100, 103, 106, 100);
         assertThat(found.threats().getFirst().evidence().process().uid()).as("unmapped").isEqualTo(1001000);
-        assertThat(found.threats().get(1).evidence().process().exe()).isNull();
+        assertThat(found.threats().get(2).evidence().process().exe()).isNull();
     }
 
     @Test
@@ -526,23 +528,14 @@ class NativeLookTest {
         assertThat(bare).isPositive();
     }
 
-    /**
-     * A process with two tools' credential files: Java names the tool its TOOL_CREDENTIALS (a Map.of, whose iteration
-     * order changes from one JVM start to the next) gives first; the native look names the first in source order.
-     */
+    /** A process with two tools' credential files is named for the first of claude, codex, opencode, by both. */
     @Test
-    void aProcessWithTwoToolsCredentialFilesIsNamedForTheFirstInSourceOrder() throws IOException {
+    void aProcessWithTwoToolsCredentialFilesIsNamedForTheFirstInOrder() throws IOException {
         cgroup("", "coi-2", List.of(1, 160), Map.of());
         process(1, "/sbin/init", "/sbin/init");
         process(160, "/usr/bin/cat", "cat", "/home/code/.codex/auth.json", "/home/code/.claude/.credentials.json");
-        HostView view = new HostView(proc, cgroups);
-        Snapshot s = view.detailed("coi-2", view.pids("coi-2", view.cgroupOf("lxc.payload.coi-2")));
-        assertThat(Detectors.credentialScans(s)).singleElement().extracting(Threat::title)
-                .isIn("reading claude's credential file by cat", "reading codex's credential file by cat");
-        writeTargets(new Target("coi-2"));
-        Run run = run(List.of());
-        assertThat(run.status()).isZero();
-        assertThat(JSON.readTree(run.out().split("\n")[0]).at("/threat/title").asText()).isEqualTo("reading claude's credential file by cat");
+        Found found = compare(new Target("coi-2"));
+        assertThat(found.threats()).singleElement().extracting(Threat::title).isEqualTo("reading claude's credential file by cat");
     }
 
     // ------------------------------------------------------------------------------------------------ both sides
