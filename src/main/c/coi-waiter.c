@@ -20,11 +20,20 @@
  *   - the events stream ending (a daemon restart) or anything it does not understand,
  *   - a change in POOL_DIR, where `coi pool fill` and pooled sessions leave their requests (looked at
  *     with the heartbeat, every 5 s: inotify instances are few per user, and a refill is no hurry).
- * It reads nothing but the daemon's socket, the supervisor's pipe and the pool folder's times:
- * nothing a container writes.
+ * Without TARGETS it reads nothing but the daemon's socket, the supervisor's pipe and the pool
+ * folder's times: nothing a container writes.
  *
- * usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER
+ * With TARGETS (a file the supervisor wrote, see monitor.c), it also watches those monitored containers
+ * as the supervisor's monitor does (monitor.h): a look every 200 ms, process events, workspace traffic,
+ * fence counters, the same detectors; it wakes the supervisor with what it found in
+ * SESSIONS_DIR/monitor-threats.jsonl, which the supervisor answers first thing (only the kill of a
+ * critical threat's processes is done here, at once), or when a watched container cannot be observed.
+ * Then it reads what the agent in those containers writes (/proc, the socket tables, file events):
+ * as hostile input, bounded (monitor-look.c).
+ *
+ * usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER [TARGETS]
  *   DEADLINE: seconds since the epoch at which to wake anyway, 0 for none
+ *   TARGETS: the monitored containers to watch meanwhile; none when left out
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +52,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monitor.h"
+
 #define MAX_PREFIX 64
 /* how often the heartbeat file is touched, as the supervisor does */
 #define BEAT_SECONDS 5
@@ -51,6 +62,8 @@
 /* an event burst is over after this long without another event naming us; the wake comes at the latest this long after its first */
 #define SETTLE_MS 2000
 #define SETTLE_MAX_MS 6000
+/* the monitor's descriptors polled beside ours at most (process events, a workspace watch and an nft answer per target) */
+#define MONITOR_FDS 64
 
 static const char *prefix;
 static size_t prefix_len;
@@ -257,12 +270,20 @@ static int listen_for_pokes(const char *path) {
     return fd;
 }
 
-/* Waits; returns why it woke. */
+/* why the monitor woke us (mon_tick's word) */
+static char monitor_why[512];
+
+/* Waits; returns why it woke. threats: where the monitor writes what it finds, NULL when it watches nothing. */
 static const char *wait_for_work(int events, int pokes, const char *pool, const struct stat *pool_before, struct stream *s,
-                                 long long deadline, const char *heartbeat) {
+                                 long long deadline, const char *heartbeat, const char *threats) {
     time_t next_beat = 0;
     long long first = 0, last = 0;
     for (;;) {
+        if (threats && now_ms() >= mon_due_ms()) {
+            int found = mon_tick(threats, monitor_why, sizeof monitor_why);
+            if (found > 0) snprintf(monitor_why, sizeof monitor_why, "the monitor found %d threat%s", found, found == 1 ? "" : "s");
+            if (found != 0) return monitor_why;
+        }
         time_t now = time(NULL);
         if (deadline > 0 && now >= deadline) return "a duration limit is up";
         if (now >= next_beat) {
@@ -278,10 +299,17 @@ static const char *wait_for_work(int events, int pokes, const char *pool, const 
             if (ms >= wake) return "an event names a coi container";
             if (wake - ms < timeout) timeout = wake - ms;
         }
-        struct pollfd fds[2] = {{.fd = events, .events = POLLIN}, {.fd = pokes, .events = POLLIN}};
-        int r = poll(fds, pokes >= 0 ? 2 : 1, (int)timeout);
+        if (threats) {
+            long long due = mon_due_ms() - now_ms();
+            if (due < timeout) timeout = due < 0 ? 0 : due;
+        }
+        /* the events and pokes sockets first (a missing pokes socket polls as fd -1: never ready), then the monitor's */
+        struct pollfd fds[2 + MONITOR_FDS] = {{.fd = events, .events = POLLIN}, {.fd = pokes, .events = POLLIN}};
+        int watched = threats ? mon_pollfds(fds + 2, MONITOR_FDS) : 0;
+        int r = poll(fds, (nfds_t)(2 + watched), (int)timeout);
         if (r < 0 && errno != EINTR) return "poll failed";
         if (r <= 0) continue;
+        if (watched > 0) mon_handle(fds + 2, watched);
         if (pokes >= 0 && fds[1].revents) return "a coi command asked for the supervisor";
         if (fds[0].revents) {
             unsigned char buf[16384];
@@ -300,21 +328,24 @@ static const char *wait_for_work(int events, int pokes, const char *pool, const 
 }
 
 int main(int argc, char **argv) {
-    if (argc != 8) {
-        fprintf(stderr, "usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER\n");
+    if (argc >= 2 && strcmp(argv[1], "--look") == 0) return mon_look_main(argc, argv);
+    if (argc != 8 && argc != 9) {
+        fprintf(stderr, "usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER [TARGETS]\n");
         return 2;
     }
+    const char *targets = argc == 9 ? argv[8] : NULL;
     const char *socket_path = argv[1], *events_path = argv[2], *dir = argv[4], *pool_dir = argv[6], *launcher = argv[7];
     prefix = argv[3];
     prefix_len = strlen(prefix);
     char *rest;
     errno = 0;
     long long deadline = strtoll(argv[5], &rest, 10);
-    char lock_path[PATH_MAX], heartbeat[PATH_MAX], poke_path[PATH_MAX];
+    char lock_path[PATH_MAX], heartbeat[PATH_MAX], poke_path[PATH_MAX], threats[PATH_MAX];
     if (prefix_len == 0 || prefix_len > MAX_PREFIX || errno || *rest || deadline < 0
             || snprintf(lock_path, sizeof lock_path, "%s/watcher.lock", dir) >= (int)sizeof lock_path
             || snprintf(heartbeat, sizeof heartbeat, "%s/supervisor.alive", dir) >= (int)sizeof heartbeat
-            || snprintf(poke_path, sizeof poke_path, "%s/waiter.sock", dir) >= (int)sizeof poke_path) {
+            || snprintf(poke_path, sizeof poke_path, "%s/waiter.sock", dir) >= (int)sizeof poke_path
+            || snprintf(threats, sizeof threats, "%s/monitor-threats.jsonl", dir) >= (int)sizeof threats) {
         fprintf(stderr, "coi-waiter: bad arguments\n");
         return 2;
     }
@@ -325,6 +356,14 @@ int main(int argc, char **argv) {
     if (stat(pool_dir, &pool) < 0 || !S_ISDIR(pool.st_mode)) {
         say("cannot watch %s: %s", pool_dir, errno ? strerror(errno) : "not a folder");
         return 1;
+    }
+    /* the monitored containers are watched from before the supervisor's last look on: nothing falls between the two */
+    if (targets) {
+        char failed[512];
+        if (mon_start(targets, "/proc", "/sys/fs/cgroup", failed, sizeof failed) < 0) {
+            say("cannot watch the monitored containers: %s", failed);
+            return 1;
+        }
     }
     struct stream s = {.need = 2};
     const char *why = NULL;
@@ -359,9 +398,11 @@ int main(int argc, char **argv) {
     int pokes = -1;
     if (!why) {
         pokes = listen_for_pokes(poke_path);
-        say("waiting (pid %ld) for Incus events naming %s", (long)getpid(), prefix);
-        why = wait_for_work(events, pokes, pool_dir, &pool, &s, deadline, heartbeat);
+        if (targets) say("waiting (pid %ld) for Incus events naming %s, monitoring %s", (long)getpid(), prefix, targets);
+        else say("waiting (pid %ld) for Incus events naming %s", (long)getpid(), prefix);
+        why = wait_for_work(events, pokes, pool_dir, &pool, &s, deadline, heartbeat, targets ? threats : NULL);
     }
+    if (targets) mon_stop();
     /* the supervisor does not listen there: a command's connection is refused, it needs none then */
     if (pokes >= 0) unlink(poke_path);
     say("woken (%s): starting the supervisor", why);

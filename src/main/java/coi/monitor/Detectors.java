@@ -30,11 +30,14 @@ public final class Detectors {
     private static final Set<String> SEARCHERS = Set.of("grep", "egrep", "fgrep", "rg", "ag", "ack", "git-grep");
     private static final Pattern SECRET_WORD = Pattern.compile("(?i).*(key|token|secret|passw).*");
     private static final Pattern CREDENTIAL_PATH = Pattern.compile("(^|.*/)(\\.ssh|\\.aws|\\.config/gh|\\.docker/config\\.json|\\.netrc)(/.*)?$");
-    /** The coding tools' own credential files (their state dirs are mounted under /home/code) and the tool that owns each. */
-    private static final Map<Pattern, String> TOOL_CREDENTIALS = Map.of(
-            Pattern.compile("(^|.*/)\\.claude/\\.credentials\\.json$"), "claude",
-            Pattern.compile("(^|.*/)\\.codex/auth\\.json$"), "codex",
-            Pattern.compile("(^|.*/)opencode/auth\\.json$"), "opencode");
+    /**
+     * The coding tools' own credential files (their state dirs are mounted under /home/code) and the tool that owns each,
+     * in a fixed order (a process holding two tools' files is named after the first; the native monitor asks in this order too).
+     */
+    private static final List<Map.Entry<Pattern, String>> TOOL_CREDENTIALS = List.of(
+            Map.entry(Pattern.compile("(^|.*/)\\.claude/\\.credentials\\.json$"), "claude"),
+            Map.entry(Pattern.compile("(^|.*/)\\.codex/auth\\.json$"), "codex"),
+            Map.entry(Pattern.compile("(^|.*/)opencode/auth\\.json$"), "opencode"));
     /**
      * Blocked attempts within the window that mean probing, not one unlucky request: a client
      * retrying a host missing from the allowlist makes a handful (rejects answer at once).
@@ -232,7 +235,7 @@ public final class Detectors {
 
     /** The tool whose credential file {@code p} has open or names, unless {@code p} is that tool (its program or script). */
     private static String toolCredential(Snapshot.Proc p, List<String> paths) {
-        for (var e : TOOL_CREDENTIALS.entrySet()) {
+        for (var e : TOOL_CREDENTIALS) {
             if (paths.stream().noneMatch(a -> e.getKey().matcher(a).matches())) continue;
             String tool = e.getValue();
             boolean isTool = p.program().equals(tool)

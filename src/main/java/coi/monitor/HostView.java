@@ -215,6 +215,8 @@ public final class HostView {
     private List<Snapshot.Conn> connections(List<Integer> pids) {
         for (int pid : pids) {
             Path net = proc.resolve(pid + "/net");
+            // gone (it ended after the listing): its tables are not there either, the next process's are the namespace's
+            if (!Files.isDirectory(net)) continue;
             try {
                 List<Snapshot.Conn> all = new ArrayList<>();
                 for (String table : NET_TABLES) {

@@ -79,6 +79,14 @@ public final class Monitor {
      * API's helper), whose root is not yet the container's (seen once: "the container has no /workspace").
      */
     public void start(Target t, OffsetDateTime gapSince) {
+        start(t, gapSince, false);
+    }
+
+    /**
+     * As {@link #start(Target, OffsetDateTime)}; {@code resumed}: the native waiter watched this very container
+     * (same init) until now, whose log says "monitoring started" already: a supervisor that takes it back says nothing.
+     */
+    public void start(Target t, OffsetDateTime gapSince, boolean resumed) {
         if (gapSince != null) {
             note(t.container(), Level.WARNING, "monitoring gap since " + gapSince,
                     "the supervisor was not running (killed or crashed) from " + gapSince + " until now: activity in between was not watched");
@@ -99,7 +107,7 @@ public final class Monitor {
             cgroups.put(t.container(), cgroup);
             payloads.put(t.payload(), t.container());
             windows.put(t.container(), new ArrayDeque<>(List.of(first)));
-            note(t.container(), Level.INFO, "monitoring started", "the supervisor watches this container from the host");
+            if (!resumed) note(t.container(), Level.INFO, "monitoring started", "the supervisor watches this container from the host");
         } catch (ObservationException e) {
             note(t.container(), Level.HIGH, "cannot observe the container", e.getMessage());
             throw e;

@@ -77,6 +77,19 @@ public final class Responder {
         return recorded;
     }
 
+    /**
+     * The threats seen within {@link #DEDUP}: "container|dedup key" to when first seen; what the native
+     * waiter is told when it watches in the supervisor's place, so that it does not hand them back.
+     */
+    public Map<String, Instant> seen() {
+        Instant now = clock.instant();
+        Map<String, Instant> recent = new HashMap<>();
+        seen.forEach((key, s) -> {
+            if (!s.first().plus(DEDUP).isBefore(now)) recent.put(key, s.first());
+        });
+        return recent;
+    }
+
     /** Forgets a container's threats (it is gone, or thawed by the user who has seen them). */
     public void forget(String container) {
         seen.keySet().removeIf(k -> k.startsWith(container + "|"));

@@ -42,6 +42,19 @@ public final class NetworkFence {
         }
     }
 
+    /** The table coi's rules are in (inet family). */
+    public static final String TABLE = NftRuleset.TABLE;
+
+    /** The name of the counter object {@link #blockedCount} reads, in {@link #TABLE}. */
+    public static String blockedCounter(String container) {
+        return NftRuleset.name(container, NftRuleset.BLOCKED);
+    }
+
+    /** The name of the counter object {@link #dnsCount} reads, in {@link #TABLE}. */
+    public static String dnsCounter(String container) {
+        return NftRuleset.name(container, NftRuleset.DNS);
+    }
+
     /** Connection attempts the fence rejected for this container since its rules were first applied (0 if none). */
     public long blockedCount(String container) {
         return counter(container, NftRuleset.BLOCKED);

@@ -60,14 +60,36 @@ final class MonitorGate {
                 + sessionsRoot.resolve("watcher.log") + "; start without --monitor to run unwatched");
     }
 
-    /** Fails with one line naming the threat if the monitor stopped {@code container} since {@code since}. */
+    /**
+     * Fails with one line naming the threat if the monitor stopped {@code container} since {@code since}.
+     * The native waiter kills a critical threat's processes at once and leaves the audit line to the
+     * supervisor it starts (NativeWatch): while its find waits there, the line is waited for (it comes
+     * within a JVM's start), and without it the find itself is named.
+     */
     static void requireNotKilled(Path sessionsRoot, String container, Instant since) {
-        AuditLog.under(sessionsRoot).read(container).stream()
-                .filter(e -> e.action() == Action.KILLED && !e.time().toInstant().isBefore(since)).findFirst()
-                .ifPresent(e -> {
-                    throw new CoiException("stopped by the monitor: " + e.title() + " (`coi audit " + container + "` has the evidence)");
-                });
+        AuditLog log = AuditLog.under(sessionsRoot);
+        long deadline = System.nanoTime() + KILL_RECORD_MS * 1_000_000;
+        while (true) {
+            log.read(container).stream().filter(e -> e.action() == Action.KILLED && !e.time().toInstant().isBefore(since)).findFirst()
+                    .ifPresent(e -> {
+                        throw new CoiException("stopped by the monitor: " + e.title() + " (`coi audit " + container + "` has the evidence)");
+                    });
+            var pending = NativeWatch.killedPending(sessionsRoot, container);
+            if (pending.isEmpty()) return;
+            if (System.nanoTime() > deadline) {
+                throw new CoiException("stopped by the monitor: " + pending.get().title() + " (`coi audit " + container + "` will have the evidence)");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CoiException("stopped by the monitor: " + pending.get().title());
+            }
+        }
     }
+
+    /** How long a waiter's kill may wait for its audit line: a supervisor's start on a busy machine. */
+    private static final long KILL_RECORD_MS = 10_000;
 
     /**
      * For `coi run`: prints the monitor's warnings on stderr while the command runs (the supervisor

@@ -77,6 +77,11 @@ final class Supervisor {
      * and runs none of its threads stays several MiB smaller (bench/background).
      */
     private Monitor monitor;
+    /** The monitor's responder (made with it), which also answers what the waiter found (see {@link NativeWatch}). */
+    private Responder responder;
+    /** What the waiter found while it watched, answered after the first listing; and the containers as they were listed then. */
+    private List<NativeWatch.Found> found = List.of();
+    private Map<String, Model.Instance> handedInstances = Map.of();
     private Thread guard;
     private final Path heartbeat;
     /** Made when the first pool request is seen: the keeper's fills load the whole launch path. */
@@ -132,6 +137,11 @@ final class Supervisor {
         gapSince = staleHeartbeat();
         log("watching (pid " + ProcessHandle.current().pid() + ")" + (gapSince == null ? "" : ", previous supervisor gone since " + gapSince));
         AuditLog audit = AuditLog.under(store.root());
+        found = NativeWatch.read(store.root());
+        if (found.isEmpty()) NativeWatch.answered(store.root());
+        handedInstances = new java.util.HashMap<>();
+        for (Model.Instance i : NativeWatch.instances(store.root())) handedInstances.put(i.name(), i);
+        NativeWatch.forget(store.root());
         try {
             while (true) {
                 Instant now = Instant.now();
@@ -143,7 +153,9 @@ final class Supervisor {
                         pool = keeper.get();
                         pool.start();
                     }
-                    if (check(now) && idleSince != null && Duration.between(idleSince, now).compareTo(IDLE) >= 0 && !poolWanted) break;
+                    boolean none = check(now);
+                    if (!found.isEmpty()) answerFound();
+                    if (none && idleSince != null && Duration.between(idleSince, now).compareTo(IDLE) >= 0 && !poolWanted) break;
                     nextCheck = now.plus(CHECK);
                     audit.expire(Duration.ofDays(retentionDays()), now);
                     // handed over: no goodbye (the waiter keeps the heartbeat, the marker and, once released, the lock); the
@@ -177,25 +189,45 @@ final class Supervisor {
      * whether the waiter now waits, subscribed (it takes the lock once {@link #release} has been called).
      */
     private boolean handOver(Instant now) {
-        if (waiter.isEmpty() || pool != null || !targets.isEmpty() || now.isBefore(nextHandOver)
+        if (waiter.isEmpty() || pool != null || now.isBefore(nextHandOver)
                 || Duration.between(lastActivity, now).compareTo(Waiter.QUIET) < 0) return false;
-        Optional<Waiter.Wait> wait = Waiter.idle(running, now);
+        Optional<Waiter.Wait> wait = Waiter.idle(running, now, true);
         Optional<Path> socket = localSocket();
         if (wait.isEmpty() || socket.isEmpty()) return false;
-        Optional<Waiter> started = waiter.get().start(socket.get(), project, prefix, store.root(), wait.get());
+        // the monitored containers that are not frozen, watched by the waiter meanwhile (NativeWatch)
+        List<Monitor.Target> watched = targets.values().stream().filter(t -> !frozen.contains(t.container())).toList();
+        Optional<Path> targetsFile = Optional.empty();
+        if (!targets.isEmpty()) {
+            Map<String, String> modes = new java.util.HashMap<>();
+            instances.forEach((name, i) -> {
+                String mode = i.configValue(Labels.NETWORK);
+                if (mode != null) modes.put(name, mode);
+            });
+            targetsFile = NativeWatch.write(store.root(), watched, responder == null ? Map.of() : responder.seen(), modes,
+                    List.copyOf(instances.values()));
+            if (targetsFile.isEmpty()) {
+                nextHandOver = now.plus(Waiter.RETRY);
+                return false;
+            }
+        }
+        Optional<Waiter> started = waiter.get().start(socket.get(), project, prefix, store.root(), wait.get(), targetsFile);
         if (started.isEmpty()) {
             nextHandOver = now.plus(Waiter.RETRY);
             return false;
         }
-        // what started before the waiter listened is seen now, and kept here
+        // what started before the waiter listened is seen now, and kept here; the waiter watches what it was told only
         Instant again = Instant.now();
+        Set<String> told = new HashSet<>(watched.stream().map(Monitor.Target::container).toList());
         check(again);
-        if (PoolKeeper.wanted(store.root()) || !targets.isEmpty() || Waiter.idle(running, again).isEmpty()) {
+        Set<String> now2 = new HashSet<>(targets.keySet());
+        now2.removeAll(frozen);
+        if (PoolKeeper.wanted(store.root()) || !now2.equals(told) || Waiter.idle(running, again, true).isEmpty()) {
             started.get().cancel();
             return false;
         }
         handedOver = started.get();
-        log("handing over to the waiter (pid " + handedOver.pid() + "): " + running.size() + " container(s), nothing to do but wait"
+        log("handing over to the waiter (pid " + handedOver.pid() + "): " + running.size() + " container(s), "
+                + (told.isEmpty() ? "nothing to do but wait" : "it watches " + String.join(", ", new java.util.TreeSet<>(told)))
                 + wait.get().deadline().map(d -> " until " + d).orElse(""));
         return true;
     }
@@ -289,9 +321,11 @@ final class Supervisor {
             if (!targets.containsKey(i.name())) {
                 Monitor.Target t = new Monitor.Target(i.name(), HostView.payload(project, i.name()), settings.get(), init);
                 try {
-                    monitor().start(t, gapSince);
+                    Model.Instance handed = handedInstances.get(i.name());
+                    boolean resumed = handed != null && handed.state() != null && init > 0 && handed.state().pid() == init;
+                    monitor().start(t, gapSince, resumed);
                     targets.put(i.name(), t);
-                    log("monitoring " + i.name());
+                    log((resumed ? "monitoring again " : "monitoring ") + i.name());
                 } catch (ObservationException e) {
                     log("cannot monitor " + i.name() + ": " + e.getMessage());
                 }
@@ -304,12 +338,54 @@ final class Supervisor {
         if (monitor != null) monitor.retain(keep);
     }
 
+    /**
+     * Answers what the waiter found while it watched, as the monitor answers its own finds (the audit
+     * line, then the action the settings say), once the containers have been listed: a container the
+     * waiter killed may have stopped (and, ephemeral, gone) meanwhile; its labels are then those it
+     * was handed over with.
+     */
+    private void answerFound() {
+        List<NativeWatch.Found> todo = found;
+        found = List.of();
+        try {
+            answer(todo);
+        } finally {
+            NativeWatch.answered(store.root());
+        }
+    }
+
+    private void answer(List<NativeWatch.Found> todo) {
+        Map<String, List<coi.monitor.Threat>> byContainer = new java.util.LinkedHashMap<>();
+        for (NativeWatch.Found f : todo) {
+            byContainer.computeIfAbsent(f.container(), c -> new java.util.ArrayList<>()).add(f.threat());
+            if (f.killed()) log("the waiter killed the processes of " + f.container() + ": " + f.threat().title());
+        }
+        monitor();
+        byContainer.forEach((container, threats) -> {
+            Model.Instance listed = instances.getOrDefault(container, handedInstances.get(container));
+            Optional<coi.config.Config.Monitoring> settings = Optional.ofNullable(targets.get(container)).map(Monitor.Target::settings)
+                    .or(() -> listed == null ? Optional.empty() : MonitorLabel.decode(listed.configValue(Labels.MONITOR)));
+            if (settings.isEmpty()) {
+                log("the waiter found " + threats.size() + " threat(s) in " + container + ", which coi does not know as monitored: ignored");
+                return;
+            }
+            if (listed != null) instances.putIfAbsent(container, listed);
+            try {
+                synchronized (responder) {
+                    responder.respond(container, settings.get(), threats);
+                }
+            } catch (RuntimeException e) {
+                log("could not answer what the waiter found in " + container + ": " + e.getMessage());
+            }
+        });
+    }
+
     /** The monitor and its fork-bomb guard, started for the first monitored container. */
     private Monitor monitor() {
         if (monitor == null) {
             AuditLog audit = AuditLog.under(store.root());
-            monitor = new Monitor(HostView.local(), new Responder(audit, new Effects(), Clock.systemUTC()), audit, Clock.systemUTC(),
-                    this::fenceCounters);
+            responder = new Responder(audit, new Effects(), Clock.systemUTC());
+            monitor = new Monitor(HostView.local(), responder, audit, Clock.systemUTC(), this::fenceCounters);
             guard = Thread.ofPlatform().daemon().name("fork-bomb guard").start(this::guard);
         }
         return monitor;

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The supervisor's native stand-in while it only waits (src/main/c/coi-waiter.c, built beside
+ * The supervisor's native stand-in while it only waits and watches (src/main/c/coi-waiter.c, built beside
  * coi.jar; bin/coi names it in {@code coi.waiter}). A JVM cannot stay resident under 30 MiB however
  * little it does (bench/background: one that only sleeps, with the supervisor's flags, is 27 MiB);
  * the waiter is under 2. So when the supervisor has nothing to do but wait for Incus' lifecycle
@@ -49,16 +49,17 @@ final class Waiter {
 
     /**
      * Whether the user's containers {@code running} (running or frozen) leave the supervisor nothing
-     * to do but wait: none is monitored (the monitor looks every 200 ms; a label coi cannot read
-     * counts too), none has an allowlist (refreshed every few seconds), none is past its duration
-     * limit; and one runs at least (with none the supervisor exits instead).
+     * to do but wait (and, with {@code watchesMonitored}, watch its monitored containers as the waiter
+     * does, see {@link NativeWatch}): none is monitored unless the waiter watches them (a label coi
+     * cannot read keeps the supervisor up), none has an allowlist (refreshed every few seconds), none
+     * is past its duration limit; and one runs at least (with none the supervisor exits instead).
      */
-    static Optional<Wait> idle(List<Model.Instance> running, Instant now) {
+    static Optional<Wait> idle(List<Model.Instance> running, Instant now, boolean watchesMonitored) {
         if (running.isEmpty()) return Optional.empty();
         Optional<Instant> earliest = Optional.empty();
         for (Model.Instance i : running) {
             String monitor = i.configValue(Labels.MONITOR);
-            if (monitor != null && !monitor.isBlank()) return Optional.empty();
+            if (monitor != null && !monitor.isBlank() && (!watchesMonitored || MonitorLabel.decode(monitor).isEmpty())) return Optional.empty();
             if ("allowlist".equals(i.configValue(Labels.NETWORK))) return Optional.empty();
             Optional<Instant> deadline = Watcher.deadline(i);
             if (deadline.isEmpty()) continue;
@@ -86,16 +87,17 @@ final class Waiter {
          * Starts the waiter on the daemon's unix socket and returns once it is subscribed (it gives up
          * within seconds by itself); empty when it failed, having said why in the log (its stderr is the supervisor's).
          */
-        Optional<Waiter> start(Path socket, String project, String prefix, Path sessionsRoot, Wait wait) {
+        Optional<Waiter> start(Path socket, String project, String prefix, Path sessionsRoot, Wait wait, Optional<Path> targets) {
             Path pool = PoolKeeper.dir(sessionsRoot);
             // a second past the limit: the supervisor it starts then finds the container overdue
             String deadline = wait.deadline().map(d -> Long.toString(d.getEpochSecond() + 1)).orElse("0");
             Process process;
             try {
                 Files.createDirectories(pool);
-                process = new ProcessBuilder(waiter.toString(), socket.toString(), eventsPath(project), prefix,
-                        sessionsRoot.toString(), deadline, pool.toString(), launcher.toString())
-                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                List<String> command = new java.util.ArrayList<>(List.of(waiter.toString(), socket.toString(), eventsPath(project), prefix,
+                        sessionsRoot.toString(), deadline, pool.toString(), launcher.toString()));
+                targets.ifPresent(t -> command.add(t.toString()));
+                process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             } catch (IOException e) {
                 Supervisor.log("cannot start the waiter " + waiter + ": " + e.getMessage());
                 return Optional.empty();

@@ -23,19 +23,19 @@ class WaiterTest extends FakeIncusSessions {
 
     @Test
     void nothingRunningIsNoWaitTheSupervisorExitsInstead() {
-        assertThat(Waiter.idle(List.of(), Instant.now())).isEmpty();
+        assertThat(Waiter.idle(List.of(), Instant.now(), false)).isEmpty();
     }
 
     @Test
     void sessionsWithoutMonitorOrAllowlistAreWaitedForUntilTheEarliestDurationLimit() throws Exception {
         started("", 1);
-        assertThat(Waiter.idle(running(), Instant.now())).contains(new Waiter.Wait(java.util.Optional.empty()));
+        assertThat(Waiter.idle(running(), Instant.now(), false)).contains(new Waiter.Wait(java.util.Optional.empty()));
 
         SessionPlan hour = started("[limits]\nduration = \"1h\"\n", 2);
         started("[limits]\nduration = \"2h\"\n", 3);
         Instant created = OffsetDateTime.parse(incus.instance(hour.container()).createdAt()).toInstant();
-        assertThat(Waiter.idle(running(), Instant.now()).orElseThrow().deadline()).contains(created.plus(Duration.ofHours(1)));
-        assertThat(Waiter.idle(running(), created.plus(Duration.ofHours(1))))
+        assertThat(Waiter.idle(running(), Instant.now(), false).orElseThrow().deadline()).contains(created.plus(Duration.ofHours(1)));
+        assertThat(Waiter.idle(running(), created.plus(Duration.ofHours(1)), false))
                 .as("a session past its limit: the supervisor stops it first").isEmpty();
     }
 
@@ -46,14 +46,26 @@ class WaiterTest extends FakeIncusSessions {
         daemon.existing(ContainerName.of(PREFIX, ws, 2).value(), "Running", Map.of(Labels.WORKSPACE, ws.path().toString(),
                 Labels.SESSIONS_ROOT, store.root().toString(), Labels.MONITOR, MonitorLabel.encode(config("[monitoring]\nenabled = true\n").monitoring())), true);
         assertThat(running()).hasSize(2);
-        assertThat(Waiter.idle(running(), Instant.now())).isEmpty();
+        assertThat(Waiter.idle(running(), Instant.now(), false)).isEmpty();
+    }
+
+    @Test
+    void aMonitoredSessionIsHandedOverWhenTheWaiterWatchesItButNotWithALabelCoiCannotRead() throws Exception {
+        started("", 1);
+        daemon.existing(ContainerName.of(PREFIX, ws, 2).value(), "Running", Map.of(Labels.WORKSPACE, ws.path().toString(),
+                Labels.SESSIONS_ROOT, store.root().toString(), Labels.MONITOR, MonitorLabel.encode(config("[monitoring]\nenabled = true\n").monitoring())), true);
+        assertThat(Waiter.idle(running(), Instant.now(), true)).contains(new Waiter.Wait(java.util.Optional.empty()));
+        daemon.existing(ContainerName.of(PREFIX, ws, 3).value(), "Running", Map.of(Labels.WORKSPACE, ws.path().toString(),
+                Labels.SESSIONS_ROOT, store.root().toString(), Labels.MONITOR, "not a label of coi's"), true);
+        assertThat(running()).hasSize(3);
+        assertThat(Waiter.idle(running(), Instant.now(), true)).isEmpty();
     }
 
     @Test
     void anAllowlistSessionKeepsTheSupervisorItsRulesAreRefreshed() throws Exception {
         started("", 1);
         started("[network]\nmode = \"allowlist\"\nallowed_domains = [\"198.51.100.0/24\"]\n", 2);
-        assertThat(Waiter.idle(running(), Instant.now())).isEmpty();
+        assertThat(Waiter.idle(running(), Instant.now(), false)).isEmpty();
     }
 
     @Test

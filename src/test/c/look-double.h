@@ -1,0 +1,24 @@
+/* A test double of monitor-look.c (what NativeWatchTest's C program links instead): scripted looks. */
+#ifndef COI_LOOK_DOUBLE_H
+#define COI_LOOK_DOUBLE_H
+#include "../../main/c/monitor.h"
+
+/* A process every look describes (when its pid is asked for). */
+struct double_proc {
+    int pid, ppid, uid;
+    const char *exe;     /* NULL: unknown */
+    const char *cmd;     /* NUL-joined */
+    size_t cmd_len;
+};
+
+extern struct double_proc double_procs[8];
+extern int double_nprocs;
+/* threats every mon_detect_look returns */
+extern struct mon_threat double_threats[4];
+extern int double_nthreats;
+/* pids of the execs the last look was given */
+extern int double_exec_pids[16];
+extern int double_nexecs;
+extern int double_looks;
+
+#endif

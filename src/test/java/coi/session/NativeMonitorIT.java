@@ -1,0 +1,199 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.IncusClient;
+import coi.monitor.Action;
+import coi.monitor.AuditEvent;
+import coi.monitor.AuditLog;
+import coi.monitor.Level;
+import coi.monitor.Threat;
+import coi.testing.Await;
+import coi.testing.CoiProcess.Result;
+import coi.testing.Sandbox;
+import coi.testing.TestIncus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A monitored session watched by the native waiter (NativeWatch, src/main/c/monitor*.c) once the
+ * supervisor has nothing else to do: the background process stays a few MiB, attacks from inside are
+ * found by the waiter and answered by the supervisor it starts, as the supervisor's own monitor would.
+ * No traffic leaves the containers: the threats are told by command lines (a /dev/tcp redirection that
+ * never runs, a search for tokens that reads only its own stdin).
+ */
+@Tag("incus")
+class NativeMonitorIT {
+    private static final Pattern WATCHING_WAITER = Pattern.compile("waiter: waiting \\(pid (\\d+)\\) for Incus events naming \\S+, monitoring ");
+    /** A hand-over comes at the first check (every 5 s) after Waiter.QUIET; on a loaded machine the JVM starts slowly. */
+    private static final int HANDOVER_SECONDS = 45;
+
+    @Test
+    void aCriticalThreatFoundByTheWaiterIsKilledAtOnceAndRecordedByTheSupervisorItStarts() throws Exception {
+        try (Own own = new Own(); IncusClient incus = TestIncus.client()) {
+            Sandbox box = own.box;
+            Result start = box.run("shell", "--detach", "--monitor");
+            assertThat(start.exitCode()).as(start.toString()).isZero();
+            String name = own.container(1);
+            long waiter = awaitWatchingWaiter(box, 1);
+            try {
+                assertThat(Files.readSymbolicLink(Path.of("/proc/" + waiter + "/exe")).toString()).endsWith("/coi-waiter");
+                // idle a moment with its looks running: what bench/background reports, bounded here
+                Thread.sleep(3000);
+                long rssKiB = rssKiB(waiter);
+                System.out.println("waiter resident while it monitors one session: " + rssKiB + " KiB");
+                assertThat(rssKiB).as("the waiter's resident size while it monitors, KiB").isLessThan(8192);
+                assertThat(log(box)).contains("it watches " + name);
+
+                Instant attack = Instant.now();
+                // never connects (it sleeps first), but its command line is a /dev/tcp redirection: critical, killed
+                box.run("container", "exec", name, "--user", "1000", "--", "bash", "-c",
+                        "nohup bash -c 'sleep 300; exec 3<>/dev/tcp/127.0.0.1/9' >/dev/null 2>&1 &");
+                Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
+                Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60,
+                        () -> "not stopped by the monitor:\n" + read(metadata) + "\n" + log(box));
+                System.out.printf("stopped %.1f s after the attack started%n", Duration.between(attack, Instant.now()).toMillis() / 1000.0);
+                assertThat(log(box)).contains("waiter: woken (the monitor found").contains("the waiter killed the processes of " + name);
+                List<AuditEvent> killed = audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList();
+                assertThat(killed).as("one kill recorded, by the supervisor the waiter started").singleElement().satisfies(e -> {
+                    assertThat(e.level()).isEqualTo(Level.CRITICAL);
+                    assertThat(e.category()).isEqualTo(Threat.REVERSE_SHELL);
+                    assertThat(e.title()).isEqualTo("reverse shell: bash redirecting to /dev/tcp or /dev/udp");
+                    // the launching shell's command line names it too: either may be the one killed for
+                    assertThat(String.join(" ", e.evidence().process().cmdline())).contains("exec 3<>/dev/tcp/127.0.0.1/9");
+                    assertThat(e.evidence().process().uid()).isEqualTo(1000);
+                });
+                Await.until(() -> !incus.instanceExists(name) || !incus.instance(name).running(), 30, () -> "still running:\n" + log(box));
+                assertThat(Files.readString(box.workspace.resolve(".coi-keep"))).isEqualTo("kept\n");
+            } finally {
+                pids(box).forEach(NativeMonitorIT::end);
+            }
+        }
+    }
+
+    @Test
+    void aWarningIsAnsweredOnceAndTheWaiterHandedBackToDoesNotHandItOverAgainWithinTheDedupPeriod() throws Exception {
+        try (Own own = new Own()) {
+            Sandbox box = own.box;
+            Result start = box.run("shell", "--detach", "--monitor");
+            assertThat(start.exitCode()).as(start.toString()).isZero();
+            String name = own.container(1);
+            long waiter = awaitWatchingWaiter(box, 1);
+            try {
+                // a search for tokens that stays (it reads a pipe that never ends): the same threat at every look
+                box.run("container", "exec", name, "--user", "1000", "--", "bash", "-c",
+                        "nohup sh -c 'sleep 600 | grep -i TOKEN' >/dev/null 2>&1 &");
+                Await.until(() -> alerted(box, name).size() == 1, 60, () -> "no alert:\n" + log(box));
+                Instant firstWake = Instant.now();
+                assertThat(log(box)).contains("waiter: woken (the monitor found");
+                assertThat(alerted(box, name).getFirst().title()).isEqualTo("searching for credentials with grep");
+                // the supervisor hands back once quiet; the waiter it hands to is told the threat was seen
+                long second = awaitWatchingWaiter(box, 2);
+                assertThat(Files.readSymbolicLink(Path.of("/proc/" + second + "/exe")).toString()).as("a waiter again").endsWith("/coi-waiter");
+                int wakes = count(log(box), "waiter: woken (the monitor found");
+                // the dedup period (30 s from the first sighting) ends, then it is handed over and alerted again
+                Await.until(() -> alerted(box, name).size() == 2, 90, () -> "not alerted again:\n" + log(box));
+                long apart = Duration.between(firstWake, Instant.now()).toSeconds();
+                System.out.printf("alerted again %d s after the first%n", apart);
+                assertThat(apart).as("not before the dedup period ended").isGreaterThanOrEqualTo(25);
+                assertThat(count(log(box), "waiter: woken (the monitor found")).as("one wake more, not one per look").isEqualTo(wakes + 1);
+                assertThat(audit(box, name).stream().filter(e -> e.action() == Action.DEDUPLICATED).toList())
+                        .as("the supervisor, while up, recorded the repeat once as deduplicated at most").hasSizeLessThanOrEqualTo(2);
+            } finally {
+                pids(box).forEach(NativeMonitorIT::end);
+            }
+        }
+    }
+
+    private static List<AuditEvent> alerted(Sandbox box, String name) {
+        return audit(box, name).stream().filter(e -> e.action() == Action.ALERTED && e.category().equals(Threat.CREDENTIALS)).toList();
+    }
+
+    private static List<AuditEvent> audit(Sandbox box, String name) {
+        return AuditLog.under(box.home.resolve(".coi")).read(name);
+    }
+
+    /** A sandbox whose containers have a prefix of their own, so another test's events do not wake its waiter. */
+    private static final class Own implements AutoCloseable {
+        final String prefix = Sandbox.PREFIX + "n" + java.util.UUID.randomUUID().toString().substring(0, 4) + "-";
+        final Sandbox box = new Sandbox().with("COI_CONTAINER_PREFIX", prefix);
+
+        Own() throws IOException {
+            Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
+        }
+
+        String container(int slot) {
+            return prefix + new Workspace(box.workspace).hash() + "-" + slot;
+        }
+
+        @Override
+        public void close() {
+            try (IncusClient incus = TestIncus.client()) {
+                for (var i : incus.instances()) {
+                    if (!i.name().startsWith(prefix)) continue;
+                    coi.incus.Retries.delete(incus, i.name());
+                    coi.network.RootFence.of().remove(i.name());
+                }
+            } finally {
+                box.close();
+            }
+        }
+    }
+
+    /** Waits for the {@code n}th hand-over of monitored containers to the waiter; returns its pid. */
+    private static long awaitWatchingWaiter(Sandbox box, int n) throws InterruptedException {
+        long started = System.nanoTime();
+        Await.until(() -> pids(box).size() >= n, HANDOVER_SECONDS, () -> "no hand-over to the waiter:\n" + log(box));
+        System.out.printf("handed over to the waiter (%d) %.1f s after waiting began%n", n, (System.nanoTime() - started) / 1e9);
+        return pids(box).get(n - 1);
+    }
+
+    private static List<Long> pids(Sandbox box) {
+        Matcher m = WATCHING_WAITER.matcher(log(box));
+        List<Long> pids = new ArrayList<>();
+        while (m.find()) pids.add(Long.parseLong(m.group(1)));
+        return pids;
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + 1)) n++;
+        return n;
+    }
+
+    private static long rssKiB(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        throw new AssertionError("no VmRSS for " + pid);
+    }
+
+    /** The supervisor of a sandbox would outlive it (it exits 30 s after its last container). */
+    private static void end(long pid) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroy();
+            p.onExit().join();
+        });
+    }
+
+    private static String log(Sandbox box) {
+        return read(box.home.resolve(".coi/watcher.log"));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
