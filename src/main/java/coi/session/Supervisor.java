@@ -38,7 +38,9 @@ import java.util.function.Supplier;
  * enforces `--limit-duration`, keeps allowlists fresh, and runs the security monitor over every
  * container started with `--monitor`. When incusd goes away it keeps watching what it knows
  * (the monitor reads the host kernel, not Incus) and reconnects with backoff; it exits only when
- * the daemon answers and no coi container has run for {@link #IDLE}.
+ * the daemon answers and no coi container has run for {@link #IDLE}. While it has nothing else to do
+ * it hands over to the native {@link Waiter}, which watches the monitored containers meanwhile
+ * ({@link NativeWatch}) and starts it again with what it found.
  *
  * <p>Why {@link #POLL}: a reverse shell must be stopped within a second of its connection. One
  * snapshot of an idle container costs well under a millisecond of CPU here (bench/monitor), and

@@ -18,7 +18,9 @@ import java.util.Optional;
  * coi.jar; bin/coi names it in {@code coi.waiter}). A JVM cannot stay resident under 30 MiB however
  * little it does (bench/background: one that only sleeps, with the supervisor's flags, is 27 MiB);
  * the waiter is under 2. So when the supervisor has nothing to do but wait for Incus' lifecycle
- * events ({@link #idle}), it starts the waiter, which subscribes to the events and says so; the
+ * events and watch its monitored containers ({@link #idle}; the waiter watches them as the
+ * supervisor's monitor does, see {@link NativeWatch}, and starts the supervisor with what it finds),
+ * it starts the waiter, which subscribes to the events and says so; the
  * supervisor looks once more (anything that started before the subscription), then releases its
  * lock, tells the waiter to go on ({@link #go}) and exits. The waiter takes the lock and the
  * heartbeat, and execs `coi __watch` (same pid) once events naming a coi container have settled (2 s
