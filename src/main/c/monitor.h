@@ -69,6 +69,14 @@ struct mon_threat {
 };
 
 
+/*
+ * The start of an error (mon_look_read's err, mon_detect_look's overflow, mon_tick's why) that says the
+ * container holds more than the native monitor reads without losing anything (more sockets, descriptors,
+ * command line, threats or cgroup depth than its bounds, or a look that took too long): the waiter then
+ * hands that container back to the supervisor's monitor, which reads everything, and is not given it again.
+ */
+#define MON_TOO_MUCH "too much to watch natively: "
+
 /* ---- monitor-look.c: one look at a container, and the detectors that need one look only ---- */
 
 /* One look (HostView.detailed or .bare + the sockets): owns its memory. */
@@ -95,7 +103,10 @@ void mon_proc_free(struct mon_proc *p);
 int mon_payload_of(const char *proc_root, int pid, char *buf, size_t n);
 /* Snapshot.withExecs: adds the processes whose pid the look does not have; takes every one of them (frees the rest). */
 void mon_look_add_execs(struct mon_look *look, struct mon_proc **procs, int n);
-/* Detectors.reverseShells, .connections, .credentialScans over one look, in that order; returns how many written to out. */
+/*
+ * Detectors.reverseShells, .connections, .credentialScans over one look, in that order; returns how many written to
+ * out, or -1 when there were more than max (nothing may be left out: the caller hands the container back, MON_TOO_MUCH).
+ */
 int mon_detect_look(const struct mon_look *look, const struct mon_settings *settings, struct mon_threat *out, int max);
 /* Fills t's process evidence from the look's process pid (Evidence.of(p)); 0 when the look has no such read process. */
 int mon_look_describe(const struct mon_look *look, int pid, struct mon_threat *t);
