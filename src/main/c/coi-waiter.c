@@ -403,6 +403,14 @@ int main(int argc, char **argv) {
         why = wait_for_work(events, pokes, pool_dir, &pool, &s, deadline, heartbeat, targets ? threats : NULL);
     }
     if (targets) mon_stop();
+    /* a container this waiter cannot watch whole: the supervisor is told to keep watching it itself (NativeWatch.refused) */
+    if (targets && strncmp(why, MON_TOO_MUCH, strlen(MON_TOO_MUCH)) == 0) {
+        char refused[PATH_MAX];
+        int fd = snprintf(refused, sizeof refused, "%s/monitor-refused", dir) < (int)sizeof refused
+                ? open(refused, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+        if (fd < 0 || write_all(fd, why, strlen(why)) < 0 || write_all(fd, "\n", 1) < 0) say("cannot write %s: %s", refused, strerror(errno));
+        if (fd >= 0) close(fd);
+    }
     /* the supervisor does not listen there: a command's connection is refused, it needs none then */
     if (pokes >= 0) unlink(poke_path);
     say("woken (%s): starting the supervisor", why);

@@ -77,6 +77,10 @@
 #define JSON_MAX (128 * 1024)
 #define MAX_THREATS_TICK (MON_MAX_THREATS + 8)
 #define CGROUP_DEPTH 64
+#define MAX_FILE_SIZE (1LL << 40)
+/* a full look, or reading the execs between two, that takes longer hands the container back to the supervisor,
+   whose guard runs on a thread of its own (one thread here: the guard waits for the look) */
+#define LOOK_BUDGET_NS 1000000000LL
 
 /* ---------------- small helpers ---------------- */
 
@@ -316,6 +320,8 @@ struct nft_child {
 
 struct watched {
     struct mon_target t;
+    char too_much[512];        /* MON_TOO_MUCH...: what this waiter cannot watch without leaving something out */
+    long long exec_ns;         /* spent reading execs since the last full look */
     char cgroup[MON_PATH];     /* the payload cgroup for the guard's pids (HostView.cgroupOf) */
     int fan_fd;
     int killed;
@@ -739,6 +745,7 @@ static int seen_add(struct watched *w, const char *key, size_t len, long long fi
 struct pidlist {
     int *p;
     int n, cap;
+    int too_deep;       /* a subgroup below CGROUP_DEPTH was not walked */
 };
 
 static void pid_push(struct pidlist *l, long long pid) {
@@ -775,7 +782,10 @@ static void pids_from(int fd, struct pidlist *l) {
 }
 
 static void pids_walk(int dirfd, struct pidlist *l, int depth) {
-    if (depth > CGROUP_DEPTH) return;
+    if (depth > CGROUP_DEPTH) {
+        l->too_deep = 1;
+        return;
+    }
     int dup_fd = dup(dirfd);
     if (dup_fd < 0) return;
     DIR *d = fdopendir(dup_fd);
@@ -1110,6 +1120,9 @@ static struct file_slot *file_slot(struct watched *w, int pid, int write, unsign
 /* One access (WorkspaceTraffic.record's merge of the file's size, the largest seen). */
 static void traffic_access(struct watched *w, int pid, int write, unsigned long long dev, unsigned long long ino, long long size) {
     if (pid < 0) pid = 0;
+    /* a sparse file of exabytes must not wrap the sums (WorkspaceTraffic.MAX_SIZE): a tebibyte is over any threshold already */
+    if (size > MAX_FILE_SIZE) size = MAX_FILE_SIZE;
+    if (size < 0) size = 0;
     struct traffic_pid *t = traffic_pid(w, pid);
     if (!t) return;
     pid = t->pid;
@@ -1829,8 +1842,13 @@ static void on_exec(int pid) {
         w->execs = calloc(EXECS_PER_LOOK, sizeof *w->execs);
         if (!w->execs) return;
     }
+    long long t0 = mono_ns();
     struct mon_proc *p = mon_proc_read(proc_root, pid);
     if (p) w->execs[w->nexecs++] = p;
+    w->exec_ns += mono_ns() - t0;
+    if (w->exec_ns > LOOK_BUDGET_NS && !w->too_much[0])
+        snprintf(w->too_much, sizeof w->too_much, MON_TOO_MUCH "%s: reading its processes at their exec took over %lld ms between two looks",
+                 w->t.container, LOOK_BUDGET_NS / 1000000);
 }
 
 static unsigned char event_buf[8192] __attribute__((aligned(8)));
@@ -1857,7 +1875,8 @@ static void events_read(void) {
 /* ---------------- the workspace (Fanotify, WorkspaceWatch) ---------------- */
 
 static int workspace_watch(const char *path, char *why, size_t n) {
-    int fd = fanotify_init(FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+    /* the events' own descriptors non-blocking too: opening a workspace FIFO for one must not wait for its writer */
+    int fd = fanotify_init(FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE, O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NONBLOCK);
     const char *what = "fanotify_init";
     if (fd >= 0) {
         if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_ACCESS | FAN_MODIFY, AT_FDCWD, path) == 0) return fd;
@@ -1959,6 +1978,8 @@ static int guard_look(struct watched *w, struct mon_threat *out) {
         free(l.p);
         return 0;
     }
+    if (l.too_deep && !w->too_much[0])
+        snprintf(w->too_much, sizeof w->too_much, MON_TOO_MUCH "%s: cgroups nested deeper than %d levels", w->t.container, CGROUP_DEPTH);
     long long at = mono_ns();
     int spawned = w->series_n ? new_pids(w->last_pids, w->last_npids, l.p, l.n) : 0;
     series_add(w, at, l.n, spawned);
@@ -1973,25 +1994,39 @@ static int guard_look(struct watched *w, struct mon_threat *out) {
 /* The full look (Monitor.tick); how many threats in out, or -1 with why when the container cannot be observed. */
 static int full_look(struct watched *w, struct mon_threat *out, int max, char *why, size_t n) {
     char err[512] = "";
+    long long started = mono_ns();
     struct mon_look *look = mon_look_read(proc_root, cgroup_root, w->t.payload, w->t.settings.process_count_threshold, err, sizeof err);
     if (!look) {
-        fail(why, n, "%s", err[0] ? err : "cannot observe the container");
+        size_t prefix = strlen(MON_TOO_MUCH);
+        if (strncmp(err, MON_TOO_MUCH, prefix) == 0)
+            snprintf(w->too_much, sizeof w->too_much, MON_TOO_MUCH "%s: %.300s", w->t.container, err + prefix);
+        fail(why, n, "%s", w->too_much[0] ? w->too_much : err[0] ? err : "cannot observe the container");
         return -1;
     }
     long long at = mono_ns();
     mon_look_add_execs(look, w->execs, w->nexecs);
     w->nexecs = 0;
+    w->exec_ns = 0;
     counters_start(w, at);
     struct use *uses;
     int nuses = traffic_take(w, &uses);
     window_add(w, at, uses, nuses);
     evidence_refresh(w, look, w->prev);
     int found = mon_detect_look(look, &w->t.settings, out, max < MON_MAX_THREATS ? max : MON_MAX_THREATS);
-    if (found < 0) found = 0;
+    if (found < 0) {
+        /* more than the look can hand over at once: none is left out, the supervisor answers them all */
+        snprintf(w->too_much, sizeof w->too_much, MON_TOO_MUCH "%s: more than %d threats in one look", w->t.container, MON_MAX_THREATS);
+        fail(why, n, "%s", w->too_much);
+        mon_look_free(look);
+        return -1;
+    }
     found += workspace_detect(w->window, w->window_n, w->t.settings.file_read_mb, w->t.settings.file_write_mb, w, out + found);
     found += fence_detect(w->window, w->window_n, out + found);
     if (w->prev) mon_look_free(w->prev);
     w->prev = look;
+    long long took = mono_ns() - started;
+    if (took > LOOK_BUDGET_NS && !w->too_much[0])
+        snprintf(w->too_much, sizeof w->too_much, MON_TOO_MUCH "%s: a look took %lld ms", w->t.container, took / 1000000);
     return found;
 }
 
@@ -2184,7 +2219,7 @@ long long mon_due_ms(void) {
 }
 
 int mon_tick(const char *threats_file, char *why, size_t n) {
-    int total = 0, unobservable = 0;
+    int total = 0, unobservable = 0, too_much = 0;
     struct mon_threat *found = mmap(NULL, MAX_THREATS_TICK * sizeof *found, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (found == MAP_FAILED) {
         fail(why, n, "out of memory");
@@ -2205,18 +2240,23 @@ int mon_tick(const char *threats_file, char *why, size_t n) {
         total += r;
         if (w->killed) continue;
         char inner[1024];
-        int f = full_look(w, found, MON_MAX_THREATS, inner, sizeof inner);
-        if (f < 0) {
+        int f = w->too_much[0] ? -1 : full_look(w, found, MON_MAX_THREATS, inner, sizeof inner);
+        if (f >= 0) {
+            r = respond(w, found, f, threats_file, why, n);
+            if (r < 0) {
+                total = -1;
+                break;
+            }
+            total += r;
+        }
+        /* what this waiter cannot watch whole goes back to the supervisor (said first: the waiter tells it to keep it) */
+        if (w->too_much[0]) {
+            if (!too_much) fail(why, n, "%s", w->too_much);
+            too_much = unobservable = 1;
+        } else if (f < 0) {
             if (!unobservable) fail(why, n, "%s", inner);
             unobservable = 1;
-            continue;
         }
-        r = respond(w, found, f, threats_file, why, n);
-        if (r < 0) {
-            total = -1;
-            break;
-        }
-        total += r;
     }
     munmap(found, MAX_THREATS_TICK * sizeof *found);
     if (total >= 0 && unobservable) return -1;

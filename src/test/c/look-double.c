@@ -40,11 +40,18 @@ static ssize_t slurp(const char *path, char *buf, size_t n) {
     return r;
 }
 
+const char *double_look_err;
+int double_detect_overflow;
+
 struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, const char *payload, int count_threshold, char *err,
                                size_t errlen) {
     (void)proc_root;
     (void)count_threshold;
     char path[4096], buf[4096];
+    if (double_look_err) {
+        snprintf(err, errlen, "%s", double_look_err);
+        return NULL;
+    }
     snprintf(path, sizeof path, "%s/%s/cgroup.procs", cgroup_root, payload);
     if (slurp(path, buf, sizeof buf) < 0) {
         snprintf(err, errlen, "cannot observe %s: no cgroup (double)", payload);
@@ -119,7 +126,8 @@ void mon_look_add_execs(struct mon_look *look, struct mon_proc **procs, int n) {
 int mon_detect_look(const struct mon_look *look, const struct mon_settings *settings, struct mon_threat *out, int max) {
     (void)look;
     (void)settings;
-    int n = double_nthreats < max ? double_nthreats : max;
+    if (double_nthreats > max || double_detect_overflow) return -1;
+    int n = double_nthreats;
     for (int i = 0; i < n; i++) out[i] = double_threats[i];
     return n;
 }

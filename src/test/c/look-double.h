@@ -20,5 +20,9 @@ extern int double_nthreats;
 extern int double_exec_pids[16];
 extern int double_nexecs;
 extern int double_looks;
+/* when set, every look fails with this err (e.g. MON_TOO_MUCH ...) */
+extern const char *double_look_err;
+/* when set, mon_detect_look answers -1: more threats than max */
+extern int double_detect_overflow;
 
 #endif

@@ -9,6 +9,7 @@
  */
 #include "../../main/c/monitor.c"
 
+#include <ftw.h>
 #include <sys/mount.h>
 
 #include "look-double.h"
@@ -798,6 +799,60 @@ static void test_unobservable(void) {
     CHECK(mon_start(p, proc_dir, cg_dir, why, sizeof why) == -1 && strstr(why, "line 3: unknown record kind"), "%s", why);
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *path) {
+    nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* What the waiter cannot watch whole goes back to the supervisor, said with MON_TOO_MUCH and the container's name. */
+static void test_too_much(void) {
+    char why[1024] = "", p[MON_PATH];
+    if (!ws_mounted) return;
+    FMT(p, "%s/lxc.payload.w1/cgroup.procs", cg_dir);
+    put_text(p, "4242\n");
+    /* a look the native reader would have to cut */
+    CHECK(mon_start(targets_path, proc_dir, cg_dir, why, sizeof why) == 0, "mon_start: %s", why);
+    double_look_err = MON_TOO_MUCH "more than 65536 sockets";
+    int r = 0;
+    long long until = mono_ns() / 1000000 + 1000;
+    while (mono_ns() / 1000000 < until && (r = run_until(mono_ns() / 1000000 + 100, why, sizeof why)) >= 0) {}
+    CHECK(r == -1 && strcmp(why, MON_TOO_MUCH "w1: more than 65536 sockets") == 0, "a look too big: %d %s", r, why);
+    double_look_err = NULL;
+    mon_reset();
+    /* more threats in one look than are handed over at once */
+    CHECK(mon_start(targets_path, proc_dir, cg_dir, why, sizeof why) == 0, "mon_start: %s", why);
+    double_detect_overflow = 1;
+    until = mono_ns() / 1000000 + 1000;
+    while (mono_ns() / 1000000 < until && (r = run_until(mono_ns() / 1000000 + 100, why, sizeof why)) >= 0) {}
+    CHECK(r == -1 && strstr(why, MON_TOO_MUCH "w1: more than") == why && strstr(why, "threats in one look"), "too many threats: %d %s", r, why);
+    double_detect_overflow = 0;
+    mon_reset();
+    /* cgroups nested deeper than the guard walks: its count would leave processes out */
+    char deep[MON_PATH];
+    FMT(deep, "%s/lxc.payload.w1", cg_dir);
+    for (int i = 0; i < CGROUP_DEPTH + 3; i++) {
+        size_t len = strlen(deep);
+        CHECK(len + 4 < sizeof deep, "path room");
+        strcat(deep, "/d");
+        CHECK(mkdir(deep, 0755) == 0 || errno == EEXIST, "mkdir %s", deep);
+        FMT(p, "%s/cgroup.procs", deep);
+        put_text(p, "");
+    }
+    CHECK(mon_start(targets_path, proc_dir, cg_dir, why, sizeof why) == 0, "mon_start: %s", why);
+    until = mono_ns() / 1000000 + 1000;
+    while (mono_ns() / 1000000 < until && (r = run_until(mono_ns() / 1000000 + 100, why, sizeof why)) >= 0) {}
+    CHECK(r == -1 && strstr(why, MON_TOO_MUCH "w1: cgroups nested deeper than") == why, "too deep: %d %s", r, why);
+    mon_reset();
+    FMT(p, "%s/lxc.payload.w1/d", cg_dir);
+    remove_tree(p);
+}
+
 static void test_counters_failing(void) {
     /* a counter nft fails to read makes both unknown (Fence.UNKNOWN); a slow nft is given up at its timeout */
     static struct watched w;
@@ -954,6 +1009,8 @@ int main(int argc, char **argv) {
     test_watch(nft);
     fprintf(stderr, "-- test_guard_kills\n");
     test_guard_kills();
+    fprintf(stderr, "-- test_too_much\n");
+    test_too_much();
     fprintf(stderr, "-- test_unobservable\n");
     test_unobservable();
     fprintf(stderr, "-- test_evidence_of_the_look_before\n");

@@ -26,7 +26,7 @@ final class Fanotify implements AutoCloseable {
     private static final int FAN_CLOEXEC = 0x1, FAN_NONBLOCK = 0x2, FAN_UNLIMITED_QUEUE = 0x10;
     private static final int FAN_MARK_ADD = 0x1, FAN_MARK_MOUNT = 0x10;
     private static final long FAN_ACCESS = 0x1, FAN_MODIFY = 0x2;
-    private static final int O_LARGEFILE = 0x8000, O_CLOEXEC = 0x80000, AT_FDCWD = -100;
+    private static final int O_LARGEFILE = 0x8000, O_CLOEXEC = 0x80000, O_NONBLOCK = 0x800, AT_FDCWD = -100;
     /** struct fanotify_event_metadata: event_len, vers, reserved, metadata_len, mask, fd, pid. */
     private static final int EVENT_HEADER = 24;
 
@@ -44,7 +44,8 @@ final class Fanotify implements AutoCloseable {
     static Fanotify onMountOf(Path path) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment state = call.allocate(Libc.CALL_STATE);
-            int fd = (int) Libc.FANOTIFY_INIT.invokeExact(state, FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE, O_LARGEFILE | O_CLOEXEC);
+            // the events' descriptors non-blocking too: opening a workspace FIFO for one must not wait for its writer
+            int fd = (int) Libc.FANOTIFY_INIT.invokeExact(state, FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE, O_LARGEFILE | O_CLOEXEC | O_NONBLOCK);
             if (fd < 0) throw failure("fanotify_init", Libc.errno(state));
             Fanotify group = new Fanotify(fd);
             int marked = (int) Libc.FANOTIFY_MARK.invokeExact(state, fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_ACCESS | FAN_MODIFY, AT_FDCWD,

@@ -25,6 +25,9 @@ final class WorkspaceTraffic {
         static final Counters ZERO = new Counters(0, 0);
     }
 
+    /** The largest size a file is charged with. */
+    static final long MAX_SIZE = 1L << 40;
+
     /** Counters at the end of the previous interval, for the processes that touched the workspace in it. */
     private Map<Integer, Counters> before = new HashMap<>();
     private final Map<Integer, Counters> latest = new HashMap<>();
@@ -35,7 +38,9 @@ final class WorkspaceTraffic {
     synchronized void record(List<Fanotify.Access> batch, IntFunction<Counters> io) {
         Set<Integer> pids = new LinkedHashSet<>();
         for (Fanotify.Access a : batch) {
-            (a.write() ? written : read).computeIfAbsent(a.pid(), p -> new HashMap<>()).merge(a.file(), a.size(), Math::max);
+            // a sparse file of exabytes must not wrap the sums: a tebibyte is over any threshold already (monitor.c alike)
+            long size = Math.max(0, Math.min(a.size(), MAX_SIZE));
+            (a.write() ? written : read).computeIfAbsent(a.pid(), p -> new HashMap<>()).merge(a.file(), size, Math::max);
             pids.add(a.pid());
         }
         for (int pid : pids) {

@@ -36,6 +36,9 @@ final class NativeWatch {
     static final String TARGETS = "monitor-targets.tsv";
     static final String INSTANCES = "monitor-instances.json";
     static final String THREATS = "monitor-threats.jsonl";
+    static final String REFUSED = "monitor-refused";
+    /** monitor.h's MON_TOO_MUCH. */
+    static final String TOO_MUCH = "too much to watch natively: ";
     /** What the waiter's parser accepts as a name (monitor.c); a container of coi's never has more. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,127}");
 
@@ -158,6 +161,35 @@ final class NativeWatch {
             // answered meanwhile: the audit log has it
         }
         return java.util.Optional.empty();
+    }
+
+    /**
+     * The containers the waiter handed back because it cannot watch them whole (more sockets, descriptors,
+     * command line or threats than it reads, or a look that took too long: "too much to watch natively: NAME: why",
+     * monitor.h's MON_TOO_MUCH): the supervisor keeps watching those itself. The file is removed.
+     */
+    static java.util.Set<String> refused(Path sessionsRoot) {
+        Path file = sessionsRoot.resolve(REFUSED);
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (!line.startsWith(TOO_MUCH)) continue;
+                String rest = line.substring(TOO_MUCH.length());
+                int colon = rest.indexOf(':');
+                String name = colon < 0 ? rest : rest.substring(0, colon);
+                if (NAME.matcher(name).matches()) {
+                    names.add(name);
+                    Supervisor.log("the waiter handed " + name + " back: " + rest.substring(Math.min(rest.length(), colon + 1)).strip()
+                            + "; the supervisor watches it itself");
+                }
+            }
+            Files.delete(file);
+        } catch (NoSuchFileException none) {
+            return names;
+        } catch (IOException e) {
+            Supervisor.log("cannot read " + file + ": " + e.getMessage());
+        }
+        return names;
     }
 
     /** Removes the files of an earlier hand-over (the supervisor watches itself now). */

@@ -59,6 +59,15 @@ class NativeWatchFilesTest {
     }
 
     @Test
+    void containersTheWaiterHandedBackAreReadOnceByName() throws Exception {
+        Files.writeString(root.resolve(NativeWatch.REFUSED), NativeWatch.TOO_MUCH + "coi-a-1: more than 65536 sockets\n"
+                + "something else\n" + NativeWatch.TOO_MUCH + "coi-b-1: a look took 1300 ms\n" + NativeWatch.TOO_MUCH + "bad name: x\n");
+        assertThat(NativeWatch.refused(root)).containsExactly("coi-a-1", "coi-b-1");
+        assertThat(root.resolve(NativeWatch.REFUSED)).doesNotExist();
+        assertThat(NativeWatch.refused(root)).isEmpty();
+    }
+
+    @Test
     void aNameTheWaiterWouldRefuseIsNotHandedOver() {
         var odd = List.of(new Monitor.Target("coi a\t1", "lxc.payload.coi a\t1", SETTINGS, 1));
         assertThat(NativeWatch.write(root, odd, Map.of(), Map.of(), List.of())).isEmpty();
