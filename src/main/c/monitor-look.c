@@ -10,6 +10,13 @@
  *
  * A process does not keep its descriptor table: what the detectors ask of descriptors and
  * arguments is answered while they are read (flags), and only the socket inodes are kept.
+ *
+ * Nothing the Java monitor would see is left out silently: every string a detector compares is
+ * whole (command lines, descriptor and exe targets, program names), and where a bound on memory
+ * or time is hit (see the internal bounds) the look fails with an error starting with
+ * MON_TOO_MUCH, so that the waiter hands the container back to the Java monitor. Only the
+ * evidence text is cut (MON_MAX_CMDLINE, MON_LINK, titles of 512 bytes), each cut command line or
+ * title ending with a hash of the whole so that dedup keys still tell them apart.
  */
 #define _GNU_SOURCE
 #include "monitor.h"
@@ -27,15 +34,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* internal bounds */
-#define LOOK_CMDLINE (256 * 1024)        /* raw bytes of a command line the detectors see (Linux: 128 KiB per argument) */
-#define LOOK_SMALL (16 * 1024)           /* stat, status, io, uid_map, cgroup of a process */
+/*
+ * internal bounds: memory and time stay bounded whatever runs inside, and hitting a bound is never silent: the look
+ * (or, for an exec read on its own, the detectors over the look it joins) fails with an error that starts with
+ * MON_TOO_MUCH, and the waiter hands the container back to the Java monitor, which reads everything.
+ */
+#define LOOK_CMDLINE (256 * 1024)        /* raw bytes of one command line (Linux: 128 KiB per argument) */
+#define LOOK_CMDLINES (16 * 1024 * 1024) /* raw bytes of command lines over one look */
+#define LOOK_SMALL (16 * 1024)           /* stat, status, io, uid_map of a process */
 #define LOOK_LIST (16 * 1024 * 1024)     /* a cgroup.procs or a socket table */
 #define LOOK_CONNS 65536                 /* sockets of a look */
-#define LOOK_SOCKS 65536                 /* socket descriptors kept per process */
+#define LOOK_FDS 131072                  /* descriptor targets read (readlink) over one look */
+#define LOOK_EXEC_FDS 1024               /* descriptor targets of a process read alone at its exec */
+#define LOOK_PROCS 2048                  /* processes read one by one in a look (a process_count_threshold above it: not all) */
+#define LOOK_PIDS (1024 * 1024)          /* pids listed over the cgroups of a look */
+#define LOOK_CGROUPS 4096                /* cgroups walked in a look */
 #define LOOK_DEPTH 2048                  /* cgroup nesting walked (a path of MON_PATH bytes is not deeper) */
 #define LOOK_UIDMAP 340                  /* lines of a uid_map (the kernel's own limit) */
-#define LOOK_PROGRAM 1024                /* bytes of a program name kept for titles */
 
 /* what the detectors ask of a process's arguments and descriptors, answered while reading them */
 #define F_NC_EXEC 0x1u      /* an argument after the first is a netcat exec flag or socat exec:/system: */
@@ -53,13 +68,15 @@ struct mon_proc {
     long long rchar, wchar;
     char *exe;          /* NULL: null */
     char *program;      /* Proc.program() */
-    char *cmd;          /* arguments joined by NUL, cut at MON_MAX_CMDLINE */
+    char *cmd;          /* the evidence: arguments joined by NUL, MON_MAX_CMDLINE bytes at most (see read_cmdline) */
     size_t cmdlen;
     int nargs;          /* arguments (not empty) of the whole command line read */
     long long stdio[3]; /* socket inode on 0, 1, 2; -1 none */
     long long *socks;   /* socket inodes of every descriptor */
     int nsocks;
     unsigned flags;
+    int marked;         /* read alone at its exec, and more than the bounds (too_much says what; NULL: out of memory) */
+    char *too_much;
 };
 
 struct conn {
@@ -79,6 +96,8 @@ struct mon_look {
     int nprocs, capprocs;
     struct conn *conns;
     int nconns;
+    int marked;          /* an exec added that could not be read whole: the detectors fail (too_much says why) */
+    char too_much[256];
 };
 
 static const char *const TOOLS[3] = {"claude", "codex", "opencode"};
@@ -235,42 +254,63 @@ static int is_environ(const char *s, size_t n) {
     return 1;
 }
 
+/*
+ * The patterns below that use '.' do not match a string with a line terminator: their callers pass term,
+ * has_terminator of the string, found once per string (an argument is scanned a few times, not once per pattern).
+ */
+
 /* Pattern (?i).*(key|token|secret|passw).* matches(): ASCII case folding only (no UNICODE_CASE) */
-static int is_secret(const char *s, size_t n) {
-    if (has_terminator(s, n)) return 0;
-    static const char *const words[] = {"key", "token", "secret", "passw"};
-    for (size_t w = 0; w < 4; w++) {
-        size_t k = strlen(words[w]);
-        for (size_t i = 0; i + k <= n; i++)
-            if (strncasecmp(s + i, words[w], k) == 0) return 1;
-    }
-    return 0;
-}
-
-/* Pattern (?i)^(exec|system):.* matches() */
-static int is_socat_exec(const char *s, size_t n) {
-    if (!((n >= 5 && strncasecmp(s, "exec:", 5) == 0) || (n >= 7 && strncasecmp(s, "system:", 7) == 0))) return 0;
-    return !has_terminator(s, n);
-}
-
-/* Pattern (^|.*)/(\.ssh|\.aws|\.config/gh|\.docker/config\.json|\.netrc)(/.*)?$ matches() */
-static int is_credential_path(const char *s, size_t n) {
-    static const char *const names[] = {".ssh", ".aws", ".config/gh", ".docker/config.json", ".netrc"};
-    if (has_terminator(s, n)) return 0;
+static int is_secret(const char *s, size_t n, int term) {
+    if (term) return 0;
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && s[i - 1] != '/') continue;
-        for (size_t k = 0; k < 5; k++) {
-            size_t l = strlen(names[k]);
-            if (n - i >= l && memcmp(s + i, names[k], l) == 0 && (n - i == l || s[i + l] == '/')) return 1;
+        switch (s[i] | 0x20) {
+        case 'k':
+            if (n - i >= 3 && strncasecmp(s + i, "key", 3) == 0) return 1;
+            break;
+        case 't':
+            if (n - i >= 5 && strncasecmp(s + i, "token", 5) == 0) return 1;
+            break;
+        case 's':
+            if (n - i >= 6 && strncasecmp(s + i, "secret", 6) == 0) return 1;
+            break;
+        case 'p':
+            if (n - i >= 5 && strncasecmp(s + i, "passw", 5) == 0) return 1;
+            break;
+        default:
+            break;
         }
     }
     return 0;
 }
 
-/* Pattern (^|.*)/FILE$ matches() */
-static int is_tool_file(const char *s, size_t n, const char *file) {
+/* Pattern (?i)^(exec|system):.* matches() */
+static int is_socat_exec(const char *s, size_t n, int term) {
+    if (!((n >= 5 && strncasecmp(s, "exec:", 5) == 0) || (n >= 7 && strncasecmp(s, "system:", 7) == 0))) return 0;
+    return !term;
+}
+
+/* Pattern (^|.*)/(\.ssh|\.aws|\.config/gh|\.docker/config\.json|\.netrc)(/.*)?$ matches() (as Detectors writes it: the name at the start or after a slash) */
+static int is_credential_path(const char *s, size_t n, int term) {
+    static const char *const names[] = {".ssh", ".aws", ".config/gh", ".docker/config.json", ".netrc"};
+    if (term) return 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '.') {
+            for (size_t k = 0; k < 5; k++) {
+                size_t l = strlen(names[k]);
+                if (n - i >= l && memcmp(s + i, names[k], l) == 0 && (n - i == l || s[i + l] == '/')) return 1;
+            }
+        }
+        const char *slash = memchr(s + i, '/', n - i);
+        if (!slash) break;
+        i = (size_t)(slash - s) + 1;
+    }
+    return 0;
+}
+
+/* Pattern (^|.*)/FILE$ matches() (the file at the start or after a slash) */
+static int is_tool_file(const char *s, size_t n, const char *file, int term) {
     size_t l = strlen(file);
-    if (has_terminator(s, n) || n < l || memcmp(s + n - l, file, l) != 0) return 0;
+    if (term || n < l || memcmp(s + n - l, file, l) != 0) return 0;
     return n == l || s[n - l - 1] == '/';
 }
 
@@ -303,7 +343,7 @@ static const char *const SEARCHERS[] = {"grep", "egrep", "fgrep", "rg", "ag", "a
 static const char *const CREDENTIAL_OWNERS[] = {"ssh", "ssh-add", "ssh-agent", "scp", "sftp", "aws", "gh", "git", "docker"};
 
 /* The flags of one path (a descriptor's target or an argument after the first). */
-static unsigned path_flags(const char *s, size_t n, int pid) {
+static unsigned path_flags(const char *s, size_t n, int pid, int term) {
     unsigned f = 0;
     if (is_environ(s, n) && !equals(s, n, "/proc/self/environ")) {
         char own[48];
@@ -311,8 +351,8 @@ static unsigned path_flags(const char *s, size_t n, int pid) {
         if (k <= 0 || (size_t)k >= sizeof own || !equals(s, n, own)) f |= F_ENV_OTHER;
     }
     for (int t = 0; t < 3; t++)
-        if (is_tool_file(s, n, TOOL_FILES[t])) f |= F_TOOL0 << t;
-    if (is_credential_path(s, n)) f |= F_CRED;
+        if (is_tool_file(s, n, TOOL_FILES[t], term)) f |= F_TOOL0 << t;
+    if (is_credential_path(s, n, term)) f |= F_CRED;
     return f;
 }
 
@@ -375,11 +415,15 @@ static int join(char *buf, size_t n, const char *root, const char *rest) {
     return k > 0 && (size_t)k < n;
 }
 
-/* Up to cap bytes of a file into a malloc'd buffer (NUL-terminated); 0, or -errno. */
-static int slurp(const char *path, size_t cap, char **out, size_t *len) {
+/*
+ * A file of at most cap bytes into a malloc'd buffer (NUL-terminated); 0, -EFBIG when it holds more (what is
+ * beyond a bound is never left out silently), or -errno. With prefix, a longer file gives its first cap bytes.
+ */
+static int slurp_any(const char *path, size_t cap, int prefix, char **out, size_t *len) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) return -errno;
-    size_t size = cap < 4096 ? cap : 4096, n = 0;
+    size_t limit = prefix ? cap : cap + 1; /* one byte more than cap tells a file over it */
+    size_t size = limit < 4096 ? limit : 4096, n = 0;
     char *buf = malloc(size + 1);
     if (!buf) {
         close(fd);
@@ -387,8 +431,8 @@ static int slurp(const char *path, size_t cap, char **out, size_t *len) {
     }
     for (;;) {
         if (n == size) {
-            if (size >= cap) break;
-            size_t grown = size * 2 > cap ? cap : size * 2;
+            if (size >= limit) break;
+            size_t grown = size * 2 > limit ? limit : size * 2;
             char *b = realloc(buf, grown + 1);
             if (!b) {
                 free(buf);
@@ -410,17 +454,34 @@ static int slurp(const char *path, size_t cap, char **out, size_t *len) {
         n += (size_t)r;
     }
     close(fd);
+    if (n > cap) {
+        free(buf);
+        return -EFBIG;
+    }
     buf[n] = 0;
     *out = buf;
     *len = n;
     return 0;
 }
 
-/* A link's target (Files.readSymbolicLink) into buf: its length, -ENOENT for none, or -errno. */
-static ssize_t read_link(const char *path, char *buf, size_t n) {
-    ssize_t r = readlink(path, buf, n);
+static int slurp(const char *path, size_t cap, char **out, size_t *len) {
+    return slurp_any(path, cap, 0, out, len);
+}
+
+/*
+ * A link's target (Files.readSymbolicLink) into buf, path relative to dir (AT_FDCWD: as it is): its length, -ENOENT
+ * for none, -EFBIG when it fills buf (it may be longer: the kernel gives PATH_MAX - 1 bytes at most, buf has
+ * MON_PATH), or -errno.
+ */
+static ssize_t read_link_at(int dir, const char *path, char *buf, size_t n) {
+    ssize_t r = readlinkat(dir, path, buf, n);
     if (r < 0) return -errno;
+    if ((size_t)r >= n) return -EFBIG;
     return r;
+}
+
+static ssize_t read_link(const char *path, char *buf, size_t n) {
+    return read_link_at(AT_FDCWD, path, buf, n);
 }
 
 static const char *not_readable(char *err, size_t errlen, const char *container, const char *path) {
@@ -433,19 +494,40 @@ static const char *not_readable(char *err, size_t errlen, const char *container,
 
 /* ---------------------------------------------------------------- processes */
 
+/*
+ * The outcome of reading one process: read, gone (skipped as HostView skips it), not readable (the look fails),
+ * more than the bounds (the look fails with msg, MON_TOO_MUCH), or out of memory (the look fails).
+ */
+enum { P_OK, P_GONE, P_DENIED, P_TOO_MUCH, P_NOMEM };
+
+/* What is left to read in one look (or for one process read alone at its exec). */
+struct budget {
+    long fds;       /* descriptor targets */
+    size_t cmd;     /* raw command line bytes */
+    int exec;       /* a process read alone: its own bounds, named as such */
+};
+
 struct uidmap {
     long long r[LOOK_UIDMAP][3];
     int n;
 };
 
-static void read_uidmap(const char *proc_root, int pid, struct uidmap *m) {
+/* HostView.UidMap.read: P_OK (an unreadable map is no map, as Java), P_TOO_MUCH with msg, or P_NOMEM. */
+static int read_uidmap(const char *proc_root, int pid, struct uidmap *m, char *msg, size_t msglen) {
     char path[MON_PATH], name[32], *text;
     size_t len;
     m->n = 0;
     snprintf(name, sizeof name, "%d/uid_map", pid);
-    if (!join(path, sizeof path, proc_root, name) || slurp(path, LOOK_SMALL, &text, &len) < 0) return;
+    if (!join(path, sizeof path, proc_root, name)) return P_OK;
+    int r = slurp(path, LOOK_SMALL, &text, &len);
+    if (r == -EFBIG) {
+        snprintf(msg, msglen, MON_TOO_MUCH "the uid_map of pid %d is over %d bytes", pid, LOOK_SMALL);
+        return P_TOO_MUCH;
+    }
+    if (r == -ENOMEM) return P_NOMEM;
+    if (r < 0) return P_OK;
     char *line = text, *end = text + len;
-    while (line < end && m->n < LOOK_UIDMAP) {
+    while (line < end) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         size_t ll = nl ? (size_t)(nl - line) : (size_t)(end - line);
         const char *f[4];
@@ -464,12 +546,19 @@ static void read_uidmap(const char *proc_root, int pid, struct uidmap *m) {
             while (j < sn && java_space(s[j])) j++;
             i = j;
         }
-        if (k == 3 && parse_long(f[0], fl[0], &m->r[m->n][0]) && parse_long(f[1], fl[1], &m->r[m->n][1])
-                && parse_long(f[2], fl[2], &m->r[m->n][2]))
-            m->n++;
+        long long v[3];
+        if (k == 3 && parse_long(f[0], fl[0], &v[0]) && parse_long(f[1], fl[1], &v[1]) && parse_long(f[2], fl[2], &v[2])) {
+            if (m->n == LOOK_UIDMAP) {
+                free(text);
+                snprintf(msg, msglen, MON_TOO_MUCH "the uid_map of pid %d has more than %d ranges", pid, LOOK_UIDMAP);
+                return P_TOO_MUCH;
+            }
+            memcpy(m->r[m->n++], v, sizeof v);
+        }
         line = nl ? nl + 1 : end;
     }
     free(text);
+    return P_OK;
 }
 
 static int uid_inside(const struct uidmap *m, int host) {
@@ -484,6 +573,7 @@ void mon_proc_free(struct mon_proc *p) {
     free(p->program);
     free(p->cmd);
     free(p->socks);
+    free(p->too_much);
     free(p);
 }
 
@@ -497,28 +587,59 @@ static long long socket_inode(const char *s, size_t n) {
     return parse_long(s + 8, n - 9, &v) ? v : -1;
 }
 
-/* The outcome of reading one process: read, gone (skipped as HostView skips it), or not readable (the look fails). */
-enum { P_OK, P_GONE, P_DENIED };
+/* FNV-1a, 64 bits */
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
 
-/* A process's command line into p (arguments, flags). */
-static int read_cmdline(struct mon_proc *p, const char *dir, char *denied, size_t deniedlen) {
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+/*
+ * A process's command line into p (arguments, flags, evidence). The detectors see every argument: a command line over
+ * LOOK_CMDLINE bytes, or over what is left of the look's LOOK_CMDLINES, is P_TOO_MUCH.
+ *
+ * The evidence (p->cmd, the arguments as Java decodes them joined by NUL, for the JSON and the dedup key) is the whole
+ * command line when it fits MON_MAX_CMDLINE bytes, as Java's. When it does not, it is cut: its first bytes (whole
+ * characters; no empty argument at the end), then an empty argument (which no read command line has: HostView drops
+ * them), then the argument "[cut: N bytes, fnv1a64 H]", N the bytes of the whole joined command line and H the
+ * FNV-1a-64 of them, 16 hex digits. Threat.dedupKey joins the arguments with spaces, so two different long command
+ * lines with the same first bytes do not share a key, here or in the supervisor that reads the JSON (its keys then
+ * differ from the Java monitor's own only for command lines over MON_MAX_CMDLINE bytes).
+ */
+static int read_cmdline(struct mon_proc *p, const char *dir, struct budget *b, char *msg, size_t msglen) {
     char path[MON_PATH], *raw;
     size_t len;
     if (!join(path, sizeof path, dir, "cmdline")) return P_GONE;
     int r = slurp(path, LOOK_CMDLINE, &raw, &len);
     if (r == -EACCES) {
-        snprintf(denied, deniedlen, "%s", path);
+        snprintf(msg, msglen, "%s", path);
         return P_DENIED;
     }
+    if (r == -EFBIG) {
+        snprintf(msg, msglen, MON_TOO_MUCH "the command line of pid %d is over %d bytes", p->pid, LOOK_CMDLINE);
+        return P_TOO_MUCH;
+    }
+    if (r == -ENOMEM) return P_NOMEM;
     if (r < 0) return P_GONE;
+    if (len > b->cmd) {
+        free(raw);
+        snprintf(msg, msglen, MON_TOO_MUCH "the command lines of the container are over %d bytes (at pid %d)", LOOK_CMDLINES, p->pid);
+        return P_TOO_MUCH;
+    }
+    b->cmd -= len;
     p->cmd = malloc(MON_MAX_CMDLINE);
     if (!p->cmd) {
         free(raw);
-        return P_GONE;
+        return P_NOMEM;
     }
-    size_t at = 0;
-    int full = 0;
-    while (at < len) {
+    uint64_t hash = FNV_OFFSET;
+    size_t total = 0; /* bytes of the whole joined command line */
+    for (size_t at = 0; at < len;) {
         char *nul = memchr(raw + at, 0, len - at);
         size_t al = nul ? (size_t)(nul - (raw + at)) : len - at;
         if (al > 0) {
@@ -526,12 +647,13 @@ static int read_cmdline(struct mon_proc *p, const char *dir, char *denied, size_
             char *a = jstr(raw + at, al, &n);
             if (!a) {
                 free(raw);
-                return P_GONE;
+                return P_NOMEM;
             }
+            int term = has_terminator(a, n);
             if (p->nargs > 0) {
-                if (in_set(a, NETCAT_FLAGS, sizeof NETCAT_FLAGS / sizeof *NETCAT_FLAGS) || is_socat_exec(a, n)) p->flags |= F_NC_EXEC;
-                p->flags |= path_flags(a, n, p->pid);
-                if ((a[0] != '-' || utf16_len(a, n) > 2) && is_secret(a, n) && a[0] != '/') p->flags |= F_SECRET;
+                if (in_set(a, NETCAT_FLAGS, sizeof NETCAT_FLAGS / sizeof *NETCAT_FLAGS) || is_socat_exec(a, n, term)) p->flags |= F_NC_EXEC;
+                p->flags |= path_flags(a, n, p->pid, term);
+                if ((a[0] != '-' || utf16_len(a, n) > 2) && a[0] != '/' && is_secret(a, n, term)) p->flags |= F_SECRET;
             }
             if (memmem(a, n, "/dev/tcp/", 9) || memmem(a, n, "/dev/udp/", 9)) p->flags |= F_DEVNET;
             if (p->nargs < 2) {
@@ -546,26 +668,18 @@ static int read_cmdline(struct mon_proc *p, const char *dir, char *denied, size_
                 if (!p->program) {
                     free(a);
                     free(raw);
-                    return P_GONE;
+                    return P_NOMEM;
                 }
             }
-            /* kept for the evidence: whole arguments while they fit, then the part of one that does */
-            if (!full) {
-                size_t need = (p->cmdlen ? 1 : 0) + n;
-                if (p->cmdlen + need <= MON_MAX_CMDLINE) {
-                    if (p->cmdlen) p->cmd[p->cmdlen++] = 0;
-                    memcpy(p->cmd + p->cmdlen, a, n);
-                    p->cmdlen += n;
-                } else {
-                    full = 1;
-                    size_t room = MON_MAX_CMDLINE - p->cmdlen - (p->cmdlen ? 1 : 0);
-                    while (room > 0 && room < n && ((unsigned char)a[room] & 0xC0) == 0x80) room--;
-                    if (room > 0 && MON_MAX_CMDLINE > p->cmdlen + 1) {
-                        if (p->cmdlen) p->cmd[p->cmdlen++] = 0;
-                        memcpy(p->cmd + p->cmdlen, a, room);
-                        p->cmdlen += room;
-                    }
-                }
+            /* the joined command line: hashed whole, its first MON_MAX_CMDLINE bytes kept */
+            for (int part = p->nargs > 0 ? 0 : 1; part < 2; part++) {
+                const char *src = part ? a : "";
+                size_t sl = part ? n : 1;
+                hash = fnv1a(hash, src, sl);
+                total += sl;
+                size_t room = MON_MAX_CMDLINE - p->cmdlen, take = sl < room ? sl : room;
+                memcpy(p->cmd + p->cmdlen, src, take);
+                p->cmdlen += take;
             }
             p->nargs++;
             free(a);
@@ -573,26 +687,51 @@ static int read_cmdline(struct mon_proc *p, const char *dir, char *denied, size_
         at += al + 1;
     }
     free(raw);
+    if (total > MON_MAX_CMDLINE) {
+        char mark[64];
+        int ml = snprintf(mark, sizeof mark, "[cut: %zu bytes, fnv1a64 %016llx]", total, (unsigned long long)hash);
+        size_t keep = MON_MAX_CMDLINE - 2 - (size_t)ml;
+        while (keep > 0 && ((unsigned char)p->cmd[keep] & 0xC0) == 0x80) keep--;
+        while (keep > 0 && p->cmd[keep - 1] == 0) keep--;
+        p->cmd[keep++] = 0;
+        p->cmd[keep++] = 0;
+        memcpy(p->cmd + keep, mark, (size_t)ml);
+        p->cmdlen = keep + (size_t)ml;
+    }
     /* a look keeps only what the command line takes */
     char *fit = realloc(p->cmd, p->cmdlen ? p->cmdlen : 1);
     if (fit) p->cmd = fit;
     return P_OK;
 }
 
-/* A small file of the process, or P_GONE / P_DENIED. */
-static int read_small(const char *dir, const char *name, char **text, size_t *len, char *denied, size_t deniedlen) {
+/* A small file of the process (whole), or P_GONE / P_DENIED / P_TOO_MUCH / P_NOMEM. */
+static int read_small(const char *dir, int pid, const char *name, char **text, size_t *len, char *msg, size_t msglen) {
     char path[MON_PATH];
     if (!join(path, sizeof path, dir, name)) return P_GONE;
     int r = slurp(path, LOOK_SMALL, text, len);
     if (r == -EACCES) {
-        snprintf(denied, deniedlen, "%s", path);
+        snprintf(msg, msglen, "%s", path);
         return P_DENIED;
     }
+    if (r == -EFBIG) {
+        snprintf(msg, msglen, MON_TOO_MUCH "the %s of pid %d is over %d bytes", name, pid, LOOK_SMALL);
+        return P_TOO_MUCH;
+    }
+    if (r == -ENOMEM) return P_NOMEM;
     return r < 0 ? P_GONE : P_OK;
 }
 
-/* HostView.process(pid, uids): P_OK with *out, P_GONE, or P_DENIED with the path not readable in denied. */
-static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, struct mon_proc **out, char *denied, size_t deniedlen) {
+static int link_too_long(int pid, char *msg, size_t msglen) {
+    snprintf(msg, msglen, MON_TOO_MUCH "a link of pid %d has a target of %d bytes or more", pid, MON_PATH);
+    return P_TOO_MUCH;
+}
+
+/*
+ * HostView.process(pid, uids): P_OK with *out, P_GONE, P_DENIED with the path not readable in msg, P_TOO_MUCH with
+ * msg, or P_NOMEM.
+ */
+static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, struct budget *b, struct mon_proc **out, char *msg,
+                     size_t msglen) {
     char dir[MON_PATH], name[16], path[MON_PATH];
     char *text = NULL, *comm = NULL;
     size_t len;
@@ -600,24 +739,24 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
     snprintf(name, sizeof name, "%d", pid);
     if (!join(dir, sizeof dir, proc_root, name)) return P_GONE;
     struct mon_proc *p = calloc(1, sizeof *p);
-    if (!p) return P_GONE;
+    if (!p) return P_NOMEM;
     p->pid = pid;
     p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
 
     /* stat: comm between the first '(' and the last ')', ppid the second field after it */
-    if ((r = read_small(dir, "stat", &text, &len, denied, deniedlen)) != P_OK) goto fail;
+    if ((r = read_small(dir, pid, "stat", &text, &len, msg, msglen)) != P_OK) goto fail;
     {
         size_t n;
         char *stat = jstr(text, len, &n);
         free(text);
         text = stat;
-        if (!stat) goto gone;
+        if (!stat) goto nomem;
         char *open = memchr(stat, '(', n), *close = memrchr(stat, ')', n);
         if (!close) goto gone;
         char *from = open ? open + 1 : stat;
         if (from > close) goto gone;
-        comm = strndup(from, (size_t)(close - from) < LOOK_PROGRAM ? (size_t)(close - from) : LOOK_PROGRAM);
-        if (!comm) goto gone;
+        comm = strndup(from, (size_t)(close - from));
+        if (!comm) goto nomem;
         if ((size_t)(close - stat) + 2 > n) goto gone;
         char *rest = close + 2, *end = stat + n;
         char *sp = memchr(rest, ' ', (size_t)(end - rest));
@@ -629,7 +768,7 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
     }
     /* status: the last Uid: line's first figure, mapped */
     p->uid = -1;
-    if ((r = read_small(dir, "status", &text, &len, denied, deniedlen)) != P_OK) goto fail;
+    if ((r = read_small(dir, pid, "status", &text, &len, msg, msglen)) != P_OK) goto fail;
     for (char *line = text, *end = text + len; line < end;) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         size_t ll = nl ? (size_t)(nl - line) : (size_t)(end - line);
@@ -650,9 +789,9 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
     free(text);
     text = NULL;
     /* cmdline */
-    if ((r = read_cmdline(p, dir, denied, deniedlen)) != P_OK) goto fail;
+    if ((r = read_cmdline(p, dir, b, msg, msglen)) != P_OK) goto fail;
     /* io */
-    if ((r = read_small(dir, "io", &text, &len, denied, deniedlen)) != P_OK) goto fail;
+    if ((r = read_small(dir, pid, "io", &text, &len, msg, msglen)) != P_OK) goto fail;
     for (char *line = text, *end = text + len; line < end;) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         size_t ll = nl ? (size_t)(nl - line) : (size_t)(end - line);
@@ -674,23 +813,27 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
             if (!join(path, sizeof path, dir, w ? "cwd" : "exe")) goto gone;
             ssize_t l = read_link(path, target, sizeof target);
             if (l == -EACCES) {
-                snprintf(denied, deniedlen, "%s", path);
+                snprintf(msg, msglen, "%s", path);
                 r = P_DENIED;
                 goto fail;
             }
             if (l == -ENOENT) continue;
+            if (l == -EFBIG) {
+                r = link_too_long(pid, msg, msglen);
+                goto fail;
+            }
             if (l < 0) goto gone;
-            if (w == 0 && !(p->exe = jstr(target, (size_t)l, NULL))) goto gone;
+            if (w == 0 && !(p->exe = jstr(target, (size_t)l, NULL))) goto nomem;
         }
     }
-    /* fd/ */
+    /* fd/: every target is read (a readdir error is the process going, as Java's DirectoryIteratorException) */
     {
         char fddir[MON_PATH], target[MON_PATH];
         if (!join(fddir, sizeof fddir, dir, "fd")) goto gone;
         DIR *d = opendir(fddir);
         if (!d) {
             if (errno == EACCES) {
-                snprintf(denied, deniedlen, "%s", fddir);
+                snprintf(msg, msglen, "%s", fddir);
                 r = P_DENIED;
                 goto fail;
             }
@@ -699,22 +842,38 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
         struct dirent *e;
         int capsocks = 0;
         r = P_OK;
-        while ((e = readdir(d)) != NULL) {
+        for (;;) {
+            errno = 0;
+            if ((e = readdir(d)) == NULL) {
+                if (errno != 0) r = errno == ENOMEM ? P_NOMEM : P_GONE;
+                break;
+            }
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
             int fd;
             if (!parse_int(e->d_name, strlen(e->d_name), &fd)) {
                 r = P_GONE;
                 break;
             }
-            if (!join(path, sizeof path, fddir, e->d_name)) {
-                r = P_GONE;
+            if (b->fds <= 0) {
+                if (b->exec)
+                    snprintf(msg, msglen, MON_TOO_MUCH "pid %d has more than %d descriptors at its exec", pid, LOOK_EXEC_FDS);
+                else
+                    snprintf(msg, msglen, MON_TOO_MUCH "the container's processes have more than %d descriptors (at pid %d)", LOOK_FDS, pid);
+                r = P_TOO_MUCH;
                 break;
             }
-            ssize_t l = read_link(path, target, sizeof target);
+            b->fds--;
+            /* relative to the folder: one path walk per process, not one per descriptor */
+            ssize_t l = read_link_at(dirfd(d), e->d_name, target, sizeof target);
             if (l == -ENOENT) continue;
             if (l == -EACCES) {
-                snprintf(denied, deniedlen, "%s", path);
+                if (!join(path, sizeof path, fddir, e->d_name)) path[0] = 0;
+                snprintf(msg, msglen, "%s", path);
                 r = P_DENIED;
+                break;
+            }
+            if (l == -EFBIG) {
+                r = link_too_long(pid, msg, msglen);
                 break;
             }
             if (l < 0) {
@@ -724,20 +883,19 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
             size_t n;
             char *t = jstr(target, (size_t)l, &n);
             if (!t) {
-                r = P_GONE;
+                r = P_NOMEM;
                 break;
             }
-            p->flags |= path_flags(t, n, pid);
+            p->flags |= path_flags(t, n, pid, has_terminator(t, n));
             long long inode = socket_inode(t, n);
             free(t);
             if (inode < 0) continue;
             if (fd >= 0 && fd <= 2) p->stdio[fd] = inode;
             if (p->nsocks == capsocks) {
-                if (capsocks >= LOOK_SOCKS) continue;
                 int grown = capsocks ? capsocks * 2 : 8;
                 long long *s = realloc(p->socks, (size_t)grown * sizeof *s);
                 if (!s) {
-                    r = P_GONE;
+                    r = P_NOMEM;
                     break;
                 }
                 p->socks = s;
@@ -748,23 +906,24 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
         closedir(d);
         if (r != P_OK) goto fail;
     }
-    /* Proc.program(): exe's file name, else argv[0]'s, else comm's; " (deleted)" off */
+    /* Proc.program(): exe's file name, else argv[0]'s, else comm's; " (deleted)" off (whole: the detectors compare it) */
     {
         const char *path0 = p->exe && *p->exe ? p->exe : p->nargs > 0 && p->program ? p->program : comm;
         const char *slash = strrchr(path0, '/');
         const char *base = slash ? slash + 1 : path0;
         size_t bl = strlen(base);
         if (ends(base, bl, " (deleted)")) bl -= 10;
-        if (bl > LOOK_PROGRAM) bl = LOOK_PROGRAM;
-        while (bl > 0 && ((unsigned char)base[bl] & 0xC0) == 0x80 && base[bl]) bl--;
         char *program = strndup(base, bl);
-        if (!program) goto gone;
+        if (!program) goto nomem;
         free(p->program);
         p->program = program;
     }
     free(comm);
     *out = p;
     return P_OK;
+nomem:
+    r = P_NOMEM;
+    goto fail;
 gone:
     r = P_GONE;
 fail:
@@ -774,19 +933,36 @@ fail:
     return r;
 }
 
+/*
+ * HostView.process(pid): NULL when gone or without a command line. A process that cannot be read whole within
+ * the bounds (its command line, LOOK_EXEC_FDS descriptors, its uid_map, ...) or for want of memory comes back
+ * marked: mon_look_add_execs then marks the look, and mon_detect_look fails on it (-1), since what the
+ * detectors would see of it is not all Java sees.
+ */
 struct mon_proc *mon_proc_read(const char *proc_root, int pid) {
     struct uidmap *uids = malloc(sizeof *uids);
-    if (!uids) return NULL;
-    read_uidmap(proc_root, pid, uids);
     struct mon_proc *p = NULL;
-    char denied[MON_PATH];
-    int r = read_proc(proc_root, pid, uids, &p, denied, sizeof denied);
-    free(uids);
-    if (r != P_OK) return NULL;
-    if (p->nargs == 0) {
+    char msg[MON_PATH];
+    int r = P_NOMEM;
+    if (uids) {
+        r = read_uidmap(proc_root, pid, uids, msg, sizeof msg);
+        if (r == P_OK) {
+            struct budget b = {LOOK_EXEC_FDS, LOOK_CMDLINE, 1};
+            r = read_proc(proc_root, pid, uids, &b, &p, msg, sizeof msg);
+        }
+        free(uids);
+    }
+    if (r == P_OK) {
+        if (p->nargs > 0) return p;
         mon_proc_free(p);
         return NULL;
     }
+    if (r != P_TOO_MUCH && r != P_NOMEM) return NULL;
+    p = calloc(1, sizeof *p);
+    if (!p) return NULL; /* nothing left to say it with */
+    p->pid = pid;
+    p->marked = 1;
+    p->too_much = r == P_TOO_MUCH ? strdup(msg) : NULL;
     return p;
 }
 
@@ -794,7 +970,8 @@ int mon_payload_of(const char *proc_root, int pid, char *buf, size_t n) {
     char path[MON_PATH], name[32], *text;
     size_t len;
     snprintf(name, sizeof name, "%d/cgroup", pid);
-    if (!join(path, sizeof path, proc_root, name) || slurp(path, LOOK_SMALL, &text, &len) < 0) return 0;
+    /* the first "/lxc.payload." is in the first line (its path's first name): a longer file's first bytes do */
+    if (!join(path, sizeof path, proc_root, name) || slurp_any(path, LOOK_SMALL, 1, &text, &len) < 0) return 0;
     const char *at = memmem(text, len, "/lxc.payload.", 13);
     int found = 0;
     if (at) {
@@ -824,12 +1001,13 @@ static int has_pid(const struct mon_look *look, int pid) {
     return pid != 0 && look->pidset_cap > 0 && look->pidset[pid_slot(look, pid)] == pid;
 }
 
+/* 0, -ENOMEM, or -E2BIG when the look would list more than LOOK_PIDS pids */
 static int add_pid(struct mon_look *look, int *cap, int pid) {
     if (pid == 0) return 0; /* the kernel lists no pid 0; 0 marks a free slot */
     if ((look->npids + 1) * 2 > look->pidset_cap) {
         int grown = look->pidset_cap ? look->pidset_cap * 2 : 256;
         int *set = calloc((size_t)grown, sizeof *set);
-        if (!set) return -1;
+        if (!set) return -ENOMEM;
         free(look->pidset);
         look->pidset = set;
         look->pidset_cap = grown;
@@ -837,10 +1015,11 @@ static int add_pid(struct mon_look *look, int *cap, int pid) {
     }
     int slot = pid_slot(look, pid);
     if (look->pidset[slot] == pid) return 0;
+    if (look->npids == LOOK_PIDS) return -E2BIG;
     if (look->npids == *cap) {
         int grown = *cap ? *cap * 2 : 64;
         int *p = realloc(look->pids, (size_t)grown * sizeof *p);
-        if (!p) return -1;
+        if (!p) return -ENOMEM;
         look->pids = p;
         *cap = grown;
     }
@@ -849,7 +1028,7 @@ static int add_pid(struct mon_look *look, int *cap, int pid) {
     return 0;
 }
 
-/* readProcs: 0, -errno when the file cannot be read */
+/* readProcs: 0, -EFBIG (over LOOK_LIST bytes), -E2BIG (over LOOK_PIDS pids), -ENOMEM, -errno when the file cannot be read */
 static int read_procs(struct mon_look *look, int *cap, const char *dir) {
     char path[MON_PATH], *text;
     size_t len;
@@ -862,9 +1041,9 @@ static int read_procs(struct mon_look *look, int *cap, const char *dir) {
         size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
         trim(&s, &n);
         int pid;
-        if (n > 0 && parse_int(s, n, &pid) && add_pid(look, cap, pid) < 0) {
+        if (n > 0 && parse_int(s, n, &pid) && (r = add_pid(look, cap, pid)) < 0) {
             free(text);
-            return -ENOMEM;
+            return r;
         }
         line = nl ? nl + 1 : end;
     }
@@ -872,44 +1051,98 @@ static int read_procs(struct mon_look *look, int *cap, const char *dir) {
     return 0;
 }
 
+/* The walk of a look's cgroups: how many were walked, and why it failed. */
+struct walk {
+    int cgroups;
+    const char *container;
+    char *err;
+    size_t errlen;
+};
+
+/* A read_procs error that fails the look (the others are a subgroup gone meanwhile, skipped as Java skips it): -1 with err. */
+static int procs_failed(struct walk *w, const char *dir, int r) {
+    if (r == -EFBIG)
+        snprintf(w->err, w->errlen, MON_TOO_MUCH "a cgroup.procs of %s is over %d bytes: %s/cgroup.procs", w->container, LOOK_LIST, dir);
+    else if (r == -E2BIG)
+        snprintf(w->err, w->errlen, MON_TOO_MUCH "the cgroups of %s list more than %d processes", w->container, LOOK_PIDS);
+    else if (r == -ENOMEM)
+        snprintf(w->err, w->errlen, "cannot observe %s: out of memory", w->container);
+    else
+        return 0;
+    return -1;
+}
+
 /*
  * HostView.collect: each subgroup (a directory, links followed) whose cgroup.procs can be read, then its own subgroups;
  * one that cannot is skipped with what is under it. The names of a folder are listed before going down (readdir order,
  * as Java's directory stream gives them), so that only one folder is open at a time whatever the depth; path is
- * the folder's, extended in place, MON_PATH bytes (deeper than that Java cannot open them either).
+ * the folder's, extended in place, MON_PATH bytes. 0, or -1 with w->err: a subgroup that may be a folder but whose
+ * path (or its cgroup.procs's) does not fit MON_PATH (Java cannot open it either: the agent can nest its cgroups that
+ * deep and move processes there, so that neither monitor would see them), more than LOOK_CGROUPS subgroups, nesting
+ * deeper than LOOK_DEPTH, a cgroup.procs over its bounds, or out of memory.
  */
-static void collect(struct mon_look *look, int *cap, char *path, size_t len, int depth) {
-    if (depth >= LOOK_DEPTH) return;
+static int collect(struct mon_look *look, int *cap, char *path, size_t len, int depth, struct walk *w) {
+    if (depth >= LOOK_DEPTH) {
+        snprintf(w->err, w->errlen, MON_TOO_MUCH "the cgroups of %s nest deeper than %d", w->container, LOOK_DEPTH);
+        return -1;
+    }
     DIR *d = opendir(path);
-    if (!d) return;
+    if (!d) return 0;
     char **names = NULL;
     size_t n = 0, capnames = 0;
     struct dirent *e;
+    int r = 0;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        size_t l = strlen(e->d_name);
+        if (len + 1 + l + sizeof "/cgroup.procs" > MON_PATH) {
+            /* a file is not walked (cgroupfs says DT_REG); anything that may be a folder is */
+            if (e->d_type == DT_REG) continue;
+            snprintf(w->err, w->errlen, MON_TOO_MUCH "a cgroup of %s has a path over %d bytes", w->container, MON_PATH - 1);
+            r = -1;
+            break;
+        }
         if (n == capnames) {
             size_t grown = capnames ? capnames * 2 : 16;
             char **g = realloc(names, grown * sizeof *g);
-            if (!g) break;
+            if (!g) {
+                r = -1;
+                break;
+            }
             names = g;
             capnames = grown;
         }
-        if (!(names[n] = strdup(e->d_name))) break;
+        if (!(names[n] = strdup(e->d_name))) {
+            r = -1;
+            break;
+        }
         n++;
     }
     closedir(d);
+    if (r < 0 && !w->err[0]) snprintf(w->err, w->errlen, "cannot observe %s: out of memory", w->container);
     struct stat st;
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(names[i]);
-        if (len + 1 + l < MON_PATH) {
+        if (r == 0) {
             path[len] = '/';
             memcpy(path + len + 1, names[i], l + 1);
-            if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && read_procs(look, cap, path) == 0) collect(look, cap, path, len + 1 + l, depth + 1);
+            if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                int p = read_procs(look, cap, path);
+                if (p < 0) {
+                    r = procs_failed(w, path, p);
+                } else if (++w->cgroups > LOOK_CGROUPS) {
+                    snprintf(w->err, w->errlen, MON_TOO_MUCH "%s has more than %d cgroups", w->container, LOOK_CGROUPS);
+                    r = -1;
+                } else {
+                    r = collect(look, cap, path, len + 1 + l, depth + 1, w);
+                }
+            }
             path[len] = 0;
         }
         free(names[i]);
     }
     free(names);
+    return r;
 }
 
 /* ---------------------------------------------------------------- sockets */
@@ -1002,7 +1235,7 @@ static int endpoint(const char *s, size_t n, char *addr, size_t addrlen, int *po
     return address(s, hl, addr, addrlen) && hex_int(p, pl, port);
 }
 
-/* HostView.parseNet of one table into the look */
+/* HostView.parseNet of one table into the look: 0, -E2BIG over LOOK_CONNS sockets, -ENOMEM */
 static int parse_net(struct mon_look *look, int *cap, int udp, const char *text, size_t len) {
     const char *line = text, *end = text + len;
     int first = 1;
@@ -1037,11 +1270,11 @@ static int parse_net(struct mon_look *look, int *cap, int udp, const char *text,
         c.state = ST_OTHER;
         if (!udp && equals(f[3], fl[3], "0A")) c.state = ST_LISTEN;
         if (!udp && equals(f[3], fl[3], "06")) c.state = ST_TIME_WAIT;
+        if (look->nconns == LOOK_CONNS) return -E2BIG;
         if (look->nconns == *cap) {
-            if (*cap >= LOOK_CONNS) return 0;
             int grown = *cap ? *cap * 2 : 32;
             struct conn *g = realloc(look->conns, (size_t)grown * sizeof *g);
-            if (!g) return -1;
+            if (!g) return -ENOMEM;
             look->conns = g;
             *cap = grown;
         }
@@ -1072,12 +1305,20 @@ static int read_connections(struct mon_look *look, const char *proc_root, char *
                 next = 1;
                 break;
             }
+            if (r == -EFBIG) {
+                snprintf(err, errlen, MON_TOO_MUCH "a socket table of the container is over %d bytes: %s", LOOK_LIST, path);
+                return -1;
+            }
             if (r < 0) {
                 snprintf(err, errlen, "cannot read the sockets of the container through %s: %s: %s", net, path, strerror(-r));
                 return -1;
             }
             r = parse_net(look, &cap, t >= 2, text, len);
             free(text);
+            if (r == -E2BIG) {
+                snprintf(err, errlen, MON_TOO_MUCH "the container has more than %d sockets (%s)", LOOK_CONNS, net);
+                return -1;
+            }
             if (r < 0) {
                 snprintf(err, errlen, "cannot read the sockets of the container through %s: out of memory", net);
                 return -1;
@@ -1149,14 +1390,21 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
         return NULL;
     }
     int cap = 0;
+    struct walk walk = {0, container, err, errlen};
+    err[0] = 0;
     int r = read_procs(look, &cap, cgroup);
     if (r < 0) {
-        if (!join(path, sizeof path, cgroup, "cgroup.procs")) path[0] = 0;
-        snprintf(err, errlen, "cannot read the processes of %s: %s", cgroup, r == -ENOENT || r == -EACCES ? path : strerror(-r));
+        if (!procs_failed(&walk, cgroup, r)) {
+            if (!join(path, sizeof path, cgroup, "cgroup.procs")) path[0] = 0;
+            snprintf(err, errlen, "cannot read the processes of %s: %s", cgroup, r == -ENOENT || r == -EACCES ? path : strerror(-r));
+        }
         mon_look_free(look);
         return NULL;
     }
-    collect(look, &cap, cgroup, strlen(cgroup), 0);
+    if (collect(look, &cap, cgroup, strlen(cgroup), 0, &walk) < 0) {
+        mon_look_free(look);
+        return NULL;
+    }
     if (look->npids == 0) {
         snprintf(err, errlen, "cannot observe %s: its cgroup %s has no process", container, cgroup);
         mon_look_free(look);
@@ -1169,32 +1417,32 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
         return look;
     }
     /* HostView.detailed */
-    struct uidmap *uids = malloc(sizeof *uids);
-    if (!uids) {
-        snprintf(err, errlen, "cannot observe %s: out of memory", container);
+    if (look->npids > LOOK_PROCS) {
+        snprintf(err, errlen, MON_TOO_MUCH "%s has %d processes to read one by one, more than %d", container, look->npids, LOOK_PROCS);
         mon_look_free(look);
         return NULL;
     }
-    read_uidmap(proc_root, look->pids[0], uids);
-    for (int i = 0; i < look->npids; i++) {
+    struct uidmap *uids = malloc(sizeof *uids);
+    char msg[MON_PATH];
+    r = uids ? read_uidmap(proc_root, look->pids[0], uids, msg, sizeof msg) : P_NOMEM;
+    struct budget budget = {LOOK_FDS, LOOK_CMDLINES, 0};
+    for (int i = 0; i < look->npids && r == P_OK; i++) {
         struct mon_proc *p = NULL;
-        char denied[MON_PATH];
-        r = read_proc(proc_root, look->pids[i], uids, &p, denied, sizeof denied);
-        if (r == P_DENIED) {
-            not_readable(err, errlen, container, denied);
-            free(uids);
-            mon_look_free(look);
-            return NULL;
-        }
-        if (r == P_OK && add_proc(look, p) < 0) {
+        r = read_proc(proc_root, look->pids[i], uids, &budget, &p, msg, sizeof msg);
+        if (r == P_GONE) r = P_OK; /* it ended between the listing and now: skipped as HostView skips it */
+        else if (r == P_OK && add_proc(look, p) < 0) {
             mon_proc_free(p);
-            snprintf(err, errlen, "cannot observe %s: out of memory", container);
-            free(uids);
-            mon_look_free(look);
-            return NULL;
+            r = P_NOMEM;
         }
     }
     free(uids);
+    if (r != P_OK) {
+        if (r == P_DENIED) not_readable(err, errlen, container, msg);
+        else if (r == P_TOO_MUCH) snprintf(err, errlen, "%s", msg);
+        else snprintf(err, errlen, "cannot observe %s: out of memory", container);
+        mon_look_free(look);
+        return NULL;
+    }
     if (read_connections(look, proc_root, err, errlen) < 0) {
         mon_look_free(look);
         return NULL;
@@ -1220,7 +1468,17 @@ void mon_look_add_execs(struct mon_look *look, struct mon_proc **procs, int n) {
         if (!p) continue;
         int seen = look->bare && has_pid(look, p->pid);
         for (int j = 0; j < look->nprocs && !seen; j++) seen = look->procs[j]->pid == p->pid;
-        if (seen || add_proc(look, p) < 0) mon_proc_free(p);
+        if (seen) {
+            mon_proc_free(p);
+        } else if (p->marked || add_proc(look, p) < 0) {
+            /* one the detectors would not see whole (or at all): they fail on this look */
+            if (!look->marked) {
+                snprintf(look->too_much, sizeof look->too_much, "%s",
+                         p->marked && p->too_much ? p->too_much : "cannot observe the container: out of memory at an exec");
+                look->marked = 1;
+            }
+            mon_proc_free(p);
+        }
         procs[i] = NULL;
     }
 }
@@ -1238,15 +1496,41 @@ static void copy_cut(char *dst, size_t n, const char *src) {
     dst[l] = 0;
 }
 
-/* snprintf into a title or description; cut at a UTF-8 boundary when longer */
-__attribute__((format(printf, 3, 4))) static void textf(char *dst, size_t n, const char *fmt, ...) {
-    char big[4096];
+/*
+ * snprintf into a title or description (the text whole, however long: a program name is as long as the agent makes
+ * it). One longer than dst is cut at a UTF-8 boundary and ends with " [cut: fnv1a64 H]", H the FNV-1a-64 of the
+ * whole text as 16 letters a..p (one a nibble: Threat.dedupKey folds the digits of a title), so that two different
+ * long titles do not share a dedup key. 0, or -1 out of memory.
+ */
+__attribute__((format(printf, 3, 4))) static int textf(char *dst, size_t n, const char *fmt, ...) {
+    char small[1024], *text = small;
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(big, sizeof big, fmt, ap);
+    int k = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (k < 0) big[0] = 0;
-    copy_cut(dst, n, big);
+    if (k < 0) return -1;
+    if ((size_t)k >= sizeof small) {
+        if (!(text = malloc((size_t)k + 1))) return -1;
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)k + 1, fmt, ap);
+        va_end(ap);
+    }
+    if ((size_t)k < n) {
+        memcpy(dst, text, (size_t)k + 1);
+    } else {
+        uint64_t h = fnv1a(FNV_OFFSET, text, (size_t)k);
+        char mark[40] = " [cut: fnv1a64 ";
+        size_t ml = strlen(mark);
+        for (int i = 15; i >= 0; i--) mark[ml++] = (char)('a' + ((h >> (4 * i)) & 0xF));
+        mark[ml++] = ']';
+        mark[ml] = 0;
+        size_t keep = n - 1 - ml;
+        while (keep > 0 && ((unsigned char)text[keep] & 0xC0) == 0x80) keep--;
+        memcpy(dst, text, keep);
+        memcpy(dst + keep, mark, ml + 1);
+    }
+    if (text != small) free(text);
+    return 0;
 }
 
 static void describe(const struct mon_proc *p, struct mon_threat *t) {
@@ -1278,6 +1562,7 @@ static int remote_peer(const struct conn *c) {
     return c->rport != 0 && !loopback(c->remote) && !(c->remote[0] == 0 || strcmp(c->remote, "0.0.0.0") == 0 || strcmp(c->remote, "::") == 0);
 }
 
+/* The next threat of out, NULL when there are max already (the caller fails: nothing is left out). */
 static struct mon_threat *next(struct mon_threat *out, int max, int *n, int level, const char *category) {
     if (*n >= max) return NULL;
     struct mon_threat *t = &out[(*n)++];
@@ -1287,11 +1572,73 @@ static struct mon_threat *next(struct mon_threat *out, int max, int *n, int leve
     return t;
 }
 
-static const struct mon_proc *owner(const struct mon_look *look, long long inode) {
+/*
+ * An index of socket inodes: the first of a sequence with each inode (open addressing), built once per look where
+ * it is needed, so that finding a socket's connection (Snapshot.socket) or owner (Snapshot.owner) is not a scan of
+ * every connection or descriptor (a look has up to LOOK_CONNS sockets and LOOK_FDS descriptors).
+ */
+struct index {
+    long long *keys;
+    int *vals; /* -1 free */
+    size_t mask;
+};
+
+static void index_free(struct index *x) {
+    free(x->keys);
+    free(x->vals);
+    memset(x, 0, sizeof *x);
+}
+
+static size_t index_slot(const struct index *x, long long key) {
+    size_t h = (size_t)((unsigned long long)key * 0x9E3779B97F4A7C15ULL >> 17) & x->mask;
+    while (x->vals[h] >= 0 && x->keys[h] != key) h = (h + 1) & x->mask;
+    return h;
+}
+
+static int index_init(struct index *x, size_t n) {
+    size_t cap = 16;
+    while (cap < 2 * n + 1) cap *= 2;
+    x->keys = malloc(cap * sizeof *x->keys);
+    x->vals = malloc(cap * sizeof *x->vals);
+    x->mask = cap - 1;
+    if (!x->keys || !x->vals) {
+        index_free(x);
+        return -1;
+    }
+    for (size_t i = 0; i < cap; i++) x->vals[i] = -1;
+    return 0;
+}
+
+/* The first value put for key is kept. */
+static void index_put(struct index *x, long long key, int val) {
+    size_t h = index_slot(x, key);
+    if (x->vals[h] < 0) {
+        x->keys[h] = key;
+        x->vals[h] = val;
+    }
+}
+
+static int index_get(const struct index *x, long long key) {
+    return x->vals[index_slot(x, key)];
+}
+
+/* inode -> the first connection with it */
+static int conn_index(const struct mon_look *look, struct index *x) {
+    if (x->vals) return 0;
+    if (index_init(x, (size_t)look->nconns) < 0) return -1;
+    for (int k = 0; k < look->nconns; k++) index_put(x, look->conns[k].inode, k);
+    return 0;
+}
+
+/* inode -> the first process (in the look's order, execs last) with a descriptor on it */
+static int owner_index(const struct mon_look *look, struct index *x) {
+    if (x->vals) return 0;
+    size_t n = 0;
+    for (int i = 0; i < look->nprocs; i++) n += (size_t)look->procs[i]->nsocks;
+    if (index_init(x, n) < 0) return -1;
     for (int i = 0; i < look->nprocs; i++)
-        for (int j = 0; j < look->procs[i]->nsocks; j++)
-            if (look->procs[i]->socks[j] == inode) return look->procs[i];
-    return NULL;
+        for (int j = 0; j < look->procs[i]->nsocks; j++) index_put(x, look->procs[i]->socks[j], i);
+    return 0;
 }
 
 static int has_port(const struct mon_settings *s, int port) {
@@ -1300,61 +1647,78 @@ static int has_port(const struct mon_settings *s, int port) {
     return 0;
 }
 
+/* A threat of the detectors, or the fail of mon_detect_look: more than max, or out of memory. */
+#define NEXT(level, category)                                                                                                    \
+    do {                                                                                                                         \
+        if (!(t = next(out, max, &n, level, category))) goto fail;                                                               \
+    } while (0)
+#define TEXT(dst, ...)                                                                                                           \
+    do {                                                                                                                         \
+        if (textf(dst, sizeof dst, __VA_ARGS__) < 0) goto fail;                                                                  \
+    } while (0)
+
+/*
+ * Detectors.reverseShells, .connections, .credentialScans. -1 when there would be more than max threats, when an exec
+ * added to the look could not be read whole (mon_look_add_execs), or out of memory: the caller hands the container back.
+ */
 int mon_detect_look(const struct mon_look *look, const struct mon_settings *settings, struct mon_threat *out, int max) {
     int n = 0;
     struct mon_threat *t;
+    struct index conns = {0}, owners = {0};
+    if (look->marked) return -1;
     /* Detectors.reverseShells */
     for (int i = 0; i < look->nprocs; i++) {
         const struct mon_proc *p = look->procs[i];
         if (is_interpreter(p->program)) {
             for (int fd = 0; fd <= 2; fd++) {
                 if (p->stdio[fd] < 0) continue;
-                const struct conn *c = NULL;
-                for (int k = 0; k < look->nconns && !c; k++)
-                    if (look->conns[k].inode == p->stdio[fd]) c = &look->conns[k];
+                if (conn_index(look, &conns) < 0) goto fail;
+                int k = index_get(&conns, p->stdio[fd]);
+                const struct conn *c = k >= 0 ? &look->conns[k] : NULL;
                 if (!c || !remote_peer(c)) continue;
-                if (!(t = next(out, max, &n, 3, "reverse_shell"))) return n;
-                textf(t->title, sizeof t->title, "reverse shell: %s with its %s on a connection to %s:%d", p->program,
-                      fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr", c->remote, c->rport);
-                textf(t->description, sizeof t->description, "a shell or interpreter reads commands from a network peer");
+                NEXT(3, "reverse_shell");
+                TEXT(t->title, "reverse shell: %s with its %s on a connection to %s:%d", p->program,
+                     fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr", c->remote, c->rport);
+                TEXT(t->description, "a shell or interpreter reads commands from a network peer");
                 describe(p, t);
                 network(c, t);
                 break;
             }
         }
         if (in_set(p->program, NETCATS, sizeof NETCATS / sizeof *NETCATS) && (p->flags & F_NC_EXEC)) {
-            if (!(t = next(out, max, &n, 3, "reverse_shell"))) return n;
-            textf(t->title, sizeof t->title, "reverse shell: %s executing a program for a connection", p->program);
-            textf(t->description, sizeof t->description, "netcat or socat with an exec option hands a program's stdio to a network peer");
+            NEXT(3, "reverse_shell");
+            TEXT(t->title, "reverse shell: %s executing a program for a connection", p->program);
+            TEXT(t->description, "netcat or socat with an exec option hands a program's stdio to a network peer");
             describe(p, t);
         } else if (p->flags & F_DEVNET) {
-            if (!(t = next(out, max, &n, 3, "reverse_shell"))) return n;
-            textf(t->title, sizeof t->title, "reverse shell: %s redirecting to /dev/tcp or /dev/udp", p->program);
-            textf(t->description, sizeof t->description, "a shell redirection opens a network connection");
+            NEXT(3, "reverse_shell");
+            TEXT(t->title, "reverse shell: %s redirecting to /dev/tcp or /dev/udp", p->program);
+            TEXT(t->description, "a shell redirection opens a network connection");
             describe(p, t);
         }
     }
-    /* Detectors.connections */
+    /* Detectors.connections: the owner is looked up for the connections that raise a threat only */
     for (int k = 0; k < look->nconns; k++) {
         const struct conn *c = &look->conns[k];
-        const struct mon_proc *o = owner(look, c->inode);
         int outgoing = remote_peer(c) && c->state != ST_LISTEN && c->state != ST_TIME_WAIT;
         if (outgoing && (strcmp(c->remote, "169.254.169.254") == 0 || strcmp(c->remote, "fd00:ec2::254") == 0)) {
-            if (!(t = next(out, max, &n, 2, "network"))) return n;
-            textf(t->title, sizeof t->title, "connection to the cloud metadata address %s", c->remote);
-            textf(t->description, sizeof t->description, "the metadata service hands out cloud credentials");
+            NEXT(2, "network");
+            TEXT(t->title, "connection to the cloud metadata address %s", c->remote);
+            TEXT(t->description, "the metadata service hands out cloud credentials");
         } else if (outgoing && has_port(settings, c->rport)) {
-            if (!(t = next(out, max, &n, 2, "network"))) return n;
-            textf(t->title, sizeof t->title, "connection to suspicious port %d of %s", c->rport, c->remote);
-            textf(t->description, sizeof t->description, "a port listed in suspicious_ports, typical of attack tooling");
+            NEXT(2, "network");
+            TEXT(t->title, "connection to suspicious port %d of %s", c->rport, c->remote);
+            TEXT(t->description, "a port listed in suspicious_ports, typical of attack tooling");
         } else if (c->state == ST_LISTEN && has_port(settings, c->lport)) {
-            if (!(t = next(out, max, &n, 2, "network"))) return n;
-            textf(t->title, sizeof t->title, "listening on suspicious port %d", c->lport);
-            textf(t->description, sizeof t->description, "a port listed in suspicious_ports, typical of a bind shell");
+            NEXT(2, "network");
+            TEXT(t->title, "listening on suspicious port %d", c->lport);
+            TEXT(t->description, "a port listed in suspicious_ports, typical of a bind shell");
         } else {
             continue;
         }
-        if (o) describe(o, t);
+        if (owner_index(look, &owners) < 0) goto fail;
+        int o = index_get(&owners, c->inode);
+        if (o >= 0) describe(look->procs[o], t);
         network(c, t);
     }
     /* Detectors.credentialScans */
@@ -1364,28 +1728,37 @@ int mon_detect_look(const struct mon_look *look, const struct mon_settings *sett
         for (int k = 0; k < 3 && tool < 0; k++)
             if ((p->flags & (F_TOOL0 << k)) && !(strcmp(p->program, TOOLS[k]) == 0 || (p->flags & (F_ISTOOL0 << k)))) tool = k;
         if (p->flags & F_ENV_OTHER) {
-            if (!(t = next(out, max, &n, 1, "credential_scan"))) return n;
-            textf(t->title, sizeof t->title, "reading other processes' environment");
-            textf(t->description, sizeof t->description, "environment variables of other processes often hold API keys");
+            NEXT(1, "credential_scan");
+            TEXT(t->title, "reading other processes' environment");
+            TEXT(t->description, "environment variables of other processes often hold API keys");
         } else if (in_set(p->program, SEARCHERS, sizeof SEARCHERS / sizeof *SEARCHERS) && (p->flags & F_SECRET)) {
-            if (!(t = next(out, max, &n, 1, "credential_scan"))) return n;
-            textf(t->title, sizeof t->title, "searching for credentials with %s", p->program);
-            textf(t->description, sizeof t->description, "a search for KEY, TOKEN, SECRET or PASSWORD");
+            NEXT(1, "credential_scan");
+            TEXT(t->title, "searching for credentials with %s", p->program);
+            TEXT(t->description, "a search for KEY, TOKEN, SECRET or PASSWORD");
         } else if (tool >= 0) {
-            if (!(t = next(out, max, &n, 1, "credential_scan"))) return n;
-            textf(t->title, sizeof t->title, "reading %s's credential file by %s", TOOLS[tool], p->program);
-            textf(t->description, sizeof t->description, "the coding tool's login token, read by a process that is not the tool");
+            NEXT(1, "credential_scan");
+            TEXT(t->title, "reading %s's credential file by %s", TOOLS[tool], p->program);
+            TEXT(t->description, "the coding tool's login token, read by a process that is not the tool");
         } else if (!in_set(p->program, CREDENTIAL_OWNERS, sizeof CREDENTIAL_OWNERS / sizeof *CREDENTIAL_OWNERS) && (p->flags & F_CRED)) {
-            if (!(t = next(out, max, &n, 1, "credential_scan"))) return n;
-            textf(t->title, sizeof t->title, "reading credential files by %s", p->program);
-            textf(t->description, sizeof t->description, "~/.ssh, ~/.aws, ~/.config/gh hold keys and tokens");
+            NEXT(1, "credential_scan");
+            TEXT(t->title, "reading credential files by %s", p->program);
+            TEXT(t->description, "~/.ssh, ~/.aws, ~/.config/gh hold keys and tokens");
         } else {
             continue;
         }
         describe(p, t);
     }
+    index_free(&conns);
+    index_free(&owners);
     return n;
+fail:
+    index_free(&conns);
+    index_free(&owners);
+    return -1;
 }
+
+#undef NEXT
+#undef TEXT
 
 int mon_look_describe(const struct mon_look *look, int pid, struct mon_threat *t) {
     for (int i = 0; i < look->nprocs; i++) {
@@ -1602,6 +1975,11 @@ static int parse_target(char **f, int nf, struct mon_target *t) {
  * Beyond the spec's three arguments, for tests: --dedup prints each threat's dedup key (a JSON string) on the line after
  * its JSON line; --exec PID (repeatable) reads that process as an exec the process events reported (Monitor.exec:
  * placed by its payload cgroup, read alone, kept with a command line) and adds it to its target's look (withExecs).
+ *
+ * Exit status: 0, every target looked at and every threat printed; 1, a target cannot be observed natively, the
+ * reason on stderr as one line (HostView's message when it cannot be observed at all; a line starting with
+ * MON_TOO_MUCH when it holds more than the native look reads without leaving something out: the waiter hands such a
+ * container back to the Java monitor), and no target after it is looked at; 2, a usage, targets file or output error.
  */
 int mon_look_main(int argc, char **argv) {
     int dedup = 0, nexecs = 0;
@@ -1693,17 +2071,28 @@ int mon_look_main(int argc, char **argv) {
             if (p) mon_look_add_execs(look, &p, 1);
         }
         int n = mon_detect_look(look, &targets[i].settings, threats, MON_MAX_THREATS);
-        for (int k = 0; k < n; k++) {
-            if (mon_threat_json(&threats[k], targets[i].container, json, 64 * 1024) < 0) continue;
+        if (n < 0) {
+            if (look->marked) fprintf(stderr, "%s\n", look->too_much);
+            else fprintf(stderr, MON_TOO_MUCH "more than %d threats in one look at %s (or out of memory)\n", MON_MAX_THREATS, targets[i].container);
+            mon_look_free(look);
+            status = 1;
+            break;
+        }
+        for (int k = 0; k < n && status == 0; k++) {
+            char key[16 * 1024];
+            if (mon_threat_json(&threats[k], targets[i].container, json, 64 * 1024) < 0 || (dedup && mon_dedup_key(&threats[k], key, sizeof key) < 0)) {
+                fprintf(stderr, "a threat of %s does not fit the output: %s\n", targets[i].container, threats[k].title);
+                status = 2;
+                break;
+            }
             printf("%s\n", json);
             if (!dedup) continue;
-            char key[16 * 1024];
-            if (mon_dedup_key(&threats[k], key, sizeof key) < 0) continue;
             struct out o = {json, 64 * 1024, 0, 0};
             put_string(&o, key, strlen(key));
             printf("%s\n", o.over ? "null" : json);
         }
         mon_look_free(look);
+        if (status != 0) break;
     }
     free(threats);
     free(json);

