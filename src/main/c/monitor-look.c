@@ -721,8 +721,13 @@ static int read_small(const char *dir, int pid, const char *name, char **text, s
     return r < 0 ? P_GONE : P_OK;
 }
 
+/*
+ * A link (exe, cwd, fd/N) whose target the kernel cannot give (ENAMETOOLONG: a path over PATH_MAX, which the agent
+ * makes by nesting folders) or that fills MON_PATH. HostView skips such a process as gone (Files.readSymbolicLink
+ * throws), and so would this look: it is too much instead, never a process left out silently.
+ */
 static int link_too_long(int pid, char *msg, size_t msglen) {
-    snprintf(msg, msglen, MON_TOO_MUCH "a link of pid %d has a target of %d bytes or more", pid, MON_PATH);
+    snprintf(msg, msglen, MON_TOO_MUCH "a link of pid %d has a target too long to read (PATH_MAX)", pid);
     return P_TOO_MUCH;
 }
 
@@ -818,7 +823,7 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
                 goto fail;
             }
             if (l == -ENOENT) continue;
-            if (l == -EFBIG) {
+            if (l == -EFBIG || l == -ENAMETOOLONG) {
                 r = link_too_long(pid, msg, msglen);
                 goto fail;
             }
@@ -872,7 +877,7 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
                 r = P_DENIED;
                 break;
             }
-            if (l == -EFBIG) {
+            if (l == -EFBIG || l == -ENAMETOOLONG) {
                 r = link_too_long(pid, msg, msglen);
                 break;
             }

@@ -707,6 +707,31 @@ class NativeLookTest {
     }
 
     /**
+     * A process whose cwd (or exe, or a descriptor) is a path over PATH_MAX: the kernel cannot give the link's target
+     * (ENAMETOOLONG). HostView skips such a process as if it had ended (the Java monitor does not see it at all); the
+     * native look is too much instead. A real process, its /proc folder linked into the recorded tree.
+     */
+    @Test
+    void aProcessWithALinkTooLongToReadIsTooMuchNotLeftOut() throws IOException, InterruptedException {
+        Path base = Files.createTempDirectory("coi-deep-cwd");
+        Process deep = new ProcessBuilder("sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22; do mkdir \"$1\" && cd -P \"$1\" || exit 1; done; exec sleep 60",
+                "sh", "d".repeat(200)).directory(base.toFile()).redirectErrorStream(true).start();
+        try {
+            Path real = Path.of("/proc/" + deep.pid());
+            for (int i = 0; i < 500 && !Files.readSymbolicLink(real.resolve("exe")).toString().endsWith("sleep"); i++) Thread.sleep(10);
+            assertThat(Files.readSymbolicLink(real.resolve("exe")).toString()).endsWith("sleep");
+            cgroup("", "coi-cwd", List.of(1, (int) deep.pid()), Map.of());
+            process(1, "/sbin/init", "/sbin/init");
+            Files.createSymbolicLink(proc.resolve(Long.toString(deep.pid())), real);
+            assertThat(tooMuch(new Target("coi-cwd"))).contains("a link of pid " + deep.pid() + " has a target too long to read");
+        } finally {
+            deep.destroy();
+            deep.waitFor(10, TimeUnit.SECONDS);
+            new ProcessBuilder("rm", "-rf", base.toString()).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * A command line longer than the evidence keeps (MON_MAX_CMDLINE, 8192 bytes) is cut for the JSON, and ends with an
      * empty argument and "[cut: N bytes, fnv1a64 H]" (H of the whole joined command line): two that differ past the
      * cut do not share a dedup key. A title longer than 511 bytes ends with its own hash, in letters.
