@@ -96,7 +96,10 @@ struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, c
 void mon_look_free(struct mon_look *look);
 /* Its pids in the order read (bare or not), and how many. */
 int mon_look_pids(const struct mon_look *look, const int **pids);
-/* A process read at its exec; NULL when it is gone or has no command line (exiting). */
+/*
+ * A process read at its exec; NULL when it is gone or has no command line (exiting). One over the look's bounds comes
+ * back marked: mon_detect_look of the look it is added to then answers -1 (MON_TOO_MUCH).
+ */
 struct mon_proc *mon_proc_read(const char *proc_root, int pid);
 void mon_proc_free(struct mon_proc *p);
 /* The payload cgroup name (lxc.payload.NAME) of a host process, from PROC_ROOT/PID/cgroup, into buf; 0 if none. */

@@ -202,11 +202,19 @@ public final class HostView {
         return fds;
     }
 
-    /** The link's target, or null for a kernel thread's missing exe or a descriptor closed meanwhile. */
+    /**
+     * The link's target, or null for a kernel thread's missing exe or a descriptor closed meanwhile; also null for a
+     * target the kernel cannot hand out for its length (ENAMETOOLONG: a cwd or file under a path over PATH_MAX, which
+     * an agent can make to hide a process): the process is kept and looked at by what else it shows (its command line,
+     * its sockets), not skipped as gone.
+     */
     private static String link(Path p) throws IOException {
         try {
             return Files.readSymbolicLink(p).toString();
         } catch (NoSuchFileException e) {
+            return null;
+        } catch (java.nio.file.FileSystemException e) {
+            if (e instanceof AccessDeniedException || e.getReason() == null || !e.getReason().contains("too long")) throw e;
             return null;
         }
     }

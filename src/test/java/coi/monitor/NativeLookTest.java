@@ -724,6 +724,14 @@ class NativeLookTest {
             process(1, "/sbin/init", "/sbin/init");
             Files.createSymbolicLink(proc.resolve(Long.toString(deep.pid())), real);
             assertThat(tooMuch(new Target("coi-cwd"))).contains("a link of pid " + deep.pid() + " has a target too long to read");
+            // the supervisor's monitor, which the container goes back to, keeps the process (its cwd unknown), not skipped as gone
+            HostView view = new HostView(proc, cgroups);
+            Snapshot s = view.detailed("coi-cwd", view.pids("coi-cwd", view.cgroupOf("lxc.payload.coi-cwd")));
+            assertThat(s.processes()).as("the Java monitor sees it").anySatisfy(p -> {
+                assertThat(p.pid()).isEqualTo((int) deep.pid());
+                assertThat(p.cwd()).isNull();
+                assertThat(p.exe()).endsWith("sleep");
+            });
         } finally {
             deep.destroy();
             deep.waitFor(10, TimeUnit.SECONDS);
