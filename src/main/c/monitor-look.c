@@ -1289,13 +1289,14 @@ static int parse_net(struct mon_look *look, int *cap, int udp, const char *text,
 }
 
 /* HostView.connections: through the first pid that still exists (its net folder is there; a table not there is skipped) */
-static int read_connections(struct mon_look *look, const char *proc_root, char *err, size_t errlen) {
+static int read_connections(struct mon_look *look, const char *proc_root, long init, char *err, size_t errlen) {
     static const char *const tables[4] = {"tcp", "tcp6", "udp", "udp6"};
     int cap = 0;
-    for (int i = 0; i < look->npids; i++) {
+    /* the container's init first: the first listed pid may be one the agent put in a network namespace of its own */
+    for (int i = init > 0 ? -1 : 0; i < look->npids; i++) {
         char net[MON_PATH], name[32], path[MON_PATH];
         struct stat folder;
-        snprintf(name, sizeof name, "%d/net", look->pids[i]);
+        snprintf(name, sizeof name, "%ld/net", i < 0 ? init : (long)look->pids[i]);
         if (!join(net, sizeof net, proc_root, name)) continue;
         if (stat(net, &folder) < 0 || !S_ISDIR(folder.st_mode)) continue;
         int next = 0;
@@ -1371,7 +1372,7 @@ static void normal_root(const char *in, char *out, size_t n) {
 }
 
 static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_root_in, const char *payload, const char *container,
-                                  int count_threshold, char *err, size_t errlen) {
+                                  long init, int count_threshold, char *err, size_t errlen) {
     char proc_root[MON_PATH], cgroup_root[MON_PATH], cgroup[MON_PATH], path[MON_PATH];
     normal_root(proc_root_in, proc_root, sizeof proc_root);
     normal_root(cgroup_root_in, cgroup_root, sizeof cgroup_root);
@@ -1448,18 +1449,18 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
         mon_look_free(look);
         return NULL;
     }
-    if (read_connections(look, proc_root, err, errlen) < 0) {
+    if (read_connections(look, proc_root, init, err, errlen) < 0) {
         mon_look_free(look);
         return NULL;
     }
     return look;
 }
 
-struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, const char *payload, int count_threshold, char *err,
-                               size_t errlen) {
+struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, const char *payload, long init, int count_threshold,
+                               char *err, size_t errlen) {
     /* the container's name, as the messages give it: the payload without lxc.payload. (a project's keeps its PROJECT_) */
     const char *container = strncmp(payload, "lxc.payload.", 12) == 0 ? payload + 12 : payload;
-    return look_read(proc_root, cgroup_root, payload, container, count_threshold, err, errlen);
+    return look_read(proc_root, cgroup_root, payload, container, init, count_threshold, err, errlen);
 }
 
 int mon_look_pids(const struct mon_look *look, const int **pids) {
@@ -2062,7 +2063,7 @@ int mon_look_main(int argc, char **argv) {
     int status = 0;
     for (int i = 0; i < ntargets; i++) {
         char err[2 * MON_PATH];
-        struct mon_look *look = look_read(argv[2], argv[3], targets[i].payload, targets[i].container,
+        struct mon_look *look = look_read(argv[2], argv[3], targets[i].payload, targets[i].container, targets[i].init,
                                           targets[i].settings.process_count_threshold, err, sizeof err);
         if (!look) {
             fprintf(stderr, "%s\n", err);

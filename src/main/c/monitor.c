@@ -1995,7 +1995,7 @@ static int guard_look(struct watched *w, struct mon_threat *out) {
 static int full_look(struct watched *w, struct mon_threat *out, int max, char *why, size_t n) {
     char err[512] = "";
     long long started = mono_ns();
-    struct mon_look *look = mon_look_read(proc_root, cgroup_root, w->t.payload, w->t.settings.process_count_threshold, err, sizeof err);
+    struct mon_look *look = mon_look_read(proc_root, cgroup_root, w->t.payload, w->t.init, w->t.settings.process_count_threshold, err, sizeof err);
     if (!look) {
         size_t prefix = strlen(MON_TOO_MUCH);
         if (strncmp(err, MON_TOO_MUCH, prefix) == 0)
@@ -2126,7 +2126,7 @@ int mon_start(const char *targets_file, const char *proc, const char *cgroups, c
         }
         counters_first(w);
         char err[512] = "";
-        struct mon_look *first = mon_look_read(proc_root, cgroup_root, w->t.payload, w->t.settings.process_count_threshold, err, sizeof err);
+        struct mon_look *first = mon_look_read(proc_root, cgroup_root, w->t.payload, w->t.init, w->t.settings.process_count_threshold, err, sizeof err);
         if (!first) {
             fail(why, n, "%s: %s", w->t.container, err[0] ? err : "cannot observe it");
             goto bad;

@@ -88,10 +88,10 @@ struct mon_proc;
  * Reads the container's processes: every pid of its payload cgroup and subgroups (v1 pids/PAYLOAD, v2
  * PAYLOAD, v1-hybrid unified/PAYLOAD, as HostView.cgroupOf), each read from PROC_ROOT/PID (stat, status's
  * Uid mapped through the first pid's uid_map, cmdline, exe, cwd, fd/N, io) unless there are more than
- * count_threshold of them (then pids only, HostView.bare), and the namespace's sockets through the first
- * pid that still exists. NULL when the container cannot be observed, with HostView's message in err.
+ * count_threshold of them (then pids only, HostView.bare), and the namespace's sockets through its init
+ * (the host pid init, when > 0) or else the first pid that still exists. NULL when the container cannot be observed, with HostView's message in err.
  */
-struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, const char *payload, int count_threshold,
+struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, const char *payload, long init, int count_threshold,
                                char *err, size_t errlen);
 void mon_look_free(struct mon_look *look);
 /* Its pids in the order read (bare or not), and how many. */

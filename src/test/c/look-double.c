@@ -43,9 +43,10 @@ static ssize_t slurp(const char *path, char *buf, size_t n) {
 const char *double_look_err;
 int double_detect_overflow;
 
-struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, const char *payload, int count_threshold, char *err,
+struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, const char *payload, long init, int count_threshold, char *err,
                                size_t errlen) {
     (void)proc_root;
+    (void)init;
     (void)count_threshold;
     char path[4096], buf[4096];
     if (double_look_err) {

@@ -929,9 +929,9 @@ static void test_evidence_of_the_look_before(void) {
     put_text(p, "1\n40\n");
     char root[MON_PATH];
     FMT(root, "%s/ev", scratch_dir);
-    struct mon_look *before = mon_look_read(proc_dir, root, "lxc.payload.e", 500, err, sizeof err);
+    struct mon_look *before = mon_look_read(proc_dir, root, "lxc.payload.e", 0, 500, err, sizeof err);
     put_text(p, "1\n");
-    struct mon_look *now = mon_look_read(proc_dir, root, "lxc.payload.e", 500, err, sizeof err);
+    struct mon_look *now = mon_look_read(proc_dir, root, "lxc.payload.e", 0, 500, err, sizeof err);
     CHECK(before && now, "looks: %s", err);
     if (!before || !now) return;
     static const char tar[] = "tar\0c\0.";

@@ -112,8 +112,17 @@ public final class HostView {
         return new Snapshot(container, Instant.now(), pids.stream().map(Snapshot.Proc::bare).toList(), List.of());
     }
 
-    /** A snapshot with each process read from /proc and the namespace's sockets. */
+    /** A snapshot with each process read from /proc and the namespace's sockets (through the first pid that is there). */
     public Snapshot detailed(String container, List<Integer> pids) {
+        return detailed(container, pids, 0);
+    }
+
+    /**
+     * As {@link #detailed(String, List)}, the sockets read through the container's init (its host pid, when
+     * {@code init} > 0): the first listed pid may be a process the agent (root inside) put in a cgroup that sorts
+     * first and in a network namespace of its own, whose tables show nothing.
+     */
+    public Snapshot detailed(String container, List<Integer> pids, long init) {
         UidMap uids = UidMap.read(proc.resolve(pids.getFirst() + "/uid_map"));
         List<Snapshot.Proc> processes = new ArrayList<>();
         for (int pid : pids) {
@@ -126,7 +135,13 @@ public final class HostView {
                 // it ended between the cgroup listing and now (ENOENT, ESRCH, a half-torn-down zombie)
             }
         }
-        return new Snapshot(container, Instant.now(), processes, connections(pids));
+        List<Integer> through = pids;
+        if (init > 0 && init <= Integer.MAX_VALUE) {
+            through = new ArrayList<>(pids.size() + 1);
+            through.add((int) init);
+            through.addAll(pids);
+        }
+        return new Snapshot(container, Instant.now(), processes, connections(through));
     }
 
     /** The payload cgroup ({@code lxc.payload.NAME}) a process belongs to, null for a host process or one gone. */

@@ -123,7 +123,7 @@ public final class Monitor {
         Deque<Snapshot> window = windows.get(t.container());
         List<Integer> pids = view.pids(t.container(), cgroups.get(t.container()));
         Snapshot now = (pids.size() > t.settings().processCountThreshold() ? view.bare(t.container(), pids)
-                : view.detailed(t.container(), pids)).withFence(counters(t.container()))
+                : view.detailed(t.container(), pids, t.init())).withFence(counters(t.container()))
                 .withWorkspace(workspaces.get(t.container()).take()).withExecs(takeExecs(t.container())).sharing(window.peekLast());
         window.addLast(now);
         trim(window, now);

@@ -46,14 +46,18 @@ class NativeLookTest {
     }
 
     /** One target of the TARGETS file. */
-    record Target(String container, String payload, int countThreshold, List<Integer> ports) {
+    record Target(String container, String payload, int countThreshold, List<Integer> ports, long init) {
         Target(String container) {
-            this(container, "lxc.payload." + container, 200, PORTS);
+            this(container, "lxc.payload." + container, 200, PORTS, 0);
+        }
+
+        Target(String container, String payload, int countThreshold, List<Integer> ports) {
+            this(container, payload, countThreshold, ports, 0);
         }
 
         String line() {
             String ports = this.ports.isEmpty() ? "-" : this.ports.stream().map(String::valueOf).collect(Collectors.joining(","));
-            return String.join("\t", "target", container, payload, "0", "0", "1", "100", "250", Integer.toString(countThreshold), "30",
+            return String.join("\t", "target", container, payload, Long.toString(init), "0", "1", "100", "250", Integer.toString(countThreshold), "30",
                     ports, container + ".blocked", "-");
         }
     }
@@ -528,6 +532,25 @@ class NativeLookTest {
         assertThat(bare).isPositive();
     }
 
+    /**
+     * The sockets are read through the container's init when it is known: the first listed pid may be a process the agent
+     * (root inside) put in a cgroup that sorts first and in a network namespace of its own, whose tables show nothing.
+     */
+    @Test
+    void theSocketsAreReadThroughTheContainersInitNotThroughAProcessThatSortsFirst() throws IOException {
+        cgroup("", "coi-ns", List.of(7, 1, 300), Map.of());
+        process(7, "/usr/bin/sleep", "sleep", "inf"); // unshare -n sleep inf, in a cgroup that lists first
+        net(7, "tcp");
+        process(1, "/sbin/init", "/sbin/init");
+        net(1, "tcp", tcp(v4("10.0.0.2", 40000), v4(REMOTE, 4444), "01", 9400));
+        process(300, "/usr/bin/bash", "bash", "-i");
+        fd(300, 0, "socket:[9400]");
+        Found throughInit = compare(new Target("coi-ns", "lxc.payload.coi-ns", 200, PORTS, 1));
+        assertThat(throughInit.threats()).extracting(Threat::title).contains("reverse shell: bash with its stdin on a connection to " + REMOTE + ":4444");
+        Found throughFirst = compare(new Target("coi-ns"));
+        assertThat(throughFirst.threats()).as("without the init: the first pid's empty namespace, as before").isEmpty();
+    }
+
     /** A process with two tools' credential files is named for the first of claude, codex, opencode, by both. */
     @Test
     void aProcessWithTwoToolsCredentialFilesIsNamedForTheFirstInOrder() throws IOException {
@@ -807,7 +830,7 @@ class NativeLookTest {
     private List<String> javaTitles(Target t) {
         HostView view = new HostView(proc, cgroups);
         List<Integer> pids = view.pids(t.container(), view.cgroupOf(t.payload()));
-        Snapshot s = pids.size() > t.countThreshold() ? view.bare(t.container(), pids) : view.detailed(t.container(), pids);
+        Snapshot s = pids.size() > t.countThreshold() ? view.bare(t.container(), pids) : view.detailed(t.container(), pids, t.init());
         List<Threat> found = new ArrayList<>(Detectors.reverseShells(s));
         found.addAll(Detectors.connections(s, t.ports()));
         found.addAll(Detectors.credentialScans(s));
@@ -847,7 +870,7 @@ class NativeLookTest {
         for (Target t : targets) {
             Path cgroup = view.cgroupOf(t.payload());
             List<Integer> pids = view.pids(t.container(), cgroup);
-            Snapshot s = pids.size() > t.countThreshold() ? view.bare(t.container(), pids) : view.detailed(t.container(), pids);
+            Snapshot s = pids.size() > t.countThreshold() ? view.bare(t.container(), pids) : view.detailed(t.container(), pids, t.init());
             List<Snapshot.Proc> seen = new ArrayList<>();
             for (int pid : execs) {
                 if (!t.payload().equals(view.payloadOf(pid))) continue;
