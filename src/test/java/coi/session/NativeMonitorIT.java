@@ -1,5 +1,9 @@
 package coi.session;
 
+import static coi.session.WatcherFixtures.log;
+import static coi.session.WatcherFixtures.read;
+import static coi.session.WatcherFixtures.rssKiB;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
@@ -8,18 +12,16 @@ import coi.monitor.AuditEvent;
 import coi.monitor.AuditLog;
 import coi.monitor.Level;
 import coi.monitor.Threat;
+import coi.session.WatcherFixtures.Own;
 import coi.testing.Await;
 import coi.testing.CoiProcess.Result;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,8 +41,9 @@ class NativeMonitorIT {
 
     @Test
     void aCriticalThreatFoundByTheWaiterIsKilledAtOnceAndRecordedByTheSupervisorItStarts() throws Exception {
-        try (Own own = new Own(); IncusClient incus = TestIncus.client()) {
+        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
+            Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
             Result start = box.run("shell", "--detach", "--monitor");
             assertThat(start.exitCode()).as(start.toString()).isZero();
             String name = own.container(1);
@@ -75,14 +78,14 @@ class NativeMonitorIT {
                 Await.until(() -> !incus.instanceExists(name) || !incus.instance(name).running(), 30, () -> "still running:\n" + log(box));
                 assertThat(Files.readString(box.workspace.resolve(".coi-keep"))).isEqualTo("kept\n");
             } finally {
-                pids(box).forEach(NativeMonitorIT::end);
+                pids(box).forEach(WatcherFixtures::end);
             }
         }
     }
 
     @Test
     void aWarningIsAnsweredOnceAndTheWaiterHandedBackToDoesNotHandItOverAgainWithinTheDedupPeriod() throws Exception {
-        try (Own own = new Own()) {
+        try (Own own = new Own("n")) {
             Sandbox box = own.box;
             Result start = box.run("shell", "--detach", "--monitor");
             assertThat(start.exitCode()).as(start.toString()).isZero();
@@ -109,7 +112,7 @@ class NativeMonitorIT {
                 assertThat(audit(box, name).stream().filter(e -> e.action() == Action.DEDUPLICATED).toList())
                         .as("the supervisor, while up, recorded the repeat once as deduplicated at most").hasSizeLessThanOrEqualTo(2);
             } finally {
-                pids(box).forEach(NativeMonitorIT::end);
+                pids(box).forEach(WatcherFixtures::end);
             }
         }
     }
@@ -122,32 +125,6 @@ class NativeMonitorIT {
         return AuditLog.under(box.home.resolve(".coi")).read(name);
     }
 
-    /** A sandbox whose containers have a prefix of their own, so another test's events do not wake its waiter. */
-    private static final class Own implements AutoCloseable {
-        final String prefix = Sandbox.PREFIX + "n" + java.util.UUID.randomUUID().toString().substring(0, 4) + "-";
-        final Sandbox box = new Sandbox().with("COI_CONTAINER_PREFIX", prefix);
-
-        Own() throws IOException {
-            Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
-        }
-
-        String container(int slot) {
-            return prefix + new Workspace(box.workspace).hash() + "-" + slot;
-        }
-
-        @Override
-        public void close() {
-            try (IncusClient incus = TestIncus.client()) {
-                for (var i : incus.instances()) {
-                    if (!i.name().startsWith(prefix)) continue;
-                    coi.incus.Retries.delete(incus, i.name());
-                    coi.network.RootFence.of().remove(i.name());
-                }
-            } finally {
-                box.close();
-            }
-        }
-    }
 
     /** Waits for the {@code n}th hand-over of monitored containers to the waiter; returns its pid. */
     private static long awaitWatchingWaiter(Sandbox box, int n) throws InterruptedException {
@@ -158,10 +135,7 @@ class NativeMonitorIT {
     }
 
     private static List<Long> pids(Sandbox box) {
-        Matcher m = WATCHING_WAITER.matcher(log(box));
-        List<Long> pids = new ArrayList<>();
-        while (m.find()) pids.add(Long.parseLong(m.group(1)));
-        return pids;
+        return WatcherFixtures.pids(box, WATCHING_WAITER);
     }
 
     private static int count(String text, String what) {
@@ -170,30 +144,7 @@ class NativeMonitorIT {
         return n;
     }
 
-    private static long rssKiB(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
-        }
-        throw new AssertionError("no VmRSS for " + pid);
-    }
 
-    /** The supervisor of a sandbox would outlive it (it exits 30 s after its last container). */
-    private static void end(long pid) {
-        ProcessHandle.of(pid).ifPresent(p -> {
-            p.destroy();
-            p.onExit().join();
-        });
-    }
 
-    private static String log(Sandbox box) {
-        return read(box.home.resolve(".coi/watcher.log"));
-    }
 
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-    }
 }

@@ -1,18 +1,20 @@
 package coi.session;
 
+import static coi.session.WatcherFixtures.end;
+import static coi.session.WatcherFixtures.log;
+import static coi.session.WatcherFixtures.read;
+import static coi.session.WatcherFixtures.rssKiB;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
+import coi.session.WatcherFixtures.Own;
 import coi.testing.Await;
 import coi.testing.CoiProcess.Result;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,7 @@ class WaiterIT {
 
     @Test
     void anUnmonitoredSessionsSupervisorHandsOverToTheWaiterWhichWakesToFinalizeAPoweroffFromInside() throws Exception {
-        try (Own own = new Own(); IncusClient incus = TestIncus.client()) {
+        try (Own own = new Own("w"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
             Result start = box.run("shell", "--detach");
             assertThat(start.exitCode()).as(start.toString()).isZero();
@@ -59,7 +61,7 @@ class WaiterIT {
                         () -> "not finalized: " + read(metadata) + "\n" + log(box) + "\nfenced: " + coi.network.RootFence.of().fenced());
                 System.out.printf("finalized %.1f s after the poweroff%n", (System.nanoTime() - off) / 1e9);
                 assertThat(log(box)).contains("waiter: woken (an event names a coi container)");
-                assertThat(pids(box, WATCHING)).as("the supervisor came back in the waiter's process").containsExactly(pids(box, WATCHING).getFirst(), waiter);
+                assertThat(WatcherFixtures.pids(box, WATCHING)).as("the supervisor came back in the waiter's process").containsExactly(WatcherFixtures.pids(box, WATCHING).getFirst(), waiter);
                 assertThat(coi.network.RootFence.of().fenced()).as("its network rules are gone").doesNotContain(name);
                 assertThat(box.run("list", "--format", "json").out()).doesNotContain(name);
             } finally {
@@ -70,7 +72,7 @@ class WaiterIT {
 
     @Test
     void aMonitoredSessionStartedWhileTheWaiterWaitsWakesItAndIsMonitored() throws Exception {
-        try (Own own = new Own()) {
+        try (Own own = new Own("w")) {
             Sandbox box = own.box;
             assertThat(box.run("shell", "--detach").exitCode()).isZero();
             long waiter = awaitWaiter(box, 1);
@@ -82,7 +84,7 @@ class WaiterIT {
                 Await.until(() -> log(box).contains("monitoring " + name), 30, () -> "not monitored:\n" + log(box));
                 System.out.printf("monitored %.1f s after its shell returned%n", (System.nanoTime() - started) / 1e9);
                 assertThat(log(box)).as("the launch asked: it waits until it is watched").contains("waiter: woken (a coi command asked for the supervisor)");
-                assertThat(pids(box, WATCHING).getLast()).as("the supervisor is back, in the waiter's process").isEqualTo(waiter);
+                assertThat(WatcherFixtures.pids(box, WATCHING).getLast()).as("the supervisor is back, in the waiter's process").isEqualTo(waiter);
                 assertThat(Files.readSymbolicLink(Path.of("/proc/" + waiter + "/exe")).toString()).endsWith("/bin/java");
                 assertThat(log(box)).as("its monitored session's audit log shows no gap: the waiter said goodbye").doesNotContain("previous supervisor gone");
             } finally {
@@ -91,71 +93,16 @@ class WaiterIT {
         }
     }
 
-    /**
-     * A sandbox whose containers have a prefix of their own: the waiter wakes at any event naming its
-     * prefix, and another test's containers (named with the shared test prefix) must not wake it here.
-     */
-    private static final class Own implements AutoCloseable {
-        final String prefix = Sandbox.PREFIX + "w" + java.util.UUID.randomUUID().toString().substring(0, 4) + "-";
-        final Sandbox box = new Sandbox().with("COI_CONTAINER_PREFIX", prefix);
-
-        String container(int slot) {
-            return prefix + new Workspace(box.workspace).hash() + "-" + slot;
-        }
-
-        @Override
-        public void close() {
-            try (IncusClient incus = TestIncus.client()) {
-                for (var i : incus.instances()) {
-                    if (!i.name().startsWith(prefix)) continue;
-                    coi.incus.Retries.delete(incus, i.name());
-                    coi.network.RootFence.of().remove(i.name());
-                }
-            } finally {
-                box.close();
-            }
-        }
-    }
-
     /** Waits for the {@code n}th hand-over; returns the waiter's pid. */
     private static long awaitWaiter(Sandbox box, int n) throws InterruptedException {
         long started = System.nanoTime();
-        Await.until(() -> pids(box, WAITING).size() >= n, HANDOVER_SECONDS, () -> "no hand-over to the waiter:\n" + log(box));
+        Await.until(() -> WatcherFixtures.pids(box, WAITING).size() >= n, HANDOVER_SECONDS, () -> "no hand-over to the waiter:\n" + log(box));
         System.out.printf("handed over to the waiter %.1f s after the session started%n", (System.nanoTime() - started) / 1e9);
-        return pids(box, WAITING).get(n - 1);
+        return WatcherFixtures.pids(box, WAITING).get(n - 1);
     }
 
-    private static long rssKiB(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
-        }
-        throw new AssertionError("no VmRSS for " + pid);
-    }
 
-    /** The supervisor of a sandbox would outlive it (it exits 30 s after its last container). */
-    private static void end(long pid) {
-        ProcessHandle.of(pid).ifPresent(p -> {
-            p.destroy();
-            p.onExit().join();
-        });
-    }
 
-    private static String log(Sandbox box) {
-        return read(box.home.resolve(".coi/watcher.log"));
-    }
 
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-    }
 
-    private static List<Long> pids(Sandbox box, Pattern pattern) {
-        Matcher m = pattern.matcher(log(box));
-        List<Long> pids = new ArrayList<>();
-        while (m.find()) pids.add(Long.parseLong(m.group(1)));
-        return pids;
-    }
 }
