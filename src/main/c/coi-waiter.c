@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -289,6 +290,8 @@ static const char *wait_for_work(int events, int pokes, const char *pool, const 
         if (now >= next_beat) {
             if (changed(pool, pool_before)) return "a pool request";
             beat(heartbeat);
+            /* the monitor's looks allocate and free as they read (directory buffers, files): what is free goes back */
+            if (threats) malloc_trim(0);
             next_beat = now + BEAT_SECONDS;
         }
         long long until = deadline > 0 && deadline < next_beat ? deadline : next_beat;
