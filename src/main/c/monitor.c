@@ -781,11 +781,11 @@ static void pids_from(int fd, struct pidlist *l) {
     if (cur >= 0) pid_push(l, cur);
 }
 
-static void pids_walk(int dirfd, struct pidlist *l, int depth) {
-    if (depth > CGROUP_DEPTH) {
-        l->too_deep = 1;
-        return;
-    }
+/*
+ * Calls each(sub, depth + 1, ctx) for every subgroup (folder) of the cgroup open at dirfd, opened O_DIRECTORY |
+ * O_NOFOLLOW and closed after; subgroups that go meanwhile are skipped (the guard's walk and the kill's share it).
+ */
+static void each_subgroup(int dirfd, int depth, void (*each)(int sub, int depth, void *ctx), void *ctx) {
     int dup_fd = dup(dirfd);
     if (dup_fd < 0) return;
     DIR *d = fdopendir(dup_fd);
@@ -799,15 +799,31 @@ static void pids_walk(int dirfd, struct pidlist *l, int depth) {
         if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
         int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub < 0) continue;
-        int procs = openat(sub, "cgroup.procs", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (procs >= 0) {
-            pids_from(procs, l);
-            close(procs);
-            pids_walk(sub, l, depth + 1);
-        }
+        each(sub, depth + 1, ctx);
         close(sub);
     }
     closedir(d);
+}
+
+static void pids_walk(int dirfd, int depth, void *ctx);
+
+/* One subgroup of the guard's walk: its pids, then its own subgroups. */
+static void pids_of_subgroup(int sub, int depth, void *ctx) {
+    int procs = openat(sub, "cgroup.procs", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (procs < 0) return;
+    pids_from(procs, ctx);
+    close(procs);
+    pids_walk(sub, depth, ctx);
+}
+
+/* The subgroups below the cgroup open at dirfd (at depth), into the pidlist ctx. */
+static void pids_walk(int dirfd, int depth, void *ctx) {
+    struct pidlist *l = ctx;
+    if (depth > CGROUP_DEPTH) {
+        l->too_deep = 1;
+        return;
+    }
+    each_subgroup(dirfd, depth, pids_of_subgroup, l);
 }
 
 static int cmp_int(const void *a, const void *b) {
@@ -827,7 +843,7 @@ static int guard_pids(const char *cgroup, struct pidlist *l) {
     }
     pids_from(procs, l);
     close(procs);
-    pids_walk(dir, l, 0);
+    pids_walk(dir, 0, l);
     close(dir);
     if (l->n > 1) qsort(l->p, (size_t)l->n, sizeof *l->p, cmp_int);
     int k = 0;
@@ -1581,7 +1597,14 @@ static int is_regular_at(int dirfd, const char *name) {
     return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
+static void kill_all_at(int dirfd, int depth, void *ctx);
+
 static void kill_all(int dirfd, int depth) {
+    kill_all_at(dirfd, depth, NULL);
+}
+
+static void kill_all_at(int dirfd, int depth, void *ctx) {
+    (void)ctx;
     if (depth > CGROUP_DEPTH) return;
     int procs = openat(dirfd, "cgroup.procs", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (procs < 0) return;
@@ -1603,23 +1626,7 @@ static void kill_all(int dirfd, int depth) {
     }
     if (cur > 0) kill((pid_t)cur, SIGKILL);
     close(procs);
-    int dup_fd = dup(dirfd);
-    if (dup_fd < 0) return;
-    DIR *d = fdopendir(dup_fd);
-    if (!d) {
-        close(dup_fd);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
-        if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
-        int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub < 0) continue;
-        kill_all(sub, depth + 1);
-        close(sub);
-    }
-    closedir(d);
+    each_subgroup(dirfd, depth, kill_all_at, NULL);
 }
 
 /* CgroupKill.kill: 1 killed, 0 no such cgroup (gone), -1 a write failed. */
