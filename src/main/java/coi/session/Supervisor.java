@@ -204,7 +204,8 @@ final class Supervisor {
         if (!nativeRefused.isEmpty()) return false;
         List<Monitor.Target> watched = targets.values().stream().filter(t -> !frozen.contains(t.container())).toList();
         Optional<Path> targetsFile = Optional.empty();
-        if (!targets.isEmpty()) {
+        // with every monitored container frozen there is nothing to watch: the waiter waits (a thaw's event wakes it)
+        if (!watched.isEmpty()) {
             Map<String, String> modes = new java.util.HashMap<>();
             instances.forEach((name, i) -> {
                 String mode = i.configValue(Labels.NETWORK);
