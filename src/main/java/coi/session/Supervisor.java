@@ -203,8 +203,10 @@ final class Supervisor {
         nativeRefused.retainAll(targets.keySet());
         if (!nativeRefused.isEmpty()) return false;
         List<Monitor.Target> watched = targets.values().stream().filter(t -> !frozen.contains(t.container())).toList();
+        // a monitored container the monitor froze keeps the supervisor: once thawed it is watched at once, not once the
+        // waiter's events have settled and a JVM has started
+        if (watched.size() != targets.size()) return false;
         Optional<Path> targetsFile = Optional.empty();
-        // with every monitored container frozen there is nothing to watch: the waiter waits (a thaw's event wakes it)
         if (!watched.isEmpty()) {
             Map<String, String> modes = new java.util.HashMap<>();
             instances.forEach((name, i) -> {
