@@ -70,7 +70,8 @@ class NativeMonitorIT {
                 assertThat(killed).as("one kill recorded, by the supervisor the waiter started").singleElement().satisfies(e -> {
                     assertThat(e.level()).isEqualTo(Level.CRITICAL);
                     assertThat(e.category()).isEqualTo(Threat.REVERSE_SHELL);
-                    assertThat(e.title()).isEqualTo("reverse shell: bash redirecting to /dev/tcp or /dev/udp");
+                    // the program of a process read at its exec may still be incus's attach helper (exe memfd:liblxc): the Java monitor names it alike
+                    assertThat(e.title()).matches("reverse shell: (bash|memfd:liblxc) redirecting to /dev/tcp or /dev/udp");
                     // the launching shell's command line names it too: either may be the one killed for
                     assertThat(String.join(" ", e.evidence().process().cmdline())).contains("exec 3<>/dev/tcp/127.0.0.1/9");
                     assertThat(e.evidence().process().uid()).isEqualTo(1000);
