@@ -208,6 +208,17 @@ public final class Detectors {
         return threats;
     }
 
+    /**
+     * A cgroup of the container past the walk's bounds ({@link HostView#MAX_DEPTH} levels,
+     * {@link HostView#MAX_GROUPS} cgroups): what runs there is out of the monitor's sight. No
+     * workload nests so deep or makes so many; the agent, root inside, can, to hide processes.
+     */
+    public static Threat hiddenCgroups(String beyond) {
+        return new Threat(Level.HIGH, Threat.PROCESSES, "cgroups beyond the monitor's walk",
+                "the container nests its cgroups deeper than " + HostView.MAX_DEPTH + " levels or makes more than " + HostView.MAX_GROUPS
+                        + " of them (first past the bound: " + beyond + "): processes there would be hidden from the monitor", Evidence.none());
+    }
+
     /** How far back {@link #climbing} looks. */
     static final Duration CLIMB = Duration.ofSeconds(5);
 

@@ -3,15 +3,24 @@ package coi.monitor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,37 +71,139 @@ public final class HostView {
     }
 
     /**
+     * How deep and how many subgroups a walk of a container's cgroups goes: the native waiter's
+     * bounds (its guard walks 64 levels, its look 4,096 cgroups), past which it hands the container
+     * to this monitor. No workload nests its cgroups that deep or makes that many; the agent, root
+     * inside, can, to move processes where a walk does not reach: {@link Tree#beyond} says so.
+     */
+    static final int MAX_DEPTH = 64, MAX_GROUPS = 4096;
+
+    /**
+     * A cgroup's pids and its subgroups' (in the order a depth-first walk meets them, each once);
+     * {@code beyond}: the first subgroup the walk did not enter, past {@link #MAX_DEPTH} or
+     * {@link #MAX_GROUPS}, as a path below the container's cgroup (cut to {@link #BEYOND_SHOWN}
+     * characters), or null when it walked them all.
+     */
+    public record Tree(List<Integer> pids, String beyond) {}
+
+    /** How much of a subgroup's path {@link Tree#beyond} shows. */
+    static final int BEYOND_SHOWN = 200;
+
+    /**
      * Every pid in the cgroup and its subgroups (init.scope, system.slice, user.slice, ...).
      * Subgroups come and go while we read (ENOENT, ENODEV): only the top one must be readable.
      */
     public List<Integer> pids(Path cgroup) {
+        return tree(cgroup).pids();
+    }
+
+    /**
+     * As {@link #pids(Path)}, with what the walk left out. Each subgroup is opened relative to its
+     * parent's open folder (openat, through a {@link SecureDirectoryStream}), so that a path over
+     * PATH_MAX, which the agent can build from long names, hides nothing, and the walk keeps its
+     * folders on a heap stack, not the thread's: the supervisor's threads have small stacks
+     * (launcher), and a recursion as deep as the agent can nest overflowed them.
+     */
+    public Tree tree(Path cgroup) {
         Set<Integer> pids = new LinkedHashSet<>();
         try {
             readProcs(cgroup.resolve("cgroup.procs"), pids);
         } catch (IOException e) {
             throw new ObservationException("cannot read the processes of " + cgroup + ": " + e.getMessage());
         }
-        collect(cgroup, pids);
-        return new ArrayList<>(pids);
-    }
-
-    private static void collect(Path dir, Set<Integer> pids) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, Files::isDirectory)) {
-            for (Path sub : entries) {
-                try {
-                    readProcs(sub.resolve("cgroup.procs"), pids);
-                } catch (IOException gone) {
+        String beyond = null;
+        Deque<Folder> walk = new ArrayDeque<>();
+        try {
+            Folder top = Folder.open(Files.newDirectoryStream(cgroup), "");
+            if (top != null) walk.push(top);
+            int groups = 0;
+            while (!walk.isEmpty()) {
+                Folder at = walk.peek();
+                Path name = at.next();
+                if (name == null) {
+                    walk.pop().close();
                     continue;
                 }
-                collect(sub, pids);
+                String below = at.below.isEmpty() ? name.toString() : at.below + "/" + name;
+                Folder sub = at.enter(name, below);
+                if (sub == null) continue;
+                boolean tooMany = ++groups > MAX_GROUPS;
+                if (tooMany || walk.size() > MAX_DEPTH) {
+                    sub.close();
+                    if (beyond == null) beyond = below.length() <= BEYOND_SHOWN ? below : below.substring(0, BEYOND_SHOWN) + "...";
+                    // too deep: the rest is walked; too many: the walk ends here
+                    if (tooMany) break;
+                    continue;
+                }
+                try {
+                    readProcs(sub.stream.newByteChannel(PROCS, Set.of(StandardOpenOption.READ)), pids);
+                } catch (IOException gone) {
+                    // removed while walking: with what is under it
+                    sub.close();
+                    continue;
+                }
+                walk.push(sub);
             }
-        } catch (IOException | java.nio.file.DirectoryIteratorException gone) {
-            // removed while walking
+        } catch (IOException | DirectoryIteratorException gone) {
+            // the top removed while walking: its pids were read
+        } finally {
+            while (!walk.isEmpty()) walk.pop().close();
+        }
+        return new Tree(new ArrayList<>(pids), beyond);
+    }
+
+    private static final Path PROCS = Path.of("cgroup.procs");
+
+    /** A folder of the walk, open, with its names not yet walked; {@code below}: its path under the top. */
+    private record Folder(SecureDirectoryStream<Path> stream, Iterator<Path> names, String below) implements AutoCloseable {
+        static Folder open(DirectoryStream<Path> stream, String below) throws IOException {
+            if (stream instanceof SecureDirectoryStream<Path> secure) return new Folder(secure, secure.iterator(), below);
+            stream.close();
+            // Linux's file system always has one: not a case to skip quietly, the walk would miss processes
+            throw new ObservationException("cannot walk cgroups: no directory stream relative to an open folder (openat) here");
+        }
+
+        /** The next name in this folder, null at its end (or when it went meanwhile). */
+        Path next() {
+            try {
+                return names.hasNext() ? names.next().getFileName() : null;
+            } catch (DirectoryIteratorException gone) {
+                return null;
+            }
+        }
+
+        /** The subgroup {@code name} opened, null when it is no folder or went meanwhile. */
+        Folder enter(Path name, String path) {
+            try {
+                if (!stream.getFileAttributeView(name, BasicFileAttributeView.class).readAttributes().isDirectory()) return null;
+                return open(stream.newDirectoryStream(name), path);
+            } catch (IOException gone) {
+                return null;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                stream.close();
+            } catch (IOException ignored) {
+                // a folder read only
+            }
         }
     }
 
     private static void readProcs(Path file, Set<Integer> pids) throws IOException {
-        for (String line : read(file).split("\n")) if (!line.isBlank()) pids.add(Integer.parseInt(line.trim()));
+        parseProcs(read(file), pids);
+    }
+
+    private static void readProcs(SeekableByteChannel file, Set<Integer> pids) throws IOException {
+        try (InputStream in = Channels.newInputStream(file)) {
+            parseProcs(read(in), pids);
+        }
+    }
+
+    private static void parseProcs(String text, Set<Integer> pids) {
+        for (String line : text.split("\n")) if (!line.isBlank()) pids.add(Integer.parseInt(line.trim()));
     }
 
     /** One snapshot; fails with {@link ObservationException} when /proc of the container's processes is not readable. */
@@ -102,9 +213,14 @@ public final class HostView {
 
     /** The container's pids, failing when it has none (a running container always has its init). */
     public List<Integer> pids(String container, Path cgroup) {
-        List<Integer> pids = pids(cgroup);
-        if (pids.isEmpty()) throw new ObservationException("cannot observe " + container + ": its cgroup " + cgroup + " has no process");
-        return pids;
+        return tree(container, cgroup).pids();
+    }
+
+    /** As {@link #tree(Path)}, failing when the container has no process (a running container always has its init). */
+    public Tree tree(String container, Path cgroup) {
+        Tree tree = tree(cgroup);
+        if (tree.pids().isEmpty()) throw new ObservationException("cannot observe " + container + ": its cgroup " + cgroup + " has no process");
+        return tree;
     }
 
     /** A snapshot of pids only: what a fork bomb's look needs, without reading thousands of /proc entries. */
@@ -314,13 +430,17 @@ public final class HostView {
      * quarter second (bench/background). A buffer grown past {@link #KEEP} for a big file is not kept.
      */
     private static String read(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            return read(in);
+        }
+    }
+
+    private static String read(InputStream in) throws IOException {
         byte[] buffer = BUFFER.get();
         int n = 0;
-        try (InputStream in = Files.newInputStream(p)) {
-            for (int r; (r = in.read(buffer, n, buffer.length - n)) > 0; ) {
-                n += r;
-                if (n == buffer.length) buffer = Arrays.copyOf(buffer, buffer.length * 2);
-            }
+        for (int r; (r = in.read(buffer, n, buffer.length - n)) > 0; ) {
+            n += r;
+            if (n == buffer.length) buffer = Arrays.copyOf(buffer, buffer.length * 2);
         }
         if (buffer.length <= KEEP) BUFFER.set(buffer);
         return new String(buffer, 0, n, StandardCharsets.UTF_8);

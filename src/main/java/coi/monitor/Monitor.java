@@ -144,11 +144,13 @@ public final class Monitor {
         Path cgroup = cgroups.get(t.container());
         if (cgroup == null) return List.of();
         Deque<Snapshot> series = counts.computeIfAbsent(t.container(), c -> new ArrayDeque<>());
-        Snapshot now = view.bare(t.container(), view.pids(t.container(), cgroup));
+        HostView.Tree tree = view.tree(t.container(), cgroup);
+        Snapshot now = view.bare(t.container(), tree.pids());
         series.addLast(now);
         trim(series, now);
-        List<Threat> bomb = Detectors.processSpike(new ArrayList<>(series), t.settings().processCountThreshold(),
-                t.settings().processSpawnRateThreshold());
+        List<Threat> bomb = new ArrayList<>(Detectors.processSpike(new ArrayList<>(series), t.settings().processCountThreshold(),
+                t.settings().processSpawnRateThreshold()));
+        if (tree.beyond() != null) bomb.add(Detectors.hiddenCgroups(tree.beyond()));
         if (bomb.isEmpty()) return List.of();
         synchronized (responder) {
             return responder.respond(t.container(), t.settings(), bomb);

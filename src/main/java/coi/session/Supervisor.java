@@ -102,6 +102,8 @@ final class Supervisor {
     private final Map<String, Model.Instance> instances = new ConcurrentHashMap<>();
     /** Containers whose last look failed, so that the log says it once. */
     private final Set<String> unobservable = new HashSet<>();
+    /** Containers whose guard look failed last time (said once in the log); the guard's thread only. */
+    private final Set<String> guardFailing = new HashSet<>();
     private Fencing.AllowlistKeeper allowlists;
     private EventStream events;
     private Instant nextConnect = Instant.EPOCH;
@@ -209,10 +211,10 @@ final class Supervisor {
         Optional<Path> targetsFile = Optional.empty();
         if (!watched.isEmpty()) {
             Map<String, String> modes = new java.util.HashMap<>();
-            instances.forEach((name, i) -> {
-                String mode = i.configValue(Labels.NETWORK);
+            for (String name : instances.keySet()) {
+                String mode = networkMode(name);
                 if (mode != null) modes.put(name, mode);
-            });
+            }
             targetsFile = NativeWatch.write(store.root(), watched, responder == null ? Map.of() : responder.seen(), modes,
                     List.copyOf(instances.values()));
             if (targetsFile.isEmpty()) {
@@ -406,10 +408,15 @@ final class Supervisor {
      * only rejects private ranges), DNS packets in restricted mode (allowlist mode has no DNS).
      */
     private Snapshot.Fence fenceCounters(String container) {
-        Model.Instance listed = instances.get(container);
-        String mode = listed == null ? null : listed.configValue(Labels.NETWORK);
+        String mode = networkMode(container);
         return new Snapshot.Fence("allowlist".equals(mode) ? fencing.blocked(container) : -1,
                 "restricted".equals(mode) ? fencing.dns(container) : -1);
+    }
+
+    /** The network mode a monitored container was listed with (its label), null when not listed or unlabelled. */
+    private String networkMode(String container) {
+        Model.Instance listed = instances.get(container);
+        return listed == null ? null : listed.configValue(Labels.NETWORK);
     }
 
     private void look(Monitor.Target t) {
@@ -421,7 +428,8 @@ final class Supervisor {
             if (unobservable.add(t.container())) log("cannot observe " + t.container() + ": " + e.getMessage());
             relist.set(true);
             return;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
+            // an overflow too: what the agent builds (a tree, a table) must not end the main loop
             log("monitor error on " + t.container() + ": " + e);
             relist.set(true);
         }
@@ -437,8 +445,12 @@ final class Supervisor {
                 if (frozen.contains(t.container())) continue;
                 try {
                     monitor.guard(t);
-                } catch (RuntimeException e) {
+                    guardFailing.remove(t.container());
+                } catch (ObservationException e) {
                     // not observable right now (most often stopping): the main loop's look says so in the log
+                } catch (RuntimeException | StackOverflowError e) {
+                    // said once, and the guard goes on: its thread ending would leave every container without one
+                    if (guardFailing.add(t.container())) log("fork-bomb guard error on " + t.container() + ": " + e);
                 }
             }
             try {

@@ -116,6 +116,109 @@ class HostViewTest {
         assertThat(HostView.compress("1:2:3:4:5:6:7:8")).isEqualTo("1:2:3:4:5:6:7:8");
     }
 
+    /**
+     * Subgroups past PATH_MAX (long names, 18 levels of 250 characters: the agent, root inside, can
+     * nest its cgroups so and move processes there) are walked: each is opened relative to its
+     * parent, no path is that long. Built by moving one chain into another, as no path call reaches
+     * that deep; removed with rm -rf, which walks relative too.
+     */
+    @Test
+    void subgroupsPastPathMaxAreWalked() throws Exception {
+        Path top = Files.createTempDirectory("coitest-cgroups");
+        try {
+            Path cgroup = write(top.resolve("lxc.payload.coi-x-1/cgroup.procs"), "1\n").getParent();
+            Path upper = chain(cgroup, "u", 9, 10), lower = chain(top, "l", 9, 20);
+            Files.move(top.resolve("l".repeat(250)), upper.resolve("l".repeat(250)));
+            assertThat(upper.toString().length() + 9 * 251).as("the deepest subgroup's path").isGreaterThan(4096);
+
+            HostView.Tree tree = new HostView(root.resolve("proc"), top).tree(cgroup);
+
+            assertThat(tree.pids()).containsExactly(1, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25, 26, 27, 28);
+            assertThat(tree.beyond()).isNull();
+        } finally {
+            removeTree(top);
+        }
+    }
+
+    /**
+     * A tree nested 3,000 deep is walked to {@link HostView#MAX_DEPTH} levels and reported past
+     * it, on a thread with the supervisor's stack (256 KiB, bin/coi): the recursive walk before
+     * overflowed it, which ended the fork-bomb guard's thread.
+     */
+    @Test
+    void aTreeNestedPastTheBoundIsReportedNotRecursedInto() throws Exception {
+        Path top = Files.createTempDirectory("coitest-cgroups");
+        try {
+            Path cgroup = write(top.resolve("lxc.payload.coi-x-1/cgroup.procs"), "1\n").getParent();
+            write(cgroup.resolve("init.scope/cgroup.procs"), "2\n");
+            // 3,000 levels, each with its cgroup.procs: a chain of 1,500 moved into the deepest folder of another
+            Path deepest = chain(cgroup, 1500);
+            chain(top.resolve("chain"), 1500);
+            Files.move(top.resolve("chain/a"), deepest.resolve("a"));
+            write(cgroup.resolve("a/cgroup.procs"), "3\n");
+            write(cgroup.resolve("a/".repeat(64) + "cgroup.procs"), "64\n");
+            write(cgroup.resolve("a/".repeat(65) + "cgroup.procs"), "65\n");
+            // beside the deep chain, after it in no particular order: still walked
+            write(cgroup.resolve("user.slice/cgroup.procs"), "4\n");
+
+            var result = new java.util.concurrent.atomic.AtomicReference<Object>();
+            Thread small = new Thread(null, () -> {
+                try {
+                    result.set(new HostView(root.resolve("proc"), top).tree(cgroup));
+                } catch (Throwable t) {
+                    result.set(t);
+                }
+            }, "small stack", 256 * 1024);
+            small.start();
+            small.join();
+
+            assertThat(result.get()).isInstanceOf(HostView.Tree.class);
+            HostView.Tree tree = (HostView.Tree) result.get();
+            assertThat(tree.pids()).containsExactlyInAnyOrder(1, 2, 3, 4, 64);
+            assertThat(tree.beyond()).isEqualTo("a/".repeat(64) + "a");
+            Threat threat = Detectors.hiddenCgroups(tree.beyond());
+            assertThat(threat.level()).isEqualTo(Level.HIGH);
+            assertThat(threat.category()).isEqualTo(Threat.PROCESSES);
+            assertThat(threat.description()).contains("deeper than 64 levels").contains("a/a/a");
+        } finally {
+            removeTree(top);
+        }
+    }
+
+    /** More subgroups than {@link HostView#MAX_GROUPS}: the walk ends there and says so. */
+    @Test
+    void moreSubgroupsThanTheBoundAreReported() throws Exception {
+        Path cgroup = write(root.resolve("cgroup/lxc.payload.coi-x-1/cgroup.procs"), "1\n").getParent();
+        for (int i = 0; i <= HostView.MAX_GROUPS; i++) Files.createDirectory(cgroup.resolve("g" + i));
+        HostView.Tree tree = new HostView(root.resolve("proc"), root.resolve("cgroup")).tree(cgroup);
+        assertThat(tree.beyond()).startsWith("g");
+        assertThat(new HostView(root.resolve("proc"), root.resolve("cgroup")).pids(cgroup)).containsExactly(1);
+    }
+
+    /** {@code levels} folders of 250 characters ({@code letter}) below {@code under}, each with a cgroup.procs of one pid from {@code first}; the last. */
+    private static Path chain(Path under, String letter, int levels, int first) throws IOException {
+        Path at = under;
+        for (int i = 0; i < levels; i++) {
+            at = at.resolve(letter.repeat(250));
+            write(at.resolve("cgroup.procs"), (first + i) + "\n");
+        }
+        return at;
+    }
+
+    /** {@code levels} folders "a" below {@code under}, each with an empty cgroup.procs; the last. */
+    private static Path chain(Path under, int levels) throws IOException {
+        Path at = under;
+        for (int i = 0; i < levels; i++) Files.writeString(Files.createDirectories(at = at.resolve("a")).resolve("cgroup.procs"), "");
+        return at;
+    }
+
+    /** rm -rf: it walks relative to open folders; JUnit's clean-up of a temporary folder works by path and fails past PATH_MAX. */
+    private static void removeTree(Path top) throws Exception {
+        Process rm = new ProcessBuilder("rm", "-rf", top.toString()).inheritIO().start();
+        assertThat(rm.waitFor()).isZero();
+        assertThat(top).doesNotExist();
+    }
+
     private static void process(Path proc, int pid, int hostUid, String comm, int ppid, String cmdline, String exe, String cwd) throws IOException {
         Path dir = proc.resolve(Integer.toString(pid));
         write(dir.resolve("stat"), pid + " (" + comm + (pid == 205 ? " (x)" : "") + ") S " + ppid + " 1 1 0 -1\n");
@@ -128,8 +231,8 @@ class HostViewTest {
         Files.createSymbolicLink(dir.resolve("cwd"), Path.of(cwd));
     }
 
-    private static void write(Path file, String text) throws IOException {
+    private static Path write(Path file, String text) throws IOException {
         Files.createDirectories(file.getParent());
-        Files.writeString(file, text);
+        return Files.writeString(file, text);
     }
 }

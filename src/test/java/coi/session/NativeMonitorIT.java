@@ -70,8 +70,8 @@ class NativeMonitorIT {
                 assertThat(killed).as("one kill recorded, by the supervisor the waiter started").singleElement().satisfies(e -> {
                     assertThat(e.level()).isEqualTo(Level.CRITICAL);
                     assertThat(e.category()).isEqualTo(Threat.REVERSE_SHELL);
-                    // the program of a process read at its exec may still be incus's attach helper (exe memfd:liblxc): the Java monitor names it alike
-                    assertThat(e.title()).matches("reverse shell: (bash|memfd:liblxc) redirecting to /dev/tcp or /dev/udp");
+                    // read at its exec, its exe may still be incus's attach helper (memfd:liblxc): argv[0] names it then
+                    assertThat(e.title()).isEqualTo("reverse shell: bash redirecting to /dev/tcp or /dev/udp");
                     // the launching shell's command line names it too: either may be the one killed for
                     assertThat(String.join(" ", e.evidence().process().cmdline())).contains("exec 3<>/dev/tcp/127.0.0.1/9");
                     assertThat(e.evidence().process().uid()).isEqualTo(1000);
@@ -112,6 +112,49 @@ class NativeMonitorIT {
                 assertThat(count(log(box), "waiter: woken (the monitor found")).as("one wake more, not one per look").isEqualTo(wakes + 1);
                 assertThat(audit(box, name).stream().filter(e -> e.action() == Action.DEDUPLICATED).toList())
                         .as("the supervisor, while up, recorded the repeat once as deduplicated at most").hasSizeLessThanOrEqualTo(2);
+            } finally {
+                pids(box).forEach(WatcherFixtures::end);
+            }
+        }
+    }
+
+    /**
+     * The agent, root inside, nests its cgroups to move a process out of a walk's reach (2,100
+     * deep, past PATH_MAX, is what it tries). The waiter's guard walks 64 levels: past them it hands
+     * the container back. The supervisor's walk (each folder opened relative to its parent, on a
+     * heap stack) reports the cgroup past its own 64 levels: high, the container frozen, here while
+     * it is still nesting. Before, its recursive walk overflowed the supervisor's 256 KiB stack on
+     * such a tree, which ended its fork-bomb guard, and a process at the bottom was seen by neither
+     * monitor.
+     */
+    @Test
+    void cgroupsNestedPastTheWalkAreHandedBackAndFreezeTheContainer() throws Exception {
+        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
+            Sandbox box = own.box;
+            Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
+            Result start = box.run("shell", "--detach", "--monitor");
+            assertThat(start.exitCode()).as(start.toString()).isZero();
+            String name = own.container(1);
+            awaitWatchingWaiter(box, 1);
+            try {
+                // the pids hierarchy on a v1 hybrid host (what the monitors walk there), the unified one otherwise; in the
+                // background: the container is frozen while it nests (once past 64 levels), the exec would wait for good
+                Result nesting = box.run("container", "exec", name, "--", "bash", "-c",
+                        "setsid -f bash -c 'cd /sys/fs/cgroup/pids 2>/dev/null || cd /sys/fs/cgroup || exit 3; i=0;"
+                                + " while [ $i -lt 2100 ]; do mkdir a && cd a || exit 4; i=$((i+1)); done;"
+                                + " sleep 600 & echo $! > cgroup.procs' >/dev/null 2>&1");
+                assertThat(nesting.exitCode()).as(nesting.toString()).isZero();
+                Await.until(() -> audit(box, name).stream().anyMatch(e -> e.title().equals("cgroups beyond the monitor's walk")), 60,
+                        () -> "not reported:\n" + audit(box, name) + "\n" + log(box));
+                assertThat(log(box)).contains("woken (too much to watch natively: ");
+                AuditEvent hidden = audit(box, name).stream().filter(e -> e.title().equals("cgroups beyond the monitor's walk")).findFirst().orElseThrow();
+                assertThat(hidden.level()).isEqualTo(Level.HIGH);
+                assertThat(hidden.category()).isEqualTo(Threat.PROCESSES);
+                assertThat(hidden.action()).isEqualTo(Action.PAUSED);
+                assertThat(hidden.description()).contains("a/a/a/a");
+                Await.until(() -> "Frozen".equals(incus.instance(name).status()), 15, () -> name + " is not frozen:\n" + log(box));
+                assertThat(log(box)).doesNotContain("StackOverflowError").doesNotContain("monitor error");
+                assertThat(Files.readString(box.workspace.resolve(".coi-keep"))).isEqualTo("kept\n");
             } finally {
                 pids(box).forEach(WatcherFixtures::end);
             }
