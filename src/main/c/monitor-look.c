@@ -911,9 +911,14 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
         closedir(d);
         if (r != P_OK) goto fail;
     }
-    /* Proc.program(): exe's file name, else argv[0]'s, else comm's; " (deleted)" off (whole: the detectors compare it) */
+    /*
+     * Proc.program(): exe's file name unless it is a memfd's, else argv[0]'s, else comm's; " (deleted)" off (whole: the
+     * detectors compare it)
+     */
     {
-        const char *path0 = p->exe && *p->exe ? p->exe : p->nargs > 0 && p->program ? p->program : comm;
+        const char *exe_slash = p->exe ? strrchr(p->exe, '/') : NULL;
+        int memfd = p->exe && strncmp(exe_slash ? exe_slash + 1 : p->exe, "memfd:", 6) == 0;
+        const char *path0 = p->exe && *p->exe && !memfd ? p->exe : p->nargs > 0 && p->program ? p->program : comm;
         const char *slash = strrchr(path0, '/');
         const char *base = slash ? slash + 1 : path0;
         size_t bl = strlen(base);

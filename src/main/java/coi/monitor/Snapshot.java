@@ -113,9 +113,15 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
             return new Proc(pid, 0, -1, "", null, List.of(), null, Map.of(), 0, 0);
         }
 
-        /** The program's file name: from exe, else argv[0], else comm. */
+        /**
+         * The program's file name: from exe unless it is a memfd's, else argv[0], else comm. A memfd
+         * ({@code /memfd:NAME (deleted)}) names no program: read at its exec, a command incus
+         * starts may still show the attach helper's (memfd:liblxc), and a program run from memory
+         * is named by whoever made it, as argv[0] is.
+         */
         public String program() {
-            String path = exe != null && !exe.isEmpty() ? exe : !cmdline.isEmpty() ? cmdline.getFirst() : comm;
+            boolean memfd = exe != null && exe.startsWith("memfd:", exe.lastIndexOf('/') + 1);
+            String path = exe != null && !exe.isEmpty() && !memfd ? exe : !cmdline.isEmpty() ? cmdline.getFirst() : comm;
             String name = path.substring(path.lastIndexOf('/') + 1);
             return name.endsWith(" (deleted)") ? name.substring(0, name.length() - 10) : name;
         }

