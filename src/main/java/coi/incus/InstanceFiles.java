@@ -9,9 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -144,56 +142,48 @@ public final class InstanceFiles {
 
     /**
      * Pulls {@code path} (file or directory) to {@code local}, keeping modes. Returns the number of
-     * entries written.
+     * entries written. The agent may write where it goes (its workspace): see {@link HostTree}.
      */
     public int pullTree(String path, Path local) {
         Model.FileInfo info = stat(path);
         if (info == null) throw new IncusException.NotFound(path + " not found in " + instance);
-        try {
-            return pullInto(path, info, local);
+        Path absolute = local.toAbsolutePath();
+        if (absolute.getParent() == null) throw new IncusException(400, "cannot pull to " + local + ": name a file or folder in a folder");
+        try (HostTree parent = HostTree.open(absolute.getParent())) {
+            return pullInto(path, info, parent, absolute.getFileName().toString(), local);
         } catch (IOException e) {
             throw new IncusException("cannot write " + local + ": " + e.getMessage(), e);
         }
     }
 
-    private int pullInto(String path, Model.FileInfo info, Path local) throws IOException {
+    private int pullInto(String path, Model.FileInfo info, HostTree dir, String name, Path local) throws IOException {
         switch (info.type()) {
             case "directory" -> {
                 // a link there (the agent's, should the pull go into its workspace) would take the tree elsewhere
-                if (Files.isSymbolicLink(local)) throw new IncusException(400, local + " is a symbolic link: coi does not pull a folder"
-                        + " into a link; remove it, or pull somewhere else");
-                Files.createDirectories(local);
-                int n = 1;
-                for (String name : list(path)) {
-                    String child = path.endsWith("/") ? path + name : path + "/" + name;
-                    n += pullInto(child, stat(child), local.resolve(name));
+                try (HostTree folder = dir.folder(name, local + " is a symbolic link: coi does not pull a folder"
+                        + " into a link; remove it, or pull somewhere else")) {
+                    int n = 1;
+                    for (String child : list(path)) {
+                        String childPath = path.endsWith("/") ? path + child : path + "/" + child;
+                        Model.FileInfo childInfo = stat(childPath);
+                        // gone in the container since its listing
+                        if (childInfo != null) n += pullInto(childPath, childInfo, folder, child, local.resolve(child));
+                    }
+                    folder.mode(info.mode());
+                    return n;
                 }
-                setMode(local, info.mode());
-                return n;
             }
             case "symlink" -> {
                 String target = linkTarget(path);
                 // incusd answers with the link resolved to an absolute path; a link into its own
                 // folder is written back relative so the pulled tree stays self-contained
-                String dir = path.substring(0, path.lastIndexOf('/') + 1);
-                if (target.startsWith(dir) && target.length() > dir.length()) target = target.substring(dir.length());
-                Files.deleteIfExists(local);
-                Files.createSymbolicLink(local, Path.of(target));
+                String parent = path.substring(0, path.lastIndexOf('/') + 1);
+                if (target.startsWith(parent) && target.length() > parent.length()) target = target.substring(parent.length());
+                dir.link(name, target);
                 return 1;
             }
             default -> {
-                // into a file of coi's own beside it, then renamed over whatever is there: a link is
-                // replaced, never written through, and a FIFO is never opened (its open would block)
-                Path temporary = Files.createTempFile(local.toAbsolutePath().getParent(), "." + local.getFileName() + ".", ".pull");
-                try {
-                    try (OutputStream out = Files.newOutputStream(temporary)) {
-                        pull(path, out);
-                    }
-                    setMode(temporary, info.mode());
-                    Files.move(temporary, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } finally {
-                    Files.deleteIfExists(temporary);
-                }
+                dir.file(name, info.mode(), out -> pull(path, out));
                 return 1;
             }
         }
@@ -240,12 +230,5 @@ public final class InstanceFiles {
         } catch (IOException e) {
             throw new IncusException("cannot read " + p + ": " + e.getMessage(), e);
         }
-    }
-
-    static void setMode(Path p, int mode) throws IOException {
-        StringBuilder s = new StringBuilder(9);
-        String rwx = "rwxrwxrwx";
-        for (int i = 0; i < 9; i++) s.append((mode & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(s.toString()));
     }
 }

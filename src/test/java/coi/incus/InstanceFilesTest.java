@@ -198,6 +198,59 @@ class InstanceFilesTest extends FakeIncusTest {
         }
     }
 
+    /**
+     * The agent, writing the workspace a pull goes into, swaps the folder the pull made for a link
+     * to a folder of the user's (standing for ~/.ssh) while the pull goes on: what follows still goes
+     * into the folder the pull made (each step relative to its open descriptor), nothing into the
+     * link's target, whose mode stays too.
+     */
+    @Test
+    void aFolderSwappedForALinkWhileThePullGoesOnStillReceivesItNotTheLinksTarget() throws IOException {
+        String head = "HTTP/1.1 200 OK\r\n";
+        Path local = dir.resolve("copy"), moved = dir.resolve("moved");
+        Path outside = Files.createDirectory(dir.resolve("outside"));
+        Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("rwx------"));
+        fake.on("HEAD " + FILES + "%2Fd", raw(head + "X-Incus-Type: directory\r\nX-Incus-Mode: 0777\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Fd", raw(http(200, "X-Incus-Type: directory\r\n", envelope("[\"authorized_keys\",\"sub\",\"l\"]"))));
+        fake.on("HEAD " + FILES + "%2Fd%2Fauthorized_keys", (request, conn) -> {
+            Files.move(local, moved);
+            Files.createSymbolicLink(local, outside);
+            conn.write(head + "X-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n\r\n");
+        });
+        fake.on("GET " + FILES + "%2Fd%2Fauthorized_keys", raw(http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n", "ssh-ed25519 AAAA agent")));
+        fake.on("HEAD " + FILES + "%2Fd%2Fsub", raw(head + "X-Incus-Type: directory\r\nX-Incus-Mode: 0755\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Fd%2Fsub", raw(http(200, "X-Incus-Type: directory\r\n", envelope("[]"))));
+        fake.on("HEAD " + FILES + "%2Fd%2Fl", raw(head + "X-Incus-Type: symlink\r\nX-Incus-Mode: 0777\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Fd%2Fl", raw(http(200, "X-Incus-Type: symlink\r\n", "/etc/passwd")));
+
+        assertThat(files.pullTree("/d", local)).isEqualTo(4);
+
+        try (var inside = Files.list(outside)) {
+            assertThat(inside).as("nothing written through the link").isEmpty();
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside))).isEqualTo("rwx------");
+        assertThat(moved.resolve("authorized_keys")).hasContent("ssh-ed25519 AAAA agent");
+        assertThat(moved.resolve("sub")).isDirectory();
+        assertThat(Files.readSymbolicLink(moved.resolve("l"))).isEqualTo(Path.of("/etc/passwd"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(moved))).isEqualTo("rwxrwxrwx");
+    }
+
+    /** Names no file can have (a container's listing is the agent's to shape) are refused, nothing written for them. */
+    @Test
+    void aListedNameThatIsNoFileNameIsRefused() throws IOException {
+        String head = "HTTP/1.1 200 OK\r\n";
+        fake.on("HEAD " + FILES + "%2Fd", raw(head + "X-Incus-Type: directory\r\nX-Incus-Mode: 0755\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Fd", raw(http(200, "X-Incus-Type: directory\r\n", envelope("[\"..\"]"))));
+        fake.on("HEAD " + FILES + "%2Fd%2F..", raw(head + "X-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Fd%2F..", raw(http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n", "x")));
+
+        assertThatThrownBy(() -> files.pullTree("/d", dir.resolve("copy"))).isInstanceOf(IncusException.class)
+                .hasMessageContaining("the container lists a name no file can have");
+        try (var left = Files.list(dir.resolve("copy"))) {
+            assertThat(left).isEmpty();
+        }
+    }
+
     @Test
     void aLinksTargetIsReadUpToTheLongestPathOnly() {
         fake.on("HEAD " + FILES + "%2Fl", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: symlink\r\nX-Incus-Mode: 0777\r\n\r\n"));
