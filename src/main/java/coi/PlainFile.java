@@ -138,7 +138,8 @@ public final class PlainFile {
         };
     }
 
-    static String kind(int mode) {
+    /** What a file of this st_mode is, in words ("FIFO", "device", ...). */
+    public static String kind(int mode) {
         return switch (mode & S_IFMT) {
             case S_IFIFO -> "FIFO";
             case S_IFCHR, S_IFBLK -> "device";

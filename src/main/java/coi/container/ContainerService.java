@@ -157,8 +157,7 @@ public final class ContainerService {
                 ? target.child(source.getFileName().toString()) : target;
         if (Files.isDirectory(source)) {
             if (!recursive) throw new UsageException(source + " is a directory: use `coi file push -r`");
-            files.pushTree(source, dest.path(), uid, gid);
-            return countEntries(source);
+            return files.pushTree(source, dest.path(), uid, gid);
         }
         files.push(source, dest.path(), uid, gid, mode);
         return 1;
@@ -176,14 +175,6 @@ public final class ContainerService {
             throw new UsageException("destination folder " + target.getParent() + " does not exist");
         }
         return files.pullTree(source.path(), target);
-    }
-
-    private static int countEntries(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            return (int) walk.count();
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     private Model.Instance existing(String name) {

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,19 +16,25 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A local folder that a pulled tree is written into, when the agent may write there too (its
- * workspace is the obvious place to pull to). Every step is relative to the open descriptor of the
- * folder it is in, and never follows a link: a folder made by the pull and swapped for a link to
- * {@code ~/.ssh} while the pull goes on still receives what is pulled into it, not the link's
- * target; a file is written into a new file of its own and renamed over whatever is at its name (a
- * link is replaced, a FIFO never opened); modes are set on descriptors. Only the folder the user
- * named ({@link #open}) is reached by its path. The JDK writes by path (and cannot make a folder
- * relative to a descriptor), hence the C library's *at calls through FFM.
+ * A local folder that a pulled tree is written into, or a pushed one is read from, when the agent
+ * may write there too (its workspace is the obvious place). Every step is relative to the open
+ * descriptor of the folder it is in, and never follows a link. Pulling: a folder made by the pull
+ * and swapped for a link to {@code ~/.ssh} while the pull goes on still receives what is pulled into
+ * it, not the link's target; a file is written into a new file of its own and renamed over whatever
+ * is at its name (a link is replaced, a FIFO never opened); modes are set on descriptors. Pushing: a
+ * file or folder swapped for a link to {@code ~/.ssh/id_ed25519} after the listing is sent as the
+ * link it now is, never read through; a FIFO is opened without blocking and not read. Only the folder
+ * the user named ({@link #open}) is reached by its path. The JDK works by path (and cannot make a
+ * folder relative to a descriptor), hence the C library's *at calls through FFM.
  */
 final class HostTree implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -38,6 +45,13 @@ final class HostTree implements AutoCloseable {
     private static final int O_WRONLY = 01, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000,
             O_DIRECTORY = ARM ? 040000 : 0200000, O_NOFOLLOW = ARM ? 0100000 : 0400000;
     private static final int FOLDER = O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; // O_RDONLY is 0
+    private static final int O_NONBLOCK = 04000, O_NOCTTY = 0400;
+    /** What is at a name, opened to be looked at: a link fails it (ELOOP), a FIFO's or device's open does not wait. */
+    private static final int ANY = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+    private static final int AT_EMPTY_PATH = 0x1000, STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_SIZE = 0x200;
+    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000;
+    /** struct statx is one layout on every architecture: stx_mode at 28, stx_size at 40, 256 bytes in all. */
+    private static final long STATX_BYTES = 256, STX_MODE = 28, STX_SIZE = 40;
     private static final int AT_FDCWD = -100;
     private static final int EINTR = 4, ENOENT = 2, EEXIST = 17, ENOTDIR = 20, ELOOP = 40;
     private static final Map<Integer, String> REASONS = Map.of(1, "operation not permitted", ENOENT, "no such file or folder",
@@ -52,13 +66,77 @@ final class HostTree implements AutoCloseable {
     private static final MethodHandle UNLINKAT = call("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FCHMOD = call("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle WRITE = call("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle READ = call("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle STATX = call("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle READLINKAT = call("readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+    /** What a folder holds at a name, opened without following a link: a {@link Folder}, a {@link Plain} file, a {@link Link}, or {@link Other}. */
+    sealed interface Node extends AutoCloseable permits Folder, Plain, Link, Other {
+        @Override
+        void close();
+    }
+
+    /** A folder, open. */
+    record Folder(HostTree tree) implements Node {
+        @Override
+        public void close() {
+            tree.close();
+        }
+    }
+
+    /** A plain file, open: {@code size} and {@code mode} as it was opened. */
+    record Plain(int fd, long size, int mode, Path shown) implements Node {
+        /**
+         * Its first {@link #size} bytes to {@code out}, exactly that many (the length was announced): a
+         * file that shrank meanwhile fails it.
+         */
+        void copyTo(OutputStream out) throws IOException {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment state = arena.allocate(STATE), buffer = arena.allocate(64 * 1024);
+                byte[] bytes = new byte[(int) buffer.byteSize()];
+                for (long left = size; left > 0; ) {
+                    long n = (long) READ.invokeExact(state, fd, buffer, Math.min(left, buffer.byteSize()));
+                    if (n < 0 && errno(state) == EINTR) continue;
+                    if (n < 0) throw failed(shown, errno(state));
+                    if (n == 0) throw new IOException(shown + " shrank while it was pushed");
+                    MemorySegment.copy(buffer, JAVA_BYTE, 0, bytes, 0, (int) n);
+                    out.write(bytes, 0, (int) n);
+                    left -= n;
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException("read", t);
+            }
+        }
+
+        @Override
+        public void close() {
+            HostTree.close(fd);
+        }
+    }
+
+    /** A symbolic link, not followed: its target as written. */
+    record Link(String target) implements Node {
+        @Override
+        public void close() {}
+    }
+
+    /** Anything else (a FIFO, a socket, a device), not opened for reading: {@code kind} says what. */
+    record Other(String kind) implements Node {
+        @Override
+        public void close() {}
+    }
 
     /** Writes into a file it made: {@code content} writes the whole of it. */
     interface Content {
         void writeTo(OutputStream out) throws IOException;
     }
+
+    /** The longest link target Linux has (PATH_MAX). */
+    private static final int MAX_LINK = 4096;
 
     private final int fd;
     /** The folder's path as the user would name it, for messages only. */
@@ -148,6 +226,70 @@ final class HostTree implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("symlinkat", t);
+        }
+    }
+
+    /**
+     * The names in this folder, sorted: listed through {@code /proc/self/fd/N}, which is this open
+     * folder, wherever its path leads now.
+     */
+    List<String> names() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc/self/fd/" + fd))) {
+            for (Path entry : entries) names.add(entry.getFileName().toString());
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** What is at {@code name} in this folder, opened without following a link; null when it is gone. */
+    Node at(String name) throws IOException {
+        check(name);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE), path = arena.allocateFrom(name);
+            int opened = (int) OPENAT.invokeExact(state, fd, path, ANY, 0);
+            if (opened < 0) {
+                int errno = errno(state);
+                if (errno == ENOENT) return null;
+                if (errno != ELOOP) throw failed(shown.resolve(name), errno);
+                MemorySegment target = arena.allocate(MAX_LINK + 1);
+                long n = (long) READLINKAT.invokeExact(state, fd, path, target, (long) MAX_LINK + 1);
+                if (n < 0) throw failed(shown.resolve(name), errno(state));
+                if (n > MAX_LINK) throw new IOException(shown.resolve(name) + ": a link target longer than any path");
+                return new Link(new String(target.asSlice(0, n).toArray(JAVA_BYTE), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            MemorySegment statx = arena.allocate(STATX_BYTES, 8);
+            if ((int) STATX.invokeExact(state, opened, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_SIZE, statx) < 0) {
+                int errno = errno(state);
+                close(opened);
+                throw failed(shown.resolve(name), errno);
+            }
+            int mode = statx.get(JAVA_SHORT, STX_MODE) & 0xffff;
+            return switch (mode & S_IFMT) {
+                case S_IFDIR -> new Folder(new HostTree(opened, shown.resolve(name)));
+                case S_IFREG -> new Plain(opened, statx.get(JAVA_LONG, STX_SIZE), mode & 0777, shown.resolve(name));
+                default -> {
+                    close(opened);
+                    yield new Other(coi.PlainFile.kind(mode));
+                }
+            };
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("openat", t);
+        }
+    }
+
+    /** This folder's permission bits. */
+    int permissions() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE), statx = arena.allocate(STATX_BYTES, 8);
+            if ((int) STATX.invokeExact(state, fd, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_MODE, statx) < 0) throw failed(shown, errno(state));
+            return statx.get(JAVA_SHORT, STX_MODE) & 0777;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("statx", t);
         }
     }
 

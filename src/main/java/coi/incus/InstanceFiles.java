@@ -61,21 +61,48 @@ public final class InstanceFiles {
 
     /**
      * Pushes a local directory tree under {@code path} (created if missing), keeping each entry's
-     * mode; uid/gid -1 makes everything owned by root.
+     * mode; uid/gid -1 makes everything owned by root. Returns the number of entries pushed. The
+     * agent may write in the tree (its workspace): each entry is opened relative to its folder and
+     * never through a link, see {@link HostTree}.
      */
-    public void pushTree(Path localDir, String path, int uid, int gid) {
+    public int pushTree(Path localDir, String path, int uid, int gid) {
         int owner = Math.max(uid, 0), group = Math.max(gid, 0);
-        try (Stream<Path> walk = Files.walk(localDir)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                String rel = localDir.relativize(p).toString().replace('\\', '/');
-                String target = rel.isEmpty() ? path : path + "/" + rel;
-                if (Files.isSymbolicLink(p)) symlink(target, Files.readSymbolicLink(p).toString(), owner, group);
-                else if (Files.isDirectory(p)) mkdirIfMissing(target, owner, group, modeOf(p));
-                else push(p, target, owner, group, -1);
-            }
+        try (HostTree top = HostTree.open(localDir)) {
+            return pushInto(top, localDir, path, owner, group);
         } catch (IOException e) {
             throw new IncusException("cannot read " + localDir + ": " + e.getMessage(), e);
         }
+    }
+
+    private int pushInto(HostTree folder, Path local, String path, int owner, int group) throws IOException {
+        mkdirIfMissing(path, owner, group, folder.permissions());
+        int n = 1;
+        for (String name : folder.names()) {
+            String target = path.endsWith("/") ? path + name : path + "/" + name;
+            try (HostTree.Node node = folder.at(name)) {
+                switch (node) {
+                    case null -> { } // gone since the listing
+                    case HostTree.Folder sub -> n += pushInto(sub.tree(), local.resolve(name), target, owner, group);
+                    case HostTree.Link link -> {
+                        symlink(target, link.target(), owner, group);
+                        n++;
+                    }
+                    case HostTree.Plain file -> {
+                        upload(target, "file", new Http.Body() {
+                            public long length() { return file.size(); }
+                            public String contentType() { return "application/octet-stream"; }
+                            public void writeTo(OutputStream out) throws IOException {
+                                file.copyTo(out);
+                            }
+                        }, owner, group, file.mode());
+                        n++;
+                    }
+                    case HostTree.Other other -> throw new IOException(local.resolve(name) + " is a " + other.kind()
+                            + ": coi pushes files, folders and links only");
+                }
+            }
+        }
+        return n;
     }
 
     private void mkdirIfMissing(String path, int uid, int gid, int mode) {

@@ -63,6 +63,50 @@ class InstanceFilesTest extends FakeIncusTest {
         assertThat(push.text()).isEqualTo("#!/bin/sh\n");
     }
 
+    /**
+     * The agent, writing the tree being pushed (its workspace), swaps a folder for a link to the
+     * user's home and a file in it for a link to a private key, as the push makes that folder in the
+     * container: the push goes on in the folder it opened and sends the file as the link it now is;
+     * the key is never read.
+     */
+    @Test
+    void aPushedTreeSwappedForLinksAfterItsListingSendsTheLinksNeverWhatTheyPointAt() throws IOException {
+        Path secret = Files.writeString(dir.resolve("id_ed25519"), "PRIVATE KEY");
+        Path s = Files.createDirectories(dir.resolve("ws/out/s")), moved = dir.resolve("ws/moved");
+        Files.writeString(s.resolve("key"), "public");
+        String absent = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n";
+        fake.on("HEAD " + FILES + "%2Fo", raw(absent));
+        fake.on("POST " + FILES + "%2Fo", sync("{}"));
+        fake.on("HEAD " + FILES + "%2Fo%2Fs", raw(absent));
+        fake.on("POST " + FILES + "%2Fo%2Fs", (request, conn) -> {
+            Files.delete(s.resolve("key"));
+            Files.createSymbolicLink(s.resolve("key"), secret);
+            Files.move(s, moved);
+            Files.createSymbolicLink(s, dir);
+            sync("{}").respond(request, conn);
+        });
+        fake.on("POST " + FILES + "%2Fo%2Fs%2Fkey", sync("{}"));
+
+        assertThat(files.pushTree(dir.resolve("ws/out"), "/o", 1000, 1000)).isEqualTo(3);
+
+        assertThat(fake.requests()).extracting(Request::text).noneMatch(body -> body.contains("PRIVATE KEY"));
+        Request key = fake.lastRequest();
+        assertThat(key.path()).endsWith("%2Fo%2Fs%2Fkey");
+        assertThat(key.header("x-incus-type")).isEqualTo("symlink");
+        assertThat(key.text()).isEqualTo(secret.toString());
+    }
+
+    /** A FIFO in a pushed tree is opened without waiting and not read: the push says what it is. */
+    @Test
+    void aFifoInAPushedTreeIsRefusedWithoutWaitingForAWriter() throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("t"));
+        assertThat(new ProcessBuilder("mkfifo", tree.resolve("pipe").toString()).start().waitFor()).isZero();
+        fake.on("HEAD " + FILES + "%2Ft", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: directory\r\nX-Incus-Mode: 0755\r\n\r\n"));
+
+        assertThatThrownBy(() -> files.pushTree(tree, "/t", 0, 0)).isInstanceOf(IncusException.class)
+                .hasMessageContaining(tree.resolve("pipe") + " is a FIFO: coi pushes files, folders and links only");
+    }
+
     @Test
     void mkdirAndSymlinkSayWhatTheyCreate() {
         fake.on("POST " + FILES + "%2Fw", sync("{}"));
