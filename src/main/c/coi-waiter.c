@@ -63,7 +63,7 @@
 /* an event burst is over after this long without another event naming us; the wake comes at the latest this long after its first */
 #define SETTLE_MS 2000
 #define SETTLE_MAX_MS 6000
-/* the monitor's descriptors polled beside ours at most (process events, a workspace watch and an nft answer per target) */
+/* the monitor's descriptors polled beside ours at most (process events, a workspace watch per target, the counters' socket) */
 #define MONITOR_FDS 64
 
 static const char *prefix;
@@ -405,7 +405,6 @@ int main(int argc, char **argv) {
         else say("waiting (pid %ld) for Incus events naming %s", (long)getpid(), prefix);
         why = wait_for_work(events, pokes, pool_dir, &pool, &s, deadline, heartbeat, targets ? threats : NULL);
     }
-    if (targets) mon_stop();
     /* a container this waiter cannot watch whole: the supervisor is told to keep watching it itself (NativeWatch.refused) */
     if (targets && strncmp(why, MON_TOO_MUCH, strlen(MON_TOO_MUCH)) == 0) {
         char refused[PATH_MAX];
