@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "monitor.h"
+#include "util.h"
 
 #define MAX_PREFIX 64
 /* how often the heartbeat file is touched, as the supervisor does */
@@ -81,18 +82,6 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-}
-
-static int write_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /*

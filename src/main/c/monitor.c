@@ -55,6 +55,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "monitor.h"
+#include "util.h"
 
 #define MIB (1024LL * 1024)
 #define DEDUP_MS 30000LL          /* Responder.DEDUP */
@@ -104,18 +105,6 @@ __attribute__((format(printf, 3, 4))) static void fail(char *why, size_t n, cons
     int r = vsnprintf(why, n, fmt, ap);
     va_end(ap);
     if (r < 0) why[0] = 0;
-}
-
-static int write_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /* Reads at most n - 1 bytes of a file into buf (NUL-terminated); length or -1. */

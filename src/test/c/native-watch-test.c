@@ -1,14 +1,15 @@
 /*
  * Tests of monitor.c (the native watch), run by coi.monitor.NativeWatchTest: built with the pom's gcc flags
- * together with look-double.c (a scripted stand-in for monitor-look.c). monitor.c is included so that its
- * parts (the parser, the detectors, the kill) are tested on their own too. Needs root (fanotify, the process
- * events connector, tmpfs). Prints each failure and exits 1 when any check failed.
+ * together with look-double.c (a scripted stand-in for monitor-look.c). monitor.c is included (with util.c,
+ * which it uses) so that its parts (the parser, the detectors, the kill) are tested on their own too. Needs root
+ * (fanotify, the process events connector, tmpfs, nftables). Prints each failure and exits 1 when any check failed.
  *
  * usage: native-watch-test SCRATCH_DIR [NFT_TABLE]
  * The fence counters are read from real nftables: a table inet NFT_TABLE (coitest-nl-watch-PID when not given)
  * made with nft and deleted at the end, at exit, or on a fatal signal.
  */
 #include "../../main/c/monitor.c"
+#include "../../main/c/util.c"
 
 #include <ftw.h>
 #include <sys/mount.h>
