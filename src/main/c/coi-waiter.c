@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "monitor.h"
+#include "util.h"
 
 #define MAX_PREFIX 64
 /* how often the heartbeat file is touched, as the supervisor does */
@@ -63,7 +64,7 @@
 /* an event burst is over after this long without another event naming us; the wake comes at the latest this long after its first */
 #define SETTLE_MS 2000
 #define SETTLE_MAX_MS 6000
-/* the monitor's descriptors polled beside ours at most (process events, a workspace watch and an nft answer per target) */
+/* the monitor's descriptors polled beside ours at most (process events, a workspace watch per target, the counters' socket) */
 #define MONITOR_FDS 64
 
 static const char *prefix;
@@ -81,18 +82,6 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-}
-
-static int write_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /*
@@ -405,7 +394,6 @@ int main(int argc, char **argv) {
         else say("waiting (pid %ld) for Incus events naming %s", (long)getpid(), prefix);
         why = wait_for_work(events, pokes, pool_dir, &pool, &s, deadline, heartbeat, targets ? threats : NULL);
     }
-    if (targets) mon_stop();
     /* a container this waiter cannot watch whole: the supervisor is told to keep watching it itself (NativeWatch.refused) */
     if (targets && strncmp(why, MON_TOO_MUCH, strlen(MON_TOO_MUCH)) == 0) {
         char refused[PATH_MAX];

@@ -356,8 +356,11 @@ static unsigned path_flags(const char *s, size_t n, int pid, int term) {
     return f;
 }
 
-/* Java's Integer.parseInt on ASCII: optional sign, digits, in range; 0 when it is not a number. */
-static int parse_int(const char *s, size_t n, int *out) {
+/*
+ * Java's Integer.parseInt / Long.parseLong on ASCII: an optional sign, then digits only, the value within [min, max]
+ * (min <= 0 <= max); 1 with *out, 0 when it is not such a number.
+ */
+static int parse_number(const char *s, size_t n, long long min, long long max, long long *out) {
     size_t i = 0;
     int neg = 0;
     if (n > 0 && (s[0] == '-' || s[0] == '+')) {
@@ -365,36 +368,28 @@ static int parse_int(const char *s, size_t n, int *out) {
         i = 1;
     }
     if (i == n) return 0;
-    long long v = 0;
+    /* the magnitude's bound: -(min) done in unsigned arithmetic, which LLONG_MIN needs */
+    unsigned long long limit = neg ? 0ULL - (unsigned long long)min : (unsigned long long)max;
+    unsigned long long v = 0;
     for (; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') return 0;
-        v = v * 10 + (s[i] - '0');
-        if (v > (long long)INT_MAX + 1) return 0;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > limit / 10 || (v == limit / 10 && d > limit % 10)) return 0;
+        v = v * 10 + d;
     }
-    if (neg) v = -v;
-    if (v > INT_MAX || v < INT_MIN) return 0;
+    *out = neg ? (long long)(0ULL - v) : (long long)v;
+    return 1;
+}
+
+static int parse_int(const char *s, size_t n, int *out) {
+    long long v;
+    if (!parse_number(s, n, INT_MIN, INT_MAX, &v)) return 0;
     *out = (int)v;
     return 1;
 }
 
 static int parse_long(const char *s, size_t n, long long *out) {
-    size_t i = 0;
-    int neg = 0;
-    if (n > 0 && (s[0] == '-' || s[0] == '+')) {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if (i == n) return 0;
-    unsigned long long v = 0;
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return 0;
-        if (v > (ULLONG_MAX - 9) / 10) return 0;
-        v = v * 10 + (unsigned)(s[i] - '0');
-        if (v > (unsigned long long)LLONG_MAX + 1) return 0;
-    }
-    if (!neg && v > (unsigned long long)LLONG_MAX) return 0;
-    *out = neg ? (long long)(0 - v) : (long long)v;
-    return 1;
+    return parse_number(s, n, LLONG_MIN, LLONG_MAX, out);
 }
 
 /* Java's String.trim(): off both ends, every char <= ' ' */

@@ -9,11 +9,12 @@
  * fence counters), the process evidence of the pids charged with workspace io, and the last full look
  * (the evidence of a process that was gone by the next). Each look is freed once its detectors ran.
  *
- * The nft counters: `nft -j list counter FAMILY TABLE NAME` (fork + exec of a fixed argv, no shell) at most
- * once a second per container, started by a look and read through a pipe in the poll set: the loop never
- * waits for nft (under a fork bomb starting a process takes seconds). A child that takes longer than
- * nft_timeout_ms is killed and its answer is "unknown" (-1), as a failed read is in Java. nft is run from the
- * first of /usr/sbin/nft, /sbin/nft, /usr/bin/nft, /bin/nft that exists, with a fixed environment.
+ * The nft counters: what `nft -j list counter FAMILY TABLE NAME` reads, asked of the kernel directly (nf_tables'
+ * netlink, NFT_MSG_GETOBJ of one counter object; no process is started) at most once a second per container,
+ * started by a look and answered on one non-blocking NETLINK_NETFILTER socket in the poll set: the loop never
+ * waits for it. A read not answered within nft_timeout_ms, or answered with anything but the counter (an
+ * error, a malformed message), is "unknown" (-1), as a failed read is in Java; no such table or counter is 0,
+ * as nft's "No such file or directory" is to NetworkFence.counter.
  *
  * In the waiter's loop (one thread):
  *     if (mon_start(TARGETS_FILE, "/proc", "/sys/fs/cgroup", why, sizeof why) < 0) -> the supervisor must watch (why)
@@ -44,15 +45,17 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <linux/netlink.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include "monitor.h"
+#include "util.h"
 
 #define MIB (1024LL * 1024)
 #define DEDUP_MS 30000LL          /* Responder.DEDUP */
@@ -72,7 +75,6 @@
 #define MAX_EVIDENCE 128          /* described processes kept per container */
 #define MAX_EVIDENCE_BYTES (256 * 1024)
 #define MAX_SEEN 1024             /* dedup keys kept per container */
-#define NFT_OUT 16384
 #define KEY_MAX 32768
 #define JSON_MAX (128 * 1024)
 #define MAX_THREATS_TICK (MON_MAX_THREATS + 8)
@@ -105,18 +107,6 @@ __attribute__((format(printf, 3, 4))) static void fail(char *why, size_t n, cons
     if (r < 0) why[0] = 0;
 }
 
-static int write_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Reads at most n - 1 bytes of a file into buf (NUL-terminated); length or -1. */
 static ssize_t read_small(const char *path, char *buf, size_t n) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -138,7 +128,7 @@ static ssize_t read_small(const char *path, char *buf, size_t n) {
 }
 
 static int valid_name(const char *s, size_t len) {
-    if (len == 0 || len >= MON_NAME || s[0] == '-') return 0; /* names go into nft's argv: never an option */
+    if (len == 0 || len >= MON_NAME || s[0] == '-') return 0; /* none NftRuleset makes (nor one nft could take as an argument) */
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (!(isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-')) return 0;
@@ -307,15 +297,10 @@ struct counters {
     long long r, w;
 };
 
-struct nft_child {
-    pid_t pid;          /* 0: none */
-    int fd;             /* read end, -1 once at its end */
-    char *out;
-    size_t len;
-    int status_known, status;
-    long long value;    /* the result once done: packets, 0 for no such object, -1 unknown */
+struct counter_read {
+    unsigned seq;       /* of its request */
     int done;
-    long long started_ns;
+    long long value;    /* the result once done: packets, 0 for no such object, -1 unknown */
 };
 
 struct watched {
@@ -353,7 +338,8 @@ struct watched {
     long long blocked, dns;
     long long counters_at;     /* ns of the last completed read, 0 never */
     int reading;
-    struct nft_child nft[2];   /* 0 blocked, 1 dns */
+    long long read_started_ns;
+    struct counter_read ctr[2]; /* 0 blocked, 1 dns */
     /* dedup */
     struct seen *seen;
     int nseen, seen_cap;
@@ -680,16 +666,6 @@ static int nwatch;
 static char proc_root[MON_PATH], cgroup_root[MON_PATH];
 static char nft_family[MON_NAME], nft_table[MON_NAME];
 static int netlink_fd = -1;
-/* the nft binary: the first of fixed paths that exists (no PATH search; tests point it at a recording) */
-static const char *nft_path;
-
-static const char *nft_find(void) {
-    static const char *const places[] = {"/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", "/bin/nft"};
-    if (nft_path) return nft_path;
-    for (size_t i = 0; i < sizeof places / sizeof *places; i++)
-        if (access(places[i], X_OK) == 0) return places[i];
-    return places[0];
-}
 /* how long a read of the counters may take before it is given up (NetworkFence's nft: 30 s, here a look's input) */
 static long long nft_timeout_ms = 10000;
 
@@ -1364,170 +1340,169 @@ static void evidence_refresh(struct watched *w, const struct mon_look *now, cons
     free(all);
 }
 
-/* ---------------- fence counters (NetworkFence.counter through `nft -j list counter`) ---------------- */
+/* ---------------- fence counters (NetworkFence.counter, through nf_tables' netlink) ---------------- */
 
-/* Skips a JSON string starting at s[i] == '"'; the index after it. */
-static size_t json_skip_string(const char *s, size_t n, size_t i) {
-    for (i++; i < n; i++) {
-        if (s[i] == '\\') {
-            i++;
-        } else if (s[i] == '"') {
-            return i + 1;
-        }
+/*
+ * One NETLINK_NETFILTER socket for every container's reads, non-blocking and connected to the kernel (no
+ * other process can write to it). A read of a container's counters is one datagram of up to two
+ * NFT_MSG_GETOBJ requests (one object each, by family, table, name and type counter), each with a sequence
+ * number of its own; the kernel answers each with an NFT_MSG_NEWOBJ or an NLMSG_ERROR, matched back by that
+ * number (an answer to a read given up, or to none, is dropped).
+ */
+static int nft_fd = -1;
+static unsigned nft_seq;
+#define NFT_REQUEST 1024          /* two GETOBJ requests with names of MON_NAME bytes fit */
+#define NFT_REPLY 8192            /* an answer (a counter object) is about 100 bytes, at most ~700 with its userdata */
+
+/* The nfproto number of an nft family name (NFPROTO_* of linux/netfilter.h, a stable ABI); -1 for none. */
+static int nft_family_number(const char *name) {
+    static const struct {
+        const char *name;
+        int number;
+    } families[] = {{"inet", 1}, {"ip", 2}, {"arp", 3}, {"netdev", 5}, {"bridge", 7}, {"ip6", 10}};
+    for (size_t i = 0; i < sizeof families / sizeof *families; i++)
+        if (strcmp(name, families[i].name) == 0) return families[i].number;
+    return -1;
+}
+
+static int nft_open(void) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER);
+    if (fd < 0) return -1;
+    struct sockaddr_nl kernel;
+    memset(&kernel, 0, sizeof kernel);
+    kernel.nl_family = AF_NETLINK;
+    if (connect(fd, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+        close(fd);
+        return -1;
     }
-    return n;
+    return fd;
+}
+
+/* Appends an attribute; 0, or -1 when it does not fit. */
+static int nl_put(unsigned char *buf, size_t cap, size_t *len, unsigned short type, const void *data, size_t n) {
+    size_t total = NLA_HDRLEN + n;
+    if (total > 0xffff || *len + NLA_ALIGN(total) > cap) return -1;
+    struct nlattr a = {.nla_len = (unsigned short)total, .nla_type = type};
+    memcpy(buf + *len, &a, sizeof a);
+    memcpy(buf + *len + NLA_HDRLEN, data, n);
+    memset(buf + *len + total, 0, NLA_ALIGN(total) - total);
+    *len += NLA_ALIGN(total);
+    return 0;
+}
+
+/* Appends a GETOBJ request of counter NAME in TABLE of FAMILY with sequence number seq; 0, or -1 when it does not fit. */
+static int nft_put_request(unsigned char *buf, size_t cap, size_t *len, int family, const char *table, const char *name, unsigned seq) {
+    size_t start = *len;
+    if (start + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)) > cap) return -1;
+    size_t at = start + NLMSG_HDRLEN;
+    struct nfgenmsg g = {.nfgen_family = (unsigned char)family, .version = NFNETLINK_V0, .res_id = 0};
+    memset(buf + at, 0, NLMSG_ALIGN(sizeof g));
+    memcpy(buf + at, &g, sizeof g);
+    at += NLMSG_ALIGN(sizeof g);
+    unsigned type = htonl(NFT_OBJECT_COUNTER);
+    if (nl_put(buf, cap, &at, NFTA_OBJ_TABLE, table, strlen(table) + 1) < 0 || nl_put(buf, cap, &at, NFTA_OBJ_NAME, name, strlen(name) + 1) < 0
+        || nl_put(buf, cap, &at, NFTA_OBJ_TYPE, &type, sizeof type) < 0)
+        return -1;
+    struct nlmsghdr h = {.nlmsg_len = (unsigned)(at - start),
+                         .nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETOBJ,
+                         .nlmsg_flags = NLM_F_REQUEST,
+                         .nlmsg_seq = seq,
+                         .nlmsg_pid = 0};
+    memcpy(buf + start, &h, sizeof h);
+    *len = at;
+    return 0;
+}
+
+/* An attribute's payload is exactly the NUL-terminated string want. */
+static int nl_is_string(const unsigned char *p, size_t n, const char *want) {
+    size_t len = strlen(want);
+    return n == len + 1 && memcmp(p, want, len) == 0 && p[len] == 0;
 }
 
 /*
- * The "packets" of the first "counter" object in nft's JSON (NetworkFence.counter: the first item that has a
- * counter); 1 with *packets, 0 when there is none.
+ * Walks the attributes in p[0..n): calls each(type without flags, payload, payload length, ctx) for every whole one;
+ * 0, or -1 when an attribute's length is short or runs past n, or each says -1.
  */
-static int nft_packets(const char *s, size_t n, long long *packets) {
-    int depth = 0, counter_depth = -1;
-    size_t i = 0;
-    while (i < n) {
-        char c = s[i];
-        if (c == '"') {
-            size_t end = json_skip_string(s, n, i);
-            size_t klen = end - i;
-            size_t j = end;
-            while (j < n && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r')) j++;
-            int is_key = j < n && s[j] == ':';
-            if (is_key && counter_depth < 0 && klen == 9 && memcmp(s + i, "\"counter\"", 9) == 0) {
-                j++;
-                while (j < n && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r')) j++;
-                if (j < n && s[j] == '{') {
-                    counter_depth = depth + 1;
-                    depth++;
-                    i = j + 1;
-                    continue;
-                }
-            } else if (is_key && counter_depth == depth && klen == 9 && memcmp(s + i, "\"packets\"", 9) == 0) {
-                j++;
-                while (j < n && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r')) j++;
-                size_t st = j;
-                while (j < n && s[j] >= '0' && s[j] <= '9') j++;
-                long long v;
-                if (j == st || !parse_dec(s + st, j - st, LLONG_MAX, &v)) return 0;
-                *packets = v;
-                return 1;
-            }
-            i = end;
-            continue;
-        }
-        if (c == '{' || c == '[') depth++;
-        if (c == '}' || c == ']') {
-            if (counter_depth == depth) return 0; /* a counter without packets */
-            depth--;
-        }
-        i++;
+static int nl_walk(const unsigned char *p, size_t n, int (*each)(unsigned short, const unsigned char *, size_t, void *), void *ctx) {
+    size_t at = 0;
+    while (at < n) {
+        if (n - at < NLA_HDRLEN) return -1;
+        struct nlattr a;
+        memcpy(&a, p + at, sizeof a);
+        if (a.nla_len < NLA_HDRLEN || a.nla_len > n - at) return -1;
+        if (each(a.nla_type & NLA_TYPE_MASK, p + at + NLA_HDRLEN, a.nla_len - NLA_HDRLEN, ctx) < 0) return -1;
+        size_t step = NLA_ALIGN((size_t)a.nla_len);
+        at = step > n - at ? n : at + step;
     }
     return 0;
 }
 
-/* A finished read's value: packets, 0 for no such counter (or none in the answer), -1 for a failure. */
-static long long nft_value(const struct nft_child *c) {
-    long long packets;
-    int ok = c->status_known ? WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0 : -1;
-    int absent = memmem(c->out, c->len, "No such file or directory", 25) != NULL;
-    if (ok == 1) return nft_packets(c->out, c->len, &packets) ? packets : 0;
-    if (ok == 0) return absent ? 0 : -1;
-    /* its status was taken by someone else (SIGCHLD ignored): by what it said */
-    if (nft_packets(c->out, c->len, &packets)) return packets;
-    return absent ? 0 : -1;
-}
+struct obj_reply {
+    const char *table, *name;
+    int table_ok, name_ok, type_ok, has_packets;
+    unsigned long long packets;
+};
 
-static int nft_start(struct nft_child *c, const char *name) {
-    memset(c, 0, sizeof *c);
-    c->fd = -1;
-    const char *binary = nft_find();
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) return -1;
-    c->out = malloc(NFT_OUT);
-    if (!c->out) {
-        close(p[0]);
-        close(p[1]);
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        free(c->out);
-        c->out = NULL;
-        return -1;
-    }
-    if (pid == 0) {
-        char *argv[] = {"nft", "-j", "list", "counter", nft_family, nft_table, (char *)name, NULL};
-        char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0) _exit(126);
-#ifdef SYS_close_range
-        syscall(SYS_close_range, 3U, ~0U, 0U);
-#endif
-        execve(binary, argv, envp);
-        _exit(127);
-    }
-    close(p[1]);
-    fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
-    c->pid = pid;
-    c->fd = p[0];
+static int counter_attr(unsigned short type, const unsigned char *p, size_t n, void *ctx) {
+    struct obj_reply *r = ctx;
+    if (type != NFTA_COUNTER_PACKETS) return 0;
+    if (n != 8 || r->has_packets) return -1;
+    unsigned long long v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | p[i]; /* big-endian */
+    r->packets = v;
+    r->has_packets = 1;
     return 0;
 }
 
-/* Reads what the child wrote (the first NFT_OUT bytes are kept); at its end, closes the pipe. */
-static void nft_drain(struct nft_child *c) {
-    if (c->fd < 0) return;
-    char sink[4096];
-    for (;;) {
-        char *to = c->len < NFT_OUT ? c->out + c->len : sink;
-        size_t room = c->len < NFT_OUT ? NFT_OUT - c->len : sizeof sink;
-        ssize_t r = read(c->fd, to, room);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0 && errno == EAGAIN) return;
-        if (r <= 0) break;
-        if (to != sink) c->len += (size_t)r;
+static int obj_attr(unsigned short type, const unsigned char *p, size_t n, void *ctx) {
+    struct obj_reply *r = ctx;
+    switch (type) {
+    case NFTA_OBJ_TABLE:
+        r->table_ok = nl_is_string(p, n, r->table);
+        return 0;
+    case NFTA_OBJ_NAME:
+        r->name_ok = nl_is_string(p, n, r->name);
+        return 0;
+    case NFTA_OBJ_TYPE: {
+        if (n != 4) return -1;
+        unsigned v;
+        memcpy(&v, p, 4);
+        r->type_ok = ntohl(v) == NFT_OBJECT_COUNTER;
+        return 0;
     }
-    close(c->fd);
-    c->fd = -1;
+    case NFTA_OBJ_DATA:
+        return nl_walk(p, n, counter_attr, r);
+    default:
+        return 0;
+    }
 }
 
-/* Reaps a child whose pipe ended; 1 once done. */
-static int nft_reap(struct nft_child *c) {
-    if (c->done) return 1;
-    if (c->pid == 0) return 0;
-    if (c->fd >= 0) return 0;
-    int st;
-    pid_t r = waitpid(c->pid, &st, WNOHANG);
-    if (r == 0) return 0;
-    if (r == c->pid) {
-        c->status_known = 1;
-        c->status = st;
+/*
+ * The value of one answer to a GETOBJ of counter NAME in TABLE of FAMILY: msg is the whole netlink message (n bytes,
+ * its header's length already checked to be n). Its packets; 0 for ENOENT, no such table or counter (nft's "No such
+ * file or directory", NetworkFence.counter's 0); -1 for any other error, or an answer that is not that counter's
+ * with a packet count (lengths are checked against n throughout: nothing is read past the message).
+ */
+static long long nft_answer(const unsigned char *msg, size_t n, int family, const char *table, const char *name) {
+    struct nlmsghdr h;
+    if (n < NLMSG_HDRLEN) return -1;
+    memcpy(&h, msg, sizeof h);
+    if (h.nlmsg_type == NLMSG_ERROR) {
+        int error;
+        if (n < NLMSG_HDRLEN + sizeof error) return -1;
+        memcpy(&error, msg + NLMSG_HDRLEN, sizeof error);
+        return error == -ENOENT ? 0 : -1;
     }
-    c->value = nft_value(c);
-    c->done = 1;
-    c->pid = 0;
-    free(c->out);
-    c->out = NULL;
-    return 1;
-}
-
-static void nft_abandon(struct nft_child *c) {
-    if (c->fd >= 0) close(c->fd);
-    c->fd = -1;
-    if (c->pid > 0) {
-        kill(c->pid, SIGKILL);
-        waitpid(c->pid, NULL, 0); /* SIGKILL: it ends at once (nft does not sleep uninterruptibly for long) */
-    }
-    c->pid = 0;
-    free(c->out);
-    c->out = NULL;
-    c->value = -1;
-    c->done = 1;
+    if (h.nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWOBJ)) return -1;
+    size_t body = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+    if (n < body) return -1;
+    struct nfgenmsg g;
+    memcpy(&g, msg + NLMSG_HDRLEN, sizeof g);
+    if (g.nfgen_family != family) return -1;
+    struct obj_reply r = {.table = table, .name = name};
+    if (nl_walk(msg + body, n - body, obj_attr, &r) < 0) return -1;
+    if (!r.table_ok || !r.name_ok || !r.type_ok || !r.has_packets || r.packets > (unsigned long long)LLONG_MAX) return -1;
+    return (long long)r.packets;
 }
 
 static const char *counter_name(const struct watched *w, int k) {
@@ -1543,43 +1518,129 @@ static void counters_commit(struct watched *w, long long blocked, long long dns)
     w->reading = 0;
 }
 
+/* Commits a read whose answers are all in. */
+static void counters_settle(struct watched *w) {
+    if (w->reading && w->ctr[0].done && w->ctr[1].done) counters_commit(w, w->ctr[0].value, w->ctr[1].value);
+}
+
+/* Every read waiting for an answer gives up (the socket lost answers, or cannot be read): unknown this time. */
+static void counters_fail_all(void) {
+    for (int i = 0; i < nwatch; i++) {
+        struct watched *w = watch[i];
+        if (!w->reading) continue;
+        for (int k = 0; k < 2; k++) {
+            if (w->ctr[k].done) continue;
+            w->ctr[k].done = 1;
+            w->ctr[k].value = -1;
+        }
+        counters_settle(w);
+    }
+}
+
+/* The answer with sequence number seq: its value into the read that waits for it; nothing when none does. */
+static void counters_answer(unsigned seq, const unsigned char *msg, size_t n) {
+    for (int i = 0; i < nwatch; i++) {
+        struct watched *w = watch[i];
+        if (!w->reading) continue;
+        for (int k = 0; k < 2; k++) {
+            struct counter_read *c = &w->ctr[k];
+            if (c->done || c->seq != seq) continue;
+            c->value = msg ? nft_answer(msg, n, nft_family_number(nft_family), nft_table, counter_name(w, k)) : -1;
+            c->done = 1;
+            counters_settle(w);
+            return;
+        }
+    }
+}
+
+/* The messages of one datagram from the kernel (its first n bytes: a longer one was cut), each to its read. */
+static void counters_datagram(const unsigned char *buf, size_t n) {
+    for (size_t at = 0; n - at >= NLMSG_HDRLEN;) {
+        struct nlmsghdr h;
+        memcpy(&h, buf + at, sizeof h);
+        if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > n - at) {
+            /* cut or malformed: its read fails, the rest of the datagram is not read */
+            counters_answer(h.nlmsg_seq, NULL, 0);
+            return;
+        }
+        counters_answer(h.nlmsg_seq, buf + at, h.nlmsg_len);
+        size_t step = NLMSG_ALIGN((size_t)h.nlmsg_len);
+        if (step > n - at) return;
+        at += step;
+    }
+}
+
+/* Reads the answers that are in (non-blocking). */
+static void counters_receive(void) {
+    static unsigned char buf[NFT_REPLY] __attribute__((aligned(8)));
+    if (nft_fd < 0) return;
+    for (int round = 0; round < 256; round++) {
+        struct sockaddr_nl from;
+        socklen_t fromlen = sizeof from;
+        memset(&from, 0, sizeof from);
+        ssize_t got = recvfrom(nft_fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &fromlen);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (got < 0 && errno == ENOBUFS) {
+            /* answers were lost (the receive buffer was full): the reads waiting now are unknown; the answers
+               still queued are read on (and dropped), so that the next reads' find room */
+            counters_fail_all();
+            continue;
+        }
+        if (got < 0) {
+            counters_fail_all();
+            return;
+        }
+        /* from the kernel only (the socket is connected to it: this is a second lock) */
+        if (fromlen < sizeof from || from.nl_family != AF_NETLINK || from.nl_pid != 0) continue;
+        counters_datagram(buf, (size_t)got < sizeof buf ? (size_t)got : sizeof buf);
+    }
+}
+
 /* Starts a read of the container's counters (Monitor.counters: at most once a second, one at a time). */
 static void counters_start(struct watched *w, long long now) {
     if (w->reading || (w->counters_at && now < w->counters_at + 1000000000LL)) return;
     if (!w->t.blocked_counter[0] && !w->t.dns_counter[0]) return;
+    counters_receive(); /* what is queued first (answers to reads given up, or lost: ENOBUFS): room for these */
     w->reading = 1;
-    w->nft[0].started_ns = w->nft[1].started_ns = now;
+    w->read_started_ns = now;
+    unsigned char req[NFT_REQUEST] __attribute__((aligned(8)));
+    size_t len = 0;
+    int family = nft_family_number(nft_family);
+    int ok = family >= 0;
     for (int k = 0; k < 2; k++) {
-        struct nft_child *c = &w->nft[k];
+        struct counter_read *c = &w->ctr[k];
+        memset(c, 0, sizeof *c);
+        c->value = -1;
         if (!counter_name(w, k)[0]) {
-            memset(c, 0, sizeof *c);
-            c->fd = -1;
-            c->done = 1;
-            c->value = -1;
+            c->done = 1; /* none: -1, which counters_commit does not count as a failure */
             continue;
         }
-        if (nft_start(c, counter_name(w, k)) < 0) {
-            /* a process could not be started (a fork bomb): unknown this time, as Java's failed read */
-            for (int j = 0; j < k; j++) nft_abandon(&w->nft[j]);
-            counters_commit(w, -1, -1);
-            return;
-        }
-        c->started_ns = now;
+        if (++nft_seq == 0) nft_seq = 1;
+        c->seq = nft_seq;
+        if (ok && nft_put_request(req, sizeof req, &len, family, nft_table, counter_name(w, k), c->seq) < 0) ok = 0;
     }
+    if (ok && nft_fd < 0) nft_fd = nft_open();
+    if (!ok || nft_fd < 0) {
+        /* an unknown family, or no socket (no descriptor left): unknown this time, as Java's failed read */
+        counters_commit(w, -1, -1);
+        return;
+    }
+    ssize_t sent;
+    do sent = send(nft_fd, req, len, MSG_DONTWAIT);
+    while (sent < 0 && errno == EINTR);
+    if (sent != (ssize_t)len) counters_commit(w, -1, -1);
 }
 
-/* Reaps and times out the container's counter reads; commits when both are done. */
+/* Gives up the container's read at its timeout: what is not answered by then is unknown. */
 static void counters_service(struct watched *w, long long now) {
-    if (!w->reading) return;
-    int done = 1;
+    if (!w->reading || now - w->read_started_ns <= nft_timeout_ms * 1000000LL) return;
     for (int k = 0; k < 2; k++) {
-        struct nft_child *c = &w->nft[k];
-        if (c->done) continue;
-        nft_drain(c);
-        if (!nft_reap(c) && now - c->started_ns > nft_timeout_ms * 1000000LL) nft_abandon(c);
-        if (!c->done) done = 0;
+        if (w->ctr[k].done) continue;
+        w->ctr[k].done = 1;
+        w->ctr[k].value = -1;
     }
-    if (done) counters_commit(w, w->nft[0].value, w->nft[1].value);
+    counters_settle(w);
 }
 
 /* ---------------- the kill (CgroupKill) ---------------- */
@@ -2043,8 +2104,6 @@ static int full_look(struct watched *w, struct mon_threat *out, int max, char *w
 static void watched_free(struct watched *w) {
     if (!w) return;
     if (w->fan_fd >= 0) close(w->fan_fd);
-    for (int k = 0; k < 2; k++)
-        if (w->nft[k].pid > 0 || w->nft[k].fd >= 0) nft_abandon(&w->nft[k]);
     for (int i = 0; i < w->window_n; i++) summary_free(&w->window[i]);
     if (w->prev) mon_look_free(w->prev);
     for (int i = 0; i < w->nexecs; i++) mon_proc_free(w->execs[i]);
@@ -2080,23 +2139,16 @@ static int find_cgroup(const char *payload, char *out, size_t outn, char *why, s
     return -1;
 }
 
-/* The first counters, read before the first look (Monitor.start): waits for nft at most a second. */
+/* The first counters, read before the first look (Monitor.start): waits for the answers at most a second. */
 static void counters_first(struct watched *w) {
     long long start = mono_ns();
     counters_start(w, start);
-    while (w->reading) {
-        long long now = mono_ns();
-        if (now - start > 1000000000LL) break;
-        struct pollfd p[2];
-        int np = 0;
-        for (int k = 0; k < 2; k++)
-            if (!w->nft[k].done && w->nft[k].fd >= 0) p[np++] = (struct pollfd){.fd = w->nft[k].fd, .events = POLLIN};
-        if (np) poll(p, (nfds_t)np, 50);
-        else {
-            struct timespec ts = {0, 5000000};
-            nanosleep(&ts, NULL);
-        }
-        counters_service(w, mono_ns());
+    while (w->reading && nft_fd >= 0) {
+        long long left = start + 1000000000LL - mono_ns();
+        if (left <= 0) break;
+        struct pollfd p = {.fd = nft_fd, .events = POLLIN};
+        poll(&p, 1, (int)((left + 999999) / 1000000));
+        counters_receive();
     }
 }
 
@@ -2123,7 +2175,6 @@ int mon_start(const char *targets_file, const char *proc, const char *cgroups, c
         }
         w->t = tf.t[i];
         w->fan_fd = -1;
-        w->nft[0].fd = w->nft[1].fd = -1;
         w->blocked = w->dns = -1;
         watch[nwatch++] = w;
         char inner[1024];
@@ -2179,12 +2230,13 @@ bad:
 int mon_pollfds(struct pollfd *fds, int max) {
     int k = 0;
     if (netlink_fd >= 0 && nwatch > 0 && k < max) fds[k++] = (struct pollfd){.fd = netlink_fd, .events = POLLIN};
+    int reading = 0;
     for (int i = 0; i < nwatch; i++) {
         struct watched *w = watch[i];
         if (w->fan_fd >= 0 && k < max) fds[k++] = (struct pollfd){.fd = w->fan_fd, .events = POLLIN};
-        for (int c = 0; c < 2; c++)
-            if (w->reading && !w->nft[c].done && w->nft[c].fd >= 0 && k < max) fds[k++] = (struct pollfd){.fd = w->nft[c].fd, .events = POLLIN};
+        reading |= w->reading;
     }
+    if (reading && nft_fd >= 0 && k < max) fds[k++] = (struct pollfd){.fd = nft_fd, .events = POLLIN};
     return k;
 }
 
@@ -2197,17 +2249,12 @@ void mon_handle(const struct pollfd *fds, int n) {
             events_read();
             continue;
         }
-        for (int i = 0; i < nwatch; i++) {
-            struct watched *w = watch[i];
-            if (fd == w->fan_fd) workspace_read(w);
-            for (int c = 0; c < 2; c++) {
-                if (w->reading && !w->nft[c].done && fd == w->nft[c].fd) {
-                    nft_drain(&w->nft[c]);
-                    nft_reap(&w->nft[c]);
-                }
-            }
-            if (w->reading) counters_service(w, mono_ns());
+        if (fd == nft_fd) {
+            counters_receive();
+            continue;
         }
+        for (int i = 0; i < nwatch; i++)
+            if (fd == watch[i]->fan_fd) workspace_read(watch[i]);
     }
 }
 
@@ -2216,12 +2263,8 @@ long long mon_due_ms(void) {
     for (int i = 0; i < nwatch; i++) {
         struct watched *w = watch[i];
         if (!w->killed && w->due < due) due = w->due;
-        for (int c = 0; c < 2; c++) {
-            if (!w->reading || w->nft[c].done) continue;
-            /* its pipe ended but it is not reaped yet: look again soon; else at its timeout */
-            long long at = w->nft[c].fd < 0 ? now + 20000000LL : w->nft[c].started_ns + nft_timeout_ms * 1000000LL;
-            if (at < due) due = at;
-        }
+        /* a read not answered yet: given up at its timeout */
+        if (w->reading && w->read_started_ns + nft_timeout_ms * 1000000LL < due) due = w->read_started_ns + nft_timeout_ms * 1000000LL;
     }
     return (due + 999999) / 1000000;
 }
@@ -2269,12 +2312,4 @@ int mon_tick(const char *threats_file, char *why, size_t n) {
     munmap(found, MAX_THREATS_TICK * sizeof *found);
     if (total >= 0 && unobservable) return -1;
     return total;
-}
-
-void mon_stop(void) {
-    for (int i = 0; i < nwatch; i++) {
-        for (int k = 0; k < 2; k++) {
-            if (watch[i]->nft[k].pid > 0) nft_abandon(&watch[i]->nft[k]);
-        }
-    }
 }

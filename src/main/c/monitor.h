@@ -147,7 +147,5 @@ long long mon_due_ms(void);
  * observed any more (stopped, gone: the supervisor decides; why says which).
  */
 int mon_tick(const char *threats_file, char *why, size_t n);
-/* Before the waiter execs the supervisor: an nft child still running is killed and reaped (the JVM would keep it a zombie). */
-void mon_stop(void);
 
 #endif

@@ -1,16 +1,19 @@
 /*
  * Tests of monitor.c (the native watch), run by coi.monitor.NativeWatchTest: built with the pom's gcc flags
- * together with look-double.c (a scripted stand-in for monitor-look.c). monitor.c is included so that its
- * parts (the parser, the detectors, the kill) are tested on their own too. Needs root (fanotify, the process
- * events connector, tmpfs). Prints each failure and exits 1 when any check failed.
+ * together with look-double.c (a scripted stand-in for monitor-look.c). monitor.c is included (with util.c,
+ * which it uses) so that its parts (the parser, the detectors, the kill) are tested on their own too. Needs root
+ * (fanotify, the process events connector, tmpfs, nftables). Prints each failure and exits 1 when any check failed.
  *
- * usage: native-watch-test SCRATCH_DIR
- * Run as "nft" (argv[0]) it is the recorded nft of the counter tests.
+ * usage: native-watch-test SCRATCH_DIR [NFT_TABLE]
+ * The fence counters are read from real nftables: a table inet NFT_TABLE (coitest-nl-watch-PID when not given)
+ * made with nft and deleted at the end, at exit, or on a fatal signal.
  */
 #include "../../main/c/monitor.c"
+#include "../../main/c/util.c"
 
 #include <ftw.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 
 #include "look-double.h"
 
@@ -40,38 +43,6 @@ static int checks, failures;
 #define CHECK_STR(got, want) CHECK(strcmp((got), (want)) == 0, "got \"%s\", want \"%s\"", (got), (want))
 
 static char scratch_dir[1024];
-
-/* ---- the recorded nft (nft 1.0.6's answers) ---- */
-
-static const char NFT_COUNTER[] =
-    "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"release_name\": \"Lester Gooch #5\", \"json_schema_version\": 1}}, "
-    "{\"counter\": {\"family\": \"inet\", \"name\": \"coi-x-1.blocked\", \"table\": \"coi\", \"handle\": 3, \"packets\": 42, \"bytes\": 2520}}]}\n";
-static const char NFT_MISSING[] = "Error: No such file or directory; did you mean counter \"coi-x-1.dns\" in table inet \"coi\"?\n"
-                                  "list counter inet coi missing\n                     ^^^^^^^\n";
-
-static int fake_nft(int argc, char **argv) {
-    /* nft -j list counter FAMILY TABLE NAME */
-    if (argc != 7 || strcmp(argv[1], "-j") || strcmp(argv[2], "list") || strcmp(argv[3], "counter") || strcmp(argv[4], "inet")
-        || strcmp(argv[5], "coi")) {
-        fprintf(stderr, "fake nft: unexpected arguments\n");
-        return 2;
-    }
-    const char *name = argv[6];
-    if (strcmp(name, "coi-x-1.blocked") == 0) {
-        fputs(NFT_COUNTER, stdout);
-        return 0;
-    }
-    if (strcmp(name, "missing") == 0) {
-        fputs(NFT_MISSING, stderr);
-        return 1;
-    }
-    if (strcmp(name, "slow") == 0) {
-        sleep(30);
-        return 0;
-    }
-    fputs("Error: Could not process rule: Operation not permitted\n", stderr);
-    return 1;
-}
 
 /* ---- files ---- */
 
@@ -107,6 +78,524 @@ static void mkdirs(const char *path) {
 
 static void path_of(char *out, size_t n, const char *rel) {
     snprintf(out, n, "%s/%s", scratch_dir, rel);
+}
+
+/* ---- real nftables: a table of this program's own (inet coitest-nl-...), deleted at its end however it ends ---- */
+
+static char nl_table[MON_NAME];
+static const char *nft_binary;
+static char *nft_drop_argv[8];
+static int nl_table_made;
+
+static const char *find_nft(void) {
+    static const char *const places[] = {"/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", "/bin/nft"};
+    for (size_t i = 0; i < sizeof places / sizeof *places; i++)
+        if (access(places[i], X_OK) == 0) return places[i];
+    return places[0];
+}
+
+/*
+ * Runs nft with argv (argv[0] is "nft") and stdin; its exit status (-1 when it could not run), its stdout in out
+ * (NUL-terminated, cut at n - 1 bytes) when out is given. Async-signal-safe when stdin and out are NULL.
+ */
+static int nft_cmd(char *const argv[], const char *stdin_text, char *out, size_t n) {
+    int in[2] = {-1, -1}, o[2] = {-1, -1};
+    if (stdin_text && pipe2(in, O_CLOEXEC) < 0) return -1;
+    if (out && pipe2(o, O_CLOEXEC) < 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(stdin_text ? in[0] : null, 0);
+        dup2(out ? o[1] : null, 1);
+        if (!stdin_text) dup2(null, 2); /* nft's complaints only for the table's making */
+        char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+        execve(nft_binary, argv, envp);
+        _exit(127);
+    }
+    if (stdin_text) {
+        close(in[0]);
+        if (write_all(in[1], stdin_text, strlen(stdin_text)) < 0) fprintf(stderr, "nft: cannot write its input\n");
+        close(in[1]);
+    }
+    if (out) {
+        close(o[1]);
+        size_t have = 0;
+        for (;;) {
+            char sink[512];
+            char *to = have + 1 < n ? out + have : sink;
+            size_t room = have + 1 < n ? n - 1 - have : sizeof sink;
+            ssize_t r = read(o[0], to, room);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            if (to != sink) have += (size_t)r;
+        }
+        out[have] = 0;
+        close(o[0]);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void nl_table_drop(void) {
+    if (nl_table_made) nft_cmd(nft_drop_argv, NULL, NULL, 0);
+}
+
+static void nl_table_drop_on_signal(int sig) {
+    nl_table_drop();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* The table with its counters (packets as given here); 0, or -1 when nft could not make it. */
+static int nl_table_make(void) {
+    static char family[] = "inet", delete[] = "delete", table[] = "table", nft[] = "nft";
+    nft_binary = find_nft();
+    char *argv[] = {nft, delete, table, family, nl_table, NULL};
+    memcpy(nft_drop_argv, argv, sizeof argv);
+    nl_table_made = 1;
+    atexit(nl_table_drop);
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) signal(sigs[i], nl_table_drop_on_signal);
+    nl_table_drop(); /* a run that was killed before it could delete it */
+    char script[2048], *f[] = {nft, "-f", "-", NULL};
+    FMT(script,
+        "add table inet %s\n"
+        "add counter inet %s coi-x-1.blocked { packets 42 bytes 2520 }\n"
+        "add counter inet %s dns { packets 5 bytes 300 }\n"
+        "add counter inet %s wide { packets 5000000123 bytes 1 }\n"
+        "add counter inet %s beyond { packets 9223372036854775808 bytes 1 }\n"
+        "add quota inet %s q { over 10 mbytes }\n",
+        nl_table, nl_table, nl_table, nl_table, nl_table, nl_table);
+    return nft_cmd(f, script, NULL, 0) == 0 ? 0 : -1;
+}
+
+/* What `nft -j list counter inet TABLE NAME` says its packets are; -2 when it says no such object, -3 otherwise. */
+static long long nft_says(const char *table, const char *name) {
+    static char out[16384];
+    char *argv[] = {"nft", "-j", "list", "counter", "inet", (char *)table, (char *)name, NULL};
+    int r = nft_cmd(argv, NULL, out, sizeof out);
+    if (r != 0) return r == 1 ? -2 : -3;
+    const char *at = strstr(out, "\"counter\":");
+    at = at ? strstr(at, "\"packets\":") : NULL;
+    if (!at) return -3;
+    char *end;
+    errno = 0;
+    long long v = strtoll(at + 10, &end, 10);
+    return errno || end == at + 10 ? -3 : v;
+}
+
+/* ---- fence counters through nf_tables' netlink ---- */
+
+static struct watched cw;
+
+/* cw, in the watch, with those counters ("" for none) in table of family; nothing read yet. */
+static void setup_counters(const char *family, const char *table, const char *blocked, const char *dns) {
+    memset(&cw, 0, sizeof cw);
+    cw.fan_fd = -1;
+    snprintf(cw.t.container, sizeof cw.t.container, "c");
+    snprintf(cw.t.blocked_counter, sizeof cw.t.blocked_counter, "%s", blocked);
+    snprintf(cw.t.dns_counter, sizeof cw.t.dns_counter, "%s", dns);
+    snprintf(nft_family, sizeof nft_family, "%s", family);
+    snprintf(nft_table, sizeof nft_table, "%s", table);
+    watch[0] = &cw;
+    nwatch = 1;
+}
+
+/* A read of them as the watch does it first (mon_start: at most a second). */
+static void read_counters(const char *family, const char *table, const char *blocked, const char *dns) {
+    setup_counters(family, table, blocked, dns);
+    counters_first(&cw);
+}
+
+static void watch_clear(void) {
+    nwatch = 0;
+    watch[0] = NULL;
+}
+
+static int polled(const struct pollfd *p, int k, int fd) {
+    for (int i = 0; i < k; i++)
+        if (p[i].fd == fd) return 1;
+    return 0;
+}
+
+static void test_counters_real(int table_ok) {
+    CHECK(table_ok, "nft could not make table inet %s", nl_table);
+    if (!table_ok) return;
+    /* as nft reads them */
+    static const char *const names[] = {"coi-x-1.blocked", "dns", "wide"};
+    static const long long want[] = {42, 5, 5000000123LL};
+    for (int i = 0; i < 3; i++) {
+        read_counters("inet", nl_table, names[i], "");
+        long long says = nft_says(nl_table, names[i]);
+        CHECK(!cw.reading && cw.blocked == want[i] && cw.blocked == says, "%s: %lld, nft says %lld", names[i], cw.blocked, says);
+        CHECK(cw.dns == -1, "no dns counter named: %lld", cw.dns);
+    }
+    /* both in one read */
+    read_counters("inet", nl_table, "coi-x-1.blocked", "dns");
+    CHECK(!cw.reading && cw.blocked == 42 && cw.dns == 5, "both: %lld %lld", cw.blocked, cw.dns);
+    /* no such counter, table, or counter of that family: 0, as nft's "No such file or directory" is to NetworkFence.counter */
+    char absent[MON_NAME];
+    FMT(absent, "%s-absent", nl_table);
+    CHECK(nft_says(nl_table, "missing") == -2 && nft_says(absent, "dns") == -2, "nft says no such object");
+    read_counters("inet", nl_table, "coi-x-1.blocked", "missing");
+    CHECK(!cw.reading && cw.blocked == 42 && cw.dns == 0, "a missing counter is 0: %lld %lld", cw.blocked, cw.dns);
+    read_counters("inet", absent, "coi-x-1.blocked", "dns");
+    CHECK(!cw.reading && cw.blocked == 0 && cw.dns == 0, "a missing table: %lld %lld", cw.blocked, cw.dns);
+    read_counters("bridge", nl_table, "dns", "");
+    CHECK(!cw.reading && cw.blocked == 0, "the table of another family: %lld", cw.blocked);
+    /* an object of that name that is no counter: no such counter, for nft too */
+    CHECK(nft_says(nl_table, "q") == -2, "nft: the quota is no counter");
+    read_counters("inet", nl_table, "q", "");
+    CHECK(!cw.reading && cw.blocked == 0, "the quota: %lld", cw.blocked);
+    /* a count beyond a long (nft prints it negative, Java's asLong too): unknown, and so both */
+    read_counters("inet", nl_table, "beyond", "dns");
+    CHECK(!cw.reading && cw.blocked == -1 && cw.dns == -1, "beyond a long: %lld %lld", cw.blocked, cw.dns);
+    /* a family nft does not know: unknown, nothing asked */
+    read_counters("inetx", nl_table, "dns", "");
+    CHECK(!cw.reading && cw.blocked == -1, "an unknown family: %lld", cw.blocked);
+    /* a reset counter, read again after a second (at most one read a second) */
+    char *reset[] = {"nft", "reset", "counter", "inet", nl_table, "dns", NULL};
+    CHECK(nft_cmd(reset, NULL, NULL, 0) == 0, "nft reset counter");
+    read_counters("inet", nl_table, "dns", "");
+    CHECK(cw.blocked == 0 && nft_says(nl_table, "dns") == 0, "reset: %lld", cw.blocked);
+    long long at = cw.counters_at;
+    counters_start(&cw, mono_ns());
+    CHECK(!cw.reading && cw.counters_at == at, "not again within a second");
+    counters_start(&cw, at + 1000000000LL);
+    CHECK(cw.reading, "again after a second");
+    for (long long end = mono_ns() + 1000000000LL; cw.reading && mono_ns() < end;) {
+        struct pollfd p[4];
+        int k = mon_pollfds(p, 4);
+        CHECK(polled(p, k, nft_fd), "the socket in the poll set while a read waits");
+        if (poll(p, (nfds_t)k, 100) > 0) mon_handle(p, k);
+    }
+    CHECK(!cw.reading && cw.blocked == 0, "read through the poll set: %lld", cw.blocked);
+    struct pollfd none[4];
+    CHECK(!polled(none, mon_pollfds(none, 4), nft_fd), "not in the poll set with no read waiting");
+
+    /* an answer that comes after its read was given up is dropped: the next read has its own */
+    read_counters("inet", nl_table, "coi-x-1.blocked", "");
+    cw.counters_at = 0;
+    counters_start(&cw, mono_ns());
+    CHECK(cw.reading, "started");
+    nft_timeout_ms = 0;
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+    counters_service(&cw, mono_ns());
+    nft_timeout_ms = 10000;
+    CHECK(!cw.reading && cw.blocked == -1, "given up: %lld", cw.blocked);
+    cw.counters_at = 0;
+    counters_first(&cw);
+    CHECK(!cw.reading && cw.blocked == 42, "the late answer dropped, the new one read: %lld", cw.blocked);
+
+    /* no answer within nft_timeout_ms: unknown. A socket the kernel never answers is not to be had: this one is a
+       socket pair's end, whose peer says nothing (what is tested is the waiter's side: the timeout, the due time) */
+    int pair[2];
+    CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
+    int real = nft_fd;
+    nft_fd = pair[0];
+    setup_counters("inet", nl_table, "coi-x-1.blocked", "");
+    nft_timeout_ms = 300;
+    long long start = mono_ns();
+    counters_start(&cw, start);
+    CHECK(cw.reading, "started");
+    CHECK(mon_due_ms() <= (start + 300000000LL + 999999) / 1000000, "due by its timeout: %lld", mon_due_ms() - start / 1000000);
+    while (cw.reading && mono_ns() - start < 3000000000LL) {
+        struct pollfd p[4];
+        int k = mon_pollfds(p, 4);
+        long long wait = mon_due_ms() - mono_ns() / 1000000;
+        poll(p, (nfds_t)k, wait < 0 ? 0 : (int)wait);
+        mon_handle(p, k);
+        counters_service(&cw, mono_ns());
+    }
+    long long took = (mono_ns() - start) / 1000000;
+    CHECK(!cw.reading && cw.blocked == -1, "unanswered: %lld", cw.blocked);
+    CHECK(took >= 300 && took < 2000, "at its timeout: %lld ms", took);
+    nft_timeout_ms = 10000;
+    nft_fd = real;
+    close(pair[0]);
+    close(pair[1]);
+    watch_clear();
+}
+
+/* Many reads at once into a receive buffer too small for their answers: each ends read right or unknown, none hangs. */
+static void test_counters_lost(int table_ok) {
+    if (!table_ok) return;
+    static struct watched many[MON_MAX_TARGETS];
+    int tiny = 1, real = nft_fd;
+    long long dns = nft_says(nl_table, "dns");
+    nft_fd = nft_open();
+    CHECK(nft_fd >= 0 && setsockopt(nft_fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny) == 0, "a small socket");
+    snprintf(nft_family, sizeof nft_family, "inet");
+    snprintf(nft_table, sizeof nft_table, "%s", nl_table);
+    memset(many, 0, sizeof many);
+    long long start = mono_ns();
+    for (int i = 0; i < MON_MAX_TARGETS; i++) {
+        snprintf(many[i].t.blocked_counter, sizeof many[i].t.blocked_counter, "coi-x-1.blocked");
+        snprintf(many[i].t.dns_counter, sizeof many[i].t.dns_counter, "dns");
+        many[i].fan_fd = -1;
+        watch[i] = &many[i];
+        counters_start(&many[i], start);
+    }
+    nwatch = MON_MAX_TARGETS;
+    nft_timeout_ms = 500;
+    int waiting = 1;
+    while (waiting && mono_ns() - start < 3000000000LL) {
+        struct pollfd p[4];
+        int k = mon_pollfds(p, 4);
+        long long wait = mon_due_ms() - mono_ns() / 1000000;
+        if (poll(p, (nfds_t)k, wait < 0 ? 0 : (int)wait) > 0) mon_handle(p, k);
+        waiting = 0;
+        for (int i = 0; i < MON_MAX_TARGETS; i++) {
+            counters_service(&many[i], mono_ns());
+            waiting |= many[i].reading;
+        }
+    }
+    nft_timeout_ms = 10000;
+    int read = 0, unknown = 0;
+    for (int i = 0; i < MON_MAX_TARGETS; i++) {
+        if (many[i].blocked == 42 && many[i].dns == dns) read++;
+        else if (many[i].blocked == -1 && many[i].dns == -1) unknown++;
+    }
+    fprintf(stderr, "%d reads into a small buffer: %d read, %d unknown, in %lld ms\n", MON_MAX_TARGETS, read, unknown, (mono_ns() - start) / 1000000);
+    CHECK(!waiting && read + unknown == MON_MAX_TARGETS, "each read or unknown: %d + %d", read, unknown);
+    CHECK(unknown > 0, "some answers lost (the test's premise)");
+    /* the socket still answers the next read */
+    nwatch = 1;
+    many[0].t.dns_counter[0] = 0;
+    many[0].counters_at = 0;
+    start = mono_ns();
+    counters_start(&many[0], start);
+    while (many[0].reading && mono_ns() - start < 1000000000LL) {
+        struct pollfd p = {.fd = nft_fd, .events = POLLIN};
+        if (poll(&p, 1, 100) > 0) mon_handle(&p, 1);
+    }
+    CHECK(!many[0].reading && many[0].blocked == 42, "read again after answers were lost: %lld", many[0].blocked);
+    close(nft_fd);
+    nft_fd = real;
+    nwatch = 0;
+}
+
+/* ---- the answers' parser, on messages made here ---- */
+
+struct msg {
+    unsigned char b[512] __attribute__((aligned(8)));
+    size_t len;
+};
+
+static void msg_attr(struct msg *m, unsigned short type, const void *data, size_t n) {
+    if (nl_put(m->b, sizeof m->b, &m->len, type, data, n) < 0) {
+        fprintf(stderr, "a test message does not fit\n");
+        exit(2);
+    }
+}
+
+static void msg_header(struct msg *m, unsigned short type, int family) {
+    memset(m, 0, sizeof *m);
+    m->len = NLMSG_HDRLEN;
+    struct nfgenmsg g = {.nfgen_family = (unsigned char)family, .version = NFNETLINK_V0};
+    memcpy(m->b + m->len, &g, sizeof g);
+    m->len += NLMSG_ALIGN(sizeof g);
+    struct nlmsghdr h = {.nlmsg_type = type, .nlmsg_seq = 7};
+    memcpy(m->b, &h, sizeof h);
+}
+
+static void msg_end(struct msg *m) {
+    unsigned len = (unsigned)m->len;
+    memcpy(m->b, &len, sizeof len);
+}
+
+static void be64(unsigned char *p, unsigned long long v) {
+    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (unsigned char)v;
+}
+
+/* A counter object as the kernel answers it (table, name, type, use, handle, data {bytes, packets}). */
+static void counter_msg(struct msg *m, const char *table, const char *name, unsigned type, const unsigned char *data, size_t data_len) {
+    msg_header(m, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWOBJ, 1);
+    msg_attr(m, NFTA_OBJ_TABLE, table, strlen(table) + 1);
+    msg_attr(m, NFTA_OBJ_NAME, name, strlen(name) + 1);
+    unsigned t = htonl(type), use = htonl(1);
+    msg_attr(m, NFTA_OBJ_TYPE, &t, 4);
+    msg_attr(m, NFTA_OBJ_USE, &use, 4);
+    unsigned char handle[8];
+    be64(handle, 3);
+    msg_attr(m, NFTA_OBJ_HANDLE, handle, 8);
+    msg_attr(m, NFTA_OBJ_DATA | NLA_F_NESTED, data, data_len);
+    msg_end(m);
+}
+
+/* The data of a counter: bytes, then packets (attributes as given). */
+static size_t counter_data(unsigned char *d, size_t cap, unsigned long long packets, size_t packets_len, int twice) {
+    size_t len = 0;
+    unsigned char v[8], bytes[8];
+    be64(v, packets);
+    be64(bytes, 2520);
+    if (nl_put(d, cap, &len, NFTA_COUNTER_BYTES, bytes, 8) < 0 || nl_put(d, cap, &len, NFTA_COUNTER_PACKETS, v + 8 - packets_len, packets_len) < 0
+        || (twice && nl_put(d, cap, &len, NFTA_COUNTER_PACKETS, v, 8) < 0)) {
+        fprintf(stderr, "counter data does not fit\n");
+        exit(2);
+    }
+    return len;
+}
+
+static long long answer(const struct msg *m) {
+    return nft_answer(m->b, m->len, 1, "t", "c");
+}
+
+static void test_nft_answer(void) {
+    unsigned char d[64];
+    struct msg m;
+    size_t dl = counter_data(d, sizeof d, 42, 8, 0);
+    counter_msg(&m, "t", "c", NFT_OBJECT_COUNTER, d, dl);
+    CHECK(answer(&m) == 42, "the counter: %lld", answer(&m));
+    /* cut anywhere: unknown (its data come last: no cut leaves a whole counter) */
+    int cut_ok = 1;
+    for (size_t n = 0; n < m.len; n++) {
+        unsigned char *copy = malloc(n ? n : 1); /* exactly n bytes: a read past them is ASan's to see */
+        memcpy(copy, m.b, n);
+        if (nft_answer(copy, n, 1, "t", "c") != -1) cut_ok = 0;
+        free(copy);
+    }
+    CHECK(cut_ok, "every cut message is unknown");
+    /* every single byte changed to every value: no read past it, and never a count but 42 */
+    int flips_ok = 1;
+    unsigned char *copy = malloc(m.len);
+    for (size_t i = 0; i < m.len; i++) {
+        for (int v = 0; v < 256; v++) {
+            memcpy(copy, m.b, m.len);
+            copy[i] = (unsigned char)v;
+            long long r = nft_answer(copy, m.len, 1, "t", "c");
+            if (r != -1 && r != 0 && r != 42 && !(i >= m.len - 8)) flips_ok = 0; /* the last 8 bytes are the count itself */
+        }
+    }
+    free(copy);
+    CHECK(flips_ok, "a changed byte gives -1, 0 (an error) or 42, but in the count itself");
+    dl = counter_data(d, sizeof d, (1ULL << 63) - 1, 8, 0);
+    counter_msg(&m, "t", "c", NFT_OBJECT_COUNTER, d, dl);
+    CHECK(answer(&m) == LLONG_MAX, "the largest long: %lld", answer(&m));
+    dl = counter_data(d, sizeof d, 1ULL << 63, 8, 0);
+    counter_msg(&m, "t", "c", NFT_OBJECT_COUNTER, d, dl);
+    CHECK(answer(&m) == -1, "beyond a long: %lld", answer(&m));
+    dl = counter_data(d, sizeof d, 42, 4, 0);
+    counter_msg(&m, "t", "c", NFT_OBJECT_COUNTER, d, dl);
+    CHECK(answer(&m) == -1, "packets of 4 bytes: %lld", answer(&m));
+    dl = counter_data(d, sizeof d, 42, 8, 1);
+    counter_msg(&m, "t", "c", NFT_OBJECT_COUNTER, d, dl);
+    CHECK(answer(&m) == -1, "packets twice: %lld", answer(&m));
+    dl = counter_data(d, sizeof d, 42, 8, 0);
+    counter_msg(&m, "t", "c", 2, d, dl);
+    CHECK(answer(&m) == -1, "a quota: %lld", answer(&m));
+    counter_msg(&m, "u", "c", NFT_OBJECT_COUNTER, d, dl);
+    CHECK(answer(&m) == -1, "another table: %lld", answer(&m));
+    counter_msg(&m, "t", "cc", NFT_OBJECT_COUNTER, d, dl);
+    CHECK(answer(&m) == -1, "another name: %lld", answer(&m));
+    CHECK(nft_answer(m.b, m.len, 1, "t", "cc") == 42, "that name asked: 42");
+    counter_msg(&m, "t", "c", NFT_OBJECT_COUNTER, d, dl - 12); /* bytes only */
+    CHECK(answer(&m) == -1, "no packets: %lld", answer(&m));
+    counter_msg(&m, "t", "c", NFT_OBJECT_COUNTER, d, dl);
+    CHECK(nft_answer(m.b, m.len, 7, "t", "c") == -1, "another family");
+    /* the name without its NUL, or with more after it */
+    msg_header(&m, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWOBJ, 1);
+    msg_attr(&m, NFTA_OBJ_TABLE, "t", 2);
+    msg_attr(&m, NFTA_OBJ_NAME, "c", 1);
+    unsigned t = htonl(NFT_OBJECT_COUNTER);
+    msg_attr(&m, NFTA_OBJ_TYPE, &t, 4);
+    msg_attr(&m, NFTA_OBJ_DATA, d, dl);
+    msg_end(&m);
+    CHECK(answer(&m) == -1, "a name without its NUL");
+    msg_header(&m, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWOBJ, 1);
+    msg_attr(&m, NFTA_OBJ_TABLE, "t", 2);
+    msg_attr(&m, NFTA_OBJ_NAME, "c\0x", 4);
+    msg_attr(&m, NFTA_OBJ_TYPE, &t, 4);
+    msg_attr(&m, NFTA_OBJ_DATA, d, dl);
+    msg_end(&m);
+    CHECK(answer(&m) == -1, "a name with more after its NUL");
+    /* an attribute whose length is short, or runs past the message */
+    counter_msg(&m, "t", "c", NFT_OBJECT_COUNTER, d, dl);
+    size_t first = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+    unsigned short bad_len[] = {0, 1, 3, (unsigned short)(m.len - first + 1), 0xffff};
+    for (size_t i = 0; i < sizeof bad_len / sizeof *bad_len; i++) {
+        struct msg b = m;
+        memcpy(b.b + first, &bad_len[i], 2);
+        CHECK(answer(&b) == -1, "attribute length %u", bad_len[i]);
+    }
+    /* errors */
+    msg_header(&m, NLMSG_ERROR, 0);
+    m.len = NLMSG_HDRLEN;
+    int e = -ENOENT;
+    memcpy(m.b + m.len, &e, 4);
+    m.len += 4;
+    msg_end(&m);
+    CHECK(answer(&m) == 0, "ENOENT: no such object, 0");
+    CHECK(nft_answer(m.b, m.len - 1, 1, "t", "c") == -1, "an error cut short");
+    e = -EPERM;
+    memcpy(m.b + NLMSG_HDRLEN, &e, 4);
+    CHECK(answer(&m) == -1, "EPERM: unknown");
+    e = 0;
+    memcpy(m.b + NLMSG_HDRLEN, &e, 4);
+    CHECK(answer(&m) == -1, "an ack without the object: unknown");
+    msg_header(&m, NLMSG_DONE, 0);
+    msg_end(&m);
+    CHECK(answer(&m) == -1, "NLMSG_DONE: unknown");
+    msg_header(&m, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWOBJ, 1);
+    m.len = NLMSG_HDRLEN + 2;
+    msg_end(&m);
+    CHECK(answer(&m) == -1, "a message cut in its nfgenmsg");
+
+    /* datagrams: each message to the read of its sequence number; one cut or too long fails its read */
+    static struct watched w;
+    memset(&w, 0, sizeof w);
+    w.fan_fd = -1;
+    snprintf(w.t.blocked_counter, sizeof w.t.blocked_counter, "c");
+    snprintf(w.t.dns_counter, sizeof w.t.dns_counter, "d");
+    snprintf(nft_family, sizeof nft_family, "inet");
+    snprintf(nft_table, sizeof nft_table, "t");
+    watch[0] = &w;
+    nwatch = 1;
+    struct msg c, dn;
+    counter_msg(&c, "t", "c", NFT_OBJECT_COUNTER, d, dl);
+    counter_msg(&dn, "t", "d", NFT_OBJECT_COUNTER, d, dl);
+    unsigned char gram[1024] __attribute__((aligned(8)));
+    for (int variant = 0; variant < 5; variant++) {
+        w.reading = 1;
+        w.ctr[0] = (struct counter_read){.seq = 100, .value = -1};
+        w.ctr[1] = (struct counter_read){.seq = 101, .value = -1};
+        struct nlmsghdr h;
+        size_t n = 0;
+        /* an answer to no read first */
+        memcpy(gram, c.b, c.len);
+        memcpy(&h, gram, sizeof h);
+        h.nlmsg_seq = 99;
+        memcpy(gram, &h, sizeof h);
+        n += NLMSG_ALIGN(c.len);
+        memcpy(gram + n, c.b, c.len);
+        memcpy(&h, gram + n, sizeof h);
+        h.nlmsg_seq = 100;
+        memcpy(gram + n, &h, sizeof h);
+        n += NLMSG_ALIGN(c.len);
+        size_t at = n;
+        memcpy(gram + n, dn.b, dn.len);
+        memcpy(&h, gram + n, sizeof h);
+        h.nlmsg_seq = 101;
+        if (variant == 1) h.nlmsg_len = (unsigned)(dn.len + 1);    /* longer than what is left */
+        if (variant == 2) h.nlmsg_len = NLMSG_HDRLEN - 1;          /* shorter than its header */
+        memcpy(gram + n, &h, sizeof h);
+        n += dn.len;
+        if (variant == 3) n = at + NLMSG_HDRLEN - 4;              /* its header cut: not read, left to the timeout */
+        if (variant == 4) n = at + 20;                             /* cut in its body */
+        unsigned char *exact = malloc(n);
+        memcpy(exact, gram, n);
+        counters_datagram(exact, n);
+        free(exact);
+        if (variant == 0) CHECK(!w.reading && w.blocked == 42 && w.dns == 42, "two answers in one datagram: %lld %lld", w.blocked, w.dns);
+        if (variant == 1 || variant == 2 || variant == 4)
+            CHECK(!w.reading && w.blocked == -1 && w.dns == -1, "variant %d: a bad message fails its read: %lld %lld", variant, w.blocked, w.dns);
+        if (variant == 3) CHECK(w.reading && w.ctr[0].done && w.ctr[0].value == 42 && !w.ctr[1].done, "variant 3: the cut one waits");
+    }
+    watch_clear();
 }
 
 /* ---- the targets file ---- */
@@ -463,36 +952,6 @@ static void test_traffic(void) {
     free(w.tp);
 }
 
-/* ---- nft ---- */
-
-static void test_nft_extraction(void) {
-    long long p = -7;
-    CHECK(nft_packets(NFT_COUNTER, strlen(NFT_COUNTER), &p) == 1 && p == 42, "packets %lld", p);
-    const char *pretty = "{\n  \"nftables\": [\n    {\"counter\": {\n      \"name\": \"packets\",\n      \"bytes\": 9, \"packets\" :  7 } } ] }";
-    CHECK(nft_packets(pretty, strlen(pretty), &p) == 1 && p == 7, "a key after a string value named packets: %lld", p);
-    const char *none = "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\"}}]}";
-    CHECK(nft_packets(none, strlen(none), &p) == 0, "no counter");
-    const char *nested = "{\"nftables\": [{\"x\": {\"packets\": 5}}, {\"counter\": {\"sub\": {\"packets\": 9}, \"packets\": 3}}]}";
-    CHECK(nft_packets(nested, strlen(nested), &p) == 1 && p == 3, "the counter's own packets: %lld", p);
-    struct nft_child c;
-    memset(&c, 0, sizeof c);
-    c.out = (char *)NFT_MISSING;
-    c.len = strlen(NFT_MISSING);
-    c.status_known = 1;
-    c.status = 1 << 8;
-    CHECK(nft_value(&c) == 0, "no such object is 0");
-    c.out = "Error: Operation not permitted\n";
-    c.len = strlen(c.out);
-    CHECK(nft_value(&c) == -1, "a failure is unknown");
-    c.out = (char *)NFT_COUNTER;
-    c.len = strlen(NFT_COUNTER);
-    c.status = 0;
-    CHECK(nft_value(&c) == 42, "exit 0");
-    c.out = "{\"nftables\": []}";
-    c.len = strlen(c.out);
-    CHECK(nft_value(&c) == 0, "no counter item is 0 (NetworkFence.counter)");
-}
-
 /* ---- the kill ---- */
 
 static pid_t sleeper(void) {
@@ -624,11 +1083,10 @@ static void setup_watch(void) {
     put_text(p, "");
 }
 
-static void test_watch(const char *self) {
+static void test_watch(void) {
     char why[1024] = "", buf[65536], p[MON_PATH];
     setup_watch();
     if (!ws_mounted) return;
-    nft_path = self;
     /* a warning and a critical, the critical one first; a seen key for the warning from an hour ago (expired) */
     /* seen by the supervisor: the warning's key an hour ago (expired: handed over again), the third one's a second ago */
     char targets[4096], warn_hex[512], seen_hex[512];
@@ -636,11 +1094,11 @@ static void test_watch(const char *self) {
     hex(warn_hex, sizeof warn_hex, "credential_scan|reading other processes' environment|cat /proc/1/environ");
     hex(seen_hex, sizeof seen_hex, "process|seen # times|");
     FMT(targets,
-        "coi-monitor-targets\t1\nnft\tinet\tcoi\n"
+        "coi-monitor-targets\t1\nnft\tinet\t%s\n"
         "seen\tw1\t%lld\t%s\n"
         "target\tw1\tlxc.payload.w1\t4242\t0\t1\t100\t1\t500\t200\t-\tcoi-x-1.blocked\tmissing\n"
         "seen\tw1\t%lld\t%s\n",
-        long_ago, warn_hex, recent, seen_hex);
+        nl_table, long_ago, warn_hex, recent, seen_hex);
     put_text(targets_path, targets);
     unlink(threats);
     double_nthreats = 0;
@@ -853,37 +1311,6 @@ static void test_too_much(void) {
     remove_tree(p);
 }
 
-static void test_counters_failing(void) {
-    /* a counter nft fails to read makes both unknown (Fence.UNKNOWN); a slow nft is given up at its timeout */
-    static struct watched w;
-    memset(&w, 0, sizeof w);
-    w.nft[0].fd = w.nft[1].fd = -1;
-    snprintf(w.t.blocked_counter, sizeof w.t.blocked_counter, "coi-x-1.blocked");
-    snprintf(w.t.dns_counter, sizeof w.t.dns_counter, "broken");
-    snprintf(nft_family, sizeof nft_family, "inet");
-    snprintf(nft_table, sizeof nft_table, "coi");
-    counters_first(&w);
-    CHECK(!w.reading && w.blocked == -1 && w.dns == -1, "unknown: %lld %lld", w.blocked, w.dns);
-    memset(&w, 0, sizeof w);
-    w.nft[0].fd = w.nft[1].fd = -1;
-    snprintf(w.t.blocked_counter, sizeof w.t.blocked_counter, "slow");
-    nft_timeout_ms = 300;
-    long long start = mono_ns();
-    counters_start(&w, start);
-    CHECK(w.reading && w.nft[0].pid > 0, "started");
-    while (w.reading && mono_ns() - start < 3000000000LL) {
-        struct timespec ts = {0, 20000000};
-        nanosleep(&ts, NULL);
-        counters_service(&w, mono_ns());
-    }
-    CHECK(!w.reading && w.blocked == -1, "given up: %lld", w.blocked);
-    CHECK(mono_ns() - start < 2000000000LL, "at its timeout");
-    nft_timeout_ms = 10000;
-    /* and not again within a second */
-    counters_start(&w, mono_ns());
-    CHECK(!w.reading, "at most once a second");
-}
-
 /* The guard over the whole watch: more processes than process_count_threshold, the kill first, then the line. */
 static void test_guard_kills(void) {
     char why[1024] = "", p[MON_PATH], buf[8192], file[MON_PATH];
@@ -963,10 +1390,8 @@ static void test_evidence_of_the_look_before(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *base = strrchr(argv[0], '/');
-    if (strcmp(base ? base + 1 : argv[0], "nft") == 0) return fake_nft(argc, argv);
-    if (argc != 2) {
-        fprintf(stderr, "usage: native-watch-test SCRATCH_DIR\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: native-watch-test SCRATCH_DIR [NFT_TABLE]\n");
         return 2;
     }
     if (geteuid() != 0) {
@@ -975,18 +1400,14 @@ int main(int argc, char **argv) {
     }
     snprintf(scratch_dir, sizeof scratch_dir, "%s", argv[1]);
     mkdirs(scratch_dir);
-    /* the recorded nft: this program under the name nft */
-    char self[MON_PATH], nft[MON_PATH];
-    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (sl <= 0) return 2;
-    self[sl] = 0;
-    path_of(nft, sizeof nft, "nft");
-    unlink(nft);
-    if (symlink(self, nft) < 0) {
-        fprintf(stderr, "cannot link %s: %s\n", nft, strerror(errno));
+    /* the counters' table: the name given (the caller deletes it too, whatever happens here), or one of this run */
+    if (argc == 3) snprintf(nl_table, sizeof nl_table, "%s", argv[2]);
+    else snprintf(nl_table, sizeof nl_table, "coitest-nl-watch-%d", (int)getpid());
+    if (strncmp(nl_table, "coitest-", 8) != 0 || !valid_name(nl_table, strlen(nl_table))) {
+        fprintf(stderr, "the table's name must be a name and start with coitest-: %s\n", nl_table);
         return 2;
     }
-    nft_path = nft;
+    int table_ok = nl_table_make() == 0;
     fprintf(stderr, "-- test_targets_good\n");
     test_targets_good();
     fprintf(stderr, "-- test_targets_bad\n");
@@ -999,14 +1420,16 @@ int main(int argc, char **argv) {
     test_fence();
     fprintf(stderr, "-- test_traffic\n");
     test_traffic();
-    fprintf(stderr, "-- test_nft_extraction\n");
-    test_nft_extraction();
+    fprintf(stderr, "-- test_nft_answer\n");
+    test_nft_answer();
+    fprintf(stderr, "-- test_counters_real\n");
+    test_counters_real(table_ok);
+    fprintf(stderr, "-- test_counters_lost\n");
+    test_counters_lost(table_ok);
     fprintf(stderr, "-- test_kill\n");
     test_kill();
-    fprintf(stderr, "-- test_counters_failing\n");
-    test_counters_failing();
     fprintf(stderr, "-- test_watch\n");
-    test_watch(nft);
+    test_watch();
     fprintf(stderr, "-- test_guard_kills\n");
     test_guard_kills();
     fprintf(stderr, "-- test_too_much\n");
@@ -1016,6 +1439,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "-- test_evidence_of_the_look_before\n");
     test_evidence_of_the_look_before();
     if (ws_mounted) umount2(ws_dir, MNT_DETACH);
+    if (table_ok) {
+        nl_table_drop();
+        char *list[] = {"nft", "list", "table", "inet", nl_table, NULL};
+        CHECK(nft_cmd(list, NULL, NULL, 0) == 1, "table inet %s deleted", nl_table);
+        nl_table_made = 0;
+    }
     printf("native watch: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

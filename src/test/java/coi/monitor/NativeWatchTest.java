@@ -19,9 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The native monitor's watch over time (src/main/c/monitor.c), through its C test program
  * (src/test/c/native-watch-test.c with the scripted look double src/test/c/look-double.c), built with the
  * very gcc flags of pom.xml's build-waiter: the targets file parser, the dedup, the guard's and the window's
- * detectors with DetectorsTest's numbers and titles, the workspace traffic, the nft counters through a
- * recorded nft, the cgroup kill, and a whole watch (real process events, fanotify on a tmpfs, THREATS_FILE).
- * It needs root (fanotify, the process events connector, mounting a tmpfs), as the suite has in CI.
+ * detectors with DetectorsTest's numbers and titles, the workspace traffic, the fence counters read through
+ * nf_tables' netlink from a table of the test's own ({@code inet coitest-nl-watch-PID}, made with nft and deleted
+ * afterwards, here too whatever became of the program), the cgroup kill, and a whole watch (real process events,
+ * fanotify on a tmpfs, THREATS_FILE). It needs root (fanotify, the process events connector, mounting a tmpfs,
+ * nftables), as the suite has in CI.
  */
 class NativeWatchTest {
     @TempDir Path dir;
@@ -42,11 +44,13 @@ class NativeWatchTest {
         assertThat(built.code).as("gcc %s\n%s", gcc, built.output).isZero();
 
         Path scratch = dir.resolve("scratch");
+        String table = "coitest-nl-watch-" + ProcessHandle.current().pid();
         Run tested;
         try {
-            tested = run(List.of(program.toString(), scratch.toString()), 120);
+            tested = run(List.of(program.toString(), scratch.toString(), table), 120);
         } finally {
             unmountUnder(scratch);
+            dropTable(table);
         }
         assertThat(tested.output).as(tested.output).contains(" checks, 0 failed");
         assertThat(tested.code).as(tested.output).isZero();
@@ -81,6 +85,14 @@ class NativeWatchTest {
             throw new AssertionError(command.getFirst() + " did not finish within " + seconds + " s");
         }
         return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** The program's nft table, if it is still there (the program was killed before it could delete it). */
+    private static void dropTable(String table) throws Exception {
+        if (run(List.of("nft", "list", "table", "inet", table), 30).code == 0) {
+            Run dropped = run(List.of("nft", "delete", "table", "inet", table), 30);
+            assertThat(dropped.code).as("nft delete table inet %s: %s", table, dropped.output).isZero();
+        }
     }
 
     /** A tmpfs the program left mounted under the scratch dir (it crashed): off, so @TempDir can go. */
