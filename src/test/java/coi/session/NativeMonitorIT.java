@@ -119,6 +119,35 @@ class NativeMonitorIT {
     }
 
     /**
+     * A DNS burst to the bridge's resolver (names of the bridge's own domain, answered there) seen by
+     * the waiter through the fence's DNS counter, read over nf_tables' netlink: it wakes, and the
+     * supervisor freezes the container.
+     */
+    @Test
+    void aDnsBurstIsSeenByTheWaiterThroughTheFenceCounterAndFreezesTheContainer() throws Exception {
+        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
+            Sandbox box = own.box;
+            Result start = box.run("shell", "--detach", "--monitor");
+            assertThat(start.exitCode()).as(start.toString()).isZero();
+            String name = own.container(1);
+            awaitWatchingWaiter(box, 1);
+            try {
+                box.run("container", "exec", name, "--user", "1000", "--", "bash", "-c", "setsid -f bash -c 'for j in 1 2 3 4; do"
+                        + " (for i in $(seq 1 250); do getent hosts coitest-burst-$j-$i.incus >/dev/null; done) & done; wait' >/dev/null 2>&1");
+                Await.until(() -> "Frozen".equals(incus.instance(name).status()), 60, () -> name + " is not frozen:\n" + log(box));
+                assertThat(log(box)).contains("waiter: woken (the monitor found");
+                assertThat(audit(box, name)).anySatisfy(e -> {
+                    assertThat(e.category()).isEqualTo(Threat.DNS_TUNNEL);
+                    assertThat(e.level()).isEqualTo(Level.HIGH);
+                    assertThat(e.action()).isEqualTo(Action.PAUSED);
+                });
+            } finally {
+                pids(box).forEach(WatcherFixtures::end);
+            }
+        }
+    }
+
+    /**
      * The agent, root inside, nests its cgroups to move a process out of a walk's reach (2,100
      * deep, past PATH_MAX, is what it tries). The waiter's guard walks 64 levels: past them it hands
      * the container back. The supervisor's walk (each folder opened relative to its parent, on a
