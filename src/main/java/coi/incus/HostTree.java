@@ -93,8 +93,8 @@ final class HostTree implements AutoCloseable {
          * file that shrank meanwhile fails it.
          */
         void copyTo(OutputStream out) throws IOException {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(STATE), buffer = arena.allocate(64 * 1024);
+            calls("read", (arena, state) -> {
+                MemorySegment buffer = arena.allocate(64 * 1024);
                 byte[] bytes = new byte[(int) buffer.byteSize()];
                 for (long left = size; left > 0; ) {
                     long n = (long) READ.invokeExact(state, fd, buffer, Math.min(left, buffer.byteSize()));
@@ -105,11 +105,8 @@ final class HostTree implements AutoCloseable {
                     out.write(bytes, 0, (int) n);
                     left -= n;
                 }
-            } catch (IOException | RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException("read", t);
-            }
+                return null;
+            });
         }
 
         @Override
@@ -149,16 +146,11 @@ final class HostTree implements AutoCloseable {
 
     /** The folder the user named, by its path (links on the way followed, as any command does). */
     static HostTree open(Path dir) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+        return calls("openat", (arena, state) -> {
             int fd = (int) OPENAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(dir.toString()), O_DIRECTORY | O_CLOEXEC, 0);
             if (fd < 0) throw failed(dir, errno(state));
             return new HostTree(fd, dir);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("openat", t);
-        }
+        });
     }
 
     /**
@@ -167,8 +159,8 @@ final class HostTree implements AutoCloseable {
      */
     HostTree folder(String name, String refusal) throws IOException {
         check(name);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE), path = arena.allocateFrom(name);
+        return calls("mkdirat", (arena, state) -> {
+            MemorySegment path = arena.allocateFrom(name);
             if ((int) MKDIRAT.invokeExact(state, fd, path, 0700) < 0 && errno(state) != EEXIST) throw failed(shown.resolve(name), errno(state));
             int sub = (int) OPENAT.invokeExact(state, fd, path, FOLDER, 0);
             if (sub < 0) {
@@ -176,11 +168,7 @@ final class HostTree implements AutoCloseable {
                 throw errno == ELOOP || errno == ENOTDIR ? new IOException(refusal) : failed(shown.resolve(name), errno);
             }
             return new HostTree(sub, shown.resolve(name));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("mkdirat", t);
-        }
+        });
     }
 
     /**
@@ -191,8 +179,8 @@ final class HostTree implements AutoCloseable {
     void file(String name, int mode, Content content) throws IOException {
         check(name);
         String temporary = "." + name + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".pull";
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE), tmp = arena.allocateFrom(temporary);
+        calls("openat", (arena, state) -> {
+            MemorySegment tmp = arena.allocateFrom(temporary);
             int out = (int) OPENAT.invokeExact(state, fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
             if (out < 0) throw failed(shown.resolve(temporary), errno(state));
             boolean renamed = false;
@@ -208,25 +196,19 @@ final class HostTree implements AutoCloseable {
                     int ignored = (int) UNLINKAT.invokeExact(state, fd, tmp, 0);
                 }
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("openat", t);
-        }
+            return null;
+        });
     }
 
     /** A symbolic link {@code name} to {@code target}, in place of a file or link there (a folder there fails it). */
     void link(String name, String target) throws IOException {
         check(name);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE), path = arena.allocateFrom(name);
+        calls("symlinkat", (arena, state) -> {
+            MemorySegment path = arena.allocateFrom(name);
             if ((int) UNLINKAT.invokeExact(state, fd, path, 0) < 0 && errno(state) != ENOENT) throw failed(shown.resolve(name), errno(state));
             if ((int) SYMLINKAT.invokeExact(state, arena.allocateFrom(target), fd, path) < 0) throw failed(shown.resolve(name), errno(state));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("symlinkat", t);
-        }
+            return null;
+        });
     }
 
     /**
@@ -245,8 +227,8 @@ final class HostTree implements AutoCloseable {
     /** What is at {@code name} in this folder, opened without following a link; null when it is gone. */
     Node at(String name) throws IOException {
         check(name);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE), path = arena.allocateFrom(name);
+        return calls("openat", (arena, state) -> {
+            MemorySegment path = arena.allocateFrom(name);
             int opened = (int) OPENAT.invokeExact(state, fd, path, ANY, 0);
             if (opened < 0) {
                 int errno = errno(state);
@@ -273,36 +255,24 @@ final class HostTree implements AutoCloseable {
                     yield new Other(coi.PlainFile.kind(mode));
                 }
             };
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("openat", t);
-        }
+        });
     }
 
     /** This folder's permission bits. */
     int permissions() throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE), statx = arena.allocate(STATX_BYTES, 8);
+        return calls("statx", (arena, state) -> {
+            MemorySegment statx = arena.allocate(STATX_BYTES, 8);
             if ((int) STATX.invokeExact(state, fd, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_MODE, statx) < 0) throw failed(shown, errno(state));
             return statx.get(JAVA_SHORT, STX_MODE) & 0777;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("statx", t);
-        }
+        });
     }
 
     /** This folder's permission bits (set-id and sticky bits are never set). */
     void mode(int mode) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+        calls("fchmod", (arena, state) -> {
             if ((int) FCHMOD.invokeExact(state, fd, mode & 0777) < 0) throw failed(shown, errno(state));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("fchmod", t);
-        }
+            return null;
+        });
     }
 
     @Override
@@ -314,6 +284,21 @@ final class HostTree implements AutoCloseable {
     private void check(String name) throws IOException {
         if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
             throw new IOException("the container lists a name no file can have in " + shown + ": \"" + name + "\"");
+        }
+    }
+
+    /** Native calls with an arena and a call state for their errno, which {@code body} may throw IOException from. */
+    private interface Calls<T> {
+        T run(Arena arena, MemorySegment state) throws Throwable;
+    }
+
+    private static <T> T calls(String what, Calls<T> body) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            return body.run(arena, arena.allocate(STATE));
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(what, t);
         }
     }
 
