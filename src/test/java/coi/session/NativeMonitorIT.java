@@ -44,10 +44,8 @@ class NativeMonitorIT {
         try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
             Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
-            Result start = box.run("shell", "--detach", "--monitor");
-            assertThat(start.exitCode()).as(start.toString()).isZero();
-            String name = own.container(1);
-            long waiter = awaitWatchingWaiter(box, 1);
+            String name = monitoredSession(own);
+            long waiter = pids(box).getFirst();
             try {
                 assertThat(Files.readSymbolicLink(Path.of("/proc/" + waiter + "/exe")).toString()).endsWith("/coi-waiter");
                 // idle a moment with its looks running: what bench/background reports, bounded here
@@ -88,10 +86,8 @@ class NativeMonitorIT {
     void aWarningIsAnsweredOnceAndTheWaiterHandedBackToDoesNotHandItOverAgainWithinTheDedupPeriod() throws Exception {
         try (Own own = new Own("n")) {
             Sandbox box = own.box;
-            Result start = box.run("shell", "--detach", "--monitor");
-            assertThat(start.exitCode()).as(start.toString()).isZero();
-            String name = own.container(1);
-            long waiter = awaitWatchingWaiter(box, 1);
+            String name = monitoredSession(own);
+            long waiter = pids(box).getFirst();
             try {
                 // a search for tokens that stays (it reads a pipe that never ends): the same threat at every look
                 box.run("container", "exec", name, "--user", "1000", "--", "bash", "-c",
@@ -127,10 +123,7 @@ class NativeMonitorIT {
     void aDnsBurstIsSeenByTheWaiterThroughTheFenceCounterAndFreezesTheContainer() throws Exception {
         try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
-            Result start = box.run("shell", "--detach", "--monitor");
-            assertThat(start.exitCode()).as(start.toString()).isZero();
-            String name = own.container(1);
-            awaitWatchingWaiter(box, 1);
+            String name = monitoredSession(own);
             try {
                 box.run("container", "exec", name, "--user", "1000", "--", "bash", "-c", "setsid -f bash -c 'for j in 1 2 3 4; do"
                         + " (for i in $(seq 1 250); do getent hosts coitest-burst-$j-$i.incus >/dev/null; done) & done; wait' >/dev/null 2>&1");
@@ -161,10 +154,7 @@ class NativeMonitorIT {
         try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
             Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
-            Result start = box.run("shell", "--detach", "--monitor");
-            assertThat(start.exitCode()).as(start.toString()).isZero();
-            String name = own.container(1);
-            awaitWatchingWaiter(box, 1);
+            String name = monitoredSession(own);
             try {
                 // the pids hierarchy on a v1 hybrid host (what the monitors walk there), the unified one otherwise; in the
                 // background: the container is frozen while it nests (once past 64 levels), the exec would wait for good
@@ -198,6 +188,14 @@ class NativeMonitorIT {
         return AuditLog.under(box.home.resolve(".coi")).read(name);
     }
 
+
+    /** A `coi shell --detach --monitor` in {@code own}'s sandbox, once the supervisor has handed it to the waiter; its container. */
+    private static String monitoredSession(Own own) throws InterruptedException {
+        Result start = own.box.run("shell", "--detach", "--monitor");
+        assertThat(start.exitCode()).as(start.toString()).isZero();
+        awaitWatchingWaiter(own.box, 1);
+        return own.container(1);
+    }
 
     /** Waits for the {@code n}th hand-over of monitored containers to the waiter; returns its pid. */
     private static long awaitWatchingWaiter(Sandbox box, int n) throws InterruptedException {
