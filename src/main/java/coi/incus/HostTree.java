@@ -155,7 +155,7 @@ final class HostTree implements AutoCloseable {
 
     /**
      * The subfolder {@code name}, made (mode 0700 until {@link #mode}) when it is not there; a link
-     * there, or anything but a folder, fails it with the message {@code refusal}.
+     * there fails it with the message {@code refusal}, anything else but a folder as "not a folder".
      */
     HostTree folder(String name, String refusal) throws IOException {
         check(name);
@@ -165,7 +165,9 @@ final class HostTree implements AutoCloseable {
             int sub = (int) OPENAT.invokeExact(state, fd, path, FOLDER, 0);
             if (sub < 0) {
                 int errno = errno(state);
-                throw errno == ELOOP || errno == ENOTDIR ? new IOException(refusal) : failed(shown.resolve(name), errno);
+                // O_DIRECTORY makes a link's open fail as ENOTDIR: a link is what readlinkat can read
+                boolean link = errno == ELOOP || errno == ENOTDIR && (long) READLINKAT.invokeExact(state, fd, path, arena.allocate(1), 1L) >= 0;
+                throw link ? new IOException(refusal) : failed(shown.resolve(name), errno);
             }
             return new HostTree(sub, shown.resolve(name));
         });

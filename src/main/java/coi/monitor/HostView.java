@@ -114,8 +114,7 @@ public final class HostView {
         String beyond = null;
         Deque<Folder> walk = new ArrayDeque<>();
         try {
-            Folder top = Folder.open(Files.newDirectoryStream(cgroup), "");
-            if (top != null) walk.push(top);
+            walk.push(Folder.open(Files.newDirectoryStream(cgroup), ""));
             int groups = 0;
             while (!walk.isEmpty()) {
                 Folder at = walk.peek();

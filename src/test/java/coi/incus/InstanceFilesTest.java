@@ -296,6 +296,16 @@ class InstanceFilesTest extends FakeIncusTest {
     }
 
     @Test
+    void aFolderIsNotPulledOntoAFile() throws IOException {
+        fake.on("HEAD " + FILES + "%2Fd", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: directory\r\nX-Incus-Mode: 0755\r\n\r\n"));
+        Path local = Files.writeString(dir.resolve("d"), "mine");
+
+        assertThatThrownBy(() -> files.pullTree("/d", local)).isInstanceOf(IncusException.class)
+                .hasMessageContaining(local + ": not a folder");
+        assertThat(local).hasContent("mine");
+    }
+
+    @Test
     void aLinksTargetIsReadUpToTheLongestPathOnly() {
         fake.on("HEAD " + FILES + "%2Fl", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: symlink\r\nX-Incus-Mode: 0777\r\n\r\n"));
         // swapped for a big file after the stat: its content is no link target
