@@ -1072,6 +1072,9 @@ static int procs_failed(struct walk *w, const char *dir, int r) {
         snprintf(w->err, w->errlen, MON_TOO_MUCH "the cgroups of %s list more than %d processes", w->container, LOOK_PIDS);
     else if (r == -ENOMEM)
         snprintf(w->err, w->errlen, "cannot observe %s: out of memory", w->container);
+    else if (r != -ENOENT && r != -ENODEV)
+        /* unreadable, not gone (HostView.tree reports it): what runs there would be out of sight */
+        snprintf(w->err, w->errlen, MON_TOO_MUCH "a cgroup of %s cannot be read (%s): %s", w->container, strerror(-r), dir);
     else
         return 0;
     return -1;
@@ -1092,7 +1095,11 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
         return -1;
     }
     DIR *d = opendir(path);
-    if (!d) return 0;
+    if (!d) {
+        if (errno == ENOENT || errno == ENODEV) return 0; /* gone meanwhile */
+        snprintf(w->err, w->errlen, MON_TOO_MUCH "a cgroup of %s cannot be read (%s): %s", w->container, strerror(errno), path);
+        return -1;
+    }
     char **names = NULL;
     size_t n = 0, capnames = 0;
     struct dirent *e;
@@ -1131,7 +1138,11 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
         if (r == 0) {
             path[len] = '/';
             memcpy(path + len + 1, names[i], l + 1);
-            if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            int statted = stat(path, &st);
+            if (statted < 0 && errno != ENOENT && errno != ENODEV) {
+                snprintf(w->err, w->errlen, MON_TOO_MUCH "a cgroup of %s cannot be read (%s): %s", w->container, strerror(errno), path);
+                r = -1;
+            } else if (statted == 0 && S_ISDIR(st.st_mode)) {
                 int p = read_procs(look, cap, path);
                 if (p < 0) {
                     r = procs_failed(w, path, p);

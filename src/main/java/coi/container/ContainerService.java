@@ -147,9 +147,17 @@ public final class ContainerService {
         }
     }
 
+    /**
+     * Why a link at the path a push or pull is given is refused: in the agent's workspace it may be the
+     * agent's, pointing at ~/.ssh (a push would send a key into the container, a pull write one).
+     */
+    static final String THROUGH_A_LINK = "coi does not push or pull through a link at the path it is given (in a workspace it may be"
+            + " the agent's); name what it points to";
+
     /** `coi file push`: like cp, a directory target receives the source under its own name. */
     public int push(Path source, RemotePath target, boolean recursive, int uid, int gid, int mode) {
         if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) throw new UsageException("source " + source + " does not exist");
+        if (Files.isSymbolicLink(source)) throw new CoiException(source + " is a symbolic link: " + THROUGH_A_LINK);
         existing(target.container());
         InstanceFiles files = incus.files(target.container());
         Model.FileInfo at = files.stat(target.path());
@@ -170,7 +178,8 @@ public final class ContainerService {
         Model.FileInfo info = files.stat(source.path());
         if (info == null) throw new CoiException(source.path() + " does not exist in " + source.container());
         if (info.directory() && !recursive) throw new UsageException(source.path() + " is a directory: use `coi file pull -r`");
-        Path target = Files.isDirectory(dest) ? dest.resolve(source.name()) : dest;
+        if (Files.isSymbolicLink(dest)) throw new CoiException(dest + " is a symbolic link: " + THROUGH_A_LINK);
+        Path target = Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS) ? dest.resolve(source.name()) : dest;
         if (target.getParent() != null && !Files.isDirectory(target.getParent())) {
             throw new UsageException("destination folder " + target.getParent() + " does not exist");
         }

@@ -174,6 +174,10 @@ final class DaemonConnection implements AutoCloseable {
             } catch (SocketTimeoutException e) {
                 conn.close();
                 throw silent(method + " " + path, readTimeout, e);
+            } catch (Http.BodyLengthException e) {
+                // what was sent is not what was announced: never again on this connection, nor retried
+                conn.close();
+                throw new IncusException(method + " " + path + " not sent: " + e.getMessage(), e);
             } catch (IOException e) {
                 conn.close();
                 if (reused && attempt == 0) continue;

@@ -41,6 +41,13 @@ final class HostTree implements AutoCloseable {
     private static final StructLayout STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final boolean ARM = System.getProperty("os.arch").equals("aarch64");
+
+    static {
+        // the flags below are these two architectures' (on others O_NOFOLLOW is another number: a link would be followed)
+        if (!ARM && !System.getProperty("os.arch").equals("amd64")) {
+            throw new IllegalStateException("coi knows the open flags of amd64 and aarch64 only, not of " + System.getProperty("os.arch"));
+        }
+    }
     /** O_DIRECTORY and O_NOFOLLOW are not the same numbers on every architecture. */
     private static final int O_WRONLY = 01, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000,
             O_DIRECTORY = ARM ? 040000 : 0200000, O_NOFOLLOW = ARM ? 0100000 : 0400000;
@@ -66,7 +73,7 @@ final class HostTree implements AutoCloseable {
     private static final MethodHandle UNLINKAT = call("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FCHMOD = call("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle WRITE = call("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle READ = call("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle PREAD = call("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle STATX = call("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle READLINKAT = call("readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
@@ -89,21 +96,22 @@ final class HostTree implements AutoCloseable {
     /** A plain file, open: {@code size} and {@code mode} as it was opened. */
     record Plain(int fd, long size, int mode, Path shown) implements Node {
         /**
-         * Its first {@link #size} bytes to {@code out}, exactly that many (the length was announced): a
-         * file that shrank meanwhile fails it.
+         * Its first {@link #size} bytes to {@code out}, exactly that many (the length was announced),
+         * from its start each time (pread: a request sent again sends the same): a file that shrank
+         * meanwhile fails it.
          */
         void copyTo(OutputStream out) throws IOException {
-            calls("read", (arena, state) -> {
+            calls("pread", (arena, state) -> {
                 MemorySegment buffer = arena.allocate(64 * 1024);
                 byte[] bytes = new byte[(int) buffer.byteSize()];
-                for (long left = size; left > 0; ) {
-                    long n = (long) READ.invokeExact(state, fd, buffer, Math.min(left, buffer.byteSize()));
+                for (long at = 0; at < size; ) {
+                    long n = (long) PREAD.invokeExact(state, fd, buffer, Math.min(size - at, buffer.byteSize()), at);
                     if (n < 0 && errno(state) == EINTR) continue;
                     if (n < 0) throw failed(shown, errno(state));
-                    if (n == 0) throw new IOException(shown + " shrank while it was pushed");
+                    if (n == 0) throw new Http.BodyLengthException(shown + " shrank while it was pushed");
                     MemorySegment.copy(buffer, JAVA_BYTE, 0, bytes, 0, (int) n);
                     out.write(bytes, 0, (int) n);
-                    left -= n;
+                    at += n;
                 }
                 return null;
             });
@@ -175,12 +183,13 @@ final class HostTree implements AutoCloseable {
 
     /**
      * The file {@code name} with {@code content} and {@code mode}: written into a new file of its
-     * own beside it ({@code .NAME.RANDOM.pull}, made exclusively, not through a link), then renamed
-     * over whatever is at {@code name}. A failure removes the new file.
+     * own beside it ({@code .coi-RANDOM.pull}, made exclusively, not through a link; not named after
+     * NAME, which may be as long as a name can be), then renamed over whatever is at {@code name}. A
+     * failure removes the new file.
      */
     void file(String name, int mode, Content content) throws IOException {
         check(name);
-        String temporary = "." + name + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".pull";
+        String temporary = ".coi-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".pull";
         calls("openat", (arena, state) -> {
             MemorySegment tmp = arena.allocateFrom(temporary);
             int out = (int) OPENAT.invokeExact(state, fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -66,7 +66,9 @@ final class Http {
         out.write(head.toString().getBytes(StandardCharsets.UTF_8));
         if (body != null) {
             if (body.length() >= 0) {
-                body.writeTo(out);
+                Exact exact = new Exact(out, body.length());
+                body.writeTo(exact);
+                exact.finish();
             } else {
                 try (OutputStream chunked = new ChunkedOutputStream(out)) {
                     body.writeTo(chunked);
@@ -74,6 +76,51 @@ final class Http {
             }
         }
         out.flush();
+    }
+
+    /**
+     * A body that is not the length it announced: more bytes would reach the daemon as a request of
+     * their own on the same connection (a file the agent grows, or a FIFO, while it is pushed), fewer
+     * would leave it waiting. The connection is closed, never used again; the request is not retried.
+     */
+    static final class BodyLengthException extends IOException {
+        BodyLengthException(String message) {
+            super(message);
+        }
+    }
+
+    /** Passes on exactly {@code length} bytes: one more fails the write before it is written. */
+    private static final class Exact extends java.io.FilterOutputStream {
+        private final long length;
+        private long written;
+
+        Exact(OutputStream out, long length) {
+            super(out);
+            this.length = length;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len > length - written) {
+                throw new BodyLengthException("the request body grew past the " + length + " bytes announced while it was sent");
+            }
+            out.write(b, off, len);
+            written += len;
+        }
+
+        @Override
+        public void close() {
+            // the connection's stream is not this body's to close
+        }
+
+        void finish() throws IOException {
+            if (written != length) throw new BodyLengthException("the request body ended at " + written + " of the " + length + " bytes announced");
+        }
     }
 
     static Response readResponse(InputStream in, boolean headRequest) throws IOException {

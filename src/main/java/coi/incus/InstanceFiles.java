@@ -3,19 +3,13 @@ package coi.incus;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 
 /** Files inside one instance: single files and whole trees, with modes and ownership. */
 public final class InstanceFiles {
@@ -31,24 +25,36 @@ public final class InstanceFiles {
         upload(path, "file", Http.Body.bytes(content, "application/octet-stream"), uid, gid, mode);
     }
 
-    /** Pushes one local file; mode -1 keeps the local file's permission bits. */
+    /**
+     * Pushes one local file; mode -1 keeps its permission bits. It is read as {@link #pushTree} reads
+     * (the agent may write where it is): a link at its name is refused, not followed, a FIFO is not
+     * waited for, and exactly the size it had when opened is sent.
+     */
     public void push(Path local, String path, int uid, int gid, int mode) {
-        int m = mode >= 0 ? mode : modeOf(local);
-        long size;
-        try {
-            size = Files.size(local);
+        Path absolute = local.toAbsolutePath();
+        if (absolute.getParent() == null) throw new IncusException(400, "cannot push " + local + ": it is no file");
+        try (HostTree parent = HostTree.open(absolute.getParent()); HostTree.Node node = parent.at(absolute.getFileName().toString())) {
+            switch (node) {
+                case HostTree.Plain file -> upload(path, "file", body(file), uid, gid, mode >= 0 ? mode : file.mode());
+                case HostTree.Link link -> throw new IncusException(400, local + " is a symbolic link: coi does not push through a link"
+                        + " at the path it is given (the agent may have put it there); name its target");
+                case null -> throw new IncusException.NotFound(local + " does not exist");
+                default -> throw new IncusException(400, local + " is not a plain file: coi pushes files, folders and links only");
+            }
         } catch (IOException e) {
             throw new IncusException("cannot read " + local + ": " + e.getMessage(), e);
         }
-        upload(path, "file", new Http.Body() {
-            public long length() { return size; }
+    }
+
+    /** A plain file's content as a request body: exactly the size it had when opened, from its start at each sending. */
+    private static Http.Body body(HostTree.Plain file) {
+        return new Http.Body() {
+            public long length() { return file.size(); }
             public String contentType() { return "application/octet-stream"; }
             public void writeTo(OutputStream out) throws IOException {
-                try (InputStream in = Files.newInputStream(local)) {
-                    in.transferTo(out);
-                }
+                file.copyTo(out);
             }
-        }, uid, gid, m);
+        };
     }
 
     public void mkdir(String path, int uid, int gid, int mode) {
@@ -68,33 +74,32 @@ public final class InstanceFiles {
     public int pushTree(Path localDir, String path, int uid, int gid) {
         int owner = Math.max(uid, 0), group = Math.max(gid, 0);
         try (HostTree top = HostTree.open(localDir)) {
-            return pushInto(top, localDir, path, owner, group);
+            return pushInto(top, localDir, path, owner, group, 0);
         } catch (IOException e) {
             throw new IncusException("cannot read " + localDir + ": " + e.getMessage(), e);
         }
     }
 
-    private int pushInto(HostTree folder, Path local, String path, int owner, int group) throws IOException {
+    /** How deep a pushed or pulled tree goes: the agent can nest folders without end, each holds a descriptor here. */
+    static final int MAX_DEPTH = 1000;
+
+    private int pushInto(HostTree folder, Path local, String path, int owner, int group, int depth) throws IOException {
+        if (depth > MAX_DEPTH) throw new IOException(local + " is nested deeper than " + MAX_DEPTH + " folders: coi pushes no deeper");
         mkdirIfMissing(path, owner, group, folder.permissions());
         int n = 1;
         for (String name : folder.names()) {
             String target = path.endsWith("/") ? path + name : path + "/" + name;
             try (HostTree.Node node = folder.at(name)) {
                 switch (node) {
-                    case null -> { } // gone since the listing
-                    case HostTree.Folder sub -> n += pushInto(sub.tree(), local.resolve(name), target, owner, group);
+                    // gone since it was listed, or a name that did not come back as it was listed (not UTF-8 in this locale)
+                    case null -> throw new IOException("cannot open " + local.resolve(name) + " as it was listed: not pushed");
+                    case HostTree.Folder sub -> n += pushInto(sub.tree(), local.resolve(name), target, owner, group, depth + 1);
                     case HostTree.Link link -> {
                         symlink(target, link.target(), owner, group);
                         n++;
                     }
                     case HostTree.Plain file -> {
-                        upload(target, "file", new Http.Body() {
-                            public long length() { return file.size(); }
-                            public String contentType() { return "application/octet-stream"; }
-                            public void writeTo(OutputStream out) throws IOException {
-                                file.copyTo(out);
-                            }
-                        }, owner, group, file.mode());
+                        upload(target, "file", body(file), owner, group, file.mode());
                         n++;
                     }
                     case HostTree.Other other -> throw new IOException(local.resolve(name) + " is a " + other.kind()
@@ -177,15 +182,16 @@ public final class InstanceFiles {
         Path absolute = local.toAbsolutePath();
         if (absolute.getParent() == null) throw new IncusException(400, "cannot pull to " + local + ": name a file or folder in a folder");
         try (HostTree parent = HostTree.open(absolute.getParent())) {
-            return pullInto(path, info, parent, absolute.getFileName().toString(), local);
+            return pullInto(path, info, parent, absolute.getFileName().toString(), local, 0);
         } catch (IOException e) {
             throw new IncusException("cannot write " + local + ": " + e.getMessage(), e);
         }
     }
 
-    private int pullInto(String path, Model.FileInfo info, HostTree dir, String name, Path local) throws IOException {
+    private int pullInto(String path, Model.FileInfo info, HostTree dir, String name, Path local, int depth) throws IOException {
         switch (info.type()) {
             case "directory" -> {
+                if (depth > MAX_DEPTH) throw new IOException(path + " is nested deeper than " + MAX_DEPTH + " folders: coi pulls no deeper");
                 // a link there (the agent's, should the pull go into its workspace) would take the tree elsewhere
                 try (HostTree folder = dir.folder(name, local + " is a symbolic link: coi does not pull a folder"
                         + " into a link; remove it, or pull somewhere else")) {
@@ -194,7 +200,7 @@ public final class InstanceFiles {
                         String childPath = path.endsWith("/") ? path + child : path + "/" + child;
                         Model.FileInfo childInfo = stat(childPath);
                         // gone in the container since its listing
-                        if (childInfo != null) n += pullInto(childPath, childInfo, folder, child, local.resolve(child));
+                        if (childInfo != null) n += pullInto(childPath, childInfo, folder, child, local.resolve(child), depth + 1);
                     }
                     folder.mode(info.mode());
                     return n;
@@ -246,16 +252,5 @@ public final class InstanceFiles {
     private static String value(Http.Response r, String header, String fallback) {
         String v = r.header(header);
         return v == null || v.isEmpty() ? fallback : v;
-    }
-
-    static int modeOf(Path p) {
-        try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-            int mode = 0;
-            for (PosixFilePermission perm : perms) mode |= 1 << (8 - perm.ordinal());
-            return mode;
-        } catch (IOException e) {
-            throw new IncusException("cannot read " + p + ": " + e.getMessage(), e);
-        }
     }
 }

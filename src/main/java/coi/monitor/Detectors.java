@@ -210,13 +210,15 @@ public final class Detectors {
 
     /**
      * A cgroup of the container past the walk's bounds ({@link HostView#MAX_DEPTH} levels,
-     * {@link HostView#MAX_GROUPS} cgroups): what runs there is out of the monitor's sight. No
-     * workload nests so deep or makes so many; the agent, root inside, can, to hide processes.
+     * {@link HostView#MAX_GROUPS} cgroups), or one it could not read: what runs there is out of the
+     * monitor's sight. No workload nests so deep or makes so many; the agent, root inside, can, to
+     * hide processes.
      */
     public static Threat hiddenCgroups(String beyond) {
         return new Threat(Level.HIGH, Threat.PROCESSES, "cgroups beyond the monitor's walk",
-                "the container nests its cgroups deeper than " + HostView.MAX_DEPTH + " levels or makes more than " + HostView.MAX_GROUPS
-                        + " of them (first past the bound: " + beyond + "): processes there would be hidden from the monitor", Evidence.none());
+                "the container nests its cgroups deeper than " + HostView.MAX_DEPTH + " levels, makes more than " + HostView.MAX_GROUPS
+                        + " of them, or keeps one from being read (first: " + beyond + "): processes there would be hidden from the monitor",
+                Evidence.none());
     }
 
     /** How far back {@link #climbing} looks. */

@@ -124,21 +124,29 @@ public final class HostView {
                     continue;
                 }
                 String below = at.below.isEmpty() ? name.toString() : at.below + "/" + name;
-                Folder sub = at.enter(name, below);
+                Folder sub;
+                try {
+                    sub = at.enter(name, below);
+                } catch (IOException unreadable) {
+                    if (beyond == null) beyond = shown(below + " (" + unreadable.getMessage() + ")");
+                    continue;
+                }
                 if (sub == null) continue;
                 boolean tooMany = ++groups > MAX_GROUPS;
                 if (tooMany || walk.size() > MAX_DEPTH) {
                     sub.close();
-                    if (beyond == null) beyond = below.length() <= BEYOND_SHOWN ? below : below.substring(0, BEYOND_SHOWN) + "...";
+                    if (beyond == null) beyond = shown(below);
                     // too deep: the rest is walked; too many: the walk ends here
                     if (tooMany) break;
                     continue;
                 }
                 try {
                     readProcs(sub.stream.newByteChannel(PROCS, Set.of(StandardOpenOption.READ)), pids);
-                } catch (IOException gone) {
-                    // removed while walking: with what is under it
+                } catch (IOException e) {
                     sub.close();
+                    // removed while walking: with what is under it; unreadable otherwise (a supervisor with
+                    // CAP_SYS_PTRACE but not root, and root inside made it so): its processes are not seen
+                    if (!gone(e) && beyond == null) beyond = shown(below + " (" + e.getMessage() + ")");
                     continue;
                 }
                 walk.push(sub);
@@ -152,6 +160,15 @@ public final class HostView {
     }
 
     private static final Path PROCS = Path.of("cgroup.procs");
+
+    private static String shown(String below) {
+        return below.length() <= BEYOND_SHOWN ? below : below.substring(0, BEYOND_SHOWN) + "...";
+    }
+
+    /** A cgroup removed while it was read: ENOENT, or ENODEV for one going away. */
+    private static boolean gone(IOException e) {
+        return e instanceof NoSuchFileException || String.valueOf(e.getMessage()).contains("No such device");
+    }
 
     /** A folder of the walk, open, with its names not yet walked; {@code below}: its path under the top. */
     private record Folder(SecureDirectoryStream<Path> stream, Iterator<Path> names, String below) implements AutoCloseable {
@@ -171,13 +188,14 @@ public final class HostView {
             }
         }
 
-        /** The subgroup {@code name} opened, null when it is no folder or went meanwhile. */
-        Folder enter(Path name, String path) {
+        /** The subgroup {@code name} opened, null when it is no folder or went meanwhile; IOException when it cannot be read. */
+        Folder enter(Path name, String path) throws IOException {
             try {
                 if (!stream.getFileAttributeView(name, BasicFileAttributeView.class).readAttributes().isDirectory()) return null;
                 return open(stream.newDirectoryStream(name), path);
-            } catch (IOException gone) {
-                return null;
+            } catch (IOException e) {
+                if (gone(e)) return null;
+                throw e;
             }
         }
 

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -105,6 +107,43 @@ class InstanceFilesTest extends FakeIncusTest {
 
         assertThatThrownBy(() -> files.pushTree(tree, "/t", 0, 0)).isInstanceOf(IncusException.class)
                 .hasMessageContaining(tree.resolve("pipe") + " is a FIFO: coi pushes files, folders and links only");
+    }
+
+    /**
+     * A pushed file named by the user: a link at its name (the agent's, in its workspace) is refused,
+     * not read through; a FIFO is refused without waiting for a writer (whatever a writer put there
+     * would have followed the announced length to the daemon as a request of its own).
+     */
+    @Test
+    void aPushedFileThatIsALinkOrAFifoIsRefusedNotRead() throws Exception {
+        Path secret = Files.writeString(dir.resolve("id_ed25519"), "PRIVATE KEY");
+        Path link = Files.createSymbolicLink(dir.resolve("report.txt"), secret);
+        Path fifo = dir.resolve("notes.txt");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+
+        assertThatThrownBy(() -> files.push(link, "/tmp/report.txt", -1, -1, -1)).isInstanceOf(IncusException.class)
+                .hasMessageContaining(link + " is a symbolic link: coi does not push through a link");
+        assertThatThrownBy(() -> files.push(fifo, "/tmp/notes.txt", -1, -1, -1)).isInstanceOf(IncusException.class)
+                .hasMessageContaining(fifo + " is not a plain file");
+        assertThat(fake.requests()).as("nothing sent").isEmpty();
+    }
+
+    /** A body that is not the length it announced is never sent past it: more bytes would reach the daemon as a request of their own. */
+    @Test
+    void aBodyLongerOrShorterThanAnnouncedFailsTheRequestAndSendsNothingPastIt() throws IOException {
+        for (String content : List.of("abcdef", "ab")) {
+            var out = new ByteArrayOutputStream();
+            Http.Body body = new Http.Body() {
+                public long length() { return 3; }
+                public String contentType() { return "application/octet-stream"; }
+                public void writeTo(java.io.OutputStream o) throws IOException {
+                    o.write(content.getBytes(StandardCharsets.UTF_8));
+                }
+            };
+            assertThatThrownBy(() -> Http.writeRequest(out, "POST", "/1.0/x", "incus", Map.of(), body))
+                    .isInstanceOf(Http.BodyLengthException.class);
+            assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("abc" + "d").doesNotContain("def");
+        }
     }
 
     @Test

@@ -185,6 +185,21 @@ class HostViewTest {
         }
     }
 
+    /**
+     * A subgroup whose processes cannot be read for another reason than its going away (here its
+     * cgroup.procs is a folder: EISDIR; for a supervisor that is not root, root inside can chmod it)
+     * is reported, not skipped as gone; one that is gone is skipped.
+     */
+    @Test
+    void aSubgroupThatCannotBeReadIsReportedNotSkippedAsGone() throws Exception {
+        Path cgroup = write(root.resolve("cgroup/lxc.payload.coi-x-1/cgroup.procs"), "1\n").getParent();
+        Files.createDirectories(cgroup.resolve("hidden/cgroup.procs"));
+        Files.createDirectories(cgroup.resolve("empty"));
+        HostView.Tree tree = new HostView(root.resolve("proc"), root.resolve("cgroup")).tree(cgroup);
+        assertThat(tree.pids()).containsExactly(1);
+        assertThat(tree.beyond()).startsWith("hidden (");
+    }
+
     /** More subgroups than {@link HostView#MAX_GROUPS}: the walk ends there and says so. */
     @Test
     void moreSubgroupsThanTheBoundAreReported() throws Exception {

@@ -717,6 +717,20 @@ class NativeLookTest {
     }
 
     /** A subgroup whose cgroup.procs has no path (PATH_MAX): Java cannot read it (a process there is hidden from it too). */
+    /**
+     * A subgroup that cannot be read for another reason than its going away (its cgroup.procs a folder here: EISDIR;
+     * for a supervisor that is not root, root inside can chmod it): the native look hands the container back, and
+     * HostView's walk reports it, for the supervisor's guard to raise; neither skips it as gone.
+     */
+    @Test
+    void aSubgroupThatCannotBeReadIsTooMuchNotSkipped() throws IOException {
+        cgroup("", "coi-ur", List.of(1), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        Files.createDirectories(cgroups.resolve("lxc.payload.coi-ur/hidden/cgroup.procs"));
+        assertThat(tooMuch(new Target("coi-ur"))).contains("a cgroup of coi-ur cannot be read (Is a directory)");
+        assertThat(new HostView(proc, cgroups).tree(cgroups.resolve("lxc.payload.coi-ur")).beyond()).startsWith("hidden (");
+    }
+
     @Test
     void aCgroupNestedBeyondAPathIsTooMuch() throws IOException {
         cgroup("", "coi-deep", List.of(1), Map.of());
