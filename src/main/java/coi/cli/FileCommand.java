@@ -20,7 +20,8 @@ final class FileCommand implements Runnable {
     }
 
     @Command(name = "push", description = {"Copy a host file (or with -r a directory) into a container.",
-            "Like cp: an existing directory target receives the source under its own name. Modes are kept."})
+            "Like cp: an existing directory target receives the source under its own name. Modes are kept.",
+            "Links are not followed: one at SRC is refused (name what it points to), one below it is copied as a link."})
     static final class Push implements Callable<Integer> {
         private final Context context;
         @Option(names = {"-r", "--recursive"}) boolean recursive;
@@ -50,7 +51,8 @@ final class FileCommand implements Runnable {
 
     @Command(name = "pull", description = {"Copy a file (or with -r a directory) out of a container.",
             "Like cp: an existing local directory receives it under its own name. Modes are kept.",
-            "A file replaces what is at its place (a link is replaced, not written through); no folder is pulled into a link."})
+            "A file replaces what is at its place (a link is replaced, not written through); no folder is pulled into a link;",
+            "a link at DEST is refused (name what it points to)."})
     static final class Pull implements Callable<Integer> {
         private final Context context;
         @Option(names = {"-r", "--recursive"}) boolean recursive;

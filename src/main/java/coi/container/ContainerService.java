@@ -9,7 +9,6 @@ import coi.incus.InstanceFiles;
 import coi.incus.InstanceSpec;
 import coi.incus.Model;
 import coi.incus.Retries;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
