@@ -1,5 +1,6 @@
 package coi;
 
+import static coi.LinuxAbi.*;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -48,17 +49,7 @@ public final class PlainFile {
     /** The open or read failed for another reason, {@code why} ("permission denied"...). */
     public record Failed(String why) implements Outcome {}
 
-    private static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, EACCES = 13, ENOTDIR = 20, ELOOP = 40;
-    private static final int AT_FDCWD = -100;
-    private static final int O_NONBLOCK = 04000, O_NOCTTY = 0400, O_CLOEXEC = 02000000;
-    /** O_NOFOLLOW is not the same number on every architecture. */
-    private static final int O_NOFOLLOW = System.getProperty("os.arch").equals("aarch64") ? 0100000 : 0400000;
     private static final int OPEN_FLAGS = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC; // O_RDONLY is 0
-    private static final int AT_EMPTY_PATH = 0x1000, STATX_TYPE = 0x1, STATX_SIZE = 0x200;
-    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000, S_IFIFO = 0010000,
-            S_IFCHR = 0020000, S_IFBLK = 0060000, S_IFSOCK = 0140000, S_IFLNK = 0120000;
-    /** struct statx is one layout on every architecture: stx_mode at 28, stx_size at 40, 256 bytes in all. */
-    private static final long STATX_BYTES = 256, STX_MODE = 28, STX_SIZE = 40;
 
     private PlainFile() {}
 
@@ -138,18 +129,6 @@ public final class PlainFile {
         };
     }
 
-    /** What a file of this st_mode is, in words ("FIFO", "device", ...). */
-    public static String kind(int mode) {
-        return switch (mode & S_IFMT) {
-            case S_IFIFO -> "FIFO";
-            case S_IFCHR, S_IFBLK -> "device";
-            case S_IFDIR -> "folder";
-            case S_IFSOCK -> "socket";
-            case S_IFLNK -> "symbolic link";
-            default -> "special file";
-        };
-    }
-
     /**
      * One downcall, libc's {@code long syscall(long number, ...)}, for the four system calls: each
      * downcall handle is linked (a class spun) at its first use, and a start-up that reads the
@@ -158,14 +137,10 @@ public final class PlainFile {
     private static final class C {
         static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
         private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-        private static final boolean ARM = System.getProperty("os.arch").equals("aarch64");
         static final long OPENAT = ARM ? 56 : 257, STATX = ARM ? 291 : 332, READ = ARM ? 63 : 0, CLOSE = ARM ? 57 : 3;
         private static final MethodHandle SYSCALL;
 
         static {
-            if (!ARM && !System.getProperty("os.arch").equals("amd64")) {
-                throw new IllegalStateException("coi knows the system call numbers of amd64 and aarch64 only, not of " + System.getProperty("os.arch"));
-            }
             Linker linker = Linker.nativeLinker();
             SYSCALL = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(),
                     FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),

@@ -1,11 +1,13 @@
 package coi.incus;
 
+import static coi.LinuxAbi.*;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import coi.LinuxAbi;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
@@ -40,27 +42,9 @@ final class HostTree implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final boolean ARM = System.getProperty("os.arch").equals("aarch64");
-
-    static {
-        // the flags below are these two architectures' (on others O_NOFOLLOW is another number: a link would be followed)
-        if (!ARM && !System.getProperty("os.arch").equals("amd64")) {
-            throw new IllegalStateException("coi knows the open flags of amd64 and aarch64 only, not of " + System.getProperty("os.arch"));
-        }
-    }
-    /** O_DIRECTORY and O_NOFOLLOW are not the same numbers on every architecture. */
-    private static final int O_WRONLY = 01, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000,
-            O_DIRECTORY = ARM ? 040000 : 0200000, O_NOFOLLOW = ARM ? 0100000 : 0400000;
     private static final int FOLDER = O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; // O_RDONLY is 0
-    private static final int O_NONBLOCK = 04000, O_NOCTTY = 0400;
     /** What is at a name, opened to be looked at: a link fails it (ELOOP), a FIFO's or device's open does not wait. */
     private static final int ANY = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-    private static final int AT_EMPTY_PATH = 0x1000, STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_SIZE = 0x200;
-    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000;
-    /** struct statx is one layout on every architecture: stx_mode at 28, stx_size at 40, 256 bytes in all. */
-    private static final long STATX_BYTES = 256, STX_MODE = 28, STX_SIZE = 40;
-    private static final int AT_FDCWD = -100;
-    private static final int EINTR = 4, ENOENT = 2, EEXIST = 17, ENOTDIR = 20, ELOOP = 40;
     private static final Map<Integer, String> REASONS = Map.of(1, "operation not permitted", ENOENT, "no such file or folder",
             13, "permission denied", EEXIST, "exists", ENOTDIR, "not a folder", 21, "is a folder", 28, "no space left",
             30, "read-only file system", 39, "folder not empty", ELOOP, "is a symbolic link");
@@ -263,7 +247,7 @@ final class HostTree implements AutoCloseable {
                 case S_IFREG -> new Plain(opened, statx.get(JAVA_LONG, STX_SIZE), mode & 0777, shown.resolve(name));
                 default -> {
                     close(opened);
-                    yield new Other(coi.PlainFile.kind(mode));
+                    yield new Other(LinuxAbi.kind(mode));
                 }
             };
         });
