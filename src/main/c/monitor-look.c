@@ -1064,6 +1064,15 @@ struct walk {
     size_t errlen;
 };
 
+/*
+ * A cgroup that cannot be read for another reason than its going away (HostView.tree reports it): what runs there would
+ * be out of sight; -1.
+ */
+static int unreadable(struct walk *w, int err, const char *path) {
+    snprintf(w->err, w->errlen, MON_TOO_MUCH "a cgroup of %s cannot be read (%s): %s", w->container, strerror(err), path);
+    return -1;
+}
+
 /* A read_procs error that fails the look (the others are a subgroup gone meanwhile, skipped as Java skips it): -1 with err. */
 static int procs_failed(struct walk *w, const char *dir, int r) {
     if (r == -EFBIG)
@@ -1073,8 +1082,7 @@ static int procs_failed(struct walk *w, const char *dir, int r) {
     else if (r == -ENOMEM)
         snprintf(w->err, w->errlen, "cannot observe %s: out of memory", w->container);
     else if (r != -ENOENT && r != -ENODEV)
-        /* unreadable, not gone (HostView.tree reports it): what runs there would be out of sight */
-        snprintf(w->err, w->errlen, MON_TOO_MUCH "a cgroup of %s cannot be read (%s): %s", w->container, strerror(-r), dir);
+        return unreadable(w, -r, dir);
     else
         return 0;
     return -1;
@@ -1097,8 +1105,7 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
     DIR *d = opendir(path);
     if (!d) {
         if (errno == ENOENT || errno == ENODEV) return 0; /* gone meanwhile */
-        snprintf(w->err, w->errlen, MON_TOO_MUCH "a cgroup of %s cannot be read (%s): %s", w->container, strerror(errno), path);
-        return -1;
+        return unreadable(w, errno, path);
     }
     char **names = NULL;
     size_t n = 0, capnames = 0;
@@ -1140,8 +1147,7 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
             memcpy(path + len + 1, names[i], l + 1);
             int statted = stat(path, &st);
             if (statted < 0 && errno != ENOENT && errno != ENODEV) {
-                snprintf(w->err, w->errlen, MON_TOO_MUCH "a cgroup of %s cannot be read (%s): %s", w->container, strerror(errno), path);
-                r = -1;
+                r = unreadable(w, errno, path);
             } else if (statted == 0 && S_ISDIR(st.st_mode)) {
                 int p = read_procs(look, cap, path);
                 if (p < 0) {
