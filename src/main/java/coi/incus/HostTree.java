@@ -69,8 +69,8 @@ final class HostTree implements AutoCloseable {
         void close();
     }
 
-    /** A folder, open. */
-    record Folder(HostTree tree) implements Node {
+    /** A folder, open, with its permission bits as it was opened. */
+    record Folder(HostTree tree, int mode) implements Node {
         @Override
         public void close() {
             tree.close();
@@ -243,7 +243,7 @@ final class HostTree implements AutoCloseable {
             }
             int mode = statx.get(JAVA_SHORT, STX_MODE) & 0xffff;
             return switch (mode & S_IFMT) {
-                case S_IFDIR -> new Folder(new HostTree(opened, shown.resolve(name)));
+                case S_IFDIR -> new Folder(new HostTree(opened, shown.resolve(name)), mode & 0777);
                 case S_IFREG -> new Plain(opened, statx.get(JAVA_LONG, STX_SIZE), mode & 0777, shown.resolve(name));
                 default -> {
                     close(opened);

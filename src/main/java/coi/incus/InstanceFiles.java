@@ -74,7 +74,7 @@ public final class InstanceFiles {
     public int pushTree(Path localDir, String path, int uid, int gid) {
         int owner = Math.max(uid, 0), group = Math.max(gid, 0);
         try (HostTree top = HostTree.open(localDir)) {
-            return pushInto(top, localDir, path, owner, group, 0);
+            return pushInto(top, top.permissions(), localDir, path, owner, group, 0);
         } catch (IOException e) {
             throw new IncusException("cannot read " + localDir + ": " + e.getMessage(), e);
         }
@@ -83,9 +83,10 @@ public final class InstanceFiles {
     /** How deep a pushed or pulled tree goes: the agent can nest folders without end, each holds a descriptor here. */
     static final int MAX_DEPTH = 1000;
 
-    private int pushInto(HostTree folder, Path local, String path, int owner, int group, int depth) throws IOException {
+    /** {@code folder} (its permission bits {@code mode}) into {@code path}, made when missing, then what it holds. */
+    private int pushInto(HostTree folder, int mode, Path local, String path, int owner, int group, int depth) throws IOException {
         if (depth > MAX_DEPTH) throw new IOException(local + " is nested deeper than " + MAX_DEPTH + " folders: coi pushes no deeper");
-        mkdirIfMissing(path, owner, group, folder.permissions());
+        mkdirIfMissing(path, owner, group, mode);
         int n = 1;
         for (String name : folder.names()) {
             String target = path.endsWith("/") ? path + name : path + "/" + name;
@@ -93,7 +94,7 @@ public final class InstanceFiles {
                 switch (node) {
                     // gone since it was listed, or a name that did not come back as it was listed (not UTF-8 in this locale)
                     case null -> throw new IOException("cannot open " + local.resolve(name) + " as it was listed: not pushed");
-                    case HostTree.Folder sub -> n += pushInto(sub.tree(), local.resolve(name), target, owner, group, depth + 1);
+                    case HostTree.Folder sub -> n += pushInto(sub.tree(), sub.mode(), local.resolve(name), target, owner, group, depth + 1);
                     case HostTree.Link link -> {
                         symlink(target, link.target(), owner, group);
                         n++;
