@@ -28,10 +28,32 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
         if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
         }
+        if (ex instanceof CommandLine.MissingParameterException) {
+            // `coi run --bogus`: picocli says the missing CMD first, while the mistake is the option
+            String unknown = unknownOption(cmd.getCommandSpec(), args);
+            if (unknown != null) message = "Unknown option: '" + unknown + "'";
+        }
         err.println("coi: " + message);
         err.println("Try `" + hint + " --help` for usage.");
         err.flush();
         return 2;
+    }
+
+    /**
+     * The first argument before {@code --} that looks like an option ({@code --name}, {@code
+     * --name=value} or {@code -x}) and is none of {@code spec}'s or its parents'; null when all are.
+     */
+    static String unknownOption(CommandLine.Model.CommandSpec spec, String[] args) {
+        for (String arg : args) {
+            if (arg.equals("--")) return null;
+            if (!arg.startsWith("-") || arg.equals("-")) continue;
+            String name = arg.startsWith("--") ? arg.split("=", 2)[0] : arg.length() == 2 ? arg : null;
+            if (name == null) continue; // a cluster of short options (-it): picocli's own word stands
+            boolean known = false;
+            for (CommandLine.Model.CommandSpec s = spec; s != null && !known; s = s.parent()) known = s.findOption(name) != null;
+            if (!known) return arg.split("=", 2)[0];
+        }
+        return null;
     }
 
     @Override

@@ -136,11 +136,16 @@ public final class LaunchSteps {
         return Launcher.step(IMAGE, launch -> {
             String image = launch.plan().image();
             if (!prefetch.imageExists(incus, image) && !incus.aliasExists(image)) {
-                throw new CoiException("image '" + image + "' not found: build it with `coi build`"
-                        + (image.equals("coi") ? "" : " (or `coi build custom " + image + " --script FILE`)") + ", or pick one with --image");
+                throw imageMissing(image);
             }
             return Undo.NOTHING;
         });
+    }
+
+    /** The error for a session's image that is not there: what to build, or how to pick another. */
+    static CoiException imageMissing(String image) {
+        return new CoiException("image '" + image + "' not found: build it with `coi build`"
+                + (image.equals("coi") ? "" : " (or `coi build custom " + image + " --script FILE`)") + ", or pick one with --image");
     }
 
     Step storage() {

@@ -275,6 +275,11 @@ public final class WarmPool {
         HostFacts facts = new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(),
                 Set.of(), bridge, Set.of(), null, Protection.NONE);
         SessionPlan plan = Planner.plan(workspace, config, "run", ContainerName.MIN_SLOT, null, false, null, null, sessionsRoot, facts);
-        return new Template(plan, fit(plan), bridge);
+        try {
+            return new Template(plan, fit(plan), bridge);
+        } catch (IncusException.NotFound e) {
+            // `coi pool status|fill` of an image that is not there: the line a session of it says
+            throw LaunchSteps.imageMissing(plan.image());
+        }
     }
 }

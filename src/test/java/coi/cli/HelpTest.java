@@ -68,4 +68,17 @@ class HelpTest {
         assertThat(r.err()).contains("Try `coi run --help` for usage.");
         assertThat(run("run", "--help").code()).isZero();
     }
+
+    @org.junit.jupiter.api.Test
+    void anUnknownOptionIsNamedEvenWhenAParameterIsMissingToo() {
+        Result r = run("run", "--bogus");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("coi: Unknown option: '--bogus'\n").contains("Try `coi run --help` for usage.");
+        assertThat(run("--debug", "run", "--bogus=1").err()).contains("Unknown option: '--bogus'");
+        // known options (also the root's) and what follows -- are not taken for the mistake
+        assertThat(run("--debug", "run", "--dry-run").err()).contains("Missing required parameter: 'CMD'");
+        var run = CoiCommand.commandLine(new Context(Map.of()), "run").getSubcommands().get("run").getCommandSpec();
+        assertThat(Errors.unknownOption(run, new String[] {"run", "--", "--bogus"})).isNull();
+        assertThat(Errors.unknownOption(run, new String[] {"run", "-it"})).as("a cluster is picocli's to judge").isNull();
+    }
 }
