@@ -26,9 +26,27 @@ public final class LinuxAbi {
     public static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000, S_IFIFO = 0010000,
             S_IFCHR = 0020000, S_IFBLK = 0060000, S_IFSOCK = 0140000, S_IFLNK = 0120000;
     public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, EACCES = 13, EEXIST = 17, ENOTDIR = 20,
-            ELOOP = 40;
+            EISDIR = 21, ENOSPC = 28, EROFS = 30, ENOTEMPTY = 39, ELOOP = 40;
 
     private LinuxAbi() {}
+
+    /** A failed file call's errno in words ("permission denied", ...); "errno N" for one without. */
+    public static String reason(int errno) {
+        return switch (errno) {
+            case EPERM -> "operation not permitted";
+            case ENOENT -> "no such file or folder";
+            case EIO -> "input/output error";
+            case EACCES -> "permission denied";
+            case EEXIST -> "exists";
+            case ENOTDIR -> "not a folder";
+            case EISDIR -> "is a folder";
+            case ENOSPC -> "no space left";
+            case EROFS -> "read-only file system";
+            case ENOTEMPTY -> "folder not empty";
+            case ELOOP -> "is a symbolic link";
+            default -> "errno " + errno;
+        };
+    }
 
     /** What a file of this st_mode is, in words ("FIFO", "device", ...). */
     public static String kind(int mode) {

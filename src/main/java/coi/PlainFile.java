@@ -8,11 +8,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -124,8 +122,7 @@ public final class PlainFile {
         return switch (errno) {
             case EACCES, EPERM -> "permission denied";
             case EAGAIN -> "another process holds a lease on it";
-            case EIO -> "input/output error";
-            default -> "errno " + errno;
+            default -> reason(errno);
         };
     }
 
@@ -135,17 +132,10 @@ public final class PlainFile {
      * project's config paid for every one of them (see the README's start-up figures).
      */
     private static final class C {
-        static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-        private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        static final StructLayout CALL_STATE = Native.CALL_STATE;
         static final long OPENAT = ARM ? 56 : 257, STATX = ARM ? 291 : 332, READ = ARM ? 63 : 0, CLOSE = ARM ? 57 : 3;
-        private static final MethodHandle SYSCALL;
-
-        static {
-            Linker linker = Linker.nativeLinker();
-            SYSCALL = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                    Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
-        }
+        static final MethodHandle SYSCALL = Native.withErrno("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
 
         /** The system call's result, negative on failure (then {@link #errno} says why). */
         static long call(MemorySegment state, long number, long a, long b, long c, long d, long e) {
@@ -157,7 +147,7 @@ public final class PlainFile {
         }
 
         static int errno(MemorySegment state) {
-            return (int) ERRNO.get(state, 0L);
+            return Native.errno(state);
         }
     }
 }

@@ -8,22 +8,19 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import coi.LinuxAbi;
+import coi.Native;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -39,16 +36,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * folder relative to a descriptor), hence the C library's *at calls through FFM.
  */
 final class HostTree implements AutoCloseable {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final int FOLDER = O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; // O_RDONLY is 0
     /** What is at a name, opened to be looked at: a link fails it (ELOOP), a FIFO's or device's open does not wait. */
     private static final int ANY = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-    private static final Map<Integer, String> REASONS = Map.of(1, "operation not permitted", ENOENT, "no such file or folder",
-            13, "permission denied", EEXIST, "exists", ENOTDIR, "not a folder", 21, "is a folder", 28, "no space left",
-            30, "read-only file system", 39, "folder not empty", ELOOP, "is a symbolic link");
-
     private static final MethodHandle OPENAT = call("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(3));
     private static final MethodHandle MKDIRAT = call("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
@@ -60,8 +50,6 @@ final class HostTree implements AutoCloseable {
     private static final MethodHandle PREAD = call("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle STATX = call("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle READLINKAT = call("readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     /** What a folder holds at a name, opened without following a link: a {@link Folder}, a {@link Plain} file, a {@link Link}, or {@link Other}. */
     sealed interface Node extends AutoCloseable permits Folder, Plain, Link, Other {
@@ -289,7 +277,7 @@ final class HostTree implements AutoCloseable {
 
     private static <T> T calls(String what, Calls<T> body) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            return body.run(arena, arena.allocate(STATE));
+            return body.run(arena, arena.allocate(Native.CALL_STATE));
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -298,25 +286,19 @@ final class HostTree implements AutoCloseable {
     }
 
     private static IOException failed(Path path, int errno) {
-        return new IOException(path + ": " + REASONS.getOrDefault(errno, "error " + errno));
+        return new IOException(path + ": " + LinuxAbi.reason(errno));
     }
 
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return Native.errno(state);
     }
 
     private static void close(int fd) {
-        try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
-            throw new IllegalStateException("close", t);
-        }
+        Native.close(fd);
     }
 
     private static MethodHandle call(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        Linker.Option[] all = java.util.Arrays.copyOf(options, options.length + 1);
-        all[options.length] = Linker.Option.captureCallState("errno");
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, all);
+        return Native.withErrno(name, descriptor, options);
     }
 
     /** Writes to a descriptor, whole buffers, through one native buffer; closing closes the descriptor. */
@@ -325,7 +307,7 @@ final class HostTree implements AutoCloseable {
         private final int fd;
         private final Path shown;
         private final Arena arena = Arena.ofConfined();
-        private final MemorySegment buffer = arena.allocate(SIZE), state = arena.allocate(STATE);
+        private final MemorySegment buffer = arena.allocate(SIZE), state = arena.allocate(Native.CALL_STATE);
 
         Out(int fd, Path shown) {
             this.fd = fd;
