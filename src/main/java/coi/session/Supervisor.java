@@ -84,8 +84,8 @@ final class Supervisor {
     /** What the waiter found while it watched, answered after the first listing; and the containers as they were listed then. */
     private List<NativeWatch.Found> found = List.of();
     private Map<String, Model.Instance> handedInstances = Map.of();
-    /** Monitored containers the waiter cannot watch whole (NativeWatch.refused): while one runs, the supervisor stays. */
-    private final Set<String> nativeRefused = new HashSet<>();
+    /** Monitored containers the waiter handed back (NativeWatch.refused): while one is held, the supervisor stays. */
+    private Refusals refusals;
     private Thread guard;
     private final Path heartbeat;
     /** Made when the first pool request is seen: the keeper's fills load the whole launch path. */
@@ -148,7 +148,8 @@ final class Supervisor {
         handedInstances = new java.util.HashMap<>();
         for (Model.Instance i : NativeWatch.instances(store.root())) handedInstances.put(i.name(), i);
         NativeWatch.forget(store.root());
-        nativeRefused.addAll(NativeWatch.refused(store.root()));
+        refusals = Refusals.of(store.root());
+        for (String name : NativeWatch.refused(store.root())) refusals.handedBack(name, Instant.now());
         try {
             while (true) {
                 Instant now = Instant.now();
@@ -201,9 +202,9 @@ final class Supervisor {
         Optional<Waiter.Wait> wait = Waiter.idle(running, now, true);
         Optional<Path> socket = localSocket();
         if (wait.isEmpty() || socket.isEmpty()) return false;
-        // the monitored containers that are not frozen, watched by the waiter meanwhile (NativeWatch); not one it handed back
-        nativeRefused.retainAll(targets.keySet());
-        if (!nativeRefused.isEmpty()) return false;
+        // the monitored containers that are not frozen, watched by the waiter meanwhile (NativeWatch); not one it handed
+        // back while its hold lasts (Refusals)
+        if (!refusals.held(targets.keySet(), now).isEmpty()) return false;
         List<Monitor.Target> watched = targets.values().stream().filter(t -> !frozen.contains(t.container())).toList();
         // a monitored container the monitor froze keeps the supervisor: once thawed it is watched at once, not once the
         // waiter's events have settled and a JVM has started

@@ -180,6 +180,41 @@ class NativeMonitorIT {
         }
     }
 
+    /**
+     * A container the waiter hands back for what it holds at one moment (here processes exec'd with
+     * more descriptors than the waiter reads at an exec, gone before the next look could read them
+     * whole: nothing either monitor calls a threat) is
+     * watched by the supervisor for a hold (Refusals; 10 minutes, shortened here to 20 s through the
+     * JVM's test property), then handed to a waiter again: the JVM no longer stays for the
+     * container's life. The process waits for a file the test writes into the workspace, so that it
+     * execs while a waiter watches (the exec that starts it is an Incus event, which wakes the
+     * supervisor; writing the workspace from the host is not).
+     */
+    @Test
+    void aContainerHandedBackGoesToAWaiterAgainOnceItsHoldIsOver() throws Exception {
+        try (Own own = new Own("h")) {
+            Sandbox box = own.box.with("JAVA_TOOL_OPTIONS", "-D" + Refusals.FIRST_PROPERTY + "=PT20S");
+            String name = monitoredSession(own);
+            Result waiting = box.run("container", "exec", name, "--", "bash", "-c",
+                    "setsid -f bash -c 'mkfifo /tmp/tick && exec 9<>/tmp/tick || exit 3; until [ -e /workspace/go ]; do read -t 0.3 -u 9; done;"
+                            + " ulimit -n 4096 || exit 4; for i in $(seq 10 1100); do eval \"exec $i</dev/null\"; done;"
+                            + " for k in $(seq 1 20); do (exec sleep 0.05); done' >/dev/null 2>&1");
+            assertThat(waiting.exitCode()).as(waiting.toString()).isZero();
+            awaitWatchingWaiter(box, 2);
+            Files.writeString(box.workspace.resolve("go"), "");
+            Await.until(() -> log(box).contains("the waiter handed " + name + " back"), 30, () -> "not handed back:\n" + log(box));
+            assertThat(log(box)).contains("a process read at its exec over the look's bounds").contains("the supervisor watches " + name + " itself until")
+                    .contains("(hand-back 1)");
+            String handedBack = log(box);
+
+            awaitWatchingWaiter(box, 3);
+            String after = log(box).substring(handedBack.length());
+            assertThat(after).as(after).containsPattern("handing over to the waiter \\(pid \\d+\\): .*it watches " + Pattern.quote(name));
+            assertThat(audit(box, name)).as("nothing was a threat").allMatch(e -> e.level() == Level.INFO);
+            assertThat(box.home.resolve(".coi/" + Refusals.FILE)).as("the count is kept for the next hand-back").exists();
+        }
+    }
+
     private static List<AuditEvent> alerted(Sandbox box, String name) {
         return audit(box, name).stream().filter(e -> e.action() == Action.ALERTED && e.category().equals(Threat.CREDENTIALS)).toList();
     }
