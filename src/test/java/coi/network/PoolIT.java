@@ -184,6 +184,11 @@ class PoolIT {
             } finally {
                 if (incus.aliasExists(alias)) incus.deleteAlias(alias);
             }
+            // the image gone: status says what to build, not the daemon's "Image alias not found"
+            Result gone = box.run("pool", "status");
+            assertThat(gone.exitCode()).as(gone.toString()).isEqualTo(1);
+            assertThat(gone.err()).as(gone.toString()).contains("coi: image '" + alias + "' not found: build it with `coi build`")
+                    .doesNotContain("Incus: Image alias not found");
         }
     }
 
