@@ -21,7 +21,8 @@ final class FileCommand implements Runnable {
 
     @Command(name = "push", description = {"Copy a host file (or with -r a directory) into a container.",
             "Like cp: an existing directory target receives the source under its own name. Modes are kept.",
-            "Links are not followed: one at SRC is refused (name what it points to), one below it is copied as a link."})
+            "Links are not followed: one at SRC is refused (name what it points to), one below it is copied as a link;",
+            "a relative SRC is walked from here without following a link on the way (an absolute one is taken as given)."})
     static final class Push implements Callable<Integer> {
         private final Context context;
         @Option(names = {"-r", "--recursive"}) boolean recursive;
@@ -52,7 +53,8 @@ final class FileCommand implements Runnable {
     @Command(name = "pull", description = {"Copy a file (or with -r a directory) out of a container.",
             "Like cp: an existing local directory receives it under its own name. Modes are kept.",
             "A file replaces what is at its place (a link is replaced, not written through); no folder is pulled into a link;",
-            "a link at DEST is refused (name what it points to)."})
+            "a link at DEST is refused (name what it points to), and so is one on the way of a relative DEST",
+            "(an absolute one is taken as given)."})
     static final class Pull implements Callable<Integer> {
         private final Context context;
         @Option(names = {"-r", "--recursive"}) boolean recursive;

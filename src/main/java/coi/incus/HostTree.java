@@ -32,7 +32,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * is at its name (a link is replaced, a FIFO never opened); modes are set on descriptors. Pushing: a
  * file or folder swapped for a link to {@code ~/.ssh/id_ed25519} after the listing is sent as the
  * link it now is, never read through; a FIFO is opened without blocking and not read. Only the folder
- * the user named ({@link #open}) is reached by its path. The JDK works by path (and cannot make a
+ * the user named ({@link #open}) is reached by its path, and only when the path is absolute. The JDK works by path (and cannot make a
  * folder relative to a descriptor), hence the C library's *at calls through FFM.
  */
 final class HostTree implements AutoCloseable {
@@ -124,13 +124,40 @@ final class HostTree implements AutoCloseable {
         this.shown = shown;
     }
 
-    /** The folder the user named, by its path (links on the way followed, as any command does). */
+    /**
+     * The folder the user named. An absolute path is opened by that path, links on the way followed,
+     * as any command does: the user wrote it out. A relative one is walked folder by folder from the
+     * current directory, and a link on the way is refused: a relative path names a folder of the
+     * workspace one is in, where a link may be the agent's (a pull into {@code out/x} with {@code out}
+     * a link to {@code ~/.config/systemd/user} would write where the host runs what it finds).
+     */
     static HostTree open(Path dir) throws IOException {
-        return calls("openat", (arena, state) -> {
-            int fd = (int) OPENAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(dir.toString()), O_DIRECTORY | O_CLOEXEC, 0);
-            if (fd < 0) throw failed(dir, errno(state));
-            return new HostTree(fd, dir);
+        if (dir.isAbsolute()) {
+            return calls("openat", (arena, state) -> {
+                int fd = (int) OPENAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(dir.toString()), O_DIRECTORY | O_CLOEXEC, 0);
+                if (fd < 0) throw failed(dir, errno(state));
+                return new HostTree(fd, dir);
+            });
+        }
+        HostTree at = calls("openat", (arena, state) -> {
+            int fd = (int) OPENAT.invokeExact(state, AT_FDCWD, arena.allocateFrom("."), O_DIRECTORY | O_CLOEXEC, 0);
+            if (fd < 0) throw failed(Path.of("."), errno(state));
+            return new HostTree(fd, Path.of(""));
         });
+        try {
+            for (Path part : dir) {
+                String name = part.toString();
+                if (name.isEmpty() || name.equals(".")) continue;
+                HostTree next = at.opened(name, false, at.shown.resolve(name) + " is a symbolic link: coi does not follow a link in a"
+                        + " relative path (in a workspace it may be the agent's); give the path without it, or an absolute one");
+                at.close();
+                at = next;
+            }
+            return at;
+        } catch (IOException | RuntimeException | Error e) {
+            at.close();
+            throw e;
+        }
     }
 
     /**
@@ -139,9 +166,14 @@ final class HostTree implements AutoCloseable {
      */
     HostTree folder(String name, String refusal) throws IOException {
         check(name);
+        return opened(name, true, refusal);
+    }
+
+    /** The subfolder {@code name} (also ".."), made first when {@code make}; a link there fails it with {@code refusal}. */
+    private HostTree opened(String name, boolean make, String refusal) throws IOException {
         return calls("mkdirat", (arena, state) -> {
             MemorySegment path = arena.allocateFrom(name);
-            if ((int) MKDIRAT.invokeExact(state, fd, path, 0700) < 0 && errno(state) != EEXIST) throw failed(shown.resolve(name), errno(state));
+            if (make && (int) MKDIRAT.invokeExact(state, fd, path, 0700) < 0 && errno(state) != EEXIST) throw failed(shown.resolve(name), errno(state));
             int sub = (int) OPENAT.invokeExact(state, fd, path, FOLDER, 0);
             if (sub < 0) {
                 int errno = errno(state);

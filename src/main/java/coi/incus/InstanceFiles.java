@@ -31,9 +31,8 @@ public final class InstanceFiles {
      * waited for, and exactly the size it had when opened is sent.
      */
     public void push(Path local, String path, int uid, int gid, int mode) {
-        Path absolute = local.toAbsolutePath();
-        if (absolute.getParent() == null) throw new IncusException(400, "cannot push " + local + ": it is no file");
-        try (HostTree parent = HostTree.open(absolute.getParent()); HostTree.Node node = parent.at(absolute.getFileName().toString())) {
+        if (local.getFileName() == null) throw new IncusException(400, "cannot push " + local + ": it is no file");
+        try (HostTree parent = HostTree.open(parentOf(local)); HostTree.Node node = parent.at(local.getFileName().toString())) {
             switch (node) {
                 case HostTree.Plain file -> upload(path, "file", body(file), uid, gid, mode >= 0 ? mode : file.mode());
                 case HostTree.Link link -> throw new IncusException(400, local + " is a symbolic link: coi does not push through a link"
@@ -44,6 +43,11 @@ public final class InstanceFiles {
         } catch (IOException e) {
             throw new IncusException("cannot read " + local + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The folder a local path is in, as given: relative stays relative (see {@link HostTree#open}). */
+    private static Path parentOf(Path local) {
+        return local.getParent() != null ? local.getParent() : Path.of("");
     }
 
     /** A plain file's content as a request body: exactly the size it had when opened, from its start at each sending. */
@@ -180,10 +184,9 @@ public final class InstanceFiles {
     public int pullTree(String path, Path local) {
         Model.FileInfo info = stat(path);
         if (info == null) throw new IncusException.NotFound(path + " not found in " + instance);
-        Path absolute = local.toAbsolutePath();
-        if (absolute.getParent() == null) throw new IncusException(400, "cannot pull to " + local + ": name a file or folder in a folder");
-        try (HostTree parent = HostTree.open(absolute.getParent())) {
-            return pullInto(path, info, parent, absolute.getFileName().toString(), local, 0);
+        if (local.getFileName() == null) throw new IncusException(400, "cannot pull to " + local + ": name a file or folder in a folder");
+        try (HostTree parent = HostTree.open(parentOf(local))) {
+            return pullInto(path, info, parent, local.getFileName().toString(), local, 0);
         } catch (IOException e) {
             throw new IncusException("cannot write " + local + ": " + e.getMessage(), e);
         }

@@ -318,6 +318,43 @@ class InstanceFilesTest extends FakeIncusTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(moved))).isEqualTo("rwxrwxrwx");
     }
 
+    /**
+     * A relative path (how a folder of the workspace one is in is named) is walked from the current
+     * directory without following a link on the way: the agent may have made {@code out} a link to
+     * a folder the host runs files from. An absolute path is the user's own, followed as given.
+     */
+    @Test
+    void aRelativePathIsNotFollowedThroughALinkOnTheWayAnAbsoluteOneIs() throws IOException {
+        Path rel = Path.of("target", "instance-files-" + java.util.UUID.randomUUID());
+        try {
+            Path outside = Files.createDirectories(rel.resolve("outside"));
+            Files.createSymbolicLink(rel.resolve("out"), outside.toAbsolutePath());
+            Files.writeString(outside.resolve("id_ed25519"), "PRIVATE KEY");
+            fake.on("HEAD " + FILES + "%2Fr%2Fagent.service", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n\r\n"));
+            fake.on("GET " + FILES + "%2Fr%2Fagent.service", raw(http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n", "[Service]")));
+
+            assertThatThrownBy(() -> files.pullTree("/r/agent.service", rel.resolve("out/agent.service"))).isInstanceOf(IncusException.class)
+                    .hasMessageContaining(rel.resolve("out") + " is a symbolic link: coi does not follow a link in a relative path");
+            assertThat(outside.resolve("agent.service")).as("nothing written through the link").doesNotExist();
+            assertThatThrownBy(() -> files.push(rel.resolve("out/id_ed25519"), "/tmp/k", -1, -1, -1)).isInstanceOf(IncusException.class)
+                    .hasMessageContaining(rel.resolve("out") + " is a symbolic link");
+            assertThatThrownBy(() -> files.pushTree(rel.resolve("out"), "/tmp/k", -1, -1)).isInstanceOf(IncusException.class)
+                    .hasMessageContaining(rel.resolve("out") + " is a symbolic link");
+            assertThat(fake.requests()).as("nothing sent").noneMatch(r -> r.method().equals("POST"));
+
+            // a folder of its own, ".." and "." on the way: walked, no link among them
+            assertThat(files.pullTree("/r/agent.service", rel.resolve("outside/../outside/./agent.service"))).isEqualTo(1);
+            assertThat(outside.resolve("agent.service")).hasContent("[Service]");
+            Files.delete(outside.resolve("agent.service"));
+            assertThat(files.pullTree("/r/agent.service", rel.toAbsolutePath().resolve("out/agent.service"))).isEqualTo(1);
+            assertThat(outside.resolve("agent.service")).as("an absolute path is followed as given").hasContent("[Service]");
+        } finally {
+            try (var all = Files.walk(rel)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** Names no file can have (a container's listing is the agent's to shape) are refused, nothing written for them. */
     @Test
     void aListedNameThatIsNoFileNameIsRefused() throws IOException {
