@@ -71,6 +71,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
             case ConfigException c -> { code = 2; message = c.getMessage(); }
             case CoiException c -> { code = c.exitCode(); message = c.getMessage(); }
             case IncusException.Unreachable i -> { code = 1; message = i.getMessage(); }
+            case IncusException.HostFile h -> { code = 1; message = h.getMessage(); }
             case IncusException i -> { code = 1; message = "Incus: " + i.getMessage(); }
             default -> { code = 1; message = "internal error: " + ex + " (run with --debug for details)"; }
         }

@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
  * daemon's own. The subtypes are the failures callers act on, so no caller reads the message.
  */
 public sealed class IncusException extends RuntimeException
-        permits IncusException.NotFound, IncusException.Conflict, IncusException.Forbidden, IncusException.Unreachable {
+        permits IncusException.NotFound, IncusException.Conflict, IncusException.Forbidden, IncusException.Unreachable,
+        IncusException.HostFile {
     /**
      * What incusd 6.0 says, with no status of its own, when the object is in use: "Instance is
      * busy running a "start" operation" (500, an operation already on it) and "Instance is
@@ -76,6 +77,16 @@ public sealed class IncusException extends RuntimeException
     /** The caller is not allowed (not in the incus-admin group, untrusted certificate). */
     public static final class Forbidden extends IncusException {
         public Forbidden(String message) { super(403, message); }
+    }
+
+    /**
+     * A host file a file request reads or writes (`coi file push|pull`) is missing, refused or
+     * failed: the host's side, not the daemon's answer.
+     */
+    public static final class HostFile extends IncusException {
+        public HostFile(String message) { super(400, message); }
+
+        public HostFile(String message, Throwable cause) { super(message, cause); }
     }
 
     /** No daemon answered at the configured address. */

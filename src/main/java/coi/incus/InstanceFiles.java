@@ -31,17 +31,17 @@ public final class InstanceFiles {
      * waited for, and exactly the size it had when opened is sent.
      */
     public void push(Path local, String path, int uid, int gid, int mode) {
-        if (local.getFileName() == null) throw new IncusException(400, "cannot push " + local + ": it is no file");
+        if (local.getFileName() == null) throw new IncusException.HostFile("cannot push " + local + ": it is no file");
         try (HostTree parent = HostTree.open(parentOf(local)); HostTree.Node node = parent.at(local.getFileName().toString())) {
             switch (node) {
                 case HostTree.Plain file -> upload(path, "file", body(file), uid, gid, mode >= 0 ? mode : file.mode());
-                case HostTree.Link link -> throw new IncusException(400, local + " is a symbolic link: coi does not push through a link"
+                case HostTree.Link link -> throw new IncusException.HostFile(local + " is a symbolic link: coi does not push through a link"
                         + " at the path it is given (the agent may have put it there); name its target");
-                case null -> throw new IncusException.NotFound(local + " does not exist");
-                default -> throw new IncusException(400, local + " is not a plain file: coi pushes files, folders and links only");
+                case null -> throw new IncusException.HostFile(local + " does not exist");
+                default -> throw new IncusException.HostFile(local + " is not a plain file: coi pushes files, folders and links only");
             }
         } catch (IOException e) {
-            throw new IncusException("cannot read " + local + ": " + e.getMessage(), e);
+            throw new IncusException.HostFile("cannot read " + local + ": " + e.getMessage(), e);
         }
     }
 
@@ -80,7 +80,7 @@ public final class InstanceFiles {
         try (HostTree top = HostTree.open(localDir)) {
             return pushInto(top, top.permissions(), localDir, path, owner, group, 0);
         } catch (IOException e) {
-            throw new IncusException("cannot read " + localDir + ": " + e.getMessage(), e);
+            throw new IncusException.HostFile("cannot read " + localDir + ": " + e.getMessage(), e);
         }
     }
 
@@ -184,11 +184,11 @@ public final class InstanceFiles {
     public int pullTree(String path, Path local) {
         Model.FileInfo info = stat(path);
         if (info == null) throw new IncusException.NotFound(path + " not found in " + instance);
-        if (local.getFileName() == null) throw new IncusException(400, "cannot pull to " + local + ": name a file or folder in a folder");
+        if (local.getFileName() == null) throw new IncusException.HostFile("cannot pull to " + local + ": name a file or folder in a folder");
         try (HostTree parent = HostTree.open(parentOf(local))) {
             return pullInto(path, info, parent, local.getFileName().toString(), local, 0);
         } catch (IOException e) {
-            throw new IncusException("cannot write " + local + ": " + e.getMessage(), e);
+            throw new IncusException.HostFile("cannot write " + local + ": " + e.getMessage(), e);
         }
     }
 

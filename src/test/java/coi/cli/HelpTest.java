@@ -81,4 +81,16 @@ class HelpTest {
         assertThat(Errors.unknownOption(run, new String[] {"run", "--", "--bogus"})).isNull();
         assertThat(Errors.unknownOption(run, new String[] {"run", "-it"})).as("a cluster is picocli's to judge").isNull();
     }
+
+    @org.junit.jupiter.api.Test
+    void aHostFileErrorIsNotPutInTheDaemonsMouth() {
+        StringWriter err = new StringWriter();
+        int code = Errors.report(new coi.incus.IncusException.HostFile("cannot write out/h: out is a symbolic link"), "coi file pull",
+                new PrintWriter(err), false);
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("coi: cannot write out/h: out is a symbolic link\n");
+        err.getBuffer().setLength(0);
+        Errors.report(new coi.incus.IncusException(500, "boom"), "coi list", new PrintWriter(err), false);
+        assertThat(err.toString()).isEqualTo("coi: Incus: boom\n");
+    }
 }

@@ -333,7 +333,7 @@ class InstanceFilesTest extends FakeIncusTest {
             fake.on("HEAD " + FILES + "%2Fr%2Fagent.service", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n\r\n"));
             fake.on("GET " + FILES + "%2Fr%2Fagent.service", raw(http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0644\r\n", "[Service]")));
 
-            assertThatThrownBy(() -> files.pullTree("/r/agent.service", rel.resolve("out/agent.service"))).isInstanceOf(IncusException.class)
+            assertThatThrownBy(() -> files.pullTree("/r/agent.service", rel.resolve("out/agent.service"))).isInstanceOf(IncusException.HostFile.class)
                     .hasMessageContaining(rel.resolve("out") + " is a symbolic link: coi does not follow a link in a relative path");
             assertThat(outside.resolve("agent.service")).as("nothing written through the link").doesNotExist();
             assertThatThrownBy(() -> files.push(rel.resolve("out/id_ed25519"), "/tmp/k", -1, -1, -1)).isInstanceOf(IncusException.class)
