@@ -128,8 +128,10 @@ class MonitorAttacksIT {
             String name = box.container(1);
             assertThat(box.run("list").out()).contains(name).contains("[monitored]");
 
-            // the quick scan of the issue, over in milliseconds: seen through the process events (an exec is read at once)
-            MonitorFixtures.inside(incus, name, 1000, "cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n' | grep -i key");
+            // the quick scan of the issue, kept open 50 ms (a quarter of a look) by the stdin it also reads: seen through the
+            // process events (an exec is read at once); one over in a millisecond or two is missed when the host's reader
+            // wakes later than that (README), which on a loaded machine it sometimes does
+            MonitorFixtures.inside(incus, name, 1000, "sleep 0.05 | cat /proc/*/environ - 2>/dev/null | tr '\\0' '\\n' | grep -i key");
             MonitorFixtures.awaitAudit(box, e -> e.category().equals(Threat.CREDENTIALS), 10);
             AuditEvent warning = MonitorFixtures.audit(box).stream().filter(e -> e.category().equals(Threat.CREDENTIALS)).findFirst().orElseThrow();
             assertThat(warning.level()).isEqualTo(Level.WARNING);
