@@ -1,5 +1,7 @@
 package coi;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -50,7 +52,6 @@ public final class Native {
 
     /** Linked at the first close, not with the first handle of another call. */
     private static final class Close {
-        static final MethodHandle CLOSE = plain("close", FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
-                java.lang.foreign.ValueLayout.JAVA_INT));
+        static final MethodHandle CLOSE = plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
 }

@@ -32,8 +32,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * is at its name (a link is replaced, a FIFO never opened); modes are set on descriptors. Pushing: a
  * file or folder swapped for a link to {@code ~/.ssh/id_ed25519} after the listing is sent as the
  * link it now is, never read through; a FIFO is opened without blocking and not read. Only the folder
- * the user named ({@link #open}) is reached by its path, and only when the path is absolute. The JDK works by path (and cannot make a
- * folder relative to a descriptor), hence the C library's *at calls through FFM.
+ * the user named ({@link #open}) is reached by its path, and only when the path is absolute. The
+ * JDK works by path (and cannot make a folder relative to a descriptor), hence the C library's *at
+ * calls through FFM.
  */
 final class HostTree implements AutoCloseable {
     private static final int FOLDER = O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; // O_RDONLY is 0
@@ -171,7 +172,7 @@ final class HostTree implements AutoCloseable {
 
     /** The subfolder {@code name} (also ".."), made first when {@code make}; a link there fails it with {@code refusal}. */
     private HostTree opened(String name, boolean make, String refusal) throws IOException {
-        return calls("mkdirat", (arena, state) -> {
+        return calls(make ? "mkdirat" : "openat", (arena, state) -> {
             MemorySegment path = arena.allocateFrom(name);
             if (make && (int) MKDIRAT.invokeExact(state, fd, path, 0700) < 0 && errno(state) != EEXIST) throw failed(shown.resolve(name), errno(state));
             int sub = (int) OPENAT.invokeExact(state, fd, path, FOLDER, 0);
