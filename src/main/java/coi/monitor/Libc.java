@@ -5,14 +5,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import coi.Native;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * The few C library calls the monitor's kernel interfaces need (fanotify, the process events
@@ -20,9 +18,7 @@ import java.lang.invoke.VarHandle;
  * which {@link #errno} reads why.
  */
 final class Libc {
-    private static final Linker LINKER = Linker.nativeLinker();
-    static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    static final StructLayout CALL_STATE = Native.CALL_STATE;
 
     static final MethodHandle FANOTIFY_INIT = withErrno("fanotify_init", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     static final MethodHandle FANOTIFY_MARK = withErrno("fanotify_mark",
@@ -32,14 +28,13 @@ final class Libc {
     static final MethodHandle SEND = withErrno("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     static final MethodHandle POLL = plain("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     static final MethodHandle READ = plain("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    static final MethodHandle CLOSE = plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private static final int POLLIN = 1;
 
     private Libc() {}
 
     static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return Native.errno(state);
     }
 
     /** A struct pollfd waiting for input on {@code fd}. */
@@ -69,18 +64,14 @@ final class Libc {
     }
 
     static void close(int fd) {
-        try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
-            throw new IllegalStateException("close", t);
-        }
+        Native.close(fd);
     }
 
     private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor);
+        return Native.plain(name, descriptor);
     }
 
     private static MethodHandle withErrno(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, Linker.Option.captureCallState("errno"));
+        return Native.withErrno(name, descriptor);
     }
 }
