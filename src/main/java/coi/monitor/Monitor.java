@@ -259,6 +259,16 @@ public final class Monitor {
         }
     }
 
+    /**
+     * The native waiter handed {@code container} back ({@code why}) after its last look at {@code at}, and this
+     * monitor watches it from now: said in its audit log, with the time nobody looked (the JVM's start).
+     */
+    public void handedBack(String container, String why, java.time.Instant at) {
+        long gap = Math.max(0, java.time.Duration.between(at, clock.instant()).toMillis());
+        note(container, Level.INFO, "handed back to the supervisor", "the native monitor could not watch it whole (" + why
+                + "); the supervisor watches it from here, its first look " + gap + " ms after the native monitor's last");
+    }
+
     private void note(String container, Level level, String title, String description) {
         log.append(AuditEvent.of(container, new Threat(level, Threat.MONITOR, title, description, Evidence.none()), Action.LOGGED,
                 OffsetDateTime.now(clock)));

@@ -168,28 +168,32 @@ final class NativeWatch {
      * command line or threats than it reads, or a look that took too long: "too much to watch natively: NAME: why",
      * monitor.h's MON_TOO_MUCH): the supervisor keeps watching those itself. The file is removed.
      */
-    static java.util.Set<String> refused(Path sessionsRoot) {
+    /** A container the waiter handed back: why, and when it wrote so (the last moment it looked). */
+    record HandedBack(String reason, Instant at) {}
+
+    static Map<String, HandedBack> refused(Path sessionsRoot) {
         Path file = sessionsRoot.resolve(REFUSED);
-        java.util.Set<String> names = new java.util.TreeSet<>();
+        Map<String, HandedBack> handed = new java.util.TreeMap<>();
         try {
+            Instant at = Files.getLastModifiedTime(file).toInstant();
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (!line.startsWith(TOO_MUCH)) continue;
                 String rest = line.substring(TOO_MUCH.length());
                 int colon = rest.indexOf(':');
                 String name = colon < 0 ? rest : rest.substring(0, colon);
                 if (NAME.matcher(name).matches()) {
-                    names.add(name);
-                    Supervisor.log("the waiter handed " + name + " back: " + rest.substring(Math.min(rest.length(), colon + 1)).strip()
-                            + "; the supervisor watches it itself");
+                    String reason = rest.substring(Math.min(rest.length(), colon + 1)).strip();
+                    handed.put(name, new HandedBack(reason, at));
+                    Supervisor.log("the waiter handed " + name + " back: " + reason + "; the supervisor watches it itself");
                 }
             }
             Files.delete(file);
         } catch (NoSuchFileException none) {
-            return names;
+            return handed;
         } catch (IOException e) {
             Supervisor.log("cannot read " + file + ": " + e.getMessage());
         }
-        return names;
+        return handed;
     }
 
     /** Removes the files of an earlier hand-over (the supervisor watches itself now). */

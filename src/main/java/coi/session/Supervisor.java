@@ -86,6 +86,8 @@ final class Supervisor {
     private Map<String, Model.Instance> handedInstances = Map.of();
     /** Monitored containers the waiter handed back (NativeWatch.refused): while one is held, the supervisor stays. */
     private Refusals refusals;
+    /** What the waiter handed back as this supervisor started, until its watch starts here (then in the audit log). */
+    private Map<String, NativeWatch.HandedBack> handedBack = Map.of();
     private Thread guard;
     private final Path heartbeat;
     /** Made when the first pool request is seen: the keeper's fills load the whole launch path. */
@@ -149,7 +151,8 @@ final class Supervisor {
         for (Model.Instance i : NativeWatch.instances(store.root())) handedInstances.put(i.name(), i);
         NativeWatch.forget(store.root());
         refusals = Refusals.of(store.root());
-        for (String name : NativeWatch.refused(store.root())) refusals.handedBack(name, Instant.now());
+        handedBack = new java.util.HashMap<>(NativeWatch.refused(store.root()));
+        for (String name : handedBack.keySet()) refusals.handedBack(name, Instant.now());
         try {
             while (true) {
                 Instant now = Instant.now();
@@ -337,6 +340,8 @@ final class Supervisor {
                     Model.Instance handed = handedInstances.get(i.name());
                     boolean resumed = handed != null && handed.state() != null && init > 0 && handed.state().pid() == init;
                     monitor().start(t, gapSince, resumed);
+                    NativeWatch.HandedBack back = handedBack.remove(i.name());
+                    if (back != null) monitor().handedBack(i.name(), back.reason(), back.at());
                     targets.put(i.name(), t);
                     log((resumed ? "monitoring again " : "monitoring ") + i.name());
                 } catch (ObservationException e) {

@@ -210,7 +210,12 @@ class NativeMonitorIT {
             awaitWatchingWaiter(box, 3);
             String after = log(box).substring(handedBack.length());
             assertThat(after).as(after).containsPattern("handing over to the waiter \\(pid \\d+\\): .*it watches " + Pattern.quote(name));
-            assertThat(audit(box, name)).as("nothing was a threat").allMatch(e -> e.level() == Level.INFO);
+            assertThat(audit(box, name)).as("nothing was a threat").allMatch(e -> e.level() == Level.INFO)
+                    .anySatisfy(e -> {
+                        assertThat(e.title()).isEqualTo("handed back to the supervisor");
+                        assertThat(e.description()).contains("a process read at its exec over the look's bounds")
+                                .containsPattern("its first look \\d+ ms after the native monitor's last");
+                    });
             assertThat(box.home.resolve(".coi/" + Refusals.FILE)).as("the count is kept for the next hand-back").exists();
         }
     }

@@ -62,7 +62,10 @@ class NativeWatchFilesTest {
     void containersTheWaiterHandedBackAreReadOnceByName() throws Exception {
         Files.writeString(root.resolve(NativeWatch.REFUSED), NativeWatch.TOO_MUCH + "coi-a-1: more than 65536 sockets\n"
                 + "something else\n" + NativeWatch.TOO_MUCH + "coi-b-1: a look took 1300 ms\n" + NativeWatch.TOO_MUCH + "bad name: x\n");
-        assertThat(NativeWatch.refused(root)).containsExactly("coi-a-1", "coi-b-1");
+        java.time.Instant written = Files.getLastModifiedTime(root.resolve(NativeWatch.REFUSED)).toInstant();
+        assertThat(NativeWatch.refused(root)).containsExactly(
+                java.util.Map.entry("coi-a-1", new NativeWatch.HandedBack("more than 65536 sockets", written)),
+                java.util.Map.entry("coi-b-1", new NativeWatch.HandedBack("a look took 1300 ms", written)));
         assertThat(root.resolve(NativeWatch.REFUSED)).doesNotExist();
         assertThat(NativeWatch.refused(root)).isEmpty();
     }
