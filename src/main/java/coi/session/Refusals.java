@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * The monitored containers the waiter handed back ({@link NativeWatch#refused}), each kept by the
  * supervisor for a hold that doubles with every hand-back of the same container: 10 minutes, 20,
- * 40, ... at most 8 hours. A container is handed back for what it holds at one moment (a look
+ * 40, ... at most 8 hours (a day without one after a hold ends starts it over). A container is handed back for what it holds at one moment (a look
  * over a second on a loaded machine, a process with a thousand descriptors at its exec), so it
  * goes to the waiter again once its hold is over; one that keeps being handed back costs a JVM
  * start each time, ever more rarely. Kept in {@code ~/.coi/monitor-refusals.tsv} (name, count,
@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  */
 final class Refusals {
     static final String FILE = "monitor-refusals.tsv";
-    static final Duration FIRST = Duration.ofMinutes(10), LONGEST = Duration.ofHours(8);
+    static final Duration FIRST = Duration.ofMinutes(10), LONGEST = Duration.ofHours(8), FORGIVEN = Duration.ofDays(1);
     /** Test hook (the JVM's -D, e.g. through JAVA_TOOL_OPTIONS): the first hold, an ISO-8601 duration such as PT15S. */
     static final String FIRST_PROPERTY = "coi.monitor.handBackHold";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,127}");
@@ -61,7 +61,9 @@ final class Refusals {
 
     /** {@code name} was handed back at {@code now}: held for twice its last hold (the first: {@link #FIRST}). */
     void handedBack(String name, Instant now) {
-        int count = entries.containsKey(name) ? Math.min(entries.get(name).count() + 1, 64) : 1;
+        Entry last = entries.get(name);
+        // a day without a hand-back since the last hold ended: the container starts over at the first hold
+        int count = last == null || last.until().plus(FORGIVEN).isBefore(now) ? 1 : Math.min(last.count() + 1, 64);
         Duration hold = first.multipliedBy(1L << Math.min(count - 1, 20));
         if (hold.compareTo(LONGEST) > 0) hold = LONGEST;
         entries.put(name, new Entry(count, now.plus(hold)));

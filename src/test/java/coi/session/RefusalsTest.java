@@ -32,6 +32,17 @@ class RefusalsTest {
     }
 
     @Test
+    void aDayWithoutAHandBackAfterAHoldStartsTheCountOver(@TempDir Path root) {
+        Refusals r = new Refusals(root, Refusals.FIRST);
+        r.handedBack("coi-a-1", T0);
+        r.handedBack("coi-a-1", T0.plus(Duration.ofHours(1)));
+        assertThat(r.entries().get("coi-a-1").count()).isEqualTo(2);
+        Instant quiet = T0.plus(Duration.ofHours(1)).plus(Duration.ofMinutes(20)).plus(Duration.ofDays(1)).plusSeconds(1);
+        r.handedBack("coi-a-1", quiet);
+        assertThat(r.entries().get("coi-a-1")).isEqualTo(new Refusals.Entry(1, quiet.plus(Refusals.FIRST)));
+    }
+
+    @Test
     void theCountOutlivesTheSupervisorThatHeldTheContainer(@TempDir Path root) {
         new Refusals(root, Refusals.FIRST).handedBack("coi-a-1", T0);
         // the next supervisor, started by the next hand-back, reads the count from the file
