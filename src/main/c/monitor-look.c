@@ -98,6 +98,7 @@ struct mon_look {
     int nconns;
     int marked;          /* an exec added that could not be read whole: the detectors fail (too_much says why) */
     char too_much[256];
+    long long unaccounted; /* tasks pids.current counted that the walks and the scan did not find (HostView.Tree.unaccounted) */
 };
 
 static const char *const TOOLS[3] = {"claude", "codex", "opencode"};
@@ -1240,10 +1241,10 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
  * HostView.accounted: whether the walk found every task that the cgroup's hierarchical pids.current counts. Root inside
  * sees the host open each cgroup.procs (inotify) and can move a process from a subgroup not read yet into one read
  * already, so that a walk misses it. A walk that falls short is done once more, then PROC_ROOT is scanned for the
- * processes whose /proc/PID/cgroup places them under the cgroup. Tasks, not processes (pids.current counts threads; a
- * zombie leader with live threads counts until the last ends): num_threads, each count compared with the lesser of
- * pids.current read before and after it. What is still short is handed back (MON_TOO_MUCH), for the supervisor's
- * walk to raise.
+ * processes whose /proc/PID/cgroup places them under the cgroup, and they are added. Tasks, not processes
+ * (pids.current counts threads; a zombie leader with live threads counts until the last ends): num_threads, each
+ * count compared with the least pids.current read so far. What is still short is look->unaccounted: the watch hands
+ * the container back when that lasts (monitor.c), as the supervisor's guard raises it then.
  */
 #define NO_COUNT (-1LL)
 #define UNREADABLE (-2LL)
@@ -1397,16 +1398,18 @@ static long long lesser(long long a, long long b) {
     return a < b ? a : b;
 }
 
-/* HostView.accounted, before: pids.current read before the first walk. 0, or -1 with w->err (MON_TOO_MUCH when short). */
+/* HostView.accounted, before: pids.current read before the first walk. 0 (look->unaccounted set), or -1 with w->err. */
 static int accounted(struct mon_look *look, int *cap, const char *proc_root, char *cgroup, int v1pids, const char *payload, long long before,
                      struct walk *w) {
     long long after = counted(cgroup);
+    look->unaccounted = 0;
     if (before == UNREADABLE || after == UNREADABLE) {
         snprintf(w->err, w->errlen, MON_TOO_MUCH "the pids.current of %s cannot be read: the tasks its walk left out are not known", w->container);
         return -1;
     }
     if (before == NO_COUNT || after == NO_COUNT) return 0;
-    if (!falls_short(look, proc_root, lesser(before, after))) return 0;
+    long long least = lesser(before, after);
+    if (!falls_short(look, proc_root, least)) return 0;
     before = counted(cgroup);
     int r = read_procs(look, cap, cgroup);
     if (r < 0) {
@@ -1417,17 +1420,19 @@ static int accounted(struct mon_look *look, int *cap, const char *proc_root, cha
     w->cgroups = 0;
     if (collect(look, cap, cgroup, strlen(cgroup), 0, w) < 0) return -1;
     after = counted(cgroup);
-    if (before < 0 || after < 0 || !falls_short(look, proc_root, lesser(before, after))) return 0;
+    if (before < 0 || after < 0) return 0;
+    least = lesser(least, lesser(before, after));
+    if (!falls_short(look, proc_root, least)) return 0;
     char path[MON_PATH];
     if (snprintf(path, sizeof path, "/%s", payload) >= (int)sizeof path) return 0;
     long long tasks;
     before = counted(cgroup);
     if (scan_proc(look, cap, proc_root, v1pids, path, &tasks, w) < 0) return -1;
     after = counted(cgroup);
-    if (before < 0 || after < 0 || tasks >= lesser(before, after)) return 0;
-    snprintf(w->err, w->errlen, MON_TOO_MUCH "%s hides tasks from its cgroup walk: pids.current counts %lld, walking twice and scanning /proc found %lld",
-             w->container, lesser(before, after), tasks);
-    return -1;
+    if (before < 0 || after < 0) return 0;
+    least = lesser(least, lesser(before, after));
+    if (tasks < least) look->unaccounted = least - tasks;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- sockets */
@@ -1693,6 +1698,13 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
         mon_look_free(look);
         return NULL;
     }
+    if (look->npids == 0 && look->unaccounted > 0) {
+        /* no container stopping: its tasks are hidden (HostView.tree gives such a tree, for the guard) */
+        snprintf(err, errlen, MON_TOO_MUCH "%s hides every task from its cgroup walk: pids.current counts %lld, walking twice and scanning /proc"
+                 " found none", container, look->unaccounted);
+        mon_look_free(look);
+        return NULL;
+    }
     if (look->npids == 0) {
         snprintf(err, errlen, "cannot observe %s: its cgroup %s has no process", container, cgroup);
         mon_look_free(look);
@@ -1743,6 +1755,10 @@ struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, c
     /* the container's name, as the messages give it: the payload without lxc.payload. (a project's keeps its PROJECT_) */
     const char *container = strncmp(payload, "lxc.payload.", 12) == 0 ? payload + 12 : payload;
     return look_read(proc_root, cgroup_root, payload, container, init, count_threshold, err, errlen);
+}
+
+long long mon_look_unaccounted(const struct mon_look *look) {
+    return look->unaccounted;
 }
 
 int mon_look_pids(const struct mon_look *look, const int **pids) {
@@ -2349,6 +2365,14 @@ int mon_look_main(int argc, char **argv) {
                                           targets[i].settings.process_count_threshold, err, sizeof err);
         if (!look) {
             fprintf(stderr, "%s\n", err);
+            status = 1;
+            break;
+        }
+        if (look->unaccounted > 0) {
+            /* one look: nothing to wait for, the watch would hand the container back if this lasted */
+            fprintf(stderr, MON_TOO_MUCH "%s hides tasks from its cgroup walk: pids.current counts %lld more than walking twice and scanning"
+                    " /proc found\n", targets[i].container, look->unaccounted);
+            mon_look_free(look);
             status = 1;
             break;
         }
