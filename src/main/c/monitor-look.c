@@ -1242,9 +1242,10 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
  * sees the host open each cgroup.procs (inotify) and can move a process from a subgroup not read yet into one read
  * already, so that a walk misses it. A walk that falls short is done once more, then PROC_ROOT is scanned for the
  * processes whose /proc/PID/cgroup places them under the cgroup, and they are added. Tasks, not processes
- * (pids.current counts threads; a zombie leader with live threads counts until the last ends): num_threads, each
- * count compared with the least pids.current read so far. What is still short is look->unaccounted: the watch hands
- * the container back when that lasts (monitor.c), as the supervisor's guard raises it then.
+ * (pids.current counts threads; a zombie leader with live threads counts until the last ends): num_threads. A walk is
+ * whole only when its tasks equal pids.current read before it and after them (exact); the scan's are compared with
+ * the least pids.current read so far. What is still short is look->unaccounted: the watch hands the container back
+ * when that lasts (monitor.c), as the supervisor's guard raises it then.
  */
 #define NO_COUNT (-1LL)
 #define UNREADABLE (-2LL)
@@ -1296,13 +1297,16 @@ static long long tasks_of(const char *proc_root, int pid) {
     return v;
 }
 
-/* HostView.fallsShort: whether the look's processes have fewer tasks than expected */
-static int falls_short(const struct mon_look *look, const char *proc_root, long long expected) {
-    if (look->npids >= expected) return 0;
+/* HostView.tasks: the tasks of the look's processes, read now */
+static long long tasks_sum(const struct mon_look *look, const char *proc_root) {
     long long tasks = 0;
-    for (int i = 0; i < look->npids; i++)
-        if ((tasks += tasks_of(proc_root, look->pids[i])) >= expected) return 0;
-    return 1;
+    for (int i = 0; i < look->npids; i++) tasks += tasks_of(proc_root, look->pids[i]);
+    return tasks;
+}
+
+/* HostView.exact: a walk's tasks equal pids.current read before it and after them, with no change between */
+static int exact(long long before, long long tasks, long long after) {
+    return before == after && tasks == after;
 }
 
 /* HostView.Hierarchy.line: the path on the first line for the pids controller (v1) or of v2 ("0::"); 0 when there is none */
@@ -1401,15 +1405,14 @@ static long long lesser(long long a, long long b) {
 /* HostView.accounted, before: pids.current read before the first walk. 0 (look->unaccounted set), or -1 with w->err. */
 static int accounted(struct mon_look *look, int *cap, const char *proc_root, char *cgroup, int v1pids, const char *payload, long long before,
                      struct walk *w) {
-    long long after = counted(cgroup);
+    long long tasks = tasks_sum(look, proc_root), after = counted(cgroup);
     look->unaccounted = 0;
     if (before == UNREADABLE || after == UNREADABLE) {
         snprintf(w->err, w->errlen, MON_TOO_MUCH "the pids.current of %s cannot be read: the tasks its walk left out are not known", w->container);
         return -1;
     }
-    if (before == NO_COUNT || after == NO_COUNT) return 0;
+    if (before == NO_COUNT || after == NO_COUNT || exact(before, tasks, after)) return 0;
     long long least = lesser(before, after);
-    if (!falls_short(look, proc_root, least)) return 0;
     before = counted(cgroup);
     int r = read_procs(look, cap, cgroup);
     if (r < 0) {
@@ -1419,13 +1422,12 @@ static int accounted(struct mon_look *look, int *cap, const char *proc_root, cha
     }
     w->cgroups = 0;
     if (collect(look, cap, cgroup, strlen(cgroup), 0, w) < 0) return -1;
+    tasks = tasks_sum(look, proc_root);
     after = counted(cgroup);
-    if (before < 0 || after < 0) return 0;
+    if (before < 0 || after < 0 || exact(before, tasks, after)) return 0;
     least = lesser(least, lesser(before, after));
-    if (!falls_short(look, proc_root, least)) return 0;
     char path[MON_PATH];
     if (snprintf(path, sizeof path, "/%s", payload) >= (int)sizeof path) return 0;
-    long long tasks;
     before = counted(cgroup);
     if (scan_proc(look, cap, proc_root, v1pids, path, &tasks, w) < 0) return -1;
     after = counted(cgroup);

@@ -129,25 +129,25 @@ public final class HostView {
      * container stopping). A walk that falls short is done once more, then /proc is scanned for the processes whose
      * cgroup (as the host sees it in /proc/PID/cgroup) is under this one, and they are added: no move hides from that.
      * Tasks, not processes: pids.current counts threads, and a leader that has exited while its threads run, until
-     * the last one ends; /proc/PID/stat's num_threads counts the same. Each count is compared with the least
+     * the last one ends; /proc/PID/stat's num_threads counts the same. A walk is taken as whole only when its tasks
+     * equal pids.current read before it and after them ({@link #exact}). The scan's tasks are compared with the least
      * pids.current read so far, so that a process started or ended meanwhile is less often taken for a hidden one;
-     * under churn a count still falls short now and then (about one look in ten, with four shells forking without a
-     * pause), so what is left unaccounted for is only a number here, which the guard raises when it persists (see
-     * {@link Monitor#guard}). No pids.current (a v2 hierarchy without the pids controller, which the container cannot
+     * under churn that count still falls short now and then (about one look in ten, with four shells forking without
+     * a pause), so what is left unaccounted for is only a number here, which the guard raises when it persists
+     * ({@link Shortfalls}). No pids.current (a v2 hierarchy without the pids controller, which the container cannot
      * turn off above itself): nothing to compare with.
      */
     private Accounted accounted(Path cgroup, Set<Integer> pids, long before) {
-        long after = counted(cgroup);
+        long tasks = tasks(pids), after = counted(cgroup);
         if (before == UNREADABLE || after == UNREADABLE) return new Accounted(0, "pids.current cannot be read: the tasks the walk left out are not known");
-        if (before == NO_COUNT || after == NO_COUNT) return Accounted.ALL;
+        if (before == NO_COUNT || after == NO_COUNT || exact(before, tasks, after)) return Accounted.ALL;
         long least = Math.min(before, after);
-        if (!fallsShort(pids, least)) return Accounted.ALL;
         before = counted(cgroup);
         walk(cgroup, pids);
+        tasks = tasks(pids);
         after = counted(cgroup);
-        if (before < 0 || after < 0) return Accounted.ALL;
+        if (before < 0 || after < 0 || exact(before, tasks, after)) return Accounted.ALL;
         least = Math.min(least, Math.min(before, after));
-        if (!fallsShort(pids, least)) return Accounted.ALL;
         before = counted(cgroup);
         Scan scan = scan(cgroup);
         after = counted(cgroup);
@@ -155,6 +155,16 @@ public final class HostView {
         if (before < 0 || after < 0) return Accounted.ALL;
         least = Math.min(least, Math.min(before, after));
         return scan.tasks() >= least ? Accounted.ALL : new Accounted(least - scan.tasks(), null);
+    }
+
+    /**
+     * Whether a walk's tasks match pids.current read before it and after its tasks were counted, with no change
+     * between: a thread started in a listed process after the count before and still there at the count after is in
+     * both. Anything else (a walk short of a hidden task, or tasks started or ended meanwhile, which could make up
+     * for one) is walked again, then scanned for.
+     */
+    private static boolean exact(long before, long tasks, long after) {
+        return before == after && tasks == after;
     }
 
     /** {@link #counted} of a cgroup without pids.current, and of one whose pids.current cannot be read. */
@@ -171,12 +181,11 @@ public final class HostView {
         }
     }
 
-    /** Whether the processes have fewer tasks than {@code expected}: each has one at least, most have one only. */
-    private boolean fallsShort(Set<Integer> pids, long expected) {
-        if (pids.size() >= expected) return false;
+    /** The tasks of the processes (their num_threads), read now. */
+    private long tasks(Set<Integer> pids) {
         long tasks = 0;
-        for (int pid : pids) if ((tasks += tasks(pid)) >= expected) return false;
-        return true;
+        for (int pid : pids) tasks += tasks(pid);
+        return tasks;
     }
 
     /** A process's tasks (num_threads, the 20th field of its stat), 0 once it is gone, 1 for a stat without the field. */
