@@ -51,6 +51,7 @@
 #define LOOK_CGROUPS 4096                /* cgroups walked in a look */
 #define LOOK_DEPTH 2048                  /* cgroup nesting walked (a path of MON_PATH bytes is not deeper) */
 #define LOOK_UIDMAP 340                  /* lines of a uid_map (the kernel's own limit) */
+#define LOOK_SCANS 3                     /* HostView.SCANS: scans of /proc in a look while their count falls short */
 
 /* what the detectors ask of a process's arguments and descriptors, answered while reading them */
 #define F_NC_EXEC 0x1u      /* an argument after the first is a netcat exec flag or socat exec:/system: */
@@ -1244,7 +1245,7 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
  * processes whose /proc/PID/cgroup places them under the cgroup, and they are added. Tasks, not processes
  * (pids.current counts threads; a zombie leader with live threads counts until the last ends): num_threads. A walk is
  * whole only when its tasks equal pids.current read before it and after them (exact); the scan's are compared with
- * the least pids.current read so far. What is still short is look->unaccounted: the watch hands the container back
+ * the least pids.current read so far, the scan done again up to LOOK_SCANS times while they fall short. What is still short is look->unaccounted: the watch hands the container back
  * when that lasts (monitor.c), as the supervisor's guard raises it then.
  */
 #define NO_COUNT (-1LL)
@@ -1428,13 +1429,18 @@ static int accounted(struct mon_look *look, int *cap, const char *proc_root, cha
     least = lesser(least, lesser(before, after));
     char path[MON_PATH];
     if (snprintf(path, sizeof path, "/%s", payload) >= (int)sizeof path) return 0;
-    before = counted(cgroup);
-    if (scan_proc(look, cap, proc_root, v1pids, path, &tasks, w) < 0) return -1;
-    after = counted(cgroup);
-    if (before < 0 || after < 0) return 0;
-    least = lesser(least, lesser(before, after));
-    if (tasks < least) look->unaccounted = least - tasks;
-    return 0;
+    for (int scans = 1;; scans++) {
+        before = counted(cgroup);
+        if (scan_proc(look, cap, proc_root, v1pids, path, &tasks, w) < 0) return -1;
+        after = counted(cgroup);
+        if (before < 0 || after < 0) return 0;
+        least = lesser(least, lesser(before, after));
+        if (tasks >= least) return 0;
+        if (scans == LOOK_SCANS) {
+            look->unaccounted = least - tasks;
+            return 0;
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- sockets */

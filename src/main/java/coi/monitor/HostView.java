@@ -131,10 +131,10 @@ public final class HostView {
      * Tasks, not processes: pids.current counts threads, and a leader that has exited while its threads run, until
      * the last one ends; /proc/PID/stat's num_threads counts the same. A walk is taken as whole only when its tasks
      * equal pids.current read before it and after them ({@link #exact}). The scan's tasks are compared with the least
-     * pids.current read so far, so that a process started or ended meanwhile is less often taken for a hidden one;
-     * under churn that count still falls short now and then (about one look in ten, with four shells forking without
-     * a pause), so what is left unaccounted for is only a number here, which the guard raises when it persists
-     * ({@link Shortfalls}). No pids.current (a v2 hierarchy without the pids controller, which the container cannot
+     * pids.current read so far, so that a process started or ended meanwhile is less often taken for a hidden one,
+     * and the scan is done again while they fall short, {@link #SCANS} times at most; under churn that count still
+     * falls short now and then, so what is left unaccounted for is only a number here, which the guard raises when it
+     * persists ({@link Shortfalls}). No pids.current (a v2 hierarchy without the pids controller, which the container cannot
      * turn off above itself): nothing to compare with.
      */
     private Accounted accounted(Path cgroup, Set<Integer> pids, long before) {
@@ -148,14 +148,23 @@ public final class HostView {
         after = counted(cgroup);
         if (before < 0 || after < 0 || exact(before, tasks, after)) return Accounted.ALL;
         least = Math.min(least, Math.min(before, after));
-        before = counted(cgroup);
-        Scan scan = scan(cgroup);
-        after = counted(cgroup);
-        pids.addAll(scan.pids());
-        if (before < 0 || after < 0) return Accounted.ALL;
-        least = Math.min(least, Math.min(before, after));
-        return scan.tasks() >= least ? Accounted.ALL : new Accounted(least - scan.tasks(), null);
+        for (int scans = 1; ; scans++) {
+            before = counted(cgroup);
+            Scan scan = scan(cgroup);
+            after = counted(cgroup);
+            pids.addAll(scan.pids());
+            if (before < 0 || after < 0) return Accounted.ALL;
+            least = Math.min(least, Math.min(before, after));
+            if (scan.tasks() >= least) return Accounted.ALL;
+            if (scans == SCANS) return new Accounted(least - scan.tasks(), null);
+        }
     }
+
+    /**
+     * Scans of /proc in one look while their count falls short: a process started or ended while one counts makes it
+     * fall short at about one scan in five under heavy churn, a hidden task at every one.
+     */
+    private static final int SCANS = 3;
 
     /**
      * Whether a walk's tasks match pids.current read before it and after its tasks were counted, with no change
