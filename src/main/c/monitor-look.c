@@ -1245,8 +1245,9 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
  * processes whose /proc/PID/cgroup places them under the cgroup, and they are added. Tasks, not processes
  * (pids.current counts threads; a zombie leader with live threads counts until the last ends): num_threads. A walk is
  * whole only when its tasks equal pids.current read before it and after them (exact); the scan's are compared with
- * the least pids.current read so far, the scan done again up to LOOK_SCANS times while they fall short. What is still short is look->unaccounted: the watch hands the container back
- * when that lasts (monitor.c), as the supervisor's guard raises it then.
+ * the least pids.current read so far, the scan done again up to LOOK_SCANS times while they fall short. What is
+ * still short is look->unaccounted: the watch hands the container back when that lasts (monitor.c), as the
+ * supervisor's guard raises it then.
  */
 #define NO_COUNT (-1LL)
 #define UNREADABLE (-2LL)

@@ -133,13 +133,15 @@ public final class HostView {
      * equal pids.current read before it and after them ({@link #exact}). The scan's tasks are compared with the least
      * pids.current read so far, so that a process started or ended meanwhile is less often taken for a hidden one,
      * and the scan is done again while they fall short, {@link #SCANS} times at most; under churn that count still
-     * falls short now and then, so what is left unaccounted for is only a number here, which the guard raises when it
-     * persists ({@link Shortfalls}). No pids.current (a v2 hierarchy without the pids controller, which the container cannot
-     * turn off above itself): nothing to compare with.
+     * falls short now and then, so what is left unaccounted for is only a number here, which the guard raises when
+     * it persists ({@link Shortfalls}). No pids.current (a v2 hierarchy without the pids controller, which the
+     * container cannot turn off above itself): nothing to compare with.
      */
     private Accounted accounted(Path cgroup, Set<Integer> pids, long before) {
         long tasks = tasks(pids), after = counted(cgroup);
-        if (before == UNREADABLE || after == UNREADABLE) return new Accounted(0, "pids.current cannot be read: the tasks the walk left out are not known");
+        if (before == UNREADABLE || after == UNREADABLE) {
+            return new Accounted(0, "pids.current cannot be read: the tasks the walk left out are not known");
+        }
         if (before == NO_COUNT || after == NO_COUNT || exact(before, tasks, after)) return Accounted.ALL;
         long least = Math.min(before, after);
         before = counted(cgroup);

@@ -113,7 +113,8 @@ class HostViewAttacksIT {
             return true;
         }, "ten looks in a row with every task accounted for");
         int missedByAPlainWalk = 0, inTheTree = 0, javaFound = 0, nativeFound = 0, shortLooks = 0, nativeAgain = 0;
-        String evidence = title + "\",\"description\":\"a shell redirection opens a network connection\",\"evidence\":{\"process\":{\"pid\":" + pid + ",";
+        String evidence = title + "\",\"description\":\"a shell redirection opens a network connection\","
+                + "\"evidence\":{\"process\":{\"pid\":" + pid + ",";
         for (int i = 0; i < ATTEMPTS; i++) {
             if (!plainWalk(cgroup).contains(pid)) missedByAPlainWalk++;
             HostView.Tree tree = view.tree(cgroup);
@@ -227,7 +228,8 @@ class HostViewAttacksIT {
 
     private static Result execute(List<String> command) throws Exception {
         // stdin from /dev/null: `incus launch` reads a configuration from a stdin that is not a terminal, and waits for it
-        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(command.toString()).isTrue();
         return new Result(p.exitValue(), out);
