@@ -51,6 +51,7 @@
 #define LOOK_CGROUPS 4096                /* cgroups walked in a look */
 #define LOOK_DEPTH 2048                  /* cgroup nesting walked (a path of MON_PATH bytes is not deeper) */
 #define LOOK_UIDMAP 340                  /* lines of a uid_map (the kernel's own limit) */
+#define LOOK_SCANS 3                     /* HostView.SCANS: scans of /proc in a look while their count falls short */
 
 /* what the detectors ask of a process's arguments and descriptors, answered while reading them */
 #define F_NC_EXEC 0x1u      /* an argument after the first is a netcat exec flag or socat exec:/system: */
@@ -98,6 +99,7 @@ struct mon_look {
     int nconns;
     int marked;          /* an exec added that could not be read whole: the detectors fail (too_much says why) */
     char too_much[256];
+    long long unaccounted; /* tasks pids.current counted that the walks and the scan did not find (HostView.Tree.unaccounted) */
 };
 
 static const char *const TOOLS[3] = {"claude", "codex", "opencode"};
@@ -726,6 +728,72 @@ static int link_too_long(int pid, char *msg, size_t msglen) {
     return P_TOO_MUCH;
 }
 
+static int cmp_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The tids listed in DIR/task (numbers only), sorted, malloc'd into *out; how many, -1 when the folder cannot be read. */
+static int list_tids(const char *dir, int **out) {
+    char path[MON_PATH];
+    *out = NULL;
+    if (!join(path, sizeof path, dir, "task")) return -1;
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    int n = 0, cap = 0, *tids = NULL;
+    struct dirent *e;
+    for (;;) {
+        errno = 0;
+        if ((e = readdir(d)) == NULL) break;
+        int tid;
+        if (!parse_int(e->d_name, strlen(e->d_name), &tid)) continue;
+        if (n == cap) {
+            int grown = cap ? cap * 2 : 16;
+            int *g = realloc(tids, (size_t)grown * sizeof *g);
+            if (!g) break;
+            tids = g;
+            cap = grown;
+        }
+        tids[n++] = tid;
+    }
+    int failed = errno != 0 || e != NULL;
+    closedir(d);
+    if (failed) {
+        free(tids);
+        return -1;
+    }
+    if (n > 1) qsort(tids, (size_t)n, sizeof *tids, cmp_int);
+    *out = tids;
+    return n;
+}
+
+/*
+ * HostView.liveThread: where a process whose leader is a zombie is read, into live (MON_PATH bytes): DIR/task/TID of
+ * its first live thread (lowest tid other than pid whose stat's state, two bytes after its last ')', is not Z or X),
+ * else DIR itself. A main thread that ended (pthread_exit) while others run leaves DIR with an empty command line, no
+ * exe or cwd and no descriptors; its threads show them.
+ */
+static void live_thread(const char *dir, int pid, char *live) {
+    int *tids;
+    int n = list_tids(dir, &tids);
+    snprintf(live, MON_PATH, "%s", dir);
+    for (int i = 0; i < n; i++) {
+        char thread[MON_PATH], path[MON_PATH], *stat;
+        size_t len;
+        if (tids[i] == pid) continue;
+        if (snprintf(thread, sizeof thread, "%s/task/%d", dir, tids[i]) >= (int)sizeof thread) continue;
+        if (!join(path, sizeof path, thread, "stat") || slurp(path, LOOK_SMALL, &stat, &len) < 0) continue;
+        const char *close = memrchr(stat, ')', len);
+        char state = close && (size_t)(close - stat) + 2 < len ? close[2] : 0;
+        free(stat);
+        if (state && state != 'Z' && state != 'X') {
+            memcpy(live, thread, strlen(thread) + 1);
+            break;
+        }
+    }
+    free(tids);
+}
+
 /*
  * HostView.process(pid, uids): P_OK with *out, P_GONE, P_DENIED with the path not readable in msg, P_TOO_MUCH with
  * msg, or P_NOMEM.
@@ -733,9 +801,9 @@ static int link_too_long(int pid, char *msg, size_t msglen) {
 static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, struct budget *b, struct mon_proc **out, char *msg,
                      size_t msglen) {
     char dir[MON_PATH], name[16], path[MON_PATH];
-    char *text = NULL, *comm = NULL;
+    char *text = NULL, *comm = NULL, live[MON_PATH];
     size_t len;
-    int r;
+    int r, zombie = 0;
     snprintf(name, sizeof name, "%d", pid);
     if (!join(dir, sizeof dir, proc_root, name)) return P_GONE;
     struct mon_proc *p = calloc(1, sizeof *p);
@@ -761,6 +829,7 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
         char *rest = close + 2, *end = stat + n;
         char *sp = memchr(rest, ' ', (size_t)(end - rest));
         if (!sp) goto gone;
+        zombie = sp - rest == 1 && rest[0] == 'Z';
         char *f1 = sp + 1, *sp2 = memchr(f1, ' ', (size_t)(end - f1));
         if (!parse_int(f1, sp2 ? (size_t)(sp2 - f1) : (size_t)(end - f1), &p->ppid)) goto gone;
         free(text);
@@ -788,8 +857,10 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
     }
     free(text);
     text = NULL;
-    /* cmdline */
-    if ((r = read_cmdline(p, dir, b, msg, msglen)) != P_OK) goto fail;
+    /* cmdline, exe, cwd and fd/ of a live thread when the leader is a zombie (io is the whole process's already) */
+    if (zombie) live_thread(dir, pid, live);
+    else memcpy(live, dir, strlen(dir) + 1);
+    if ((r = read_cmdline(p, live, b, msg, msglen)) != P_OK) goto fail;
     /* io */
     if ((r = read_small(dir, pid, "io", &text, &len, msg, msglen)) != P_OK) goto fail;
     for (char *line = text, *end = text + len; line < end;) {
@@ -810,7 +881,7 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
     {
         char target[MON_PATH];
         for (int w = 0; w < 2; w++) {
-            if (!join(path, sizeof path, dir, w ? "cwd" : "exe")) goto gone;
+            if (!join(path, sizeof path, live, w ? "cwd" : "exe")) goto gone;
             ssize_t l = read_link(path, target, sizeof target);
             if (l == -EACCES) {
                 snprintf(msg, msglen, "%s", path);
@@ -829,7 +900,7 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
     /* fd/: every target is read (a readdir error is the process going, as Java's DirectoryIteratorException) */
     {
         char fddir[MON_PATH], target[MON_PATH];
-        if (!join(fddir, sizeof fddir, dir, "fd")) goto gone;
+        if (!join(fddir, sizeof fddir, live, "fd")) goto gone;
         DIR *d = opendir(fddir);
         if (!d) {
             if (errno == EACCES) {
@@ -1167,6 +1238,212 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
     return r;
 }
 
+/*
+ * HostView.accounted: whether the walk found every task that the cgroup's hierarchical pids.current counts. Root inside
+ * sees the host open each cgroup.procs (inotify) and can move a process from a subgroup not read yet into one read
+ * already, so that a walk misses it. A walk that falls short is done once more, then PROC_ROOT is scanned for the
+ * processes whose /proc/PID/cgroup places them under the cgroup, and they are added. Tasks, not processes
+ * (pids.current counts threads; a zombie leader with live threads counts until the last ends): num_threads. A walk is
+ * whole only when its tasks equal pids.current read before it and after them (exact); the scan's are compared with
+ * the least pids.current read so far, the scan done again up to LOOK_SCANS times while they fall short. What is
+ * still short is look->unaccounted: the watch hands the container back when that lasts (monitor.c), as the
+ * supervisor's guard raises it then.
+ */
+#define NO_COUNT (-1LL)
+#define UNREADABLE (-2LL)
+
+/* HostView.counted: the cgroup's pids.current, NO_COUNT when it has none, UNREADABLE */
+static long long counted(const char *cgroup) {
+    char path[MON_PATH], *text;
+    size_t len;
+    if (!join(path, sizeof path, cgroup, "pids.current")) return UNREADABLE;
+    int r = slurp(path, LOOK_SMALL, &text, &len);
+    if (r == -ENOENT) return NO_COUNT;
+    if (r < 0) return UNREADABLE;
+    const char *s = text;
+    size_t n = len;
+    trim(&s, &n);
+    long long v;
+    int ok = parse_long(s, n, &v);
+    free(text);
+    return ok ? v : UNREADABLE;
+}
+
+/* HostView.tasks: num_threads (the 20th field of its stat), 0 once it is gone, 1 for a stat without the field */
+static long long tasks_of(const char *proc_root, int pid) {
+    char path[MON_PATH], name[32], *stat;
+    size_t len;
+    snprintf(name, sizeof name, "%d/stat", pid);
+    if (!join(path, sizeof path, proc_root, name) || slurp(path, LOOK_SMALL, &stat, &len) < 0) return 0;
+    const char *close = memrchr(stat, ')', len);
+    long long v = 0;
+    if (close && (size_t)(close - stat) + 2 <= len) {
+        const char *f = close + 2;
+        size_t n = len - (size_t)(f - stat);
+        trim(&f, &n);
+        /* split(" "): field 17 lies after the 17th space */
+        size_t at = 0;
+        int field = 0;
+        while (field < 17 && at < n) {
+            if (f[at++] == ' ') field++;
+        }
+        if (field < 17) {
+            v = 1;
+        } else {
+            size_t end = at;
+            while (end < n && f[end] != ' ') end++;
+            if (!parse_long(f + at, end - at, &v)) v = 0;
+        }
+    }
+    free(stat);
+    return v;
+}
+
+/* HostView.tasks: the tasks of the look's processes, read now */
+static long long tasks_sum(const struct mon_look *look, const char *proc_root) {
+    long long tasks = 0;
+    for (int i = 0; i < look->npids; i++) tasks += tasks_of(proc_root, look->pids[i]);
+    return tasks;
+}
+
+/* HostView.exact: a walk's tasks equal pids.current read before it and after them, with no change between */
+static int exact(long long before, long long tasks, long long after) {
+    return before == after && tasks == after;
+}
+
+/* HostView.Hierarchy.line: the path on the first line for the pids controller (v1) or of v2 ("0::"); 0 when there is none */
+static int cgroup_line(const char *text, size_t len, int v1pids, const char **path, size_t *pathlen) {
+    for (const char *line = text, *end = text + len; line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t ll = nl ? (size_t)(nl - line) : (size_t)(end - line);
+        const char *a = memchr(line, ':', ll), *b = a ? memchr(a + 1, ':', ll - (size_t)(a + 1 - line)) : NULL;
+        if (b) {
+            int mine = 0;
+            if (v1pids) {
+                for (const char *c = a + 1; c <= b && !mine;) {
+                    const char *comma = memchr(c, ',', (size_t)(b - c));
+                    const char *stop = comma ? comma : b;
+                    mine = stop - c == 4 && memcmp(c, "pids", 4) == 0;
+                    c = stop + 1;
+                }
+            } else {
+                mine = a - line == 1 && line[0] == '0' && b == a + 1;
+            }
+            if (mine) {
+                *path = b + 1;
+                *pathlen = ll - (size_t)(b + 1 - line);
+                return 1;
+            }
+        }
+        line = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
+static int under(const char *at, size_t al, const char *path) {
+    size_t pl = strlen(path);
+    return al >= pl && memcmp(at, path, pl) == 0 && (al == pl || at[pl] == '/');
+}
+
+/*
+ * HostView.Hierarchy.holds: whether a /proc/PID/cgroup places its process in the cgroup path or below it; on v1 an
+ * exiting task (a zombie, a leader ended before its threads) shows in the root ("/"), and the v2 line of a hybrid host
+ * tells where it was.
+ */
+static int holds(const char *text, size_t len, int v1pids, const char *path) {
+    const char *at, *unified;
+    size_t al, ul;
+    if (!cgroup_line(text, len, v1pids, &at, &al)) return 0;
+    if (under(at, al, path)) return 1;
+    return v1pids && al == 1 && at[0] == '/' && cgroup_line(text, len, 0, &unified, &ul) && under(unified, ul, path);
+}
+
+/* HostView.scan: the pids under the cgroup by their /proc/PID/cgroup, added in pid order; their tasks in *tasks. 0, or -1 with w->err. */
+static int scan_proc(struct mon_look *look, int *cap, const char *proc_root, int v1pids, const char *path, long long *tasks, struct walk *w) {
+    DIR *d = opendir(proc_root);
+    if (!d) {
+        snprintf(w->err, w->errlen, "cannot scan %s for the processes of %s: %s", proc_root, w->container, strerror(errno));
+        return -1;
+    }
+    int *found = NULL, n = 0, capfound = 0, r = 0;
+    *tasks = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l == 0 || l > 9 || strspn(e->d_name, "0123456789") != l) continue;
+        int pid = atoi(e->d_name);
+        char file[MON_PATH], name[32], *text;
+        size_t len;
+        snprintf(name, sizeof name, "%s/cgroup", e->d_name);
+        if (!join(file, sizeof file, proc_root, name) || slurp(file, LOOK_LIST, &text, &len) < 0) continue;
+        int in = holds(text, len, v1pids, path);
+        free(text);
+        if (!in) continue;
+        if (n == capfound) {
+            int grown = capfound ? capfound * 2 : 64;
+            int *g = realloc(found, (size_t)grown * sizeof *g);
+            if (!g) {
+                r = -ENOMEM;
+                break;
+            }
+            found = g;
+            capfound = grown;
+        }
+        found[n++] = pid;
+        *tasks += tasks_of(proc_root, pid);
+    }
+    closedir(d);
+    if (n > 1) qsort(found, (size_t)n, sizeof *found, cmp_int);
+    for (int i = 0; i < n && r == 0; i++) r = add_pid(look, cap, found[i]);
+    free(found);
+    if (r < 0) return procs_failed(w, proc_root, r) < 0 ? -1 : 0;
+    return 0;
+}
+
+static long long lesser(long long a, long long b) {
+    return a < b ? a : b;
+}
+
+/* HostView.accounted, before: pids.current read before the first walk. 0 (look->unaccounted set), or -1 with w->err. */
+static int accounted(struct mon_look *look, int *cap, const char *proc_root, char *cgroup, int v1pids, const char *payload, long long before,
+                     struct walk *w) {
+    long long tasks = tasks_sum(look, proc_root), after = counted(cgroup);
+    look->unaccounted = 0;
+    if (before == UNREADABLE || after == UNREADABLE) {
+        snprintf(w->err, w->errlen, MON_TOO_MUCH "the pids.current of %s cannot be read: the tasks its walk left out are not known", w->container);
+        return -1;
+    }
+    if (before == NO_COUNT || after == NO_COUNT || exact(before, tasks, after)) return 0;
+    long long least = lesser(before, after);
+    before = counted(cgroup);
+    int r = read_procs(look, cap, cgroup);
+    if (r < 0) {
+        if (procs_failed(w, cgroup, r) < 0) return -1;
+        snprintf(w->err, w->errlen, "cannot read the processes of %s: %s/cgroup.procs", cgroup, cgroup);
+        return -1;
+    }
+    w->cgroups = 0;
+    if (collect(look, cap, cgroup, strlen(cgroup), 0, w) < 0) return -1;
+    tasks = tasks_sum(look, proc_root);
+    after = counted(cgroup);
+    if (before < 0 || after < 0 || exact(before, tasks, after)) return 0;
+    least = lesser(least, lesser(before, after));
+    char path[MON_PATH];
+    if (snprintf(path, sizeof path, "/%s", payload) >= (int)sizeof path) return 0;
+    for (int scans = 1;; scans++) {
+        before = counted(cgroup);
+        if (scan_proc(look, cap, proc_root, v1pids, path, &tasks, w) < 0) return -1;
+        after = counted(cgroup);
+        if (before < 0 || after < 0) return 0;
+        least = lesser(least, lesser(before, after));
+        if (tasks >= least) return 0;
+        if (scans == LOOK_SCANS) {
+            look->unaccounted = least - tasks;
+            return 0;
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- sockets */
 
 /* HostView.address: the kernel's hex words (host byte order, little-endian) as text; 0 if not an address */
@@ -1395,12 +1672,12 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
     normal_root(cgroup_root_in, cgroup_root, sizeof cgroup_root);
     /* HostView.cgroupOf */
     static const char *const forms[3] = {"pids/", "", "unified/"};
-    int found = 0;
+    int found = 0, v1pids = 0;
     for (int i = 0; i < 3 && !found; i++) {
         struct stat st;
         int k = snprintf(cgroup, sizeof cgroup, "%s/%s%s", cgroup_root, forms[i], payload);
         if (k <= 0 || (size_t)k >= sizeof cgroup || !join(path, sizeof path, cgroup, "cgroup.procs")) continue;
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) found = 1;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) found = 1, v1pids = i == 0;
     }
     if (!found) {
         snprintf(err, errlen, "cannot observe %s: no cgroup under %s (neither v1 pids/%s nor v2 %s); is the container running?", payload,
@@ -1415,6 +1692,7 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
     int cap = 0;
     struct walk walk = {0, container, err, errlen};
     err[0] = 0;
+    long long before = counted(cgroup);
     int r = read_procs(look, &cap, cgroup);
     if (r < 0) {
         if (!procs_failed(&walk, cgroup, r)) {
@@ -1424,7 +1702,15 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
         mon_look_free(look);
         return NULL;
     }
-    if (collect(look, &cap, cgroup, strlen(cgroup), 0, &walk) < 0) {
+    if (collect(look, &cap, cgroup, strlen(cgroup), 0, &walk) < 0
+        || accounted(look, &cap, proc_root, cgroup, v1pids, payload, before, &walk) < 0) {
+        mon_look_free(look);
+        return NULL;
+    }
+    if (look->npids == 0 && look->unaccounted > 0) {
+        /* no container stopping: its tasks are hidden (HostView.tree gives such a tree, for the guard) */
+        snprintf(err, errlen, MON_TOO_MUCH "%s hides every task from its cgroup walk: pids.current counts %lld, walking twice and scanning /proc"
+                 " found none", container, look->unaccounted);
         mon_look_free(look);
         return NULL;
     }
@@ -1478,6 +1764,10 @@ struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, c
     /* the container's name, as the messages give it: the payload without lxc.payload. (a project's keeps its PROJECT_) */
     const char *container = strncmp(payload, "lxc.payload.", 12) == 0 ? payload + 12 : payload;
     return look_read(proc_root, cgroup_root, payload, container, init, count_threshold, err, errlen);
+}
+
+long long mon_look_unaccounted(const struct mon_look *look) {
+    return look->unaccounted;
 }
 
 int mon_look_pids(const struct mon_look *look, const int **pids) {
@@ -2084,6 +2374,14 @@ int mon_look_main(int argc, char **argv) {
                                           targets[i].settings.process_count_threshold, err, sizeof err);
         if (!look) {
             fprintf(stderr, "%s\n", err);
+            status = 1;
+            break;
+        }
+        if (look->unaccounted > 0) {
+            /* one look: nothing to wait for, the watch would hand the container back if this lasted */
+            fprintf(stderr, MON_TOO_MUCH "%s hides tasks from its cgroup walk: pids.current counts %lld more than walking twice and scanning"
+                    " /proc found\n", targets[i].container, look->unaccounted);
+            mon_look_free(look);
             status = 1;
             break;
         }

@@ -68,6 +68,7 @@
 #define MAX_TARGETS_FILE (4 * 1024 * 1024)
 #define MAX_GUARD_PIDS (256 * 1024) /* a count beyond is above any threshold: counted as this many */
 #define MAX_SERIES 512            /* guard looks kept (10 s at 200 ms is 50) */
+#define HIDDEN_LOOKS 25           /* Shortfalls.LOOKS: full looks in a row with tasks unaccounted for that hand a container back */
 #define MAX_WINDOW 512            /* full looks kept */
 #define MAX_USES 256              /* workspace uses kept per look (the largest first beyond) */
 #define MAX_TRAFFIC_PIDS 4096     /* processes charged per interval; more are charged to pid 0 (sizes only) */
@@ -323,6 +324,7 @@ struct watched {
     struct mon_look *prev;
     struct mon_proc **execs;
     int nexecs;
+    int shortfalls;            /* full looks in a row with tasks unaccounted for (Shortfalls) */
     /* workspace traffic (WorkspaceTraffic) */
     struct file_slot *files;
     size_t file_cap, file_used;
@@ -2071,6 +2073,16 @@ static int full_look(struct watched *w, struct mon_threat *out, int max, char *w
         fail(why, n, "%s", w->too_much[0] ? w->too_much : err[0] ? err : "cannot observe the container");
         return -1;
     }
+    /*
+     * Shortfalls: tasks pids.current counts that neither the walks nor the scan found, for HIDDEN_LOOKS looks in a row
+     * (a process started or ended while counting does not last): the supervisor's guard raises them, its own count
+     * starting over
+     */
+    long long unaccounted = mon_look_unaccounted(look);
+    w->shortfalls = unaccounted > 0 ? w->shortfalls + 1 : 0;
+    if (w->shortfalls >= HIDDEN_LOOKS && !w->too_much[0])
+        snprintf(w->too_much, sizeof w->too_much, MON_TOO_MUCH "%s: pids.current counted %lld tasks more than two walks and a scan of /proc"
+                 " found, at %d looks in a row", w->t.container, unaccounted, w->shortfalls);
     long long at = mono_ns();
     mon_look_add_execs(look, w->execs, w->nexecs);
     w->nexecs = 0;

@@ -97,6 +97,11 @@ void mon_look_free(struct mon_look *look);
 /* Its pids in the order read (bare or not), and how many. */
 int mon_look_pids(const struct mon_look *look, const int **pids);
 /*
+ * The tasks its cgroup's pids.current counted that neither two walks nor a scan of PROC_ROOT for the processes under
+ * the cgroup found (HostView.Tree.unaccounted); 0 for none, or with no pids.current.
+ */
+long long mon_look_unaccounted(const struct mon_look *look);
+/*
  * A process read at its exec; NULL when it is gone or has no command line (exiting). One over the look's bounds comes
  * back marked: mon_detect_look of the look it is added to then answers -1 (MON_TOO_MUCH).
  */

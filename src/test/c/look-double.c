@@ -42,6 +42,7 @@ static ssize_t slurp(const char *path, char *buf, size_t n) {
 
 const char *double_look_err;
 int double_detect_overflow;
+long long double_unaccounted;
 
 struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, const char *payload, long init, int count_threshold, char *err,
                                size_t errlen) {
@@ -78,6 +79,11 @@ struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, c
 
 void mon_look_free(struct mon_look *look) {
     free(look);
+}
+
+long long mon_look_unaccounted(const struct mon_look *look) {
+    (void)look;
+    return double_unaccounted;
 }
 
 int mon_look_pids(const struct mon_look *look, const int **pids) {

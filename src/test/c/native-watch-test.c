@@ -1311,6 +1311,39 @@ static void test_too_much(void) {
     remove_tree(p);
 }
 
+/*
+ * Tasks pids.current counts that the look did not find (a process started or ended while counting, or one hidden):
+ * the container is handed back once that lasts HIDDEN_LOOKS full looks in a row, not before; a look that finds them
+ * all starts the count over.
+ */
+static void test_shortfalls(void) {
+    char why[1024] = "", p[MON_PATH];
+    struct mon_threat *found = malloc(MON_MAX_THREATS * sizeof *found);
+    if (!ws_mounted || !found) {
+        free(found);
+        return;
+    }
+    FMT(p, "%s/lxc.payload.w1/cgroup.procs", cg_dir);
+    put_text(p, "4242\n");
+    CHECK(mon_start(targets_path, proc_dir, cg_dir, why, sizeof why) == 0, "mon_start: %s", why);
+    struct watched *w = watch[0];
+    double_unaccounted = 2;
+    for (int i = 1; i < HIDDEN_LOOKS; i++) full_look(w, found, MON_MAX_THREATS, why, sizeof why);
+    CHECK(w->too_much[0] == 0, "handed back after %d looks: %s", HIDDEN_LOOKS - 1, w->too_much);
+    double_unaccounted = 0;
+    full_look(w, found, MON_MAX_THREATS, why, sizeof why);
+    double_unaccounted = 3;
+    for (int i = 1; i < HIDDEN_LOOKS; i++) full_look(w, found, MON_MAX_THREATS, why, sizeof why);
+    CHECK(w->too_much[0] == 0, "a look with every task found starts over: %s", w->too_much);
+    full_look(w, found, MON_MAX_THREATS, why, sizeof why);
+    CHECK_STR(w->too_much, MON_TOO_MUCH "w1: pids.current counted 3 tasks more than two walks and a scan of /proc found, at 25 looks in a row");
+    w->due = 0;
+    CHECK(mon_tick(threats, why, sizeof why) == -1 && strcmp(why, w->too_much) == 0, "handed back: %s", why);
+    double_unaccounted = 0;
+    mon_reset();
+    free(found);
+}
+
 /* The guard over the whole watch: more processes than process_count_threshold, the kill first, then the line. */
 static void test_guard_kills(void) {
     char why[1024] = "", p[MON_PATH], buf[8192], file[MON_PATH];
@@ -1434,6 +1467,8 @@ int main(int argc, char **argv) {
     test_guard_kills();
     fprintf(stderr, "-- test_too_much\n");
     test_too_much();
+    fprintf(stderr, "-- test_shortfalls\n");
+    test_shortfalls();
     fprintf(stderr, "-- test_unobservable\n");
     test_unobservable();
     fprintf(stderr, "-- test_evidence_of_the_look_before\n");

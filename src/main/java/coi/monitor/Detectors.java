@@ -217,7 +217,8 @@ public final class Detectors {
     public static Threat hiddenCgroups(String beyond) {
         return new Threat(Level.HIGH, Threat.PROCESSES, "cgroups beyond the monitor's walk",
                 "the container nests its cgroups deeper than " + HostView.MAX_DEPTH + " levels, makes more than " + HostView.MAX_GROUPS
-                        + " of them, or keeps one from being read (first: " + beyond + "): processes there would be hidden from the monitor",
+                        + " of them, keeps one from being read, or moves processes out of a walk's way so that pids.current counts tasks"
+                        + " no walk or scan of /proc finds (first: " + beyond + "): processes there would be hidden from the monitor",
                 Evidence.none());
     }
 

@@ -82,9 +82,14 @@ public final class HostView {
      * A cgroup's pids and its subgroups' (in the order a depth-first walk meets them, each once);
      * {@code beyond}: the first subgroup the walk did not enter, past {@link #MAX_DEPTH} or
      * {@link #MAX_GROUPS}, as a path below the container's cgroup (cut to {@link #BEYOND_SHOWN}
-     * characters), or null when it walked them all.
+     * characters), or null when it walked them all; {@code unaccounted}: the tasks its pids.current
+     * counted that neither the walks nor a scan of /proc found (see {@link #accounted}), 0 for none.
      */
-    public record Tree(List<Integer> pids, String beyond) {}
+    public record Tree(List<Integer> pids, String beyond, long unaccounted) {
+        public Tree(List<Integer> pids, String beyond) {
+            this(pids, beyond, 0);
+        }
+    }
 
     /** How much of a subgroup's path {@link Tree#beyond} shows. */
     static final int BEYOND_SHOWN = 200;
@@ -106,6 +111,184 @@ public final class HostView {
      */
     public Tree tree(Path cgroup) {
         Set<Integer> pids = new LinkedHashSet<>();
+        long before = counted(cgroup);
+        String beyond = walk(cgroup, pids);
+        Accounted accounted = accounted(cgroup, pids, before);
+        return new Tree(new ArrayList<>(pids), beyond != null ? beyond : accounted.unreadable(), accounted.unaccounted());
+    }
+
+    /** What {@link #accounted} found: the tasks left unaccounted for, or why they could not be counted. */
+    private record Accounted(long unaccounted, String unreadable) {
+        static final Accounted ALL = new Accounted(0, null);
+    }
+
+    /**
+     * Whether the walk found every task that the cgroup's hierarchical {@code pids.current} counts. Root inside the
+     * container sees the host open each cgroup.procs (inotify) and can move a process from a subgroup not read yet
+     * into one read already, so that a walk misses it (every process so moved: an empty walk, which read as a
+     * container stopping). A walk that falls short is done once more, then /proc is scanned for the processes whose
+     * cgroup (as the host sees it in /proc/PID/cgroup) is under this one, and they are added: no move hides from that.
+     * Tasks, not processes: pids.current counts threads, and a leader that has exited while its threads run, until
+     * the last one ends; /proc/PID/stat's num_threads counts the same. A walk is taken as whole only when its tasks
+     * equal pids.current read before it and after them ({@link #exact}). The scan's tasks are compared with the least
+     * pids.current read so far, so that a process started or ended meanwhile is less often taken for a hidden one,
+     * and the scan is done again while they fall short, {@link #SCANS} times at most; under churn that count still
+     * falls short now and then, so what is left unaccounted for is only a number here, which the guard raises when
+     * it persists ({@link Shortfalls}). No pids.current (a v2 hierarchy without the pids controller, which the
+     * container cannot turn off above itself): nothing to compare with.
+     */
+    private Accounted accounted(Path cgroup, Set<Integer> pids, long before) {
+        long tasks = tasks(pids), after = counted(cgroup);
+        if (before == UNREADABLE || after == UNREADABLE) {
+            return new Accounted(0, "pids.current cannot be read: the tasks the walk left out are not known");
+        }
+        if (before == NO_COUNT || after == NO_COUNT || exact(before, tasks, after)) return Accounted.ALL;
+        long least = Math.min(before, after);
+        before = counted(cgroup);
+        walk(cgroup, pids);
+        tasks = tasks(pids);
+        after = counted(cgroup);
+        if (before < 0 || after < 0 || exact(before, tasks, after)) return Accounted.ALL;
+        least = Math.min(least, Math.min(before, after));
+        for (int scans = 1; ; scans++) {
+            before = counted(cgroup);
+            Scan scan = scan(cgroup);
+            after = counted(cgroup);
+            pids.addAll(scan.pids());
+            if (before < 0 || after < 0) return Accounted.ALL;
+            least = Math.min(least, Math.min(before, after));
+            if (scan.tasks() >= least) return Accounted.ALL;
+            if (scans == SCANS) return new Accounted(least - scan.tasks(), null);
+        }
+    }
+
+    /**
+     * Scans of /proc in one look while their count falls short: a process started or ended while one counts makes it
+     * fall short at about one scan in five under heavy churn, a hidden task at every one.
+     */
+    private static final int SCANS = 3;
+
+    /**
+     * Whether a walk's tasks match pids.current read before it and after its tasks were counted, with no change
+     * between: a thread started in a listed process after the count before and still there at the count after is in
+     * both. Anything else (a walk short of a hidden task, or tasks started or ended meanwhile, which could make up
+     * for one) is walked again, then scanned for.
+     */
+    private static boolean exact(long before, long tasks, long after) {
+        return before == after && tasks == after;
+    }
+
+    /** {@link #counted} of a cgroup without pids.current, and of one whose pids.current cannot be read. */
+    private static final long NO_COUNT = -1, UNREADABLE = -2;
+
+    /** The cgroup's pids.current: the tasks in it and its subgroups; {@link #NO_COUNT} or {@link #UNREADABLE}. */
+    private static long counted(Path cgroup) {
+        try {
+            return Long.parseLong(read(cgroup.resolve("pids.current")).trim());
+        } catch (NoSuchFileException none) {
+            return NO_COUNT;
+        } catch (IOException | NumberFormatException e) {
+            return UNREADABLE;
+        }
+    }
+
+    /** The tasks of the processes (their num_threads), read now. */
+    private long tasks(Set<Integer> pids) {
+        long tasks = 0;
+        for (int pid : pids) tasks += tasks(pid);
+        return tasks;
+    }
+
+    /** A process's tasks (num_threads, the 20th field of its stat), 0 once it is gone, 1 for a stat without the field. */
+    private long tasks(int pid) {
+        try {
+            String stat = read(proc.resolve(pid + "/stat"));
+            int close = stat.lastIndexOf(')');
+            if (close < 0) return 0;
+            String[] fields = stat.substring(close + 2).trim().split(" ");
+            return fields.length > 17 ? Long.parseLong(fields[17]) : 1;
+        } catch (IOException | RuntimeException gone) {
+            return 0;
+        }
+    }
+
+    /** The processes under a cgroup found by their /proc/PID/cgroup, in pid order, and their tasks. */
+    private record Scan(List<Integer> pids, long tasks) {}
+
+    private Scan scan(Path cgroup) {
+        Hierarchy where = Hierarchy.of(cgroups, cgroup);
+        List<Integer> found = new ArrayList<>();
+        long tasks = 0;
+        if (where == null) return new Scan(found, tasks);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                // a pid has 1 to 9 digits (pid_max is 2^22 at most)
+                if (name.isEmpty() || !name.chars().allMatch(c -> c >= '0' && c <= '9') || name.length() > 9) continue;
+                int pid = Integer.parseInt(name);
+                String groups;
+                try {
+                    groups = read(entry.resolve("cgroup"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (!where.holds(groups)) continue;
+                found.add(pid);
+                tasks += tasks(pid);
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            throw new ObservationException("cannot scan " + proc + " for the processes of " + cgroup + ": " + e.getMessage());
+        }
+        found.sort(null);
+        return new Scan(found, tasks);
+    }
+
+    /**
+     * Which line of /proc/PID/cgroup places a process in the walked hierarchy (v1: the one whose controllers
+     * include pids; v2, plain or v1-hybrid unified/: "0::"), and the cgroup's path there, as the host sees it.
+     */
+    record Hierarchy(boolean pids, String path) {
+        static Hierarchy of(Path root, Path cgroup) {
+            if (!cgroup.startsWith(root) || cgroup.equals(root)) return null;
+            Path rel = root.relativize(cgroup);
+            String first = rel.getName(0).toString();
+            boolean v1 = first.equals("pids");
+            if ((v1 || first.equals("unified")) && rel.getNameCount() > 1) rel = rel.subpath(1, rel.getNameCount());
+            return new Hierarchy(v1, "/" + rel);
+        }
+
+        /**
+         * Whether the process of this /proc/PID/cgroup text is in this cgroup or one below it. On a v1 hierarchy the
+         * kernel shows an exiting task (a zombie, a leader that ended before its threads) in the root ("/"): where it
+         * was is then told by the v2 line of a hybrid host, which it keeps.
+         */
+        boolean holds(String text) {
+            String at = line(text, pids);
+            if (at == null) return false;
+            if (under(at)) return true;
+            String unified;
+            return pids && at.equals("/") && (unified = line(text, false)) != null && under(unified);
+        }
+
+        private boolean under(String at) {
+            return at.equals(path) || at.startsWith(path + "/");
+        }
+
+        /** The path on the first line for the pids controller (v1) or of the v2 hierarchy ("0::"), null when there is none. */
+        private static String line(String text, boolean pids) {
+            for (String line : text.split("\\n")) {
+                int a = line.indexOf(':'), b = a < 0 ? -1 : line.indexOf(':', a + 1);
+                if (b < 0) continue;
+                String id = line.substring(0, a), controllers = line.substring(a + 1, b);
+                boolean mine = pids ? Arrays.asList(controllers.split(",")).contains("pids") : id.equals("0") && controllers.isEmpty();
+                if (mine) return line.substring(b + 1);
+            }
+            return null;
+        }
+    }
+
+    /** One walk of the cgroup and its subgroups, adding their pids; what it left out (see {@link Tree#beyond}) or null. */
+    private String walk(Path cgroup, Set<Integer> pids) {
         try {
             readProcs(cgroup.resolve("cgroup.procs"), pids);
         } catch (IOException e) {
@@ -156,7 +339,7 @@ public final class HostView {
         } finally {
             while (!walk.isEmpty()) walk.pop().close();
         }
-        return new Tree(new ArrayList<>(pids), beyond);
+        return beyond;
     }
 
     private static final Path PROCS = Path.of("cgroup.procs");
@@ -233,10 +416,16 @@ public final class HostView {
         return tree(container, cgroup).pids();
     }
 
-    /** As {@link #tree(Path)}, failing when the container has no process (a running container always has its init). */
+    /**
+     * As {@link #tree(Path)}, failing when the container has no process (a running container always has its init). None
+     * found while pids.current counts tasks ({@link Tree#unaccounted}) is no container stopping: the tree is given,
+     * for the guard to raise.
+     */
     public Tree tree(String container, Path cgroup) {
         Tree tree = tree(cgroup);
-        if (tree.pids().isEmpty()) throw new ObservationException("cannot observe " + container + ": its cgroup " + cgroup + " has no process");
+        if (tree.pids().isEmpty() && tree.beyond() == null && tree.unaccounted() == 0) {
+            throw new ObservationException("cannot observe " + container + ": its cgroup " + cgroup + " has no process");
+        }
         return tree;
     }
 
@@ -256,7 +445,7 @@ public final class HostView {
      * first and in a network namespace of its own, whose tables show nothing.
      */
     public Snapshot detailed(String container, List<Integer> pids, long init) {
-        UidMap uids = UidMap.read(proc.resolve(pids.getFirst() + "/uid_map"));
+        UidMap uids = pids.isEmpty() ? new UidMap(List.of()) : UidMap.read(proc.resolve(pids.getFirst() + "/uid_map"));
         List<Snapshot.Proc> processes = new ArrayList<>();
         for (int pid : pids) {
             try {
@@ -305,15 +494,53 @@ public final class HostView {
         String stat = read(dir.resolve("stat"));
         int open = stat.indexOf('('), close = stat.lastIndexOf(')');
         String comm = stat.substring(open + 1, close);
-        int ppid = Integer.parseInt(stat.substring(close + 2).split(" ")[1]);
+        String[] fields = stat.substring(close + 2).split(" ");
+        int ppid = Integer.parseInt(fields[1]);
         int uid = -1;
         for (String line : read(dir.resolve("status")).split("\n")) {
             if (line.startsWith("Uid:")) uid = uids.inside(Integer.parseInt(line.split("\\s+")[1]));
         }
-        List<String> cmdline = Arrays.stream(read(dir.resolve("cmdline")).split("\0")).filter(s -> !s.isEmpty()).toList();
+        Path live = fields[0].equals("Z") ? liveThread(dir, pid) : dir;
+        List<String> cmdline = Arrays.stream(read(live.resolve("cmdline")).split("\0")).filter(s -> !s.isEmpty()).toList();
         WorkspaceTraffic.Counters io = counters(read(dir.resolve("io")));
-        return new Snapshot.Proc(pid, ppid, uid, comm, link(dir.resolve("exe")), cmdline, link(dir.resolve("cwd")), fds(dir.resolve("fd")),
+        return new Snapshot.Proc(pid, ppid, uid, comm, link(live.resolve("exe")), cmdline, link(live.resolve("cwd")), fds(live.resolve("fd")),
                 io.read(), io.written());
+    }
+
+    /**
+     * Where a process whose leader is a zombie is read: the folder of its first live thread (lowest tid, its stat not Z
+     * or X) under task/, else its own. A main thread that has ended (pthread_exit) while others run leaves its
+     * /proc/PID with an empty command line, no exe or cwd and no descriptors: what an agent would do to hide a reverse
+     * shell. Its threads show the process's memory (command line), program, folder and descriptors. Its io is
+     * the whole process's at /proc/PID/io already; its status (uid) and stat (comm, ppid) are the leader's, still there.
+     */
+    private static Path liveThread(Path dir, int pid) {
+        List<Integer> tids = new ArrayList<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(dir.resolve("task"))) {
+            for (Path t : tasks) {
+                try {
+                    tids.add(Integer.parseInt(t.getFileName().toString()));
+                } catch (NumberFormatException notATask) {
+                    // only tids are listed there
+                }
+            }
+        } catch (IOException | DirectoryIteratorException gone) {
+            return dir;
+        }
+        tids.sort(null);
+        for (int tid : tids) {
+            if (tid == pid) continue;
+            Path thread = dir.resolve("task").resolve(Integer.toString(tid));
+            try {
+                String stat = read(thread.resolve("stat"));
+                int close = stat.lastIndexOf(')');
+                char state = close < 0 ? 'X' : stat.charAt(close + 2);
+                if (state != 'Z' && state != 'X') return thread;
+            } catch (IOException | RuntimeException ended) {
+                // the next one
+            }
+        }
+        return dir;
     }
 
     /** The container's /workspace as the host reaches it: through the root of one of its processes. */

@@ -52,6 +52,7 @@ public final class Monitor {
     private final Map<String, Snapshot.Fence> counters = new ConcurrentHashMap<>();
     private final Map<String, Instant> countersAt = new ConcurrentHashMap<>();
     private final Set<String> reading = ConcurrentHashMap.newKeySet();
+    private final Shortfalls shortfalls = new Shortfalls();
 
     public Monitor(HostView view, Responder responder, AuditLog log, Clock clock) {
         this(view, responder, log, clock, name -> Snapshot.Fence.UNKNOWN);
@@ -151,6 +152,8 @@ public final class Monitor {
         List<Threat> bomb = new ArrayList<>(Detectors.processSpike(new ArrayList<>(series), t.settings().processCountThreshold(),
                 t.settings().processSpawnRateThreshold()));
         if (tree.beyond() != null) bomb.add(Detectors.hiddenCgroups(tree.beyond()));
+        Threat hidden = shortfalls.see(t.container(), tree.unaccounted());
+        if (hidden != null) bomb.add(hidden);
         if (bomb.isEmpty()) return List.of();
         synchronized (responder) {
             return responder.respond(t.container(), t.settings(), bomb);
@@ -194,6 +197,7 @@ public final class Monitor {
      */
     public void restartWindow(String container) {
         counts.remove(container);
+        shortfalls.forget(container);
         WorkspaceWatch workspace = workspaces.get(container);
         if (workspace != null) workspace.take();
         takeExecs(container);
@@ -252,6 +256,7 @@ public final class Monitor {
         execs.remove(name);
         cgroups.remove(name);
         counts.remove(name);
+        shortfalls.forget(name);
         counters.remove(name);
         countersAt.remove(name);
         synchronized (responder) {

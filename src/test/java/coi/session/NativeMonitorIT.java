@@ -82,6 +82,47 @@ class NativeMonitorIT {
         }
     }
 
+    /**
+     * A reverse shell whose main thread ends (pthread_exit) while another runs on (src/test/c/attack-zombie-leader.c,
+     * built static here, run as root inside): its /proc/PID shows an empty command line and no exe, which read as a
+     * process exiting. The waiter reads it through its live thread, kills it at once, and the supervisor records it.
+     */
+    @Test
+    void aReverseShellWhoseMainThreadEndedIsSeenThroughItsLiveThreadAndKilled() throws Exception {
+        Path bin = Files.createTempDirectory("coitest-zombie-leader");
+        Path program = bin.resolve("attack-zombie-leader");
+        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
+            Process gcc = new ProcessBuilder("gcc", "-O2", "-static", "-pthread", "-o", program.toString(),
+                    Path.of(System.getProperty("coi.home", ".")).resolve("src/test/c/attack-zombie-leader.c").toString()).inheritIO().start();
+            assertThat(gcc.waitFor()).isZero();
+            Sandbox box = own.box;
+            String name = monitoredSession(own);
+            try {
+                Process push = new ProcessBuilder("incus", "file", "push", "--mode", "0755", program.toString(), name + "/root/attack-zombie-leader")
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).inheritIO().start();
+                assertThat(push.waitFor()).isZero();
+                Result attack = box.run("container", "exec", name, "--", "bash", "-c",
+                        // the path made by printf: this shell's own command line does not name it
+                        "cd /root; nohup ./attack-zombie-leader \"$(printf /dev/%s/127.0.0.1/9 tcp)\" >/dev/null 2>&1 &");
+                assertThat(attack.exitCode()).as(attack.toString()).isZero();
+                Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
+                Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60,
+                        () -> "not stopped by the monitor:\n" + read(metadata) + "\n" + log(box));
+                assertThat(audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList()).singleElement().satisfies(e -> {
+                    assertThat(e.title()).isEqualTo("reverse shell: attack-zombie-leader redirecting to /dev/tcp or /dev/udp");
+                    assertThat(e.evidence().process().exe()).isEqualTo("/root/attack-zombie-leader");
+                    assertThat(e.evidence().process().cmdline()).containsExactly("./attack-zombie-leader", "/dev/tcp/127.0.0.1/9");
+                });
+                Await.until(() -> !incus.instanceExists(name) || !incus.instance(name).running(), 30, () -> "still running:\n" + log(box));
+            } finally {
+                pids(box).forEach(WatcherFixtures::end);
+            }
+        } finally {
+            Files.deleteIfExists(program);
+            Files.delete(bin);
+        }
+    }
+
     @Test
     void aWarningIsAnsweredOnceAndTheWaiterHandedBackToDoesNotHandItOverAgainWithinTheDedupPeriod() throws Exception {
         try (Own own = new Own("n")) {
