@@ -83,7 +83,8 @@ public final class HostView {
      * {@code beyond}: the first subgroup the walk did not enter, past {@link #MAX_DEPTH} or
      * {@link #MAX_GROUPS}, as a path below the container's cgroup (cut to {@link #BEYOND_SHOWN}
      * characters), or null when it walked them all; {@code unaccounted}: the tasks its pids.current
-     * counted that neither the walks nor a scan of /proc found (see {@link #accounted}), 0 for none.
+     * counted that neither the walks nor a scan of /proc found (see {@link #accounted}), 0 for none,
+     * {@link #NOT_KNOWN} when pids.current could not be read.
      */
     public record Tree(List<Integer> pids, String beyond, long unaccounted) {
         public Tree(List<Integer> pids, String beyond) {
@@ -139,9 +140,8 @@ public final class HostView {
      */
     private Accounted accounted(Path cgroup, Set<Integer> pids, long before) {
         long tasks = tasks(pids), after = counted(cgroup);
-        if (before == UNREADABLE || after == UNREADABLE) {
-            return new Accounted(0, "pids.current cannot be read: the tasks the walk left out are not known");
-        }
+        // a cgroup being removed (ENODEV) fails the read too: not known, which the guard raises when it lasts (Shortfalls)
+        if (before == UNREADABLE || after == UNREADABLE) return new Accounted(NOT_KNOWN, null);
         if (before == NO_COUNT || after == NO_COUNT || exact(before, tasks, after)) return Accounted.ALL;
         long least = Math.min(before, after);
         before = counted(cgroup);
@@ -177,6 +177,9 @@ public final class HostView {
     private static boolean exact(long before, long tasks, long after) {
         return before == after && tasks == after;
     }
+
+    /** {@link Tree#unaccounted} when pids.current cannot be read: how many tasks the walks left out is not known. */
+    public static final long NOT_KNOWN = -1;
 
     /** {@link #counted} of a cgroup without pids.current, and of one whose pids.current cannot be read. */
     private static final long NO_COUNT = -1, UNREADABLE = -2;
@@ -419,11 +422,12 @@ public final class HostView {
     /**
      * As {@link #tree(Path)}, failing when the container has no process (a running container always has its init). None
      * found while pids.current counts tasks ({@link Tree#unaccounted}) is no container stopping: the tree is given,
-     * for the guard to raise.
+     * for the guard to raise. None found with a pids.current that cannot be read is: its cgroup is being removed.
      */
     public Tree tree(String container, Path cgroup) {
         Tree tree = tree(cgroup);
-        if (tree.pids().isEmpty() && tree.beyond() == null && tree.unaccounted() == 0) {
+        // nothing found and nothing known to be missing (pids.current 0, or gone with the cgroup): the container is stopping
+        if (tree.pids().isEmpty() && tree.beyond() == null && (tree.unaccounted() == 0 || tree.unaccounted() == NOT_KNOWN)) {
             throw new ObservationException("cannot observe " + container + ": its cgroup " + cgroup + " has no process");
         }
         return tree;

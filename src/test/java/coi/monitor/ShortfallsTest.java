@@ -22,4 +22,12 @@ class ShortfallsTest {
         s.forget("a");
         assertThat(s.see("a", 3)).isNull();
     }
+
+    /** A pids.current that cannot be read is not known, raised when that lasts as long, not at once (a container stopping). */
+    @Test
+    void aCountThatCannotBeReadIsRaisedOnlyWhenItLasts() {
+        Shortfalls s = new Shortfalls();
+        for (int i = 1; i < Shortfalls.LOOKS; i++) assertThat(s.see("a", HostView.NOT_KNOWN)).isNull();
+        assertThat(s.see("a", HostView.NOT_KNOWN).description()).contains("pids.current could not be read").contains("at 25 looks in a row");
+    }
 }
