@@ -258,6 +258,17 @@ class HostViewTest {
         assertThat(new HostView(proc, root.resolve("cgroup")).tree(cgroup)).isEqualTo(new HostView.Tree(List.of(101), null, 0));
     }
 
+    /** coi-x-1's cgroup (returned) listing its init, 101, alone; its pids.current {@code counted}; 101's /proc/PID/cgroup {@code lines}. */
+    private Path initOnly(int counted, String lines) throws IOException {
+        Path cgroup = root.resolve("cgroup/pids/lxc.payload.coi-x-1");
+        write(cgroup.resolve("cgroup.procs"), "101\n");
+        write(cgroup.resolve("pids.current"), counted + "\n");
+        Path proc = root.resolve("proc");
+        process(proc, 101, 1000000, "systemd", 0, "/sbin/init\0", "/usr/lib/systemd/systemd", "/");
+        write(proc.resolve("101/cgroup"), lines);
+        return cgroup;
+    }
+
     /**
      * Tasks that neither two walks nor the scan find are counted as unaccounted for (the guard raises them when that
      * lasts); a walk that finds nothing in a container whose pids.current counts tasks is no container stopping. One
@@ -265,12 +276,8 @@ class HostViewTest {
      */
     @Test
     void tasksNoWalkNorScanFindsAreReportedAndAnEmptyWalkIsNoContainerStopping() throws IOException {
-        Path cgroup = root.resolve("cgroup/pids/lxc.payload.coi-x-1");
-        write(cgroup.resolve("cgroup.procs"), "101\n");
-        write(cgroup.resolve("pids.current"), "7\n");
+        Path cgroup = initOnly(7, "12:pids:/lxc.payload.coi-x-1\n");
         Path proc = root.resolve("proc");
-        process(proc, 101, 1000000, "systemd", 0, "/sbin/init\0", "/usr/lib/systemd/systemd", "/");
-        write(proc.resolve("101/cgroup"), "12:pids:/lxc.payload.coi-x-1\n");
         HostView view = new HostView(proc, root.resolve("cgroup"));
 
         HostView.Tree tree = view.tree(cgroup);
@@ -299,12 +306,8 @@ class HostViewTest {
      */
     @Test
     void aLeaderThatEndedBeforeItsThreadsIsReadThroughALiveThread() throws IOException {
-        Path cgroup = root.resolve("cgroup/pids/lxc.payload.coi-x-1");
-        write(cgroup.resolve("cgroup.procs"), "101\n");
-        write(cgroup.resolve("pids.current"), "4\n");
+        Path cgroup = initOnly(4, "12:pids:/lxc.payload.coi-x-1\n0::/lxc.payload.coi-x-1/init.scope\n");
         Path proc = root.resolve("proc");
-        process(proc, 101, 1000000, "systemd", 0, "/sbin/init\0", "/usr/lib/systemd/systemd", "/");
-        write(proc.resolve("101/cgroup"), "12:pids:/lxc.payload.coi-x-1\n0::/lxc.payload.coi-x-1/init.scope\n");
         Path leader = proc.resolve("205");
         write(leader.resolve("stat"), "205 (shell) Z 101 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 3 0\n");
         write(leader.resolve("status"), "Name:\tshell\nState:\tZ (zombie)\nUid:\t1001000\t1001000\t1001000\t1001000\n");
