@@ -1238,8 +1238,23 @@ static int collect(struct mon_look *look, int *cap, char *path, size_t len, int 
     return r;
 }
 
+/* HostView.walk: the cgroup's processes, then its subgroups' (collect); 0, or -1 with w->err */
+static int walk_cgroup(struct mon_look *look, int *cap, char *cgroup, struct walk *w) {
+    int r = read_procs(look, cap, cgroup);
+    if (r < 0) {
+        if (!procs_failed(w, cgroup, r)) {
+            char path[MON_PATH];
+            if (!join(path, sizeof path, cgroup, "cgroup.procs")) path[0] = 0;
+            snprintf(w->err, w->errlen, "cannot read the processes of %s: %s", cgroup, r == -ENOENT || r == -EACCES ? path : strerror(-r));
+        }
+        return -1;
+    }
+    w->cgroups = 0;
+    return collect(look, cap, cgroup, strlen(cgroup), 0, w);
+}
+
 /*
- * HostView.accounted: whether the walk found every task that the cgroup's hierarchical pids.current counts. Root inside
+ * HostView.unaccounted: whether the walk found every task that the cgroup's hierarchical pids.current counts. Root inside
  * sees the host open each cgroup.procs (inotify) and can move a process from a subgroup not read yet into one read
  * already, so that a walk misses it. A walk that falls short is done once more, then PROC_ROOT is scanned for the
  * processes whose /proc/PID/cgroup places them under the cgroup, and they are added. Tasks, not processes
@@ -1404,7 +1419,7 @@ static long long lesser(long long a, long long b) {
     return a < b ? a : b;
 }
 
-/* HostView.accounted, before: pids.current read before the first walk. 0 (look->unaccounted set), or -1 with w->err. */
+/* HostView.unaccounted, before: pids.current read before the first walk. 0 (look->unaccounted set), or -1 with w->err. */
 static int accounted(struct mon_look *look, int *cap, const char *proc_root, char *cgroup, int v1pids, const char *payload, long long before,
                      struct walk *w) {
     long long tasks = tasks_sum(look, proc_root), after = counted(cgroup);
@@ -1416,14 +1431,7 @@ static int accounted(struct mon_look *look, int *cap, const char *proc_root, cha
     if (before == NO_COUNT || after == NO_COUNT || exact(before, tasks, after)) return 0;
     long long least = lesser(before, after);
     before = counted(cgroup);
-    int r = read_procs(look, cap, cgroup);
-    if (r < 0) {
-        if (procs_failed(w, cgroup, r) < 0) return -1;
-        snprintf(w->err, w->errlen, "cannot read the processes of %s: %s/cgroup.procs", cgroup, cgroup);
-        return -1;
-    }
-    w->cgroups = 0;
-    if (collect(look, cap, cgroup, strlen(cgroup), 0, w) < 0) return -1;
+    if (walk_cgroup(look, cap, cgroup, w) < 0) return -1;
     tasks = tasks_sum(look, proc_root);
     after = counted(cgroup);
     if (before < 0 || after < 0 || exact(before, tasks, after)) return 0;
@@ -1693,17 +1701,7 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
     struct walk walk = {0, container, err, errlen};
     err[0] = 0;
     long long before = counted(cgroup);
-    int r = read_procs(look, &cap, cgroup);
-    if (r < 0) {
-        if (!procs_failed(&walk, cgroup, r)) {
-            if (!join(path, sizeof path, cgroup, "cgroup.procs")) path[0] = 0;
-            snprintf(err, errlen, "cannot read the processes of %s: %s", cgroup, r == -ENOENT || r == -EACCES ? path : strerror(-r));
-        }
-        mon_look_free(look);
-        return NULL;
-    }
-    if (collect(look, &cap, cgroup, strlen(cgroup), 0, &walk) < 0
-        || accounted(look, &cap, proc_root, cgroup, v1pids, payload, before, &walk) < 0) {
+    if (walk_cgroup(look, &cap, cgroup, &walk) < 0 || accounted(look, &cap, proc_root, cgroup, v1pids, payload, before, &walk) < 0) {
         mon_look_free(look);
         return NULL;
     }
@@ -1733,7 +1731,7 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
     }
     struct uidmap *uids = malloc(sizeof *uids);
     char msg[MON_PATH];
-    r = uids ? read_uidmap(proc_root, look->pids[0], uids, msg, sizeof msg) : P_NOMEM;
+    int r = uids ? read_uidmap(proc_root, look->pids[0], uids, msg, sizeof msg) : P_NOMEM;
     struct budget budget = {LOOK_FDS, LOOK_CMDLINES, 0};
     for (int i = 0; i < look->npids && r == P_OK; i++) {
         struct mon_proc *p = NULL;

@@ -83,7 +83,7 @@ public final class HostView {
      * {@code beyond}: the first subgroup the walk did not enter, past {@link #MAX_DEPTH} or
      * {@link #MAX_GROUPS}, as a path below the container's cgroup (cut to {@link #BEYOND_SHOWN}
      * characters), or null when it walked them all; {@code unaccounted}: the tasks its pids.current
-     * counted that neither the walks nor a scan of /proc found (see {@link #accounted}), 0 for none,
+     * counted that neither the walks nor a scan of /proc found (see {@link #unaccounted}), 0 for none,
      * {@link #NOT_KNOWN} when pids.current could not be read.
      */
     public record Tree(List<Integer> pids, String beyond, long unaccounted) {
@@ -114,17 +114,13 @@ public final class HostView {
         Set<Integer> pids = new LinkedHashSet<>();
         long before = counted(cgroup);
         String beyond = walk(cgroup, pids);
-        Accounted accounted = accounted(cgroup, pids, before);
-        return new Tree(new ArrayList<>(pids), beyond != null ? beyond : accounted.unreadable(), accounted.unaccounted());
-    }
-
-    /** What {@link #accounted} found: the tasks left unaccounted for, or why they could not be counted. */
-    private record Accounted(long unaccounted, String unreadable) {
-        static final Accounted ALL = new Accounted(0, null);
+        long unaccounted = unaccounted(cgroup, pids, before);
+        return new Tree(new ArrayList<>(pids), beyond, unaccounted);
     }
 
     /**
-     * Whether the walk found every task that the cgroup's hierarchical {@code pids.current} counts. Root inside the
+     * The tasks the cgroup's hierarchical {@code pids.current} counts that the walk did not find, 0 for none,
+     * {@link #NOT_KNOWN} when pids.current cannot be read. Root inside the
      * container sees the host open each cgroup.procs (inotify) and can move a process from a subgroup not read yet
      * into one read already, so that a walk misses it (every process so moved: an empty walk, which read as a
      * container stopping). A walk that falls short is done once more, then /proc is scanned for the processes whose
@@ -138,27 +134,27 @@ public final class HostView {
      * it persists ({@link Shortfalls}). No pids.current (a v2 hierarchy without the pids controller, which the
      * container cannot turn off above itself): nothing to compare with.
      */
-    private Accounted accounted(Path cgroup, Set<Integer> pids, long before) {
+    private long unaccounted(Path cgroup, Set<Integer> pids, long before) {
         long tasks = tasks(pids), after = counted(cgroup);
         // a cgroup being removed (ENODEV) fails the read too: not known, which the guard raises when it lasts (Shortfalls)
-        if (before == UNREADABLE || after == UNREADABLE) return new Accounted(NOT_KNOWN, null);
-        if (before == NO_COUNT || after == NO_COUNT || exact(before, tasks, after)) return Accounted.ALL;
+        if (before == UNREADABLE || after == UNREADABLE) return NOT_KNOWN;
+        if (before == NO_COUNT || after == NO_COUNT || exact(before, tasks, after)) return 0;
         long least = Math.min(before, after);
         before = counted(cgroup);
         walk(cgroup, pids);
         tasks = tasks(pids);
         after = counted(cgroup);
-        if (before < 0 || after < 0 || exact(before, tasks, after)) return Accounted.ALL;
+        if (before < 0 || after < 0 || exact(before, tasks, after)) return 0;
         least = Math.min(least, Math.min(before, after));
         for (int scans = 1; ; scans++) {
             before = counted(cgroup);
             Scan scan = scan(cgroup);
             after = counted(cgroup);
             pids.addAll(scan.pids());
-            if (before < 0 || after < 0) return Accounted.ALL;
+            if (before < 0 || after < 0) return 0;
             least = Math.min(least, Math.min(before, after));
-            if (scan.tasks() >= least) return Accounted.ALL;
-            if (scans == SCANS) return new Accounted(least - scan.tasks(), null);
+            if (scan.tasks() >= least) return 0;
+            if (scans == SCANS) return least - scan.tasks();
         }
     }
 
@@ -205,10 +201,8 @@ public final class HostView {
     /** A process's tasks (num_threads, the 20th field of its stat), 0 once it is gone, 1 for a stat without the field. */
     private long tasks(int pid) {
         try {
-            String stat = read(proc.resolve(pid + "/stat"));
-            int close = stat.lastIndexOf(')');
-            if (close < 0) return 0;
-            String[] fields = stat.substring(close + 2).trim().split(" ");
+            String[] fields = statFields(read(proc.resolve(pid + "/stat")));
+            if (fields == null) return 0;
             return fields.length > 17 ? Long.parseLong(fields[17]) : 1;
         } catch (IOException | RuntimeException gone) {
             return 0;
@@ -498,7 +492,7 @@ public final class HostView {
         String stat = read(dir.resolve("stat"));
         int open = stat.indexOf('('), close = stat.lastIndexOf(')');
         String comm = stat.substring(open + 1, close);
-        String[] fields = stat.substring(close + 2).split(" ");
+        String[] fields = statFields(stat);
         int ppid = Integer.parseInt(fields[1]);
         int uid = -1;
         for (String line : read(dir.resolve("status")).split("\n")) {
@@ -536,15 +530,23 @@ public final class HostView {
             if (tid == pid) continue;
             Path thread = dir.resolve("task").resolve(Integer.toString(tid));
             try {
-                String stat = read(thread.resolve("stat"));
-                int close = stat.lastIndexOf(')');
-                char state = close < 0 ? 'X' : stat.charAt(close + 2);
-                if (state != 'Z' && state != 'X') return thread;
+                String[] fields = statFields(read(thread.resolve("stat")));
+                String state = fields == null ? "X" : fields[0];
+                if (!state.equals("Z") && !state.equals("X")) return thread;
             } catch (IOException | RuntimeException ended) {
                 // the next one
             }
         }
         return dir;
+    }
+
+    /**
+     * The fields of a /proc/PID/stat after its command (which may hold spaces and parentheses, hence the last ")"): the
+     * state first, then ppid, ...; null for a stat without a command.
+     */
+    private static String[] statFields(String stat) {
+        int close = stat.lastIndexOf(')');
+        return close < 0 || close + 2 > stat.length() ? null : stat.substring(close + 2).trim().split(" ");
     }
 
     /** The container's /workspace as the host reaches it: through the root of one of its processes. */
