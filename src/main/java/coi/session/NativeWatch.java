@@ -40,7 +40,7 @@ final class NativeWatch {
     /** monitor.h's MON_TOO_MUCH. */
     static final String TOO_MUCH = "too much to watch natively: ";
     /** What the waiter's parser accepts as a name (monitor.c); a container of coi's never has more. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,127}");
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,127}");
 
     /** What the waiter found: a threat in a container, whose processes it killed already or not. */
     record Found(String container, boolean killed, Threat threat) {}

@@ -1,5 +1,6 @@
 package coi.session;
 
+import coi.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,13 +14,13 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The monitored containers the waiter handed back ({@link NativeWatch#refused}), each kept by the
  * supervisor for a hold that doubles with every hand-back of the same container: 10 minutes, 20,
- * 40, ... at most 8 hours (a day without one after a hold ends starts it over). A container is handed back for what it holds at one moment (a look
- * over a second on a loaded machine, a process with a thousand descriptors at its exec), so it
+ * 40, ... at most 8 hours (a day without one after a hold ends starts it over). A container is
+ * handed back for what it holds at one moment (a look over a second on a loaded machine, a process
+ * with a thousand descriptors at its exec), so it
  * goes to the waiter again once its hold is over; one that keeps being handed back costs a JVM
  * start each time, ever more rarely. Kept in {@code ~/.coi/monitor-refusals.tsv} (name, count,
  * until): the supervisor that holds a container exits once it hands over, and the next one, started
@@ -30,7 +31,6 @@ final class Refusals {
     static final Duration FIRST = Duration.ofMinutes(10), LONGEST = Duration.ofHours(8), FORGIVEN = Duration.ofDays(1);
     /** Test hook (the JVM's -D, e.g. through JAVA_TOOL_OPTIONS): the first hold, an ISO-8601 duration such as PT15S. */
     static final String FIRST_PROPERTY = "coi.monitor.handBackHold";
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,127}");
 
     record Entry(int count, Instant until) {}
 
@@ -98,7 +98,7 @@ final class Refusals {
         for (String line : lines) {
             String[] f = line.split("\t", -1);
             try {
-                if (f.length == 3 && NAME.matcher(f[0]).matches()) {
+                if (f.length == 3 && NativeWatch.NAME.matcher(f[0]).matches()) {
                     entries.put(f[0], new Entry(Math.max(1, Math.min(Integer.parseInt(f[1]), 64)), Instant.parse(f[2])));
                 }
             } catch (NumberFormatException | DateTimeParseException skipped) {
@@ -114,9 +114,7 @@ final class Refusals {
             if (entries.isEmpty()) {
                 Files.deleteIfExists(file);
             } else {
-                Path tmp = file.resolveSibling(FILE + ".tmp");
-                Files.writeString(tmp, out, StandardCharsets.UTF_8);
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             Supervisor.log("cannot write " + file + ": " + e.getMessage());
