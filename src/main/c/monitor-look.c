@@ -32,7 +32,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#define KCMP_FILES 2 /* linux/kcmp.h */
 
 /*
  * internal bounds: memory and time stay bounded whatever runs inside, and hitting a bound is never silent: the look
@@ -51,6 +54,7 @@
 #define LOOK_CGROUPS 4096                /* cgroups walked in a look */
 #define LOOK_DEPTH 2048                  /* cgroup nesting walked (a path of MON_PATH bytes is not deeper) */
 #define LOOK_UIDMAP 340                  /* lines of a uid_map (the kernel's own limit) */
+#define LOOK_TABLES 64                   /* HostView.MAX_TABLES: descriptor tables of its own a process's threads hold */
 #define LOOK_SCANS 3                     /* HostView.SCANS: scans of /proc in a look while their count falls short */
 
 /* what the detectors ask of a process's arguments and descriptors, answered while reading them */
@@ -76,6 +80,8 @@ struct mon_proc {
     long long *socks;   /* socket inodes of every descriptor */
     int nsocks;
     unsigned flags;
+    long long threads;  /* its tasks (num_threads) when read */
+    int first;          /* the task whose descriptor table was read: pid, or the live thread of a zombie leader */
     int marked;         /* read alone at its exec, and more than the bounds (too_much says what; NULL: out of memory) */
     char *too_much;
 };
@@ -795,6 +801,114 @@ static void live_thread(const char *dir, int pid, char *live) {
 }
 
 /*
+ * num_threads of a /proc/PID/stat text (HostView's statFields()[17]): 1 for a stat without the field, -1 for one
+ * without a command or whose field is no number.
+ */
+static long long num_threads(const char *stat, size_t len) {
+    const char *close = memrchr(stat, ')', len);
+    if (!close || (size_t)(close - stat) + 2 > len) return -1;
+    const char *f = close + 2;
+    size_t n = len - (size_t)(f - stat);
+    trim(&f, &n);
+    /* split(" "): field 17 lies after the 17th space */
+    size_t at = 0;
+    int field = 0;
+    while (field < 17 && at < n) {
+        if (f[at++] == ' ') field++;
+    }
+    if (field < 17) return 1;
+    size_t end = at;
+    while (end < n && f[end] != ' ') end++;
+    long long v;
+    return parse_long(f + at, end - at, &v) ? v : -1;
+}
+
+/*
+ * The descriptors of DIR/fd into p (flags, stdio, socket inodes), *count of them when count is not NULL: P_OK, P_GONE
+ * (a readdir error is the process going, as Java's DirectoryIteratorException), P_DENIED with the path in msg,
+ * P_TOO_MUCH with msg, or P_NOMEM.
+ */
+static int read_fds(struct mon_proc *p, const char *dir, struct budget *b, int *count, char *msg, size_t msglen) {
+    char fddir[MON_PATH], path[MON_PATH], target[MON_PATH];
+    int pid = p->pid, r = P_OK, capsocks = p->nsocks;
+    if (count) *count = 0;
+    if (!join(fddir, sizeof fddir, dir, "fd")) return P_GONE;
+    DIR *d = opendir(fddir);
+    if (!d) {
+        if (errno == EACCES) {
+            snprintf(msg, msglen, "%s", fddir);
+            return P_DENIED;
+        }
+        return P_GONE;
+    }
+    struct dirent *e;
+    for (;;) {
+        errno = 0;
+        if ((e = readdir(d)) == NULL) {
+            if (errno != 0) r = errno == ENOMEM ? P_NOMEM : P_GONE;
+            break;
+        }
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        int fd;
+        if (!parse_int(e->d_name, strlen(e->d_name), &fd)) {
+            r = P_GONE;
+            break;
+        }
+        if (b->fds <= 0) {
+            if (b->exec)
+                snprintf(msg, msglen, MON_TOO_MUCH "pid %d has more than %d descriptors at its exec", pid, LOOK_EXEC_FDS);
+            else
+                snprintf(msg, msglen, MON_TOO_MUCH "the container's processes have more than %d descriptors (at pid %d)", LOOK_FDS, pid);
+            r = P_TOO_MUCH;
+            break;
+        }
+        b->fds--;
+        /* relative to the folder: one path walk per process, not one per descriptor */
+        ssize_t l = read_link_at(dirfd(d), e->d_name, target, sizeof target);
+        if (l == -ENOENT) continue;
+        if (l == -EACCES) {
+            if (!join(path, sizeof path, fddir, e->d_name)) path[0] = 0;
+            snprintf(msg, msglen, "%s", path);
+            r = P_DENIED;
+            break;
+        }
+        if (l == -EFBIG || l == -ENAMETOOLONG) {
+            r = link_too_long(pid, msg, msglen);
+            break;
+        }
+        if (l < 0) {
+            r = P_GONE;
+            break;
+        }
+        size_t n;
+        char *t = jstr(target, (size_t)l, &n);
+        if (!t) {
+            r = P_NOMEM;
+            break;
+        }
+        p->flags |= path_flags(t, n, pid, has_terminator(t, n));
+        if (count) (*count)++;
+        long long inode = socket_inode(t, n);
+        free(t);
+        if (inode < 0) continue;
+        if (fd >= 0 && fd <= 2) p->stdio[fd] = inode;
+        if (p->nsocks == capsocks) {
+            int grown = capsocks ? capsocks * 2 : 8;
+            long long *s = realloc(p->socks, (size_t)grown * sizeof *s);
+            if (!s) {
+                r = P_NOMEM;
+                break;
+            }
+            p->socks = s;
+            capsocks = grown;
+        }
+        p->socks[p->nsocks++] = inode;
+    }
+    closedir(d);
+    return r;
+}
+
+/*
  * HostView.process(pid, uids): P_OK with *out, P_GONE, P_DENIED with the path not readable in msg, P_TOO_MUCH with
  * msg, or P_NOMEM.
  */
@@ -832,6 +946,8 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
         zombie = sp - rest == 1 && rest[0] == 'Z';
         char *f1 = sp + 1, *sp2 = memchr(f1, ' ', (size_t)(end - f1));
         if (!parse_int(f1, sp2 ? (size_t)(sp2 - f1) : (size_t)(end - f1), &p->ppid)) goto gone;
+        p->threads = num_threads(stat, n);
+        if (p->threads < 0) goto gone;
         free(text);
         text = NULL;
     }
@@ -860,6 +976,8 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
     /* cmdline, exe, cwd and fd/ of a live thread when the leader is a zombie (io is the whole process's already) */
     if (zombie) live_thread(dir, pid, live);
     else memcpy(live, dir, strlen(dir) + 1);
+    p->first = pid;
+    if (strcmp(live, dir) != 0 && !parse_int(strrchr(live, '/') + 1, strlen(strrchr(live, '/') + 1), &p->first)) goto gone;
     if ((r = read_cmdline(p, live, b, msg, msglen)) != P_OK) goto fail;
     /* io */
     if ((r = read_small(dir, pid, "io", &text, &len, msg, msglen)) != P_OK) goto fail;
@@ -897,86 +1015,8 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
             if (w == 0 && !(p->exe = jstr(target, (size_t)l, NULL))) goto nomem;
         }
     }
-    /* fd/: every target is read (a readdir error is the process going, as Java's DirectoryIteratorException) */
-    {
-        char fddir[MON_PATH], target[MON_PATH];
-        if (!join(fddir, sizeof fddir, live, "fd")) goto gone;
-        DIR *d = opendir(fddir);
-        if (!d) {
-            if (errno == EACCES) {
-                snprintf(msg, msglen, "%s", fddir);
-                r = P_DENIED;
-                goto fail;
-            }
-            goto gone;
-        }
-        struct dirent *e;
-        int capsocks = 0;
-        r = P_OK;
-        for (;;) {
-            errno = 0;
-            if ((e = readdir(d)) == NULL) {
-                if (errno != 0) r = errno == ENOMEM ? P_NOMEM : P_GONE;
-                break;
-            }
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            int fd;
-            if (!parse_int(e->d_name, strlen(e->d_name), &fd)) {
-                r = P_GONE;
-                break;
-            }
-            if (b->fds <= 0) {
-                if (b->exec)
-                    snprintf(msg, msglen, MON_TOO_MUCH "pid %d has more than %d descriptors at its exec", pid, LOOK_EXEC_FDS);
-                else
-                    snprintf(msg, msglen, MON_TOO_MUCH "the container's processes have more than %d descriptors (at pid %d)", LOOK_FDS, pid);
-                r = P_TOO_MUCH;
-                break;
-            }
-            b->fds--;
-            /* relative to the folder: one path walk per process, not one per descriptor */
-            ssize_t l = read_link_at(dirfd(d), e->d_name, target, sizeof target);
-            if (l == -ENOENT) continue;
-            if (l == -EACCES) {
-                if (!join(path, sizeof path, fddir, e->d_name)) path[0] = 0;
-                snprintf(msg, msglen, "%s", path);
-                r = P_DENIED;
-                break;
-            }
-            if (l == -EFBIG || l == -ENAMETOOLONG) {
-                r = link_too_long(pid, msg, msglen);
-                break;
-            }
-            if (l < 0) {
-                r = P_GONE;
-                break;
-            }
-            size_t n;
-            char *t = jstr(target, (size_t)l, &n);
-            if (!t) {
-                r = P_NOMEM;
-                break;
-            }
-            p->flags |= path_flags(t, n, pid, has_terminator(t, n));
-            long long inode = socket_inode(t, n);
-            free(t);
-            if (inode < 0) continue;
-            if (fd >= 0 && fd <= 2) p->stdio[fd] = inode;
-            if (p->nsocks == capsocks) {
-                int grown = capsocks ? capsocks * 2 : 8;
-                long long *s = realloc(p->socks, (size_t)grown * sizeof *s);
-                if (!s) {
-                    r = P_NOMEM;
-                    break;
-                }
-                p->socks = s;
-                capsocks = grown;
-            }
-            p->socks[p->nsocks++] = inode;
-        }
-        closedir(d);
-        if (r != P_OK) goto fail;
-    }
+    /* fd/: every target is read */
+    if ((r = read_fds(p, live, b, NULL, msg, msglen)) != P_OK) goto fail;
     /*
      * Proc.program(): exe's file name unless it is a memfd's, else argv[0]'s, else comm's; " (deleted)" off (whole: the
      * detectors compare it)
@@ -1290,28 +1330,9 @@ static long long tasks_of(const char *proc_root, int pid) {
     size_t len;
     snprintf(name, sizeof name, "%d/stat", pid);
     if (!join(path, sizeof path, proc_root, name) || slurp(path, LOOK_SMALL, &stat, &len) < 0) return 0;
-    const char *close = memrchr(stat, ')', len);
-    long long v = 0;
-    if (close && (size_t)(close - stat) + 2 <= len) {
-        const char *f = close + 2;
-        size_t n = len - (size_t)(f - stat);
-        trim(&f, &n);
-        /* split(" "): field 17 lies after the 17th space */
-        size_t at = 0;
-        int field = 0;
-        while (field < 17 && at < n) {
-            if (f[at++] == ' ') field++;
-        }
-        if (field < 17) {
-            v = 1;
-        } else {
-            size_t end = at;
-            while (end < n && f[end] != ' ') end++;
-            if (!parse_long(f + at, end - at, &v)) v = 0;
-        }
-    }
+    long long v = num_threads(stat, len);
     free(stat);
-    return v;
+    return v < 0 ? 0 : v;
 }
 
 /* HostView.tasks: the tasks of the look's processes, read now */
@@ -1662,6 +1683,95 @@ static int add_proc(struct mon_look *look, struct mon_proc *p) {
     return 0;
 }
 
+/*
+ * HostView.separate: whether thread tid of the process at DIR holds a descriptor table other than thread held's (read
+ * at HELD_DIR/fd). The kernel tells for the host's /proc (kcmp KCMP_FILES; a thread ended: not other; the kernel not
+ * telling: other); a recorded tree by the two fd folders being one folder.
+ */
+static int separate(int host, const char *dir, const char *held_dir, int held, int tid) {
+    if (host) {
+        long r = syscall(SYS_kcmp, (pid_t)held, (pid_t)tid, KCMP_FILES, 0UL, 0UL);
+        return r != 0 && !(r < 0 && errno == ESRCH);
+    }
+    char a[MON_PATH], b[MON_PATH];
+    struct stat sa, sb;
+    if (!join(a, sizeof a, held_dir, "fd") || snprintf(b, sizeof b, "%s/task/%d/fd", dir, tid) >= (int)sizeof b) return 1;
+    if (stat(b, &sb) < 0) return errno != ENOENT;
+    if (stat(a, &sa) < 0) return 1;
+    return sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino;
+}
+
+/*
+ * HostView.tables: an entry added to the look for each thread of p (read from PROC_ROOT) that holds a descriptor table
+ * other than the one read for p, with something in it: the thread's tid, p as its parent, p's uid and program, p's
+ * command line read again where p's was (the flags of its arguments are the tid's: another process's environ is told
+ * by the pid), the thread's descriptors, no io. P_OK, P_DENIED / P_TOO_MUCH with msg (more than LOOK_TABLES tables of its own in one process:
+ * HostView reads them without comparing), or P_NOMEM; a thread that ends meanwhile is left out.
+ */
+static int read_tables(struct mon_look *look, const char *proc_root, const struct mon_proc *p, struct budget *b, char *msg, size_t msglen) {
+    char dir[MON_PATH], name[16], thread[MON_PATH], first_dir[MON_PATH], held_dir[MON_PATH], target[MON_PATH];
+    int host = strcmp(proc_root, "/proc") == 0;
+    snprintf(name, sizeof name, "%d", p->pid);
+    if (!join(dir, sizeof dir, proc_root, name)) return P_OK;
+    if (p->first == p->pid) snprintf(first_dir, sizeof first_dir, "%s", dir);
+    else if (snprintf(first_dir, sizeof first_dir, "%s/task/%d", dir, p->first) >= (int)sizeof first_dir) return P_OK;
+    int *tids, held[LOOK_TABLES + 1], nheld = 0, r = P_OK;
+    int n = list_tids(dir, &tids);
+    held[nheld++] = p->first;
+    for (int i = 0; i < n && r == P_OK; i++) {
+        int tid = tids[i], other = 1;
+        if (tid == p->first) continue;
+        for (int h = 0; h < nheld && other; h++) {
+            if (h > 0 && snprintf(held_dir, sizeof held_dir, "%s/task/%d", dir, held[h]) >= (int)sizeof held_dir) continue;
+            other = separate(host, dir, h == 0 ? first_dir : held_dir, held[h], tid);
+        }
+        if (!other || snprintf(thread, sizeof thread, "%s/task/%d", dir, tid) >= (int)sizeof thread) continue;
+        struct mon_proc *t = calloc(1, sizeof *t);
+        if (!t) {
+            r = P_NOMEM;
+            break;
+        }
+        t->pid = tid;
+        t->ppid = p->pid;
+        t->uid = p->uid;
+        t->first = tid;
+        t->stdio[0] = t->stdio[1] = t->stdio[2] = -1;
+        int count = 0;
+        r = read_fds(t, thread, b, &count, msg, msglen);
+        if (r == P_OK && count > 0) r = read_cmdline(t, first_dir, b, msg, msglen);
+        if (r == P_OK && count > 0) {
+            /* the thread's own folder (CLONE_FS), read as the process's is: a path too long to read is too much */
+            char path[MON_PATH];
+            ssize_t l = join(path, sizeof path, thread, "cwd") ? read_link(path, target, sizeof target) : -ENOENT;
+            if (l == -EACCES) {
+                snprintf(msg, msglen, "%s", path);
+                r = P_DENIED;
+            } else if (l == -EFBIG || l == -ENAMETOOLONG) {
+                r = link_too_long(tid, msg, msglen);
+            } else if (l < 0 && l != -ENOENT) {
+                r = P_GONE;
+            }
+        }
+        if (r == P_OK && count > 0 && nheld == LOOK_TABLES + 1) {
+            snprintf(msg, msglen, MON_TOO_MUCH "pid %d has more than %d threads with descriptor tables of their own", p->pid, LOOK_TABLES);
+            r = P_TOO_MUCH;
+        }
+        if (r == P_OK && count > 0) {
+            free(t->program);
+            t->program = NULL;
+            if ((p->exe && !(t->exe = strdup(p->exe))) || !(t->program = strdup(p->program)) || add_proc(look, t) < 0) r = P_NOMEM;
+            else {
+                held[nheld++] = tid;
+                continue;
+            }
+        }
+        mon_proc_free(t);
+        if (r == P_GONE) r = P_OK;
+    }
+    free(tids);
+    return r;
+}
+
 /* A root as Java's Path prints it: no trailing or doubled slashes. */
 static void normal_root(const char *in, char *out, size_t n) {
     size_t at = 0;
@@ -1740,6 +1850,8 @@ static struct mon_look *look_read(const char *proc_root_in, const char *cgroup_r
         else if (r == P_OK && add_proc(look, p) < 0) {
             mon_proc_free(p);
             r = P_NOMEM;
+        } else if (r == P_OK && p->threads > 1) {
+            r = read_tables(look, proc_root, p, &budget, msg, sizeof msg);
         }
     }
     free(uids);

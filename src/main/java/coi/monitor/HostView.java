@@ -447,7 +447,9 @@ public final class HostView {
         List<Snapshot.Proc> processes = new ArrayList<>();
         for (int pid : pids) {
             try {
-                processes.add(process(pid, uids));
+                Read read = process(pid, uids);
+                processes.add(read.proc());
+                if (read.threads() > 1) tables(pid, read, processes);
             } catch (AccessDeniedException e) {
                 throw new ObservationException("cannot observe " + container + ": " + e.getFile() + " is not readable"
                         + " (the monitor needs root or CAP_SYS_PTRACE to see container processes): run coi as root or without --monitor");
@@ -481,13 +483,16 @@ public final class HostView {
     /** One process read on its own (an exec the process events reported), if it is still there. */
     public Optional<Snapshot.Proc> process(int pid) {
         try {
-            return Optional.of(process(pid, UidMap.read(proc.resolve(pid + "/uid_map"))));
+            return Optional.of(process(pid, UidMap.read(proc.resolve(pid + "/uid_map"))).proc());
         } catch (IOException | RuntimeException gone) {
             return Optional.empty();
         }
     }
 
-    private Snapshot.Proc process(int pid, UidMap uids) throws IOException {
+    /** A process read: its entry, the folder its command line and descriptors were read from, its tasks (num_threads). */
+    private record Read(Snapshot.Proc proc, Path live, long threads) {}
+
+    private Read process(int pid, UidMap uids) throws IOException {
         Path dir = proc.resolve(Integer.toString(pid));
         String stat = read(dir.resolve("stat"));
         int open = stat.indexOf('('), close = stat.lastIndexOf(')');
@@ -501,18 +506,76 @@ public final class HostView {
         Path live = fields[0].equals("Z") ? liveThread(dir, pid) : dir;
         List<String> cmdline = Arrays.stream(read(live.resolve("cmdline")).split("\0")).filter(s -> !s.isEmpty()).toList();
         WorkspaceTraffic.Counters io = counters(read(dir.resolve("io")));
-        return new Snapshot.Proc(pid, ppid, uid, comm, link(live.resolve("exe")), cmdline, link(live.resolve("cwd")), fds(live.resolve("fd")),
-                io.read(), io.written());
+        Snapshot.Proc read = new Snapshot.Proc(pid, ppid, uid, comm, link(live.resolve("exe")), cmdline, link(live.resolve("cwd")),
+                fds(live.resolve("fd")), io.read(), io.written());
+        return new Read(read, live, fields.length > 17 ? Long.parseLong(fields[17]) : 1);
     }
 
     /**
-     * Where a process whose leader is a zombie is read: the folder of its first live thread (lowest tid, its stat not Z
-     * or X) under task/, else its own. A main thread that has ended (pthread_exit) while others run leaves its
-     * /proc/PID with an empty command line, no exe or cwd and no descriptors: what an agent would do to hide a reverse
-     * shell. Its threads show the process's memory (command line), program, folder and descriptors. Its io is
-     * the whole process's at /proc/PID/io already; its status (uid) and stat (comm, ppid) are the leader's, still there.
+     * Tables of its own a process's threads are compared with, past the one read for the process: a further one is
+     * listed, and not compared with, so that a look at a process of thousands of threads, each with a table of its
+     * own, stays linear (the native look hands such a container back).
      */
-    private static Path liveThread(Path dir, int pid) {
+    static final int MAX_TABLES = 64;
+
+    /**
+     * Adds an entry for each thread of a process that holds a descriptor table other than the one read for it. A
+     * thread that called unshare(CLONE_FILES), or was cloned without CLONE_FILES, holds descriptors that its
+     * process's /proc/PID/fd does not show (that is the leader's table): a reverse shell's socket kept there, or a
+     * credential file open, would be seen by no detector. Each table is read once, from the first thread (lowest
+     * tid) holding it, at /proc/PID/task/TID/fd, and listed as a process of its own: the thread's tid as its pid,
+     * its process as its parent, the process's uid, command, program and command line (one memory), the thread's
+     * own folder (CLONE_FS) and descriptors, and no io (the process's counters hold its threads'). A table with no
+     * descriptor adds nothing (a thread exiting has none). Which threads share a table the kernel tells (kcmp,
+     * KCMP_FILES) for the host's /proc; a recorded tree tells it by their fd folders being one folder (a link).
+     */
+    private void tables(int pid, Read read, List<Snapshot.Proc> into) throws IOException {
+        Path dir = proc.resolve(Integer.toString(pid));
+        Path task = dir.resolve("task");
+        int first = read.live().equals(dir) ? pid : Integer.parseInt(read.live().getFileName().toString());
+        List<Integer> held = new ArrayList<>(List.of(first));
+        for (int tid : tids(dir)) {
+            if (tid == first) continue;
+            if (!held.stream().allMatch(table -> separate(task, table == first ? read.live() : task.resolve(Integer.toString(table)), table, tid))) {
+                continue;
+            }
+            Path thread = task.resolve(Integer.toString(tid));
+            try {
+                Map<Integer, String> fds = fds(thread.resolve("fd"));
+                if (fds.isEmpty()) continue;
+                Snapshot.Proc p = read.proc();
+                into.add(new Snapshot.Proc(tid, pid, p.uid(), p.comm(), p.exe(), p.cmdline(), link(thread.resolve("cwd")), fds, 0, 0));
+                if (held.size() <= MAX_TABLES) held.add(tid);
+            } catch (AccessDeniedException e) {
+                throw e;
+            } catch (IOException | DirectoryIteratorException ended) {
+                // the thread ended meanwhile
+            }
+        }
+    }
+
+    /**
+     * Whether thread {@code tid} holds a table other than thread {@code held}'s (read at {@code heldDir}/fd): false
+     * when it holds the same one or has ended. Where the kernel cannot tell, it is taken as other (read).
+     */
+    private boolean separate(Path task, Path heldDir, int held, int tid) {
+        if (proc.equals(HOST_PROC)) {
+            int r = Libc.kcmpFiles(held, tid);
+            return r != 0 && r != -Libc.ESRCH;
+        }
+        try {
+            return !Files.isSameFile(heldDir.resolve("fd"), task.resolve(Integer.toString(tid)).resolve("fd"));
+        } catch (NoSuchFileException gone) {
+            return false;
+        } catch (IOException unreadable) {
+            return true;
+        }
+    }
+
+    private static final Path HOST_PROC = Path.of("/proc");
+
+    /** The tids under DIR/task, sorted; none when it cannot be read (the process went). */
+    private static List<Integer> tids(Path dir) {
         List<Integer> tids = new ArrayList<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(dir.resolve("task"))) {
             for (Path t : tasks) {
@@ -523,10 +586,21 @@ public final class HostView {
                 }
             }
         } catch (IOException | DirectoryIteratorException gone) {
-            return dir;
+            return List.of();
         }
         tids.sort(null);
-        for (int tid : tids) {
+        return tids;
+    }
+
+    /**
+     * Where a process whose leader is a zombie is read: the folder of its first live thread (lowest tid, its stat not Z
+     * or X) under task/, else its own. A main thread that has ended (pthread_exit) while others run leaves its
+     * /proc/PID with an empty command line, no exe or cwd and no descriptors: what an agent would do to hide a reverse
+     * shell. Its threads show the process's memory (command line), program, folder and descriptors. Its io is
+     * the whole process's at /proc/PID/io already; its status (uid) and stat (comm, ppid) are the leader's, still there.
+     */
+    private static Path liveThread(Path dir, int pid) {
+        for (int tid : tids(dir)) {
             if (tid == pid) continue;
             Path thread = dir.resolve("task").resolve(Integer.toString(tid));
             try {

@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import coi.Native;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
@@ -63,6 +64,35 @@ final class Libc {
         }
     }
 
+    static final int ESRCH = 3;
+
+    /**
+     * kcmp(a, b, KCMP_FILES): 0 when tasks a and b share one descriptor table, 1 or 2 when they do not, -errno when the
+     * kernel cannot tell (-ESRCH: one of them has ended); -ENOSYS on an architecture whose syscall number is not known here.
+     */
+    static int kcmpFiles(int a, int b) {
+        if (Kcmp.NUMBER < 0) return -38;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long r = (long) Kcmp.SYSCALL.invokeExact(state, Kcmp.NUMBER, (long) a, (long) b, Kcmp.FILES, 0L, 0L);
+            return r < 0 ? -errno(state) : (int) r;
+        } catch (Throwable t) {
+            throw new IllegalStateException("kcmp", t);
+        }
+    }
+
+    /** syscall(2) for kcmp, linked at its first use (only the Java monitor's looks at threads ask). */
+    private static final class Kcmp {
+        static final long FILES = 2;
+        static final long NUMBER = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> 312;
+            case "aarch64" -> 272;
+            default -> -1;
+        };
+        static final MethodHandle SYSCALL = withErrno("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    }
+
     static void close(int fd) {
         Native.close(fd);
     }
@@ -71,7 +101,7 @@ final class Libc {
         return Native.plain(name, descriptor);
     }
 
-    private static MethodHandle withErrno(String name, FunctionDescriptor descriptor) {
-        return Native.withErrno(name, descriptor);
+    private static MethodHandle withErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        return Native.withErrno(name, descriptor, options);
     }
 }

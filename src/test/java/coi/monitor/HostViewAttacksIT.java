@@ -29,6 +29,7 @@ class HostViewAttacksIT {
     private static final Path HOME = Path.of(System.getProperty("coi.home", ".")).toAbsolutePath();
     private static final String DEV_TCP = "/dev/tcp/198.51.100.10/9";
     private static final int ATTEMPTS = 20;
+    private static final List<String> PROGRAMS = List.of("attack-zombie-leader", "attack-cgroup-mover", "attack-private-fds");
     private static String name;
     private static Path work;
 
@@ -36,13 +37,13 @@ class HostViewAttacksIT {
     static void up() throws Exception {
         TestIncus.client().close();
         work = Files.createTempDirectory("coitest-attacks");
-        for (String program : List.of("attack-zombie-leader", "attack-cgroup-mover")) {
+        for (String program : PROGRAMS) {
             run(List.of("gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-pthread", "-o", work.resolve(program).toString(),
                     HOME.resolve("src/test/c/" + program + ".c").toString()));
         }
         name = Sandbox.PREFIX + "hv-" + UUID.randomUUID().toString().substring(0, 6);
         run(List.of("incus", "launch", TestIncus.baseImage(), name));
-        for (String program : List.of("attack-zombie-leader", "attack-cgroup-mover")) {
+        for (String program : PROGRAMS) {
             run(List.of("incus", "file", "push", "--mode", "0755", work.resolve(program).toString(), name + "/root/" + program));
         }
     }
@@ -86,6 +87,63 @@ class HostViewAttacksIT {
         assertThat(look.code()).as(look.output()).isZero();
         assertThat(look.output()).contains(title).contains("\"pid\":" + pid + ",");
         inside("kill -9 " + inside.trim());
+    }
+
+    /**
+     * A reverse shell whose connection is in a descriptor table of one thread's own (unshare(CLONE_FILES)), on its
+     * stdin, stdout and stderr, to the container's own address (the other end held by its main thread): the
+     * process's /proc/PID/fd, its leader's table, holds none of it. Run under an interpreter's name (python3). Both
+     * monitors list the thread's table as an entry of its own (its tid, the process as parent) and find the shell.
+     */
+    @Test
+    void aConnectionInAThreadsOwnDescriptorTableIsSeen() throws Exception {
+        String address = inside("for i in $(seq 100); do a=$(ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1); "
+                + "[ -n \"$a\" ] && echo $a && exit; sleep 0.2; done; exit 1").trim();
+        inside("cp /root/attack-private-fds /root/python3");
+        String started = inside("cd /root; nohup ./python3 " + address + " 7000 >/root/private.log 2>&1 & echo $!").trim();
+        await(() -> inside("cat /root/private.log").startsWith("ready"), "the thread's connection made");
+        int pid = hostPid(Integer.parseInt(started));
+        int tid = hostTid(pid, Integer.parseInt(inside("cat /root/private.log").trim().split(" ")[1]));
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            assertThat(fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    return "";
+                }
+            }).filter(t -> t.startsWith("socket:")).count()).as("the attack: the leader's table holds the listener and the accepted end only").isEqualTo(2);
+        }
+        for (int fd = 0; fd <= 2; fd++) {
+            assertThat(Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fd)).toString()).as("the attack: fd %d of the leader", fd).doesNotStartWith("socket:");
+        }
+
+        HostView view = HostView.local();
+        Snapshot s = view.detailed(name, view.pids(name, view.cgroupOf(HostView.payload("default", name))));
+        assertThat(s.processes()).filteredOn(p -> p.pid() == tid).singleElement().satisfies(p -> {
+            assertThat(p.ppid()).isEqualTo(pid);
+            assertThat(p.exe()).isEqualTo("/root/python3");
+            assertThat(p.fds().get(0)).startsWith("socket:[");
+        });
+        String title = "reverse shell: python3 with its stdin on a connection to " + address + ":7000";
+        assertThat(Detectors.reverseShells(s)).filteredOn(t -> t.title().equals(title)).singleElement()
+                .satisfies(t -> assertThat(t.evidence().process().pid()).isEqualTo(tid));
+        Result look = nativeLook();
+        assertThat(look.code()).as(look.output()).isZero();
+        assertThat(look.output()).contains(title).contains("\"pid\":" + tid + ",\"ppid\":" + pid + ",");
+        inside("kill -9 " + started);
+    }
+
+    /** The host tid of thread {@code inside} of host process {@code pid} (its task's NSpid's last figure). */
+    private static int hostTid(int pid, int inside) throws Exception {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                for (String line : Files.readAllLines(t.resolve("status"))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (line.startsWith("NSpid:") && f[f.length - 1].equals(Integer.toString(inside))) return Integer.parseInt(t.getFileName().toString());
+                }
+            }
+        }
+        throw new AssertionError("no thread " + inside + " in host process " + pid);
     }
 
     /**

@@ -352,6 +352,60 @@ class HostViewTest {
         });
     }
 
+    /**
+     * A thread that called unshare(CLONE_FILES) holds descriptors its process's /proc/PID/fd does not show. Each table
+     * other than the one read is listed once, from its first thread, as an entry of its own (the thread's tid, its
+     * process as parent, the process's command line and uid, the thread's folder and descriptors, no io); threads that
+     * share the process's table or one listed already, and a table with nothing in it, add nothing. In a recorded tree
+     * threads share a table when their fd folders are one folder.
+     */
+    @Test
+    void aThreadWithADescriptorTableOfItsOwnIsListedWithIt() throws IOException {
+        Path cgroup = initOnly(6, "0::/lxc.payload.coi-x-1/init.scope\n");
+        write(cgroup.resolve("user.slice/cgroup.procs"), "300\n");
+        Path proc = root.resolve("proc");
+        process(proc, 300, 1001000, "bash", 101, "bash\0-i\0", "/usr/bin/bash", "/workspace");
+        stat(proc, 300, "bash", "S", 5);
+        write(proc.resolve("300/io"), "rchar: 900\nwchar: 9\n");
+        Path dir = proc.resolve("300");
+        Files.createSymbolicLink(dir.resolve("fd/1"), Path.of("pipe:[7]"));
+        Files.createDirectories(dir.resolve("task"));
+        Files.createSymbolicLink(dir.resolve("task/300"), Path.of("."));
+        Files.createDirectories(dir.resolve("task/301"));
+        Files.createSymbolicLink(dir.resolve("task/301/fd"), Path.of("../../fd"));
+        Path own = dir.resolve("task/302");
+        Files.createDirectories(own.resolve("fd"));
+        Files.createSymbolicLink(own.resolve("fd/0"), Path.of("socket:[9100]"));
+        Files.createSymbolicLink(own.resolve("fd/5"), Path.of("/root/.ssh/id_ed25519"));
+        Files.createSymbolicLink(own.resolve("cwd"), Path.of("/tmp"));
+        Files.createDirectories(dir.resolve("task/303"));
+        Files.createSymbolicLink(dir.resolve("task/303/fd"), Path.of("../302/fd"));
+        Files.createDirectories(dir.resolve("task/304/fd"));
+        write(proc.resolve("101/net/tcp"), TCP);
+        HostView view = new HostView(proc, root.resolve("cgroup"));
+
+        Snapshot s = view.snapshot("coi-x-1", cgroup);
+        assertThat(s.processes()).extracting(Snapshot.Proc::pid).containsExactly(101, 300, 302);
+        assertThat(s.processes().get(1).fds()).containsExactly(java.util.Map.entry(1, "pipe:[7]"));
+        Snapshot.Proc thread = s.processes().get(2);
+        assertThat(thread.ppid()).isEqualTo(300);
+        assertThat(thread.uid()).isEqualTo(1000);
+        assertThat(thread.cmdline()).containsExactly("bash", "-i");
+        assertThat(thread.exe()).isEqualTo("/usr/bin/bash");
+        assertThat(thread.cwd()).isEqualTo("/tmp");
+        assertThat(thread.fds()).containsOnly(java.util.Map.entry(0, "socket:[9100]"), java.util.Map.entry(5, "/root/.ssh/id_ed25519"));
+        assertThat(thread.rchar()).isZero();
+        assertThat(Detectors.reverseShells(s)).singleElement().satisfies(t -> {
+            assertThat(t.title()).isEqualTo("reverse shell: bash with its stdin on a connection to 198.51.100.10:9001");
+            assertThat(t.evidence().process().pid()).isEqualTo(302);
+        });
+        assertThat(Detectors.credentialScans(s)).extracting(Threat::title).containsExactly("reading credential files by bash");
+
+        // one thread: its tasks are not listed (nothing to compare)
+        stat(proc, 300, "bash", "S", 1);
+        assertThat(view.snapshot("coi-x-1", cgroup).processes()).extracting(Snapshot.Proc::pid).containsExactly(101, 300);
+    }
+
     /** A process's stat with its state and num_threads (the 20th field). */
     private static void stat(Path proc, int pid, String comm, String state, int threads) throws IOException {
         write(proc.resolve(pid + "/stat"), pid + " (" + comm + ") " + state + " 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 " + threads + " 0 0\n");

@@ -823,8 +823,75 @@ class NativeLookTest {
         Files.delete(proc.resolve("341/task/641/stat"));
         Found found = compare(new Target("coi-z"));
         assertThat(found.threats()).extracting(Threat::title).contains("reverse shell: python3.11 with its stdout on a connection to " + REMOTE + ":4444");
-        assertThat(found.threats()).extracting(t -> t.evidence().process().pid()).containsOnly(340);
+        // 341, read from its leader: its thread 541's descriptors are a table other than the leader's, read as an entry of its own
+        assertThat(found.threats()).extracting(t -> t.evidence().process().pid()).containsExactly(340, 340, 340, 541);
         assertThat(found.threats().getFirst().evidence().process().cmdline()).containsExactly("python3", "-c", "import pty");
+    }
+
+    /**
+     * HostView.tables: a thread that unshared its descriptor table is read as an entry of its own (its tid, its process
+     * as parent), once per table, from its first thread; threads sharing the process's table or a listed one, a table
+     * with nothing in it, and the threads of a process of one task add nothing. An argument naming the process's own
+     * environ is another process's for the thread's entry (its pid is the tid), on both sides.
+     */
+    @Test
+    void threadsWithDescriptorTablesOfTheirOwnAreReadAsEntriesOfTheirOwn() throws IOException {
+        cgroup("", "coi-t", List.of(1, 350, 360), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        net(1, "tcp", tcp(v4("10.0.0.2", 40000), v4(REMOTE, 4444), "01", 9600), tcp(v4("10.0.0.2", 40001), v4(REMOTE, 4444), "01", 9601));
+        process(350, "/usr/bin/python3.11", "python3", "-c", "x", "/proc/350/environ");
+        stat(350, "python3", "S", 5);
+        fd(350, 1, "pipe:[5]");
+        Path task = proc.resolve("350/task");
+        Files.createDirectories(task);
+        Files.createSymbolicLink(task.resolve("350"), Path.of(".."));
+        for (int tid : List.of(351, 352, 353, 354)) {
+            Files.createDirectories(task.resolve(tid + ""));
+            Files.copy(proc.resolve("350/cmdline"), task.resolve(tid + "/cmdline"));
+            Files.createSymbolicLink(task.resolve(tid + "/cwd"), Path.of("/tmp"));
+        }
+        Files.createSymbolicLink(task.resolve("351/fd"), Path.of("../../fd"));
+        Files.createDirectories(task.resolve("352/fd"));
+        Files.createSymbolicLink(task.resolve("352/fd/0"), Path.of("socket:[9600]"));
+        Files.createSymbolicLink(task.resolve("352/fd/7"), Path.of("/home/code/.aws/credentials"));
+        Files.createSymbolicLink(task.resolve("353/fd"), Path.of("../352/fd"));
+        Files.createDirectories(task.resolve("354/fd"));
+        // one task: its task folder is not looked at
+        process(360, "/usr/bin/bash", "bash");
+        Files.createDirectories(proc.resolve("360/task/361/fd"));
+        Files.createSymbolicLink(proc.resolve("360/task/361/fd/0"), Path.of("socket:[9601]"));
+
+        Found found = compare(new Target("coi-t"));
+        assertThat(found.threats()).extracting(Threat::title).containsExactly(
+                "reverse shell: python3.11 with its stdin on a connection to " + REMOTE + ":4444", "connection to suspicious port 4444 of " + REMOTE,
+                "connection to suspicious port 4444 of " + REMOTE, "reading other processes' environment");
+        assertThat(found.threats().getFirst().evidence().process()).satisfies(p -> {
+            assertThat(p.pid()).isEqualTo(352);
+            assertThat(p.ppid()).isEqualTo(350);
+            assertThat(p.cmdline()).containsExactly("python3", "-c", "x", "/proc/350/environ");
+        });
+        assertThat(found.threats().getLast().evidence().process().pid()).isEqualTo(352);
+    }
+
+    /** More threads with tables of their own in one process than the native look compares (64) is too much; Java reads them all. */
+    @Test
+    void moreDescriptorTablesInAProcessThanTheLookComparesIsTooMuch() throws IOException {
+        cgroup("", "coi-tt", List.of(1, 370), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(370, "/usr/bin/sleep", "sleep", "1");
+        stat(370, "sleep", "S", 66);
+        for (int tid = 371; tid <= 435; tid++) {
+            Path thread = proc.resolve("370/task/" + tid);
+            Files.createDirectories(thread.resolve("fd"));
+            Files.copy(proc.resolve("370/cmdline"), thread.resolve("cmdline"));
+            Files.createSymbolicLink(thread.resolve("fd/3"), Path.of(tid == 435 ? "/home/code/.ssh/id_rsa" : "/dev/null"));
+        }
+        assertThat(javaTitles(new Target("coi-tt"))).containsExactly("reading credential files by sleep");
+        assertThat(tooMuch(new Target("coi-tt"))).contains("pid 370 has more than 64 threads with descriptor tables of their own");
+        Files.delete(proc.resolve("370/task/435/fd/3"));
+        Files.delete(proc.resolve("370/task/435/fd"));
+        Files.createSymbolicLink(proc.resolve("370/task/435/fd"), Path.of("../371/fd"));
+        assertThat(compare(new Target("coi-tt")).threats()).isEmpty();
     }
 
     @Test

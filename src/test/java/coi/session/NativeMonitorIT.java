@@ -89,18 +89,11 @@ class NativeMonitorIT {
      */
     @Test
     void aReverseShellWhoseMainThreadEndedIsSeenThroughItsLiveThreadAndKilled() throws Exception {
-        Path bin = Files.createTempDirectory("coitest-zombie-leader");
-        Path program = bin.resolve("attack-zombie-leader");
         try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
-            Process gcc = new ProcessBuilder("gcc", "-O2", "-static", "-pthread", "-o", program.toString(),
-                    Path.of(System.getProperty("coi.home", ".")).resolve("src/test/c/attack-zombie-leader.c").toString()).inheritIO().start();
-            assertThat(gcc.waitFor()).isZero();
             Sandbox box = own.box;
             String name = monitoredSession(own);
             try {
-                Process push = new ProcessBuilder("incus", "file", "push", "--mode", "0755", program.toString(), name + "/root/attack-zombie-leader")
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).inheritIO().start();
-                assertThat(push.waitFor()).isZero();
+                pushAttack("attack-zombie-leader", name, "/root/attack-zombie-leader");
                 Result attack = box.run("container", "exec", name, "--", "bash", "-c",
                         // the path made by printf: this shell's own command line does not name it
                         "cd /root; nohup ./attack-zombie-leader \"$(printf /dev/%s/127.0.0.1/9 tcp)\" >/dev/null 2>&1 &");
@@ -117,8 +110,57 @@ class NativeMonitorIT {
             } finally {
                 pids(box).forEach(WatcherFixtures::end);
             }
+        }
+    }
+
+    /**
+     * A reverse shell whose connection is in a descriptor table of one thread's own (src/test/c/attack-private-fds.c,
+     * run as root inside under the name python3): the process's /proc/PID/fd shows none of it. The waiter reads the
+     * thread's table as an entry of its own, kills the container at once, and the supervisor records it.
+     */
+    @Test
+    void aReverseShellWhoseSocketIsInAThreadsOwnDescriptorTableIsKilled() throws Exception {
+        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
+            Sandbox box = own.box;
+            String name = monitoredSession(own);
+            try {
+                pushAttack("attack-private-fds", name, "/root/python3");
+                Result where = box.run("container", "exec", name, "--", "bash", "-c",
+                        "for i in $(seq 100); do a=$(hostname -I | cut -d' ' -f1); [ -n \"$a\" ] && echo $a && exit; sleep 0.2; done; exit 1");
+                assertThat(where.exitCode()).as(where.toString()).isZero();
+                String address = where.out().trim();
+                Result attack = box.run("container", "exec", name, "--", "bash", "-c",
+                        "cd /root; nohup ./python3 " + address + " 7000 >/root/private.log 2>&1 &");
+                // the monitor may kill the container before this exec has returned (137)
+                assertThat(attack.exitCode()).as(attack.toString()).isIn(0, 137);
+                Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
+                Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60,
+                        () -> "not stopped by the monitor:\n" + attack + "\n" + read(metadata) + "\n" + log(box));
+                assertThat(audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList()).singleElement().satisfies(e -> {
+                    assertThat(e.title()).isEqualTo("reverse shell: python3 with its stdin on a connection to " + address + ":7000");
+                    assertThat(e.evidence().process().exe()).isEqualTo("/root/python3");
+                    assertThat(e.evidence().process().pid()).isNotEqualTo(e.evidence().process().ppid());
+                });
+                Await.until(() -> !incus.instanceExists(name) || !incus.instance(name).running(), 30, () -> "still running:\n" + log(box));
+            } finally {
+                pids(box).forEach(WatcherFixtures::end);
+            }
+        }
+    }
+
+    /** src/test/c/{@code program}.c built static here and pushed into the container as {@code into}, mode 0755. */
+    private static void pushAttack(String program, String container, String into) throws Exception {
+        Path bin = Files.createTempDirectory("coitest-" + program);
+        Path built = bin.resolve(program);
+        try {
+            Process gcc = new ProcessBuilder("gcc", "-O2", "-static", "-pthread", "-o", built.toString(),
+                    Path.of(System.getProperty("coi.home", ".")).resolve("src/test/c/" + program + ".c").toString()).inheritIO().start();
+            assertThat(gcc.waitFor()).isZero();
+            Process push = new ProcessBuilder("incus", "file", "push", "--mode", "0755", built.toString(), container + into)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).inheritIO().start();
+            assertThat(push.waitFor()).isZero();
         } finally {
-            Files.deleteIfExists(program);
+            Files.deleteIfExists(built);
             Files.delete(bin);
         }
     }
