@@ -1880,6 +1880,10 @@ long long mon_look_unaccounted(const struct mon_look *look) {
     return look->unaccounted;
 }
 
+const char *mon_look_refused(const struct mon_look *look) {
+    return look->marked ? look->too_much : NULL;
+}
+
 int mon_look_pids(const struct mon_look *look, const int **pids) {
     *pids = look->pids;
     return look->npids;
@@ -2503,7 +2507,7 @@ int mon_look_main(int argc, char **argv) {
         }
         int n = mon_detect_look(look, &targets[i].settings, threats, MON_MAX_THREATS);
         if (n < 0) {
-            if (look->marked) fprintf(stderr, "%s\n", look->too_much);
+            if (mon_look_refused(look)) fprintf(stderr, "%s\n", mon_look_refused(look));
             else fprintf(stderr, MON_TOO_MUCH "more than %d threats in one look at %s (or out of memory)\n", MON_MAX_THREATS, targets[i].container);
             mon_look_free(look);
             status = 1;

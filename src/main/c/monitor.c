@@ -2094,9 +2094,15 @@ static int full_look(struct watched *w, struct mon_threat *out, int max, char *w
     evidence_refresh(w, look, w->prev);
     int found = mon_detect_look(look, &w->t.settings, out, max < MON_MAX_THREATS ? max : MON_MAX_THREATS);
     if (found < 0) {
-        /* more than the look can hand over at once: none is left out, the supervisor answers them all */
-        snprintf(w->too_much, sizeof w->too_much, MON_TOO_MUCH "%s: more than %d threats in one look, or a process read at its exec"
-                 " over the look's bounds", w->t.container, MON_MAX_THREATS);
+        /* a process read at its exec over the look's bounds, or more threats than the look can hand over at once: none is
+           left out, the supervisor answers them all */
+        const char *exec = mon_look_refused(look);
+        size_t prefix = strlen(MON_TOO_MUCH);
+        if (exec)
+            snprintf(w->too_much, sizeof w->too_much, MON_TOO_MUCH "%s: %.300s", w->t.container,
+                     exec + (strncmp(exec, MON_TOO_MUCH, prefix) == 0 ? prefix : 0));
+        else
+            snprintf(w->too_much, sizeof w->too_much, MON_TOO_MUCH "%s: more than %d threats in one look", w->t.container, MON_MAX_THREATS);
         fail(why, n, "%s", w->too_much);
         mon_look_free(look);
         return -1;

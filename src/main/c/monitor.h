@@ -109,6 +109,11 @@ struct mon_proc *mon_proc_read(const char *proc_root, int pid);
 void mon_proc_free(struct mon_proc *p);
 /* The payload cgroup name (lxc.payload.NAME) of a host process, from PROC_ROOT/PID/cgroup, into buf; 0 if none. */
 int mon_payload_of(const char *proc_root, int pid, char *buf, size_t n);
+/*
+ * Why the detectors fail on this look when an exec added to it could not be read whole (its MON_TOO_MUCH message, or
+ * out of memory); NULL when none was.
+ */
+const char *mon_look_refused(const struct mon_look *look);
 /* Snapshot.withExecs: adds the processes whose pid the look does not have; takes every one of them (frees the rest). */
 void mon_look_add_execs(struct mon_look *look, struct mon_proc **procs, int n);
 /*

@@ -42,6 +42,7 @@ static ssize_t slurp(const char *path, char *buf, size_t n) {
 
 const char *double_look_err;
 int double_detect_overflow;
+const char *double_look_refused;
 long long double_unaccounted;
 
 struct mon_look *mon_look_read(const char *proc_root, const char *cgroup_root, const char *payload, long init, int count_threshold, char *err,
@@ -130,10 +131,15 @@ void mon_look_add_execs(struct mon_look *look, struct mon_proc **procs, int n) {
     }
 }
 
+const char *mon_look_refused(const struct mon_look *look) {
+    (void)look;
+    return double_look_refused;
+}
+
 int mon_detect_look(const struct mon_look *look, const struct mon_settings *settings, struct mon_threat *out, int max) {
     (void)look;
     (void)settings;
-    if (double_nthreats > max || double_detect_overflow) return -1;
+    if (double_nthreats > max || double_detect_overflow || double_look_refused) return -1;
     int n = double_nthreats;
     for (int i = 0; i < n; i++) out[i] = double_threats[i];
     return n;

@@ -24,6 +24,8 @@ extern int double_looks;
 extern const char *double_look_err;
 /* when set, mon_detect_look answers -1: more threats than max */
 extern int double_detect_overflow;
+/* when set, mon_detect_look answers -1 and mon_look_refused this: an exec read over its bounds */
+extern const char *double_look_refused;
 /* what every look says of the tasks its pids.current counted that it did not find (mon_look_unaccounted) */
 extern long long double_unaccounted;
 

@@ -1291,6 +1291,14 @@ static void test_too_much(void) {
     CHECK(r == -1 && strstr(why, MON_TOO_MUCH "w1: more than") == why && strstr(why, "threats in one look"), "too many threats: %d %s", r, why);
     double_detect_overflow = 0;
     mon_reset();
+    /* an exec read over its bounds: the hand-back says which */
+    CHECK(mon_start(targets_path, proc_dir, cg_dir, why, sizeof why) == 0, "mon_start: %s", why);
+    double_look_refused = MON_TOO_MUCH "pid 77 has more than 1024 descriptors at its exec";
+    until = mono_ns() / 1000000 + 1000;
+    while (mono_ns() / 1000000 < until && (r = run_until(mono_ns() / 1000000 + 100, why, sizeof why)) >= 0) {}
+    CHECK(r == -1 && strcmp(why, MON_TOO_MUCH "w1: pid 77 has more than 1024 descriptors at its exec") == 0, "an exec over its bounds: %d %s", r, why);
+    double_look_refused = NULL;
+    mon_reset();
     /* cgroups nested deeper than the guard walks: its count would leave processes out */
     char deep[MON_PATH];
     FMT(deep, "%s/lxc.payload.w1", cg_dir);
