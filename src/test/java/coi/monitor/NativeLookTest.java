@@ -456,9 +456,10 @@ class NativeLookTest {
         String[] states = {"01", "02", "06", "0A", "08", "0B", "07"};
         byte[][] odd = {{(byte) 0xff}, {(byte) 0xc3}, {(byte) 0xe2, (byte) 0x82}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xf0, (byte) 0x9f, (byte) 0x98},
                 {(byte) 0xc2, (byte) 0x85}, {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {'\n'}, {'k', 'e', 'y', (byte) 0xfe}};
-        int threats = 0, bare = 0;
+        int threats = 0, bare = 0, tabled = 0;
+        long fromThreads = 0;
         for (int seed = 1; seed <= 60; seed++) {
-            java.util.Random r = new java.util.Random(seed);
+            java.util.Random r = new java.util.Random(seed), threads = new java.util.Random(-seed);
             proc = root.resolve(seed + "/proc");
             cgroups = root.resolve(seed + "/cgroup");
             String name = "coi-r" + seed;
@@ -501,6 +502,36 @@ class NativeLookTest {
                     else if (r.nextInt(8) == 0) rawLink(link, new byte[] {'/', 'q', (byte) 0xff, '/', '.', 's', 's', 'h'});
                     else fd(pid, fd, targets[r.nextInt(targets.length)].replace("@TOOL", tool));
                 }
+                // threads (their own draws, so that the rest stays as it was): sharing the process's table, one of their
+                // own, sharing a thread's, or an empty one
+                if (threads.nextInt(4) == 0) {
+                    int k = 2 + threads.nextInt(4);
+                    Path stat = proc.resolve(pid + "/stat");
+                    Files.writeString(stat, Files.readString(stat).replace("\n", " 0 0 0 0 0 0 0 0 0 20 0 " + k + " 0 0\n"));
+                    List<Integer> own = new ArrayList<>();
+                    for (int j = 1; j < k; j++) {
+                        int tid = 1000 + pid * 10 + j;
+                        Path task = proc.resolve(pid + "/task/" + tid);
+                        Files.createDirectories(task);
+                        Files.createSymbolicLink(task.resolve("cwd"), Path.of("/tmp"));
+                        int how = threads.nextInt(4);
+                        if (how == 0) {
+                            Files.createSymbolicLink(task.resolve("fd"), Path.of("../../fd"));
+                        } else if (how == 2 && !own.isEmpty()) {
+                            Files.createSymbolicLink(task.resolve("fd"), Path.of("../" + own.get(threads.nextInt(own.size())) + "/fd"));
+                        } else {
+                            Files.createDirectories(task.resolve("fd"));
+                            own.add(tid);
+                            for (int fd = 0, m = how == 3 ? 0 : 1 + threads.nextInt(3); fd < m; fd++) {
+                                Path link = task.resolve("fd/" + (threads.nextBoolean() ? fd : 3 + threads.nextInt(5)));
+                                if (Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                                Files.createSymbolicLink(link, Path.of(threads.nextBoolean() ? "socket:[" + inodes.get(threads.nextInt(inodes.size())) + "]"
+                                        : targets[threads.nextInt(targets.length)].replace("@TOOL", tool)));
+                            }
+                        }
+                    }
+                    tabled++;
+                }
                 switch (r.nextInt(25)) {
                     case 0 -> Files.delete(proc.resolve(pid + "/io"));
                     case 1 -> deleteTree(proc.resolve(Integer.toString(pid)));
@@ -531,9 +562,12 @@ class NativeLookTest {
             if (threshold < n) bare++;
             Found found = compare(execs, new Target(name, "lxc.payload." + name, threshold, suspicious));
             threats += found.threats().size();
+            fromThreads += found.threats().stream().filter(t -> t.evidence().process() != null && t.evidence().process().pid() >= 1000).count();
         }
         assertThat(threats).as("the random containers raised threats to compare").isGreaterThan(100);
         assertThat(bare).isPositive();
+        assertThat(tabled).as("processes with threads").isGreaterThan(20);
+        assertThat(fromThreads).as("threats found in threads' own tables").isGreaterThan(10);
     }
 
     /**
