@@ -63,12 +63,18 @@ public final class SessionAdmin {
         return entries;
     }
 
-    /** The instance with its state when it has one worth asking for (a stopped one has no address); gone meanwhile: none. */
+    /**
+     * The instance with its state when it has one worth asking for (a stopped one has no address); none when it went
+     * meanwhile, or when the daemon cannot read it: incusd answers "Invalid PID" for a container that is stopping (an
+     * ephemeral one just after its `coi run`), and one such container must not fail the listing of the others.
+     */
     private Model.Instance withState(Model.Instance i) {
         if ("Stopped".equals(i.status())) return i;
         try {
             return i.withState(incus.instanceState(i.name()));
-        } catch (IncusException.NotFound gone) {
+        } catch (IncusException e) {
+            // not reached at all (no status): the listing fails as any other call would
+            if (e.status() == 0) throw e;
             return i;
         }
     }

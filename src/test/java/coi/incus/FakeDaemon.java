@@ -80,7 +80,7 @@ public final class FakeDaemon implements AutoCloseable {
         return this;
     }
 
-    /** The next {@code action} ("create", "start", "stop", "delete", "exec") on {@code instance} fails with this answer. */
+    /** The next {@code action} ("create", "start", "stop", "delete", "exec", "state": a read of it) on {@code instance} fails with this answer. */
     public synchronized FakeDaemon failNext(String action, String instance, int status, String message) {
         failures.put(action + " " + instance, FakeIncus.error(status, message));
         return this;
@@ -197,7 +197,10 @@ public final class FakeDaemon implements AutoCloseable {
             if (instance == null) return FakeIncus.error(404, "Instance not found");
             return switch (method + " " + sub) {
                 case "GET " -> FakeIncus.sync(instance.toString());
-                case "GET state" -> FakeIncus.sync(state(instance).toString());
+                case "GET state" -> {
+                    FakeIncus.Responder failed = failure("state", name);
+                    yield failed != null ? failed : FakeIncus.sync(state(instance).toString());
+                }
                 case "PUT state" -> changeState(name, instance, request.json().path("action").asText());
                 case "PUT " -> update(instance, request.json());
                 case "DELETE " -> delete(name);

@@ -43,6 +43,22 @@ class SessionServicesTest extends FakeIncusSessions {
         assertThat(store.find("fake", plan.sessionId())).get().extracting(SessionMetadata::status).isEqualTo("ended");
     }
 
+    /**
+     * incusd cannot read the state of a container that is stopping ("Invalid PID" with the bytes it read): an ephemeral
+     * one just after its `coi run` made every `coi list` typed then fail. It is listed without its address instead.
+     */
+    @Test
+    void aContainerWhoseStateTheDaemonCannotReadIsListedWithoutItsAddress() throws Exception {
+        SessionPlan plan = started("");
+        daemon.failNext("state", plan.container(), 500, "Invalid PID '\ufffd'");
+        assertThat(admin().list()).singleElement().satisfies(e -> {
+            assertThat(e.name()).isEqualTo(plan.container());
+            assertThat(e.status()).isEqualTo("Running");
+            assertThat(e.ipv4()).isNull();
+        });
+        assertThat(admin().list()).singleElement().satisfies(e -> assertThat(e.ipv4()).isNotNull());
+    }
+
     @Test
     void persistMakesARunningSessionKeptAndCleanRemovesOnlyWhatStopped() throws Exception {
         SessionPlan plan = started("");
