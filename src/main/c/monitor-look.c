@@ -55,6 +55,7 @@
 #define LOOK_DEPTH 2048                  /* cgroup nesting walked (a path of MON_PATH bytes is not deeper) */
 #define LOOK_UIDMAP 340                  /* lines of a uid_map (the kernel's own limit) */
 #define LOOK_TABLES 64                   /* HostView.MAX_TABLES: descriptor tables of its own a process's threads hold */
+#define LOOK_TABLE_PASSES 3              /* HostView.TABLE_PASSES: listings of a process's threads in one look */
 #define LOOK_SCANS 3                     /* HostView.SCANS: scans of /proc in a look while their count falls short */
 
 /* what the detectors ask of a process's arguments and descriptors, answered while reading them */
@@ -1683,92 +1684,189 @@ static int add_proc(struct mon_look *look, struct mon_proc *p) {
     return 0;
 }
 
+enum { V_SHARED, V_SEPARATE, V_GONE };
+
+/* kcmp(a, b, KCMP_FILES): 0 when tasks a and b share a descriptor table, 1 or 2 when not, -errno */
+static long kcmp_files(int a, int b) {
+    long r = syscall(SYS_kcmp, (pid_t)a, (pid_t)b, KCMP_FILES, 0UL, 0UL);
+    return r < 0 ? -errno : r;
+}
+
 /*
- * HostView.separate: whether thread tid of the process at DIR holds a descriptor table other than thread held's (read
- * at HELD_DIR/fd). The kernel tells for the host's /proc (kcmp KCMP_FILES; a thread ended: not other; the kernel not
- * telling: other); a recorded tree by the two fd folders being one folder.
+ * HostView.tablesTold: whether the kernel answers kcmp (asked once: this process's main thread with itself); without
+ * it the host's threads' tables are not read, as in Java.
  */
-static int separate(int host, const char *dir, const char *held_dir, int held, int tid) {
+static int kcmp_told(void) {
+    static int told = -1;
+    if (told < 0) told = kcmp_files(getpid(), getpid()) == 0;
+    return told;
+}
+
+/*
+ * HostView.compare: whether thread tid of the process at DIR holds thread held's table (read at HELD_DIR/fd); V_GONE
+ * when either has ended. The kernel tells for the host's /proc (kcmp; not telling: separate); a recorded tree by the two
+ * fd folders being one folder.
+ */
+static int compare(int host, const char *dir, const char *held_dir, int held, int tid) {
     if (host) {
-        long r = syscall(SYS_kcmp, (pid_t)held, (pid_t)tid, KCMP_FILES, 0UL, 0UL);
-        return r != 0 && !(r < 0 && errno == ESRCH);
+        long r = kcmp_files(held, tid);
+        return r == 0 ? V_SHARED : r == -ESRCH ? V_GONE : V_SEPARATE;
     }
     char a[MON_PATH], b[MON_PATH];
     struct stat sa, sb;
-    if (!join(a, sizeof a, held_dir, "fd") || snprintf(b, sizeof b, "%s/task/%d/fd", dir, tid) >= (int)sizeof b) return 1;
-    if (stat(b, &sb) < 0) return errno != ENOENT;
-    if (stat(a, &sa) < 0) return 1;
-    return sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino;
+    if (!join(a, sizeof a, held_dir, "fd") || snprintf(b, sizeof b, "%s/task/%d/fd", dir, tid) >= (int)sizeof b) return V_SEPARATE;
+    if (stat(b, &sb) < 0) return errno == ENOENT ? V_GONE : V_SEPARATE;
+    if (stat(a, &sa) < 0) return errno == ENOENT ? V_GONE : V_SEPARATE;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino ? V_SHARED : V_SEPARATE;
+}
+
+/* HostView.alive: whether thread tid is still there (the kernel's answer for itself; a recorded tree's fd folder) */
+static int alive(int host, const char *dir, int tid) {
+    if (host) return kcmp_files(tid, tid) == 0;
+    char b[MON_PATH];
+    struct stat sb;
+    return snprintf(b, sizeof b, "%s/task/%d/fd", dir, tid) < (int)sizeof b && stat(b, &sb) == 0;
+}
+
+/*
+ * HostView.verdict: whether thread tid holds one of the tables read (held[0]'s at FIRST_DIR/fd, the others' at
+ * DIR/task/TID/fd). A held thread that has ended tells nothing: tid is compared with the rest, and read when none of
+ * them holds its table.
+ */
+static int verdict(int host, const char *dir, const char *first_dir, const int *held, int nheld, int tid) {
+    char held_dir[MON_PATH];
+    for (int h = 0; h < nheld; h++) {
+        if (h > 0 && snprintf(held_dir, sizeof held_dir, "%s/task/%d", dir, held[h]) >= (int)sizeof held_dir) continue;
+        int v = compare(host, dir, h == 0 ? first_dir : held_dir, held[h], tid);
+        if (v == V_SHARED) return v;
+        if (v == V_GONE && !alive(host, dir, tid)) return V_GONE;
+    }
+    return V_SEPARATE;
+}
+
+/* An entry for thread tid of p, read from THREAD (its descriptors, p's command line read again where p's was): P_* */
+static int read_table(struct mon_look *look, const struct mon_proc *p, int tid, const char *thread, const char *first_dir, struct budget *b,
+                      int *count, char *msg, size_t msglen) {
+    char path[MON_PATH], target[MON_PATH];
+    struct mon_proc *t = calloc(1, sizeof *t);
+    if (!t) return P_NOMEM;
+    t->pid = tid;
+    t->ppid = p->pid;
+    t->uid = p->uid;
+    t->first = tid;
+    t->stdio[0] = t->stdio[1] = t->stdio[2] = -1;
+    int r = read_fds(t, thread, b, count, msg, msglen);
+    if (r == P_OK && *count > 0) r = read_cmdline(t, first_dir, b, msg, msglen);
+    if (r == P_OK && *count > 0) {
+        /* the thread's own folder (CLONE_FS), read as the process's is: a path too long to read is too much */
+        ssize_t l = join(path, sizeof path, thread, "cwd") ? read_link(path, target, sizeof target) : -ENOENT;
+        if (l == -EACCES) {
+            snprintf(msg, msglen, "%s", path);
+            r = P_DENIED;
+        } else if (l == -EFBIG || l == -ENAMETOOLONG) {
+            r = link_too_long(tid, msg, msglen);
+        } else if (l < 0 && l != -ENOENT) {
+            r = P_GONE;
+        }
+    }
+    if (r == P_OK && *count > 0) {
+        free(t->program);
+        t->program = NULL;
+        if ((p->exe && !(t->exe = strdup(p->exe))) || !(t->program = strdup(p->program)) || add_proc(look, t) < 0) r = P_NOMEM;
+        else return P_OK;
+    }
+    mon_proc_free(t);
+    return r;
+}
+
+/* Whether tid is in the sorted-or-not set seen[0..n) */
+static int seen_tid(const int *seen, int n, int tid) {
+    for (int i = 0; i < n; i++)
+        if (seen[i] == tid) return 1;
+    return 0;
 }
 
 /*
  * HostView.tables: an entry added to the look for each thread of p (read from PROC_ROOT) that holds a descriptor table
  * other than the one read for p, with something in it: the thread's tid, p as its parent, p's uid and program, p's
  * command line read again where p's was (the flags of its arguments are the tid's: another process's environ is told
- * by the pid), the thread's descriptors, no io. P_OK, P_DENIED / P_TOO_MUCH with msg (more than LOOK_TABLES tables of its own in one process:
- * HostView reads them without comparing), or P_NOMEM; a thread that ends meanwhile is left out.
+ * by the pid), the thread's descriptors, no io. The threads are listed again while a listing brings new tables or
+ * threads that ended before they were told, LOOK_TABLE_PASSES times at most, only those not seen yet. P_OK, P_DENIED /
+ * P_TOO_MUCH with msg, or P_NOMEM; a thread that ends meanwhile is left out. Where HostView leaves the rest unread and
+ * says so (more than LOOK_TABLES tables of their own, new ones still coming at the last listing), this look is too much.
  */
 static int read_tables(struct mon_look *look, const char *proc_root, const struct mon_proc *p, struct budget *b, char *msg, size_t msglen) {
-    char dir[MON_PATH], name[16], thread[MON_PATH], first_dir[MON_PATH], held_dir[MON_PATH], target[MON_PATH];
+    char dir[MON_PATH], name[16], thread[MON_PATH], first_dir[MON_PATH];
     int host = strcmp(proc_root, "/proc") == 0;
+    if (host && !kcmp_told()) return P_OK;
     snprintf(name, sizeof name, "%d", p->pid);
     if (!join(dir, sizeof dir, proc_root, name)) return P_OK;
     if (p->first == p->pid) snprintf(first_dir, sizeof first_dir, "%s", dir);
     else if (snprintf(first_dir, sizeof first_dir, "%s/task/%d", dir, p->first) >= (int)sizeof first_dir) return P_OK;
-    int *tids, held[LOOK_TABLES + 1], nheld = 0, r = P_OK;
-    int n = list_tids(dir, &tids);
+    int held[LOOK_TABLES + 1], nheld = 0, r = P_OK, *seen = NULL, nseen = 0, capseen = 0;
     held[nheld++] = p->first;
-    for (int i = 0; i < n && r == P_OK; i++) {
-        int tid = tids[i], other = 1;
-        if (tid == p->first) continue;
-        for (int h = 0; h < nheld && other; h++) {
-            if (h > 0 && snprintf(held_dir, sizeof held_dir, "%s/task/%d", dir, held[h]) >= (int)sizeof held_dir) continue;
-            other = separate(host, dir, h == 0 ? first_dir : held_dir, held[h], tid);
+    for (int pass = 1; r == P_OK; pass++) {
+        int *tids, moved = 0, found = 0;
+        int n = list_tids(dir, &tids);
+        for (int i = 0; i < n && r == P_OK; i++) {
+            int tid = tids[i];
+            if (tid == p->first || seen_tid(seen, nseen, tid)) continue;
+            if (nseen == capseen) {
+                int grown = capseen ? capseen * 2 : 64;
+                int *g = realloc(seen, (size_t)grown * sizeof *g);
+                if (!g) {
+                    r = P_NOMEM;
+                    break;
+                }
+                seen = g;
+                capseen = grown;
+            }
+            seen[nseen++] = tid;
+            int v = verdict(host, dir, first_dir, held, nheld, tid);
+            if (v == V_GONE) moved = 1;
+            if (v != V_SEPARATE || snprintf(thread, sizeof thread, "%s/task/%d", dir, tid) >= (int)sizeof thread) continue;
+            if (nheld == LOOK_TABLES + 1) {
+                /* one more of their own, with something in it, would be past HostView's bound */
+                int count = 0;
+                struct budget none = {LOOK_FDS, 0, 0};
+                struct mon_proc probe = {.pid = tid, .stdio = {-1, -1, -1}};
+                int pr = read_fds(&probe, thread, &none, &count, msg, msglen);
+                free(probe.socks);
+                if (pr == P_OK && count == 0) continue;
+                if (pr == P_GONE) {
+                    moved = 1;
+                    continue;
+                }
+                if (pr != P_OK) {
+                    r = pr;
+                    break;
+                }
+                snprintf(msg, msglen, MON_TOO_MUCH "pid %d has more than %d threads with descriptor tables of their own", p->pid, LOOK_TABLES);
+                r = P_TOO_MUCH;
+                break;
+            }
+            int count = 0;
+            r = read_table(look, p, tid, thread, first_dir, b, &count, msg, msglen);
+            if (r == P_GONE) {
+                moved = 1;
+                r = P_OK;
+            } else if (r == P_OK && count > 0) {
+                held[nheld++] = tid;
+                found = 1;
+            }
         }
-        if (!other || snprintf(thread, sizeof thread, "%s/task/%d", dir, tid) >= (int)sizeof thread) continue;
-        struct mon_proc *t = calloc(1, sizeof *t);
-        if (!t) {
-            r = P_NOMEM;
+        free(tids);
+        if (r != P_OK || (!found && !moved)) break;
+        if (pass == LOOK_TABLE_PASSES) {
+            if (found) {
+                snprintf(msg, msglen, MON_TOO_MUCH "pid %d has threads with descriptor tables of their own that come faster than a look reads them",
+                         p->pid);
+                r = P_TOO_MUCH;
+            }
             break;
         }
-        t->pid = tid;
-        t->ppid = p->pid;
-        t->uid = p->uid;
-        t->first = tid;
-        t->stdio[0] = t->stdio[1] = t->stdio[2] = -1;
-        int count = 0;
-        r = read_fds(t, thread, b, &count, msg, msglen);
-        if (r == P_OK && count > 0) r = read_cmdline(t, first_dir, b, msg, msglen);
-        if (r == P_OK && count > 0) {
-            /* the thread's own folder (CLONE_FS), read as the process's is: a path too long to read is too much */
-            char path[MON_PATH];
-            ssize_t l = join(path, sizeof path, thread, "cwd") ? read_link(path, target, sizeof target) : -ENOENT;
-            if (l == -EACCES) {
-                snprintf(msg, msglen, "%s", path);
-                r = P_DENIED;
-            } else if (l == -EFBIG || l == -ENAMETOOLONG) {
-                r = link_too_long(tid, msg, msglen);
-            } else if (l < 0 && l != -ENOENT) {
-                r = P_GONE;
-            }
-        }
-        if (r == P_OK && count > 0 && nheld == LOOK_TABLES + 1) {
-            snprintf(msg, msglen, MON_TOO_MUCH "pid %d has more than %d threads with descriptor tables of their own", p->pid, LOOK_TABLES);
-            r = P_TOO_MUCH;
-        }
-        if (r == P_OK && count > 0) {
-            free(t->program);
-            t->program = NULL;
-            if ((p->exe && !(t->exe = strdup(p->exe))) || !(t->program = strdup(p->program)) || add_proc(look, t) < 0) r = P_NOMEM;
-            else {
-                held[nheld++] = tid;
-                continue;
-            }
-        }
-        mon_proc_free(t);
-        if (r == P_GONE) r = P_OK;
     }
-    free(tids);
+    free(seen);
     return r;
 }
 

@@ -66,6 +66,7 @@ public final class Detectors {
         threats.addAll(credentialScans(now));
         threats.addAll(workspaceIo(window, settings.fileReadThresholdMb(), settings.fileWriteThresholdMb()));
         threats.addAll(fenceCounters(window));
+        threats.addAll(unreadTables(now));
         return threats;
     }
 
@@ -214,6 +215,19 @@ public final class Detectors {
      * monitor's sight. No workload nests so deep or makes so many; the agent, root inside, can, to
      * hide processes.
      */
+    /**
+     * Threads' descriptor tables the look left unread, past its bounds (more than 64 in one process, more descriptors
+     * than one look reads, or tables moved from thread to thread faster than a look reads them): no workload does
+     * that, and whatever those tables hold is hidden from the other detectors.
+     */
+    public static List<Threat> unreadTables(Snapshot s) {
+        if (s.unread().isEmpty()) return List.of();
+        Snapshot.Unread first = s.unread().getFirst();
+        Snapshot.Proc p = s.processes().stream().filter(x -> x.pid() == first.pid()).findFirst().orElse(null);
+        return List.of(new Threat(Level.HIGH, Threat.PROCESSES, "descriptor tables beyond the monitor's reading",
+                "pid " + first.pid() + " has " + first.why() + ": what they hold is hidden from the monitor", p == null ? Evidence.none() : Evidence.of(p)));
+    }
+
     public static Threat hiddenCgroups(String beyond) {
         return new Threat(Level.HIGH, Threat.PROCESSES, "cgroups beyond the monitor's walk",
                 "the container nests its cgroups deeper than " + HostView.MAX_DEPTH + " levels, makes more than " + HostView.MAX_GROUPS

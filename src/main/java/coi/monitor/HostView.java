@@ -445,11 +445,12 @@ public final class HostView {
     public Snapshot detailed(String container, List<Integer> pids, long init) {
         UidMap uids = pids.isEmpty() ? new UidMap(List.of()) : UidMap.read(proc.resolve(pids.getFirst() + "/uid_map"));
         List<Snapshot.Proc> processes = new ArrayList<>();
+        Tables tables = new Tables();
         for (int pid : pids) {
             try {
                 Read read = process(pid, uids);
                 processes.add(read.proc());
-                if (read.threads() > 1) tables(pid, read, processes);
+                if (read.threads() > 1 && tablesTold()) tables(pid, read, processes, tables);
             } catch (AccessDeniedException e) {
                 throw new ObservationException("cannot observe " + container + ": " + e.getFile() + " is not readable"
                         + " (the monitor needs root or CAP_SYS_PTRACE to see container processes): run coi as root or without --monitor");
@@ -463,7 +464,7 @@ public final class HostView {
             through.add((int) init);
             through.addAll(pids);
         }
-        return new Snapshot(container, Instant.now(), processes, connections(through));
+        return new Snapshot(container, Instant.now(), processes, connections(through), tables.unread);
     }
 
     /** The payload cgroup ({@code lxc.payload.NAME}) a process belongs to, null for a host process or one gone. */
@@ -511,65 +512,134 @@ public final class HostView {
         return new Read(read, live, fields.length > 17 ? Long.parseLong(fields[17]) : 1);
     }
 
-    /**
-     * Tables of its own a process's threads are compared with, past the one read for the process: a further one is
-     * listed, and not compared with, so that a look at a process of thousands of threads, each with a table of its
-     * own, stays linear (the native look hands such a container back).
-     */
+    /** Tables of its own one process's threads may hold: past them, the rest of its threads are not read. */
     static final int MAX_TABLES = 64;
+
+    /** Descriptors of threads' own tables one look reads (the native look's budget for all descriptors): past them, none. */
+    static final int MAX_TABLE_FDS = 131072;
+
+    /** Listings of a process's threads in one look while they bring tables of their own not yet read, or end before they are told. */
+    static final int TABLE_PASSES = 3;
+
+    /** What one look has read of threads' own tables: the descriptors it may still read, and what it left unread. */
+    private static final class Tables {
+        long fds = MAX_TABLE_FDS;
+        final List<Snapshot.Unread> unread = new ArrayList<>();
+    }
 
     /**
      * Adds an entry for each thread of a process that holds a descriptor table other than the one read for it. A
      * thread that called unshare(CLONE_FILES), or was cloned without CLONE_FILES, holds descriptors that its
      * process's /proc/PID/fd does not show (that is the leader's table): a reverse shell's socket kept there, or a
      * credential file open, would be seen by no detector. Each table is read once, from the first thread (lowest
-     * tid) holding it, at /proc/PID/task/TID/fd, and listed as a process of its own: the thread's tid as its pid,
-     * its process as its parent, the process's uid, command, program and command line (one memory), the thread's
-     * own folder (CLONE_FS) and descriptors, and no io (the process's counters hold its threads'). A table with no
-     * descriptor adds nothing (a thread exiting has none). Which threads share a table the kernel tells (kcmp,
+     * tid) found holding it, at /proc/PID/task/TID/fd, and listed as a process of its own: the thread's tid as its
+     * pid, its process as its parent, the process's uid, command, program and command line (one memory), the
+     * thread's own folder (CLONE_FS) and descriptors, and no io (the process's counters hold its threads'). A table
+     * with no descriptor adds nothing (a thread exiting has none). Which threads share a table the kernel tells (kcmp,
      * KCMP_FILES) for the host's /proc; a recorded tree tells it by their fd folders being one folder (a link).
+     *
+     * <p>The agent can move a table from thread to thread (each new one sharing it, the old one ending) faster than a
+     * slow read of the others gets to it: the threads are listed again while a listing brings new tables or threads
+     * that ended before they were told, {@link #TABLE_PASSES} times at most, each time only those not seen yet. Past
+     * {@link #MAX_TABLES} tables in one process, {@link #MAX_TABLE_FDS} descriptors in one look, or new tables still
+     * coming at the last listing, the rest is left unread and said so ({@link Snapshot#unread}, which the detectors
+     * raise): a look stays bounded whatever runs inside.
      */
-    private void tables(int pid, Read read, List<Snapshot.Proc> into) throws IOException {
+    private void tables(int pid, Read read, List<Snapshot.Proc> into, Tables tables) throws IOException {
         Path dir = proc.resolve(Integer.toString(pid));
         Path task = dir.resolve("task");
         int first = read.live().equals(dir) ? pid : Integer.parseInt(read.live().getFileName().toString());
         List<Integer> held = new ArrayList<>(List.of(first));
-        for (int tid : tids(dir)) {
-            if (tid == first) continue;
-            if (!held.stream().allMatch(table -> separate(task, table == first ? read.live() : task.resolve(Integer.toString(table)), table, tid))) {
-                continue;
+        Set<Integer> seen = new java.util.HashSet<>(held);
+        for (int pass = 1; ; pass++) {
+            boolean moved = false, found = false;
+            for (int tid : tids(dir)) {
+                if (!seen.add(tid)) continue;
+                Verdict verdict = verdict(task, read.live(), first, held, tid);
+                moved |= verdict == Verdict.GONE;
+                if (verdict != Verdict.SEPARATE) continue;
+                Path thread = task.resolve(Integer.toString(tid));
+                Map<Integer, String> fds;
+                try {
+                    fds = fds(thread.resolve("fd"));
+                    if (fds.isEmpty()) continue;
+                    if (held.size() > MAX_TABLES) {
+                        tables.unread.add(new Snapshot.Unread(pid, "more than " + MAX_TABLES + " threads with descriptor tables of their own"));
+                        return;
+                    }
+                    if (fds.size() > tables.fds) {
+                        tables.unread.add(new Snapshot.Unread(pid, "more than " + MAX_TABLE_FDS + " descriptors in threads' own tables in one look"));
+                        tables.fds = 0;
+                        return;
+                    }
+                    Snapshot.Proc p = read.proc();
+                    into.add(new Snapshot.Proc(tid, pid, p.uid(), p.comm(), p.exe(), p.cmdline(), link(thread.resolve("cwd")), fds, 0, 0));
+                } catch (AccessDeniedException e) {
+                    throw e;
+                } catch (IOException | DirectoryIteratorException ended) {
+                    moved = true;
+                    continue;
+                }
+                tables.fds -= fds.size();
+                held.add(tid);
+                found = true;
             }
-            Path thread = task.resolve(Integer.toString(tid));
-            try {
-                Map<Integer, String> fds = fds(thread.resolve("fd"));
-                if (fds.isEmpty()) continue;
-                Snapshot.Proc p = read.proc();
-                into.add(new Snapshot.Proc(tid, pid, p.uid(), p.comm(), p.exe(), p.cmdline(), link(thread.resolve("cwd")), fds, 0, 0));
-                if (held.size() <= MAX_TABLES) held.add(tid);
-            } catch (AccessDeniedException e) {
-                throw e;
-            } catch (IOException | DirectoryIteratorException ended) {
-                // the thread ended meanwhile
+            if (!found && !moved) return;
+            if (pass == TABLE_PASSES) {
+                if (found) tables.unread.add(new Snapshot.Unread(pid, "threads with descriptor tables of their own that come faster than a look reads them"));
+                return;
             }
         }
     }
 
+    /** How a thread's table compares with those read: one of them, one of its own, or not known (it ended). */
+    private enum Verdict { SHARED, SEPARATE, GONE }
+
     /**
-     * Whether thread {@code tid} holds a table other than thread {@code held}'s (read at {@code heldDir}/fd): false
-     * when it holds the same one or has ended. Where the kernel cannot tell, it is taken as other (read).
+     * Whether thread {@code tid} holds one of the tables read (of {@code held}'s threads, the first's read at
+     * {@code firstDir}/fd). A held thread that has ended meanwhile tells nothing (its table may live on in
+     * others): the thread is compared with the rest, and read when none of them holds its table.
      */
-    private boolean separate(Path task, Path heldDir, int held, int tid) {
+    private Verdict verdict(Path task, Path firstDir, int first, List<Integer> held, int tid) {
+        for (int table : held) {
+            Verdict v = compare(task, table == first ? firstDir : task.resolve(Integer.toString(table)), table, tid);
+            if (v == Verdict.SHARED) return v;
+            if (v == Verdict.GONE) {
+                // which of the two ended: the thread (nothing to read), or the held one (ask the others)
+                if (!alive(task, tid)) return Verdict.GONE;
+            }
+        }
+        return Verdict.SEPARATE;
+    }
+
+    /** Whether thread {@code tid} holds thread {@code held}'s table (read at {@code heldDir}/fd); GONE when either has ended. */
+    private Verdict compare(Path task, Path heldDir, int held, int tid) {
         if (proc.equals(HOST_PROC)) {
             int r = Libc.kcmpFiles(held, tid);
-            return r != 0 && r != -Libc.ESRCH;
+            return r == 0 ? Verdict.SHARED : r == -Libc.ESRCH ? Verdict.GONE : Verdict.SEPARATE;
         }
         try {
-            return !Files.isSameFile(heldDir.resolve("fd"), task.resolve(Integer.toString(tid)).resolve("fd"));
+            return Files.isSameFile(heldDir.resolve("fd"), task.resolve(Integer.toString(tid)).resolve("fd")) ? Verdict.SHARED : Verdict.SEPARATE;
         } catch (NoSuchFileException gone) {
-            return false;
+            return Verdict.GONE;
         } catch (IOException unreadable) {
-            return true;
+            return Verdict.SEPARATE;
         }
+    }
+
+    /** Whether thread {@code tid} is still there (the kernel's answer for itself; a recorded tree's fd folder). */
+    private boolean alive(Path task, int tid) {
+        if (proc.equals(HOST_PROC)) return Libc.kcmpFiles(tid, tid) == 0;
+        return Files.exists(task.resolve(Integer.toString(tid)).resolve("fd"));
+    }
+
+    /**
+     * Whether this view can tell threads' tables apart: a recorded tree always (by its folders); the host's /proc when
+     * the kernel has kcmp (CONFIG_CHECKPOINT_RESTORE, which Debian's, Ubuntu's and Fedora's kernels have). Without
+     * it, the tables of threads are not read (each of a JVM's hundred threads would read as a table of its own).
+     */
+    private boolean tablesTold() {
+        return !proc.equals(HOST_PROC) || Libc.KCMP;
     }
 
     private static final Path HOST_PROC = Path.of("/proc");

@@ -72,8 +72,8 @@ final class Libc {
      */
     static int kcmpFiles(int a, int b) {
         if (Kcmp.NUMBER < 0) return -38;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        try {
+            MemorySegment state = Kcmp.STATE.get();
             long r = (long) Kcmp.SYSCALL.invokeExact(state, Kcmp.NUMBER, (long) a, (long) b, Kcmp.FILES, 0L, 0L);
             return r < 0 ? -errno(state) : (int) r;
         } catch (Throwable t) {
@@ -81,8 +81,13 @@ final class Libc {
         }
     }
 
+    /** Whether the kernel answers kcmp(KCMP_FILES): a process's own main thread compared with itself. */
+    static final boolean KCMP = kcmpFiles((int) ProcessHandle.current().pid(), (int) ProcessHandle.current().pid()) == 0;
+
     /** syscall(2) for kcmp, linked at its first use (only the Java monitor's looks at threads ask). */
     private static final class Kcmp {
+        /** Each calling thread's errno segment: a look at a process of thousands of threads calls kcmp for each. */
+        static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(() -> Arena.global().allocate(CALL_STATE));
         static final long FILES = 2;
         static final long NUMBER = switch (System.getProperty("os.arch")) {
             case "amd64", "x86_64" -> 312;

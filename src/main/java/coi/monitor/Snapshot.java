@@ -19,28 +19,39 @@ import java.util.Set;
  * `coi monitor --format json` (the shared mapper has no java.time module).
  */
 public record Snapshot(String container, @JsonSerialize(using = ToStringSerializer.class) Instant at, List<Proc> processes, List<Conn> connections, Fence fence,
-                       List<WorkspaceUse> workspace) {
+                       List<WorkspaceUse> workspace, List<Unread> unread) {
     public Snapshot {
         processes = List.copyOf(processes);
         connections = List.copyOf(connections);
         workspace = List.copyOf(workspace);
+        unread = List.copyOf(unread);
     }
 
     public Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections) {
-        this(container, at, processes, connections, Fence.UNKNOWN, List.of());
+        this(container, at, processes, connections, Fence.UNKNOWN, List.of(), List.of());
     }
 
     public Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections, Fence fence) {
-        this(container, at, processes, connections, fence, List.of());
+        this(container, at, processes, connections, fence, List.of(), List.of());
+    }
+
+    public Snapshot(String container, Instant at, List<Proc> processes, List<Conn> connections, List<Unread> unread) {
+        this(container, at, processes, connections, Fence.UNKNOWN, List.of(), unread);
     }
 
     public Snapshot withFence(Fence counters) {
-        return new Snapshot(container, at, processes, connections, counters, workspace);
+        return new Snapshot(container, at, processes, connections, counters, workspace, unread);
     }
 
     public Snapshot withWorkspace(List<WorkspaceUse> uses) {
-        return new Snapshot(container, at, processes, connections, fence, uses);
+        return new Snapshot(container, at, processes, connections, fence, uses, unread);
     }
+
+    /**
+     * What a look left unread of a process, and why: descriptor tables of its threads past what one look reads
+     * (see HostView's tables), which the detectors raise, since whatever is in them is hidden from them.
+     */
+    public record Unread(int pid, String why) {}
 
     /**
      * With the processes read at their exec since the last look that this look did not find
@@ -51,7 +62,7 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
         for (Proc p : processes) seen.add(p.pid());
         List<Proc> all = new ArrayList<>(processes);
         for (Proc p : execs) if (seen.add(p.pid())) all.add(p);
-        return new Snapshot(container, at, all, connections, fence, workspace);
+        return new Snapshot(container, at, all, connections, fence, workspace, unread);
     }
 
     /**
@@ -69,7 +80,7 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
             shared.add(b == null ? p : p.sharing(b));
         }
         return new Snapshot(container, at, shared, connections.equals(earlier.connections) ? earlier.connections : connections, fence,
-                workspace);
+                workspace, unread);
     }
 
     /**

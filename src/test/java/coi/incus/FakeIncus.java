@@ -184,6 +184,9 @@ public final class FakeIncus implements AutoCloseable {
                 requests.add(request);
                 try {
                     next(request).respond(request, conn);
+                } catch (IOException gone) {
+                    // the answer could not be written: the client dropped the connection, or close() closed it meanwhile
+                    break;
                 } catch (Throwable t) {
                     failures.add(t);
                     break;

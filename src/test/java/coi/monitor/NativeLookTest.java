@@ -907,7 +907,10 @@ class NativeLookTest {
         assertThat(found.threats().getLast().evidence().process().pid()).isEqualTo(352);
     }
 
-    /** More threads with tables of their own in one process than the native look compares (64) is too much; Java reads them all. */
+    /**
+     * More threads with tables of their own in one process than a look reads (64): the native look is too much, Java
+     * leaves the rest unread and says so (a HIGH threat), a look staying bounded whatever runs inside.
+     */
     @Test
     void moreDescriptorTablesInAProcessThanTheLookComparesIsTooMuch() throws IOException {
         cgroup("", "coi-tt", List.of(1, 370), Map.of());
@@ -920,7 +923,16 @@ class NativeLookTest {
             Files.copy(proc.resolve("370/cmdline"), thread.resolve("cmdline"));
             Files.createSymbolicLink(thread.resolve("fd/3"), Path.of(tid == 435 ? "/home/code/.ssh/id_rsa" : "/dev/null"));
         }
-        assertThat(javaTitles(new Target("coi-tt"))).containsExactly("reading credential files by sleep");
+        HostView view = new HostView(proc, cgroups);
+        Snapshot s = view.detailed("coi-tt", view.pids("coi-tt", view.cgroupOf("lxc.payload.coi-tt")));
+        assertThat(s.processes()).as("the process and 64 tables of its own").hasSize(66);
+        assertThat(Detectors.unreadTables(s)).singleElement().satisfies(t -> {
+            assertThat(t.level()).isEqualTo(Level.HIGH);
+            assertThat(t.title()).isEqualTo("descriptor tables beyond the monitor's reading");
+            assertThat(t.description()).isEqualTo("pid 370 has more than 64 threads with descriptor tables of their own: what they hold is hidden"
+                    + " from the monitor");
+            assertThat(t.evidence().process().pid()).isEqualTo(370);
+        });
         assertThat(tooMuch(new Target("coi-tt"))).contains("pid 370 has more than 64 threads with descriptor tables of their own");
         Files.delete(proc.resolve("370/task/435/fd/3"));
         Files.delete(proc.resolve("370/task/435/fd"));
