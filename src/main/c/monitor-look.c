@@ -83,6 +83,7 @@ struct mon_proc {
     unsigned flags;
     long long threads;  /* its tasks (num_threads) when read */
     int first;          /* the task whose descriptor table was read: pid, or the live thread of a zombie leader */
+    int tgid;           /* Proc.tgid: pid, or for a thread's own table its process's */
     int marked;         /* read alone at its exec, and more than the bounds (too_much says what; NULL: out of memory) */
     char *too_much;
 };
@@ -351,14 +352,20 @@ static const char *const NETCAT_FLAGS[] = {"-e", "-c", "--exec", "--sh-exec", "-
 static const char *const SEARCHERS[] = {"grep", "egrep", "fgrep", "rg", "ag", "ack", "git-grep"};
 static const char *const CREDENTIAL_OWNERS[] = {"ssh", "ssh-add", "ssh-agent", "scp", "sftp", "aws", "gh", "git", "docker"};
 
-/* The flags of one path (a descriptor's target or an argument after the first). */
-static unsigned path_flags(const char *s, size_t n, int pid, int term) {
-    unsigned f = 0;
-    if (is_environ(s, n) && !equals(s, n, "/proc/self/environ")) {
-        char own[48];
-        int k = snprintf(own, sizeof own, "/proc/%d/environ", pid);
-        if (k <= 0 || (size_t)k >= sizeof own || !equals(s, n, own)) f |= F_ENV_OTHER;
+/* Proc.ownEnviron: /proc/PID/environ of the entry's pid or of its thread group's (a thread's table reads its process's) */
+static int own_environ(const char *s, size_t n, int pid, int tgid) {
+    char own[48];
+    for (int w = 0; w < 2; w++) {
+        int k = snprintf(own, sizeof own, "/proc/%d/environ", w ? tgid : pid);
+        if (k > 0 && (size_t)k < sizeof own && equals(s, n, own)) return 1;
     }
+    return 0;
+}
+
+/* The flags of one path (a descriptor's target or an argument after the first) of the entry pid of thread group tgid. */
+static unsigned path_flags(const char *s, size_t n, int pid, int tgid, int term) {
+    unsigned f = 0;
+    if (is_environ(s, n) && !equals(s, n, "/proc/self/environ") && !own_environ(s, n, pid, tgid)) f |= F_ENV_OTHER;
     for (int t = 0; t < 3; t++)
         if (is_tool_file(s, n, TOOL_FILES[t], term)) f |= F_TOOL0 << t;
     if (is_credential_path(s, n, term)) f |= F_CRED;
@@ -656,7 +663,7 @@ static int read_cmdline(struct mon_proc *p, const char *dir, struct budget *b, c
             int term = has_terminator(a, n);
             if (p->nargs > 0) {
                 if (in_set(a, NETCAT_FLAGS, sizeof NETCAT_FLAGS / sizeof *NETCAT_FLAGS) || is_socat_exec(a, n, term)) p->flags |= F_NC_EXEC;
-                p->flags |= path_flags(a, n, p->pid, term);
+                p->flags |= path_flags(a, n, p->pid, p->tgid, term);
                 if ((a[0] != '-' || utf16_len(a, n) > 2) && a[0] != '/' && is_secret(a, n, term)) p->flags |= F_SECRET;
             }
             if (memmem(a, n, "/dev/tcp/", 9) || memmem(a, n, "/dev/udp/", 9)) p->flags |= F_DEVNET;
@@ -887,7 +894,7 @@ static int read_fds(struct mon_proc *p, const char *dir, struct budget *b, int *
             r = P_NOMEM;
             break;
         }
-        p->flags |= path_flags(t, n, pid, has_terminator(t, n));
+        p->flags |= path_flags(t, n, pid, p->tgid, has_terminator(t, n));
         if (count) (*count)++;
         long long inode = socket_inode(t, n);
         free(t);
@@ -923,7 +930,7 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
     if (!join(dir, sizeof dir, proc_root, name)) return P_GONE;
     struct mon_proc *p = calloc(1, sizeof *p);
     if (!p) return P_NOMEM;
-    p->pid = pid;
+    p->pid = p->tgid = pid;
     p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
 
     /* stat: comm between the first '(' and the last ')', ppid the second field after it */
@@ -1751,6 +1758,7 @@ static int read_table(struct mon_look *look, const struct mon_proc *p, int tid, 
     struct mon_proc *t = calloc(1, sizeof *t);
     if (!t) return P_NOMEM;
     t->pid = tid;
+    t->tgid = p->pid;
     t->ppid = p->pid;
     t->uid = p->uid;
     t->first = tid;

@@ -125,8 +125,7 @@ public final class Detectors {
         for (Snapshot.Proc p : s.processes()) {
             List<String> paths = new ArrayList<>(p.fds().values());
             if (p.cmdline().size() > 1) paths.addAll(p.cmdline().subList(1, p.cmdline().size()));
-            String own = "/proc/" + p.pid() + "/environ";
-            if (paths.stream().anyMatch(a -> ENVIRON.matcher(a).matches() && !a.equals(own) && !a.equals("/proc/self/environ"))) {
+            if (paths.stream().anyMatch(a -> ENVIRON.matcher(a).matches() && !p.ownEnviron(a) && !a.equals("/proc/self/environ"))) {
                 threats.add(new Threat(Level.WARNING, Threat.CREDENTIALS, "reading other processes' environment",
                         "environment variables of other processes often hold API keys", Evidence.of(p)));
             } else if (SEARCHERS.contains(p.program()) && p.cmdline().stream().skip(1).filter(a -> !a.startsWith("-") || a.length() > 2)

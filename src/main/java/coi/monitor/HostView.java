@@ -573,7 +573,7 @@ public final class HostView {
                         return;
                     }
                     Snapshot.Proc p = read.proc();
-                    into.add(new Snapshot.Proc(tid, pid, p.uid(), p.comm(), p.exe(), p.cmdline(), link(thread.resolve("cwd")), fds, 0, 0));
+                    into.add(new Snapshot.Proc(tid, pid, p.uid(), p.comm(), p.exe(), p.cmdline(), link(thread.resolve("cwd")), fds, 0, 0, pid));
                 } catch (AccessDeniedException e) {
                     throw e;
                 } catch (IOException | DirectoryIteratorException ended) {

@@ -103,12 +103,27 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
      * @param fds   open descriptors: number to link target ("socket:[123]", "/workspace/a", "pipe:[9]")
      * @param rchar bytes read through read() and friends so far, page-cache hits included
      *              (after wait(), a parent's count includes its reaped children)
+     * @param tgid  the process whose memory it is: its own pid, or for a thread's own descriptor table (HostView) its process's
      */
     public record Proc(int pid, int ppid, int uid, String comm, String exe, List<String> cmdline, String cwd,
-                       Map<Integer, String> fds, long rchar, long wchar) {
+                       Map<Integer, String> fds, long rchar, long wchar, int tgid) {
         public Proc {
             cmdline = List.copyOf(cmdline);
             fds = Map.copyOf(fds);
+        }
+
+        /** A process: its own thread group. */
+        public Proc(int pid, int ppid, int uid, String comm, String exe, List<String> cmdline, String cwd, Map<Integer, String> fds,
+                    long rchar, long wchar) {
+            this(pid, ppid, uid, comm, exe, cmdline, cwd, fds, rchar, wchar, pid);
+        }
+
+        /**
+         * Whether {@code path} is this entry's own /proc/PID/environ: a thread's entry (a table of its own, see HostView)
+         * reads its process's under either id.
+         */
+        boolean ownEnviron(String path) {
+            return path.equals("/proc/" + pid + "/environ") || path.equals("/proc/" + tgid + "/environ");
         }
 
         /** This process with the parts equal to {@code earlier}'s (the same pid, a look before) being earlier's. */
@@ -116,7 +131,7 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
             if (equals(earlier)) return earlier;
             return new Proc(pid, ppid, uid, Objects.equals(comm, earlier.comm) ? earlier.comm : comm, Objects.equals(exe, earlier.exe) ? earlier.exe : exe,
                     cmdline.equals(earlier.cmdline) ? earlier.cmdline : cmdline, Objects.equals(cwd, earlier.cwd) ? earlier.cwd : cwd,
-                    fds.equals(earlier.fds) ? earlier.fds : fds, rchar, wchar);
+                    fds.equals(earlier.fds) ? earlier.fds : fds, rchar, wchar, tgid);
         }
 
         /** A process known only by its pid (counted, not read). */

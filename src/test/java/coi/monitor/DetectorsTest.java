@@ -140,6 +140,17 @@ class DetectorsTest {
                 .satisfies(t -> assertThat(t.title()).isEqualTo("reading other processes' environment"));
     }
 
+    /** A thread's own descriptor table (its entry: the tid, its process as tgid) reading its process's environ reads its own. */
+    @Test
+    void aThreadsOwnTableReadingItsProcesssEnvironReadsItsOwn() {
+        Snapshot.Proc own = new Snapshot.Proc(302, 300, 1000, "cat", "/usr/bin/cat", List.of("cat"), "/", Map.of(3, "/proc/300/environ"), 0, 0, 300);
+        Snapshot.Proc other = new Snapshot.Proc(303, 300, 1000, "cat", "/usr/bin/cat", List.of("cat"), "/", Map.of(3, "/proc/301/environ"), 0, 0, 300);
+        Snapshot.Proc parent = new Snapshot.Proc(304, 300, 1000, "cat", "/usr/bin/cat", List.of("cat"), "/", Map.of(3, "/proc/300/environ"), 0, 0);
+        Snapshot s = new Snapshot("c", Instant.EPOCH, List.of(own, other, parent), List.of());
+        assertThat(Detectors.credentialScans(s)).extracting(t -> t.evidence().process().pid()).as("a process's parent's environ is another's")
+                .containsExactly(303, 304);
+    }
+
     @Test
     void aForkBombIsCriticalByCountOrBySpawnRate() {
         Instant t0 = Instant.parse("2026-12-04T10:00:00Z");

@@ -865,8 +865,8 @@ class NativeLookTest {
     /**
      * HostView.tables: a thread that unshared its descriptor table is read as an entry of its own (its tid, its process
      * as parent), once per table, from its first thread; threads sharing the process's table or a listed one, a table
-     * with nothing in it, and the threads of a process of one task add nothing. An argument naming the process's own
-     * environ is another process's for the thread's entry (its pid is the tid), on both sides.
+     * with nothing in it, and the threads of a process of one task add nothing. The process's own environ is the
+     * thread's entry's own too (its pid is the tid, its tgid the process's), on both sides.
      */
     @Test
     void threadsWithDescriptorTablesOfTheirOwnAreReadAsEntriesOfTheirOwn() throws IOException {
@@ -898,7 +898,7 @@ class NativeLookTest {
         Found found = compare(new Target("coi-t"));
         assertThat(found.threats()).extracting(Threat::title).containsExactly(
                 "reverse shell: python3.11 with its stdin on a connection to " + REMOTE + ":4444", "connection to suspicious port 4444 of " + REMOTE,
-                "connection to suspicious port 4444 of " + REMOTE, "reading other processes' environment");
+                "connection to suspicious port 4444 of " + REMOTE, "reading credential files by python3.11");
         assertThat(found.threats().getFirst().evidence().process()).satisfies(p -> {
             assertThat(p.pid()).isEqualTo(352);
             assertThat(p.ppid()).isEqualTo(350);
