@@ -1787,7 +1787,7 @@ static int read_table(struct mon_look *look, const struct mon_proc *p, int tid, 
     return r;
 }
 
-/* Whether tid is in the sorted-or-not set seen[0..n) */
+/* Whether tid is among seen[0..n): the threads a look has told already */
 static int seen_tid(const int *seen, int n, int tid) {
     for (int i = 0; i < n; i++)
         if (seen[i] == tid) return 1;

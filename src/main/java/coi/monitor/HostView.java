@@ -445,12 +445,12 @@ public final class HostView {
     public Snapshot detailed(String container, List<Integer> pids, long init) {
         UidMap uids = pids.isEmpty() ? new UidMap(List.of()) : UidMap.read(proc.resolve(pids.getFirst() + "/uid_map"));
         List<Snapshot.Proc> processes = new ArrayList<>();
-        Tables tables = new Tables();
+        ThreadTables threadTables = new ThreadTables();
         for (int pid : pids) {
             try {
                 Read read = process(pid, uids);
                 processes.add(read.proc());
-                if (read.threads() > 1 && tablesTold()) tables(pid, read, processes, tables);
+                if (read.threads() > 1 && tablesTold()) tables(pid, read, processes, threadTables);
             } catch (AccessDeniedException e) {
                 throw new ObservationException("cannot observe " + container + ": " + e.getFile() + " is not readable"
                         + " (the monitor needs root or CAP_SYS_PTRACE to see container processes): run coi as root or without --monitor");
@@ -464,7 +464,7 @@ public final class HostView {
             through.add((int) init);
             through.addAll(pids);
         }
-        return new Snapshot(container, Instant.now(), processes, connections(through), tables.unread);
+        return new Snapshot(container, Instant.now(), processes, connections(through), threadTables.unread);
     }
 
     /** The payload cgroup ({@code lxc.payload.NAME}) a process belongs to, null for a host process or one gone. */
@@ -522,7 +522,7 @@ public final class HostView {
     static final int TABLE_PASSES = 3;
 
     /** What one look has read of threads' own tables: the descriptors it may still read, and what it left unread. */
-    private static final class Tables {
+    private static final class ThreadTables {
         long fds = MAX_TABLE_FDS;
         final List<Snapshot.Unread> unread = new ArrayList<>();
     }
@@ -545,7 +545,7 @@ public final class HostView {
      * coming at the last listing, the rest is left unread and said so ({@link Snapshot#unread}, which the detectors
      * raise): a look stays bounded whatever runs inside.
      */
-    private void tables(int pid, Read read, List<Snapshot.Proc> into, Tables tables) throws IOException {
+    private void tables(int pid, Read read, List<Snapshot.Proc> into, ThreadTables tables) throws IOException {
         Path dir = proc.resolve(Integer.toString(pid));
         Path task = dir.resolve("task");
         int first = read.live().equals(dir) ? pid : Integer.parseInt(read.live().getFileName().toString());

@@ -29,7 +29,7 @@ class HostViewAttacksIT {
     private static final Path HOME = Path.of(System.getProperty("coi.home", ".")).toAbsolutePath();
     private static final String DEV_TCP = "/dev/tcp/198.51.100.10/9";
     private static final int ATTEMPTS = 20;
-    private static final List<String> PROGRAMS = List.of("attack-zombie-leader", "attack-cgroup-mover", "attack-private-fds", "attack-moving-table");
+    private static final List<String> PROGRAMS = List.of("attack-zombie-leader", "attack-cgroup-mover", "attack-private-fds");
     private static String name;
     private static Path work;
 
@@ -142,7 +142,7 @@ class HostViewAttacksIT {
     @Test
     void aConnectionInATableMovingFromThreadToThreadIsFoundOrRaisedAtEveryLook() throws Exception {
         String address = ownAddress();
-        inside("cp /root/attack-moving-table /root/python3.12");
+        inside("cp /root/attack-private-fds /root/python3.12");
         String started = inside("cd /root; ulimit -n 4096; nohup ./python3.12 " + address + " 7001 30 3000 20000 >/root/moving.log 2>&1 & echo $!").trim();
         await(() -> inside("cat /root/moving.log").startsWith("ready"), "the moving table's connection made");
         int pid = hostPid(Integer.parseInt(started));

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
+import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,8 +69,11 @@ class NativeMonitorIT {
                 assertThat(killed).as("one kill recorded, by the supervisor the waiter started").singleElement().satisfies(e -> {
                     assertThat(e.level()).isEqualTo(Level.CRITICAL);
                     assertThat(e.category()).isEqualTo(Threat.REVERSE_SHELL);
-                    // read at its exec, its exe may still be incus's attach helper (memfd:liblxc): argv[0] names it then
-                    assertThat(e.title()).isEqualTo("reverse shell: bash redirecting to /dev/tcp or /dev/udp");
+                    // read at its exec, its exe may still be incus's attach helper (memfd:liblxc): argv[0] names it then; read
+                    // between the helper's move into the container's cgroup and its exec of bash, it is incusd's own forkexec,
+                    // whose command line holds the command it is about to run (CI once saw that one killed first)
+                    assertThat(e.title()).isIn("reverse shell: bash redirecting to /dev/tcp or /dev/udp",
+                            "reverse shell: incusd redirecting to /dev/tcp or /dev/udp");
                     // the launching shell's command line names it too: either may be the one killed for
                     assertThat(String.join(" ", e.evidence().process().cmdline())).contains("exec 3<>/dev/tcp/127.0.0.1/9");
                     assertThat(e.evidence().process().uid()).isEqualTo(1000);
@@ -89,58 +93,59 @@ class NativeMonitorIT {
      */
     @Test
     void aReverseShellWhoseMainThreadEndedIsSeenThroughItsLiveThreadAndKilled() throws Exception {
-        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
-            Sandbox box = own.box;
-            String name = monitoredSession(own);
-            try {
-                pushAttack("attack-zombie-leader", name, "/root/attack-zombie-leader");
-                Result attack = box.run("container", "exec", name, "--", "bash", "-c",
-                        // the path made by printf: this shell's own command line does not name it
-                        "cd /root; nohup ./attack-zombie-leader \"$(printf /dev/%s/127.0.0.1/9 tcp)\" >/dev/null 2>&1 &");
-                assertThat(attack.exitCode()).as(attack.toString()).isZero();
-                Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
-                Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60,
-                        () -> "not stopped by the monitor:\n" + read(metadata) + "\n" + log(box));
-                assertThat(audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList()).singleElement().satisfies(e -> {
+        // the path made by printf: this shell's own command line does not name it
+        killedByTheWaiter("attack-zombie-leader", "/root/attack-zombie-leader",
+                (box, name) -> "cd /root; nohup ./attack-zombie-leader \"$(printf /dev/%s/127.0.0.1/9 tcp)\" >/dev/null 2>&1 &", e -> {
                     assertThat(e.title()).isEqualTo("reverse shell: attack-zombie-leader redirecting to /dev/tcp or /dev/udp");
                     assertThat(e.evidence().process().exe()).isEqualTo("/root/attack-zombie-leader");
                     assertThat(e.evidence().process().cmdline()).containsExactly("./attack-zombie-leader", "/dev/tcp/127.0.0.1/9");
                 });
-                Await.until(() -> !incus.instanceExists(name) || !incus.instance(name).running(), 30, () -> "still running:\n" + log(box));
-            } finally {
-                pids(box).forEach(WatcherFixtures::end);
-            }
-        }
     }
 
     /**
      * A reverse shell whose connection is in a descriptor table of one thread's own (src/test/c/attack-private-fds.c,
-     * run as root inside under the name python3): the process's /proc/PID/fd shows none of it. The waiter reads the
-     * thread's table as an entry of its own, kills the container at once, and the supervisor records it.
+     * run as root inside under the name python3), to the container's own address: the process's /proc/PID/fd shows
+     * none of it. The waiter reads the thread's table as an entry of its own, kills the container at once, and the
+     * supervisor records it.
      */
     @Test
     void aReverseShellWhoseSocketIsInAThreadsOwnDescriptorTableIsKilled() throws Exception {
+        String[] address = new String[1];
+        killedByTheWaiter("attack-private-fds", "/root/python3", (box, name) -> {
+            Result where = box.run("container", "exec", name, "--", "bash", "-c",
+                    "for i in $(seq 100); do a=$(hostname -I | cut -d' ' -f1); [ -n \"$a\" ] && echo $a && exit; sleep 0.2; done; exit 1");
+            assertThat(where.exitCode()).as(where.toString()).isZero();
+            address[0] = where.out().trim();
+            return "cd /root; nohup ./python3 " + address[0] + " 7000 >/root/private.log 2>&1 &";
+        }, e -> {
+            assertThat(e.title()).isEqualTo("reverse shell: python3 with its stdin on a connection to " + address[0] + ":7000");
+            assertThat(e.evidence().process().exe()).isEqualTo("/root/python3");
+            assertThat(e.evidence().process().pid()).isNotEqualTo(e.evidence().process().ppid());
+        });
+    }
+
+    /** What starts an attack in a monitored session's container: the script run there as root. */
+    private interface Attack {
+        String script(Sandbox box, String container) throws Exception;
+    }
+
+    /**
+     * A monitored session whose container gets src/test/c/{@code program}.c as {@code into} and runs the attack's
+     * script: the waiter must kill it (one KILLED audit event, which {@code killed} checks) and the container stop.
+     */
+    private static void killedByTheWaiter(String program, String into, Attack attack, ThrowingConsumer<AuditEvent> killed) throws Exception {
         try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
             String name = monitoredSession(own);
             try {
-                pushAttack("attack-private-fds", name, "/root/python3");
-                Result where = box.run("container", "exec", name, "--", "bash", "-c",
-                        "for i in $(seq 100); do a=$(hostname -I | cut -d' ' -f1); [ -n \"$a\" ] && echo $a && exit; sleep 0.2; done; exit 1");
-                assertThat(where.exitCode()).as(where.toString()).isZero();
-                String address = where.out().trim();
-                Result attack = box.run("container", "exec", name, "--", "bash", "-c",
-                        "cd /root; nohup ./python3 " + address + " 7000 >/root/private.log 2>&1 &");
+                pushAttack(program, name, into);
+                Result started = box.run("container", "exec", name, "--", "bash", "-c", attack.script(box, name));
                 // the monitor may kill the container before this exec has returned (137)
-                assertThat(attack.exitCode()).as(attack.toString()).isIn(0, 137);
+                assertThat(started.exitCode()).as(started.toString()).isIn(0, 137);
                 Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
                 Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60,
-                        () -> "not stopped by the monitor:\n" + attack + "\n" + read(metadata) + "\n" + log(box));
-                assertThat(audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList()).singleElement().satisfies(e -> {
-                    assertThat(e.title()).isEqualTo("reverse shell: python3 with its stdin on a connection to " + address + ":7000");
-                    assertThat(e.evidence().process().exe()).isEqualTo("/root/python3");
-                    assertThat(e.evidence().process().pid()).isNotEqualTo(e.evidence().process().ppid());
-                });
+                        () -> "not stopped by the monitor:\n" + started + "\n" + read(metadata) + "\n" + log(box));
+                assertThat(audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList()).singleElement().satisfies(killed);
                 Await.until(() -> !incus.instanceExists(name) || !incus.instance(name).running(), 30, () -> "still running:\n" + log(box));
             } finally {
                 pids(box).forEach(WatcherFixtures::end);
