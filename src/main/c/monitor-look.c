@@ -67,7 +67,7 @@
 #define F_ISTOOL0 0x80u     /* one of the first two arguments' file name is that tool (<< i) */
 #define F_CRED 0x400u       /* a path is under ~/.ssh, ~/.aws, ... */
 
-enum { ST_OTHER, ST_LISTEN, ST_TIME_WAIT };
+enum { ST_OTHER, ST_LISTEN, ST_TIME_WAIT, ST_ESTABLISHED };
 
 struct mon_proc {
     int pid, ppid, uid;
@@ -1606,6 +1606,7 @@ static int parse_net(struct mon_look *look, int *cap, int udp, const char *text,
         c.state = ST_OTHER;
         if (!udp && equals(f[3], fl[3], "0A")) c.state = ST_LISTEN;
         if (!udp && equals(f[3], fl[3], "06")) c.state = ST_TIME_WAIT;
+        if (!udp && equals(f[3], fl[3], "01")) c.state = ST_ESTABLISHED;
         if (look->nconns == LOOK_CONNS) return -E2BIG;
         if (look->nconns == *cap) {
             int grown = *cap ? *cap * 2 : 32;
@@ -2293,6 +2294,42 @@ fail:
 #undef NEXT
 #undef TEXT
 
+/* Detectors.unowned: whether c is an established TCP connection to a remote peer that no process of the look holds */
+static int unowned(const struct conn *c, const struct index *owners) {
+    return !c->udp && c->state == ST_ESTABLISHED && c->inode != 0 && remote_peer(c) && index_get(owners, c->inode) < 0;
+}
+
+int mon_detect_unowned(const struct mon_look *now, const struct mon_look *before, struct mon_threat *out) {
+    struct index owners = {0}, before_owners = {0}, before_conns = {0};
+    int n = 0, failed = 0;
+    if (!before || now->nconns == 0 || before->nconns == 0) return 0;
+    if (owner_index(now, &owners) < 0 || owner_index(before, &before_owners) < 0 || conn_index(before, &before_conns) < 0) {
+        failed = 1;
+    } else {
+        for (int k = 0; k < now->nconns && n == 0; k++) {
+            const struct conn *c = &now->conns[k];
+            if (!unowned(c, &owners)) continue;
+            int b = index_get(&before_conns, c->inode);
+            if (b < 0 || !unowned(&before->conns[b], &before_owners)) continue;
+            struct mon_threat *t = &out[n++];
+            memset(t, 0, sizeof *t);
+            t->level = 2;
+            snprintf(t->category, sizeof t->category, "network");
+            if (textf(t->title, sizeof t->title, "connection to %s:%d held by no process", c->remote, c->rport) < 0
+                || textf(t->description, sizeof t->description, "its socket is in no process's descriptors, in two looks in a row: sent over a unix"
+                         " socket and not received, or registered with io_uring and closed, as a reverse shell hides its connection") < 0) {
+                failed = 1;
+                break;
+            }
+            network(c, t);
+        }
+    }
+    index_free(&owners);
+    index_free(&before_owners);
+    index_free(&before_conns);
+    return failed ? -1 : n;
+}
+
 int mon_look_describe(const struct mon_look *look, int pid, struct mon_threat *t) {
     for (int i = 0; i < look->nprocs; i++) {
         if (look->procs[i]->pid != pid) continue;
@@ -2515,11 +2552,13 @@ static int parse_target(char **f, int nf, struct mon_target *t) {
  * container back to the Java monitor), and no target after it is looked at; 2, a usage, targets file or output error.
  */
 int mon_look_main(int argc, char **argv) {
-    int dedup = 0, nexecs = 0;
+    int dedup = 0, nexecs = 0, twice = 0;
     int execs[64];
     for (int i = 5; i < argc; i++) {
         if (strcmp(argv[i], "--dedup") == 0) {
             dedup = 1;
+        } else if (strcmp(argv[i], "--twice") == 0) {
+            twice = 1;
         } else if (strcmp(argv[i], "--exec") == 0 && i + 1 < argc && nexecs < 64 && parse_int(argv[i + 1], strlen(argv[i + 1]), &execs[nexecs])) {
             nexecs++;
             i++;
@@ -2529,7 +2568,7 @@ int mon_look_main(int argc, char **argv) {
         }
     }
     if (argc < 5) {
-        fprintf(stderr, "usage: coi-waiter --look PROC_ROOT CGROUP_ROOT TARGETS_FILE [--dedup] [--exec PID]...\n");
+        fprintf(stderr, "usage: coi-waiter --look PROC_ROOT CGROUP_ROOT TARGETS_FILE [--dedup] [--twice] [--exec PID]...\n");
         return 2;
     }
     char *text;
@@ -2611,7 +2650,22 @@ int mon_look_main(int argc, char **argv) {
             struct mon_proc *p = mon_proc_read(argv[2], execs[k]);
             if (p) mon_look_add_execs(look, &p, 1);
         }
-        int n = mon_detect_look(look, &targets[i].settings, threats, MON_MAX_THREATS);
+        int n;
+        if (twice) {
+            /* a second look, and what the detectors over two looks find in them (Detectors.unownedConnections) */
+            struct mon_look *again = look_read(argv[2], argv[3], targets[i].payload, targets[i].container, targets[i].init,
+                                               targets[i].settings.process_count_threshold, err, sizeof err);
+            n = again ? mon_detect_unowned(again, look, threats) : -1;
+            mon_look_free(again);
+            if (n < 0) {
+                fprintf(stderr, "%s\n", again ? "out of memory" : err);
+                mon_look_free(look);
+                status = 1;
+                break;
+            }
+        } else {
+            n = mon_detect_look(look, &targets[i].settings, threats, MON_MAX_THREATS);
+        }
         if (n < 0) {
             if (mon_look_refused(look)) fprintf(stderr, "%s\n", mon_look_refused(look));
             else fprintf(stderr, MON_TOO_MUCH "more than %d threats in one look at %s (or out of memory)\n", MON_MAX_THREATS, targets[i].container);

@@ -2109,6 +2109,13 @@ static int full_look(struct watched *w, struct mon_threat *out, int max, char *w
     }
     found += workspace_detect(w->window, w->window_n, w->t.settings.file_read_mb, w->t.settings.file_write_mb, w, out + found);
     found += fence_detect(w->window, w->window_n, out + found);
+    int unowned = mon_detect_unowned(look, w->prev, out + found);
+    if (unowned < 0) {
+        fail(why, n, "cannot observe %s: out of memory", w->t.container);
+        mon_look_free(look);
+        return -1;
+    }
+    found += unowned;
     if (w->prev) mon_look_free(w->prev);
     w->prev = look;
     long long took = mono_ns() - started;

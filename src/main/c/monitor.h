@@ -121,6 +121,12 @@ void mon_look_add_execs(struct mon_look *look, struct mon_proc **procs, int n);
  * out, or -1 when there were more than max (nothing may be left out: the caller hands the container back, MON_TOO_MUCH).
  */
 int mon_detect_look(const struct mon_look *look, const struct mon_settings *settings, struct mon_threat *out, int max);
+/*
+ * Detectors.unownedConnections over the look before and this one: an established TCP connection to a remote peer that no
+ * process holds in both (its socket in flight over a unix socket, or registered with io_uring and closed). At most one,
+ * written to out; how many, or -1 out of memory. None without a look before.
+ */
+int mon_detect_unowned(const struct mon_look *now, const struct mon_look *before, struct mon_threat *out);
 /* Fills t's process evidence from the look's process pid (Evidence.of(p)); 0 when the look has no such read process. */
 int mon_look_describe(const struct mon_look *look, int pid, struct mon_threat *t);
 

@@ -278,3 +278,10 @@ int mon_look_main(int argc, char **argv) {
     fprintf(stderr, "look-double: no --look\n");
     return 2;
 }
+
+int mon_detect_unowned(const struct mon_look *now, const struct mon_look *before, struct mon_threat *out) {
+    (void)now;
+    (void)before;
+    (void)out;
+    return 0;
+}

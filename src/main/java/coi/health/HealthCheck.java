@@ -80,6 +80,10 @@ public final class HealthCheck {
         checks.add(server.idmappedMounts()
                 ? new Check("idmapped-mounts", Status.OK, "supported: workspace ownership via shift=true")
                 : new Check("idmapped-mounts", Status.WARN, "not supported by this kernel: coi falls back to raw.idmap"));
+        checks.add(coi.monitor.HostView.kernelTellsTables()
+                ? new Check("monitor-threads", Status.OK, "kcmp: the monitor tells which threads share a descriptor table")
+                : new Check("monitor-threads", Status.WARN, "this kernel has no kcmp (CONFIG_CHECKPOINT_RESTORE): the monitor (--monitor)"
+                        + " does not see descriptors a thread keeps in a table of its own"));
         checks.add(incus.aliasExists(image)
                 ? new Check("image", Status.OK, "image '" + image + "' present")
                 : new Check("image", Status.WARN, "image '" + image + "' missing: run `coi build`"));

@@ -67,6 +67,7 @@ public final class Detectors {
         threats.addAll(workspaceIo(window, settings.fileReadThresholdMb(), settings.fileWriteThresholdMb()));
         threats.addAll(fenceCounters(window));
         threats.addAll(unreadTables(now));
+        threats.addAll(unownedConnections(window));
         return threats;
     }
 
@@ -225,6 +226,44 @@ public final class Detectors {
         Snapshot.Proc p = s.processes().stream().filter(x -> x.pid() == first.pid()).findFirst().orElse(null);
         return List.of(new Threat(Level.HIGH, Threat.PROCESSES, "descriptor tables beyond the monitor's reading",
                 "pid " + first.pid() + " has " + first.why() + ": what they hold is hidden from the monitor", p == null ? Evidence.none() : Evidence.of(p)));
+    }
+
+    /**
+     * A TCP connection to a remote peer that no process holds, in this look and the one before: its socket is in no
+     * descriptor table a look reads, as when it was sent over a unix socket and not received yet (SCM_RIGHTS), or
+     * registered with io_uring and closed, which hides a reverse shell's connection from the other detectors. Two
+     * looks: a connection made between a look's reading of its process and of the socket tables is unowned in that
+     * look only. A socket waiting in a listener's queue has no inode and is not one. The first such connection is raised.
+     */
+    public static List<Threat> unownedConnections(List<Snapshot> window) {
+        if (window.size() < 2) return List.of();
+        Snapshot now = window.getLast(), before = window.get(window.size() - 2);
+        Set<Long> unownedBefore = unowned(before);
+        if (unownedBefore.isEmpty()) return List.of();
+        Set<Long> unownedNow = unowned(now);
+        for (Snapshot.Conn c : now.connections()) {
+            if (unownedNow.contains(c.inode()) && unownedBefore.contains(c.inode())) {
+                return List.of(new Threat(Level.HIGH, Threat.NETWORK, "connection to " + c.remote() + ":" + c.remotePort() + " held by no process",
+                        "its socket is in no process's descriptors, in two looks in a row: sent over a unix socket and not received,"
+                                + " or registered with io_uring and closed, as a reverse shell hides its connection", Evidence.of(null, c)));
+            }
+        }
+        return List.of();
+    }
+
+    /** The inodes of a look's established TCP connections to a remote peer that no process holds. */
+    private static Set<Long> unowned(Snapshot s) {
+        Set<Long> unowned = new HashSet<>();
+        Set<String> held = null;
+        for (Snapshot.Conn c : s.connections()) {
+            if (!c.protocol().equals("tcp") || !c.state().equals("ESTABLISHED") || c.inode() == 0 || !c.hasRemotePeer()) continue;
+            if (held == null) {
+                held = new HashSet<>();
+                for (Snapshot.Proc p : s.processes()) held.addAll(p.fds().values());
+            }
+            if (!held.contains("socket:[" + c.inode() + "]")) unowned.add(c.inode());
+        }
+        return unowned;
     }
 
     public static Threat hiddenCgroups(String beyond) {

@@ -639,7 +639,12 @@ public final class HostView {
      * it, the tables of threads are not read (each of a JVM's hundred threads would read as a table of its own).
      */
     private boolean tablesTold() {
-        return !proc.equals(HOST_PROC) || Libc.KCMP;
+        return !proc.equals(HOST_PROC) || kernelTellsTables();
+    }
+
+    /** Whether this kernel tells which threads share a descriptor table (kcmp): `coi health` says so. */
+    public static boolean kernelTellsTables() {
+        return Libc.KCMP;
     }
 
     private static final Path HOST_PROC = Path.of("/proc");

@@ -168,6 +168,8 @@ class ContainerCliIT {
         Result ok = coi("health", "--verbose");
         assertThat(ok.exitCode()).as(ok.toString()).isIn(0, 1);
         assertThat(ok.out()).contains("incus", "storage", "network", "idmapped-mounts");
+        // this machine's kernel (Debian's) has kcmp
+        assertThat(ok.out()).contains("ok   monitor-threads  kcmp: the monitor tells which threads share a descriptor table");
         // this machine's pool is btrfs, and root may ask it (.ci/run's `coi setup` rescans inconsistent quota groups); on a
         // fresh machine no test has limited a disk yet, and Incus turns the quotas on only with the first limit
         assertThat(ok.out()).containsAnyOf("ok   disk-quotas      btrfs quota groups of pool default consistent",

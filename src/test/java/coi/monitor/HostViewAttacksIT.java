@@ -29,7 +29,7 @@ class HostViewAttacksIT {
     private static final Path HOME = Path.of(System.getProperty("coi.home", ".")).toAbsolutePath();
     private static final String DEV_TCP = "/dev/tcp/198.51.100.10/9";
     private static final int ATTEMPTS = 20;
-    private static final List<String> PROGRAMS = List.of("attack-zombie-leader", "attack-cgroup-mover", "attack-private-fds");
+    private static final List<String> PROGRAMS = List.of("attack-zombie-leader", "attack-cgroup-mover", "attack-private-fds", "attack-in-flight");
     private static String name;
     private static Path work;
 
@@ -166,6 +166,32 @@ class HostViewAttacksIT {
         inside("kill -9 " + started);
     }
 
+    /**
+     * A connection whose both ends were sent over a unix socket (SCM_RIGHTS) and closed: in flight, they are in no
+     * process's descriptors, so no detector that asks who holds a socket sees them. Both monitors raise such a connection
+     * when it is unowned in two looks in a row (Java: a look, 200 ms, a look; native: `--look --twice`).
+     */
+    @Test
+    void aConnectionHeldInFlightByNoProcessIsRaisedByBoth() throws Exception {
+        String address = ownAddress();
+        String started = inside("cd /root; nohup ./attack-in-flight " + address + " 7002 >/root/flight.log 2>&1 & echo $!").trim();
+        await(() -> inside("cat /root/flight.log").startsWith("ready"), "both ends in flight");
+        HostView view = HostView.local();
+        Path cgroup = view.cgroupOf(HostView.payload("default", name));
+        Snapshot before = view.detailed(name, view.pids(name, cgroup));
+        Thread.sleep(200);
+        Snapshot now = view.detailed(name, view.pids(name, cgroup));
+        String title = "connection to " + address + ":\\d+ held by no process";
+        assertThat(Detectors.unownedConnections(List.of(before, now))).singleElement().satisfies(t -> {
+            assertThat(t.title()).matches(title);
+            assertThat(t.level()).isEqualTo(Level.HIGH);
+        });
+        Result look = nativeLook("--twice");
+        assertThat(look.code()).as(look.output()).isZero();
+        assertThat(look.output()).containsPattern(title);
+        inside("kill -9 " + started);
+    }
+
     /** The container's own IPv4 address, once it has one. */
     private static String ownAddress() throws Exception {
         return inside("for i in $(seq 100); do a=$(ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1); "
@@ -261,11 +287,13 @@ class HostViewAttacksIT {
     }
 
     /** The native look at the container: its threats as JSON lines, or why it failed. */
-    private static Result nativeLook() throws Exception {
+    private static Result nativeLook(String... options) throws Exception {
         Path targets = work.resolve("targets");
         Files.writeString(targets, "coi-monitor-targets\t1\nnft\tinet\tcoi\n" + String.join("\t", "target", name, HostView.payload("default", name),
                 "0", "0", "1", "100", "250", "200", "30", "4444", "-", "-") + "\n");
-        return execute(List.of(HOME.resolve("target/coi-waiter").toString(), "--look", "/proc", "/sys/fs/cgroup", targets.toString()));
+        List<String> command = new ArrayList<>(List.of(HOME.resolve("target/coi-waiter").toString(), "--look", "/proc", "/sys/fs/cgroup", targets.toString()));
+        command.addAll(List.of(options));
+        return execute(command);
     }
 
     /** The host pid of the container's process {@code inside} (its NSpid's last figure), in the container's payload cgroup. */

@@ -940,6 +940,44 @@ class NativeLookTest {
         assertThat(compare(new Target("coi-tt")).threats()).isEmpty();
     }
 
+    /**
+     * Detectors.unownedConnections over two looks (`--twice`: a second look at the same tree): an established TCP
+     * connection to a remote peer that no process holds in both is raised, the first one only; one a process holds,
+     * a listener, a loopback peer, a socket waiting in a listener's queue (inode 0), UDP and one still connecting are not.
+     */
+    @Test
+    void aConnectionNoProcessHoldsInTwoLooksIsRaisedByBoth() throws IOException {
+        cgroup("", "coi-u", List.of(1, 380), Map.of());
+        process(1, "/sbin/init", "/sbin/init");
+        process(380, "/usr/bin/python3.11", "python3", "serve.py");
+        fd(380, 3, "socket:[9700]");
+        net(1, "tcp", tcp(v4("10.0.0.2", 40000), v4(REMOTE, 443), "01", 9700), tcp(v4("10.0.0.2", 22), v4("0.0.0.0", 0), "0A", 9702),
+                tcp(v4("127.0.0.1", 5), v4("127.0.0.1", 6), "01", 9703), tcp(v4("10.0.0.2", 7000), v4(REMOTE, 50000), "01", 0),
+                tcp(v4("10.0.0.2", 40001), v4(REMOTE, 4444), "01", 9701), tcp(v4("10.0.0.2", 40002), v4(REMOTE, 80), "01", 9706),
+                tcp(v4("10.0.0.2", 40003), v4(REMOTE, 81), "02", 9707));
+        net(1, "tcp6", "");
+        net(1, "udp", udp(v4("10.0.0.2", 5353), v4(REMOTE, 53), "01", 9705));
+        net(1, "udp6", "");
+        Target target = new Target("coi-u");
+        HostView view = new HostView(proc, cgroups);
+        List<Integer> pids = view.pids("coi-u", view.cgroupOf(target.payload()));
+        List<Threat> java = Detectors.unownedConnections(List.of(view.detailed("coi-u", pids), view.detailed("coi-u", pids)));
+        assertThat(java).singleElement().satisfies(t -> {
+            assertThat(t.level()).isEqualTo(Level.HIGH);
+            assertThat(t.title()).isEqualTo("connection to " + REMOTE + ":4444 held by no process");
+            assertThat(t.evidence().process()).isNull();
+            assertThat(t.evidence().network().local()).isEqualTo("10.0.0.2:40001");
+        });
+        assertThat(Detectors.unownedConnections(List.of(view.detailed("coi-u", pids)))).as("one look: nothing to tell by").isEmpty();
+        writeTargets(target);
+        Run run = run(List.of(), "--twice");
+        assertThat(run.err()).isEmpty();
+        assertThat(run.status()).isZero();
+        List<String> actual = new ArrayList<>();
+        for (String line : run.out().split("\n")) if (!line.isEmpty()) actual.add(JSON.readTree(line).toString());
+        assertThat(actual).containsExactlyElementsOf(expected(target, java));
+    }
+
     @Test
     void aCgroupNestedBeyondAPathIsTooMuch() throws IOException {
         cgroup("", "coi-deep", List.of(1), Map.of());
@@ -1107,14 +1145,7 @@ class NativeLookTest {
             List<Threat> found = new ArrayList<>(Detectors.reverseShells(s));
             found.addAll(Detectors.connections(s, t.ports()));
             found.addAll(Detectors.credentialScans(s));
-            for (Threat threat : found) {
-                ObjectNode line = JSON.createObjectNode();
-                line.put("container", t.container());
-                line.put("killed", false);
-                line.set("threat", JSON.valueToTree(threat));
-                expected.add(line.toString());
-                expected.add(JSON.valueToTree(threat.dedupKey()).toString());
-            }
+            expected.addAll(expected(t, found));
             threats.addAll(found);
         }
         writeTargets(targets);
@@ -1127,6 +1158,20 @@ class NativeLookTest {
         return new Found(actual, threats);
     }
 
+    /** The lines `coi-waiter --look --dedup` prints for these threats of t: each as JSON, then its dedup key. */
+    private static List<String> expected(Target t, List<Threat> found) {
+        List<String> expected = new ArrayList<>();
+        for (Threat threat : found) {
+            ObjectNode line = JSON.createObjectNode();
+            line.put("container", t.container());
+            line.put("killed", false);
+            line.set("threat", JSON.valueToTree(threat));
+            expected.add(line.toString());
+            expected.add(JSON.valueToTree(threat.dedupKey()).toString());
+        }
+        return expected;
+    }
+
     private void writeTargets(Target... targets) throws IOException {
         StringBuilder text = new StringBuilder("coi-monitor-targets\t1\nnft\tinet\tcoi\n");
         for (Target t : targets) text.append(t.line()).append('\n');
@@ -1135,10 +1180,11 @@ class NativeLookTest {
 
     record Run(int status, String out, String err) {}
 
-    private Run run(List<Integer> execs) throws IOException {
+    private Run run(List<Integer> execs, String... options) throws IOException {
         assertThat(WAITER).as("built by mvn compile").isExecutable();
         List<String> command = new ArrayList<>(List.of(WAITER.toString(), "--look", proc.toString(), cgroups.toString(),
                 root.resolve("targets").toString(), "--dedup"));
+        command.addAll(List.of(options));
         for (int pid : execs) command.addAll(List.of("--exec", Integer.toString(pid)));
         Process p = new ProcessBuilder(command).redirectError(root.resolve("stderr").toFile()).start();
         byte[] out = p.getInputStream().readAllBytes();
