@@ -78,7 +78,7 @@ class NativeMonitorIT {
                     assertThat(String.join(" ", e.evidence().process().cmdline())).contains("exec 3<>/dev/tcp/127.0.0.1/9");
                     assertThat(e.evidence().process().uid()).isEqualTo(1000);
                 });
-                Await.until(() -> !incus.instanceExists(name) || !incus.instance(name).running(), 30, () -> "still running:\n" + log(box));
+                awaitStopped(incus, name, box);
                 assertThat(Files.readString(box.workspace.resolve(".coi-keep"))).isEqualTo("kept\n");
             } finally {
                 pids(box).forEach(WatcherFixtures::end);
@@ -146,11 +146,16 @@ class NativeMonitorIT {
                 Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60,
                         () -> "not stopped by the monitor:\n" + started + "\n" + read(metadata) + "\n" + log(box));
                 assertThat(audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList()).singleElement().satisfies(killed);
-                Await.until(() -> !incus.instanceExists(name) || !incus.instance(name).running(), 30, () -> "still running:\n" + log(box));
+                awaitStopped(incus, name, box);
             } finally {
                 pids(box).forEach(WatcherFixtures::end);
             }
         }
+    }
+
+    /** Waits for the container to stop or go: one read of its status (exists, then read, raced an ephemeral one's delete). */
+    private static void awaitStopped(IncusClient incus, String name, Sandbox box) throws InterruptedException {
+        Await.until(() -> !incus.instanceStatus(name).map("Running"::equals).orElse(false), 30, () -> "still running:\n" + log(box));
     }
 
     /** src/test/c/{@code program}.c built static here and pushed into the container as {@code into}, mode 0755. */
