@@ -210,12 +210,6 @@ public final class Detectors {
     }
 
     /**
-     * A cgroup of the container past the walk's bounds ({@link HostView#MAX_DEPTH} levels,
-     * {@link HostView#MAX_GROUPS} cgroups), or one it could not read: what runs there is out of the
-     * monitor's sight. No workload nests so deep or makes so many; the agent, root inside, can, to
-     * hide processes.
-     */
-    /**
      * Threads' descriptor tables the look left unread, past its bounds (more than 64 in one process, more descriptors
      * than one look reads, or tables moved from thread to thread faster than a look reads them): no workload does
      * that, and whatever those tables hold is hidden from the other detectors.
@@ -266,6 +260,12 @@ public final class Detectors {
         return unowned;
     }
 
+    /**
+     * A cgroup of the container past the walk's bounds ({@link HostView#MAX_DEPTH} levels,
+     * {@link HostView#MAX_GROUPS} cgroups), or one it could not read: what runs there is out of the
+     * monitor's sight. No workload nests so deep or makes so many; the agent, root inside, can, to
+     * hide processes.
+     */
     public static Threat hiddenCgroups(String beyond) {
         return new Threat(Level.HIGH, Threat.PROCESSES, "cgroups beyond the monitor's walk",
                 "the container nests its cgroups deeper than " + HostView.MAX_DEPTH + " levels, makes more than " + HostView.MAX_GROUPS
