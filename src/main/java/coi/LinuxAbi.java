@@ -25,7 +25,7 @@ public final class LinuxAbi {
     public static final long STATX_BYTES = 256, STX_MODE = 28, STX_SIZE = 40;
     public static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000, S_IFIFO = 0010000,
             S_IFCHR = 0020000, S_IFBLK = 0060000, S_IFSOCK = 0140000, S_IFLNK = 0120000;
-    public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, EACCES = 13, EEXIST = 17, ENOTDIR = 20,
+    public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, EACCES = 13, EEXIST = 17, ENOTDIR = 20,
             EISDIR = 21, ENOSPC = 28, EROFS = 30, ENOTEMPTY = 39, ELOOP = 40;
 
     private LinuxAbi() {}

@@ -1,6 +1,7 @@
 package coi;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -12,8 +13,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The C library through FFM, for the calls the JDK has no way to make ({@link PlainFile},
- * {@code incus.HostTree}, the monitor's fanotify and netlink): downcall handles, with or without
- * the call's errno captured into a {@link #CALL_STATE} segment, and close. Each handle is linked
+ * {@code incus.HostTree}, the monitor's fanotify, netlink and kcmp): downcall handles, with or without
+ * the call's errno captured into a {@link #CALL_STATE} segment, system calls by number, and close. Each handle is linked
  * (a class spun) when it is made, so callers make theirs where they are first needed.
  */
 public final class Native {
@@ -34,6 +35,29 @@ public final class Native {
     /** libc's {@code name}, for a call whose failure needs no reason. */
     public static MethodHandle plain(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor);
+    }
+
+    /**
+     * libc's {@code long syscall(long number, ...)} with five arguments (unused ones 0), its errno captured into
+     * {@code state}: negative when it failed, then {@link #errno} says why. One downcall for every system call
+     * coi makes by number ({@link PlainFile}'s file calls, the monitor's kcmp), linked at the first.
+     */
+    public static long syscall(MemorySegment state, long number, long a, long b, long c, long d, long e) {
+        try {
+            return (long) Syscall.HANDLE.invokeExact(state, number, a, b, c, d, e);
+        } catch (Throwable t) {
+            throw new IllegalStateException("system call " + number, t);
+        }
+    }
+
+    /** Links {@link #syscall} now: a thread of its own can, while its starter does something else. */
+    public static void linkSyscall() {
+        Syscall.HANDLE.type(); // the holder's initialisation links it
+    }
+
+    private static final class Syscall {
+        static final MethodHandle HANDLE = withErrno("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     }
 
     /** Why the last call made with {@code state} failed. */

@@ -6,11 +6,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -53,7 +50,7 @@ public final class PlainFile {
 
     /** Links the system calls now: a thread of its own can, while its starter does something else. */
     public static void link() {
-        C.SYSCALL.type(); // C's initialisation links it
+        Native.linkSyscall();
     }
 
     /** The content of {@code file} when it is a plain file of at most {@code limit} bytes; else why not. */
@@ -126,24 +123,14 @@ public final class PlainFile {
         };
     }
 
-    /**
-     * One downcall, libc's {@code long syscall(long number, ...)}, for the four system calls: each
-     * downcall handle is linked (a class spun) at its first use, and a start-up that reads the
-     * project's config paid for every one of them (see the README's start-up figures).
-     */
+    /** The four system calls, through {@link Native#syscall}, by their numbers here. */
     private static final class C {
         static final StructLayout CALL_STATE = Native.CALL_STATE;
         static final long OPENAT = ARM ? 56 : 257, STATX = ARM ? 291 : 332, READ = ARM ? 63 : 0, CLOSE = ARM ? 57 : 3;
-        static final MethodHandle SYSCALL = Native.withErrno("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
 
         /** The system call's result, negative on failure (then {@link #errno} says why). */
         static long call(MemorySegment state, long number, long a, long b, long c, long d, long e) {
-            try {
-                return (long) SYSCALL.invokeExact(state, number, a, b, c, d, e);
-            } catch (Throwable t) {
-                throw new IllegalStateException("system call " + number, t);
-            }
+            return Native.syscall(state, number, a, b, c, d, e);
         }
 
         static int errno(MemorySegment state) {

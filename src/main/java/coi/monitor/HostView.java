@@ -1,5 +1,6 @@
 package coi.monitor;
 
+import coi.LinuxAbi;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -616,7 +617,7 @@ public final class HostView {
     private Verdict compare(Path task, Path heldDir, int held, int tid) {
         if (proc.equals(HOST_PROC)) {
             int r = Libc.kcmpFiles(held, tid);
-            return r == 0 ? Verdict.SHARED : r == -Libc.ESRCH ? Verdict.GONE : Verdict.SEPARATE;
+            return r == 0 ? Verdict.SHARED : r == -LinuxAbi.ESRCH ? Verdict.GONE : Verdict.SEPARATE;
         }
         try {
             return Files.isSameFile(heldDir.resolve("fd"), task.resolve(Integer.toString(tid)).resolve("fd")) ? Verdict.SHARED : Verdict.SEPARATE;

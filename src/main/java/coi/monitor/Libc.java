@@ -5,10 +5,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import coi.LinuxAbi;
 import coi.Native;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
@@ -64,38 +64,23 @@ final class Libc {
         }
     }
 
-    static final int ESRCH = 3;
-
     /**
      * kcmp(a, b, KCMP_FILES): 0 when tasks a and b share one descriptor table, 1 or 2 when they do not, -errno when the
-     * kernel cannot tell (-ESRCH: one of them has ended); -ENOSYS on an architecture whose syscall number is not known here.
+     * kernel cannot tell (-ESRCH: one of them has ended).
      */
     static int kcmpFiles(int a, int b) {
-        if (Kcmp.NUMBER < 0) return -38;
-        try {
-            MemorySegment state = Kcmp.STATE.get();
-            long r = (long) Kcmp.SYSCALL.invokeExact(state, Kcmp.NUMBER, (long) a, (long) b, Kcmp.FILES, 0L, 0L);
-            return r < 0 ? -errno(state) : (int) r;
-        } catch (Throwable t) {
-            throw new IllegalStateException("kcmp", t);
-        }
+        MemorySegment state = Kcmp.STATE.get();
+        long r = Native.syscall(state, Kcmp.NUMBER, a, b, Kcmp.FILES, 0, 0);
+        return r < 0 ? -errno(state) : (int) r;
     }
 
     /** Whether the kernel answers kcmp(KCMP_FILES): a process's own main thread compared with itself. */
     static final boolean KCMP = kcmpFiles((int) ProcessHandle.current().pid(), (int) ProcessHandle.current().pid()) == 0;
 
-    /** syscall(2) for kcmp, linked at its first use (only the Java monitor's looks at threads ask). */
     private static final class Kcmp {
         /** Each calling thread's errno segment: a look at a process of thousands of threads calls kcmp for each. */
         static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(() -> Arena.global().allocate(CALL_STATE));
-        static final long FILES = 2;
-        static final long NUMBER = switch (System.getProperty("os.arch")) {
-            case "amd64", "x86_64" -> 312;
-            case "aarch64" -> 272;
-            default -> -1;
-        };
-        static final MethodHandle SYSCALL = withErrno("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+        static final long FILES = 2, NUMBER = LinuxAbi.ARM ? 272 : 312;
     }
 
     static void close(int fd) {
@@ -106,7 +91,7 @@ final class Libc {
         return Native.plain(name, descriptor);
     }
 
-    private static MethodHandle withErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        return Native.withErrno(name, descriptor, options);
+    private static MethodHandle withErrno(String name, FunctionDescriptor descriptor) {
+        return Native.withErrno(name, descriptor);
     }
 }
