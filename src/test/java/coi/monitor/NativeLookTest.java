@@ -970,12 +970,7 @@ class NativeLookTest {
         });
         assertThat(Detectors.unownedConnections(List.of(view.detailed("coi-u", pids)))).as("one look: nothing to tell by").isEmpty();
         writeTargets(target);
-        Run run = run(List.of(), "--twice");
-        assertThat(run.err()).isEmpty();
-        assertThat(run.status()).isZero();
-        List<String> actual = new ArrayList<>();
-        for (String line : run.out().split("\n")) if (!line.isEmpty()) actual.add(JSON.readTree(line).toString());
-        assertThat(actual).containsExactlyElementsOf(expected(target, java));
+        printsExactly(run(List.of(), "--twice"), expected(target, java));
     }
 
     @Test
@@ -1149,13 +1144,17 @@ class NativeLookTest {
             threats.addAll(found);
         }
         writeTargets(targets);
-        Run run = run(execs);
+        return new Found(printsExactly(run(execs), expected), threats);
+    }
+
+    /** The binary succeeded, said nothing on stderr and printed these lines (as JSON trees), in this order; its lines. */
+    private static List<String> printsExactly(Run run, List<String> expected) throws IOException {
         assertThat(run.err()).isEmpty();
         assertThat(run.status()).isZero();
         List<String> actual = new ArrayList<>();
         for (String line : run.out().split("\n")) if (!line.isEmpty()) actual.add(JSON.readTree(line).toString());
         assertThat(actual).containsExactlyElementsOf(expected);
-        return new Found(actual, threats);
+        return actual;
     }
 
     /** The lines `coi-waiter --look --dedup` prints for these threats of t: each as JSON, then its dedup key. */
