@@ -1788,11 +1788,12 @@ static int read_table(struct mon_look *look, const struct mon_proc *p, int tid, 
     return r;
 }
 
-/* Whether tid is among seen[0..n): the threads a look has told already */
+/*
+ * Whether tid is among seen[0..n), sorted: the threads earlier listings of a look told already (a listing's own tids are
+ * distinct; HostView keeps them in a hash set, this a sorted array, so that thousands of threads stay cheap to look up)
+ */
 static int seen_tid(const int *seen, int n, int tid) {
-    for (int i = 0; i < n; i++)
-        if (seen[i] == tid) return 1;
-    return 0;
+    return n > 0 && bsearch(&tid, seen, (size_t)n, sizeof *seen, cmp_int) != NULL;
 }
 
 /*
@@ -1815,11 +1816,11 @@ static int read_tables(struct mon_look *look, const char *proc_root, const struc
     int held[LOOK_TABLES + 1], nheld = 0, r = P_OK, *seen = NULL, nseen = 0, capseen = 0;
     held[nheld++] = p->first;
     for (int pass = 1; r == P_OK; pass++) {
-        int *tids, moved = 0, found = 0;
+        int *tids, moved = 0, found = 0, told = nseen; /* seen[0..told): the earlier listings', sorted */
         int n = list_tids(dir, &tids);
         for (int i = 0; i < n && r == P_OK; i++) {
             int tid = tids[i];
-            if (tid == p->first || seen_tid(seen, nseen, tid)) continue;
+            if (tid == p->first || seen_tid(seen, told, tid)) continue;
             if (nseen == capseen) {
                 int grown = capseen ? capseen * 2 : 64;
                 int *g = realloc(seen, (size_t)grown * sizeof *g);
@@ -1865,6 +1866,7 @@ static int read_tables(struct mon_look *look, const char *proc_root, const struc
             }
         }
         free(tids);
+        if (nseen > 1) qsort(seen, (size_t)nseen, sizeof *seen, cmp_int);
         if (r != P_OK || (!found && !moved)) break;
         if (pass == LOOK_TABLE_PASSES) {
             if (found) {
