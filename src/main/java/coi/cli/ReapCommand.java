@@ -22,6 +22,9 @@ final class ReapCommand implements Callable<Integer> {
     @Option(names = "--refill", description = "Then bring the warm pool of this folder's config back to its size.")
     boolean refill;
 
+    /** The run's coi holds its workspace's placeholders until it exits, which it does as this helper starts. */
+    private static final java.time.Duration PLACEHOLDER_PATIENCE = java.time.Duration.ofSeconds(10);
+
     @Spec
     CommandSpec spec;
 
@@ -39,6 +42,7 @@ final class ReapCommand implements Callable<Integer> {
             sessions.pool().fill(ws, config);
             sessions.pool().keepFilled(ws, context.env());
         }
+        sessions.sweepPlaceholders(ws.path(), PLACEHOLDER_PATIENCE);
         return 0;
     }
 }

@@ -177,7 +177,8 @@ final class SessionCommands {
         }
     }
 
-    @Command(name = "clean", description = {"Remove stopped coi containers and leftovers (e.g. of a `coi run` whose coi was killed).",
+    @Command(name = "clean", description = {"Remove stopped coi containers and leftovers (e.g. of a `coi run` whose coi was killed),",
+            "and the protected paths' placeholders of workspaces no container is left in.",
             "With --sessions also delete saved sessions that no container uses."})
     static final class Clean extends Base {
         @Option(names = {"-f", "--force"}, description = "Do not ask.") boolean force;
@@ -198,9 +199,11 @@ final class SessionCommands {
             rules.forEach(r -> quiet.say(out(), "removed network rules of " + r));
             List<String> views = admin.cleanOrphanViews();
             views.forEach(v -> quiet.say(out(), "removed protected view of " + v));
+            List<String> placeholders = admin.cleanPlaceholders();
+            placeholders.forEach(p -> quiet.say(out(), "removed placeholder " + p));
             admin.deleteSessions(ended);
             for (var m : ended) quiet.say(out(), "deleted session " + m.sessionId());
-            int items = leftovers.size() + rules.size() + views.size() + ended.size();
+            int items = leftovers.size() + rules.size() + views.size() + placeholders.size() + ended.size();
             quiet.say(out(), items == 0 ? "nothing to clean" : "Cleaned " + items + " item(s)");
             return 0;
         }

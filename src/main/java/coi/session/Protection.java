@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Which workspace paths get which mount (in the {@link ProtectedView}) to keep the agent from
@@ -47,6 +48,11 @@ public record Protection(List<String> readOnly, List<String> pinned, boolean loc
      * only thing it writes), without (a dry run) only names them.
      */
     public static Protection of(Path workspace, List<String> paths, boolean create, boolean locked) {
+        return of(workspace, paths, create, locked, made -> { });
+    }
+
+    /** As {@link #of(Path, List, boolean, boolean)}; {@code made} is told each placeholder it creates (see {@link Placeholders}). */
+    static Protection of(Path workspace, List<String> paths, boolean create, boolean locked, Consumer<String> made) {
         // every link refused before anything is created
         paths.forEach(rel -> WorkspacePath.resolve(workspace, rel));
         Set<String> readOnly = new LinkedHashSet<>();
@@ -54,7 +60,13 @@ public record Protection(List<String> readOnly, List<String> pinned, boolean loc
         if (WorkspacePath.resolve(workspace, ".git").filter(Files::isRegularFile).isPresent()) readOnly.add(".git");
         for (String rel : paths) {
             if (covered(rel, readOnly)) continue;
-            readOnly.add(WorkspacePath.resolve(workspace, rel).isPresent() ? rel : placeholder(workspace, rel, create));
+            if (WorkspacePath.resolve(workspace, rel).isPresent()) {
+                readOnly.add(rel);
+                continue;
+            }
+            String placeholder = placeholder(workspace, rel, create);
+            if (create) made.accept(placeholder);
+            readOnly.add(placeholder);
         }
         Set<String> pinned = new LinkedHashSet<>();
         for (String rel : readOnly) {
@@ -79,6 +91,11 @@ public record Protection(List<String> readOnly, List<String> pinned, boolean loc
         return protectedPaths.stream().anyMatch(q -> p.startsWith(Path.of(q)));
     }
 
+    /** What a placeholder file named {@code name} holds: {@code {}} for JSON, else nothing. */
+    static byte[] placeholderBytes(String name) {
+        return name.endsWith(".json") ? "{}\n".getBytes(StandardCharsets.UTF_8) : new byte[0];
+    }
+
     /** Creates the first missing component of {@code rel} and returns it, relative to the workspace. */
     private static String placeholder(Path workspace, String rel, boolean create) {
         return placeholder(workspace, rel, create, () -> {});
@@ -98,8 +115,7 @@ public record Protection(List<String> readOnly, List<String> pinned, boolean loc
                 if (last && name.lastIndexOf('.') > 0) {
                     // a new file or nothing: a link put there since the look is not followed (nor its target
                     // truncated), a FIFO not opened (its open would block the launch)
-                    Files.write(current, name.endsWith(".json") ? "{}\n".getBytes(StandardCharsets.UTF_8) : new byte[0],
-                            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    Files.write(current, placeholderBytes(name), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 } else {
                     Files.createDirectory(current);
                 }

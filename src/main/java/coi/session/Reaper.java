@@ -13,7 +13,8 @@ import java.nio.file.Path;
  * itself whether or not anyone waits. A detached helper ({@code coi __reap NAME}) then waits for
  * it to be gone and removes its network rules and view, under the {@link NameLock}, and when the
  * run's config has a warm pool, fills it (with the workspace's config) and leaves the request that
- * has the background process keep it filled ({@link PoolKeeper}). If the
+ * has the background process keep it filled ({@link PoolKeeper}); last, the workspace's
+ * {@link Placeholders} if no container of it is left. If the
  * helper dies too, `coi clean` removes the orphaned rules; the container is gone either way.
  */
 final class Reaper {

@@ -222,6 +222,11 @@ public final class SessionAdmin {
         return ProtectedView.onHost("root".equals(System.getProperty("user.name")) ? 0 : -1);
     }
 
+    /** The placeholders of workspaces no container is left in (see {@link Placeholders}); returns their paths. */
+    public List<String> cleanPlaceholders() {
+        return Placeholders.sweep(store.root(), null, incus::instancesWithoutState, java.time.Duration.ZERO);
+    }
+
     public java.util.Set<String> cleanOrphanRules() {
         return fencing.removeOrphans(store.root());
     }

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +84,14 @@ public final class Sessions {
     /** `coi __reap NAME`: see {@link Reaper}. */
     public void reap(String container) {
         Reaper.reap(incus, fencing, views, store.root(), container);
+    }
+
+    /**
+     * The placeholders of {@code workspace} if no container of it is left (see {@link Placeholders}),
+     * waiting up to {@code patience} for a coi that still holds them (the run the reaper ends exits about now).
+     */
+    public List<String> sweepPlaceholders(Path workspace, java.time.Duration patience) {
+        return Placeholders.sweepWorkspace(store.root(), workspace, incus::instancesWithoutState, patience);
     }
 
     /** The steps a launch is made of. */
@@ -474,8 +483,16 @@ public final class Sessions {
 
     private Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create) {
         // --writable-git-hooks: git's own files only; the other protected paths stay read-only
-        return Protection.of(ws.path(), config.security().protectedPaths().stream()
-                .filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList(), create, views.available());
+        List<String> paths = config.security().protectedPaths().stream().filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList();
+        if (!create) return Protection.of(ws.path(), paths, false, views.available());
+        // the placeholders this launch makes or mounts stay until its container is there to keep them (see Placeholders)
+        Placeholders.hold(store.root(), ws.path());
+        List<String> made = new ArrayList<>();
+        try {
+            return Protection.of(ws.path(), paths, true, views.available(), made::add);
+        } finally {
+            Placeholders.record(store.root(), ws.path(), made);
+        }
     }
 
     private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths, DaemonFacts daemon) {

@@ -185,6 +185,7 @@ final class Supervisor {
             if (guard != null) guard.interrupt();
             if (events != null) events.close();
             finalizer.sweep();
+            sweepPlaceholders(null);
             Files.deleteIfExists(heartbeat);
             Files.deleteIfExists(Watcher.monitoredMarker(store.root()));
             log("no coi container running: exiting");
@@ -284,13 +285,22 @@ final class Supervisor {
         }
     }
 
+    /** The placeholders of workspaces no container is left in (see {@link Placeholders}); {@code all}: just listed, or null. */
+    private void sweepPlaceholders(List<Model.Instance> all) {
+        for (String path : Placeholders.sweep(store.root(), all, incus::instancesWithoutState, Duration.ZERO)) {
+            log("removed placeholder " + path + " (no container of its workspace is left)");
+        }
+    }
+
     /** Lists the containers; returns whether nothing of ours runs. */
     private boolean check(Instant now) {
         running = List.of();
         try {
-            running = incus.instances().stream()
+            List<Model.Instance> all = incus.instances();
+            running = all.stream()
                     .filter(i -> i.name().startsWith(prefix) && Watcher.mine(i, store) && (i.running() || "Frozen".equals(i.status())))
                     .toList();
+            sweepPlaceholders(all);
             touchHeartbeat(now);
         } catch (IncusException | java.io.UncheckedIOException e) {
             log("daemon unavailable: " + e.getMessage());

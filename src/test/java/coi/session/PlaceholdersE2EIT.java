@@ -1,0 +1,90 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.ExecRequest;
+import coi.incus.IncusClient;
+import coi.incus.Model;
+import coi.testing.Await;
+import coi.testing.CoiProcess.Result;
+import coi.testing.Sandbox;
+import coi.testing.TestIncus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The placeholders a session makes for the protected paths a workspace lacks (see {@link
+ * Placeholders}) stay while any container of the workspace may mount them and are gone once none
+ * is left, without a `coi clean`: the workspace is as the user left it.
+ */
+@Tag("incus")
+class PlaceholdersE2EIT {
+    /** Inside, as code: the placeholders are there and can be neither written nor removed. */
+    private static final String HELD = "test -d .vscode && test -f .mcp.json && ! (echo x > .mcp.json) 2>/dev/null"
+            + " && ! rmdir .vscode 2>/dev/null && ! rm -f lefthook.yml 2>/dev/null && echo held";
+
+    private static List<String> listing(Path ws) {
+        try (Stream<Path> s = Files.walk(ws)) {
+            return s.map(p -> ws.relativize(p).toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aRunLeavesTheWorkspaceAsItFoundItOnceItsContainerIsGone() throws Exception {
+        try (Sandbox box = new Sandbox()) {
+            Files.writeString(box.workspace.resolve("README"), "mine\n");
+            List<String> before = listing(box.workspace);
+            Result r = box.run("run", HELD);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.out()).isEqualTo("held\n");
+            assertThat(listing(box.workspace)).contains(".mcp.json", ".vscode", "lefthook.yml", ".git");
+            // the helper that ends the run (`coi __reap`) takes them away once the container is gone
+            Await.until(() -> listing(box.workspace).equals(before), 60, () -> "left in the workspace: " + listing(box.workspace)
+                    + "\n" + box.diagnostics());
+        }
+    }
+
+    @Test
+    void placeholdersStayWhileASessionOfTheWorkspaceIsLeftAndGoWithTheLastExceptWhatTheUserPutThere() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            List<String> before = listing(box.workspace);
+            for (String slot : List.of("1", "2")) {
+                Result start = box.run("shell", "--detach", "--slot", slot);
+                assertThat(start.exitCode()).as(start.toString()).isZero();
+            }
+            // the user's own file in a placeholder folder, written on the host while the sessions run
+            Files.writeString(box.workspace.resolve(".vscode/settings.json"), "{\"editor.tabSize\": 2}\n");
+
+            Result kill = box.run("kill", "--force", box.container(1));
+            assertThat(kill.exitCode()).as(kill.toString()).isZero();
+            // however often a sweep runs now (the background process acts on slot 1's end; `coi clean` sweeps at once),
+            // slot 2 keeps what it mounts, read-only for code and, through the locked view, for root
+            Result clean = box.run("clean", "--force");
+            assertThat(clean.out()).doesNotContain("placeholder");
+            Thread.sleep(5000);
+            assertThat(listing(box.workspace)).contains(".mcp.json", ".vscode", "lefthook.yml");
+            String slot2 = box.container(2);
+            Model.ExecResult asCode = incus.execCapture(slot2, ExecRequest.of("sh", "-c", HELD).as(1000, 1000).in("/workspace"));
+            assertThat(asCode.out()).as(asCode.err()).isEqualTo("held\n");
+            Model.ExecResult asRoot = incus.execCapture(slot2, ExecRequest.of("sh", "-c",
+                    "touch /workspace/.mcp.json 2>&1; umount /workspace/.mcp.json 2>&1; test -f /workspace/.mcp.json && echo there"));
+            assertThat(asRoot.out()).contains("Read-only file system").endsWith("there\n");
+
+            assertThat(box.run("kill", "--force", slot2).exitCode()).isZero();
+            List<String> after = new ArrayList<>(before);
+            after.addAll(List.of(".vscode", ".vscode/settings.json"));
+            after.sort(null);
+            Await.until(() -> listing(box.workspace).equals(after), 60, () -> "left in the workspace: " + listing(box.workspace)
+                    + "\n" + box.diagnostics());
+        }
+    }
+}

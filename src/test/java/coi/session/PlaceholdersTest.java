@@ -1,0 +1,256 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.Model;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlaceholdersTest {
+    private static final List<String> PATHS = List.of(".git/hooks", ".git/config", ".husky", ".mcp.json", "lefthook.yml", ".vscode",
+            ".claude/settings.json");
+
+    @TempDir
+    Path home;
+
+    private Path root() {
+        return home.resolve(".coi");
+    }
+
+    /** A workspace per test: each one's lock is held by this JVM once a launch was made in it. */
+    private Path workspace(String name) throws IOException {
+        Path ws = home.resolve(name);
+        Files.createDirectories(ws.resolve("src"));
+        Files.writeString(ws.resolve("src/main.c"), "int main(void) { return 0; }\n");
+        return ws;
+    }
+
+    /** What a launch does: holds the workspace, makes the placeholders, records them. */
+    private Protection launch(Path ws) {
+        Placeholders.hold(root(), ws);
+        List<String> made = new ArrayList<>();
+        try {
+            return Protection.of(ws, PATHS, true, true, made::add);
+        } finally {
+            Placeholders.record(root(), ws, made);
+        }
+    }
+
+    private static Model.Instance instanceIn(Path ws, String status) {
+        Map<String, String> config = Map.of(Labels.WORKSPACE, ws.toString());
+        return new Model.Instance("coi-abc-1", status, "container", false, null, config, config, Map.of(), Map.of(), List.of(), null);
+    }
+
+    /** A sweep as another process (the background process, `coi clean`) makes it: the launch's process has exited. */
+    private List<String> sweptElsewhere(Path ws, List<Model.Instance> instances) {
+        Placeholders.release(root(), ws);
+        return Placeholders.sweep(root(), instances, () -> instances, Duration.ZERO);
+    }
+
+    private static List<String> listing(Path ws) throws IOException {
+        try (Stream<Path> s = Files.walk(ws)) {
+            return s.map(p -> ws.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    /**
+     * The lock a launch in another process holds: a JVM of this test's classpath running
+     * {@link Holder}, which says "held" once it holds and lets go when its stdin closes.
+     */
+    private static Process holdElsewhere(Path root, Path ws) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Holder.class.getName(), root.toString(),
+                ws.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        assertThat(line).isEqualTo("held");
+        return p;
+    }
+
+    public static final class Holder {
+        public static void main(String[] args) throws IOException {
+            Placeholders.hold(Path.of(args[0]), Path.of(args[1]));
+            System.out.println("held");
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // until the test closes our stdin
+            }
+        }
+    }
+
+    @Test
+    void whatALaunchMadeIsRemovedOnceNoContainerOfTheWorkspaceIsLeftAndTheWorkspaceIsAsBefore() throws Exception {
+        Path ws = workspace("a");
+        Files.createDirectories(ws.resolve(".claude"));
+        List<String> before = listing(ws);
+        launch(ws);
+        assertThat(ws.resolve(".mcp.json")).hasContent("{}");
+        assertThat(ws.resolve(".git")).isEmptyDirectory();
+
+        List<String> removed = sweptElsewhere(ws, List.of());
+        assertThat(removed).containsExactlyInAnyOrder(ws.resolve(".git").toString(), ws.resolve(".husky").toString(),
+                ws.resolve(".mcp.json").toString(), ws.resolve("lefthook.yml").toString(), ws.resolve(".vscode").toString(),
+                ws.resolve(".claude/settings.json").toString());
+        assertThat(listing(ws)).isEqualTo(before);
+        assertThat(Placeholders.recordFile(root(), ws)).doesNotExist();
+    }
+
+    @Test
+    void nothingIsRemovedWhileAnInstanceOfAnyStateIsLabelledWithTheWorkspace() throws Exception {
+        Path ws = workspace("b");
+        launch(ws);
+        for (String status : List.of("Running", "Stopped", "Frozen")) {
+            assertThat(sweptElsewhere(ws, List.of(instanceIn(ws, status)))).isEmpty();
+            assertThat(ws.resolve(".mcp.json")).exists();
+        }
+        // another workspace's container, one inside it among them, keeps nothing here
+        assertThat(sweptElsewhere(ws, List.of(instanceIn(ws.resolve("src"), "Running"), instanceIn(home, "Running"))))
+                .hasSize(6);
+        assertThat(ws.resolve(".mcp.json")).doesNotExist();
+    }
+
+    @Test
+    void theInstancesAreAskedOnlyOnceTheLockIsTakenAndAFailingDaemonRemovesNothing() throws Exception {
+        Path ws = workspace("c");
+        launch(ws);
+        Placeholders.release(root(), ws);
+        // the listing passed in is old: the container made since (by a launch that exited) shows in the one asked under the lock
+        assertThat(Placeholders.sweep(root(), List.of(), () -> List.of(instanceIn(ws, "Running")), Duration.ZERO)).isEmpty();
+        assertThat(Placeholders.sweep(root(), List.of(), () -> {
+            throw new coi.incus.IncusException(500, "daemon gone");
+        }, Duration.ZERO)).isEmpty();
+        assertThat(ws.resolve(".mcp.json")).exists();
+        assertThat(ws.resolve(".vscode")).exists();
+    }
+
+    @Test
+    void aLaunchInProgressInAnotherProcessKeepsThePlaceholdersAndAPatientSweepWaitsForItsEnd() throws Exception {
+        Path ws = workspace("d");
+        Path root = home.resolve("elsewhere");
+        List<String> made = new ArrayList<>();
+        Protection.of(ws, PATHS, true, true, made::add);
+        Process other = holdElsewhere(root, ws);
+        try {
+            // the record as the other process's launch would write it
+            Placeholders.write(Placeholders.recordFile(root, ws), ws, Placeholders.identities(ws, made));
+            assertThat(Placeholders.sweep(root, null, List::of, Duration.ZERO)).isEmpty();
+            assertThat(ws.resolve(".mcp.json")).exists();
+        } finally {
+            other.getOutputStream().close();
+        }
+        // its process ends: a patient sweep of the workspace finds the lock free once it has, and no instance labelled with it
+        assertThat(Placeholders.sweepWorkspace(root, ws, List::of, Duration.ofSeconds(30))).hasSize(6);
+        assertThat(ws.resolve(".mcp.json")).doesNotExist();
+    }
+
+    @Test
+    void aSweepInTheLaunchingProcessLeavesItsWorkspaceAlone() throws Exception {
+        Path ws = workspace("e");
+        launch(ws);
+        AtomicInteger asked = new AtomicInteger();
+        assertThat(Placeholders.sweep(root(), null, () -> {
+            asked.incrementAndGet();
+            return List.of();
+        }, Duration.ZERO)).isEmpty();
+        assertThat(asked).hasValue(0);
+        assertThat(ws.resolve(".mcp.json")).exists();
+    }
+
+    @Test
+    void whatTheUserChangedOrReplacedStaysAndALinkIsNotFollowed() throws Exception {
+        Path ws = workspace("f");
+        launch(ws);
+        Path outside = Files.createDirectories(home.resolve("outside"));
+        Files.writeString(ws.resolve(".vscode/settings.json"), "{\"editor.tabSize\": 2}\n");
+        Files.writeString(ws.resolve("lefthook.yml"), "pre-commit:\n");
+        // the same bytes, another file (made before the placeholder goes, so that it cannot reuse its inode)
+        Files.writeString(ws.resolve(".mcp.json.new"), "{}\n");
+        Files.move(ws.resolve(".mcp.json.new"), ws.resolve(".mcp.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(ws.resolve(".husky"));
+        Files.createSymbolicLink(ws.resolve(".husky"), outside);
+        Files.delete(ws.resolve(".git"));
+        Files.createDirectories(ws.resolve("real"));
+        Files.createSymbolicLink(ws.resolve(".git"), ws.resolve("real"));
+
+        // only the one left as it was made goes
+        assertThat(sweptElsewhere(ws, List.of())).containsExactly(ws.resolve(".claude").toString());
+        assertThat(ws.resolve(".vscode/settings.json")).exists();
+        assertThat(ws.resolve("lefthook.yml")).hasContent("pre-commit:");
+        assertThat(ws.resolve(".mcp.json")).exists();
+        assertThat(outside).exists();
+        assertThat(ws.resolve("real")).exists();
+        assertThat(Placeholders.recordFile(root(), ws)).doesNotExist();
+    }
+
+    @Test
+    void placeholdersOneSessionMadeInsideAnothersGoDeepestFirst() throws Exception {
+        Path ws = workspace("g");
+        List<String> before = listing(ws);
+        // the first session makes `.git` for `.git/hooks`; the second, finding that folder, makes what is inside
+        launch(ws);
+        Placeholders.hold(root(), ws);
+        List<String> made = new ArrayList<>();
+        Protection.of(ws, PATHS, true, true, made::add);
+        Placeholders.record(root(), ws, made);
+        assertThat(made).contains(".git/hooks", ".git/config");
+        assertThat(sweptElsewhere(ws, List.of())).contains(ws.resolve(".git/hooks").toString(),
+                ws.resolve(".git/config").toString(), ws.resolve(".git").toString());
+        assertThat(listing(ws)).isEqualTo(before);
+    }
+
+    @Test
+    void unreadableOrForeignRecordLinesAreSkipped() throws Exception {
+        Path ws = workspace("h");
+        Files.writeString(ws.resolve("keep.json"), "{}\n");
+        Path record = Placeholders.recordFile(root(), ws);
+        Files.createDirectories(record.getParent());
+        String key = String.valueOf(Files.readAttributes(ws.resolve("keep.json"), java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey());
+        Files.writeString(record, "workspace\t" + ws + "\nf\t" + key + "\t../" + ws.getFileName() + "/keep.json\nf\t" + key
+                + "\t/etc/passwd\nx\t" + key + "\tkeep.json\nnonsense\n");
+        assertThat(Placeholders.sweep(root(), null, List::of, Duration.ZERO)).isEmpty();
+        assertThat(ws.resolve("keep.json")).exists();
+        // a record without its workspace line is left unread
+        Files.writeString(record, "f\t" + key + "\tkeep.json\n");
+        assertThat(Placeholders.sweep(root(), null, List::of, Duration.ZERO)).isEmpty();
+        assertThat(ws.resolve("keep.json")).exists();
+    }
+
+    @Test
+    void aRecordEditDoesNotReleaseTheHeldLock() throws Exception {
+        Path ws = workspace("i");
+        launch(ws);
+        launch(ws);
+        // this process still holds the workspace: another process cannot take it
+        Path lock = root().resolve("locks");
+        try (Stream<Path> s = Files.list(lock)) {
+            Path file = s.filter(p -> p.getFileName().toString().startsWith("placeholders-")).findFirst().orElseThrow();
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), TryLock.class.getName(), file.toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()).isEqualTo("busy");
+            p.waitFor();
+        }
+    }
+
+    public static final class TryLock {
+        public static void main(String[] args) throws IOException {
+            try (FileChannel c = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                System.out.println(c.tryLock(0, 1, false) == null ? "busy" : "free");
+            }
+        }
+    }
+}
