@@ -34,9 +34,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * link it now is, never read through; a FIFO is opened without blocking and not read. Only the folder
  * the user named ({@link #open}) is reached by its path, and only when the path is absolute. The
  * JDK works by path (and cannot make a folder relative to a descriptor), hence the C library's *at
- * calls through FFM.
+ * calls through FFM. The sweep of a workspace's placeholders ({@code coi.session.Placeholders})
+ * walks it the same way: what it looks at ({@link #opened}) is what it removes ({@link #remove}).
  */
-final class HostTree implements AutoCloseable {
+public final class HostTree implements AutoCloseable {
     private static final int FOLDER = O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; // O_RDONLY is 0
     /** What is at a name, opened to be looked at: a link fails it (ELOOP), a FIFO's or device's open does not wait. */
     private static final int ANY = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
@@ -53,13 +54,13 @@ final class HostTree implements AutoCloseable {
     private static final MethodHandle READLINKAT = call("readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
 
     /** What a folder holds at a name, opened without following a link: a {@link Folder}, a {@link Plain} file, a {@link Link}, or {@link Other}. */
-    sealed interface Node extends AutoCloseable permits Folder, Plain, Link, Other {
+    public sealed interface Node extends AutoCloseable permits Folder, Plain, Link, Other {
         @Override
         void close();
     }
 
     /** A folder, open, with its permission bits as it was opened. */
-    record Folder(HostTree tree, int mode) implements Node {
+    public record Folder(HostTree tree, int mode) implements Node {
         @Override
         public void close() {
             tree.close();
@@ -67,13 +68,18 @@ final class HostTree implements AutoCloseable {
     }
 
     /** A plain file, open: {@code size} and {@code mode} as it was opened. */
-    record Plain(int fd, long size, int mode, Path shown) implements Node {
+    public record Plain(int fd, long size, int mode, Path shown) implements Node {
+        /** This open file as a path, as {@link HostTree#opened}. */
+        public Path opened() {
+            return Path.of("/proc/self/fd/" + fd);
+        }
+
         /**
          * Its first {@link #size} bytes to {@code out}, exactly that many (the length was announced),
          * from its start each time (pread: a request sent again sends the same): a file that shrank
          * meanwhile fails it.
          */
-        void copyTo(OutputStream out) throws IOException {
+        public void copyTo(OutputStream out) throws IOException {
             calls("pread", (arena, state) -> {
                 MemorySegment buffer = arena.allocate(64 * 1024);
                 byte[] bytes = new byte[(int) buffer.byteSize()];
@@ -97,13 +103,13 @@ final class HostTree implements AutoCloseable {
     }
 
     /** A symbolic link, not followed: its target as written. */
-    record Link(String target) implements Node {
+    public record Link(String target) implements Node {
         @Override
         public void close() {}
     }
 
     /** Anything else (a FIFO, a socket, a device), not opened for reading: {@code kind} says what. */
-    record Other(String kind) implements Node {
+    public record Other(String kind) implements Node {
         @Override
         public void close() {}
     }
@@ -132,7 +138,7 @@ final class HostTree implements AutoCloseable {
      * workspace one is in, where a link may be the agent's (a pull into {@code out/x} with {@code out}
      * a link to {@code ~/.config/systemd/user} would write where the host runs what it finds).
      */
-    static HostTree open(Path dir) throws IOException {
+    public static HostTree open(Path dir) throws IOException {
         if (dir.isAbsolute()) {
             return calls("openat", (arena, state) -> {
                 int fd = (int) OPENAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(dir.toString()), O_DIRECTORY | O_CLOEXEC, 0);
@@ -241,7 +247,7 @@ final class HostTree implements AutoCloseable {
     }
 
     /** What is at {@code name} in this folder, opened without following a link; null when it is gone. */
-    Node at(String name) throws IOException {
+    public Node at(String name) throws IOException {
         check(name);
         return calls("openat", (arena, state) -> {
             MemorySegment path = arena.allocateFrom(name);
@@ -274,6 +280,37 @@ final class HostTree implements AutoCloseable {
         });
     }
 
+    /**
+     * The subfolder {@code name} when a folder is there; null when nothing is, or something else (a
+     * link is not followed).
+     */
+    public HostTree existing(String name) throws IOException {
+        check(name);
+        return calls("openat", (arena, state) -> {
+            int sub = (int) OPENAT.invokeExact(state, fd, arena.allocateFrom(name), FOLDER, 0);
+            if (sub >= 0) return new HostTree(sub, shown.resolve(name));
+            int errno = errno(state);
+            if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return null;
+            throw failed(shown.resolve(name), errno);
+        });
+    }
+
+    /** This open folder as a path ({@code /proc/self/fd/N}): what the JDK reads there is this folder, wherever its path leads now. */
+    public Path opened() {
+        return Path.of("/proc/self/fd/" + fd);
+    }
+
+    /**
+     * Unlinks {@code name} in this folder, an empty folder when {@code folder}: whatever is at the
+     * name now, in this folder wherever its path leads. 0 when done, else the errno (ENOENT,
+     * ENOTEMPTY, EBUSY for a mount point...).
+     */
+    public int remove(String name, boolean folder) throws IOException {
+        check(name);
+        return calls("unlinkat", (arena, state) ->
+                (int) UNLINKAT.invokeExact(state, fd, arena.allocateFrom(name), folder ? AT_REMOVEDIR : 0) < 0 ? errno(state) : 0);
+    }
+
     /** This folder's permission bits. */
     int permissions() throws IOException {
         return calls("statx", (arena, state) -> {
@@ -295,6 +332,7 @@ final class HostTree implements AutoCloseable {
     public void close() {
         close(fd);
     }
+
 
     /** A name of the container's listing: one component, never "." or "..", never empty. */
     private void check(String name) throws IOException {

@@ -19,6 +19,9 @@ public interface Instances {
      */
     List<Model.Instance> instancesWithoutState();
 
+    /** As {@link #instancesWithoutState()}, of every project the client may see, not only its own. */
+    List<Model.Instance> instancesOfAllProjects();
+
     Model.Instance instance(String name);
 
     /** The instance, or empty when it does not exist. */

@@ -77,6 +77,7 @@ final class RestClient implements IncusClient {
 
     @Override public List<Model.Instance> instances() { return instances.instances(); }
     @Override public List<Model.Instance> instancesWithoutState() { return instances.instancesWithoutState(); }
+    @Override public List<Model.Instance> instancesOfAllProjects() { return instances.instancesOfAllProjects(); }
     @Override public Model.Instance instance(String name) { return instances.instance(name); }
     @Override public Optional<String> instanceStatus(String name) { return instances.instanceStatus(name); }
     @Override public Model.InstanceState instanceState(String name) { return instances.instanceState(name); }

@@ -32,6 +32,11 @@ final class RestInstances implements Instances {
     }
 
     @Override
+    public List<Model.Instance> instancesOfAllProjects() {
+        return ModelTrees.instances(incus.get("/1.0/instances?recursion=1&all-projects=true"));
+    }
+
+    @Override
     public Model.Instance instance(String name) {
         return ModelTrees.instance(incus.get(path(name)));
     }

@@ -1,8 +1,8 @@
 package coi.session;
 
 import coi.CoiException;
-import coi.config.ConfigException;
-import coi.config.WorkspacePath;
+import coi.LinuxAbi;
+import coi.incus.HostTree;
 import coi.incus.Model;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -23,10 +22,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -37,28 +38,34 @@ import java.util.stream.Stream;
  * session leaves the workspace as it found it (`git status` of the user's repository lists no
  * `.mcp.json` or `lefthook.yml` coi made).
  *
- * <p>A placeholder must stay while any container of the workspace may mount it: unlinking a
- * mount point on the host detaches the mounts over it in every other mount namespace (Linux 3.18
- * on), the container's read-only one included, which would lift the protection. So:
+ * <p>A placeholder must stay while any container may mount it: unlinking a mount point on the host
+ * detaches the mounts over it in every other mount namespace (Linux 3.18 on), the container's
+ * read-only one included, which would lift the protection. So:
  * <ul>
+ * <li>a sweep removes anything only when no instance, of any project and any state, is labelled
+ *     with a workspace that is this folder or a folder above it (compared as folders, not as
+ *     paths: a link or a second mount naming the same folder counts); a label whose folder cannot
+ *     be looked at, or a daemon that cannot be asked, keeps everything;</li>
  * <li>a launch holds the workspace's lock ({@code locks/placeholders-<key>.lock}, byte 0) shared
- *     from before it makes or relies on placeholders until its process exits: by then its
- *     container exists, labelled with the workspace;</li>
- * <li>a sweep takes that lock exclusive without waiting (a launch in progress: nothing is taken
- *     away), then lists the daemon's instances, and removes placeholders only when no instance of
- *     any state is labelled with the workspace; a daemon that cannot be asked removes nothing.</li>
+ *     from before it makes or relies on placeholders until its process exits, by when its container
+ *     is there to be listed; a sweep takes it exclusive without waiting and lists the instances only
+ *     then. (A launch of another user or sessions folder holds another lock: a sweep in its moment
+ *     fails that launch, whose mount then has no source, rather than lifting anything.)</li>
  * </ul>
  * What coi made is recorded ({@code placeholders/<key>.tsv}, in coi's folder, which the agent
- * cannot reach) with each file's identity when made; only what is still exactly that is removed:
- * the same file (device and inode, found without following a link), a folder still empty, a file
- * still empty or {@code {}}. Anything the user changed or put there is left. Sweeps run in the
- * background process as it lists containers and as it exits, in the helper that ends a `coi run`
- * ({@link Reaper}), and in `coi clean`.
+ * cannot reach) with the workspace folder's identity and each placeholder's (device, inode and
+ * birth time), and only what is still exactly that goes: the same file, a folder still empty, a
+ * file still empty or {@code {}}. The workspace is walked from its open folder, never following a
+ * link, and the last name is unlinked relative to the folder it was checked in ({@link HostTree}):
+ * an agent with the workspace writable from another container (a session of a folder above) can
+ * swap names, but nothing outside the workspace can be reached that way. Anything the user changed
+ * or put there is left. Sweeps run in the background process as it lists containers and as it exits,
+ * in the helper that ends a `coi run` ({@link Reaper}), and in `coi clean`.
  */
 public final class Placeholders {
     private static final String FOLDER = "placeholders";
     private static final String HEADER = "# coi: placeholders made in a workspace for its protected paths, removed once no container of it is left";
-    private static final String WORKSPACE = "workspace\t";
+    private static final String WORKSPACE = "workspace\t", IDENTITY = "folder\t";
     /** Locks this process holds shared for its launches, by lock file: kept until the process exits. */
     private static final Map<Path, FileChannel> HELD = new ConcurrentHashMap<>();
 
@@ -90,14 +97,16 @@ public final class Placeholders {
         if (made.isEmpty()) return;
         FileChannel channel = HELD.get(lockFile(root, workspace));
         if (channel == null) throw new IllegalStateException("placeholders recorded without the workspace's lock");
-        List<Made> entries = identities(workspace, made);
         synchronized (Placeholders.class) {
             try (FileLock edit = channel.lock(1, 1, false)) {
+                // by path, just after they were made (a link swapped in on the way meanwhile is refused at the removal's walk)
+                String identity = identity(workspace);
                 Path file = recordFile(root, workspace);
                 Files.createDirectories(file.getParent());
-                List<Made> all = new ArrayList<>(read(file).map(Entries::made).orElse(List.of()));
-                all.addAll(entries);
-                write(file, workspace, all);
+                Optional<Entries> before = read(file).filter(e -> e.identity().equals(identity));
+                List<Made> all = new ArrayList<>(before.map(Entries::made).orElse(List.of()));
+                all.addAll(identities(workspace, made));
+                write(file, workspace, identity, all);
             } catch (IOException e) {
                 // unrecorded placeholders stay, as they did before coi removed any
                 System.err.println("coi: warning: cannot record the placeholders made in " + workspace + " (" + e.getMessage()
@@ -106,18 +115,58 @@ public final class Placeholders {
         }
     }
 
-    /** {@code made} as they are now, each with its file's identity. */
+    /** {@code made} as they are now in {@code workspace}, each with its identity; what is gone already is left out. */
     static List<Made> identities(Path workspace, List<String> made) {
         List<Made> entries = new ArrayList<>();
         for (String rel : made) {
             try {
-                BasicFileAttributes a = Files.readAttributes(workspace.resolve(rel), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                entries.add(new Made(rel, a.isDirectory(), String.valueOf(a.fileKey())));
+                Path p = workspace.resolve(rel);
+                entries.add(new Made(rel, Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS), identity(p, LinkOption.NOFOLLOW_LINKS)));
             } catch (IOException e) {
                 // gone already (another session's agent?): nothing of coi's to remove there
             }
         }
         return entries;
+    }
+
+    /**
+     * A file's identity: its device and inode, and its birth time (an inode number is reused once
+     * its file is gone; with the time it was made, the identity is not). An open one's is read at
+     * its {@code /proc/self/fd} path.
+     */
+    static String identity(Path file, LinkOption... options) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, options);
+        return a.fileKey() + "," + a.creationTime();
+    }
+
+    /** The folder {@code rel}'s last name is in, opened from {@code top} without following a link. */
+    private record Walk(HostTree folder, String name, List<HostTree> opened) implements AutoCloseable {
+        /** Null when a folder on the way is not there (or is not a folder). */
+        static Walk to(HostTree top, String rel) throws IOException {
+            List<String> names = new ArrayList<>();
+            Path.of(rel).forEach(part -> names.add(part.toString()));
+            List<HostTree> opened = new ArrayList<>();
+            HostTree at = top;
+            try {
+                for (String name : names.subList(0, names.size() - 1)) {
+                    at = at.existing(name);
+                    if (at == null) {
+                        opened.forEach(HostTree::close);
+                        return null;
+                    }
+                    opened.add(at);
+                }
+            } catch (IOException | RuntimeException e) {
+                opened.forEach(HostTree::close);
+                throw e;
+            }
+            return new Walk(at, names.getLast(), opened);
+        }
+
+        @Override
+        public void close() {
+            opened.forEach(HostTree::close);
+        }
     }
 
     /** Lets go of {@link #hold}, as the end of this process does (the tests stand in for that end with it). */
@@ -148,13 +197,18 @@ public final class Placeholders {
             return List.of();
         }
         List<String> removed = new ArrayList<>();
-        for (Path file : records) {
-            Optional<Entries> entries = read(file);
-            if (entries.isEmpty()) continue;
-            Path workspace = entries.get().workspace();
-            if (!recordFile(root, workspace).equals(file)) continue;
-            if (listed != null && inUse(listed, workspace)) continue;
-            removed.addAll(sweepOne(root, workspace, instances, patience));
+        // one workspace's placeholders may hold another record's (made through a link by another path): a folder left for
+        // holding some goes in the next pass
+        for (int pass = 0, before = -1; pass < 3 && removed.size() > before; pass++) {
+            before = removed.size();
+            for (Path file : records) {
+                Optional<Entries> entries = read(file);
+                if (entries.isEmpty()) continue;
+                Path workspace = entries.get().workspace();
+                if (!recordFile(root, workspace).equals(file)) continue;
+                if (listed != null && inUse(listed, workspace)) continue;
+                removed.addAll(sweepOne(root, workspace, instances, patience));
+            }
         }
         return removed;
     }
@@ -178,18 +232,7 @@ public final class Placeholders {
                     Thread.sleep(100);
                 }
                 try (FileLock launches = taken; FileLock edit = channel.lock(1, 1, false)) {
-                    // asked only now: a launch that made its container and exited before the lock was taken shows here
-                    if (inUse(instances.get(), workspace)) return List.of();
-                    Path file = recordFile(root, workspace);
-                    List<String> removed = new ArrayList<>();
-                    List<Made> made = new ArrayList<>(read(file).map(Entries::made).orElse(List.of()));
-                    // the deepest first: a placeholder folder made by one session may hold those of a later one
-                    made.sort(Comparator.comparingInt((Made m) -> Path.of(m.rel()).getNameCount()).reversed());
-                    for (Made m : made) {
-                        if (remove(workspace, m)) removed.add(workspace.resolve(m.rel()).toString());
-                    }
-                    Files.deleteIfExists(file);
-                    return removed;
+                    return sweepLocked(root, workspace, instances);
                 }
             } catch (IOException | RuntimeException e) {
                 // the daemon not answering, a lock that cannot be taken: nothing is removed, a later sweep tries again
@@ -201,6 +244,44 @@ public final class Placeholders {
         }
     }
 
+    /** Under the workspace's lock: what is still exactly coi's goes, what could not be looked at stays recorded. */
+    private static List<String> sweepLocked(Path root, Path workspace, Supplier<List<Model.Instance>> instances) throws IOException {
+        Path file = recordFile(root, workspace);
+        Optional<Entries> entries = read(file);
+        HostTree top;
+        try {
+            top = HostTree.open(workspace);
+        } catch (IOException gone) {
+            // the folder is gone (or no folder now): nothing of coi's is left to remove
+            if (!Files.isDirectory(workspace)) Files.deleteIfExists(file);
+            return List.of();
+        }
+        try (top) {
+            if (entries.isEmpty() || !identity(top.opened()).equals(entries.get().identity())) {
+                // another folder by that path now: what coi made is not in it
+                Files.deleteIfExists(file);
+                return List.of();
+            }
+            // asked only now: a launch that made its container and exited before the lock was taken shows here
+            if (inUse(instances.get(), workspace)) return List.of();
+            List<Made> made = new ArrayList<>(entries.get().made());
+            // the deepest first: a placeholder folder made by one session may hold those of a later one
+            made.sort(Comparator.comparingInt((Made m) -> Path.of(m.rel()).getNameCount()).reversed());
+            List<String> removed = new ArrayList<>();
+            List<Made> kept = new ArrayList<>();
+            for (Made m : made) {
+                switch (remove(top, m)) {
+                    case REMOVED -> removed.add(workspace.resolve(m.rel()).toString());
+                    case KEPT -> kept.add(m);
+                    case CHANGED -> { }
+                }
+            }
+            if (kept.isEmpty()) Files.deleteIfExists(file);
+            else write(file, workspace, entries.get().identity(), kept);
+            return removed;
+        }
+    }
+
     private static FileLock tryLock(FileChannel channel) throws IOException {
         try {
             return channel.tryLock(0, 1, false);
@@ -209,42 +290,83 @@ public final class Placeholders {
         }
     }
 
-    /** Whether an instance of any state, of whatever prefix, is labelled with {@code workspace}. */
+    /**
+     * Whether an instance of {@code instances} (of any prefix and state) may mount what coi made in
+     * {@code workspace}: one labelled with this folder or a folder above it (each compared as a
+     * folder, so a link or another mount of it counts), or below it (by real path: protected paths
+     * are relative to their own workspace). A label whose folder cannot be looked at counts, but one
+     * naming nothing any more does not: such a container's folder was moved or removed since its
+     * start, and what coi made since then is no mount of it.
+     */
     static boolean inUse(List<Model.Instance> instances, Path workspace) {
-        String ws = workspace.toString();
-        return instances.stream().anyMatch(i -> ws.equals(i.configValue(Labels.WORKSPACE)));
-    }
-
-    /** Removes {@code m} if it is still exactly what coi made; whether it did. Links are never followed. */
-    static boolean remove(Path workspace, Made m) {
-        Optional<Path> found;
+        Path real;
+        Set<Object> here = new HashSet<>();
         try {
-            found = WorkspacePath.resolve(workspace, m.rel());
-        } catch (ConfigException linkOnTheWay) {
-            return false;
-        }
-        if (found.isEmpty()) return false;
-        Path path = found.get();
-        try {
-            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!String.valueOf(a.fileKey()).equals(m.identity())) return false;
-            if (m.folder()) {
-                if (!a.isDirectory()) return false;
-            } else {
-                if (!a.isRegularFile()) return false;
-                byte[] now = WorkspacePath.read(workspace, m.rel()).orElse(null);
-                if (now == null || !Arrays.equals(now, Protection.placeholderBytes(path.getFileName().toString()))) return false;
-            }
-            Files.delete(path);
+            real = workspace.toRealPath();
+            for (Path p = real; p != null; p = p.getParent()) here.add(folderKey(p));
+        } catch (IOException e) {
             return true;
-        } catch (DirectoryNotEmptyException | NoSuchFileException | ConfigException e) {
-            return false;
-        } catch (IOException | UncheckedIOException e) {
-            return false;
+        }
+        for (Model.Instance i : instances) {
+            String label = i.configValue(Labels.WORKSPACE);
+            if (label == null) continue;
+            try {
+                Path folder = Path.of(label);
+                Object key = folderKey(folder);
+                if (key == null || here.contains(key) || folder.toRealPath().startsWith(real)) return true;
+            } catch (NoSuchFileException gone) {
+                // moved or removed since: see above
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Object folderKey(Path folder) throws IOException {
+        return Files.readAttributes(folder, BasicFileAttributes.class).fileKey();
+    }
+
+    /** What became of one recorded placeholder. */
+    enum Outcome { REMOVED, CHANGED, KEPT }
+
+    /**
+     * Removes {@code m} from the open workspace {@code top} if it is still exactly what coi made:
+     * REMOVED; CHANGED when it is not (gone, replaced, a link on the way, written to), which the
+     * record then forgets; KEPT when it could not be looked at or removed (a folder not empty, a
+     * mount point, an error).
+     */
+    static Outcome remove(HostTree top, Made m) {
+        try (Walk walk = Walk.to(top, m.rel())) {
+            if (walk == null) return Outcome.CHANGED;
+            try (HostTree.Node node = walk.folder().at(walk.name())) {
+                boolean same = switch (node) {
+                    case HostTree.Folder f -> m.folder() && identity(f.tree().opened()).equals(m.identity());
+                    case HostTree.Plain p -> !m.folder() && identity(p.opened()).equals(m.identity()) && p.size() <= 3
+                            && Arrays.equals(content(p), Protection.placeholderBytes(walk.name()));
+                    case null, default -> false;
+                };
+                if (!same) return Outcome.CHANGED;
+            }
+            int errno = walk.folder().remove(walk.name(), m.folder());
+            if (errno == 0) return Outcome.REMOVED;
+            // something else there by now: not coi's any more; a folder with something in it (the user's, or placeholders of
+            // another record, swept next) stays recorded, to go once it is empty
+            return errno == LinuxAbi.ENOENT || errno == LinuxAbi.EEXIST || errno == LinuxAbi.ENOTDIR || errno == LinuxAbi.EISDIR
+                    ? Outcome.CHANGED : Outcome.KEPT;
+        } catch (IOException | RuntimeException e) {
+            return Outcome.KEPT;
         }
     }
 
-    private record Entries(Path workspace, List<Made> made) {}
+    private static byte[] content(HostTree.Plain file) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        file.copyTo(bytes);
+        return bytes.toByteArray();
+    }
+
+    /** A record: the workspace by its path and its folder's identity when first recorded, and what coi made there. */
+    private record Entries(Path workspace, String identity, List<Made> made) {}
 
     private static Optional<Entries> read(Path file) {
         List<String> lines;
@@ -254,6 +376,7 @@ public final class Placeholders {
             return Optional.empty();
         }
         Path workspace = null;
+        String identity = null;
         List<Made> made = new ArrayList<>();
         for (String line : lines) {
             if (line.startsWith(WORKSPACE)) {
@@ -261,17 +384,22 @@ public final class Placeholders {
                 if (p.isAbsolute()) workspace = p;
                 continue;
             }
+            if (line.startsWith(IDENTITY)) {
+                identity = line.substring(IDENTITY.length());
+                continue;
+            }
             String[] f = line.split("\t", -1);
             if (f.length != 3 || !(f[0].equals("d") || f[0].equals("f"))) continue;
             Path rel = Path.of(f[2]).normalize();
-            if (f[2].isEmpty() || rel.isAbsolute() || rel.startsWith("..")) continue;
+            if (f[2].isEmpty() || rel.isAbsolute() || rel.startsWith("..") || rel.toString().isEmpty()) continue;
             made.add(new Made(rel.toString(), f[0].equals("d"), f[1]));
         }
-        return workspace == null ? Optional.empty() : Optional.of(new Entries(workspace, made));
+        return workspace == null || identity == null ? Optional.empty() : Optional.of(new Entries(workspace, identity, made));
     }
 
-    static void write(Path file, Path workspace, List<Made> made) throws IOException {
-        StringBuilder text = new StringBuilder(HEADER).append('\n').append(WORKSPACE).append(workspace).append('\n');
+    static void write(Path file, Path workspace, String identity, List<Made> made) throws IOException {
+        StringBuilder text = new StringBuilder(HEADER).append('\n').append(WORKSPACE).append(workspace).append('\n')
+                .append(IDENTITY).append(identity).append('\n');
         for (Made m : made) text.append(m.folder() ? "d" : "f").append('\t').append(m.identity()).append('\t').append(m.rel()).append('\n');
         coi.AtomicFile.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
     }

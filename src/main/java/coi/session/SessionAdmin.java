@@ -224,7 +224,7 @@ public final class SessionAdmin {
 
     /** The placeholders of workspaces no container is left in (see {@link Placeholders}); returns their paths. */
     public List<String> cleanPlaceholders() {
-        return Placeholders.sweep(store.root(), null, incus::instancesWithoutState, java.time.Duration.ZERO);
+        return Placeholders.sweep(store.root(), null, incus::instancesOfAllProjects, java.time.Duration.ZERO);
     }
 
     public java.util.Set<String> cleanOrphanRules() {

@@ -91,7 +91,7 @@ public final class Sessions {
      * waiting up to {@code patience} for a coi that still holds them (the run the reaper ends exits about now).
      */
     public List<String> sweepPlaceholders(Path workspace, java.time.Duration patience) {
-        return Placeholders.sweepWorkspace(store.root(), workspace, incus::instancesWithoutState, patience);
+        return Placeholders.sweepWorkspace(store.root(), workspace, incus::instancesOfAllProjects, patience);
     }
 
     /** The steps a launch is made of. */
@@ -484,7 +484,7 @@ public final class Sessions {
     private Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create) {
         // --writable-git-hooks: git's own files only; the other protected paths stay read-only
         List<String> paths = config.security().protectedPaths().stream().filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList();
-        if (!create) return Protection.of(ws.path(), paths, false, views.available());
+        if (!create || paths.isEmpty()) return Protection.of(ws.path(), paths, create, views.available());
         // the placeholders this launch makes or mounts stay until its container is there to keep them (see Placeholders)
         Placeholders.hold(store.root(), ws.path());
         List<String> made = new ArrayList<>();

@@ -287,7 +287,7 @@ final class Supervisor {
 
     /** The placeholders of workspaces no container is left in (see {@link Placeholders}); {@code all}: just listed, or null. */
     private void sweepPlaceholders(List<Model.Instance> all) {
-        for (String path : Placeholders.sweep(store.root(), all, incus::instancesWithoutState, Duration.ZERO)) {
+        for (String path : Placeholders.sweep(store.root(), all, incus::instancesOfAllProjects, Duration.ZERO)) {
             log("removed placeholder " + path + " (no container of its workspace is left)");
         }
     }

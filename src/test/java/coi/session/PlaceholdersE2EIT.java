@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -48,6 +50,35 @@ class PlaceholdersE2EIT {
             assertThat(r.out()).isEqualTo("held\n");
             assertThat(listing(box.workspace)).contains(".mcp.json", ".vscode", "lefthook.yml", ".git");
             // the helper that ends the run (`coi __reap`) takes them away once the container is gone
+            Await.until(() -> listing(box.workspace).equals(before), 60, () -> "left in the workspace: " + listing(box.workspace)
+                    + "\n" + box.diagnostics());
+        }
+    }
+
+    @Test
+    void aSessionOfTheSameFolderByAnotherPathKeepsWhatARunByALinkMadeAfterThatRunEnds() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Path alias = Files.createSymbolicLink(box.root.resolve("alias"), box.workspace);
+            List<String> before = listing(box.workspace);
+            // the run, by the link, makes the placeholders; the shell, by the folder's own path, starts while it runs and mounts them
+            CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> box.run("run", "-w", alias.toString(), "--", "sleep", "10"));
+            Await.until(() -> Files.exists(box.workspace.resolve(".mcp.json")), 60, box::diagnostics);
+            Result shell = box.run("shell", "--detach");
+            assertThat(shell.exitCode()).as(shell.toString()).isZero();
+            Result ran = run.get(120, TimeUnit.SECONDS);
+            assertThat(ran.exitCode()).as(ran.toString()).isZero();
+            String runs = alias.toString();
+            Await.until(() -> incus.instancesWithoutState().stream().noneMatch(i -> runs.equals(i.configValue(Labels.WORKSPACE))), 60,
+                    box::diagnostics);
+            // the run's helper sweeps once its container is gone; `coi clean` sweeps at once
+            Thread.sleep(5000);
+            Result clean = box.run("clean", "--force");
+            assertThat(clean.out()).doesNotContain("placeholder");
+            assertThat(listing(box.workspace)).contains(".mcp.json", ".vscode", "lefthook.yml");
+            Model.ExecResult asCode = incus.execCapture(box.container(1), ExecRequest.of("sh", "-c", HELD).as(1000, 1000).in("/workspace"));
+            assertThat(asCode.out()).as(asCode.err()).isEqualTo("held\n");
+
+            assertThat(box.run("kill", "--force", box.container(1)).exitCode()).isZero();
             Await.until(() -> listing(box.workspace).equals(before), 60, () -> "left in the workspace: " + listing(box.workspace)
                     + "\n" + box.diagnostics());
         }

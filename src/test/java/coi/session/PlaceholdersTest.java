@@ -2,6 +2,7 @@ package coi.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import coi.incus.HostTree;
 import coi.incus.Model;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -51,7 +52,11 @@ class PlaceholdersTest {
     }
 
     private static Model.Instance instanceIn(Path ws, String status) {
-        Map<String, String> config = Map.of(Labels.WORKSPACE, ws.toString());
+        return instanceIn(ws.toString(), status);
+    }
+
+    private static Model.Instance instanceIn(String ws, String status) {
+        Map<String, String> config = Map.of(Labels.WORKSPACE, ws);
         return new Model.Instance("coi-abc-1", status, "container", false, null, config, config, Map.of(), Map.of(), List.of(), null);
     }
 
@@ -116,9 +121,9 @@ class PlaceholdersTest {
             assertThat(sweptElsewhere(ws, List.of(instanceIn(ws, status)))).isEmpty();
             assertThat(ws.resolve(".mcp.json")).exists();
         }
-        // another workspace's container, one inside it among them, keeps nothing here
-        assertThat(sweptElsewhere(ws, List.of(instanceIn(ws.resolve("src"), "Running"), instanceIn(home, "Running"))))
-                .hasSize(6);
+        // a container of another folder beside it keeps nothing here
+        Path beside = Files.createDirectories(home.resolve("beside"));
+        assertThat(sweptElsewhere(ws, List.of(instanceIn(beside, "Running")))).hasSize(6);
         assertThat(ws.resolve(".mcp.json")).doesNotExist();
     }
 
@@ -145,7 +150,8 @@ class PlaceholdersTest {
         Process other = holdElsewhere(root, ws);
         try {
             // the record as the other process's launch would write it
-            Placeholders.write(Placeholders.recordFile(root, ws), ws, Placeholders.identities(ws, made));
+            Files.createDirectories(Placeholders.recordFile(root, ws).getParent());
+            Placeholders.write(Placeholders.recordFile(root, ws), ws, Placeholders.identity(ws), Placeholders.identities(ws, made));
             assertThat(Placeholders.sweep(root, null, List::of, Duration.ZERO)).isEmpty();
             assertThat(ws.resolve(".mcp.json")).exists();
         } finally {
@@ -192,6 +198,9 @@ class PlaceholdersTest {
         assertThat(ws.resolve(".mcp.json")).exists();
         assertThat(outside).exists();
         assertThat(ws.resolve("real")).exists();
+        // the folder the user put something in stays recorded, and goes once it is empty again
+        Files.delete(ws.resolve(".vscode/settings.json"));
+        assertThat(Placeholders.sweep(root(), List.of(), List::of, Duration.ZERO)).containsExactly(ws.resolve(".vscode").toString());
         assertThat(Placeholders.recordFile(root(), ws)).doesNotExist();
     }
 
@@ -212,21 +221,107 @@ class PlaceholdersTest {
     }
 
     @Test
+    void aFolderOneRecordMadeThatHoldsAnothersPlaceholdersGoesInTheSameSweep() throws Exception {
+        Path ws = workspace("l");
+        List<String> before = listing(ws);
+        Path alias = Files.createSymbolicLink(home.resolve("alias-l"), ws);
+        // by the link first (`.git` made for `.git/hooks`), then by the folder's own path (what goes inside `.git`)
+        launch(alias);
+        launch(ws);
+        Placeholders.release(root(), alias);
+        Placeholders.release(root(), ws);
+        assertThat(Placeholders.sweep(root(), List.of(), List::of, Duration.ZERO)).contains(alias.resolve(".git").toString(),
+                ws.resolve(".git/hooks").toString());
+        assertThat(listing(ws)).isEqualTo(before);
+    }
+
+    @Test
     void unreadableOrForeignRecordLinesAreSkipped() throws Exception {
         Path ws = workspace("h");
         Files.writeString(ws.resolve("keep.json"), "{}\n");
+        Files.writeString(home.resolve("outside.json"), "{}\n");
         Path record = Placeholders.recordFile(root(), ws);
         Files.createDirectories(record.getParent());
-        String key = String.valueOf(Files.readAttributes(ws.resolve("keep.json"), java.nio.file.attribute.BasicFileAttributes.class,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey());
-        Files.writeString(record, "workspace\t" + ws + "\nf\t" + key + "\t../" + ws.getFileName() + "/keep.json\nf\t" + key
-                + "\t/etc/passwd\nx\t" + key + "\tkeep.json\nnonsense\n");
+        String folder = Placeholders.identity(ws), key = Placeholders.identity(ws.resolve("keep.json")),
+                outsideKey = Placeholders.identity(home.resolve("outside.json"));
+        Files.writeString(record, "workspace\t" + ws + "\nfolder\t" + folder + "\nf\t" + outsideKey + "\t../outside.json\nf\t" + key
+                + "\t/etc/passwd\nx\t" + key + "\tkeep.json\nf\t" + key + "\t.\nnonsense\n");
         assertThat(Placeholders.sweep(root(), null, List::of, Duration.ZERO)).isEmpty();
         assertThat(ws.resolve("keep.json")).exists();
-        // a record without its workspace line is left unread
-        Files.writeString(record, "f\t" + key + "\tkeep.json\n");
+        assertThat(home.resolve("outside.json")).exists();
+        // a record without its folder's identity, or with another folder's, is left unread
+        Files.writeString(record, "workspace\t" + ws + "\nf\t" + key + "\tkeep.json\n");
+        assertThat(Placeholders.sweep(root(), null, List::of, Duration.ZERO)).isEmpty();
+        Files.writeString(record, "workspace\t" + ws + "\nfolder\tdev=0:0,ino=1\nf\t" + key + "\tkeep.json\n");
         assertThat(Placeholders.sweep(root(), null, List::of, Duration.ZERO)).isEmpty();
         assertThat(ws.resolve("keep.json")).exists();
+    }
+
+    @Test
+    void aContainerOfTheSameFolderByAnotherPathOrOfAFolderAboveOrBelowKeepsThePlaceholders() throws Exception {
+        Path ws = workspace("j");
+        launch(ws);
+        Placeholders.release(root(), ws);
+        Path alias = Files.createSymbolicLink(home.resolve("alias"), ws);
+        for (Path label : List.of(alias, home, ws.resolve("src"), Path.of("/"))) {
+            assertThat(Placeholders.inUse(List.of(instanceIn(label, "Running")), ws)).as(label.toString()).isTrue();
+        }
+        // a label whose folder cannot be looked at keeps them; one naming nothing any more, or another folder, does not
+        Path locked = Files.createDirectories(home.resolve("locked/inner"));
+        assertThat(Placeholders.inUse(List.of(instanceIn("bad\0name", "Running")), ws)).isTrue();
+        assertThat(Placeholders.inUse(List.of(instanceIn(home.resolve("gone"), "Running"), instanceIn(locked, "Stopped")), ws)).isFalse();
+        assertThat(Placeholders.sweep(root(), List.of(instanceIn(alias, "Stopped")), () -> List.of(instanceIn(alias, "Stopped")),
+                Duration.ZERO)).isEmpty();
+        assertThat(ws.resolve(".mcp.json")).exists();
+    }
+
+    @Test
+    void aNameSwappedForALinkWhileTheSweepRemovesNeverReachesOutsideTheWorkspace() throws Exception {
+        Path ws = workspace("k");
+        Path victim = Files.createDirectories(home.resolve("victim/.claude"));
+        Files.createDirectories(ws.resolve(".claude"));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        // an agent of a session of a folder above swaps `.claude` with a link to the victim's folder, over and over
+        Thread swapper = new Thread(() -> {
+            Path real = ws.resolve(".claude"), aside = ws.resolve(".claude-aside");
+            while (!stop.get()) {
+                try {
+                    Files.move(real, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.createSymbolicLink(real, victim);
+                    Thread.onSpinWait();
+                    Files.delete(real);
+                    Files.move(aside, real, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    // a round that met the sweep's own work: the next one
+                }
+            }
+        });
+        int removed = 0;
+        try {
+            swapper.start();
+            for (int i = 0; i < 2000; i++) {
+                Files.writeString(victim.resolve("settings.local.json"), "{}\n");
+                Path placeholder = ws.resolve(".claude/settings.local.json");
+                List<Placeholders.Made> made;
+                try {
+                    Files.writeString(placeholder, "{}\n", StandardOpenOption.CREATE_NEW);
+                } catch (IOException e) {
+                    // the folder was aside this moment, or the file is left from a round before
+                }
+                made = Placeholders.identities(ws, List.of(".claude/settings.local.json"));
+                if (made.isEmpty()) continue;
+                try (HostTree top = HostTree.open(ws)) {
+                    if (Placeholders.remove(top, made.getFirst()) == Placeholders.Outcome.REMOVED) removed++;
+                } catch (IOException e) {
+                    continue;
+                }
+                assertThat(victim.resolve("settings.local.json")).as("round " + i).exists();
+            }
+        } finally {
+            stop.set(true);
+            swapper.join();
+        }
+        assertThat(removed).as("placeholders removed in the workspace meanwhile").isPositive();
     }
 
     @Test
