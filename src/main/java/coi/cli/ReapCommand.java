@@ -14,6 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "__reap", hidden = true, mixinStandardHelpOptions = true,
         description = "Wait for an ended `coi run` container to be gone, remove its network rules; with --refill, refill the warm pool.")
 final class ReapCommand implements Callable<Integer> {
+    /** The run's coi holds its workspace's placeholders until it exits, which it does as this helper starts. */
+    private static final java.time.Duration PLACEHOLDER_PATIENCE = java.time.Duration.ofSeconds(10);
+
     private final Context context;
 
     @Parameters(paramLabel = "CONTAINER", description = "The container whose stop coi asked for.")
@@ -21,9 +24,6 @@ final class ReapCommand implements Callable<Integer> {
 
     @Option(names = "--refill", description = "Then bring the warm pool of this folder's config back to its size.")
     boolean refill;
-
-    /** The run's coi holds its workspace's placeholders until it exits, which it does as this helper starts. */
-    private static final java.time.Duration PLACEHOLDER_PATIENCE = java.time.Duration.ofSeconds(10);
 
     @Spec
     CommandSpec spec;
