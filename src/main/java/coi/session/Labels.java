@@ -3,6 +3,12 @@ package coi.session;
 /** The `user.coi.*` keys coi stores on its containers: how it recognises and describes them. */
 public final class Labels {
     public static final String WORKSPACE = "user.coi.workspace";
+    /**
+     * The workspace folder's identity (device and inode) at the launch, when it mounts protected
+     * paths: their placeholders stay while a container of that folder is left, whatever becomes of
+     * the path it was started by (see {@link Placeholders}).
+     */
+    public static final String WORKSPACE_FOLDER = "user.coi.workspace_folder";
     public static final String SESSION = "user.coi.session";
     public static final String TOOL = "user.coi.tool";
     public static final String SLOT = "user.coi.slot";

@@ -46,7 +46,8 @@ import java.util.stream.Stream;
  *     with a workspace that is this folder or a folder above it (compared as folders, not as
  *     paths: a link or a second mount naming the same folder counts); a label whose folder cannot
  *     be looked at, or a daemon that cannot be asked, keeps everything;</li>
- * <li>a launch holds the workspace's lock ({@code locks/placeholders-<key>.lock}, byte 0) shared
+ * <li>a launch holds the workspace folder's lock ({@code locks/placeholders-<key>.lock}, byte 0, the
+ *     key from the folder's device and inode, so every path to it shares it) shared
  *     from before it makes or relies on placeholders until its process exits, by when its container
  *     is there to be listed; a sweep takes it exclusive without waiting and lists the instances only
  *     then. (A launch of another user or sessions folder holds another lock: a sweep in its moment
@@ -76,11 +77,17 @@ public final class Placeholders {
 
     /**
      * Before a launch looks at the protected paths of {@code workspace}: no sweep removes a
-     * placeholder from here until this process exits. Waits while a sweep runs (a moment).
+     * placeholder from here until this process exits. Waits while a sweep runs (a moment). Returns
+     * the folder's identity, which the launch labels its container with ({@link Labels#WORKSPACE_FOLDER}).
      */
-    static synchronized void hold(Path root, Path workspace) {
-        Path file = lockFile(root, workspace);
-        HELD.computeIfAbsent(file, f -> {
+    static synchronized String hold(Path root, Path workspace) {
+        String folder;
+        try {
+            folder = folderIdentity(workspace);
+        } catch (IOException e) {
+            throw new CoiException("cannot read the workspace " + workspace + ": " + e.getMessage(), e);
+        }
+        HELD.computeIfAbsent(lockFile(root, key(folder)), f -> {
             try {
                 Files.createDirectories(f.getParent());
                 FileChannel channel = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -90,23 +97,25 @@ public final class Placeholders {
                 throw new CoiException("cannot lock " + f + ": " + e.getMessage(), e);
             }
         });
+        return folder;
     }
 
     /** Records {@code made} (relative paths a launch just created in {@code workspace}, which it {@link #hold}s). */
     static void record(Path root, Path workspace, List<String> made) {
         if (made.isEmpty()) return;
-        FileChannel channel = HELD.get(lockFile(root, workspace));
-        if (channel == null) throw new IllegalStateException("placeholders recorded without the workspace's lock");
         synchronized (Placeholders.class) {
-            try (FileLock edit = channel.lock(1, 1, false)) {
+            try {
                 // by path, just after they were made (a link swapped in on the way meanwhile is refused at the removal's walk)
-                String identity = identity(workspace);
-                Path file = recordFile(root, workspace);
-                Files.createDirectories(file.getParent());
-                Optional<Entries> before = read(file).filter(e -> e.identity().equals(identity));
-                List<Made> all = new ArrayList<>(before.map(Entries::made).orElse(List.of()));
-                all.addAll(identities(workspace, made));
-                write(file, workspace, identity, all);
+                String folder = folderIdentity(workspace);
+                FileChannel channel = HELD.get(lockFile(root, key(folder)));
+                if (channel == null) throw new IllegalStateException("placeholders recorded without the workspace's lock");
+                try (FileLock edit = channel.lock(1, 1, false)) {
+                    Path file = recordFile(root, key(folder));
+                    Files.createDirectories(file.getParent());
+                    List<Made> all = new ArrayList<>(read(file).map(Entries::made).orElse(List.of()));
+                    all.addAll(identities(workspace, made));
+                    write(file, workspace, folder, all);
+                }
             } catch (IOException e) {
                 // unrecorded placeholders stay, as they did before coi removed any
                 System.err.println("coi: warning: cannot record the placeholders made in " + workspace + " (" + e.getMessage()
@@ -137,6 +146,15 @@ public final class Placeholders {
     static String identity(Path file, LinkOption... options) throws IOException {
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, options);
         return a.fileKey() + "," + a.creationTime();
+    }
+
+    /**
+     * A folder's identity, its device and inode (links followed): what its record and lock are kept
+     * by, so that every path to one folder shares them. No birth time: where a file system has none,
+     * the JDK gives the modification time, which every new name in the folder changes.
+     */
+    static String folderIdentity(Path folder) throws IOException {
+        return String.valueOf(Files.readAttributes(folder, BasicFileAttributes.class).fileKey());
     }
 
     /** The folder {@code rel}'s last name is in, opened from {@code top} without following a link. */
@@ -170,8 +188,8 @@ public final class Placeholders {
     }
 
     /** Lets go of {@link #hold}, as the end of this process does (the tests stand in for that end with it). */
-    static synchronized void release(Path root, Path workspace) {
-        FileChannel channel = HELD.remove(lockFile(root, workspace));
+    static synchronized void release(Path root, Path workspace) throws IOException {
+        FileChannel channel = HELD.remove(lockFile(root, key(folderIdentity(workspace))));
         if (channel == null) return;
         try {
             channel.close();
@@ -204,10 +222,10 @@ public final class Placeholders {
             for (Path file : records) {
                 Optional<Entries> entries = read(file);
                 if (entries.isEmpty()) continue;
-                Path workspace = entries.get().workspace();
-                if (!recordFile(root, workspace).equals(file)) continue;
-                if (listed != null && inUse(listed, workspace)) continue;
-                removed.addAll(sweepOne(root, workspace, instances, patience));
+                String key = file.getFileName().toString().replaceFirst("\\.tsv$", "");
+                if (!key.equals(key(entries.get().identity()))) continue;
+                if (listed != null && inUse(listed, entries.get().workspace(), entries.get().identity())) continue;
+                removed.addAll(sweepOne(root, key, instances, patience));
             }
         }
         return removed;
@@ -215,12 +233,18 @@ public final class Placeholders {
 
     /** As {@link #sweep(Path, List, Supplier, Duration)} for one workspace's record. */
     public static List<String> sweepWorkspace(Path root, Path workspace, Supplier<List<Model.Instance>> instances, Duration patience) {
-        if (!Files.exists(recordFile(root, workspace), LinkOption.NOFOLLOW_LINKS)) return List.of();
-        return sweepOne(root, workspace, instances, patience);
+        String key;
+        try {
+            key = key(folderIdentity(workspace));
+        } catch (IOException gone) {
+            return List.of();
+        }
+        if (!Files.exists(recordFile(root, key), LinkOption.NOFOLLOW_LINKS)) return List.of();
+        return sweepOne(root, key, instances, patience);
     }
 
-    private static List<String> sweepOne(Path root, Path workspace, Supplier<List<Model.Instance>> instances, Duration patience) {
-        Path lock = lockFile(root, workspace);
+    private static List<String> sweepOne(Path root, String key, Supplier<List<Model.Instance>> instances, Duration patience) {
+        Path lock = lockFile(root, key);
         long deadline = System.nanoTime() + patience.toNanos();
         synchronized (Placeholders.class) {
             // a second channel on a lock file this process holds would, closed, release the held lock too
@@ -232,7 +256,7 @@ public final class Placeholders {
                     Thread.sleep(100);
                 }
                 try (FileLock launches = taken; FileLock edit = channel.lock(1, 1, false)) {
-                    return sweepLocked(root, workspace, instances);
+                    return sweepLocked(root, key, instances);
                 }
             } catch (IOException | RuntimeException e) {
                 // the daemon not answering, a lock that cannot be taken: nothing is removed, a later sweep tries again
@@ -245,9 +269,11 @@ public final class Placeholders {
     }
 
     /** Under the workspace's lock: what is still exactly coi's goes, what could not be looked at stays recorded. */
-    private static List<String> sweepLocked(Path root, Path workspace, Supplier<List<Model.Instance>> instances) throws IOException {
-        Path file = recordFile(root, workspace);
+    private static List<String> sweepLocked(Path root, String key, Supplier<List<Model.Instance>> instances) throws IOException {
+        Path file = recordFile(root, key);
         Optional<Entries> entries = read(file);
+        if (entries.isEmpty()) return List.of();
+        Path workspace = entries.get().workspace();
         HostTree top;
         try {
             top = HostTree.open(workspace);
@@ -257,13 +283,13 @@ public final class Placeholders {
             return List.of();
         }
         try (top) {
-            if (entries.isEmpty() || !identity(top.opened()).equals(entries.get().identity())) {
+            if (!folderIdentity(top.opened()).equals(entries.get().identity())) {
                 // another folder by that path now: what coi made is not in it
                 Files.deleteIfExists(file);
                 return List.of();
             }
             // asked only now: a launch that made its container and exited before the lock was taken shows here
-            if (inUse(instances.get(), workspace)) return List.of();
+            if (inUse(instances.get(), workspace, entries.get().identity())) return List.of();
             List<Made> made = new ArrayList<>(entries.get().made());
             // the deepest first: a placeholder folder made by one session may hold those of a later one
             made.sort(Comparator.comparingInt((Made m) -> Path.of(m.rel()).getNameCount()).reversed());
@@ -292,39 +318,38 @@ public final class Placeholders {
 
     /**
      * Whether an instance of {@code instances} (of any prefix and state) may mount what coi made in
-     * {@code workspace}: one labelled with this folder or a folder above it (each compared as a
-     * folder, so a link or another mount of it counts), or below it (by real path: protected paths
-     * are relative to their own workspace). A label whose folder cannot be looked at counts, but one
-     * naming nothing any more does not: such a container's folder was moved or removed since its
-     * start, and what coi made since then is no mount of it.
+     * {@code workspace}, the folder {@code folder}: one labelled with this folder's identity
+     * ({@link Labels#WORKSPACE_FOLDER}), or whose workspace path leads to this folder or a folder
+     * above it (compared as folders, so a link or another mount of it counts) or lies below it (by
+     * real path: protected paths are relative to their own workspace). A path that cannot be looked
+     * at counts, and so does one leading nowhere on a container without the folder label (made
+     * before coi labelled it): where its path went, its folder may be this one.
      */
-    static boolean inUse(List<Model.Instance> instances, Path workspace) {
+    static boolean inUse(List<Model.Instance> instances, Path workspace, String folder) {
         Path real;
-        Set<Object> here = new HashSet<>();
+        Set<String> here = new HashSet<>();
+        here.add(folder);
         try {
             real = workspace.toRealPath();
-            for (Path p = real; p != null; p = p.getParent()) here.add(folderKey(p));
+            for (Path p = real; p != null; p = p.getParent()) here.add(folderIdentity(p));
         } catch (IOException e) {
             return true;
         }
         for (Model.Instance i : instances) {
             String label = i.configValue(Labels.WORKSPACE);
             if (label == null) continue;
+            String labelled = i.configValue(Labels.WORKSPACE_FOLDER);
+            if (labelled != null && here.contains(labelled)) return true;
             try {
-                Path folder = Path.of(label);
-                Object key = folderKey(folder);
-                if (key == null || here.contains(key) || folder.toRealPath().startsWith(real)) return true;
+                Path path = Path.of(label);
+                if (here.contains(folderIdentity(path)) || path.toRealPath().startsWith(real)) return true;
             } catch (NoSuchFileException gone) {
-                // moved or removed since: see above
+                if (labelled == null) return true;
             } catch (IOException | java.nio.file.InvalidPathException e) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static Object folderKey(Path folder) throws IOException {
-        return Files.readAttributes(folder, BasicFileAttributes.class).fileKey();
     }
 
     /** What became of one recorded placeholder. */
@@ -404,17 +429,18 @@ public final class Placeholders {
         coi.AtomicFile.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    static Path recordFile(Path root, Path workspace) {
-        return root.resolve(FOLDER).resolve(key(workspace) + ".tsv");
+    static Path recordFile(Path root, String key) {
+        return root.resolve(FOLDER).resolve(key + ".tsv");
     }
 
-    private static Path lockFile(Path root, Path workspace) {
-        return root.resolve("locks").resolve("placeholders-" + key(workspace) + ".lock").toAbsolutePath().normalize();
+    private static Path lockFile(Path root, String key) {
+        return root.resolve("locks").resolve("placeholders-" + key + ".lock").toAbsolutePath().normalize();
     }
 
-    private static String key(Path workspace) {
+    /** A folder's record and lock name: from its identity, so that each path to it finds the same. */
+    static String key(String folderIdentity) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(workspace.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(folderIdentity.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

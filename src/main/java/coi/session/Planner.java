@@ -35,6 +35,7 @@ public final class Planner {
 
         Map<String, String> cfg = new TreeMap<>();
         cfg.put(Labels.WORKSPACE, workspace.path().toString());
+        if (facts.protection().folder() != null) cfg.put(Labels.WORKSPACE_FOLDER, facts.protection().folder());
         cfg.put(Labels.KIND, kind);
         cfg.put(Labels.SLOT, Integer.toString(name.slot()));
         cfg.put(Labels.PERSISTENT, Boolean.toString(config.persistent()));

@@ -27,14 +27,24 @@ import java.util.function.Consumer;
  * Every path is found without following links (see {@link WorkspacePath}). {@code locked}: the
  * mounts come through a {@link ProtectedView}, which root inside cannot undo; without it (coi
  * is not root and may not run mount through sudo) they are Incus disk devices, read-only for
- * `code` but unmountable by root inside.
+ * `code` but unmountable by root inside. {@code folder}: the workspace folder's identity when the
+ * launch holds its placeholders ({@link Placeholders}), else null.
  */
-public record Protection(List<String> readOnly, List<String> pinned, boolean locked) {
+public record Protection(List<String> readOnly, List<String> pinned, boolean locked, String folder) {
     public static final Protection NONE = new Protection(List.of(), List.of(), true);
 
     public Protection {
         readOnly = List.copyOf(readOnly);
         pinned = List.copyOf(pinned);
+    }
+
+    public Protection(List<String> readOnly, List<String> pinned, boolean locked) {
+        this(readOnly, pinned, locked, null);
+    }
+
+    /** The same, for a launch that holds the workspace's placeholders: its folder's identity, which its container is labelled with. */
+    Protection heldIn(String folderIdentity) {
+        return new Protection(readOnly, pinned, locked, folderIdentity);
     }
 
     /** The read-only paths of a plan, relative to the workspace, as the agent is told about them. */

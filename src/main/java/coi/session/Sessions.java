@@ -486,10 +486,10 @@ public final class Sessions {
         List<String> paths = config.security().protectedPaths().stream().filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList();
         if (!create || paths.isEmpty()) return Protection.of(ws.path(), paths, create, views.available());
         // the placeholders this launch makes or mounts stay until its container is there to keep them (see Placeholders)
-        Placeholders.hold(store.root(), ws.path());
+        String folder = Placeholders.hold(store.root(), ws.path());
         List<String> made = new ArrayList<>();
         try {
-            return Protection.of(ws.path(), paths, true, views.available(), made::add);
+            return Protection.of(ws.path(), paths, true, views.available(), made::add).heldIn(folder);
         } finally {
             Placeholders.record(store.root(), ws.path(), made);
         }

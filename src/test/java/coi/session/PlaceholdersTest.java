@@ -61,9 +61,20 @@ class PlaceholdersTest {
     }
 
     /** A sweep as another process (the background process, `coi clean`) makes it: the launch's process has exited. */
-    private List<String> sweptElsewhere(Path ws, List<Model.Instance> instances) {
+    private List<String> sweptElsewhere(Path ws, List<Model.Instance> instances) throws IOException {
         Placeholders.release(root(), ws);
         return Placeholders.sweep(root(), instances, () -> instances, Duration.ZERO);
+    }
+
+    private static boolean inUse(Path ws, List<Model.Instance> instances) throws IOException {
+        return Placeholders.inUse(instances, ws, Placeholders.folderIdentity(ws));
+    }
+
+    private static Model.Instance labelled(Model.Instance i, String folder) {
+        Map<String, String> config = new java.util.HashMap<>(i.config());
+        config.put(Labels.WORKSPACE_FOLDER, folder);
+        return new Model.Instance(i.name(), i.status(), i.type(), i.ephemeral(), i.createdAt(), config, config, Map.of(), Map.of(),
+                List.of(), null);
     }
 
     private static List<String> listing(Path ws) throws IOException {
@@ -110,7 +121,7 @@ class PlaceholdersTest {
                 ws.resolve(".mcp.json").toString(), ws.resolve("lefthook.yml").toString(), ws.resolve(".vscode").toString(),
                 ws.resolve(".claude/settings.json").toString());
         assertThat(listing(ws)).isEqualTo(before);
-        assertThat(Placeholders.recordFile(root(), ws)).doesNotExist();
+        assertThat(Placeholders.recordFile(root(), Placeholders.key(Placeholders.folderIdentity(ws)))).doesNotExist();
     }
 
     @Test
@@ -147,11 +158,13 @@ class PlaceholdersTest {
         Path root = home.resolve("elsewhere");
         List<String> made = new ArrayList<>();
         Protection.of(ws, PATHS, true, true, made::add);
-        Process other = holdElsewhere(root, ws);
+        // that launch came by a link to the folder: it holds the same lock
+        Process other = holdElsewhere(root, Files.createSymbolicLink(home.resolve("by-link"), ws));
         try {
             // the record as the other process's launch would write it
-            Files.createDirectories(Placeholders.recordFile(root, ws).getParent());
-            Placeholders.write(Placeholders.recordFile(root, ws), ws, Placeholders.identity(ws), Placeholders.identities(ws, made));
+            Files.createDirectories(Placeholders.recordFile(root, Placeholders.key(Placeholders.folderIdentity(ws))).getParent());
+            Placeholders.write(Placeholders.recordFile(root, Placeholders.key(Placeholders.folderIdentity(ws))), ws,
+                    Placeholders.folderIdentity(ws), Placeholders.identities(ws, made));
             assertThat(Placeholders.sweep(root, null, List::of, Duration.ZERO)).isEmpty();
             assertThat(ws.resolve(".mcp.json")).exists();
         } finally {
@@ -201,7 +214,7 @@ class PlaceholdersTest {
         // the folder the user put something in stays recorded, and goes once it is empty again
         Files.delete(ws.resolve(".vscode/settings.json"));
         assertThat(Placeholders.sweep(root(), List.of(), List::of, Duration.ZERO)).containsExactly(ws.resolve(".vscode").toString());
-        assertThat(Placeholders.recordFile(root(), ws)).doesNotExist();
+        assertThat(Placeholders.recordFile(root(), Placeholders.key(Placeholders.folderIdentity(ws)))).doesNotExist();
     }
 
     @Test
@@ -221,7 +234,7 @@ class PlaceholdersTest {
     }
 
     @Test
-    void aFolderOneRecordMadeThatHoldsAnothersPlaceholdersGoesInTheSameSweep() throws Exception {
+    void aFolderOneLaunchMadeThatHoldsAnothersPlaceholdersGoesInTheSameSweepWhateverPathEachCameBy() throws Exception {
         Path ws = workspace("l");
         List<String> before = listing(ws);
         Path alias = Files.createSymbolicLink(home.resolve("alias-l"), ws);
@@ -230,7 +243,8 @@ class PlaceholdersTest {
         launch(ws);
         Placeholders.release(root(), alias);
         Placeholders.release(root(), ws);
-        assertThat(Placeholders.sweep(root(), List.of(), List::of, Duration.ZERO)).contains(alias.resolve(".git").toString(),
+        // one record for the folder, by whichever path: its latest
+        assertThat(Placeholders.sweep(root(), List.of(), List::of, Duration.ZERO)).contains(ws.resolve(".git").toString(),
                 ws.resolve(".git/hooks").toString());
         assertThat(listing(ws)).isEqualTo(before);
     }
@@ -240,9 +254,9 @@ class PlaceholdersTest {
         Path ws = workspace("h");
         Files.writeString(ws.resolve("keep.json"), "{}\n");
         Files.writeString(home.resolve("outside.json"), "{}\n");
-        Path record = Placeholders.recordFile(root(), ws);
+        Path record = Placeholders.recordFile(root(), Placeholders.key(Placeholders.folderIdentity(ws)));
         Files.createDirectories(record.getParent());
-        String folder = Placeholders.identity(ws), key = Placeholders.identity(ws.resolve("keep.json")),
+        String folder = Placeholders.folderIdentity(ws), key = Placeholders.identity(ws.resolve("keep.json")),
                 outsideKey = Placeholders.identity(home.resolve("outside.json"));
         Files.writeString(record, "workspace\t" + ws + "\nfolder\t" + folder + "\nf\t" + outsideKey + "\t../outside.json\nf\t" + key
                 + "\t/etc/passwd\nx\t" + key + "\tkeep.json\nf\t" + key + "\t.\nnonsense\n");
@@ -264,12 +278,21 @@ class PlaceholdersTest {
         Placeholders.release(root(), ws);
         Path alias = Files.createSymbolicLink(home.resolve("alias"), ws);
         for (Path label : List.of(alias, home, ws.resolve("src"), Path.of("/"))) {
-            assertThat(Placeholders.inUse(List.of(instanceIn(label, "Running")), ws)).as(label.toString()).isTrue();
+            assertThat(inUse(ws, List.of(instanceIn(label, "Running")))).as(label.toString()).isTrue();
         }
         // a label whose folder cannot be looked at keeps them; one naming nothing any more, or another folder, does not
         Path locked = Files.createDirectories(home.resolve("locked/inner"));
-        assertThat(Placeholders.inUse(List.of(instanceIn("bad\0name", "Running")), ws)).isTrue();
-        assertThat(Placeholders.inUse(List.of(instanceIn(home.resolve("gone"), "Running"), instanceIn(locked, "Stopped")), ws)).isFalse();
+        assertThat(inUse(ws, List.of(instanceIn("bad\0name", "Running")))).isTrue();
+        assertThat(inUse(ws, List.of(instanceIn(locked, "Stopped")))).isFalse();
+        // a path leading nowhere: a container labelled with another folder's identity keeps nothing here, one without the label
+        // (made before coi labelled them) might be of this folder, and one labelled with this folder's is
+        Model.Instance elsewhere = labelled(instanceIn(home.resolve("gone"), "Running"), Placeholders.folderIdentity(locked));
+        assertThat(inUse(ws, List.of(elsewhere))).isFalse();
+        assertThat(inUse(ws, List.of(instanceIn(home.resolve("gone"), "Running")))).isTrue();
+        assertThat(inUse(ws, List.of(labelled(instanceIn(home.resolve("gone"), "Running"), Placeholders.folderIdentity(ws))))).isTrue();
+        // started by a link since pointed elsewhere (the reviewer's `current` link): its folder label still names this folder
+        Path current = Files.createSymbolicLink(home.resolve("current"), locked);
+        assertThat(inUse(ws, List.of(labelled(instanceIn(current, "Running"), Placeholders.folderIdentity(ws))))).isTrue();
         assertThat(Placeholders.sweep(root(), List.of(instanceIn(alias, "Stopped")), () -> List.of(instanceIn(alias, "Stopped")),
                 Duration.ZERO)).isEmpty();
         assertThat(ws.resolve(".mcp.json")).exists();
