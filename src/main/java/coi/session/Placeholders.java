@@ -42,10 +42,11 @@ import java.util.stream.Stream;
  * detaches the mounts over it in every other mount namespace (Linux 3.18 on), the container's
  * read-only one included, which would lift the protection. So:
  * <ul>
- * <li>a sweep removes anything only when no instance, of any project and any state, is labelled
- *     with a workspace that is this folder or a folder above it (compared as folders, not as
- *     paths: a link or a second mount naming the same folder counts); a label whose folder cannot
- *     be looked at, or a daemon that cannot be asked, keeps everything;</li>
+ * <li>a sweep removes anything only when no instance, of any project and any state, may mount it:
+ *     labelled with this folder's identity ({@link Labels#WORKSPACE_FOLDER}), or with a workspace
+ *     path leading to this folder or a folder above it (compared as folders: a link or a second
+ *     mount naming it counts) or lying below it (see {@link #inUse}); a daemon that cannot be asked
+ *     keeps everything;</li>
  * <li>a launch holds the workspace folder's lock ({@code locks/placeholders-<key>.lock}, byte 0, the
  *     key from the folder's device and inode, so every path to it shares it) shared
  *     from before it makes or relies on placeholders until its process exits, by when its container
