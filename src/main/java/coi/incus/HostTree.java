@@ -333,7 +333,6 @@ public final class HostTree implements AutoCloseable {
         close(fd);
     }
 
-
     /** A name of the container's listing: one component, never "." or "..", never empty. */
     private void check(String name) throws IOException {
         if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
