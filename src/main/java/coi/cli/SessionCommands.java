@@ -177,8 +177,8 @@ final class SessionCommands {
         }
     }
 
-    @Command(name = "clean", description = {"Remove stopped coi containers and leftovers (e.g. of a `coi run` whose coi was killed),",
-            "and the protected paths' placeholders of workspaces no container is left in.",
+    @Command(name = "clean", description = {"Remove stopped coi containers and what a killed `coi run` left behind,",
+            "and the placeholders of protected paths in workspaces no container is left in.",
             "With --sessions also delete saved sessions that no container uses."})
     static final class Clean extends Base {
         @Option(names = {"-f", "--force"}, description = "Do not ask.") boolean force;
