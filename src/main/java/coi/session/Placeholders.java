@@ -377,9 +377,9 @@ public final class Placeholders {
             int errno = walk.folder().remove(walk.name(), m.folder());
             if (errno == 0) return Outcome.REMOVED;
             // something else there by now: not coi's any more; a folder with something in it (the user's, or placeholders of
-            // another record, swept next) stays recorded, to go once it is empty
-            return errno == LinuxAbi.ENOENT || errno == LinuxAbi.EEXIST || errno == LinuxAbi.ENOTDIR || errno == LinuxAbi.EISDIR
-                    ? Outcome.CHANGED : Outcome.KEPT;
+            // another record, swept next; rmdir says so as ENOTEMPTY, or as EEXIST, which POSIX allows) stays recorded, to go
+            // once it is empty
+            return errno == LinuxAbi.ENOENT || errno == LinuxAbi.ENOTDIR || errno == LinuxAbi.EISDIR ? Outcome.CHANGED : Outcome.KEPT;
         } catch (IOException | RuntimeException e) {
             return Outcome.KEPT;
         }
