@@ -19,7 +19,7 @@ public final class LinuxAbi {
     public static final int O_WRONLY = 01, O_CREAT = 0100, O_EXCL = 0200, O_NOCTTY = 0400, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
     /** Not the same numbers on every architecture. */
     public static final int O_DIRECTORY = ARM ? 040000 : 0200000, O_NOFOLLOW = ARM ? 0100000 : 0400000;
-    public static final int AT_FDCWD = -100, AT_EMPTY_PATH = 0x1000, AT_REMOVEDIR = 0x200;
+    public static final int AT_FDCWD = -100, AT_EMPTY_PATH = 0x1000, AT_REMOVEDIR = 0x200, RENAME_NOREPLACE = 1;
     public static final int STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_SIZE = 0x200;
     /** struct statx: stx_mode at 28, stx_size at 40, 256 bytes in all. */
     public static final long STATX_BYTES = 256, STX_MODE = 28, STX_SIZE = 40;

@@ -43,6 +43,7 @@ final class ReapCommand implements Callable<Integer> {
             sessions.pool().keepFilled(ws, context.env());
         }
         sessions.sweepPlaceholders(ws.path(), PLACEHOLDER_PATIENCE);
+        sessions.checkGit(ws.path());
         return 0;
     }
 }

@@ -4,6 +4,7 @@ import coi.UsageException;
 import coi.config.Config;
 import coi.incus.Terminal;
 import coi.session.ContainerName;
+import coi.session.GitGuard;
 import coi.session.SessionAdmin;
 import coi.session.SessionMetadata;
 import coi.session.Workspace;
@@ -201,9 +202,11 @@ final class SessionCommands {
             views.forEach(v -> quiet.say(out(), "removed protected view of " + v));
             List<String> placeholders = admin.cleanPlaceholders();
             placeholders.forEach(p -> quiet.say(out(), "removed placeholder " + p));
+            List<GitGuard.Quarantined> git = admin.cleanGit();
+            git.forEach(q -> quiet.say(out(), q.describe()));
             admin.deleteSessions(ended);
             for (var m : ended) quiet.say(out(), "deleted session " + m.sessionId());
-            int items = leftovers.size() + rules.size() + views.size() + placeholders.size() + ended.size();
+            int items = leftovers.size() + rules.size() + views.size() + placeholders.size() + git.size() + ended.size();
             quiet.say(out(), items == 0 ? "nothing to clean" : "Cleaned " + items + " item(s)");
             return 0;
         }

@@ -46,6 +46,7 @@ public final class HostTree implements AutoCloseable {
     private static final MethodHandle MKDIRAT = call("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SYMLINKAT = call("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
     private static final MethodHandle RENAMEAT = call("renameat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle RENAMEAT2 = call("renameat2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle UNLINKAT = call("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FCHMOD = call("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle WRITE = call("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
@@ -237,7 +238,7 @@ public final class HostTree implements AutoCloseable {
      * The names in this folder, sorted: listed through {@code /proc/self/fd/N}, which is this open
      * folder, wherever its path leads now.
      */
-    List<String> names() throws IOException {
+    public List<String> names() throws IOException {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc/self/fd/" + fd))) {
             for (Path entry : entries) names.add(entry.getFileName().toString());
@@ -309,6 +310,18 @@ public final class HostTree implements AutoCloseable {
         check(name);
         return calls("unlinkat", (arena, state) ->
                 (int) UNLINKAT.invokeExact(state, fd, arena.allocateFrom(name), folder ? AT_REMOVEDIR : 0) < 0 ? errno(state) : 0);
+    }
+
+    /**
+     * Renames {@code from} to {@code to} in this folder, wherever its path leads now, never over
+     * anything already at {@code to} (RENAME_NOREPLACE). 0 when done, else the errno (EEXIST when
+     * {@code to} is taken, ENOENT when {@code from} is gone...).
+     */
+    public int move(String from, String to) throws IOException {
+        check(from);
+        check(to);
+        return calls("renameat2", (arena, state) -> (int) RENAMEAT2.invokeExact(state, fd, arena.allocateFrom(from), fd,
+                arena.allocateFrom(to), RENAME_NOREPLACE) < 0 ? errno(state) : 0);
     }
 
     /** This folder's permission bits. */

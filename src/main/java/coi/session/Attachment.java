@@ -8,6 +8,7 @@ import coi.incus.IncusException;
 import coi.incus.Model;
 import coi.incus.Terminal;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -42,11 +43,11 @@ final class Attachment {
     }
 
     /** Attaches to the session's tmux, then settles what the session left. */
-    int attachAndSettle(String container, String tmux, CodeUser code) {
+    int attachAndSettle(String container, String tmux, CodeUser code, Path workspace) {
         requireTerminal("`coi shell` needs a terminal to attach: run it interactively, or use `--detach` and `coi attach` later");
         int exit = Terminal.attach(incus, container, code.uid(), code.gid(), SessionPlan.WORKSPACE_MOUNT,
                 List.of("tmux", "attach-session", "-t", tmux));
-        settle(container, tmux, code);
+        settle(container, tmux, code, workspace);
         return exit;
     }
 
@@ -55,7 +56,7 @@ final class Attachment {
     }
 
     /** After the terminal returns: saved and removed if the container went down, a hint otherwise. */
-    void settle(String container, String tmux, CodeUser code) {
+    void settle(String container, String tmux, CodeUser code, Path workspace) {
         if (!tmuxRunning(incus, container, tmux, code) && shuttingDown(container)) awaitStop(container);
         Optional<Model.Instance> now = incus.findInstance(container);
         if (now.isEmpty() || !now.get().running()) {
@@ -69,7 +70,15 @@ final class Attachment {
         } else {
             out.println("the tool exited; " + container + " is still running: `coi attach " + container + " --bash` or `coi shutdown " + container + "`");
         }
+        warnGit(store.root(), workspace, incus, out);
         out.flush();
+    }
+
+    /** What the {@link GitGuard} moved aside in {@code workspace} now, said on {@code out}. */
+    static void warnGit(Path root, Path workspace, IncusClient incus, PrintWriter out) {
+        for (GitGuard.Quarantined q : GitGuard.check(root, workspace, incus::instancesOfAllProjects)) {
+            out.println("coi: warning: " + q.describe());
+        }
     }
 
     static boolean tmuxRunning(IncusClient incus, String container, String tmux, CodeUser code) {

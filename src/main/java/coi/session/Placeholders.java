@@ -188,6 +188,34 @@ public final class Placeholders {
         }
     }
 
+    /** A step under a workspace folder's lock. */
+    interface Locked<T> {
+        /** {@code alone}: no launch holds the folder (its lock was taken exclusive, without waiting). */
+        T run(boolean alone) throws IOException;
+    }
+
+    /**
+     * Runs {@code body} under the edit lock of the workspace folder {@code folder} (what {@link
+     * #record} and the {@link GitGuard}'s record take); told whether no launch holds the folder. In
+     * a process that holds the folder itself, never alone.
+     */
+    static <T> T locked(Path root, String folder, Locked<T> body) throws IOException {
+        Path lock = lockFile(root, key(folder));
+        synchronized (Placeholders.class) {
+            FileChannel held = HELD.get(lock);
+            if (held != null) {
+                try (FileLock edit = held.lock(1, 1, false)) {
+                    return body.run(false);
+                }
+            }
+            Files.createDirectories(lock.getParent());
+            try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 FileLock launches = tryLock(channel); FileLock edit = channel.lock(1, 1, false)) {
+                return body.run(launches != null);
+            }
+        }
+    }
+
     /** Lets go of {@link #hold}, as the end of this process does (the tests stand in for that end with it). */
     static synchronized void release(Path root, Path workspace) throws IOException {
         FileChannel channel = HELD.remove(lockFile(root, key(folderIdentity(workspace))));

@@ -227,6 +227,11 @@ public final class SessionAdmin {
         return Placeholders.sweep(store.root(), null, incus::instancesOfAllProjects, java.time.Duration.ZERO);
     }
 
+    /** `coi clean`: what the agents wrote in nested git repositories of workspaces, moved aside (see {@link GitGuard}). */
+    public List<GitGuard.Quarantined> cleanGit() {
+        return GitGuard.checkAll(store.root(), incus::instancesOfAllProjects);
+    }
+
     public java.util.Set<String> cleanOrphanRules() {
         return fencing.removeOrphans(store.root());
     }

@@ -95,6 +95,11 @@ public final class Sessions {
     }
 
     /** The steps a launch is made of. */
+    /** What the agent wrote in nested git repositories of {@code workspace}, moved aside (see {@link GitGuard}). */
+    public List<GitGuard.Quarantined> checkGit(Path workspace) {
+        return GitGuard.check(store.root(), workspace, incus::instancesOfAllProjects);
+    }
+
     public LaunchSteps steps() {
         return steps;
     }
@@ -159,10 +164,10 @@ public final class Sessions {
         if (attached) {
             terminal.await();
             out.print(held);
-            attachment.settle(plan.container(), plan.tmuxSession(), plan.code());
+            attachment.settle(plan.container(), plan.tmuxSession(), plan.code(), req.workspace().path());
         } else if (req.attach()) {
             progress("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
-            attachment.attachAndSettle(plan.container(), plan.tmuxSession(), plan.code());
+            attachment.attachAndSettle(plan.container(), plan.tmuxSession(), plan.code(), req.workspace().path());
         } else if (plan.creates()) {
             out.println("started " + plan.container() + " (session " + plan.sessionId() + "): `coi attach " + plan.container() + "` to join");
         } else {
@@ -271,6 +276,7 @@ public final class Sessions {
             }
             int code = execCommand(plan, req.command(), stdin, stdout, stderr);
             progress("kept persistent container " + plan.container());
+            warnGit(req.workspace(), stderr);
             return code;
         }
         // an ephemeral container goes when this block ends: an error or an interrupt undoes it, the command's end hands it to the Reaper
@@ -292,8 +298,16 @@ public final class Sessions {
             // the removal goes on after coi returns; when it cannot be handed off, closing the launch undoes it here
             else if (Reaper.handOff(incus, host, plan.container(), req.workspace().path(), WarmPool.fits(plan, req.config()))) launched.keep();
             Trace.mark("run: removal handed off");
+            warnGit(req.workspace(), stderr);
             return code;
         }
+    }
+
+    /** After a `coi run` command: what the agent wrote in nested git repositories that was moved aside (see {@link GitGuard}). */
+    private void warnGit(Workspace ws, OutputStream stderr) {
+        PrintWriter warnings = new PrintWriter(new java.io.OutputStreamWriter(stderr, java.nio.charset.StandardCharsets.UTF_8));
+        Attachment.warnGit(store.root(), ws.path(), incus, warnings);
+        warnings.flush();
     }
 
     /** A new `coi run` container: a warm pool member when one fits and is ready, else made cold. */
@@ -421,7 +435,7 @@ public final class Sessions {
             throw new CoiException("no tmux session in " + target + " (the tool and its shell exited): `coi attach " + target
                     + " --bash` for a shell, `coi shutdown " + target + "` to end it");
         }
-        return attachment.attachAndSettle(target, tmux, code);
+        return attachment.attachAndSettle(target, tmux, code, ws.path());
     }
 
     // ------------------------------------------------------------------ planning
@@ -484,9 +498,12 @@ public final class Sessions {
     private Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create) {
         // --writable-git-hooks: git's own files only; the other protected paths stay read-only
         List<String> paths = config.security().protectedPaths().stream().filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList();
-        if (!create || paths.isEmpty()) return Protection.of(ws.path(), paths, create, views.available());
-        // the placeholders this launch makes or mounts stay until its container is there to keep them (see Placeholders)
+        if (!create) return Protection.of(ws.path(), paths, false, views.available());
+        // the placeholders this launch makes or mounts stay until its container is there to keep them (see Placeholders), and
+        // what is written in the workspace from now may be the agent's (see GitGuard)
         String folder = Placeholders.hold(store.root(), ws.path());
+        GitGuard.launched(store.root(), ws.path(), folder);
+        if (paths.isEmpty()) return Protection.of(ws.path(), paths, true, views.available()).heldIn(folder);
         List<String> made = new ArrayList<>();
         try {
             return Protection.of(ws.path(), paths, true, views.available(), made::add).heldIn(folder);

@@ -285,11 +285,15 @@ final class Supervisor {
         }
     }
 
-    /** The placeholders of workspaces no container is left in (see {@link Placeholders}); {@code all}: just listed, or null. */
+    /**
+     * The placeholders of workspaces no container is left in (see {@link Placeholders}), and what the
+     * agents wrote in nested git repositories ({@link GitGuard}); {@code all}: just listed, or null.
+     */
     private void sweepPlaceholders(List<Model.Instance> all) {
         for (String path : Placeholders.sweep(store.root(), all, incus::instancesOfAllProjects, Duration.ZERO)) {
             log("removed placeholder " + path + " (no container of its workspace is left)");
         }
+        for (GitGuard.Quarantined q : GitGuard.checkAll(store.root(), incus::instancesOfAllProjects)) log(q.describe());
     }
 
     /** Lists the containers; returns whether nothing of ours runs. */

@@ -1,0 +1,784 @@
+package coi.session;
+
+import coi.CoiException;
+import coi.incus.HostTree;
+import coi.incus.Model;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * Git repositories inside a workspace, the agent's to write: the settings in them that would run a
+ * command on the host are moved aside when the agent wrote them.
+ *
+ * <p>The workspace's own repository is protected by mounts ({@link Protection}). A repository below
+ * it is not: a submodule's git folder ({@code .git/modules/NAME}) and any repository the agent makes
+ * and commits as a gitlink ({@code git init sub; git add sub}). A plain `git status` in the
+ * workspace on the host enters each gitlink and reads that repository's config, where
+ * {@code core.fsmonitor} is a command git runs; an editor opens the repositories in the top-level
+ * folders by itself and runs git there. Mounts cannot cover paths the agent chooses, so coi looks
+ * after the fact, on the host:
+ * <ul>
+ * <li><b>When the agent could write.</b> Every launch opens a window for its workspace folder (this
+ *     record, {@code gitguard/<key>.tsv}, kept by the folder's identity like the {@link
+ *     Placeholders}'); a check that finds no container of the workspace left (any state but
+ *     Stopped) and no launch holding it closes the window. A file's change time (ctime), which no
+ *     one can set back, inside a window marks it as possibly the agent's, wherever it is now and
+ *     whenever the window was: a config written in one session and moved into place in a later one
+ *     is still the agent's. The user's changes outside sessions are the user's.</li>
+ * <li><b>What git runs.</b> In each nested repository ({@link Scan}): a config (and
+ *     {@code config.worktree}, and files it includes) with any key outside a short list of keys that
+ *     run nothing ({@link #SAFE}), read by git itself; a hooks folder with a hook in it; a
+ *     {@code .git} pointer or {@code commondir} leading through a link; a link in place of any of
+ *     them.</li>
+ * <li><b>Moved aside,</b> never deleted: {@code config} becomes {@code config.coi-quarantined} (git
+ *     works without a config), {@code hooks} becomes {@code hooks.coi-quarantined}; each by a rename
+ *     relative to the folder it was found in, reached from the workspace without following a link.</li>
+ * </ul>
+ * Checks run where the placeholders are swept: in the background process as it lists containers
+ * and as it exits, at the end of a session in the foreground (which says what it moved), in the
+ * helper that ends a `coi run`, and in `coi clean`. While a window is open the quick look covers the
+ * gitlinks git enters (read from the indexes, {@link GitIndex}), the submodules' git folders and
+ * the top-level folders; the check that closes a window looks for every {@code .git} in the
+ * workspace. Between a write and the next check (seconds while the background process runs, else
+ * the session's end) git on the host can still run it.
+ */
+public final class GitGuard {
+    private static final String FOLDER = "gitguard";
+    private static final String HEADER = "# coi: when agents could write this workspace; git settings changed then are the agent's";
+    private static final String WORKSPACE = "workspace\t", IDENTITY = "folder\t", LAUNCHES = "launches\t", WINDOW = "window\t";
+    static final String SUFFIX = ".coi-quarantined";
+    /** A ctime is the kernel's coarse clock: windows are widened by this on each side. */
+    private static final Duration SLACK = Duration.ofSeconds(1);
+    private static final long OPEN = Long.MAX_VALUE;
+    /** Windows kept per workspace; beyond, the two oldest merge (wider, so more is the agent's). */
+    private static final int WINDOWS = 500;
+    /** Nested repositories below nested repositories followed this deep. */
+    private static final int DEPTH = 8;
+    /** The most a full look walks (entries), and reads (an index, a config). */
+    private static final long WALK_LIMIT = 5_000_000, READ_LIMIT = 256L << 20;
+
+    /**
+     * Config keys that run nothing and point git nowhere else (section and key lowercased, a
+     * subsection as *): what `git init`, `git clone` and `git submodule` write, and common
+     * preferences. Any other key in a config the agent wrote moves the config aside.
+     */
+    static final Set<String> SAFE = Set.of(
+            "core.repositoryformatversion", "core.filemode", "core.bare", "core.logallrefupdates", "core.ignorecase",
+            "core.precomposeunicode", "core.symlinks", "core.worktree", "core.autocrlf", "core.eol", "core.safecrlf",
+            "core.quotepath", "core.abbrev", "core.compression", "core.loosecompression", "core.bigfilethreshold",
+            "core.sparsecheckout", "core.sparsecheckoutcone", "core.untrackedcache", "core.checkstat", "core.trustctime",
+            "core.commentchar", "core.commentstring",
+            "remote.*.url", "remote.*.pushurl", "remote.*.fetch", "remote.*.push", "remote.*.tagopt", "remote.*.prune",
+            "remote.*.prunetags", "remote.*.mirror", "remote.*.skipdefaultupdate", "remote.*.skipfetchall", "remote.*.promisor",
+            "remote.*.partialclonefilter",
+            "branch.*.remote", "branch.*.merge", "branch.*.rebase", "branch.*.pushremote", "branch.*.description",
+            "submodule.*.url", "submodule.*.active", "submodule.*.branch", "submodule.*.fetchrecursesubmodules",
+            "submodule.*.ignore", "submodule.*.shallow",
+            "user.name", "user.email", "init.defaultbranch", "pull.rebase", "pull.ff", "push.default", "push.autosetupremote",
+            "fetch.prune", "fetch.recursesubmodules", "gc.auto", "gc.autodetach", "index.version", "extensions.objectformat",
+            "lfs.repositoryformatversion", "status.showuntrackedfiles", "merge.conflictstyle", "diff.renames", "color.ui");
+
+    private GitGuard() {}
+
+    /** What a check moved aside: {@code path} (now {@code to}), and why. */
+    public record Quarantined(Path path, Path to, String why) {
+        public String describe() {
+            return "moved " + path + " to " + to.getFileName() + ": " + why;
+        }
+    }
+
+    /** A time the agent could write, in nanoseconds since the epoch; {@code end} OPEN while it lasts. */
+    record Window(long start, long end) {}
+
+    /** A workspace's record: its path and folder identity, how many launches there were, and its windows. */
+    record State(Path workspace, String folder, long launches, List<Window> windows) {
+        boolean open() {
+            return !windows.isEmpty() && windows.getLast().end() == OPEN;
+        }
+
+        /** Whether a change at {@code ctime} may be the agent's. */
+        boolean agents(long ctime) {
+            for (Window w : windows) {
+                if (ctime >= w.start() && ctime <= w.end()) return true;
+            }
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ the record
+
+    /**
+     * At a launch, which {@link Placeholders#hold}s the folder until its process exits: what is
+     * written in the workspace from now may be the agent's, until a check finds no container of it.
+     */
+    static void launched(Path root, Path workspace, String folder) {
+        Path file = recordFile(root, Placeholders.key(folder));
+        try {
+            Placeholders.locked(root, folder, alone -> {
+                State was = read(file).filter(s -> s.folder().equals(folder)).orElse(new State(workspace, folder, 0, List.of()));
+                List<Window> windows = new ArrayList<>(was.windows());
+                if (!was.open()) windows.add(new Window(nanos(Instant.now().minus(SLACK)), OPEN));
+                write(file, new State(workspace, folder, was.launches() + 1, merged(windows)));
+                return null;
+            });
+        } catch (IOException | UncheckedIOException e) {
+            // without it nothing the agent writes in a nested repository would be told from the user's
+            throw new CoiException("cannot record the session in " + file + " (" + e.getMessage() + "): check that "
+                    + file.getParent() + " is writable", e);
+        }
+    }
+
+    /**
+     * Checks {@code workspace} now (a session's end in the foreground, the helper that ends a `coi
+     * run`); closes its window when no container of it is left.
+     */
+    public static List<Quarantined> check(Path root, Path workspace, Supplier<List<Model.Instance>> instances) {
+        try {
+            return checkOne(root, recordFile(root, Placeholders.key(Placeholders.folderIdentity(workspace))), instances);
+        } catch (IOException gone) {
+            return List.of();
+        }
+    }
+
+    /** Checks every workspace with an open window (the background process, `coi clean`). */
+    public static List<Quarantined> checkAll(Path root, Supplier<List<Model.Instance>> instances) {
+        Path folder = root.resolve(FOLDER);
+        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) return List.of();
+        List<Path> records;
+        try (Stream<Path> s = Files.list(folder)) {
+            records = s.filter(p -> p.getFileName().toString().endsWith(".tsv")).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+        List<Quarantined> moved = new ArrayList<>();
+        for (Path file : records) moved.addAll(checkOne(root, file, instances));
+        return moved;
+    }
+
+    private static List<Quarantined> checkOne(Path root, Path file, Supplier<List<Model.Instance>> instances) {
+        Optional<State> found = read(file);
+        if (found.isEmpty() || !found.get().open()) return List.of();
+        State state = found.get();
+        if (!file.getFileName().toString().equals(Placeholders.key(state.folder()) + ".tsv")) return List.of();
+        try {
+            // whether the window may close: no launch holds the folder and no container of it is left, asked under its lock;
+            // it closes at the time of that answer, after a full look, unless a launch came meanwhile
+            long[] closeAt = {0};
+            State now = Placeholders.locked(root, state.folder(), alone -> {
+                State s = read(file).orElse(state);
+                if (alone && s.open()) {
+                    try {
+                        List<Model.Instance> left = instances.get().stream().filter(i -> !"Stopped".equals(i.status())).toList();
+                        if (!Placeholders.inUse(left, s.workspace(), s.folder())) closeAt[0] = nanos(Instant.now().plus(SLACK));
+                    } catch (RuntimeException daemon) {
+                        // a daemon that cannot be asked: the window stays open
+                    }
+                }
+                return s;
+            });
+            Scan scan = new Scan(now, closeAt[0] != 0);
+            scan.run();
+            if (closeAt[0] != 0 && scan.complete) {
+                Placeholders.locked(root, state.folder(), alone -> {
+                    State s = read(file).orElse(null);
+                    if (s == null || s.launches() != now.launches() || !s.open()) return null;
+                    List<Window> windows = new ArrayList<>(s.windows());
+                    windows.set(windows.size() - 1, new Window(windows.getLast().start(), closeAt[0]));
+                    write(file, new State(s.workspace(), s.folder(), s.launches(), windows));
+                    return null;
+                });
+            }
+            return scan.moved;
+        } catch (IOException | UncheckedIOException e) {
+            return List.of();
+        }
+    }
+
+    static List<Window> merged(List<Window> windows) {
+        List<Window> w = new ArrayList<>(windows);
+        while (w.size() > WINDOWS) w.set(0, new Window(w.get(0).start(), w.remove(1).end()));
+        return w;
+    }
+
+    static Optional<State> read(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
+        }
+        Path workspace = null;
+        String folder = null;
+        long launches = 0;
+        List<Window> windows = new ArrayList<>();
+        try {
+            for (String line : lines) {
+                if (line.startsWith(WORKSPACE)) workspace = Path.of(line.substring(WORKSPACE.length()));
+                else if (line.startsWith(IDENTITY)) folder = line.substring(IDENTITY.length());
+                else if (line.startsWith(LAUNCHES)) launches = Long.parseLong(line.substring(LAUNCHES.length()));
+                else if (line.startsWith(WINDOW)) {
+                    String[] f = line.split("\t");
+                    windows.add(new Window(Long.parseLong(f[1]), f[2].equals("open") ? OPEN : Long.parseLong(f[2])));
+                }
+            }
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
+        }
+        return workspace == null || !workspace.isAbsolute() || folder == null ? Optional.empty()
+                : Optional.of(new State(workspace, folder, launches, windows));
+    }
+
+    private static void write(Path file, State s) throws IOException {
+        StringBuilder text = new StringBuilder(HEADER).append('\n').append(WORKSPACE).append(s.workspace()).append('\n')
+                .append(IDENTITY).append(s.folder()).append('\n').append(LAUNCHES).append(s.launches()).append('\n');
+        for (Window w : s.windows()) {
+            text.append(WINDOW).append(w.start()).append('\t').append(w.end() == OPEN ? "open" : String.valueOf(w.end())).append('\n');
+        }
+        Files.createDirectories(file.getParent());
+        coi.AtomicFile.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Path recordFile(Path root, String key) {
+        return root.resolve(FOLDER).resolve(key + ".tsv");
+    }
+
+    private static long nanos(Instant t) {
+        return TimeUnit.SECONDS.toNanos(t.getEpochSecond()) + t.getNano();
+    }
+
+    private static long nanos(FileTime t) {
+        return nanos(t.toInstant());
+    }
+
+    // ------------------------------------------------------------------ the look
+
+    /** One look at a workspace's nested repositories, moving aside what is risky and the agent's. */
+    static final class Scan {
+        private final State state;
+        private final boolean everywhere;
+        final List<Quarantined> moved = new ArrayList<>();
+        /** False when something could not be looked at: the window stays open. */
+        boolean complete = true;
+        /** Git folders looked at, by identity: whether their index was read too. */
+        private final Map<Object, Boolean> seen = new HashMap<>();
+        /** {@code .git} entries to look at (relative to the workspace) with their depth. */
+        private final Deque<Map.Entry<String, Integer>> pointers = new ArrayDeque<>();
+        private boolean walk;
+        /** The workspace folder, open while the look runs. */
+        private HostTree top;
+
+        Scan(State state, boolean everywhere) {
+            this.state = state;
+            this.everywhere = everywhere;
+        }
+
+        void run() throws IOException {
+            try {
+                top = HostTree.open(state.workspace());
+            } catch (IOException gone) {
+                // moved or unmounted: looked at once it is back
+                complete = false;
+                return;
+            }
+            try (HostTree opened = top) {
+                if (!Placeholders.folderIdentity(top.opened()).equals(state.folder())) {
+                    complete = false;
+                    return;
+                }
+                // the workspace's own repository (its config and hooks are protected): its gitlinks and submodules
+                try (HostTree.Node own = top.at(".git")) {
+                    if (own instanceof HostTree.Folder f) {
+                        gitlinks(f.tree(), "", 0);
+                        modules(f.tree(), ".git", 0);
+                    } else if (own instanceof HostTree.Plain p) {
+                        outsideIndex(p);
+                    }
+                }
+                // what an editor opens by itself: a repository in a top-level folder
+                for (String name : top.names()) {
+                    if (!name.equals(".git")) pointers.add(Map.entry(name + "/.git", 1));
+                }
+                if (everywhere || walk) walkAll();
+                while (!pointers.isEmpty()) {
+                    Map.Entry<String, Integer> next = pointers.poll();
+                    pointer(top, next.getKey(), next.getValue());
+                }
+            }
+        }
+
+        /** A worktree's pointer to the workspace's repository elsewhere: its index names the gitlinks. */
+        private void outsideIndex(HostTree.Plain pointer) throws IOException {
+            Optional<String> target = gitdirOf(pointer);
+            if (target.isEmpty()) return;
+            Path gitdir = state.workspace().resolve(target.get()).normalize();
+            try {
+                byte[] index = Files.readAllBytes(gitdir.resolve("index"));
+                addGitlinks(index, "", 0, null);
+            } catch (IOException | OutOfMemoryError none) {
+                walk = true;
+            }
+        }
+
+        /** Every {@code .git} in the workspace, without following links. */
+        private void walkAll() {
+            Path ws = state.workspace();
+            long[] entries = {0};
+            Set<String> found = new TreeSet<>();
+            try {
+                Files.walkFileTree(ws, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                        if (++entries[0] > WALK_LIMIT) {
+                            complete = false;
+                            return FileVisitResult.TERMINATE;
+                        }
+                        if (dir.getFileName() != null && dir.getFileName().toString().equals(".git")) {
+                            if (!dir.getParent().equals(ws)) found.add(ws.relativize(dir).toString());
+                            return FileVisitResult.SKIP_SUBTREE;
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                        entries[0]++;
+                        if (file.getFileName().toString().equals(".git") && !file.getParent().equals(ws)) found.add(ws.relativize(file).toString());
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException e) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+            } catch (IOException | UncheckedIOException e) {
+                complete = false;
+            }
+            for (String rel : found) pointers.add(Map.entry(rel, 1));
+        }
+
+        /** The {@code .git} at {@code rel}: a git folder, a pointer to one, or a link. */
+        private void pointer(HostTree top, String rel, int depth) throws IOException {
+            Path path = Path.of(rel);
+            try (Walked at = Walked.to(top, path.getParent())) {
+                if (at == null) return;
+                try (HostTree.Node node = at.folder().at(".git")) {
+                    String worktree = path.getParent().toString();
+                    switch (node) {
+                        case null -> { }
+                        case HostTree.Folder f -> gitdir(f.tree(), rel, worktree, depth);
+                        case HostTree.Plain p -> {
+                            Optional<Target> target = inside(top, p, path.getParent());
+                            if (target == null) risky(at.folder(), ".git", rel, agents(p.opened()),
+                                    "it points git at a folder through a link, where coi cannot look");
+                            else if (target.isPresent()) {
+                                try (HostTree g = target.get().folder()) {
+                                    gitdir(g, target.get().rel(), worktree, depth);
+                                }
+                            }
+                        }
+                        case HostTree.Link l -> risky(at.folder(), ".git", rel, agents(at.folder(), ".git"),
+                                "a link git would follow to a repository elsewhere");
+                        default -> { }
+                    }
+                }
+            }
+        }
+
+        /**
+         * Where a pointer file (`gitdir: PATH`) leads: empty when outside the workspace (not the
+         * agent's to write) or nowhere, null when a link is on the way inside it.
+         */
+        private Optional<Target> inside(HostTree top, HostTree.Plain pointer, Path from) throws IOException {
+            Optional<String> target = gitdirOf(pointer);
+            if (target.isEmpty()) return Optional.empty();
+            return insideFolder(top, target.get(), from);
+        }
+
+        /** A folder a pointer leads to, open, and its path relative to the workspace. */
+        private record Target(HostTree folder, String rel) {}
+
+        private Optional<Target> insideFolder(HostTree top, String target, Path from) throws IOException {
+            Path ws = state.workspace();
+            Path t = Path.of(target);
+            Path rel;
+            if (t.isAbsolute()) {
+                Path n = t.normalize();
+                if (!n.startsWith(ws)) return Optional.empty();
+                rel = ws.relativize(n);
+            } else {
+                rel = (from == null ? t : from.resolve(t)).normalize();
+                if (rel.startsWith("..")) return Optional.empty();
+            }
+            Walked w;
+            try {
+                w = Walked.folder(top, rel);
+            } catch (LinkOnTheWay link) {
+                return null;
+            }
+            return w == null ? Optional.empty() : Optional.of(new Target(w.take(), rel.toString()));
+        }
+
+        /** A git folder {@code g} found at {@code rel}, of the worktree {@code worktree} (null when not known). */
+        private void gitdir(HostTree g, String rel, String worktree, int depth) throws IOException {
+            Object id = Files.readAttributes(g.opened(), BasicFileAttributes.class).fileKey();
+            if (!seen.containsKey(id)) {
+                seen.put(id, false);
+                config(g, "config", rel + "/config", 0);
+                config(g, "config.worktree", rel + "/config.worktree", 0);
+                hooks(g, rel);
+                commondir(g, rel, depth);
+                modules(g, rel, depth);
+            }
+            if (worktree != null && !seen.get(id) && depth < DEPTH) {
+                seen.put(id, true);
+                gitlinks(g, worktree.isEmpty() ? "" : worktree + "/", depth + 1);
+            }
+        }
+
+        /** The gitlinks of git folder {@code g}'s index, as pointers below {@code prefix}. */
+        private void gitlinks(HostTree g, String prefix, int depth) throws IOException {
+            try (HostTree.Node index = g.at("index")) {
+                if (index == null) return;
+                if (!(index instanceof HostTree.Plain p) || p.size() > READ_LIMIT) {
+                    walk = true;
+                    return;
+                }
+                addGitlinks(bytes(p), prefix, depth, g);
+            }
+        }
+
+        private void addGitlinks(byte[] index, String prefix, int depth, HostTree g) throws IOException {
+            GitIndex.Read read = GitIndex.read(index, 20);
+            if (read == null) read = GitIndex.read(index, 32);
+            if (read == null) {
+                walk = true;
+                return;
+            }
+            List<String> links = new ArrayList<>(read.gitlinks());
+            if (read.sharedIndex() != null && g != null) {
+                // a split index: the shared one holds the other entries (both read: more gitlinks looked at, never fewer)
+                try (HostTree.Node shared = g.at("sharedindex." + read.sharedIndex())) {
+                    if (shared instanceof HostTree.Plain p && p.size() <= READ_LIMIT) {
+                        GitIndex.Read more = GitIndex.read(bytes(p), read.sharedIndex().length() / 2);
+                        if (more == null) walk = true;
+                        else links.addAll(more.gitlinks());
+                    }
+                }
+            }
+            for (String link : links) {
+                if (!link.isEmpty() && !link.startsWith("/") && !Path.of(link).normalize().startsWith("..")) {
+                    pointers.add(Map.entry(prefix + link + "/.git", Math.max(depth, 1)));
+                }
+            }
+        }
+
+        /** The git folders of submodules in {@code g}'s {@code modules} (a name may hold slashes). */
+        private void modules(HostTree g, String rel, int depth) throws IOException {
+            try (HostTree modules = g.existing("modules")) {
+                if (modules != null) moduleFolders(modules, rel + "/modules", depth, 0);
+            }
+        }
+
+        private void moduleFolders(HostTree folder, String rel, int depth, int level) throws IOException {
+            if (level > DEPTH || depth > DEPTH) return;
+            for (String name : folder.names()) {
+                try (HostTree sub = folder.existing(name)) {
+                    if (sub == null) continue;
+                    if (sub.names().contains("HEAD")) gitdir(sub, rel + "/" + name, null, depth + 1);
+                    else moduleFolders(sub, rel + "/" + name, depth, level + 1);
+                }
+            }
+        }
+
+        /** A {@code commondir} names the git folder whose config and hooks this one uses too. */
+        private void commondir(HostTree g, String rel, int depth) throws IOException {
+            try (HostTree.Node common = g.at("commondir")) {
+                if (common instanceof HostTree.Plain p) {
+                    String target = new String(bytes(p), StandardCharsets.UTF_8).strip();
+                    if (target.isEmpty()) return;
+                    Optional<Target> at = insideFolder(top, target, Path.of(rel));
+                    if (at == null) risky(g, "commondir", rel + "/commondir", agents(p.opened()),
+                            "it points git at a folder through a link, where coi cannot look");
+                    else if (at.isPresent()) {
+                        try (HostTree c = at.get().folder()) {
+                            if (depth < DEPTH) gitdir(c, at.get().rel(), null, depth + 1);
+                        }
+                    }
+                } else if (common instanceof HostTree.Link) {
+                    risky(g, "commondir", rel + "/commondir", agents(g, "commondir"), "a link git would follow");
+                }
+            }
+        }
+
+        /** A config file: risky when the agent wrote it and it sets a key outside {@link #SAFE}; the files it includes too. */
+        private void config(HostTree folder, String name, String rel, int level) throws IOException {
+            try (HostTree.Node node = folder.at(name)) {
+                switch (node) {
+                    case null -> { }
+                    case HostTree.Plain p -> {
+                        boolean agents = agents(p.opened());
+                        if (p.size() > READ_LIMIT) {
+                            risky(folder, name, rel, agents, "larger than any config");
+                            return;
+                        }
+                        byte[] content = bytes(p);
+                        boolean mentionsInclude = new String(content, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT).contains("include");
+                        if (!agents && !mentionsInclude) return;
+                        List<String[]> keys = GitConfig.keys(content);
+                        if (agents) {
+                            if (keys == null) {
+                                risky(folder, name, rel, true, "git cannot read it (or is not installed to read it)");
+                                return;
+                            }
+                            List<String> unsafe = keys.stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList();
+                            if (!unsafe.isEmpty()) {
+                                risky(folder, name, rel, true, "it sets " + String.join(", ", unsafe.subList(0, Math.min(3, unsafe.size())))
+                                        + (unsafe.size() > 3 ? " and more" : "") + " (the agent's; git settings other than a few plain ones are"
+                                        + " not kept from a session, as they can run commands)");
+                                return;
+                            }
+                        }
+                        if (keys != null && level < DEPTH) includes(keys, rel, level);
+                    }
+                    case HostTree.Link l -> risky(folder, name, rel, agents(folder, name), "a link git would follow");
+                    default -> { }
+                }
+            }
+        }
+
+        /** The files a config includes, inside the workspace: looked at as configs. */
+        private void includes(List<String[]> keys, String rel, int level) throws IOException {
+            for (String[] k : keys) {
+                boolean include = k[0].equals("include.path") || k[0].startsWith("includeif.") && k[0].endsWith(".path");
+                if (!include || k[1] == null || k[1].startsWith("~")) continue;
+                Path from = Path.of(rel).getParent();
+                Path target = Path.of(k[1]);
+                Path relTarget;
+                if (target.isAbsolute()) {
+                    if (!target.normalize().startsWith(state.workspace())) continue;
+                    relTarget = state.workspace().relativize(target.normalize());
+                } else {
+                    relTarget = (from == null ? target : from.resolve(target)).normalize();
+                    if (relTarget.startsWith("..")) continue;
+                }
+                if (relTarget.getParent() == null) {
+                    config(top, relTarget.toString(), relTarget.toString(), level + 1);
+                    continue;
+                }
+                try (Walked w = Walked.to(top, relTarget.getParent())) {
+                    if (w != null) config(w.folder(), relTarget.getFileName().toString(), relTarget.toString(), level + 1);
+                }
+            }
+        }
+
+        /** A hooks folder with a hook the agent wrote (an executable file, a link, not a sample) is risky. */
+        private void hooks(HostTree g, String rel) throws IOException {
+            try (HostTree.Node node = g.at("hooks")) {
+                switch (node) {
+                    case HostTree.Folder f -> {
+                        List<String> live = new ArrayList<>();
+                        for (String name : f.tree().names()) {
+                            if (name.endsWith(".sample")) continue;
+                            try (HostTree.Node hook = f.tree().at(name)) {
+                                boolean runs = hook instanceof HostTree.Plain p && (p.mode() & 0111) != 0 && agents(p.opened())
+                                        || hook instanceof HostTree.Link && agents(f.tree(), name);
+                                if (runs) live.add(name);
+                            }
+                        }
+                        if (!live.isEmpty()) risky(g, "hooks", rel + "/hooks", true, "the agent's hook " + String.join(", ", live)
+                                + " would run on your machine at git's next commit or checkout there");
+                    }
+                    case HostTree.Link l -> risky(g, "hooks", rel + "/hooks", agents(g, "hooks"), "a link git would follow");
+                    case null, default -> { }
+                }
+            }
+        }
+
+        private static boolean safe(String key) {
+            if (SAFE.contains(key)) return true;
+            int first = key.indexOf('.'), last = key.lastIndexOf('.');
+            return first != last && SAFE.contains(key.substring(0, first) + ".*" + key.substring(last));
+        }
+
+        /** Moves {@code name} in {@code folder} aside when {@code agents} (the agent may have written it). */
+        private void risky(HostTree folder, String name, String rel, boolean agents, String why) throws IOException {
+            if (!agents) return;
+            for (int n = 1; n < 100; n++) {
+                String to = name + SUFFIX + (n == 1 ? "" : "-" + n);
+                int errno = folder.move(name, to);
+                if (errno == 0) {
+                    Path at = state.workspace().resolve(rel);
+                    moved.add(new Quarantined(at, at.resolveSibling(to), why));
+                    return;
+                }
+                if (errno != coi.LinuxAbi.EEXIST) {
+                    if (errno != coi.LinuxAbi.ENOENT) complete = false;
+                    return;
+                }
+            }
+            complete = false;
+        }
+
+        private boolean agents(Path opened) throws IOException {
+            return state.agents(nanos((FileTime) Files.getAttribute(opened, "unix:ctime")));
+        }
+
+        private boolean agents(HostTree folder, String name) throws IOException {
+            return state.agents(nanos((FileTime) Files.getAttribute(folder.opened().resolve(name), "unix:ctime", LinkOption.NOFOLLOW_LINKS)));
+        }
+
+        private static byte[] bytes(HostTree.Plain p) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(p.size(), 1 << 20));
+            p.copyTo(out);
+            return out.toByteArray();
+        }
+
+        /** {@code gitdir: PATH} of a pointer file. */
+        private static Optional<String> gitdirOf(HostTree.Plain pointer) throws IOException {
+            if (pointer.size() > 64 * 1024) return Optional.empty();
+            String text = new String(bytes(pointer), StandardCharsets.UTF_8);
+            if (!text.startsWith("gitdir: ")) return Optional.empty();
+            String target = text.substring("gitdir: ".length()).strip();
+            return target.isEmpty() ? Optional.empty() : Optional.of(target);
+        }
+    }
+
+    /** A link on the way to a folder git would follow and coi does not. */
+    private static final class LinkOnTheWay extends IOException {
+        LinkOnTheWay() {
+            super("a link on the way");
+        }
+    }
+
+    /** A folder reached from the workspace without following a link, with those opened on the way. */
+    private record Walked(HostTree folder, List<HostTree> opened) implements AutoCloseable {
+        /** The folder {@code rel} (null: the top itself, not closed here); null when it is not there or a link is on the way. */
+        static Walked to(HostTree top, Path rel) throws IOException {
+            try {
+                return folder(top, rel);
+            } catch (LinkOnTheWay link) {
+                return null;
+            }
+        }
+
+        /** As {@link #to}, but a link on the way throws {@link LinkOnTheWay}. */
+        static Walked folder(HostTree top, Path rel) throws IOException {
+            List<HostTree> opened = new ArrayList<>();
+            HostTree at = top;
+            if (rel != null && !rel.toString().isEmpty()) {
+                try {
+                    for (Path part : rel) {
+                        String name = part.toString();
+                        if (name.equals(".")) continue;
+                        if (name.equals("..")) {
+                            opened.forEach(HostTree::close);
+                            return null;
+                        }
+                        HostTree next = at.existing(name);
+                        if (next == null) {
+                            boolean link;
+                            try (HostTree.Node node = at.at(name)) {
+                                link = node instanceof HostTree.Link;
+                            }
+                            opened.forEach(HostTree::close);
+                            if (link) throw new LinkOnTheWay();
+                            return null;
+                        }
+                        opened.add(next);
+                        at = next;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    if (!(e instanceof LinkOnTheWay)) opened.forEach(HostTree::close);
+                    throw e;
+                }
+            }
+            return new Walked(at, opened);
+        }
+
+        /** The folder reached, which the caller closes; what was opened before it is closed now. */
+        HostTree take() throws IOException {
+            if (opened.isEmpty()) return HostTree.open(folder.opened());
+            for (int i = 0; i < opened.size() - 1; i++) opened.get(i).close();
+            return opened.getLast();
+        }
+
+        @Override
+        public void close() {
+            opened.forEach(HostTree::close);
+        }
+    }
+
+    /** Config keys as git itself reads them (`git config --file - --list`), so that no trick of the syntax reads differently. */
+    static final class GitConfig {
+        private GitConfig() {}
+
+        /** Each key (lowercased section and name, the subsection as written) with its value (null for a bare key); null when git cannot read it. */
+        static List<String[]> keys(byte[] content) {
+            ProcessBuilder pb = new ProcessBuilder("git", "config", "--no-includes", "--file", "-", "--list", "-z");
+            pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
+            pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
+            pb.environment().put("GIT_CONFIG_GLOBAL", "/dev/null");
+            pb.directory(new java.io.File("/"));
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+            try {
+                Process p = pb.start();
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try (var in = p.getOutputStream()) {
+                        in.write(content);
+                    } catch (IOException closed) {
+                        // git stopped reading: its exit says why
+                    }
+                });
+                byte[] out = p.getInputStream().readAllBytes();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return null;
+                }
+                writer.join();
+                if (p.exitValue() != 0) return null;
+                List<String[]> keys = new ArrayList<>();
+                for (String entry : new String(out, StandardCharsets.UTF_8).split("\0")) {
+                    if (entry.isEmpty()) continue;
+                    int nl = entry.indexOf('\n');
+                    String key = nl < 0 ? entry : entry.substring(0, nl);
+                    int first = key.indexOf('.'), last = key.lastIndexOf('.');
+                    // section and name are case-insensitive (git lowercases them), a subsection is not
+                    String normal = first == last ? key.toLowerCase(Locale.ROOT)
+                            : key.substring(0, first).toLowerCase(Locale.ROOT) + key.substring(first, last + 1) + key.substring(last + 1).toLowerCase(Locale.ROOT);
+                    keys.add(new String[] {normal, nl < 0 ? null : entry.substring(nl + 1)});
+                }
+                return keys;
+            } catch (IOException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package coi.session;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The gitlinks of a git index file (format versions 2 to 4): the paths of the nested repositories
+ * (submodules) that git enters by itself, a plain `git status` included. Read as git reads it, entry
+ * by entry; anything this does not read exactly (another signature or version, an entry running past
+ * the end) gives null, and the caller then looks everywhere instead.
+ */
+final class GitIndex {
+    private static final int SIGNATURE = 0x44495243; // "DIRC"
+    private static final int SPLIT = 0x6c696e6b; // "link": a split index, whose other entries are in a shared index
+    private static final int GITLINK = 0160000, TYPE = 0170000;
+    private static final int EXTENDED = 0x4000;
+
+    private GitIndex() {}
+
+    /** What an index names: its gitlinks, and the shared index it extends (a split index), or null. */
+    record Read(List<String> gitlinks, String sharedIndex) {}
+
+    /** {@code data}: the index file; {@code hashBytes}: 20 (SHA-1) or 32 (SHA-256). Null when it is not an index read exactly. */
+    static Read read(byte[] data, int hashBytes) {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        int end = data.length - hashBytes;
+        if (end < 12 || b.getInt(0) != SIGNATURE) return null;
+        int version = b.getInt(4);
+        if (version < 2 || version > 4) return null;
+        long count = Integer.toUnsignedLong(b.getInt(8));
+        int pos = 12;
+        byte[] previous = new byte[0];
+        List<String> links = new ArrayList<>();
+        for (long i = 0; i < count; i++) {
+            int start = pos, fixed = 40 + hashBytes + 2;
+            if (pos + fixed > end) return null;
+            int mode = b.getInt(pos + 24);
+            int flags = Short.toUnsignedInt(b.getShort(pos + 40 + hashBytes));
+            if ((flags & EXTENDED) != 0) {
+                if (version < 3) return null;
+                fixed += 2;
+            }
+            pos += fixed;
+            byte[] path;
+            if (version == 4) {
+                // the path as the previous one's with its last N bytes replaced (N a varint, as git's decode_varint)
+                if (pos >= end) return null;
+                int c = data[pos++] & 0xff;
+                long strip = c & 127;
+                while ((c & 128) != 0) {
+                    if (pos >= end || strip > Integer.MAX_VALUE >> 7) return null;
+                    c = data[pos++] & 0xff;
+                    strip = ((strip + 1) << 7) + (c & 127);
+                }
+                if (strip > previous.length) return null;
+                int nul = nul(data, pos, end);
+                if (nul < 0) return null;
+                byte[] kept = Arrays.copyOf(previous, previous.length - (int) strip);
+                path = new byte[kept.length + nul - pos];
+                System.arraycopy(kept, 0, path, 0, kept.length);
+                System.arraycopy(data, pos, path, kept.length, nul - pos);
+                pos = nul + 1;
+            } else {
+                int nul = nul(data, pos, end);
+                if (nul < 0) return null;
+                path = Arrays.copyOfRange(data, pos, nul);
+                // each entry padded with 1 to 8 NULs to a multiple of 8 bytes
+                pos = start + ((nul - start + 8) & ~7);
+                if (pos > end) return null;
+            }
+            previous = path;
+            if ((mode & TYPE) == GITLINK) links.add(new String(path, StandardCharsets.UTF_8));
+        }
+        String shared = null;
+        while (pos + 8 <= end) {
+            int signature = b.getInt(pos);
+            long size = Integer.toUnsignedLong(b.getInt(pos + 4));
+            if (pos + 8 + size > end) return null;
+            if (signature == SPLIT) {
+                if (size < hashBytes) return null;
+                shared = java.util.HexFormat.of().formatHex(data, pos + 8, pos + 8 + hashBytes);
+            }
+            pos += 8 + (int) size;
+        }
+        return pos == end ? new Read(List.copyOf(links), shared) : null;
+    }
+
+    private static int nul(byte[] data, int from, int end) {
+        for (int i = from; i < end; i++) {
+            if (data[i] == 0) return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,142 @@
+package coi.session;
+
+import static coi.session.GitTesting.git;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.ExecRequest;
+import coi.incus.IncusClient;
+import coi.incus.Model;
+import coi.testing.Await;
+import coi.testing.CoiProcess.Result;
+import coi.testing.Sandbox;
+import coi.testing.TestIncus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent, in a real container, as code and as root, writes git settings into the nested
+ * repositories of the user's workspace that would run its command on the host at the user's next
+ * `git status` there (see {@link GitGuard}): coi moves them aside at the session's end and says so,
+ * and `git status` on the host then runs nothing. Each attack is shown to work on a copy of the
+ * workspace the guard never looked at.
+ */
+@Tag("incus")
+class GitGuardE2EIT {
+    /** What the agent's command does on the host: leaves a file in the workspace (git runs it in the submodule's worktree). */
+    private static final String PWNED = "coi-pwned";
+
+    /** The user's repository with a submodule, made on the host before any session. */
+    private static void repositoryWithASubmodule(Sandbox box) throws Exception {
+        Path upstream = Files.createDirectories(box.root.resolve("upstream"));
+        git(box.home, upstream, "init", "-q");
+        Files.writeString(upstream.resolve("lib.c"), "int lib;\n");
+        git(box.home, upstream, "add", "lib.c");
+        git(box.home, upstream, "commit", "-qm", "lib");
+        git(box.home, box.workspace, "init", "-q");
+        Files.writeString(box.workspace.resolve("main.c"), "int main;\n");
+        git(box.home, box.workspace, "add", "main.c");
+        git(box.home, box.workspace, "submodule", "add", "-q", upstream.toString(), "sub");
+        git(box.home, box.workspace, "commit", "-qm", "first");
+    }
+
+    /** Host `git status` in {@code ws} after touching the submodule's file: whether the agent's command ran. */
+    private static boolean statusRunsIt(Sandbox box, Path ws) throws Exception {
+        Files.deleteIfExists(ws.resolve(PWNED));
+        Files.writeString(ws.resolve("sub/lib.c"), "int lib2;\n");
+        GitTesting.run(box.home, ws, Map.of(), "status", "--short");
+        boolean ran = Files.exists(ws.resolve(PWNED));
+        GitTesting.run(box.home, ws.resolve("sub"), Map.of(), "checkout", "-q", "lib.c");
+        Files.deleteIfExists(ws.resolve(PWNED));
+        return ran;
+    }
+
+    /** A copy of the workspace as the agent left it, which no check of coi's looks at. */
+    private static Path untouchedCopy(Sandbox box) throws Exception {
+        Path copy = box.root.resolve("copy");
+        Process cp = new ProcessBuilder("cp", "-a", box.workspace.toString(), copy.toString()).inheritIO().start();
+        assertThat(cp.waitFor()).isZero();
+        return copy;
+    }
+
+    @Test
+    void whatTheAgentWroteInASubmodulesConfigIsMovedAsideAtTheEndOfItsRunAndGitStatusRunsNothing() throws Exception {
+        try (Sandbox box = new Sandbox()) {
+            repositoryWithASubmodule(box);
+            // as code, inside: its command as the submodule's fsmonitor, which git runs at `git status` on the host
+            Result r = box.run("run", "--", "sh", "-c", "printf '[core]\\n\\tfsmonitor = touch ../" + PWNED + " #\\n'"
+                    + " >> .git/modules/sub/config && echo written");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.out()).isEqualTo("written\n");
+            assertThat(r.err()).contains("coi: warning: moved " + box.workspace.resolve(".git/modules/sub/config")
+                    + " to config.coi-quarantined: it sets core.fsmonitor");
+
+            assertThat(box.workspace.resolve(".git/modules/sub/config.coi-quarantined")).content().contains("fsmonitor");
+            assertThat(statusRunsIt(box, box.workspace)).isFalse();
+            Path copy = untouchedCopy(box);
+            Files.move(copy.resolve(".git/modules/sub/config.coi-quarantined"), copy.resolve(".git/modules/sub/config"));
+            assertThat(statusRunsIt(box, copy)).as("what was moved aside runs at `git status` when put back").isTrue();
+            assertThat(GitTesting.run(box.home, box.workspace, Map.of(), "submodule", "status").output()).as("the submodule still works")
+                    .contains("sub");
+        }
+    }
+
+    @Test
+    void hooksRootWroteAndARepositoryCodeMadeInATopLevelFolderAreMovedAsideWhileTheSessionRunsAndItsWindowClosesAfter() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            repositoryWithASubmodule(box);
+            Result start = box.run("shell", "--detach");
+            assertThat(start.exitCode()).as(start.toString()).isZero();
+            String container = box.container(1);
+            // as root: a hook in the submodule's git folder; as code: a copy of it as the repository of a top-level folder,
+            // which an editor opens by itself (and runs `git status` in), with an fsmonitor of its own
+            Model.ExecResult asRoot = incus.execCapture(container, ExecRequest.of("sh", "-c",
+                    "printf '#!/bin/sh\\ntouch ../" + PWNED + "\\n' > .git/modules/sub/hooks/post-index-change"
+                            + " && chmod +x .git/modules/sub/hooks/post-index-change && echo ok").in("/workspace"));
+            assertThat(asRoot.out()).as(asRoot.err()).isEqualTo("ok\n");
+            Model.ExecResult asCode = incus.execCapture(container, ExecRequest.of("sh", "-c",
+                    "mkdir tool && cp -a .git/modules/sub tool/.git && printf '[core]\\n\\tbare = false\\n\\tworktree = ..\\n"
+                            + "\\tfsmonitor = touch " + PWNED + " #\\n' >> tool/.git/config && echo ok").as(1000, 1000).in("/workspace"));
+            assertThat(asCode.out()).as(asCode.err()).isEqualTo("ok\n");
+            Path copy = untouchedCopy(box);
+            assertThat(statusRunsIt(box, copy)).as("the hook runs at `git status` where coi did not look").isTrue();
+            GitTesting.run(box.home, copy.resolve("tool"), Map.of(), "status", "--short");
+            assertThat(copy.resolve("tool/" + PWNED)).as("the fsmonitor runs at `git status` where coi did not look").exists();
+
+            // while the session runs: `coi clean` checks at once, the background process within seconds (whichever comes first
+            // moves them and says so)
+            Result clean = box.run("clean", "--force");
+            String said = clean.out() + watcherLog(box);
+            assertThat(said).contains("moved " + box.workspace.resolve(".git/modules/sub/hooks") + " to hooks.coi-quarantined",
+                    "moved " + box.workspace.resolve("tool/.git/config") + " to config.coi-quarantined: it sets core.fsmonitor");
+            assertThat(statusRunsIt(box, box.workspace)).isFalse();
+            GitTesting.run(box.home, box.workspace.resolve("tool"), Map.of(), "status", "--short");
+            assertThat(box.workspace.resolve("tool/" + PWNED)).doesNotExist();
+            assertThat(record(box)).as("the session runs: its window is open").contains("\topen");
+
+            assertThat(box.run("kill", "--force", container).exitCode()).isZero();
+            Await.until(() -> !record(box).contains("\topen"), 60, () -> record(box) + "\n" + box.diagnostics());
+        }
+    }
+
+    private static String watcherLog(Sandbox box) throws IOException {
+        Path log = box.home.resolve(".coi/watcher.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /** The sandbox's record of its workspace's windows. */
+    private static String record(Sandbox box) {
+        try (Stream<Path> files = Files.list(box.home.resolve(".coi/gitguard"))) {
+            List<Path> all = files.toList();
+            assertThat(all).hasSize(1);
+            return Files.readString(all.getFirst());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package coi.session;
+
+import static coi.session.GitTesting.git;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.Model;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The nested repositories of a workspace, written by host git standing in for the agent (what the
+ * guard sees is files and their change times, whoever wrote them), then looked at as coi does; the
+ * attacks are shown to work first: host `git status` runs the agent's command before the check, and
+ * not after.
+ */
+class GitGuardTest {
+    @TempDir
+    Path home;
+    private Path ws, marker, evil;
+
+    private Path root() {
+        return home.resolve(".coi");
+    }
+
+    private static final Supplier<List<Model.Instance>> NONE_LEFT = List::of;
+
+    /** The user's repository with one commit; a command that leaves a marker when anything runs it. */
+    @BeforeEach
+    void repository() throws Exception {
+        ws = Files.createDirectories(home.resolve("ws"));
+        git(home, ws, "init", "-q");
+        Files.writeString(ws.resolve("README"), "hello\n");
+        git(home, ws, "add", "README");
+        git(home, ws, "commit", "-qm", "first");
+        marker = home.resolve("ran");
+        evil = home.resolve("evil.sh");
+        Files.writeString(evil, "#!/bin/sh\necho \"$0 $*\" >> " + marker + "\n");
+        Files.setPosixFilePermissions(evil, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    @AfterEach
+    void release() throws Exception {
+        Placeholders.release(root(), ws);
+    }
+
+    /** A launch in this workspace: holds it and opens its window; {@link #ended} lets go as the launching process's exit does. */
+    private void launch() {
+        String folder = Placeholders.hold(root(), ws);
+        GitGuard.launched(root(), ws, folder);
+    }
+
+    private void ended() throws Exception {
+        Placeholders.release(root(), ws);
+    }
+
+    /** A repository the agent makes and commits as a gitlink: `git init DIR`, a commit there, `git add DIR`. */
+    private Path gitlinkRepository(String rel) throws Exception {
+        Path inner = Files.createDirectories(ws.resolve(rel));
+        git(home, inner, "init", "-q");
+        Files.writeString(inner.resolve("f"), "inner\n");
+        git(home, inner, "add", "f");
+        git(home, inner, "commit", "-qm", "inner");
+        git(home, ws, "add", rel);
+        git(home, ws, "commit", "-qm", "add " + rel);
+        return inner;
+    }
+
+    /** `git status` in the workspace on the host, as the user would run it; whether it ran the marker command. */
+    private boolean statusRunsIt() throws Exception {
+        Files.deleteIfExists(marker);
+        GitTesting.run(home, ws, Map.of(), "status", "--short");
+        return Files.exists(marker);
+    }
+
+    @Test
+    void aGitlinkRepositoryWhoseConfigRunsACommandIsMovedAsideAndGitStatusRunsNothing() throws Exception {
+        launch();
+        Path inner = gitlinkRepository("src/vendor/inner");
+        git(home, inner, "config", "core.fsmonitor", evil.toString());
+        Files.writeString(inner.resolve("f"), "changed\n");
+        assertThat(statusRunsIt()).as("the attack works before the check").isTrue();
+
+        List<GitGuard.Quarantined> moved = GitGuard.check(root(), ws, NONE_LEFT);
+
+        assertThat(moved).extracting(GitGuard.Quarantined::path).containsExactly(inner.resolve(".git/config"));
+        assertThat(moved.getFirst().why()).contains("core.fsmonitor");
+        assertThat(inner.resolve(".git/config.coi-quarantined")).content().contains("fsmonitor");
+        assertThat(statusRunsIt()).isFalse();
+        assertThat(GitTesting.run(home, inner, Map.of(), "log", "--oneline").output()).as("the repository still works").contains("inner");
+    }
+
+    @Test
+    void aSubmodulesGitFolderTheAgentChangedIsMovedAsideButTheUsersOwnSettingsStay() throws Exception {
+        // the user's submodules, before any session: one with a hooks path of the user's own
+        Path upstream = Files.createDirectories(home.resolve("upstream"));
+        git(home, upstream, "init", "-q");
+        Files.writeString(upstream.resolve("u"), "u\n");
+        git(home, upstream, "add", "u");
+        git(home, upstream, "commit", "-qm", "u");
+        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
+        git(home, ws, "submodule", "add", "-q", upstream.toString(), "mine");
+        git(home, ws, "commit", "-qm", "submodules");
+        git(home, ws.resolve("mine"), "config", "core.hooksPath", ".my-hooks");
+        Thread.sleep(1_100); // the window is widened by 1 s before the launch: the user's last change lies before that
+
+        launch();
+        Path config = ws.resolve(".git/modules/sub/config");
+        Files.writeString(config, Files.readString(config) + "[core]\n\tfsmonitor = " + evil + "\n");
+        Path hook = ws.resolve(".git/modules/sub/hooks/post-checkout");
+        Files.writeString(hook, "#!/bin/sh\ntouch " + marker + "\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwx------"));
+        Files.writeString(ws.resolve("sub/u"), "changed\n");
+        assertThat(statusRunsIt()).as("the attack works before the check").isTrue();
+
+        List<GitGuard.Quarantined> moved = GitGuard.check(root(), ws, NONE_LEFT);
+
+        assertThat(moved).extracting(GitGuard.Quarantined::path)
+                .containsExactlyInAnyOrder(config, ws.resolve(".git/modules/sub/hooks"));
+        assertThat(statusRunsIt()).isFalse();
+        assertThat(ws.resolve(".git/modules/mine/config")).as("the user's own, from before the session").content().contains("hooksPath");
+    }
+
+    @Test
+    void aConfigWrittenInOneSessionAndPointedAtInALaterOneIsStillTheAgents() throws Exception {
+        // session one: a git folder under a name no look takes for one, then the session ends and its window closes
+        launch();
+        Path inner = gitlinkRepository("inner");
+        git(home, inner, "config", "core.fsmonitor", evil.toString());
+        Path stash = Files.createDirectories(ws.resolve("data"));
+        Files.move(inner.resolve(".git"), stash.resolve("blob"));
+        git(home, ws, "rm", "-q", "--cached", "inner");
+        git(home, ws, "commit", "-qm", "no inner");
+        ended();
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).isEmpty();
+        assertThat(GitGuard.read(GitGuard.recordFile(root(), Placeholders.key(Placeholders.folderIdentity(ws)))).orElseThrow().open())
+                .as("the window closed").isFalse();
+        Thread.sleep(1_100);
+
+        // session two: only a pointer to it, and the gitlink back
+        launch();
+        Files.writeString(inner.resolve(".git"), "gitdir: ../data/blob\n");
+        git(home, ws, "add", "inner");
+        git(home, ws, "commit", "-qm", "inner again");
+        Files.writeString(inner.resolve("f"), "changed\n");
+        assertThat(statusRunsIt()).as("the attack works before the check").isTrue();
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::path)
+                .containsExactly(ws.resolve("data/blob/config"));
+        assertThat(statusRunsIt()).isFalse();
+    }
+
+    @Test
+    void aPlainRepositoryOfTheAgentsStaysAsItIs() throws Exception {
+        launch();
+        Path inner = gitlinkRepository("tools/inner");
+        git(home, inner, "remote", "add", "origin", "https://example.invalid/x.git");
+        git(home, inner, "config", "user.name", "agent");
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).isEmpty();
+        assertThat(inner.resolve(".git/config")).exists();
+        assertThat(inner.resolve(".git/hooks")).isDirectory();
+    }
+
+    @Test
+    void aRepositoryInATopLevelFolderWhichEditorsOpenByThemselvesIsLookedAtTooGitlinkOrNot() throws Exception {
+        launch();
+        Path tool = Files.createDirectories(ws.resolve("tool"));
+        git(home, tool, "init", "-q");
+        git(home, tool, "config", "diff.x.textconv", evil.toString());
+        Path deep = Files.createDirectories(ws.resolve("a/b/c"));
+        git(home, deep, "init", "-q");
+        git(home, deep, "config", "core.pager", evil.toString());
+
+        assertThat(GitGuard.check(root(), ws, () -> List.of(instanceIn(ws)))).as("while a container is left: the quick look")
+                .extracting(GitGuard.Quarantined::path).containsExactly(tool.resolve(".git/config"));
+        ended();
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).as("the look that closes the window: everywhere")
+                .extracting(GitGuard.Quarantined::path).containsExactly(deep.resolve(".git/config"));
+    }
+
+    @Test
+    void linksInPlaceOfAGitFolderItsConfigOrItsHooksAreMovedAside() throws Exception {
+        launch();
+        Path elsewhere = Files.createDirectories(home.resolve("elsewhere"));
+        Path linked = Files.createDirectories(ws.resolve("linked"));
+        Files.createSymbolicLink(linked.resolve(".git"), elsewhere);
+        Path inner = gitlinkRepository("inner");
+        Files.move(inner.resolve(".git/config"), ws.resolve("cfg"));
+        Files.createSymbolicLink(inner.resolve(".git/config"), Path.of("../../cfg"));
+        Path hooks = inner.resolve(".git/hooks");
+        Files.walk(hooks).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        Files.createSymbolicLink(hooks, elsewhere);
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::path)
+                .containsExactlyInAnyOrder(linked.resolve(".git"), inner.resolve(".git/config"), hooks);
+        assertThat(elsewhere).exists();
+        assertThat(ws.resolve("cfg")).exists();
+    }
+
+    @Test
+    void theWindowStaysOpenWhileAContainerOfTheWorkspaceIsLeftOrALaunchHoldsItAndWhatTheUserChangesAfterIsTheirs() throws Exception {
+        launch();
+        Path record = GitGuard.recordFile(root(), Placeholders.key(Placeholders.folderIdentity(ws)));
+        GitGuard.check(root(), ws, NONE_LEFT);
+        assertThat(GitGuard.read(record).orElseThrow().open()).as("this process still holds the folder").isTrue();
+        ended();
+        GitGuard.check(root(), ws, () -> List.of(instanceIn(ws)));
+        assertThat(GitGuard.read(record).orElseThrow().open()).as("a container of it is left").isTrue();
+        GitGuard.check(root(), ws, () -> { throw new IllegalStateException("the daemon is down"); });
+        assertThat(GitGuard.read(record).orElseThrow().open()).as("the daemon cannot be asked").isTrue();
+        GitGuard.check(root(), ws, () -> List.of(stopped(instanceIn(ws))));
+        assertThat(GitGuard.read(record).orElseThrow().open()).as("only a stopped one").isFalse();
+        Thread.sleep(1_100);
+
+        Path inner = gitlinkRepository("inner");
+        git(home, inner, "config", "core.hooksPath", ".hooks");
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).as("no window open: nothing looked at").isEmpty();
+        Thread.sleep(1_100);
+        launch();
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).as("the user's, from between sessions").isEmpty();
+        assertThat(inner.resolve(".git/config")).content().contains("hooksPath");
+    }
+
+    @Test
+    void whatWasMovedBeforeIsNotOverwritten() throws Exception {
+        launch();
+        Path inner = gitlinkRepository("inner");
+        Files.writeString(inner.resolve(".git/config.coi-quarantined"), "an earlier one\n");
+        git(home, inner, "config", "core.fsmonitor", evil.toString());
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::to)
+                .containsExactly(inner.resolve(".git/config.coi-quarantined-2"));
+        assertThat(inner.resolve(".git/config.coi-quarantined")).content().isEqualTo("an earlier one\n");
+    }
+
+    @Test
+    void gitReadsTheConfigKeysSoNoTrickOfTheSyntaxHidesOne() {
+        String tricky = "[core] fsmonitor = a\n[remote \"o\"]\n\turl = x\\\n fsmonitor = b\n[Core \"X.Y\"]\n\tHooksPath\n";
+        List<String[]> keys = GitGuard.GitConfig.keys(tricky.getBytes());
+        assertThat(keys).extracting(k -> k[0]).containsExactly("core.fsmonitor", "remote.o.url", "core.X.Y.hookspath");
+        assertThat(keys.get(1)[1]).isEqualTo("x fsmonitor = b");
+        assertThat(GitGuard.GitConfig.keys("[core\n".getBytes())).as("what git cannot read").isNull();
+    }
+
+    private static Model.Instance instanceIn(Path ws) {
+        Map<String, String> config = Map.of(Labels.WORKSPACE, ws.toString());
+        return new Model.Instance("coi-abc-1", "Running", "container", false, null, config, config, Map.of(), Map.of(), List.of(), null);
+    }
+
+    private static Model.Instance stopped(Model.Instance i) {
+        return new Model.Instance(i.name(), "Stopped", i.type(), i.ephemeral(), null, i.config(), i.expandedConfig(), Map.of(), Map.of(),
+                List.of(), null);
+    }
+}
