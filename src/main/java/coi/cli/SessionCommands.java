@@ -180,6 +180,8 @@ final class SessionCommands {
 
     @Command(name = "clean", description = {"Remove stopped coi containers and what a killed `coi run` left behind,",
             "and the placeholders of protected paths in workspaces no container is left in.",
+            "Check the nested git repositories of workspaces with a session open (or ended",
+            "unchecked) and move aside what the agent wrote there that could run a command.",
             "With --sessions also delete saved sessions that no container uses."})
     static final class Clean extends Base {
         @Option(names = {"-f", "--force"}, description = "Do not ask.") boolean force;

@@ -78,8 +78,17 @@ public final class GitGuard {
     private static final int WINDOWS = 500;
     /** Nested repositories below nested repositories followed this deep. */
     private static final int DEPTH = 8;
-    /** The most a full look walks (entries), and reads (an index, a config). */
+    /** The most a full look walks (entries), and reads (an index, a config); the most configs git reads in one look. */
     private static final long WALK_LIMIT = 5_000_000, READ_LIMIT = 256L << 20;
+    private static final int PARSES = 200;
+    /** Configs git read, by their file's identity (see {@code Scan.parsed}); the most recently used 4,096. */
+    private static final Map<String, Optional<List<String[]>>> PARSED = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Optional<List<String[]>>> eldest) {
+                    return size() > 4096;
+                }
+            });
 
     /**
      * Config keys that run nothing and point git nowhere else (section and key lowercased, a
@@ -127,6 +136,20 @@ public final class GitGuard {
             }
             return false;
         }
+    }
+
+    /**
+     * Links the native calls a check makes ({@link HostTree}'s, a tenth of a second or two) on a
+     * thread of its own, while the session runs: the check at its end then finds them linked.
+     */
+    static void prepare() {
+        Thread.ofPlatform().daemon(true).name("coi-git-guard-link").start(() -> {
+            try {
+                Class.forName(HostTree.class.getName(), true, GitGuard.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // the check links them itself
+            }
+        });
     }
 
     // ------------------------------------------------------------------ the record
@@ -213,7 +236,8 @@ public final class GitGuard {
                 });
             }
             return scan.moved;
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | RuntimeException e) {
+            // whatever the agent made of the workspace: the window stays open, a later check looks again
             return List.of();
         }
     }
@@ -288,8 +312,11 @@ public final class GitGuard {
         /** {@code .git} entries to look at (relative to the workspace) with their depth. */
         private final Deque<Map.Entry<String, Integer>> pointers = new ArrayDeque<>();
         private boolean walk;
-        /** The workspace folder, open while the look runs. */
+        /** The workspace folder, open while the look runs, and its real path. */
         private HostTree top;
+        private Path real;
+        /** Configs read by git in this look: at most {@link #PARSES}. */
+        private int parses;
 
         Scan(State state, boolean everywhere) {
             this.state = state;
@@ -309,24 +336,41 @@ public final class GitGuard {
                     complete = false;
                     return;
                 }
+                real = top.opened().toRealPath();
                 // the workspace's own repository (its config and hooks are protected): its gitlinks and submodules
                 try (HostTree.Node own = top.at(".git")) {
                     if (own instanceof HostTree.Folder f) {
                         gitlinks(f.tree(), "", 0);
                         modules(f.tree(), ".git", 0);
+                        // the workspace's own config (the user's, protected): what it points at in the workspace
+                        config(f.tree(), "config", ".git/config", 0, new Repo(".git", "", true));
                     } else if (own instanceof HostTree.Plain p) {
                         outsideIndex(p);
                     }
+                } catch (IOException | RuntimeException e) {
+                    complete = false;
+                    walk = true;
                 }
                 // what an editor opens by itself: a repository in a top-level folder
                 for (String name : top.names()) {
                     if (!name.equals(".git")) pointers.add(Map.entry(name + "/.git", 1));
                 }
-                if (everywhere || walk) walkAll();
-                while (!pointers.isEmpty()) {
-                    Map.Entry<String, Integer> next = pointers.poll();
-                    pointer(top, next.getKey(), next.getValue());
-                }
+                // each on its own: one that cannot be looked at (whatever the agent made of it) leaves the others looked at
+                boolean walked = false;
+                do {
+                    if (!walked && (everywhere || walk)) {
+                        walked = true;
+                        walkAll();
+                    }
+                    while (!pointers.isEmpty()) {
+                        Map.Entry<String, Integer> next = pointers.poll();
+                        try {
+                            pointer(top, next.getKey(), next.getValue());
+                        } catch (IOException | RuntimeException e) {
+                            complete = false;
+                        }
+                    }
+                } while (!walked && walk);
             }
         }
 
@@ -335,11 +379,11 @@ public final class GitGuard {
             Optional<String> target = gitdirOf(pointer);
             if (target.isEmpty()) return;
             Path gitdir = state.workspace().resolve(target.get()).normalize();
-            try {
-                byte[] index = Files.readAllBytes(gitdir.resolve("index"));
-                addGitlinks(index, "", 0, null);
-            } catch (IOException | OutOfMemoryError none) {
-                walk = true;
+            // read without blocking or following a link at its end (it may lie in the workspace)
+            switch (coi.PlainFile.read(gitdir.resolve("index"), (int) READ_LIMIT)) {
+                case coi.PlainFile.Content(byte[] index) -> addGitlinks(index, "", 0, null);
+                case coi.PlainFile.Absent absent -> { }
+                default -> walk = true;
             }
         }
 
@@ -423,13 +467,12 @@ public final class GitGuard {
         private record Target(HostTree folder, String rel) {}
 
         private Optional<Target> insideFolder(HostTree top, String target, Path from) throws IOException {
-            Path ws = state.workspace();
             Path t = Path.of(target);
             Path rel;
             if (t.isAbsolute()) {
-                Path n = t.normalize();
-                if (!n.startsWith(ws)) return Optional.empty();
-                rel = ws.relativize(n);
+                Optional<Path> in = relative(t);
+                if (in.isEmpty()) return Optional.empty();
+                rel = in.get();
             } else {
                 rel = (from == null ? t : from.resolve(t)).normalize();
                 if (rel.startsWith("..")) return Optional.empty();
@@ -448,8 +491,9 @@ public final class GitGuard {
             Object id = Files.readAttributes(g.opened(), BasicFileAttributes.class).fileKey();
             if (!seen.containsKey(id)) {
                 seen.put(id, false);
-                config(g, "config", rel + "/config", 0);
-                config(g, "config.worktree", rel + "/config.worktree", 0);
+                Repo repo = new Repo(rel, worktree);
+                config(g, "config", rel + "/config", 0, repo);
+                config(g, "config.worktree", rel + "/config.worktree", 0, repo);
                 hooks(g, rel);
                 commondir(g, rel, depth);
                 modules(g, rel, depth);
@@ -535,27 +579,46 @@ public final class GitGuard {
             }
         }
 
-        /** A config file: risky when the agent wrote it and it sets a key outside {@link #SAFE}; the files it includes too. */
-        private void config(HostTree folder, String name, String rel, int level) throws IOException {
+        /** The repository a config belongs to: its git folder and its worktree (null when not known), relative to the workspace. */
+        private record Repo(String gitdir, String worktree, boolean own) {
+            Repo(String gitdir, String worktree) {
+                this(gitdir, worktree, false);
+            }
+        }
+
+        /**
+         * A config file: risky when the agent wrote it and it sets a key outside {@link #SAFE}. One of
+         * the user's is read only for what it points at in the workspace: the files it includes, its
+         * hooks folder ({@code core.hooksPath}), its fsmonitor program, each looked at as the agent's
+         * to write.
+         */
+        private void config(HostTree folder, String name, String rel, int level, Repo repo) throws IOException {
             try (HostTree.Node node = folder.at(name)) {
                 switch (node) {
                     case null -> { }
                     case HostTree.Plain p -> {
-                        boolean agents = agents(p.opened());
+                        // the workspace's own config is mounted read-only: the user's (with --writable-git-hooks too: the user's choice)
+                        boolean agents = !(level == 0 && repo.own()) && agents(p.opened());
                         if (p.size() > READ_LIMIT) {
                             risky(folder, name, rel, agents, "larger than any config");
                             return;
                         }
                         byte[] content = bytes(p);
-                        boolean mentionsInclude = new String(content, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT).contains("include");
-                        if (!agents && !mentionsInclude) return;
-                        List<String[]> keys = GitConfig.keys(content);
+                        String lower = new String(content, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+                        boolean points = lower.contains("include") || lower.contains("hookspath") || lower.contains("fsmonitor");
+                        if (!agents && !points) return;
+                        Optional<List<String[]>> keys = parsed(p, content);
+                        if (keys == null) {
+                            if (agents) risky(folder, name, rel, true, "one of more nested repositories than coi reads in one look");
+                            else complete = false;
+                            return;
+                        }
                         if (agents) {
-                            if (keys == null) {
+                            if (keys.isEmpty()) {
                                 risky(folder, name, rel, true, "git cannot read it (or is not installed to read it)");
                                 return;
                             }
-                            List<String> unsafe = keys.stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList();
+                            List<String> unsafe = keys.get().stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList();
                             if (!unsafe.isEmpty()) {
                                 risky(folder, name, rel, true, "it sets " + String.join(", ", unsafe.subList(0, Math.min(3, unsafe.size())))
                                         + (unsafe.size() > 3 ? " and more" : "") + " (the agent's; git settings other than a few plain ones are"
@@ -563,7 +626,7 @@ public final class GitGuard {
                                 return;
                             }
                         }
-                        if (keys != null && level < DEPTH) includes(keys, rel, level);
+                        if (keys.isPresent() && level < DEPTH) pointedAt(keys.get(), rel, level, repo);
                     }
                     case HostTree.Link l -> risky(folder, name, rel, agents(folder, name), "a link git would follow");
                     default -> { }
@@ -571,52 +634,126 @@ public final class GitGuard {
             }
         }
 
-        /** The files a config includes, inside the workspace: looked at as configs. */
-        private void includes(List<String[]> keys, String rel, int level) throws IOException {
+        /** Configs read by git, by the file's identity (device, inode, change time, size): each is read once while it stays. */
+        private Optional<List<String[]>> parsed(HostTree.Plain p, byte[] content) throws IOException {
+            String id = Files.readAttributes(p.opened(), "unix:dev,ino,ctime,size").toString();
+            Optional<List<String[]>> known = PARSED.get(id);
+            if (known != null) return known;
+            if (++parses > PARSES) return null;
+            Optional<List<String[]>> read = Optional.ofNullable(GitConfig.keys(content));
+            PARSED.put(id, read);
+            return read;
+        }
+
+        /** What a config points at in the workspace: included files, the hooks folder, the fsmonitor program. */
+        private void pointedAt(List<String[]> keys, String rel, int level, Repo repo) throws IOException {
+            String hooksPath = null, fsmonitor = null, coreWorktree = null;
             for (String[] k : keys) {
-                boolean include = k[0].equals("include.path") || k[0].startsWith("includeif.") && k[0].endsWith(".path");
-                if (!include || k[1] == null || k[1].startsWith("~")) continue;
-                Path from = Path.of(rel).getParent();
-                Path target = Path.of(k[1]);
-                Path relTarget;
-                if (target.isAbsolute()) {
-                    if (!target.normalize().startsWith(state.workspace())) continue;
-                    relTarget = state.workspace().relativize(target.normalize());
-                } else {
-                    relTarget = (from == null ? target : from.resolve(target)).normalize();
-                    if (relTarget.startsWith("..")) continue;
+                if (k[1] == null) continue;
+                switch (k[0]) {
+                    case "core.hookspath" -> hooksPath = k[1];
+                    case "core.fsmonitor" -> fsmonitor = k[1];
+                    case "core.worktree" -> coreWorktree = k[1];
+                    default -> {
+                        boolean include = k[0].equals("include.path") || k[0].startsWith("includeif.") && k[0].endsWith(".path");
+                        // relative to the config's own folder
+                        Path in = include ? within(k[1], Path.of(rel).getParent()) : null;
+                        if (in != null) at(in, (folder, name) -> config(folder, name, in.toString(), level + 1, repo));
+                    }
                 }
-                if (relTarget.getParent() == null) {
-                    config(top, relTarget.toString(), relTarget.toString(), level + 1);
-                    continue;
-                }
-                try (Walked w = Walked.to(top, relTarget.getParent())) {
-                    if (w != null) config(w.folder(), relTarget.getFileName().toString(), relTarget.toString(), level + 1);
-                }
+            }
+            // hooks and the fsmonitor run in the worktree's top (a bare repository's: its git folder)
+            Path base = repo.worktree() != null ? Path.of(repo.worktree())
+                    : coreWorktree != null ? within(coreWorktree, Path.of(repo.gitdir())) : Path.of(repo.gitdir());
+            if (hooksPath != null && base != null) {
+                Path hooks = within(hooksPath, base);
+                if (hooks != null) at(hooks, (folder, name) -> hooksFolder(folder, name, hooks.toString()));
+            }
+            if (fsmonitor != null && base != null && !fsmonitor.isBlank() && !fsmonitor.equals("true") && !fsmonitor.equals("false")
+                    && !fsmonitor.contains(" ")) {
+                Path program = within(fsmonitor, base);
+                if (program != null) at(program, (folder, name) -> program(folder, name, program.toString()));
+            }
+        }
+
+        /** A program a config of the user's names in the workspace: risky when the agent wrote it (or a link in its place). */
+        private void program(HostTree folder, String name, String rel) throws IOException {
+            try (HostTree.Node node = folder.at(name)) {
+                boolean agents = switch (node) {
+                    case HostTree.Plain p -> agents(p.opened());
+                    case HostTree.Link l -> agents(folder, name);
+                    case null, default -> false;
+                };
+                risky(folder, name, rel, agents, "a program your git config runs, which the agent wrote");
+            }
+        }
+
+        /** {@code path} (absolute, or relative to {@code from}) relative to the workspace when it lies in it, else null. */
+        private Path within(String path, Path from) {
+            if (path.startsWith("~")) return null;
+            try {
+                Path t = Path.of(path);
+                if (t.isAbsolute()) return relative(t).orElse(null);
+                Path rel = (from == null ? t : from.resolve(t)).normalize();
+                return rel.toString().isEmpty() || rel.startsWith("..") ? null : rel;
+            } catch (RuntimeException unreadable) {
+                return null;
+            }
+        }
+
+        /** A step at {@code rel}'s last name in its folder, reached without a link. */
+        private interface AtName {
+            void run(HostTree folder, String name) throws IOException;
+        }
+
+        private void at(Path rel, AtName step) throws IOException {
+            try (Walked w = Walked.to(top, rel.getParent())) {
+                if (w != null) step.run(w.folder(), rel.getFileName().toString());
             }
         }
 
         /** A hooks folder with a hook the agent wrote (an executable file, a link, not a sample) is risky. */
         private void hooks(HostTree g, String rel) throws IOException {
-            try (HostTree.Node node = g.at("hooks")) {
+            hooksFolder(g, "hooks", rel + "/hooks");
+        }
+
+        private void hooksFolder(HostTree parent, String name, String rel) throws IOException {
+            try (HostTree.Node node = parent.at(name)) {
                 switch (node) {
                     case HostTree.Folder f -> {
                         List<String> live = new ArrayList<>();
-                        for (String name : f.tree().names()) {
-                            if (name.endsWith(".sample")) continue;
-                            try (HostTree.Node hook = f.tree().at(name)) {
+                        for (String hookName : f.tree().names()) {
+                            if (hookName.endsWith(".sample")) continue;
+                            try (HostTree.Node hook = f.tree().at(hookName)) {
                                 boolean runs = hook instanceof HostTree.Plain p && (p.mode() & 0111) != 0 && agents(p.opened())
-                                        || hook instanceof HostTree.Link && agents(f.tree(), name);
-                                if (runs) live.add(name);
+                                        || hook instanceof HostTree.Link && agents(f.tree(), hookName);
+                                if (runs) live.add(hookName);
                             }
                         }
-                        if (!live.isEmpty()) risky(g, "hooks", rel + "/hooks", true, "the agent's hook " + String.join(", ", live)
-                                + " would run on your machine at git's next commit or checkout there");
+                        if (!live.isEmpty()) risky(parent, name, rel, true, "the agent's hook " + String.join(", ", live)
+                                + " would run on your machine at git's next commit, checkout or status there");
                     }
-                    case HostTree.Link l -> risky(g, "hooks", rel + "/hooks", agents(g, "hooks"), "a link git would follow");
+                    case HostTree.Link l -> risky(parent, name, rel, agents(parent, name), "a link git would follow");
                     case null, default -> { }
                 }
             }
+        }
+
+        /**
+         * An absolute path relative to the workspace when it leads into it: by the workspace's path,
+         * its real path, or (links followed, as git would) to a real path below it.
+         */
+        private Optional<Path> relative(Path absolute) {
+            Path n = absolute.normalize();
+            if (n.startsWith(state.workspace())) return Optional.of(state.workspace().relativize(n));
+            if (n.startsWith(real)) return Optional.of(real.relativize(n));
+            try {
+                Path resolved = n.toRealPath();
+                if (resolved.startsWith(real)) return Optional.of(real.relativize(resolved));
+            } catch (IOException | RuntimeException nowhere) {
+                // leads nowhere (yet): nothing there for git to read
+            }
+            return Optional.empty();
         }
 
         private static boolean safe(String key) {

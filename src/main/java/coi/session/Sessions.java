@@ -286,6 +286,7 @@ public final class Sessions {
             if (plan.limitDuration() != null) Watcher.ensureRunning(host, store.root(), out);
             Instant started = Instant.now();
             int code;
+            GitGuard.prepare();
             try (MonitorGate.Follower warnings = plan.monitored()
                     ? MonitorGate.followWarnings(store.root(), plan.container(), started, stderr) : () -> { }) {
                 code = execCommand(plan, req.command(), stdin, stdout, stderr);
@@ -299,6 +300,7 @@ public final class Sessions {
             else if (Reaper.handOff(incus, host, plan.container(), req.workspace().path(), WarmPool.fits(plan, req.config()))) launched.keep();
             Trace.mark("run: removal handed off");
             warnGit(req.workspace(), stderr);
+            Trace.mark("run: nested git repositories checked");
             return code;
         }
     }

@@ -241,6 +241,48 @@ class GitGuardTest {
     }
 
     @Test
+    void hooksAndAnFsmonitorProgramTheUsersOwnConfigNamesInTheWorkspaceAreTheAgentsToWriteToo() throws Exception {
+        // the user's own settings, before any session: hooks in a folder of the workspace, an fsmonitor program there
+        git(home, ws, "config", "core.hooksPath", ".githooks");
+        Files.createDirectories(ws.resolve(".githooks"));
+        Files.writeString(ws.resolve(".githooks/README"), "the team's hooks\n");
+        Path inner = gitlinkRepository("inner");
+        Files.createDirectories(ws.resolve("tools"));
+        Files.writeString(ws.resolve("tools/fsmon"), "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(ws.resolve("tools/fsmon"), PosixFilePermissions.fromString("rwx------"));
+        git(home, inner, "config", "core.fsmonitor", "../tools/fsmon");
+        Thread.sleep(1_100);
+
+        launch();
+        Path hook = ws.resolve(".githooks/pre-commit");
+        Files.writeString(hook, "#!/bin/sh\ntouch " + marker + "\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwx------"));
+        Files.writeString(ws.resolve("tools/fsmon"), "#!/bin/sh\ntouch " + marker + "\n");
+        Files.writeString(inner.resolve("f"), "changed\n");
+        assertThat(statusRunsIt()).as("the agent's fsmonitor program runs before the check").isTrue();
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::path)
+                .containsExactlyInAnyOrder(ws.resolve(".githooks"), ws.resolve("tools/fsmon"));
+        assertThat(statusRunsIt()).isFalse();
+        Files.writeString(ws.resolve("README"), "changed\n");
+        GitTesting.run(home, ws, Map.of(), "commit", "-qam", "commit");
+        assertThat(marker).as("no hook ran at the commit").doesNotExist();
+        assertThat(ws.resolve(".git/config")).as("the workspace's own config is the user's").content().contains("hooksPath");
+    }
+
+    @Test
+    void aLookReadsAtMostSoManyConfigsAndMovesAsideTheAgentsBeyondThem() throws Exception {
+        launch();
+        for (int i = 0; i < 205; i++) {
+            Path git = Files.createDirectories(ws.resolve(String.format("r%03d/.git", i)));
+            Files.writeString(git.resolve("config"), "[core]\n\trepositoryformatversion = 0\n\tbare = false\n# " + i + "\n");
+        }
+        List<GitGuard.Quarantined> moved = GitGuard.check(root(), ws, () -> List.of(instanceIn(ws)));
+        assertThat(moved).hasSize(5).allSatisfy(q -> assertThat(q.why()).contains("more nested repositories than coi reads in one look"));
+        assertThat(GitGuard.check(root(), ws, () -> List.of(instanceIn(ws)))).as("the 200 read are known by now").isEmpty();
+    }
+
+    @Test
     void gitReadsTheConfigKeysSoNoTrickOfTheSyntaxHidesOne() {
         String tricky = "[core] fsmonitor = a\n[remote \"o\"]\n\turl = x\\\n fsmonitor = b\n[Core \"X.Y\"]\n\tHooksPath\n";
         List<String[]> keys = GitGuard.GitConfig.keys(tricky.getBytes());
