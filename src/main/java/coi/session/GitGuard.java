@@ -81,6 +81,14 @@ public final class GitGuard {
     /** The most a full look walks (entries), and reads (an index, a config); the most configs git reads in one look. */
     private static final long WALK_LIMIT = 5_000_000, READ_LIMIT = 256L << 20;
     private static final int PARSES = 200;
+    /** The gitlinks of indexes read (NUL-separated), by their file's identity; the most recently used 64. */
+    private static final Map<String, byte[]> INDEXES = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+                    return size() > 64;
+                }
+            });
     /** Configs git read, by their file's identity (see {@code Scan.parsed}); the most recently used 4,096. */
     private static final Map<String, Optional<List<String[]>>> PARSED = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(64, 0.75f, true) {
@@ -512,6 +520,20 @@ public final class GitGuard {
                     walk = true;
                     return;
                 }
+                // by identity, as configs: a large index is read once while it stays (git replaces it whole when it writes it)
+                String id = Files.readAttributes(p.opened(), "unix:dev,ino,ctime,size").toString();
+                byte[] known = INDEXES.get(id);
+                if (known == null) {
+                    GitIndex.Read read = GitIndex.read(bytes(p), 20);
+                    known = read == null || read.sharedIndex() != null ? null
+                            : String.join("\0", read.gitlinks()).getBytes(StandardCharsets.UTF_8);
+                    if (known != null) INDEXES.put(id, known);
+                }
+                if (known != null) {
+                    String links = new String(known, StandardCharsets.UTF_8);
+                    for (String link : links.isEmpty() ? List.<String>of() : List.of(links.split("\0"))) addPointer(prefix, link, depth);
+                    return;
+                }
                 addGitlinks(bytes(p), prefix, depth, g);
             }
         }
@@ -534,10 +556,12 @@ public final class GitGuard {
                     }
                 }
             }
-            for (String link : links) {
-                if (!link.isEmpty() && !link.startsWith("/") && !Path.of(link).normalize().startsWith("..")) {
-                    pointers.add(Map.entry(prefix + link + "/.git", Math.max(depth, 1)));
-                }
+            for (String link : links) addPointer(prefix, link, depth);
+        }
+
+        private void addPointer(String prefix, String link, int depth) {
+            if (!link.isEmpty() && !link.startsWith("/") && !Path.of(link).normalize().startsWith("..")) {
+                pointers.add(Map.entry(prefix + link + "/.git", Math.max(depth, 1)));
             }
         }
 
