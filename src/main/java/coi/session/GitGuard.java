@@ -81,6 +81,9 @@ public final class GitGuard {
     /** The most a full look walks (entries), and reads (an index, a config); the most configs git reads in one look. */
     private static final long WALK_LIMIT = 5_000_000, READ_LIMIT = 256L << 20;
     private static final int PARSES = 200;
+    /** Records whose full look could not finish, when (System.nanoTime); tried again after {@link #RETRY}. */
+    private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Duration RETRY = Duration.ofMinutes(1);
     /** The gitlinks of indexes read (NUL-separated), by their file's identity; the most recently used 64. */
     private static final Map<String, byte[]> INDEXES = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(16, 0.75f, true) {
@@ -231,9 +234,14 @@ public final class GitGuard {
                 }
                 return s;
             });
+            // a full look that could not finish (a folder it cannot read) is tried again after a while, not at every check
+            Long failed = UNFINISHED.get(file);
+            if (failed != null && System.nanoTime() - failed < RETRY.toNanos()) closeAt[0] = 0;
             Scan scan = new Scan(now, closeAt[0] != 0);
             scan.run();
+            if (closeAt[0] != 0 && !scan.complete) UNFINISHED.put(file, System.nanoTime());
             if (closeAt[0] != 0 && scan.complete) {
+                UNFINISHED.remove(file);
                 Placeholders.locked(root, state.folder(), alone -> {
                     State s = read(file).orElse(null);
                     if (s == null || s.launches() != now.launches() || !s.open()) return null;
@@ -397,7 +405,8 @@ public final class GitGuard {
 
         /** Every {@code .git} in the workspace, without following links. */
         private void walkAll() {
-            Path ws = state.workspace();
+            // from its real path: a walk does not enter a link it starts at
+            Path ws = real;
             long[] entries = {0};
             Set<String> found = new TreeSet<>();
             try {
