@@ -283,6 +283,24 @@ class GitGuardTest {
     }
 
     @Test
+    void aWorkspaceLaunchedByALinkIsLookedAtThroughItsRealPathToo() throws Exception {
+        Path link = Files.createSymbolicLink(home.resolve("ws-link"), ws);
+        GitGuard.launched(root(), link, Placeholders.hold(root(), link));
+        Path deep = Files.createDirectories(ws.resolve("a/b"));
+        git(home, deep, "init", "-q");
+        git(home, deep, "config", "core.sshCommand", evil.toString());
+        // a pointer by the real (absolute) path to a git folder under a name no look takes for one
+        Path blob = Files.createDirectories(ws.resolve("data"));
+        git(home, blob, "init", "-q", "--bare", "blob");
+        git(home, blob.resolve("blob"), "config", "core.fsmonitor", evil.toString());
+        Files.createDirectories(ws.resolve("c"));
+        Files.writeString(ws.resolve("c/.git"), "gitdir: " + blob.resolve("blob").toRealPath() + "\n");
+        ended();
+        assertThat(GitGuard.check(root(), link, NONE_LEFT)).extracting(GitGuard.Quarantined::path)
+                .containsExactlyInAnyOrder(link.resolve("a/b/.git/config"), link.resolve("data/blob/config"));
+    }
+
+    @Test
     void gitReadsTheConfigKeysSoNoTrickOfTheSyntaxHidesOne() {
         String tricky = "[core] fsmonitor = a\n[remote \"o\"]\n\turl = x\\\n fsmonitor = b\n[Core \"X.Y\"]\n\tHooksPath\n";
         List<String[]> keys = GitGuard.GitConfig.keys(tricky.getBytes());
