@@ -324,6 +324,11 @@ public final class HostTree implements AutoCloseable {
                 arena.allocateFrom(to), RENAME_NOREPLACE) < 0 ? errno(state) : 0);
     }
 
+    /** Gives this folder's owner write permission (an agent may have taken it away so that nothing in it can be renamed). */
+    public void allowWrite() throws IOException {
+        mode(permissions() | 0200);
+    }
+
     /** This folder's permission bits. */
     int permissions() throws IOException {
         return calls("statx", (arena, state) -> {

@@ -6,6 +6,7 @@ import coi.incus.Model;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -78,11 +79,12 @@ public final class GitGuard {
     private static final int WINDOWS = 500;
     /** Nested repositories below nested repositories followed this deep. */
     private static final int DEPTH = 8;
-    /** The most a full look walks (entries), and reads (an index, a config); the most configs git reads in one look. */
-    private static final long WALK_LIMIT = 5_000_000, READ_LIMIT = 256L << 20;
+    /** The most a full look walks (entries); the most it reads of a config, a pointer, an index outside; submodule folder levels. */
+    private static final long WALK_LIMIT = 5_000_000;
+    private static final int CONFIG_LIMIT = 1 << 20, POINTER_LIMIT = 64 * 1024, INDEX_LIMIT = 64 << 20, MODULE_LEVELS = 64;
     private static final int PARSES = 200;
     /** Records whose full look could not finish, when (System.nanoTime); tried again after {@link #RETRY}. */
-    private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>(), WALKED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Duration RETRY = Duration.ofMinutes(1);
     /** The gitlinks of indexes read (NUL-separated), by their file's identity; the most recently used 64. */
     private static final Map<String, byte[]> INDEXES = java.util.Collections.synchronizedMap(
@@ -124,10 +126,10 @@ public final class GitGuard {
 
     private GitGuard() {}
 
-    /** What a check moved aside: {@code path} (now {@code to}), and why. */
+    /** What a check moved aside: {@code path} (now {@code to}), and why; {@code to} null when it could not move or look at it. */
     public record Quarantined(Path path, Path to, String why) {
         public String describe() {
-            return "moved " + path + " to " + to.getFileName() + ": " + why;
+            return to == null ? "not moved: " + path + ": " + why : "moved " + path + " to " + to.getFileName() + ": " + why;
         }
     }
 
@@ -234,11 +236,13 @@ public final class GitGuard {
                 }
                 return s;
             });
-            // a full look that could not finish (a folder it cannot read) is tried again after a while, not at every check
-            Long failed = UNFINISHED.get(file);
+            // a full look that could not finish (a folder it cannot read), and a walk for an index that cannot be read, are tried
+            // again after a while, not at every check
+            Long failed = UNFINISHED.get(file), walkedAt = WALKED.get(file);
             if (failed != null && System.nanoTime() - failed < RETRY.toNanos()) closeAt[0] = 0;
-            Scan scan = new Scan(now, closeAt[0] != 0);
+            Scan scan = new Scan(now, closeAt[0] != 0, walkedAt == null || System.nanoTime() - walkedAt >= RETRY.toNanos());
             scan.run();
+            if (scan.walked) WALKED.put(file, System.nanoTime());
             if (closeAt[0] != 0 && !scan.complete) UNFINISHED.put(file, System.nanoTime());
             if (closeAt[0] != 0 && scan.complete) {
                 UNFINISHED.remove(file);
@@ -319,14 +323,18 @@ public final class GitGuard {
     /** One look at a workspace's nested repositories, moving aside what is risky and the agent's. */
     static final class Scan {
         private final State state;
-        private final boolean everywhere;
+        private final boolean everywhere, mayWalk;
         final List<Quarantined> moved = new ArrayList<>();
         /** False when something could not be looked at: the window stays open. */
         boolean complete = true;
+        /** Whether this look walked the whole workspace. */
+        boolean walked;
         /** Git folders looked at, by identity: whether their index was read too. */
         private final Map<Object, Boolean> seen = new HashMap<>();
         /** {@code .git} entries to look at (relative to the workspace) with their depth. */
         private final Deque<Map.Entry<String, Integer>> pointers = new ArrayDeque<>();
+        /** Folders that may be git folders themselves (git takes one with HEAD, objects and refs for a bare repository). */
+        private final Deque<String> bare = new ArrayDeque<>();
         private boolean walk;
         /** The workspace folder, open while the look runs, and its real path. */
         private HostTree top;
@@ -334,9 +342,11 @@ public final class GitGuard {
         /** Configs read by git in this look: at most {@link #PARSES}. */
         private int parses;
 
-        Scan(State state, boolean everywhere) {
+        /** {@code everywhere}: walk the whole workspace; {@code mayWalk}: walk it when an index cannot be read. */
+        Scan(State state, boolean everywhere, boolean mayWalk) {
             this.state = state;
             this.everywhere = everywhere;
+            this.mayWalk = everywhere || mayWalk;
         }
 
         void run() throws IOException {
@@ -353,13 +363,17 @@ public final class GitGuard {
                     return;
                 }
                 real = top.opened().toRealPath();
-                // the workspace's own repository (its config and hooks are protected): its gitlinks and submodules
+                // the workspace's own repository: its config, hooks and info are mounted read-only, the rest of its git folder is
+                // the agent's (a commondir, a config.worktree, its linked worktrees' folders), and its gitlinks and submodules
                 try (HostTree.Node own = top.at(".git")) {
                     if (own instanceof HostTree.Folder f) {
+                        seen.put(Files.readAttributes(f.tree().opened(), BasicFileAttributes.class).fileKey(), true);
                         gitlinks(f.tree(), "", 0);
-                        modules(f.tree(), ".git", 0);
-                        // the workspace's own config (the user's, protected): what it points at in the workspace
                         config(f.tree(), "config", ".git/config", 0, new Repo(".git", "", true));
+                        config(f.tree(), "config.worktree", ".git/config.worktree", 0, new Repo(".git", "", false));
+                        commondir(f.tree(), ".git", 0);
+                        worktrees(f.tree(), ".git", 0);
+                        modules(f.tree(), ".git", 0);
                     } else if (own instanceof HostTree.Plain p) {
                         outsideIndex(p);
                     }
@@ -367,48 +381,59 @@ public final class GitGuard {
                     complete = false;
                     walk = true;
                 }
-                // what an editor opens by itself: a repository in a top-level folder
+                // what an editor opens by itself: a repository in a top-level folder, or a top-level folder that is one
                 for (String name : top.names()) {
-                    if (!name.equals(".git")) pointers.add(Map.entry(name + "/.git", 1));
+                    if (name.equals(".git")) continue;
+                    pointers.add(Map.entry(name + "/.git", 1));
+                    bare.add(name);
                 }
                 // each on its own: one that cannot be looked at (whatever the agent made of it) leaves the others looked at
-                boolean walked = false;
                 do {
-                    if (!walked && (everywhere || walk)) {
+                    if (!walked && (everywhere || walk && mayWalk)) {
                         walked = true;
                         walkAll();
                     }
-                    while (!pointers.isEmpty()) {
-                        Map.Entry<String, Integer> next = pointers.poll();
+                    while (!pointers.isEmpty() || !bare.isEmpty()) {
+                        String at = null;
                         try {
-                            pointer(top, next.getKey(), next.getValue());
+                            if (!pointers.isEmpty()) {
+                                Map.Entry<String, Integer> next = pointers.poll();
+                                at = next.getKey();
+                                pointer(at, next.getValue());
+                            } else {
+                                at = bare.poll();
+                                bareFolder(at);
+                            }
+                        } catch (java.nio.file.InvalidPathException unreadable) {
+                            cannot(at, "a name this locale cannot spell");
                         } catch (IOException | RuntimeException e) {
                             complete = false;
                         }
                     }
-                } while (!walked && walk);
+                } while (!walked && walk && mayWalk);
+                if (walk && !walked) complete = false;
             }
         }
 
         /** A worktree's pointer to the workspace's repository elsewhere: its index names the gitlinks. */
         private void outsideIndex(HostTree.Plain pointer) throws IOException {
-            Optional<String> target = gitdirOf(pointer);
-            if (target.isEmpty()) return;
-            Path gitdir = state.workspace().resolve(target.get()).normalize();
+            String target = gitPath(pointer, "gitdir: ");
+            if (target == null) return;
+            Path gitdir = real.resolve(target).normalize();
             // read without blocking or following a link at its end (it may lie in the workspace)
-            switch (coi.PlainFile.read(gitdir.resolve("index"), (int) READ_LIMIT)) {
-                case coi.PlainFile.Content(byte[] index) -> addGitlinks(index, "", 0, null);
+            switch (coi.PlainFile.read(gitdir.resolve("index"), INDEX_LIMIT)) {
+                case coi.PlainFile.Content(byte[] index) -> addGitlinks(GitIndex.read(ByteBuffer.wrap(index), 20), "", 0);
                 case coi.PlainFile.Absent absent -> { }
                 default -> walk = true;
             }
         }
 
-        /** Every {@code .git} in the workspace, without following links. */
+        /** Every {@code .git}, and every folder with a HEAD, in the workspace, without following links. */
         private void walkAll() {
             // from its real path: a walk does not enter a link it starts at
             Path ws = real;
             long[] entries = {0};
-            Set<String> found = new TreeSet<>();
+            Set<String> found = new TreeSet<>(), heads = new TreeSet<>();
             try {
                 Files.walkFileTree(ws, new SimpleFileVisitor<>() {
                     @Override
@@ -427,7 +452,9 @@ public final class GitGuard {
                     @Override
                     public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                         entries[0]++;
-                        if (file.getFileName().toString().equals(".git") && !file.getParent().equals(ws)) found.add(ws.relativize(file).toString());
+                        String name = file.getFileName().toString();
+                        if (name.equals(".git") && !file.getParent().equals(ws)) found.add(ws.relativize(file).toString());
+                        if (name.equals("HEAD") && !file.getParent().equals(ws)) heads.add(ws.relativize(file.getParent()).toString());
                         return FileVisitResult.CONTINUE;
                     }
 
@@ -436,31 +463,25 @@ public final class GitGuard {
                         return FileVisitResult.CONTINUE;
                     }
                 });
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException | RuntimeException e) {
                 complete = false;
             }
             for (String rel : found) pointers.add(Map.entry(rel, 1));
+            bare.addAll(heads);
         }
 
         /** The {@code .git} at {@code rel}: a git folder, a pointer to one, or a link. */
-        private void pointer(HostTree top, String rel, int depth) throws IOException {
-            Path path = Path.of(rel);
-            try (Walked at = Walked.to(top, path.getParent())) {
+        private void pointer(String rel, int depth) throws IOException {
+            Path path = Path.of(rel), parent = path.getParent();
+            try (Walked at = Walked.to(top, parent)) {
                 if (at == null) return;
                 try (HostTree.Node node = at.folder().at(".git")) {
-                    String worktree = path.getParent().toString();
                     switch (node) {
                         case null -> { }
-                        case HostTree.Folder f -> gitdir(f.tree(), rel, worktree, depth);
+                        case HostTree.Folder f -> gitdir(f.tree(), rel, parent.toString(), depth);
                         case HostTree.Plain p -> {
-                            Optional<Target> target = inside(top, p, path.getParent());
-                            if (target == null) risky(at.folder(), ".git", rel, agents(p.opened()),
-                                    "it points git at a folder through a link, where coi cannot look");
-                            else if (target.isPresent()) {
-                                try (HostTree g = target.get().folder()) {
-                                    gitdir(g, target.get().rel(), worktree, depth);
-                                }
-                            }
+                            String target = gitPath(p, "gitdir: ");
+                            if (target != null) led(at.folder(), ".git", rel, agents(p.opened()), locate(parent, target), parent.toString(), depth);
                         }
                         case HostTree.Link l -> risky(at.folder(), ".git", rel, agents(at.folder(), ".git"),
                                 "a link git would follow to a repository elsewhere");
@@ -471,53 +492,85 @@ public final class GitGuard {
         }
 
         /**
-         * Where a pointer file (`gitdir: PATH`) leads: empty when outside the workspace (not the
-         * agent's to write) or nowhere, null when a link is on the way inside it.
+         * What a pointer ({@code .git} file, {@code commondir}) at {@code name} in {@code folder} leads
+         * to: a git folder in the workspace is looked at; one outside it, or where coi cannot tell, is
+         * the agent's to have written (a session's state folder is mounted into the container too), so
+         * the pointer goes aside when the agent wrote it.
          */
-        private Optional<Target> inside(HostTree top, HostTree.Plain pointer, Path from) throws IOException {
-            Optional<String> target = gitdirOf(pointer);
-            if (target.isEmpty()) return Optional.empty();
-            return insideFolder(top, target.get(), from);
+        private void led(HostTree folder, String name, String rel, boolean agents, Located to, String worktree, int depth) throws IOException {
+            switch (to.kind()) {
+                case INSIDE -> {
+                    try (Walked g = Walked.folder(top, to.rel())) {
+                        if (g != null && depth < DEPTH) gitdir(g.folder(), to.rel().toString(), worktree, depth);
+                        else if (g == null) return;
+                        else complete = false;
+                    } catch (LinkOnTheWay raced) {
+                        risky(folder, name, rel, agents, "it points git through a link that came while coi looked");
+                    }
+                }
+                case OUTSIDE -> risky(folder, name, rel, agents, "it points git at " + to.shown()
+                        + ", outside the workspace, where coi does not look");
+                case UNKNOWN -> risky(folder, name, rel, agents, "coi cannot tell where it points git");
+                case NOWHERE -> { }
+            }
         }
 
-        /** A folder a pointer leads to, open, and its path relative to the workspace. */
-        private record Target(HostTree folder, String rel) {}
-
-        private Optional<Target> insideFolder(HostTree top, String target, Path from) throws IOException {
-            Path t = Path.of(target);
-            Path rel;
-            if (t.isAbsolute()) {
-                Optional<Path> in = relative(t);
-                if (in.isEmpty()) return Optional.empty();
-                rel = in.get();
-            } else {
-                rel = (from == null ? t : from.resolve(t)).normalize();
-                if (rel.startsWith("..")) return Optional.empty();
-            }
-            Walked w;
+        /** Where {@code path} (absolute, or relative to the workspace's {@code base}) leads, links followed as git follows them. */
+        private Located locate(Path base, String path) {
+            Path resolved;
             try {
-                w = Walked.folder(top, rel);
-            } catch (LinkOnTheWay link) {
-                return null;
+                Path p = Path.of(path);
+                resolved = (p.isAbsolute() ? p : real.resolve(base == null ? Path.of("") : base).resolve(p)).toRealPath();
+            } catch (java.nio.file.NoSuchFileException nothing) {
+                return new Located(Kind.NOWHERE, null, path);
+            } catch (IOException | RuntimeException e) {
+                return new Located(Kind.UNKNOWN, null, path);
             }
-            return w == null ? Optional.empty() : Optional.of(new Target(w.take(), rel.toString()));
+            return resolved.startsWith(real) ? new Located(Kind.INSIDE, real.relativize(resolved), path)
+                    : new Located(Kind.OUTSIDE, null, resolved.toString());
         }
+
+        enum Kind { INSIDE, OUTSIDE, NOWHERE, UNKNOWN }
+
+        /** A path as git would take it: inside the workspace ({@code rel} relative to it), outside it, nowhere, or not known. */
+        record Located(Kind kind, Path rel, String shown) {}
 
         /** A git folder {@code g} found at {@code rel}, of the worktree {@code worktree} (null when not known). */
         private void gitdir(HostTree g, String rel, String worktree, int depth) throws IOException {
             Object id = Files.readAttributes(g.opened(), BasicFileAttributes.class).fileKey();
+            String effective = worktree;
             if (!seen.containsKey(id)) {
                 seen.put(id, false);
                 Repo repo = new Repo(rel, worktree);
-                config(g, "config", rel + "/config", 0, repo);
+                List<String[]> kept = config(g, "config", rel + "/config", 0, repo);
                 config(g, "config.worktree", rel + "/config.worktree", 0, repo);
                 hooks(g, rel);
                 commondir(g, rel, depth);
+                worktrees(g, rel, depth);
                 modules(g, rel, depth);
+                // gitlinks lie in the worktree the config names, when it names one (the user's; the agent's must name this one)
+                String named = kept == null ? null : last(kept, "core.worktree");
+                if (named != null) {
+                    Located w = locate(Path.of(rel), named);
+                    if (w.kind() == Kind.INSIDE) effective = w.rel().toString();
+                }
             }
-            if (worktree != null && !seen.get(id) && depth < DEPTH) {
+            if (effective != null && !seen.get(id) && depth < DEPTH) {
                 seen.put(id, true);
-                gitlinks(g, worktree.isEmpty() ? "" : worktree + "/", depth + 1);
+                gitlinks(g, effective.isEmpty() ? "" : effective + "/", depth + 1);
+            }
+        }
+
+        /** A folder that may be a git folder itself (a bare repository, or one given a worktree): looked at when it is one. */
+        private void bareFolder(String rel) throws IOException {
+            try (Walked at = Walked.to(top, Path.of(rel))) {
+                if (at == null) return;
+                HostTree folder = at.folder();
+                boolean gitFolder;
+                try (HostTree.Node head = folder.at("HEAD"); HostTree objects = folder.existing("objects"); HostTree refs = folder.existing("refs")) {
+                    gitFolder = (head instanceof HostTree.Plain || head instanceof HostTree.Link) && objects != null && refs != null;
+                }
+                if (gitFolder) gitdir(folder, rel, null, 1);
             }
         }
 
@@ -525,69 +578,115 @@ public final class GitGuard {
         private void gitlinks(HostTree g, String prefix, int depth) throws IOException {
             try (HostTree.Node index = g.at("index")) {
                 if (index == null) return;
-                if (!(index instanceof HostTree.Plain p) || p.size() > READ_LIMIT) {
+                if (!(index instanceof HostTree.Plain p)) {
                     walk = true;
                     return;
                 }
                 // by identity, as configs: a large index is read once while it stays (git replaces it whole when it writes it)
                 String id = Files.readAttributes(p.opened(), "unix:dev,ino,ctime,size").toString();
                 byte[] known = INDEXES.get(id);
-                if (known == null) {
-                    GitIndex.Read read = GitIndex.read(bytes(p), 20);
-                    known = read == null || read.sharedIndex() != null ? null
-                            : String.join("\0", read.gitlinks()).getBytes(StandardCharsets.UTF_8);
-                    if (known != null) INDEXES.put(id, known);
-                }
                 if (known != null) {
                     String links = new String(known, StandardCharsets.UTF_8);
                     for (String link : links.isEmpty() ? List.<String>of() : List.of(links.split("\0"))) addPointer(prefix, link, depth);
                     return;
                 }
-                addGitlinks(bytes(p), prefix, depth, g);
+                // mapped, not read onto the heap: an index may be larger than the background process's whole heap
+                GitIndex.Read read;
+                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(p.opened(), java.nio.file.StandardOpenOption.READ)) {
+                    long size = channel.size();
+                    read = size > Integer.MAX_VALUE ? null : GitIndex.read(channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size), 20);
+                    if (read != null && read.sharedIndex() != null) {
+                        // a split index: the shared one holds the other entries (both read: more gitlinks looked at, never fewer)
+                        try (HostTree.Node shared = g.at("sharedindex." + read.sharedIndex())) {
+                            if (shared instanceof HostTree.Plain s) {
+                                try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(s.opened(), java.nio.file.StandardOpenOption.READ)) {
+                                    GitIndex.Read more = c.size() > Integer.MAX_VALUE ? null
+                                            : GitIndex.read(c.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, c.size()), 20);
+                                    if (more == null) walk = true;
+                                    else read = new GitIndex.Read(concat(read.gitlinks(), more.gitlinks()), null);
+                                }
+                            }
+                        }
+                    }
+                }
+                if (read == null) {
+                    walk = true;
+                    return;
+                }
+                INDEXES.put(id, String.join("\0", read.gitlinks()).getBytes(StandardCharsets.UTF_8));
+                addGitlinks(read, prefix, depth);
             }
         }
 
-        private void addGitlinks(byte[] index, String prefix, int depth, HostTree g) throws IOException {
-            GitIndex.Read read = GitIndex.read(index, 20);
-            if (read == null) read = GitIndex.read(index, 32);
+        private static List<String> concat(List<String> a, List<String> b) {
+            List<String> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        }
+
+        private void addGitlinks(GitIndex.Read read, String prefix, int depth) {
             if (read == null) {
                 walk = true;
                 return;
             }
-            List<String> links = new ArrayList<>(read.gitlinks());
-            if (read.sharedIndex() != null && g != null) {
-                // a split index: the shared one holds the other entries (both read: more gitlinks looked at, never fewer)
-                try (HostTree.Node shared = g.at("sharedindex." + read.sharedIndex())) {
-                    if (shared instanceof HostTree.Plain p && p.size() <= READ_LIMIT) {
-                        GitIndex.Read more = GitIndex.read(bytes(p), read.sharedIndex().length() / 2);
-                        if (more == null) walk = true;
-                        else links.addAll(more.gitlinks());
-                    }
-                }
-            }
-            for (String link : links) addPointer(prefix, link, depth);
+            for (String link : read.gitlinks()) addPointer(prefix, link, depth);
         }
 
         private void addPointer(String prefix, String link, int depth) {
+            if (link.indexOf('\uFFFD') >= 0) {
+                cannot(prefix + link, "a gitlink whose name is not UTF-8");
+                return;
+            }
             if (!link.isEmpty() && !link.startsWith("/") && !Path.of(link).normalize().startsWith("..")) {
                 pointers.add(Map.entry(prefix + link + "/.git", Math.max(depth, 1)));
             }
         }
 
-        /** The git folders of submodules in {@code g}'s {@code modules} (a name may hold slashes). */
+        /** The git folders of submodules in {@code g}'s {@code modules} (a name may hold slashes): every folder there with a HEAD. */
         private void modules(HostTree g, String rel, int depth) throws IOException {
-            try (HostTree modules = g.existing("modules")) {
-                if (modules != null) moduleFolders(modules, rel + "/modules", depth, 0);
+            try (HostTree.Node modules = g.at("modules")) {
+                switch (modules) {
+                    case HostTree.Folder f -> moduleFolders(f.tree(), rel + "/modules", depth, 0);
+                    case HostTree.Link l -> risky(g, "modules", rel + "/modules", agents(g, "modules"), "a link git would follow");
+                    case null, default -> { }
+                }
             }
         }
 
         private void moduleFolders(HostTree folder, String rel, int depth, int level) throws IOException {
-            if (level > DEPTH || depth > DEPTH) return;
+            if (level > MODULE_LEVELS || depth > DEPTH) {
+                complete = false;
+                cannot(rel, "submodule folders nested deeper than coi looks");
+                return;
+            }
             for (String name : folder.names()) {
-                try (HostTree sub = folder.existing(name)) {
-                    if (sub == null) continue;
-                    if (sub.names().contains("HEAD")) gitdir(sub, rel + "/" + name, null, depth + 1);
-                    else moduleFolders(sub, rel + "/" + name, depth, level + 1);
+                try (HostTree.Node node = folder.at(name)) {
+                    switch (node) {
+                        case HostTree.Folder f -> {
+                            if (f.tree().names().contains("HEAD")) gitdir(f.tree(), rel + "/" + name, null, depth + 1);
+                            else moduleFolders(f.tree(), rel + "/" + name, depth, level + 1);
+                        }
+                        case HostTree.Link l -> risky(folder, name, rel + "/" + name, agents(folder, name),
+                                "a link in place of a submodule's git folder, which git would follow");
+                        case null, default -> { }
+                    }
+                }
+            }
+        }
+
+        /** The folders of a repository's linked worktrees ({@code worktrees/ID}): each read by git as a git folder. */
+        private void worktrees(HostTree g, String rel, int depth) throws IOException {
+            try (HostTree worktrees = g.existing("worktrees")) {
+                if (worktrees == null || depth >= DEPTH) return;
+                for (String name : worktrees.names()) {
+                    try (HostTree.Node node = worktrees.at(name)) {
+                        switch (node) {
+                            case HostTree.Folder f -> gitdir(f.tree(), rel + "/worktrees/" + name, null, depth + 1);
+                            case HostTree.Link l -> risky(worktrees, name, rel + "/worktrees/" + name, agents(worktrees, name),
+                                    "a link in place of a worktree's git folder, which git would follow");
+                            case null, default -> { }
+                        }
+                    }
                 }
             }
         }
@@ -595,19 +694,15 @@ public final class GitGuard {
         /** A {@code commondir} names the git folder whose config and hooks this one uses too. */
         private void commondir(HostTree g, String rel, int depth) throws IOException {
             try (HostTree.Node common = g.at("commondir")) {
-                if (common instanceof HostTree.Plain p) {
-                    String target = new String(bytes(p), StandardCharsets.UTF_8).strip();
-                    if (target.isEmpty()) return;
-                    Optional<Target> at = insideFolder(top, target, Path.of(rel));
-                    if (at == null) risky(g, "commondir", rel + "/commondir", agents(p.opened()),
-                            "it points git at a folder through a link, where coi cannot look");
-                    else if (at.isPresent()) {
-                        try (HostTree c = at.get().folder()) {
-                            if (depth < DEPTH) gitdir(c, at.get().rel(), null, depth + 1);
+                switch (common) {
+                    case HostTree.Plain p -> {
+                        String target = gitPath(p, "");
+                        if (target != null && !target.isEmpty()) {
+                            led(g, "commondir", rel + "/commondir", agents(p.opened()), locate(Path.of(rel), target), null, depth + 1);
                         }
                     }
-                } else if (common instanceof HostTree.Link) {
-                    risky(g, "commondir", rel + "/commondir", agents(g, "commondir"), "a link git would follow");
+                    case HostTree.Link l -> risky(g, "commondir", rel + "/commondir", agents(g, "commondir"), "a link git would follow");
+                    case null, default -> { }
                 }
             }
         }
@@ -620,50 +715,98 @@ public final class GitGuard {
         }
 
         /**
-         * A config file: risky when the agent wrote it and it sets a key outside {@link #SAFE}. One of
-         * the user's is read only for what it points at in the workspace: the files it includes, its
-         * hooks folder ({@code core.hooksPath}), its fsmonitor program, each looked at as the agent's
-         * to write.
+         * A config file: risky when the agent wrote it and it sets a key outside {@link #SAFE}, or a
+         * worktree other than the folder whose {@code .git} leads to it. One of the user's is read only
+         * for what it points at in the workspace: the files it includes, its hooks folder
+         * ({@code core.hooksPath}), its fsmonitor program, each looked at as the agent's to write.
+         * Returns the keys of a config that stays (null when there is none, or it went, or was not read).
          */
-        private void config(HostTree folder, String name, String rel, int level, Repo repo) throws IOException {
+        private List<String[]> config(HostTree folder, String name, String rel, int level, Repo repo) throws IOException {
             try (HostTree.Node node = folder.at(name)) {
                 switch (node) {
-                    case null -> { }
+                    case null -> {
+                        return null;
+                    }
                     case HostTree.Plain p -> {
                         // the workspace's own config is mounted read-only: the user's (with --writable-git-hooks too: the user's choice)
                         boolean agents = !(level == 0 && repo.own()) && agents(p.opened());
-                        if (p.size() > READ_LIMIT) {
-                            risky(folder, name, rel, agents, "larger than any config");
-                            return;
+                        if (p.size() > CONFIG_LIMIT) {
+                            risky(folder, name, rel, agents, "larger than any config (" + p.size() + " bytes)");
+                            return null;
                         }
                         byte[] content = bytes(p);
                         String lower = new String(content, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-                        boolean points = lower.contains("include") || lower.contains("hookspath") || lower.contains("fsmonitor");
-                        if (!agents && !points) return;
+                        boolean points = lower.contains("include") || lower.contains("hookspath") || lower.contains("fsmonitor")
+                                || lower.contains("worktree");
+                        if (!agents && !points) return null;
                         Optional<List<String[]>> keys = parsed(p, content);
                         if (keys == null) {
                             if (agents) risky(folder, name, rel, true, "one of more nested repositories than coi reads in one look");
                             else complete = false;
-                            return;
+                            return null;
                         }
                         if (agents) {
                             if (keys.isEmpty()) {
                                 risky(folder, name, rel, true, "git cannot read it (or is not installed to read it)");
-                                return;
+                                return null;
                             }
-                            List<String> unsafe = keys.get().stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList();
+                            List<String> unsafe = new ArrayList<>(keys.get().stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList());
+                            String worktree = last(keys.get(), "core.worktree");
+                            if (worktree != null && !leadsBack(worktree, repo)) unsafe.add("core.worktree (" + worktree + ")");
                             if (!unsafe.isEmpty()) {
                                 risky(folder, name, rel, true, "it sets " + String.join(", ", unsafe.subList(0, Math.min(3, unsafe.size())))
                                         + (unsafe.size() > 3 ? " and more" : "") + " (the agent's; git settings other than a few plain ones are"
                                         + " not kept from a session, as they can run commands)");
-                                return;
+                                return null;
                             }
                         }
                         if (keys.isPresent() && level < DEPTH) pointedAt(keys.get(), rel, level, repo);
+                        return keys.orElse(null);
                     }
-                    case HostTree.Link l -> risky(folder, name, rel, agents(folder, name), "a link git would follow");
-                    default -> { }
+                    case HostTree.Link l -> {
+                        risky(folder, name, rel, agents(folder, name), "a link git would follow");
+                        return null;
+                    }
+                    default -> {
+                        return null;
+                    }
                 }
+            }
+        }
+
+        /** The last value of {@code key} (git takes the last). */
+        private static String last(List<String[]> keys, String key) {
+            String value = null;
+            for (String[] k : keys) {
+                if (k[0].equals(key)) value = k[1];
+            }
+            return value;
+        }
+
+        /** Whether the worktree a config names is the folder whose {@code .git} leads back to that config's git folder (as git writes it). */
+        private boolean leadsBack(String worktree, Repo repo) {
+            Located w = locate(Path.of(repo.gitdir()), worktree);
+            if (w.kind() != Kind.INSIDE) return false;
+            Located back = locate(w.rel(), ".git");
+            if (back.kind() != Kind.INSIDE) return false;
+            try {
+                Path dotGit = real.resolve(back.rel());
+                if (Files.isRegularFile(dotGit, LinkOption.NOFOLLOW_LINKS)) {
+                    switch (coi.PlainFile.read(dotGit, POINTER_LIMIT)) {
+                        case coi.PlainFile.Content(byte[] content) -> {
+                            String target = gitPath(content, "gitdir: ");
+                            if (target == null) return false;
+                            back = locate(w.rel(), target);
+                        }
+                        default -> {
+                            return false;
+                        }
+                    }
+                }
+                Located self = locate(Path.of(""), repo.gitdir());
+                return back.kind() == Kind.INSIDE && self.kind() == Kind.INSIDE && back.rel().equals(self.rel());
+            } catch (RuntimeException e) {
+                return false;
             }
         }
 
@@ -690,22 +833,29 @@ public final class GitGuard {
                     default -> {
                         boolean include = k[0].equals("include.path") || k[0].startsWith("includeif.") && k[0].endsWith(".path");
                         // relative to the config's own folder
-                        Path in = include ? within(k[1], Path.of(rel).getParent()) : null;
-                        if (in != null) at(in, (folder, name) -> config(folder, name, in.toString(), level + 1, repo));
+                        if (include && !k[1].startsWith("~")) {
+                            Located in = locate(Path.of(rel).getParent(), k[1]);
+                            if (in.kind() == Kind.INSIDE) at(in.rel(), (folder, name) -> config(folder, name, in.rel().toString(), level + 1, repo));
+                        }
                     }
                 }
             }
             // hooks and the fsmonitor run in the worktree's top (a bare repository's: its git folder)
-            Path base = repo.worktree() != null ? Path.of(repo.worktree())
-                    : coreWorktree != null ? within(coreWorktree, Path.of(repo.gitdir())) : Path.of(repo.gitdir());
-            if (hooksPath != null && base != null) {
-                Path hooks = within(hooksPath, base);
-                if (hooks != null) at(hooks, (folder, name) -> hooksFolder(folder, name, hooks.toString()));
+            Path base = Path.of(repo.gitdir());
+            if (repo.worktree() != null) base = Path.of(repo.worktree());
+            else if (coreWorktree != null) {
+                Located w = locate(Path.of(repo.gitdir()), coreWorktree);
+                base = w.kind() == Kind.INSIDE ? w.rel() : null;
             }
-            if (fsmonitor != null && base != null && !fsmonitor.isBlank() && !fsmonitor.equals("true") && !fsmonitor.equals("false")
-                    && !fsmonitor.contains(" ")) {
-                Path program = within(fsmonitor, base);
-                if (program != null) at(program, (folder, name) -> program(folder, name, program.toString()));
+            if (base == null) return;
+            if (hooksPath != null && !hooksPath.startsWith("~")) {
+                Located hooks = locate(base, hooksPath);
+                if (hooks.kind() == Kind.INSIDE) at(hooks.rel(), (folder, name) -> hooksFolder(folder, name, hooks.rel().toString()));
+            }
+            if (fsmonitor != null && !fsmonitor.isBlank() && !fsmonitor.equals("true") && !fsmonitor.equals("false")
+                    && !fsmonitor.contains(" ") && !fsmonitor.startsWith("~")) {
+                Located program = locate(base, fsmonitor);
+                if (program.kind() == Kind.INSIDE) at(program.rel(), (folder, name) -> program(folder, name, program.rel().toString()));
             }
         }
 
@@ -721,25 +871,13 @@ public final class GitGuard {
             }
         }
 
-        /** {@code path} (absolute, or relative to {@code from}) relative to the workspace when it lies in it, else null. */
-        private Path within(String path, Path from) {
-            if (path.startsWith("~")) return null;
-            try {
-                Path t = Path.of(path);
-                if (t.isAbsolute()) return relative(t).orElse(null);
-                Path rel = (from == null ? t : from.resolve(t)).normalize();
-                return rel.toString().isEmpty() || rel.startsWith("..") ? null : rel;
-            } catch (RuntimeException unreadable) {
-                return null;
-            }
-        }
-
         /** A step at {@code rel}'s last name in its folder, reached without a link. */
         private interface AtName {
             void run(HostTree folder, String name) throws IOException;
         }
 
         private void at(Path rel, AtName step) throws IOException {
+            if (rel.getFileName() == null) return;
             try (Walked w = Walked.to(top, rel.getParent())) {
                 if (w != null) step.run(w.folder(), rel.getFileName().toString());
             }
@@ -772,46 +910,43 @@ public final class GitGuard {
             }
         }
 
-        /**
-         * An absolute path relative to the workspace when it leads into it: by the workspace's path,
-         * its real path, or (links followed, as git would) to a real path below it.
-         */
-        private Optional<Path> relative(Path absolute) {
-            Path n = absolute.normalize();
-            if (n.startsWith(state.workspace())) return Optional.of(state.workspace().relativize(n));
-            if (n.startsWith(real)) return Optional.of(real.relativize(n));
-            try {
-                Path resolved = n.toRealPath();
-                if (resolved.startsWith(real)) return Optional.of(real.relativize(resolved));
-            } catch (IOException | RuntimeException nowhere) {
-                // leads nowhere (yet): nothing there for git to read
-            }
-            return Optional.empty();
-        }
-
         private static boolean safe(String key) {
             if (SAFE.contains(key)) return true;
             int first = key.indexOf('.'), last = key.lastIndexOf('.');
             return first != last && SAFE.contains(key.substring(0, first) + ".*" + key.substring(last));
         }
 
-        /** Moves {@code name} in {@code folder} aside when {@code agents} (the agent may have written it). */
+        /**
+         * Moves {@code name} in {@code folder} aside when {@code agents} (the agent may have written
+         * it): to NAME.coi-quarantined, or a name no one can foresee when that is taken; a folder the
+         * agent made read-only is made writable for the user first. What cannot be moved is said too.
+         */
         private void risky(HostTree folder, String name, String rel, boolean agents, String why) throws IOException {
             if (!agents) return;
-            for (int n = 1; n < 100; n++) {
-                String to = name + SUFFIX + (n == 1 ? "" : "-" + n);
-                int errno = folder.move(name, to);
-                if (errno == 0) {
-                    Path at = state.workspace().resolve(rel);
-                    moved.add(new Quarantined(at, at.resolveSibling(to), why));
-                    return;
-                }
-                if (errno != coi.LinuxAbi.EEXIST) {
-                    if (errno != coi.LinuxAbi.ENOENT) complete = false;
-                    return;
-                }
+            Path at = state.workspace().resolve(rel);
+            String to = name + SUFFIX;
+            int errno = folder.move(name, to);
+            if (errno == coi.LinuxAbi.EEXIST) {
+                to = name + SUFFIX + "-" + System.currentTimeMillis() + "-" + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36);
+                errno = folder.move(name, to);
             }
+            if (errno == coi.LinuxAbi.EACCES || errno == coi.LinuxAbi.EPERM) {
+                folder.allowWrite();
+                errno = folder.move(name, to);
+            }
+            if (errno == 0) moved.add(new Quarantined(at, at.resolveSibling(to), why));
+            else if (errno != coi.LinuxAbi.ENOENT) {
+                complete = false;
+                moved.add(new Quarantined(at, null, why + "; coi could not move it aside (" + coi.LinuxAbi.reason(errno)
+                        + "): remove it yourself before you run git there"));
+            }
+        }
+
+        /** Something coi cannot look at, said (the window stays open). */
+        private void cannot(String rel, String why) {
             complete = false;
+            moved.add(new Quarantined(state.workspace().resolve(rel.replace('\uFFFD', '?')), null, why + ": coi cannot look at it,"
+                    + " so git there may run what the agent wrote; rename it, or look yourself before you run git there"));
         }
 
         private boolean agents(Path opened) throws IOException {
@@ -828,13 +963,17 @@ public final class GitGuard {
             return out.toByteArray();
         }
 
-        /** {@code gitdir: PATH} of a pointer file. */
-        private static Optional<String> gitdirOf(HostTree.Plain pointer) throws IOException {
-            if (pointer.size() > 64 * 1024) return Optional.empty();
-            String text = new String(bytes(pointer), StandardCharsets.UTF_8);
-            if (!text.startsWith("gitdir: ")) return Optional.empty();
-            String target = text.substring("gitdir: ".length()).strip();
-            return target.isEmpty() ? Optional.empty() : Optional.of(target);
+        /** A pointer file as git reads it: {@code prefix} then the path, up to a NUL, without trailing CR and LF; null when it is not one. */
+        private static String gitPath(HostTree.Plain pointer, String prefix) throws IOException {
+            return pointer.size() > POINTER_LIMIT ? null : gitPath(bytes(pointer), prefix);
+        }
+
+        static String gitPath(byte[] content, String prefix) {
+            int end = 0;
+            while (end < content.length && content[end] != 0) end++;
+            while (end > 0 && (content[end - 1] == '\n' || content[end - 1] == '\r')) end--;
+            String text = new String(content, 0, end, StandardCharsets.UTF_8);
+            return text.startsWith(prefix) ? text.substring(prefix.length()) : null;
         }
     }
 

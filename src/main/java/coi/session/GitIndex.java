@@ -25,8 +25,12 @@ final class GitIndex {
 
     /** {@code data}: the index file; {@code hashBytes}: 20 (SHA-1) or 32 (SHA-256). Null when it is not an index read exactly. */
     static Read read(byte[] data, int hashBytes) {
-        ByteBuffer b = ByteBuffer.wrap(data);
-        int end = data.length - hashBytes;
+        return read(ByteBuffer.wrap(data), hashBytes);
+    }
+
+    /** As {@link #read(byte[], int)}, from a buffer (a mapped index is not copied onto the heap). */
+    static Read read(ByteBuffer b, int hashBytes) {
+        int end = b.limit() - hashBytes;
         if (end < 12 || b.getInt(0) != SIGNATURE) return null;
         int version = b.getInt(4);
         if (version < 2 || version > 4) return null;
@@ -48,25 +52,25 @@ final class GitIndex {
             if (version == 4) {
                 // the path as the previous one's with its last N bytes replaced (N a varint, as git's decode_varint)
                 if (pos >= end) return null;
-                int c = data[pos++] & 0xff;
+                int c = b.get(pos++) & 0xff;
                 long strip = c & 127;
                 while ((c & 128) != 0) {
                     if (pos >= end || strip > Integer.MAX_VALUE >> 7) return null;
-                    c = data[pos++] & 0xff;
+                    c = b.get(pos++) & 0xff;
                     strip = ((strip + 1) << 7) + (c & 127);
                 }
                 if (strip > previous.length) return null;
-                int nul = nul(data, pos, end);
+                int nul = nul(b, pos, end);
                 if (nul < 0) return null;
-                byte[] kept = Arrays.copyOf(previous, previous.length - (int) strip);
-                path = new byte[kept.length + nul - pos];
-                System.arraycopy(kept, 0, path, 0, kept.length);
-                System.arraycopy(data, pos, path, kept.length, nul - pos);
+                int kept = previous.length - (int) strip;
+                path = Arrays.copyOf(previous, kept + nul - pos);
+                b.get(pos, path, kept, nul - pos);
                 pos = nul + 1;
             } else {
-                int nul = nul(data, pos, end);
+                int nul = nul(b, pos, end);
                 if (nul < 0) return null;
-                path = Arrays.copyOfRange(data, pos, nul);
+                path = new byte[nul - pos];
+                b.get(pos, path);
                 // each entry padded with 1 to 8 NULs to a multiple of 8 bytes
                 pos = start + ((nul - start + 8) & ~7);
                 if (pos > end) return null;
@@ -81,16 +85,18 @@ final class GitIndex {
             if (pos + 8 + size > end) return null;
             if (signature == SPLIT) {
                 if (size < hashBytes) return null;
-                shared = java.util.HexFormat.of().formatHex(data, pos + 8, pos + 8 + hashBytes);
+                byte[] hash = new byte[hashBytes];
+                b.get(pos + 8, hash);
+                shared = java.util.HexFormat.of().formatHex(hash);
             }
             pos += 8 + (int) size;
         }
         return pos == end ? new Read(List.copyOf(links), shared) : null;
     }
 
-    private static int nul(byte[] data, int from, int end) {
+    private static int nul(ByteBuffer b, int from, int end) {
         for (int i = from; i < end; i++) {
-            if (data[i] == 0) return i;
+            if (b.get(i) == 0) return i;
         }
         return -1;
     }

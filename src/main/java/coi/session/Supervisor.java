@@ -293,7 +293,12 @@ final class Supervisor {
         for (String path : Placeholders.sweep(store.root(), all, incus::instancesOfAllProjects, Duration.ZERO)) {
             log("removed placeholder " + path + " (no container of its workspace is left)");
         }
-        for (GitGuard.Quarantined q : GitGuard.checkAll(store.root(), incus::instancesOfAllProjects)) log(q.describe());
+        try {
+            for (GitGuard.Quarantined q : GitGuard.checkAll(store.root(), incus::instancesOfAllProjects)) log(q.describe());
+        } catch (RuntimeException e) {
+            // the agent's workspace is no reason for the supervisor to stop watching: the next check looks again
+            log("cannot check the nested git repositories: " + e);
+        }
     }
 
     /** Lists the containers; returns whether nothing of ours runs. */

@@ -136,6 +136,7 @@ class GitGuardTest {
         git(home, inner, "config", "core.fsmonitor", evil.toString());
         Path stash = Files.createDirectories(ws.resolve("data"));
         Files.move(inner.resolve(".git"), stash.resolve("blob"));
+        Files.move(stash.resolve("blob/HEAD"), stash.resolve("blob/HEAD.off")); // without a HEAD no git folder to git
         git(home, ws, "rm", "-q", "--cached", "inner");
         git(home, ws, "commit", "-qm", "no inner");
         ended();
@@ -144,8 +145,9 @@ class GitGuardTest {
                 .as("the window closed").isFalse();
         Thread.sleep(1_100);
 
-        // session two: only a pointer to it, and the gitlink back
+        // session two: its HEAD back, a pointer to it, and the gitlink back
         launch();
+        Files.move(stash.resolve("blob/HEAD.off"), stash.resolve("blob/HEAD"));
         Files.writeString(inner.resolve(".git"), "gitdir: ../data/blob\n");
         git(home, ws, "add", "inner");
         git(home, ws, "commit", "-qm", "inner again");
@@ -163,8 +165,12 @@ class GitGuardTest {
         Path inner = gitlinkRepository("tools/inner");
         git(home, inner, "remote", "add", "origin", "https://example.invalid/x.git");
         git(home, inner, "config", "user.name", "agent");
+        // and a submodule it adds the way git does (its git folder in .git/modules, a worktree named back)
+        git(home, ws, "submodule", "add", "-q", inner.toString(), "vendored");
+        git(home, ws, "commit", "-qm", "vendored");
 
         assertThat(GitGuard.check(root(), ws, NONE_LEFT)).isEmpty();
+        assertThat(ws.resolve(".git/modules/vendored/config")).content().contains("worktree");
         assertThat(inner.resolve(".git/config")).exists();
         assertThat(inner.resolve(".git/hooks")).isDirectory();
     }
@@ -235,8 +241,8 @@ class GitGuardTest {
         Path inner = gitlinkRepository("inner");
         Files.writeString(inner.resolve(".git/config.coi-quarantined"), "an earlier one\n");
         git(home, inner, "config", "core.fsmonitor", evil.toString());
-        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::to)
-                .containsExactly(inner.resolve(".git/config.coi-quarantined-2"));
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(q -> q.to().getFileName().toString())
+                .singleElement().asString().startsWith("config.coi-quarantined-").hasSizeGreaterThan("config.coi-quarantined-".length() + 10);
         assertThat(inner.resolve(".git/config.coi-quarantined")).content().isEqualTo("an earlier one\n");
     }
 
@@ -298,6 +304,35 @@ class GitGuardTest {
         ended();
         assertThat(GitGuard.check(root(), link, NONE_LEFT)).extracting(GitGuard.Quarantined::path)
                 .containsExactlyInAnyOrder(link.resolve("a/b/.git/config"), link.resolve("data/blob/config"));
+    }
+
+    @Test
+    void aPointerOutOfTheWorkspaceTheAgentWroteIsMovedAsideAndSoIsAConfigTooLargeToRead() throws Exception {
+        // the agent can write other folders of the host: its session's state folder is mounted into the container
+        Path state = Files.createDirectories(home.resolve("state"));
+        git(home, state, "init", "-q", "--bare", "evil");
+        git(home, state.resolve("evil"), "config", "core.fsmonitor", evil.toString());
+        launch();
+        Path inner = gitlinkRepository("inner");
+        Path pointerFolder = Files.createDirectories(ws.resolve("tool"));
+        Files.writeString(pointerFolder.resolve(".git"), "gitdir: " + state.resolve("evil") + "\n");
+        Files.writeString(inner.resolve(".git/config"), "# padding\n".repeat(120_000) + "[core]\n\tfsmonitor = x\n");
+        long size = Files.size(inner.resolve(".git/config"));
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::path, GitGuard.Quarantined::why)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(pointerFolder.resolve(".git"), "it points git at " + state.resolve("evil").toRealPath()
+                                + ", outside the workspace, where coi does not look"),
+                        org.assertj.core.groups.Tuple.tuple(inner.resolve(".git/config"), "larger than any config (" + size + " bytes)"));
+        assertThat(state.resolve("evil/config")).as("nothing outside the workspace is touched").exists();
+    }
+
+    @Test
+    void aPointerIsReadAsGitReadsIt() {
+        assertThat(GitGuard.Scan.gitPath("gitdir: ../evil \r\n".getBytes(), "gitdir: ")).isEqualTo("../evil ");
+        assertThat(GitGuard.Scan.gitPath("gitdir: ../evil\0x\n".getBytes(), "gitdir: ")).isEqualTo("../evil");
+        assertThat(GitGuard.Scan.gitPath("gitdir:../evil".getBytes(), "gitdir: ")).isNull();
+        assertThat(GitGuard.Scan.gitPath("../../x\n".getBytes(), "")).isEqualTo("../../x");
     }
 
     @Test
