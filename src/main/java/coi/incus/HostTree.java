@@ -75,6 +75,13 @@ public final class HostTree implements AutoCloseable {
             return Path.of("/proc/self/fd/" + fd);
         }
 
+        /** Its content, {@link #size} bytes read as {@link #copyTo} reads them. */
+        public byte[] readAll() throws IOException {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream((int) Math.min(size, 1 << 20));
+            copyTo(bytes);
+            return bytes.toByteArray();
+        }
+
         /**
          * Its first {@link #size} bytes to {@code out}, exactly that many (the length was announced),
          * from its start each time (pread: a request sent again sends the same): a file that shrank

@@ -3,7 +3,6 @@ package coi.session;
 import coi.CoiException;
 import coi.incus.HostTree;
 import coi.incus.Model;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -202,16 +201,8 @@ public final class GitGuard {
 
     /** Checks every workspace with an open window (the background process, `coi clean`). */
     public static List<Quarantined> checkAll(Path root, Supplier<List<Model.Instance>> instances) {
-        Path folder = root.resolve(FOLDER);
-        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) return List.of();
-        List<Path> records;
-        try (Stream<Path> s = Files.list(folder)) {
-            records = s.filter(p -> p.getFileName().toString().endsWith(".tsv")).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
         List<Quarantined> moved = new ArrayList<>();
-        for (Path file : records) moved.addAll(checkOne(root, file, instances));
+        for (Path file : Placeholders.records(root.resolve(FOLDER))) moved.addAll(checkOne(root, file, instances));
         return moved;
     }
 
@@ -269,12 +260,9 @@ public final class GitGuard {
     }
 
     static Optional<State> read(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException | UncheckedIOException e) {
-            return Optional.empty();
-        }
+        Optional<List<String>> all = Placeholders.lines(file);
+        if (all.isEmpty()) return Optional.empty();
+        List<String> lines = all.get();
         Path workspace = null;
         String folder = null;
         long launches = 0;
@@ -734,7 +722,7 @@ public final class GitGuard {
                             risky(folder, name, rel, agents, "larger than any config (" + p.size() + " bytes)");
                             return null;
                         }
-                        byte[] content = bytes(p);
+                        byte[] content = p.readAll();
                         String lower = new String(content, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
                         boolean points = lower.contains("include") || lower.contains("hookspath") || lower.contains("fsmonitor")
                                 || lower.contains("worktree");
@@ -957,15 +945,9 @@ public final class GitGuard {
             return state.agents(nanos((FileTime) Files.getAttribute(folder.opened().resolve(name), "unix:ctime", LinkOption.NOFOLLOW_LINKS)));
         }
 
-        private static byte[] bytes(HostTree.Plain p) throws IOException {
-            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(p.size(), 1 << 20));
-            p.copyTo(out);
-            return out.toByteArray();
-        }
-
         /** A pointer file as git reads it: {@code prefix} then the path, up to a NUL, without trailing CR and LF; null when it is not one. */
         private static String gitPath(HostTree.Plain pointer, String prefix) throws IOException {
-            return pointer.size() > POINTER_LIMIT ? null : gitPath(bytes(pointer), prefix);
+            return pointer.size() > POINTER_LIMIT ? null : gitPath(pointer.readAll(), prefix);
         }
 
         static String gitPath(byte[] content, String prefix) {

@@ -235,14 +235,7 @@ public final class Placeholders {
      * a workspace a launch holds.
      */
     public static List<String> sweep(Path root, List<Model.Instance> listed, Supplier<List<Model.Instance>> instances, Duration patience) {
-        Path folder = root.resolve(FOLDER);
-        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) return List.of();
-        List<Path> records;
-        try (Stream<Path> s = Files.list(folder)) {
-            records = s.filter(p -> p.getFileName().toString().endsWith(".tsv")).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        List<Path> records = records(root.resolve(FOLDER));
         List<String> removed = new ArrayList<>();
         // one workspace's placeholders may hold another record's (made through a link by another path): a folder left for
         // holding some goes in the next pass
@@ -258,6 +251,16 @@ public final class Placeholders {
             }
         }
         return removed;
+    }
+
+    /** The records ({@code *.tsv}) in {@code folder}, sorted; none when it is not there or cannot be listed. */
+    static List<Path> records(Path folder) {
+        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) return List.of();
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".tsv")).sorted().toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of();
+        }
     }
 
     /** As {@link #sweep(Path, List, Supplier, Duration)} for one workspace's record. */
@@ -397,7 +400,7 @@ public final class Placeholders {
                 boolean same = switch (node) {
                     case HostTree.Folder f -> m.folder() && identity(f.tree().opened()).equals(m.identity());
                     case HostTree.Plain p -> !m.folder() && identity(p.opened()).equals(m.identity()) && p.size() <= 3
-                            && Arrays.equals(content(p), Protection.placeholderBytes(walk.name()));
+                            && Arrays.equals(p.readAll(), Protection.placeholderBytes(walk.name()));
                     case null, default -> false;
                 };
                 if (!same) return Outcome.CHANGED;
@@ -413,22 +416,22 @@ public final class Placeholders {
         }
     }
 
-    private static byte[] content(HostTree.Plain file) throws IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        file.copyTo(bytes);
-        return bytes.toByteArray();
-    }
-
     /** A record: the workspace by its path and its folder's identity when first recorded, and what coi made there. */
     private record Entries(Path workspace, String identity, List<Made> made) {}
 
-    private static Optional<Entries> read(Path file) {
-        List<String> lines;
+    /** A record's lines; none when it cannot be read (gone, or not text). */
+    static Optional<List<String>> lines(Path file) {
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return Optional.of(Files.readAllLines(file, StandardCharsets.UTF_8));
         } catch (IOException | UncheckedIOException e) {
             return Optional.empty();
         }
+    }
+
+    private static Optional<Entries> read(Path file) {
+        Optional<List<String>> all = lines(file);
+        if (all.isEmpty()) return Optional.empty();
+        List<String> lines = all.get();
         Path workspace = null;
         String identity = null;
         List<Made> made = new ArrayList<>();
