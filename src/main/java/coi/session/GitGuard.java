@@ -81,6 +81,8 @@ public final class GitGuard {
     /** The most a full look walks (entries); the most it reads of a config, a pointer, an index outside; submodule folder levels. */
     private static final long WALK_LIMIT = 5_000_000;
     private static final int CONFIG_LIMIT = 1 << 20, POINTER_LIMIT = 64 * 1024, INDEX_LIMIT = 64 << 20, MODULE_LEVELS = 64;
+    /** The most gitlinks an index may name for the look to go by it; beyond, the look walks the workspace instead. */
+    private static final int MAX_GITLINKS = 10_000;
     private static final int PARSES = 200;
     /** Records whose full look could not finish, when (System.nanoTime); tried again after {@link #RETRY}. */
     private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>(), WALKED = new java.util.concurrent.ConcurrentHashMap<>();
@@ -247,7 +249,7 @@ public final class GitGuard {
                 });
             }
             return scan.moved;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
             // whatever the agent made of the workspace: the window stays open, a later check looks again
             return List.of();
         }
@@ -296,6 +298,15 @@ public final class GitGuard {
 
     static Path recordFile(Path root, String key) {
         return root.resolve(FOLDER).resolve(key + ".tsv");
+    }
+
+    /** A digest of {@code content} (SHA-256, hex). */
+    static String digest(byte[] content) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static long nanos(Instant t) {
@@ -372,6 +383,10 @@ public final class GitGuard {
                 // what an editor opens by itself: a repository in a top-level folder, or a top-level folder that is one
                 for (String name : top.names()) {
                     if (name.equals(".git")) continue;
+                    if (name.indexOf('\uFFFD') >= 0) {
+                        cannot(name, "a top-level folder whose name is not UTF-8");
+                        continue;
+                    }
                     pointers.add(Map.entry(name + "/.git", 1));
                     bare.add(name);
                 }
@@ -410,7 +425,7 @@ public final class GitGuard {
             Path gitdir = real.resolve(target).normalize();
             // read without blocking or following a link at its end (it may lie in the workspace)
             switch (coi.PlainFile.read(gitdir.resolve("index"), INDEX_LIMIT)) {
-                case coi.PlainFile.Content(byte[] index) -> addGitlinks(GitIndex.read(ByteBuffer.wrap(index), 20), "", 0);
+                case coi.PlainFile.Content(byte[] index) -> addGitlinks(GitIndex.read(ByteBuffer.wrap(index), 20, MAX_GITLINKS), "", 0);
                 case coi.PlainFile.Absent absent -> { }
                 default -> walk = true;
             }
@@ -454,8 +469,14 @@ public final class GitGuard {
             } catch (IOException | RuntimeException e) {
                 complete = false;
             }
-            for (String rel : found) pointers.add(Map.entry(rel, 1));
-            bare.addAll(heads);
+            for (String rel : found) {
+                if (rel.indexOf('\uFFFD') >= 0) cannot(rel, "a repository whose path is not UTF-8");
+                else pointers.add(Map.entry(rel, 1));
+            }
+            for (String rel : heads) {
+                if (rel.indexOf('\uFFFD') >= 0) cannot(rel, "a git folder whose path is not UTF-8");
+                else bare.add(rel);
+            }
         }
 
         /** The {@code .git} at {@code rel}: a git folder, a pointer to one, or a link. */
@@ -505,6 +526,8 @@ public final class GitGuard {
 
         /** Where {@code path} (absolute, or relative to the workspace's {@code base}) leads, links followed as git follows them. */
         private Located locate(Path base, String path) {
+            // a path that was not UTF-8 cannot be followed here
+            if (path.indexOf('\uFFFD') >= 0) return new Located(Kind.UNKNOWN, null, path);
             Path resolved;
             try {
                 Path p = Path.of(path);
@@ -554,9 +577,11 @@ public final class GitGuard {
             try (Walked at = Walked.to(top, Path.of(rel))) {
                 if (at == null) return;
                 HostTree folder = at.folder();
+                // as git's is_git_directory: a HEAD, and a commondir or objects and refs (links followed, so any kind counts)
                 boolean gitFolder;
-                try (HostTree.Node head = folder.at("HEAD"); HostTree objects = folder.existing("objects"); HostTree refs = folder.existing("refs")) {
-                    gitFolder = (head instanceof HostTree.Plain || head instanceof HostTree.Link) && objects != null && refs != null;
+                try (HostTree.Node head = folder.at("HEAD"); HostTree.Node common = folder.at("commondir");
+                     HostTree.Node objects = folder.at("objects"); HostTree.Node refs = folder.at("refs")) {
+                    gitFolder = (head instanceof HostTree.Plain || head instanceof HostTree.Link) && (common != null || objects != null && refs != null);
                 }
                 if (gitFolder) gitdir(folder, rel, null, 1);
             }
@@ -571,8 +596,9 @@ public final class GitGuard {
                     return;
                 }
                 // by identity, as configs: a large index is read once while it stays (git replaces it whole when it writes it)
-                String id = Files.readAttributes(p.opened(), "unix:dev,ino,ctime,size").toString();
-                byte[] known = INDEXES.get(id);
+                // (not in the look that closes a window: a rewrite within one tick of a coarse clock keeps the change time)
+                String id = Files.readAttributes(p.opened(), "unix:dev,ino,ctime,lastModifiedTime,size").toString();
+                byte[] known = everywhere ? null : INDEXES.get(id);
                 if (known != null) {
                     String links = new String(known, StandardCharsets.UTF_8);
                     for (String link : links.isEmpty() ? List.<String>of() : List.of(links.split("\0"))) addPointer(prefix, link, depth);
@@ -582,14 +608,15 @@ public final class GitGuard {
                 GitIndex.Read read;
                 try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(p.opened(), java.nio.file.StandardOpenOption.READ)) {
                     long size = channel.size();
-                    read = size > Integer.MAX_VALUE ? null : GitIndex.read(channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size), 20);
+                    read = size > Integer.MAX_VALUE ? null
+                            : GitIndex.read(channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size), 20, MAX_GITLINKS);
                     if (read != null && read.sharedIndex() != null) {
                         // a split index: the shared one holds the other entries (both read: more gitlinks looked at, never fewer)
                         try (HostTree.Node shared = g.at("sharedindex." + read.sharedIndex())) {
                             if (shared instanceof HostTree.Plain s) {
                                 try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(s.opened(), java.nio.file.StandardOpenOption.READ)) {
                                     GitIndex.Read more = c.size() > Integer.MAX_VALUE ? null
-                                            : GitIndex.read(c.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, c.size()), 20);
+                                            : GitIndex.read(c.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, c.size()), 20, MAX_GITLINKS);
                                     if (more == null) walk = true;
                                     else read = new GitIndex.Read(concat(read.gitlinks(), more.gitlinks()), null);
                                 }
@@ -625,8 +652,18 @@ public final class GitGuard {
                 cannot(prefix + link, "a gitlink whose name is not UTF-8");
                 return;
             }
-            if (!link.isEmpty() && !link.startsWith("/") && !Path.of(link).normalize().startsWith("..")) {
+            if (link.isEmpty()) return;
+            boolean plain = !link.startsWith("/") && java.util.Arrays.stream(link.split("/")).noneMatch(n -> n.isEmpty() || n.equals(".") || n.equals(".."));
+            if (plain) {
                 pointers.add(Map.entry(prefix + link + "/.git", Math.max(depth, 1)));
+                return;
+            }
+            // a name git never writes (an index written by hand): where the file system takes it, as git would
+            Located at = locate(prefix.isEmpty() ? Path.of("") : Path.of(prefix), link);
+            switch (at.kind()) {
+                case INSIDE -> pointers.add(Map.entry((at.rel().toString().isEmpty() ? "" : at.rel() + "/") + ".git", Math.max(depth, 1)));
+                case OUTSIDE, UNKNOWN -> cannot(prefix + link, "a gitlink that leads out of the workspace or nowhere coi can tell");
+                case NOWHERE -> { }
             }
         }
 
@@ -648,6 +685,10 @@ public final class GitGuard {
                 return;
             }
             for (String name : folder.names()) {
+                if (name.indexOf('\uFFFD') >= 0) {
+                    cannot(rel + "/" + name, "a submodule folder whose name is not UTF-8");
+                    continue;
+                }
                 try (HostTree.Node node = folder.at(name)) {
                     switch (node) {
                         case HostTree.Folder f -> {
@@ -667,6 +708,10 @@ public final class GitGuard {
             try (HostTree worktrees = g.existing("worktrees")) {
                 if (worktrees == null || depth >= DEPTH) return;
                 for (String name : worktrees.names()) {
+                    if (name.indexOf('\uFFFD') >= 0) {
+                        cannot(rel + "/worktrees/" + name, "a worktree folder whose name is not UTF-8");
+                        continue;
+                    }
                     try (HostTree.Node node = worktrees.at(name)) {
                         switch (node) {
                             case HostTree.Folder f -> gitdir(f.tree(), rel + "/worktrees/" + name, null, depth + 1);
@@ -798,9 +843,12 @@ public final class GitGuard {
             }
         }
 
-        /** Configs read by git, by the file's identity (device, inode, change time, size): each is read once while it stays. */
+        /**
+         * Configs read by git, by their content (a digest of the bytes just read: a change time can stay
+         * the same across a rewrite within one tick of a coarse clock): each content is read once.
+         */
         private Optional<List<String[]>> parsed(HostTree.Plain p, byte[] content) throws IOException {
-            String id = Files.readAttributes(p.opened(), "unix:dev,ino,ctime,size").toString();
+            String id = digest(content);
             Optional<List<String[]>> known = PARSED.get(id);
             if (known != null) return known;
             if (++parses > PARSES) return null;

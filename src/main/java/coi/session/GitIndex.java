@@ -25,11 +25,14 @@ final class GitIndex {
 
     /** {@code data}: the index file; {@code hashBytes}: 20 (SHA-1) or 32 (SHA-256). Null when it is not an index read exactly. */
     static Read read(byte[] data, int hashBytes) {
-        return read(ByteBuffer.wrap(data), hashBytes);
+        return read(ByteBuffer.wrap(data), hashBytes, Integer.MAX_VALUE);
     }
 
-    /** As {@link #read(byte[], int)}, from a buffer (a mapped index is not copied onto the heap). */
-    static Read read(ByteBuffer b, int hashBytes) {
+    /**
+     * As {@link #read(byte[], int)}, from a buffer (a mapped index is not copied onto the heap); null
+     * too when it names more than {@code maxGitlinks} gitlinks.
+     */
+    static Read read(ByteBuffer b, int hashBytes, int maxGitlinks) {
         int end = b.limit() - hashBytes;
         if (end < 12 || b.getInt(0) != SIGNATURE) return null;
         int version = b.getInt(4);
@@ -76,7 +79,10 @@ final class GitIndex {
                 if (pos > end) return null;
             }
             previous = path;
-            if ((mode & TYPE) == GITLINK) links.add(new String(path, StandardCharsets.UTF_8));
+            if ((mode & TYPE) == GITLINK) {
+                if (links.size() >= maxGitlinks) return null;
+                links.add(new String(path, StandardCharsets.UTF_8));
+            }
         }
         String shared = null;
         while (pos + 8 <= end) {

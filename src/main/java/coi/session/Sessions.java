@@ -267,6 +267,8 @@ public final class Sessions {
 
     /** `coi run`: one command as code in /workspace; returns its exit code. */
     public int run(RunRequest req, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        // linked while the launch mostly waits for Incus: beside the command itself it slowed its start
+        if (!req.dryRun()) GitGuard.prepare();
         Prepared prepared = prepareRun(req);
         SessionPlan plan = prepared.plan();
         if (!plan.creates()) {
@@ -286,7 +288,6 @@ public final class Sessions {
             if (plan.limitDuration() != null) Watcher.ensureRunning(host, store.root(), out);
             Instant started = Instant.now();
             int code;
-            GitGuard.prepare();
             try (MonitorGate.Follower warnings = plan.monitored()
                     ? MonitorGate.followWarnings(store.root(), plan.container(), started, stderr) : () -> { }) {
                 code = execCommand(plan, req.command(), stdin, stdout, stderr);

@@ -295,7 +295,7 @@ final class Supervisor {
         }
         try {
             for (GitGuard.Quarantined q : GitGuard.checkAll(store.root(), incus::instancesOfAllProjects)) log(q.describe());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             // the agent's workspace is no reason for the supervisor to stop watching: the next check looks again
             log("cannot check the nested git repositories: " + e);
         }

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The attacks a reviewer found on the {@link GitGuard}'s first version (scripts in
+ * The attacks two reviewers found on the {@link GitGuard}'s first versions (scripts in
  * resources/coi/session/gitguard-attacks, each the agent's steps inside a window), run twice: once
  * without a check, where host git must run the agent's command (the attack works), and once with
  * the check that closes the window, after which the same git command must not.
@@ -66,11 +66,12 @@ class GitGuardAttacksTest {
         }
         Path where = switch (attack) {
             case "B" -> ws.resolve("sub");
-            case "D", "G", "O", "P", "R", "S" -> ws.resolve("proj");
+            case "D", "G", "O", "P", "R", "S", "T1", "T3" -> ws.resolve("proj");
             case "F" -> home.resolve("wt2");
             default -> ws;
         };
         if (attack.equals("N")) GitTesting.run(home, ws.resolve("sub"), Map.of(), "commit", "-q", "--allow-empty", "-m", "x");
+        else if (attack.equals("T1")) GitTesting.run(home, where, Map.of(), "branch", "x");
         else if (attack.startsWith("J")) GitTesting.run(home, where, Map.of(), "submodule", "update", "--init");
         else GitTesting.run(home, where, Map.of(), "status", "--short");
         return Files.exists(mark);
@@ -93,27 +94,28 @@ class GitGuardAttacksTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"A", "B", "C", "D", "D2", "F", "G", "J", "J2", "L", "N", "O", "P", "R", "S"})
+    @ValueSource(strings = {"A", "B", "C", "D", "D2", "F", "G", "J", "J2", "L", "N", "O", "P", "R", "S", "T1", "T3", "T5", "T7"})
     void hostGitRunsTheAgentsCommandWithoutACheckAndNotAfterIt(String attack) throws Exception {
         assertThat(hostRunsIt(attack, Files.createDirectories(tmp.resolve("unchecked")), false)).as("the attack works").isTrue();
         assertThat(hostRunsIt(attack, Files.createDirectories(tmp.resolve("checked")), true)).as("after the check").isFalse();
     }
 
-    @Test
-    void aGitlinkWhoseNameIsNotUtf8CannotBeLookedAtAndIsSaid() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"M", "T6"})
+    void aGitlinkOrTopLevelFolderWhoseNameIsNotUtf8CannotBeLookedAtAndIsSaid(String attack) throws Exception {
         Path home = Files.createDirectories(tmp.resolve("m"));
         Path root = home.resolve(".coi"), ws = Files.createDirectories(home.resolve("main"));
         git(home, ws, "init", "-q");
         git(home, ws, "commit", "-q", "--allow-empty", "-m", "first");
         GitGuard.launched(root, ws, Placeholders.hold(root, ws));
         try {
-            agent("M", ws, home, home.resolve("ran"));
+            agent(attack, ws, home, home.resolve("ran"));
         } finally {
             Placeholders.release(root, ws);
         }
         assertThat(GitGuard.check(root, ws, List::of)).anySatisfy(q -> {
             assertThat(q.to()).isNull();
-            assertThat(q.describe()).contains("not moved", "a gitlink whose name is not UTF-8", "coi cannot look at it");
+            assertThat(q.describe()).contains("not moved", "whose name is not UTF-8", "coi cannot look at it");
         });
         assertThat(GitGuard.read(GitGuard.recordFile(root, Placeholders.key(Placeholders.folderIdentity(ws)))).orElseThrow().open())
                 .as("the window stays open").isTrue();

@@ -81,6 +81,22 @@ class GitIndexTest {
     }
 
     @Test
+    void anIndexWithMoreGitlinksThanTheLookGoesByIsNotRead() throws Exception {
+        Path ws = Files.createDirectories(home.resolve("many"));
+        git(home, ws, "init", "-q");
+        StringBuilder entries = new StringBuilder();
+        for (int i = 0; i <= 10_000; i++) entries.append("160000 ").append("a".repeat(40)).append(" 0\tlink-").append(i).append('\n');
+        Process p = new ProcessBuilder("git", "update-index", "--index-info").directory(ws.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().write(entries.toString().getBytes());
+        p.getOutputStream().close();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).isZero();
+        java.nio.ByteBuffer index = java.nio.ByteBuffer.wrap(Files.readAllBytes(ws.resolve(".git/index")));
+        assertThat(GitIndex.read(index, 20, 10_000)).as("10,001 gitlinks, 10,000 at most").isNull();
+        assertThat(GitIndex.read(index, 20, 10_001).gitlinks()).hasSize(10_001);
+    }
+
+    @Test
     void whatIsNotAnIndexReadExactlyIsNull() throws Exception {
         Path ws = repository();
         byte[] index = Files.readAllBytes(ws.resolve(".git/index"));
