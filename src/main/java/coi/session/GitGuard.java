@@ -34,9 +34,10 @@ import java.util.stream.Stream;
  * Git repositories inside a workspace, the agent's to write: the settings in them that would run a
  * command on the host are moved aside when the agent wrote them.
  *
- * <p>The workspace's own repository is protected by mounts ({@link Protection}). A repository below
- * it is not: a submodule's git folder ({@code .git/modules/NAME}) and any repository the agent makes
- * and commits as a gitlink ({@code git init sub; git add sub}). A plain `git status` in the
+ * <p>The workspace's own config, hooks and info are protected by mounts ({@link Protection}). The rest
+ * is not: a submodule's git folder ({@code .git/modules/NAME}), any repository the agent makes and
+ * commits as a gitlink ({@code git init sub; git add sub}), the workspace's own {@code commondir},
+ * {@code config.worktree} and linked worktrees' folders. A plain `git status` in the
  * workspace on the host enters each gitlink and reads that repository's config, where
  * {@code core.fsmonitor} is a command git runs; an editor opens the repositories in the top-level
  * folders by itself and runs git there. Mounts cannot cover paths the agent chooses, so coi looks
@@ -49,11 +50,13 @@ import java.util.stream.Stream;
  *     one can set back, inside a window marks it as possibly the agent's, wherever it is now and
  *     whenever the window was: a config written in one session and moved into place in a later one
  *     is still the agent's. The user's changes outside sessions are the user's.</li>
- * <li><b>What git runs.</b> In each nested repository ({@link Scan}): a config (and
+ * <li><b>What git runs.</b> In each git folder as git finds it ({@link Scan}): a config (and
  *     {@code config.worktree}, and files it includes) with any key outside a short list of keys that
- *     run nothing ({@link #SAFE}), read by git itself; a hooks folder with a hook in it; a
- *     {@code .git} pointer or {@code commondir} leading through a link; a link in place of any of
- *     them.</li>
+ *     run nothing ({@link #SAFE}), read by git itself, or a worktree that does not lead back; a hooks
+ *     folder with a hook in it; a {@code .git} pointer or {@code commondir} leading out of the
+ *     workspace (the agent can write other host folders: its state folder is mounted too); a link in
+ *     place of any of them. The user's own configs are read for the hooks folder, fsmonitor program
+ *     and included files they name in the workspace.</li>
  * <li><b>Moved aside,</b> never deleted: {@code config} becomes {@code config.coi-quarantined} (git
  *     works without a config), {@code hooks} becomes {@code hooks.coi-quarantined}; each by a rename
  *     relative to the folder it was found in, reached from the workspace without following a link.</li>
@@ -61,9 +64,10 @@ import java.util.stream.Stream;
  * Checks run where the placeholders are swept: in the background process as it lists containers
  * and as it exits, at the end of a session in the foreground (which says what it moved), in the
  * helper that ends a `coi run`, and in `coi clean`. While a window is open the quick look covers the
- * gitlinks git enters (read from the indexes, {@link GitIndex}), the submodules' git folders and
- * the top-level folders; the check that closes a window looks for every {@code .git} in the
- * workspace. Between a write and the next check (seconds while the background process runs, else
+ * gitlinks git enters (read from the indexes, {@link GitIndex}), the submodules' and worktrees' git
+ * folders and the top-level folders; the check that closes a window looks for every {@code .git} and
+ * every folder with a {@code HEAD} in the workspace. What cannot be moved or looked at is said, and
+ * keeps the window open. Between a write and the next check (seconds while the background process runs, else
  * the session's end) git on the host can still run it.
  */
 public final class GitGuard {
@@ -83,6 +87,7 @@ public final class GitGuard {
     private static final int CONFIG_LIMIT = 1 << 20, POINTER_LIMIT = 64 * 1024, INDEX_LIMIT = 64 << 20, MODULE_LEVELS = 64;
     /** The most gitlinks an index may name for the look to go by it; beyond, the look walks the workspace instead. */
     private static final int MAX_GITLINKS = 10_000;
+    /** The most configs git reads in one look (about 16 ms each). */
     private static final int PARSES = 200;
     /** Records whose full look could not finish, when (System.nanoTime); tried again after {@link #RETRY}. */
     private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>(), WALKED = new java.util.concurrent.ConcurrentHashMap<>();
@@ -95,7 +100,7 @@ public final class GitGuard {
                     return size() > 64;
                 }
             });
-    /** Configs git read, by their file's identity (see {@code Scan.parsed}); the most recently used 4,096. */
+    /** Configs git read, by a digest of their content (see {@code Scan.parsed}); the most recently used 4,096. */
     private static final Map<String, Optional<List<String[]>>> PARSED = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(64, 0.75f, true) {
                 @Override

@@ -94,12 +94,12 @@ public final class Sessions {
         return Placeholders.sweepWorkspace(store.root(), workspace, incus::instancesOfAllProjects, patience);
     }
 
-    /** The steps a launch is made of. */
     /** What the agent wrote in nested git repositories of {@code workspace}, moved aside (see {@link GitGuard}). */
     public List<GitGuard.Quarantined> checkGit(Path workspace) {
         return GitGuard.check(store.root(), workspace, incus::instancesOfAllProjects);
     }
 
+    /** The steps a launch is made of. */
     public LaunchSteps steps() {
         return steps;
     }

@@ -285,6 +285,9 @@ final class Supervisor {
         }
     }
 
+    /** What the git guard could not move, said already. */
+    private final Set<String> gitSaid = new java.util.HashSet<>();
+
     /**
      * The placeholders of workspaces no container is left in (see {@link Placeholders}), and what the
      * agents wrote in nested git repositories ({@link GitGuard}); {@code all}: just listed, or null.
@@ -294,7 +297,10 @@ final class Supervisor {
             log("removed placeholder " + path + " (no container of its workspace is left)");
         }
         try {
-            for (GitGuard.Quarantined q : GitGuard.checkAll(store.root(), incus::instancesOfAllProjects)) log(q.describe());
+            for (GitGuard.Quarantined q : GitGuard.checkAll(store.root(), incus::instancesOfAllProjects)) {
+                // what cannot be moved is found again at every check: said once
+                if (q.to() != null || gitSaid.add(q.describe())) log(q.describe());
+            }
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             // the agent's workspace is no reason for the supervisor to stop watching: the next check looks again
             log("cannot check the nested git repositories: " + e);
