@@ -92,22 +92,20 @@ public final class GitGuard {
     /** Records whose full look could not finish, when (System.nanoTime); tried again after {@link #RETRY}. */
     private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>(), WALKED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Duration RETRY = Duration.ofMinutes(1);
-    /** The gitlinks of indexes read (NUL-separated), by their file's identity; the most recently used 64. */
-    private static final Map<String, byte[]> INDEXES = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
-                    return size() > 64;
-                }
-            });
+    /** The gitlinks of indexes read, by their file's identity; the most recently used 64. */
+    private static final Map<String, List<String>> INDEXES = recent(64);
     /** Configs git read, by a digest of their content (see {@code Scan.parsed}); the most recently used 4,096. */
-    private static final Map<String, Optional<List<String[]>>> PARSED = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Optional<List<String[]>>> eldest) {
-                    return size() > 4096;
-                }
-            });
+    private static final Map<String, Optional<List<String[]>>> PARSED = recent(4096);
+
+    /** A map that keeps the {@code most} entries used last (and is safe to share between threads). */
+    private static <V> Map<String, V> recent(int most) {
+        return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > most;
+            }
+        });
+    }
 
     /**
      * Config keys that run nothing and point git nowhere else (section and key lowercased, a
@@ -388,7 +386,7 @@ public final class GitGuard {
                 // what an editor opens by itself: a repository in a top-level folder, or a top-level folder that is one
                 for (String name : top.names()) {
                     if (name.equals(".git")) continue;
-                    if (name.indexOf('\uFFFD') >= 0) {
+                    if (unspellable(name)) {
                         cannot(name, "a top-level folder whose name is not UTF-8");
                         continue;
                     }
@@ -475,11 +473,11 @@ public final class GitGuard {
                 complete = false;
             }
             for (String rel : found) {
-                if (rel.indexOf('\uFFFD') >= 0) cannot(rel, "a repository whose path is not UTF-8");
+                if (unspellable(rel)) cannot(rel, "a repository whose path is not UTF-8");
                 else pointers.add(Map.entry(rel, 1));
             }
             for (String rel : heads) {
-                if (rel.indexOf('\uFFFD') >= 0) cannot(rel, "a git folder whose path is not UTF-8");
+                if (unspellable(rel)) cannot(rel, "a git folder whose path is not UTF-8");
                 else bare.add(rel);
             }
         }
@@ -515,8 +513,8 @@ public final class GitGuard {
             switch (to.kind()) {
                 case INSIDE -> {
                     try (Walked g = Walked.folder(top, to.rel())) {
-                        if (g != null && depth < DEPTH) gitdir(g.folder(), to.rel().toString(), worktree, depth);
-                        else if (g == null) return;
+                        if (g == null) return;
+                        if (depth < DEPTH) gitdir(g.folder(), to.rel().toString(), worktree, depth);
                         else complete = false;
                     } catch (LinkOnTheWay raced) {
                         risky(folder, name, rel, agents, "it points git through a link that came while coi looked");
@@ -532,7 +530,7 @@ public final class GitGuard {
         /** Where {@code path} (absolute, or relative to the workspace's {@code base}) leads, links followed as git follows them. */
         private Located locate(Path base, String path) {
             // a path that was not UTF-8 cannot be followed here
-            if (path.indexOf('\uFFFD') >= 0) return new Located(Kind.UNKNOWN, null, path);
+            if (unspellable(path)) return new Located(Kind.UNKNOWN, null, path);
             Path resolved;
             try {
                 Path p = Path.of(path);
@@ -603,29 +601,19 @@ public final class GitGuard {
                 // by identity, as configs: a large index is read once while it stays (git replaces it whole when it writes it)
                 // (not in the look that closes a window: a rewrite within one tick of a coarse clock keeps the change time)
                 String id = Files.readAttributes(p.opened(), "unix:dev,ino,ctime,lastModifiedTime,size").toString();
-                byte[] known = everywhere ? null : INDEXES.get(id);
+                List<String> known = everywhere ? null : INDEXES.get(id);
                 if (known != null) {
-                    String links = new String(known, StandardCharsets.UTF_8);
-                    for (String link : links.isEmpty() ? List.<String>of() : List.of(links.split("\0"))) addPointer(prefix, link, depth);
+                    for (String link : known) addPointer(prefix, link, depth);
                     return;
                 }
-                // mapped, not read onto the heap: an index may be larger than the background process's whole heap
-                GitIndex.Read read;
-                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(p.opened(), java.nio.file.StandardOpenOption.READ)) {
-                    long size = channel.size();
-                    read = size > Integer.MAX_VALUE ? null
-                            : GitIndex.read(channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size), 20, MAX_GITLINKS);
-                    if (read != null && read.sharedIndex() != null) {
-                        // a split index: the shared one holds the other entries (both read: more gitlinks looked at, never fewer)
-                        try (HostTree.Node shared = g.at("sharedindex." + read.sharedIndex())) {
-                            if (shared instanceof HostTree.Plain s) {
-                                try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(s.opened(), java.nio.file.StandardOpenOption.READ)) {
-                                    GitIndex.Read more = c.size() > Integer.MAX_VALUE ? null
-                                            : GitIndex.read(c.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, c.size()), 20, MAX_GITLINKS);
-                                    if (more == null) walk = true;
-                                    else read = new GitIndex.Read(concat(read.gitlinks(), more.gitlinks()), null);
-                                }
-                            }
+                GitIndex.Read read = mapped(p);
+                if (read != null && read.sharedIndex() != null) {
+                    // a split index: the shared one holds the other entries (both read: more gitlinks looked at, never fewer)
+                    try (HostTree.Node shared = g.at("sharedindex." + read.sharedIndex())) {
+                        if (shared instanceof HostTree.Plain s) {
+                            GitIndex.Read more = mapped(s);
+                            if (more == null) walk = true;
+                            else read = new GitIndex.Read(concat(read.gitlinks(), more.gitlinks()), null);
                         }
                     }
                 }
@@ -633,8 +621,17 @@ public final class GitGuard {
                     walk = true;
                     return;
                 }
-                INDEXES.put(id, String.join("\0", read.gitlinks()).getBytes(StandardCharsets.UTF_8));
+                INDEXES.put(id, read.gitlinks());
                 addGitlinks(read, prefix, depth);
+            }
+        }
+
+        /** An index read mapped, not onto the heap (it may be larger than the background process's whole heap); null as {@link GitIndex#read}. */
+        private static GitIndex.Read mapped(HostTree.Plain index) throws IOException {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(index.opened(), java.nio.file.StandardOpenOption.READ)) {
+                long size = channel.size();
+                return size > Integer.MAX_VALUE ? null
+                        : GitIndex.read(channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size), 20, MAX_GITLINKS);
             }
         }
 
@@ -653,7 +650,7 @@ public final class GitGuard {
         }
 
         private void addPointer(String prefix, String link, int depth) {
-            if (link.indexOf('\uFFFD') >= 0) {
+            if (unspellable(link)) {
                 cannot(prefix + link, "a gitlink whose name is not UTF-8");
                 return;
             }
@@ -685,45 +682,45 @@ public final class GitGuard {
 
         private void moduleFolders(HostTree folder, String rel, int depth, int level) throws IOException {
             if (level > MODULE_LEVELS || depth > DEPTH) {
-                complete = false;
                 cannot(rel, "submodule folders nested deeper than coi looks");
                 return;
             }
-            for (String name : folder.names()) {
-                if (name.indexOf('\uFFFD') >= 0) {
-                    cannot(rel + "/" + name, "a submodule folder whose name is not UTF-8");
-                    continue;
-                }
-                try (HostTree.Node node = folder.at(name)) {
-                    switch (node) {
-                        case HostTree.Folder f -> {
-                            if (f.tree().names().contains("HEAD")) gitdir(f.tree(), rel + "/" + name, null, depth + 1);
-                            else moduleFolders(f.tree(), rel + "/" + name, depth, level + 1);
-                        }
-                        case HostTree.Link l -> risky(folder, name, rel + "/" + name, agents(folder, name),
-                                "a link in place of a submodule's git folder, which git would follow");
-                        case null, default -> { }
-                    }
-                }
-            }
+            gitFolders(folder, rel, "submodule", (sub, subRel) -> {
+                if (sub.names().contains("HEAD")) gitdir(sub, subRel, null, depth + 1);
+                else moduleFolders(sub, subRel, depth, level + 1);
+            });
         }
 
         /** The folders of a repository's linked worktrees ({@code worktrees/ID}): each read by git as a git folder. */
         private void worktrees(HostTree g, String rel, int depth) throws IOException {
             try (HostTree worktrees = g.existing("worktrees")) {
                 if (worktrees == null || depth >= DEPTH) return;
-                for (String name : worktrees.names()) {
-                    if (name.indexOf('\uFFFD') >= 0) {
-                        cannot(rel + "/worktrees/" + name, "a worktree folder whose name is not UTF-8");
-                        continue;
-                    }
-                    try (HostTree.Node node = worktrees.at(name)) {
-                        switch (node) {
-                            case HostTree.Folder f -> gitdir(f.tree(), rel + "/worktrees/" + name, null, depth + 1);
-                            case HostTree.Link l -> risky(worktrees, name, rel + "/worktrees/" + name, agents(worktrees, name),
-                                    "a link in place of a worktree's git folder, which git would follow");
-                            case null, default -> { }
-                        }
+                gitFolders(worktrees, rel + "/worktrees", "worktree", (sub, subRel) -> gitdir(sub, subRel, null, depth + 1));
+            }
+        }
+
+        /** A step for a folder of {@link #gitFolders}, with its path relative to the workspace. */
+        private interface FolderStep {
+            void run(HostTree folder, String rel) throws IOException;
+        }
+
+        /**
+         * The entries of {@code parent} (at {@code rel}) that git reads as {@code kind}s' git folders:
+         * each folder to {@code step}; a link in place of one moved aside when the agent's; a name coi
+         * cannot spell said.
+         */
+        private void gitFolders(HostTree parent, String rel, String kind, FolderStep step) throws IOException {
+            for (String name : parent.names()) {
+                if (unspellable(name)) {
+                    cannot(rel + "/" + name, "a " + kind + " folder whose name is not UTF-8");
+                    continue;
+                }
+                try (HostTree.Node node = parent.at(name)) {
+                    switch (node) {
+                        case HostTree.Folder f -> step.run(f.tree(), rel + "/" + name);
+                        case HostTree.Link l -> risky(parent, name, rel + "/" + name, agents(parent, name),
+                                "a link in place of a " + kind + "'s git folder, which git would follow");
+                        case null, default -> { }
                     }
                 }
             }
@@ -981,6 +978,11 @@ public final class GitGuard {
                 moved.add(new Quarantined(at, null, why + "; coi could not move it aside (" + coi.LinuxAbi.reason(errno)
                         + "): remove it yourself before you run git there"));
             }
+        }
+
+        /** Whether {@code name} lost bytes when decoded (it was not UTF-8): coi cannot open it by that name. */
+        private static boolean unspellable(String name) {
+            return name.indexOf('\uFFFD') >= 0;
         }
 
         /** Something coi cannot look at, said (the window stays open). */
