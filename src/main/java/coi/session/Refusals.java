@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -46,16 +46,7 @@ final class Refusals {
 
     /** The supervisor's: the first hold from {@link #FIRST_PROPERTY} when set and valid, else {@link #FIRST}. */
     static Refusals of(Path sessionsRoot) {
-        Duration first = FIRST;
-        String set = System.getProperty(FIRST_PROPERTY);
-        if (set != null) {
-            try {
-                Duration d = Duration.parse(set);
-                if (!d.isNegative() && !d.isZero()) first = d;
-            } catch (DateTimeParseException e) {
-                Supervisor.log("ignoring " + FIRST_PROPERTY + "=" + set + ": not an ISO-8601 duration (PT15S)");
-            }
-        }
+        Duration first = Supervisor.tuned(FIRST_PROPERTY, FIRST);
         return new Refusals(sessionsRoot, first);
     }
 

@@ -52,6 +52,9 @@ final class Supervisor {
     static final Duration POLL = Duration.ofMillis(200);
     private static final Duration CHECK = Duration.ofSeconds(5);
     private static final Duration IDLE = Duration.ofSeconds(30);
+    /** Test hook (the JVM's -D, e.g. through JAVA_TOOL_OPTIONS): {@link Waiter#QUIET}, shortened for tests of hand-overs. */
+    static final String QUIET_PROPERTY = "coi.supervisor.quiet";
+    private static final Duration QUIET = tuned(QUIET_PROPERTY, Waiter.QUIET);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /**
      * How often the whole heap is collected. The serial collector grows the old generation toward
@@ -185,7 +188,7 @@ final class Supervisor {
             if (guard != null) guard.interrupt();
             if (events != null) events.close();
             finalizer.sweep();
-            sweepPlaceholders(null);
+            sweepPlaceholders(null, false);
             Files.deleteIfExists(heartbeat);
             Files.deleteIfExists(Watcher.monitoredMarker(store.root()));
             log("no coi container running: exiting");
@@ -202,7 +205,9 @@ final class Supervisor {
      */
     private boolean handOver(Instant now) {
         if (waiter.isEmpty() || pool != null || now.isBefore(nextHandOver)
-                || Duration.between(lastActivity, now).compareTo(Waiter.QUIET) < 0) return false;
+                || Duration.between(lastActivity, now).compareTo(QUIET) < 0) return false;
+        // a git check under way finishes first (the next check hands over)
+        if (gitCheck != null && gitCheck.isAlive()) return false;
         Optional<Waiter.Wait> wait = Waiter.idle(running, now, true);
         Optional<Path> socket = localSocket();
         if (wait.isEmpty() || socket.isEmpty()) return false;
@@ -285,17 +290,30 @@ final class Supervisor {
         }
     }
 
-    /** What the git guard could not move, said already. */
-    private final Set<String> gitSaid = new java.util.HashSet<>();
+    /** What the git guard could not move, said already (by the thread of {@link #checkGit}). */
+    private final Set<String> gitSaid = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The git guard's check under way, or null. */
+    private Thread gitCheck;
 
     /**
      * The placeholders of workspaces no container is left in (see {@link Placeholders}), and what the
-     * agents wrote in nested git repositories ({@link GitGuard}); {@code all}: just listed, or null.
+     * agents wrote in nested git repositories ({@link GitGuard}); {@code all}: just listed, or null. With {@code aside},
+     * the git check runs on a thread of its own, one at a time: a large workspace's walk (or the first linking of its
+     * native calls) must not hold up the monitor's looks. Without, it waits for the one under way and checks again.
      */
-    private void sweepPlaceholders(List<Model.Instance> all) {
+    private void sweepPlaceholders(List<Model.Instance> all, boolean aside) {
         for (String path : Placeholders.sweep(store.root(), all, incus::instancesOfAllProjects, Duration.ZERO)) {
             log("removed placeholder " + path + " (no container of its workspace is left)");
         }
+        if (aside) {
+            if (gitCheck == null || !gitCheck.isAlive()) gitCheck = Thread.ofPlatform().daemon(true).name("coi-git-guard").start(this::checkGit);
+        } else {
+            awaitGitCheck();
+            checkGit();
+        }
+    }
+
+    private void checkGit() {
         try {
             for (GitGuard.Quarantined q : GitGuard.checkAll(store.root(), incus::instancesOfAllProjects)) {
                 // what cannot be moved is found again at every check: said once
@@ -307,6 +325,17 @@ final class Supervisor {
         }
     }
 
+    /** Waits for the git check under way, if any: a process that exits finishes what it moves first. */
+    private void awaitGitCheck() {
+        Thread running = gitCheck;
+        if (running == null) return;
+        try {
+            running.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Lists the containers; returns whether nothing of ours runs. */
     private boolean check(Instant now) {
         running = List.of();
@@ -315,7 +344,7 @@ final class Supervisor {
             running = all.stream()
                     .filter(i -> i.name().startsWith(prefix) && Watcher.mine(i, store) && (i.running() || "Frozen".equals(i.status())))
                     .toList();
-            sweepPlaceholders(all);
+            sweepPlaceholders(all, true);
             touchHeartbeat(now);
         } catch (IncusException | java.io.UncheckedIOException e) {
             log("daemon unavailable: " + e.getMessage());
@@ -594,6 +623,23 @@ final class Supervisor {
         } catch (IOException e) {
             log("cannot write " + heartbeat + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The duration a test hook {@code property} (the JVM's -D) sets, an ISO-8601 duration such as PT15S, when it is set
+     * and positive; else {@code fallback}.
+     */
+    static Duration tuned(String property, Duration fallback) {
+        String set = System.getProperty(property);
+        if (set == null) return fallback;
+        try {
+            Duration d = Duration.parse(set);
+            if (!d.isNegative() && !d.isZero()) return d;
+        } catch (java.time.format.DateTimeParseException e) {
+            // said below
+        }
+        log("ignoring " + property + "=" + set + ": not a positive ISO-8601 duration (PT15S)");
+        return fallback;
     }
 
     static void log(String message) {

@@ -37,12 +37,23 @@ import org.junit.jupiter.api.Test;
 @Tag("incus")
 class NativeMonitorIT {
     private static final Pattern WATCHING_WAITER = Pattern.compile("waiter: waiting \\(pid (\\d+)\\) for Incus events naming \\S+, monitoring ");
-    /** A hand-over comes at the first check (every 5 s) after Waiter.QUIET; on a loaded machine the JVM starts slowly. */
+    /** A hand-over comes at the first check (every 5 s) after the quiet period; on a loaded machine the JVM starts slowly. */
     private static final int HANDOVER_SECONDS = 45;
+    /**
+     * The supervisor's quiet period before it hands over shortened from {@link Waiter#QUIET} to 2 s: the tests here are
+     * about what the waiter does once it has the containers, and each hand-over would otherwise wait 10 s of a JVM's idling.
+     */
+    private static final String QUICK_HAND_OVER = "-D" + Supervisor.QUIET_PROPERTY + "=PT2S";
+
+    private static Own own(String mark) {
+        Own own = new Own(mark);
+        own.box.with("JAVA_TOOL_OPTIONS", QUICK_HAND_OVER);
+        return own;
+    }
 
     @Test
     void aCriticalThreatFoundByTheWaiterIsKilledAtOnceAndRecordedByTheSupervisorItStarts() throws Exception {
-        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
+        try (Own own = own("n"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
             Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
             String name = monitoredSession(own);
@@ -134,7 +145,7 @@ class NativeMonitorIT {
      * script: the waiter must kill it (one KILLED audit event, which {@code killed} checks) and the container stop.
      */
     private static void killedByTheWaiter(String program, String into, Attack attack, ThrowingConsumer<AuditEvent> killed) throws Exception {
-        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
+        try (Own own = own("n"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
             String name = monitoredSession(own);
             try {
@@ -177,7 +188,7 @@ class NativeMonitorIT {
 
     @Test
     void aWarningIsAnsweredOnceAndTheWaiterHandedBackToDoesNotHandItOverAgainWithinTheDedupPeriod() throws Exception {
-        try (Own own = new Own("n")) {
+        try (Own own = own("n")) {
             Sandbox box = own.box;
             String name = monitoredSession(own);
             long waiter = pids(box).getFirst();
@@ -214,7 +225,7 @@ class NativeMonitorIT {
      */
     @Test
     void aDnsBurstIsSeenByTheWaiterThroughTheFenceCounterAndFreezesTheContainer() throws Exception {
-        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
+        try (Own own = own("n"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
             String name = monitoredSession(own);
             try {
@@ -244,7 +255,7 @@ class NativeMonitorIT {
      */
     @Test
     void cgroupsNestedPastTheWalkAreHandedBackAndFreezeTheContainer() throws Exception {
-        try (Own own = new Own("n"); IncusClient incus = TestIncus.client()) {
+        try (Own own = own("n"); IncusClient incus = TestIncus.client()) {
             Sandbox box = own.box;
             Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
             String name = monitoredSession(own);
@@ -277,7 +288,7 @@ class NativeMonitorIT {
      * A container the waiter hands back for what it holds at one moment (here processes exec'd with
      * more descriptors than the waiter reads at an exec, gone before the next look could read them
      * whole: nothing either monitor calls a threat) is
-     * watched by the supervisor for a hold (Refusals; 10 minutes, shortened here to 20 s through the
+     * watched by the supervisor for a hold (Refusals; 10 minutes, shortened here to 10 s through the
      * JVM's test property), then handed to a waiter again: the JVM no longer stays for the
      * container's life. The process waits for a file the test writes into the workspace, so that it
      * execs while a waiter watches (the exec that starts it is an Incus event, which wakes the
@@ -285,8 +296,8 @@ class NativeMonitorIT {
      */
     @Test
     void aContainerHandedBackGoesToAWaiterAgainOnceItsHoldIsOver() throws Exception {
-        try (Own own = new Own("h")) {
-            Sandbox box = own.box.with("JAVA_TOOL_OPTIONS", "-D" + Refusals.FIRST_PROPERTY + "=PT20S");
+        try (Own own = own("h")) {
+            Sandbox box = own.box.with("JAVA_TOOL_OPTIONS", QUICK_HAND_OVER + " -D" + Refusals.FIRST_PROPERTY + "=PT10S");
             String name = monitoredSession(own);
             Result waiting = box.run("container", "exec", name, "--", "bash", "-c",
                     "setsid -f bash -c 'mkfifo /tmp/tick && exec 9<>/tmp/tick || exit 3; until [ -e /workspace/go ]; do read -t 0.3 -u 9; done;"
