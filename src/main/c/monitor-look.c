@@ -75,6 +75,7 @@ struct mon_proc {
     char *exe;          /* NULL: null */
     char *program;      /* Proc.program() */
     char *cmd;          /* the evidence: arguments joined by NUL, MON_MAX_CMDLINE bytes at most (see read_cmdline) */
+    char *comm;         /* stat's command: the evidence's "[comm]" when the command line is empty (Proc.info); NULL: none */
     size_t cmdlen;
     int nargs;          /* arguments (not empty) of the whole command line read */
     long long stdio[3]; /* socket inode on 0, 1, 2; -1 none */
@@ -583,6 +584,7 @@ void mon_proc_free(struct mon_proc *p) {
     free(p->exe);
     free(p->program);
     free(p->cmd);
+    free(p->comm);
     free(p->socks);
     free(p->too_much);
     free(p);
@@ -1042,7 +1044,7 @@ static int read_proc(const char *proc_root, int pid, const struct uidmap *uids, 
         free(p->program);
         p->program = program;
     }
-    free(comm);
+    p->comm = comm;
     *out = p;
     return P_OK;
 nomem:
@@ -1781,7 +1783,8 @@ static int read_table(struct mon_look *look, const struct mon_proc *p, int tid, 
     if (r == P_OK && *count > 0) {
         free(t->program);
         t->program = NULL;
-        if ((p->exe && !(t->exe = strdup(p->exe))) || !(t->program = strdup(p->program)) || add_proc(look, t) < 0) r = P_NOMEM;
+        if ((p->exe && !(t->exe = strdup(p->exe))) || !(t->program = strdup(p->program)) || (p->comm && !(t->comm = strdup(p->comm)))
+            || add_proc(look, t) < 0) r = P_NOMEM;
         else return P_OK;
     }
     mon_proc_free(t);
@@ -2079,6 +2082,11 @@ static void describe(const struct mon_proc *p, struct mon_threat *t) {
     else t->exe[0] = 0;
     size_t l = p->cmdlen < sizeof t->cmdline ? p->cmdlen : sizeof t->cmdline;
     if (l) memcpy(t->cmdline, p->cmd, l);
+    else if (p->comm && *p->comm) {
+        /* Proc.info(): "[comm]" for a process that shows no command line (read mid-exec or as it exits) */
+        int n = snprintf(t->cmdline, sizeof t->cmdline, "[%s]", p->comm);
+        l = n < 0 ? 0 : (size_t)n < sizeof t->cmdline ? (size_t)n : sizeof t->cmdline - 1;
+    }
     t->cmdline_len = l;
 }
 

@@ -152,8 +152,13 @@ public record Snapshot(String container, @JsonSerialize(using = ToStringSerializ
             return name.endsWith(" (deleted)") ? name.substring(0, name.length() - 10) : name;
         }
 
+        /**
+         * The evidence: with the command line, or {@code [comm]} for a process that shows none (as ps shows it): one read in the
+         * middle of its exec (the new program's memory has no arguments yet) or as it exits.
+         */
         public Evidence.ProcessInfo info() {
-            return new Evidence.ProcessInfo(pid, ppid, uid, exe, cmdline);
+            List<String> shown = cmdline.isEmpty() && comm != null && !comm.isEmpty() ? List.of("[" + comm + "]") : cmdline;
+            return new Evidence.ProcessInfo(pid, ppid, uid, exe, shown);
         }
     }
 

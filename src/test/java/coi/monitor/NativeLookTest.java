@@ -69,7 +69,7 @@ class NativeLookTest {
 
     @Test
     void interpretersWithTheirStdioOnAConnectionAreReverseShellsOverTcpTcp6AndMappedPeers() throws IOException {
-        cgroup("", "coi-a", List.of(1), Map.of("user.slice", List.of(10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)));
+        cgroup("", "coi-a", List.of(1), Map.of("user.slice", List.of(10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26)));
         process(1, "/sbin/init", "/sbin/init");
         process(10, "/usr/bin/bash", "bash", "-i");
         fd(10, 0, "socket:[9100]");
@@ -107,6 +107,9 @@ class NativeLookTest {
         fd(24, 0, "socket:[9113]"); // 0.0.0.0 peer
         process(25, "/usr/bin/expect", "expect");
         fd(25, 1, "socket:[9114]"); // TIME_WAIT still a connection to a peer
+        process(26, "/usr/bin/bash"); // read mid-exec: the new program's memory has no arguments yet
+        stat(26, "bash", "S", 1);
+        fd(26, 0, "socket:[9100]");
         net(1, "tcp", tcp(v4("10.147.83.75", 40512), v4(REMOTE, 4444), "01", 9100), tcp(v4("127.0.0.1", 1), v4("127.0.0.1", 2), "01", 9104),
                 tcp(v4("10.0.0.2", 3), v4(REMOTE, 0), "01", 9106), tcp(v4("0.0.0.0", 22), v4("0.0.0.0", 0), "0A", 9107),
                 tcp(v4("10.0.0.2", 5), v4("0.0.0.0", 9), "02", 9113), tcp(v4("10.0.0.2", 8), v4(REMOTE, 4444), "01", 9109), tcp(v4("10.0.0.2", 6), v4("203.0.113.9", 8443), "06", 9114));
@@ -125,6 +128,8 @@ class NativeLookTest {
                 "reverse shell: lua5.4 with its stdin on a connection to 198.51.100.10:4444", "reverse shell: php8.2 with its stdin on a connection to 198.51.100.53:53",
                 "reverse shell: pwsh with its stderr on a connection to 2001:db8::1:0:0:1:80", "connection to the cloud metadata address 169.254.169.254",
                 "reverse shell: expect with its stdout on a connection to 203.0.113.9:8443");
+        assertThat(found.threats()).filteredOn(t -> t.evidence().process() != null && t.evidence().process().pid() == 26).singleElement()
+                .satisfies(t -> assertThat(t.evidence().process().cmdline()).as("no command line: [comm], as ps shows it").containsExactly("[bash]"));
         assertThat(found.threats()).extracting(Threat::title).noneMatch(t -> t.contains("zsh") || t.contains("vim") || t.contains("node")
                 || t.contains("busybox") || t.contains("tclsh") || t.contains("pythonx") || t.contains("dash"));
     }
