@@ -206,8 +206,8 @@ final class Supervisor {
     private boolean handOver(Instant now) {
         if (waiter.isEmpty() || pool != null || now.isBefore(nextHandOver)
                 || Duration.between(lastActivity, now).compareTo(QUIET) < 0) return false;
-        // a git check under way finishes first (the next check hands over)
-        if (gitCheck != null && gitCheck.isAlive()) return false;
+        // the git check this listing started finishes first: the waiter does not check
+        awaitGitCheck();
         Optional<Waiter.Wait> wait = Waiter.idle(running, now, true);
         Optional<Path> socket = localSocket();
         if (wait.isEmpty() || socket.isEmpty()) return false;
@@ -325,7 +325,7 @@ final class Supervisor {
         }
     }
 
-    /** Waits for the git check under way, if any: a process that exits finishes what it moves first. */
+    /** Waits for the git check under way, if any: a process that hands over or exits finishes what it moves first. */
     private void awaitGitCheck() {
         Thread running = gitCheck;
         if (running == null) return;
