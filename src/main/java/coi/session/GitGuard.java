@@ -73,7 +73,10 @@ import java.util.stream.Stream;
 public final class GitGuard {
     private static final String FOLDER = "gitguard";
     private static final String HEADER = "# coi: when agents could write this workspace; git settings changed then are the agent's";
-    private static final String WORKSPACE = "workspace\t", IDENTITY = "folder\t", LAUNCHES = "launches\t", WINDOW = "window\t";
+    private static final String WORKSPACE = "workspace\t", IDENTITY = "folder\t", LAUNCHES = "launches\t", WINDOW = "window\t",
+            MOUNTED = "mounted\t", WITH = "with\t";
+    /** The folders mounted writable beside a workspace that its record names, to check with it: the last ones launched with. */
+    private static final int WITH_MOST = 64;
     static final String SUFFIX = ".coi-quarantined";
     /** A ctime is the kernel's coarse clock: windows are widened by this on each side. */
     private static final Duration SLACK = Duration.ofSeconds(1);
@@ -140,8 +143,26 @@ public final class GitGuard {
     /** A time the agent could write, in nanoseconds since the epoch; {@code end} OPEN while it lasts. */
     record Window(long start, long end) {}
 
-    /** A workspace's record: its path and folder identity, how many launches there were, and its windows. */
-    record State(Path workspace, String folder, long launches, List<Window> windows) {
+    /**
+     * A workspace's record: its path and folder identity, how many launches there were, and its windows. {@code mounted}:
+     * the folder was mounted writable into a session as an extra folder (`--mount`, `[[mounts]]`, the storage folder) at
+     * least once, where nothing of its own {@code .git} is read-only: that is looked at as the agent's to write too.
+     * {@code with}: the folders mounted writable beside this workspace, checked whenever it is.
+     */
+    record State(Path workspace, String folder, long launches, List<Window> windows, boolean mounted, List<Path> with) {
+        State {
+            windows = List.copyOf(windows);
+            with = List.copyOf(with);
+        }
+
+        State(Path workspace, String folder, long launches, List<Window> windows) {
+            this(workspace, folder, launches, windows, false, List.of());
+        }
+
+        State withWindows(List<Window> changed) {
+            return new State(workspace, folder, launches, changed, mounted, with);
+        }
+
         boolean open() {
             return !windows.isEmpty() && windows.getLast().end() == OPEN;
         }
@@ -174,15 +195,32 @@ public final class GitGuard {
     /**
      * At a launch, which {@link Placeholders#hold}s the folder until its process exits: what is
      * written in the workspace from now may be the agent's, until a check finds no container of it.
+     * The same for each folder in {@code mounts} (held here), which the session can write as well.
      */
-    static void launched(Path root, Path workspace, String folder) {
+    static void launched(Path root, Path workspace, String folder, List<Path> mounts) {
+        List<Path> with = new ArrayList<>();
+        for (Path m : mounts) {
+            // a file mounted writable is the user's choice to share (not a folder a repository can be made in)
+            if (Files.isDirectory(m) && m.toString().indexOf('\n') < 0) with.add(m);
+        }
+        opened(root, workspace, folder, false, with);
+        for (Path m : with) opened(root, m, Placeholders.hold(root, m), true, List.of());
+    }
+
+    /** One folder's window opened (a launch counted, {@code mounted} kept once set, {@code with} added to the last ones). */
+    private static void opened(Path root, Path workspace, String folder, boolean mounted, List<Path> with) {
         Path file = recordFile(root, Placeholders.key(folder));
         try {
             Placeholders.locked(root, folder, alone -> {
                 State was = read(file).filter(s -> s.folder().equals(folder)).orElse(new State(workspace, folder, 0, List.of()));
                 List<Window> windows = new ArrayList<>(was.windows());
                 if (!was.open()) windows.add(new Window(nanos(Instant.now().minus(SLACK)), OPEN));
-                write(file, new State(workspace, folder, was.launches() + 1, merged(windows)));
+                java.util.LinkedHashSet<Path> beside = new java.util.LinkedHashSet<>(was.with());
+                beside.removeAll(with);
+                beside.addAll(with);
+                List<Path> kept = new ArrayList<>(beside);
+                write(file, new State(workspace, folder, was.launches() + 1, merged(windows), was.mounted() || mounted,
+                        kept.subList(Math.max(0, kept.size() - WITH_MOST), kept.size())));
                 return null;
             });
         } catch (IOException | UncheckedIOException e) {
@@ -197,11 +235,23 @@ public final class GitGuard {
      * run`); closes its window when no container of it is left.
      */
     public static List<Quarantined> check(Path root, Path workspace, Supplier<List<Model.Instance>> instances) {
+        Path file;
         try {
-            return checkOne(root, recordFile(root, Placeholders.key(Placeholders.folderIdentity(workspace))), instances);
+            file = recordFile(root, Placeholders.key(Placeholders.folderIdentity(workspace)));
         } catch (IOException gone) {
             return List.of();
         }
+        List<Quarantined> moved = new ArrayList<>(checkOne(root, file, instances));
+        // and the folders mounted writable beside it
+        for (Path m : read(file).map(State::with).orElse(List.of())) {
+            try {
+                Path beside = recordFile(root, Placeholders.key(Placeholders.folderIdentity(m)));
+                if (!beside.equals(file)) moved.addAll(checkOne(root, beside, instances));
+            } catch (IOException gone) {
+                // moved or gone: the background process and `coi clean` check every record
+            }
+        }
+        return moved;
     }
 
     /** Checks every workspace with an open window (the background process, `coi clean`). */
@@ -225,7 +275,9 @@ public final class GitGuard {
                 if (alone && s.open()) {
                     try {
                         List<Model.Instance> left = instances.get().stream().filter(i -> !"Stopped".equals(i.status())).toList();
-                        if (!Placeholders.inUse(left, s.workspace(), s.folder())) closeAt[0] = nanos(Instant.now().plus(SLACK));
+                        if (!Placeholders.inUse(left, s.workspace(), s.folder()) && !Placeholders.mountedWritable(left, s.workspace(), s.folder())) {
+                            closeAt[0] = nanos(Instant.now().plus(SLACK));
+                        }
                     } catch (RuntimeException daemon) {
                         // a daemon that cannot be asked: the window stays open
                     }
@@ -247,7 +299,7 @@ public final class GitGuard {
                     if (s == null || s.launches() != now.launches() || !s.open()) return null;
                     List<Window> windows = new ArrayList<>(s.windows());
                     windows.set(windows.size() - 1, new Window(windows.getLast().start(), closeAt[0]));
-                    write(file, new State(s.workspace(), s.folder(), s.launches(), windows));
+                    write(file, s.withWindows(windows));
                     return null;
                 });
             }
@@ -271,12 +323,16 @@ public final class GitGuard {
         Path workspace = null;
         String folder = null;
         long launches = 0;
+        boolean mounted = false;
         List<Window> windows = new ArrayList<>();
+        List<Path> with = new ArrayList<>();
         try {
             for (String line : lines) {
                 if (line.startsWith(WORKSPACE)) workspace = Path.of(line.substring(WORKSPACE.length()));
                 else if (line.startsWith(IDENTITY)) folder = line.substring(IDENTITY.length());
                 else if (line.startsWith(LAUNCHES)) launches = Long.parseLong(line.substring(LAUNCHES.length()));
+                else if (line.startsWith(MOUNTED)) mounted = true;
+                else if (line.startsWith(WITH)) with.add(Path.of(line.substring(WITH.length())));
                 else if (line.startsWith(WINDOW)) {
                     String[] f = line.split("\t");
                     windows.add(new Window(Long.parseLong(f[1]), f[2].equals("open") ? OPEN : Long.parseLong(f[2])));
@@ -286,12 +342,14 @@ public final class GitGuard {
             return Optional.empty();
         }
         return workspace == null || !workspace.isAbsolute() || folder == null ? Optional.empty()
-                : Optional.of(new State(workspace, folder, launches, windows));
+                : Optional.of(new State(workspace, folder, launches, windows, mounted, with));
     }
 
     private static void write(Path file, State s) throws IOException {
         StringBuilder text = new StringBuilder(HEADER).append('\n').append(WORKSPACE).append(s.workspace()).append('\n')
                 .append(IDENTITY).append(s.folder()).append('\n').append(LAUNCHES).append(s.launches()).append('\n');
+        if (s.mounted()) text.append(MOUNTED).append("yes\n");
+        for (Path w : s.with()) text.append(WITH).append(w).append('\n');
         for (Window w : s.windows()) {
             text.append(WINDOW).append(w.start()).append('\t').append(w.end() == OPEN ? "open" : String.valueOf(w.end())).append('\n');
         }
@@ -368,7 +426,18 @@ public final class GitGuard {
                 // the workspace's own repository: its config, hooks and info are mounted read-only, the rest of its git folder is
                 // the agent's (a commondir, a config.worktree, its linked worktrees' folders), and its gitlinks and submodules
                 try (HostTree.Node own = top.at(".git")) {
-                    if (own instanceof HostTree.Folder f) {
+                    if (state.mounted()) {
+                        // a folder mounted writable: its own git folder is the agent's to write whole, looked at as a nested one's
+                        switch (own) {
+                            case HostTree.Folder f -> gitdir(f.tree(), ".git", "", 0);
+                            case HostTree.Plain p -> {
+                                String target = gitPath(p, "gitdir: ");
+                                if (target != null) led(top, ".git", ".git", agents(p.opened()), locate(null, target), "", 0);
+                            }
+                            case HostTree.Link l -> risky(top, ".git", ".git", agents(top, ".git"), "a link git would follow to a repository elsewhere");
+                            case null, default -> { }
+                        }
+                    } else if (own instanceof HostTree.Folder f) {
                         seen.put(Files.readAttributes(f.tree().opened(), BasicFileAttributes.class).fileKey(), true);
                         gitlinks(f.tree(), "", 0);
                         config(f.tree(), "config", ".git/config", 0, new Repo(".git", "", true));

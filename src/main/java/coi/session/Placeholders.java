@@ -358,23 +358,15 @@ public final class Placeholders {
      * before coi labelled it): where its path went, its folder may be this one.
      */
     static boolean inUse(List<Model.Instance> instances, Path workspace, String folder) {
-        Path real;
-        Set<String> here = new HashSet<>();
-        here.add(folder);
-        try {
-            real = workspace.toRealPath();
-            for (Path p = real; p != null; p = p.getParent()) here.add(folderIdentity(p));
-        } catch (IOException e) {
-            return true;
-        }
+        Near near = Near.of(workspace, folder);
+        if (near == null) return true;
         for (Model.Instance i : instances) {
             String label = i.configValue(Labels.WORKSPACE);
             if (label == null) continue;
             String labelled = i.configValue(Labels.WORKSPACE_FOLDER);
-            if (labelled != null && here.contains(labelled)) return true;
+            if (labelled != null && near.here().contains(labelled)) return true;
             try {
-                Path path = Path.of(label);
-                if (here.contains(folderIdentity(path)) || path.toRealPath().startsWith(real)) return true;
+                if (near.reaches(Path.of(label))) return true;
             } catch (NoSuchFileException gone) {
                 if (labelled == null) return true;
             } catch (IOException | java.nio.file.InvalidPathException e) {
@@ -382,6 +374,52 @@ public final class Placeholders {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a coi instance of {@code instances} (labelled with a workspace) mounts {@code workspace}, the folder
+     * {@code folder}, a folder above it or one below it writable as another disk (`--mount`, `[[mounts]]`, the storage
+     * folder, a session's state folder): its agent can write there as well. A source that cannot be looked at counts.
+     */
+    static boolean mountedWritable(List<Model.Instance> instances, Path workspace, String folder) {
+        Near near = Near.of(workspace, folder);
+        if (near == null) return true;
+        for (Model.Instance i : instances) {
+            if (i.configValue(Labels.WORKSPACE) == null) continue;
+            Map<String, Map<String, String>> devices = i.expandedDevices() != null ? i.expandedDevices() : i.devices();
+            if (devices == null) continue;
+            for (Map<String, String> d : devices.values()) {
+                String source = d.get("source");
+                if (!"disk".equals(d.get("type")) || source == null || !source.startsWith("/") || "true".equals(d.get("readonly"))) continue;
+                try {
+                    if (near.reaches(Path.of(source))) return true;
+                } catch (IOException | java.nio.file.InvalidPathException e) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A folder by its real path, with the identities of it and every folder above it. */
+    private record Near(Path real, Set<String> here) {
+        /** Null when the folder cannot be looked at. */
+        static Near of(Path workspace, String folder) {
+            Set<String> here = new HashSet<>();
+            here.add(folder);
+            try {
+                Path real = workspace.toRealPath();
+                for (Path p = real; p != null; p = p.getParent()) here.add(folderIdentity(p));
+                return new Near(real, here);
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        /** Whether {@code path} is this folder, a folder above it (compared as folders) or lies below it (by real path). */
+        boolean reaches(Path path) throws IOException {
+            return here.contains(folderIdentity(path)) || path.toRealPath().startsWith(real);
+        }
     }
 
     /** What became of one recorded placeholder. */

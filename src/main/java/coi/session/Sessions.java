@@ -505,7 +505,7 @@ public final class Sessions {
         // the placeholders this launch makes or mounts stay until its container is there to keep them (see Placeholders), and
         // what is written in the workspace from now may be the agent's (see GitGuard)
         String folder = Placeholders.hold(store.root(), ws.path());
-        GitGuard.launched(store.root(), ws.path(), folder);
+        GitGuard.launched(store.root(), ws.path(), folder, writableMounts(config));
         if (paths.isEmpty()) return Protection.of(ws.path(), paths, true, views.available()).heldIn(folder);
         List<String> made = new ArrayList<>();
         try {
@@ -513,6 +513,16 @@ public final class Sessions {
         } finally {
             Placeholders.record(store.root(), ws.path(), made);
         }
+    }
+
+    /** The host folders a session of {@code config} can write besides its workspace: its writable mounts, the storage folder. */
+    static List<Path> writableMounts(Config config) {
+        List<Path> folders = new ArrayList<>();
+        for (Mount m : config.mounts()) {
+            if (!m.readonly()) folders.add(m.host());
+        }
+        config.paths().storageDir().ifPresent(folders::add);
+        return folders;
     }
 
     private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths, DaemonFacts daemon) {

@@ -54,7 +54,7 @@ class GitGuardAttacksTest {
         Path mark = home.resolve("ran");
         String folder = Placeholders.hold(root, ws);
         try {
-            GitGuard.launched(root, ws, folder);
+            GitGuard.launched(root, ws, folder, List.of());
             agent(attack, ws, home, mark);
         } finally {
             Placeholders.release(root, ws);
@@ -107,7 +107,7 @@ class GitGuardAttacksTest {
         Path root = home.resolve(".coi"), ws = Files.createDirectories(home.resolve("main"));
         git(home, ws, "init", "-q");
         git(home, ws, "commit", "-q", "--allow-empty", "-m", "first");
-        GitGuard.launched(root, ws, Placeholders.hold(root, ws));
+        GitGuard.launched(root, ws, Placeholders.hold(root, ws), List.of());
         try {
             agent(attack, ws, home, home.resolve("ran"));
         } finally {

@@ -124,6 +124,39 @@ class GitGuardE2EIT {
         }
     }
 
+    /**
+     * `--mount`: a repository of the user's mounted writable beside the workspace; code writes an fsmonitor into its config
+     * and a hook into its git folder (nothing of a mounted folder's own git folder is read-only): both go at the run's end.
+     */
+    @Test
+    void whatTheAgentWroteInTheGitFolderOfAFolderMountedBesideTheWorkspaceIsMovedAsideAtTheEndOfItsRun() throws Exception {
+        try (Sandbox box = new Sandbox()) {
+            Path other = Files.createDirectories(box.root.resolve("other"));
+            git(box.home, other, "init", "-q");
+            Files.writeString(other.resolve("lib.c"), "int lib;\n");
+            git(box.home, other, "add", "lib.c");
+            git(box.home, other, "commit", "-qm", "lib");
+            Result r = box.run("run", "--mount", other + ":/other", "--", "sh", "-c",
+                    "printf '[core]\\n\\tfsmonitor = touch " + PWNED + " #\\n' >> /other/.git/config"
+                            + " && printf '#!/bin/sh\\ntouch " + PWNED + "\\n' > /other/.git/hooks/post-index-change"
+                            + " && chmod +x /other/.git/hooks/post-index-change && echo written");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.out()).isEqualTo("written\n");
+            assertThat(r.err()).contains("coi: warning: moved " + other.resolve(".git/config") + " to config.coi-quarantined: it sets core.fsmonitor",
+                    "coi: warning: moved " + other.resolve(".git/hooks") + " to hooks.coi-quarantined");
+
+            Files.writeString(other.resolve("lib.c"), "int lib2;\n");
+            GitTesting.run(box.home, other, Map.of(), "status", "--short");
+            assertThat(other.resolve(PWNED)).as("nothing ran at `git status`").doesNotExist();
+            Path copy = box.root.resolve("other-copy");
+            Process cp = new ProcessBuilder("cp", "-a", other.toString(), copy.toString()).inheritIO().start();
+            assertThat(cp.waitFor()).isZero();
+            Files.move(copy.resolve(".git/config.coi-quarantined"), copy.resolve(".git/config"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            GitTesting.run(box.home, copy, Map.of(), "status", "--short");
+            assertThat(copy.resolve(PWNED)).as("what was moved aside runs at `git status` when put back").exists();
+        }
+    }
+
     private static String watcherLog(Sandbox box) throws IOException {
         Path log = box.home.resolve(".coi/watcher.log");
         return Files.exists(log) ? Files.readString(log) : "";

@@ -54,7 +54,7 @@ class GitGuardTest {
     /** A launch in this workspace: holds it and opens its window; {@link #ended} lets go as the launching process's exit does. */
     private void launch() {
         String folder = Placeholders.hold(root(), ws);
-        GitGuard.launched(root(), ws, folder);
+        GitGuard.launched(root(), ws, folder, List.of());
     }
 
     private void ended() throws Exception {
@@ -235,6 +235,78 @@ class GitGuardTest {
         assertThat(inner.resolve(".git/config")).content().contains("hooksPath");
     }
 
+    /**
+     * `--mount`: a folder mounted writable beside the workspace is checked with it, and nothing of its own git folder
+     * is read-only there: the agent's config and hook go, the user's own fsmonitor (set before the session) stays.
+     */
+    @Test
+    void aFolderMountedWritableIsCheckedWithTheWorkspaceItsOwnGitFolderLookedAtAsTheAgents() throws Exception {
+        Path other = userRepository("other"), users = userRepository("users");
+        git(home, users, "config", "core.fsmonitor", evil.toString());
+        Thread.sleep(1_100);
+        String folder = Placeholders.hold(root(), ws);
+        GitGuard.launched(root(), ws, folder, List.of(other, users, evil));
+        try {
+            git(home, other, "config", "core.fsmonitor", evil.toString());
+            Path hook = other.resolve(".git/hooks/post-index-change");
+            Files.writeString(hook, "#!/bin/sh\ntouch " + marker + "\n");
+            Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwx------"));
+            assertThat(statusRunsIt(other)).as("the attack works before the check").isTrue();
+
+            List<GitGuard.Quarantined> moved = GitGuard.check(root(), ws, NONE_LEFT);
+
+            assertThat(moved).extracting(GitGuard.Quarantined::path).containsExactlyInAnyOrder(other.resolve(".git/config"), other.resolve(".git/hooks"));
+            assertThat(statusRunsIt(other)).isFalse();
+            assertThat(users.resolve(".git/config")).as("the user's own, from before the session").content().contains("fsmonitor");
+            Path record = GitGuard.recordFile(root(), Placeholders.key(Placeholders.folderIdentity(other)));
+            assertThat(GitGuard.read(record).orElseThrow().mounted()).isTrue();
+            assertThat(GitGuard.read(GitGuard.recordFile(root(), Placeholders.key(folder))).orElseThrow().with())
+                    .as("a file mounted writable is no folder to check").containsExactly(other, users);
+        } finally {
+            Placeholders.release(root(), other);
+            Placeholders.release(root(), users);
+        }
+    }
+
+    /** A mounted folder's window stays open while a coi container mounts it, or a folder above it, writable. */
+    @Test
+    void aMountedFoldersWindowStaysOpenWhileAContainerMountsItWritable() throws Exception {
+        Path other = userRepository("other");
+        GitGuard.launched(root(), ws, Placeholders.hold(root(), ws), List.of(other));
+        ended();
+        Placeholders.release(root(), other);
+        Path record = GitGuard.recordFile(root(), Placeholders.key(Placeholders.folderIdentity(other)));
+        Path elsewhere = Files.createDirectories(home.resolve("elsewhere"));
+        Map<String, String> above = Map.of("type", "disk", "source", home.toString(), "path", "/data");
+        GitGuard.check(root(), ws, () -> List.of(withDisk(instanceIn(elsewhere), above)));
+        assertThat(GitGuard.read(record).orElseThrow().open()).as("a folder above it mounted writable").isTrue();
+        Map<String, String> readOnly = Map.of("type", "disk", "source", other.toString(), "path", "/other", "readonly", "true");
+        GitGuard.check(root(), ws, () -> List.of(withDisk(instanceIn(elsewhere), readOnly)));
+        assertThat(GitGuard.read(record).orElseThrow().open()).as("mounted read-only only").isFalse();
+    }
+
+    /** A repository of the user's with one commit, outside the workspace. */
+    private Path userRepository(String name) throws Exception {
+        Path repo = Files.createDirectories(home.resolve(name));
+        git(home, repo, "init", "-q");
+        Files.writeString(repo.resolve("f"), "f\n");
+        git(home, repo, "add", "f");
+        git(home, repo, "commit", "-qm", "f");
+        return repo;
+    }
+
+    private boolean statusRunsIt(Path repo) throws Exception {
+        Files.deleteIfExists(marker);
+        Files.writeString(repo.resolve("f"), "changed " + System.nanoTime() + "\n");
+        GitTesting.run(home, repo, Map.of(), "status", "--short");
+        return Files.exists(marker);
+    }
+
+    private static Model.Instance withDisk(Model.Instance i, Map<String, String> disk) {
+        return new Model.Instance(i.name(), i.status(), i.type(), i.ephemeral(), null, i.config(), i.expandedConfig(), Map.of("data", disk),
+                Map.of("data", disk), List.of(), null);
+    }
+
     @Test
     void whatWasMovedBeforeIsNotOverwritten() throws Exception {
         launch();
@@ -291,7 +363,7 @@ class GitGuardTest {
     @Test
     void aWorkspaceLaunchedByALinkIsLookedAtThroughItsRealPathToo() throws Exception {
         Path link = Files.createSymbolicLink(home.resolve("ws-link"), ws);
-        GitGuard.launched(root(), link, Placeholders.hold(root(), link));
+        GitGuard.launched(root(), link, Placeholders.hold(root(), link), List.of());
         Path deep = Files.createDirectories(ws.resolve("a/b"));
         git(home, deep, "init", "-q");
         git(home, deep, "config", "core.sshCommand", evil.toString());
