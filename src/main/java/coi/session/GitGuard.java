@@ -241,12 +241,13 @@ public final class GitGuard {
         } catch (IOException gone) {
             return List.of();
         }
-        List<Quarantined> moved = new ArrayList<>(checkOne(root, file, instances));
-        // and the folders mounted writable beside it
+        List<Quarantined> moved = new ArrayList<>(checkOne(root, file, instances, true));
+        // and the folders mounted writable beside it, by a quick look: the look that closes a window walks the whole folder
+        // (a home folder mounted, say), which the background process does, not the end of a session the user waits for
         for (Path m : read(file).map(State::with).orElse(List.of())) {
             try {
                 Path beside = recordFile(root, Placeholders.key(Placeholders.folderIdentity(m)));
-                if (!beside.equals(file)) moved.addAll(checkOne(root, beside, instances));
+                if (!beside.equals(file)) moved.addAll(checkOne(root, beside, instances, false));
             } catch (IOException gone) {
                 // moved or gone: the background process and `coi clean` check every record
             }
@@ -257,11 +258,12 @@ public final class GitGuard {
     /** Checks every workspace with an open window (the background process, `coi clean`). */
     public static List<Quarantined> checkAll(Path root, Supplier<List<Model.Instance>> instances) {
         List<Quarantined> moved = new ArrayList<>();
-        for (Path file : Placeholders.records(root.resolve(FOLDER))) moved.addAll(checkOne(root, file, instances));
+        for (Path file : Placeholders.records(root.resolve(FOLDER))) moved.addAll(checkOne(root, file, instances, true));
         return moved;
     }
 
-    private static List<Quarantined> checkOne(Path root, Path file, Supplier<List<Model.Instance>> instances) {
+    /** One record's check; {@code mayClose}: its window closes when no container of it is left (after a full look). */
+    private static List<Quarantined> checkOne(Path root, Path file, Supplier<List<Model.Instance>> instances, boolean mayClose) {
         Optional<State> found = read(file);
         if (found.isEmpty() || !found.get().open()) return List.of();
         State state = found.get();
@@ -272,7 +274,7 @@ public final class GitGuard {
             long[] closeAt = {0};
             State now = Placeholders.locked(root, state.folder(), alone -> {
                 State s = read(file).orElse(state);
-                if (alone && s.open()) {
+                if (mayClose && alone && s.open()) {
                     try {
                         List<Model.Instance> left = instances.get().stream().filter(i -> !"Stopped".equals(i.status())).toList();
                         if (!Placeholders.inUse(left, s.workspace(), s.folder()) && !Placeholders.mountedWritable(left, s.workspace(), s.folder())) {
