@@ -163,7 +163,8 @@ final class ContainerCommand implements Runnable {
         }
     }
 
-    @Command(name = "mount", description = "Add a host directory to a container as a disk device.")
+    @Command(name = "mount", description = {"Add a host directory to a container as a disk device.",
+            "Writable into a session's container, its git repositories are checked as the workspace's are."})
     static final class Mount extends Base {
         @Parameters(index = "0", paramLabel = "NAME") String name;
         @Parameters(index = "1", paramLabel = "DEVICE") String device;
@@ -177,6 +178,8 @@ final class ContainerCommand implements Runnable {
         Mount(Context c) { super(c); }
 
         public Integer call() {
+            // a session's agent can write the folder from now: what it writes in a repository there is checked (GitGuard)
+            if (!readonly) context.services().admin().mountingBeside(name, source);
             service().mount(name, device, source, path, shift, readonly);
             return 0;
         }

@@ -207,6 +207,21 @@ public final class GitGuard {
         for (Path m : with) opened(root, m, Placeholders.hold(root, m), true, List.of());
     }
 
+    /**
+     * A folder mounted writable into a running session of {@code workspace} by hand (`coi container mount`): its window opens
+     * as a `--mount` folder's does; with a workspace that is gone, the folder's alone.
+     */
+    public static void mountedBeside(Path root, Path workspace, Path source) {
+        String folder;
+        try {
+            folder = Placeholders.hold(root, workspace);
+        } catch (CoiException gone) {
+            if (Files.isDirectory(source)) opened(root, source, Placeholders.hold(root, source), true, List.of());
+            return;
+        }
+        launched(root, workspace, folder, List.of(source));
+    }
+
     /** One folder's window opened (a launch counted, {@code mounted} kept once set, {@code with} added to the last ones). */
     private static void opened(Path root, Path workspace, String folder, boolean mounted, List<Path> with) {
         Path file = recordFile(root, Placeholders.key(folder));

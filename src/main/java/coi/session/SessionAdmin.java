@@ -232,6 +232,16 @@ public final class SessionAdmin {
         return GitGuard.checkAll(store.root(), incus::instancesOfAllProjects);
     }
 
+    /**
+     * `coi container mount` of a host folder, writable, into a session's container: from now the agent can write it too, so
+     * it gets a git window as a `--mount` folder does, checked with the session's workspace (see {@link GitGuard}). Another
+     * container is none of coi's sessions: nothing to do.
+     */
+    public void mountingBeside(String container, java.nio.file.Path source) {
+        String workspace = incus.findInstance(container).map(i -> i.configValue(Labels.WORKSPACE)).orElse(null);
+        if (workspace != null) GitGuard.mountedBeside(store.root(), java.nio.file.Path.of(workspace), source.toAbsolutePath());
+    }
+
     public java.util.Set<String> cleanOrphanRules() {
         return fencing.removeOrphans(store.root());
     }

@@ -108,12 +108,23 @@ class GitGuardE2EIT {
             GitTesting.run(box.home, copy.resolve("tool"), Map.of(), "status", "--short");
             assertThat(copy.resolve("tool/" + PWNED)).as("the fsmonitor runs at `git status` where coi did not look").exists();
 
+            // a repository of the user's mounted into the running session by hand, writable: root gives it an fsmonitor (the
+            // mount is shifted: the host's root owns the files, as root inside)
+            Path extra = Files.createDirectories(box.root.resolve("extra"));
+            git(box.home, extra, "init", "-q");
+            Result mount = box.run("container", "mount", container, "extra", extra.toString(), "/extra");
+            assertThat(mount.exitCode()).as(mount.toString()).isZero();
+            Model.ExecResult intoExtra = incus.execCapture(container, ExecRequest.of("sh", "-c",
+                    "printf '[core]\\n\\tfsmonitor = touch " + PWNED + " #\\n' >> /extra/.git/config && echo ok"));
+            assertThat(intoExtra.out()).as(intoExtra.err()).isEqualTo("ok\n");
+
             // while the session runs: `coi clean` checks at once, the background process within seconds (whichever comes first
             // moves them and says so)
             Result clean = box.run("clean", "--force");
             String said = clean.out() + watcherLog(box);
             assertThat(said).contains("moved " + box.workspace.resolve(".git/modules/sub/hooks") + " to hooks.coi-quarantined",
-                    "moved " + box.workspace.resolve("tool/.git/config") + " to config.coi-quarantined: it sets core.fsmonitor");
+                    "moved " + box.workspace.resolve("tool/.git/config") + " to config.coi-quarantined: it sets core.fsmonitor",
+                    "moved " + extra.resolve(".git/config") + " to config.coi-quarantined: it sets core.fsmonitor");
             assertThat(statusRunsIt(box, box.workspace)).isFalse();
             GitTesting.run(box.home, box.workspace.resolve("tool"), Map.of(), "status", "--short");
             assertThat(box.workspace.resolve("tool/" + PWNED)).doesNotExist();
@@ -165,9 +176,13 @@ class GitGuardE2EIT {
     /** The sandbox's record of its workspace's windows. */
     private static String record(Sandbox box) {
         try (Stream<Path> files = Files.list(box.home.resolve(".coi/gitguard"))) {
-            List<Path> all = files.toList();
+            List<String> all = new java.util.ArrayList<>();
+            for (Path f : files.toList()) {
+                String text = Files.readString(f);
+                if (text.contains("\nworkspace\t" + box.workspace + "\n")) all.add(text);
+            }
             assertThat(all).hasSize(1);
-            return Files.readString(all.getFirst());
+            return all.getFirst();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
