@@ -381,6 +381,8 @@ public final class HostTree implements AutoCloseable {
     }
 
     private static IOException failed(Path path, int errno) {
+        // one that may not be read (the agent's chmod 111 in a workspace) is told apart: it is said, not passed over
+        if (errno == LinuxAbi.EACCES || errno == LinuxAbi.EPERM) return new java.nio.file.AccessDeniedException(path.toString(), null, LinuxAbi.reason(errno));
         return new IOException(path + ": " + LinuxAbi.reason(errno));
     }
 

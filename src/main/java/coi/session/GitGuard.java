@@ -201,9 +201,16 @@ public final class GitGuard {
         List<Path> with = new ArrayList<>();
         for (Path m : mounts) {
             // a file mounted writable is the user's choice to share (not a folder a repository can be made in)
-            if (Files.isDirectory(m) && m.toString().indexOf('\n') < 0) with.add(m);
+            // by its real path, as Incus mounts it: a link on the way may be re-pointed later (by the agent, in its workspace)
+            try {
+                Path real = m.toRealPath();
+                if (Files.isDirectory(real) && real.toString().indexOf('\n') < 0) with.add(real);
+            } catch (IOException gone) {
+                // nothing there to mount
+            }
         }
-        opened(root, workspace, folder, false, with);
+        // a mount of the workspace's folder or of one above it makes the workspace's own .git writable through it
+        opened(root, workspace, folder, with.stream().anyMatch(m -> within(workspace, m)), with);
         for (Path m : with) opened(root, m, Placeholders.hold(root, m), true, List.of());
     }
 
@@ -220,6 +227,15 @@ public final class GitGuard {
             return;
         }
         launched(root, workspace, folder, List.of(source));
+    }
+
+    /** Whether {@code folder} is {@code above} or lies below it, by real paths (one that cannot be resolved: yes). */
+    private static boolean within(Path folder, Path above) {
+        try {
+            return folder.toRealPath().startsWith(above.toRealPath());
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /** One folder's window opened (a launch counted, {@code mounted} kept once set, {@code with} added to the last ones). */
@@ -256,13 +272,13 @@ public final class GitGuard {
         } catch (IOException gone) {
             return List.of();
         }
-        List<Quarantined> moved = new ArrayList<>(checkOne(root, file, instances, true));
-        // and the folders mounted writable beside it, by a quick look: the look that closes a window walks the whole folder
-        // (a home folder mounted, say), which the background process does, not the end of a session the user waits for
+        List<Quarantined> moved = new ArrayList<>(checkOne(root, file, instances));
+        // and the folders mounted writable beside it (the look that closes a window walks the whole folder: a mounted home
+        // folder takes a while; no background process may come after a `coi run` to do it)
         for (Path m : read(file).map(State::with).orElse(List.of())) {
             try {
                 Path beside = recordFile(root, Placeholders.key(Placeholders.folderIdentity(m)));
-                if (!beside.equals(file)) moved.addAll(checkOne(root, beside, instances, false));
+                if (!beside.equals(file)) moved.addAll(checkOne(root, beside, instances));
             } catch (IOException gone) {
                 // moved or gone: the background process and `coi clean` check every record
             }
@@ -273,12 +289,11 @@ public final class GitGuard {
     /** Checks every workspace with an open window (the background process, `coi clean`). */
     public static List<Quarantined> checkAll(Path root, Supplier<List<Model.Instance>> instances) {
         List<Quarantined> moved = new ArrayList<>();
-        for (Path file : Placeholders.records(root.resolve(FOLDER))) moved.addAll(checkOne(root, file, instances, true));
+        for (Path file : Placeholders.records(root.resolve(FOLDER))) moved.addAll(checkOne(root, file, instances));
         return moved;
     }
 
-    /** One record's check; {@code mayClose}: its window closes when no container of it is left (after a full look). */
-    private static List<Quarantined> checkOne(Path root, Path file, Supplier<List<Model.Instance>> instances, boolean mayClose) {
+    private static List<Quarantined> checkOne(Path root, Path file, Supplier<List<Model.Instance>> instances) {
         Optional<State> found = read(file);
         if (found.isEmpty() || !found.get().open()) return List.of();
         State state = found.get();
@@ -289,7 +304,7 @@ public final class GitGuard {
             long[] closeAt = {0};
             State now = Placeholders.locked(root, state.folder(), alone -> {
                 State s = read(file).orElse(state);
-                if (mayClose && alone && s.open()) {
+                if (alone && s.open()) {
                     try {
                         List<Model.Instance> left = instances.get().stream().filter(i -> !"Stopped".equals(i.status())).toList();
                         if (!Placeholders.inUse(left, s.workspace(), s.folder()) && !Placeholders.mountedWritable(left, s.workspace(), s.folder())) {
@@ -448,11 +463,17 @@ public final class GitGuard {
                         switch (own) {
                             case HostTree.Folder f -> gitdir(f.tree(), ".git", "", 0);
                             case HostTree.Plain p -> {
+                                outsideIndex(p);
                                 String target = gitPath(p, "gitdir: ");
                                 if (target != null) led(top, ".git", ".git", agents(p.opened()), locate(null, target), "", 0);
                             }
                             case HostTree.Link l -> risky(top, ".git", ".git", agents(top, ".git"), "a link git would follow to a repository elsewhere");
                             case null, default -> { }
+                        }
+                        // a home folder mounted: the user's own git config, which every repository reads
+                        config(top, ".gitconfig", ".gitconfig", 0, new Repo(".", null));
+                        try (Walked at = Walked.to(top, Path.of(".config/git"))) {
+                            if (at != null) config(at.folder(), "config", ".config/git/config", 0, new Repo(".", null));
                         }
                     } else if (own instanceof HostTree.Folder f) {
                         seen.put(Files.readAttributes(f.tree().opened(), BasicFileAttributes.class).fileKey(), true);
@@ -468,6 +489,13 @@ public final class GitGuard {
                 } catch (IOException | RuntimeException e) {
                     complete = false;
                     walk = true;
+                }
+                // the folder itself made a git folder (a HEAD, objects and refs at its top): git takes it for one where its
+                // .git is none (a placeholder), so its config and hooks are the agent's when written in a window
+                try {
+                    topGitFolder();
+                } catch (IOException | RuntimeException e) {
+                    complete = false;
                 }
                 // what an editor opens by itself: a repository in a top-level folder, or a top-level folder that is one
                 for (String name : top.names()) {
@@ -498,12 +526,34 @@ public final class GitGuard {
                             }
                         } catch (java.nio.file.InvalidPathException unreadable) {
                             cannot(at, "a name this locale cannot spell");
+                        } catch (java.nio.file.AccessDeniedException denied) {
+                            cannot(at, "on the way to it, a folder coi cannot read (" + denied.getFile() + "; git may still enter it)");
                         } catch (IOException | RuntimeException e) {
                             complete = false;
                         }
                     }
                 } while (!walked && walk && mayWalk);
                 if (walk && !walked) complete = false;
+            }
+        }
+
+        /** The top folder as a git folder itself (as {@link #bareFolder}): its config and hooks, judged by when they changed. */
+        private void topGitFolder() throws IOException {
+            boolean gitFolder;
+            try (HostTree.Node head = top.at("HEAD"); HostTree.Node common = top.at("commondir");
+                 HostTree.Node objects = top.at("objects"); HostTree.Node refs = top.at("refs")) {
+                gitFolder = (head instanceof HostTree.Plain || head instanceof HostTree.Link) && (common != null || objects != null && refs != null);
+            }
+            if (!gitFolder) return;
+            config(top, "config", "config", 0, new Repo(".", null));
+            hooksFolder(top, "hooks", "hooks");
+            try (HostTree.Node common = top.at("commondir")) {
+                if (common instanceof HostTree.Plain p) {
+                    String target = gitPath(p, "");
+                    if (target != null && !target.isEmpty()) led(top, "commondir", "commondir", agents(p.opened()), locate(null, target), null, 1);
+                } else if (common instanceof HostTree.Link) {
+                    risky(top, "commondir", "commondir", agents(top, "commondir"), "a link git would follow");
+                }
             }
         }
 
@@ -525,7 +575,7 @@ public final class GitGuard {
             // from its real path: a walk does not enter a link it starts at
             Path ws = real;
             long[] entries = {0};
-            Set<String> found = new TreeSet<>(), heads = new TreeSet<>();
+            Set<String> found = new TreeSet<>(), heads = new TreeSet<>(), unreadable = new TreeSet<>();
             try {
                 Files.walkFileTree(ws, new SimpleFileVisitor<>() {
                     @Override
@@ -552,12 +602,15 @@ public final class GitGuard {
 
                     @Override
                     public FileVisitResult visitFileFailed(Path file, IOException e) {
+                        // gone meanwhile is nothing; a folder coi cannot read (the agent's chmod 111) may hide a repository
+                        if (!(e instanceof java.nio.file.NoSuchFileException)) unreadable.add(ws.relativize(file).toString());
                         return FileVisitResult.CONTINUE;
                     }
                 });
             } catch (IOException | RuntimeException e) {
                 complete = false;
             }
+            for (String rel : unreadable) cannot(rel, "a folder coi cannot read (git may still enter it)");
             for (String rel : found) {
                 if (unspellable(rel)) cannot(rel, "a repository whose path is not UTF-8");
                 else pointers.add(Map.entry(rel, 1));

@@ -191,7 +191,7 @@ public final class Sessions {
         Trace.mark("plan: instances listed");
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         SessionMetadata resumeFrom = resumes.resolve(req.resume(), tool, req.workspace(), mine.values());
-        Protection protection = protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun());
+        Protection protection = protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun(), mine.values());
 
         Optional<Model.Instance> reusable = config.persistent() ? reusablePersistent(req, mine, resumeFrom) : Optional.empty();
         if (reusable.isPresent()) return new Prepared(reuseShell(reusable.get(), tool, config, req, all, protection, daemon), null, all);
@@ -379,7 +379,7 @@ public final class Sessions {
         String owner = Owner.current();
         PlanAt planAt = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
-        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun()),
+        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun(), mine.values()),
                 daemon);
         Trace.mark("plan: host facts");
         if (config.persistent()) {
@@ -498,14 +498,17 @@ public final class Sessions {
         }
     }
 
-    private Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create) {
+    /** {@code mine}: the workspace's containers, one of which a persistent launch may start again with the mounts it was made with. */
+    private Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create, java.util.Collection<Model.Instance> mine) {
         // --writable-git-hooks: git's own files only; the other protected paths stay read-only
         List<String> paths = config.security().protectedPaths().stream().filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList();
         if (!create) return Protection.of(ws.path(), paths, false, views.available());
         // the placeholders this launch makes or mounts stay until its container is there to keep them (see Placeholders), and
         // what is written in the workspace from now may be the agent's (see GitGuard)
         String folder = Placeholders.hold(store.root(), ws.path());
-        GitGuard.launched(store.root(), ws.path(), folder, writableMounts(config));
+        List<Path> mounts = new ArrayList<>(writableMounts(config));
+        for (Model.Instance i : mine) mounts.addAll(writableSources(i));
+        GitGuard.launched(store.root(), ws.path(), folder, mounts);
         if (paths.isEmpty()) return Protection.of(ws.path(), paths, true, views.available()).heldIn(folder);
         List<String> made = new ArrayList<>();
         try {
@@ -523,6 +526,24 @@ public final class Sessions {
         }
         config.paths().storageDir().ifPresent(folders::add);
         return folders;
+    }
+
+    /**
+     * The host folders {@code instance} mounts writable besides its workspace and coi's own folders (its state, the views):
+     * a persistent container started again brings the mounts it was made with, whatever this launch's config says.
+     */
+    private List<Path> writableSources(Model.Instance instance) {
+        Map<String, Map<String, String>> devices = instance.expandedDevices() != null ? instance.expandedDevices() : instance.devices();
+        List<Path> sources = new ArrayList<>();
+        if (devices == null) return sources;
+        for (var d : devices.entrySet()) {
+            String source = d.getValue().get("source");
+            if (d.getKey().equals("workspace") || !"disk".equals(d.getValue().get("type")) || source == null || !source.startsWith("/")
+                    || "true".equals(d.getValue().get("readonly"))) continue;
+            Path p = Path.of(source);
+            if (!p.startsWith(store.root())) sources.add(p);
+        }
+        return sources;
     }
 
     private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths, DaemonFacts daemon) {

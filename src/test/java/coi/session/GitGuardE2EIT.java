@@ -168,6 +168,42 @@ class GitGuardE2EIT {
         }
     }
 
+    /**
+     * A persistent container made with `--mount`, stopped, its windows closed, then run again without `--mount`: it starts
+     * with the folder still mounted, so the launch opens the folder's window from the container's devices.
+     */
+    @Test
+    void aPersistentContainerStartedAgainWithoutItsMountStillHasTheMountedFolderChecked() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Path other = Files.createDirectories(box.root.resolve("other"));
+            git(box.home, other, "init", "-q");
+            Result first = box.run("run", "--persistent", "--mount", other + ":/other", "--", "true");
+            assertThat(first.exitCode()).as(first.toString()).isZero();
+            String container = box.container(1);
+            incus.stop(container, 30, true);
+            // as the background process does once it sees the container stopped (`coi clean` would remove it)
+            GitGuard.checkAll(box.home.resolve(".coi"), incus::instancesOfAllProjects);
+            assertThat(recordOf(box, other)).as("no container left running: the folder's window closed").doesNotContain("\topen");
+
+            Result again = box.run("run", "--persistent", "--", "sh", "-c",
+                    "printf '[core]\\n\\tfsmonitor = touch " + PWNED + " #\\n' >> /other/.git/config && echo written");
+            assertThat(again.exitCode()).as(again.toString()).isZero();
+            assertThat(again.out()).contains("written\n");
+            assertThat(again.err()).contains("coi: warning: moved " + other.resolve(".git/config") + " to config.coi-quarantined: it sets core.fsmonitor");
+        }
+    }
+
+    /** The sandbox's record of the folder {@code folder}'s windows. */
+    private static String recordOf(Sandbox box, Path folder) throws IOException {
+        try (Stream<Path> files = Files.list(box.home.resolve(".coi/gitguard"))) {
+            for (Path f : files.toList()) {
+                String text = Files.readString(f);
+                if (text.contains("\nworkspace\t" + folder.toRealPath() + "\n")) return text;
+            }
+        }
+        throw new AssertionError("no record of " + folder);
+    }
+
     private static String watcherLog(Sandbox box) throws IOException {
         Path log = box.home.resolve(".coi/watcher.log");
         return Files.exists(log) ? Files.readString(log) : "";

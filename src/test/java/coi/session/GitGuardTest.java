@@ -282,10 +282,84 @@ class GitGuardTest {
         assertThat(GitGuard.read(record).orElseThrow().open()).as("a folder above it mounted writable").isTrue();
         Map<String, String> readOnly = Map.of("type", "disk", "source", other.toString(), "path", "/other", "readonly", "true");
         GitGuard.check(root(), ws, () -> List.of(withDisk(instanceIn(elsewhere), readOnly)));
-        assertThat(GitGuard.read(record).orElseThrow().open()).as("the end of a session looks at it quickly, and leaves closing it to a"
-                + " full look in the background").isTrue();
-        GitGuard.checkAll(root(), () -> List.of(withDisk(instanceIn(elsewhere), readOnly)));
         assertThat(GitGuard.read(record).orElseThrow().open()).as("mounted read-only only").isFalse();
+    }
+
+    /** A repository the agent makes two levels down in a mounted folder is found by the check at the session's end. */
+    @Test
+    void aRepositoryDeepInAMountedFolderIsFoundByTheCheckAtTheSessionsEnd() throws Exception {
+        Path other = Files.createDirectories(home.resolve("other"));
+        GitGuard.launched(root(), ws, Placeholders.hold(root(), ws), List.of(other));
+        Path deep = Files.createDirectories(other.resolve("src/group/proj"));
+        git(home, deep, "init", "-q");
+        Files.writeString(deep.resolve("f"), "f\n");
+        git(home, deep, "add", "f");
+        git(home, deep, "config", "core.fsmonitor", evil.toString());
+        assertThat(statusRunsIt(deep)).as("the attack works before the check").isTrue();
+        ended();
+        Placeholders.release(root(), other);
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::path).containsExactly(deep.resolve(".git/config"));
+        assertThat(statusRunsIt(deep)).isFalse();
+    }
+
+    /** A folder above the workspace mounted writable makes the workspace's own .git writable through it: judged by time too. */
+    @Test
+    void aMountAboveTheWorkspaceMakesItsOwnConfigTheAgentsToWrite() throws Exception {
+        GitGuard.launched(root(), ws, Placeholders.hold(root(), ws), List.of(home));
+        try {
+            git(home, ws, "config", "core.fsmonitor", evil.toString());
+            assertThat(statusRunsIt(ws)).as("the attack works before the check").isTrue();
+            assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::path).contains(ws.resolve(".git/config"));
+            assertThat(statusRunsIt(ws)).isFalse();
+        } finally {
+            Placeholders.release(root(), home);
+        }
+    }
+
+    /** The top of a mounted folder made a git folder itself (HEAD, objects, refs and a config): git takes it for one. */
+    @Test
+    void theTopOfAMountedFolderMadeAGitFolderItselfIsLookedAt() throws Exception {
+        Path data = Files.createDirectories(home.resolve("data"));
+        Files.writeString(data.resolve("f"), "f\n");
+        GitGuard.launched(root(), ws, Placeholders.hold(root(), ws), List.of(data));
+        try {
+            Files.createDirectories(data.resolve("objects"));
+            Files.createDirectories(data.resolve("refs/heads"));
+            Files.writeString(data.resolve("HEAD"), "ref: refs/heads/main\n");
+            Files.writeString(data.resolve("config"), "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = .\n\tfsmonitor = "
+                    + evil + "\n");
+            Files.deleteIfExists(marker);
+            GitTesting.run(home, data, Map.of(), "status", "--short");
+            assertThat(marker).as("the attack works before the check").exists();
+
+            assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::path).containsExactly(data.resolve("config"));
+            Files.deleteIfExists(marker);
+            GitTesting.run(home, data, Map.of(), "status", "--short");
+            assertThat(marker).doesNotExist();
+        } finally {
+            Placeholders.release(root(), data);
+        }
+    }
+
+    /** A home folder mounted writable: the user's own git config there, which every repository reads, judged by time too. */
+    @Test
+    void aMountedHomesGitConfigTheAgentChangedIsMovedAside() throws Exception {
+        Path mounted = Files.createDirectories(home.resolve("mounted-home"));
+        Path gitconfig = Files.writeString(mounted.resolve(".gitconfig"), "[user]\n\tname = u\n");
+        Path xdg = Files.createDirectories(mounted.resolve(".config/git"));
+        Files.writeString(xdg.resolve("config"), "[user]\n\temail = u@example.com\n");
+        Thread.sleep(1_100);
+        GitGuard.launched(root(), ws, Placeholders.hold(root(), ws), List.of(mounted));
+        try {
+            Files.writeString(gitconfig, "[user]\n\tname = u\n[core]\n\tfsmonitor = " + evil + "\n");
+            assertThat(GitTesting.run(mounted, ws, Map.of(), "config", "core.fsmonitor").output()).as("git reads it as the global config")
+                    .contains(evil.toString());
+            assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::path).containsExactly(gitconfig);
+            assertThat(xdg.resolve("config")).as("the user's, from before the session").exists();
+        } finally {
+            Placeholders.release(root(), mounted);
+        }
     }
 
     /** A repository of the user's with one commit, outside the workspace. */
