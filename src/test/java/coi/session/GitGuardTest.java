@@ -63,11 +63,7 @@ class GitGuardTest {
 
     /** A repository the agent makes and commits as a gitlink: `git init DIR`, a commit there, `git add DIR`. */
     private Path gitlinkRepository(String rel) throws Exception {
-        Path inner = Files.createDirectories(ws.resolve(rel));
-        git(home, inner, "init", "-q");
-        Files.writeString(inner.resolve("f"), "inner\n");
-        git(home, inner, "add", "f");
-        git(home, inner, "commit", "-qm", "inner");
+        Path inner = oneCommit(ws.resolve(rel), "inner");
         git(home, ws, "add", rel);
         git(home, ws, "commit", "-qm", "add " + rel);
         return inner;
@@ -364,12 +360,17 @@ class GitGuardTest {
 
     /** A repository of the user's with one commit, outside the workspace. */
     private Path userRepository(String name) throws Exception {
-        Path repo = Files.createDirectories(home.resolve(name));
-        git(home, repo, "init", "-q");
-        Files.writeString(repo.resolve("f"), "f\n");
-        git(home, repo, "add", "f");
-        git(home, repo, "commit", "-qm", "f");
-        return repo;
+        return oneCommit(home.resolve(name), "f");
+    }
+
+    /** A repository at {@code dir} with one commit: a file f holding {@code content}. */
+    private Path oneCommit(Path dir, String content) throws Exception {
+        Files.createDirectories(dir);
+        git(home, dir, "init", "-q");
+        Files.writeString(dir.resolve("f"), content + "\n");
+        git(home, dir, "add", "f");
+        git(home, dir, "commit", "-qm", content);
+        return dir;
     }
 
     private boolean statusRunsIt(Path repo) throws Exception {
