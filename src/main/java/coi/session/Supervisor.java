@@ -169,7 +169,15 @@ final class Supervisor {
                     }
                     boolean none = check(now);
                     if (!found.isEmpty()) answerFound();
-                    if (none && idleSince != null && Duration.between(idleSince, now).compareTo(IDLE) >= 0 && !poolWanted) break;
+                    if (none && idleSince != null && Duration.between(idleSince, now).compareTo(IDLE) >= 0 && !poolWanted) {
+                        // the last sweeps (a git walk may take a while), then one more listing: a launch meanwhile found this
+                        // process's lock held and counts on it to watch its container
+                        finalizer.sweep();
+                        sweepPlaceholders(null, false);
+                        if (!oursRunning()) break;
+                        relist.set(true);
+                        continue;
+                    }
                     nextCheck = now.plus(CHECK);
                     audit.expire(Duration.ofDays(retentionDays()), now);
                     // handed over: no goodbye (the waiter keeps the heartbeat, the marker and, once released, the lock); the
@@ -188,7 +196,6 @@ final class Supervisor {
             if (guard != null) guard.interrupt();
             if (events != null) events.close();
             finalizer.sweep();
-            sweepPlaceholders(null, false);
             Files.deleteIfExists(heartbeat);
             Files.deleteIfExists(Watcher.monitoredMarker(store.root()));
             log("no coi container running: exiting");
@@ -333,6 +340,16 @@ final class Supervisor {
             running.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether a container of ours runs (or is frozen), or the daemon cannot say. */
+    private boolean oursRunning() {
+        try {
+            return incus.instances().stream().anyMatch(i -> i.name().startsWith(prefix) && Watcher.mine(i, store)
+                    && (i.running() || "Frozen".equals(i.status())));
+        } catch (IncusException | java.io.UncheckedIOException e) {
+            return true;
         }
     }
 
