@@ -537,14 +537,17 @@ public final class GitGuard {
             }
         }
 
+        /** Whether git takes {@code folder} for a git folder, as its is_git_directory: a HEAD, and a commondir or objects and refs (links followed, so any kind counts). */
+        private static boolean gitFolder(HostTree folder) throws IOException {
+            try (HostTree.Node head = folder.at("HEAD"); HostTree.Node common = folder.at("commondir");
+                 HostTree.Node objects = folder.at("objects"); HostTree.Node refs = folder.at("refs")) {
+                return (head instanceof HostTree.Plain || head instanceof HostTree.Link) && (common != null || objects != null && refs != null);
+            }
+        }
+
         /** The top folder as a git folder itself (as {@link #bareFolder}): its config and hooks, judged by when they changed. */
         private void topGitFolder() throws IOException {
-            boolean gitFolder;
-            try (HostTree.Node head = top.at("HEAD"); HostTree.Node common = top.at("commondir");
-                 HostTree.Node objects = top.at("objects"); HostTree.Node refs = top.at("refs")) {
-                gitFolder = (head instanceof HostTree.Plain || head instanceof HostTree.Link) && (common != null || objects != null && refs != null);
-            }
-            if (!gitFolder) return;
+            if (!gitFolder(top)) return;
             config(top, "config", "config", 0, new Repo(".", null));
             hooksFolder(top, "hooks", "hooks");
             try (HostTree.Node common = top.at("commondir")) {
@@ -718,14 +721,7 @@ public final class GitGuard {
         private void bareFolder(String rel) throws IOException {
             try (Walked at = Walked.to(top, Path.of(rel))) {
                 if (at == null) return;
-                HostTree folder = at.folder();
-                // as git's is_git_directory: a HEAD, and a commondir or objects and refs (links followed, so any kind counts)
-                boolean gitFolder;
-                try (HostTree.Node head = folder.at("HEAD"); HostTree.Node common = folder.at("commondir");
-                     HostTree.Node objects = folder.at("objects"); HostTree.Node refs = folder.at("refs")) {
-                    gitFolder = (head instanceof HostTree.Plain || head instanceof HostTree.Link) && (common != null || objects != null && refs != null);
-                }
-                if (gitFolder) gitdir(folder, rel, null, 1);
+                if (gitFolder(at.folder())) gitdir(at.folder(), rel, null, 1);
             }
         }
 

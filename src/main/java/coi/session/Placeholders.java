@@ -386,11 +386,7 @@ public final class Placeholders {
         if (near == null) return true;
         for (Model.Instance i : instances) {
             if (i.configValue(Labels.WORKSPACE) == null) continue;
-            Map<String, Map<String, String>> devices = i.expandedDevices() != null ? i.expandedDevices() : i.devices();
-            if (devices == null) continue;
-            for (Map<String, String> d : devices.values()) {
-                String source = d.get("source");
-                if (!"disk".equals(d.get("type")) || source == null || !source.startsWith("/") || "true".equals(d.get("readonly"))) continue;
+            for (String source : writableDisks(i).values()) {
                 try {
                     if (near.reaches(Path.of(source))) return true;
                 } catch (IOException | java.nio.file.InvalidPathException e) {
@@ -399,6 +395,18 @@ public final class Placeholders {
             }
         }
         return false;
+    }
+
+    /** {@code instance}'s disk devices mounted writable from a host path: device name to source. */
+    static Map<String, String> writableDisks(Model.Instance instance) {
+        Map<String, Map<String, String>> devices = instance.expandedDevices() != null ? instance.expandedDevices() : instance.devices();
+        Map<String, String> disks = new java.util.LinkedHashMap<>();
+        if (devices == null) return disks;
+        devices.forEach((name, d) -> {
+            String source = d.get("source");
+            if ("disk".equals(d.get("type")) && source != null && source.startsWith("/") && !"true".equals(d.get("readonly"))) disks.put(name, source);
+        });
+        return disks;
     }
 
     /** A folder by its real path, with the identities of it and every folder above it. */

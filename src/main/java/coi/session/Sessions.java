@@ -533,16 +533,11 @@ public final class Sessions {
      * a persistent container started again brings the mounts it was made with, whatever this launch's config says.
      */
     private List<Path> writableSources(Model.Instance instance) {
-        Map<String, Map<String, String>> devices = instance.expandedDevices() != null ? instance.expandedDevices() : instance.devices();
         List<Path> sources = new ArrayList<>();
-        if (devices == null) return sources;
-        for (var d : devices.entrySet()) {
-            String source = d.getValue().get("source");
-            if (d.getKey().equals("workspace") || !"disk".equals(d.getValue().get("type")) || source == null || !source.startsWith("/")
-                    || "true".equals(d.getValue().get("readonly"))) continue;
+        Placeholders.writableDisks(instance).forEach((device, source) -> {
             Path p = Path.of(source);
-            if (!p.startsWith(store.root())) sources.add(p);
-        }
+            if (!device.equals("workspace") && !p.startsWith(store.root())) sources.add(p);
+        });
         return sources;
     }
 

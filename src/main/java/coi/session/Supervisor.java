@@ -346,11 +346,15 @@ final class Supervisor {
     /** Whether a container of ours runs (or is frozen), or the daemon cannot say. */
     private boolean oursRunning() {
         try {
-            return incus.instances().stream().anyMatch(i -> i.name().startsWith(prefix) && Watcher.mine(i, store)
-                    && (i.running() || "Frozen".equals(i.status())));
+            return incus.instances().stream().anyMatch(this::oursUp);
         } catch (IncusException | java.io.UncheckedIOException e) {
             return true;
         }
+    }
+
+    /** A container of this user's sessions, running or frozen. */
+    private boolean oursUp(Model.Instance i) {
+        return i.name().startsWith(prefix) && Watcher.mine(i, store) && (i.running() || "Frozen".equals(i.status()));
     }
 
     /** Lists the containers; returns whether nothing of ours runs. */
@@ -358,9 +362,7 @@ final class Supervisor {
         running = List.of();
         try {
             List<Model.Instance> all = incus.instances();
-            running = all.stream()
-                    .filter(i -> i.name().startsWith(prefix) && Watcher.mine(i, store) && (i.running() || "Frozen".equals(i.status())))
-                    .toList();
+            running = all.stream().filter(this::oursUp).toList();
             sweepPlaceholders(all, true);
             touchHeartbeat(now);
         } catch (IncusException | java.io.UncheckedIOException e) {
