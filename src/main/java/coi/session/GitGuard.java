@@ -200,8 +200,8 @@ public final class GitGuard {
     static void launched(Path root, Path workspace, String folder, List<Path> mounts) {
         List<Path> with = new ArrayList<>();
         for (Path m : mounts) {
-            // a file mounted writable is the user's choice to share (not a folder a repository can be made in)
-            // by its real path, as Incus mounts it: a link on the way may be re-pointed later (by the agent, in its workspace)
+            // by its real path, as Incus mounts it (a link on the way may be re-pointed later, by the agent in its workspace);
+            // a file mounted writable is the user's choice to share, not a folder a repository can be made in
             try {
                 Path real = m.toRealPath();
                 if (Files.isDirectory(real) && real.toString().indexOf('\n') < 0) with.add(real);
@@ -460,16 +460,7 @@ public final class GitGuard {
                 try (HostTree.Node own = top.at(".git")) {
                     if (state.mounted()) {
                         // a folder mounted writable: its own git folder is the agent's to write whole, looked at as a nested one's
-                        switch (own) {
-                            case HostTree.Folder f -> gitdir(f.tree(), ".git", "", 0);
-                            case HostTree.Plain p -> {
-                                outsideIndex(p);
-                                String target = gitPath(p, "gitdir: ");
-                                if (target != null) led(top, ".git", ".git", agents(p.opened()), locate(null, target), "", 0);
-                            }
-                            case HostTree.Link l -> risky(top, ".git", ".git", agents(top, ".git"), "a link git would follow to a repository elsewhere");
-                            case null, default -> { }
-                        }
+                        pointer(".git", 0);
                         // a home folder mounted: the user's own git config, which every repository reads
                         config(top, ".gitconfig", ".gitconfig", 0, new Repo(".", null));
                         try (Walked at = Walked.to(top, Path.of(".config/git"))) {
@@ -549,15 +540,8 @@ public final class GitGuard {
         private void topGitFolder() throws IOException {
             if (!gitFolder(top)) return;
             config(top, "config", "config", 0, new Repo(".", null));
-            hooksFolder(top, "hooks", "hooks");
-            try (HostTree.Node common = top.at("commondir")) {
-                if (common instanceof HostTree.Plain p) {
-                    String target = gitPath(p, "");
-                    if (target != null && !target.isEmpty()) led(top, "commondir", "commondir", agents(p.opened()), locate(null, target), null, 1);
-                } else if (common instanceof HostTree.Link) {
-                    risky(top, "commondir", "commondir", agents(top, "commondir"), "a link git would follow");
-                }
-            }
+            hooks(top, "");
+            commondir(top, "", 0);
         }
 
         /** A worktree's pointer to the workspace's repository elsewhere: its index names the gitlinks. */
@@ -627,15 +611,18 @@ public final class GitGuard {
         /** The {@code .git} at {@code rel}: a git folder, a pointer to one, or a link. */
         private void pointer(String rel, int depth) throws IOException {
             Path path = Path.of(rel), parent = path.getParent();
+            // the top's own (a mounted folder's) is in the worktree "", the workspace's top
+            String worktree = parent == null ? "" : parent.toString();
             try (Walked at = Walked.to(top, parent)) {
                 if (at == null) return;
                 try (HostTree.Node node = at.folder().at(".git")) {
                     switch (node) {
                         case null -> { }
-                        case HostTree.Folder f -> gitdir(f.tree(), rel, parent.toString(), depth);
+                        case HostTree.Folder f -> gitdir(f.tree(), rel, worktree, depth);
                         case HostTree.Plain p -> {
+                            if (parent == null) outsideIndex(p);
                             String target = gitPath(p, "gitdir: ");
-                            if (target != null) led(at.folder(), ".git", rel, agents(p.opened()), locate(parent, target), parent.toString(), depth);
+                            if (target != null) led(at.folder(), ".git", rel, agents(p.opened()), locate(parent, target), worktree, depth);
                         }
                         case HostTree.Link l -> risky(at.folder(), ".git", rel, agents(at.folder(), ".git"),
                                 "a link git would follow to a repository elsewhere");
@@ -868,10 +855,10 @@ public final class GitGuard {
                     case HostTree.Plain p -> {
                         String target = gitPath(p, "");
                         if (target != null && !target.isEmpty()) {
-                            led(g, "commondir", rel + "/commondir", agents(p.opened()), locate(Path.of(rel), target), null, depth + 1);
+                            led(g, "commondir", under(rel, "commondir"), agents(p.opened()), locate(Path.of(rel), target), null, depth + 1);
                         }
                     }
-                    case HostTree.Link l -> risky(g, "commondir", rel + "/commondir", agents(g, "commondir"), "a link git would follow");
+                    case HostTree.Link l -> risky(g, "commondir", under(rel, "commondir"), agents(g, "commondir"), "a link git would follow");
                     case null, default -> { }
                 }
             }
@@ -1058,7 +1045,12 @@ public final class GitGuard {
 
         /** A hooks folder with a hook the agent wrote (an executable file, a link, not a sample) is risky. */
         private void hooks(HostTree g, String rel) throws IOException {
-            hooksFolder(g, "hooks", rel + "/hooks");
+            hooksFolder(g, "hooks", under(rel, "hooks"));
+        }
+
+        /** {@code name} in the folder at {@code rel} ("" for the top), relative to the workspace. */
+        private static String under(String rel, String name) {
+            return rel.isEmpty() ? name : rel + "/" + name;
         }
 
         private void hooksFolder(HostTree parent, String name, String rel) throws IOException {
