@@ -314,6 +314,9 @@ class PlaceholdersTest {
                     Thread.onSpinWait();
                     Files.delete(real);
                     Files.move(aside, real, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    // the folder in place for a moment too, so that some rounds of the sweep meet it (on a loaded
+                    // machine the swapper could otherwise hold the name as a link through all of them)
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000);
                 } catch (IOException e) {
                     // a round that met the sweep's own work: the next one
                 }
@@ -322,7 +325,9 @@ class PlaceholdersTest {
         int removed = 0;
         try {
             swapper.start();
-            for (int i = 0; i < 2000; i++) {
+            // 2,000 rounds, and more until one removal met the real folder (the test's own check that it raced)
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            for (int i = 0; i < 2000 || removed == 0 && System.nanoTime() < deadline; i++) {
                 Files.writeString(victim.resolve("settings.local.json"), "{}\n");
                 Path placeholder = ws.resolve(".claude/settings.local.json");
                 List<Placeholders.Made> made;
