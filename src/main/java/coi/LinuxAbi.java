@@ -16,6 +16,8 @@ public final class LinuxAbi {
         }
     }
 
+    /** O_PATH: a file opened only to name it (no permission on it is needed; nothing can be read through it). */
+    public static final int O_PATH = 010000000;
     public static final int O_WRONLY = 01, O_CREAT = 0100, O_EXCL = 0200, O_NOCTTY = 0400, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
     /** Not the same numbers on every architecture. */
     public static final int O_DIRECTORY = ARM ? 040000 : 0200000, O_NOFOLLOW = ARM ? 0100000 : 0400000;

@@ -49,6 +49,7 @@ public final class HostTree implements AutoCloseable {
     private static final MethodHandle RENAMEAT2 = call("renameat2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle UNLINKAT = call("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FCHMOD = call("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CHMOD = call("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle WRITE = call("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle PREAD = call("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle STATX = call("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
@@ -334,6 +335,38 @@ public final class HostTree implements AutoCloseable {
     /** Gives this folder's owner write permission (an agent may have taken it away so that nothing in it can be renamed). */
     public void allowWrite() throws IOException {
         mode(permissions() | 0200);
+    }
+
+    /**
+     * Gives the owner read and search permission on the subfolder {@code name} again. An agent's chmod 000 or 111
+     * hides what is below it from a look that lists folders, not from git, which enters a folder by a name it knows.
+     * The folder is opened as a path only (O_PATH: no permission on it needed, a link at the name not followed), and
+     * its mode changed through {@code /proc/self/fd/N}, which is that folder wherever its name leads meanwhile. False
+     * when no folder is at the name (gone, a link, a file) or its owner may read and search it already; an
+     * {@link java.nio.file.AccessDeniedException} when coi may not change it (it is not the folder's owner).
+     */
+    public boolean allowRead(String name) throws IOException {
+        check(name);
+        return calls("openat", (arena, state) -> {
+            int sub = (int) OPENAT.invokeExact(state, fd, arena.allocateFrom(name), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+            if (sub < 0) {
+                int errno = errno(state);
+                if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return false;
+                throw failed(shown.resolve(name), errno);
+            }
+            try {
+                MemorySegment path = arena.allocateFrom("/proc/self/fd/" + sub), statx = arena.allocate(STATX_BYTES, 8);
+                if ((int) STATX.invokeExact(state, sub, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_MODE, statx) < 0) {
+                    throw failed(shown.resolve(name), errno(state));
+                }
+                int mode = statx.get(JAVA_SHORT, STX_MODE) & 07777;
+                if ((mode & 0500) == 0500) return false;
+                if ((int) CHMOD.invokeExact(state, path, mode | 0500) < 0) throw failed(shown.resolve(name), errno(state));
+                return true;
+            } finally {
+                close(sub);
+            }
+        });
     }
 
     /** This folder's permission bits. */

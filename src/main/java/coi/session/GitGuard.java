@@ -92,6 +92,8 @@ public final class GitGuard {
     private static final int MAX_GITLINKS = 10_000;
     /** The most configs git reads in one look (about 16 ms each). */
     private static final int PARSES = 200;
+    /** The most folders one look makes readable again. */
+    private static final int RESTORES = 1_000;
     /** Records whose full look could not finish, when (System.nanoTime); tried again after {@link #RETRY}. */
     private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>(), WALKED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Duration RETRY = Duration.ofMinutes(1);
@@ -133,9 +135,18 @@ public final class GitGuard {
 
     private GitGuard() {}
 
-    /** What a check moved aside: {@code path} (now {@code to}), and why; {@code to} null when it could not move or look at it. */
+    /**
+     * What a check moved aside: {@code path} (now {@code to}), and why; {@code to} null when it could not move or look at
+     * it, {@code to} the path itself for a folder it made readable again ({@link #readable}).
+     */
     public record Quarantined(Path path, Path to, String why) {
+        /** A folder the agent had made unreadable, which coi made readable to its owner again and looked inside. */
+        static Quarantined readable(Path folder) {
+            return new Quarantined(folder, folder, "the agent had taken its read permission away");
+        }
+
         public String describe() {
+            if (path.equals(to)) return "made readable again (u+rx) and looked inside: " + path + ": " + why;
             return to == null ? "not moved: " + path + ": " + why : "moved " + path + " to " + to.getFileName() + ": " + why;
         }
     }
@@ -433,6 +444,8 @@ public final class GitGuard {
         private Path real;
         /** Configs read by git in this look: at most {@link #PARSES}. */
         private int parses;
+        /** Folders made readable again in this look: at most {@link #RESTORES}. */
+        private int restored;
 
         /** {@code everywhere}: walk the whole workspace; {@code mayWalk}: walk it when an index cannot be read. */
         Scan(State state, boolean everywhere, boolean mayWalk) {
@@ -506,9 +519,10 @@ public final class GitGuard {
                     }
                     while (!pointers.isEmpty() || !bare.isEmpty()) {
                         String at = null;
+                        Map.Entry<String, Integer> next = null;
                         try {
                             if (!pointers.isEmpty()) {
-                                Map.Entry<String, Integer> next = pointers.poll();
+                                next = pointers.poll();
                                 at = next.getKey();
                                 pointer(at, next.getValue());
                             } else {
@@ -518,7 +532,13 @@ public final class GitGuard {
                         } catch (java.nio.file.InvalidPathException unreadable) {
                             cannot(at, "a name this locale cannot spell");
                         } catch (java.nio.file.AccessDeniedException denied) {
-                            cannot(at, "on the way to it, a folder coi cannot read (" + denied.getFile() + "; git may still enter it)");
+                            // a folder the agent made unreadable on the way, or in the git folder (its hooks): readable again, looked at again
+                            if (readable(denied)) {
+                                if (next != null) pointers.addFirst(next);
+                                else bare.addFirst(at);
+                            } else {
+                                cannot(at, "on the way to it, a folder coi cannot read (" + denied.getFile() + "; git may still enter it)");
+                            }
                         } catch (IOException | RuntimeException e) {
                             complete = false;
                         }
@@ -557,14 +577,42 @@ public final class GitGuard {
             }
         }
 
-        /** Every {@code .git}, and every folder with a HEAD, in the workspace, without following links. */
+        /**
+         * Every {@code .git}, and every folder with a HEAD, in the workspace, without following links. A folder coi cannot
+         * read (the agent's chmod 000 or 111: git still enters it by a name it knows) is made readable to its owner again
+         * and walked too, when it changed while the agent could write; otherwise it is said.
+         */
         private void walkAll() {
+            Set<String> found = new TreeSet<>(), heads = new TreeSet<>(), unreadable = new TreeSet<>();
+            long[] entries = {0};
+            Deque<Path> starts = new ArrayDeque<>(List.of(real));
+            while (!starts.isEmpty()) {
+                walk(starts.poll(), entries, found, heads, unreadable);
+                for (String rel : List.copyOf(unreadable)) {
+                    unreadable.remove(rel);
+                    if (readable(rel)) {
+                        starts.add(real.resolve(rel));
+                    } else {
+                        cannot(rel, "a folder coi cannot read (git may still enter it)");
+                    }
+                }
+            }
+            for (String rel : found) {
+                if (unspellable(rel)) cannot(rel, "a repository whose path is not UTF-8");
+                else pointers.add(Map.entry(rel, 1));
+            }
+            for (String rel : heads) {
+                if (unspellable(rel)) cannot(rel, "a git folder whose path is not UTF-8");
+                else bare.add(rel);
+            }
+        }
+
+        /** One walk from {@code from} (a folder in the workspace), adding what it finds, relative to the workspace. */
+        private void walk(Path from, long[] entries, Set<String> found, Set<String> heads, Set<String> unreadable) {
             // from its real path: a walk does not enter a link it starts at
             Path ws = real;
-            long[] entries = {0};
-            Set<String> found = new TreeSet<>(), heads = new TreeSet<>(), unreadable = new TreeSet<>();
             try {
-                Files.walkFileTree(ws, new SimpleFileVisitor<>() {
+                Files.walkFileTree(from, new SimpleFileVisitor<>() {
                     @Override
                     public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                         if (++entries[0] > WALK_LIMIT) {
@@ -597,14 +645,31 @@ public final class GitGuard {
             } catch (IOException | RuntimeException e) {
                 complete = false;
             }
-            for (String rel : unreadable) cannot(rel, "a folder coi cannot read (git may still enter it)");
-            for (String rel : found) {
-                if (unspellable(rel)) cannot(rel, "a repository whose path is not UTF-8");
-                else pointers.add(Map.entry(rel, 1));
-            }
-            for (String rel : heads) {
-                if (unspellable(rel)) cannot(rel, "a git folder whose path is not UTF-8");
-                else bare.add(rel);
+        }
+
+        /** {@link #readable(String)} for the folder a look was refused in, when it lies in the workspace. */
+        private boolean readable(java.nio.file.AccessDeniedException denied) {
+            Path file = Path.of(denied.getFile());
+            return file.startsWith(state.workspace()) && readable(state.workspace().relativize(file).toString());
+        }
+
+        /**
+         * Whether the folder at {@code rel}, which coi could not read, was made readable to its owner again: only one
+         * that changed while the agent could write (its chmod is such a change), reached without a link on the way, at
+         * most {@link #RESTORES} in one look.
+         */
+        private boolean readable(String rel) {
+            if (rel.isEmpty() || unspellable(rel) || restored >= RESTORES) return false;
+            Path path = Path.of(rel);
+            String name = path.getFileName().toString();
+            try (Walked parent = Walked.to(top, path.getParent())) {
+                HostTree folder = parent == null ? (path.getParent() == null ? top : null) : parent.folder();
+                if (folder == null || !agents(folder, name) || !folder.allowRead(name)) return false;
+                restored++;
+                moved.add(Quarantined.readable(state.workspace().resolve(rel)));
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
             }
         }
 
@@ -685,12 +750,19 @@ public final class GitGuard {
             if (!seen.containsKey(id)) {
                 seen.put(id, false);
                 Repo repo = new Repo(rel, worktree);
-                List<String[]> kept = config(g, "config", rel + "/config", 0, repo);
-                config(g, "config.worktree", rel + "/config.worktree", 0, repo);
-                hooks(g, rel);
-                commondir(g, rel, depth);
-                worktrees(g, rel, depth);
-                modules(g, rel, depth);
+                List<String[]> kept;
+                try {
+                    kept = config(g, "config", rel + "/config", 0, repo);
+                    config(g, "config.worktree", rel + "/config.worktree", 0, repo);
+                    hooks(g, rel);
+                    commondir(g, rel, depth);
+                    worktrees(g, rel, depth);
+                    modules(g, rel, depth);
+                } catch (IOException | RuntimeException e) {
+                    // not looked at whole: a look again (after a folder in it was made readable) goes through it all
+                    seen.remove(id);
+                    throw e;
+                }
                 // gitlinks lie in the worktree the config names, when it names one (the user's; the agent's must name this one)
                 String named = kept == null ? null : last(kept, "core.worktree");
                 if (named != null) {

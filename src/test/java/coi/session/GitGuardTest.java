@@ -499,6 +499,76 @@ class GitGuardTest {
         return new Model.Instance("coi-abc-1", "Running", "container", false, null, config, config, Map.of(), Map.of(), List.of(), null);
     }
 
+    /**
+     * coi is not root on a user's machine: a folder the agent makes unreadable (chmod 111: git still enters it by a name
+     * it knows) would hide what is below it from the look. The check, run without root's powers, makes such a folder
+     * readable to its owner again and moves what it hid; a folder the user made unreadable before the session is only said.
+     */
+    @Test
+    void aFolderTheAgentMadeUnreadableIsMadeReadableAgainAndWhatItHidIsMovedWhenCoiIsNotRoot() throws Exception {
+        Path mine = Files.createDirectories(ws.resolve("private"));
+        Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("--x------"));
+        Thread.sleep(1_100); // the user's, before the window (opened a second early)
+        launch();
+        // a repository as a gitlink, which git's status enters by its path, and one git is not told of
+        Path linked = gitlinkRepository("hidden/proj");
+        git(home, linked, "config", "core.fsmonitor", evil.toString());
+        Files.writeString(linked.resolve("f"), "changed\n");
+        Path loose = oneCommit(ws.resolve("deep/er/loose"), "loose");
+        git(home, loose, "config", "core.fsmonitor", evil.toString());
+        // a hook in a hooks folder git may search but coi could not list
+        Path hook = linked.resolve(".git/hooks/post-index-change");
+        Files.writeString(hook, "#!/bin/sh\n" + evil + " hook\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(linked.resolve(".git/hooks"), PosixFilePermissions.fromString("--x------"));
+        Files.setPosixFilePermissions(ws.resolve("hidden"), PosixFilePermissions.fromString("--x--x--x"));
+        Files.setPosixFilePermissions(ws.resolve("deep/er"), PosixFilePermissions.fromString("---------"));
+        ended();
+        assertThat(plainStatusRunsIt(ws)).as("the attack works for a user's git").isTrue();
+
+        List<String> said = plainCheck();
+
+        assertThat(said).contains("made readable again (u+rx) and looked inside: " + ws.resolve("hidden") + ": the agent had taken its read permission away",
+                "made readable again (u+rx) and looked inside: " + ws.resolve("deep/er") + ": the agent had taken its read permission away");
+        assertThat(said).anySatisfy(line -> assertThat(line).startsWith("moved " + linked.resolve(".git/config")).contains("core.fsmonitor"));
+        assertThat(said).anySatisfy(line -> assertThat(line).startsWith("moved " + loose.resolve(".git/config")).contains("core.fsmonitor"));
+        assertThat(said).contains("made readable again (u+rx) and looked inside: " + linked.resolve(".git/hooks") + ": the agent had taken its read permission away");
+        assertThat(said).anySatisfy(line -> assertThat(line).startsWith("moved " + hook.getParent() + " to hooks.coi-quarantined")
+                .contains("post-index-change"));
+        assertThat(said).anySatisfy(line -> assertThat(line).startsWith("not moved: " + mine).contains("a folder coi cannot read"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ws.resolve("hidden")))).isEqualTo("r-x--x--x");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mine))).as("the user's own stays as it was").isEqualTo("--x------");
+        assertThat(plainStatusRunsIt(ws)).isFalse();
+        Files.deleteIfExists(marker);
+        GitTesting.run(true, home, loose, Map.of(), "status", "--short");
+        assertThat(marker).doesNotExist();
+    }
+
+    /** `git status` in {@code dir} as a user without root's powers; whether it ran the marker command. */
+    private boolean plainStatusRunsIt(Path dir) throws Exception {
+        Files.deleteIfExists(marker);
+        GitTesting.run(true, home, dir, Map.of(), "status", "--short");
+        return Files.exists(marker);
+    }
+
+    /** {@link GitGuard#check} of the workspace in a JVM without root's powers, as a user's coi; what it says, a line each. */
+    private List<String> plainCheck() throws Exception {
+        String jvm = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(GitTesting.withoutPowers(List.of(jvm, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), PlainCheck.class.getName(), root().toString(), ws.toString())))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out.lines().toList();
+    }
+
+    /** The check as a process of its own: what it says, a line each. */
+    public static final class PlainCheck {
+        public static void main(String[] args) {
+            for (GitGuard.Quarantined q : GitGuard.check(Path.of(args[0]), Path.of(args[1]), List::of)) System.out.println(q.describe());
+        }
+    }
+
     private static Model.Instance stopped(Model.Instance i) {
         return new Model.Instance(i.name(), "Stopped", i.type(), i.ephemeral(), null, i.config(), i.expandedConfig(), Map.of(), Map.of(),
                 List.of(), null);

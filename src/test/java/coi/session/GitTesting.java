@@ -22,12 +22,27 @@ final class GitTesting {
 
     record Result(int exit, String output) {}
 
+    /**
+     * A command line run as root without any capability: folder and file permissions hold for it as for the user who
+     * owns the files (the tests run as root, which may read any folder; coi and git run as a plain user).
+     */
+    static List<String> withoutPowers(List<String> argv) {
+        List<String> all = new ArrayList<>(List.of("setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--"));
+        all.addAll(argv);
+        return all;
+    }
+
     /** Runs git in {@code dir} with {@code env} added, whatever its exit. */
     static Result run(Path home, Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return run(false, home, dir, env, args);
+    }
+
+    /** As {@link #run(Path, Path, Map, String...)}, {@link #withoutPowers} when {@code plain}. */
+    static Result run(boolean plain, Path home, Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> argv = new ArrayList<>(List.of("git", "-c", "protocol.file.allow=always", "-c", "user.name=t", "-c", "user.email=t@t",
                 "-c", "init.defaultBranch=main", "-c", "advice.addEmbeddedRepo=false"));
         argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(plain ? withoutPowers(argv) : argv).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
         pb.environment().put("HOME", home.toString());
         pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
