@@ -980,6 +980,10 @@ public final class GitGuard {
                                 return null;
                             }
                             List<String> unsafe = new ArrayList<>(keys.get().stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList());
+                            for (String[] k : keys.get()) {
+                                String where = remoteRisk(k[0], k[1], repo);
+                                if (where != null) unsafe.add(k[0] + " (" + where + ")");
+                            }
                             String worktree = last(keys.get(), "core.worktree");
                             if (worktree != null && !leadsBack(worktree, repo)) unsafe.add("core.worktree (" + worktree + ")");
                             if (!unsafe.isEmpty()) {
@@ -1145,6 +1149,37 @@ public final class GitGuard {
                     case null, default -> { }
                 }
             }
+        }
+
+        /**
+         * A remote's {@code url} or {@code pushurl} as git's transport tells them apart: a repository on this machine (a
+         * path, {@code file://}; {@code path} is it), or a remote helper ({@code name::address}, a program git runs). Null
+         * for another key, or a URL of another host (https, ssh, git), which runs nothing here.
+         */
+        record Remote(boolean helper, String path) {
+            static Remote of(String key, String value) {
+                if (!key.startsWith("remote.") || !(key.endsWith(".url") || key.endsWith(".pushurl"))) return null;
+                if (value.matches("(?s)[A-Za-z][A-Za-z0-9+.-]*::.*")) return new Remote(true, null);
+                if (value.regionMatches(true, 0, "file://", 0, 7)) return new Remote(false, value.substring(7));
+                int colon = value.indexOf(':'), slash = value.indexOf('/');
+                // git's url_is_local_not_ssh: no colon, or a slash before the first one
+                return !value.contains("://") && (colon < 0 || slash >= 0 && slash < colon) ? new Remote(false, value) : null;
+            }
+        }
+
+        /**
+         * Why an agent's remote is not a plain setting: a push to a repository on this machine runs that repository's
+         * hooks as the user, so one outside the workspace (a bare repository the agent made in its state folder, say)
+         * would run the agent's code; a remote helper is a program. One in the workspace is looked at as any repository
+         * there; one that is nowhere yet is looked at again at every check, as pointers are. Null when it is plain.
+         */
+        private String remoteRisk(String key, String value, Repo repo) {
+            Remote remote = Remote.of(key, value);
+            if (remote == null) return null;
+            if (remote.helper()) return "a remote helper, a program git runs";
+            Path base = repo.worktree() != null ? Path.of(repo.worktree()) : Path.of(repo.gitdir()).getParent();
+            Kind kind = locate(base, remote.path()).kind();
+            return kind == Kind.OUTSIDE || kind == Kind.UNKNOWN ? "a repository outside the workspace: a push there runs its hooks" : null;
         }
 
         private static boolean safe(String key) {

@@ -358,6 +358,60 @@ class GitGuardTest {
         }
     }
 
+    /**
+     * A push to a repository on this machine runs that repository's hooks as the user: the agent points a nested
+     * repository's pushurl at a bare repository it made with a pre-receive hook (in its state folder, outside the
+     * workspace). The config is moved aside; one that names a remote on another host (nothing is sent there), a
+     * repository in the workspace, or a path that is nowhere on this machine stays.
+     */
+    @Test
+    void aRemoteTheAgentPointedAtARepositoryOnThisMachineIsMovedAsideAndAPushRunsNothing() throws Exception {
+        launch();
+        Path pushing = gitlinkRepository("pushing");
+        Path other = gitlinkRepository("other");
+        Path bare = home.resolve("state/evil.git");
+        git(home, home, "init", "-q", "--bare", bare.toString());
+        Files.writeString(bare.resolve("hooks/pre-receive"), "#!/bin/sh\n" + evil + " pre-receive\n");
+        Files.setPosixFilePermissions(bare.resolve("hooks/pre-receive"), PosixFilePermissions.fromString("rwx------"));
+        git(home, pushing, "remote", "add", "origin", "https://git.example.invalid/u/pushing.git");
+        git(home, pushing, "config", "remote.origin.pushurl", bare.toString());
+        git(home, other, "remote", "add", "origin", "https://git.example.invalid/u/other.git");
+        // a sibling in the workspace (its hooks are looked at as any repository's there), and a path of the container's
+        git(home, other, "remote", "add", "sibling", "../pushing");
+        git(home, other, "config", "remote.origin.pushurl", "/workspace/other");
+        ended();
+        Files.deleteIfExists(marker);
+        GitTesting.run(home, pushing, Map.of(), "push", "-q", "origin", "HEAD:main");
+        assertThat(marker).as("the attack works before the check").exists();
+
+        List<GitGuard.Quarantined> moved = GitGuard.check(root(), ws, NONE_LEFT);
+
+        assertThat(moved).extracting(GitGuard.Quarantined::path).containsExactly(pushing.resolve(".git/config"));
+        assertThat(moved.getFirst().why()).contains("remote.origin.pushurl (a repository outside the workspace: a push there runs its hooks)");
+        Files.deleteIfExists(marker);
+        GitTesting.run(home, pushing, Map.of(), "push", "-q", "origin", "HEAD:main");
+        assertThat(marker).doesNotExist();
+        assertThat(other.resolve(".git/config")).as("a remote on another host, in the workspace, or nowhere here is a plain setting")
+                .content().contains("git.example.invalid", "../pushing", "/workspace/other");
+    }
+
+    @Test
+    void aRemoteOnThisMachineIsToldApartAsGitsTransportDoes() {
+        for (String local : List.of("/srv/git/x.git", "../up", ".", "./a:b", "dir/with:colon")) {
+            assertThat(GitGuard.Scan.Remote.of("remote.origin.pushurl", local)).as(local).isEqualTo(new GitGuard.Scan.Remote(false, local));
+        }
+        assertThat(GitGuard.Scan.Remote.of("remote.o.url", "file:///srv/x")).isEqualTo(new GitGuard.Scan.Remote(false, "/srv/x"));
+        assertThat(GitGuard.Scan.Remote.of("remote.o.url", "FILE:///srv/x")).isEqualTo(new GitGuard.Scan.Remote(false, "/srv/x"));
+        for (String helper : List.of("ext::sh -c evil", "fd::3", "hg::/srv/x")) {
+            assertThat(GitGuard.Scan.Remote.of("remote.o.url", helper)).as(helper).isEqualTo(new GitGuard.Scan.Remote(true, null));
+        }
+        for (String other : List.of("https://git.example.com/x.git", "ssh://git@host/x", "git@host:x.git", "host:path/x", "git://h/x")) {
+            assertThat(GitGuard.Scan.Remote.of("remote.origin.url", other)).as(other).isNull();
+        }
+        assertThat(GitGuard.Scan.Remote.of("submodule.s.url", "/srv/x")).as("a fetch runs no hooks of the other repository").isNull();
+        assertThat(GitGuard.Scan.Remote.of("remote.a.b.url", "/srv/x")).as("a remote whose name holds a dot").isNotNull();
+    }
+
     /** A repository of the user's with one commit, outside the workspace. */
     private Path userRepository(String name) throws Exception {
         return oneCommit(home.resolve(name), "f");
