@@ -484,6 +484,7 @@ public final class GitGuard {
                         gitlinks(f.tree(), "", 0);
                         config(f.tree(), "config", ".git/config", 0, new Repo(".git", "", true));
                         config(f.tree(), "config.worktree", ".git/config.worktree", 0, new Repo(".git", "", false));
+                        oldRemotes(f.tree(), ".git");
                         commondir(f.tree(), ".git", 0);
                         worktrees(f.tree(), ".git", 0);
                         modules(f.tree(), ".git", 0);
@@ -561,6 +562,7 @@ public final class GitGuard {
             if (!gitFolder(top)) return;
             config(top, "config", "config", 0, new Repo(".", null));
             hooks(top, "");
+            oldRemotes(top, "");
             commondir(top, "", 0);
         }
 
@@ -755,6 +757,7 @@ public final class GitGuard {
                     kept = config(g, "config", rel + "/config", 0, repo);
                     config(g, "config.worktree", rel + "/config.worktree", 0, repo);
                     hooks(g, rel);
+                    oldRemotes(g, rel);
                     commondir(g, rel, depth);
                     worktrees(g, rel, depth);
                     modules(g, rel, depth);
@@ -980,10 +983,7 @@ public final class GitGuard {
                                 return null;
                             }
                             List<String> unsafe = new ArrayList<>(keys.get().stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList());
-                            for (String[] k : keys.get()) {
-                                String where = remoteRisk(k[0], k[1], repo);
-                                if (where != null) unsafe.add(k[0] + " (" + where + ")");
-                            }
+                            unsafe.addAll(remoteRisks(keys.get()));
                             String worktree = last(keys.get(), "core.worktree");
                             if (worktree != null && !leadsBack(worktree, repo)) unsafe.add("core.worktree (" + worktree + ")");
                             if (!unsafe.isEmpty()) {
@@ -1129,6 +1129,30 @@ public final class GitGuard {
             return rel.isEmpty() ? name : rel + "/" + name;
         }
 
+        /**
+         * A git folder's {@code remotes} and {@code branches}: files git takes a remote's URL from when no config defines
+         * that remote (git writes none of them itself any more). The agent's there could send a push to a repository on
+         * this machine, whose hooks then run: the folder is moved aside.
+         */
+        private void oldRemotes(HostTree g, String rel) throws IOException {
+            for (String name : List.of("remotes", "branches")) {
+                try (HostTree.Node node = g.at(name)) {
+                    switch (node) {
+                        case HostTree.Folder f -> {
+                            List<String> written = new ArrayList<>();
+                            for (String entry : f.tree().names()) {
+                                if (agents(f.tree(), entry)) written.add(entry);
+                            }
+                            if (!written.isEmpty()) risky(g, name, under(rel, name), true, "the agent's " + String.join(", ", written)
+                                    + ", which git takes a remote's URL from (a push to a repository on this machine runs its hooks)");
+                        }
+                        case HostTree.Link l -> risky(g, name, under(rel, name), agents(g, name), "a link git would follow");
+                        case null, default -> { }
+                    }
+                }
+            }
+        }
+
         private void hooksFolder(HostTree parent, String name, String rel) throws IOException {
             try (HostTree.Node node = parent.at(name)) {
                 switch (node) {
@@ -1140,6 +1164,9 @@ public final class GitGuard {
                                 boolean runs = hook instanceof HostTree.Plain p && (p.mode() & 0111) != 0 && agents(p.opened())
                                         || hook instanceof HostTree.Link && agents(f.tree(), hookName);
                                 if (runs) live.add(hookName);
+                            } catch (java.nio.file.AccessDeniedException unreadable) {
+                                // a program with execute permission only (chmod 111) runs all the same: judged by its change time
+                                if (agents(f.tree(), hookName)) live.add(hookName);
                             }
                         }
                         if (!live.isEmpty()) risky(parent, name, rel, true, "the agent's hook " + String.join(", ", live)
@@ -1151,35 +1178,57 @@ public final class GitGuard {
             }
         }
 
-        /**
-         * A remote's {@code url} or {@code pushurl} as git's transport tells them apart: a repository on this machine (a
-         * path, {@code file://}; {@code path} is it), or a remote helper ({@code name::address}, a program git runs). Null
-         * for another key, or a URL of another host (https, ssh, git), which runs nothing here.
-         */
-        record Remote(boolean helper, String path) {
-            static Remote of(String key, String value) {
-                if (!key.startsWith("remote.") || !(key.endsWith(".url") || key.endsWith(".pushurl"))) return null;
-                if (value.matches("(?s)[A-Za-z][A-Za-z0-9+.-]*::.*")) return new Remote(true, null);
-                if (value.regionMatches(true, 0, "file://", 0, 7)) return new Remote(false, value.substring(7));
-                int colon = value.indexOf(':'), slash = value.indexOf('/');
-                // git's url_is_local_not_ssh: no colon, or a slash before the first one
-                return !value.contains("://") && (colon < 0 || slash >= 0 && slash < colon) ? new Remote(false, value) : null;
+        /** Where a URL git pushes to or fetches from leads, as git's transport tells them apart. */
+        enum Transport {
+            /** Another host (https, ssh, git): nothing of it runs here. */
+            ELSEWHERE,
+            /** A repository on this machine (a path, {@code ~/...}, {@code file://}): a push there runs its hooks as the user. */
+            HERE,
+            /** A program git runs: a remote helper ({@code name::address}, or a scheme of no built-in transport, git-remote-NAME). */
+            PROGRAM;
+
+            private static final Set<String> BUILT_IN = Set.of("http", "https", "ftp", "ftps", "git", "ssh", "git+ssh", "ssh+git");
+
+            static Transport of(String url) {
+                if (url.matches("(?s)[A-Za-z][A-Za-z0-9+.-]*::.*")) return PROGRAM;
+                java.util.regex.Matcher scheme = java.util.regex.Pattern.compile("(?s)([A-Za-z][A-Za-z0-9+.-]*)://.*").matcher(url);
+                if (scheme.matches()) {
+                    String name = scheme.group(1);
+                    // git takes only a lowercase file:// for its own (FILE:// would be a helper): here either way
+                    if (name.equalsIgnoreCase("file")) return HERE;
+                    return BUILT_IN.contains(name) ? ELSEWHERE : PROGRAM;
+                }
+                // git's url_is_local_not_ssh: no colon, or a slash before the first one; else host:path over ssh
+                int colon = url.indexOf(':'), slash = url.indexOf('/');
+                return colon < 0 || slash >= 0 && slash < colon ? HERE : ELSEWHERE;
             }
         }
 
         /**
-         * Why an agent's remote is not a plain setting: a push to a repository on this machine runs that repository's
-         * hooks as the user, so one outside the workspace (a bare repository the agent made in its state folder, say)
-         * would run the agent's code; a remote helper is a program. One in the workspace is looked at as any repository
-         * there; one that is nowhere yet is looked at again at every check, as pointers are. Null when it is plain.
+         * Why the remotes of an agent's config are not plain settings, or null when they are: a URL ({@code remote.*.url},
+         * {@code pushurl}, or a branch's {@code remote} or {@code pushRemote} that names no remote of the config, which git
+         * then takes for a URL) that leads to a repository on this machine, where a push runs that repository's hooks as
+         * the user (one the agent made in its state folder, say, however the path is written), or to a program.
          */
-        private String remoteRisk(String key, String value, Repo repo) {
-            Remote remote = Remote.of(key, value);
-            if (remote == null) return null;
-            if (remote.helper()) return "a remote helper, a program git runs";
-            Path base = repo.worktree() != null ? Path.of(repo.worktree()) : Path.of(repo.gitdir()).getParent();
-            Kind kind = locate(base, remote.path()).kind();
-            return kind == Kind.OUTSIDE || kind == Kind.UNKNOWN ? "a repository outside the workspace: a push there runs its hooks" : null;
+        static List<String> remoteRisks(List<String[]> keys) {
+            Set<String> remotes = new java.util.HashSet<>();
+            for (String[] k : keys) {
+                if (k[0].startsWith("remote.") && k[0].endsWith(".url")) remotes.add(k[0].substring(7, k[0].length() - 4));
+            }
+            List<String> risks = new ArrayList<>();
+            for (String[] k : keys) {
+                String key = k[0], value = k[1] == null ? "" : k[1];
+                boolean url = key.startsWith("remote.") && (key.endsWith(".url") || key.endsWith(".pushurl"));
+                boolean branch = key.startsWith("branch.") && (key.endsWith(".remote") || key.endsWith(".pushremote"));
+                if (branch && (value.equals(".") || remotes.contains(value))) continue;
+                if (!url && !branch) continue;
+                switch (Transport.of(value)) {
+                    case HERE -> risks.add(key + " (a repository on this machine: a push there runs its hooks)");
+                    case PROGRAM -> risks.add(key + " (a remote helper, a program git runs)");
+                    case ELSEWHERE -> { }
+                }
+            }
+            return risks;
         }
 
         private static boolean safe(String key) {

@@ -164,6 +164,8 @@ class GitGuardTest {
         // and a submodule it adds the way git does (its git folder in .git/modules, a worktree named back)
         git(home, ws, "submodule", "add", "-q", inner.toString(), "vendored");
         git(home, ws, "commit", "-qm", "vendored");
+        // from a host, as an agent's would be (a remote on this machine is not plain: see the test of pushurl)
+        git(home, ws.resolve("vendored"), "remote", "set-url", "origin", "https://example.invalid/x.git");
 
         assertThat(GitGuard.check(root(), ws, NONE_LEFT)).isEmpty();
         assertThat(ws.resolve(".git/modules/vendored/config")).content().contains("worktree");
@@ -361,8 +363,8 @@ class GitGuardTest {
     /**
      * A push to a repository on this machine runs that repository's hooks as the user: the agent points a nested
      * repository's pushurl at a bare repository it made with a pre-receive hook (in its state folder, outside the
-     * workspace). The config is moved aside; one that names a remote on another host (nothing is sent there), a
-     * repository in the workspace, or a path that is nowhere on this machine stays.
+     * workspace). The config is moved aside (so is one with any remote on this machine: git reads a path in more ways
+     * than coi could follow); one that names a remote on another host stays (nothing is sent there).
      */
     @Test
     void aRemoteTheAgentPointedAtARepositoryOnThisMachineIsMovedAsideAndAPushRunsNothing() throws Exception {
@@ -376,9 +378,7 @@ class GitGuardTest {
         git(home, pushing, "remote", "add", "origin", "https://git.example.invalid/u/pushing.git");
         git(home, pushing, "config", "remote.origin.pushurl", bare.toString());
         git(home, other, "remote", "add", "origin", "https://git.example.invalid/u/other.git");
-        // a sibling in the workspace (its hooks are looked at as any repository's there), and a path of the container's
-        git(home, other, "remote", "add", "sibling", "../pushing");
-        git(home, other, "config", "remote.origin.pushurl", "/workspace/other");
+        git(home, other, "config", "branch.main.remote", "origin");
         ended();
         Files.deleteIfExists(marker);
         GitTesting.run(home, pushing, Map.of(), "push", "-q", "origin", "HEAD:main");
@@ -387,29 +387,67 @@ class GitGuardTest {
         List<GitGuard.Quarantined> moved = GitGuard.check(root(), ws, NONE_LEFT);
 
         assertThat(moved).extracting(GitGuard.Quarantined::path).containsExactly(pushing.resolve(".git/config"));
-        assertThat(moved.getFirst().why()).contains("remote.origin.pushurl (a repository outside the workspace: a push there runs its hooks)");
+        assertThat(moved.getFirst().why()).contains("remote.origin.pushurl (a repository on this machine: a push there runs its hooks)");
         Files.deleteIfExists(marker);
         GitTesting.run(home, pushing, Map.of(), "push", "-q", "origin", "HEAD:main");
         assertThat(marker).doesNotExist();
-        assertThat(other.resolve(".git/config")).as("a remote on another host, in the workspace, or nowhere here is a plain setting")
-                .content().contains("git.example.invalid", "../pushing", "/workspace/other");
+        assertThat(other.resolve(".git/config")).as("a remote on another host is a plain setting").content().contains("git.example.invalid");
+    }
+
+    /**
+     * Files git takes a remote's URL from when no config defines that remote, in {@code remotes/} and {@code branches/} of
+     * a git folder: the workspace's own (not mounted read-only) and a nested one's. The agent's are moved aside.
+     */
+    @Test
+    void theAgentsOldStyleRemoteFilesAreMovedAsideAndAPushRunsNothing() throws Exception {
+        launch();
+        Path nested = gitlinkRepository("nested");
+        Path bare = home.resolve("state/evil.git");
+        git(home, home, "init", "-q", "--bare", bare.toString());
+        Files.writeString(bare.resolve("hooks/pre-receive"), "#!/bin/sh\n" + evil + " pre-receive\n");
+        Files.setPosixFilePermissions(bare.resolve("hooks/pre-receive"), PosixFilePermissions.fromString("rwx------"));
+        Files.writeString(Files.createDirectories(ws.resolve(".git/branches")).resolve("origin"), bare + "\n");
+        Files.writeString(Files.createDirectories(nested.resolve(".git/remotes")).resolve("up"), "URL: " + bare + "\nPush: HEAD:refs/heads/n\n");
+        ended();
+        Files.deleteIfExists(marker);
+        GitTesting.run(home, ws, Map.of(), "push", "-q", "origin", "HEAD:refs/heads/w1");
+        assertThat(marker).as("the attack works before the check").exists();
+        Files.deleteIfExists(marker);
+        GitTesting.run(home, nested, Map.of(), "push", "-q", "up");
+        assertThat(marker).as("the attack works before the check").exists();
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(q -> q.path().toString())
+                .containsExactlyInAnyOrder(ws.resolve(".git/branches").toString(), nested.resolve(".git/remotes").toString());
+        Files.deleteIfExists(marker);
+        GitTesting.run(home, ws, Map.of(), "push", "-q", "origin", "HEAD:refs/heads/w2");
+        GitTesting.run(home, nested, Map.of(), "push", "-q", "up");
+        assertThat(marker).doesNotExist();
     }
 
     @Test
     void aRemoteOnThisMachineIsToldApartAsGitsTransportDoes() {
-        for (String local : List.of("/srv/git/x.git", "../up", ".", "./a:b", "dir/with:colon")) {
-            assertThat(GitGuard.Scan.Remote.of("remote.origin.pushurl", local)).as(local).isEqualTo(new GitGuard.Scan.Remote(false, local));
+        for (String here : List.of("/srv/git/x.git", "../up", ".", "./a:b", "dir/with:colon", "~/state/evil", "~u/x", "file:///srv/x",
+                "file://localhost/srv/x", "FILE:///srv/x", "origin")) {
+            assertThat(GitGuard.Scan.Transport.of(here)).as(here).isEqualTo(GitGuard.Scan.Transport.HERE);
         }
-        assertThat(GitGuard.Scan.Remote.of("remote.o.url", "file:///srv/x")).isEqualTo(new GitGuard.Scan.Remote(false, "/srv/x"));
-        assertThat(GitGuard.Scan.Remote.of("remote.o.url", "FILE:///srv/x")).isEqualTo(new GitGuard.Scan.Remote(false, "/srv/x"));
-        for (String helper : List.of("ext::sh -c evil", "fd::3", "hg::/srv/x")) {
-            assertThat(GitGuard.Scan.Remote.of("remote.o.url", helper)).as(helper).isEqualTo(new GitGuard.Scan.Remote(true, null));
+        for (String program : List.of("ext::sh -c evil", "fd::3", "hg::/srv/x", "evil://x", "foo+bar://h/x")) {
+            assertThat(GitGuard.Scan.Transport.of(program)).as(program).isEqualTo(GitGuard.Scan.Transport.PROGRAM);
         }
-        for (String other : List.of("https://git.example.com/x.git", "ssh://git@host/x", "git@host:x.git", "host:path/x", "git://h/x")) {
-            assertThat(GitGuard.Scan.Remote.of("remote.origin.url", other)).as(other).isNull();
+        for (String other : List.of("https://git.example.com/x.git", "ssh://git@host/x", "git@host:x.git", "host:path/x", "git://h/x",
+                "git+ssh://h/x", "ftp://h/x")) {
+            assertThat(GitGuard.Scan.Transport.of(other)).as(other).isEqualTo(GitGuard.Scan.Transport.ELSEWHERE);
         }
-        assertThat(GitGuard.Scan.Remote.of("submodule.s.url", "/srv/x")).as("a fetch runs no hooks of the other repository").isNull();
-        assertThat(GitGuard.Scan.Remote.of("remote.a.b.url", "/srv/x")).as("a remote whose name holds a dot").isNotNull();
+    }
+
+    @Test
+    void aBranchsRemoteThatNamesNoRemoteIsTakenForAUrlAsGitTakesIt() {
+        List<String[]> keys = List.of(new String[] {"remote.origin.url", "https://h/x.git"}, new String[] {"remote.a.b.url", "git@h:x"},
+                new String[] {"branch.main.remote", "origin"}, new String[] {"branch.main.pushremote", "a.b"},
+                new String[] {"branch.dev.remote", "."}, new String[] {"branch.dev.pushremote", "~/state/evil.git"},
+                new String[] {"branch.x.remote", "gone"}, new String[] {"submodule.s.url", "/srv/x"});
+        assertThat(GitGuard.Scan.remoteRisks(keys)).containsExactly(
+                "branch.dev.pushremote (a repository on this machine: a push there runs its hooks)",
+                "branch.x.remote (a repository on this machine: a push there runs its hooks)");
     }
 
     /** A repository of the user's with one commit, outside the workspace. */
@@ -575,6 +613,9 @@ class GitGuardTest {
         Files.writeString(hook, "#!/bin/sh\n" + evil + " hook\n");
         Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwx------"));
         Files.setPosixFilePermissions(linked.resolve(".git/hooks"), PosixFilePermissions.fromString("--x------"));
+        // a program as a hook with execute permission only: it runs, though coi (not root) cannot open it
+        Path program = Files.copy(Path.of("/bin/true"), loose.resolve(".git/hooks/post-checkout"));
+        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("--x--x--x"));
         Files.setPosixFilePermissions(ws.resolve("hidden"), PosixFilePermissions.fromString("--x--x--x"));
         Files.setPosixFilePermissions(ws.resolve("deep/er"), PosixFilePermissions.fromString("---------"));
         ended();
@@ -589,6 +630,8 @@ class GitGuardTest {
         assertThat(said).contains("made readable again (u+rx) and looked inside: " + linked.resolve(".git/hooks") + ": the agent had taken its read permission away");
         assertThat(said).anySatisfy(line -> assertThat(line).startsWith("moved " + hook.getParent() + " to hooks.coi-quarantined")
                 .contains("post-index-change"));
+        assertThat(said).anySatisfy(line -> assertThat(line).startsWith("moved " + program.getParent() + " to hooks.coi-quarantined")
+                .contains("post-checkout"));
         assertThat(said).anySatisfy(line -> assertThat(line).startsWith("not moved: " + mine).contains("a folder coi cannot read"));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ws.resolve("hidden")))).isEqualTo("r-x--x--x");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mine))).as("the user's own stays as it was").isEqualTo("--x------");
