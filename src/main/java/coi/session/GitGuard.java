@@ -534,9 +534,14 @@ public final class GitGuard {
                             cannot(at, "a name this locale cannot spell");
                         } catch (java.nio.file.AccessDeniedException denied) {
                             // a folder the agent made unreadable on the way, or in the git folder (its hooks): readable again, looked at again
-                            if (readable(denied)) {
+                            Path file = Path.of(denied.getFile());
+                            boolean inside = file.startsWith(state.workspace()) && !file.equals(state.workspace());
+                            blocked = null;
+                            if (inside && restore(state.workspace().relativize(file).toString(), 0) != null) {
                                 if (next != null) pointers.addFirst(next);
                                 else bare.addFirst(at);
+                            } else if (inside) {
+                                cannotRead(blocked != null ? blocked : state.workspace().relativize(file).toString());
                             } else {
                                 cannot(at, "on the way to it, a folder coi cannot read (" + denied.getFile() + "; git may still enter it)");
                             }
@@ -590,12 +595,18 @@ public final class GitGuard {
             Deque<Path> starts = new ArrayDeque<>(List.of(real));
             while (!starts.isEmpty()) {
                 walk(starts.poll(), entries, found, heads, unreadable);
+                Set<String> again = new TreeSet<>();
                 for (String rel : List.copyOf(unreadable)) {
                     unreadable.remove(rel);
-                    if (readable(rel)) {
-                        starts.add(real.resolve(rel));
+                    // below a folder made readable just now: walked again from there
+                    if (again.stream().anyMatch(a -> rel.startsWith(a + "/"))) continue;
+                    blocked = null;
+                    String from = restore(rel, 0);
+                    if (from != null) {
+                        again.add(from);
+                        starts.add(real.resolve(from));
                     } else {
-                        cannot(rel, "a folder coi cannot read (git may still enter it)");
+                        cannotRead(blocked != null ? blocked : rel);
                     }
                 }
             }
@@ -649,29 +660,46 @@ public final class GitGuard {
             }
         }
 
-        /** {@link #readable(String)} for the folder a look was refused in, when it lies in the workspace. */
-        private boolean readable(java.nio.file.AccessDeniedException denied) {
-            Path file = Path.of(denied.getFile());
-            return file.startsWith(state.workspace()) && readable(state.workspace().relativize(file).toString());
+        /** What {@link #cannotRead} said already in this look. */
+        private final Set<String> unreadableSaid = new java.util.HashSet<>();
+
+        /** A folder (or file) at {@code rel} coi cannot read and may not make readable: said once in a look. */
+        private void cannotRead(String rel) {
+            if (unreadableSaid.add(rel)) cannot(rel, "a folder coi cannot read (git may still enter it)");
         }
 
+        /** Where {@link #restore} last stopped at a folder above that could not be made searchable (said instead of each entry). */
+        private String blocked;
+
         /**
-         * Whether the folder at {@code rel}, which coi could not read, was made readable to its owner again: only one
+         * Makes the folder at {@code rel}, which coi could not read, readable and searchable to its owner again: only one
          * that changed while the agent could write (its chmod is such a change), reached without a link on the way, at
-         * most {@link #RESTORES} in one look.
+         * most {@link #RESTORES} in one look. A folder above it that lets coi list it but not enter it (chmod 600) is made
+         * searchable first. Returns the folder to look at again from (relative to the workspace: {@code rel}, or the
+         * folder above it that was made searchable); null when nothing was changed.
          */
-        private boolean readable(String rel) {
-            if (rel.isEmpty() || unspellable(rel) || restored >= RESTORES) return false;
-            Path path = Path.of(rel);
+        private String restore(String rel, int depth) {
+            if (rel.isEmpty() || unspellable(rel) || restored >= RESTORES || depth > MODULE_LEVELS) return null;
+            Path path = Path.of(rel), above = path.getParent();
             String name = path.getFileName().toString();
-            try (Walked parent = Walked.to(top, path.getParent())) {
-                HostTree folder = parent == null ? (path.getParent() == null ? top : null) : parent.folder();
-                if (folder == null || !agents(folder, name) || !folder.allowRead(name)) return false;
+            try (Walked parent = Walked.to(top, above)) {
+                HostTree folder = parent == null ? (above == null ? top : null) : parent.folder();
+                if (folder == null) return null;
+                boolean mine;
+                try {
+                    mine = agents(folder, name);
+                } catch (java.nio.file.AccessDeniedException noSearch) {
+                    if (above == null) return null;
+                    String from = restore(above.toString(), depth + 1);
+                    if (from == null && blocked == null) blocked = above.toString();
+                    return from;
+                }
+                if (!mine || !folder.allowRead(name)) return null;
                 restored++;
                 moved.add(Quarantined.readable(state.workspace().resolve(rel)));
-                return true;
+                return rel;
             } catch (IOException | RuntimeException e) {
-                return false;
+                return null;
             }
         }
 

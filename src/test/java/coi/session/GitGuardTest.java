@@ -600,6 +600,10 @@ class GitGuardTest {
     void aFolderTheAgentMadeUnreadableIsMadeReadableAgainAndWhatItHidIsMovedWhenCoiIsNotRoot() throws Exception {
         Path mine = Files.createDirectories(ws.resolve("private"));
         Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("--x------"));
+        // and one that may be listed but not entered, with a few entries: said once, not for each of them
+        Path listed = Files.createDirectories(ws.resolve("listed"));
+        for (String entry : List.of("a", "b", "c")) Files.createDirectories(listed.resolve(entry));
+        Files.setPosixFilePermissions(listed, PosixFilePermissions.fromString("rw-------"));
         Thread.sleep(1_100); // the user's, before the window (opened a second early)
         launch();
         // a repository as a gitlink, which git's status enters by its path, and one git is not told of
@@ -618,6 +622,10 @@ class GitGuardTest {
         Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("--x--x--x"));
         Files.setPosixFilePermissions(ws.resolve("hidden"), PosixFilePermissions.fromString("--x--x--x"));
         Files.setPosixFilePermissions(ws.resolve("deep/er"), PosixFilePermissions.fromString("---------"));
+        // the agent's folder that may be listed but not entered
+        Path third = oneCommit(ws.resolve("shut/third"), "third");
+        git(home, third, "config", "core.fsmonitor", evil.toString());
+        Files.setPosixFilePermissions(ws.resolve("shut"), PosixFilePermissions.fromString("rw-------"));
         ended();
         assertThat(plainStatusRunsIt(ws)).as("the attack works for a user's git").isTrue();
 
@@ -633,6 +641,10 @@ class GitGuardTest {
         assertThat(said).anySatisfy(line -> assertThat(line).startsWith("moved " + program.getParent() + " to hooks.coi-quarantined")
                 .contains("post-checkout"));
         assertThat(said).anySatisfy(line -> assertThat(line).startsWith("not moved: " + mine).contains("a folder coi cannot read"));
+        assertThat(said).contains("made readable again (u+rx) and looked inside: " + ws.resolve("shut") + ": the agent had taken its read permission away");
+        assertThat(said).anySatisfy(line -> assertThat(line).startsWith("moved " + third.resolve(".git/config")).contains("core.fsmonitor"));
+        assertThat(said).filteredOn(line -> line.contains(listed.toString())).as("said once").singleElement()
+                .satisfies(line -> assertThat(line).startsWith("not moved: " + listed + ": a folder coi cannot read"));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ws.resolve("hidden")))).isEqualTo("r-x--x--x");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mine))).as("the user's own stays as it was").isEqualTo("--x------");
         assertThat(plainStatusRunsIt(ws)).isFalse();
