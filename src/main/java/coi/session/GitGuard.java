@@ -484,7 +484,7 @@ public final class GitGuard {
                         gitlinks(f.tree(), "", 0);
                         config(f.tree(), "config", ".git/config", 0, new Repo(".git", "", true));
                         config(f.tree(), "config.worktree", ".git/config.worktree", 0, new Repo(".git", "", false));
-                        oldRemotes(f.tree(), ".git");
+                        stateFolders(f.tree(), ".git");
                         commondir(f.tree(), ".git", 0);
                         worktrees(f.tree(), ".git", 0);
                         modules(f.tree(), ".git", 0);
@@ -567,7 +567,7 @@ public final class GitGuard {
             if (!gitFolder(top)) return;
             config(top, "config", "config", 0, new Repo(".", null));
             hooks(top, "");
-            oldRemotes(top, "");
+            stateFolders(top, "");
             commondir(top, "", 0);
         }
 
@@ -785,7 +785,7 @@ public final class GitGuard {
                     kept = config(g, "config", rel + "/config", 0, repo);
                     config(g, "config.worktree", rel + "/config.worktree", 0, repo);
                     hooks(g, rel);
-                    oldRemotes(g, rel);
+                    stateFolders(g, rel);
                     commondir(g, rel, depth);
                     worktrees(g, rel, depth);
                     modules(g, rel, depth);
@@ -1012,6 +1012,10 @@ public final class GitGuard {
                             }
                             List<String> unsafe = new ArrayList<>(keys.get().stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList());
                             unsafe.addAll(remoteRisks(keys.get()));
+                            // a name or value that was not UTF-8 reads here otherwise than git reads it (two such names look the same)
+                            if (keys.get().stream().anyMatch(k -> unspellable(k[0]) || k[1] != null && unspellable(k[1]))) {
+                                unsafe.add("a name or value that is not UTF-8");
+                            }
                             String worktree = last(keys.get(), "core.worktree");
                             if (worktree != null && !leadsBack(worktree, repo)) unsafe.add("core.worktree (" + worktree + ")");
                             if (!unsafe.isEmpty()) {
@@ -1157,13 +1161,27 @@ public final class GitGuard {
             return rel.isEmpty() ? name : rel + "/" + name;
         }
 
+        /** The folders of a git folder that {@link #stateFolders} looks at, with what git does with an agent's file there. */
+        private static final Map<String, String> STATE_FOLDERS = new java.util.LinkedHashMap<>();
+
+        static {
+            String url = "which git takes a remote's URL from (a push to a repository on this machine runs its hooks)";
+            String steps = "an unfinished rebase, cherry-pick or revert, whose steps git runs at --continue (an exec step is a command)";
+            STATE_FOLDERS.put("remotes", url);
+            STATE_FOLDERS.put("branches", url);
+            STATE_FOLDERS.put("rebase-merge", steps);
+            STATE_FOLDERS.put("rebase-apply", steps);
+            STATE_FOLDERS.put("sequencer", steps);
+        }
+
         /**
          * A git folder's {@code remotes} and {@code branches}: files git takes a remote's URL from when no config defines
-         * that remote (git writes none of them itself any more). The agent's there could send a push to a repository on
-         * this machine, whose hooks then run: the folder is moved aside.
+         * that remote (git writes none of them itself any more); and the state of an unfinished rebase or cherry-pick,
+         * whose steps (an {@code exec} among them) run when the user goes on with it. The agent's there: the folder is
+         * moved aside (a rebase the agent left half done is then the user's to finish or drop by hand).
          */
-        private void oldRemotes(HostTree g, String rel) throws IOException {
-            for (String name : List.of("remotes", "branches")) {
+        private void stateFolders(HostTree g, String rel) throws IOException {
+            for (String name : STATE_FOLDERS.keySet()) {
                 try (HostTree.Node node = g.at(name)) {
                     switch (node) {
                         case HostTree.Folder f -> {
@@ -1171,8 +1189,8 @@ public final class GitGuard {
                             for (String entry : f.tree().names()) {
                                 if (agents(f.tree(), entry)) written.add(entry);
                             }
-                            if (!written.isEmpty()) risky(g, name, under(rel, name), true, "the agent's " + String.join(", ", written)
-                                    + ", which git takes a remote's URL from (a push to a repository on this machine runs its hooks)");
+                            if (!written.isEmpty()) risky(g, name, under(rel, name), true, "the agent's " + String.join(", ", written.subList(0,
+                                    Math.min(3, written.size()))) + (written.size() > 3 ? " and more" : "") + ", " + STATE_FOLDERS.get(name));
                         }
                         case HostTree.Link l -> risky(g, name, under(rel, name), agents(g, name), "a link git would follow");
                         case null, default -> { }
@@ -1218,8 +1236,9 @@ public final class GitGuard {
             private static final Set<String> BUILT_IN = Set.of("http", "https", "ftp", "ftps", "git", "ssh", "git+ssh", "ssh+git");
 
             static Transport of(String url) {
-                if (url.matches("(?s)[A-Za-z][A-Za-z0-9+.-]*::.*")) return PROGRAM;
-                java.util.regex.Matcher scheme = java.util.regex.Pattern.compile("(?s)([A-Za-z][A-Za-z0-9+.-]*)://.*").matcher(url);
+                // git's is_urlschemechar: a letter or digit first
+                if (url.matches("(?s)[A-Za-z0-9][A-Za-z0-9+.-]*::.*")) return PROGRAM;
+                java.util.regex.Matcher scheme = java.util.regex.Pattern.compile("(?s)([A-Za-z0-9][A-Za-z0-9+.-]*)://.*").matcher(url);
                 if (scheme.matches()) {
                     String name = scheme.group(1);
                     // git takes only a lowercase file:// for its own (FILE:// would be a helper): here either way
@@ -1239,9 +1258,13 @@ public final class GitGuard {
          * the user (one the agent made in its state folder, say, however the path is written), or to a program.
          */
         static List<String> remoteRisks(List<String[]> keys) {
+            // remotes by a plain name: git ignores one whose name begins with '/', and takes a branch's remote that names
+            // none for a URL; a name of other characters counts as no remote here (its branch's value is then judged as a URL)
             Set<String> remotes = new java.util.HashSet<>();
             for (String[] k : keys) {
-                if (k[0].startsWith("remote.") && k[0].endsWith(".url")) remotes.add(k[0].substring(7, k[0].length() - 4));
+                if (!k[0].startsWith("remote.") || !k[0].endsWith(".url")) continue;
+                String name = k[0].substring(7, k[0].length() - 4);
+                if (name.matches("[A-Za-z0-9._-]+") && !name.equals(".") && !name.equals("..")) remotes.add(name);
             }
             List<String> risks = new ArrayList<>();
             for (String[] k : keys) {

@@ -424,13 +424,56 @@ class GitGuardTest {
         assertThat(marker).doesNotExist();
     }
 
+    /** A rebase the agent left half done, with an exec step: the user's `git rebase --continue` would run it. */
+    @Test
+    void anUnfinishedRebaseOfTheAgentsIsMovedAsideAndContinuingRunsNothing() throws Exception {
+        launch();
+        Path nested = gitlinkRepository("nested");
+        Files.writeString(nested.resolve("g"), "second\n");
+        git(home, nested, "add", "g");
+        git(home, nested, "commit", "-qm", "second");
+        Path editor = Files.writeString(home.resolve("todo.sh"), "#!/bin/sh\nprintf 'break\\nexec " + evil + " rebase\\n' > \"$1\"\n");
+        Files.setPosixFilePermissions(editor, PosixFilePermissions.fromString("rwx------"));
+        GitTesting.run(home, nested, Map.of("GIT_SEQUENCE_EDITOR", editor.toString()), "rebase", "-i", "HEAD~1");
+        assertThat(nested.resolve(".git/rebase-merge")).as("stopped at its break").isDirectory();
+        ended();
+        // the attack, in an untouched copy: going on with the rebase runs the agent's step
+        Path copy = home.resolve("copy");
+        assertThat(new ProcessBuilder("cp", "-a", nested.toString(), copy.toString()).start().waitFor()).isZero();
+        Files.deleteIfExists(marker);
+        GitTesting.run(home, copy, Map.of(), "rebase", "--continue");
+        assertThat(marker).as("the attack works before the check").exists();
+
+        List<GitGuard.Quarantined> moved = GitGuard.check(root(), ws, NONE_LEFT);
+
+        assertThat(moved).extracting(GitGuard.Quarantined::path).containsExactly(nested.resolve(".git/rebase-merge"));
+        assertThat(moved.getFirst().why()).contains("an unfinished rebase");
+        Files.deleteIfExists(marker);
+        GitTesting.run(home, nested, Map.of(), "rebase", "--continue");
+        assertThat(marker).doesNotExist();
+    }
+
+    /** A config whose names were not UTF-8: two of them could look the same here and differ to git. */
+    @Test
+    void anAgentsConfigWithANameThatIsNotUtf8IsMovedAside() throws Exception {
+        launch();
+        Path nested = gitlinkRepository("nested");
+        byte[] config = Files.readAllBytes(nested.resolve(".git/config"));
+        byte[] extra = "[remote \"e\u00ff\"]\n\turl = https://git.example.invalid/x.git\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.write(nested.resolve(".git/config"), java.nio.ByteBuffer.allocate(config.length + extra.length).put(config).put(extra).array());
+        ended();
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).singleElement()
+                .satisfies(q -> assertThat(q.why()).contains("a name or value that is not UTF-8"));
+    }
+
     @Test
     void aRemoteOnThisMachineIsToldApartAsGitsTransportDoes() {
         for (String here : List.of("/srv/git/x.git", "../up", ".", "./a:b", "dir/with:colon", "~/state/evil", "~u/x", "file:///srv/x",
                 "file://localhost/srv/x", "FILE:///srv/x", "origin")) {
             assertThat(GitGuard.Scan.Transport.of(here)).as(here).isEqualTo(GitGuard.Scan.Transport.HERE);
         }
-        for (String program : List.of("ext::sh -c evil", "fd::3", "hg::/srv/x", "evil://x", "foo+bar://h/x")) {
+        for (String program : List.of("ext::sh -c evil", "fd::3", "hg::/srv/x", "evil://x", "foo+bar://h/x", "0x::foo", "9p://foo")) {
             assertThat(GitGuard.Scan.Transport.of(program)).as(program).isEqualTo(GitGuard.Scan.Transport.PROGRAM);
         }
         for (String other : List.of("https://git.example.com/x.git", "ssh://git@host/x", "git@host:x.git", "host:path/x", "git://h/x",
@@ -444,10 +487,15 @@ class GitGuardTest {
         List<String[]> keys = List.of(new String[] {"remote.origin.url", "https://h/x.git"}, new String[] {"remote.a.b.url", "git@h:x"},
                 new String[] {"branch.main.remote", "origin"}, new String[] {"branch.main.pushremote", "a.b"},
                 new String[] {"branch.dev.remote", "."}, new String[] {"branch.dev.pushremote", "~/state/evil.git"},
-                new String[] {"branch.x.remote", "gone"}, new String[] {"submodule.s.url", "/srv/x"});
+                new String[] {"branch.x.remote", "gone"}, new String[] {"submodule.s.url", "/srv/x"},
+                // a remote git ignores (its name begins with '/'), and one of a name git would not read the same way
+                new String[] {"remote./home/u/evil.git.url", "git.example.invalid:x"}, new String[] {"branch.y.remote", "/home/u/evil.git"},
+                new String[] {"remote.a b.url", "https://h/y"}, new String[] {"branch.z.pushremote", "a b"});
         assertThat(GitGuard.Scan.remoteRisks(keys)).containsExactly(
                 "branch.dev.pushremote (a repository on this machine: a push there runs its hooks)",
-                "branch.x.remote (a repository on this machine: a push there runs its hooks)");
+                "branch.x.remote (a repository on this machine: a push there runs its hooks)",
+                "branch.y.remote (a repository on this machine: a push there runs its hooks)",
+                "branch.z.pushremote (a repository on this machine: a push there runs its hooks)");
     }
 
     /** A repository of the user's with one commit, outside the workspace. */
