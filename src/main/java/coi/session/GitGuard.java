@@ -586,8 +586,9 @@ public final class GitGuard {
 
         /**
          * Every {@code .git}, and every folder with a HEAD, in the workspace, without following links. A folder coi cannot
-         * read (the agent's chmod 000 or 111: git still enters it by a name it knows) is made readable to its owner again
-         * and walked too, when it changed while the agent could write; otherwise it is said.
+         * read (the agent's chmod 000, 111 or 600: git still enters one it may search by a name it knows) is made readable
+         * to its owner again and walked too, when it changed while the agent could write ({@link #restore}); otherwise it
+         * is said, once.
          */
         private void walkAll() {
             Set<String> found = new TreeSet<>(), heads = new TreeSet<>(), unreadable = new TreeSet<>();

@@ -371,10 +371,7 @@ class GitGuardTest {
         launch();
         Path pushing = gitlinkRepository("pushing");
         Path other = gitlinkRepository("other");
-        Path bare = home.resolve("state/evil.git");
-        git(home, home, "init", "-q", "--bare", bare.toString());
-        Files.writeString(bare.resolve("hooks/pre-receive"), "#!/bin/sh\n" + evil + " pre-receive\n");
-        Files.setPosixFilePermissions(bare.resolve("hooks/pre-receive"), PosixFilePermissions.fromString("rwx------"));
+        Path bare = agentsBareRepository();
         git(home, pushing, "remote", "add", "origin", "https://git.example.invalid/u/pushing.git");
         git(home, pushing, "config", "remote.origin.pushurl", bare.toString());
         git(home, other, "remote", "add", "origin", "https://git.example.invalid/u/other.git");
@@ -402,10 +399,7 @@ class GitGuardTest {
     void theAgentsOldStyleRemoteFilesAreMovedAsideAndAPushRunsNothing() throws Exception {
         launch();
         Path nested = gitlinkRepository("nested");
-        Path bare = home.resolve("state/evil.git");
-        git(home, home, "init", "-q", "--bare", bare.toString());
-        Files.writeString(bare.resolve("hooks/pre-receive"), "#!/bin/sh\n" + evil + " pre-receive\n");
-        Files.setPosixFilePermissions(bare.resolve("hooks/pre-receive"), PosixFilePermissions.fromString("rwx------"));
+        Path bare = agentsBareRepository();
         Files.writeString(Files.createDirectories(ws.resolve(".git/branches")).resolve("origin"), bare + "\n");
         Files.writeString(Files.createDirectories(nested.resolve(".git/remotes")).resolve("up"), "URL: " + bare + "\nPush: HEAD:refs/heads/n\n");
         ended();
@@ -496,6 +490,15 @@ class GitGuardTest {
                 "branch.x.remote (a repository on this machine: a push there runs its hooks)",
                 "branch.y.remote (a repository on this machine: a push there runs its hooks)",
                 "branch.z.pushremote (a repository on this machine: a push there runs its hooks)");
+    }
+
+    /** A bare repository the agent made in its state folder, outside the workspace, whose pre-receive hook runs the marker command. */
+    private Path agentsBareRepository() throws Exception {
+        Path bare = home.resolve("state/evil.git");
+        git(home, home, "init", "-q", "--bare", bare.toString());
+        Files.writeString(bare.resolve("hooks/pre-receive"), "#!/bin/sh\n" + evil + " pre-receive\n");
+        Files.setPosixFilePermissions(bare.resolve("hooks/pre-receive"), PosixFilePermissions.fromString("rwx------"));
+        return bare;
     }
 
     /** A repository of the user's with one commit, outside the workspace. */
