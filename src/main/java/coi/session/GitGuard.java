@@ -1244,11 +1244,42 @@ public final class GitGuard {
                     String name = scheme.group(1);
                     // git takes only a lowercase file:// for its own (FILE:// would be a helper): here either way
                     if (name.equalsIgnoreCase("file")) return HERE;
-                    return BUILT_IN.contains(name) ? ELSEWHERE : PROGRAM;
+                    if (!BUILT_IN.contains(name)) return PROGRAM;
+                    // over ssh to this machine: receive-pack runs here, with the hooks of the repository it names
+                    String rest = url.substring(name.length() + 3);
+                    return name.contains("ssh") && thisMachine(rest.split("[/?#]", 2)[0]) ? HERE : ELSEWHERE;
                 }
                 // git's url_is_local_not_ssh: no colon, or a slash before the first one; else host:path over ssh
                 int colon = url.indexOf(':'), slash = url.indexOf('/');
-                return colon < 0 || slash >= 0 && slash < colon ? HERE : ELSEWHERE;
+                if (colon < 0 || slash >= 0 && slash < colon) return HERE;
+                String host = url.startsWith("[") && url.indexOf(']') > 0 ? url.substring(0, url.indexOf(']') + 1) : url.substring(0, colon);
+                return thisMachine(host) ? HERE : ELSEWHERE;
+            }
+
+            /**
+             * Whether an ssh host ({@code [user@]host[:port]}, an IPv6 address in brackets) is this machine by its name or a
+             * loopback address. An alias in the user's ssh config that leads here is not known to coi.
+             */
+            static boolean thisMachine(String authority) {
+                String host = authority.substring(authority.lastIndexOf('@') + 1);
+                if (host.startsWith("[")) host = host.substring(1, Math.max(1, host.indexOf(']')));
+                else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) host = host.substring(0, host.indexOf(':'));
+                host = host.toLowerCase(Locale.ROOT);
+                if (host.endsWith(".")) host = host.substring(0, host.length() - 1);
+                return host.equals("localhost") || host.endsWith(".localhost") || host.equals("localhost.localdomain")
+                        || host.equals("ip6-localhost") || host.equals("ip6-loopback") || host.equals("::1") || host.equals("0")
+                        || host.equals("0.0.0.0") || host.matches("127(\\.\\d{1,3}){0,3}") || host.equals(HOSTNAME);
+            }
+
+            /** This machine's name, lowercased ("" when it cannot be read). */
+            private static final String HOSTNAME = hostname();
+
+            private static String hostname() {
+                try {
+                    return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim().toLowerCase(Locale.ROOT);
+                } catch (IOException | RuntimeException e) {
+                    return "";
+                }
             }
         }
 

@@ -462,7 +462,7 @@ class GitGuardTest {
     }
 
     @Test
-    void aRemoteOnThisMachineIsToldApartAsGitsTransportDoes() {
+    void aRemoteOnThisMachineIsToldApartAsGitsTransportDoes() throws Exception {
         for (String here : List.of("/srv/git/x.git", "../up", ".", "./a:b", "dir/with:colon", "~/state/evil", "~u/x", "file:///srv/x",
                 "file://localhost/srv/x", "FILE:///srv/x", "origin")) {
             assertThat(GitGuard.Scan.Transport.of(here)).as(here).isEqualTo(GitGuard.Scan.Transport.HERE);
@@ -471,8 +471,14 @@ class GitGuardTest {
             assertThat(GitGuard.Scan.Transport.of(program)).as(program).isEqualTo(GitGuard.Scan.Transport.PROGRAM);
         }
         for (String other : List.of("https://git.example.com/x.git", "ssh://git@host/x", "git@host:x.git", "host:path/x", "git://h/x",
-                "git+ssh://h/x", "ftp://h/x")) {
+                "git+ssh://h/x", "ftp://h/x", "ssh://[2001:db8::1]:22/x", "[2001:db8::1]:x", "localhostx:y", "128.0.0.1:x")) {
             assertThat(GitGuard.Scan.Transport.of(other)).as(other).isEqualTo(GitGuard.Scan.Transport.ELSEWHERE);
+        }
+        // over ssh to this machine: its receive-pack runs the named repository's hooks here
+        String self = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        for (String here : List.of("localhost:state/evil.git", "u@LOCALHOST:/x", "ssh://u@127.0.0.1:2222/x", "ssh://[::1]/x", "[::1]:x",
+                "git+ssh://localhost./x", "127.1:x", self + ":x", "ssh://" + self + "/x", "0.0.0.0:x")) {
+            assertThat(GitGuard.Scan.Transport.of(here)).as(here).isEqualTo(GitGuard.Scan.Transport.HERE);
         }
     }
 
