@@ -306,7 +306,9 @@ class NativeMonitorIT {
             assertThat(waiting.exitCode()).as(waiting.toString()).isZero();
             awaitWatchingWaiter(box, 2);
             Files.writeString(box.workspace.resolve("go"), "");
-            Await.until(() -> log(box).contains("the waiter handed " + name + " back"), 30, () -> "not handed back:\n" + log(box));
+            // the hold is written just after the hand-back line: both awaited
+            Await.until(() -> log(box).contains("the waiter handed " + name + " back") && log(box).contains("(hand-back 1)"), 30,
+                    () -> "not handed back:\n" + log(box));
             assertThat(log(box)).containsPattern("pid \\d+ has more than 1024 descriptors at its exec").contains("the supervisor watches " + name + " itself until")
                     .contains("(hand-back 1)");
             String handedBack = log(box);

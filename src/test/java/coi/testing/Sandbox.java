@@ -164,8 +164,9 @@ public final class Sandbox implements AutoCloseable {
         for (int attempt = 0; attempt < 2 && Files.exists(root); attempt++) {
             try (Stream<Path> walk = Files.walk(root)) {
                 for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            } catch (IOException e) {
-                // written into while it was removed: once more; a temp folder left behind is harmless
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // written into (or swept by a removal coi handed off) while it was removed: once more;
+                // a temp folder left behind is harmless
             }
         }
     }
