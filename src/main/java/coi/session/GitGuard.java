@@ -136,18 +136,32 @@ public final class GitGuard {
     private GitGuard() {}
 
     /**
-     * What a check moved aside: {@code path} (now {@code to}), and why; {@code to} null when it could not move or look at
-     * it, {@code to} the path itself for a folder it made readable again ({@link #readable}).
+     * What a check did with {@code path} and why: {@link Outcome#MOVED} to {@code to}; {@link Outcome#NOT_MOVED} when it
+     * could not move or look at it ({@code to} null); {@link Outcome#MADE_READABLE} for a folder it made readable again and
+     * looked inside ({@code to} the path itself).
      */
-    public record Quarantined(Path path, Path to, String why) {
+    public record Quarantined(Outcome outcome, Path path, Path to, String why) {
+        public enum Outcome { MOVED, NOT_MOVED, MADE_READABLE }
+
+        static Quarantined moved(Path path, Path to, String why) {
+            return new Quarantined(Outcome.MOVED, path, to, why);
+        }
+
+        static Quarantined notMoved(Path path, String why) {
+            return new Quarantined(Outcome.NOT_MOVED, path, null, why);
+        }
+
         /** A folder the agent had made unreadable, which coi made readable to its owner again and looked inside. */
         static Quarantined readable(Path folder) {
-            return new Quarantined(folder, folder, "the agent had taken its read permission away");
+            return new Quarantined(Outcome.MADE_READABLE, folder, folder, "the agent had taken its read permission away");
         }
 
         public String describe() {
-            if (path.equals(to)) return "made readable again (u+rx) and looked inside: " + path + ": " + why;
-            return to == null ? "not moved: " + path + ": " + why : "moved " + path + " to " + to.getFileName() + ": " + why;
+            return switch (outcome) {
+                case MOVED -> "moved " + path + " to " + to.getFileName() + ": " + why;
+                case NOT_MOVED -> "not moved: " + path + ": " + why;
+                case MADE_READABLE -> "made readable again (u+rx) and looked inside: " + path + ": " + why;
+            };
         }
     }
 
@@ -1020,8 +1034,7 @@ public final class GitGuard {
                             String worktree = last(keys.get(), "core.worktree");
                             if (worktree != null && !leadsBack(worktree, repo)) unsafe.add("core.worktree (" + worktree + ")");
                             if (!unsafe.isEmpty()) {
-                                risky(folder, name, rel, true, "it sets " + String.join(", ", unsafe.subList(0, Math.min(3, unsafe.size())))
-                                        + (unsafe.size() > 3 ? " and more" : "") + " (the agent's; git settings other than a few plain ones are"
+                                risky(folder, name, rel, true, "it sets " + firstFew(unsafe) + " (the agent's; git settings other than a few plain ones are"
                                         + " not kept from a session, as they can run commands)");
                                 return null;
                             }
@@ -1190,8 +1203,8 @@ public final class GitGuard {
                             for (String entry : f.tree().names()) {
                                 if (agents(f.tree(), entry)) written.add(entry);
                             }
-                            if (!written.isEmpty()) risky(g, name, under(rel, name), true, "the agent's " + String.join(", ", written.subList(0,
-                                    Math.min(3, written.size()))) + (written.size() > 3 ? " and more" : "") + ", " + STATE_FOLDERS.get(name));
+                            if (!written.isEmpty()) risky(g, name, under(rel, name), true, "the agent's " + firstFew(written) + ", "
+                                    + STATE_FOLDERS.get(name));
                         }
                         case HostTree.Link l -> risky(g, name, under(rel, name), agents(g, name), "a link git would follow");
                         case null, default -> { }
@@ -1338,12 +1351,17 @@ public final class GitGuard {
                 folder.allowWrite();
                 errno = folder.move(name, to);
             }
-            if (errno == 0) moved.add(new Quarantined(at, at.resolveSibling(to), why));
+            if (errno == 0) moved.add(Quarantined.moved(at, at.resolveSibling(to), why));
             else if (errno != coi.LinuxAbi.ENOENT) {
                 complete = false;
-                moved.add(new Quarantined(at, null, why + "; coi could not move it aside (" + coi.LinuxAbi.reason(errno)
+                moved.add(Quarantined.notMoved(at, why + "; coi could not move it aside (" + coi.LinuxAbi.reason(errno)
                         + "): remove it yourself before you run git there"));
             }
+        }
+
+        /** The first three of {@code names}, and "and more" past them: enough to find the rest. */
+        private static String firstFew(List<String> names) {
+            return String.join(", ", names.subList(0, Math.min(3, names.size()))) + (names.size() > 3 ? " and more" : "");
         }
 
         /** Whether {@code name} lost bytes when decoded (it was not UTF-8): coi cannot open it by that name. */
@@ -1354,7 +1372,7 @@ public final class GitGuard {
         /** Something coi cannot look at, said (the window stays open). */
         private void cannot(String rel, String why) {
             complete = false;
-            moved.add(new Quarantined(state.workspace().resolve(rel.replace('\uFFFD', '?')), null, why + ": coi cannot look at it,"
+            moved.add(Quarantined.notMoved(state.workspace().resolve(rel.replace('\uFFFD', '?')), why + ": coi cannot look at it,"
                     + " so git there may run what the agent wrote; rename it, or look yourself before you run git there"));
         }
 

@@ -324,7 +324,7 @@ final class Supervisor {
         try {
             for (GitGuard.Quarantined q : GitGuard.checkAll(store.root(), incus::instancesOfAllProjects)) {
                 // what cannot be moved is found again at every check: said once
-                if (q.to() != null || gitSaid.add(q.describe())) log(q.describe());
+                if (q.outcome() != GitGuard.Quarantined.Outcome.NOT_MOVED || gitSaid.add(q.describe())) log(q.describe());
             }
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             // the agent's workspace is no reason for the supervisor to stop watching: the next check looks again

@@ -114,7 +114,7 @@ class GitGuardAttacksTest {
             Placeholders.release(root, ws);
         }
         assertThat(GitGuard.check(root, ws, List::of)).anySatisfy(q -> {
-            assertThat(q.to()).isNull();
+            assertThat(q.outcome()).isEqualTo(GitGuard.Quarantined.Outcome.NOT_MOVED);
             assertThat(q.describe()).contains("not moved", "whose name is not UTF-8", "coi cannot look at it");
         });
         assertThat(GitGuard.read(GitGuard.recordFile(root, Placeholders.key(Placeholders.folderIdentity(ws)))).orElseThrow().open())
