@@ -65,6 +65,20 @@ public final class QuotaGroups {
         });
     }
 
+    /** Whether this process may ask btrfs itself, and rescan. */
+    public boolean asRoot() {
+        return asRoot;
+    }
+
+    /**
+     * Rescans the quota groups of the btrfs file system at {@code mount} (root only) and waits for the rescan, also one
+     * already running: empty when it ended, else what failed.
+     */
+    public Optional<String> rescan(Path mount) {
+        Output r = run.apply(List.of("btrfs", "quota", "rescan", "-w", mount.toString()));
+        return r.code() == 0 ? Optional.empty() : Optional.of("`btrfs quota rescan -w " + mount + "` failed: " + r.text().strip());
+    }
+
     /** What `coi health` says of a btrfs pool in {@code state}: a warning only where a limit is not (fully) enforced. */
     public static HealthCheck.Check check(String pool, State state) {
         String name = "disk-quotas";

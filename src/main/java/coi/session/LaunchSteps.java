@@ -1,6 +1,7 @@
 package coi.session;
 
 import coi.CoiException;
+import coi.health.QuotaGroups;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.InstanceSpec;
@@ -34,6 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class LaunchSteps {
     public static final String IMAGE = "image";
     public static final String STORAGE = "storage";
+    public static final String QUOTAS = "quotas";
     public static final String TOOL_STATE = "tool-state";
     public static final String VIEW = "view";
     public static final String CREATE = "create";
@@ -68,6 +70,7 @@ public final class LaunchSteps {
     private final Fencing fencing;
     private final ProtectedView views;
     private volatile Prefetch prefetch = Prefetch.NONE;
+    private QuotaGroups quotaGroups; // this machine's, made when a session first asks for a disk size
 
     LaunchSteps(IncusClient incus, SessionStore store, Sessions.Host host, PrintWriter out, Fencing fencing, ProtectedView views) {
         this.incus = incus;
@@ -76,6 +79,11 @@ public final class LaunchSteps {
         this.out = out;
         this.fencing = fencing;
         this.views = views;
+    }
+
+    /** Where the quotas step reads (and, as root, rescans) a btrfs pool's quota groups; a test's own. */
+    void quotaGroups(QuotaGroups quotaGroups) {
+        this.quotaGroups = quotaGroups;
     }
 
     /** The image step takes the prefetched answer when it is a yes for the plan's image (see {@link Prefetch}). */
@@ -103,7 +111,7 @@ public final class LaunchSteps {
         // decided from the plan alone, before the steps a pool's claim stands for (create .. release-view): a claimed
         // member's tmux exec makes the home where a cold one's would, and its attach leaves it alone (WarmPool#attach)
         AtomicReference<HomeWork> home = new AtomicReference<>(HomeWork.MADE);
-        return new Launcher(List.of(image(), storage(), toolState(), homeWork(home), created(replanner), homeBeforeStart(home),
+        return new Launcher(List.of(image(), storage(), quotas(), toolState(), homeWork(home), created(replanner), homeBeforeStart(home),
                 start(replanner), releaseView(), monitor(), home(home), Overlap.steps(TMUX, metadata(), tmux(false, home))));
     }
 
@@ -117,7 +125,7 @@ public final class LaunchSteps {
 
     /** `coi run`, new container: ready for the command once its network is up; DHCP takes a moment, code's home is made meanwhile. */
     public Launcher run(Replanner replanner) {
-        return new Launcher(List.of(image(), storage(), created(replanner), start(replanner), releaseView(),
+        return new Launcher(List.of(image(), storage(), quotas(), created(replanner), start(replanner), releaseView(),
                 monitor(), Overlap.steps(NETWORK, network(), home())));
     }
 
@@ -185,6 +193,35 @@ public final class LaunchSteps {
                     throw new CoiException("cannot remove " + sessionDir + ": " + e.getMessage(), e);
                 }
             };
+        });
+    }
+
+    /**
+     * A root disk size on a btrfs pool is a quota-group limit, which btrfs stops enforcing once the pool's quota groups went
+     * inconsistent (container deletions leave them so on this project's kernel, see {@link QuotaGroups}): as root, coi
+     * rescans them first (and waits), so the session starts under the size it asked for; otherwise it says the size is not
+     * enforced and what rescans them. Nothing is asked without a size, or of a remote daemon.
+     */
+    Step quotas() {
+        return Launcher.step(QUOTAS, launch -> {
+            Map<String, String> root = launch.plan().devices().get("root");
+            if (root == null || root.get("size") == null || root.get("pool") == null || !incus.address().startsWith("/")) return Undo.NOTHING;
+            String pool = root.get("pool");
+            if (incus.storagePools().stream().noneMatch(p -> p.name().equals(pool) && "btrfs".equals(p.driver()))) return Undo.NOTHING;
+            Path mount = QuotaGroups.mountOf(pool);
+            if (quotaGroups == null) quotaGroups = QuotaGroups.local();
+            QuotaGroups.State state = quotaGroups.read(mount);
+            if (!(state instanceof QuotaGroups.State.Inconsistent || state instanceof QuotaGroups.State.Rescanning)) return Undo.NOTHING;
+            String unenforced = "the disk size " + root.get("size") + " is not enforced: the btrfs quota groups of pool " + pool
+                    + (state instanceof QuotaGroups.State.Rescanning ? " are being rescanned" : " are inconsistent");
+            if (!quotaGroups.asRoot()) {
+                System.err.println("coi: warning: " + unenforced + "; `sudo coi health --fix` rescans them");
+                return Undo.NOTHING;
+            }
+            // stderr: `coi run` passes the command's stdout through untouched
+            System.err.println("coi: " + unenforced + ": rescanning them first (btrfs quota rescan -w " + mount + ")");
+            quotaGroups.rescan(mount).ifPresent(failed -> System.err.println("coi: warning: " + unenforced + "; " + failed));
+            return Undo.NOTHING;
         });
     }
 

@@ -88,8 +88,9 @@ final class IncusSteps {
         }
 
         public void apply() {
-            HostSystem.Result r = host.run(List.of("btrfs", "quota", "rescan", "-w", QuotaGroups.mountOf(o.pool()).toString()));
-            if (!r.ok()) throw new SetupException("`btrfs quota rescan -w " + QuotaGroups.mountOf(o.pool()) + "` failed: " + r.out().strip());
+            QuotaGroups.on(host).rescan(QuotaGroups.mountOf(o.pool())).ifPresent(failed -> {
+                throw new SetupException(failed);
+            });
         }
     }
 

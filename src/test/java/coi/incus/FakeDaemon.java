@@ -153,6 +153,9 @@ public final class FakeDaemon implements AutoCloseable {
             return FakeIncus.sync("{\"name\":\"default\",\"config\":{},\"devices\":{\"eth0\":{\"type\":\"nic\",\"network\":\""
                     + BRIDGE + "\",\"name\":\"eth0\"}}}");
         }
+        if (route.equals("/1.0/storage-pools")) {
+            return FakeIncus.sync("[{\"name\":\"default\",\"driver\":\"btrfs\",\"status\":\"Created\",\"config\":{}}]");
+        }
         if (route.equals("/1.0/networks")) {
             return FakeIncus.sync("[" + bridge() + "]");
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import coi.CoiException;
 import coi.UsageException;
 import coi.config.Config;
+import coi.health.QuotaGroups;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +65,7 @@ class LaunchTest extends FakeIncusSessions {
         SessionPlan plan = sessions.planShell(shell(config, 1));
         List<String> names = sessions.steps().shell(NO_RACES).names();
         // the fence, the view and the sweep are made beside create, the metadata written beside tmux
-        assertThat(names).containsExactly("image", "storage", "tool-state", "home-work", "create", "home-before-start", "start", "release-view",
+        assertThat(names).containsExactly("image", "storage", "quotas", "tool-state", "home-work", "create", "home-before-start", "start", "release-view",
                 "monitor", "home", "tmux");
         for (String after : names) {
             List<String> log = new ArrayList<>();
@@ -88,9 +89,9 @@ class LaunchTest extends FakeIncusSessions {
         daemon.failNext("start", plan.container(), 500, "Failed to start device \"eth0\"");
         List<String> log = new ArrayList<>();
         assertThatThrownBy(() -> recorded(sessions.steps().shell(NO_RACES), log).launch(plan)).hasMessageContaining("eth0");
-        assertThat(log).containsExactly("apply image", "apply storage", "apply tool-state", "apply home-work", "apply create",
-                "apply home-before-start", "undo home-before-start", "undo create", "undo home-work", "undo tool-state", "undo storage",
-                "undo image");
+        assertThat(log).containsExactly("apply image", "apply storage", "apply quotas", "apply tool-state", "apply home-work",
+                "apply create", "apply home-before-start", "undo home-before-start", "undo create", "undo home-work", "undo tool-state",
+                "undo quotas", "undo storage", "undo image");
         assertNothingLeft(plan);
     }
 
@@ -259,12 +260,90 @@ class LaunchTest extends FakeIncusSessions {
                 .allSatisfy(e -> assertThat(e.user()).isEqualTo(1001));
     }
 
+    /** This machine's kernel as QuotaGroups reads it: pool default's btrfs on loop1, its quota groups inconsistent. */
+    private QuotaGroups inconsistentQuotas(boolean asRoot, List<List<String>> ran) throws Exception {
+        Path kernel = Files.createDirectories(dir.resolve("kernel"));
+        Files.createDirectories(kernel.resolve("proc/self"));
+        Files.writeString(kernel.resolve("proc/self/mountinfo"),
+                "48 26 0:42 / /var/lib/incus/storage-pools/default rw,relatime - btrfs /dev/loop1 rw,subvolid=5,subvol=/\n");
+        Files.createDirectories(kernel.resolve("sys/fs/btrfs/c4e74c1b/devices"));
+        Files.writeString(kernel.resolve("sys/fs/btrfs/c4e74c1b/devices/loop1"), "");
+        Files.createDirectories(kernel.resolve("sys/fs/btrfs/c4e74c1b/qgroups"));
+        Files.writeString(kernel.resolve("sys/fs/btrfs/c4e74c1b/qgroups/inconsistent"), "1\n");
+        return new QuotaGroups(kernel, asRoot, argv -> {
+            ran.add(argv);
+            return new QuotaGroups.Output(0, "");
+        });
+    }
+
+    /** What {@code launch} printed on stderr. */
+    private static String stderrOf(ThrowingRunnable launch) throws Exception {
+        java.io.PrintStream before = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            launch.run();
+        } finally {
+            System.setErr(before);
+        }
+        return err.toString();
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /**
+     * A disk size on a btrfs pool whose quota groups went inconsistent would not be enforced: as root the launch rescans
+     * them (and waits) before it creates the container; otherwise it says so and what rescans them. Without a size, nothing
+     * is read or run.
+     */
+    @Test
+    void aDiskSizeOnInconsistentQuotaGroupsIsRescannedFirstAsRootAndSaidOtherwise() throws Exception {
+        Config sized = config("[limits]\ndisk_size = \"600MiB\"\n");
+        String mount = "/var/lib/incus/storage-pools/default";
+
+        List<List<String>> ran = new ArrayList<>();
+        sessions.steps().quotaGroups(inconsistentQuotas(true, ran));
+        SessionPlan plan = sessions.planRun(new Sessions.RunRequest(ws, sized, null, List.of("true"), false, null, false));
+        List<String> created = new ArrayList<>();
+        String said = stderrOf(() -> assertThatThrownBy(() -> sessions.steps().run(NO_RACES).insertAfter(LaunchSteps.QUOTAS,
+                Launcher.step("stop", launch -> {
+                    created.addAll(daemon.actions());
+                    throw new CoiException("stop here");
+                })).launch(plan)).hasMessage("stop here"));
+        assertThat(ran).as("rescanned before the container is made").containsExactly(List.of("btrfs", "quota", "rescan", "-w", mount));
+        assertThat(created).noneMatch(a -> a.startsWith("create "));
+        assertThat(said).contains("the disk size 600MiB is not enforced: the btrfs quota groups of pool default are inconsistent:"
+                + " rescanning them first (btrfs quota rescan -w " + mount + ")");
+
+        List<List<String>> notRoot = new ArrayList<>();
+        sessions.steps().quotaGroups(inconsistentQuotas(false, notRoot));
+        String warned = stderrOf(() -> assertThatThrownBy(() -> sessions.steps().run(NO_RACES).insertAfter(LaunchSteps.QUOTAS,
+                Launcher.step("stop", launch -> {
+                    throw new CoiException("stop here");
+                })).launch(plan)).hasMessage("stop here"));
+        assertThat(notRoot).as("a user cannot rescan").isEmpty();
+        assertThat(warned).contains("coi: warning: the disk size 600MiB is not enforced: the btrfs quota groups of pool default are"
+                + " inconsistent; `sudo coi health --fix` rescans them");
+
+        List<List<String>> unsized = new ArrayList<>();
+        sessions.steps().quotaGroups(inconsistentQuotas(true, unsized));
+        SessionPlan plain = sessions.planRun(new Sessions.RunRequest(ws, config(""), null, List.of("true"), false, null, false));
+        String quiet = stderrOf(() -> assertThatThrownBy(() -> sessions.steps().run(NO_RACES).insertAfter(LaunchSteps.QUOTAS,
+                Launcher.step("stop", launch -> {
+                    throw new CoiException("stop here");
+                })).launch(plain)).hasMessage("stop here"));
+        assertThat(unsized).isEmpty();
+        assertThat(quiet).doesNotContain("quota");
+    }
+
     @Test
     void stepsAreInsertedReplacedAndRemovedByName() {
         Launcher launcher = sessions.steps().run(NO_RACES);
-        assertThat(launcher.names()).containsExactly("image", "storage", "create", "start", "release-view", "monitor", "network");
+        assertThat(launcher.names()).containsExactly("image", "storage", "quotas", "create", "start", "release-view", "monitor", "network");
         Launcher pooled = launcher.replace(LaunchSteps.CREATE, LaunchSteps.NETWORK, Launcher.step("claim", l -> Launcher.Undo.NOTHING));
-        assertThat(pooled.names()).containsExactly("image", "storage", "claim");
+        assertThat(pooled.names()).containsExactly("image", "storage", "quotas", "claim");
         assertThat(launcher.insertBefore(LaunchSteps.START, Launcher.step("x", l -> Launcher.Undo.NOTHING)).without(LaunchSteps.MONITOR)
                 .names()).containsSubsequence("create", "x", "start").doesNotContain("monitor");
         assertThatThrownBy(() -> launcher.insertAfter("nope", Launcher.step("y", l -> Launcher.Undo.NOTHING)))
