@@ -498,6 +498,7 @@ public final class GitGuard {
                         gitlinks(f.tree(), "", 0);
                         config(f.tree(), "config", ".git/config", 0, new Repo(".git", "", true));
                         config(f.tree(), "config.worktree", ".git/config.worktree", 0, new Repo(".git", "", false));
+                        gitmodules(f.tree(), "");
                         stateFolders(f.tree(), ".git");
                         commondir(f.tree(), ".git", 0);
                         worktrees(f.tree(), ".git", 0);
@@ -815,11 +816,90 @@ public final class GitGuard {
                     Located w = locate(Path.of(rel), named);
                     if (w.kind() == Kind.INSIDE) effective = w.rel().toString();
                 }
+                if (effective != null) gitmodules(g, effective);
             }
             if (effective != null && !seen.get(id) && depth < DEPTH) {
                 seen.put(id, true);
                 gitlinks(g, effective.isEmpty() ? "" : effective + "/", depth + 1);
             }
+        }
+
+        /**
+         * The {@code .gitmodules} of worktree {@code worktree} (of git folder {@code g}) when the agent wrote it: `git
+         * submodule sync` copies each submodule's URL into the superproject's config and the submodule's remote as the
+         * user's own, where no later look tells it from theirs, and a push to a repository on this machine runs its hooks.
+         * Such a URL, or a program's, takes the file aside. A relative URL leads where the superproject's default remote
+         * does: here when that is here, or when it has none ({@link #relativeHere}).
+         */
+        private void gitmodules(HostTree g, String worktree) throws IOException {
+            try (Walked at = Walked.to(top, Path.of(worktree))) {
+                if (at == null) return;
+                HostTree folder = at.folder();
+                String rel = under(worktree, ".gitmodules");
+                try (HostTree.Node node = folder.at(".gitmodules")) {
+                    switch (node) {
+                        case HostTree.Plain p -> {
+                            if (!agents(p.opened())) return;
+                            if (p.size() > CONFIG_LIMIT) {
+                                risky(folder, ".gitmodules", rel, true, "larger than any .gitmodules (" + p.size() + " bytes)");
+                                return;
+                            }
+                            Optional<List<String[]>> keys = parsed(p, p.readAll());
+                            if (keys == null) {
+                                risky(folder, ".gitmodules", rel, true, "one of more nested repositories than coi reads in one look");
+                                return;
+                            }
+                            List<String> risks = new ArrayList<>();
+                            Boolean relativeHere = null;
+                            for (String[] k : keys.orElse(List.of())) {
+                                if (!k[0].startsWith("submodule.") || !k[0].endsWith(".url") || k[1] == null) continue;
+                                boolean relative = k[1].startsWith("./") || k[1].startsWith("../");
+                                if (relative && relativeHere == null) relativeHere = relativeHere(g);
+                                Transport to = unspellable(k[1]) ? Transport.PROGRAM
+                                        : relative ? (relativeHere ? Transport.HERE : Transport.ELSEWHERE) : Transport.of(k[1]);
+                                switch (to) {
+                                    case HERE -> risks.add(k[0] + " (" + (relative ? "relative, to " : "") + "a repository on this machine)");
+                                    case PROGRAM -> risks.add(k[0] + " (a remote helper, or not UTF-8)");
+                                    case ELSEWHERE -> { }
+                                }
+                            }
+                            if (!risks.isEmpty()) risky(folder, ".gitmodules", rel, true, "it sets " + firstFew(risks) + " (the agent's:"
+                                    + " `git submodule sync` would make it a submodule's remote in your configs, and a push there runs its hooks)");
+                        }
+                        case HostTree.Link l -> risky(folder, ".gitmodules", rel, agents(folder, ".gitmodules"), "a link in place of .gitmodules");
+                        case null, default -> { }
+                    }
+                }
+            }
+        }
+
+        /**
+         * Whether a relative submodule URL of the repository of git folder {@code g} leads to this machine: git resolves it
+         * against the default remote of the branch checked out (else {@code origin}), or the superproject's own path when
+         * that remote has no URL. Judged for every remote a branch names and {@code origin}: here unless each has a URL on
+         * another host; here too when the config cannot be read.
+         */
+        private boolean relativeHere(HostTree g) throws IOException {
+            List<String[]> keys = new ArrayList<>();
+            for (String name : List.of("config", "config.worktree")) {
+                try (HostTree.Node node = g.at(name)) {
+                    if (node == null) continue;
+                    if (!(node instanceof HostTree.Plain p) || p.size() > CONFIG_LIMIT) return true;
+                    Optional<List<String[]>> read = parsed(p, p.readAll());
+                    if (read == null || read.isEmpty()) return true;
+                    keys.addAll(read.get());
+                }
+            }
+            Set<String> named = new java.util.LinkedHashSet<>(List.of("origin"));
+            for (String[] k : keys) {
+                if (k[0].startsWith("branch.") && k[0].endsWith(".remote") && k[1] != null) named.add(k[1]);
+            }
+            for (String remote : named) {
+                String url = last(keys, "remote." + remote + ".url");
+                // a remote without a URL: git takes the name itself for one (origin's: the superproject's own path)
+                if (Transport.of(url != null ? url : remote.equals("origin") ? "." : remote) != Transport.ELSEWHERE) return true;
+            }
+            return false;
         }
 
         /** A folder that may be a git folder itself (a bare repository, or one given a worktree): looked at when it is one. */

@@ -164,8 +164,9 @@ class GitGuardTest {
         // and a submodule it adds the way git does (its git folder in .git/modules, a worktree named back)
         git(home, ws, "submodule", "add", "-q", inner.toString(), "vendored");
         git(home, ws, "commit", "-qm", "vendored");
-        // from a host, as an agent's would be (a remote on this machine is not plain: see the test of pushurl)
+        // from a host, as an agent's would be (a remote on this machine is not plain: see the tests of pushurl and .gitmodules)
         git(home, ws.resolve("vendored"), "remote", "set-url", "origin", "https://example.invalid/x.git");
+        git(home, ws, "config", "-f", ".gitmodules", "submodule.vendored.url", "https://example.invalid/x.git");
 
         assertThat(GitGuard.check(root(), ws, NONE_LEFT)).isEmpty();
         assertThat(ws.resolve(".git/modules/vendored/config")).content().contains("worktree");
@@ -389,6 +390,71 @@ class GitGuardTest {
         GitTesting.run(home, pushing, Map.of(), "push", "-q", "origin", "HEAD:main");
         assertThat(marker).doesNotExist();
         assertThat(other.resolve(".git/config")).as("a remote on another host is a plain setting").content().contains("git.example.invalid");
+    }
+
+    /**
+     * The agent points a submodule's URL in {@code .gitmodules} (a worktree file, the agent's to write) at a bare
+     * repository it made with a pre-receive hook. The user's later `git submodule sync` copies it into the submodule's
+     * remote as the user's own (no later look can tell), and a push there runs the agent's hook. Shown on a copy of the
+     * workspace; in the workspace, the check moves the agent's .gitmodules aside, and the same commands run nothing.
+     */
+    @Test
+    void aSubmoduleUrlTheAgentPointedAtARepositoryOnThisMachineIsMovedAsideAndSyncThenPushRunsNothing() throws Exception {
+        Path upstream = userRepository("upstream");
+        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
+        git(home, ws, "commit", "-qm", "submodule");
+        Thread.sleep(1_100); // the window is widened by 1 s before the launch: the user's last change lies before that
+
+        launch();
+        Path bare = agentsBareRepository();
+        git(home, ws, "config", "-f", ".gitmodules", "submodule.sub.url", bare.toString());
+        ended();
+        Path copy = home.resolve("copy");
+        assertThat(new ProcessBuilder("cp", "-a", ws.toString(), copy.toString()).inheritIO().start().waitFor()).isZero();
+        assertThat(syncThenPushRunsIt(copy)).as("the attack works before the check").isTrue();
+
+        List<GitGuard.Quarantined> moved = GitGuard.check(root(), ws, NONE_LEFT);
+
+        assertThat(moved).extracting(GitGuard.Quarantined::path).containsExactly(ws.resolve(".gitmodules"));
+        assertThat(moved.getFirst().why()).contains("submodule.sub.url (a repository on this machine)", "git submodule sync");
+        assertThat(syncThenPushRunsIt(ws)).isFalse();
+        assertThat(git(home, ws.resolve("sub"), "config", "remote.origin.url").strip()).isEqualTo(upstream.toString());
+    }
+
+    /** `git submodule sync` in {@code workspace}, then a commit pushed from its submodule sub: whether that ran the agent's hook. */
+    private boolean syncThenPushRunsIt(Path workspace) throws Exception {
+        Files.deleteIfExists(marker);
+        GitTesting.run(home, workspace, Map.of(), "submodule", "sync");
+        Files.writeString(workspace.resolve("sub/new"), "new\n");
+        git(home, workspace.resolve("sub"), "add", "new");
+        git(home, workspace.resolve("sub"), "commit", "-qm", "new");
+        GitTesting.run(home, workspace.resolve("sub"), Map.of(), "push", "-q", "origin", "HEAD:refs/heads/pushed");
+        return Files.exists(marker);
+    }
+
+    /**
+     * A relative submodule URL leads where the superproject's default remote does: to this machine when it has none (or
+     * one here), elsewhere when its remotes are on another host. The agent's .gitmodules goes aside only in the first case,
+     * and never for a URL of another host.
+     */
+    @Test
+    void aRelativeSubmoduleUrlCountsAsThisMachineUnlessTheSuperprojectsRemotesAreElsewhere() throws Exception {
+        launch();
+        Path remote = gitlinkRepository("remote");
+        git(home, remote, "remote", "add", "origin", "https://git.example.invalid/u/remote.git");
+        Path local = gitlinkRepository("local");
+        Path hosted = gitlinkRepository("hosted");
+        git(home, remote, "config", "-f", ".gitmodules", "submodule.x.url", "../x.git");
+        git(home, local, "config", "-f", ".gitmodules", "submodule.x.url", "../x.git");
+        git(home, hosted, "config", "-f", ".gitmodules", "submodule.x.url", "https://git.example.invalid/u/x.git");
+        ended();
+
+        List<GitGuard.Quarantined> moved = GitGuard.check(root(), ws, NONE_LEFT);
+
+        assertThat(moved).extracting(GitGuard.Quarantined::path).containsExactly(local.resolve(".gitmodules"));
+        assertThat(moved.getFirst().why()).contains("submodule.x.url (relative, to a repository on this machine)");
+        assertThat(remote.resolve(".gitmodules")).exists();
+        assertThat(hosted.resolve(".gitmodules")).exists();
     }
 
     /**
