@@ -332,6 +332,20 @@ public final class HostTree implements AutoCloseable {
                 arena.allocateFrom(to), RENAME_NOREPLACE) < 0 ? errno(state) : 0);
     }
 
+    /**
+     * Makes an empty file {@code name} with {@code mode} in this folder, never over anything at the name and never through a
+     * link there (O_EXCL): 0 when made, else the errno (EEXIST when the name is taken).
+     */
+    public int createEmpty(String name, int mode) throws IOException {
+        check(name);
+        return calls("openat", (arena, state) -> {
+            int out = (int) OPENAT.invokeExact(state, fd, arena.allocateFrom(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+            if (out < 0) return errno(state);
+            close(out);
+            return 0;
+        });
+    }
+
     /** Gives this folder's owner write permission (an agent may have taken it away so that nothing in it can be renamed). */
     public void allowWrite() throws IOException {
         mode(permissions() | 0200);

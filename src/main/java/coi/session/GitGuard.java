@@ -460,6 +460,8 @@ public final class GitGuard {
         private int parses;
         /** Folders made readable again in this look: at most {@link #RESTORES}. */
         private int restored;
+        /** Worktrees whose {@code .gitmodules} this look judged (relative to the workspace). */
+        private final Set<String> modulesLooked = new java.util.HashSet<>();
 
         /** {@code everywhere}: walk the whole workspace; {@code mayWalk}: walk it when an index cannot be read. */
         Scan(State state, boolean everywhere, boolean mayWalk) {
@@ -498,6 +500,7 @@ public final class GitGuard {
                         gitlinks(f.tree(), "", 0);
                         config(f.tree(), "config", ".git/config", 0, new Repo(".git", "", true));
                         config(f.tree(), "config.worktree", ".git/config.worktree", 0, new Repo(".git", "", false));
+                        modulesLooked.add("");
                         gitmodules(f.tree(), "");
                         stateFolders(f.tree(), ".git");
                         commondir(f.tree(), ".git", 0);
@@ -816,8 +819,10 @@ public final class GitGuard {
                     Located w = locate(Path.of(rel), named);
                     if (w.kind() == Kind.INSIDE) effective = w.rel().toString();
                 }
-                if (effective != null) gitmodules(g, effective);
             }
+            // each worktree's once, by the git folder that first names it (a linked worktree's, a submodule's without
+            // core.worktree: a later visit through its .git pointer names the worktree the first one did not know)
+            if (effective != null && modulesLooked.add(effective)) gitmodules(g, effective);
             if (effective != null && !seen.get(id) && depth < DEPTH) {
                 seen.put(id, true);
                 gitlinks(g, effective.isEmpty() ? "" : effective + "/", depth + 1);
@@ -850,21 +855,29 @@ public final class GitGuard {
                                 return;
                             }
                             List<String> risks = new ArrayList<>();
-                            Boolean relativeHere = null;
+                            List<String> remotes = null;
                             for (String[] k : keys.orElse(List.of())) {
                                 if (!k[0].startsWith("submodule.") || !k[0].endsWith(".url") || k[1] == null) continue;
                                 boolean relative = k[1].startsWith("./") || k[1].startsWith("../");
-                                if (relative && relativeHere == null) relativeHere = relativeHere(g);
-                                Transport to = unspellable(k[1]) ? Transport.PROGRAM
-                                        : relative ? (relativeHere ? Transport.HERE : Transport.ELSEWHERE) : Transport.of(k[1]);
+                                if (relative && remotes == null) remotes = defaultRemotes(g);
+                                Transport to = unspellable(k[1]) ? Transport.PROGRAM : relative ? resolved(remotes, k[1]) : Transport.of(k[1]);
                                 switch (to) {
                                     case HERE -> risks.add(k[0] + " (" + (relative ? "relative, to " : "") + "a repository on this machine)");
                                     case PROGRAM -> risks.add(k[0] + " (a remote helper, or not UTF-8)");
                                     case ELSEWHERE -> { }
                                 }
                             }
-                            if (!risks.isEmpty()) risky(folder, ".gitmodules", rel, true, "it sets " + firstFew(risks) + " (the agent's:"
-                                    + " `git submodule sync` would make it a submodule's remote in your configs, and a push there runs its hooks)");
+                            if (risks.isEmpty()) return;
+                            int before = moved.size();
+                            risky(folder, ".gitmodules", rel, true, "it sets " + firstFew(risks) + " (the agent's: `git submodule sync` would make it"
+                                    + " a submodule's remote in your configs, and a push there runs its hooks); an empty .gitmodules takes its place,"
+                                    + " as git would read the index's or HEAD's where the worktree has none");
+                            if (moved.size() > before && moved.getLast().outcome() == Quarantined.Outcome.MOVED) {
+                                int errno = folder.createEmpty(".gitmodules", 0644);
+                                if (errno != 0 && errno != coi.LinuxAbi.EEXIST) {
+                                    cannot(rel, "no empty .gitmodules could take the moved one's place (" + coi.LinuxAbi.reason(errno) + ")");
+                                }
+                            }
                         }
                         case HostTree.Link l -> risky(folder, ".gitmodules", rel, agents(folder, ".gitmodules"), "a link in place of .gitmodules");
                         case null, default -> { }
@@ -874,19 +887,19 @@ public final class GitGuard {
         }
 
         /**
-         * Whether a relative submodule URL of the repository of git folder {@code g} leads to this machine: git resolves it
-         * against the default remote of the branch checked out (else {@code origin}), or the superproject's own path when
-         * that remote has no URL. Judged for every remote a branch names and {@code origin}: here unless each has a URL on
-         * another host; here too when the config cannot be read.
+         * The URLs a relative submodule URL of the repository of git folder {@code g} may be resolved against: git takes the
+         * URL of the default remote of the branch checked out (else of {@code origin}), or the superproject's own folder
+         * when that remote has no URL (null here: a path on this machine). Every remote a branch names and {@code origin}
+         * are taken, as coi does not follow which branch is checked out; a config that cannot be read gives null alone.
          */
-        private boolean relativeHere(HostTree g) throws IOException {
+        private List<String> defaultRemotes(HostTree g) throws IOException {
             List<String[]> keys = new ArrayList<>();
             for (String name : List.of("config", "config.worktree")) {
                 try (HostTree.Node node = g.at(name)) {
                     if (node == null) continue;
-                    if (!(node instanceof HostTree.Plain p) || p.size() > CONFIG_LIMIT) return true;
+                    if (!(node instanceof HostTree.Plain p) || p.size() > CONFIG_LIMIT) return java.util.Collections.singletonList(null);
                     Optional<List<String[]>> read = parsed(p, p.readAll());
-                    if (read == null || read.isEmpty()) return true;
+                    if (read == null || read.isEmpty()) return java.util.Collections.singletonList(null);
                     keys.addAll(read.get());
                 }
             }
@@ -894,12 +907,58 @@ public final class GitGuard {
             for (String[] k : keys) {
                 if (k[0].startsWith("branch.") && k[0].endsWith(".remote") && k[1] != null) named.add(k[1]);
             }
-            for (String remote : named) {
-                String url = last(keys, "remote." + remote + ".url");
-                // a remote without a URL: git takes the name itself for one (origin's: the superproject's own path)
-                if (Transport.of(url != null ? url : remote.equals("origin") ? "." : remote) != Transport.ELSEWHERE) return true;
+            List<String> urls = new ArrayList<>();
+            for (String remote : named) urls.add(last(keys, "remote." + remote + ".url"));
+            return urls;
+        }
+
+        /** Where relative submodule URL {@code url} leads against each of {@code remotes} ({@link #defaultRemotes}): the nearest. */
+        private static Transport resolved(List<String> remotes, String url) {
+            Transport nearest = Transport.ELSEWHERE;
+            for (String remote : remotes) {
+                // no URL: git resolves against the superproject's own folder, a path here
+                String to = remote == null ? "/" + url : relativeUrl(remote, url);
+                Transport t = to == null ? Transport.ELSEWHERE : Transport.of(to);
+                if (t != Transport.ELSEWHERE) nearest = t;
             }
-            return false;
+            return nearest;
+        }
+
+        /**
+         * git's relative_url (remote.c, git 2.39): a relative URL ({@code ./}, {@code ../}) resolved against {@code remote},
+         * the URL of the superproject's remote; null where git stops ("cannot strip one component off url").
+         */
+        static String relativeUrl(String remote, String url) {
+            if (!Transport.localNotSsh(url) || url.startsWith("/")) return url;
+            if (remote.isEmpty()) return null;
+            String r = remote.endsWith("/") ? remote.substring(0, remote.length() - 1) : remote;
+            boolean relative = Transport.localNotSsh(r) && !r.startsWith("/");
+            if (relative && !r.startsWith("./") && !r.startsWith("../")) r = "./" + r;
+            boolean colon = false;
+            String rest = url;
+            while (!rest.isEmpty()) {
+                if (rest.startsWith("../")) {
+                    rest = rest.substring(3);
+                    int slash = r.lastIndexOf('/'), c = r.lastIndexOf(':');
+                    if (slash >= 0) {
+                        r = r.substring(0, slash);
+                    } else if (c >= 0) {
+                        r = r.substring(0, c);
+                        colon = true;
+                    } else if (relative || r.equals(".")) {
+                        return null;
+                    } else {
+                        r = ".";
+                    }
+                } else if (rest.startsWith("./")) {
+                    rest = rest.substring(2);
+                } else {
+                    break;
+                }
+            }
+            String out = r + (colon ? ":" : "/") + rest;
+            if (rest.endsWith("/")) out = out.substring(0, out.length() - 1);
+            return out.startsWith("./") ? out.substring(2) : out;
         }
 
         /** A folder that may be a git folder itself (a bare repository, or one given a worktree): looked at when it is one. */
@@ -1015,7 +1074,22 @@ public final class GitGuard {
         private void worktrees(HostTree g, String rel, int depth) throws IOException {
             try (HostTree worktrees = g.existing("worktrees")) {
                 if (worktrees == null || depth >= DEPTH) return;
-                gitFolders(worktrees, rel + "/worktrees", "worktree", (sub, subRel) -> gitdir(sub, subRel, null, depth + 1));
+                gitFolders(worktrees, rel + "/worktrees", "worktree", (sub, subRel) -> gitdir(sub, subRel, linkedWorktree(sub, subRel), depth + 1));
+            }
+        }
+
+        /**
+         * The worktree of a linked worktree's git folder {@code sub}: the folder of the {@code .git} its {@code gitdir} file
+         * names, when that lies in the workspace; else null. (Whatever it names is only looked at more.)
+         */
+        private String linkedWorktree(HostTree sub, String subRel) throws IOException {
+            try (HostTree.Node file = sub.at("gitdir")) {
+                if (!(file instanceof HostTree.Plain p)) return null;
+                String target = gitPath(p, "");
+                if (target == null || target.isEmpty()) return null;
+                Located at = locate(Path.of(subRel), target);
+                if (at.kind() != Kind.INSIDE || at.rel().getFileName() == null || !at.rel().getFileName().toString().equals(".git")) return null;
+                return at.rel().getParent() == null ? "" : at.rel().getParent().toString();
             }
         }
 
@@ -1342,11 +1416,16 @@ public final class GitGuard {
                     String rest = url.substring(name.length() + 3);
                     return name.contains("ssh") && thisMachine(rest.split("[/?#]", 2)[0]) ? HERE : ELSEWHERE;
                 }
-                // git's url_is_local_not_ssh: no colon, or a slash before the first one; else host:path over ssh
-                int colon = url.indexOf(':'), slash = url.indexOf('/');
-                if (colon < 0 || slash >= 0 && slash < colon) return HERE;
+                if (localNotSsh(url)) return HERE;
+                int colon = url.indexOf(':');
                 String host = url.startsWith("[") && url.indexOf(']') > 0 ? url.substring(0, url.indexOf(']') + 1) : url.substring(0, colon);
                 return thisMachine(host) ? HERE : ELSEWHERE;
+            }
+
+            /** git's url_is_local_not_ssh: no colon, or a slash before the first one; else host:path over ssh. */
+            static boolean localNotSsh(String url) {
+                int colon = url.indexOf(':'), slash = url.indexOf('/');
+                return colon < 0 || slash >= 0 && slash < colon;
             }
 
             /**
@@ -1378,7 +1457,7 @@ public final class GitGuard {
 
         /**
          * Why the remotes of an agent's config are not plain settings, or null when they are: a URL ({@code remote.*.url},
-         * {@code pushurl}, or a branch's {@code remote} or {@code pushRemote} that names no remote of the config, which git
+         * {@code pushurl}, {@code submodule.*.url}, or a branch's {@code remote} or {@code pushRemote} that names no remote of the config, which git
          * then takes for a URL) that leads to a repository on this machine, where a push runs that repository's hooks as
          * the user (one the agent made in its state folder, say, however the path is written), or to a program.
          */
@@ -1394,7 +1473,9 @@ public final class GitGuard {
             List<String> risks = new ArrayList<>();
             for (String[] k : keys) {
                 String key = k[0], value = k[1] == null ? "" : k[1];
-                boolean url = key.startsWith("remote.") && (key.endsWith(".url") || key.endsWith(".pushurl"));
+                // a submodule's URL: what `git submodule update --init` clones from, and the new clone's remote
+                boolean url = key.startsWith("remote.") && (key.endsWith(".url") || key.endsWith(".pushurl"))
+                        || key.startsWith("submodule.") && key.endsWith(".url");
                 boolean branch = key.startsWith("branch.") && (key.endsWith(".remote") || key.endsWith(".pushremote"));
                 if (branch && (value.equals(".") || remotes.contains(value))) continue;
                 if (!url && !branch) continue;

@@ -408,6 +408,8 @@ class GitGuardTest {
         launch();
         Path bare = agentsBareRepository();
         git(home, ws, "config", "-f", ".gitmodules", "submodule.sub.url", bare.toString());
+        // staged too: where the worktree has no .gitmodules, git reads the index's (then HEAD's)
+        git(home, ws, "add", ".gitmodules");
         ended();
         Path copy = home.resolve("copy");
         assertThat(new ProcessBuilder("cp", "-a", ws.toString(), copy.toString()).inheritIO().start().waitFor()).isZero();
@@ -417,8 +419,68 @@ class GitGuardTest {
 
         assertThat(moved).extracting(GitGuard.Quarantined::path).containsExactly(ws.resolve(".gitmodules"));
         assertThat(moved.getFirst().why()).contains("submodule.sub.url (a repository on this machine)", "git submodule sync");
+        assertThat(ws.resolve(".gitmodules")).as("an empty one in its place").isEmptyFile();
         assertThat(syncThenPushRunsIt(ws)).isFalse();
         assertThat(git(home, ws.resolve("sub"), "config", "remote.origin.url").strip()).isEqualTo(upstream.toString());
+    }
+
+    /**
+     * The .gitmodules of a linked worktree (its git folder in .git/worktrees, with no config of its own) and of a
+     * submodule whose config the agent stripped of core.worktree (git still finds the worktree through the submodule's
+     * .git file) are judged too.
+     */
+    @Test
+    void theGitmodulesOfALinkedWorktreeAndOfASubmoduleWithoutCoreWorktreeAreJudgedToo() throws Exception {
+        Path upstream = userRepository("upstream");
+        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
+        git(home, ws, "commit", "-qm", "submodule");
+        git(home, ws, "worktree", "add", "-q", "wt");
+        git(home, upstream, "submodule", "add", "-q", userRepository("nested").toString(), "nested");
+        git(home, upstream, "commit", "-qm", "nested");
+        git(home, ws.resolve("sub"), "pull", "-q", "--no-rebase", "origin", "HEAD");
+        git(home, ws.resolve("sub"), "submodule", "update", "-q", "--init");
+        Thread.sleep(1_100); // the window is widened by 1 s before the launch: the user's last change lies before that
+
+        launch();
+        Path bare = agentsBareRepository();
+        git(home, ws.resolve("wt"), "config", "-f", ".gitmodules", "submodule.sub.url", bare.toString());
+        git(home, ws.resolve("sub"), "config", "-f", ".gitmodules", "submodule.nested.url", bare.toString());
+        git(home, ws.resolve(".git/modules/sub"), "config", "--unset", "core.worktree");
+        ended();
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::path)
+                .contains(ws.resolve("wt/.gitmodules"), ws.resolve("sub/.gitmodules"));
+        assertThat(ws.resolve("wt/.gitmodules")).isEmptyFile();
+        assertThat(ws.resolve("sub/.gitmodules")).isEmptyFile();
+    }
+
+    /** A relative submodule URL resolved as git resolves it, compared with what `git submodule sync` writes for it. */
+    @Test
+    void aRelativeSubmoduleUrlIsResolvedAsGitResolvesIt() throws Exception {
+        Path upstream = userRepository("upstream");
+        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
+        git(home, ws, "commit", "-qm", "submodule");
+        for (String remote : List.of("https://git.example.invalid/u/p", "https://git.example.invalid/u/p/", "git@git.example.invalid:u/p.git",
+                "ssh://git@git.example.invalid/u/r.git", "git.example.invalid:p", "/srv/git/p.git", "../up/p.git", "up/p")) {
+            for (String url : List.of("../x.git", "./x.git", "../../x.git", "../../../localhost/srv/evil.git", "../../../../../../srv/evil.git",
+                    "./../x/", "../../../x")) {
+                git(home, ws, "config", "remote.origin.url", remote);
+                git(home, ws, "config", "-f", ".gitmodules", "submodule.sub.url", url);
+                GitTesting.Result sync = GitTesting.run(home, ws, Map.of(), "submodule", "sync", "-q");
+                String resolved = GitGuard.Scan.relativeUrl(remote, url);
+                if (resolved == null) {
+                    assertThat(sync.output()).as(remote + " + " + url).contains("cannot strip one component off url");
+                    continue;
+                }
+                assertThat(sync.output()).as(remote + " + " + url).isEmpty();
+                // a relative remote is taken relative to the superproject's folder (git adds the way up from the submodule)
+                String written = git(home, ws, "config", "submodule.sub.url").strip();
+                assertThat(written).as(remote + " + " + url).isEqualTo(resolved);
+            }
+        }
+        // climbing out of an ssh remote's path into its host (the second review's finding): to this machine
+        assertThat(GitGuard.Scan.Transport.of(GitGuard.Scan.relativeUrl("ssh://git@git.example.invalid/u/r.git", "../../../localhost/srv/evil.git")))
+                .isEqualTo(GitGuard.Scan.Transport.HERE);
     }
 
     /** `git submodule sync` in {@code workspace}, then a commit pushed from its submodule sub: whether that ran the agent's hook. */
@@ -560,6 +622,7 @@ class GitGuardTest {
         assertThat(GitGuard.Scan.remoteRisks(keys)).containsExactly(
                 "branch.dev.pushremote (a repository on this machine: a push there runs its hooks)",
                 "branch.x.remote (a repository on this machine: a push there runs its hooks)",
+                "submodule.s.url (a repository on this machine: a push there runs its hooks)",
                 "branch.y.remote (a repository on this machine: a push there runs its hooks)",
                 "branch.z.pushremote (a repository on this machine: a push there runs its hooks)");
     }
