@@ -98,7 +98,7 @@ public final class GitGuard {
     private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>(), WALKED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Duration RETRY = Duration.ofMinutes(1);
     /** The gitlinks of indexes read, by their file's identity; the most recently used 64. */
-    private static final Map<String, List<String>> INDEXES = recent(64);
+    private static final Map<String, GitIndex.Read> INDEXES = recent(64);
     /** Configs git read, by a digest of their content (see {@code Scan.parsed}); the most recently used 4,096. */
     private static final Map<String, Optional<List<String[]>>> PARSED = recent(4096);
 
@@ -138,10 +138,11 @@ public final class GitGuard {
     /**
      * What a check did with {@code path} and why: {@link Outcome#MOVED} to {@code to}; {@link Outcome#NOT_MOVED} when it
      * could not move or look at it ({@code to} null); {@link Outcome#MADE_READABLE} for a folder it made readable again and
-     * looked inside ({@code to} the path itself).
+     * looked inside ({@code to} the path itself); {@link Outcome#COVERED} for an empty file it put at {@code path} (also
+     * {@code to}) so that git reads that one.
      */
     public record Quarantined(Outcome outcome, Path path, Path to, String why) {
-        public enum Outcome { MOVED, NOT_MOVED, MADE_READABLE }
+        public enum Outcome { MOVED, NOT_MOVED, MADE_READABLE, COVERED }
 
         static Quarantined moved(Path path, Path to, String why) {
             return new Quarantined(Outcome.MOVED, path, to, why);
@@ -149,6 +150,11 @@ public final class GitGuard {
 
         static Quarantined notMoved(Path path, String why) {
             return new Quarantined(Outcome.NOT_MOVED, path, null, why);
+        }
+
+        /** An empty file coi put at {@code path} so that git reads it instead of the one it would read otherwise. */
+        static Quarantined covered(Path path, String why) {
+            return new Quarantined(Outcome.COVERED, path, path, why);
         }
 
         /** A folder the agent had made unreadable, which coi made readable to its owner again and looked inside. */
@@ -161,6 +167,7 @@ public final class GitGuard {
                 case MOVED -> "moved " + path + " to " + to.getFileName() + ": " + why;
                 case NOT_MOVED -> "not moved: " + path + ": " + why;
                 case MADE_READABLE -> "made readable again (u+rx) and looked inside: " + path + ": " + why;
+                case COVERED -> "put an empty " + path + " in place: " + why;
             };
         }
     }
@@ -501,7 +508,7 @@ public final class GitGuard {
                         config(f.tree(), "config", ".git/config", 0, new Repo(".git", "", true));
                         config(f.tree(), "config.worktree", ".git/config.worktree", 0, new Repo(".git", "", false));
                         modulesLooked.add("");
-                        gitmodules(f.tree(), "");
+                        gitmodules(f.tree(), ".git", "");
                         stateFolders(f.tree(), ".git");
                         commondir(f.tree(), ".git", 0);
                         worktrees(f.tree(), ".git", 0);
@@ -822,7 +829,7 @@ public final class GitGuard {
             }
             // each worktree's once, by the git folder that first names it (a linked worktree's, a submodule's without
             // core.worktree: a later visit through its .git pointer names the worktree the first one did not know)
-            if (effective != null && modulesLooked.add(effective)) gitmodules(g, effective);
+            if (effective != null && modulesLooked.add(effective)) gitmodules(g, rel, effective);
             if (effective != null && !seen.get(id) && depth < DEPTH) {
                 seen.put(id, true);
                 gitlinks(g, effective.isEmpty() ? "" : effective + "/", depth + 1);
@@ -836,7 +843,7 @@ public final class GitGuard {
          * Such a URL, or a program's, takes the file aside. A relative URL leads where the superproject's default remote
          * does: here when that is here, or when it has none ({@link #relativeHere}).
          */
-        private void gitmodules(HostTree g, String worktree) throws IOException {
+        private void gitmodules(HostTree g, String gitRel, String worktree) throws IOException {
             try (Walked at = Walked.to(top, Path.of(worktree))) {
                 if (at == null) return;
                 HostTree folder = at.folder();
@@ -849,24 +856,12 @@ public final class GitGuard {
                                 risky(folder, ".gitmodules", rel, true, "larger than any .gitmodules (" + p.size() + " bytes)");
                                 return;
                             }
-                            Optional<List<String[]>> keys = parsed(p, p.readAll());
+                            Optional<List<String[]>> keys = parsed(p.readAll());
                             if (keys == null) {
                                 risky(folder, ".gitmodules", rel, true, "one of more nested repositories than coi reads in one look");
                                 return;
                             }
-                            List<String> risks = new ArrayList<>();
-                            List<String> remotes = null;
-                            for (String[] k : keys.orElse(List.of())) {
-                                if (!k[0].startsWith("submodule.") || !k[0].endsWith(".url") || k[1] == null) continue;
-                                boolean relative = k[1].startsWith("./") || k[1].startsWith("../");
-                                if (relative && remotes == null) remotes = defaultRemotes(g);
-                                Transport to = unspellable(k[1]) ? Transport.PROGRAM : relative ? resolved(remotes, k[1]) : Transport.of(k[1]);
-                                switch (to) {
-                                    case HERE -> risks.add(k[0] + " (" + (relative ? "relative, to " : "") + "a repository on this machine)");
-                                    case PROGRAM -> risks.add(k[0] + " (a remote helper, or not UTF-8)");
-                                    case ELSEWHERE -> { }
-                                }
-                            }
+                            List<String> risks = submoduleRisks(g, keys.orElse(List.of()));
                             if (risks.isEmpty()) return;
                             int before = moved.size();
                             risky(folder, ".gitmodules", rel, true, "it sets " + firstFew(risks) + " (the agent's: `git submodule sync` would make it"
@@ -880,10 +875,83 @@ public final class GitGuard {
                             }
                         }
                         case HostTree.Link l -> risky(folder, ".gitmodules", rel, agents(folder, ".gitmodules"), "a link in place of .gitmodules");
-                        case null, default -> { }
+                        case null -> storedGitmodules(g, gitRel, folder, rel);
+                        default -> { }
                     }
                 }
             }
+        }
+
+        /** The submodule URLs of .gitmodules {@code keys} (of the repository of git folder {@code g}) that lead to this machine or a program. */
+        private List<String> submoduleRisks(HostTree g, List<String[]> keys) throws IOException {
+            List<String> risks = new ArrayList<>();
+            List<String> remotes = null;
+            for (String[] k : keys) {
+                if (!k[0].startsWith("submodule.") || !k[0].endsWith(".url") || k[1] == null) continue;
+                boolean relative = k[1].startsWith("./") || k[1].startsWith("../");
+                if (relative && remotes == null) remotes = defaultRemotes(g);
+                Transport to = unspellable(k[1]) ? Transport.PROGRAM : relative ? resolved(remotes, k[1]) : Transport.of(k[1]);
+                switch (to) {
+                    case HERE -> risks.add(k[0] + " (" + (relative ? "relative, to " : "") + "a repository on this machine)");
+                    case PROGRAM -> risks.add(k[0] + " (a remote helper, or not UTF-8)");
+                    case ELSEWHERE -> { }
+                }
+            }
+            return risks;
+        }
+
+        /**
+         * No .gitmodules in the worktree: git reads the index's, else HEAD's (the agent may stage or commit one and take
+         * the worktree's away; skip-worktree hides that from `git status`). Read by a git of coi's own that sees only the
+         * repository's objects, never its config ({@link GitObjects}); one whose URLs {@link #submoduleRisks} names is
+         * covered by an empty .gitmodules in the worktree, which git then reads. Only where the index has gitlinks: without
+         * any, `git submodule` has nothing to sync or clone.
+         */
+        private void storedGitmodules(HostTree g, String gitRel, HostTree folder, String rel) throws IOException {
+            GitIndex.Read index = index(g);
+            if (index == null || index.gitlinks().isEmpty()) return;
+            Path gitDir = real.resolve(gitRel), common = commonDir(gitDir);
+            String spec, from;
+            if (index.gitmodules() != null) {
+                spec = index.gitmodules();
+                from = "the index's";
+            } else {
+                String head = GitObjects.head(gitDir, common);
+                if (head == null) return;
+                spec = head + ":.gitmodules";
+                from = "HEAD's";
+            }
+            GitObjects.Blob blob = GitObjects.blob(common.resolve("objects"), spec, CONFIG_LIMIT);
+            List<String> risks;
+            switch (blob) {
+                case GitObjects.Blob.None none -> {
+                    return;
+                }
+                case GitObjects.Blob.TooLarge large -> risks = List.of("larger than any .gitmodules");
+                case GitObjects.Blob.Content c -> {
+                    Optional<List<String[]>> keys = parsed(c.bytes());
+                    if (keys == null) {
+                        cannot(rel, from + " .gitmodules, in one of more nested repositories than coi reads in one look");
+                        return;
+                    }
+                    risks = submoduleRisks(g, keys.orElse(List.of()));
+                }
+            }
+            if (risks.isEmpty()) return;
+            int errno = folder.createEmpty(".gitmodules", 0644);
+            String why = from + " .gitmodules (none in the worktree, so git reads that one) sets " + firstFew(risks)
+                    + ": `git submodule sync` would make it a submodule's remote in your configs, and a push there runs its hooks";
+            if (errno == 0) moved.add(Quarantined.covered(state.workspace().resolve(rel), why));
+            else if (errno != coi.LinuxAbi.EEXIST) cannot(rel, why + "; no empty .gitmodules could be put in its place (" + coi.LinuxAbi.reason(errno) + ")");
+        }
+
+        /** The common git folder of git folder {@code gitDir}: the one its {@code commondir} names, else itself. */
+        private static Path commonDir(Path gitDir) {
+            if (coi.PlainFile.read(gitDir.resolve("commondir"), POINTER_LIMIT) instanceof coi.PlainFile.Content(byte[] bytes)) {
+                String target = gitPath(bytes, "");
+                if (target != null && !target.isEmpty() && !unspellable(target)) return gitDir.resolve(target).normalize();
+            }
+            return gitDir;
         }
 
         /**
@@ -898,7 +966,7 @@ public final class GitGuard {
                 try (HostTree.Node node = g.at(name)) {
                     if (node == null) continue;
                     if (!(node instanceof HostTree.Plain p) || p.size() > CONFIG_LIMIT) return java.util.Collections.singletonList(null);
-                    Optional<List<String[]>> read = parsed(p, p.readAll());
+                    Optional<List<String[]>> read = parsed(p.readAll());
                     if (read == null || read.isEmpty()) return java.util.Collections.singletonList(null);
                     keys.addAll(read.get());
                 }
@@ -971,20 +1039,26 @@ public final class GitGuard {
 
         /** The gitlinks of git folder {@code g}'s index, as pointers below {@code prefix}. */
         private void gitlinks(HostTree g, String prefix, int depth) throws IOException {
+            GitIndex.Read read = index(g);
+            if (read != null) for (String link : read.gitlinks()) addPointer(prefix, link, depth);
+        }
+
+        /**
+         * What git folder {@code g}'s index names, or null when it has none or it could not be read whole (then the look
+         * walks the workspace instead).
+         */
+        private GitIndex.Read index(HostTree g) throws IOException {
             try (HostTree.Node index = g.at("index")) {
-                if (index == null) return;
+                if (index == null) return null;
                 if (!(index instanceof HostTree.Plain p)) {
                     walk = true;
-                    return;
+                    return null;
                 }
                 // by identity, as configs: a large index is read once while it stays (git replaces it whole when it writes it)
                 // (not in the look that closes a window: a rewrite within one tick of a coarse clock keeps the change time)
                 String id = Files.readAttributes(p.opened(), "unix:dev,ino,ctime,lastModifiedTime,size").toString();
-                List<String> known = everywhere ? null : INDEXES.get(id);
-                if (known != null) {
-                    for (String link : known) addPointer(prefix, link, depth);
-                    return;
-                }
+                GitIndex.Read known = everywhere ? null : INDEXES.get(id);
+                if (known != null) return known;
                 GitIndex.Read read = mapped(p);
                 if (read != null && read.sharedIndex() != null) {
                     // a split index: the shared one holds the other entries (both read: more gitlinks looked at, never fewer)
@@ -992,16 +1066,17 @@ public final class GitGuard {
                         if (shared instanceof HostTree.Plain s) {
                             GitIndex.Read more = mapped(s);
                             if (more == null) walk = true;
-                            else read = new GitIndex.Read(concat(read.gitlinks(), more.gitlinks()), null);
+                            else read = new GitIndex.Read(concat(read.gitlinks(), more.gitlinks()), null,
+                                    read.gitmodules() != null ? read.gitmodules() : more.gitmodules());
                         }
                     }
                 }
                 if (read == null) {
                     walk = true;
-                    return;
+                    return null;
                 }
-                INDEXES.put(id, read.gitlinks());
-                addGitlinks(read, prefix, depth);
+                INDEXES.put(id, read);
+                return read;
             }
         }
 
@@ -1168,7 +1243,7 @@ public final class GitGuard {
                         boolean points = lower.contains("include") || lower.contains("hookspath") || lower.contains("fsmonitor")
                                 || lower.contains("worktree");
                         if (!agents && !points) return null;
-                        Optional<List<String[]>> keys = parsed(p, content);
+                        Optional<List<String[]>> keys = parsed(content);
                         if (keys == null) {
                             if (agents) risky(folder, name, rel, true, "one of more nested repositories than coi reads in one look");
                             else complete = false;
@@ -1247,7 +1322,8 @@ public final class GitGuard {
          * Configs read by git, by their content (a digest of the bytes just read: a change time can stay
          * the same across a rewrite within one tick of a coarse clock): each content is read once.
          */
-        private Optional<List<String[]>> parsed(HostTree.Plain p, byte[] content) throws IOException {
+        /** {@code content} as git reads a config (cached by digest); null past {@link #PARSES} in this look. */
+        private Optional<List<String[]>> parsed(byte[] content) {
             String id = digest(content);
             Optional<List<String[]>> known = PARSED.get(id);
             if (known != null) return known;

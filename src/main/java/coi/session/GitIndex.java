@@ -16,12 +16,16 @@ final class GitIndex {
     private static final int SIGNATURE = 0x44495243; // "DIRC"
     private static final int SPLIT = 0x6c696e6b; // "link": a split index, whose other entries are in a shared index
     private static final int GITLINK = 0160000, TYPE = 0170000;
-    private static final int EXTENDED = 0x4000;
+    private static final int EXTENDED = 0x4000, STAGE = 0x3000;
+    private static final byte[] GITMODULES = ".gitmodules".getBytes(StandardCharsets.US_ASCII);
 
     private GitIndex() {}
 
-    /** What an index names: its gitlinks, and the shared index it extends (a split index), or null. */
-    record Read(List<String> gitlinks, String sharedIndex) {}
+    /**
+     * What an index names: its gitlinks, the shared index it extends (a split index) or null, and the object id of its
+     * {@code .gitmodules} (stage 0; hex) or null: git reads that one where the worktree has none.
+     */
+    record Read(List<String> gitlinks, String sharedIndex, String gitmodules) {}
 
     /** {@code data}: the index file; {@code hashBytes}: 20 (SHA-1) or 32 (SHA-256). Null when it is not an index read exactly. */
     static Read read(byte[] data, int hashBytes) {
@@ -41,6 +45,7 @@ final class GitIndex {
         int pos = 12;
         byte[] previous = new byte[0];
         List<String> links = new ArrayList<>();
+        String gitmodules = null;
         for (long i = 0; i < count; i++) {
             int start = pos, fixed = 40 + hashBytes + 2;
             if (pos + fixed > end) return null;
@@ -79,6 +84,11 @@ final class GitIndex {
                 if (pos > end) return null;
             }
             previous = path;
+            if ((flags & STAGE) == 0 && Arrays.equals(path, GITMODULES)) {
+                byte[] id = new byte[hashBytes];
+                b.get(start + 40, id);
+                gitmodules = java.util.HexFormat.of().formatHex(id);
+            }
             if ((mode & TYPE) == GITLINK) {
                 if (links.size() >= maxGitlinks) return null;
                 links.add(new String(path, StandardCharsets.UTF_8));
@@ -97,7 +107,7 @@ final class GitIndex {
             }
             pos += 8 + (int) size;
         }
-        return pos == end ? new Read(List.copyOf(links), shared) : null;
+        return pos == end ? new Read(List.copyOf(links), shared, gitmodules) : null;
     }
 
     private static int nul(ByteBuffer b, int from, int end) {

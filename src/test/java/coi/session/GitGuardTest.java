@@ -483,6 +483,51 @@ class GitGuardTest {
                 .isEqualTo(GitGuard.Scan.Transport.HERE);
     }
 
+    /**
+     * Where the worktree has no .gitmodules, git reads the index's, else HEAD's: the agent commits one with its URL, then
+     * hides the worktree's (skip-worktree, so `git status` shows nothing) or unstages it too (HEAD's is read). Each is read
+     * from the repository's objects and covered by an empty .gitmodules in the worktree, which git then reads.
+     */
+    @Test
+    void aGitmodulesOnlyInTheIndexIsCoveredByAnEmptyOneAndSyncThenPushRunsNothing() throws Exception {
+        hiddenGitmodulesIsCovered(true);
+    }
+
+    @Test
+    void aGitmodulesOnlyInHeadIsCoveredByAnEmptyOneAndSyncThenPushRunsNothing() throws Exception {
+        hiddenGitmodulesIsCovered(false);
+    }
+
+    private void hiddenGitmodulesIsCovered(boolean indexed) throws Exception {
+        Path upstream = userRepository("upstream");
+        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
+        git(home, ws, "commit", "-qm", "submodule");
+        Thread.sleep(1_100); // the window is widened by 1 s before the launch: the user's last change lies before that
+
+        launch();
+        git(home, ws, "config", "-f", ".gitmodules", "submodule.sub.url", agentsBareRepository().toString());
+        git(home, ws, "commit", "-qam", "tidy");
+        if (indexed) {
+            git(home, ws, "update-index", "--skip-worktree", ".gitmodules");
+        } else {
+            git(home, ws, "rm", "-q", "--cached", ".gitmodules");
+        }
+        Files.delete(ws.resolve(".gitmodules"));
+        ended();
+        Path copy = home.resolve("copy");
+        assertThat(new ProcessBuilder("cp", "-a", ws.toString(), copy.toString()).inheritIO().start().waitFor()).isZero();
+        assertThat(syncThenPushRunsIt(copy)).as("the attack works before the check").isTrue();
+
+        List<GitGuard.Quarantined> covered = GitGuard.check(root(), ws, NONE_LEFT);
+
+        assertThat(covered).extracting(GitGuard.Quarantined::outcome, GitGuard.Quarantined::path)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(GitGuard.Quarantined.Outcome.COVERED, ws.resolve(".gitmodules")));
+        assertThat(covered.getFirst().why()).contains((indexed ? "the index's" : "HEAD's") + " .gitmodules", "submodule.sub.url");
+        assertThat(ws.resolve(".gitmodules")).isEmptyFile();
+        assertThat(syncThenPushRunsIt(ws)).isFalse();
+        assertThat(git(home, ws.resolve("sub"), "config", "remote.origin.url").strip()).isEqualTo(upstream.toString());
+    }
+
     /** `git submodule sync` in {@code workspace}, then a commit pushed from its submodule sub: whether that ran the agent's hook. */
     private boolean syncThenPushRunsIt(Path workspace) throws Exception {
         Files.deleteIfExists(marker);

@@ -36,6 +36,7 @@ class GitIndexTest {
             git(home, sub, "commit", "-qm", "x");
             git(home, ws, "add", link);
         }
+        Files.writeString(ws.resolve(".gitmodules"), "[submodule \"inner\"]\n\tpath = inner\n\turl = https://git.example.invalid/inner\n");
         git(home, ws, "add", "-A");
         return ws;
     }
@@ -58,6 +59,8 @@ class GitIndexTest {
         assertThat(read).isNotNull();
         assertThat(read.gitlinks()).hasSize(4).containsExactlyInAnyOrderElementsOf(gitlinksByGit(ws));
         assertThat(read.sharedIndex()).isNull();
+        // the .gitmodules git reads where the worktree has none
+        assertThat(read.gitmodules()).isEqualTo(git(home, ws, "rev-parse", ":.gitmodules").strip());
     }
 
     @Test
