@@ -1514,9 +1514,52 @@ public final class GitGuard {
                 else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) host = host.substring(0, host.indexOf(':'));
                 host = host.toLowerCase(Locale.ROOT);
                 if (host.endsWith(".")) host = host.substring(0, host.length() - 1);
-                return host.equals("localhost") || host.endsWith(".localhost") || host.equals("localhost.localdomain")
-                        || host.equals("ip6-localhost") || host.equals("ip6-loopback") || host.equals("::1") || host.equals("0")
-                        || host.equals("0.0.0.0") || host.matches("127(\\.\\d{1,3}){0,3}") || host.equals(HOSTNAME);
+                if (host.equals("localhost") || host.endsWith(".localhost") || host.equals("localhost.localdomain")
+                        || host.equals("ip6-localhost") || host.equals("ip6-loopback") || host.equals(HOSTNAME)) return true;
+                java.net.InetAddress address = numeric(host);
+                return address != null && (address.isLoopbackAddress() || address.isAnyLocalAddress() || local(address));
+            }
+
+            /**
+             * A host written as an address, read as the C library reads one (no name is looked up): IPv4 as inet_aton takes
+             * it (1 to 4 parts, each decimal, octal after a 0 or hexadecimal after 0x, the last filling the bytes left:
+             * {@code 2130706433}, {@code 0x7f.1}, {@code 0177.0.0.1}), or an IPv6 literal ({@code ::ffff:127.0.0.1} too);
+             * null for a name.
+             */
+            static java.net.InetAddress numeric(String host) {
+                try {
+                    if (host.indexOf(':') >= 0) return java.net.InetAddress.ofLiteral(host);
+                    String[] parts = host.split("\\.", -1);
+                    if (parts.length > 4) return null;
+                    long[] values = new long[parts.length];
+                    for (int i = 0; i < parts.length; i++) {
+                        String part = parts[i];
+                        if (part.matches("0[xX][0-9a-fA-F]*")) values[i] = part.length() == 2 ? 0 : Long.parseLong(part.substring(2), 16);
+                        else if (part.matches("0[0-7]*")) values[i] = Long.parseLong(part, 8);
+                        else if (part.matches("[1-9][0-9]*")) values[i] = Long.parseLong(part);
+                        else return null;
+                    }
+                    long value = 0;
+                    for (int i = 0; i < parts.length - 1; i++) {
+                        if (values[i] > 255) return null;
+                        value |= values[i] << (24 - 8 * i);
+                    }
+                    long last = values[parts.length - 1];
+                    if (last >= 1L << (8 * (5 - parts.length))) return null;
+                    value |= last;
+                    return java.net.InetAddress.getByAddress(new byte[] {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
+                } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+                    return null;
+                }
+            }
+
+            /** Whether {@code address} is one of this machine's interfaces' (a bridge's address, say). */
+            private static boolean local(java.net.InetAddress address) {
+                try {
+                    return java.net.NetworkInterface.getByInetAddress(address) != null;
+                } catch (java.net.SocketException e) {
+                    return false;
+                }
             }
 
             /** This machine's name, lowercased ("" when it cannot be read). */

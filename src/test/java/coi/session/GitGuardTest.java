@@ -650,9 +650,23 @@ class GitGuardTest {
         // over ssh to this machine: its receive-pack runs the named repository's hooks here
         String self = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
         for (String here : List.of("localhost:state/evil.git", "u@LOCALHOST:/x", "ssh://u@127.0.0.1:2222/x", "ssh://[::1]/x", "[::1]:x",
-                "git+ssh://localhost./x", "127.1:x", self + ":x", "ssh://" + self + "/x", "0.0.0.0:x")) {
+                "git+ssh://localhost./x", "127.1:x", self + ":x", "ssh://" + self + "/x", "0.0.0.0:x",
+                // loopback as the C library reads an address (the review's finding): one number, octal, hexadecimal, mapped
+                "ssh://2130706433/x", "0x7f000001:x", "0177.0.0.1:x", "0x7f.1:x", "ssh://[::ffff:127.0.0.1]/x", "ssh://[0:0:0:0:0:0:0:1]/x")) {
             assertThat(GitGuard.Scan.Transport.of(here)).as(here).isEqualTo(GitGuard.Scan.Transport.HERE);
         }
+        for (String other : List.of("ssh://16909060/x", "256.0.0.1:x", "1.2.3.4.5:x", "ssh://0x7f.1.2.3.4/x", "09.0.0.1:x")) {
+            assertThat(GitGuard.Scan.Transport.of(other)).as(other).isEqualTo(GitGuard.Scan.Transport.ELSEWHERE);
+        }
+        // an address of one of this machine's interfaces (its own network, a bridge's): here too
+        java.net.InetAddress own = java.net.NetworkInterface.networkInterfaces().filter(n -> {
+            try {
+                return n.isUp() && !n.isLoopback();
+            } catch (java.net.SocketException e) {
+                return false;
+            }
+        }).flatMap(java.net.NetworkInterface::inetAddresses).filter(a -> a instanceof java.net.Inet4Address).findFirst().orElseThrow();
+        assertThat(GitGuard.Scan.Transport.of("ssh://" + own.getHostAddress() + "/x")).isEqualTo(GitGuard.Scan.Transport.HERE);
     }
 
     @Test
