@@ -460,12 +460,11 @@ class GitGuardTest {
         Path upstream = userRepository("upstream");
         git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
         git(home, ws, "commit", "-qm", "submodule");
-        for (String remote : List.of("https://git.example.invalid/u/p", "https://git.example.invalid/u/p/", "git@git.example.invalid:u/p.git",
-                "ssh://git@git.example.invalid/u/r.git", "git.example.invalid:p", "/srv/git/p.git", "../up/p.git", "up/p")) {
-            for (String url : List.of("../x.git", "./x.git", "../../x.git", "../../../localhost/srv/evil.git", "../../../../../../srv/evil.git",
-                    "./../x/", "../../../x")) {
-                git(home, ws, "config", "remote.origin.url", remote);
-                git(home, ws, "config", "-f", ".gitmodules", "submodule.sub.url", url);
+        for (String remote : List.of("https://git.example.invalid/u/p/", "git@git.example.invalid:u/p.git", "ssh://git@git.example.invalid/u/r.git",
+                "git.example.invalid:p", "/srv/git/p.git", "up/p")) {
+            git(home, ws, "config", "remote.origin.url", remote);
+            for (String url : List.of("../x.git", "./x.git", "../../../localhost/srv/evil.git", "../../../../../../srv/evil.git", "./../x/")) {
+                Files.writeString(ws.resolve(".gitmodules"), "[submodule \"sub\"]\n\tpath = sub\n\turl = " + url + "\n");
                 GitTesting.Result sync = GitTesting.run(home, ws, Map.of(), "submodule", "sync", "-q");
                 String resolved = GitGuard.Scan.relativeUrl(remote, url);
                 if (resolved == null) {
