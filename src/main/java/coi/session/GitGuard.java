@@ -97,13 +97,13 @@ public final class GitGuard {
     /** Records whose full look could not finish, when (System.nanoTime); tried again after {@link #RETRY}. */
     private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>(), WALKED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Duration RETRY = Duration.ofMinutes(1);
-    /** The gitlinks of indexes read, by their file's identity; the most recently used 64. */
+    /** What indexes named (gitlinks, .gitmodules), by their file's identity; the most recently used 64. */
     private static final Map<String, GitIndex.Read> INDEXES = recent(64);
     /** Configs git read, by a digest of their content (see {@code Scan.parsed}); the most recently used 4,096. */
     private static final Map<String, Optional<List<String[]>>> PARSED = recent(4096);
 
     /** A map that keeps the {@code most} entries used last (and is safe to share between threads). */
-    private static <V> Map<String, V> recent(int most) {
+    static <V> Map<String, V> recent(int most) {
         return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
@@ -840,8 +840,8 @@ public final class GitGuard {
          * The {@code .gitmodules} of worktree {@code worktree} (of git folder {@code g}) when the agent wrote it: `git
          * submodule sync` copies each submodule's URL into the superproject's config and the submodule's remote as the
          * user's own, where no later look tells it from theirs, and a push to a repository on this machine runs its hooks.
-         * Such a URL, or a program's, takes the file aside. A relative URL leads where the superproject's default remote
-         * does: here when that is here, or when it has none ({@link #relativeHere}).
+         * Such a URL, or a program's, takes the file aside, and an empty one takes its place ({@link #storedGitmodules} says
+         * why). A relative URL is resolved as git resolves it ({@link #resolved}).
          */
         private void gitmodules(HostTree g, String gitRel, String worktree) throws IOException {
             try (Walked at = Walked.to(top, Path.of(worktree))) {
@@ -911,17 +911,17 @@ public final class GitGuard {
             GitIndex.Read index = index(g);
             if (index == null || index.gitlinks().isEmpty()) return;
             Path gitDir = real.resolve(gitRel), common = commonDir(gitDir);
-            String spec, from;
+            String from;
+            GitObjects.Blob blob;
             if (index.gitmodules() != null) {
-                spec = index.gitmodules();
                 from = "the index's";
+                blob = GitObjects.blob(common.resolve("objects"), index.gitmodules(), CONFIG_LIMIT);
             } else {
                 String head = GitObjects.head(gitDir, common);
                 if (head == null) return;
-                spec = head + ":.gitmodules";
                 from = "HEAD's";
+                blob = GitObjects.file(common.resolve("objects"), head, ".gitmodules", CONFIG_LIMIT);
             }
-            GitObjects.Blob blob = GitObjects.blob(common.resolve("objects"), spec, CONFIG_LIMIT);
             List<String> risks;
             switch (blob) {
                 case GitObjects.Blob.None none -> {
@@ -1319,10 +1319,10 @@ public final class GitGuard {
         }
 
         /**
-         * Configs read by git, by their content (a digest of the bytes just read: a change time can stay
-         * the same across a rewrite within one tick of a coarse clock): each content is read once.
+         * A config (or .gitmodules) read by git, by its content (a digest of the bytes just read: a change time can stay
+         * the same across a rewrite within one tick of a coarse clock): each content is read once; null past
+         * {@link #PARSES} in this look.
          */
-        /** {@code content} as git reads a config (cached by digest); null past {@link #PARSES} in this look. */
         private Optional<List<String[]>> parsed(byte[] content) {
             String id = digest(content);
             Optional<List<String[]>> known = PARSED.get(id);

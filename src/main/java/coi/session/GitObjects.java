@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -19,13 +20,23 @@ import java.util.regex.Pattern;
 final class GitObjects {
     private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}");
     private static final int REF_LIMIT = 4096, PACKED_REFS_LIMIT = 16 << 20;
+    /** How long git may take to read (an object file the agent made a FIFO holds it until stopped); a test's shorter. */
+    static java.time.Duration timeout = java.time.Duration.ofSeconds(10);
     private static Path scratch;
+    /**
+     * Blobs read, by objects folder and name: a content, or a path a commit does not hold, stays what it is (an object's
+     * name is its content's digest); a name git could not resolve is asked again, as the object may come later.
+     */
+    private static final java.util.Map<String, Blob> READ = GitGuard.recent(256);
 
     private GitObjects() {}
 
-    /** A blob as read: none (no such object or path, or git could not read it), larger than asked for, or its bytes. */
+    /**
+     * A blob as read: none (no such object or path, or git could not read it; {@code settled} when the commit was read and
+     * holds no such path), larger than asked for, or its bytes.
+     */
     sealed interface Blob {
-        record None() implements Blob {}
+        record None(boolean settled) implements Blob {}
 
         record TooLarge() implements Blob {}
 
@@ -70,9 +81,32 @@ final class GitObjects {
         return null;
     }
 
-    /** The blob {@code spec} names (an object id, or {@code COMMIT:PATH}) among {@code objects}, up to {@code limit} bytes. */
-    static Blob blob(Path objects, String spec, int limit) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("git", "cat-file", "blob", spec);
+    /** The blob {@code id} (hex) among {@code objects}, up to {@code limit} bytes. */
+    static Blob blob(Path objects, String id, int limit) throws IOException {
+        return cached(objects, List.of(id), limit);
+    }
+
+    /** The file {@code path} of commit {@code commit} (hex) among {@code objects}, up to {@code limit} bytes. */
+    static Blob file(Path objects, String commit, String path, int limit) throws IOException {
+        // the commit first: a path it does not hold is settled, a commit not there yet is not
+        return cached(objects, List.of(commit, commit + ":" + path), limit);
+    }
+
+    private static Blob cached(Path objects, List<String> names, int limit) throws IOException {
+        String key = objects + "\0" + String.join("\0", names) + "\0" + limit;
+        Blob known = READ.get(key);
+        if (known != null) return known;
+        Blob read = batch(objects, names, limit);
+        if (!(read instanceof Blob.None none) || none.settled()) READ.put(key, read);
+        return read;
+    }
+
+    /**
+     * `git cat-file --batch` of {@code names}: the last one's content. None, settled, when every name before it was there
+     * and it was not; none, not settled, when one before it was missing too (or git failed).
+     */
+    private static Blob batch(Path objects, List<String> names, int limit) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("git", "cat-file", "--batch");
         pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
         pb.environment().put("GIT_DIR", scratch().toString());
         pb.environment().put("GIT_OBJECT_DIRECTORY", objects.toString());
@@ -81,24 +115,49 @@ final class GitObjects {
         pb.environment().put("GIT_NO_REPLACE_OBJECTS", "1");
         pb.directory(new java.io.File("/"));
         pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = pb.start();
-        try (InputStream out = p.getInputStream()) {
-            byte[] bytes = out.readNBytes(limit + 1);
-            if (bytes.length > limit) {
-                p.destroyForcibly();
-                return new Blob.TooLarge();
+        // an object file the agent made a FIFO would hold git (and this look) for good
+        Thread watchdog = Thread.startVirtualThread(() -> {
+            try {
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) p.destroyForcibly();
+            } catch (InterruptedException ended) {
+                // read in time
             }
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Blob.None();
-            }
-            return p.exitValue() == 0 ? new Blob.Content(bytes) : new Blob.None();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            return new Blob.None();
+        });
+        try (var in = p.getOutputStream()) {
+            in.write((String.join("\n", names) + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException gone) {
+            // git stopped reading: what it wrote says why
         }
+        try (InputStream out = new java.io.BufferedInputStream(p.getInputStream())) {
+            for (int i = 0; i < names.size(); i++) {
+                String header = line(out);
+                if (header == null) return new Blob.None(false);
+                String[] f = header.split(" ");
+                if (f.length != 3 || !OBJECT_ID.matcher(f[0]).matches()) return new Blob.None(i == names.size() - 1 && header.endsWith(" missing"));
+                long size = Long.parseLong(f[2]);
+                boolean last = i == names.size() - 1;
+                if (last && size > limit) return new Blob.TooLarge();
+                if (last) return f[1].equals("blob") ? new Blob.Content(out.readNBytes((int) size)) : new Blob.None(true);
+                out.skipNBytes(size + 1);
+            }
+            return new Blob.None(false);
+        } catch (NumberFormatException | java.io.EOFException e) {
+            return new Blob.None(false);
+        } finally {
+            p.destroyForcibly();
+            watchdog.interrupt();
+        }
+    }
+
+    /** One line of git's answer, without its newline; null at its end or past 512 bytes. */
+    private static String line(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0 || bytes.size() > 512) return null;
+            bytes.write(c);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     /** coi's own empty repository: a HEAD, objects and refs, nothing else. */
@@ -108,7 +167,7 @@ final class GitObjects {
         Files.createDirectory(dir.resolve("objects"));
         Files.createDirectory(dir.resolve("refs"));
         Files.writeString(dir.resolve("HEAD"), "ref: refs/heads/none\n");
-        for (Path p : java.util.List.of(dir, dir.resolve("objects"), dir.resolve("refs"), dir.resolve("HEAD"))) p.toFile().deleteOnExit();
+        for (Path p : List.of(dir, dir.resolve("objects"), dir.resolve("refs"), dir.resolve("HEAD"))) p.toFile().deleteOnExit();
         scratch = dir;
         return dir;
     }
