@@ -97,13 +97,15 @@ public final class GitGuard {
     /** Records whose full look could not finish, when (System.nanoTime); tried again after {@link #RETRY}. */
     private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>(), WALKED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Duration RETRY = Duration.ofMinutes(1);
+    /** The time one look gives git to read HEAD's .gitmodules, all repositories together; past it they are covered unread. */
+    static Duration gitReadBudget = Duration.ofSeconds(10);
     /** What indexes named (gitlinks, .gitmodules), by their file's identity; the most recently used 64. */
     private static final Map<String, GitIndex.Read> INDEXES = recent(64);
     /** Configs git read, by a digest of their content (see {@code Scan.parsed}); the most recently used 4,096. */
     private static final Map<String, Optional<List<String[]>>> PARSED = recent(4096);
 
     /** A map that keeps the {@code most} entries used last (and is safe to share between threads). */
-    static <V> Map<String, V> recent(int most) {
+    private static <V> Map<String, V> recent(int most) {
         return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
@@ -467,6 +469,8 @@ public final class GitGuard {
         private int parses;
         /** Folders made readable again in this look: at most {@link #RESTORES}. */
         private int restored;
+        /** How long git took in this look to read HEAD's .gitmodules (an object file made a FIFO holds it): at most {@link #gitReadBudget}. */
+        private Duration gitReads = Duration.ZERO;
         /** Worktrees whose {@code .gitmodules} this look judged (relative to the workspace). */
         private final Set<String> modulesLooked = new java.util.HashSet<>();
 
@@ -901,48 +905,58 @@ public final class GitGuard {
         }
 
         /**
-         * No .gitmodules in the worktree: git reads the index's, else HEAD's (the agent may stage or commit one and take
-         * the worktree's away; skip-worktree hides that from `git status`). Read by a git of coi's own that sees only the
-         * repository's objects, never its config ({@link GitObjects}); one whose URLs {@link #submoduleRisks} names is
-         * covered by an empty .gitmodules in the worktree, which git then reads. Only where the index has gitlinks: without
-         * any, `git submodule` has nothing to sync or clone.
+         * No .gitmodules in the worktree: git then reads the index's, else HEAD's, which the agent can write (stage or commit
+         * one and take the worktree's away; skip-worktree hides that from `git status`). An index's coi does not read (a
+         * replace ref, a split index or an object file rewritten in place make it read otherwise than git): where the
+         * index holds a .gitmodules, or coi cannot read the index, an empty .gitmodules goes in the worktree, which git
+         * reads instead. HEAD's is read where the agent's index names submodules (gitlinks, or a sparse folder that may
+         * hide some) and holds none (a staged deletion): by git itself ({@link GitObjects}), and covered the same way when
+         * it sets a URL {@link #submoduleRisks} names, or cannot be read in time. The user's committed one is one
+         * `git checkout .gitmodules` away.
          */
         private void storedGitmodules(HostTree g, String gitRel, HostTree folder, String rel) throws IOException {
             GitIndex.Read index = index(g);
-            if (index == null || index.gitlinks().isEmpty()) return;
-            Path gitDir = real.resolve(gitRel), common = commonDir(gitDir);
-            String from;
-            GitObjects.Blob blob;
-            if (index.gitmodules() != null) {
-                from = "the index's";
-                blob = GitObjects.blob(common.resolve("objects"), index.gitmodules(), CONFIG_LIMIT);
+            String why;
+            if (index == UNREADABLE) {
+                why = "the index, which coi cannot read, may hold a .gitmodules, and the worktree has none, so git may read the index's"
+                        + " (the agent's to write)";
+            } else if (index == null) {
+                return;
+            } else if (index.gitmodules() != null) {
+                why = "the index holds a .gitmodules and the worktree has none, so git reads the index's (the agent's to write in ways"
+                        + " coi cannot read as git does)";
+            } else if ((!index.gitlinks().isEmpty() || index.sparse()) && agents(g, "index")) {
+                why = headGitmodules(g, gitRel, rel);
+                if (why == null) return;
             } else {
-                String head = GitObjects.head(gitDir, common);
-                if (head == null) return;
-                from = "HEAD's";
-                blob = GitObjects.file(common.resolve("objects"), head, ".gitmodules", CONFIG_LIMIT);
+                return;
             }
-            List<String> risks;
-            switch (blob) {
-                case GitObjects.Blob.None none -> {
-                    return;
-                }
-                case GitObjects.Blob.TooLarge large -> risks = List.of("larger than any .gitmodules");
-                case GitObjects.Blob.Content c -> {
-                    Optional<List<String[]>> keys = parsed(c.bytes());
-                    if (keys == null) {
-                        cannot(rel, from + " .gitmodules, in one of more nested repositories than coi reads in one look");
-                        return;
-                    }
-                    risks = submoduleRisks(g, keys.orElse(List.of()));
-                }
-            }
-            if (risks.isEmpty()) return;
+            why += ": `git submodule sync` would make its URLs your submodules' remotes; restore yours with `git checkout .gitmodules`"
+                    + " when you trust it";
             int errno = folder.createEmpty(".gitmodules", 0644);
-            String why = from + " .gitmodules (none in the worktree, so git reads that one) sets " + firstFew(risks)
-                    + ": `git submodule sync` would make it a submodule's remote in your configs, and a push there runs its hooks";
             if (errno == 0) moved.add(Quarantined.covered(state.workspace().resolve(rel), why));
             else if (errno != coi.LinuxAbi.EEXIST) cannot(rel, why + "; no empty .gitmodules could be put in its place (" + coi.LinuxAbi.reason(errno) + ")");
+        }
+
+        /** Why HEAD's .gitmodules (read by git, within what is left of this look's {@link #gitReadBudget}) is to be covered; null when it is not. */
+        private String headGitmodules(HostTree g, String gitRel, String rel) throws IOException {
+            String head = "the agent's index holds no .gitmodules and the worktree has none, so git reads HEAD's";
+            if (gitReads.compareTo(gitReadBudget) >= 0) return head + ", which coi had no time left to read in this look";
+            Path gitDir = real.resolve(gitRel);
+            long t0 = System.nanoTime();
+            GitObjects.Blob blob = GitObjects.headFile(gitDir, commonDir(gitDir), ".gitmodules", CONFIG_LIMIT, gitReadBudget.minus(gitReads));
+            gitReads = gitReads.plusNanos(System.nanoTime() - t0);
+            return switch (blob) {
+                case GitObjects.Blob.None none -> null;
+                case GitObjects.Blob.Failed failed -> head + ", which coi could not read in time";
+                case GitObjects.Blob.TooLarge large -> head + ", larger than any .gitmodules";
+                case GitObjects.Blob.Content c -> {
+                    Optional<List<String[]>> keys = parsed(c.bytes());
+                    if (keys == null) yield head + ", in one of more nested repositories than coi reads in one look";
+                    List<String> risks = submoduleRisks(g, keys.orElse(List.of()));
+                    yield risks.isEmpty() ? null : head + ", which sets " + firstFew(risks);
+                }
+            };
         }
 
         /** The common git folder of git folder {@code gitDir}: the one its {@code commondir} names, else itself. */
@@ -971,13 +985,43 @@ public final class GitGuard {
                     keys.addAll(read.get());
                 }
             }
-            Set<String> named = new java.util.LinkedHashSet<>(List.of("origin"));
-            for (String[] k : keys) {
-                if (k[0].startsWith("branch.") && k[0].endsWith(".remote") && k[1] != null) named.add(k[1]);
+            Set<String> named = new java.util.LinkedHashSet<>();
+            String branch = checkedOut(g);
+            if (branch != null) {
+                // the branch's remote, else origin (git's get_default_remote)
+                String remote = last(keys, "branch." + branch + ".remote");
+                named.add(remote != null ? remote : "origin");
+            } else {
+                named.add("origin");
+                for (String[] k : keys) {
+                    if (k[0].startsWith("branch.") && k[0].endsWith(".remote") && k[1] != null) named.add(k[1]);
+                }
             }
             List<String> urls = new ArrayList<>();
             for (String remote : named) urls.add(last(keys, "remote." + remote + ".url"));
             return urls;
+        }
+
+        /**
+         * The branch git folder {@code g}'s HEAD names, when it names one plainly ({@code ref: refs/heads/NAME}, NAME not a
+         * link or a symbolic ref of its own, in a git folder with no common folder elsewhere); else null.
+         */
+        private static String checkedOut(HostTree g) throws IOException {
+            try (HostTree.Node head = g.at("HEAD"); HostTree.Node common = g.at("commondir")) {
+                if (common != null || !(head instanceof HostTree.Plain p) || p.size() > POINTER_LIMIT) return null;
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("ref: refs/heads/([A-Za-z0-9._/-]+)\n").matcher(
+                        new String(p.readAll(), StandardCharsets.UTF_8));
+                if (!m.matches() || m.group(1).contains("..") || m.group(1).contains("//") || m.group(1).endsWith("/")) return null;
+                String name = m.group(1);
+                try (Walked at = Walked.to(g, Path.of("refs/heads", name).getParent()); HostTree.Node ref = at == null ? null
+                        : at.folder().at(Path.of(name).getFileName().toString())) {
+                    if (at == null) return null;
+                    // packed, or not made yet: git takes the name; a loose one must name a commit, not another ref
+                    if (ref == null) return name;
+                    if (!(ref instanceof HostTree.Plain r) || r.size() > POINTER_LIMIT) return null;
+                    return new String(r.readAll(), StandardCharsets.UTF_8).startsWith("ref:") ? null : name;
+                }
+            }
         }
 
         /** Where relative submodule URL {@code url} leads against each of {@code remotes} ({@link #defaultRemotes}): the nearest. */
@@ -1043,16 +1087,19 @@ public final class GitGuard {
             if (read != null) for (String link : read.gitlinks()) addPointer(prefix, link, depth);
         }
 
+        /** An index coi could not read whole (another kind of file, another hash, a format it does not read exactly). */
+        private static final GitIndex.Read UNREADABLE = new GitIndex.Read(List.of(), null, null, false);
+
         /**
-         * What git folder {@code g}'s index names, or null when it has none or it could not be read whole (then the look
-         * walks the workspace instead).
+         * What git folder {@code g}'s index names: null when it has none, {@link #UNREADABLE} when it could not be read
+         * whole (the look then walks the workspace instead).
          */
         private GitIndex.Read index(HostTree g) throws IOException {
             try (HostTree.Node index = g.at("index")) {
                 if (index == null) return null;
                 if (!(index instanceof HostTree.Plain p)) {
                     walk = true;
-                    return null;
+                    return UNREADABLE;
                 }
                 // by identity, as configs: a large index is read once while it stays (git replaces it whole when it writes it)
                 // (not in the look that closes a window: a rewrite within one tick of a coarse clock keeps the change time)
@@ -1067,13 +1114,13 @@ public final class GitGuard {
                             GitIndex.Read more = mapped(s);
                             if (more == null) walk = true;
                             else read = new GitIndex.Read(concat(read.gitlinks(), more.gitlinks()), null,
-                                    read.gitmodules() != null ? read.gitmodules() : more.gitmodules());
+                                    read.gitmodules() != null ? read.gitmodules() : more.gitmodules(), read.sparse() || more.sparse());
                         }
                     }
                 }
                 if (read == null) {
                     walk = true;
-                    return null;
+                    return UNREADABLE;
                 }
                 INDEXES.put(id, read);
                 return read;
@@ -1084,8 +1131,11 @@ public final class GitGuard {
         private static GitIndex.Read mapped(HostTree.Plain index) throws IOException {
             try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(index.opened(), java.nio.file.StandardOpenOption.READ)) {
                 long size = channel.size();
-                return size > Integer.MAX_VALUE ? null
-                        : GitIndex.read(channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size), 20, MAX_GITLINKS);
+                if (size > Integer.MAX_VALUE) return null;
+                java.nio.MappedByteBuffer mapped = channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size);
+                // SHA-1, else SHA-256 (a repository of extensions.objectFormat = sha256): only one reads to the exact end
+                GitIndex.Read read = GitIndex.read(mapped, 20, MAX_GITLINKS);
+                return read != null ? read : GitIndex.read(mapped, 32, MAX_GITLINKS);
             }
         }
 

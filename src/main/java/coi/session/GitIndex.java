@@ -15,17 +15,18 @@ import java.util.List;
 final class GitIndex {
     private static final int SIGNATURE = 0x44495243; // "DIRC"
     private static final int SPLIT = 0x6c696e6b; // "link": a split index, whose other entries are in a shared index
-    private static final int GITLINK = 0160000, TYPE = 0170000;
+    private static final int GITLINK = 0160000, FOLDER = 0040000, TYPE = 0170000;
     private static final int EXTENDED = 0x4000, STAGE = 0x3000;
     private static final byte[] GITMODULES = ".gitmodules".getBytes(StandardCharsets.US_ASCII);
 
     private GitIndex() {}
 
     /**
-     * What an index names: its gitlinks, the shared index it extends (a split index) or null, and the object id of its
-     * {@code .gitmodules} (stage 0; hex) or null: git reads that one where the worktree has none.
+     * What an index names: its gitlinks, the shared index it extends (a split index) or null, the object id of its
+     * {@code .gitmodules} (stage 0; hex) or null (git reads that one where the worktree has none), and whether it holds a
+     * sparse folder (a sparse index: one entry for a whole folder, whose gitlinks git reads from the tree).
      */
-    record Read(List<String> gitlinks, String sharedIndex, String gitmodules) {}
+    record Read(List<String> gitlinks, String sharedIndex, String gitmodules, boolean sparse) {}
 
     /** {@code data}: the index file; {@code hashBytes}: 20 (SHA-1) or 32 (SHA-256). Null when it is not an index read exactly. */
     static Read read(byte[] data, int hashBytes) {
@@ -46,6 +47,7 @@ final class GitIndex {
         byte[] previous = new byte[0];
         List<String> links = new ArrayList<>();
         String gitmodules = null;
+        boolean sparse = false;
         for (long i = 0; i < count; i++) {
             int start = pos, fixed = 40 + hashBytes + 2;
             if (pos + fixed > end) return null;
@@ -89,6 +91,7 @@ final class GitIndex {
                 b.get(start + 40, id);
                 gitmodules = java.util.HexFormat.of().formatHex(id);
             }
+            if ((mode & TYPE) == FOLDER) sparse = true;
             if ((mode & TYPE) == GITLINK) {
                 if (links.size() >= maxGitlinks) return null;
                 links.add(new String(path, StandardCharsets.UTF_8));
@@ -107,7 +110,7 @@ final class GitIndex {
             }
             pos += 8 + (int) size;
         }
-        return pos == end ? new Read(List.copyOf(links), shared, gitmodules) : null;
+        return pos == end ? new Read(List.copyOf(links), shared, gitmodules, sparse) : null;
     }
 
     private static int nul(ByteBuffer b, int from, int end) {

@@ -521,10 +521,87 @@ class GitGuardTest {
 
         assertThat(covered).extracting(GitGuard.Quarantined::outcome, GitGuard.Quarantined::path)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(GitGuard.Quarantined.Outcome.COVERED, ws.resolve(".gitmodules")));
-        assertThat(covered.getFirst().why()).contains((indexed ? "the index's" : "HEAD's") + " .gitmodules", "submodule.sub.url");
+        assertThat(covered.getFirst().why()).contains(indexed ? "git reads the index's" : "git reads HEAD's, which sets submodule.sub.url");
         assertThat(ws.resolve(".gitmodules")).isEmptyFile();
         assertThat(syncThenPushRunsIt(ws)).isFalse();
         assertThat(git(home, ws.resolve("sub"), "config", "remote.origin.url").strip()).isEqualTo(upstream.toString());
+    }
+
+    /**
+     * The agent rewrites the object file of the user's committed .gitmodules in place (git does not check a loose
+     * object's digest as it reads it) and removes the worktree's, leaving the index as it was: git reads the agent's
+     * bytes. coi does not read the index's: an empty .gitmodules goes in the worktree.
+     */
+    @Test
+    void aGitmodulesObjectRewrittenInPlaceIsNeverTrustedAnEmptyOneCoversIt() throws Exception {
+        Path upstream = userRepository("upstream");
+        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
+        git(home, ws, "config", "-f", ".gitmodules", "submodule.sub.url", "https://git.example.invalid/u/up.git");
+        git(home, ws, "commit", "-qam", "submodule");
+        git(home, ws, "submodule", "sync", "-q");
+        Thread.sleep(1_100); // the window is widened by 1 s before the launch: the user's last change lies before that
+
+        launch();
+        String blob = git(home, ws, "rev-parse", ":.gitmodules").strip();
+        Path object = ws.resolve(".git/objects").resolve(blob.substring(0, 2)).resolve(blob.substring(2));
+        Path other = Files.createDirectories(home.resolve("other"));
+        git(home, other, "init", "-q");
+        String evil = "[submodule \"sub\"]\n\tpath = sub\n\turl = " + agentsBareRepository() + "\n";
+        Files.writeString(other.resolve("m"), evil);
+        String evilBlob = git(home, other, "hash-object", "-w", "m").strip();
+        object.toFile().setWritable(true);
+        Files.copy(other.resolve(".git/objects").resolve(evilBlob.substring(0, 2)).resolve(evilBlob.substring(2)), object,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(ws.resolve(".gitmodules"));
+        ended();
+        assertThat(git(home, ws, "cat-file", "-p", blob)).as("git reads the agent's bytes").contains("evil.git");
+        Path copy = home.resolve("copy");
+        assertThat(new ProcessBuilder("cp", "-a", ws.toString(), copy.toString()).inheritIO().start().waitFor()).isZero();
+        assertThat(syncThenPushRunsIt(copy)).as("the attack works before the check").isTrue();
+
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).extracting(GitGuard.Quarantined::outcome, GitGuard.Quarantined::path)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(GitGuard.Quarantined.Outcome.COVERED, ws.resolve(".gitmodules")));
+        assertThat(syncThenPushRunsIt(ws)).isFalse();
+    }
+
+    /**
+     * HEAD's .gitmodules read by git from an object file the agent made a FIFO would hold the look for good: git is
+     * stopped when the look's time for it is spent, and what it could not read is covered.
+     */
+    @Test
+    void headsGitmodulesThatGitCannotReadInTimeIsCovered() throws Exception {
+        launch();
+        gitlinkRepository("nested");
+        git(home, ws, "rm", "-q", "--cached", "README");
+        String commit = git(home, ws, "rev-parse", "HEAD").strip();
+        Path object = ws.resolve(".git/objects").resolve(commit.substring(0, 2)).resolve(commit.substring(2));
+        Files.delete(object);
+        assertThat(new ProcessBuilder("mkfifo", object.toString()).start().waitFor()).isZero();
+        ended();
+        java.time.Duration before = GitGuard.gitReadBudget;
+        GitGuard.gitReadBudget = java.time.Duration.ofSeconds(1);
+        try {
+            // without the stop, git would wait for a writer for good: the test fails instead of hanging
+            List<GitGuard.Quarantined> covered = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                    () -> GitGuard.check(root(), ws, NONE_LEFT));
+            assertThat(covered).extracting(GitGuard.Quarantined::outcome, GitGuard.Quarantined::path)
+                    .contains(org.assertj.core.groups.Tuple.tuple(GitGuard.Quarantined.Outcome.COVERED, ws.resolve(".gitmodules")));
+            assertThat(covered).filteredOn(q -> q.outcome() == GitGuard.Quarantined.Outcome.COVERED).first()
+                    .extracting(GitGuard.Quarantined::why).asString().contains("could not read in time");
+        } finally {
+            GitGuard.gitReadBudget = before;
+            Files.delete(object);
+        }
+    }
+
+    /** The agent's own embedded repository (a gitlink, no .gitmodules anywhere): nothing to cover, HEAD holds none. */
+    @Test
+    void anEmbeddedRepositoryOfTheAgentsWithoutGitmodulesGetsNoEmptyOne() throws Exception {
+        launch();
+        gitlinkRepository("vendor/clone");
+        ended();
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).isEmpty();
+        assertThat(ws.resolve(".gitmodules")).doesNotExist();
     }
 
     /** `git submodule sync` in {@code workspace}, then a commit pushed from its submodule sub: whether that ran the agent's hook. */
@@ -550,6 +627,11 @@ class GitGuardTest {
         git(home, remote, "remote", "add", "origin", "https://git.example.invalid/u/remote.git");
         Path local = gitlinkRepository("local");
         Path hosted = gitlinkRepository("hosted");
+        // no origin: the branch checked out follows upstream (git resolves against it, not against its own folder)
+        Path upstreamed = gitlinkRepository("upstreamed");
+        git(home, upstreamed, "remote", "add", "upstream", "https://git.example.invalid/u/upstreamed.git");
+        git(home, upstreamed, "config", "branch." + git(home, upstreamed, "branch", "--show-current").strip() + ".remote", "upstream");
+        git(home, upstreamed, "config", "-f", ".gitmodules", "submodule.x.url", "../x.git");
         git(home, remote, "config", "-f", ".gitmodules", "submodule.x.url", "../x.git");
         git(home, local, "config", "-f", ".gitmodules", "submodule.x.url", "../x.git");
         git(home, hosted, "config", "-f", ".gitmodules", "submodule.x.url", "https://git.example.invalid/u/x.git");
@@ -561,6 +643,7 @@ class GitGuardTest {
         assertThat(moved.getFirst().why()).contains("submodule.x.url (relative, to a repository on this machine)");
         assertThat(remote.resolve(".gitmodules")).exists();
         assertThat(hosted.resolve(".gitmodules")).exists();
+        assertThat(upstreamed.resolve(".gitmodules")).exists();
     }
 
     /**
