@@ -948,7 +948,7 @@ public final class GitGuard {
             gitReads = gitReads.plusNanos(System.nanoTime() - t0);
             return switch (blob) {
                 case GitObjects.Blob.None none -> null;
-                case GitObjects.Blob.Failed failed -> head + ", which coi could not read in time";
+                case GitObjects.Blob.Failed failed -> head + ", which coi did not read (" + failed.why() + ")";
                 case GitObjects.Blob.TooLarge large -> head + ", larger than any .gitmodules";
                 case GitObjects.Blob.Content c -> {
                     Optional<List<String[]>> keys = parsed(c.bytes());

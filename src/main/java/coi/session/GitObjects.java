@@ -25,8 +25,8 @@ final class GitObjects {
 
         record TooLarge() implements Blob {}
 
-        /** git failed or was stopped (an object file the agent made a FIFO holds it until then). */
-        record Failed() implements Blob {}
+        /** Not read, and why: git failed or was stopped (an object file the agent made a FIFO holds it until then), or coi does not ask it. */
+        record Failed(String why) implements Blob {}
 
         record Content(byte[] bytes) implements Blob {}
     }
@@ -37,7 +37,13 @@ final class GitObjects {
      */
     static Blob headFile(Path gitDir, Path common, String path, int limit, Duration timeout) throws IOException {
         // HEAD as a copy (git takes a HEAD that is a link only when it leads into refs/); a link there is not read
-        if (!(coi.PlainFile.read(gitDir.resolve("HEAD"), 4096) instanceof coi.PlainFile.Content(byte[] head))) return new Blob.Failed();
+        // a linked worktree's refs of its own (refs/worktree/, refs/bisect/...) git reads from gitDir, its config from common:
+        // no folder of links reads both as git does
+        if (!gitDir.equals(common)) return new Blob.Failed("a linked worktree's HEAD");
+        if (!(coi.PlainFile.read(gitDir.resolve("HEAD"), 4096) instanceof coi.PlainFile.Content(byte[] head))) return new Blob.Failed("HEAD is no plain file");
+        if (!new String(head, StandardCharsets.UTF_8).matches("ref: refs/heads/[^\\s]+\n?|[0-9a-f]{40}\n?|[0-9a-f]{64}\n?")) {
+            return new Blob.Failed("HEAD names neither a branch nor a commit plainly");
+        }
         Path scratch = Files.createTempDirectory("coi-git-");
         try {
             Files.write(scratch.resolve("HEAD"), head);
@@ -75,10 +81,10 @@ final class GitObjects {
         try (InputStream out = new java.io.BufferedInputStream(p.getInputStream())) {
             for (int i = 0; i < names.size(); i++) {
                 String header = line(out);
-                if (header == null) return new Blob.Failed();
+                if (header == null) return new Blob.Failed("git gave no answer in time");
                 if (header.equals(names.get(i) + " missing")) return new Blob.None();
                 String[] f = header.split(" ");
-                if (f.length != 3 || !f[0].matches("[0-9a-f]{40}|[0-9a-f]{64}")) return new Blob.Failed();
+                if (f.length != 3 || !f[0].matches("[0-9a-f]{40}|[0-9a-f]{64}")) return new Blob.Failed("git answered " + header);
                 long size = Long.parseLong(f[2]);
                 if (i < names.size() - 1) {
                     out.skipNBytes(size + 1);
@@ -87,9 +93,9 @@ final class GitObjects {
                 if (size > limit) return new Blob.TooLarge();
                 return f[1].equals("blob") ? new Blob.Content(out.readNBytes((int) size)) : new Blob.None();
             }
-            return new Blob.Failed();
+            return new Blob.Failed("git gave no answer");
         } catch (NumberFormatException | java.io.EOFException e) {
-            return new Blob.Failed();
+            return new Blob.Failed("git's answer ended early");
         } finally {
             p.destroyForcibly();
             watchdog.interrupt();

@@ -587,7 +587,7 @@ class GitGuardTest {
             assertThat(covered).extracting(GitGuard.Quarantined::outcome, GitGuard.Quarantined::path)
                     .contains(org.assertj.core.groups.Tuple.tuple(GitGuard.Quarantined.Outcome.COVERED, ws.resolve(".gitmodules")));
             assertThat(covered).filteredOn(q -> q.outcome() == GitGuard.Quarantined.Outcome.COVERED).first()
-                    .extracting(GitGuard.Quarantined::why).asString().contains("could not read in time");
+                    .extracting(GitGuard.Quarantined::why).asString().contains("did not read (git gave no answer in time)");
         } finally {
             GitGuard.gitReadBudget = before;
             Files.delete(object);
