@@ -909,9 +909,9 @@ public final class GitGuard {
          * one and take the worktree's away; skip-worktree hides that from `git status`). An index's coi does not read (a
          * replace ref, a split index or an object file rewritten in place make it read otherwise than git): where the
          * index holds a .gitmodules, or coi cannot read the index, an empty .gitmodules goes in the worktree, which git
-         * reads instead. HEAD's is read where the agent's index names submodules (gitlinks, or a sparse folder that may
-         * hide some) and holds none (a staged deletion): by git itself ({@link GitObjects}), and covered the same way when
-         * it sets a URL {@link #submoduleRisks} names, or cannot be read in time. The user's committed one is one
+         * reads instead. HEAD's is read where the index names submodules (gitlinks, or a sparse folder that may hide some)
+         * and holds none (a staged deletion, or a HEAD the agent moved): by git itself ({@link GitObjects}), and covered the
+         * same way when it sets a URL {@link #submoduleRisks} names, or is not read. The user's committed one is one
          * `git checkout .gitmodules` away.
          */
         private void storedGitmodules(HostTree g, String gitRel, HostTree folder, String rel) throws IOException {
@@ -925,7 +925,7 @@ public final class GitGuard {
             } else if (index.gitmodules() != null) {
                 why = "the index holds a .gitmodules and the worktree has none, so git reads the index's (the agent's to write in ways"
                         + " coi cannot read as git does)";
-            } else if ((!index.gitlinks().isEmpty() || index.sparse()) && agents(g, "index")) {
+            } else if (!index.gitlinks().isEmpty() || index.sparse()) {
                 why = headGitmodules(g, gitRel, rel);
                 if (why == null) return;
             } else {
@@ -940,11 +940,11 @@ public final class GitGuard {
 
         /** Why HEAD's .gitmodules (read by git, within what is left of this look's {@link #gitReadBudget}) is to be covered; null when it is not. */
         private String headGitmodules(HostTree g, String gitRel, String rel) throws IOException {
-            String head = "the agent's index holds no .gitmodules and the worktree has none, so git reads HEAD's";
+            String head = "the index holds no .gitmodules and the worktree has none, so git reads HEAD's";
             if (gitReads.compareTo(gitReadBudget) >= 0) return head + ", which coi had no time left to read in this look";
             Path gitDir = real.resolve(gitRel);
             long t0 = System.nanoTime();
-            GitObjects.Blob blob = GitObjects.headFile(gitDir, commonDir(gitDir), ".gitmodules", CONFIG_LIMIT, gitReadBudget.minus(gitReads));
+            GitObjects.Blob blob = GitObjects.headFile(gitDir, ".gitmodules", CONFIG_LIMIT, gitReadBudget.minus(gitReads));
             gitReads = gitReads.plusNanos(System.nanoTime() - t0);
             return switch (blob) {
                 case GitObjects.Blob.None none -> null;
@@ -957,15 +957,6 @@ public final class GitGuard {
                     yield risks.isEmpty() ? null : head + ", which sets " + firstFew(risks);
                 }
             };
-        }
-
-        /** The common git folder of git folder {@code gitDir}: the one its {@code commondir} names, else itself. */
-        private static Path commonDir(Path gitDir) {
-            if (coi.PlainFile.read(gitDir.resolve("commondir"), POINTER_LIMIT) instanceof coi.PlainFile.Content(byte[] bytes)) {
-                String target = gitPath(bytes, "");
-                if (target != null && !target.isEmpty() && !unspellable(target)) return gitDir.resolve(target).normalize();
-            }
-            return gitDir;
         }
 
         /**

@@ -32,31 +32,49 @@ final class GitObjects {
     }
 
     /**
-     * {@code path} of HEAD's commit in git folder {@code gitDir} (its refs and objects in {@code common}), up to
-     * {@code limit} bytes, read within {@code timeout}.
+     * {@code path} of HEAD's commit in git folder {@code gitDir}, up to {@code limit} bytes, read within {@code timeout}.
+     * None only when HEAD names a branch not made yet, or its commit's tree holds no such path; anything git could not
+     * find on the way (an object of another format, one a promisor remote would fetch) is not read.
      */
-    static Blob headFile(Path gitDir, Path common, String path, int limit, Duration timeout) throws IOException {
+    static Blob headFile(Path gitDir, String path, int limit, Duration timeout) throws IOException {
+        // a git folder with a common folder elsewhere (a linked worktree's: its own refs git reads here, the rest there, by
+        // a path git follows through links): no folder of links reads both as git does
+        if (Files.exists(gitDir.resolve("commondir"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) return new Blob.Failed("a git folder with a commondir");
         // HEAD as a copy (git takes a HEAD that is a link only when it leads into refs/); a link there is not read
-        // a linked worktree's refs of its own (refs/worktree/, refs/bisect/...) git reads from gitDir, its config from common:
-        // no folder of links reads both as git does
-        if (!gitDir.equals(common)) return new Blob.Failed("a linked worktree's HEAD");
         if (!(coi.PlainFile.read(gitDir.resolve("HEAD"), 4096) instanceof coi.PlainFile.Content(byte[] head))) return new Blob.Failed("HEAD is no plain file");
-        if (!new String(head, StandardCharsets.UTF_8).matches("ref: refs/heads/[^\\s]+\n?|[0-9a-f]{40}\n?|[0-9a-f]{64}\n?")) {
+        String text = new String(head, StandardCharsets.UTF_8);
+        if (!text.matches("ref: refs/heads/[^\\s]+\n?|[0-9a-f]{40}\n?|[0-9a-f]{64}\n?")) {
             return new Blob.Failed("HEAD names neither a branch nor a commit plainly");
         }
+        if (text.startsWith("ref: ") && unborn(gitDir, text.substring(5).strip())) return new Blob.None();
         Path scratch = Files.createTempDirectory("coi-git-");
         try {
             Files.write(scratch.resolve("HEAD"), head);
-            for (String name : List.of("refs", "packed-refs", "objects")) Files.createSymbolicLink(scratch.resolve(name), common.resolve(name));
+            for (String name : List.of("refs", "packed-refs", "objects")) Files.createSymbolicLink(scratch.resolve(name), gitDir.resolve(name));
             Files.writeString(scratch.resolve("config"), "");
-            return batch(scratch, List.of("HEAD", "HEAD:" + path), limit, timeout);
+            return batch(scratch, List.of("HEAD", "HEAD^{tree}", "HEAD:" + path), limit, timeout);
         } finally {
             for (String name : List.of("HEAD", "refs", "packed-refs", "objects", "config")) Files.deleteIfExists(scratch.resolve(name));
             Files.deleteIfExists(scratch);
         }
     }
 
-    /** `git cat-file --batch` of {@code names} in git folder {@code dir}: the last one's content, when each one before it is there. */
+    /**
+     * Whether branch {@code ref} is not made yet: no loose ref of that name (whatever is there) and no mention of it in
+     * packed-refs (git then reads no .gitmodules of HEAD's). Anything else is asked of git.
+     */
+    private static boolean unborn(Path gitDir, String ref) {
+        if (Files.exists(gitDir.resolve(ref), java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
+        Path packed = gitDir.resolve("packed-refs");
+        if (!Files.exists(packed, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return true;
+        return coi.PlainFile.read(packed, 64 << 20) instanceof coi.PlainFile.Content(byte[] bytes)
+                && !new String(bytes, StandardCharsets.UTF_8).contains(ref);
+    }
+
+    /**
+     * `git cat-file --batch` of {@code names} in git folder {@code dir}: the last one's content, when each one before it is
+     * there; none when only the last is missing; not read when one before it is.
+     */
     private static Blob batch(Path dir, List<String> names, int limit, Duration timeout) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("git", "cat-file", "--batch");
         pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
@@ -82,7 +100,9 @@ final class GitObjects {
             for (int i = 0; i < names.size(); i++) {
                 String header = line(out);
                 if (header == null) return new Blob.Failed("git gave no answer in time");
-                if (header.equals(names.get(i) + " missing")) return new Blob.None();
+                if (header.equals(names.get(i) + " missing")) {
+                    return i == names.size() - 1 ? new Blob.None() : new Blob.Failed("git found no " + names.get(i));
+                }
                 String[] f = header.split(" ");
                 if (f.length != 3 || !f[0].matches("[0-9a-f]{40}|[0-9a-f]{64}")) return new Blob.Failed("git answered " + header);
                 long size = Long.parseLong(f[2]);

@@ -594,6 +594,29 @@ class GitGuardTest {
         }
     }
 
+    /**
+     * HEAD's .gitmodules that git may read but coi's git cannot (a commit not here, which a promisor remote would fetch
+     * or an object of another format; a git folder whose commondir git follows through a link) is covered unread.
+     */
+    @Test
+    void headsGitmodulesThatCoiCannotReadAsGitWouldIsCovered() throws Exception {
+        launch();
+        gitlinkRepository("nested");
+        Path other = gitlinkRepository("other");
+        Files.writeString(other.resolve(".git/commondir"), ".\n");
+        String branch = git(home, ws, "branch", "--show-current").strip();
+        Files.writeString(ws.resolve(".git/refs/heads/" + branch), "1234567890123456789012345678901234567890\n");
+        ended();
+
+        List<GitGuard.Quarantined> covered = GitGuard.check(root(), ws, NONE_LEFT);
+
+        assertThat(covered).filteredOn(q -> q.outcome() == GitGuard.Quarantined.Outcome.COVERED)
+                .extracting(GitGuard.Quarantined::path, q -> q.why().replaceFirst(".*did not read \\(([^)]*)\\).*", "$1"))
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(ws.resolve(".gitmodules"), "git found no HEAD"));
+        assertThat(GitObjects.headFile(other.resolve(".git"), ".gitmodules", 1 << 20, java.time.Duration.ofSeconds(10)))
+                .isEqualTo(new GitObjects.Blob.Failed("a git folder with a commondir"));
+    }
+
     /** The agent's own embedded repository (a gitlink, no .gitmodules anywhere): nothing to cover, HEAD holds none. */
     @Test
     void anEmbeddedRepositoryOfTheAgentsWithoutGitmodulesGetsNoEmptyOne() throws Exception {
