@@ -400,9 +400,7 @@ class GitGuardTest {
      */
     @Test
     void aSubmoduleUrlTheAgentPointedAtARepositoryOnThisMachineIsMovedAsideAndSyncThenPushRunsNothing() throws Exception {
-        Path upstream = userRepository("upstream");
-        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
-        git(home, ws, "commit", "-qm", "submodule");
+        Path upstream = usersSubmodule();
         Thread.sleep(1_100); // the window is widened by 1 s before the launch: the user's last change lies before that
 
         launch();
@@ -419,9 +417,7 @@ class GitGuardTest {
 
         assertThat(moved).extracting(GitGuard.Quarantined::path).containsExactly(ws.resolve(".gitmodules"));
         assertThat(moved.getFirst().why()).contains("submodule.sub.url (a repository on this machine)", "git submodule sync");
-        assertThat(ws.resolve(".gitmodules")).as("an empty one in its place").isEmptyFile();
-        assertThat(syncThenPushRunsIt(ws)).isFalse();
-        assertThat(git(home, ws.resolve("sub"), "config", "remote.origin.url").strip()).isEqualTo(upstream.toString());
+        assertNeutralised(upstream);
     }
 
     /**
@@ -431,9 +427,7 @@ class GitGuardTest {
      */
     @Test
     void theGitmodulesOfALinkedWorktreeAndOfASubmoduleWithoutCoreWorktreeAreJudgedToo() throws Exception {
-        Path upstream = userRepository("upstream");
-        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
-        git(home, ws, "commit", "-qm", "submodule");
+        Path upstream = usersSubmodule();
         git(home, ws, "worktree", "add", "-q", "wt");
         git(home, upstream, "submodule", "add", "-q", userRepository("nested").toString(), "nested");
         git(home, upstream, "commit", "-qm", "nested");
@@ -457,9 +451,7 @@ class GitGuardTest {
     /** A relative submodule URL resolved as git resolves it, compared with what `git submodule sync` writes for it. */
     @Test
     void aRelativeSubmoduleUrlIsResolvedAsGitResolvesIt() throws Exception {
-        Path upstream = userRepository("upstream");
-        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
-        git(home, ws, "commit", "-qm", "submodule");
+        usersSubmodule();
         for (String remote : List.of("https://git.example.invalid/u/p/", "git@git.example.invalid:u/p.git", "ssh://git@git.example.invalid/u/r.git",
                 "git.example.invalid:p", "/srv/git/p.git", "up/p")) {
             git(home, ws, "config", "remote.origin.url", remote);
@@ -498,9 +490,7 @@ class GitGuardTest {
     }
 
     private void hiddenGitmodulesIsCovered(boolean indexed) throws Exception {
-        Path upstream = userRepository("upstream");
-        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
-        git(home, ws, "commit", "-qm", "submodule");
+        Path upstream = usersSubmodule();
         Thread.sleep(1_100); // the window is widened by 1 s before the launch: the user's last change lies before that
 
         launch();
@@ -522,9 +512,7 @@ class GitGuardTest {
         assertThat(covered).extracting(GitGuard.Quarantined::outcome, GitGuard.Quarantined::path)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(GitGuard.Quarantined.Outcome.COVERED, ws.resolve(".gitmodules")));
         assertThat(covered.getFirst().why()).contains(indexed ? "git reads the index's" : "git reads HEAD's, which sets submodule.sub.url");
-        assertThat(ws.resolve(".gitmodules")).isEmptyFile();
-        assertThat(syncThenPushRunsIt(ws)).isFalse();
-        assertThat(git(home, ws.resolve("sub"), "config", "remote.origin.url").strip()).isEqualTo(upstream.toString());
+        assertNeutralised(upstream);
     }
 
     /**
@@ -625,6 +613,21 @@ class GitGuardTest {
         ended();
         assertThat(GitGuard.check(root(), ws, NONE_LEFT)).isEmpty();
         assertThat(ws.resolve(".gitmodules")).doesNotExist();
+    }
+
+    /** The user's submodule sub, from a repository of theirs outside the workspace (returned), committed before any session. */
+    private Path usersSubmodule() throws Exception {
+        Path upstream = userRepository("upstream");
+        git(home, ws, "submodule", "add", "-q", upstream.toString(), "sub");
+        git(home, ws, "commit", "-qm", "submodule");
+        return upstream;
+    }
+
+    /** After the check: an empty .gitmodules in the workspace, sync then push runs nothing, and sub still pushes to {@code upstream}. */
+    private void assertNeutralised(Path upstream) throws Exception {
+        assertThat(ws.resolve(".gitmodules")).as("an empty one in its place").isEmptyFile();
+        assertThat(syncThenPushRunsIt(ws)).isFalse();
+        assertThat(git(home, ws.resolve("sub"), "config", "remote.origin.url").strip()).isEqualTo(upstream.toString());
     }
 
     /** `git submodule sync` in {@code workspace}, then a commit pushed from its submodule sub: whether that ran the agent's hook. */
