@@ -926,7 +926,7 @@ public final class GitGuard {
                 why = "the index holds a .gitmodules and the worktree has none, so git reads the index's (the agent's to write in ways"
                         + " coi cannot read as git does)";
             } else if (!index.gitlinks().isEmpty() || index.sparse()) {
-                why = headGitmodules(g, gitRel, rel);
+                why = headGitmodules(g, gitRel);
                 if (why == null) return;
             } else {
                 return;
@@ -939,7 +939,7 @@ public final class GitGuard {
         }
 
         /** Why HEAD's .gitmodules (read by git, within what is left of this look's {@link #gitReadBudget}) is to be covered; null when it is not. */
-        private String headGitmodules(HostTree g, String gitRel, String rel) throws IOException {
+        private String headGitmodules(HostTree g, String gitRel) throws IOException {
             String head = "the index holds no .gitmodules and the worktree has none, so git reads HEAD's";
             if (gitReads.compareTo(gitReadBudget) >= 0) return head + ", which coi had no time left to read in this look";
             Path gitDir = real.resolve(gitRel);
@@ -962,8 +962,9 @@ public final class GitGuard {
         /**
          * The URLs a relative submodule URL of the repository of git folder {@code g} may be resolved against: git takes the
          * URL of the default remote of the branch checked out (else of {@code origin}), or the superproject's own folder
-         * when that remote has no URL (null here: a path on this machine). Every remote a branch names and {@code origin}
-         * are taken, as coi does not follow which branch is checked out; a config that cannot be read gives null alone.
+         * when that remote has no URL (null here: a path on this machine). Where HEAD names no branch plainly
+         * ({@link #checkedOut}), every remote a branch names and {@code origin} are taken; a config that cannot be read
+         * gives null alone.
          */
         private List<String> defaultRemotes(HostTree g) throws IOException {
             List<String[]> keys = new ArrayList<>();
