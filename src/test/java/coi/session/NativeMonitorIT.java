@@ -104,9 +104,10 @@ class NativeMonitorIT {
      */
     @Test
     void aReverseShellWhoseMainThreadEndedIsSeenThroughItsLiveThreadAndKilled() throws Exception {
-        // the path made by printf: this shell's own command line does not name it
+        // the path made by printf: this shell's own command line does not name it; a subshell that ignores SIGHUP execs it
+        // (nohup's own command line would name the path, and CI once saw nohup killed first)
         killedByTheWaiter("attack-zombie-leader", "/root/attack-zombie-leader",
-                (box, name) -> "cd /root; nohup ./attack-zombie-leader \"$(printf /dev/%s/127.0.0.1/9 tcp)\" >/dev/null 2>&1 &", e -> {
+                (box, name) -> "cd /root; (trap '' HUP; exec ./attack-zombie-leader \"$(printf /dev/%s/127.0.0.1/9 tcp)\") >/dev/null 2>&1 &", e -> {
                     assertThat(e.title()).isEqualTo("reverse shell: attack-zombie-leader redirecting to /dev/tcp or /dev/udp");
                     assertThat(e.evidence().process().exe()).isEqualTo("/root/attack-zombie-leader");
                     assertThat(e.evidence().process().cmdline()).containsExactly("./attack-zombie-leader", "/dev/tcp/127.0.0.1/9");
