@@ -25,8 +25,10 @@ class SessionFenceIT {
     static TestHosts hosts;
     static String gateway;
     /** One probe line per target: "target open" or "target closed". */
+    // each target tried twice: an allowed one whose first SYN was lost under load (CI saw that once) is still open, and
+    // a blocked one gets a second chance to get through
     static final String PROBE = "for t in %s; do h=${t%%:*}; p=80; [ \"$h\" != \"$t\" ] && p=${t##*:};"
-            + " if nc -z -w 2 $h $p; then echo \"$t open\"; else echo \"$t closed\"; fi; done";
+            + " if nc -z -w 2 $h $p || nc -z -w 2 $h $p; then echo \"$t open\"; else echo \"$t closed\"; fi; done";
 
     @BeforeAll
     static void worldUp() throws Exception {
