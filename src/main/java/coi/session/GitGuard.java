@@ -867,15 +867,10 @@ public final class GitGuard {
                             }
                             List<String> risks = submoduleRisks(g, keys.orElse(List.of()));
                             if (risks.isEmpty()) return;
-                            int before = moved.size();
-                            risky(folder, ".gitmodules", rel, true, "it sets " + firstFew(risks) + " (the agent's: `git submodule sync` would make it"
-                                    + " a submodule's remote in your configs, and a push there runs its hooks); an empty .gitmodules takes its place,"
-                                    + " as git would read the index's or HEAD's where the worktree has none");
-                            if (moved.size() > before && moved.getLast().outcome() == Quarantined.Outcome.MOVED) {
-                                int errno = folder.createEmpty(".gitmodules", 0644);
-                                if (errno != 0 && errno != coi.LinuxAbi.EEXIST) {
-                                    cannot(rel, "no empty .gitmodules could take the moved one's place (" + coi.LinuxAbi.reason(errno) + ")");
-                                }
+                            if (risky(folder, ".gitmodules", rel, true, "it sets " + firstFew(risks) + " (the agent's: `git submodule sync` would"
+                                    + " make it a submodule's remote in your configs, and a push there runs its hooks); an empty .gitmodules takes its"
+                                    + " place, as git would read the index's or HEAD's where the worktree has none")) {
+                                emptyGitmodules(folder, rel, "the agent's .gitmodules was moved aside");
                             }
                         }
                         case HostTree.Link l -> risky(folder, ".gitmodules", rel, agents(folder, ".gitmodules"), "a link in place of .gitmodules");
@@ -933,9 +928,19 @@ public final class GitGuard {
             }
             why += ": `git submodule sync` would make its URLs your submodules' remotes; restore yours with `git checkout .gitmodules`"
                     + " when you trust it";
+            if (emptyGitmodules(folder, rel, why)) moved.add(Quarantined.covered(state.workspace().resolve(rel), why));
+        }
+
+        /**
+         * An empty .gitmodules made in {@code folder} (at {@code rel}), which git reads instead of the index's or HEAD's:
+         * whether it was made; one that cannot be made (another there already aside) is said, with {@code why}.
+         */
+        private boolean emptyGitmodules(HostTree folder, String rel, String why) throws IOException {
             int errno = folder.createEmpty(".gitmodules", 0644);
-            if (errno == 0) moved.add(Quarantined.covered(state.workspace().resolve(rel), why));
-            else if (errno != coi.LinuxAbi.EEXIST) cannot(rel, why + "; no empty .gitmodules could be put in its place (" + coi.LinuxAbi.reason(errno) + ")");
+            if (errno != 0 && errno != coi.LinuxAbi.EEXIST) {
+                cannot(rel, why + "; no empty .gitmodules could be put in its place (" + coi.LinuxAbi.reason(errno) + ")");
+            }
+            return errno == 0;
         }
 
         /** Why HEAD's .gitmodules (read by git, within what is left of this look's {@link #gitReadBudget}) is to be covered; null when it is not. */
@@ -1658,10 +1663,10 @@ public final class GitGuard {
         /**
          * Moves {@code name} in {@code folder} aside when {@code agents} (the agent may have written
          * it): to NAME.coi-quarantined, or a name no one can foresee when that is taken; a folder the
-         * agent made read-only is made writable for the user first. What cannot be moved is said too.
+         * agent made read-only is made writable for the user first. What cannot be moved is said too. Whether it was moved.
          */
-        private void risky(HostTree folder, String name, String rel, boolean agents, String why) throws IOException {
-            if (!agents) return;
+        private boolean risky(HostTree folder, String name, String rel, boolean agents, String why) throws IOException {
+            if (!agents) return false;
             Path at = state.workspace().resolve(rel);
             String to = name + SUFFIX;
             int errno = folder.move(name, to);
@@ -1673,12 +1678,16 @@ public final class GitGuard {
                 folder.allowWrite();
                 errno = folder.move(name, to);
             }
-            if (errno == 0) moved.add(Quarantined.moved(at, at.resolveSibling(to), why));
-            else if (errno != coi.LinuxAbi.ENOENT) {
+            if (errno == 0) {
+                moved.add(Quarantined.moved(at, at.resolveSibling(to), why));
+                return true;
+            }
+            if (errno != coi.LinuxAbi.ENOENT) {
                 complete = false;
                 moved.add(Quarantined.notMoved(at, why + "; coi could not move it aside (" + coi.LinuxAbi.reason(errno)
                         + "): remove it yourself before you run git there"));
             }
+            return false;
         }
 
         /** The first three of {@code names}, and "and more" past them: enough to find the rest. */
@@ -1791,12 +1800,7 @@ public final class GitGuard {
 
         /** Each key (lowercased section and name, the subsection as written) with its value (null for a bare key); null when git cannot read it. */
         static List<String[]> keys(byte[] content) {
-            ProcessBuilder pb = new ProcessBuilder("git", "config", "--no-includes", "--file", "-", "--list", "-z");
-            pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
-            pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
-            pb.environment().put("GIT_CONFIG_GLOBAL", "/dev/null");
-            pb.directory(new java.io.File("/"));
-            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+            ProcessBuilder pb = GitObjects.git("config", "--no-includes", "--file", "-", "--list", "-z");
             try {
                 Process p = pb.start();
                 Thread writer = Thread.ofVirtual().start(() -> {

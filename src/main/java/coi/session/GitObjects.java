@@ -19,6 +19,22 @@ import java.util.concurrent.TimeUnit;
 final class GitObjects {
     private GitObjects() {}
 
+    /**
+     * git with {@code args}, as coi runs it on what the agent wrote: no GIT_* variable of coi's environment, neither the
+     * system's nor the user's config, in /, its errors dropped.
+     */
+    static ProcessBuilder git(String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of("git"));
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
+        pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
+        pb.environment().put("GIT_CONFIG_GLOBAL", "/dev/null");
+        pb.directory(new java.io.File("/"));
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        return pb;
+    }
+
     /** A file as read: none (HEAD names no commit, or it holds no such file), larger than asked for, not read, or its bytes. */
     sealed interface Blob {
         record None() implements Blob {}
@@ -76,13 +92,8 @@ final class GitObjects {
      * there; none when only the last is missing; not read when one before it is.
      */
     private static Blob batch(Path dir, List<String> names, int limit, Duration timeout) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("git", "cat-file", "--batch");
-        pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
+        ProcessBuilder pb = git("cat-file", "--batch");
         pb.environment().put("GIT_DIR", dir.toString());
-        pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
-        pb.environment().put("GIT_CONFIG_GLOBAL", "/dev/null");
-        pb.directory(new java.io.File("/"));
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
         Thread watchdog = Thread.startVirtualThread(() -> {
             try {
