@@ -138,8 +138,8 @@ public final class HealthCheck {
     private Optional<Check> quotas(Model.Profile profile, List<Model.StoragePool> pools) {
         Optional<String> name = poolName(profile);
         if (name.isEmpty() || !incus.address().startsWith("/")) return Optional.empty();
-        boolean btrfs = pools.stream().anyMatch(p -> p.name().equals(name.get()) && "btrfs".equals(p.driver()));
-        return btrfs ? Optional.of(QuotaGroups.check(name.get(), quotaGroups.read(QuotaGroups.mountOf(name.get())))) : Optional.empty();
+        if (!QuotaGroups.btrfs(pools, name.get())) return Optional.empty();
+        return Optional.of(QuotaGroups.check(name.get(), quotaGroups.read(QuotaGroups.mountOf(name.get()))));
     }
 
     private Check bridge(Model.Profile profile) {

@@ -21,6 +21,11 @@ import java.util.stream.Stream;
 public final class QuotaGroups {
     /** What the pool's quota groups are in. */
     public sealed interface State {
+        /** Whether disk size limits are not (fully) enforced until a rescan ends: inconsistent, or being rescanned. */
+        default boolean needsRescan() {
+            return this instanceof Inconsistent || this instanceof Rescanning;
+        }
+
         record Consistent() implements State {}
 
         record Inconsistent() implements State {}
@@ -95,6 +100,11 @@ public final class QuotaGroups {
             case State.Unknown u -> new HealthCheck.Check(name, HealthCheck.Status.OK, "btrfs quota groups of pool " + pool
                     + " not checked: " + u.why());
         };
+    }
+
+    /** Whether {@code pools} has a btrfs pool named {@code name} (only such a pool has quota groups). */
+    public static boolean btrfs(List<coi.incus.Model.StoragePool> pools, String name) {
+        return pools.stream().anyMatch(p -> p.name().equals(name) && "btrfs".equals(p.driver()));
     }
 
     /** Where Incus mounts a storage pool. */

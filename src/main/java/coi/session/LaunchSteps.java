@@ -207,11 +207,11 @@ public final class LaunchSteps {
             Map<String, String> root = launch.plan().devices().get("root");
             if (root == null || root.get("size") == null || root.get("pool") == null || !incus.address().startsWith("/")) return Undo.NOTHING;
             String pool = root.get("pool");
-            if (incus.storagePools().stream().noneMatch(p -> p.name().equals(pool) && "btrfs".equals(p.driver()))) return Undo.NOTHING;
+            if (!QuotaGroups.btrfs(incus.storagePools(), pool)) return Undo.NOTHING;
             Path mount = QuotaGroups.mountOf(pool);
             if (quotaGroups == null) quotaGroups = QuotaGroups.local();
             QuotaGroups.State state = quotaGroups.read(mount);
-            if (!(state instanceof QuotaGroups.State.Inconsistent || state instanceof QuotaGroups.State.Rescanning)) return Undo.NOTHING;
+            if (!state.needsRescan()) return Undo.NOTHING;
             String unenforced = "the disk size " + root.get("size") + " is not enforced: the btrfs quota groups of pool " + pool
                     + (state instanceof QuotaGroups.State.Rescanning ? " are being rescanned" : " are inconsistent");
             if (!quotaGroups.asRoot()) {

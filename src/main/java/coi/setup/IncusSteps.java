@@ -75,7 +75,7 @@ final class IncusSteps {
         public String name() { return "quotas"; }
 
         public Probe probe() {
-            if (!up(incus) || incus.get().storagePools().stream().noneMatch(p -> p.name().equals(o.pool()) && "btrfs".equals(p.driver()))) {
+            if (!up(incus) || !QuotaGroups.btrfs(incus.get().storagePools(), o.pool())) {
                 return Probe.done("no btrfs pool " + o.pool() + ": no quota groups to keep");
             }
             QuotaGroups.State state = QuotaGroups.on(host).read(QuotaGroups.mountOf(o.pool()));

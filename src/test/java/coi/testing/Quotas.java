@@ -16,7 +16,7 @@ public final class Quotas {
         QuotaGroups groups = QuotaGroups.local();
         Path mount = QuotaGroups.mountOf("default");
         QuotaGroups.State state = groups.read(mount);
-        if (state instanceof QuotaGroups.State.Inconsistent || state instanceof QuotaGroups.State.Rescanning) {
+        if (state.needsRescan()) {
             groups.rescan(mount).ifPresent(failed -> {
                 throw new AssertionError("the test machine's quota groups are inconsistent and could not be rescanned: " + failed);
             });
