@@ -63,8 +63,15 @@ public final class SessionStore {
     public Optional<SessionMetadata> newest(String tool, Workspace workspace) {
         return all(tool).stream()
                 .filter(m -> workspace.path().toString().equals(m.workspace()))
-                .max(Comparator.comparing(SessionMetadata::savedAt));
+                .max(BY_SAVED);
     }
+
+    /** Oldest first; a session without a time (written by an older coi) counts as the oldest. */
+    private static final Comparator<SessionMetadata> BY_SAVED = Comparator.comparing(SessionMetadata::savedAt,
+            Comparator.nullsFirst(Comparator.naturalOrder()));
+
+    /** Files already said to be unreadable: a command reads the store several times, the warning is given once. */
+    private static final java.util.Set<Path> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public List<SessionMetadata> all(String tool) {
         return list(root.resolve("sessions-" + tool));
@@ -102,7 +109,7 @@ public final class SessionStore {
         if (!Files.isDirectory(toolDir)) return List.of();
         try (Stream<Path> dirs = Files.list(toolDir)) {
             return dirs.map(d -> read(d.resolve("metadata.json"))).flatMap(Optional::stream)
-                    .sorted(Comparator.comparing(SessionMetadata::savedAt)).toList();
+                    .sorted(BY_SAVED).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -112,11 +119,29 @@ public final class SessionStore {
         if (!Files.isRegularFile(file)) return Optional.empty();
         try {
             SessionMetadata plain = MetadataReader.plain(file);
-            return Optional.of(plain != null ? plain : Json.MAPPER.readValue(file.toFile(), SessionMetadata.class));
+            return Optional.of(placed(plain != null ? plain : Json.MAPPER.readValue(file.toFile(), SessionMetadata.class), file));
         } catch (IOException e) {
             // a damaged metadata file must not hide the other sessions
-            System.err.println("coi: warning: skipping unreadable " + file + " (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            if (WARNED.add(file)) {
+                System.err.println("coi: warning: skipping unreadable " + file + " (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
             return Optional.empty();
         }
+    }
+
+    /**
+     * The session's id and tool as its place says (`sessions-<tool>/<id>/metadata.json`) where
+     * the file leaves them out: the Go original's metadata has no tool, and the folders are where
+     * resuming, listing and deleting look.
+     */
+    private static SessionMetadata placed(SessionMetadata m, Path file) {
+        Path dir = file.getParent();
+        Path toolDir = dir.getParent();
+        String folder = toolDir == null ? "" : toolDir.getFileName().toString();
+        String tool = m.tool() != null || !folder.startsWith("sessions-") ? m.tool() : folder.substring("sessions-".length());
+        String id = m.sessionId() != null ? m.sessionId() : dir.getFileName().toString();
+        if (tool == m.tool() && id == m.sessionId()) return m;
+        return new SessionMetadata(id, m.containerName(), tool, m.persistent(), m.workspace(), m.savedAt(), m.createdAt(), m.slot(),
+                m.image(), m.status(), m.stoppedBy());
     }
 }

@@ -22,6 +22,22 @@ class SessionStoreTest {
         assertThat(store.find("claude", "a")).contains(meta("a", "/w1", "2026-01-01T10:00:00Z"));
     }
 
+    /** The Go original's metadata.json has no tool, and an old or hand-made one may lack a time: its place says the rest. */
+    @Test
+    void metadataWithoutToolIdOrTimeIsReadAsItsFolderSaysAndSortsFirst(@TempDir Path root) throws Exception {
+        SessionStore store = new SessionStore(root);
+        store.save(meta("b", "/w1", "2026-01-01T10:00:00Z"));
+        Path go = Files.createDirectories(root.resolve("sessions-claude/go-1"));
+        Files.writeString(go.resolve("metadata.json"), "{\"container_name\": \"coi-00000000-1\", \"persistent\": false, \"workspace\": \"/w1\"}");
+        List<SessionMetadata> all = store.all();
+        assertThat(all).extracting(SessionMetadata::sessionId).containsExactly("go-1", "b");
+        assertThat(all.getFirst().tool()).isEqualTo("claude");
+        assertThat(all.getFirst().savedAt()).isNull();
+        assertThat(store.newest("claude", new Workspace(Path.of("/w1")))).map(SessionMetadata::sessionId).contains("b");
+        store.delete(all.getFirst());
+        assertThat(go).doesNotExist();
+    }
+
     @Test
     void writersSavingTheSameSessionAtOnceAllSucceedAndLeaveOneWholeFile(@TempDir Path root) throws Exception {
         SessionStore store = new SessionStore(root);
