@@ -43,7 +43,7 @@ final class ImageCommand implements Runnable {
 
     @Command(name = "list", description = "List images by alias (coi's by default).")
     static class ListImages extends Base {
-        @Option(names = "--all", description = "Every alias, not just coi's.") boolean all;
+        @Option(names = {"-a", "--all"}, description = "Every alias, not just coi's.") boolean all;
         @Option(names = "--prefix", paramLabel = "P", description = "Aliases starting with P.") String prefix;
         @Option(names = "--format", defaultValue = "text", description = "text or json") String format;
 
@@ -57,10 +57,13 @@ final class ImageCommand implements Runnable {
                 return 0;
             }
             if (rows.isEmpty()) out().println("no images" + (all ? "" : " (coi's; --all shows every alias)"));
-            else out().printf("%-32s %-12s %9s  %-20s %s%n", "ALIAS", "FINGERPRINT", "SIZE", "CREATED", "DESCRIPTION");
-            for (Images.Row r : rows) {
-                out().printf("%-32s %-12s %8.1fM  %-20s %s%n", r.alias(), r.fingerprint().substring(0, 12), r.size() / 1048576.0,
-                        r.created() == null ? "" : r.created().substring(0, Math.min(19, r.created().length())), r.description());
+            else {
+                Table table = new Table("ALIAS", "FINGERPRINT", "SIZE", "CREATED", "DESCRIPTION");
+                for (Images.Row r : rows) {
+                    table.row(r.alias(), r.fingerprint().substring(0, 12), String.format("%.1fM", r.size() / 1048576.0), ListView.seconds(r.created()),
+                            r.description());
+                }
+                table.print(out());
             }
             out().flush();
             return 0;

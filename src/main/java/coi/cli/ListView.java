@@ -21,22 +21,29 @@ final class ListView {
             return;
         }
         if (entries.isEmpty()) out.println("no coi containers");
-        else out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %-16s %s%n", "NAME", "STATUS", "MODE", "IPV4", "NETWORK", "CREATED", "IMAGE", "WORKSPACE");
-        for (var e : entries) {
-            out.printf("%-16s %-8s %-10s %-15s %-10s %-20s %-16s %s%s%n", e.name(), e.status(), e.mode(), e.ipv4() == null ? "-" : e.ipv4(),
-                    e.network() == null ? "-" : e.network() + (e.blocked() > 0 ? " (" + e.blocked() + " blocked)" : ""), e.created() == null ? "-" : e.created().substring(0, Math.min(19, e.created().length())),
-                    e.alias() == null ? "-" : e.alias(), e.workspace() == null ? "-" : e.workspace(), monitorNote(e));
+        else {
+            Table table = new Table("NAME", "STATUS", "MODE", "IPV4", "NETWORK", "CREATED", "IMAGE", "WORKSPACE");
+            for (var e : entries) {
+                table.row(e.name(), e.status(), e.mode(), e.ipv4(), e.network() == null ? null : e.network() + (e.blocked() > 0 ? " (" + e.blocked() + " blocked)" : ""),
+                        seconds(e.created()), e.alias(), (e.workspace() == null ? "-" : e.workspace()) + monitorNote(e));
+            }
+            table.print(out);
         }
         if (all) {
             out.println();
             if (saved.isEmpty()) out.println("no saved sessions");
-            else out.printf("%-36s %-8s %-8s %-20s %s%n", "SESSION", "TOOL", "STATUS", "SAVED", "WORKSPACE");
-            for (var m : saved) {
-                out.printf("%-36s %-8s %-8s %-20s %s%n", m.sessionId(), m.tool(), m.status(),
-                        m.savedAt().substring(0, Math.min(19, m.savedAt().length())), m.workspace());
+            else {
+                Table table = new Table("SESSION", "TOOL", "STATUS", "SAVED", "WORKSPACE");
+                for (var m : saved) table.row(m.sessionId(), m.tool(), m.status(), seconds(m.savedAt()), m.workspace());
+                table.print(out);
             }
         }
         out.flush();
+    }
+
+    /** An ISO time to the second ({@code 2026-12-06T16:40:34}); null stays null. */
+    static String seconds(String time) {
+        return time == null ? null : time.substring(0, Math.min(19, time.length()));
     }
 
     /** After the workspace: whether the monitor watches it and why it froze it. */

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "pool", mixinStandardHelpOptions = true, description = {
+@Command(name = "pool", description = {
         "The warm pool: started, fenced containers that `coi run` and `coi shell` claim instead of launching one.",
         "`[pool] size = N` (or COI_POOL_SIZE) keeps N per image; 0, the default, keeps none.",
         "A claimed container serves one session and is removed with it. Once a pool is filled (or used), coi's background",
@@ -63,7 +63,7 @@ final class PoolCommand implements Runnable {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
+    @Command(name = "status", 
             description = "List the pool's members; FITS says whether a `coi run` or `coi shell` here (with these options) would take one.")
     static final class Status extends Base {
         Status(Context c) { super(c); }
@@ -78,18 +78,20 @@ final class PoolCommand implements Runnable {
                 return 0;
             }
             out().println("pool size " + config.pool().size() + " for image " + config.image() + ": " + members.size() + " member(s)");
-            if (!members.isEmpty()) out().printf("%-24s %-8s %-16s %-12s %-15s %s%n", "NAME", "STATE", "IMAGE", "FINGERPRINT", "IPV4", "FITS");
-            for (WarmPool.Member m : members) {
-                out().printf("%-24s %-8s %-16s %-12s %-15s %s%n", m.name(), m.state(), m.alias(),
-                        m.image() == null ? "" : m.image().substring(0, Math.min(12, m.image().length())),
-                        m.ipv4() == null ? "-" : m.ipv4(), m.fits() ? "yes" : "no");
+            if (!members.isEmpty()) {
+                Table table = new Table("NAME", "STATE", "IMAGE", "FINGERPRINT", "IPV4", "FITS");
+                for (WarmPool.Member m : members) {
+                    table.row(m.name(), m.state(), m.alias(), m.image() == null ? null : m.image().substring(0, Math.min(12, m.image().length())),
+                            m.ipv4(), m.fits() ? "yes" : "no");
+                }
+                table.print(out());
             }
             out().flush();
             return 0;
         }
     }
 
-    @Command(name = "fill", mixinStandardHelpOptions = true,
+    @Command(name = "fill", 
             description = "Make members until the pool of this config's image holds `[pool] size`; stale ones (image rebuilt, settings changed) go first.")
     static final class Fill extends Base {
         @Option(names = {"-q", "--quiet"}, description = "Print nothing.") boolean quiet;
@@ -108,7 +110,7 @@ final class PoolCommand implements Runnable {
         }
     }
 
-    @Command(name = "drain", mixinStandardHelpOptions = true, description = "Remove every unclaimed member (and its network rules); the background process stops refilling.")
+    @Command(name = "drain", description = "Remove every unclaimed member (and its network rules); the background process stops refilling.")
     static final class Drain extends Base {
         Drain(Context c) { super(c); }
 

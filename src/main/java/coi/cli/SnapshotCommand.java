@@ -68,7 +68,12 @@ final class SnapshotCommand implements Runnable {
             List<Model.Snapshot> snapshots = service().snapshots(container);
             if (output == Output.JSON) Output.json(spec.commandLine().getOut(), snapshots);
             else if (snapshots.isEmpty()) say("no snapshots of " + container);
-            else snapshots.forEach(s -> say(String.format("%-28s %s", s.name(), s.createdAt())));
+            else {
+                Table table = new Table("SNAPSHOT", "CREATED");
+                snapshots.forEach(s -> table.row(s.name(), ListView.seconds(s.createdAt())));
+                table.print(spec.commandLine().getOut());
+                spec.commandLine().getOut().flush();
+            }
             return 0;
         }
     }

@@ -45,7 +45,11 @@ final class TmuxCommand implements Runnable {
             if (output == Output.JSON) Output.json(out, panes);
             else {
                 if (panes.isEmpty()) out.println("no tmux sessions");
-                panes.forEach(p -> out.printf("%-22s %-30s %s%n", p.container(), p.session(), p.attached() ? "attached" : "detached"));
+                else {
+                    Table table = new Table("CONTAINER", "SESSION", "CLIENT");
+                    panes.forEach(p -> table.row(p.container(), p.session(), p.attached() ? "attached" : "detached"));
+                    table.print(out);
+                }
                 out.flush();
             }
             return 0;

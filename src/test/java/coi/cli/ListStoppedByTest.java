@@ -57,11 +57,11 @@ class ListStoppedByTest {
     }
 
     @Test
-    void theTableKeepsTheOriginalsColumns() {
+    void theTableKeepsTheOriginalsColumnsEachAsWideAsItsWidestCell() {
         Answer text = Answer.ordinary(env, "list", "--all");
         assertThat(text.code()).isZero();
-        assertThat(text.out()).contains(String.format("%-36s %-8s %-8s %-20s %s%n", "SESSION", "TOOL", "STATUS", "SAVED", "WORKSPACE"))
-                .contains(String.format("%-36s %-8s %-8s %-20s %s%n", "s-1", "claude", "ended", "2026-12-04T11:00:00", "/home/u/p"))
+        assertThat(text.out()).contains(String.format("%-7s  %-6s  %-6s  %-19s  %s%n", "SESSION", "TOOL", "STATUS", "SAVED", "WORKSPACE"))
+                .contains(String.format("%-7s  %-6s  %-6s  %-19s  %s%n", "s-1", "claude", "ended", "2026-12-04T11:00:00", "/home/u/p"))
                 .doesNotContain("reverse shell");
     }
 }
