@@ -40,7 +40,7 @@ public final class ConfigLoader {
     }
 
     public static Config load(List<ConfigFile> files, Map<String, String> env, Path home, Overrides flags, Untrusted untrusted) {
-        Map<ConfigFile, TomlLayer> layers = read(files, home);
+        Map<ConfigFile, TomlLayer> layers = read(files, home, untrusted);
         Config all = build(layers, env, home, flags, false);
         Optional<ProjectReview> review = review(layers, all, env, home, flags);
         if (review.isEmpty() || review.get().widening().isEmpty() || review.get().trusted() || "1".equals(env.get(TRUST_ALL))) {
@@ -55,7 +55,7 @@ public final class ConfigLoader {
 
     /** The workspace's project file, if any, judged against the user's own layers (for `coi trust`). */
     public static Optional<ProjectReview> review(List<ConfigFile> files, Map<String, String> env, Path home, Overrides flags) {
-        Map<ConfigFile, TomlLayer> layers = read(files, home);
+        Map<ConfigFile, TomlLayer> layers = read(files, home, Untrusted.REFUSE);
         return review(layers, build(layers, env, home, flags, false), env, home, flags);
     }
 
@@ -68,14 +68,27 @@ public final class ConfigLoader {
         });
     }
 
-    private static Map<ConfigFile, TomlLayer> read(List<ConfigFile> files, Path home) {
+    /**
+     * The layers of {@code files}. A project file that cannot be read as config (invalid TOML, an
+     * unknown key, a link) stops a session; a command that starts nothing ({@link Untrusted#IGNORE})
+     * leaves it out with a warning, as it leaves out an untrusted one: the agent can write that
+     * file, and must not keep the user from listing, killing or cleaning its sessions with it.
+     */
+    private static Map<ConfigFile, TomlLayer> read(List<ConfigFile> files, Path home, Untrusted untrusted) {
         // the project file is opened through system calls (PlainFile) whose linking costs a start-up
         // tens of milliseconds: begun now, beside the reading of the layers below it
         if (files.stream().anyMatch(f -> f.project() && Files.exists(f.path(), LinkOption.NOFOLLOW_LINKS))) {
             Thread.ofPlatform().daemon().name("coi-link").start(PlainFile::link);
         }
         var layers = new LinkedHashMap<ConfigFile, TomlLayer>();
-        for (ConfigFile file : files) TomlLayer.read(file, home).ifPresent(layer -> layers.put(file, layer));
+        for (ConfigFile file : files) {
+            try {
+                TomlLayer.read(file, home).ifPresent(layer -> layers.put(file, layer));
+            } catch (ConfigException e) {
+                if (!file.project() || untrusted != Untrusted.IGNORE) throw e;
+                System.err.println("coi: warning: " + e.getMessage() + " (left out here; a session in this workspace will not start until it is fixed)");
+            }
+        }
         return layers;
     }
 

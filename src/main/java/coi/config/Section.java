@@ -44,10 +44,27 @@ final class Section {
 
     /** Rejects keys outside {@code known}, which catches typos that would otherwise be ignored. */
     Section known(List<String> known) {
+        return known(known, Map.of());
+    }
+
+    /** Warnings already given: a file's layers are applied several times per command. */
+    private static final Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * As {@link #known(List)}, but the Go original's keys in {@code goOnly} (key to what to do
+     * instead) are read past with a warning: a config written for the original keeps working.
+     * None of them is applied, so none can widen a session.
+     */
+    Section known(List<String> known, Map<String, String> goOnly) {
         for (String key : table.keySet()) {
-            if (!known.contains(key)) {
-                throw new ConfigException(at(file, table.inputPositionOf(List.of(key)))
-                        + "unknown key '" + key + "' in " + name + " (known: " + String.join(", ", known) + ")");
+            if (known.contains(key)) continue;
+            String where = at(file, table.inputPositionOf(List.of(key)));
+            if (!goOnly.containsKey(key)) {
+                throw new ConfigException(where + "unknown key '" + key + "' in " + name + " (known: " + String.join(", ", known) + ")");
+            }
+            if (WARNED.add(where + key)) {
+                System.err.println("coi: warning: " + where + "'" + key + "' in " + name + " is a setting of the Go coi that this coi does not have:"
+                        + " ignored (" + goOnly.get(key) + ")");
             }
         }
         return this;

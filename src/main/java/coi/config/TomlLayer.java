@@ -35,6 +35,18 @@ final class TomlLayer {
             "file_read_threshold_mb", "file_write_threshold_mb", "process_count_threshold", "process_spawn_rate_threshold",
             "suspicious_ports", "audit_log_retention_days");
     private static final List<String> MOUNT = List.of("host", "container", "readonly");
+    /** The Go original's keys this coi does not have, per section, and what to use instead (see {@link Section#known(List, Map)}). */
+    private static final Map<String, String> GO_DEFAULTS = Map.of("model", "choose the model in the tool itself");
+    private static final Map<String, String> GO_TOOL = GO_DEFAULTS;
+    private static final Map<String, String> GO_PATHS = Map.of("logs_dir", "coi's logs are under ~/.coi; the monitor's are read with `coi audit`");
+    private static final Map<String, String> GO_INCUS = Map.of(
+            "code_user", "the user inside is always `code`; its uid is [incus] code_uid",
+            "disable_shift", "coi chooses how files keep their owner (idmapped mounts or shifting) itself");
+    private static final Map<String, String> GO_NETWORK = Map.of(
+            "block_private_networks", "restricted and allowlist modes always block private networks",
+            "block_metadata_endpoint", "restricted and allowlist modes always block the metadata endpoint",
+            "allow_local_network_access", "local networks stay blocked; [network] mode = \"open\" opens everything",
+            "logging", "blocked connections are counted in `coi list`; the monitor records to `coi audit`");
     private static final List<String> PROFILE = List.of(
             "image", "persistent", "tool", "network", "environment", "mounts", "limits", "monitoring");
 
@@ -87,22 +99,22 @@ final class TomlLayer {
     }
 
     void applyTo(Draft d) {
-        root.table("defaults").map(s -> s.known(DEFAULTS)).ifPresent(s -> {
+        root.table("defaults").map(s -> s.known(DEFAULTS, GO_DEFAULTS)).ifPresent(s -> {
             s.string("image").ifPresent(v -> d.image = v);
             s.bool("persistent").ifPresent(v -> d.persistent = v);
             s.bool("mount_claude_config").ifPresent(v -> d.mountClaudeConfig = v);
         });
-        root.table("tool").map(s -> s.known(TOOL)).ifPresent(s -> {
+        root.table("tool").map(s -> s.known(TOOL, GO_TOOL)).ifPresent(s -> {
             s.string("name", Values::tool).ifPresent(v -> d.tool = v);
             s.string("permission_mode", (v, o) -> Values.choice(PermissionMode.class, v, o))
                     .ifPresent(v -> d.permissionMode = v);
             s.string("binary").ifPresent(v -> d.binary = v);
         });
-        root.table("paths").map(s -> s.known(PATHS)).ifPresent(s -> {
+        root.table("paths").map(s -> s.known(PATHS, GO_PATHS)).ifPresent(s -> {
             s.path("sessions_dir").ifPresent(v -> d.sessionsDir = v);
             s.path("storage_dir").ifPresent(v -> d.storageDir = v);
         });
-        root.table("incus").map(s -> s.known(INCUS)).ifPresent(s -> {
+        root.table("incus").map(s -> s.known(INCUS, GO_INCUS)).ifPresent(s -> {
             IncusEndpoint.strongest(s.string("url", Values::url), s.string("remote"), s.path("socket"))
                     .ifPresent(v -> d.incusEndpoint = v);
             s.string("project").ifPresent(v -> d.incusProject = v);
@@ -112,7 +124,7 @@ final class TomlLayer {
             s.path("server_cert").ifPresent(v -> d.incusServerCert = v);
             s.integer("timeout", 1).ifPresent(v -> d.incusTimeoutSeconds = v);
         });
-        root.table("network").map(s -> s.known(NETWORK)).ifPresent(s -> {
+        root.table("network").map(s -> s.known(NETWORK, GO_NETWORK)).ifPresent(s -> {
             s.string("mode", (v, o) -> Values.choice(NetworkMode.class, v, o)).ifPresent(v -> d.networkMode = v);
             s.strings("allowed_domains").ifPresent(v -> d.allowedDomains = v);
             s.integer("refresh_interval_minutes", 1).ifPresent(v -> d.refreshIntervalMinutes = v);

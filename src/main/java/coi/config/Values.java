@@ -71,10 +71,13 @@ final class Values {
     }
 
     static String cpu(String value, String origin) {
+        // a lone number is a count (Incus reads "0" as none, and refuses it at the create)
+        if (value.matches("0+")) throw invalid(origin, "a CPU count like 2 or a CPU set like 0-3", value);
         return matching(CPU, value, origin, "a CPU count like 2 or a CPU set like 0-3");
     }
 
     static String memory(String value, String origin) {
+        if (value.matches("0+(\\.0+)?\\D*")) throw invalid(origin, "a size like 4GiB, 512MiB or 50%, more than 0", value);
         return matching(MEMORY, value, origin, "a size like 4GiB, 512MiB or 50%");
     }
 

@@ -113,10 +113,20 @@ class QuickListTest {
 
     @Test
     void anInvalidConfigurationIsSaidTheSameWay() throws Exception {
-        Files.writeString(dir.resolve(".coi.toml"), "[incus\nsocket = 1\n");
+        Files.writeString(Files.createDirectories(dir.resolve(".config/coi")).resolve("config.toml"), "[incus\nsocket = 1\n");
         Answer quick = quick("list");
         assertThat(quick.code()).isEqualTo(2);
-        assertThat(quick.err()).startsWith("coi: ").contains(".coi.toml");
+        assertThat(quick.err()).startsWith("coi: ").contains("config.toml");
+        sameBothWays("list");
+    }
+
+    /** The workspace's file is the agent's to write: a broken one is left out of a listing (with a warning), both ways. */
+    @Test
+    void anInvalidProjectFileIsLeftOutTheSameWay() throws Exception {
+        Files.writeString(dir.resolve(".coi.toml"), "[incus\nsocket = 1\n");
+        Answer quick = quick("list");
+        assertThat(quick.code()).isZero();
+        assertThat(quick.err()).doesNotContain(".coi.toml");
         sameBothWays("list");
     }
 

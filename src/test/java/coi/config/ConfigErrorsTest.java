@@ -34,6 +34,51 @@ class ConfigErrorsTest {
                 + "(known: image, persistent, mount_claude_config)");
     }
 
+    /** A config written for the Go original keeps working: its keys this coi lacks are warnings that point at them, and change nothing. */
+    @Test
+    void theGoOriginalsKeysAreReadPastWithAWarningAndApplyNothing() {
+        Path file = layers.file("go.toml", """
+                [defaults]
+                model = "claude-sonnet"
+                [paths]
+                logs_dir = "~/.coi/logs"
+                [incus]
+                code_user = "code"
+                disable_shift = true
+                [network]
+                mode = "restricted"
+                block_private_networks = false
+                allow_local_network_access = true
+                [network.logging]
+                enabled = true
+                """);
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        Config config;
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            config = layers.load();
+        } finally {
+            System.setErr(before);
+        }
+        org.assertj.core.api.Assertions.assertThat(config.network().mode()).isEqualTo(NetworkMode.RESTRICTED);
+        org.assertj.core.api.Assertions.assertThat(err.toString().lines()).containsExactly(
+                "coi: warning: " + file + ":2:1: 'model' in [defaults] is a setting of the Go coi that this coi does not have: ignored"
+                        + " (choose the model in the tool itself)",
+                "coi: warning: " + file + ":4:1: 'logs_dir' in [paths] is a setting of the Go coi that this coi does not have: ignored"
+                        + " (coi's logs are under ~/.coi; the monitor's are read with `coi audit`)",
+                "coi: warning: " + file + ":6:1: 'code_user' in [incus] is a setting of the Go coi that this coi does not have: ignored"
+                        + " (the user inside is always `code`; its uid is [incus] code_uid)",
+                "coi: warning: " + file + ":7:1: 'disable_shift' in [incus] is a setting of the Go coi that this coi does not have: ignored"
+                        + " (coi chooses how files keep their owner (idmapped mounts or shifting) itself)",
+                "coi: warning: " + file + ":10:1: 'block_private_networks' in [network] is a setting of the Go coi that this coi does not have:"
+                        + " ignored (restricted and allowlist modes always block private networks)",
+                "coi: warning: " + file + ":11:1: 'allow_local_network_access' in [network] is a setting of the Go coi that this coi does not"
+                        + " have: ignored (local networks stay blocked; [network] mode = \"open\" opens everything)",
+                "coi: warning: " + file + ":12:1: 'logging' in [network] is a setting of the Go coi that this coi does not have: ignored"
+                        + " (blocked connections are counted in `coi list`; the monitor records to `coi audit`)");
+    }
+
     @Test
     void anUnknownSectionIsReported() {
         Path file = layers.file("c.toml", "[netwrok]\nmode = \"open\"\n");

@@ -186,6 +186,25 @@ class ProjectTrustTest {
         assertThat(config.image()).isEqualTo("coi");
     }
 
+    /** The agent can write .coi.toml: a broken one must not keep `coi list`, `kill` or `clean` from working. */
+    @Test
+    void commandsThatStartNothingLeaveAnUnreadableProjectFileOutWithAWarningSessionsRefuseIt() throws Exception {
+        project("[defaults]\nimage = \"x\"\nmode = open\n");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        Config config;
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            config = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE);
+        } finally {
+            System.setErr(before);
+        }
+        assertThat(config.image()).isEqualTo("coi");
+        assertThat(err.toString()).startsWith("coi: warning: " + ws.resolve(".coi.toml") + ":3:")
+                .contains("left out here; a session in this workspace will not start until it is fixed");
+        assertThatThrownBy(layers::load).isInstanceOf(ConfigException.class).hasMessageContaining(ws.resolve(".coi.toml") + ":3:");
+    }
+
     @Test
     void theUsersOwnFlagsAreNotWideningByTheProject() throws Exception {
         project("[network]\nmode = \"open\"\n");
