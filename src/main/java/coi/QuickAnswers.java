@@ -21,7 +21,7 @@ public final class QuickAnswers {
     public static int answer(String[] args, PrintStream out) {
         if (args.length != 1) return -1;
         return switch (args[0]) {
-            case "--version", "-V" -> {
+            case "--version", "-V", "-v", "version" -> {
                 out.println("coi " + Version.get());
                 out.flush();
                 yield 0;

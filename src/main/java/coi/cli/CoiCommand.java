@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
-@Command(name = "coi", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
+@Command(name = "coi", versionProvider = Version.Provider.class,
         description = "Run AI coding agents (Claude Code, opencode, Codex, Aider) inside isolated Incus containers.",
         footer = {"", "Environment: COI_INCUS_SOCKET (default /var/lib/incus/unix.socket), COI_INCUS_REMOTE (a remote of the incus CLI),",
                 "COI_INCUS_URL for a remote over HTTPS, COI_INCUS_TIMEOUT (seconds to wait for Incus, default 60),",
@@ -45,10 +45,15 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             ContainerCommand.class,
             FileCommand.class,
             CompletionCommand.class,
+            VersionCommand.class,
             CommandLine.HelpCommand.class,
             WatchCommand.class,
             ViewCommand.class,
             ReapCommand.class);
+
+    /** -v is the original's spelling, -V picocli's (and this coi's before): both kept. --help comes from {@link HelpOptions}. */
+    @Option(names = {"-V", "-v", "--version"}, versionHelp = true, description = "Print the version and exit.")
+    boolean version;
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces on errors.")
     boolean debug;

@@ -110,10 +110,11 @@ final class ContainerCommand implements Runnable {
     static final class Exec extends Base {
         @Parameters(index = "0", paramLabel = "NAME") String name;
         @Parameters(index = "1..*", paramLabel = "CMD", arity = "1..*", description = "The command, after `--`.") List<String> command;
-        @Option(names = "--user", paramLabel = "UID", defaultValue = "0") int uid;
-        @Option(names = "--group", paramLabel = "GID", defaultValue = "-1") int gid;
-        @Option(names = {"-e", "--env"}, paramLabel = "K=V") List<String> env = List.of();
-        @Option(names = "--cwd", paramLabel = "DIR") String cwd;
+        @Option(names = "--user", paramLabel = "UID", defaultValue = "0", description = "Run as this user id (default root).") int uid;
+        @Option(names = "--group", paramLabel = "GID", defaultValue = "-1", description = "Run with this group id (default: the user id).") int gid;
+        @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Set an environment variable (repeatable).") List<String> env = List.of();
+        @Option(names = "--cwd", paramLabel = "DIR", defaultValue = "/workspace",
+                description = "Working folder (default /workspace, as the original's; where it is missing Incus starts in /).") String cwd;
         @Option(names = "--capture", description = "Collect the output instead of streaming it.") boolean capture;
         @Option(names = "--format", paramLabel = "json|raw", description = "With --capture: json (default) or raw.") String format;
 

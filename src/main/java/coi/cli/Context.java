@@ -44,8 +44,14 @@ public final class Context implements AutoCloseable {
         return Path.of(env("HOME", System.getProperty("user.home")));
     }
 
+    /** COI_CONTAINER_PREFIX, or coi's own; one that cannot start an Incus instance name is a usage error. */
     public String containerPrefix() {
-        return env("COI_CONTAINER_PREFIX", ContainerName.DEFAULT_PREFIX);
+        String prefix = env("COI_CONTAINER_PREFIX", ContainerName.DEFAULT_PREFIX);
+        if (!prefix.matches("[A-Za-z][A-Za-z0-9-]{0,39}")) {
+            throw new coi.UsageException("COI_CONTAINER_PREFIX '" + prefix + "' cannot start a container name: use up to 40 letters, digits"
+                    + " and -, starting with a letter (coi's own is " + ContainerName.DEFAULT_PREFIX + ")");
+        }
+        return prefix;
     }
 
     /** The installed `coi` that started this JVM (bin/coi sets it), for the helpers it starts; null when run otherwise. */

@@ -18,6 +18,19 @@ public enum Output {
         };
     }
 
+    /**
+     * `--format` of `coi shell` and `coi run`, which print a plan only with --dry-run: json
+     * without it would be ignored while a session starts (the original's `run --format json`
+     * means JSON output of the command), so it is a usage error.
+     */
+    static Output ofPlan(String value, boolean dryRun, String command) {
+        Output output = parse(value);
+        if (output == JSON && !dryRun) {
+            throw new UsageException("--format json prints the plan of `coi " + command + " --dry-run` only: add --dry-run, or leave --format out");
+        }
+        return output;
+    }
+
     public static void json(PrintWriter out, Object value) {
         try {
             out.println(Json.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value));

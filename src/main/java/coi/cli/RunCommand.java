@@ -58,7 +58,7 @@ final class RunCommand implements Callable<Integer>, SessionCommand {
     }
 
     private int call(java.io.PrintWriter out, Prefetch prefetch) {
-        Output output = Output.parse(format);
+        Output output = Output.ofPlan(format, dryRun, "run");
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
@@ -68,7 +68,7 @@ final class RunCommand implements Callable<Integer>, SessionCommand {
         var request = new Sessions.RunRequest(ws, config, options.slot, command, dryRun, options.sshAgentSocket(context),
                 options.writableGitHooks);
         if (dryRun) {
-            PlanPrinter.print(out, sessions.planRun(request), output);
+            PlanPrinter.print(out, sessions.planRun(request), output, command);
             return 0;
         }
         return sessions.run(request, ContainerCommand.Stdin.forwardable(), new FileOutputStream(FileDescriptor.out),

@@ -178,11 +178,11 @@ final class SessionCommands {
         }
     }
 
-    @Command(name = "clean", description = {"Remove stopped coi containers and what a killed `coi run` left behind,",
-            "and the placeholders of protected paths in workspaces no container is left in.",
-            "Check the nested git repositories of workspaces with a session open (or ended",
-            "unchecked) and move aside what the agent wrote there that could run a command.",
-            "With --sessions also delete saved sessions that no container uses."})
+    @Command(name = "clean", description = {"Remove stopped coi containers and what ended sessions left behind.",
+            "That is also what a killed `coi run` left, and the placeholders of protected paths in",
+            "workspaces no container is left in. Checks the nested git repositories of workspaces",
+            "with a session open (or ended unchecked) and moves aside what the agent wrote there",
+            "that could run a command. With --sessions also deletes saved sessions no container uses."})
     static final class Clean extends Base {
         @Option(names = {"-f", "--force"}, description = "Do not ask.") boolean force;
         @Option(names = "--sessions", description = "Also delete ended saved sessions.") boolean sessions;

@@ -17,8 +17,13 @@ final class SessionOptions {
     @Option(names = {"-w", "--workspace"}, paramLabel = "DIR", description = "Project folder mounted at /workspace (default: the current folder).")
     Path workspace;
 
-    @Option(names = "--slot", paramLabel = "N", description = "Slot 1-10 (default: the lowest free one).")
     Integer slot;
+
+    /** 0 is the original's "choose one": the same as leaving --slot out. */
+    @Option(names = "--slot", paramLabel = "N", description = "Slot 1-10 (default, or 0: the lowest free one).")
+    void slot(int n) {
+        slot = n == 0 ? null : n;
+    }
 
     @Option(names = "--persistent", description = "Keep the container (and what is installed in it) after the session.")
     Boolean persistent;

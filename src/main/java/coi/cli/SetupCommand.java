@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "setup", mixinStandardHelpOptions = true, description = {
+@Command(name = "setup", description = {
         "Make this Debian machine ready for coi (as root).",
         "Steps: bookworm-backports where needed, Incus and the tools coi uses, subordinate ids, the sudo",
         "rules for nft and the protected-view helper, the daemon (systemd or background), a bridge, a",

@@ -25,13 +25,13 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
     SessionOptions options;
 
     @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "ID",
-            description = "Resume a saved session: the newest of this workspace, or the one with this id.")
+            description = "Resume a saved session: the newest of this workspace (no ID, or auto), or the one with this id.")
     String resume;
 
-    @Option(names = "--continue", description = "Same as --resume without an id.")
-    boolean continueLatest;
+    @Option(names = "--continue", arity = "0..1", fallbackValue = "", paramLabel = "ID", description = "Same as --resume.")
+    String continueFrom;
 
-    @Option(names = "--detach", description = "Start the session without attaching the terminal.")
+    @Option(names = {"--detach", "--background"}, description = "Start the session without attaching the terminal (--background: the original's name).")
     boolean detach;
 
     @Option(names = "--dry-run", description = "Print the plan (container, config, devices, command) and do nothing.")
@@ -45,6 +45,12 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
 
     ShellCommand(Context context) {
         this.context = context;
+    }
+
+    /** What --resume or --continue asked for: null for none, "" for the newest (the original's "auto" too), else an id. */
+    private String resumeFrom() {
+        String from = resume != null ? resume : continueFrom;
+        return "auto".equals(from) ? "" : from;
     }
 
     @Override
@@ -63,17 +69,17 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
     }
 
     private int call(java.io.PrintWriter out, Prefetch prefetch) {
-        Output output = Output.parse(format);
-        if (continueLatest && resume != null && !resume.isEmpty()) throw new UsageException("--continue takes no id: use --resume ID");
+        Output output = Output.ofPlan(format, dryRun, "shell");
+        if (continueFrom != null && resume != null) throw new UsageException("--continue is another name of --resume: give one of them");
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         coi.Trace.mark("shell: config read");
-        var request = new Sessions.ShellRequest(ws, config, options.slot, continueLatest ? "" : resume, !detach, dryRun,
+        var request = new Sessions.ShellRequest(ws, config, options.slot, resumeFrom(), !detach, dryRun,
                 options.sshAgentSocket(context), options.writableGitHooks);
         Sessions sessions = context.services(config, prefetch).sessions(out);
         coi.Trace.mark("shell: services");
-        if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output);
+        if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output, null);
         else if (config.pool().size() <= 0) sessions.shell(request);
         else {
             // the background process, which the shell starts once its session runs, refills what the claim took

@@ -33,7 +33,7 @@ final class TrustCommand {
         return path;
     }
 
-    @Command(name = "trust", mixinStandardHelpOptions = true, description = {
+    @Command(name = "trust", description = {
             "Trust a workspace's .coi.toml: show what it would grant, then record its sha256 in ~/.coi/trust.toml.",
             "Until then coi refuses project config that widens the sandbox (mounts, storage, a wider network,",
             "credential-redirecting environment, looser limits, writable protected paths). A changed file is",
@@ -91,7 +91,7 @@ final class TrustCommand {
         }
     }
 
-    @Command(name = "untrust", mixinStandardHelpOptions = true,
+    @Command(name = "untrust", 
             description = "Withdraw trust from a workspace's .coi.toml (see `coi trust`).")
     static final class Untrust implements Callable<Integer> {
         private final Context context;

@@ -99,6 +99,7 @@ public final class Planner {
         config.paths().storageDir().ifPresent(dir -> devices.put("storage", ownership.disk(dir.toString(), STORAGE_MOUNT, false)));
         int i = 0;
         for (Mount m : config.mounts()) {
+            checkMountTarget(m, devices);
             devices.put("mount-" + (++i), ownership.disk(m.host().toString(), m.container(), m.readonly()));
         }
         return new SessionPlan(name.value(), name.slot(), workspace.path().toString(), config.image(), kind, sessionId, resumed,
@@ -107,6 +108,24 @@ public final class Planner {
                 network.fenced() ? facts.bridge() : null, ownership.describe(), code, facts.protection(),
                 SessionPlan.Disposition.CREATE, config.limits().duration().orElse(null), config.monitoring().enabled(),
                 config.mountClaudeConfig(), config.paths().storageDir().orElse(null));
+    }
+
+    /**
+     * A mount may not land where another disk of the session does (the workspace, the tool's
+     * state, an earlier mount): Incus would mount both there, the one hiding the other. Above one
+     * is fine (a host folder for code's home, with the state dir mounted inside it).
+     */
+    private static void checkMountTarget(Mount m, Map<String, Map<String, String>> devices) {
+        Path target = Path.of(m.container()).normalize();
+        for (var device : devices.entrySet()) {
+            String path = device.getValue().get("path");
+            if (!"disk".equals(device.getValue().get("type")) || path == null || device.getKey().equals("root")) continue;
+            Path other = Path.of(path).normalize();
+            if (other.equals(target)) {
+                throw new UsageException("mount " + m.host() + ":" + m.container() + " would cover " + other + ", where the session mounts "
+                        + device.getKey() + ": mount it at another path in the container");
+            }
+        }
     }
 
     /**

@@ -398,8 +398,18 @@ public final class Sessions {
     }
 
     /** The user's command as code in /workspace: one string through bash, several words as they are. */
+    /** What `coi run` runs for {@code command}: one word is a bash command line, several are the argv. */
+    public static List<String> runArgv(List<String> command) {
+        return command.size() == 1 ? List.of("bash", "-c", command.getFirst()) : command;
+    }
+
+    /** {@link #runArgv} as a shell line, for people to read. */
+    public static String runLine(List<String> command) {
+        return Shell.join(runArgv(command));
+    }
+
     private int execCommand(SessionPlan plan, List<String> command, InputStream stdin, OutputStream stdout, OutputStream stderr) {
-        List<String> argv = command.size() == 1 ? List.of("bash", "-c", command.getFirst()) : command;
+        List<String> argv = runArgv(command);
         return incus.exec(plan.container(), plan.code().exec(argv, SessionPlan.WORKSPACE_MOUNT), stdin, stdout, stderr);
     }
 

@@ -61,6 +61,11 @@ class ContainerCliIT {
                 "--", "sh", "-c", "echo $X; id -un; pwd; exit 3");
         assertThat(json.exitCode()).as(json.toString()).isZero();
         assertThat(json.out()).contains("\"stdout\" : \"1 2\\ncode\\n/home/code\\n\"", "\"exit_code\" : 3");
+        // the original's default folder: /workspace, or / where a container has none (Incus' own fallback)
+        assertThat(coi("container", "exec", NAME, "--cwd", "/", "--", "rm", "-rf", "/workspace").exitCode()).isZero();
+        assertThat(coi("container", "exec", NAME, "--", "pwd").out()).isEqualTo("/\n");
+        assertThat(coi("container", "exec", NAME, "--cwd", "/", "--", "mkdir", "/workspace").exitCode()).isZero();
+        assertThat(coi("container", "exec", NAME, "--", "pwd").out()).isEqualTo("/workspace\n");
         Result piped = new CoiProcess().stdin("line one\nline two\n").run("container", "exec", NAME, "--", "wc", "-l");
         assertThat(piped.out().trim()).isEqualTo("2");
         Result notFound = coi("container", "exec", NAME, "--", "no-such-command");

@@ -95,6 +95,30 @@ class QuickSessionsTest {
                 .contains(dir.toString(), config.toString());
     }
 
+    /** A refill request that cannot be written is a warning, given once: the session goes on without it. */
+    @Test
+    void aRefillRequestThatCannotBeWrittenIsAWarningGivenOnce() throws Exception {
+        Path config = Files.writeString(dir.resolve("pool.toml"), "[security]\nprotected_paths = []\n[pool]\nsize = 1\n");
+        Files.createDirectories(dir.resolve(".coi"));
+        Files.writeString(dir.resolve(".coi/pool"), "a file where the requests' folder goes\n");
+        Map<String, String> env = Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_CONFIG", config.toString(),
+                "COI_INCUS_SOCKET", dir.resolve("no.socket").toString(), "COI_TOOL", "fake");
+        // the warning goes to the process's stderr, as coi's other background warnings do
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        Answer shell;
+        System.setErr(new java.io.PrintStream(stderr, true));
+        try {
+            shell = quick(env, "shell");
+        } finally {
+            System.setErr(before);
+        }
+        assertThat(shell.code()).isEqualTo(1);
+        assertThat(shell.err()).contains("no.socket");
+        assertThat(stderr.toString().lines().filter(l -> l.startsWith("coi: warning: cannot write " + dir.resolve(".coi/pool")))).singleElement()
+                .asString().endsWith("the pool is refilled only by `coi pool fill`");
+    }
+
     @Test
     void aMissingConfigFileAndAnUnreachableDaemonReadAsOnTheOrdinaryPath() {
         Map<String, String> missingConfig = Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_CONFIG", dir.resolve("nope.toml").toString());

@@ -136,6 +136,24 @@ class PlannerTest {
                         + " or pick another --network mode");
     }
 
+    /** Incus would mount both, one hiding the other: a mount at the workspace, the state or another mount is refused. */
+    @Test
+    void aMountWhereAnotherDiskOfTheSessionIsIsAUsageError() {
+        for (String target : new String[] {"/workspace", "/workspace/", "/home/code/.fake-ai"}) {
+            Overrides flags = new Overrides(null, null, null, null, null, Map.of(), List.of("/tmp:" + target), null, null, null, null);
+            assertThatThrownBy(() -> plan(config(flags), 1, facts(1000, true, Set.of()))).as(target)
+                    .isInstanceOf(coi.UsageException.class)
+                    .hasMessageStartingWith("mount /tmp:" + target + " would cover ")
+                    .hasMessageEndingWith(": mount it at another path in the container");
+        }
+        Overrides fine = new Overrides(null, null, null, null, null, Map.of(), List.of("/tmp:/data", "/srv:/workspace/vendor", "/opt:/home/code"), null, null,
+                null, null);
+        assertThat(plan(config(fine), 1, facts(1000, true, Set.of())).devices()).containsKeys("mount-1", "mount-2", "mount-3");
+        Overrides twice = new Overrides(null, null, null, null, null, Map.of(), List.of("/tmp:/data", "/srv:/data"), null, null, null, null);
+        assertThatThrownBy(() -> plan(config(twice), 1, facts(1000, true, Set.of())))
+                .hasMessage("mount /srv:/data would cover /data, where the session mounts mount-1: mount it at another path in the container");
+    }
+
     @Test
     void thePlanCarriesThePolicyWhatToFenceAndTheCodeUser() {
         SessionPlan restricted = plan(config(Overrides.NONE), 1, facts(1000, true, Set.of()));

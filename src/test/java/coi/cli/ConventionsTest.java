@@ -1,0 +1,89 @@
+package coi.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.QuickAnswers;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The original's spellings kept, and flags that would be silently ignored refused. */
+class ConventionsTest {
+    @TempDir
+    Path dir;
+
+    private Map<String, String> env() {
+        return Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_INCUS_SOCKET", dir.resolve("no.socket").toString());
+    }
+
+    @Test
+    void versionIsAlsoASubcommandAndMinusV() {
+        String version = Answer.ordinary(env(), "--version").out();
+        assertThat(version).startsWith("coi ");
+        for (String spelling : new String[] {"version", "-v", "-V"}) {
+            Answer answer = Answer.ordinary(env(), spelling);
+            assertThat(answer.code()).as(spelling).isZero();
+            assertThat(answer.out()).as(spelling).isEqualTo(version);
+            ByteArrayOutputStream quick = new ByteArrayOutputStream();
+            assertThat(QuickAnswers.answer(new String[] {spelling}, new PrintStream(quick, true))).as(spelling).isZero();
+            assertThat(quick.toString()).as(spelling).isEqualTo(version);
+        }
+    }
+
+    @Test
+    void subcommandsOfferNoVersionFlagThatPrintsNothing() {
+        for (String[] args : new String[][] {{"pool", "status", "--help"}, {"audit", "--help"}, {"monitor", "--help"}, {"setup", "--help"}}) {
+            Answer help = Answer.ordinary(env(), args);
+            assertThat(help.code()).as(String.join(" ", args)).isZero();
+            assertThat(help.out()).as(String.join(" ", args)).contains("--help").doesNotContain("--version");
+        }
+        Answer pool = Answer.ordinary(env(), "pool", "status", "-V");
+        assertThat(pool.code()).isEqualTo(2);
+        assertThat(pool.err()).contains("Unknown option: '-V'");
+    }
+
+    @Test
+    void formatJsonWithoutDryRunIsAUsageErrorNotASession() {
+        for (String[] args : new String[][] {{"shell", "--format", "json"}, {"run", "--format", "json", "--", "true"}}) {
+            Answer answer = Answer.ordinary(env(), args);
+            assertThat(answer.code()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(answer.err()).as(String.join(" ", args)).contains("--format json prints the plan of `coi " + args[0] + " --dry-run` only")
+                    .doesNotContain("no.socket");
+        }
+    }
+
+    /** The original's spellings reach the daemon (absent here), where before they were refused as usage errors. */
+    @Test
+    void theOriginalsSessionFlagSpellingsAreAccepted() {
+        for (String[] args : new String[][] {{"shell", "--background", "--dry-run"}, {"shell", "--slot", "0", "--dry-run"},
+                {"shell", "--continue=abc123", "--dry-run"}, {"shell", "--resume=auto", "--dry-run"}, {"images", "-a"}}) {
+            Answer answer = Answer.ordinary(env(), args);
+            assertThat(answer.code()).as(String.join(" ", args) + ": " + answer.err()).isEqualTo(1);
+            assertThat(answer.err()).as(String.join(" ", args)).contains("no.socket");
+        }
+        Answer both = Answer.ordinary(env(), "shell", "--continue", "--resume", "--dry-run");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--continue is another name of --resume: give one of them");
+        Answer slot = Answer.ordinary(env(), "shell", "--slot", "11", "--dry-run");
+        assertThat(slot.code()).isEqualTo(2);
+        assertThat(slot.err()).contains("slot 11 is out of range");
+    }
+
+    @Test
+    void valuesIncusWouldRefuseAtTheCreateAreUsageErrorsBeforeIt() {
+        for (String[] args : new String[][] {{"shell", "--limit-cpu", "0", "--dry-run"}, {"shell", "--limit-memory", "0", "--dry-run"},
+                {"run", "--limit-memory", "0GiB", "--dry-run", "--", "true"}}) {
+            Answer answer = Answer.ordinary(env(), args);
+            assertThat(answer.code()).as(String.join(" ", args) + ": " + answer.err()).isEqualTo(2);
+            assertThat(answer.err()).as(String.join(" ", args)).doesNotContain("no.socket");
+        }
+        Map<String, String> badPrefix = new java.util.HashMap<>(env());
+        badPrefix.put("COI_CONTAINER_PREFIX", "bad prefix/");
+        Answer list = Answer.ordinary(badPrefix, "list");
+        assertThat(list.code()).isEqualTo(2);
+        assertThat(list.err()).contains("COI_CONTAINER_PREFIX 'bad prefix/' cannot start a container name").doesNotContain("internal error");
+    }
+}
