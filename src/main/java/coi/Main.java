@@ -33,7 +33,8 @@ public final class Main {
         Runtime.getRuntime().halt(code);
     }
 
-    public static int run(String... args) {
+    public static int run(String... given) {
+        String[] args = CoiCommand.expand(given);
         CommandLine cli = CoiCommand.commandLine(args);
         Trace.mark("cli: commands built");
         return cli.execute(args);

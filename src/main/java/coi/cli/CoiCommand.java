@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 @Command(name = "coi", versionProvider = Version.Provider.class,
-        description = "Run AI coding agents (Claude Code, opencode, Codex, Aider) inside isolated Incus containers.",
+        description = {"Run AI coding agents (Claude Code, opencode, Codex, Aider) inside isolated Incus containers.",
+                "Plain `coi`, or session flags before any command (`coi --slot 2`), start a shell: `coi shell`."},
         footer = {"", "Environment: COI_INCUS_SOCKET (default /var/lib/incus/unix.socket), COI_INCUS_REMOTE (a remote of the incus CLI),",
                 "COI_INCUS_URL for a remote over HTTPS, COI_INCUS_TIMEOUT (seconds to wait for Incus, default 60),",
                 "COI_DEBUG=1 like --debug. Docs: README.md, man coi."})
@@ -73,6 +74,30 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
     @Override
     public Integer call() {
         return spec.commandLine().execute(debug ? new String[] {"shell", "--debug"} : new String[] {"shell"});
+    }
+
+    /** Options of the root itself; {@code --remote} takes a value. */
+    private static final java.util.Set<String> ROOT_OPTIONS = java.util.Set.of("--debug", "-h", "--help", "-V", "-v", "--version");
+
+    /**
+     * {@code args} as the command tree reads them: session flags before any command (`coi --slot 2
+     * --persistent`, the original's root flags) are `coi shell`'s, so "shell" goes in before the
+     * first word that is neither the root's option nor a command.
+     */
+    public static String[] expand(String... args) {
+        int i = 0;
+        while (i < args.length) {
+            String a = args[i];
+            if (ROOT_OPTIONS.contains(a) || a.startsWith("--remote=")) i++;
+            else if (a.equals("--remote")) i += 2;
+            else break;
+        }
+        if (i >= args.length || !args[i].startsWith("-") || args[i].equals("-")) return args;
+        String[] expanded = new String[args.length + 1];
+        System.arraycopy(args, 0, expanded, 0, i);
+        expanded[i] = "shell";
+        System.arraycopy(args, i, expanded, i + 1, args.length - i);
+        return expanded;
     }
 
     /** The command tree for these arguments, wired to one {@link Context} built from the real environment. */

@@ -86,4 +86,22 @@ class ConventionsTest {
         assertThat(list.code()).isEqualTo(2);
         assertThat(list.err()).contains("COI_CONTAINER_PREFIX 'bad prefix/' cannot start a container name").doesNotContain("internal error");
     }
+
+    /** The original's root flags: session flags before any command start a shell. */
+    @Test
+    void sessionFlagsBeforeAnyCommandAreTheShells() {
+        assertThat(CoiCommand.expand("--slot", "2")).containsExactly("shell", "--slot", "2");
+        assertThat(CoiCommand.expand("--debug", "--remote", "r", "-w", "/p", "--persistent"))
+                .containsExactly("--debug", "--remote", "r", "shell", "-w", "/p", "--persistent");
+        assertThat(CoiCommand.expand("--remote=r", "--network", "open")).containsExactly("--remote=r", "shell", "--network", "open");
+        for (String[] unchanged : new String[][] {{}, {"--debug"}, {"-v"}, {"--help"}, {"list", "--all"}, {"--debug", "kill", "--all"}}) {
+            assertThat(CoiCommand.expand(unchanged)).containsExactly(unchanged);
+        }
+        Answer slot = Answer.ordinary(env(), "--slot", "2", "--network", "open", "--dry-run");
+        assertThat(slot.code()).as(slot.err()).isEqualTo(1);
+        assertThat(slot.err()).contains("no.socket");
+        Answer bogus = Answer.ordinary(env(), "--bogus");
+        assertThat(bogus.code()).isEqualTo(2);
+        assertThat(bogus.err()).contains("Unknown option: '--bogus'");
+    }
 }
