@@ -45,8 +45,9 @@ final class AuditCommand implements Callable<Integer> {
         Level min = minLevel(level);
         AuditLog log = AuditLog.under(context.config(context.cwd()).paths().sessionsDir());
         PrintWriter out = spec.commandLine().getOut();
+        // JSON is one event a line: none is no line, never a sentence a parser would choke on
         if (name != null && !Files.exists(log.file(name)) && !follow) {
-            out.println("no audit events for " + name);
+            if (output == Output.TEXT) out.println("no audit events for " + name);
             out.flush();
             return 0;
         }
@@ -57,6 +58,7 @@ final class AuditCommand implements Callable<Integer> {
                 shown.add(e.id());
                 out.println(output == Output.JSON ? new String(Json.bytes(e), StandardCharsets.UTF_8) : text(e));
             }
+            if (shown.isEmpty() && !follow && output == Output.TEXT) out.println("no audit events" + (name == null ? "" : " for " + name));
             out.flush();
             if (follow) Thread.sleep(250);
         } while (follow);

@@ -104,4 +104,15 @@ class ConventionsTest {
         assertThat(bogus.code()).isEqualTo(2);
         assertThat(bogus.err()).contains("Unknown option: '--bogus'");
     }
+
+    @Test
+    void anEmptyAuditIsSaidInTextAndNoLineInJson() {
+        assertThat(Answer.ordinary(env(), "audit").out()).isEqualTo("no audit events\n");
+        assertThat(Answer.ordinary(env(), "audit", "nope").out()).isEqualTo("no audit events for nope\n");
+        for (String[] args : new String[][] {{"audit", "--format", "json"}, {"audit", "nope", "--format", "json"}}) {
+            Answer json = Answer.ordinary(env(), args);
+            assertThat(json.code()).isZero();
+            assertThat(json.out()).as(String.join(" ", args)).isEmpty();
+        }
+    }
 }
