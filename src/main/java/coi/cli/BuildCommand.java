@@ -67,7 +67,7 @@ final class BuildCommand implements Callable<Integer> {
     static final class Custom implements Callable<Integer> {
         private final Context context;
         @Parameters(paramLabel = "NAME") String name;
-        @Option(names = "--script", required = true, paramLabel = "FILE") Path script;
+        @Option(names = "--script", required = true, paramLabel = "FILE", description = "Shell script run as root in the build container.") Path script;
         @Option(names = "--base", defaultValue = "coi", paramLabel = "IMAGE", description = "Base image (default ${DEFAULT-VALUE}).") String base;
         @Option(names = "--force", description = "Rebuild even if NAME exists.") boolean force;
         @Spec

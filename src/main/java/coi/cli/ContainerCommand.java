@@ -81,7 +81,7 @@ final class ContainerCommand implements Runnable {
     @Command(name = "stop", description = "Stop a container (clean shutdown, or at once with --force).")
     static final class Stop extends Base {
         @Parameters(paramLabel = "NAME") String name;
-        @Option(names = {"-f", "--force"}) boolean force;
+        @Option(names = {"-f", "--force"}, description = "Stop at once, without a clean shutdown.") boolean force;
         @Option(names = "--timeout", defaultValue = "30", description = "Seconds to wait for a clean stop (default ${DEFAULT-VALUE}).") int timeout;
 
         Stop(Context c) { super(c); }
@@ -95,7 +95,7 @@ final class ContainerCommand implements Runnable {
     @Command(name = "delete", description = "Delete a container (--force also stops a running one).")
     static final class Delete extends Base {
         @Parameters(paramLabel = "NAME") String name;
-        @Option(names = {"-f", "--force"}) boolean force;
+        @Option(names = {"-f", "--force"}, description = "Also stop it when it runs.") boolean force;
 
         Delete(Context c) { super(c); }
 
@@ -174,7 +174,7 @@ final class ContainerCommand implements Runnable {
         @Option(names = "--shift", arity = "0..1", defaultValue = "true", fallbackValue = "true", paramLabel = "BOOL",
                 description = {"Idmapped mount: container uids map to the same host uids, so files are readable inside.",
                         "On by default, as in the original; --shift=false to opt out."}) boolean shift;
-        @Option(names = "--readonly") boolean readonly;
+        @Option(names = "--readonly", description = "Mount it read-only.") boolean readonly;
 
         Mount(Context c) { super(c); }
 

@@ -25,9 +25,9 @@ final class FileCommand implements Runnable {
             "a relative SRC is walked from here without following a link on the way (an absolute one is taken as given)."})
     static final class Push implements Callable<Integer> {
         private final Context context;
-        @Option(names = {"-r", "--recursive"}) boolean recursive;
+        @Option(names = {"-r", "--recursive"}, description = "Push a folder and everything in it.") boolean recursive;
         @Option(names = "--uid", defaultValue = "0", description = "Owner inside the container (default ${DEFAULT-VALUE}).") int uid;
-        @Option(names = "--gid", defaultValue = "0") int gid;
+        @Option(names = "--gid", defaultValue = "0", description = "Group inside the container (default ${DEFAULT-VALUE}).") int gid;
         @Option(names = "--mode", paramLabel = "OCTAL", description = "File mode, e.g. 0644 (default: the host file's).") String mode;
         @Parameters(index = "0", paramLabel = "SRC") Path source;
         @Parameters(index = "1", paramLabel = "CONTAINER:PATH") String target;
@@ -57,7 +57,7 @@ final class FileCommand implements Runnable {
             "(an absolute one is taken as given)."})
     static final class Pull implements Callable<Integer> {
         private final Context context;
-        @Option(names = {"-r", "--recursive"}) boolean recursive;
+        @Option(names = {"-r", "--recursive"}, description = "Pull a folder and everything in it.") boolean recursive;
         @Parameters(index = "0", paramLabel = "CONTAINER:PATH") String source;
         @Parameters(index = "1", paramLabel = "DEST") Path dest;
         @Mixin Quiet quiet;

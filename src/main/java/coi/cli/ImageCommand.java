@@ -129,7 +129,7 @@ final class ImageCommand implements Runnable {
     @Command(name = "cleanup", description = "Keep the newest N versioned aliases PREFIX-YYYYMMDD-HHMMSS; never the plain PREFIX.")
     static final class Cleanup extends Base {
         @Parameters(paramLabel = "PREFIX") String prefix;
-        @Option(names = "--keep", required = true, paramLabel = "N") int keep;
+        @Option(names = "--keep", required = true, paramLabel = "N", description = "How many of the newest versions to keep.") int keep;
         @picocli.CommandLine.Mixin Quiet quiet;
 
         Cleanup(Context c) { super(c); }

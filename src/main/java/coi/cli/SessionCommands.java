@@ -97,7 +97,7 @@ final class SessionCommands {
             "Without NAME: the only running session of this workspace (or a list when there are several)."})
     static final class Attach extends Base {
         @Parameters(arity = "0..1", paramLabel = "NAME") String name;
-        @Option(names = "--slot", paramLabel = "N") Integer slot;
+        @Option(names = "--slot", paramLabel = "N", description = "The session of this workspace in this slot.") Integer slot;
         @Option(names = "--bash", description = "Open a bash shell as code instead of the tool's tmux.") boolean bash;
 
         Attach(Context c) { super(c); }
