@@ -82,7 +82,8 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
     /**
      * {@code args} as the command tree reads them: session flags before any command (`coi --slot 2
      * --persistent`, the original's root flags) are `coi shell`'s, so "shell" goes in before the
-     * first word that is neither the root's option nor a command.
+     * first word that is not the root's option, when it is an option of `coi shell` (anything else,
+     * a typo of a root option included, stays the root's to report).
      */
     public static String[] expand(String... args) {
         int i = 0;
@@ -92,12 +93,28 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             else if (a.equals("--remote")) i += 2;
             else break;
         }
-        if (i >= args.length || !args[i].startsWith("-") || args[i].equals("-")) return args;
+        if (i >= args.length || !args[i].startsWith("-") || !shellOptions().contains(args[i].split("=", 2)[0])) return args;
         String[] expanded = new String[args.length + 1];
         System.arraycopy(args, 0, expanded, 0, i);
         expanded[i] = "shell";
         System.arraycopy(args, i, expanded, i + 1, args.length - i);
         return expanded;
+    }
+
+    /** The option names of `coi shell` (its own and the session flags), read from their annotations. */
+    static java.util.Set<String> shellOptions() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Class<?> c : List.of(ShellCommand.class, SessionOptions.class)) {
+            for (var field : c.getDeclaredFields()) {
+                Option o = field.getAnnotation(Option.class);
+                if (o != null) names.addAll(List.of(o.names()));
+            }
+            for (var method : c.getDeclaredMethods()) {
+                Option o = method.getAnnotation(Option.class);
+                if (o != null) names.addAll(List.of(o.names()));
+            }
+        }
+        return names;
     }
 
     /** The command tree for these arguments, wired to one {@link Context} built from the real environment. */
@@ -129,7 +146,7 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
         if (first == null) {
             List<String> flags = List.of(args);
             if (flags.contains("-h") || flags.contains("--help")) return COMMANDS;
-            if (flags.contains("-V") || flags.contains("--version")) return List.of();
+            if (flags.contains("-V") || flags.contains("-v") || flags.contains("--version")) return List.of();
             return List.of(ShellCommand.class);
         }
         for (Class<?> command : COMMANDS) {

@@ -33,7 +33,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
             String unknown = unknownOption(cmd.getCommandSpec(), args);
             if (unknown != null) message = "Unknown option: '" + unknown + "'";
         }
-        err.println("coi: " + message);
+        err.println("coi: " + coi.Printable.of(message));
         err.println("Try `" + hint + " --help` for usage.");
         err.flush();
         return 2;
@@ -75,7 +75,8 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
             case IncusException i -> { code = 1; message = "Incus: " + i.getMessage(); }
             default -> { code = 1; message = "internal error: " + ex + " (run with --debug for details)"; }
         }
-        err.println("coi: " + message);
+        // messages quote what the agent may have written (a key of .coi.toml): no terminal control from it
+        err.println("coi: " + coi.Printable.of(message));
         err.flush();
         return code;
     }

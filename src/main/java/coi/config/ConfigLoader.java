@@ -82,11 +82,14 @@ public final class ConfigLoader {
         }
         var layers = new LinkedHashMap<ConfigFile, TomlLayer>();
         for (ConfigFile file : files) {
+            boolean leniently = file.project() && untrusted == Untrusted.IGNORE;
             try {
-                TomlLayer.read(file, home).ifPresent(layer -> layers.put(file, layer));
+                // every key and value checked now, so that a mistake deeper in the file is left out with the rest of it
+                TomlLayer.read(file, home).ifPresent(layer -> layers.put(file, leniently ? layer.checked(home) : layer));
             } catch (ConfigException e) {
-                if (!file.project() || untrusted != Untrusted.IGNORE) throw e;
-                System.err.println("coi: warning: " + e.getMessage() + " (left out here; a session in this workspace will not start until it is fixed)");
+                if (!leniently) throw e;
+                System.err.println("coi: warning: " + coi.Printable.of(e.getMessage())
+                        + " (left out here; a session in this workspace will not start until it is fixed)");
             }
         }
         return layers;

@@ -98,6 +98,12 @@ final class TomlLayer {
         return profiles;
     }
 
+    /** This layer, once every key and value of it has been read (as {@link #applyTo} reads them); a mistake throws. */
+    TomlLayer checked(Path home) {
+        applyTo(new Draft(home));
+        return this;
+    }
+
     void applyTo(Draft d) {
         root.table("defaults").map(s -> s.known(DEFAULTS, GO_DEFAULTS)).ifPresent(s -> {
             s.string("image").ifPresent(v -> d.image = v);

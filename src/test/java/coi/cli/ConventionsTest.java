@@ -94,15 +94,17 @@ class ConventionsTest {
         assertThat(CoiCommand.expand("--debug", "--remote", "r", "-w", "/p", "--persistent"))
                 .containsExactly("--debug", "--remote", "r", "shell", "-w", "/p", "--persistent");
         assertThat(CoiCommand.expand("--remote=r", "--network", "open")).containsExactly("--remote=r", "shell", "--network", "open");
-        for (String[] unchanged : new String[][] {{}, {"--debug"}, {"-v"}, {"--help"}, {"list", "--all"}, {"--debug", "kill", "--all"}}) {
+        assertThat(CoiCommand.expand("--slot=2", "-w", "/p")).containsExactly("shell", "--slot=2", "-w", "/p");
+        for (String[] unchanged : new String[][] {{}, {"--debug"}, {"-v"}, {"--help"}, {"list", "--all"}, {"--debug", "kill", "--all"},
+                {"--verison"}, {"--", "--dry-run"}}) {
             assertThat(CoiCommand.expand(unchanged)).containsExactly(unchanged);
         }
         Answer slot = Answer.ordinary(env(), "--slot", "2", "--network", "open", "--dry-run");
         assertThat(slot.code()).as(slot.err()).isEqualTo(1);
         assertThat(slot.err()).contains("no.socket");
-        Answer bogus = Answer.ordinary(env(), "--bogus");
-        assertThat(bogus.code()).isEqualTo(2);
-        assertThat(bogus.err()).contains("Unknown option: '--bogus'");
+        Answer typo = Answer.ordinary(env(), "--verison");
+        assertThat(typo.code()).isEqualTo(2);
+        assertThat(typo.err()).contains("Unknown option: '--verison'").contains("--version").doesNotContain("coi shell");
     }
 
     @Test
@@ -114,5 +116,14 @@ class ConventionsTest {
             assertThat(json.code()).isZero();
             assertThat(json.out()).as(String.join(" ", args)).isEmpty();
         }
+    }
+
+    /** An error quoting the agent's .coi.toml shows a control character escaped, never raw on the user's terminal. */
+    @Test
+    void anErrorQuotingTheProjectFileCarriesNoTerminalControl() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve(".coi.toml"), "[defaults]\n\"\\u001b]0;owned\\u0007\" = 1\n");
+        Answer shell = Answer.ordinary(env(), "shell", "--dry-run");
+        assertThat(shell.code()).isEqualTo(2);
+        assertThat(shell.err()).contains(".coi.toml:2:").contains("\\u001b]0;owned\\u0007").doesNotContain("\u001b", "\u0007");
     }
 }

@@ -205,6 +205,27 @@ class ProjectTrustTest {
         assertThatThrownBy(layers::load).isInstanceOf(ConfigException.class).hasMessageContaining(ws.resolve(".coi.toml") + ":3:");
     }
 
+    /** A mistake inside a section (an unknown key, a bad value) is found when the file is read, so it is left out whole too. */
+    @Test
+    void aMistakeDeepInAnUnreadableProjectFileLeavesItOutWholeAndNoControlCharacterReachesTheTerminal() throws Exception {
+        for (String content : new String[] {"[defaults]\nimage = \"x\"\nbogus = 1\n", "[defaults]\nimage = \"x\"\n[network]\nmode = \"wide\"\n",
+                "[defaults]\nimage = \"x\"\n[limits]\ncpu = \"0\"\n", "[defaults]\nimage = \"x\"\n\"\\u001b]0;owned\\u0007\" = 1\n"}) {
+            project(content);
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream before = System.err;
+            Config config;
+            System.setErr(new java.io.PrintStream(err, true));
+            try {
+                config = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE);
+            } finally {
+                System.setErr(before);
+            }
+            assertThat(config.image()).as(content).isEqualTo("coi");
+            assertThat(err.toString()).as(content).startsWith("coi: warning: " + ws.resolve(".coi.toml") + ":").doesNotContain("\u001b", "\u0007");
+            assertThatThrownBy(layers::load).as(content).isInstanceOf(ConfigException.class);
+        }
+    }
+
     @Test
     void theUsersOwnFlagsAreNotWideningByTheProject() throws Exception {
         project("[network]\nmode = \"open\"\n");

@@ -93,7 +93,7 @@ class RunE2EIT {
     void badInputIsRefusedClearly() throws Exception {
         try (Sandbox box = new Sandbox()) {
             expect(box.run("shell", "--slot", "11"), 2, "slot 11 is out of range");
-            expect(box.run("run", "--slot", "0", "true"), 2, "slot 0 is out of range");
+            expect(box.run("run", "--slot=-1", "true"), 2, "slot -1 is out of range");
             expect(box.run("shell", "--workspace", box.root.resolve("missing").toString()), 2, "does not exist");
             expect(box.run("shell", "--resume", "no-such-id"), 2, "unknown session id no-such-id");
             expect(box.run("shell", "--resume"), 1, "no saved fake session");
