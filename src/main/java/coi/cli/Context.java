@@ -76,6 +76,12 @@ public final class Context implements AutoCloseable {
      */
     public Config config(Path workspace) {
         return ConfigLoader.load(ConfigFile.standard(env, home(), workspace), env, home(), Overrides.NONE.withRemote(remote),
+                ConfigLoader.Untrusted.IGNORE_UNREADABLE);
+    }
+
+    /** As {@link #config(Path)}, but a project file that cannot be read as config is an error (the pool's keeper keeps what it had). */
+    public Config keeperConfig(Path workspace) {
+        return ConfigLoader.load(ConfigFile.standard(env, home(), workspace), env, home(), Overrides.NONE.withRemote(remote),
                 ConfigLoader.Untrusted.IGNORE);
     }
 

@@ -54,6 +54,6 @@ public final class WatchCommand implements Callable<Integer> {
         Map<String, String> env = new HashMap<>(watcherEnv);
         env.keySet().removeIf(k -> k.startsWith("COI_"));
         env.putAll(coiEnv);
-        return new Context(env).config(workspace);
+        return new Context(env).keeperConfig(workspace);
     }
 }

@@ -26,8 +26,16 @@ public final class ConfigLoader {
     public enum Untrusted {
         /** Refuse: nothing may start with it (session commands). */
         REFUSE,
-        /** Leave the file out: commands that only look at and manage sessions still work. */
-        IGNORE
+        /**
+         * Leave the file out; one that cannot be read as config still stops the command: the pool's
+         * keeper, which then keeps the members it had (a session refuses that file, so it claims none).
+         */
+        IGNORE,
+        /**
+         * Leave the file out, and also one that cannot be read as config (with a warning): commands
+         * that only look at and manage sessions must still work whatever the agent wrote there.
+         */
+        IGNORE_UNREADABLE
     }
 
     private ConfigLoader() {}
@@ -46,7 +54,7 @@ public final class ConfigLoader {
         if (review.isEmpty() || review.get().widening().isEmpty() || review.get().trusted() || "1".equals(env.get(TRUST_ALL))) {
             return all;
         }
-        if (untrusted == Untrusted.IGNORE) return build(mine(layers), env, home, flags, true);
+        if (untrusted != Untrusted.REFUSE) return build(mine(layers), env, home, flags, true);
         ProjectReview r = review.get();
         throw new ConfigException(r.file() + " is not trusted and would widen the sandbox (" + String.join(", ", r.widening())
                 + "): nothing was started. Read it, then `coi trust " + r.file().getParent() + "` to allow this exact content,"
@@ -70,7 +78,7 @@ public final class ConfigLoader {
 
     /**
      * The layers of {@code files}. A project file that cannot be read as config (invalid TOML, an
-     * unknown key, a link) stops a session; a command that starts nothing ({@link Untrusted#IGNORE})
+     * unknown key, a link) stops a session; a command that starts nothing ({@link Untrusted#IGNORE_UNREADABLE})
      * leaves it out with a warning, as it leaves out an untrusted one: the agent can write that
      * file, and must not keep the user from listing, killing or cleaning its sessions with it.
      */
@@ -82,7 +90,7 @@ public final class ConfigLoader {
         }
         var layers = new LinkedHashMap<ConfigFile, TomlLayer>();
         for (ConfigFile file : files) {
-            boolean leniently = file.project() && untrusted == Untrusted.IGNORE;
+            boolean leniently = file.project() && untrusted == Untrusted.IGNORE_UNREADABLE;
             try {
                 // every key and value checked now, so that a mistake deeper in the file is left out with the rest of it
                 TomlLayer.read(file, home).ifPresent(layer -> layers.put(file, leniently ? layer.checked(home) : layer));

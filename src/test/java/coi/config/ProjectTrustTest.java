@@ -195,7 +195,7 @@ class ProjectTrustTest {
         Config config;
         System.setErr(new java.io.PrintStream(err, true));
         try {
-            config = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE);
+            config = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE_UNREADABLE);
         } finally {
             System.setErr(before);
         }
@@ -216,13 +216,16 @@ class ProjectTrustTest {
             Config config;
             System.setErr(new java.io.PrintStream(err, true));
             try {
-                config = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE);
+                config = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE_UNREADABLE);
             } finally {
                 System.setErr(before);
             }
             assertThat(config.image()).as(content).isEqualTo("coi");
             assertThat(err.toString()).as(content).startsWith("coi: warning: " + ws.resolve(".coi.toml") + ":").doesNotContain("\u001b", "\u0007");
             assertThatThrownBy(layers::load).as(content).isInstanceOf(ConfigException.class);
+            // the pool's keeper reads as IGNORE: it keeps the members it had rather than fill for a config no session can use
+            assertThatThrownBy(() -> ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE))
+                    .as(content).isInstanceOf(ConfigException.class);
         }
     }
 
