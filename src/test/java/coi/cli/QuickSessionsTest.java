@@ -104,18 +104,11 @@ class QuickSessionsTest {
         Map<String, String> env = Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_CONFIG", config.toString(),
                 "COI_INCUS_SOCKET", dir.resolve("no.socket").toString(), "COI_TOOL", "fake");
         // the warning goes to the process's stderr, as coi's other background warnings do
-        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream before = System.err;
-        Answer shell;
-        System.setErr(new java.io.PrintStream(stderr, true));
-        try {
-            shell = quick(env, "shell");
-        } finally {
-            System.setErr(before);
-        }
-        assertThat(shell.code()).isEqualTo(1);
-        assertThat(shell.err()).contains("no.socket");
-        assertThat(stderr.toString().lines().filter(l -> l.startsWith("coi: warning: cannot write " + dir.resolve(".coi/pool")))).singleElement()
+        Answer[] shell = new Answer[1];
+        String stderr = coi.testing.Stderr.of(() -> shell[0] = quick(env, "shell"));
+        assertThat(shell[0].code()).isEqualTo(1);
+        assertThat(shell[0].err()).contains("no.socket");
+        assertThat(stderr.lines().filter(l -> l.startsWith("coi: warning: cannot write " + dir.resolve(".coi/pool")))).singleElement()
                 .asString().endsWith("the pool is refilled only by `coi pool fill`");
     }
 

@@ -36,7 +36,7 @@ class ConfigErrorsTest {
 
     /** A config written for the Go original keeps working: its keys this coi lacks are warnings that point at them, and change nothing. */
     @Test
-    void theGoOriginalsKeysAreReadPastWithAWarningAndApplyNothing() {
+    void theGoOriginalsKeysAreReadPastWithAWarningAndApplyNothing() throws Exception {
         Path file = layers.file("go.toml", """
                 [defaults]
                 model = "claude-sonnet"
@@ -52,17 +52,10 @@ class ConfigErrorsTest {
                 [network.logging]
                 enabled = true
                 """);
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream before = System.err;
-        Config config;
-        System.setErr(new java.io.PrintStream(err, true));
-        try {
-            config = layers.load();
-        } finally {
-            System.setErr(before);
-        }
-        org.assertj.core.api.Assertions.assertThat(config.network().mode()).isEqualTo(NetworkMode.RESTRICTED);
-        org.assertj.core.api.Assertions.assertThat(err.toString().lines()).containsExactly(
+        Config[] config = new Config[1];
+        String err = coi.testing.Stderr.of(() -> config[0] = layers.load());
+        org.assertj.core.api.Assertions.assertThat(config[0].network().mode()).isEqualTo(NetworkMode.RESTRICTED);
+        org.assertj.core.api.Assertions.assertThat(err.lines()).containsExactly(
                 "coi: warning: " + file + ":2:1: 'model' in [defaults] is a setting of the Go coi that this coi does not have: ignored"
                         + " (choose the model in the tool itself)",
                 "coi: warning: " + file + ":4:1: 'logs_dir' in [paths] is a setting of the Go coi that this coi does not have: ignored"

@@ -190,17 +190,11 @@ class ProjectTrustTest {
     @Test
     void commandsThatStartNothingLeaveAnUnreadableProjectFileOutWithAWarningSessionsRefuseIt() throws Exception {
         project("[defaults]\nimage = \"x\"\nmode = open\n");
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream before = System.err;
-        Config config;
-        System.setErr(new java.io.PrintStream(err, true));
-        try {
-            config = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE_UNREADABLE);
-        } finally {
-            System.setErr(before);
-        }
-        assertThat(config.image()).isEqualTo("coi");
-        assertThat(err.toString()).startsWith("coi: warning: " + ws.resolve(".coi.toml") + ":3:")
+        Config[] config = new Config[1];
+        String err = coi.testing.Stderr.of(() -> config[0] = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE,
+                ConfigLoader.Untrusted.IGNORE_UNREADABLE));
+        assertThat(config[0].image()).isEqualTo("coi");
+        assertThat(err).startsWith("coi: warning: " + ws.resolve(".coi.toml") + ":3:")
                 .contains("left out here; a session in this workspace will not start until it is fixed");
         assertThatThrownBy(layers::load).isInstanceOf(ConfigException.class).hasMessageContaining(ws.resolve(".coi.toml") + ":3:");
     }
@@ -211,17 +205,11 @@ class ProjectTrustTest {
         for (String content : new String[] {"[defaults]\nimage = \"x\"\nbogus = 1\n", "[defaults]\nimage = \"x\"\n[network]\nmode = \"wide\"\n",
                 "[defaults]\nimage = \"x\"\n[limits]\ncpu = \"0\"\n", "[defaults]\nimage = \"x\"\n\"\\u001b]0;owned\\u0007\" = 1\n"}) {
             project(content);
-            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-            java.io.PrintStream before = System.err;
-            Config config;
-            System.setErr(new java.io.PrintStream(err, true));
-            try {
-                config = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE_UNREADABLE);
-            } finally {
-                System.setErr(before);
-            }
-            assertThat(config.image()).as(content).isEqualTo("coi");
-            assertThat(err.toString()).as(content).startsWith("coi: warning: " + ws.resolve(".coi.toml") + ":").doesNotContain("\u001b", "\u0007");
+            Config[] config = new Config[1];
+            String err = coi.testing.Stderr.of(() -> config[0] = ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE,
+                    ConfigLoader.Untrusted.IGNORE_UNREADABLE));
+            assertThat(config[0].image()).as(content).isEqualTo("coi");
+            assertThat(err).as(content).startsWith("coi: warning: " + ws.resolve(".coi.toml") + ":").doesNotContain("\u001b", "\u0007");
             assertThatThrownBy(layers::load).as(content).isInstanceOf(ConfigException.class);
             // the pool's keeper reads as IGNORE: it keeps the members it had rather than fill for a config no session can use
             assertThatThrownBy(() -> ConfigLoader.load(layers.files, layers.env, layers.home, Overrides.NONE, ConfigLoader.Untrusted.IGNORE))

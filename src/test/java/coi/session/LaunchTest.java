@@ -278,15 +278,7 @@ class LaunchTest extends FakeIncusSessions {
 
     /** What {@code launch} printed on stderr. */
     private static String stderrOf(ThrowingRunnable launch) throws Exception {
-        java.io.PrintStream before = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(err, true));
-        try {
-            launch.run();
-        } finally {
-            System.setErr(before);
-        }
-        return err.toString();
+        return coi.testing.Stderr.of(launch::run);
     }
 
     interface ThrowingRunnable {
