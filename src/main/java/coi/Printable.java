@@ -3,8 +3,8 @@ package coi;
 /**
  * Text that may come from what the agent wrote (a key or value of the workspace's `.coi.toml`,
  * a file name) made safe for the user's terminal: control characters other than newline and tab
- * are shown as a backslash, u and four hex digits, so they cannot move the cursor, retitle the window or recolour
- * what follows.
+ * are shown as a backslash, u and four hex digits, so they cannot move the cursor, retitle the
+ * window or recolour what follows.
  */
 public final class Printable {
     private Printable() {}

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "audit", 
+@Command(name = "audit",
         description = "Show the security monitor's audit log (~/.coi/audit/<container>.jsonl) of one container or of all.")
 final class AuditCommand implements Callable<Integer> {
     private static final Pattern SINCE = Pattern.compile("(\\d+)([smhd])");

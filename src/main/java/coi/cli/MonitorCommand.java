@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "monitor", 
+@Command(name = "monitor",
         description = "One look at a container as the security monitor sees it from the host: processes, connections, io rates, current threats.")
 final class MonitorCommand implements Callable<Integer> {
     private final Context context;

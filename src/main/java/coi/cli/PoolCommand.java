@@ -63,7 +63,7 @@ final class PoolCommand implements Runnable {
         }
     }
 
-    @Command(name = "status", 
+    @Command(name = "status",
             description = "List the pool's members; FITS says whether a `coi run` or `coi shell` here (with these options) would take one.")
     static final class Status extends Base {
         Status(Context c) { super(c); }
@@ -91,7 +91,7 @@ final class PoolCommand implements Runnable {
         }
     }
 
-    @Command(name = "fill", 
+    @Command(name = "fill",
             description = "Make members until the pool of this config's image holds `[pool] size`; stale ones (image rebuilt, settings changed) go first.")
     static final class Fill extends Base {
         @Option(names = {"-q", "--quiet"}, description = "Print nothing.") boolean quiet;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** Hidden: the detached helper that finishes an ephemeral `coi run` after coi returned (see session.Reaper). */
-@Command(name = "__reap", hidden = true, 
+@Command(name = "__reap", hidden = true,
         description = "Wait for an ended `coi run` container to be gone, remove its network rules; with --refill, refill the warm pool.")
 final class ReapCommand implements Callable<Integer> {
     /** The run's coi holds its workspace's placeholders until it exits, which it does as this helper starts. */

@@ -91,7 +91,7 @@ final class TrustCommand {
         }
     }
 
-    @Command(name = "untrust", 
+    @Command(name = "untrust",
             description = "Withdraw trust from a workspace's .coi.toml (see `coi trust`).")
     static final class Untrust implements Callable<Integer> {
         private final Context context;

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** Hidden: the root helper that builds and removes protected views for a non-root user, run through `sudo -n`. */
-@Command(name = "__view", hidden = true, 
+@Command(name = "__view", hidden = true,
         description = "Build or remove a protected workspace view (root, through sudo; see README, Sessions).")
 final class ViewCommand implements Callable<Integer> {
     @Parameters(paramLabel = "ARG", description = "build VIEW WORKSPACE [pin:REL|ro:REL]... | remove VIEW")
