@@ -12,16 +12,16 @@ public enum Output {
 
     public static Output parse(String value) {
         return switch (value == null ? "text" : value.toLowerCase()) {
-            case "text" -> TEXT;
+            case "text", "pretty" -> TEXT;
             case "json" -> JSON;
-            default -> throw new UsageException("--format must be text or json, not '" + value + "'");
+            default -> throw new UsageException("--format must be text or json (pretty: text, as the original's), not '" + value + "'");
         };
     }
 
     /**
-     * `--format` of `coi shell` and `coi run`, which print a plan only with --dry-run: json
-     * without it would be ignored while a session starts (the original's `run --format json`
-     * means JSON output of the command), so it is a usage error.
+     * `--format` of `coi shell`, which prints a plan only with --dry-run: json without it would be
+     * ignored while a session starts, so it is a usage error. (`coi run` has JSON output of its
+     * own, as the original's.)
      */
     static Output ofPlan(String value, boolean dryRun, String command) {
         Output output = parse(value);

@@ -46,13 +46,23 @@ class ConventionsTest {
     }
 
     @Test
-    void formatJsonWithoutDryRunIsAUsageErrorNotASession() {
-        for (String[] args : new String[][] {{"shell", "--format", "json"}, {"run", "--format", "json", "--", "true"}}) {
+    void shellFormatJsonWithoutDryRunIsAUsageErrorNotASessionRunsIsItsOutput() {
+        for (String[] args : new String[][] {{"shell", "--format", "json"}}) {
             Answer answer = Answer.ordinary(env(), args);
             assertThat(answer.code()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(answer.err()).as(String.join(" ", args)).contains("--format json prints the plan of `coi " + args[0] + " --dry-run` only")
                     .doesNotContain("no.socket");
         }
+        // run: the original's JSON output (a real run, so here it reaches the absent daemon), its --timeout and "pretty"
+        for (String[] args : new String[][] {{"run", "--format", "json", "--", "true"}, {"run", "--capture", "--timeout", "5", "true"},
+                {"run", "--format", "pretty", "--dry-run", "true"}}) {
+            Answer answer = Answer.ordinary(env(), args);
+            assertThat(answer.code()).as(String.join(" ", args) + ": " + answer.err()).isEqualTo(1);
+            assertThat(answer.err()).as(String.join(" ", args)).contains("no.socket");
+        }
+        Answer zero = Answer.ordinary(env(), "run", "--timeout", "0", "true");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("--timeout must be a number of seconds above 0");
     }
 
     /** The original's spellings reach the daemon (absent here), where before they were refused as usage errors. */

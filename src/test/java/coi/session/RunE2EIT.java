@@ -34,6 +34,14 @@ class RunE2EIT {
             Result stderr = box.run("run", "echo to-err >&2; exit 3");
             assertThat(stderr.exitCode()).isEqualTo(3);
             assertThat(stderr.err()).contains("to-err");
+            // the original's captured forms: JSON (coi exits 0, the code is in it) and collected text (coi exits with the code)
+            Result json = box.run("run", "--format", "json", "echo out; echo to-err >&2; exit 3");
+            assertThat(json.exitCode()).as(json.toString()).isZero();
+            assertThat(json.out()).as(json.toString()).isEqualTo("{\n  \"stdout\" : \"out\\n\",\n  \"stderr\" : \"to-err\\n\",\n  \"exit_code\" : 3\n}\n");
+            Result captured = box.run("run", "--capture", "echo out; echo to-err >&2; exit 4");
+            assertThat(captured.exitCode()).as(captured.toString()).isEqualTo(4);
+            assertThat(captured.out()).isEqualTo("out\n");
+            assertThat(captured.err()).contains("to-err");
             // coi returns with the command's code; Incus finishes removing the ephemeral container right after
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (System.nanoTime() < deadline && incus.instances().stream().anyMatch(i -> i.name().startsWith(box.container(1).replaceAll("-1$", "-")))) {
@@ -94,6 +102,8 @@ class RunE2EIT {
         try (Sandbox box = new Sandbox()) {
             expect(box.run("shell", "--slot", "11"), 2, "slot 11 is out of range");
             expect(box.run("run", "--slot=-1", "true"), 2, "slot -1 is out of range");
+            expect(box.run("run", "--timeout", "0", "true"), 2, "--timeout must be a number of seconds above 0");
+            expect(box.run("run", "--timeout", "5", "--limit-duration", "1m", "true"), 2, "--timeout is another name of --limit-duration");
             expect(box.run("shell", "--workspace", box.root.resolve("missing").toString()), 2, "does not exist");
             expect(box.run("shell", "--resume", "no-such-id"), 2, "unknown session id no-such-id");
             expect(box.run("shell", "--resume"), 1, "no saved fake session");
