@@ -136,4 +136,15 @@ class ConventionsTest {
         assertThat(shell.code()).isEqualTo(2);
         assertThat(shell.err()).contains(".coi.toml:2:").contains("\\u001b]0;owned\\u0007").doesNotContain("\u001b", "\u0007");
     }
+
+    /** A description line broken mid-sentence in the source is wrapped with the next, not left as a short line. */
+    @Test
+    void helpWrapsASentenceBrokenInTheSourceAsOne() {
+        assertThat(HelpOptions.paragraphs(new String[] {"Summary.", "Ctrl-b d detaches. `sudo poweroff` inside", "ends the session.",
+                "Another paragraph.", "  coi shell   # an example", "  kept as it is"}))
+                .containsExactly("Summary.", "Ctrl-b d detaches. `sudo poweroff` inside ends the session.", "Another paragraph.",
+                        "  coi shell   # an example", "  kept as it is");
+        String help = Answer.ordinary(env(), "shell", "--help").out();
+        assertThat(help).contains("`sudo").doesNotContainPattern("poweroff` inside\\s*\\nends the session");
+    }
 }
