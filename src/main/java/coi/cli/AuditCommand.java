@@ -7,7 +7,6 @@ import coi.monitor.AuditLog;
 import coi.monitor.Level;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -45,12 +44,6 @@ final class AuditCommand implements Callable<Integer> {
         Level min = minLevel(level);
         AuditLog log = AuditLog.under(context.config(context.cwd()).paths().sessionsDir());
         PrintWriter out = spec.commandLine().getOut();
-        // JSON is one event a line: none is no line, never a sentence a parser would choke on
-        if (name != null && !Files.exists(log.file(name)) && !follow) {
-            if (output == Output.TEXT) out.println("no audit events for " + name);
-            out.flush();
-            return 0;
-        }
         List<String> shown = new ArrayList<>();
         do {
             for (AuditEvent e : events(log)) {
@@ -58,6 +51,7 @@ final class AuditCommand implements Callable<Integer> {
                 shown.add(e.id());
                 out.println(output == Output.JSON ? new String(Json.bytes(e), StandardCharsets.UTF_8) : text(e));
             }
+            // JSON is one event a line: none is no line, never a sentence a parser would choke on (a missing log reads as none)
             if (shown.isEmpty() && !follow && output == Output.TEXT) out.println("no audit events" + (name == null ? "" : " for " + name));
             out.flush();
             if (follow) Thread.sleep(250);

@@ -105,14 +105,8 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
     static java.util.Set<String> shellOptions() {
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Class<?> c : List.of(ShellCommand.class, SessionOptions.class)) {
-            for (var field : c.getDeclaredFields()) {
-                Option o = field.getAnnotation(Option.class);
-                if (o != null) names.addAll(List.of(o.names()));
-            }
-            for (var method : c.getDeclaredMethods()) {
-                Option o = method.getAnnotation(Option.class);
-                if (o != null) names.addAll(List.of(o.names()));
-            }
+            var members = java.util.stream.Stream.concat(java.util.Arrays.stream(c.getDeclaredFields()), java.util.Arrays.stream(c.getDeclaredMethods()));
+            members.map(m -> m.getAnnotation(Option.class)).filter(java.util.Objects::nonNull).forEach(o -> names.addAll(List.of(o.names())));
         }
         return names;
     }

@@ -3,7 +3,6 @@ package coi.cli;
 import coi.UsageException;
 import coi.container.ContainerService;
 import coi.incus.ExecRequest;
-import coi.incus.Model;
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
 import java.io.IOException;
@@ -129,16 +128,7 @@ final class ContainerCommand implements Runnable {
                 PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
                 return service().exec(name, request, Stdin.forwardable(), out, err);
             }
-            Model.ExecResult r = service().execCapture(name, request);
-            if ("raw".equals(format)) {
-                System.out.write(r.stdout(), 0, r.stdout().length);
-                System.out.flush();
-                System.err.write(r.stderr(), 0, r.stderr().length);
-                System.err.flush();
-                return r.exitCode();
-            }
-            Output.json(spec.commandLine().getOut(), CoiCommand.ordered("stdout", r.out(), "stderr", r.err(), "exit_code", r.exitCode()));
-            return 0;
+            return Output.captured(spec.commandLine().getOut(), service().execCapture(name, request), !"raw".equals(format));
         }
     }
 

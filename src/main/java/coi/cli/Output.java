@@ -31,6 +31,23 @@ public enum Output {
         return output;
     }
 
+    /**
+     * A command's collected output (`container exec --capture`, `run --capture`): as JSON
+     * (stdout, stderr, exit_code; then 0 is the exit code), or raw, stdout then stderr, ending
+     * with the command's code.
+     */
+    static int captured(PrintWriter out, coi.incus.Model.ExecResult r, boolean json) {
+        if (json) {
+            json(out, CoiCommand.ordered("stdout", r.out(), "stderr", r.err(), "exit_code", r.exitCode()));
+            return 0;
+        }
+        System.out.write(r.stdout(), 0, r.stdout().length);
+        System.out.flush();
+        System.err.write(r.stderr(), 0, r.stderr().length);
+        System.err.flush();
+        return r.exitCode();
+    }
+
     public static void json(PrintWriter out, Object value) {
         try {
             out.println(Json.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value));

@@ -1,6 +1,7 @@
 package coi.cli;
 
 import coi.config.Config;
+import coi.incus.Model;
 import coi.session.ContainerName;
 import coi.session.Prefetch;
 import coi.session.Sessions;
@@ -8,7 +9,6 @@ import coi.session.Workspace;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -96,15 +96,6 @@ final class RunCommand implements Callable<Integer>, SessionCommand {
         }
         ByteArrayOutputStream stdout = new ByteArrayOutputStream(), stderr = new ByteArrayOutputStream();
         int code = sessions.run(request, ContainerCommand.Stdin.forwardable(), stdout, stderr);
-        if (json) {
-            Output.json(out, CoiCommand.ordered("stdout", stdout.toString(StandardCharsets.UTF_8), "stderr",
-                    stderr.toString(StandardCharsets.UTF_8), "exit_code", code));
-            return 0;
-        }
-        System.out.write(stdout.toByteArray(), 0, stdout.size());
-        System.out.flush();
-        System.err.write(stderr.toByteArray(), 0, stderr.size());
-        System.err.flush();
-        return code;
+        return Output.captured(out, new Model.ExecResult(code, stdout.toByteArray(), stderr.toByteArray()), json);
     }
 }

@@ -397,7 +397,6 @@ public final class Sessions {
         return new Prepared(plan, replanner(req.slot(), facts, planAt), all);
     }
 
-    /** The user's command as code in /workspace: one string through bash, several words as they are. */
     /** What `coi run` runs for {@code command}: one word is a bash command line, several are the argv. */
     public static List<String> runArgv(List<String> command) {
         return command.size() == 1 ? List.of("bash", "-c", command.getFirst()) : command;
@@ -408,6 +407,7 @@ public final class Sessions {
         return Shell.join(runArgv(command));
     }
 
+    /** The user's command as code in /workspace: one string through bash, several words as they are. */
     private int execCommand(SessionPlan plan, List<String> command, InputStream stdin, OutputStream stdout, OutputStream stderr) {
         List<String> argv = runArgv(command);
         return incus.exec(plan.container(), plan.code().exec(argv, SessionPlan.WORKSPACE_MOUNT), stdin, stdout, stderr);

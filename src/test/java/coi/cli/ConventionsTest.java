@@ -19,6 +19,22 @@ class ConventionsTest {
         return Map.of("HOME", dir.toString(), "PWD", dir.toString(), "COI_INCUS_SOCKET", dir.resolve("no.socket").toString());
     }
 
+    /** Each command line is accepted: it gets as far as the daemon, which is absent here (exit 1, the socket named). */
+    private void reachTheDaemon(String[]... commands) {
+        for (String[] args : commands) {
+            Answer answer = Answer.ordinary(env(), args);
+            assertThat(answer.code()).as(String.join(" ", args) + ": " + answer.err()).isEqualTo(1);
+            assertThat(answer.err()).as(String.join(" ", args)).contains("no.socket");
+        }
+    }
+
+    /** The command line is a usage error (exit 2) saying {@code message}. */
+    private void usageError(String message, String... args) {
+        Answer answer = Answer.ordinary(env(), args);
+        assertThat(answer.code()).as(String.join(" ", args) + ": " + answer.err()).isEqualTo(2);
+        assertThat(answer.err()).contains(message);
+    }
+
     @Test
     void versionIsAlsoASubcommandAndMinusV() {
         String version = Answer.ordinary(env(), "--version").out();
@@ -47,39 +63,22 @@ class ConventionsTest {
 
     @Test
     void shellFormatJsonWithoutDryRunIsAUsageErrorNotASessionRunsIsItsOutput() {
-        for (String[] args : new String[][] {{"shell", "--format", "json"}}) {
-            Answer answer = Answer.ordinary(env(), args);
-            assertThat(answer.code()).as(String.join(" ", args)).isEqualTo(2);
-            assertThat(answer.err()).as(String.join(" ", args)).contains("--format json prints the plan of `coi " + args[0] + " --dry-run` only")
-                    .doesNotContain("no.socket");
-        }
+        usageError("--format json prints the plan of `coi shell --dry-run` only", "shell", "--format", "json");
+        assertThat(Answer.ordinary(env(), "shell", "--format", "json").err()).doesNotContain("no.socket");
         // run: the original's JSON output (a real run, so here it reaches the absent daemon), its --timeout and "pretty"
-        for (String[] args : new String[][] {{"run", "--format", "json", "--", "true"}, {"run", "--capture", "--timeout", "5", "true"},
-                {"run", "--format", "pretty", "--dry-run", "true"}}) {
-            Answer answer = Answer.ordinary(env(), args);
-            assertThat(answer.code()).as(String.join(" ", args) + ": " + answer.err()).isEqualTo(1);
-            assertThat(answer.err()).as(String.join(" ", args)).contains("no.socket");
-        }
-        Answer zero = Answer.ordinary(env(), "run", "--timeout", "0", "true");
-        assertThat(zero.code()).isEqualTo(2);
-        assertThat(zero.err()).contains("--timeout must be a number of seconds above 0");
+        reachTheDaemon(new String[] {"run", "--format", "json", "--", "true"}, new String[] {"run", "--capture", "--timeout", "5", "true"},
+                new String[] {"run", "--format", "pretty", "--dry-run", "true"});
+        usageError("--timeout must be a number of seconds above 0", "run", "--timeout", "0", "true");
     }
 
     /** The original's spellings reach the daemon (absent here), where before they were refused as usage errors. */
     @Test
     void theOriginalsSessionFlagSpellingsAreAccepted() {
-        for (String[] args : new String[][] {{"shell", "--background", "--dry-run"}, {"shell", "--slot", "0", "--dry-run"},
-                {"shell", "--continue=abc123", "--dry-run"}, {"shell", "--resume=auto", "--dry-run"}, {"images", "-a"}}) {
-            Answer answer = Answer.ordinary(env(), args);
-            assertThat(answer.code()).as(String.join(" ", args) + ": " + answer.err()).isEqualTo(1);
-            assertThat(answer.err()).as(String.join(" ", args)).contains("no.socket");
-        }
-        Answer both = Answer.ordinary(env(), "shell", "--continue", "--resume", "--dry-run");
-        assertThat(both.code()).isEqualTo(2);
-        assertThat(both.err()).contains("--continue is another name of --resume: give one of them");
-        Answer slot = Answer.ordinary(env(), "shell", "--slot", "11", "--dry-run");
-        assertThat(slot.code()).isEqualTo(2);
-        assertThat(slot.err()).contains("slot 11 is out of range");
+        reachTheDaemon(new String[] {"shell", "--background", "--dry-run"}, new String[] {"shell", "--slot", "0", "--dry-run"},
+                new String[] {"shell", "--continue=abc123", "--dry-run"}, new String[] {"shell", "--resume=auto", "--dry-run"},
+                new String[] {"images", "-a"});
+        usageError("--continue is another name of --resume: give one of them", "shell", "--continue", "--resume", "--dry-run");
+        usageError("slot 11 is out of range", "shell", "--slot", "11", "--dry-run");
     }
 
     @Test
@@ -109,9 +108,7 @@ class ConventionsTest {
                 {"--verison"}, {"--", "--dry-run"}}) {
             assertThat(CoiCommand.expand(unchanged)).containsExactly(unchanged);
         }
-        Answer slot = Answer.ordinary(env(), "--slot", "2", "--network", "open", "--dry-run");
-        assertThat(slot.code()).as(slot.err()).isEqualTo(1);
-        assertThat(slot.err()).contains("no.socket");
+        reachTheDaemon(new String[] {"--slot", "2", "--network", "open", "--dry-run"});
         Answer typo = Answer.ordinary(env(), "--verison");
         assertThat(typo.code()).isEqualTo(2);
         assertThat(typo.err()).contains("Unknown option: '--verison'").contains("--version").doesNotContain("coi shell");
