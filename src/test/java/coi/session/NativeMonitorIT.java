@@ -68,9 +68,11 @@ class NativeMonitorIT {
                 assertThat(log(box)).contains("it watches " + name);
 
                 Instant attack = Instant.now();
-                // never connects (it sleeps first), but its command line is a /dev/tcp redirection: critical, killed
+                // never connects (it sleeps first), but its command line is a /dev/tcp redirection: critical, killed; started by a
+                // subshell that ignores SIGHUP and execs it, not by nohup, whose own command line names the path too (CI of
+                // 3a7f8e1 saw nohup killed first, as d1c4e3a did for the zombie-leader attack below)
                 box.run("container", "exec", name, "--user", "1000", "--", "bash", "-c",
-                        "nohup bash -c 'sleep 300; exec 3<>/dev/tcp/127.0.0.1/9' >/dev/null 2>&1 &");
+                        "(trap '' HUP; exec bash -c 'sleep 300; exec 3<>/dev/tcp/127.0.0.1/9') >/dev/null 2>&1 &");
                 Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
                 Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60,
                         () -> "not stopped by the monitor:\n" + read(metadata) + "\n" + log(box));
