@@ -42,6 +42,26 @@ public interface Instances {
         return instanceStatus(name).isPresent();
     }
 
+    /**
+     * Waits up to {@code timeout} for the instance to be {@linkplain Model.Instance#down down} or gone. Unlike
+     * {@link #awaitNotRunning}, a "Frozen" reading does not end the wait: Incus says that of a
+     * stopping container whose monitor does not answer within 5 s, and "Running" again after it.
+     * Returns whether it is; false also when interrupted (the interrupt is kept).
+     */
+    default boolean awaitStopped(String name, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (findInstance(name).map(i -> !i.down()).orElse(false)) {
+            if (System.nanoTime() > deadline) return false;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
     Model.InstanceState instanceState(String name);
 
     /**

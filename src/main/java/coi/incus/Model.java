@@ -32,6 +32,15 @@ public final class Model {
             return running(status);
         }
 
+        /**
+         * Stopped (or in error): not running and not about to run on. Not running is not down: a
+         * "Frozen" reading is a paused container, or a stopping one whose monitor did not answer
+         * Incus within 5 s (it reads "Running" again a moment later).
+         */
+        public boolean down() {
+            return "Stopped".equals(status) || "Error".equals(status);
+        }
+
         public static boolean running(String status) {
             return "Running".equals(status);
         }

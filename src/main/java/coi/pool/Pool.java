@@ -40,6 +40,12 @@ public final class Pool {
     public static final String FIT = "user.coi.pool_fit";
     /** pid@boot of the coi that is filling or claiming the member: a dead one makes it a leftover for `coi clean`. */
     public static final String OWNER = "user.coi.pool_owner";
+    /**
+     * The sessions folder whose keeper (or `coi pool fill`) made the member. Any session may claim a
+     * member that fits, but only its own keeper removes it as stale or no longer wanted: another
+     * user's keeper (or a keeper whose folder is gone) does not empty a pool it did not fill.
+     */
+    public static final String KEEPER = "user.coi.pool_keeper";
     public static final String FILLING = "filling", READY = "ready", CLAIMED = "claimed";
 
     /** The narrowest fence: no address allowed, no DNS; only DHCP (which every mode allows) gets through. */
@@ -77,6 +83,12 @@ public final class Pool {
     /** A pool member not yet claimed, of this fit, running and leased. */
     static boolean claimable(Model.Instance i, Fit fit) {
         return READY.equals(i.configValue(STATE)) && of(i, fit) && i.running();
+    }
+
+    /** Whether {@code keeper} made member {@code i}; a member made before members named their keeper is everyone's. */
+    public static boolean keptBy(Model.Instance i, String keeper) {
+        String made = i.configValue(KEEPER);
+        return made == null || made.equals(keeper);
     }
 
     /** Members of this coi prefix that are not claimed (filling or ready), from {@code all}. */
@@ -152,27 +164,27 @@ public final class Pool {
     }
 
     /**
-     * Brings the ready and filling members of {@code fit} up to {@code size}; members of the same
-     * image alias made from another image or another fixed part are stale and removed first.
-     * Returns the names of the members made.
+     * Brings the ready and filling members of {@code fit} up to {@code size}, made as {@code keeper}'s;
+     * {@code keeper}'s members of the same image alias made from another image or another fixed
+     * part are stale and removed first. Returns the names of the members made.
      */
     public List<String> fill(Fit fit, Map<String, String> fixedConfig, Map<String, Map<String, String>> fixedDevices, int size,
-                             BridgeFacts bridge, Set<Inet4Address> taken, String owner) {
+                             BridgeFacts bridge, Set<Inet4Address> taken, String owner, String keeper) {
         List<Model.Instance> all = incus.instances();
         List<Model.Instance> mine = new ArrayList<>();
         for (Model.Instance i : unclaimed(all)) {
             if (!fit.alias().equals(i.configValue(ALIAS))) continue;
             if (fit.hash().equals(i.configValue(FIT)) && fit.fingerprint().equals(i.configValue(IMAGE))) mine.add(i);
-            else remove(i.name());
+            else if (keptBy(i, keeper)) remove(i.name());
         }
         Set<Inet4Address> used = new HashSet<>(taken);
         List<String> made = new ArrayList<>();
-        for (int n = mine.size(); n < size; n++) made.add(make(fit, fixedConfig, fixedDevices, bridge, used, owner));
+        for (int n = mine.size(); n < size; n++) made.add(make(fit, fixedConfig, fixedDevices, bridge, used, owner, keeper));
         return made;
     }
 
     private String make(Fit fit, Map<String, String> fixedConfig, Map<String, Map<String, String>> fixedDevices, BridgeFacts bridge,
-                        Set<Inet4Address> used, String owner) {
+                        Set<Inet4Address> used, String owner, String keeper) {
         String name = prefix + "pool-" + HexFormat.of().formatHex(Random.SOURCE.generateSeed(4));
         ContainerNic nic = ContainerNic.plan(name, bridge, used);
         used.add(nic.address());
@@ -182,6 +194,7 @@ public final class Pool {
         config.put(IMAGE, fit.fingerprint());
         config.put(FIT, fit.hash());
         config.put(OWNER, owner);
+        config.put(KEEPER, keeper);
         Map<String, Map<String, String>> devices = new TreeMap<>(fixedDevices);
         devices.put("eth0", nic.device(bridge));
         try {

@@ -55,11 +55,15 @@ final class Attachment {
         if (!Terminal.interactive()) throw new UsageException(message);
     }
 
-    /** After the terminal returns: saved and removed if the container went down, a hint otherwise. */
+    /**
+     * After the terminal returns: saved and removed if the container went down, a hint otherwise.
+     * Only stopped (or gone) is down: a "Frozen" reading may be a stopping container's monitor
+     * that did not answer (it reads "Running" a moment later), or a paused session; neither is ended.
+     */
     void settle(String container, String tmux, CodeUser code, Path workspace) {
         if (!tmuxRunning(incus, container, tmux, code) && shuttingDown(container)) awaitStop(container);
         Optional<Model.Instance> now = incus.findInstance(container);
-        if (now.isEmpty() || !now.get().running()) {
+        if (now.isEmpty() || now.get().down()) {
             Finalizer finalizer = new Finalizer(incus, store);
             now.ifPresentOrElse(finalizer::ended, () -> finalizer.endedByName(container));
             if (incus.findInstance(container).isEmpty()) fencing.remove(container);
@@ -105,7 +109,7 @@ final class Attachment {
 
 
     private void awaitStop(String container) {
-        incus.awaitNotRunning(container, STOP_WAIT);
+        incus.awaitStopped(container, STOP_WAIT);
     }
 
     /** The container `coi attach` means, checked: coi's, there, running. */

@@ -22,7 +22,7 @@ public final class Finalizer {
         this.store = store;
     }
 
-    /** A coi session container that exists but is not running; any other container is left alone. */
+    /** A coi session container that exists and is {@linkplain Model.Instance#down down}; any other container is left alone. */
     public void ended(Model.Instance instance) {
         if (instance.configValue(Labels.WORKSPACE) == null) return;
         String tool = instance.configValue(Labels.TOOL), id = instance.configValue(Labels.SESSION);
@@ -30,7 +30,7 @@ public final class Finalizer {
             SessionStore sessions = storeFor(instance);
             sessions.find(tool, id).filter(m -> "running".equals(m.status())).ifPresent(m -> sessions.save(m.ended(Sessions.now())));
         }
-        if (!"true".equals(instance.configValue(Labels.PERSISTENT)) && !instance.running()) {
+        if (!"true".equals(instance.configValue(Labels.PERSISTENT)) && instance.down()) {
             // Incus may be removing an ephemeral one itself right now: gone is what is asked for
             Retries.delete(incus, instance.name());
         }
@@ -43,18 +43,18 @@ public final class Finalizer {
         }
     }
 
-    /** Ends every session marked running whose container is gone or stopped; returns how many. */
+    /** Ends every session marked running whose container is gone or down; returns how many. */
     public int sweep() {
         return sweep(incus.instances());
     }
 
     /** As {@link #sweep()}, given the instances just listed (one listing serves a whole `coi list`). */
     public int sweep(List<Model.Instance> all) {
-        Set<String> running = all.stream().filter(Model.Instance::running).map(Model.Instance::name)
-                .collect(Collectors.toSet());
+        // a paused (frozen) container's session is not over
+        Set<String> up = all.stream().filter(i -> !i.down()).map(Model.Instance::name).collect(Collectors.toSet());
         int n = 0;
         for (SessionMetadata m : store.all()) {
-            if ("running".equals(m.status()) && !running.contains(m.containerName())) {
+            if ("running".equals(m.status()) && !up.contains(m.containerName())) {
                 store.save(m.ended(Sessions.now()));
                 n++;
             }

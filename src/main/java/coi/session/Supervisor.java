@@ -558,7 +558,7 @@ final class Supervisor {
             try {
                 Model.Instance instance = incus.instance(name);
                 if (!Watcher.mine(instance, store)) return;
-                if (!instance.running()) {
+                if (instance.down()) {
                     finalizer.ended(instance);
                     log("ended " + name + " (" + action + ")");
                 }

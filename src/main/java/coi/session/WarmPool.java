@@ -214,13 +214,17 @@ public final class WarmPool {
     /** What a keeper's fill was for, and the members it made. */
     record Filled(Fit fit, List<String> made) {}
 
-    /** Removes the ready members of {@code fit} (a keeper's request no longer wants it); returns their names. */
+    /**
+     * Removes the ready members of {@code fit} that this sessions folder's keeper made (its request
+     * no longer wants them); returns their names. Another folder's members of the same fit are
+     * that keeper's to keep.
+     */
     List<String> retire(Fit fit) {
         List<String> removed = new ArrayList<>();
         try (NameLock turn = turn()) {
             // each is taken like a claim first: a session that claims one meanwhile keeps it
-            for (Optional<Model.Instance> taken; (taken = pool.claim(fit, incus.instancesWithoutState(), Map.of(Pool.OWNER, Owner.current()),
-                    name -> { })).isPresent(); ) {
+            for (Optional<Model.Instance> taken; (taken = pool.claim(fit, keptHere(incus.instancesWithoutState()),
+                    Map.of(Pool.OWNER, Owner.current()), name -> { })).isPresent(); ) {
                 pool.remove(taken.get().name());
                 removed.add(taken.get().name());
             }
@@ -232,7 +236,11 @@ public final class WarmPool {
         // a member must not get the address of rules left by a container that is gone (see Fencing.sweepGone)
         fencing.sweepGone(sessionsRoot, null);
         return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
-                t.bridge, fencing.taken(incus.instancesWithoutState(), t.bridge), Owner.current());
+                t.bridge, fencing.taken(incus.instancesWithoutState(), t.bridge), Owner.current(), sessionsRoot.toString());
+    }
+
+    private List<Model.Instance> keptHere(List<Model.Instance> all) {
+        return all.stream().filter(i -> Pool.keptBy(i, sessionsRoot.toString())).toList();
     }
 
     /** Fills, drains and the keeper's rounds take turns: a drain is never followed by a refill it did not see. */

@@ -8,7 +8,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -55,6 +57,7 @@ public final class FakeDaemon implements AutoCloseable {
     private final Set<String> tmuxIn = new HashSet<>();
     private final Map<String, Integer> exitsOf = new HashMap<>();
     private final List<ExecCall> execs = new CopyOnWriteArrayList<>();
+    private final Map<String, Deque<String>> statusReads = new HashMap<>();
     private final List<String> actions = new CopyOnWriteArrayList<>();
     private final AtomicInteger operations = new AtomicInteger();
     private final Thread websocketServer;
@@ -105,6 +108,21 @@ public final class FakeDaemon implements AutoCloseable {
     public synchronized String status(String instance) {
         ObjectNode i = instances.get(instance);
         return i == null ? null : i.path("status").asText();
+    }
+
+    /** Sets an instance's status as the daemon reports it from now on ("Frozen": what Incus says while a stopping container's monitor does not answer). */
+    public synchronized void status(String instance, String status) {
+        instances.get(instance).put("status", status);
+    }
+
+    /**
+     * The next reads of {@code instance} (GET of it) say these statuses, one each, whatever it is;
+     * then it reads as it is. What Incus says of a stopping container can be "Frozen" (its monitor
+     * did not answer within 5 s) and then "Running" again.
+     */
+    public synchronized FakeDaemon readsNext(String instance, String... statuses) {
+        statusReads.computeIfAbsent(instance, k -> new ArrayDeque<>()).addAll(List.of(statuses));
+        return this;
     }
 
     public List<ExecCall> execs() {
@@ -199,7 +217,10 @@ public final class FakeDaemon implements AutoCloseable {
             ObjectNode instance = instances.get(name);
             if (instance == null) return FakeIncus.error(404, "Instance not found");
             return switch (method + " " + sub) {
-                case "GET " -> FakeIncus.sync(instance.toString());
+                case "GET " -> {
+                    String read = statusReads.getOrDefault(name, new ArrayDeque<>()).poll();
+                    yield FakeIncus.sync(read == null ? instance.toString() : instance.deepCopy().put("status", read).toString());
+                }
                 case "GET state" -> {
                     FakeIncus.Responder failed = failure("state", name);
                     yield failed != null ? failed : FakeIncus.sync(state(instance).toString());

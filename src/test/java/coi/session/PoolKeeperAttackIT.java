@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Test;
 class PoolKeeperAttackIT {
     /** Keys whose values belong to the member's making or to Incus, not to its settings. */
     private static boolean own(String key) {
-        return key.startsWith("volatile.") || key.startsWith("image.") || key.equals(Pool.OWNER);
+        return key.startsWith("volatile.") || key.startsWith("image.") || key.equals(Pool.OWNER) || key.equals(Pool.KEEPER);
     }
 
     @Test

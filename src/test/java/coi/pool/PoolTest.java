@@ -1,0 +1,44 @@
+package coi.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import coi.incus.FakeDaemon;
+import coi.incus.IncusClient;
+import coi.network.NetworkFence;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whose members a fill may remove as stale: only its own keeper's (and those made before members named their keeper). */
+class PoolTest {
+    static final String PREFIX = "coitest-unit-";
+    static final String MINE = "/home/a/.coi", OTHERS = "/home/b/.coi";
+
+    @TempDir
+    Path dir;
+
+    private static Map<String, String> member(String fit, String keeper) {
+        Map<String, String> config = new HashMap<>(Map.of(Pool.STATE, Pool.READY, Pool.ALIAS, "coi", Pool.IMAGE, "abc", Pool.FIT, fit));
+        if (keeper != null) config.put(Pool.KEEPER, keeper);
+        return config;
+    }
+
+    @Test
+    void aFillRemovesItsOwnStaleMembersNotThoseAnotherKeeperMade() throws Exception {
+        try (FakeDaemon daemon = FakeDaemon.start(dir); IncusClient incus = daemon.client()) {
+            daemon.existing(PREFIX + "pool-0000000a", "Running", member("old", MINE), true);
+            daemon.existing(PREFIX + "pool-0000000b", "Running", member("old", OTHERS), true);
+            daemon.existing(PREFIX + "pool-0000000c", "Running", member("old", null), true);
+            daemon.existing(PREFIX + "pool-0000000d", "Running", member("new", OTHERS), true);
+            Pool pool = new Pool(incus, new NetworkFence((stdin, args) -> ""), PREFIX);
+            List<String> made = pool.fill(new Fit("coi", "abc", "new"), Map.of(), Map.of(), 1, null, Set.of(), "1@boot", MINE);
+            assertThat(made).as("another keeper's member of this fit counts").isEmpty();
+            assertThat(daemon.instanceNames()).as("mine and the unnamed one were stale; the other keeper's stay")
+                    .containsExactlyInAnyOrder(PREFIX + "pool-0000000b", PREFIX + "pool-0000000d");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package coi.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** When a session is over (its container stopped or gone), and that a "Frozen" reading is not that. */
+class EndOfSessionTest extends FakeIncusSessions {
+
+    /**
+     * A `poweroff` inside: tmux is gone and systemd is going down. While the container stops, Incus
+     * may say "Frozen" (its monitor does not answer within 5 s) and then "Running" again. Neither is
+     * the end: the session ends when the container is stopped, as CI once saw it did not.
+     */
+    @Test
+    void aPoweroffIsAwaitedToTheStopThroughAFrozenAndARunningReading() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        daemon.exitNext("tmux", 1).readsNext(name, "Frozen", "Running", "Running");
+        Thread stopping = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(500);
+                daemon.status(name, "Stopped");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        StringWriter said = new StringWriter();
+        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
+        stopping.join();
+        assertThat(said.toString()).startsWith("session ended: container " + name);
+    }
+
+    /** A frozen container whose system is up (`coi pause`d, or a slow monitor) is not ended: nothing of it is removed. */
+    @Test
+    void aFrozenReadingOfAContainerThatIsNotGoingDownEndsNothing() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        daemon.status(name, "Frozen");
+        StringWriter said = new StringWriter();
+        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
+        assertThat(said.toString()).startsWith("detached from " + name);
+        assertThat(daemon.status(name)).isEqualTo("Frozen");
+    }
+
+    /** `coi list` ends the sessions whose container is down or gone: not one whose container is paused. */
+    @Test
+    void aSweepEndsTheSessionOfAStoppedContainerNotOfAFrozenOne() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        daemon.status(plan.container(), "Frozen");
+        Finalizer finalizer = new Finalizer(incus, store);
+        assertThat(finalizer.sweep()).isZero();
+        assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("running");
+        daemon.status(plan.container(), "Stopped");
+        assertThat(finalizer.sweep()).isOne();
+        assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("ended");
+    }
+}
