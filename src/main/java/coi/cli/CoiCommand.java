@@ -76,8 +76,16 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
         return spec.commandLine().execute(debug ? new String[] {"shell", "--debug"} : new String[] {"shell"});
     }
 
+    /** The root's version flags (as its {@code --version} option names them). */
+    private static final List<String> VERSION_FLAGS = List.of("-V", "-v", "--version");
     /** Options of the root itself; {@code --remote} takes a value. */
-    private static final java.util.Set<String> ROOT_OPTIONS = java.util.Set.of("--debug", "-h", "--help", "-V", "-v", "--version");
+    private static final java.util.Set<String> ROOT_OPTIONS = rootOptions();
+
+    private static java.util.Set<String> rootOptions() {
+        java.util.Set<String> options = new java.util.HashSet<>(VERSION_FLAGS);
+        options.addAll(List.of("--debug", "-h", "--help"));
+        return java.util.Set.copyOf(options);
+    }
 
     /**
      * {@code args} as the command tree reads them: session flags before any command (`coi --slot 2
@@ -140,7 +148,7 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
         if (first == null) {
             List<String> flags = List.of(args);
             if (flags.contains("-h") || flags.contains("--help")) return COMMANDS;
-            if (flags.contains("-V") || flags.contains("-v") || flags.contains("--version")) return List.of();
+            if (!java.util.Collections.disjoint(flags, VERSION_FLAGS)) return List.of();
             return List.of(ShellCommand.class);
         }
         for (Class<?> command : COMMANDS) {

@@ -23,10 +23,10 @@ public enum Output {
      * ignored while a session starts, so it is a usage error. (`coi run` has JSON output of its
      * own, as the original's.)
      */
-    static Output ofPlan(String value, boolean dryRun, String command) {
+    static Output ofPlan(String value, boolean dryRun) {
         Output output = parse(value);
         if (output == JSON && !dryRun) {
-            throw new UsageException("--format json prints the plan of `coi " + command + " --dry-run` only: add --dry-run, or leave --format out");
+            throw new UsageException("--format json prints the plan of `coi shell --dry-run` only: add --dry-run, or leave --format out");
         }
         return output;
     }

@@ -69,7 +69,7 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
     }
 
     private int call(java.io.PrintWriter out, Prefetch prefetch) {
-        Output output = Output.ofPlan(format, dryRun, "shell");
+        Output output = Output.ofPlan(format, dryRun);
         if (continueFrom != null && resume != null) throw new UsageException("--continue is another name of --resume: give one of them");
         if (options.slot != null) ContainerName.checkSlot(options.slot);
         Workspace ws = options.workspace(context);
