@@ -23,7 +23,8 @@ public final class Model {
         }
     }
 
-    public record Instance(String name, String status, String type, boolean ephemeral, String createdAt,
+    /** {@code lastUsedAt}: when it last started (Incus's last_used_at; 1970 when never). */
+    public record Instance(String name, String status, String type, boolean ephemeral, String createdAt, String lastUsedAt,
                            Map<String, String> config, Map<String, String> expandedConfig,
                            Map<String, Map<String, String>> devices,
                            Map<String, Map<String, String>> expandedDevices,
@@ -50,7 +51,7 @@ public final class Model {
         }
 
         public Instance withState(InstanceState newState) {
-            return new Instance(name, status, type, ephemeral, createdAt, config, expandedConfig, devices, expandedDevices, profiles, newState);
+            return new Instance(name, status, type, ephemeral, createdAt, lastUsedAt, config, expandedConfig, devices, expandedDevices, profiles, newState);
         }
     }
 

@@ -23,7 +23,7 @@ final class ModelTrees {
 
     static Model.Instance instance(JsonNode n) {
         return new Model.Instance(text(n, "name"), text(n, "status"), text(n, "type"), n.path("ephemeral").asBoolean(false),
-                text(n, "created_at"), strings(n.path("config")), strings(n.path("expanded_config")), devices(n.path("devices")),
+                text(n, "created_at"), text(n, "last_used_at"), strings(n.path("config")), strings(n.path("expanded_config")), devices(n.path("devices")),
                 devices(n.path("expanded_devices")), stringList(n.path("profiles")), state(n.path("state")));
     }
 

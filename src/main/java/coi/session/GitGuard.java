@@ -46,7 +46,9 @@ import java.util.stream.Stream;
  * <li><b>When the agent could write.</b> Every launch opens a window for its workspace folder (this
  *     record, {@code gitguard/<key>.tsv}, kept by the folder's identity like the {@link
  *     Placeholders}'); a check that finds no container of the workspace left (any state but
- *     Stopped) and no launch holding it closes the window. A file's change time (ctime), which no
+ *     Stopped) and no launch holding it closes the window. A start without a launch (by hand, or
+ *     Incus's own after a reboot) is found by the container's last start: the windows are joined
+ *     over it ({@link #startedUnseen}). A file's change time (ctime), which no
  *     one can set back, inside a window marks it as possibly the agent's, wherever it is now and
  *     whenever the window was: a config written in one session and moved into place in a later one
  *     is still the agent's. The user's changes outside sessions are the user's.</li>
@@ -232,6 +234,15 @@ public final class GitGuard {
      * The same for each folder in {@code mounts} (held here), which the session can write as well.
      */
     static void launched(Path root, Path workspace, String folder, List<Path> mounts) {
+        launched(root, workspace, folder, mounts, List.of());
+    }
+
+    /**
+     * As {@link #launched(Path, Path, String, List)}, given the workspace's containers as the launch listed them: a start
+     * of one that no window holds joins the windows first ({@link #startedUnseen}), before this launch starts it again and
+     * its last start is this one.
+     */
+    static void launched(Path root, Path workspace, String folder, List<Path> mounts, java.util.Collection<Model.Instance> instances) {
         List<Path> with = new ArrayList<>();
         for (Path m : mounts) {
             // by its real path, as Incus mounts it (a link on the way may be re-pointed later, by the agent in its workspace);
@@ -244,8 +255,8 @@ public final class GitGuard {
             }
         }
         // a mount of the workspace's folder or of one above it makes the workspace's own .git writable through it
-        opened(root, workspace, folder, with.stream().anyMatch(m -> within(workspace, m)), with);
-        for (Path m : with) opened(root, m, Placeholders.hold(root, m), true, List.of());
+        opened(root, workspace, folder, with.stream().anyMatch(m -> within(workspace, m)), with, instances);
+        for (Path m : with) opened(root, m, Placeholders.hold(root, m), true, List.of(), instances);
     }
 
     /**
@@ -257,7 +268,7 @@ public final class GitGuard {
         try {
             folder = Placeholders.hold(root, workspace);
         } catch (CoiException gone) {
-            if (Files.isDirectory(source)) opened(root, source, Placeholders.hold(root, source), true, List.of());
+            if (Files.isDirectory(source)) opened(root, source, Placeholders.hold(root, source), true, List.of(), List.of());
             return;
         }
         launched(root, workspace, folder, List.of(source));
@@ -273,13 +284,16 @@ public final class GitGuard {
     }
 
     /** One folder's window opened (a launch counted, {@code mounted} kept once set, {@code with} added to the last ones). */
-    private static void opened(Path root, Path workspace, String folder, boolean mounted, List<Path> with) {
+    private static void opened(Path root, Path workspace, String folder, boolean mounted, List<Path> with,
+                               java.util.Collection<Model.Instance> instances) {
         Path file = recordFile(root, Placeholders.key(folder));
         try {
             Placeholders.locked(root, folder, alone -> {
                 State was = read(file).filter(s -> s.folder().equals(folder)).orElse(new State(workspace, folder, 0, List.of()));
-                List<Window> windows = new ArrayList<>(was.windows());
-                if (!was.open()) windows.add(new Window(nanos(Instant.now().minus(SLACK)), OPEN));
+                List<Window> windows = was.windows();
+                for (long at : unseenStarts(workspace, folder, windows, instances)) windows = covering(windows, at);
+                windows = new ArrayList<>(windows);
+                if (windows.isEmpty() || windows.getLast().end() != OPEN) windows.add(new Window(nanos(Instant.now().minus(SLACK)), OPEN));
                 java.util.LinkedHashSet<Path> beside = new java.util.LinkedHashSet<>(was.with());
                 beside.removeAll(with);
                 beside.addAll(with);
@@ -300,19 +314,20 @@ public final class GitGuard {
      * run`); closes its window when no container of it is left.
      */
     public static List<Quarantined> check(Path root, Path workspace, Supplier<List<Model.Instance>> instances) {
+        Supplier<List<Model.Instance>> listed = once(instances);
         Path file;
         try {
             file = recordFile(root, Placeholders.key(Placeholders.folderIdentity(workspace)));
         } catch (IOException gone) {
             return List.of();
         }
-        List<Quarantined> moved = new ArrayList<>(checkOne(root, file, instances));
+        List<Quarantined> moved = new ArrayList<>(checkOne(root, file, instances, listed));
         // and the folders mounted writable beside it (the look that closes a window walks the whole folder: a mounted home
         // folder takes a while; no background process may come after a `coi run` to do it)
         for (Path m : read(file).map(State::with).orElse(List.of())) {
             try {
                 Path beside = recordFile(root, Placeholders.key(Placeholders.folderIdentity(m)));
-                if (!beside.equals(file)) moved.addAll(checkOne(root, beside, instances));
+                if (!beside.equals(file)) moved.addAll(checkOne(root, beside, instances, listed));
             } catch (IOException gone) {
                 // moved or gone: the background process and `coi clean` check every record
             }
@@ -320,18 +335,38 @@ public final class GitGuard {
         return moved;
     }
 
-    /** Checks every workspace with an open window (the background process, `coi clean`). */
+    /**
+     * Checks every workspace with an open window (the background process, `coi clean`), and every one a container of
+     * which started without a window ({@link #startedUnseen}).
+     */
     public static List<Quarantined> checkAll(Path root, Supplier<List<Model.Instance>> instances) {
+        Supplier<List<Model.Instance>> listed = once(instances);
         List<Quarantined> moved = new ArrayList<>();
-        for (Path file : Placeholders.records(root.resolve(FOLDER))) moved.addAll(checkOne(root, file, instances));
+        for (Path file : Placeholders.records(root.resolve(FOLDER))) moved.addAll(checkOne(root, file, instances, listed));
         return moved;
     }
 
-    private static List<Quarantined> checkOne(Path root, Path file, Supplier<List<Model.Instance>> instances) {
+    /**
+     * {@code instances} asked once, when first needed (a daemon that cannot be asked is asked again): for finding starts
+     * without a window, where a list a few seconds old misses nothing a later check does not find. Whether a window may
+     * close is asked of a fresh list, under the folder's lock.
+     */
+    private static Supplier<List<Model.Instance>> once(Supplier<List<Model.Instance>> instances) {
+        List<List<Model.Instance>> got = new ArrayList<>(1);
+        return () -> {
+            if (got.isEmpty()) got.add(instances.get());
+            return got.getFirst();
+        };
+    }
+
+    private static List<Quarantined> checkOne(Path root, Path file, Supplier<List<Model.Instance>> instances,
+                                              Supplier<List<Model.Instance>> listed) {
         Optional<State> found = read(file);
-        if (found.isEmpty() || !found.get().open()) return List.of();
-        State state = found.get();
-        if (!file.getFileName().toString().equals(Placeholders.key(state.folder()) + ".tsv")) return List.of();
+        if (found.isEmpty()) return List.of();
+        if (!file.getFileName().toString().equals(Placeholders.key(found.get().folder()) + ".tsv")) return List.of();
+        // an open window holds every start since it opened, and its launch joined those before it (see launched)
+        State state = found.get().open() ? found.get() : widened(root, file, found.get(), listed);
+        if (!state.open()) return List.of();
         try {
             // whether the window may close: no launch holds the folder and no container of it is left, asked under its lock;
             // it closes at the time of that answer, after a full look, unless a launch came meanwhile
@@ -374,6 +409,80 @@ public final class GitGuard {
             // whatever the agent made of the workspace: the window stays open, a later check looks again
             return List.of();
         }
+    }
+
+    /**
+     * {@code state} with its windows joined over each start of a container of its folder that no window holds: a start
+     * coi did not open one for (`incus start` or `incus restart` by hand, `coi container start`, Incus starting a
+     * container again as the daemon comes up), found by the container's last start (Incus's last_used_at, which no one in
+     * the container can set). The agent ran from then on, for as long as is not known: the windows before and after
+     * it become one (the last one open again when none follows). Pool members are left out: they started before any
+     * session had them. A workspace no longer there, or a daemon that cannot be asked, changes nothing.
+     */
+    static State startedUnseen(Path root, Path file, State state, Supplier<List<Model.Instance>> instances) throws IOException {
+        List<Long> starts;
+        try {
+            starts = unseenStarts(state.workspace(), state.folder(), state.windows(), instances.get());
+        } catch (RuntimeException daemon) {
+            return state;
+        }
+        if (starts.isEmpty()) return state;
+        return Placeholders.locked(root, state.folder(), alone -> {
+            State s = read(file).orElse(state);
+            List<Window> windows = s.windows();
+            for (long at : starts) windows = covering(windows, at);
+            if (windows.equals(s.windows())) return s;
+            State widened = s.withWindows(windows);
+            write(file, widened);
+            return widened;
+        });
+    }
+
+    /**
+     * The last starts of those of {@code instances} known to use folder {@code folder} (pool members aside) which no
+     * window holds.
+     */
+    private static List<Long> unseenStarts(Path workspace, String folder, List<Window> windows, java.util.Collection<Model.Instance> instances) {
+        List<Model.Instance> unseen = instances.stream().filter(i -> !coi.pool.Pool.member(i)).filter(i -> {
+            long at = lastStart(i);
+            return at != 0 && windows.stream().noneMatch(w -> w.start() <= at && at <= w.end());
+        }).toList();
+        if (unseen.isEmpty() || !Files.isDirectory(workspace, LinkOption.NOFOLLOW_LINKS)) return List.of();
+        return Placeholders.using(unseen, workspace, folder).stream().map(GitGuard::lastStart).toList();
+    }
+
+    /** {@link #startedUnseen}, or {@code state} as it was when that cannot be had (the record cannot be written). */
+    private static State widened(Path root, Path file, State state, Supplier<List<Model.Instance>> listed) {
+        try {
+            return startedUnseen(root, file, state, listed);
+        } catch (IOException | RuntimeException e) {
+            return state;
+        }
+    }
+
+    /** When {@code i} last started, in epoch nanoseconds; 0 when never (Incus says 1970) or not known. */
+    private static long lastStart(Model.Instance i) {
+        if (i.lastUsedAt() == null) return 0;
+        try {
+            Instant at = Instant.parse(i.lastUsedAt());
+            return at.isAfter(Instant.EPOCH.plus(Duration.ofDays(1))) ? nanos(at) : 0;
+        } catch (java.time.format.DateTimeParseException e) {
+            return 0;
+        }
+    }
+
+    /** {@code windows} (in order, apart) made to hold {@code at}: the gap it falls in joined to the windows around it. */
+    static List<Window> covering(List<Window> windows, long at) {
+        int after = 0;
+        while (after < windows.size() && windows.get(after).start() <= at) after++;
+        if (after > 0 && at <= windows.get(after - 1).end()) return windows;
+        List<Window> w = new ArrayList<>(windows);
+        long slack = SLACK.toNanos();
+        if (w.isEmpty()) w.add(new Window(at - slack, OPEN));
+        else if (after == 0) w.set(0, new Window(at - slack, w.getFirst().end()));
+        else if (after == w.size()) w.set(after - 1, new Window(w.get(after - 1).start(), OPEN));
+        else w.set(after - 1, new Window(w.get(after - 1).start(), w.remove(after).end()));
+        return w;
     }
 
     static List<Window> merged(List<Window> windows) {

@@ -377,6 +377,26 @@ public final class Placeholders {
     }
 
     /**
+     * Those of {@code instances} that are known to use {@code workspace} (the folder {@code folder}): labelled with it, or
+     * mounting it (or a folder above or below it) writable. Unlike {@link #inUse}, what cannot be looked at counts as not:
+     * this finds containers whose starts mean a window, not containers that keep one open.
+     */
+    static List<Model.Instance> using(List<Model.Instance> instances, Path workspace, String folder) {
+        Near near = Near.of(workspace, folder);
+        if (near == null) return List.of();
+        List<Model.Instance> found = new ArrayList<>();
+        for (Model.Instance i : instances) {
+            String label = i.configValue(Labels.WORKSPACE);
+            if (label == null) continue;
+            String labelled = i.configValue(Labels.WORKSPACE_FOLDER);
+            boolean uses = labelled != null && near.here().contains(labelled) || near.surely(label);
+            for (String source : writableDisks(i).values()) uses = uses || near.surely(source);
+            if (uses) found.add(i);
+        }
+        return found;
+    }
+
+    /**
      * Whether a coi instance of {@code instances} (labelled with a workspace) mounts {@code workspace}, the folder
      * {@code folder}, a folder above it or one below it writable as another disk (`--mount`, `[[mounts]]`, the storage
      * folder, a session's state folder): its agent can write there as well. A source that cannot be looked at counts.
@@ -427,6 +447,15 @@ public final class Placeholders {
         /** Whether {@code path} is this folder, a folder above it (compared as folders) or lies below it (by real path). */
         boolean reaches(Path path) throws IOException {
             return here.contains(folderIdentity(path)) || path.toRealPath().startsWith(real);
+        }
+
+        /** {@link #reaches}, false when {@code path} cannot be looked at. */
+        boolean surely(String path) {
+            try {
+                return reaches(Path.of(path));
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                return false;
+            }
         }
     }
 

@@ -518,7 +518,7 @@ public final class Sessions {
         String folder = Placeholders.hold(store.root(), ws.path());
         List<Path> mounts = new ArrayList<>(writableMounts(config));
         for (Model.Instance i : mine) mounts.addAll(writableSources(i));
-        GitGuard.launched(store.root(), ws.path(), folder, mounts);
+        GitGuard.launched(store.root(), ws.path(), folder, mounts, mine);
         if (paths.isEmpty()) return Protection.of(ws.path(), paths, true, views.available()).heldIn(folder);
         List<String> made = new ArrayList<>();
         try {

@@ -38,6 +38,8 @@ final class StandIn implements AutoCloseable {
     static final String INSTANCES = "/1.0/instances?recursion=2";
     /** The same without the state, snapshots and backups: what planning and `list` read. */
     static final String INSTANCES_WITHOUT_STATE = "/1.0/instances?recursion=1";
+    /** The same of every project: what the git guard reads (a container of the workspace in another project counts too). */
+    static final String INSTANCES_OF_ALL_PROJECTS = "/1.0/instances?recursion=1&all-projects=true";
 
     private final ServerSocketChannel server;
     private final Map<String, String> answers = new ConcurrentHashMap<>();

@@ -133,6 +133,7 @@ final class StandInInstances {
         ArrayNode withoutState = all.deepCopy();
         withoutState.forEach(i -> ((ObjectNode) i).remove(List.of("state", "snapshots", "backups")));
         answers.put(StandIn.INSTANCES_WITHOUT_STATE, withoutState.toString());
+        answers.put(StandIn.INSTANCES_OF_ALL_PROJECTS, withoutState.toString());
         for (JsonNode i : all) {
             // `GET /1.0/instances/NAME` answers without the state, snapshots and backups of recursion=2
             String path = "/1.0/instances/" + i.path("name").asText();

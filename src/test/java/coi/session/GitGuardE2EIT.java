@@ -193,6 +193,48 @@ class GitGuardE2EIT {
         }
     }
 
+    /**
+     * A persistent container started by hand (`incus start`) while no session runs opens no window, and a service the
+     * agent left in it writes an fsmonitor into the submodule's config, as code. The next `coi run --persistent` starts the
+     * same container again (its last start is then that run's): the launch joins the windows over the start it listed,
+     * and the run's end moves the config aside (or the background process does first, seeing the start). No protected
+     * paths here: with a locked view, a start by hand gets an empty /workspace ({@link ViewlessStart}).
+     */
+    @Test
+    void whatTheAgentWroteInAContainerStartedByHandIsMovedAsideByTheNextSession() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Path config = Files.writeString(box.root.resolve("unprotected.toml"), "[security]\nprotected_paths = []\n");
+            box.with("COI_CONFIG", config.toString());
+            repositoryWithASubmodule(box);
+            Thread.sleep(1_100); // a window opens a second before its launch: the user's last change lies before that
+            Result first = box.run("run", "--persistent", "--", "true");
+            assertThat(first.exitCode()).as(first.toString()).isZero();
+            assertThat(first.err()).as("nothing of the user's is moved").doesNotContain("moved");
+            String container = box.container(1);
+            incus.stop(container, 30, true);
+            GitGuard.checkAll(box.home.resolve(".coi"), incus::instancesOfAllProjects);
+            assertThat(record(box)).as("no container left running: the window closed").doesNotContain("\topen");
+            Thread.sleep(1_100); // a window closes a second after the check that closes it
+
+            incus.start(container);
+            Model.ExecResult asCode = incus.execCapture(container, ExecRequest.of("sh", "-c",
+                    "printf '[core]\\n\\tfsmonitor = touch ../" + PWNED + " #\\n' >> .git/modules/sub/config && echo written")
+                    .as(1000, 1000).in("/workspace"));
+            assertThat(asCode.out()).as(asCode.err()).isEqualTo("written\n");
+            incus.stop(container, 30, true);
+
+            Result again = box.run("run", "--persistent", "--", "true");
+            assertThat(again.exitCode()).as(again.toString()).isZero();
+            assertThat(again.err() + watcherLog(box)).contains("moved " + box.workspace.resolve(".git/modules/sub/config")
+                    + " to config.coi-quarantined: it sets core.fsmonitor");
+            assertThat(statusRunsIt(box, box.workspace)).isFalse();
+            Path copy = untouchedCopy(box);
+            Files.move(copy.resolve(".git/modules/sub/config.coi-quarantined"), copy.resolve(".git/modules/sub/config"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertThat(statusRunsIt(box, copy)).as("what was moved aside runs at `git status` when put back").isTrue();
+        }
+    }
+
     /** The sandbox's record of the folder {@code folder}'s windows. */
     private static String recordOf(Sandbox box, Path folder) throws IOException {
         try (Stream<Path> files = Files.list(box.home.resolve(".coi/gitguard"))) {

@@ -7,6 +7,7 @@ import coi.incus.Model;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -232,6 +233,53 @@ class GitGuardTest {
         launch();
         assertThat(GitGuard.check(root(), ws, NONE_LEFT)).as("the user's, from between sessions").isEmpty();
         assertThat(inner.resolve(".git/config")).content().contains("hooksPath");
+    }
+
+    /**
+     * A container of the workspace started without a launch (`incus start` by hand, `coi container start`, Incus after a
+     * reboot) opens no window, and an agent's service left in it runs: the container's last start (Incus's
+     * last_used_at) joins the windows over it, so what was written from then on is the agent's. Found while it runs,
+     * and found after it stopped again, when a later launch's window is open. The same write with no such start is the
+     * user's (as {@link #theWindowStaysOpenWhileAContainerOfTheWorkspaceIsLeftOrALaunchHoldsItAndWhatTheUserChangesAfterIsTheirs}).
+     */
+    @Test
+    void aStartWithoutALaunchIsFoundByItsLastStartAndWhatWasWrittenSinceIsTheAgents() throws Exception {
+        launch();
+        ended();
+        Path record = GitGuard.recordFile(root(), Placeholders.key(Placeholders.folderIdentity(ws)));
+        Model.Instance container = instanceIn(ws);
+        GitGuard.check(root(), ws, () -> List.of(stopped(container)));
+        assertThat(GitGuard.read(record).orElseThrow().open()).isFalse();
+        Thread.sleep(1_100);
+
+        // started by hand while no session runs: its agent writes, the container still runs at the check
+        Model.Instance running = lastStarted(container, Instant.now());
+        Path inner = gitlinkRepository("inner");
+        git(home, inner, "config", "core.fsmonitor", evil.toString());
+        assertThat(GitGuard.check(root(), ws, () -> List.of(stopped(container)))).as("no start seen: the user's").isEmpty();
+        assertThat(GitGuard.check(root(), ws, () -> List.of(running))).extracting(GitGuard.Quarantined::path)
+                .containsExactly(inner.resolve(".git/config"));
+        assertThat(GitGuard.read(record).orElseThrow().open()).as("its container runs").isTrue();
+        GitGuard.check(root(), ws, () -> List.of(stopped(running)));
+        assertThat(GitGuard.read(record).orElseThrow().open()).as("stopped again").isFalse();
+        Thread.sleep(1_100);
+
+        // started and stopped by hand with no check between; the next launch starts the same container again (its last
+        // start is then that launch's): the launch joins the windows over the start it listed
+        Model.Instance byHand = stopped(lastStarted(container, Instant.now()));
+        Path other = gitlinkRepository("other");
+        git(home, other, "config", "core.hooksPath", ".hooks");
+        Thread.sleep(1_100);
+        GitGuard.launched(root(), ws, Placeholders.hold(root(), ws), List.of(), List.of(byHand));
+        Model.Instance relaunched = lastStarted(container, Instant.now());
+        assertThat(GitGuard.check(root(), ws, () -> List.of(relaunched))).extracting(GitGuard.Quarantined::path)
+                .containsExactly(other.resolve(".git/config"));
+        assertThat(inner.resolve(".git/config")).as("moved at the first check").doesNotExist();
+    }
+
+    private static Model.Instance lastStarted(Model.Instance i, Instant at) {
+        return new Model.Instance(i.name(), "Running", i.type(), i.ephemeral(), i.createdAt(), at.toString(), i.config(), i.expandedConfig(),
+                i.devices(), i.expandedDevices(), i.profiles(), i.state());
     }
 
     /**
@@ -826,7 +874,7 @@ class GitGuardTest {
     }
 
     private static Model.Instance withDisk(Model.Instance i, Map<String, String> disk) {
-        return new Model.Instance(i.name(), i.status(), i.type(), i.ephemeral(), null, i.config(), i.expandedConfig(), Map.of("data", disk),
+        return new Model.Instance(i.name(), i.status(), i.type(), i.ephemeral(), null, i.lastUsedAt(), i.config(), i.expandedConfig(), Map.of("data", disk),
                 Map.of("data", disk), List.of(), null);
     }
 
@@ -941,7 +989,7 @@ class GitGuardTest {
 
     private static Model.Instance instanceIn(Path ws) {
         Map<String, String> config = Map.of(Labels.WORKSPACE, ws.toString());
-        return new Model.Instance("coi-abc-1", "Running", "container", false, null, config, config, Map.of(), Map.of(), List.of(), null);
+        return new Model.Instance("coi-abc-1", "Running", "container", false, null, null, config, config, Map.of(), Map.of(), List.of(), null);
     }
 
     /**
@@ -1032,7 +1080,7 @@ class GitGuardTest {
     }
 
     private static Model.Instance stopped(Model.Instance i) {
-        return new Model.Instance(i.name(), "Stopped", i.type(), i.ephemeral(), null, i.config(), i.expandedConfig(), Map.of(), Map.of(),
+        return new Model.Instance(i.name(), "Stopped", i.type(), i.ephemeral(), null, i.lastUsedAt(), i.config(), i.expandedConfig(), Map.of(), Map.of(),
                 List.of(), null);
     }
 }

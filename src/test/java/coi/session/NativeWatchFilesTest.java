@@ -25,7 +25,7 @@ class NativeWatchFilesTest {
             List.of(4444, 1337), 30);
 
     private static Model.Instance instance(String name, Map<String, String> config) {
-        return new Model.Instance(name, "Running", "container", true, "2026-12-05T10:00:00Z", config, config, Map.of(), Map.of(),
+        return new Model.Instance(name, "Running", "container", true, "2026-12-05T10:00:00Z", null, config, config, Map.of(), Map.of(),
                 List.of("default"), new Model.InstanceState("Running", 42, Map.of()));
     }
 

@@ -57,7 +57,7 @@ class PlaceholdersTest {
 
     private static Model.Instance instanceIn(String ws, String status) {
         Map<String, String> config = Map.of(Labels.WORKSPACE, ws);
-        return new Model.Instance("coi-abc-1", status, "container", false, null, config, config, Map.of(), Map.of(), List.of(), null);
+        return new Model.Instance("coi-abc-1", status, "container", false, null, null, config, config, Map.of(), Map.of(), List.of(), null);
     }
 
     /** A sweep as another process (the background process, `coi clean`) makes it: the launch's process has exited. */
@@ -73,7 +73,7 @@ class PlaceholdersTest {
     private static Model.Instance labelled(Model.Instance i, String folder) {
         Map<String, String> config = new java.util.HashMap<>(i.config());
         config.put(Labels.WORKSPACE_FOLDER, folder);
-        return new Model.Instance(i.name(), i.status(), i.type(), i.ephemeral(), i.createdAt(), config, config, Map.of(), Map.of(),
+        return new Model.Instance(i.name(), i.status(), i.type(), i.ephemeral(), i.createdAt(), i.lastUsedAt(), config, config, Map.of(), Map.of(),
                 List.of(), null);
     }
 

@@ -48,7 +48,7 @@ class ViewlessStartTest {
     }
 
     private static Model.Instance running(String workspaceSource, long pid) {
-        return new Model.Instance(NAME, "Running", "container", false, null, Map.of(), Map.of(),
+        return new Model.Instance(NAME, "Running", "container", false, null, null, Map.of(), Map.of(),
                 Map.of("workspace", Map.of("type", "disk", "source", workspaceSource, "path", "/workspace")), Map.of(), List.of(),
                 new Model.InstanceState("Running", pid, Map.of()));
     }
