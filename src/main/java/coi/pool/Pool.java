@@ -214,6 +214,20 @@ public final class Pool {
         }
     }
 
+    /**
+     * Removes the ready members of {@code fit} that {@code keeper} made, each taken like a claim first (by {@code owner}),
+     * so a session that claims one meanwhile keeps it; returns their names.
+     */
+    public List<String> retire(Fit fit, String keeper, String owner) {
+        List<String> removed = new ArrayList<>();
+        for (Optional<Model.Instance> taken; (taken = claim(fit, incus.instancesWithoutState().stream().filter(i -> keptBy(i, keeper)).toList(),
+                Map.of(OWNER, owner), name -> { })).isPresent(); ) {
+            remove(taken.get().name());
+            removed.add(taken.get().name());
+        }
+        return removed;
+    }
+
     /** Removes every unclaimed member (claimed ones belong to their sessions); returns their names. */
     public List<String> drain() {
         List<String> removed = new ArrayList<>();

@@ -12,7 +12,6 @@ import coi.pool.Pool;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -215,21 +214,13 @@ public final class WarmPool {
     record Filled(Fit fit, List<String> made) {}
 
     /**
-     * Removes the ready members of {@code fit} that this sessions folder's keeper made (its request
-     * no longer wants them); returns their names. Another folder's members of the same fit are
-     * that keeper's to keep.
+     * Removes the ready members of {@code fit} that this sessions folder's keeper made (its request no longer wants
+     * them); returns their names. Another folder's members of the same fit are that keeper's to keep.
      */
     List<String> retire(Fit fit) {
-        List<String> removed = new ArrayList<>();
         try (NameLock turn = turn()) {
-            // each is taken like a claim first: a session that claims one meanwhile keeps it
-            for (Optional<Model.Instance> taken; (taken = pool.claim(fit, keptHere(incus.instancesWithoutState()),
-                    Map.of(Pool.OWNER, Owner.current()), name -> { })).isPresent(); ) {
-                pool.remove(taken.get().name());
-                removed.add(taken.get().name());
-            }
+            return pool.retire(fit, sessionsRoot.toString(), Owner.current());
         }
-        return removed;
     }
 
     private List<String> fill(Template t, Config config) {
@@ -237,10 +228,6 @@ public final class WarmPool {
         fencing.sweepGone(sessionsRoot, null);
         return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
                 t.bridge, fencing.taken(incus.instancesWithoutState(), t.bridge), Owner.current(), sessionsRoot.toString());
-    }
-
-    private List<Model.Instance> keptHere(List<Model.Instance> all) {
-        return all.stream().filter(i -> Pool.keptBy(i, sessionsRoot.toString())).toList();
     }
 
     /** Fills, drains and the keeper's rounds take turns: a drain is never followed by a refill it did not see. */

@@ -41,4 +41,16 @@ class PoolTest {
                     .containsExactlyInAnyOrder(PREFIX + "pool-0000000b", PREFIX + "pool-0000000d");
         }
     }
+
+    @Test
+    void aKeeperRetiresOnlyTheReadyMembersItMade() throws Exception {
+        try (FakeDaemon daemon = FakeDaemon.start(dir); IncusClient incus = daemon.client()) {
+            daemon.existing(PREFIX + "pool-0000000a", "Running", member("f", MINE), true);
+            daemon.existing(PREFIX + "pool-0000000b", "Running", member("f", OTHERS), true);
+            daemon.existing(PREFIX + "pool-0000000c", "Running", member("other-fit", MINE), true);
+            Pool pool = new Pool(incus, new NetworkFence((stdin, args) -> ""), PREFIX);
+            assertThat(pool.retire(new Fit("coi", "abc", "f"), MINE, "1@boot")).containsExactly(PREFIX + "pool-0000000a");
+            assertThat(daemon.instanceNames()).containsExactlyInAnyOrder(PREFIX + "pool-0000000b", PREFIX + "pool-0000000c");
+        }
+    }
 }
