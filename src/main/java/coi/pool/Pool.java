@@ -46,6 +46,8 @@ public final class Pool {
      * user's keeper (or a keeper whose folder is gone) does not empty a pool it did not fill.
      */
     public static final String KEEPER = "user.coi.pool_keeper";
+    /** When the member was claimed (an ISO instant): its start before then was no session's (see GitGuard). */
+    public static final String CLAIMED_AT = "user.coi.pool_claimed_at";
     public static final String FILLING = "filling", READY = "ready", CLAIMED = "claimed";
 
     /** The narrowest fence: no address allowed, no DNS; only DHCP (which every mode allows) gets through. */
@@ -85,10 +87,13 @@ public final class Pool {
         return READY.equals(i.configValue(STATE)) && of(i, fit) && i.running();
     }
 
-    /** Whether {@code keeper} made member {@code i}; a member made before members named their keeper is everyone's. */
+    /**
+     * Whether {@code keeper} made member {@code i}; a member made before members named their keeper, or by a keeper whose
+     * sessions folder is gone, is everyone's.
+     */
     public static boolean keptBy(Model.Instance i, String keeper) {
         String made = i.configValue(KEEPER);
-        return made == null || made.equals(keeper);
+        return made == null || made.equals(keeper) || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(made));
     }
 
     /** Members of this coi prefix that are not claimed (filling or ready), from {@code all}. */

@@ -61,7 +61,18 @@ final class Attachment {
      * that did not answer (it reads "Running" a moment later), or a paused session; neither is ended.
      */
     void settle(String container, String tmux, CodeUser code, Path workspace) {
-        if (!tmuxRunning(incus, container, tmux, code) && shuttingDown(container)) awaitStop(container);
+        if (!tmuxRunning(incus, container, tmux, code)) {
+            // the monitor froze it (no exec gets in): nothing to wait for, nothing ended
+            Optional<Model.Instance> seen = incus.findInstance(container);
+            String threat = seen.filter(i -> "Frozen".equals(i.status())).map(i -> i.configValue(Labels.FROZEN_BY)).orElse(null);
+            if (threat != null) {
+                out.println(container + " is frozen by the monitor (" + threat + "): `coi resume " + container + "` lets it go on, `coi kill "
+                        + container + "` ends it");
+                out.flush();
+                return;
+            }
+            if (shuttingDown(container)) awaitStop(container);
+        }
         Optional<Model.Instance> now = incus.findInstance(container);
         if (now.isEmpty() || now.get().down()) {
             Finalizer finalizer = new Finalizer(incus, store);

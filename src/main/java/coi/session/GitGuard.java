@@ -98,6 +98,8 @@ public final class GitGuard {
     private static final int RESTORES = 1_000;
     /** Records whose full look could not finish, when (System.nanoTime); tried again after {@link #RETRY}. */
     private static final Map<Path, Long> UNFINISHED = new java.util.concurrent.ConcurrentHashMap<>(), WALKED = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per record, the starts ({@code name@last_used_at}) last found to be of other folders than its own: not looked at again. */
+    private static final Map<Path, List<String>> UNSEEN_LOOKED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Duration RETRY = Duration.ofMinutes(1);
     /** The time one look gives git to read HEAD's .gitmodules, all repositories together; past it they are covered unread. */
     static Duration gitReadBudget = Duration.ofSeconds(10);
@@ -364,9 +366,8 @@ public final class GitGuard {
         Optional<State> found = read(file);
         if (found.isEmpty()) return List.of();
         if (!file.getFileName().toString().equals(Placeholders.key(found.get().folder()) + ".tsv")) return List.of();
-        // an open window holds every start since it opened, and its launch joined those before it (see launched)
-        State state = found.get().open() ? found.get() : widened(root, file, found.get(), listed);
-        if (!state.open()) return List.of();
+        State state = widened(root, file, found.get(), listed);
+        if (!state.open()) return state.windows().equals(found.get().windows()) ? List.of() : lookBehind(root, file, state);
         try {
             // whether the window may close: no launch holds the folder and no container of it is left, asked under its lock;
             // it closes at the time of that answer, after a full look, unless a launch came meanwhile
@@ -420,13 +421,20 @@ public final class GitGuard {
      * session had them. A workspace no longer there, or a daemon that cannot be asked, changes nothing.
      */
     static State startedUnseen(Path root, Path file, State state, Supplier<List<Model.Instance>> instances) throws IOException {
-        List<Long> starts;
+        List<Model.Instance> unseen;
         try {
-            starts = unseenStarts(state.workspace(), state.folder(), state.windows(), instances.get());
+            unseen = unseen(state.windows(), instances.get());
         } catch (RuntimeException daemon) {
             return state;
         }
-        if (starts.isEmpty()) return state;
+        // the same starts looked at for this record already, and none of them was of its folder: no look at the folder again
+        List<String> asked = unseen.stream().map(i -> i.name() + "@" + i.lastUsedAt()).sorted().toList();
+        if (asked.isEmpty() || asked.equals(UNSEEN_LOOKED.get(file))) return state;
+        List<Long> starts = startsUsing(state.workspace(), state.folder(), unseen);
+        if (starts.isEmpty()) {
+            UNSEEN_LOOKED.put(file, asked);
+            return state;
+        }
         return Placeholders.locked(root, state.folder(), alone -> {
             State s = read(file).orElse(state);
             List<Window> windows = s.windows();
@@ -443,12 +451,61 @@ public final class GitGuard {
      * window holds.
      */
     private static List<Long> unseenStarts(Path workspace, String folder, List<Window> windows, java.util.Collection<Model.Instance> instances) {
-        List<Model.Instance> unseen = instances.stream().filter(i -> !coi.pool.Pool.member(i)).filter(i -> {
+        return startsUsing(workspace, folder, unseen(windows, instances));
+    }
+
+    /**
+     * Those of {@code instances} whose last start no window of {@code windows} holds: no look at any folder yet. A pool
+     * member's start before its claim is left out (it started before any session had it); one after (a claimed member
+     * started again by hand) is not.
+     */
+    private static List<Model.Instance> unseen(List<Window> windows, java.util.Collection<Model.Instance> instances) {
+        return instances.stream().filter(i -> {
             long at = lastStart(i);
-            return at != 0 && windows.stream().noneMatch(w -> w.start() <= at && at <= w.end());
+            return at != 0 && at > claimed(i) && windows.stream().noneMatch(w -> w.start() <= at && at <= w.end());
         }).toList();
+    }
+
+    /** When pool member {@code i} was claimed, in epoch nanoseconds; Long.MAX_VALUE for a member not claimed (or before claims said when); 0 for any other instance. */
+    private static long claimed(Model.Instance i) {
+        if (!coi.pool.Pool.member(i)) return 0;
+        String at = i.configValue(coi.pool.Pool.CLAIMED_AT);
+        try {
+            return at == null ? Long.MAX_VALUE : nanos(Instant.parse(at));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** The last starts of those of {@code unseen} known to use folder {@code folder}. */
+    private static List<Long> startsUsing(Path workspace, String folder, List<Model.Instance> unseen) {
         if (unseen.isEmpty() || !Files.isDirectory(workspace, LinkOption.NOFOLLOW_LINKS)) return List.of();
         return Placeholders.using(unseen, workspace, folder).stream().map(GitGuard::lastStart).toList();
+    }
+
+    /**
+     * A closed record whose windows were just joined over a start behind its last close: the full look of a closing
+     * window, now, as the look that closed it did not know of that start. The record stays closed (what the user wrote
+     * since is theirs); a look that cannot finish opens its last window again, so later checks look again.
+     */
+    private static List<Quarantined> lookBehind(Path root, Path file, State state) {
+        try {
+            Scan scan = new Scan(state, true, true);
+            scan.run();
+            if (!scan.complete) {
+                Placeholders.locked(root, state.folder(), alone -> {
+                    State s = read(file).orElse(null);
+                    if (s == null || s.open()) return null;
+                    List<Window> windows = new ArrayList<>(s.windows());
+                    windows.set(windows.size() - 1, new Window(windows.getLast().start(), OPEN));
+                    write(file, s.withWindows(windows));
+                    return null;
+                });
+            }
+            return scan.moved;
+        } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            return List.of();
+        }
     }
 
     /** {@link #startedUnseen}, or {@code state} as it was when that cannot be had (the record cannot be written). */

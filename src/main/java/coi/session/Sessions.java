@@ -191,7 +191,7 @@ public final class Sessions {
         Trace.mark("plan: instances listed");
         Map<String, Model.Instance> mine = instancesOf(req.workspace(), all);
         SessionMetadata resumeFrom = resumes.resolve(req.resume(), tool, req.workspace(), mine.values());
-        Protection protection = protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun(), mine.values());
+        Protection protection = protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun(), mine.values(), all);
 
         Optional<Model.Instance> reusable = config.persistent() ? reusablePersistent(req, mine, resumeFrom) : Optional.empty();
         if (reusable.isPresent()) return new Prepared(reuseShell(reusable.get(), tool, config, req, all, protection, daemon), null, all);
@@ -379,7 +379,7 @@ public final class Sessions {
         String owner = Owner.current();
         PlanAt planAt = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
-        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun(), mine.values()),
+        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun(), mine.values(), all),
                 daemon);
         Trace.mark("plan: host facts");
         if (config.persistent()) {
@@ -508,8 +508,12 @@ public final class Sessions {
         }
     }
 
-    /** {@code mine}: the workspace's containers, one of which a persistent launch may start again with the mounts it was made with. */
-    private Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create, java.util.Collection<Model.Instance> mine) {
+    /**
+     * {@code mine}: the workspace's containers, one of which a persistent launch may start again with the mounts it was
+     * made with; {@code all}: every container listed, whose starts without a launch the git guard joins (see GitGuard).
+     */
+    private Protection protection(Workspace ws, Config config, boolean writableGitHooks, boolean create, java.util.Collection<Model.Instance> mine,
+                                  List<Model.Instance> all) {
         // --writable-git-hooks: git's own files only; the other protected paths stay read-only
         List<String> paths = config.security().protectedPaths().stream().filter(rel -> !(writableGitHooks && rel.startsWith(".git/"))).toList();
         if (!create) return Protection.of(ws.path(), paths, false, views.available());
@@ -518,7 +522,7 @@ public final class Sessions {
         String folder = Placeholders.hold(store.root(), ws.path());
         List<Path> mounts = new ArrayList<>(writableMounts(config));
         for (Model.Instance i : mine) mounts.addAll(writableSources(i));
-        GitGuard.launched(store.root(), ws.path(), folder, mounts, mine);
+        GitGuard.launched(store.root(), ws.path(), folder, mounts, all);
         if (paths.isEmpty()) return Protection.of(ws.path(), paths, true, views.available()).heldIn(folder);
         List<String> made = new ArrayList<>();
         try {

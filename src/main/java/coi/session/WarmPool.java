@@ -95,6 +95,7 @@ public final class WarmPool {
                 if (Fit.perSession(k)) labels.put(k, v);
             });
             labels.put(Pool.OWNER, plan.config().getOrDefault(Labels.OWNER, Owner.current()));
+            labels.put(Pool.CLAIMED_AT, java.time.Instant.now().toString());
             Fit fit;
             try {
                 fit = fit(plan);

@@ -13,13 +13,24 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Whose members a fill may remove as stale: only its own keeper's (and those made before members named their keeper). */
+/**
+ * Whose members a fill may remove as stale, or a keeper retire: only its own keeper's (and those made before members
+ * named their keeper, or by a keeper whose sessions folder is gone).
+ */
 class PoolTest {
     static final String PREFIX = "coitest-unit-";
-    static final String MINE = "/home/a/.coi", OTHERS = "/home/b/.coi";
+    /** Sessions folders of two keepers that exist, and of one that is gone. */
+    String mine, others, gone;
 
     @TempDir
     Path dir;
+
+    @org.junit.jupiter.api.BeforeEach
+    void folders() throws Exception {
+        mine = java.nio.file.Files.createDirectories(dir.resolve("a/.coi")).toString();
+        others = java.nio.file.Files.createDirectories(dir.resolve("b/.coi")).toString();
+        gone = dir.resolve("c/.coi").toString();
+    }
 
     private static Map<String, String> member(String fit, String keeper) {
         Map<String, String> config = new HashMap<>(Map.of(Pool.STATE, Pool.READY, Pool.ALIAS, "coi", Pool.IMAGE, "abc", Pool.FIT, fit));
@@ -30,14 +41,15 @@ class PoolTest {
     @Test
     void aFillRemovesItsOwnStaleMembersNotThoseAnotherKeeperMade() throws Exception {
         try (FakeDaemon daemon = FakeDaemon.start(dir); IncusClient incus = daemon.client()) {
-            daemon.existing(PREFIX + "pool-0000000a", "Running", member("old", MINE), true);
-            daemon.existing(PREFIX + "pool-0000000b", "Running", member("old", OTHERS), true);
+            daemon.existing(PREFIX + "pool-0000000a", "Running", member("old", mine), true);
+            daemon.existing(PREFIX + "pool-0000000b", "Running", member("old", others), true);
             daemon.existing(PREFIX + "pool-0000000c", "Running", member("old", null), true);
-            daemon.existing(PREFIX + "pool-0000000d", "Running", member("new", OTHERS), true);
+            daemon.existing(PREFIX + "pool-0000000d", "Running", member("new", others), true);
+            daemon.existing(PREFIX + "pool-0000000e", "Running", member("old", gone), true);
             Pool pool = new Pool(incus, new NetworkFence((stdin, args) -> ""), PREFIX);
-            List<String> made = pool.fill(new Fit("coi", "abc", "new"), Map.of(), Map.of(), 1, null, Set.of(), "1@boot", MINE);
+            List<String> made = pool.fill(new Fit("coi", "abc", "new"), Map.of(), Map.of(), 1, null, Set.of(), "1@boot", mine);
             assertThat(made).as("another keeper's member of this fit counts").isEmpty();
-            assertThat(daemon.instanceNames()).as("mine and the unnamed one were stale; the other keeper's stay")
+            assertThat(daemon.instanceNames()).as("mine, the unnamed one and the one of a keeper whose folder is gone were stale; the other keeper's stay")
                     .containsExactlyInAnyOrder(PREFIX + "pool-0000000b", PREFIX + "pool-0000000d");
         }
     }
@@ -45,11 +57,11 @@ class PoolTest {
     @Test
     void aKeeperRetiresOnlyTheReadyMembersItMade() throws Exception {
         try (FakeDaemon daemon = FakeDaemon.start(dir); IncusClient incus = daemon.client()) {
-            daemon.existing(PREFIX + "pool-0000000a", "Running", member("f", MINE), true);
-            daemon.existing(PREFIX + "pool-0000000b", "Running", member("f", OTHERS), true);
-            daemon.existing(PREFIX + "pool-0000000c", "Running", member("other-fit", MINE), true);
+            daemon.existing(PREFIX + "pool-0000000a", "Running", member("f", mine), true);
+            daemon.existing(PREFIX + "pool-0000000b", "Running", member("f", others), true);
+            daemon.existing(PREFIX + "pool-0000000c", "Running", member("other-fit", mine), true);
             Pool pool = new Pool(incus, new NetworkFence((stdin, args) -> ""), PREFIX);
-            assertThat(pool.retire(new Fit("coi", "abc", "f"), MINE, "1@boot")).containsExactly(PREFIX + "pool-0000000a");
+            assertThat(pool.retire(new Fit("coi", "abc", "f"), mine, "1@boot")).containsExactly(PREFIX + "pool-0000000a");
             assertThat(daemon.instanceNames()).containsExactlyInAnyOrder(PREFIX + "pool-0000000b", PREFIX + "pool-0000000c");
         }
     }

@@ -57,4 +57,19 @@ class EndOfSessionTest extends FakeIncusSessions {
         assertThat(finalizer.sweep()).isOne();
         assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("ended");
     }
+
+    /** A container the monitor froze as the terminal returned: said so at once (no wait for a stop that does not come), nothing ended. */
+    @Test
+    void aContainerTheMonitorFrozeIsSaidAtOnceAndNotEnded() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        incus.setConfig(name, Labels.FROZEN_BY, "reverse shell");
+        daemon.exitNext("tmux", 1).status(name, "Frozen");
+        StringWriter said = new StringWriter();
+        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
+        assertThat(said.toString()).startsWith(name + " is frozen by the monitor (reverse shell): `coi resume " + name + "`");
+        assertThat(daemon.execs()).as("not asked whether it shuts down: no wait for a stop").noneMatch(e -> e.command().contains("systemctl"));
+        assertThat(daemon.status(name)).isEqualTo("Frozen");
+        assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("running");
+    }
 }

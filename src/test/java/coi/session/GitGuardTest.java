@@ -277,6 +277,58 @@ class GitGuardTest {
         assertThat(inner.resolve(".git/config")).as("moved at the first check").doesNotExist();
     }
 
+    /**
+     * Starts the launch did not list (a container in another project, or of another workspace that mounts this folder): a
+     * check of the open window joins one made before it; a check of a closed record joins one between two closed windows
+     * and looks at once, the record staying closed. A pool member's start before its claim is no session's; one after it is.
+     */
+    @Test
+    void startsNoLaunchListedAreJoinedByChecksOfOpenAndOfClosedWindows() throws Exception {
+        Path record = GitGuard.recordFile(root(), Placeholders.key(Placeholders.folderIdentity(ws)));
+        Model.Instance container = instanceIn(ws);
+        launch();
+        ended();
+        GitGuard.check(root(), ws, NONE_LEFT);
+        Thread.sleep(1_100);
+
+        // before an open window
+        Model.Instance first = stopped(lastStarted(container, Instant.now()));
+        Path inner = gitlinkRepository("inner");
+        git(home, inner, "config", "core.fsmonitor", evil.toString());
+        Thread.sleep(1_100);
+        launch();
+        assertThat(GitGuard.check(root(), ws, () -> List.of(first))).extracting(GitGuard.Quarantined::path).containsExactly(inner.resolve(".git/config"));
+        ended();
+        GitGuard.check(root(), ws, () -> List.of(first));
+        assertThat(GitGuard.read(record).orElseThrow().open()).isFalse();
+        Thread.sleep(1_100);
+
+        // between two closed windows, the second opened and closed without it
+        Model.Instance second = stopped(lastStarted(container, Instant.now()));
+        Path other = gitlinkRepository("other");
+        git(home, other, "config", "core.hooksPath", ".hooks");
+        Thread.sleep(1_100);
+        launch();
+        ended();
+        assertThat(GitGuard.check(root(), ws, NONE_LEFT)).as("not listed: the user's, for now").isEmpty();
+        assertThat(GitGuard.check(root(), ws, () -> List.of(second))).extracting(GitGuard.Quarantined::path)
+                .containsExactly(other.resolve(".git/config"));
+        assertThat(GitGuard.read(record).orElseThrow().open()).as("what the user wrote since is theirs").isFalse();
+        Thread.sleep(1_100);
+
+        // a claimed pool member: started before its claim, then again by hand after it
+        Instant claim = Instant.now();
+        Map<String, String> labels = new java.util.HashMap<>(container.config());
+        labels.putAll(Map.of(coi.pool.Pool.STATE, coi.pool.Pool.CLAIMED, coi.pool.Pool.CLAIMED_AT, claim.toString()));
+        Model.Instance member = new Model.Instance("coi-pool-0000000a", "Stopped", "container", true, null, null, labels, labels, Map.of(),
+                Map.of(), List.of(), null);
+        Path third = gitlinkRepository("third");
+        git(home, third, "config", "core.hooksPath", ".hooks");
+        assertThat(GitGuard.check(root(), ws, () -> List.of(lastStarted(member, claim.minusSeconds(60))))).as("made and started before the claim").isEmpty();
+        assertThat(GitGuard.check(root(), ws, () -> List.of(lastStarted(member, Instant.now())))).extracting(GitGuard.Quarantined::path)
+                .containsExactly(third.resolve(".git/config"));
+    }
+
     private static Model.Instance lastStarted(Model.Instance i, Instant at) {
         return new Model.Instance(i.name(), "Running", i.type(), i.ephemeral(), i.createdAt(), at.toString(), i.config(), i.expandedConfig(),
                 i.devices(), i.expandedDevices(), i.profiles(), i.state());
