@@ -49,17 +49,7 @@ public interface Instances {
      * Returns whether it is; false also when interrupted (the interrupt is kept).
      */
     default boolean awaitStopped(String name, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (findInstance(name).map(i -> !i.down()).orElse(false)) {
-            if (System.nanoTime() > deadline) return false;
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
+        return awaitWhile(name, timeout, i -> !i.down());
     }
 
     Model.InstanceState instanceState(String name);
@@ -69,8 +59,13 @@ public interface Instances {
      * Returns whether it is; false also when interrupted (the interrupt is kept).
      */
     default boolean awaitNotRunning(String name, Duration timeout) {
+        return awaitWhile(name, timeout, Model.Instance::running);
+    }
+
+    /** Waits up to {@code timeout} while the instance is there and {@code still}; whether it ended (false also when interrupted). */
+    private boolean awaitWhile(String name, Duration timeout, java.util.function.Predicate<Model.Instance> still) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (findInstance(name).map(Model.Instance::running).orElse(false)) {
+        while (findInstance(name).map(still::test).orElse(false)) {
             if (System.nanoTime() > deadline) return false;
             try {
                 Thread.sleep(100);

@@ -417,8 +417,8 @@ public final class GitGuard {
      * coi did not open one for (`incus start` or `incus restart` by hand, `coi container start`, Incus starting a
      * container again as the daemon comes up), found by the container's last start (Incus's last_used_at, which no one in
      * the container can set). The agent ran from then on, for as long as is not known: the windows before and after
-     * it become one (the last one open again when none follows). Pool members are left out: they started before any
-     * session had them. A workspace no longer there, or a daemon that cannot be asked, changes nothing.
+     * it become one (the last one open again when none follows). A pool member's start before its claim is left out:
+     * no session had it then. A workspace not there now, or a daemon that cannot be asked, changes nothing.
      */
     static State startedUnseen(Path root, Path file, State state, Supplier<List<Model.Instance>> instances) throws IOException {
         List<Model.Instance> unseen;
@@ -432,7 +432,8 @@ public final class GitGuard {
         if (asked.isEmpty() || asked.equals(UNSEEN_LOOKED.get(file))) return state;
         List<Long> starts = startsUsing(state.workspace(), state.folder(), unseen);
         if (starts.isEmpty()) {
-            UNSEEN_LOOKED.put(file, asked);
+            // a folder not there now (unmounted, say) is looked at again once it is
+            if (Files.isDirectory(state.workspace(), LinkOption.NOFOLLOW_LINKS)) UNSEEN_LOOKED.put(file, asked);
             return state;
         }
         return Placeholders.locked(root, state.folder(), alone -> {
