@@ -44,8 +44,8 @@ public interface Instances {
 
     /**
      * Waits up to {@code timeout} for the instance to be {@linkplain Model.Instance#down down} or gone. Unlike
-     * {@link #awaitNotRunning}, a "Frozen" reading does not end the wait: Incus says that of a
-     * stopping container whose monitor does not answer within 5 s, and "Running" again after it.
+     * {@link #awaitNotRunning}, a "Frozen" or "Error" reading does not end the wait: Incus says that
+     * of a stopping container whose monitor does not answer within 5 s, and "Running" again after it.
      * Returns whether it is; false also when interrupted (the interrupt is kept).
      */
     default boolean awaitStopped(String name, Duration timeout) {

@@ -34,12 +34,13 @@ public final class Model {
         }
 
         /**
-         * Stopped (or in error): not running and not about to run on. Not running is not down: a
-         * "Frozen" reading is a paused container, or a stopping one whose monitor did not answer
-         * Incus within 5 s (it reads "Running" again a moment later).
+         * Stopped: not running and not about to run on. Not running is not down: a "Frozen"
+         * reading is a paused container, and "Error" (or "Frozen") is what Incus says of a stopping
+         * one whose monitor did not answer within 5 s; it reads "Running" again a moment later (seen
+         * in CI after a `poweroff` inside).
          */
         public boolean down() {
-            return "Stopped".equals(status) || "Error".equals(status);
+            return "Stopped".equals(status);
         }
 
         public static boolean running(String status) {
