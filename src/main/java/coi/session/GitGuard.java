@@ -179,7 +179,17 @@ public final class GitGuard {
     }
 
     /** A time the agent could write, in nanoseconds since the epoch; {@code end} OPEN while it lasts. */
-    record Window(long start, long end) {}
+    record Window(long start, long end) {
+        /** Whether time {@code t} lies in this window (its ends included). */
+        boolean holds(long t) {
+            return t >= start && t <= end;
+        }
+
+        /** Whether the last of {@code windows} is still open. */
+        static boolean open(List<Window> windows) {
+            return !windows.isEmpty() && windows.getLast().end() == OPEN;
+        }
+    }
 
     /**
      * A workspace's record: its path and folder identity, how many launches there were, and its windows. {@code mounted}:
@@ -202,13 +212,13 @@ public final class GitGuard {
         }
 
         boolean open() {
-            return !windows.isEmpty() && windows.getLast().end() == OPEN;
+            return Window.open(windows);
         }
 
         /** Whether a change at {@code ctime} may be the agent's. */
         boolean agents(long ctime) {
             for (Window w : windows) {
-                if (ctime >= w.start() && ctime <= w.end()) return true;
+                if (w.holds(ctime)) return true;
             }
             return false;
         }
@@ -295,7 +305,7 @@ public final class GitGuard {
                 List<Window> windows = was.windows();
                 for (long at : unseenStarts(workspace, folder, windows, instances)) windows = covering(windows, at);
                 windows = new ArrayList<>(windows);
-                if (windows.isEmpty() || windows.getLast().end() != OPEN) windows.add(new Window(nanos(Instant.now().minus(SLACK)), OPEN));
+                if (!Window.open(windows)) windows.add(new Window(nanos(Instant.now().minus(SLACK)), OPEN));
                 java.util.LinkedHashSet<Path> beside = new java.util.LinkedHashSet<>(was.with());
                 beside.removeAll(with);
                 beside.addAll(with);
@@ -463,7 +473,7 @@ public final class GitGuard {
     private static List<Model.Instance> unseen(List<Window> windows, java.util.Collection<Model.Instance> instances) {
         return instances.stream().filter(i -> {
             long at = lastStart(i);
-            return at != 0 && at > claimed(i) && windows.stream().noneMatch(w -> w.start() <= at && at <= w.end());
+            return at != 0 && at > claimed(i) && windows.stream().noneMatch(w -> w.holds(at));
         }).toList();
     }
 
