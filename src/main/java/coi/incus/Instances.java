@@ -43,14 +43,47 @@ public interface Instances {
     }
 
     /**
-     * Waits up to {@code timeout} for the instance to be {@linkplain Model.Instance#down down} or gone. Unlike
-     * {@link #awaitNotRunning}, a "Frozen" or "Error" reading does not end the wait: Incus says that
-     * of a stopping container whose monitor does not answer within 5 s, and "Running" again after it.
-     * Returns whether it is; false also when interrupted (the interrupt is kept).
+     * Waits up to {@code timeout} for the instance to have stopped, or be gone. Readings on the way
+     * are not the end (seen on this machine, polling a {@code poweroff} inside): "Stopped" for a
+     * moment when the container's init exits, "Running" again while Incus tidies up after it (its stop
+     * hook holds the instance's lock, which reads Running), and only then "Stopped" for good; "Error"
+     * or "Frozen" when the container's monitor does not answer within 5 s. Incus marks the end of its
+     * tidying by {@value #POWER} = STOPPED; a "Stopped" reading without it counts once it has held for
+     * {@link #STOP_HOLD} (an Incus that died mid-stop never writes it). Returns whether it stopped;
+     * false also when interrupted (the interrupt is kept).
      */
     default boolean awaitStopped(String name, Duration timeout) {
-        return awaitWhile(name, timeout, i -> !i.down());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long stoppedSince = -1;
+        String said = null;
+        while (true) {
+            Optional<Model.Instance> now = findInstance(name);
+            String reading = now.map(i -> i.status() + (i.down() ? " (" + POWER + " " + i.configValue(POWER) + ")" : "")).orElse("gone");
+            if (!reading.equals(said)) coi.Trace.mark("wait for " + name + " to stop: " + (said = reading));
+            if (now.isEmpty()) return true;
+            long at = System.nanoTime();
+            if (now.get().down()) {
+                if (!"RUNNING".equals(now.get().configValue(POWER))) return true;
+                if (stoppedSince < 0) stoppedSince = at;
+                if (at - stoppedSince >= STOP_HOLD.toNanos()) return true;
+            } else {
+                stoppedSince = -1;
+            }
+            if (at > deadline) return false;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
+
+    /** Incus's record of an instance's power state, written when a start or a stop is through. */
+    String POWER = "volatile.last_state.power";
+
+    /** How long a "Stopped" reading without {@link #POWER} = STOPPED must hold to count. */
+    Duration STOP_HOLD = Duration.ofSeconds(3);
 
     Model.InstanceState instanceState(String name);
 
@@ -59,13 +92,8 @@ public interface Instances {
      * Returns whether it is; false also when interrupted (the interrupt is kept).
      */
     default boolean awaitNotRunning(String name, Duration timeout) {
-        return awaitWhile(name, timeout, Model.Instance::running);
-    }
-
-    /** Waits up to {@code timeout} while the instance is there and {@code still}; whether it ended (false also when interrupted). */
-    private boolean awaitWhile(String name, Duration timeout, java.util.function.Predicate<Model.Instance> still) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (findInstance(name).map(still::test).orElse(false)) {
+        while (findInstance(name).map(Model.Instance::running).orElse(false)) {
             if (System.nanoTime() > deadline) return false;
             try {
                 Thread.sleep(100);

@@ -61,7 +61,9 @@ final class Attachment {
      * that did not answer (it reads "Running" a moment later), or a paused session; neither is ended.
      */
     void settle(String container, String tmux, CodeUser code, Path workspace) {
+        coi.Trace.mark("settle: the terminal returned");
         if (!tmuxRunning(incus, container, tmux, code)) {
+            coi.Trace.mark("settle: tmux is gone");
             // the monitor froze it (no exec gets in): nothing to wait for, nothing ended
             Optional<Model.Instance> seen = incus.findInstance(container);
             String threat = seen.filter(i -> "Frozen".equals(i.status())).map(i -> i.configValue(Labels.FROZEN_BY)).orElse(null);
@@ -74,6 +76,7 @@ final class Attachment {
             if (shuttingDown(container)) awaitStop(container);
         }
         Optional<Model.Instance> now = incus.findInstance(container);
+        coi.Trace.mark("settle: " + now.map(Model.Instance::status).orElse("gone"));
         if (now.isEmpty() || now.get().down()) {
             Finalizer finalizer = new Finalizer(incus, store);
             now.ifPresentOrElse(finalizer::ended, () -> finalizer.endedByName(container));
@@ -112,8 +115,10 @@ final class Attachment {
     private boolean shuttingDown(String container) {
         try {
             String state = incus.execCapture(container, ExecRequest.of("systemctl", "is-system-running")).out().trim();
+            coi.Trace.mark("settle: systemd says " + state);
             return !UP_STATES.contains(state);
         } catch (IncusException e) {
+            coi.Trace.mark("settle: systemd not asked: " + e.getMessage());
             return true;
         }
     }

@@ -110,6 +110,11 @@ public final class FakeDaemon implements AutoCloseable {
         return i == null ? null : i.path("status").asText();
     }
 
+    /** Sets a config key of an instance as the daemon reports it from now on. */
+    public synchronized void config(String instance, String key, String value) {
+        instances.get(instance).with("config").put(key, value);
+    }
+
     /** Sets an instance's status as the daemon reports it from now on ("Frozen": what Incus says while a stopping container's monitor does not answer). */
     public synchronized void status(String instance, String status) {
         instances.get(instance).put("status", status);
@@ -118,7 +123,8 @@ public final class FakeDaemon implements AutoCloseable {
     /**
      * The next reads of {@code instance} (GET of it) say these statuses, one each, whatever it is;
      * then it reads as it is. What Incus says of a stopping container can be "Frozen" (its monitor
-     * did not answer within 5 s) and then "Running" again.
+     * did not answer within 5 s) and then "Running" again. "Stopped@RUNNING" reads Stopped with
+     * Incus's power record ({@link Instances#POWER}) RUNNING, as between a container's end and Incus's tidying after it.
      */
     public synchronized FakeDaemon readsNext(String instance, String... statuses) {
         statusReads.computeIfAbsent(instance, k -> new ArrayDeque<>()).addAll(List.of(statuses));
@@ -219,7 +225,12 @@ public final class FakeDaemon implements AutoCloseable {
             return switch (method + " " + sub) {
                 case "GET " -> {
                     String read = statusReads.getOrDefault(name, new ArrayDeque<>()).poll();
-                    yield FakeIncus.sync(read == null ? instance.toString() : instance.deepCopy().put("status", read).toString());
+                    if (read == null) yield FakeIncus.sync(instance.toString());
+                    ObjectNode seen = instance.deepCopy();
+                    String[] statusAndPower = read.split("@", 2);
+                    seen.put("status", statusAndPower[0]);
+                    if (statusAndPower.length == 2) seen.with("config").put(Instances.POWER, statusAndPower[1]);
+                    yield FakeIncus.sync(seen.toString());
                 }
                 case "GET state" -> {
                     FakeIncus.Responder failed = failure("state", name);

@@ -2,6 +2,7 @@ package coi.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import coi.incus.Instances;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,46 @@ class EndOfSessionTest extends FakeIncusSessions {
         StringWriter said = new StringWriter();
         new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
         stopping.join();
+        assertThat(said.toString()).startsWith("session ended: container " + name);
+    }
+
+    /**
+     * A `poweroff` inside as polled on this machine: "Stopped" the moment the container's init exits,
+     * "Running" again while Incus tidies up after it (its stop hook holds the instance's lock), then
+     * "Stopped" with Incus's power record STOPPED. CI saw a session end read as "the tool exited; still
+     * running" this way: the wait ended at the first "Stopped", the next look read "Running".
+     */
+    @Test
+    void aStoppedReadingBeforeIncusHasTidiedUpIsNotTheEnd() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        daemon.exitNext("tmux", 1).readsNext(name, "Running", "Running", "Stopped@RUNNING", "Running@RUNNING", "Running@RUNNING", "Running@STOPPED");
+        Thread stopping = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(800);
+                daemon.config(name, Instances.POWER, "STOPPED");
+                daemon.status(name, "Stopped");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        StringWriter said = new StringWriter();
+        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
+        stopping.join();
+        assertThat(said.toString()).startsWith("session ended: container " + name);
+        assertThat(daemon.instanceNames()).doesNotContain(name);
+    }
+
+    /** An Incus that died while it tidied up after a stop never writes its power record: a "Stopped" that holds still counts. */
+    @Test
+    void aStoppedReadingThatHoldsIsTheEndWithoutIncusRecordOfIt() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        daemon.exitNext("tmux", 1);
+        daemon.config(name, Instances.POWER, "RUNNING");
+        daemon.status(name, "Stopped");
+        StringWriter said = new StringWriter();
+        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
         assertThat(said.toString()).startsWith("session ended: container " + name);
     }
 

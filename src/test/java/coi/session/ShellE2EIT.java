@@ -20,7 +20,8 @@ class ShellE2EIT {
 
     @Test
     void shellThenPoweroffInsideSavesTheSessionAndResumeRestoresIt() throws Exception {
-        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+        // traced: what the end of the session read of the container is on the screen when it fails
+        try (Sandbox box = new Sandbox().with("COI_TRACE", "1"); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
             Files.writeString(box.home.resolve(".fake-ai-credentials-not-copied"), "x");
             Files.createDirectories(box.home.resolve(".fake-ai"));
             Files.writeString(box.home.resolve(".fake-ai/credentials"), "token-123");
