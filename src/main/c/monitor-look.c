@@ -1800,13 +1800,29 @@ static int seen_tid(const int *seen, int n, int tid) {
 }
 
 /*
+ * HostView.untold: after a last listing in which only threads ended before they were told, whether a thread not seen yet
+ * (not in seen[0..n), sorted) holds none of the tables read, or ends before it is told. A table moved from thread to
+ * thread, each holder ending, lives on in a thread the look has not seen; threads that merely ended leave none behind.
+ */
+static int untold(int host, const char *dir, const char *first_dir, const int *held, int nheld, int first, const int *seen, int n) {
+    int *tids, other = 0;
+    int count = list_tids(dir, &tids);
+    for (int i = 0; i < count && !other; i++) {
+        if (tids[i] != first && !seen_tid(seen, n, tids[i])) other = verdict(host, dir, first_dir, held, nheld, tids[i]) != V_SHARED;
+    }
+    free(tids);
+    return other;
+}
+
+/*
  * HostView.tables: an entry added to the look for each thread of p (read from PROC_ROOT) that holds a descriptor table
  * other than the one read for p, with something in it: the thread's tid, p as its parent, p's uid and program, p's
  * command line read again where p's was (the flags of its arguments are the tid's: another process's environ is told
  * by the pid), the thread's descriptors, no io. The threads are listed again while a listing brings new tables or
  * threads that ended before they were told, LOOK_TABLE_PASSES times at most, only those not seen yet. P_OK, P_DENIED /
  * P_TOO_MUCH with msg, or P_NOMEM; a thread that ends meanwhile is left out. Where HostView leaves the rest unread and
- * says so (more than LOOK_TABLES tables of their own, new ones still coming at the last listing), this look is too much.
+ * says so (more than LOOK_TABLES tables of their own, new ones still coming at the last listing, threads ending untold at
+ * it while others not seen yet hold other tables), this look is too much.
  */
 static int read_tables(struct mon_look *look, const char *proc_root, const struct mon_proc *p, struct budget *b, char *msg, size_t msglen) {
     char dir[MON_PATH], name[16], thread[MON_PATH], first_dir[MON_PATH];
@@ -1872,7 +1888,7 @@ static int read_tables(struct mon_look *look, const char *proc_root, const struc
         if (nseen > 1) qsort(seen, (size_t)nseen, sizeof *seen, cmp_int);
         if (r != P_OK || (!found && !moved)) break;
         if (pass == LOOK_TABLE_PASSES) {
-            if (found) {
+            if (found || untold(host, dir, first_dir, held, nheld, p->first, seen, nseen)) {
                 snprintf(msg, msglen, MON_TOO_MUCH "pid %d has threads with descriptor tables of their own that come faster than a look reads them",
                          p->pid);
                 r = P_TOO_MUCH;

@@ -542,8 +542,9 @@ public final class HostView {
      * <p>The agent can move a table from thread to thread (each new one sharing it, the old one ending) faster than a
      * slow read of the others gets to it: the threads are listed again while a listing brings new tables or threads
      * that ended before they were told, {@link #TABLE_PASSES} times at most, each time only those not seen yet. Past
-     * {@link #MAX_TABLES} tables in one process, {@link #MAX_TABLE_FDS} descriptors in one look, or new tables still
-     * coming at the last listing, the rest is left unread and said so ({@link Snapshot#unread}, which the detectors
+     * {@link #MAX_TABLES} tables in one process, {@link #MAX_TABLE_FDS} descriptors in one look, new tables still
+     * coming at the last listing, or threads ending untold at it while others not seen yet hold other tables, the rest
+     * is left unread and said so ({@link Snapshot#unread}, which the detectors
      * raise): a look stays bounded whatever runs inside.
      */
     private void tables(int pid, Read read, List<Snapshot.Proc> into, ThreadTables tables) throws IOException {
@@ -587,10 +588,24 @@ public final class HostView {
             }
             if (!found && !moved) return;
             if (pass == TABLE_PASSES) {
-                if (found) tables.unread.add(new Snapshot.Unread(pid, "threads with descriptor tables of their own that come faster than a look reads them"));
+                if (found || untold(task, read.live(), first, held, seen, dir)) {
+                    tables.unread.add(new Snapshot.Unread(pid, "threads with descriptor tables of their own that come faster than a look reads them"));
+                }
                 return;
             }
         }
+    }
+
+    /**
+     * After a last listing in which only threads ended before they were told: whether a thread not seen yet holds none of
+     * the tables read (or ends before it is told). A table moved from thread to thread, each holder ending, lives on in a
+     * thread the look has not seen; threads that merely ended leave none behind.
+     */
+    private boolean untold(Path task, Path firstDir, int first, List<Integer> held, Set<Integer> seen, Path dir) {
+        for (int tid : tids(dir)) {
+            if (!seen.contains(tid) && verdict(task, firstDir, first, held, tid) != Verdict.SHARED) return true;
+        }
+        return false;
     }
 
     /** How a thread's table compares with those read: one of them, one of its own, or not known (it ended). */
