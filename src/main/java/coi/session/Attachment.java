@@ -28,12 +28,19 @@ final class Attachment {
     private final SessionStore store;
     private final Fencing fencing;
     private final PrintWriter out;
+    private final Duration stopWait;
 
     Attachment(IncusClient incus, SessionStore store, Fencing fencing, PrintWriter out) {
+        this(incus, store, fencing, out, STOP_WAIT);
+    }
+
+    /** As above, waiting {@code stopWait} for a container going down to stop. */
+    Attachment(IncusClient incus, SessionStore store, Fencing fencing, PrintWriter out, Duration stopWait) {
         this.incus = incus;
         this.store = store;
         this.fencing = fencing;
         this.out = out;
+        this.stopWait = stopWait;
     }
 
     /** A plain login shell as code (`coi attach --bash`). */
@@ -62,6 +69,7 @@ final class Attachment {
      */
     void settle(String container, String tmux, CodeUser code, Path workspace) {
         coi.Trace.mark("settle: the terminal returned");
+        boolean stillStopping = false;
         if (!tmuxRunning(incus, container, tmux, code)) {
             coi.Trace.mark("settle: tmux is gone");
             // the monitor froze it (no exec gets in): nothing to wait for, nothing ended
@@ -73,7 +81,8 @@ final class Attachment {
                 out.flush();
                 return;
             }
-            if (shuttingDown(container)) awaitStop(container);
+            // a process inside that ignores SIGTERM holds a shutdown up to systemd's 90 s
+            stillStopping = shuttingDown(container) && !incus.awaitStopped(container, stopWait);
         }
         Optional<Model.Instance> now = incus.findInstance(container);
         coi.Trace.mark("settle: " + now.map(Model.Instance::status).orElse("gone"));
@@ -83,6 +92,9 @@ final class Attachment {
             if (incus.findInstance(container).isEmpty()) fencing.remove(container);
             out.println("session ended: container " + container + (now.isPresent() && "true".equals(now.get().configValue(Labels.PERSISTENT))
                     ? " stopped (persistent)" : " removed") + "; `coi shell --resume` continues it");
+        } else if (stillStopping) {
+            out.println(container + " is still shutting down after " + stopWait.toSeconds() + " s (a process inside has not ended): coi's background"
+                    + " process saves the session when it stops; `coi kill " + container + "` stops it now");
         } else if (tmuxRunning(incus, container, tmux, code)) {
             out.println("detached from " + container + ": `coi attach " + container + "` to return");
         } else {
@@ -123,10 +135,6 @@ final class Attachment {
         }
     }
 
-
-    private void awaitStop(String container) {
-        incus.awaitStopped(container, STOP_WAIT);
-    }
 
     /** The container `coi attach` means, checked: coi's, there, running. */
     static Model.Instance running(IncusClient incus, String target, String prefix) {

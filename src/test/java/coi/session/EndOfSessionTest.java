@@ -75,6 +75,23 @@ class EndOfSessionTest extends FakeIncusSessions {
         assertThat(said.toString()).startsWith("session ended: container " + name);
     }
 
+    /**
+     * A process inside that ignores SIGTERM holds a shutdown up to systemd's 90 s (seen here: a poweroff with one such
+     * process read Running for 90 s): past the wait, the container is said to be still shutting down, not running on.
+     */
+    @Test
+    void aShutdownLongerThanTheWaitIsSaidToBeGoingOn() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        daemon.exitNext("tmux", 1);
+        StringWriter said = new StringWriter();
+        new Attachment(incus, store, fencing, new PrintWriter(said, true), java.time.Duration.ofSeconds(1))
+                .settle(name, plan.tmuxSession(), plan.code(), ws.path());
+        assertThat(said.toString()).startsWith(name + " is still shutting down after 1 s").contains("`coi kill " + name + "`");
+        assertThat(daemon.status(name)).isEqualTo("Running");
+        assertThat(store.all()).singleElement().satisfies(m -> assertThat(m.status()).isEqualTo("running"));
+    }
+
     /** A frozen container whose system is up (`coi pause`d, or a slow monitor) is not ended: nothing of it is removed. */
     @Test
     void aFrozenReadingOfAContainerThatIsNotGoingDownEndsNothing() throws Exception {
