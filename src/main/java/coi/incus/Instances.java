@@ -48,39 +48,61 @@ public interface Instances {
      * moment when the container's init exits, "Running" again while Incus tidies up after it (its stop
      * hook holds the instance's lock, which reads Running), and only then "Stopped" for good; "Error"
      * or "Frozen" when the container's monitor does not answer within 5 s. Incus marks the end of its
-     * tidying by {@value #POWER} = STOPPED; a "Stopped" reading without it counts once it has held for
-     * {@link #STOP_HOLD} (an Incus that died mid-stop never writes it). Returns whether it stopped;
-     * false also when interrupted (the interrupt is kept).
+     * tidying by {@value #POWER} = STOPPED: a "Stopped" reading with it counts once it has held for
+     * {@link #STOP_CONFIRM} (a {@code reboot} inside reads so for about 0.3 s before "Running" again,
+     * which is {@link StopSeen.Outcome#STARTED_AGAIN}); one without it once it has held for
+     * {@link #STOP_HOLD} (an Incus that died mid-stop never writes it). An interrupt ends the wait
+     * (the interrupt is kept) as {@link StopSeen.Outcome#NOT_YET}.
      */
-    default boolean awaitStopped(String name, Duration timeout) {
+    default StopSeen awaitStopped(String name, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long stoppedSince = -1;
+        boolean recorded = false;
         String said = null;
         while (true) {
             Optional<Model.Instance> now = findInstance(name);
             String reading = now.map(i -> i.status() + (i.down() ? " (" + POWER + " " + i.configValue(POWER) + ")" : "")).orElse("gone");
             if (!reading.equals(said)) coi.Trace.mark("wait for " + name + " to stop: " + (said = reading));
-            if (now.isEmpty()) return true;
+            if (now.isEmpty()) return new StopSeen(StopSeen.Outcome.STOPPED, now);
+            Model.Instance instance = now.get();
             long at = System.nanoTime();
-            if (now.get().down()) {
-                if (!"RUNNING".equals(now.get().configValue(POWER))) return true;
+            if (instance.down()) {
                 if (stoppedSince < 0) stoppedSince = at;
-                if (at - stoppedSince >= STOP_HOLD.toNanos()) return true;
+                recorded |= !"RUNNING".equals(instance.configValue(POWER));
+                if (at - stoppedSince >= (recorded ? STOP_CONFIRM : STOP_HOLD).toNanos()) return new StopSeen(StopSeen.Outcome.STOPPED, now);
+            } else if (recorded && instance.running()) {
+                return new StopSeen(StopSeen.Outcome.STARTED_AGAIN, now);
             } else {
                 stoppedSince = -1;
+                recorded = false;
             }
-            if (at > deadline) return false;
+            if (at > deadline) return new StopSeen(instance.down() ? StopSeen.Outcome.STOPPED : StopSeen.Outcome.NOT_YET, now);
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return false;
+                return new StopSeen(StopSeen.Outcome.NOT_YET, now);
             }
+        }
+    }
+
+    /** What a wait for an instance to stop saw, and its last reading (empty when it is gone). */
+    record StopSeen(Outcome outcome, Optional<Model.Instance> last) {
+        public enum Outcome {
+            /** stopped, or gone */
+            STOPPED,
+            /** stopped and started again: a reboot inside */
+            STARTED_AGAIN,
+            /** neither when the wait ended */
+            NOT_YET
         }
     }
 
     /** Incus's record of an instance's power state, written when a start or a stop is through. */
     String POWER = "volatile.last_state.power";
+
+    /** How long a "Stopped" reading with {@link #POWER} = STOPPED must hold to count: past a reboot's stop. */
+    Duration STOP_CONFIRM = Duration.ofSeconds(1);
 
     /** How long a "Stopped" reading without {@link #POWER} = STOPPED must hold to count. */
     Duration STOP_HOLD = Duration.ofSeconds(3);

@@ -5,12 +5,14 @@ import coi.UsageException;
 import coi.incus.ExecRequest;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
+import coi.incus.Instances;
 import coi.incus.Model;
 import coi.incus.Terminal;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -69,7 +71,7 @@ final class Attachment {
      */
     void settle(String container, String tmux, CodeUser code, Path workspace) {
         coi.Trace.mark("settle: the terminal returned");
-        boolean stillStopping = false;
+        Instances.StopSeen stop = null;
         if (!tmuxRunning(incus, container, tmux, code)) {
             coi.Trace.mark("settle: tmux is gone");
             // the monitor froze it (no exec gets in): nothing to wait for, nothing ended
@@ -81,10 +83,10 @@ final class Attachment {
                 out.flush();
                 return;
             }
-            // a process inside that ignores SIGTERM holds a shutdown up to systemd's 90 s
-            stillStopping = shuttingDown(container) && !incus.awaitStopped(container, stopWait);
+            if (shuttingDown(container)) stop = incus.awaitStopped(container, stopWait);
         }
-        Optional<Model.Instance> now = incus.findInstance(container);
+        // the wait's own last reading when it saw the stop: a look after it may fall in Incus's tidying up, which reads Running
+        Optional<Model.Instance> now = stop != null && stop.outcome() == Instances.StopSeen.Outcome.STOPPED ? stop.last() : incus.findInstance(container);
         coi.Trace.mark("settle: " + now.map(Model.Instance::status).orElse("gone"));
         if (now.isEmpty() || now.get().down()) {
             Finalizer finalizer = new Finalizer(incus, store);
@@ -92,16 +94,29 @@ final class Attachment {
             if (incus.findInstance(container).isEmpty()) fencing.remove(container);
             out.println("session ended: container " + container + (now.isPresent() && "true".equals(now.get().configValue(Labels.PERSISTENT))
                     ? " stopped (persistent)" : " removed") + "; `coi shell --resume` continues it");
-        } else if (stillStopping) {
-            out.println(container + " is still shutting down after " + stopWait.toSeconds() + " s (a process inside has not ended): coi's background"
-                    + " process saves the session when it stops; `coi kill " + container + "` stops it now");
         } else if (tmuxRunning(incus, container, tmux, code)) {
             out.println("detached from " + container + ": `coi attach " + container + "` to return");
+        } else if (stop != null && stop.outcome() == Instances.StopSeen.Outcome.STARTED_AGAIN) {
+            out.println(onItsView(now.get())
+                    ? container + " started again (a reboot inside) on an empty /workspace (only coi's own start mounts a protected view):"
+                            + " coi's background process stops it; `coi shell --resume` continues the session with its workspace"
+                    : container + " started again (a reboot inside): `coi attach " + container + " --bash` to return, `coi shutdown " + container
+                            + "` to end the session");
+        } else if (stop != null && !Thread.currentThread().isInterrupted()) {
+            // a process inside that ignores SIGTERM holds a shutdown up to systemd's 90 s
+            out.println(container + " is still shutting down after " + stopWait.toSeconds() + " s (a process inside has not ended): coi's background"
+                    + " process saves the session when it stops; `coi kill " + container + "` stops it now");
         } else {
             out.println("the tool exited; " + container + " is still running: `coi attach " + container + " --bash` or `coi shutdown " + container + "`");
         }
         warnGit(store.root(), workspace, incus, out);
         out.flush();
+    }
+
+    /** Whether the container's /workspace is its protected view's folder (see {@link ViewlessStart}). */
+    private boolean onItsView(Model.Instance instance) {
+        Map<String, String> workspace = instance.devices() == null ? null : instance.devices().get("workspace");
+        return workspace != null && ProtectedView.path(store.root(), instance.name()).toString().equals(workspace.get("source"));
     }
 
     /** What the {@link GitGuard} moved aside in {@code workspace} now, said on {@code out}. */

@@ -55,7 +55,7 @@ public final class FakeDaemon implements AutoCloseable {
     private final Map<String, FakeIncus.Responder> failures = new HashMap<>();
     private final Map<String, Integer> execReturns = new HashMap<>();
     private final Set<String> tmuxIn = new HashSet<>();
-    private final Map<String, Integer> exitsOf = new HashMap<>();
+    private final Map<String, Deque<Integer>> exitsOf = new HashMap<>();
     private final List<ExecCall> execs = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<String>> statusReads = new HashMap<>();
     private final List<String> actions = new CopyOnWriteArrayList<>();
@@ -89,9 +89,9 @@ public final class FakeDaemon implements AutoCloseable {
         return this;
     }
 
-    /** The next exec whose command starts with {@code program} exits with {@code code} (and does nothing else). */
+    /** The next exec whose command starts with {@code program} exits with {@code code} (and does nothing else); called again, the one after it. */
     public synchronized FakeDaemon exitNext(String program, int code) {
-        exitsOf.put(program, code);
+        exitsOf.computeIfAbsent(program, k -> new ArrayDeque<>()).add(code);
         return this;
     }
 
@@ -327,7 +327,7 @@ public final class FakeDaemon implements AutoCloseable {
         int code = 0;
         // tmux itself, or exec'd at the end of a shell's command (`sh -c '...; exec "$@"' ... tmux new-session ...`)
         int tmux = argv.indexOf("tmux");
-        Integer scripted = argv.isEmpty() ? null : exitsOf.remove(argv.get(0));
+        Integer scripted = argv.isEmpty() ? null : exitsOf.getOrDefault(argv.get(0), new ArrayDeque<>()).poll();
         if (scripted != null) {
             code = scripted;
         } else if (tmux >= 0 && argv.size() > tmux + 1) {

@@ -62,6 +62,24 @@ class EndOfSessionTest extends FakeIncusSessions {
         assertThat(daemon.instanceNames()).doesNotContain(name);
     }
 
+    /**
+     * A `reboot` inside as polled on this machine: the stop's readings, then "Stopped" with Incus's power record STOPPED
+     * for about 0.3 s, then "Running" again. The session is not over: nothing is ended or removed, and the user is told.
+     */
+    @Test
+    void aRebootInsideIsNotTheEndOfTheSession() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        daemon.exitNext("tmux", 1).exitNext("tmux", 1)
+                .readsNext(name, "Running", "Running", "Stopped@RUNNING", "Running@RUNNING", "Running@STOPPED", "Stopped@STOPPED", "Stopped@STOPPED",
+                        "Running@STOPPED");
+        StringWriter said = new StringWriter();
+        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
+        assertThat(said.toString()).startsWith(name + " started again (a reboot inside): `coi attach " + name + " --bash` to return");
+        assertThat(daemon.instanceNames()).contains(name);
+        assertThat(store.all()).singleElement().satisfies(m -> assertThat(m.status()).isEqualTo("running"));
+    }
+
     /** An Incus that died while it tidied up after a stop never writes its power record: a "Stopped" that holds still counts. */
     @Test
     void aStoppedReadingThatHoldsIsTheEndWithoutIncusRecordOfIt() throws Exception {
@@ -83,7 +101,7 @@ class EndOfSessionTest extends FakeIncusSessions {
     void aShutdownLongerThanTheWaitIsSaidToBeGoingOn() throws Exception {
         SessionPlan plan = sessions.shell(shell(config(""), null));
         String name = plan.container();
-        daemon.exitNext("tmux", 1);
+        daemon.exitNext("tmux", 1).exitNext("tmux", 1);
         StringWriter said = new StringWriter();
         new Attachment(incus, store, fencing, new PrintWriter(said, true), java.time.Duration.ofSeconds(1))
                 .settle(name, plan.tmuxSession(), plan.code(), ws.path());
