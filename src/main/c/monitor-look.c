@@ -1800,8 +1800,9 @@ static int seen_tid(const int *seen, int n, int tid) {
 }
 
 /*
- * HostView.untold: after a last listing in which only threads ended before they were told, whether a thread not seen yet
- * (not in seen[0..n), sorted) holds none of the tables read, or ends before it is told. A table moved from thread to
+ * HostView.untold: after a listing in which threads ended before they were told (or one after such a listing that brought
+ * nothing new), whether a thread not seen yet (not in seen[0..n), sorted) holds none of the tables read, or ends before it
+ * is told. A table moved from thread to
  * thread, each holder ending, lives on in a thread the look has not seen; threads that merely ended leave none behind.
  */
 static int untold(int host, const char *dir, const char *first_dir, const int *held, int nheld, int first, const int *seen, int n) {
@@ -1832,7 +1833,7 @@ static int read_tables(struct mon_look *look, const char *proc_root, const struc
     if (!join(dir, sizeof dir, proc_root, name)) return P_OK;
     if (p->first == p->pid) snprintf(first_dir, sizeof first_dir, "%s", dir);
     else if (snprintf(first_dir, sizeof first_dir, "%s/task/%d", dir, p->first) >= (int)sizeof first_dir) return P_OK;
-    int held[LOOK_TABLES + 1], nheld = 0, r = P_OK, *seen = NULL, nseen = 0, capseen = 0;
+    int held[LOOK_TABLES + 1], nheld = 0, r = P_OK, *seen = NULL, nseen = 0, capseen = 0, moved_before = 0;
     held[nheld++] = p->first;
     for (int pass = 1; r == P_OK; pass++) {
         int *tids, moved = 0, found = 0, told = nseen; /* seen[0..told): the earlier listings', sorted */
@@ -1861,7 +1862,10 @@ static int read_tables(struct mon_look *look, const char *proc_root, const struc
                 struct mon_proc probe = {.pid = tid, .stdio = {-1, -1, -1}};
                 int pr = read_fds(&probe, thread, &none, &count, msg, msglen);
                 free(probe.socks);
-                if (pr == P_OK && count == 0) continue;
+                if (pr == P_OK && count == 0) {
+                    moved = 1; /* a thread exiting has let its table go: ask again */
+                    continue;
+                }
                 if (pr == P_GONE) {
                     moved = 1;
                     continue;
@@ -1882,11 +1886,16 @@ static int read_tables(struct mon_look *look, const char *proc_root, const struc
             } else if (r == P_OK && count > 0) {
                 held[nheld++] = tid;
                 found = 1;
+            } else if (r == P_OK) {
+                moved = 1; /* a thread exiting has let its table go (the kernel then tells it apart from every table): ask again */
             }
         }
         free(tids);
         if (nseen > 1) qsort(seen, (size_t)nseen, sizeof *seen, cmp_int);
-        if (r != P_OK || (!found && !moved)) break;
+        if (r != P_OK) break;
+        /* a listing of task/ is not atomic (the newest threads may be missing): after threads ended untold, one more */
+        if (!found && !moved && !(moved_before && untold(host, dir, first_dir, held, nheld, p->first, seen, nseen))) break;
+        moved_before |= moved;
         if (pass == LOOK_TABLE_PASSES) {
             if (found || untold(host, dir, first_dir, held, nheld, p->first, seen, nseen)) {
                 snprintf(msg, msglen, MON_TOO_MUCH "pid %d has threads with descriptor tables of their own that come faster than a look reads them",

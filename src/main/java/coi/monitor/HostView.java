@@ -536,15 +536,17 @@ public final class HostView {
      * tid) found holding it, at /proc/PID/task/TID/fd, and listed as a process of its own: the thread's tid as its
      * pid, its process as its parent, the process's uid, command, program and command line (one memory), the
      * thread's own folder (CLONE_FS) and descriptors, and no io (the process's counters hold its threads'). A table
-     * with no descriptor adds nothing (a thread exiting has none). Which threads share a table the kernel tells (kcmp,
-     * KCMP_FILES) for the host's /proc; a recorded tree tells it by their fd folders being one folder (a link).
+     * with no descriptor adds nothing (a thread exiting has let its table go, and the kernel then tells it apart from
+     * every table). Which threads share a table the kernel tells (kcmp, KCMP_FILES) for the host's /proc; a recorded
+     * tree tells it by their fd folders being one folder (a link).
      *
      * <p>The agent can move a table from thread to thread (each new one sharing it, the old one ending) faster than a
      * slow read of the others gets to it: the threads are listed again while a listing brings new tables or threads
-     * that ended before they were told, {@link #TABLE_PASSES} times at most, each time only those not seen yet. Past
-     * {@link #MAX_TABLES} tables in one process, {@link #MAX_TABLE_FDS} descriptors in one look, new tables still
-     * coming at the last listing, or threads ending untold at it while others not seen yet hold other tables, the rest
-     * is left unread and said so ({@link Snapshot#unread}, which the detectors
+     * that ended (or let their table go) before they were told, {@link #TABLE_PASSES} times at most, each time only
+     * those not seen yet; after such a listing, one that brings nothing new is followed by one more (a listing of
+     * task/ may miss the newest threads). Past {@link #MAX_TABLES} tables in one process, {@link #MAX_TABLE_FDS}
+     * descriptors in one look, new tables still coming at the last listing, or threads ending untold at it while others
+     * not seen yet hold other tables, the rest is left unread and said so ({@link Snapshot#unread}, which the detectors
      * raise): a look stays bounded whatever runs inside.
      */
     private void tables(int pid, Read read, List<Snapshot.Proc> into, ThreadTables tables) throws IOException {
@@ -553,6 +555,7 @@ public final class HostView {
         int first = read.live().equals(dir) ? pid : Integer.parseInt(read.live().getFileName().toString());
         List<Integer> held = new ArrayList<>(List.of(first));
         Set<Integer> seen = new java.util.HashSet<>(held);
+        boolean movedBefore = false;
         for (int pass = 1; ; pass++) {
             boolean moved = false, found = false;
             for (int tid : tids(dir)) {
@@ -564,7 +567,11 @@ public final class HostView {
                 Map<Integer, String> fds;
                 try {
                     fds = fds(thread.resolve("fd"));
-                    if (fds.isEmpty()) continue;
+                    if (fds.isEmpty()) {
+                        // a thread exiting has let its table go (the kernel then tells it apart from every table): ask again
+                        moved = true;
+                        continue;
+                    }
                     if (held.size() > MAX_TABLES) {
                         tables.unread.add(new Snapshot.Unread(pid, "more than " + MAX_TABLES + " threads with descriptor tables of their own"));
                         return;
@@ -586,7 +593,10 @@ public final class HostView {
                 held.add(tid);
                 found = true;
             }
-            if (!found && !moved) return;
+            // a listing of task/ is not atomic (the newest threads may be missing from it): after threads ended untold, a
+            // listing that brings nothing new is followed by one more
+            if (!found && !moved && !(movedBefore && untold(task, read.live(), first, held, seen, dir))) return;
+            movedBefore |= moved;
             if (pass == TABLE_PASSES) {
                 if (found || untold(task, read.live(), first, held, seen, dir)) {
                     tables.unread.add(new Snapshot.Unread(pid, "threads with descriptor tables of their own that come faster than a look reads them"));
@@ -597,8 +607,8 @@ public final class HostView {
     }
 
     /**
-     * After a last listing in which only threads ended before they were told: whether a thread not seen yet holds none of
-     * the tables read (or ends before it is told). A table moved from thread to thread, each holder ending, lives on in a
+     * After a listing in which threads ended before they were told (or one after such a listing that brought nothing
+     * new): whether a thread not seen yet holds none of the tables read (or ends before it is told). A table moved from thread to thread, each holder ending, lives on in a
      * thread the look has not seen; threads that merely ended leave none behind.
      */
     private boolean untold(Path task, Path firstDir, int first, List<Integer> held, Set<Integer> seen, Path dir) {
