@@ -22,7 +22,7 @@ import java.util.Set;
  * removed), one still running gets a hint how to come back.
  */
 final class Attachment {
-    private static final Duration STOP_WAIT = Duration.ofSeconds(60);
+    static final Duration STOP_WAIT = Duration.ofSeconds(60);
     /** What `systemctl is-system-running` says of a system that is up (booting, running, with failed units, in rescue). */
     private static final Set<String> UP_STATES = Set.of("initializing", "starting", "running", "degraded", "maintenance");
 

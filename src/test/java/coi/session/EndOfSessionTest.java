@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import coi.incus.Instances;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** When a session is over (its container stopped or gone), and that a "Frozen" reading is not that. */
@@ -21,18 +22,8 @@ class EndOfSessionTest extends FakeIncusSessions {
         SessionPlan plan = sessions.shell(shell(config(""), null));
         String name = plan.container();
         daemon.exitNext("tmux", 1).readsNext(name, "Running", "Error", "Running", "Frozen", "Running");
-        Thread stopping = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(500);
-                daemon.status(name, "Stopped");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        StringWriter said = new StringWriter();
-        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
-        stopping.join();
-        assertThat(said.toString()).startsWith("session ended: container " + name);
+        String said = settleStoppingAfter(plan, 500, () -> daemon.status(name, "Stopped"));
+        assertThat(said).startsWith("session ended: container " + name);
     }
 
     /**
@@ -46,19 +37,11 @@ class EndOfSessionTest extends FakeIncusSessions {
         SessionPlan plan = sessions.shell(shell(config(""), null));
         String name = plan.container();
         daemon.exitNext("tmux", 1).readsNext(name, "Running", "Running", "Stopped@RUNNING", "Running@RUNNING", "Running@RUNNING", "Running@STOPPED");
-        Thread stopping = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(800);
-                daemon.config(name, Instances.POWER, "STOPPED");
-                daemon.status(name, "Stopped");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        String said = settleStoppingAfter(plan, 800, () -> {
+            daemon.config(name, Instances.POWER, "STOPPED");
+            daemon.status(name, "Stopped");
         });
-        StringWriter said = new StringWriter();
-        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
-        stopping.join();
-        assertThat(said.toString()).startsWith("session ended: container " + name);
+        assertThat(said).startsWith("session ended: container " + name);
         assertThat(daemon.instanceNames()).doesNotContain(name);
     }
 
@@ -73,9 +56,7 @@ class EndOfSessionTest extends FakeIncusSessions {
         daemon.exitNext("tmux", 1).exitNext("tmux", 1)
                 .readsNext(name, "Running", "Running", "Stopped@RUNNING", "Running@RUNNING", "Running@STOPPED", "Stopped@STOPPED", "Stopped@STOPPED",
                         "Running@STOPPED");
-        StringWriter said = new StringWriter();
-        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
-        assertThat(said.toString()).startsWith(name + " started again (a reboot inside): `coi attach " + name + " --bash` to return");
+        assertThat(settle(plan, Attachment.STOP_WAIT)).startsWith(name + " started again (a reboot inside): `coi attach " + name + " --bash` to return");
         assertThat(daemon.instanceNames()).contains(name);
         assertThat(store.all()).singleElement().satisfies(m -> assertThat(m.status()).isEqualTo("running"));
     }
@@ -88,9 +69,7 @@ class EndOfSessionTest extends FakeIncusSessions {
         daemon.exitNext("tmux", 1);
         daemon.config(name, Instances.POWER, "RUNNING");
         daemon.status(name, "Stopped");
-        StringWriter said = new StringWriter();
-        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
-        assertThat(said.toString()).startsWith("session ended: container " + name);
+        assertThat(settle(plan, Attachment.STOP_WAIT)).startsWith("session ended: container " + name);
     }
 
     /**
@@ -102,10 +81,7 @@ class EndOfSessionTest extends FakeIncusSessions {
         SessionPlan plan = sessions.shell(shell(config(""), null));
         String name = plan.container();
         daemon.exitNext("tmux", 1).exitNext("tmux", 1);
-        StringWriter said = new StringWriter();
-        new Attachment(incus, store, fencing, new PrintWriter(said, true), java.time.Duration.ofSeconds(1))
-                .settle(name, plan.tmuxSession(), plan.code(), ws.path());
-        assertThat(said.toString()).startsWith(name + " is still shutting down after 1 s").contains("`coi kill " + name + "`");
+        assertThat(settle(plan, Duration.ofSeconds(1))).startsWith(name + " is still shutting down after 1 s").contains("`coi kill " + name + "`");
         assertThat(daemon.status(name)).isEqualTo("Running");
         assertThat(store.all()).singleElement().satisfies(m -> assertThat(m.status()).isEqualTo("running"));
     }
@@ -116,9 +92,7 @@ class EndOfSessionTest extends FakeIncusSessions {
         SessionPlan plan = sessions.shell(shell(config(""), null));
         String name = plan.container();
         daemon.status(name, "Frozen");
-        StringWriter said = new StringWriter();
-        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
-        assertThat(said.toString()).startsWith("detached from " + name);
+        assertThat(settle(plan, Attachment.STOP_WAIT)).startsWith("detached from " + name);
         assertThat(daemon.status(name)).isEqualTo("Frozen");
     }
 
@@ -142,11 +116,31 @@ class EndOfSessionTest extends FakeIncusSessions {
         String name = plan.container();
         incus.setConfig(name, Labels.FROZEN_BY, "reverse shell");
         daemon.exitNext("tmux", 1).status(name, "Frozen");
-        StringWriter said = new StringWriter();
-        new Attachment(incus, store, fencing, new PrintWriter(said, true)).settle(name, plan.tmuxSession(), plan.code(), ws.path());
-        assertThat(said.toString()).startsWith(name + " is frozen by the monitor (reverse shell): `coi resume " + name + "`");
+        assertThat(settle(plan, Attachment.STOP_WAIT)).startsWith(name + " is frozen by the monitor (reverse shell): `coi resume " + name + "`");
         assertThat(daemon.execs()).as("not asked whether it shuts down: no wait for a stop").noneMatch(e -> e.command().contains("systemctl"));
         assertThat(daemon.status(name)).isEqualTo("Frozen");
         assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("running");
+    }
+
+    /** What the end of the session of {@code plan} says, waiting {@code stopWait} for a container going down to stop. */
+    private String settle(SessionPlan plan, Duration stopWait) {
+        StringWriter said = new StringWriter();
+        new Attachment(incus, store, fencing, new PrintWriter(said, true), stopWait).settle(plan.container(), plan.tmuxSession(), plan.code(), ws.path());
+        return said.toString();
+    }
+
+    /** As {@link #settle}, with {@code stop} done {@code afterMillis} into it: the container stopping meanwhile. */
+    private String settleStoppingAfter(SessionPlan plan, long afterMillis, Runnable stop) throws InterruptedException {
+        Thread stopping = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(afterMillis);
+                stop.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        String said = settle(plan, Attachment.STOP_WAIT);
+        stopping.join();
+        return said;
     }
 }
