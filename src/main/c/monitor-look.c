@@ -1802,8 +1802,8 @@ static int seen_tid(const int *seen, int n, int tid) {
 /*
  * HostView.untold: after a listing in which threads ended before they were told (or one after such a listing that brought
  * nothing new), whether a thread not seen yet (not in seen[0..n), sorted) holds none of the tables read, or ends before it
- * is told. A table moved from thread to
- * thread, each holder ending, lives on in a thread the look has not seen; threads that merely ended leave none behind.
+ * is told. A table moved from thread to thread, each holder ending, lives on in a thread the look has not seen; threads
+ * that merely ended leave none behind.
  */
 static int untold(int host, const char *dir, const char *first_dir, const int *held, int nheld, int first, const int *seen, int n) {
     int *tids, other = 0;

@@ -608,8 +608,9 @@ public final class HostView {
 
     /**
      * After a listing in which threads ended before they were told (or one after such a listing that brought nothing
-     * new): whether a thread not seen yet holds none of the tables read (or ends before it is told). A table moved from thread to thread, each holder ending, lives on in a
-     * thread the look has not seen; threads that merely ended leave none behind.
+     * new): whether a thread not seen yet holds none of the tables read (or ends before it is told). A table moved from
+     * thread to thread, each holder ending, lives on in a thread the look has not seen; threads that merely ended leave
+     * none behind.
      */
     private boolean untold(Path task, Path firstDir, int first, List<Integer> held, Set<Integer> seen, Path dir) {
         for (int tid : tids(dir)) {

@@ -65,9 +65,10 @@ final class Attachment {
     }
 
     /**
-     * After the terminal returns: saved and removed if the container went down, a hint otherwise.
-     * Only stopped (or gone) is down: a "Frozen" reading may be a stopping container's monitor
-     * that did not answer (it reads "Running" a moment later), or a paused session; neither is ended.
+     * After the terminal returns: saved and removed if the container went down, a hint otherwise
+     * (detached; started again by a reboot inside; still shutting down; the tool exited). Only a stop
+     * that {@link Instances#awaitStopped} saw through, or a container gone, is down: a "Frozen" reading
+     * may be a stopping container's monitor that did not answer, or a paused session; neither is ended.
      */
     void settle(String container, String tmux, CodeUser code, Path workspace) {
         coi.Trace.mark("settle: the terminal returned");
@@ -149,7 +150,6 @@ final class Attachment {
             return true;
         }
     }
-
 
     /** The container `coi attach` means, checked: coi's, there, running. */
     static Model.Instance running(IncusClient incus, String target, String prefix) {
