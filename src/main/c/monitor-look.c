@@ -1894,10 +1894,11 @@ static int read_tables(struct mon_look *look, const char *proc_root, const struc
         if (nseen > 1) qsort(seen, (size_t)nseen, sizeof *seen, cmp_int);
         if (r != P_OK) break;
         /* a listing of task/ is not atomic (the newest threads may be missing): after threads ended untold, one more */
-        if (!found && !moved && !(moved_before && untold(host, dir, first_dir, held, nheld, p->first, seen, nseen))) break;
+        int other = !found && !moved && moved_before && untold(host, dir, first_dir, held, nheld, p->first, seen, nseen);
+        if (!found && !moved && !other) break;
         moved_before |= moved;
         if (pass == LOOK_TABLE_PASSES) {
-            if (found || untold(host, dir, first_dir, held, nheld, p->first, seen, nseen)) {
+            if (found || other || untold(host, dir, first_dir, held, nheld, p->first, seen, nseen)) {
                 snprintf(msg, msglen, MON_TOO_MUCH "pid %d has threads with descriptor tables of their own that come faster than a look reads them",
                          p->pid);
                 r = P_TOO_MUCH;

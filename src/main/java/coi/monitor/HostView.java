@@ -595,10 +595,11 @@ public final class HostView {
             }
             // a listing of task/ is not atomic (the newest threads may be missing from it): after threads ended untold, a
             // listing that brings nothing new is followed by one more
-            if (!found && !moved && !(movedBefore && untold(task, read.live(), first, held, seen, dir))) return;
+            boolean other = !found && !moved && movedBefore && untold(task, read.live(), first, held, seen, dir);
+            if (!found && !moved && !other) return;
             movedBefore |= moved;
             if (pass == TABLE_PASSES) {
-                if (found || untold(task, read.live(), first, held, seen, dir)) {
+                if (found || other || untold(task, read.live(), first, held, seen, dir)) {
                     tables.unread.add(new Snapshot.Unread(pid, "threads with descriptor tables of their own that come faster than a look reads them"));
                 }
                 return;

@@ -12,7 +12,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -98,7 +97,7 @@ final class Attachment {
         } else if (tmuxRunning(incus, container, tmux, code)) {
             out.println("detached from " + container + ": `coi attach " + container + "` to return");
         } else if (stop != null && stop.outcome() == Instances.StopSeen.Outcome.STARTED_AGAIN) {
-            out.println(onItsView(now.get())
+            out.println(ViewlessStart.onItsView(store.root(), now.get())
                     ? container + " started again (a reboot inside) on an empty /workspace (only coi's own start mounts a protected view):"
                             + " coi's background process stops it; `coi shell --resume` continues the session with its workspace"
                     : container + " started again (a reboot inside): `coi attach " + container + " --bash` to return, `coi shutdown " + container
@@ -112,12 +111,6 @@ final class Attachment {
         }
         warnGit(store.root(), workspace, incus, out);
         out.flush();
-    }
-
-    /** Whether the container's /workspace is its protected view's folder (see {@link ViewlessStart}). */
-    private boolean onItsView(Model.Instance instance) {
-        Map<String, String> workspace = instance.devices() == null ? null : instance.devices().get("workspace");
-        return workspace != null && ProtectedView.path(store.root(), instance.name()).toString().equals(workspace.get("source"));
     }
 
     /** What the {@link GitGuard} moved aside in {@code workspace} now, said on {@code out}. */

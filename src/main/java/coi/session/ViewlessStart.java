@@ -88,6 +88,12 @@ final class ViewlessStart {
         }
     }
 
+    /** Whether the container's workspace device is its protected view's folder (of coi's sessions at {@code sessionsRoot}). */
+    static boolean onItsView(Path sessionsRoot, Model.Instance i) {
+        Map<String, String> workspace = i.devices() == null ? null : i.devices().get("workspace");
+        return workspace != null && ProtectedView.path(sessionsRoot, i.name()).toString().equals(workspace.get("source"));
+    }
+
     /**
      * Whether {@code i} (as just listed, with its state) runs on the empty folder of its view: its
      * workspace device is the view, no view is mounted now (a launch that is starting it holds one),
@@ -95,9 +101,8 @@ final class ViewlessStart {
      */
     boolean startedWithoutView(Model.Instance i) {
         if (!i.running() || i.state() == null || i.state().pid() <= 0) return false;
+        if (!onItsView(sessionsRoot, i)) return false;
         Path view = ProtectedView.path(sessionsRoot, i.name());
-        Map<String, String> workspace = i.devices() == null ? null : i.devices().get("workspace");
-        if (workspace == null || !view.toString().equals(workspace.get("source"))) return false;
         try {
             if (!Files.isDirectory(view, LinkOption.NOFOLLOW_LINKS) || ProtectedView.mounted(view)) return false;
         } catch (CoiException e) {

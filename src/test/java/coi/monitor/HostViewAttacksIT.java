@@ -161,8 +161,10 @@ class HostViewAttacksIT {
             Result look = nativeLook();
             if (look.code() == 0 && look.output().contains(title)) nativeFound++;
             else if (look.code() != 0 && look.output().contains("descriptor tables of their own")) nativeHandedBack++;
-            else System.out.println("a native look left it out: exit " + look.code() + ", " + look.output().lines().findFirst().orElse("")
-                    .substring(0, Math.min(300, look.output().length())));
+            else {
+                String said = look.output().lines().findFirst().orElse("");
+                System.out.println("a native look left it out: exit " + look.code() + ", " + said.substring(0, Math.min(300, said.length())));
+            }
         }
         System.out.printf("a table moving from thread to thread: the Java monitor found the shell %d/%d times and raised the rest %d;"
                 + " the native look found it %d/%d, handed back %d%n", javaFound, ATTEMPTS, javaRaised, nativeFound, ATTEMPTS, nativeHandedBack);
