@@ -182,10 +182,10 @@ final class SessionCommands {
             "That is also what a killed `coi run` left, and the placeholders of protected paths in",
             "workspaces no container is left in. Checks the nested git repositories of workspaces",
             "with a session open (or ended unchecked) and moves aside what the agent wrote there",
-            "that could run a command. With --sessions also deletes saved sessions no container uses."})
+            "that could run a command. With --sessions (or --all) also deletes saved sessions no container uses."})
     static final class Clean extends Base {
         @Option(names = {"-f", "--force"}, description = "Do not ask.") boolean force;
-        @Option(names = "--sessions", description = "Also delete ended saved sessions.") boolean sessions;
+        @Option(names = {"--sessions", "--all"}, description = "Also delete ended saved sessions (--all: the original's name).") boolean sessions;
         @Mixin Quiet quiet;
 
         Clean(Context c) { super(c); }

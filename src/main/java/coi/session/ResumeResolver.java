@@ -46,7 +46,8 @@ final class ResumeResolver {
             if (other.isPresent()) {
                 throw new UsageException("session " + id + " is a " + other.get().tool() + " session: add `--tool " + other.get().tool() + "`");
             }
-            throw new UsageException("unknown session id " + id + ": `coi list --all` shows the saved sessions");
+            // not found, as `coi shell --resume` with none saved: exit 1; a session of another tool or workspace is a usage error
+            throw new CoiException("unknown session id " + id + ": `coi list --all` shows the saved sessions");
         });
         if (!ws.path().toString().equals(found.workspace())) {
             throw new UsageException("session " + id + " belongs to workspace " + found.workspace() + ", not " + ws

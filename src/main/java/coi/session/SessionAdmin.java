@@ -1,7 +1,6 @@
 package coi.session;
 
 import coi.CoiException;
-import coi.UsageException;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
 import coi.incus.Model;
@@ -105,7 +104,8 @@ public final class SessionAdmin {
         finalizer.sweep();
         SessionMetadata m;
         if (sessionId != null) {
-            m = store.find(sessionId).orElseThrow(() -> new UsageException("unknown session id " + sessionId + ": `coi list --all` shows the saved sessions"));
+            // a well-formed id naming nothing is not found (exit 1, as the original and `coi kill NAME`), not a usage error
+            m = store.find(sessionId).orElseThrow(() -> new CoiException("unknown session id " + sessionId + ": `coi list --all` shows the saved sessions"));
         } else {
             m = store.all().stream().filter(s -> ws.path().toString().equals(s.workspace()))
                     .max(java.util.Comparator.comparing(SessionMetadata::savedAt))

@@ -69,13 +69,14 @@ class AdminE2EIT {
     }
 
     @Test
-    void cleanSessionsDeletesEndedSessionsOnly() throws Exception {
+    void cleanAllDeletesEndedSessionsOnly() throws Exception {
         try (Sandbox box = new Sandbox()) {
             assertThat(box.run("shell", "--detach").exitCode()).isZero();
             assertThat(box.run("kill", box.container(1)).exitCode()).isZero();
             assertThat(box.run("shell", "--detach").exitCode()).isZero();
             assertThat(box.sessionDirs()).hasSize(2);
-            Result clean = box.run("clean", "--sessions", "--force");
+            // --all: the original's name of --sessions
+            Result clean = box.run("clean", "--all", "--force");
             assertThat(clean.out()).as(clean.toString()).contains("deleted session");
             assertThat(box.sessionDirs()).as("the running session is kept").hasSize(1);
             assertThat(Files.readString(box.sessionDirs().getFirst().resolve("metadata.json"))).contains("\"running\"");

@@ -105,7 +105,7 @@ class RunE2EIT {
             expect(box.run("run", "--timeout", "0", "true"), 2, "--timeout must be a number of seconds above 0");
             expect(box.run("run", "--timeout", "5", "--limit-duration", "1m", "true"), 2, "--timeout is another name of --limit-duration");
             expect(box.run("shell", "--workspace", box.root.resolve("missing").toString()), 2, "does not exist");
-            expect(box.run("shell", "--resume", "no-such-id"), 2, "unknown session id no-such-id");
+            expect(box.run("shell", "--resume", "no-such-id"), 1, "unknown session id no-such-id");
             expect(box.run("shell", "--resume"), 1, "no saved fake session");
             expect(box.coi().env("COI_IMAGE", "coitest-missing-image").run("run", "true"), 1, "image 'coitest-missing-image' not found");
             expect(box.run("shell", "--tool", "nope"), 2, "--tool must be one of claude, opencode, codex, aider");

@@ -57,6 +57,41 @@ class ShellE2EIT {
         }
     }
 
+    /**
+     * `sudo reboot` in an attached, ephemeral session without protected paths: Incus reads it as
+     * Stopped (with its power record) for a moment, then Running. The attached coi must not take
+     * that for the end: it says the container started again and leaves session and container be
+     * (ending it deleted the rebooting container, which took the session's running state with it).
+     */
+    @Test
+    void aRebootInsideAnAttachedSessionIsNotItsEnd() throws Exception {
+        try (Sandbox box = new Sandbox().with("COI_TRACE", "1"); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            Path config = Files.writeString(box.root.resolve("unprotected.toml"), "[security]\nprotected_paths = []\n");
+            box.with("COI_CONFIG", config.toString());
+            String w = tmux.start(box.commandLine("shell"));
+            tmux.await(w, "fake-ai> ", UP);
+            tmux.type(w, "quit");
+            tmux.await(w, "code@", UP);
+            tmux.type(w, "echo kept > /workspace/before-reboot.txt && sudo reboot");
+            tmux.await(w, "COI-EXIT=0", UP);
+            assertThat(tmux.capture(w)).contains(box.container(1) + " started again (a reboot inside)").doesNotContain("session ended");
+
+            String name = box.container(1);
+            long deadline = System.nanoTime() + UP.toNanos();
+            while (System.nanoTime() < deadline && !incus.findInstance(name).map(i -> i.running()).orElse(false)) Thread.sleep(250);
+            assertThat(incus.findInstance(name)).as("the ephemeral container is not removed as it reboots")
+                    .hasValueSatisfying(i -> assertThat(i.running()).isTrue());
+            assertThat(Files.readString(box.sessionDirs().getFirst().resolve("metadata.json"))).as("the session is not ended")
+                    .contains("\"status\" : \"running\"");
+            assertThat(box.workspace.resolve("before-reboot.txt")).hasContent("kept\n");
+            // the workspace came back with the restart: what code writes now is in it
+            Result after = box.run("container", "exec", name, "--user", "1000", "--", "sh", "-c", "echo back > /workspace/after-reboot.txt");
+            assertThat(after.exitCode()).as(after.toString()).isZero();
+            assertThat(box.workspace.resolve("after-reboot.txt")).hasContent("back\n");
+            assertThat(box.run("kill", name).exitCode()).isZero();
+        }
+    }
+
     @Test
     void detachThenAttachKeepsTheToolsScreen() {
         try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux()) {
