@@ -34,6 +34,11 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
     @Option(names = {"--detach", "--background"}, description = "Start the session without attaching the terminal (--background: the original's name).")
     boolean detach;
 
+    @Option(names = "--tmux", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "false: the tool runs on this terminal without tmux (the original's flag): no detaching or `coi attach`;"
+                    + " the session ends when the tool exits (its container stopped, an ephemeral one removed).")
+    boolean tmux = true;
+
     @Option(names = "--dry-run", description = "Print the plan (container, config, devices, command) and do nothing.")
     boolean dryRun;
 
@@ -72,11 +77,12 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
         Output output = Output.ofPlan(format, dryRun);
         if (continueFrom != null && resume != null) throw new UsageException("--continue is another name of --resume: give one of them");
         if (options.slot != null) ContainerName.checkSlot(options.slot);
+        if (!tmux && detach) throw new UsageException("--tmux=false runs the tool on this terminal, so it cannot start detached: give one of them");
         Workspace ws = options.workspace(context);
         Config config = options.config(context, ws);
         coi.Trace.mark("shell: config read");
         var request = new Sessions.ShellRequest(ws, config, options.slot, resumeFrom(), !detach, dryRun,
-                options.sshAgentSocket(context), options.writableGitHooks);
+                options.sshAgentSocket(context), options.writableGitHooks, tmux);
         Sessions sessions = context.services(config, prefetch).sessions(out);
         coi.Trace.mark("shell: services");
         if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output, null);

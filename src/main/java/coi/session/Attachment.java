@@ -59,7 +59,33 @@ final class Attachment {
         return exit;
     }
 
-    private static void requireTerminal(String message) {
+    /**
+     * `coi shell --tmux=false`: the tool on this terminal, no tmux to detach from; its exit (or the
+     * terminal's end) ends the session: the container is stopped (an ephemeral one is removed, a
+     * persistent one kept) and the session saved, as after `sudo poweroff` inside.
+     */
+    void runToolAndEnd(String container, CodeUser code, List<String> tool, Path workspace) {
+        Terminal.attach(incus, container, code.uid(), code.gid(), SessionPlan.WORKSPACE_MOUNT, tool);
+        coi.Trace.mark("settle: the tool returned");
+        // the monitor froze it: it decides, as after a shell in tmux
+        if (saidFrozen(container)) return;
+        try {
+            incus.stop(container, END_STOP_SECONDS, false);
+        } catch (IncusException.NotFound gone) {
+            // ephemeral: Incus removed it as it stopped (a poweroff inside ended the tool)
+        } catch (IncusException e) {
+            // already stopped (a poweroff inside, the monitor), or a process inside held the shutdown: stop it now
+            if (incus.findInstance(container).map(Model.Instance::running).orElse(false)) incus.stop(container, 0, true);
+        }
+        ended(container, incus.findInstance(container));
+        warnGit(store.root(), workspace, incus, out);
+        out.flush();
+    }
+
+    /** How long the end of a session without tmux waits for the container's clean shutdown before it stops it at once. */
+    static final int END_STOP_SECONDS = 30;
+
+    static void requireTerminal(String message) {
         if (!Terminal.interactive()) throw new UsageException(message);
     }
 
@@ -75,25 +101,14 @@ final class Attachment {
         if (!tmuxRunning(incus, container, tmux, code)) {
             coi.Trace.mark("settle: tmux is gone");
             // the monitor froze it (no exec gets in): nothing to wait for, nothing ended
-            Optional<Model.Instance> seen = incus.findInstance(container);
-            String threat = seen.filter(i -> "Frozen".equals(i.status())).map(i -> i.configValue(Labels.FROZEN_BY)).orElse(null);
-            if (threat != null) {
-                out.println(container + " is frozen by the monitor (" + threat + "): `coi resume " + container + "` lets it go on, `coi kill "
-                        + container + "` ends it");
-                out.flush();
-                return;
-            }
+            if (saidFrozen(container)) return;
             if (shuttingDown(container)) stop = incus.awaitStopped(container, stopWait);
         }
         // the wait's own last reading when it saw the stop: a look after it may fall in Incus's tidying up, which reads Running
         Optional<Model.Instance> now = stop != null && stop.outcome() == Instances.StopSeen.Outcome.STOPPED ? stop.last() : incus.findInstance(container);
         coi.Trace.mark("settle: " + now.map(Model.Instance::status).orElse("gone"));
         if (now.isEmpty() || now.get().down()) {
-            Finalizer finalizer = new Finalizer(incus, store);
-            now.ifPresentOrElse(finalizer::ended, () -> finalizer.endedByName(container));
-            if (incus.findInstance(container).isEmpty()) fencing.remove(container);
-            out.println("session ended: container " + container + (now.isPresent() && "true".equals(now.get().configValue(Labels.PERSISTENT))
-                    ? " stopped (persistent)" : " removed") + "; `coi shell --resume` continues it");
+            ended(container, now);
         } else if (tmuxRunning(incus, container, tmux, code)) {
             out.println("detached from " + container + ": `coi attach " + container + "` to return");
         } else if (stop != null && stop.outcome() == Instances.StopSeen.Outcome.STARTED_AGAIN) {
@@ -114,6 +129,25 @@ final class Attachment {
     }
 
     /** What the {@link GitGuard} moved aside in {@code workspace} now, said on {@code out}. */
+    /** Whether the monitor froze {@code container}; if so, says so and what to do. */
+    private boolean saidFrozen(String container) {
+        String threat = incus.findInstance(container).filter(i -> "Frozen".equals(i.status())).map(i -> i.configValue(Labels.FROZEN_BY)).orElse(null);
+        if (threat == null) return false;
+        out.println(container + " is frozen by the monitor (" + threat + "): `coi resume " + container + "` lets it go on, `coi kill "
+                + container + "` ends it");
+        out.flush();
+        return true;
+    }
+
+    /** A session whose container is gone or down ({@code now}): saved as ended, an ephemeral container and its rules removed, and said. */
+    private void ended(String container, Optional<Model.Instance> now) {
+        Finalizer finalizer = new Finalizer(incus, store);
+        now.ifPresentOrElse(finalizer::ended, () -> finalizer.endedByName(container));
+        if (incus.findInstance(container).isEmpty()) fencing.remove(container);
+        out.println("session ended: container " + container + (now.isPresent() && "true".equals(now.get().configValue(Labels.PERSISTENT))
+                ? " stopped (persistent)" : " removed") + "; `coi shell --resume` continues it");
+    }
+
     static void warnGit(Path root, Path workspace, IncusClient incus, PrintWriter out) {
         for (GitGuard.Quarantined q : GitGuard.check(root, workspace, incus::instancesOfAllProjects)) {
             out.println("coi: warning: " + q.describe());

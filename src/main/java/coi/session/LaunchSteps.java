@@ -108,11 +108,20 @@ public final class LaunchSteps {
      * the start. The metadata is written while tmux starts.
      */
     public Launcher shell(Replanner replanner) {
+        return shell(replanner, true);
+    }
+
+    /**
+     * {@code tmux} false (`coi shell --tmux=false`): the last step makes code's home and asks for the
+     * tool where the tmux exec would, but starts nothing; the tool then runs on the user's terminal
+     * ({@link #toolArgv}).
+     */
+    public Launcher shell(Replanner replanner, boolean tmux) {
         // decided from the plan alone, before the steps a pool's claim stands for (create .. release-view): a claimed
         // member's tmux exec makes the home where a cold one's would, and its attach leaves it alone (WarmPool#attach)
         AtomicReference<HomeWork> home = new AtomicReference<>(HomeWork.MADE);
         return new Launcher(List.of(image(), storage(), quotas(), toolState(), homeWork(home), created(replanner), homeBeforeStart(home),
-                start(replanner), releaseView(), monitor(), home(home), Overlap.steps(TMUX, metadata(), tmux(false, home))));
+                start(replanner), releaseView(), monitor(), home(home), Overlap.steps(TMUX, metadata(), tmux(false, home, tmux))));
     }
 
     /** Whether the exec that starts tmux makes code's home (and asks for the tool): a question of the plan's devices alone. */
@@ -131,12 +140,17 @@ public final class LaunchSteps {
 
     /** A persistent container used again: started (fence first) when stopped; for `shell`, its tmux started if gone. */
     public Launcher reuse(SessionPlan plan) {
+        return reuse(plan, true);
+    }
+
+    /** As {@link #reuse(SessionPlan)}; {@code tmux} false: see {@link #shell(Replanner, boolean)}. */
+    public Launcher reuse(SessionPlan plan, boolean tmux) {
         List<Step> steps = new ArrayList<>();
         if (plan.disposition() == SessionPlan.Disposition.START_EXISTING) {
             steps.addAll(List.of(sweep(), fence(), view(), startAgain(), releaseView()));
             if (plan.tool() == null) steps.add(network());
         }
-        if (plan.tool() != null) steps.addAll(List.of(metadata(), tmux(true, new AtomicReference<>(HomeWork.MADE))));
+        if (plan.tool() != null) steps.addAll(List.of(metadata(), tmux(true, new AtomicReference<>(HomeWork.MADE), tmux)));
         return new Launcher(steps);
     }
 
@@ -454,15 +468,21 @@ public final class LaunchSteps {
      * home first; a home that needs root after all is made by {@link CodeHome#prepare}, then tmux
      * is started again.
      */
-    Step tmux(boolean unlessRunning, AtomicReference<HomeWork> home) {
+    Step tmux(boolean unlessRunning, AtomicReference<HomeWork> home, boolean startTmux) {
         return Launcher.step(TMUX, launch -> {
             SessionPlan plan = launch.plan();
-            if (unlessRunning && Attachment.tmuxRunning(incus, plan.container(), plan.tmuxSession(), plan.code())) return Undo.NOTHING;
-            List<String> command = plan.toolCommand();
-            String line = command.isEmpty() ? "exec bash -l" : Shell.join(command) + "; exec bash -l";
-            List<String> tmux = List.of("tmux", "new-session", "-d", "-s", plan.tmuxSession(), "-x", "200", "-y", "50",
-                    "-c", SessionPlan.WORKSPACE_MOUNT, "bash", "-lc", line);
+            if (unlessRunning && Attachment.tmuxRunning(incus, plan.container(), plan.tmuxSession(), plan.code())) {
+                if (startTmux) return Undo.NOTHING;
+                // a second tool on the same session state, beside the one in tmux, would corrupt it
+                throw new CoiException(plan.container() + " runs its tool in tmux: `coi attach " + plan.container()
+                        + "` joins it (--tmux=false starts the tool only where it does not run yet)");
+            }
             boolean makesHome = home.get() == HomeWork.IN_TMUX_EXEC;
+            // without tmux the exec is there only to make the home; the tool runs on the terminal later
+            if (!startTmux && !makesHome) return Undo.NOTHING;
+            List<String> tmux = startTmux ? List.of("tmux", "new-session", "-d", "-s", plan.tmuxSession(), "-x", "200", "-y", "50",
+                    "-c", SessionPlan.WORKSPACE_MOUNT, "bash", "-lc", toolLine(plan, true)) : List.of("true");
+            List<String> command = plan.toolCommand();
             Model.ExecResult r = tmuxExec(plan, makesHome ? CodeHome.inTmuxExec(plan, tmux) : tmux);
             if (makesHome && r.exitCode() == CodeHome.TOOL_MISSING) {
                 throw ToolPresence.missing(Tool.named(plan.tool()), command.getFirst(), plan.image());
@@ -474,11 +494,24 @@ public final class LaunchSteps {
                 coi.Trace.mark("home: made by the tmux exec");
             }
             if (r.exitCode() != 0) {
-                throw new CoiException("could not start tmux in " + plan.container() + ": " + r.err().trim() + " (is tmux installed in the image?)");
+                throw new CoiException(startTmux ? "could not start tmux in " + plan.container() + ": " + r.err().trim() + " (is tmux installed in the image?)"
+                        : "could not prepare /home/code in " + plan.container() + ": " + r.err().trim());
             }
             // the container's end (undo of create or start) ends tmux
             return Undo.NOTHING;
         });
+    }
+
+    /** The tool's command line for bash -lc; {@code thenBash}: a login shell follows the tool (in tmux). */
+    private static String toolLine(SessionPlan plan, boolean thenBash) {
+        List<String> command = plan.toolCommand();
+        if (command.isEmpty()) return "exec bash -l";
+        return thenBash ? Shell.join(command) + "; exec bash -l" : "exec " + Shell.join(command);
+    }
+
+    /** `coi shell --tmux=false`: the tool alone, as a login shell runs it, for the user's terminal; its exit ends the session. */
+    static List<String> toolArgv(SessionPlan plan) {
+        return List.of("bash", "-lc", toolLine(plan, false));
     }
 
     /** Recorded: the command starts with the operation, no websockets first (its output is wanted only on failure). */

@@ -132,7 +132,13 @@ public final class Sessions {
 
     /** `coi shell`: what to start, and whether to attach the terminal. */
     public record ShellRequest(Workspace workspace, Config config, Integer slot, String resume, boolean attach, boolean dryRun,
-                               Path sshAgent, boolean writableGitHooks) {}
+                               Path sshAgent, boolean writableGitHooks, boolean tmux) {
+        /** In tmux, as `coi shell` runs the tool unless told `--tmux=false`. */
+        public ShellRequest(Workspace workspace, Config config, Integer slot, String resume, boolean attach, boolean dryRun,
+                            Path sshAgent, boolean writableGitHooks) {
+            this(workspace, config, slot, resume, attach, dryRun, sshAgent, writableGitHooks, true);
+        }
+    }
 
     /** The plan `coi shell` would apply (`--dry-run`): fails exactly where applying it would. */
     public SessionPlan planShell(ShellRequest req) {
@@ -141,6 +147,9 @@ public final class Sessions {
 
     /** Plans and starts a tool session, then attaches to it (or says how to); returns the plan applied. */
     public SessionPlan shell(ShellRequest req) {
+        // without tmux the tool needs this terminal: refused before anything is made
+        if (!req.tmux()) Attachment.requireTerminal("`coi shell --tmux=false` runs the tool on this terminal: run it interactively"
+                + " (without a terminal, `coi shell --detach` and `coi tmux send` drive a session)");
         Prepared prepared = prepareShell(req);
         SessionPlan plan = prepared.plan();
         Trace.mark("shell: planned");
@@ -150,10 +159,10 @@ public final class Sessions {
             progress("Setting up session " + plan.sessionId() + "...");
         }
         // an interactive attach starts its terminal beside the tmux exec (nothing is printed while it runs)
-        EarlyTerminal terminal = req.attach() && Terminal.interactive() ? new EarlyTerminal(incus, out) : null;
+        EarlyTerminal terminal = req.attach() && req.tmux() && Terminal.interactive() ? new EarlyTerminal(incus, out) : null;
         UnaryOperator<Launcher> attaching = terminal == null ? UnaryOperator.identity() : terminal::around;
-        try (Launcher.Launched launched = plan.creates() ? launchShell(prepared, req.config(), attaching)
-                : adjust.apply(attaching.apply(shaped(steps.reuse(plan)))).launch(plan)) {
+        try (Launcher.Launched launched = plan.creates() ? launchShell(prepared, req.config(), attaching, req.tmux())
+                : adjust.apply(attaching.apply(shaped(steps.reuse(plan, req.tmux())))).launch(plan)) {
             launched.keep();
             plan = launched.plan();
         }
@@ -161,7 +170,9 @@ public final class Sessions {
         StringWriter held = new StringWriter();
         Watcher.ensureRunning(host, store.root(), attached ? new PrintWriter(held) : out);
         Trace.mark("shell: background process running");
-        if (attached) {
+        if (!req.tmux()) {
+            attachment.runToolAndEnd(plan.container(), plan.code(), LaunchSteps.toolArgv(plan), req.workspace().path());
+        } else if (attached) {
             terminal.await();
             out.print(held);
             attachment.settle(plan.container(), plan.tmuxSession(), plan.code(), req.workspace().path());
@@ -328,8 +339,8 @@ public final class Sessions {
      * the home and the tool's presence is checked in the running member meanwhile (a missing tool fails
      * the launch, which removes it). {@code attaching} sees the pooled steps too.
      */
-    private Launcher.Launched launchShell(Prepared prepared, Config config, UnaryOperator<Launcher> attaching) {
-        Launcher cold = shaped(steps.shell(prepared.replanner()));
+    private Launcher.Launched launchShell(Prepared prepared, Config config, UnaryOperator<Launcher> attaching, boolean tmux) {
+        Launcher cold = shaped(steps.shell(prepared.replanner(), tmux));
         Consumer<SessionPlan> toolCheck = claimed -> {
             if (!CodeHome.madeInTmuxExec(claimed)) steps.requireTool(claimed);
         };

@@ -92,6 +92,37 @@ class ShellE2EIT {
         }
     }
 
+    /** `coi shell --tmux=false` (the original's flag): the tool on the terminal itself; its exit ends the session. */
+    @Test
+    void withoutTmuxTheToolRunsOnTheTerminalAndItsExitEndsTheSession() throws Exception {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            String w = tmux.start(box.commandLine("shell --tmux=false"));
+            tmux.await(w, "fake-ai> ", UP);
+            tmux.type(w, "hello without tmux");
+            tmux.await(w, "echo: hello without tmux", UP);
+            String name = box.container(1);
+            Result servers = box.run("container", "exec", name, "--", "sh", "-c", "ps -eo comm= | grep -c '^tmux' || true");
+            assertThat(servers.out().trim()).as("no tmux in the container: " + servers).isEqualTo("0");
+            Path session = box.sessionDirs().getFirst();
+            assertThat(Files.readString(session.resolve("metadata.json"))).contains("\"status\" : \"running\"");
+
+            tmux.type(w, "quit");
+            tmux.await(w, "COI-EXIT=0", UP);
+            assertThat(tmux.capture(w)).contains("session ended: container " + name + " removed").doesNotContain("code@");
+            assertThat(incus.instanceExists(name)).as("the ephemeral container is removed").isFalse();
+            assertThat(Files.readString(session.resolve("metadata.json"))).contains("\"status\" : \"ended\"");
+            assertThat(Files.readString(session.resolve("state/history"))).isEqualTo("hello without tmux\n");
+
+            Result detached = box.run("shell", "--tmux=false", "--detach");
+            assertThat(detached.exitCode()).as(detached.toString()).isEqualTo(2);
+            assertThat(detached.err()).contains("--tmux=false runs the tool on this terminal, so it cannot start detached");
+            Result noTerminal = box.run("shell", "--tmux=false");
+            assertThat(noTerminal.exitCode()).as(noTerminal.toString()).isEqualTo(2);
+            assertThat(noTerminal.err()).contains("runs the tool on this terminal: run it interactively");
+            assertThat(incus.instanceExists(name)).as("nothing was started without a terminal").isFalse();
+        }
+    }
+
     @Test
     void detachThenAttachKeepsTheToolsScreen() {
         try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux()) {
