@@ -22,12 +22,15 @@ import java.util.concurrent.TimeUnit;
  * `coi build`: the image AI agents live in. The base is Debian 12 from an Incus image server
  * when one is reachable, otherwise built here with debootstrap from the distribution mirror;
  * provision.sh then installs Node, the agents' CLIs, Docker, gh and the build tools in a
- * container from it, with the host's apt and npm caches mounted so rebuilds are cheap.
+ * container from it, with the host's apt and npm caches mounted so rebuilds are cheap, and
+ * quiet-boot.sh masks what a container's boot would run for nothing.
  */
 public final class CoiImage {
     public static final String IMAGE_SERVER = "https://images.linuxcontainers.org";
     private static final String BASE_SCRIPT = "/coi/image/base-debootstrap.sh";
     private static final String PROVISION = "/coi/image/provision.sh";
+    /** Run last: masks what a container's boot runs for nothing (see the script). */
+    private static final String QUIET_BOOT = "/coi/image/quiet-boot.sh";
 
     /** Where the base comes from: decided by reachability, or forced. */
     public enum BaseSource { AUTO, SERVER, DEBOOTSTRAP }
@@ -50,6 +53,7 @@ public final class CoiImage {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(resource(BASE_SCRIPT));
             sha.update(resource(PROVISION));
+            sha.update(resource(QUIET_BOOT));
             return HexFormat.of().formatHex(sha.digest(), 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -77,7 +81,7 @@ public final class CoiImage {
         devices.put("apt-lists", cacheMount(o.cacheDir().resolve("apt-lists"), "/var/lib/apt/lists"));
         devices.put("npm-cache", cacheMount(o.cacheDir().resolve("npm"), "/root/.npm"));
         return new Builder(incus, out, logDir).build(new Builder.Spec(o.alias(), base, server,
-                List.of(new Builder.Script("provision.sh", resource(PROVISION))),
+                List.of(new Builder.Script("provision.sh", resource(PROVISION)), new Builder.Script("quiet-boot.sh", resource(QUIET_BOOT))),
                 Map.of("security.nesting", "true"), devices, hostCaCertificates(), Map.of(), "coi image (recipe " + recipe + ")"));
     }
 

@@ -44,7 +44,7 @@ class CoiImageIT {
             incus.createInstance(InstanceSpec.of(name, alias).withConfig(Map.of("security.nesting", "true")).withStart(true));
             try {
                 String verify = run("bash", CoiProcess.home().resolve("scripts/image-verify").toString(), name);
-                assertThat(verify).contains("ok    claude", "ok    opencode", "ok    codex", "ok    node", "ok    gh",
+                assertThat(verify).contains("ok    boot", "ok    claude", "ok    opencode", "ok    codex", "ok    node", "ok    gh",
                         "ok    tmux", "ok    sudo", "ok    docker", "ok    poweroff").contains(" passed, 0 failed");
                 // Incus may still be settling the stop the script saw: wait for it to report the end state
                 String status = incus.instance(name).status();
