@@ -60,30 +60,76 @@ final class Attachment {
     }
 
     /**
-     * `coi shell --tmux=false`: the tool on this terminal, no tmux to detach from; its exit (or the
-     * terminal's end) ends the session: the container is stopped (an ephemeral one is removed, a
-     * persistent one kept) and the session saved, as after `sudo poweroff` inside.
+     * `coi shell --tmux=false`: the tool on this terminal, no tmux to detach from; its exit (or coi's
+     * end: the terminal closed, SIGTERM) ends the session: the container is stopped (an ephemeral one
+     * is removed, a persistent one kept) and the session saved, as after `sudo poweroff` inside. A
+     * session that a `coi shell` joined in tmux meanwhile is left running.
      */
-    void runToolAndEnd(String container, CodeUser code, List<String> tool, Path workspace) {
-        Terminal.attach(incus, container, code.uid(), code.gid(), SessionPlan.WORKSPACE_MOUNT, tool);
-        coi.Trace.mark("settle: the tool returned");
-        // the monitor froze it: it decides, as after a shell in tmux
-        if (saidFrozen(container)) return;
+    void runToolAndEnd(String container, String tmux, CodeUser code, List<String> tool, Path workspace) {
+        // coi ended while the tool runs (its terminal closed, SIGTERM): the container is stopped all the same
+        Thread hook = new Thread(() -> {
+            try {
+                incus.stopInBackground(container);
+                new Finalizer(incus, store).endedByName(container);
+            } catch (RuntimeException e) {
+                // best effort on the way out: the background process ends the session when the container stops
+            }
+        }, "coi-end-without-tmux");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
-            incus.stop(container, END_STOP_SECONDS, false);
-        } catch (IncusException.NotFound gone) {
-            // ephemeral: Incus removed it as it stopped (a poweroff inside ended the tool)
-        } catch (IncusException e) {
-            // already stopped (a poweroff inside, the monitor), or a process inside held the shutdown: stop it now
-            if (incus.findInstance(container).map(Model.Instance::running).orElse(false)) incus.stop(container, 0, true);
+            Terminal.attach(incus, container, code.uid(), code.gid(), SessionPlan.WORKSPACE_MOUNT, tool);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs
+            }
         }
-        ended(container, incus.findInstance(container));
-        warnGit(store.root(), workspace, incus, out);
-        out.flush();
+        coi.Trace.mark("settle: the tool returned");
+        try {
+            // the monitor froze it: it decides, as after a shell in tmux
+            if (saidFrozen(container)) return;
+            if (tmuxRunning(incus, container, tmux, code)) {
+                out.println("the tool exited; " + container + " keeps running: a `coi shell` joined it in tmux (`coi attach " + container + "`)");
+                return;
+            }
+            Optional<Model.Instance> down = stopForGood(container);
+            if (down.isPresent() && !down.get().down()) {
+                out.println("could not stop " + container + " (it still reads " + down.get().status() + "): `coi kill " + container
+                        + "` stops it; the session is saved when it stops");
+                return;
+            }
+            ended(container, down);
+        } finally {
+            warnGit(store.root(), workspace, incus, out);
+            out.flush();
+        }
     }
 
     /** How long the end of a session without tmux waits for the container's clean shutdown before it stops it at once. */
     static final int END_STOP_SECONDS = 30;
+
+    /**
+     * Stops {@code container} until a stop holds: cleanly first, then at once. A poweroff inside may
+     * have it stopping already (the stop is refused), a reboot inside starts it again after its stop.
+     * Returns the last reading: empty when it is gone, down when stopped, else what it still reads.
+     */
+    private Optional<Model.Instance> stopForGood(String container) {
+        Instances.StopSeen seen = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                incus.stop(container, attempt == 0 ? END_STOP_SECONDS : 0, attempt > 0);
+            } catch (IncusException.NotFound gone) {
+                return Optional.empty();
+            } catch (IncusException e) {
+                // already stopped or stopping: the wait below reads what it comes to
+                coi.Trace.mark("stop of " + container + " refused: " + e.getMessage());
+            }
+            seen = incus.awaitStopped(container, Duration.ofSeconds(10));
+            if (seen.outcome() == Instances.StopSeen.Outcome.STOPPED) return seen.last();
+        }
+        return seen.last();
+    }
 
     static void requireTerminal(String message) {
         if (!Terminal.interactive()) throw new UsageException(message);
@@ -128,7 +174,6 @@ final class Attachment {
         out.flush();
     }
 
-    /** What the {@link GitGuard} moved aside in {@code workspace} now, said on {@code out}. */
     /** Whether the monitor froze {@code container}; if so, says so and what to do. */
     private boolean saidFrozen(String container) {
         String threat = incus.findInstance(container).filter(i -> "Frozen".equals(i.status())).map(i -> i.configValue(Labels.FROZEN_BY)).orElse(null);
@@ -148,6 +193,7 @@ final class Attachment {
                 ? " stopped (persistent)" : " removed") + "; `coi shell --resume` continues it");
     }
 
+    /** What the {@link GitGuard} moved aside in {@code workspace} now, said on {@code out}. */
     static void warnGit(Path root, Path workspace, IncusClient incus, PrintWriter out) {
         for (GitGuard.Quarantined q : GitGuard.check(root, workspace, incus::instancesOfAllProjects)) {
             out.println("coi: warning: " + q.describe());

@@ -1,11 +1,14 @@
 package coi.session;
 
 import coi.incus.IncusClient;
+import coi.incus.Instances;
 import coi.incus.Model;
 import coi.incus.Retries;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -48,19 +51,33 @@ public final class Finalizer {
         return sweep(incus.instances());
     }
 
-    /** As {@link #sweep()}, given the instances just listed (one listing serves a whole `coi list`). */
+    /**
+     * As {@link #sweep()}, given the instances just listed (one listing serves a whole `coi list`).
+     * A container gone ends its sessions; one that reads down ends them once its stop holds: a
+     * reboot inside reads Stopped for a moment (its power record too) before it runs again, and so
+     * does a poweroff while Incus tidies up (see {@link Instances#awaitStopped}). That wait comes only
+     * for a session still marked running whose container reads down: once, as it is then ended.
+     */
     public int sweep(List<Model.Instance> all) {
         // a paused (frozen) container's session is not over
-        Set<String> up = all.stream().filter(i -> !i.down()).map(Model.Instance::name).collect(Collectors.toSet());
+        Map<String, Model.Instance> listed = all.stream().collect(Collectors.toMap(Model.Instance::name, i -> i, (a, b) -> a));
+        Map<String, Boolean> over = new HashMap<>();
         int n = 0;
         for (SessionMetadata m : store.all()) {
-            if ("running".equals(m.status()) && !up.contains(m.containerName())) {
+            if (!"running".equals(m.status())) continue;
+            Model.Instance instance = listed.get(m.containerName());
+            boolean ended = instance == null || instance.down() && over.computeIfAbsent(instance.name(),
+                    name -> incus.awaitStopped(name, STOP_CONFIRM_WAIT).outcome() == Instances.StopSeen.Outcome.STOPPED);
+            if (ended) {
                 store.save(m.ended(Sessions.now()));
                 n++;
             }
         }
         return n;
     }
+
+    /** The most a sweep waits for a container read down to show whether its stop holds. */
+    static final Duration STOP_CONFIRM_WAIT = Duration.ofSeconds(5);
 
     private SessionStore storeFor(Model.Instance instance) {
         String root = instance.configValue(Labels.SESSIONS_ROOT);

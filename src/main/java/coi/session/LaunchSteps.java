@@ -471,12 +471,8 @@ public final class LaunchSteps {
     Step tmux(boolean unlessRunning, AtomicReference<HomeWork> home, boolean startTmux) {
         return Launcher.step(TMUX, launch -> {
             SessionPlan plan = launch.plan();
-            if (unlessRunning && Attachment.tmuxRunning(incus, plan.container(), plan.tmuxSession(), plan.code())) {
-                if (startTmux) return Undo.NOTHING;
-                // a second tool on the same session state, beside the one in tmux, would corrupt it
-                throw new CoiException(plan.container() + " runs its tool in tmux: `coi attach " + plan.container()
-                        + "` joins it (--tmux=false starts the tool only where it does not run yet)");
-            }
+            // without tmux a running container is refused before the launch (Sessions#shell)
+            if (startTmux && unlessRunning && Attachment.tmuxRunning(incus, plan.container(), plan.tmuxSession(), plan.code())) return Undo.NOTHING;
             boolean makesHome = home.get() == HomeWork.IN_TMUX_EXEC;
             // without tmux the exec is there only to make the home; the tool runs on the terminal later
             if (!startTmux && !makesHome) return Undo.NOTHING;

@@ -153,6 +153,11 @@ public final class Sessions {
         Prepared prepared = prepareShell(req);
         SessionPlan plan = prepared.plan();
         Trace.mark("shell: planned");
+        if (!req.tmux() && plan.disposition() == SessionPlan.Disposition.JOIN_RUNNING) {
+            // a second tool on the same session state would corrupt it, and its end would stop the container under the first
+            throw new CoiException(plan.container() + " is running (a session uses it): `coi attach " + plan.container() + "` joins its tmux,"
+                    + " `coi shutdown " + plan.container() + "` ends it; --tmux=false starts the tool only in a container that is not running");
+        }
         // the original's progress lines: launching takes seconds and a silent terminal looks hung
         if (plan.creates()) {
             progress("Starting session...");
@@ -171,7 +176,7 @@ public final class Sessions {
         Watcher.ensureRunning(host, store.root(), attached ? new PrintWriter(held) : out);
         Trace.mark("shell: background process running");
         if (!req.tmux()) {
-            attachment.runToolAndEnd(plan.container(), plan.code(), LaunchSteps.toolArgv(plan), req.workspace().path());
+            attachment.runToolAndEnd(plan.container(), plan.tmuxSession(), plan.code(), LaunchSteps.toolArgv(plan), req.workspace().path());
         } else if (attached) {
             terminal.await();
             out.print(held);

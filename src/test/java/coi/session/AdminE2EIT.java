@@ -69,17 +69,20 @@ class AdminE2EIT {
     }
 
     @Test
-    void cleanAllDeletesEndedSessionsOnly() throws Exception {
+    void cleanSessionsDeletesEndedSessionsOnly() throws Exception {
         try (Sandbox box = new Sandbox()) {
             assertThat(box.run("shell", "--detach").exitCode()).isZero();
             assertThat(box.run("kill", box.container(1)).exitCode()).isZero();
             assertThat(box.run("shell", "--detach").exitCode()).isZero();
             assertThat(box.sessionDirs()).hasSize(2);
-            // --all: the original's name of --sessions
-            Result clean = box.run("clean", "--all", "--force");
+            Result clean = box.run("clean", "--sessions", "--force");
             assertThat(clean.out()).as(clean.toString()).contains("deleted session");
             assertThat(box.sessionDirs()).as("the running session is kept").hasSize(1);
             assertThat(Files.readString(box.sessionDirs().getFirst().resolve("metadata.json"))).contains("\"running\"");
+            // --all: the original's name of --sessions, which leaves the running session as well
+            Result all = box.run("clean", "--all", "--force");
+            assertThat(all.exitCode()).as(all.toString()).isZero();
+            assertThat(box.sessionDirs()).hasSize(1);
         }
     }
 }

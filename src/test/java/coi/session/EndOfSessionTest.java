@@ -109,6 +109,21 @@ class EndOfSessionTest extends FakeIncusSessions {
         assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("ended");
     }
 
+    /**
+     * A sweep (the background process's on connecting, `coi list`'s, `coi info`'s) that lists a
+     * rebooting container in its Stopped moment ends nothing: the stop must hold, and this one runs
+     * again (ShellE2EIT's reboot test found the background process ending such a session).
+     */
+    @Test
+    void aSweepThatListsARebootingContainerEndsNothing() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        daemon.status(name, "Stopped");
+        daemon.readsNext(name, "Stopped@STOPPED", "Stopped@STOPPED", "Running@STOPPED", "Running@RUNNING");
+        assertThat(new Finalizer(incus, store).sweep()).isZero();
+        assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("running");
+    }
+
     /** A container the monitor froze as the terminal returned: said so at once (no wait for a stop that does not come), nothing ended. */
     @Test
     void aContainerTheMonitorFrozeIsSaidAtOnceAndNotEnded() throws Exception {

@@ -119,7 +119,19 @@ class ShellE2EIT {
             Result noTerminal = box.run("shell", "--tmux=false");
             assertThat(noTerminal.exitCode()).as(noTerminal.toString()).isEqualTo(2);
             assertThat(noTerminal.err()).contains("runs the tool on this terminal: run it interactively");
-            assertThat(incus.instanceExists(name)).as("nothing was started without a terminal").isFalse();
+            assertThat(box.sessionDirs()).as("nothing was started without a terminal").hasSize(1);
+
+            // a running persistent container is someone's session: refused before anything changes it
+            Result kept = box.run("shell", "--detach", "--persistent");
+            assertThat(kept.exitCode()).as(kept.toString()).isZero();
+            Path running = box.sessionDirs().stream().filter(d -> !d.equals(session)).findFirst().orElseThrow();
+            String join = tmux.start(box.commandLine("shell --tmux=false --persistent"));
+            tmux.await(join, "COI-EXIT=1", UP);
+            assertThat(tmux.capture(join)).contains(name + " is running (a session uses it)", "`coi attach " + name + "`");
+            assertThat(Files.readString(running.resolve("metadata.json"))).as("the refusal leaves its session running")
+                    .contains("\"status\" : \"running\"");
+            assertThat(incus.instance(name).running()).isTrue();
+            assertThat(box.run("kill", name).exitCode()).isZero();
         }
     }
 
