@@ -49,11 +49,22 @@ public final class CoiImage {
 
     /** A hash of everything that decides the image's content; part of its description. */
     public static String recipe() {
+        return hash(BASE_SCRIPT, PROVISION, QUIET_BOOT);
+    }
+
+    /**
+     * What the offline base is kept under (`coi-base-<this>`): the base script and provision.sh, as
+     * before quiet-boot.sh came, so a change of a later step (quiet-boot.sh) rebuilds the image on
+     * the base already there, without another debootstrap.
+     */
+    static String baseRecipe() {
+        return hash(BASE_SCRIPT, PROVISION);
+    }
+
+    private static String hash(String... resources) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(resource(BASE_SCRIPT));
-            sha.update(resource(PROVISION));
-            sha.update(resource(QUIET_BOOT));
+            for (String r : resources) sha.update(resource(r));
             return HexFormat.of().formatHex(sha.digest(), 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -74,7 +85,7 @@ public final class CoiImage {
             base = "debian/12";
             server = IMAGE_SERVER;
         } else {
-            base = localBase(o, recipe);
+            base = localBase(o, baseRecipe());
         }
         Map<String, Map<String, String>> devices = new LinkedHashMap<>();
         devices.put("apt-cache", cacheMount(o.cacheDir().resolve("apt-archives"), "/var/cache/apt/archives"));

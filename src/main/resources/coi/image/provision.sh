@@ -152,12 +152,7 @@ configure_docker() {
   printf '# coi: the agent user reaches docker without supplementary groups\n[Socket]\nSocketGroup=code\n' \
     > /etc/systemd/system/docker.socket.d/coi.conf
   systemctl daemon-reload
-  # started through its socket on first use, not at every boot: dockerd and containerd starting
-  # beside a session's own start took about a second of the 2.4 s of CPU a container's boot used
-  # (quiet-boot.sh has the rest), and most sessions never call docker. Disabling docker.service
-  # disables its socket too (Also=), so the socket is enabled after.
-  systemctl disable docker.service containerd.service >/dev/null 2>&1 || true
-  systemctl enable docker.socket >/dev/null 2>&1 || true
+  systemctl enable docker.service containerd.service >/dev/null 2>&1 || true
   systemctl restart containerd docker 2>/dev/null || note "docker did not start (is security.nesting=true set on the build container?)"
 }
 
