@@ -68,10 +68,7 @@ class ShellE2EIT {
         try (Sandbox box = new Sandbox().with("COI_TRACE", "1"); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
             Path config = Files.writeString(box.root.resolve("unprotected.toml"), "[security]\nprotected_paths = []\n");
             box.with("COI_CONFIG", config.toString());
-            String w = tmux.start(box.commandLine("shell"));
-            tmux.await(w, "fake-ai> ", UP);
-            tmux.type(w, "quit");
-            tmux.await(w, "code@", UP);
+            String w = bashAfterTheTool(box, tmux);
             tmux.type(w, "echo kept > /workspace/before-reboot.txt && sudo reboot");
             tmux.await(w, "COI-EXIT=0", UP);
             assertThat(tmux.capture(w)).contains(box.container(1) + " started again (a reboot inside)").doesNotContain("session ended");
@@ -158,10 +155,7 @@ class ShellE2EIT {
     @Test
     void exitInBashKeepsTheContainerRunning() {
         try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
-            String w = tmux.start(box.commandLine("shell"));
-            tmux.await(w, "fake-ai> ", UP);
-            tmux.type(w, "quit");
-            tmux.await(w, "code@", UP);
+            String w = bashAfterTheTool(box, tmux);
             tmux.type(w, "exit");
             tmux.await(w, "COI-EXIT=0", UP);
             assertThat(tmux.capture(w)).contains("is still running");
@@ -268,5 +262,14 @@ class ShellE2EIT {
             assertThat(Files.readString(metadata)).contains("\"status\" : \"ended\"");
             assertThat(Files.readString(box.home.resolve(".coi/watcher.log"))).contains("duration limit PT3S is up");
         }
+    }
+
+    /** A `coi shell` on a window of {@code tmux} whose tool was quit: the window is at code's bash prompt in tmux. */
+    private static String bashAfterTheTool(Sandbox box, HostTmux tmux) {
+        String w = tmux.start(box.commandLine("shell"));
+        tmux.await(w, "fake-ai> ", UP);
+        tmux.type(w, "quit");
+        tmux.await(w, "code@", UP);
+        return w;
     }
 }
