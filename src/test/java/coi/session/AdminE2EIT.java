@@ -43,7 +43,8 @@ class AdminE2EIT {
             assertThat(box.run("shutdown", box.container(1), "--timeout", "30").exitCode()).isZero();
             assertThat(box.run("info", id).out()).contains("ended", "gone");
             Result unknown = box.run("info", "no-such-session");
-            assertThat(unknown.exitCode()).isEqualTo(2);
+            assertThat(unknown.exitCode()).as("not found, as the original says it").isEqualTo(1);
+            assertThat(unknown.err()).contains("unknown session id no-such-session");
         }
     }
 
