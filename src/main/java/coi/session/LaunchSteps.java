@@ -485,6 +485,8 @@ public final class LaunchSteps {
             }
             if (makesHome && r.exitCode() == CodeHome.NEEDS_ROOT) {
                 CodeHome.prepare(incus, plan);
+                // without tmux nothing is left to start (the exec looked for the tool before the home)
+                if (!startTmux) return Undo.NOTHING;
                 r = tmuxExec(plan, tmux);
             } else if (makesHome && r.exitCode() == 0) {
                 coi.Trace.mark("home: made by the tmux exec");
