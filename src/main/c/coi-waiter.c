@@ -29,7 +29,11 @@
  * SESSIONS_DIR/monitor-threats.jsonl, which the supervisor answers first thing (only the kill of a
  * critical threat's processes is done here, at once), or when a watched container cannot be observed.
  * Then it reads what the agent in those containers writes (/proc, the socket tables, file events):
- * as hostile input, bounded (monitor-look.c).
+ * as hostile input, bounded (monitor-look.c). When it wakes, a child of it, the bridge, goes on
+ * watching them while the JVM it execs starts (1-3 s, longer on a loaded machine), until that
+ * supervisor's own first look is done: it closes its end of the bridge's pipe (BRIDGE_ENV names it)
+ * and reaps the bridge (see coi.session.WaiterBridge). The bridge finds and kills as the waiter does;
+ * what it finds it appends to the same threats file, which the supervisor reads once the bridge ended.
  *
  * usage: coi-waiter SOCKET EVENTS_PATH PREFIX SESSIONS_DIR DEADLINE POOL_DIR LAUNCHER [TARGETS]
  *   DEADLINE: seconds since the epoch at which to wake anyway, 0 for none
@@ -50,6 +54,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,8 +72,13 @@
 /* the monitor's descriptors polled beside ours at most (process events, a workspace watch per target, the counters' socket) */
 #define MONITOR_FDS 64
 
+/* the variable that names the bridge's pipe end and pid to the supervisor (coi.session.WaiterBridge.ENV) */
+#define BRIDGE_ENV "COI_WAITER_BRIDGE"
+
 static const char *prefix;
 static size_t prefix_len;
+/* who says a line in the supervisor's log: the waiter, or its bridge */
+static const char *who = "waiter";
 
 /* One line into the supervisor's log (our stderr), stamped as the supervisor stamps its own. */
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...) {
@@ -76,7 +86,7 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...) {
     time_t now = time(NULL);
     struct tm tm;
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-    fprintf(stderr, "%s waiter: ", stamp);
+    fprintf(stderr, "%s %s: ", stamp, who);
     va_list ap;
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -319,6 +329,80 @@ static const char *wait_for_work(int events, int pokes, const char *pool, const 
     }
 }
 
+/*
+ * The bridge's life: the monitor's looks, as wait_for_work does them, until the supervisor closes its end of
+ * the pipe END (its first look is done, or it exited). What a look finds is handled as the waiter handles it
+ * (a critical threat's processes killed at once, the line appended to THREATS); the bridge does not wake
+ * anyone, the supervisor it waits for is starting.
+ */
+static int bridge(int end, const char *threats) {
+    char why[512];
+    int said = 0;
+    for (;;) {
+        if (now_ms() >= mon_due_ms()) {
+            int found = mon_tick(threats, why, sizeof why);
+            if (found > 0) say("the monitor found %d threat%s: the supervisor answers %s at its first look", found, found == 1 ? "" : "s",
+                               found == 1 ? "it" : "them");
+            /* a container that stopped (killed, most often), or one the waiter handed back: said once */
+            else if (found < 0 && !said) {
+                say("%s", why);
+                said = 1;
+            }
+        }
+        struct pollfd fds[1 + MONITOR_FDS] = {{.fd = end, .events = POLLIN}};
+        int watched = mon_pollfds(fds + 1, MONITOR_FDS);
+        long long due = mon_due_ms() - now_ms();
+        int r = poll(fds, (nfds_t)(1 + watched), due < 0 ? 0 : due > 1000 ? 1000 : (int)due);
+        if (r < 0 && errno != EINTR) {
+            say("poll failed (%s): ending", strerror(errno));
+            return 1;
+        }
+        if (r <= 0) continue;
+        if (fds[0].revents) {
+            say("the supervisor looks now: ending");
+            return 0;
+        }
+        if (watched > 0) mon_handle(fds + 1, watched);
+    }
+}
+
+/*
+ * Forks the bridge (see bridge) before the exec of the supervisor, and names its pipe end and pid in BRIDGE_ENV for
+ * it. Without a bridge (no pipe, no fork) the supervisor's start is a gap in the watch, as it was before there was one.
+ */
+static void start_bridge(int events, int pokes, const char *threats) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        say("no bridge (%s): nothing watches the monitored containers until the supervisor looks", strerror(errno));
+        return;
+    }
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        say("no bridge (%s): nothing watches the monitored containers until the supervisor looks", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(p[1]);
+        close(events);
+        if (pokes >= 0) close(pokes);
+        who = "bridge";
+        _exit(bridge(p[0], threats));
+    }
+    close(p[0]);
+    char value[64];
+    int n = snprintf(value, sizeof value, "%d %ld", p[1], (long)pid);
+    if (n < 0 || n >= (int)sizeof value || fcntl(p[1], F_SETFD, 0) < 0 || setenv(BRIDGE_ENV, value, 1) < 0) {
+        say("cannot hand the bridge over (%s): it ends now", strerror(errno));
+        close(p[1]);
+        waitpid(pid, NULL, 0);
+        return;
+    }
+    say("the bridge (pid %ld) watches the monitored containers until the supervisor's first look", (long)pid);
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "--look") == 0) return mon_look_main(argc, argv);
     if (argc != 8 && argc != 9) {
@@ -329,6 +413,8 @@ int main(int argc, char **argv) {
     const char *socket_path = argv[1], *events_path = argv[2], *dir = argv[4], *pool_dir = argv[6], *launcher = argv[7];
     prefix = argv[3];
     prefix_len = strlen(prefix);
+    /* inherited through a supervisor from an earlier waiter: it names nothing of this one's */
+    unsetenv(BRIDGE_ENV);
     char *rest;
     errno = 0;
     long long deadline = strtoll(argv[5], &rest, 10);
@@ -408,6 +494,7 @@ int main(int argc, char **argv) {
     /* a supervisor that finds the heartbeat takes it for one that died (a gap in the monitoring) */
     unlink(heartbeat);
     close(lock);
+    if (targets) start_bridge(events, pokes, threats);
     signal(SIGPIPE, SIG_DFL);
     char *const args[] = {(char *)launcher, "__watch", NULL};
     execv(launcher, args);

@@ -72,6 +72,7 @@ final class Exec {
         JsonNode ended;
         try {
             ended = op.await().path("metadata");
+            coi.Trace.mark("exec: awaited");
         } catch (IncusException e) {
             // a command that could not start has its (empty) logs too, named after the operation
             for (String stream : List.of("stdout", "stderr")) {

@@ -55,6 +55,11 @@ final class Supervisor {
     /** Test hook (the JVM's -D, e.g. through JAVA_TOOL_OPTIONS): {@link Waiter#QUIET}, shortened for tests of hand-overs. */
     static final String QUIET_PROPERTY = "coi.supervisor.quiet";
     private static final Duration QUIET = tuned(QUIET_PROPERTY, Waiter.QUIET);
+    /**
+     * Test hook: a supervisor the waiter's bridge watches over ({@link WaiterBridge}) holds its first look back this
+     * long, as a JVM starting on a loaded machine does; the bridge must watch meanwhile.
+     */
+    static final String FIRST_LOOK_DELAY_PROPERTY = "coi.supervisor.firstLookDelay";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /**
      * How often the whole heap is collected. The serial collector grows the old generation toward
@@ -126,6 +131,10 @@ final class Supervisor {
     private Waiter handedOver;
     /** When the previous supervisor stopped beating, if it died without saying goodbye. */
     private OffsetDateTime gapSince;
+    /** The waiter's bridge, which watches the monitored containers until this supervisor's first look; null once ended (or without one). */
+    private WaiterBridge bridge;
+    /** Whether a listing of the containers has worked: the monitored ones are known, and looked at in the same round. */
+    private boolean listed;
 
     Supervisor(IncusClient incus, SessionStore store, String prefix, String project, Fencing fencing, Supplier<PoolKeeper> keeper) {
         this.keeper = keeper;
@@ -148,8 +157,16 @@ final class Supervisor {
         gapSince = staleHeartbeat();
         log("watching (pid " + ProcessHandle.current().pid() + ")" + (gapSince == null ? "" : ", previous supervisor gone since " + gapSince));
         AuditLog audit = AuditLog.under(store.root());
-        found = NativeWatch.read(store.root());
-        if (found.isEmpty()) NativeWatch.answered(store.root());
+        bridge = WaiterBridge.ofThisProcess().orElse(null);
+        if (bridge == null) {
+            found = NativeWatch.read(store.root());
+            if (found.isEmpty()) NativeWatch.answered(store.root());
+        } else {
+            // the bridge may still append to the threats file: it is read once the bridge has ended
+            log("the waiter's bridge (pid " + bridge.pid() + ") watches until this supervisor's first look");
+            Duration hold = tuned(FIRST_LOOK_DELAY_PROPERTY, Duration.ZERO);
+            if (!hold.isZero()) Thread.sleep(hold.toMillis());
+        }
         handedInstances = new java.util.HashMap<>();
         for (Model.Instance i : NativeWatch.instances(store.root())) handedInstances.put(i.name(), i);
         NativeWatch.forget(store.root());
@@ -191,10 +208,13 @@ final class Supervisor {
                 for (Monitor.Target t : List.copyOf(targets.values())) {
                     if (!frozen.contains(t.container())) look(t);
                 }
+                // the monitored containers listed and looked at: this supervisor watches, the bridge ends
+                if (bridge != null && listed) endBridge();
                 Thread.sleep(targets.isEmpty() ? 1000 : POLL.toMillis());
             }
             if (guard != null) guard.interrupt();
             if (events != null) events.close();
+            if (bridge != null) endBridge();
             finalizer.sweep();
             Files.deleteIfExists(heartbeat);
             Files.deleteIfExists(Watcher.monitoredMarker(store.root()));
@@ -211,7 +231,7 @@ final class Supervisor {
      * whether the waiter now waits, subscribed (it takes the lock once {@link #release} has been called).
      */
     private boolean handOver(Instant now) {
-        if (waiter.isEmpty() || pool != null || now.isBefore(nextHandOver)
+        if (waiter.isEmpty() || bridge != null || pool != null || now.isBefore(nextHandOver)
                 || Duration.between(lastActivity, now).compareTo(QUIET) < 0) return false;
         // the git check this listing started finishes first: the waiter does not check
         awaitGitCheck();
@@ -362,6 +382,7 @@ final class Supervisor {
         running = List.of();
         try {
             List<Model.Instance> all = incus.instances();
+            listed = true;
             running = all.stream().filter(this::oursUp).toList();
             sweepPlaceholders(all, true);
             touchHeartbeat(now);
@@ -427,6 +448,16 @@ final class Supervisor {
         frozen.retainAll(keep);
         instances.keySet().retainAll(keep);
         if (monitor != null) monitor.retain(keep);
+    }
+
+    /** The bridge ended and reaped; then what the waiter and the bridge found is answered. */
+    private void endBridge() {
+        bridge.end();
+        log("the waiter's bridge (pid " + bridge.pid() + ") ended: this supervisor watches");
+        bridge = null;
+        found = NativeWatch.read(store.root());
+        if (found.isEmpty()) NativeWatch.answered(store.root());
+        else answerFound();
     }
 
     /**

@@ -100,6 +100,48 @@ class NativeMonitorIT {
     }
 
     /**
+     * The gap at a wake: the waiter execs the supervisor's JVM, and nothing watched until its first look, 1-3 s later
+     * on an idle machine. The waiter's bridge (a child it forks first) watches meanwhile. Here the supervisor holds its
+     * first look back 15 s (a loaded machine's start, through its test property); a reverse shell started in that time
+     * is killed by the bridge before the supervisor looks, and recorded by the supervisor once it does.
+     */
+    @Test
+    void whileTheSupervisorStartsTheWaitersBridgeWatchesAndKills() throws Exception {
+        try (Own own = own("b"); IncusClient incus = TestIncus.client()) {
+            Sandbox box = own.box.with("JAVA_TOOL_OPTIONS", QUICK_HAND_OVER + " -D" + Supervisor.FIRST_LOOK_DELAY_PROPERTY + "=PT15S");
+            Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
+            String name = monitoredSession(own);
+            try {
+                // what a `--monitor` launch does to have the supervisor at once
+                Watcher.poke(box.home.resolve(".coi"));
+                Await.until(() -> log(box).contains("watches until this supervisor's first look"), 30, () -> "no supervisor under a bridge:\n" + log(box));
+                assertThat(log(box)).containsPattern("bridge \\(pid \\d+\\) watches the monitored containers until the supervisor's first look");
+                Instant attack = Instant.now();
+                box.run("container", "exec", name, "--user", "1000", "--", "bash", "-c",
+                        "(trap '' HUP; exec bash -c 'sleep 300; exec 3<>/dev/tcp/127.0.0.1/9') >/dev/null 2>&1 &");
+                awaitStopped(incus, name, box);
+                String atTheStop = log(box);
+                System.out.printf("stopped by the bridge %.1f s after the attack started%n", Duration.between(attack, Instant.now()).toMillis() / 1000.0);
+                assertThat(atTheStop).as("killed by the bridge, before the supervisor's first look").contains("bridge: the monitor found")
+                        .doesNotContain("ended: this supervisor watches");
+                // recorded once the supervisor looks, from the bridge's line in the threats file
+                Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
+                Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60, () -> "not recorded:\n" + read(metadata) + "\n" + log(box));
+                assertThat(log(box)).contains("bridge: the supervisor looks now: ending").contains("ended: this supervisor watches")
+                        .contains("the waiter killed the processes of " + name);
+                assertThat(audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList()).singleElement().satisfies(e -> {
+                    assertThat(e.level()).isEqualTo(Level.CRITICAL);
+                    assertThat(e.category()).isEqualTo(Threat.REVERSE_SHELL);
+                    assertThat(String.join(" ", e.evidence().process().cmdline())).contains("exec 3<>/dev/tcp/127.0.0.1/9");
+                });
+                assertThat(Files.readString(box.workspace.resolve(".coi-keep"))).isEqualTo("kept\n");
+            } finally {
+                pids(box).forEach(WatcherFixtures::end);
+            }
+        }
+    }
+
+    /**
      * A reverse shell whose main thread ends (pthread_exit) while another runs on (src/test/c/attack-zombie-leader.c,
      * built static here, run as root inside): its /proc/PID shows an empty command line and no exe, which read as a
      * process exiting. The waiter reads it through its live thread, kills it at once, and the supervisor records it.
