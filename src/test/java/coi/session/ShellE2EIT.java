@@ -132,6 +132,66 @@ class ShellE2EIT {
         }
     }
 
+    /**
+     * The other ends of a session without tmux, persistent: a poweroff inside while the tool runs (the terminal ends
+     * with the container), and a SIGTERM to coi itself (a closed terminal, a `kill`), whose shutdown hook stops the
+     * container in the background. Either way the container is stopped and kept, the session ended and its state saved.
+     */
+    @Test
+    void withoutTmuxAPoweroffInsideOrASigtermToCoiEndsTheSessionAndKeepsItsState() throws Exception {
+        try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
+            String name = box.container(1);
+            String w = tmux.start(box.commandLine("shell --tmux=false --persistent"));
+            tmux.await(w, "fake-ai> ", UP);
+            tmux.type(w, "before the poweroff");
+            tmux.await(w, "echo: before the poweroff", UP);
+            Files.writeString(box.workspace.resolve("kept.txt"), "kept\n");
+            box.run("container", "exec", name, "--", "poweroff");
+            tmux.await(w, "COI-EXIT=0", UP);
+            assertThat(tmux.capture(w)).contains("session ended: container " + name + " stopped (persistent)");
+            assertThat(incus.instance(name).running()).as("the persistent container is kept, stopped").isFalse();
+            Path first = box.sessionDirs().getFirst();
+            assertThat(Files.readString(first.resolve("metadata.json"))).contains("\"status\" : \"ended\"");
+            assertThat(Files.readString(first.resolve("state/history"))).isEqualTo("before the poweroff\n");
+
+            String again = tmux.start(box.commandLine("shell --tmux=false --persistent --resume"));
+            tmux.await(again, "resume-flag-seen", UP);
+            tmux.await(again, "fake-ai> ", UP);
+            tmux.type(again, "before the signal");
+            tmux.await(again, "echo: before the signal", UP);
+            long shellPid = coiShell(box);
+            ProcessHandle.of(shellPid).orElseThrow().destroy();
+            // 128 + SIGTERM: the JVM's exit once its shutdown hooks have run
+            tmux.await(again, "COI-EXIT=143", UP);
+            coi.testing.Await.until(() -> !incus.instance(name).running(), 60, () -> name + " still runs after coi's SIGTERM");
+            assertThat(incus.instanceExists(name)).as("the persistent container is kept").isTrue();
+            assertThat(Files.readString(first.resolve("metadata.json"))).contains("\"status\" : \"ended\"");
+            assertThat(Files.readString(first.resolve("state/history"))).isEqualTo("before the poweroff\nbefore the signal\n");
+            assertThat(Files.readString(box.workspace.resolve("kept.txt"))).isEqualTo("kept\n");
+            assertThat(box.run("kill", "--force", name).exitCode()).isZero();
+        }
+    }
+
+    /** The pid of the `coi shell` JVM of {@code box}'s home (the one process whose command line runs coi.Main shell). */
+    private static long coiShell(Sandbox box) throws Exception {
+        java.util.List<Long> found = new java.util.ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmdline = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
+                    String environ = Files.readString(p.resolve("environ"));
+                    if (cmdline.contains("coi.Main shell") && ("\0" + environ).contains("\0HOME=" + box.home + "\0")) {
+                        found.add(Long.parseLong(p.getFileName().toString()));
+                    }
+                } catch (java.io.IOException gone) {
+                    // ended meanwhile
+                }
+            }
+        }
+        assertThat(found).as("one coi shell of this sandbox").hasSize(1);
+        return found.getFirst();
+    }
+
     @Test
     void detachThenAttachKeepsTheToolsScreen() {
         try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux()) {
