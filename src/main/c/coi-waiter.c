@@ -329,16 +329,30 @@ static const char *wait_for_work(int events, int pokes, const char *pool, const 
     }
 }
 
+/* a supervisor whose heartbeat is back this long without having ended the bridge did not take it for its own */
+#define BRIDGE_UNCLAIMED_MS 5000
+
 /*
  * The bridge's life: the monitor's looks, as wait_for_work does them, until the supervisor closes its end of
  * the pipe END (its first look is done, or it exited). What a look finds is handled as the waiter handles it
  * (a critical threat's processes killed at once, the line appended to THREATS); the bridge does not wake
- * anyone, the supervisor it waits for is starting.
+ * anyone, the supervisor it waits for is starting. The waiter removed HEARTBEAT before it forked the bridge: a
+ * supervisor writes it at its first listing, and ends the bridge right after its first look. One that has not
+ * BRIDGE_UNCLAIMED_MS after its heartbeat came back never will (it did not take BRIDGE_ENV for its own, e.g.
+ * a wrapper around java that did not exec it): the bridge ends then, not with that supervisor's life.
  */
-static int bridge(int end, const char *threats) {
+static int bridge(int end, const char *threats, const char *heartbeat) {
     char why[512];
     int said = 0;
+    long long beating = 0;
     for (;;) {
+        if (access(heartbeat, F_OK) == 0) {
+            if (beating == 0) beating = now_ms();
+            else if (now_ms() - beating >= BRIDGE_UNCLAIMED_MS) {
+                say("the supervisor beats but has not ended this bridge: ending");
+                return 0;
+            }
+        }
         if (now_ms() >= mon_due_ms()) {
             int found = mon_tick(threats, why, sizeof why);
             if (found > 0) say("the monitor found %d threat%s: the supervisor answers %s at its first look", found, found == 1 ? "" : "s",
@@ -359,7 +373,7 @@ static int bridge(int end, const char *threats) {
         }
         if (r <= 0) continue;
         if (fds[0].revents) {
-            say("the supervisor looks now: ending");
+            say("its pipe was closed (the supervisor looks now, or it ended): ending");
             return 0;
         }
         if (watched > 0) mon_handle(fds + 1, watched);
@@ -370,7 +384,7 @@ static int bridge(int end, const char *threats) {
  * Forks the bridge (see bridge) before the exec of the supervisor, and names its pipe end and pid in BRIDGE_ENV for
  * it. Without a bridge (no pipe, no fork) the supervisor's start is a gap in the watch, as it was before there was one.
  */
-static void start_bridge(int events, int pokes, const char *threats) {
+static void start_bridge(int events, int pokes, const char *threats, const char *heartbeat) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) {
         say("no bridge (%s): nothing watches the monitored containers until the supervisor looks", strerror(errno));
@@ -389,7 +403,7 @@ static void start_bridge(int events, int pokes, const char *threats) {
         close(events);
         if (pokes >= 0) close(pokes);
         who = "bridge";
-        _exit(bridge(p[0], threats));
+        _exit(bridge(p[0], threats, heartbeat));
     }
     close(p[0]);
     char value[64];
@@ -494,7 +508,7 @@ int main(int argc, char **argv) {
     /* a supervisor that finds the heartbeat takes it for one that died (a gap in the monitoring) */
     unlink(heartbeat);
     close(lock);
-    if (targets) start_bridge(events, pokes, threats);
+    if (targets) start_bridge(events, pokes, threats, heartbeat);
     signal(SIGPIPE, SIG_DFL);
     char *const args[] = {(char *)launcher, "__watch", NULL};
     execv(launcher, args);

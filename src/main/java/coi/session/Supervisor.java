@@ -56,10 +56,12 @@ final class Supervisor {
     static final String QUIET_PROPERTY = "coi.supervisor.quiet";
     private static final Duration QUIET = tuned(QUIET_PROPERTY, Waiter.QUIET);
     /**
-     * Test hook: a supervisor the waiter's bridge watches over ({@link WaiterBridge}) holds its first look back this
-     * long, as a JVM starting on a loaded machine does; the bridge must watch meanwhile.
+     * Test hook: a supervisor the waiter's bridge watches over ({@link WaiterBridge}) holds its first look back until
+     * the file this names exists (at most {@link #FIRST_LOOK_HOLD_MAX}), as a JVM starting on a loaded machine does; the
+     * bridge must watch meanwhile.
      */
-    static final String FIRST_LOOK_DELAY_PROPERTY = "coi.supervisor.firstLookDelay";
+    static final String FIRST_LOOK_HOLD_PROPERTY = "coi.supervisor.firstLookHold";
+    private static final Duration FIRST_LOOK_HOLD_MAX = Duration.ofMinutes(2);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /**
      * How often the whole heap is collected. The serial collector grows the old generation toward
@@ -159,13 +161,15 @@ final class Supervisor {
         AuditLog audit = AuditLog.under(store.root());
         bridge = WaiterBridge.ofThisProcess().orElse(null);
         if (bridge == null) {
+            // inherited by whatever a supervisor starts: a `coi __watch` started so finds one that is not its own
+            String named = System.getenv(WaiterBridge.ENV);
+            if (named != null) log("ignoring " + WaiterBridge.ENV + "=" + named + ": it names no pipe and child of this process");
             found = NativeWatch.read(store.root());
             if (found.isEmpty()) NativeWatch.answered(store.root());
         } else {
             // the bridge may still append to the threats file: it is read once the bridge has ended
             log("the waiter's bridge (pid " + bridge.pid() + ") watches until this supervisor's first look");
-            Duration hold = tuned(FIRST_LOOK_DELAY_PROPERTY, Duration.ZERO);
-            if (!hold.isZero()) Thread.sleep(hold.toMillis());
+            holdFirstLook();
         }
         handedInstances = new java.util.HashMap<>();
         for (Model.Instance i : NativeWatch.instances(store.root())) handedInstances.put(i.name(), i);
@@ -209,12 +213,15 @@ final class Supervisor {
                     if (!frozen.contains(t.container())) look(t);
                 }
                 // the monitored containers listed and looked at: this supervisor watches, the bridge ends
-                if (bridge != null && listed) endBridge();
+                if (bridge != null && listed) endBridge(Instant.now());
                 Thread.sleep(targets.isEmpty() ? 1000 : POLL.toMillis());
             }
             if (guard != null) guard.interrupt();
             if (events != null) events.close();
-            if (bridge != null) endBridge();
+            while (bridge != null) {
+                endBridge(Instant.now());
+                if (bridge != null) Thread.sleep(50);
+            }
             finalizer.sweep();
             Files.deleteIfExists(heartbeat);
             Files.deleteIfExists(Watcher.monitoredMarker(store.root()));
@@ -450,14 +457,31 @@ final class Supervisor {
         if (monitor != null) monitor.retain(keep);
     }
 
-    /** The bridge ended and reaped; then what the waiter and the bridge found is answered. */
-    private void endBridge() {
-        bridge.end();
-        log("the waiter's bridge (pid " + bridge.pid() + ") ended: this supervisor watches");
+    /**
+     * Tells the bridge to end, and sees whether it has (a round later, a look under way finishes first); once it has,
+     * what the waiter and the bridge found is answered. One given up on (killed, not reaped) may still be writing:
+     * what it found is left in the file for the next supervisor.
+     */
+    private void endBridge(Instant now) {
+        bridge.end(now);
+        WaiterBridge.State state = bridge.poll(now);
+        if (state == WaiterBridge.State.ENDING) return;
+        long pid = bridge.pid();
         bridge = null;
+        if (state == WaiterBridge.State.GIVEN_UP) return;
+        log("the waiter's bridge (pid " + pid + ") ended: this supervisor watches");
         found = NativeWatch.read(store.root());
         if (found.isEmpty()) NativeWatch.answered(store.root());
         else answerFound();
+    }
+
+    /** {@link #FIRST_LOOK_HOLD_PROPERTY}'s wait, when set. */
+    private static void holdFirstLook() throws InterruptedException {
+        String file = System.getProperty(FIRST_LOOK_HOLD_PROPERTY);
+        if (file == null) return;
+        log("holding the first look until " + file + " exists (" + FIRST_LOOK_HOLD_PROPERTY + ")");
+        long deadline = System.nanoTime() + FIRST_LOOK_HOLD_MAX.toNanos();
+        while (!Files.exists(Path.of(file)) && System.nanoTime() < deadline) Thread.sleep(100);
     }
 
     /**

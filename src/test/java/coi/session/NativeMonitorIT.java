@@ -102,13 +102,14 @@ class NativeMonitorIT {
     /**
      * The gap at a wake: the waiter execs the supervisor's JVM, and nothing watched until its first look, 1-3 s later
      * on an idle machine. The waiter's bridge (a child it forks first) watches meanwhile. Here the supervisor holds its
-     * first look back 15 s (a loaded machine's start, through its test property); a reverse shell started in that time
-     * is killed by the bridge before the supervisor looks, and recorded by the supervisor once it does.
+     * first look back until the test says (a loaded machine's start, through its test property); a reverse shell
+     * started in that time is killed by the bridge before the supervisor looks, and recorded by the supervisor once it does.
      */
     @Test
     void whileTheSupervisorStartsTheWaitersBridgeWatchesAndKills() throws Exception {
         try (Own own = own("b"); IncusClient incus = TestIncus.client()) {
-            Sandbox box = own.box.with("JAVA_TOOL_OPTIONS", QUICK_HAND_OVER + " -D" + Supervisor.FIRST_LOOK_DELAY_PROPERTY + "=PT15S");
+            Path look = own.box.home.resolve("first-look");
+            Sandbox box = own.box.with("JAVA_TOOL_OPTIONS", QUICK_HAND_OVER + " -D" + Supervisor.FIRST_LOOK_HOLD_PROPERTY + "=" + look);
             Files.writeString(box.workspace.resolve(".coi-keep"), "kept\n");
             String name = monitoredSession(own);
             try {
@@ -124,10 +125,11 @@ class NativeMonitorIT {
                 System.out.printf("stopped by the bridge %.1f s after the attack started%n", Duration.between(attack, Instant.now()).toMillis() / 1000.0);
                 assertThat(atTheStop).as("killed by the bridge, before the supervisor's first look").contains("bridge: the monitor found")
                         .doesNotContain("ended: this supervisor watches");
+                Files.writeString(look, "");
                 // recorded once the supervisor looks, from the bridge's line in the threats file
                 Path metadata = box.sessionDirs().getFirst().resolve("metadata.json");
                 Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60, () -> "not recorded:\n" + read(metadata) + "\n" + log(box));
-                assertThat(log(box)).contains("bridge: the supervisor looks now: ending").contains("ended: this supervisor watches")
+                assertThat(log(box)).contains("bridge: its pipe was closed (the supervisor looks now").contains("ended: this supervisor watches")
                         .contains("the waiter killed the processes of " + name);
                 assertThat(audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList()).singleElement().satisfies(e -> {
                     assertThat(e.level()).isEqualTo(Level.CRITICAL);
