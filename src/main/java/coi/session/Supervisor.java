@@ -3,6 +3,7 @@ package coi.session;
 import coi.incus.EventStream;
 import coi.incus.IncusClient;
 import coi.incus.IncusException;
+import coi.incus.Instances;
 import coi.incus.Model;
 import coi.monitor.AuditLog;
 import coi.monitor.CgroupKill;
@@ -609,15 +610,21 @@ final class Supervisor {
         if (action.equals("instance-started") || action.equals("instance-restarted") || action.equals("instance-resumed") || action.equals("instance-paused")) relist.set(true);
         if (!ENDINGS.contains(action)) return;
         relist.set(true);
+        // the wait for the stop to hold is off the events' thread: the events after this one are not held up
+        Thread.ofPlatform().daemon().name("coi-stop-event").start(() -> endOnStopEvent(name, action));
+    }
+
+    /**
+     * The end of {@code name}'s sessions after a stop event ({@code action}): once its stop holds, as a sweep's
+     * ({@link Instances#awaitStopped}: Incus sends the event while it may still read the container Running, tidying
+     * up after it, and one such reading was taken for no end, which left the session running until the next sweep),
+     * at once when it is gone; nothing when it runs again or still runs after {@link #STOP_EVENT_WAIT}.
+     */
+    void endOnStopEvent(String name, String action) {
         try {
-            try {
-                Model.Instance instance = incus.instance(name);
-                if (!Watcher.mine(instance, store)) return;
-                if (instance.down()) {
-                    finalizer.ended(instance);
-                    log("ended " + name + " (" + action + ")");
-                }
-            } catch (IncusException.NotFound gone) {
+            Instances.StopSeen seen = incus.awaitStopped(name, STOP_EVENT_WAIT);
+            Optional<Model.Instance> last = seen.last();
+            if (last.isEmpty()) {
                 // rules of a container that no longer exists serve nobody, whoever made them; under the
                 // lock, a new container that took the name meanwhile keeps its own (see NameLock)
                 try (NameLock lock = NameLock.hold(store.root(), name)) {
@@ -625,11 +632,17 @@ final class Supervisor {
                 }
                 finalizer.endedByName(name);
                 log("ended " + name + " (" + action + ", container gone)");
+            } else if (seen.outcome() == Instances.StopSeen.Outcome.STOPPED && last.get().down() && Watcher.mine(last.get(), store)) {
+                finalizer.ended(last.get());
+                log("ended " + name + " (" + action + ")");
             }
         } catch (RuntimeException e) {
             log("could not finalize " + name + ": " + e.getMessage());
         }
     }
+
+    /** The most a stop event's end waits for the stop to hold; after it, the next sweep decides. */
+    static final Duration STOP_EVENT_WAIT = Duration.ofSeconds(10);
 
     private void refresh(List<Model.Instance> running) {
         try {

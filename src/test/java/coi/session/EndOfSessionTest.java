@@ -124,6 +124,34 @@ class EndOfSessionTest extends FakeIncusSessions {
         assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("running");
     }
 
+    /**
+     * A stop event (the background process's events) whose container still reads Running while Incus tidies up after
+     * it (its stop hook holds the instance's lock), then Stopped with its power record: the session ends once the stop
+     * holds. Before, the event's one reading was Running, and the session stayed running until the next sweep.
+     */
+    @Test
+    void aStopEventReadWhileIncusTidiesUpEndsTheSessionOnceTheStopHolds() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        daemon.config(name, Instances.POWER, "STOPPED");
+        daemon.status(name, "Stopped");
+        daemon.readsNext(name, "Running@RUNNING", "Running@RUNNING", "Running@RUNNING");
+        new Supervisor(incus, store, PREFIX, incus.project(), fencing, () -> null).endOnStopEvent(name, "instance-stopped");
+        assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("ended");
+        assertThat(daemon.instanceNames()).as("the ephemeral container, stopped, is removed").doesNotContain(name);
+    }
+
+    /** A stop event whose container runs again after its stop record (a stop and a start in a moment) ends nothing. */
+    @Test
+    void aStopEventWhoseContainerRunsAgainEndsNothing() throws Exception {
+        SessionPlan plan = sessions.shell(shell(config(""), null));
+        String name = plan.container();
+        daemon.readsNext(name, "Stopped@STOPPED", "Running@STOPPED");
+        new Supervisor(incus, store, PREFIX, incus.project(), fencing, () -> null).endOnStopEvent(name, "instance-stopped");
+        assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("running");
+        assertThat(daemon.instanceNames()).contains(name);
+    }
+
     /** A container the monitor froze as the terminal returned: said so at once (no wait for a stop that does not come), nothing ended. */
     @Test
     void aContainerTheMonitorFrozeIsSaidAtOnceAndNotEnded() throws Exception {
