@@ -131,6 +131,10 @@ class NativeMonitorIT {
                 Await.until(() -> read(metadata).contains("monitor: reverse shell"), 60, () -> "not recorded:\n" + read(metadata) + "\n" + log(box));
                 assertThat(log(box)).contains("bridge: its pipe was closed (the supervisor looks now").contains("ended: this supervisor watches")
                         .contains("the waiter killed the processes of " + name);
+                // reaped by the supervisor, not left a zombie of it
+                var bridge = Pattern.compile("the waiter's bridge \\(pid (\\d+)\\) ended").matcher(log(box));
+                assertThat(bridge.find()).as(log(box)).isTrue();
+                assertThat(Path.of("/proc/" + bridge.group(1))).as("the bridge, reaped").doesNotExist();
                 assertThat(audit(box, name).stream().filter(e -> e.action() == Action.KILLED).toList()).singleElement().satisfies(e -> {
                     assertThat(e.level()).isEqualTo(Level.CRITICAL);
                     assertThat(e.category()).isEqualTo(Threat.REVERSE_SHELL);
