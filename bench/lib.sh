@@ -34,6 +34,14 @@ await_prompt() {
   done
 }
 
+# Starts the fake AI in tmux as code in running container NAME (`incus exec -t`, cwd /workspace), on a
+# terminal of tmux server SOCKET (its session f), and waits for its prompt there; the caller ends session f.
+# Usage: tool_on_terminal SOCKET NAME
+tool_on_terminal() {
+  tmux -L "$1" new-session -d -s f -x 200 -y 50 "incus exec -t $2 --user 1000 --group 1000 --cwd /workspace --env HOME=/home/code -- tmux new-session -A -s floor bash -lc 'fake-ai; exec bash -l'; sleep 600"
+  await_prompt "$1" f
+}
+
 # ms from `incus create` of a container of IMAGE with the workspace WS as a disk, through its start,
 # to the fake AI's prompt in tmux on a terminal (`incus exec -t` as code, on tmux server SOCKET):
 # what a cold shell cannot avoid (no fence, no home, no session state). The container is named
@@ -45,8 +53,7 @@ cold_floor() {
   incus create "$image" "$name" -q >/dev/null
   incus config device add "$name" workspace disk source="$ws" path=/workspace shift=true >/dev/null
   incus start "$name"
-  tmux -L "$socket" new-session -d -s f -x 200 -y 50 "incus exec -t $name --user 1000 --group 1000 --cwd /workspace --env HOME=/home/code -- tmux new-session -A -s floor bash -lc 'fake-ai; exec bash -l'; sleep 600"
-  await_prompt "$socket" f
+  tool_on_terminal "$socket" "$name"
   t1=$(date +%s%N)
   tmux -L "$socket" kill-session -t f
   incus delete -f "$name" >/dev/null

@@ -3,17 +3,16 @@ package coi.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
+import coi.testing.HostProcesses;
 import coi.testing.HostTmux;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -136,17 +135,8 @@ class EarlyTerminalIT {
 
     /** The command lines of `incus exec -t` processes into {@code container}. */
     private static List<String> terminalsInto(String container) throws IOException {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .map(p -> {
-                        try {
-                            return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
-                        } catch (IOException gone) {
-                            return "";
-                        }
-                    })
-                    .filter(cmd -> cmd.startsWith("incus exec -t ") && cmd.contains(container))
-                    .toList();
-        }
+        return HostProcesses.all().stream().map(HostProcesses.Proc::cmdline)
+                .filter(cmd -> cmd.startsWith("incus exec -t ") && cmd.contains(container))
+                .toList();
     }
 }

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import coi.incus.IncusClient;
 import coi.testing.CoiProcess.Result;
+import coi.testing.HostProcesses;
 import coi.testing.HostTmux;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -174,20 +176,9 @@ class ShellE2EIT {
 
     /** The pid of the `coi shell` JVM of {@code box}'s home (the one process whose command line runs coi.Main shell). */
     private static long coiShell(Sandbox box) throws Exception {
-        java.util.List<Long> found = new java.util.ArrayList<>();
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                try {
-                    String cmdline = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
-                    String environ = Files.readString(p.resolve("environ"));
-                    if (cmdline.contains("coi.Main shell") && ("\0" + environ).contains("\0HOME=" + box.home + "\0")) {
-                        found.add(Long.parseLong(p.getFileName().toString()));
-                    }
-                } catch (java.io.IOException gone) {
-                    // ended meanwhile
-                }
-            }
-        }
+        List<Long> found = HostProcesses.all().stream()
+                .filter(p -> p.cmdline().contains("coi.Main shell") && p.hasEnv("HOME", box.home.toString()))
+                .map(HostProcesses.Proc::pid).toList();
         assertThat(found).as("one coi shell of this sandbox").hasSize(1);
         return found.getFirst();
     }
