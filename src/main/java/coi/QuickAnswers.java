@@ -22,7 +22,7 @@ public final class QuickAnswers {
         if (args.length != 1) return -1;
         return switch (args[0]) {
             case "--version", "-V", "-v", "version" -> {
-                out.println("coi " + Version.get());
+                out.println(args[0].equals("version") ? Version.banner() : Version.line());
                 out.flush();
                 yield 0;
             }

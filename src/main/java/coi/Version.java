@@ -10,10 +10,20 @@ public final class Version {
         return v == null ? "dev" : v;
     }
 
+    /** `coi --version` (or `-v`, `-V`): the original's line, "coi version X", which scripts parse. */
+    public static String line() {
+        return "coi version " + get();
+    }
+
+    /** `coi version`: the original's first line for it, "code-on-incus (coi) vX". */
+    public static String banner() {
+        return "code-on-incus (coi) v" + get();
+    }
+
     public static final class Provider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"coi " + get()};
+            return new String[] {line()};
         }
     }
 }

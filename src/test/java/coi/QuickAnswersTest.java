@@ -40,7 +40,9 @@ class QuickAnswersTest {
 
     @Test
     void versionIsPicocliS() {
-        assertThat(answered("--version")).isEqualTo(picocli(CommandLine.Help.Ansi.OFF, "--version")).startsWith("coi ");
+        // the original's lines, which scripts parse: "coi version X", and for `coi version` "code-on-incus (coi) vX"
+        assertThat(answered("--version")).isEqualTo(picocli(CommandLine.Help.Ansi.OFF, "--version")).startsWith("coi version ");
+        assertThat(answered("version")).isEqualTo(picocli(CommandLine.Help.Ansi.OFF, "version")).startsWith("code-on-incus (coi) v");
         assertThat(answered("-V")).isEqualTo(answered("--version"));
     }
 

@@ -73,7 +73,8 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
     /** Plain `coi` starts a shell session, as the original does. */
     @Override
     public Integer call() {
-        return spec.commandLine().execute(debug ? new String[] {"shell", "--debug"} : new String[] {"shell"});
+        // --debug before `shell`: stack traces (after it, the original's bash instead of the tool)
+        return spec.commandLine().execute(debug ? new String[] {"--debug", "shell"} : new String[] {"shell"});
     }
 
     /** The root's version flags (as its {@code --version} option names them). */
@@ -88,10 +89,12 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
     }
 
     /**
-     * {@code args} as the command tree reads them: session flags before any command (`coi --slot 2
-     * --persistent`, the original's root flags) are `coi shell`'s, so "shell" goes in before the
-     * first word that is not the root's option, when it is an option of `coi shell` (anything else,
-     * a typo of a root option included, stays the root's to report).
+     * {@code args} as the command tree reads them. Session flags before any command are the
+     * original's root flags, which apply to the command after them (`coi -w ~/p run make`, `coi
+     * --slot 2 attach`): they move after that command's name, where it reads them (a command
+     * without such a flag then says so). Without a command after them they are `coi shell`'s
+     * (`coi --slot 2 --persistent`): "shell" goes in before them. Anything else, a typo of a root
+     * option included, stays the root's to report.
      */
     public static String[] expand(String... args) {
         int i = 0;
@@ -101,20 +104,65 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
             else if (a.equals("--remote")) i += 2;
             else break;
         }
-        if (i >= args.length || !args[i].startsWith("-") || !shellOptions().contains(args[i].split("=", 2)[0])) return args;
-        String[] expanded = new String[args.length + 1];
-        System.arraycopy(args, 0, expanded, 0, i);
-        expanded[i] = "shell";
-        System.arraycopy(args, i, expanded, i + 1, args.length - i);
-        return expanded;
+        if (i >= args.length || !args[i].startsWith("-")) return args;
+        Map<String, Boolean> session = shellOptionValues();
+        int end = i;
+        while (end < args.length && args[end].startsWith("-")) {
+            String[] nameValue = args[end].split("=", 2);
+            Boolean takesValue = session.get(nameValue[0]);
+            if (takesValue == null) break;
+            end += takesValue && nameValue.length == 1 ? 2 : 1;
+        }
+        if (end == i) return args;
+        List<String> out = new java.util.ArrayList<>(List.of(args).subList(0, i));
+        if (end < args.length && commandNames().contains(args[end])) {
+            out.add(args[end]);
+            out.addAll(List.of(args).subList(i, end));
+            out.addAll(List.of(args).subList(end + 1, args.length));
+        } else {
+            out.add("shell");
+            out.addAll(List.of(args).subList(i, args.length));
+        }
+        return out.toArray(String[]::new);
     }
 
     /** The option names of `coi shell` (its own and the session flags), read from their annotations. */
     static java.util.Set<String> shellOptions() {
-        java.util.Set<String> names = new java.util.HashSet<>();
+        return shellOptionValues().keySet();
+    }
+
+    /**
+     * The option names of `coi shell`, each with whether it reads the next word as its value (an
+     * optional value, as --resume's, is given only with "=").
+     */
+    private static Map<String, Boolean> shellOptionValues() {
+        Map<String, Boolean> names = new java.util.HashMap<>();
         for (Class<?> c : List.of(ShellCommand.class, SessionOptions.class)) {
-            var members = java.util.stream.Stream.concat(java.util.Arrays.stream(c.getDeclaredFields()), java.util.Arrays.stream(c.getDeclaredMethods()));
-            members.map(m -> m.getAnnotation(Option.class)).filter(java.util.Objects::nonNull).forEach(o -> names.addAll(List.of(o.names())));
+            for (var field : c.getDeclaredFields()) {
+                Option o = field.getAnnotation(Option.class);
+                if (o != null) put(names, o, field.getType());
+            }
+            for (var method : c.getDeclaredMethods()) {
+                Option o = method.getAnnotation(Option.class);
+                if (o != null) put(names, o, method.getParameterCount() == 1 ? method.getParameterTypes()[0] : boolean.class);
+            }
+        }
+        return names;
+    }
+
+    private static void put(Map<String, Boolean> names, Option o, Class<?> type) {
+        boolean flag = type == boolean.class || type == Boolean.class;
+        boolean takesValue = o.arity().isEmpty() ? !flag : !o.arity().startsWith("0");
+        for (String name : o.names()) names.put(name, takesValue);
+    }
+
+    /** The names (and aliases) of coi's top-level commands. */
+    private static java.util.Set<String> commandNames() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Class<?> command : COMMANDS) {
+            Command c = command.getAnnotation(Command.class);
+            names.add(c.name());
+            names.addAll(List.of(c.aliases()));
         }
         return names;
     }

@@ -12,9 +12,10 @@ public enum Output {
 
     public static Output parse(String value) {
         return switch (value == null ? "text" : value.toLowerCase()) {
-            case "text", "pretty" -> TEXT;
+            // the original's names of its text: pretty (`coi run`), table (`coi image list`)
+            case "text", "pretty", "table" -> TEXT;
             case "json" -> JSON;
-            default -> throw new UsageException("--format must be text or json (pretty: text, as the original's), not '" + value + "'");
+            default -> throw new UsageException("--format must be text or json (pretty and table: text, as the original's), not '" + value + "'");
         };
     }
 

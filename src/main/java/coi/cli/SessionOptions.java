@@ -34,7 +34,8 @@ final class SessionOptions {
     @Option(names = "--image", paramLabel = "ALIAS", description = "Image to start from (default: coi).")
     String image;
 
-    @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Environment variable in the container (repeatable).")
+    @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Environment variable in the container (repeatable;"
+            + " -e A=1,B=2 is two, as in the original, when each part is K=V).")
     List<String> env = new ArrayList<>();
 
     @Option(names = "--forward-env", paramLabel = "A,B", split = ",", description = "Host environment variables to pass in, by name.")
@@ -100,6 +101,21 @@ final class SessionOptions {
         return monitor ? config.withMonitoring() : config;
     }
 
+    private static final java.util.regex.Pattern PAIRS = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=[^,]*(,[A-Za-z_][A-Za-z0-9_]*=[^,]*)+");
+
+    /**
+     * The original reads `-e` as a comma-separated list (`-e A=1,B=2` is two variables); a value
+     * whose parts are not all KEY=VALUE keeps its commas (`-e PATHS=a,b` is one).
+     */
+    static List<String> splitPairs(List<String> given) {
+        List<String> pairs = new ArrayList<>();
+        for (String value : given) {
+            if (PAIRS.matcher(value).matches()) pairs.addAll(List.of(value.split(",")));
+            else pairs.add(value);
+        }
+        return pairs;
+    }
+
     /** The flags' layer of the configuration; a flag that names what is not there fails (a usage error). */
     Overrides overrides(Context context) {
         Map<String, String> environment = new LinkedHashMap<>();
@@ -108,7 +124,7 @@ final class SessionOptions {
             if (value == null) throw new UsageException("--forward-env " + name + ": the variable is not set on the host");
             environment.put(name.trim(), value);
         }
-        environment.putAll(ContainerCommand.envMap(env));
+        environment.putAll(ContainerCommand.envMap(splitPairs(env)));
         Map<String, String> limits = new LinkedHashMap<>();
         if (limitCpuAllowance != null) limits.put("cpu_allowance", limitCpuAllowance);
         if (limitSwap != null) limits.put("swap", limitSwap);

@@ -17,7 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "Start the AI tool in a fresh container for this workspace and attach to it.",
         "The tool runs in tmux as user `code` in /workspace; when it exits you land in bash.",
         "Ctrl-b d detaches (the container keeps running; `coi attach` returns). `sudo poweroff` inside",
-        "ends the session: it is saved, and an ephemeral container is removed."})
+        "ends the session: it is saved, and an ephemeral container is removed.",
+        "--debug after `shell` starts bash instead of the tool, as the original's (and shows stack traces)."})
 final class ShellCommand implements Callable<Integer>, SessionCommand {
     private final Context context;
 
@@ -52,6 +53,17 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
         this.context = context;
     }
 
+    /**
+     * `coi shell --debug`: the original's "bash instead of the AI tool". Only when given after
+     * `shell`: before it (`coi --debug`) it is every command's stack-trace flag alone.
+     */
+    boolean bashInsteadOfTool() {
+        // the quick path (QuickSessions) starts a shell given no flags, without picocli
+        if (spec == null) return false;
+        var parsed = spec.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption("--debug");
+    }
+
     /** What --resume or --continue asked for: null for none, "" for the newest (the original's "auto" too), else an id. */
     private String resumeFrom() {
         String from = resume != null ? resume : continueFrom;
@@ -82,20 +94,20 @@ final class ShellCommand implements Callable<Integer>, SessionCommand {
         Config config = options.config(context, ws);
         coi.Trace.mark("shell: config read");
         var request = new Sessions.ShellRequest(ws, config, options.slot, resumeFrom(), !detach, dryRun,
-                options.sshAgentSocket(context), options.writableGitHooks, tmux);
+                options.sshAgentSocket(context), options.writableGitHooks, tmux, bashInsteadOfTool());
         Sessions sessions = context.services(config, prefetch).sessions(out);
         coi.Trace.mark("shell: services");
-        if (dryRun) PlanPrinter.print(out, sessions.planShell(request), output, null);
-        else if (config.pool().size() <= 0) sessions.shell(request);
-        else {
-            // the background process, which the shell starts once its session runs, refills what the claim took
-            RefillRequest refill = RefillRequest.start(sessions, ws, context.env());
-            try {
-                sessions.shell(request);
-            } finally {
-                refill.await();
-            }
+        if (dryRun) {
+            PlanPrinter.print(out, sessions.planShell(request), output, null);
+            return 0;
         }
-        return 0;
+        if (config.pool().size() <= 0) return sessions.shell(request).exitCode();
+        // the background process, which the shell starts once its session runs, refills what the claim took
+        RefillRequest refill = RefillRequest.start(sessions, ws, context.env());
+        try {
+            return sessions.shell(request).exitCode();
+        } finally {
+            refill.await();
+        }
     }
 }

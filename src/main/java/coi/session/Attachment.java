@@ -63,9 +63,10 @@ final class Attachment {
      * `coi shell --tmux=false`: the tool on this terminal, no tmux to detach from; its exit (or coi's
      * end: the terminal closed, SIGTERM) ends the session: the container is stopped (an ephemeral one
      * is removed, a persistent one kept) and the session saved, as after `sudo poweroff` inside. A
-     * session that a `coi shell` joined in tmux meanwhile is left running.
+     * session that a `coi shell` joined in tmux meanwhile is left running. Returns the tool's exit
+     * code, as `incus exec` reports it (a poweroff inside ends it as the CLI reports a lost exec).
      */
-    void runToolAndEnd(String container, String tmux, CodeUser code, List<String> tool, Path workspace) {
+    int runToolAndEnd(String container, String tmux, CodeUser code, List<String> tool, Path workspace) {
         // coi ended while the tool runs (its terminal closed, SIGTERM): the container is stopped all the same
         Thread hook = new Thread(() -> {
             try {
@@ -76,8 +77,9 @@ final class Attachment {
             }
         }, "coi-end-without-tmux");
         Runtime.getRuntime().addShutdownHook(hook);
+        int exit;
         try {
-            Terminal.attach(incus, container, code.uid(), code.gid(), SessionPlan.WORKSPACE_MOUNT, tool);
+            exit = Terminal.attach(incus, container, code.uid(), code.gid(), SessionPlan.WORKSPACE_MOUNT, tool);
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -88,18 +90,19 @@ final class Attachment {
         coi.Trace.mark("settle: the tool returned");
         try {
             // the monitor froze it: it decides, as after a shell in tmux
-            if (saidFrozen(container)) return;
+            if (saidFrozen(container)) return exit;
             if (tmuxRunning(incus, container, tmux, code)) {
                 out.println("the tool exited; " + container + " keeps running: a `coi shell` joined it in tmux (`coi attach " + container + "`)");
-                return;
+                return exit;
             }
             Optional<Model.Instance> down = stopForGood(container);
             if (down.isPresent() && !down.get().down()) {
                 out.println("could not stop " + container + " (it still reads " + down.get().status() + "): `coi kill " + container
                         + "` stops it; the session is saved when it stops");
-                return;
+                return exit;
             }
             ended(container, down);
+            return exit;
         } finally {
             warnGit(store.root(), workspace, incus, out);
             out.flush();

@@ -344,7 +344,7 @@ public final class LaunchSteps {
 
     /** The plan's tool is in its container (created or running); a missing one is one clear line. */
     void requireTool(SessionPlan plan) {
-        if (plan.tool() != null) {
+        if (plan.tool() != null && !plan.toolCommand().isEmpty()) {
             ToolPresence.require(incus.files(plan.container()), Tool.named(plan.tool()), plan.toolCommand().getFirst(), plan.image());
         }
     }

@@ -132,11 +132,11 @@ public final class Sessions {
 
     /** `coi shell`: what to start, and whether to attach the terminal. */
     public record ShellRequest(Workspace workspace, Config config, Integer slot, String resume, boolean attach, boolean dryRun,
-                               Path sshAgent, boolean writableGitHooks, boolean tmux) {
-        /** In tmux, as `coi shell` runs the tool unless told `--tmux=false`. */
+                               Path sshAgent, boolean writableGitHooks, boolean tmux, boolean bash) {
+        /** The tool in tmux, as `coi shell` runs it unless told `--tmux=false` (or `--debug`: bash instead of the tool). */
         public ShellRequest(Workspace workspace, Config config, Integer slot, String resume, boolean attach, boolean dryRun,
                             Path sshAgent, boolean writableGitHooks) {
-            this(workspace, config, slot, resume, attach, dryRun, sshAgent, writableGitHooks, true);
+            this(workspace, config, slot, resume, attach, dryRun, sshAgent, writableGitHooks, true, false);
         }
     }
 
@@ -145,8 +145,14 @@ public final class Sessions {
         return prepareShell(req).plan();
     }
 
-    /** Plans and starts a tool session, then attaches to it (or says how to); returns the plan applied. */
-    public SessionPlan shell(ShellRequest req) {
+    /**
+     * What a `coi shell` did: the plan applied, and its exit code: the tool's under `--tmux=false`
+     * (the tool ran on this terminal), else 0 (a session in tmux outlives the attach).
+     */
+    public record Shelled(SessionPlan plan, int exitCode) {}
+
+    /** Plans and starts a tool session, then attaches to it (or says how to). */
+    public Shelled shell(ShellRequest req) {
         // without tmux the tool needs this terminal: refused before anything is made
         if (!req.tmux()) Attachment.requireTerminal("`coi shell --tmux=false` runs the tool on this terminal: run it interactively"
                 + " (without a terminal, `coi shell --detach` and `coi tmux send` drive a session)");
@@ -175,8 +181,9 @@ public final class Sessions {
         StringWriter held = new StringWriter();
         Watcher.ensureRunning(host, store.root(), attached ? new PrintWriter(held) : out);
         Trace.mark("shell: background process running");
+        int exit = 0;
         if (!req.tmux()) {
-            attachment.runToolAndEnd(plan.container(), plan.tmuxSession(), plan.code(), LaunchSteps.toolArgv(plan), req.workspace().path());
+            exit = attachment.runToolAndEnd(plan.container(), plan.tmuxSession(), plan.code(), LaunchSteps.toolArgv(plan), req.workspace().path());
         } else if (attached) {
             terminal.await();
             out.print(held);
@@ -190,7 +197,7 @@ public final class Sessions {
             out.println("persistent container " + plan.container() + " is running: `coi attach " + plan.container() + "` to join");
         }
         out.flush();
-        return plan;
+        return new Shelled(plan, exit);
     }
 
     /**
@@ -223,7 +230,8 @@ public final class Sessions {
         boolean resumed = resumeFrom != null;
         String sessionId = resumed ? resumeFrom.sessionId() : UUID.randomUUID().toString();
         Path stateDir = store.stateDir(tool.name(), sessionId);
-        List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
+        // none: a login shell in its place (`coi shell --debug`)
+        List<String> command = req.bash() ? List.of() : tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
                 resumed ? tool.resumeFrom(stateDir) : new Resume.None()));
         ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
         HostFacts facts = facts(config, all, req.sshAgent(), protection, daemon);
@@ -239,7 +247,8 @@ public final class Sessions {
         String name = instance.name();
         String sessionId = instance.configValue(Labels.SESSION);
         Path stateDir = store.stateDir(tool.name(), sessionId);
-        List<String> command = tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(), tool.resumeFrom(stateDir)));
+        List<String> command = req.bash() ? List.of()
+                : tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(), tool.resumeFrom(stateDir)));
         List<Model.Instance> others = all.stream().filter(i -> !i.name().equals(name)).toList();
         SessionPlan plan = Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
                 sessionId, true, new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir()), stateDir, store.root(),

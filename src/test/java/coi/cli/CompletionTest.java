@@ -33,8 +33,18 @@ class CompletionTest {
                 .doesNotContain("__train", "__watch");
     }
 
+    /** The original's flag and its bare `coi completion`. */
+    @Test
+    void noDescriptionsLeavesFishsOutAndNoShellPrintsTheHelp() {
+        String fish = run("completion", "fish", "--no-descriptions");
+        assertThat(fish).startsWith("0\n").contains("complete -c coi -n '__fish_use_subcommand' -a shell\n").doesNotContain(" -d ");
+        assertThat(run("completion", "bash", "--no-descriptions")).isEqualTo(run("completion", "bash"));
+        assertThat(run("completion")).startsWith("0\n").contains("Usage: coi completion", "bash, zsh or fish");
+    }
+
     @Test
     void unknownShellIsAUsageError() {
         assertThat(run("completion", "tcsh")).startsWith("2\n").contains("unknown shell 'tcsh'");
+        assertThat(run("completion", "powershell")).startsWith("2\n").contains("not powershell");
     }
 }

@@ -6,6 +6,7 @@ import coi.QuickAnswers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,15 +38,18 @@ class ConventionsTest {
 
     @Test
     void versionIsAlsoASubcommandAndMinusV() {
+        // the original's spellings and lines: `coi version` prints its banner, the flags "coi version X"
         String version = Answer.ordinary(env(), "--version").out();
-        assertThat(version).startsWith("coi ");
+        assertThat(version).matches("coi version \\S+\n");
+        assertThat(Answer.ordinary(env(), "version").out()).isEqualTo(version.replace("coi version ", "code-on-incus (coi) v"));
         for (String spelling : new String[] {"version", "-v", "-V"}) {
             Answer answer = Answer.ordinary(env(), spelling);
+            String expected = spelling.equals("version") ? version.replace("coi version ", "code-on-incus (coi) v") : version;
             assertThat(answer.code()).as(spelling).isZero();
-            assertThat(answer.out()).as(spelling).isEqualTo(version);
+            assertThat(answer.out()).as(spelling).isEqualTo(expected);
             ByteArrayOutputStream quick = new ByteArrayOutputStream();
             assertThat(QuickAnswers.answer(new String[] {spelling}, new PrintStream(quick, true))).as(spelling).isZero();
-            assertThat(quick.toString()).as(spelling).isEqualTo(version);
+            assertThat(quick.toString()).as(spelling).isEqualTo(expected);
         }
     }
 
@@ -76,7 +80,7 @@ class ConventionsTest {
     void theOriginalsSessionFlagSpellingsAreAccepted() {
         reachTheDaemon(new String[] {"shell", "--background", "--dry-run"}, new String[] {"shell", "--slot", "0", "--dry-run"},
                 new String[] {"shell", "--continue=abc123", "--dry-run"}, new String[] {"shell", "--resume=auto", "--dry-run"},
-                new String[] {"images", "-a"});
+                new String[] {"images", "-a"}, new String[] {"image", "list", "--format", "table"});
         usageError("--continue is another name of --resume: give one of them", "shell", "--continue", "--resume", "--dry-run");
         usageError("slot 11 is out of range", "shell", "--slot", "11", "--dry-run");
     }
@@ -96,7 +100,7 @@ class ConventionsTest {
         assertThat(list.err()).contains("COI_CONTAINER_PREFIX 'bad prefix/' cannot start a container name").doesNotContain("internal error");
     }
 
-    /** The original's root flags: session flags before any command start a shell. */
+    /** The original's root flags: session flags before any command start a shell, before a command are its. */
     @Test
     void sessionFlagsBeforeAnyCommandAreTheShells() {
         assertThat(CoiCommand.expand("--slot", "2")).containsExactly("shell", "--slot", "2");
@@ -109,9 +113,47 @@ class ConventionsTest {
             assertThat(CoiCommand.expand(unchanged)).containsExactly(unchanged);
         }
         reachTheDaemon(new String[] {"--slot", "2", "--network", "open", "--dry-run"});
+
+        // before a command they are that command's, as the original's root flags are
+        assertThat(CoiCommand.expand("-w", "/p", "run", "make")).containsExactly("run", "-w", "/p", "make");
+        assertThat(CoiCommand.expand("--debug", "--slot", "2", "attach", "--bash")).containsExactly("--debug", "attach", "--slot", "2", "--bash");
+        assertThat(CoiCommand.expand("--persistent", "--resume=auto", "shell", "--detach"))
+                .containsExactly("shell", "--persistent", "--resume=auto", "--detach");
+        assertThat(CoiCommand.expand("--workspace=/p", "--network", "open", "images")).containsExactly("images", "--workspace=/p", "--network", "open");
+        assertThat(CoiCommand.expand("--slot", "2", "nope")).as("no command after them: the shell's, which reports the word")
+                .containsExactly("shell", "--slot", "2", "nope");
+        reachTheDaemon(new String[] {"-w", "/tmp", "--network", "open", "run", "--dry-run", "true"});
+        usageError("Unknown options: '--slot', '2'\nTry `coi list --help`", "--slot", "2", "list");
         Answer typo = Answer.ordinary(env(), "--verison");
         assertThat(typo.code()).isEqualTo(2);
         assertThat(typo.err()).contains("Unknown option: '--verison'").contains("--version").doesNotContain("coi shell");
+    }
+
+    /** `coi shell --debug` is the original's bash instead of the tool; `coi --debug [shell]` only shows stack traces. */
+    @Test
+    void debugAfterShellStartsBashBeforeItOnlyShowsStackTraces() throws Exception {
+        Map<String[], Boolean> cases = new java.util.LinkedHashMap<>();
+        cases.put(new String[] {"shell", "--debug"}, true);
+        cases.put(new String[] {"--slot", "2", "shell", "--debug", "--tmux=false"}, true);
+        cases.put(new String[] {"--debug", "shell"}, false);
+        cases.put(new String[] {"--debug", "--slot", "2"}, false);
+        cases.put(new String[] {"shell"}, false);
+        cases.forEach((given, bash) -> {
+            String[] args = CoiCommand.expand(given);
+            try (Context context = new Context(env())) {
+                var cli = CoiCommand.commandLine(context, args);
+                cli.parseArgs(args);
+                ShellCommand shell = cli.getSubcommands().get("shell").getCommand();
+                assertThat(shell.bashInsteadOfTool()).as(String.join(" ", given)).isEqualTo(bash);
+            }
+        });
+    }
+
+    /** The original's `-e` is a comma-separated list; a value that is not a list of pairs keeps its commas. */
+    @Test
+    void envSplitsOnCommasOnlyBetweenPairs() {
+        assertThat(SessionOptions.splitPairs(List.of("A=1,B=2", "PATHS=a,b", "C=3", "D=x,E=", "F=1,g h=2", "G=1,,H=2")))
+                .containsExactly("A=1", "B=2", "PATHS=a,b", "C=3", "D=x", "E=", "F=1,g h=2", "G=1,,H=2");
     }
 
     @Test

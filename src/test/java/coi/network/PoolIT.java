@@ -145,6 +145,22 @@ class PoolIT {
             assertThat(incus.findInstance(member)).as("a claimed member never returns to the pool").isEmpty();
             assertThat(Files.readString(session.resolve("metadata.json"))).contains("\"status\" : \"ended\"");
             assertThat(Files.readString(session.resolve("state/history"))).as("the tool's state outlives the session").isEqualTo("hello from the pool\n");
+
+            // without tmux: the tool on this terminal, from the pool; its exit ends the session and is coi's
+            awaitReady(box, 2);
+            String bare = tmux.start(box.commandLine("shell --tmux=false"));
+            tmux.await(bare, "fake-ai> ", UP);
+            tmux.type(bare, "bare from the pool");
+            tmux.await(bare, "echo: bare from the pool", UP);
+            Path second = box.sessionDirs().stream().filter(d -> !d.equals(session)).findFirst().orElseThrow();
+            String bareMember = Files.readString(second.resolve("metadata.json")).replaceAll("(?s).*\"container_name\" : \"([^\"]+)\".*", "$1");
+            assertThat(bareMember).as("the shell without tmux came from the pool").startsWith(Sandbox.PREFIX + "pool-").isNotEqualTo(member);
+            tmux.type(bare, "quit 4");
+            tmux.await(bare, "COI-EXIT=4", UP);
+            assertThat(tmux.capture(bare)).contains("session ended: container " + bareMember + " removed");
+            assertThat(incus.findInstance(bareMember)).as("the claimed member is removed").isEmpty();
+            assertThat(Files.readString(second.resolve("metadata.json"))).contains("\"status\" : \"ended\"");
+            assertThat(Files.readString(second.resolve("state/history"))).isEqualTo("bare from the pool\n");
         }
     }
 

@@ -19,7 +19,7 @@ class EndOfSessionTest extends FakeIncusSessions {
      */
     @Test
     void aPoweroffIsAwaitedToTheStopThroughAFrozenAndARunningReading() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         daemon.exitNext("tmux", 1).readsNext(name, "Running", "Error", "Running", "Frozen", "Running");
         String said = settleStoppingAfter(plan, 500, () -> daemon.status(name, "Stopped"));
@@ -34,7 +34,7 @@ class EndOfSessionTest extends FakeIncusSessions {
      */
     @Test
     void aStoppedReadingBeforeIncusHasTidiedUpIsNotTheEnd() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         daemon.exitNext("tmux", 1).readsNext(name, "Running", "Running", "Stopped@RUNNING", "Running@RUNNING", "Running@RUNNING", "Running@STOPPED");
         String said = settleStoppingAfter(plan, 800, () -> {
@@ -51,7 +51,7 @@ class EndOfSessionTest extends FakeIncusSessions {
      */
     @Test
     void aRebootInsideIsNotTheEndOfTheSession() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         daemon.exitNext("tmux", 1).exitNext("tmux", 1)
                 .readsNext(name, "Running", "Running", "Stopped@RUNNING", "Running@RUNNING", "Running@STOPPED", "Stopped@STOPPED", "Stopped@STOPPED",
@@ -64,7 +64,7 @@ class EndOfSessionTest extends FakeIncusSessions {
     /** An Incus that died while it tidied up after a stop never writes its power record: a "Stopped" that holds still counts. */
     @Test
     void aStoppedReadingThatHoldsIsTheEndWithoutIncusRecordOfIt() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         daemon.exitNext("tmux", 1);
         daemon.config(name, Instances.POWER, "RUNNING");
@@ -78,7 +78,7 @@ class EndOfSessionTest extends FakeIncusSessions {
      */
     @Test
     void aShutdownLongerThanTheWaitIsSaidToBeGoingOn() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         daemon.exitNext("tmux", 1).exitNext("tmux", 1);
         assertThat(settle(plan, Duration.ofSeconds(1))).startsWith(name + " is still shutting down after 1 s").contains("`coi kill " + name + "`");
@@ -89,7 +89,7 @@ class EndOfSessionTest extends FakeIncusSessions {
     /** A frozen container whose system is up (`coi pause`d, or a slow monitor) is not ended: nothing of it is removed. */
     @Test
     void aFrozenReadingOfAContainerThatIsNotGoingDownEndsNothing() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         daemon.status(name, "Frozen");
         assertThat(settle(plan, Attachment.STOP_WAIT)).startsWith("detached from " + name);
@@ -99,7 +99,7 @@ class EndOfSessionTest extends FakeIncusSessions {
     /** `coi list` ends the sessions whose container is down or gone: not one whose container is paused. */
     @Test
     void aSweepEndsTheSessionOfAStoppedContainerNotOfAFrozenOne() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         daemon.status(plan.container(), "Frozen");
         Finalizer finalizer = new Finalizer(incus, store);
         assertThat(finalizer.sweep()).isZero();
@@ -116,7 +116,7 @@ class EndOfSessionTest extends FakeIncusSessions {
      */
     @Test
     void aSweepThatListsARebootingContainerEndsNothing() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         daemon.status(name, "Stopped");
         daemon.readsNext(name, "Stopped@STOPPED", "Stopped@STOPPED", "Running@STOPPED", "Running@RUNNING");
@@ -131,7 +131,7 @@ class EndOfSessionTest extends FakeIncusSessions {
      */
     @Test
     void aStopEventReadWhileIncusTidiesUpEndsTheSessionOnceTheStopHolds() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         daemon.config(name, Instances.POWER, "STOPPED");
         daemon.status(name, "Stopped");
@@ -144,7 +144,7 @@ class EndOfSessionTest extends FakeIncusSessions {
     /** A stop event whose container runs again after its stop record (a stop and a start in a moment) ends nothing. */
     @Test
     void aStopEventWhoseContainerRunsAgainEndsNothing() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         daemon.readsNext(name, "Stopped@STOPPED", "Running@STOPPED");
         new Supervisor(incus, store, PREFIX, incus.project(), fencing, () -> null).endOnStopEvent(name, "instance-stopped");
@@ -155,7 +155,7 @@ class EndOfSessionTest extends FakeIncusSessions {
     /** A container the monitor froze as the terminal returned: said so at once (no wait for a stop that does not come), nothing ended. */
     @Test
     void aContainerTheMonitorFrozeIsSaidAtOnceAndNotEnded() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         String name = plan.container();
         incus.setConfig(name, Labels.FROZEN_BY, "reverse shell");
         daemon.exitNext("tmux", 1).status(name, "Frozen");

@@ -119,7 +119,7 @@ class LaunchTest extends FakeIncusSessions {
 
     @Test
     void aShellSessionRunsItsToolInTmuxAsTheConfiguredCodeUser() throws Exception {
-        SessionPlan plan = sessions.shell(shell(config("[incus]\ncode_uid = 1001\n"), null));
+        SessionPlan plan = sessions.shell(shell(config("[incus]\ncode_uid = 1001\n"), null)).plan();
         assertThat(daemon.config(plan.container())).containsEntry(Labels.CODE_UID, "1001").containsEntry("raw.idmap", "uid 0 1001\ngid 0 1001");
         assertThat(daemon.status(plan.container())).isEqualTo("Running");
         assertThat(nft.fenced).containsExactly(plan.container());
@@ -143,7 +143,7 @@ class LaunchTest extends FakeIncusSessions {
     @Test
     void aHomeTheTmuxExecCannotMakeIsMadeByRootThenTmuxStartsAgain() throws Exception {
         daemon.exitNext("sh", CodeHome.NEEDS_ROOT);
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         assertThat(daemon.status(plan.container())).isEqualTo("Running");
         List<String> execs = daemon.execs().stream().map(e -> e.user() + " " + e.command().getFirst()).toList();
         // the fake's file API answers that every folder is there, root's: root hands them to code
@@ -203,11 +203,21 @@ class LaunchTest extends FakeIncusSessions {
         assertThat(nft.fenced).isEmpty();
     }
 
+    /** `coi shell --debug`, the original's: a login shell in tmux where the tool would run, and no look for the tool. */
+    @Test
+    void debugStartsALoginShellInTheToolsPlace() throws Exception {
+        var bash = new Sessions.ShellRequest(ws, config(""), null, null, false, false, null, false, true, true);
+        SessionPlan plan = sessions.shell(bash).plan();
+        assertThat(plan.toolCommand()).isEmpty();
+        List<String> tmux = daemon.execs().stream().map(e -> String.join(" ", e.command())).filter(c -> c.contains("tmux new-session")).toList();
+        assertThat(tmux).singleElement().satisfies(c -> assertThat(c).endsWith(" bash -lc exec bash -l"));
+    }
+
     @Test
     void aSlotTakenMeanwhileMovesTheLaunchToTheNextSlotLeavingNothingOfTheFirstTry() throws Exception {
         String one = ContainerName.of(PREFIX, ws, 1).value(), two = ContainerName.of(PREFIX, ws, 2).value();
         daemon.failNext("create", one, 409, "Instance \"" + one + "\" already exists");
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         assertThat(plan.container()).isEqualTo(two);
         assertThat(plan.slot()).isEqualTo(2);
         assertThat(daemon.instanceNames()).containsExactly(two);
@@ -351,7 +361,7 @@ class LaunchTest extends FakeIncusSessions {
             seen.add(String.join(",", launcher.names()) + " for " + launch.plan().container());
             return Launcher.Undo.NOTHING;
         })));
-        SessionPlan plan = sessions.shell(shell(config(""), null));
+        SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         int code = sessions.run(new Sessions.RunRequest(ws, config(""), 3, List.of("true"), false, null, false), null,
                 new ByteArrayOutputStream(), new ByteArrayOutputStream());
         assertThat(code).isZero();

@@ -65,7 +65,7 @@ class PrefetchTest extends FakeIncusSessions {
         daemon.existing(slotOne(), "Running", Map.of(Labels.WORKSPACE, ws.path().toString()), true);
 
         // the prefetched listing predates the other container: the create finds the name taken and moves on
-        SessionPlan plan = sessions.shell(shell(config, null));
+        SessionPlan plan = sessions.shell(shell(config, null)).plan();
         assertThat(plan.slot()).isEqualTo(2);
         assertThat(daemon.actions()).as("no create of slot 1 went through").doesNotContain("create " + slotOne());
         assertThat(daemon.instanceNames()).containsExactlyInAnyOrder(slotOne(), plan.container());
@@ -127,7 +127,7 @@ class PrefetchTest extends FakeIncusSessions {
         early.settled();
         daemon.alias("late");
         sessions.prefetched(early);
-        SessionPlan plan = sessions.shell(shell(late, null));
+        SessionPlan plan = sessions.shell(shell(late, null)).plan();
         assertThat(daemon.instanceNames()).containsExactly(plan.container());
     }
 

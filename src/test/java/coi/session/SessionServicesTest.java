@@ -19,7 +19,7 @@ class SessionServicesTest extends FakeIncusSessions {
     }
 
     SessionPlan started(String toml) throws Exception {
-        return sessions.shell(shell(config(toml), null));
+        return sessions.shell(shell(config(toml), null)).plan();
     }
 
     @Test
@@ -79,7 +79,7 @@ class SessionServicesTest extends FakeIncusSessions {
     @Test
     void theWatcherStopsOnlyItsOwnContainersPastTheirDuration() throws Exception {
         SessionPlan limited = started("[limits]\nduration = \"1s\"\n");
-        SessionPlan unlimited = sessions.shell(shell(config(""), 2));
+        SessionPlan unlimited = sessions.shell(shell(config(""), 2)).plan();
         Model.Instance mine = incus.instance(limited.container());
         assertThat(Watcher.mine(mine, store)).isTrue();
         assertThat(Watcher.mine(mine, new SessionStore(dir.resolve("someone else")))).isFalse();

@@ -91,7 +91,7 @@ class ShellE2EIT {
         }
     }
 
-    /** `coi shell --tmux=false` (the original's flag): the tool on the terminal itself; its exit ends the session. */
+    /** `coi shell --tmux=false` (the original's flag): the tool on the terminal itself; its exit ends the session and is coi's. */
     @Test
     void withoutTmuxTheToolRunsOnTheTerminalAndItsExitEndsTheSession() throws Exception {
         try (Sandbox box = new Sandbox(); HostTmux tmux = new HostTmux(); IncusClient incus = TestIncus.client()) {
@@ -105,8 +105,9 @@ class ShellE2EIT {
             Path session = box.sessionDirs().getFirst();
             assertThat(Files.readString(session.resolve("metadata.json"))).contains("\"status\" : \"running\"");
 
-            tmux.type(w, "quit");
-            tmux.await(w, "COI-EXIT=0", UP);
+            // the tool's exit code is coi's
+            tmux.type(w, "quit 3");
+            tmux.await(w, "COI-EXIT=3", UP);
             assertThat(tmux.capture(w)).contains("session ended: container " + name + " removed").doesNotContain("code@");
             assertThat(incus.instanceExists(name)).as("the ephemeral container is removed").isFalse();
             assertThat(Files.readString(session.resolve("metadata.json"))).contains("\"status\" : \"ended\"");
@@ -131,6 +132,13 @@ class ShellE2EIT {
                     .contains("\"status\" : \"running\"");
             assertThat(incus.instance(name).running()).isTrue();
             assertThat(box.run("kill", name).exitCode()).isZero();
+
+            // the original's `coi shell --debug`: bash where the tool would run
+            String debug = tmux.start(box.commandLine("shell --debug --tmux=false"));
+            tmux.await(debug, "code@", UP);
+            tmux.type(debug, "echo \"in $(ps -o comm= -p $$) as $(id -un)\"; exit 5");
+            tmux.await(debug, "COI-EXIT=5", UP);
+            assertThat(tmux.capture(debug)).contains("in bash as code").doesNotContain("fake-ai ready");
         }
     }
 
@@ -149,8 +157,10 @@ class ShellE2EIT {
             tmux.await(w, "echo: before the poweroff", UP);
             Files.writeString(box.workspace.resolve("kept.txt"), "kept\n");
             box.run("container", "exec", name, "--", "poweroff");
-            tmux.await(w, "COI-EXIT=0", UP);
-            assertThat(tmux.capture(w)).contains("session ended: container " + name + " stopped (persistent)");
+            tmux.await(w, "COI-EXIT=", UP);
+            // coi's exit is the tool's, which the shutdown ended by a signal (SIGHUP, or SIGTERM)
+            assertThat(tmux.capture(w)).contains("session ended: container " + name + " stopped (persistent)")
+                    .containsPattern("COI-EXIT=(129|143)\\b");
             assertThat(incus.instance(name).running()).as("the persistent container is kept, stopped").isFalse();
             Path first = box.sessionDirs().getFirst();
             assertThat(Files.readString(first.resolve("metadata.json"))).contains("\"status\" : \"ended\"");

@@ -18,7 +18,7 @@ class WaiterTest extends FakeIncusSessions {
     }
 
     private SessionPlan started(String toml, int slot) throws Exception {
-        return sessions.shell(shell(config(toml), slot));
+        return sessions.shell(shell(config(toml), slot)).plan();
     }
 
     @Test

@@ -51,6 +51,14 @@ class FakeAiScriptTest {
     }
 
     @Test
+    void quitWithANumberExitsWithIt() throws Exception {
+        Run run = run("kept\nquit 7\nnot read\n");
+
+        assertThat(run.exitCode).isEqualTo(7);
+        assertThat(state.resolve("history")).hasContent("kept");
+    }
+
+    @Test
     void resumingCountsTheEarlierHistoryAndShowsTheFlag() throws Exception {
         run("one\ntwo\nquit\n");
 
