@@ -97,38 +97,38 @@ public final class CoiCommand implements java.util.concurrent.Callable<Integer> 
      * option included, stays the root's to report.
      */
     public static String[] expand(String... args) {
-        int i = 0;
-        while (i < args.length) {
-            String a = args[i];
-            if (ROOT_OPTIONS.contains(a) || a.startsWith("--remote=")) i++;
-            else if (a.equals("--remote")) i += 2;
-            else break;
+        List<String> root = new java.util.ArrayList<>(), session = new java.util.ArrayList<>();
+        Map<String, Boolean> takesValue = null;
+        int end = 0;
+        while (end < args.length) {
+            String a = args[end];
+            // help stays with the command it asks about; the other root options go before it
+            if (!a.equals("-h") && !a.equals("--help") && (ROOT_OPTIONS.contains(a) || a.startsWith("--remote="))) {
+                root.add(a);
+                end++;
+                continue;
+            }
+            if (a.equals("--remote")) {
+                root.addAll(List.of(args).subList(end, Math.min(end + 2, args.length)));
+                end += 2;
+                continue;
+            }
+            if (!a.startsWith("-")) break;
+            if (takesValue == null) takesValue = shellOptionValues();
+            String[] nameValue = a.split("=", 2);
+            Boolean value = a.equals("-h") || a.equals("--help") ? Boolean.FALSE : takesValue.get(nameValue[0]);
+            if (value == null) break;
+            int n = value && nameValue.length == 1 ? 2 : 1;
+            session.addAll(List.of(args).subList(end, Math.min(end + n, args.length)));
+            end += n;
         }
-        if (i >= args.length || !args[i].startsWith("-")) return args;
-        Map<String, Boolean> session = shellOptionValues();
-        int end = i;
-        while (end < args.length && args[end].startsWith("-")) {
-            String[] nameValue = args[end].split("=", 2);
-            Boolean takesValue = session.get(nameValue[0]);
-            if (takesValue == null) break;
-            end += takesValue && nameValue.length == 1 ? 2 : 1;
-        }
-        if (end == i) return args;
-        List<String> out = new java.util.ArrayList<>(List.of(args).subList(0, i));
-        if (end < args.length && commandNames().contains(args[end])) {
-            out.add(args[end]);
-            out.addAll(List.of(args).subList(i, end));
-            out.addAll(List.of(args).subList(end + 1, args.length));
-        } else {
-            out.add("shell");
-            out.addAll(List.of(args).subList(i, args.length));
-        }
+        if (session.stream().allMatch(a -> a.equals("-h") || a.equals("--help"))) return args;
+        List<String> out = new java.util.ArrayList<>(root);
+        if (end < args.length && commandNames().contains(args[end])) out.add(args[end++]);
+        else out.add("shell");
+        out.addAll(session);
+        out.addAll(List.of(args).subList(Math.min(end, args.length), args.length));
         return out.toArray(String[]::new);
-    }
-
-    /** The option names of `coi shell` (its own and the session flags), read from their annotations. */
-    static java.util.Set<String> shellOptions() {
-        return shellOptionValues().keySet();
     }
 
     /**

@@ -28,7 +28,8 @@ final class PlanPrinter {
         out.println("launch      " + plan.disposition().name().toLowerCase().replace('_', ' '));
         if (command != null) out.println("command     " + Sessions.runLine(command));
         if (plan.tool() != null) {
-            out.println("tool        " + plan.tool() + ": " + String.join(" ", plan.toolCommand()));
+            out.println("tool        " + plan.tool() + ": "
+                    + (plan.toolCommand().isEmpty() ? "bash -l in its place (--debug)" : String.join(" ", plan.toolCommand())));
             out.println("session     " + plan.sessionId() + (plan.resumed() ? " (resumed)" : " (new)"));
             out.println("state       " + plan.stateDir() + " -> " + plan.stateMount());
         }

@@ -164,6 +164,10 @@ public final class Sessions {
             throw new CoiException(plan.container() + " is running (a session uses it): `coi attach " + plan.container() + "` joins its tmux,"
                     + " `coi shutdown " + plan.container() + "` ends it; --tmux=false starts the tool only in a container that is not running");
         }
+        if (req.bash() && plan.disposition() == SessionPlan.Disposition.JOIN_RUNNING) {
+            progress("--debug: " + plan.container() + " is running: its session, if up, is joined as it is (the tool, not bash);"
+                    + " `coi attach " + plan.container() + " --bash` is a shell beside it");
+        }
         // the original's progress lines: launching takes seconds and a silent terminal looks hung
         if (plan.creates()) {
             progress("Starting session...");

@@ -122,6 +122,12 @@ class ConventionsTest {
         assertThat(CoiCommand.expand("--workspace=/p", "--network", "open", "images")).containsExactly("images", "--workspace=/p", "--network", "open");
         assertThat(CoiCommand.expand("--slot", "2", "nope")).as("no command after them: the shell's, which reports the word")
                 .containsExactly("shell", "--slot", "2", "nope");
+        // the root's own options among them stay the root's; help stays with the command it asks about
+        assertThat(CoiCommand.expand("-w", "/p", "--debug", "run", "make")).containsExactly("--debug", "run", "-w", "/p", "make");
+        assertThat(CoiCommand.expand("--slot", "2", "--remote", "x", "attach")).containsExactly("--remote", "x", "attach", "--slot", "2");
+        assertThat(CoiCommand.expand("--slot", "2", "--debug")).containsExactly("--debug", "shell", "--slot", "2");
+        assertThat(CoiCommand.expand("--slot", "2", "-h")).containsExactly("shell", "--slot", "2", "-h");
+        assertThat(CoiCommand.expand("-h", "list")).containsExactly("-h", "list");
         reachTheDaemon(new String[] {"-w", "/tmp", "--network", "open", "run", "--dry-run", "true"});
         usageError("Unknown options: '--slot', '2'\nTry `coi list --help`", "--slot", "2", "list");
         Answer typo = Answer.ordinary(env(), "--verison");
@@ -137,6 +143,8 @@ class ConventionsTest {
         cases.put(new String[] {"--slot", "2", "shell", "--debug", "--tmux=false"}, true);
         cases.put(new String[] {"--debug", "shell"}, false);
         cases.put(new String[] {"--debug", "--slot", "2"}, false);
+        cases.put(new String[] {"--slot", "2", "--debug"}, false);
+        cases.put(new String[] {"--dry-run", "--debug", "--tmux=false"}, false);
         cases.put(new String[] {"shell"}, false);
         cases.forEach((given, bash) -> {
             String[] args = CoiCommand.expand(given);

@@ -43,7 +43,7 @@ class PackageIT {
                         deb.getFileName(), Duration.ofNanos(System.nanoTime() - start).toSeconds());
 
                 assertThat(ok(incus, name, "command -v java || echo no java")).isEqualTo("no java\n");
-                assertThat(ok(incus, name, "su code -c 'coi --version'")).isEqualTo("coi " + version + "\n");
+                assertThat(ok(incus, name, "su code -c 'coi --version'")).isEqualTo("coi version " + version + "\n");
                 assertThat(ok(incus, name, "su code -c 'coi --help'")).startsWith("Usage: coi ").contains("setup", "shell", "--remote");
                 assertThat(ok(incus, name, "MANPAGER=cat MANWIDTH=100 man coi 2>&1"))
                         .contains("COI(1)", "coi setup", "coi shell", "--remote NAME", "COI_INCUS_TIMEOUT");
