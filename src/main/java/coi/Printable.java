@@ -10,11 +10,20 @@ public final class Printable {
     private Printable() {}
 
     public static String of(String text) {
+        return of(text, false);
+    }
+
+    /** As {@link #of}, for a value printed on one line: a newline or tab in it is shown escaped too, so it cannot fake a line of its own. */
+    public static String line(String text) {
+        return of(text, true);
+    }
+
+    private static String of(String text, boolean oneLine) {
         if (text == null) return null;
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            boolean control = (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f);
+            boolean control = (c < 0x20 && (oneLine || c != '\n' && c != '\t')) || (c >= 0x7f && c <= 0x9f);
             if (control && out == null) out = new StringBuilder(text.length() + 8).append(text, 0, i);
             if (out != null) {
                 if (control) out.append(String.format("\\u%04x", (int) c));

@@ -6,9 +6,13 @@ import java.io.PrintWriter;
 import java.util.List;
 
 /**
- * What `coi list` prints, from {@link SessionAdmin}: one table (or JSON object) of coi's
- * containers and, with --all, one of the saved sessions. Both ways to `list`, picocli's
- * ({@link SessionCommands.ListSessions}) and the quick one ({@link QuickList}), print through here.
+ * What `coi list` prints, from {@link SessionAdmin}: the original's blocks (or its JSON object),
+ * "Active Containers:" with one block per container of coi's and, with --all, "Saved Sessions:"
+ * with one per saved session. A block holds the original's lines (status, IPv4, created, image,
+ * workspace; saved, workspace) and coi's own after them (network, monitor; tool, status, who
+ * stopped it). Both ways to
+ * `list`, picocli's ({@link SessionCommands.ListSessions}) and the quick one ({@link QuickList}),
+ * print through here.
  */
 final class ListView {
     private ListView() {}
@@ -20,25 +24,47 @@ final class ListView {
             PlainJson.print(out, ListJson.of(entries, saved, all));
             return;
         }
-        if (entries.isEmpty()) out.println("no coi containers");
-        else {
-            Table table = new Table("NAME", "STATUS", "MODE", "IPV4", "NETWORK", "CREATED", "IMAGE", "WORKSPACE");
-            for (var e : entries) {
-                table.row(e.name(), e.status(), e.mode(), e.ipv4(), e.network() == null ? null : e.network() + (e.blocked() > 0 ? " (" + e.blocked() + " blocked)" : ""),
-                        seconds(e.created()), e.alias(), (e.workspace() == null ? "-" : e.workspace()) + monitorNote(e));
-            }
-            table.print(out);
+        heading(out, "Active Containers:");
+        if (entries.isEmpty()) out.println("  (none)");
+        for (var e : entries) {
+            out.println("  " + coi.Printable.line(e.name()) + " (" + e.mode() + ")");
+            line(out, "Status", e.status());
+            line(out, "IPv4", e.ipv4());
+            line(out, "Created", spaced(e.created()));
+            line(out, "Image", e.alias());
+            line(out, "Workspace", e.workspace());
+            line(out, "Network", e.network() == null ? null : e.network() + (e.blocked() > 0 ? " (" + e.blocked() + " blocked)" : ""));
+            line(out, "Monitor", monitor(e));
         }
         if (all) {
             out.println();
-            if (saved.isEmpty()) out.println("no saved sessions");
-            else {
-                Table table = new Table("SESSION", "TOOL", "STATUS", "SAVED", "WORKSPACE");
-                for (var m : saved) table.row(m.sessionId(), m.tool(), m.status(), seconds(m.savedAt()), m.workspace());
-                table.print(out);
+            heading(out, "Saved Sessions:");
+            if (saved.isEmpty()) out.println("  (none)");
+            for (var m : saved) {
+                out.println("  " + coi.Printable.line(m.sessionId()));
+                line(out, "Saved", spaced(m.savedAt()));
+                line(out, "Workspace", m.workspace());
+                line(out, "Tool", m.tool());
+                line(out, "Status", m.status());
+                line(out, "Stopped by", m.stoppedBy());
             }
         }
         out.flush();
+    }
+
+    /** A heading underlined with dashes, as the original's. */
+    private static void heading(PrintWriter out, String title) {
+        out.println(title);
+        out.println("-".repeat(title.length()));
+    }
+
+    /**
+     * One "    Label: value" line of a block; none for a value not known. The value is shown
+     * {@link coi.Printable#line printable}: some come from what the agent did (the threat that
+     * stopped a session names its program), and none may move the cursor or fake a line.
+     */
+    private static void line(PrintWriter out, String label, String value) {
+        if (value != null && !value.isEmpty()) out.println("    " + label + ": " + coi.Printable.line(value));
     }
 
     /** An ISO time to the second ({@code 2026-12-06T16:40:34}); null stays null. */
@@ -46,9 +72,14 @@ final class ListView {
         return time == null ? null : time.substring(0, Math.min(19, time.length()));
     }
 
-    /** After the workspace: whether the monitor watches it and why it froze it. */
-    static String monitorNote(SessionAdmin.Entry e) {
-        if (e.frozenBy() != null) return "  [monitored; frozen by the monitor: " + e.frozenBy() + "; `coi resume " + e.name() + "` thaws it]";
-        return e.monitored() ? "  [monitored]" : "";
+    /** A time as the original's list prints it ({@code 2026-12-06 16:40:34}, UTC); null stays null. */
+    private static String spaced(String time) {
+        return time == null ? null : seconds(time).replace('T', ' ');
+    }
+
+    /** Whether the monitor watches it and why it froze it; null when it does not. */
+    static String monitor(SessionAdmin.Entry e) {
+        if (e.frozenBy() != null) return "watched; frozen by the monitor: " + e.frozenBy() + "; `coi resume " + e.name() + "` thaws it";
+        return e.monitored() ? "watched" : null;
     }
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `coi list --all`: who stopped a saved session, from its metadata.json, in the JSON; the table keeps the original's columns. */
+/** `coi list --all`: who stopped a saved session, from its metadata.json, in the JSON and in its block of the text. */
 class ListStoppedByTest {
     @TempDir
     Path dir;
@@ -56,12 +56,21 @@ class ListStoppedByTest {
         assertThat(info.out()).contains("monitor: reverse shell to 203.0.113.9");
     }
 
+    /** The original's block per saved session, with who stopped it after its lines, printable whatever the agent named its program. */
     @Test
-    void theTableKeepsTheOriginalsColumnsEachAsWideAsItsWidestCell() {
+    void theTextSaysWhoStoppedASessionInItsBlockPrintably() {
+        SessionStore store = new SessionStore(dir.resolve(".coi"));
+        store.save(new SessionMetadata("s-3", "coi-aaaa1111-3", "claude", false, "/home/u/p", "2026-12-04T13:00:00Z",
+                "2026-12-04T12:30:00Z", 3, "coi", "ended").stoppedBy("monitor: /tmp/\u001b]0;pwned\u0007x\nFAKE LINE", "2026-12-04T13:00:00Z"));
         Answer text = Answer.ordinary(env, "list", "--all");
         assertThat(text.code()).isZero();
-        assertThat(text.out()).contains(String.format("%-7s  %-6s  %-6s  %-19s  %s%n", "SESSION", "TOOL", "STATUS", "SAVED", "WORKSPACE"))
-                .contains(String.format("%-7s  %-6s  %-6s  %-19s  %s%n", "s-1", "claude", "ended", "2026-12-04T11:00:00", "/home/u/p"))
-                .doesNotContain("reverse shell");
+        String nl = System.lineSeparator();
+        assertThat(text.out()).contains("  s-1" + nl + "    Saved: 2026-12-04 11:00:00" + nl + "    Workspace: /home/u/p" + nl + "    Tool: claude" + nl
+                        + "    Status: ended" + nl + "    Stopped by: monitor: reverse shell to 203.0.113.9" + nl)
+                .contains("  s-2" + nl + "    Saved: 2026-12-04 12:00:00" + nl + "    Workspace: /home/u/p" + nl + "    Tool: claude" + nl
+                        + "    Status: ended" + nl)
+                .as("the user or the tool ended s-2: no one named").doesNotContainPattern("  s-2\\R(    .*\\R)*    Stopped by")
+                .contains("    Stopped by: monitor: /tmp/\\u001b]0;pwned\\u0007x\\u000aFAKE LINE" + nl)
+                .doesNotContain("\u001b").doesNotContain(nl + "FAKE LINE");
     }
 }
