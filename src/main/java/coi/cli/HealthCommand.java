@@ -35,7 +35,7 @@ final class HealthCommand implements Callable<Integer> {
         Output output = Output.parse(format);
         Services services = context.services();
         if (fix) {
-            SetupCommand.setup(services, SetupOptions.defaults(services.config().incus().group(), SetupCommand.invokingUser(context)))
+            SetupCommand.setup(services, SetupOptions.defaults(services.config().incus().group(), SetupCommand.invokingUser(context), SetupCommand.invokingIds(context)))
                     .apply(spec.commandLine().getErr());
         }
         HealthCheck.Report report = services.health().run();

@@ -87,7 +87,8 @@ public final class Services implements AutoCloseable {
 
     /** The checks of `coi health`: the configured group, image and storage pool. */
     public HealthCheck health() {
-        return new HealthCheck(incus(), config.incus().group(), config.image(), config.incus().pool(), Path.of("/etc"));
+        int[] ids = ids();
+        return new HealthCheck(incus(), config.incus().group(), config.image(), config.incus().pool(), Path.of("/etc"), ids[0], ids[1]);
     }
 
     /** This machine's daemon, whatever remote the other commands go to: `coi setup` works only there. */

@@ -52,7 +52,7 @@ final class SetupCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         Services services = context.services();
         Setup setup = setup(services, new SetupOptions(bridge, bridgeAddress, pool, poolSize, services.config().incus().group(),
-                invokingUser(context)));
+                invokingUser(context), invokingIds(context)));
         if (dryRun) {
             for (Setup.Planned p : setup.plan()) Setup.line(out, p.probe().done() ? "ok" : "to do", p.name(), p.probe().detail());
             return 0;
@@ -71,6 +71,17 @@ final class SetupCommand implements Callable<Integer> {
             if (client[0] == null) client[0] = IncusClient.local(socket, new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(60)));
             return client[0];
         }, options);
+    }
+
+    /** The ids of the user behind sudo (sudo's SUDO_UID, SUDO_GID), which their sessions map onto code; none for root. */
+    static Optional<coi.setup.SubordinateIds.Ids> invokingIds(Context context) {
+        try {
+            int uid = Integer.parseInt(context.env().getOrDefault("SUDO_UID", "0").trim());
+            int gid = Integer.parseInt(context.env().getOrDefault("SUDO_GID", "0").trim());
+            return uid == 0 && gid == 0 ? Optional.empty() : Optional.of(new coi.setup.SubordinateIds.Ids(uid, gid));
+        } catch (NumberFormatException notSudos) {
+            return Optional.empty();
+        }
     }
 
     /** The user behind sudo, who should be able to use Incus without it. */

@@ -41,17 +41,21 @@ public final class HealthCheck {
     private final Optional<String> pool;
     private final Path etc;
     private final QuotaGroups quotaGroups;
+    /** The user's ids, which their sessions map onto code. */
+    private final int uid, gid;
 
     /**
      * @param group the group whose members may use Incus ({@code [incus] group})
      * @param pool  the pool new containers use ({@code [incus] pool}); empty: the default profile's
      */
-    public HealthCheck(IncusClient incus, String group, String image, Optional<String> pool, Path etc) {
-        this(incus, group, image, pool, etc, QuotaGroups.local());
+    public HealthCheck(IncusClient incus, String group, String image, Optional<String> pool, Path etc, int uid, int gid) {
+        this(incus, group, image, pool, etc, QuotaGroups.local(), uid, gid);
     }
 
-    HealthCheck(IncusClient incus, String group, String image, Optional<String> pool, Path etc, QuotaGroups quotaGroups) {
+    HealthCheck(IncusClient incus, String group, String image, Optional<String> pool, Path etc, QuotaGroups quotaGroups, int uid, int gid) {
         this.quotaGroups = quotaGroups;
+        this.uid = uid;
+        this.gid = gid;
         this.incus = incus;
         this.group = group;
         this.image = image;
@@ -78,8 +82,9 @@ public final class HealthCheck {
         checks.add(bridge(profile));
         checks.add(subids());
         checks.add(server.idmappedMounts()
-                ? new Check("idmapped-mounts", Status.OK, "supported: workspace ownership via shift=true")
-                : new Check("idmapped-mounts", Status.WARN, "not supported by this kernel: coi falls back to raw.idmap"));
+                ? new Check("idmapped-mounts", Status.OK, "supported: a container's raw.idmap (your user onto code) needs no rewrite of its files")
+                : new Check("idmapped-mounts", Status.WARN, "not supported by this kernel: Incus rewrites the owners of a container's"
+                        + " root filesystem for its raw.idmap at its first start (slower)"));
         checks.add(coi.monitor.HostView.kernelTellsTables()
                 ? new Check("monitor-threads", Status.OK, "kcmp: the monitor tells which threads share a descriptor table")
                 : new Check("monitor-threads", Status.WARN, "this kernel has no kcmp (CONFIG_CHECKPOINT_RESTORE): the monitor (--monitor)"
@@ -156,11 +161,17 @@ public final class HealthCheck {
 
     private Check subids() {
         try {
-            boolean uid = Files.readAllLines(etc.resolve("subuid")).stream().anyMatch(l -> l.startsWith("root:"));
-            boolean gid = Files.readAllLines(etc.resolve("subgid")).stream().anyMatch(l -> l.startsWith("root:"));
-            if (uid && gid) return new Check("subids", Status.OK, "root has subordinate uid and gid ranges");
-            return new Check("subids", Status.WARN, "no range for root in " + etc.resolve(uid ? "subgid" : "subuid")
-                    + ": Incus uses its default map; add root:1000000:1000000000");
+            String subuid = Files.readString(etc.resolve("subuid")), subgid = Files.readString(etc.resolve("subgid"));
+            boolean uidRange = subuid.lines().anyMatch(l -> l.startsWith("root:"));
+            boolean gidRange = subgid.lines().anyMatch(l -> l.startsWith("root:"));
+            if (!uidRange || !gidRange) {
+                return new Check("subids", Status.WARN, "no range for root in " + etc.resolve(uidRange ? "subgid" : "subuid")
+                        + ": Incus uses its default map; add root:1000000:1000000000");
+            }
+            String mine = coi.setup.SubordinateIds.missing(subuid, subgid, uid, gid);
+            if (mine != null) return new Check("subids", Status.FAIL, mine);
+            return new Check("subids", Status.OK, "root has subordinate uid and gid ranges"
+                    + (uid == 0 && gid == 0 ? "" : ", and holds your uid " + uid + " and gid " + gid));
         } catch (IOException e) {
             return new Check("subids", Status.WARN, "cannot read subordinate id files: " + e.getMessage());
         }

@@ -10,43 +10,35 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
 /**
- * The daemon's part of the {@link HostFacts}: whether it has idmapped mounts, and for a fenced
- * session the bridge of the default profile and the addresses leased on it. Asked on two threads
- * of their own as soon as a plan begins, while the caller lists the instances: none of these
- * requests needs the listing, and done one after the other after it they were the plan's longest
- * phase (`plan: host facts`, about 90 ms of a pooled `coi run`, most of it reading the answers
+ * The daemon's part of the {@link HostFacts}: for a fenced session the bridge of the default
+ * profile and the addresses leased on it. Asked on a thread of its own as soon as a plan begins,
+ * while the caller lists the instances: none of these requests needs the listing, and done one
+ * after the other after it they were the plan's longest phase (`plan: host facts`, about 90 ms of a pooled `coi run`, most of it reading the answers
  * into records, which builds Jackson's ObjectMapper). Nothing is cached: every plan asks afresh.
  * Each answer is taken in the order the plan used to ask, so a failure reads as it did.
  */
 final class DaemonFacts {
-    private final FutureTask<Boolean> idmappedMounts;
     private final FutureTask<Fenced> fenced;
 
     /** The bridge and what its DHCP server has leased (see {@link Fencing#leased}). */
     private record Fenced(BridgeFacts bridge, Set<Inet4Address> leased) {}
 
-    private DaemonFacts(FutureTask<Boolean> idmappedMounts, FutureTask<Fenced> fenced) {
-        this.idmappedMounts = idmappedMounts;
+    private DaemonFacts(FutureTask<Fenced> fenced) {
         this.fenced = fenced;
     }
 
     /** Starts asking; the fence's facts only when {@code config}'s network mode is fenced. */
     static DaemonFacts ask(IncusClient incus, Fencing fencing, Config config) {
-        FutureTask<Boolean> idmapped = start("coi-facts-server", new FutureTask<>(() -> incus.server().idmappedMounts()));
         FutureTask<Fenced> fenced = !fenced(config) ? null : start("coi-facts-bridge", new FutureTask<>(() -> {
             BridgeFacts bridge = fencing.bridge();
             return new Fenced(bridge, fencing.leased(bridge));
         }));
-        return new DaemonFacts(idmapped, fenced);
+        return new DaemonFacts(fenced);
     }
 
     /** The bridge of a fenced session; waits for its answer. */
     BridgeFacts bridge() {
         return get(fenced).bridge();
-    }
-
-    boolean idmappedMounts() {
-        return get(idmappedMounts);
     }
 
     /** The addresses leased on the bridge, to add to those the listing's instances pin. */

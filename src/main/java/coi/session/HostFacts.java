@@ -10,7 +10,7 @@ import java.util.Set;
  * when `--ssh-agent` asked for it to be forwarded, else null; {@code protection} says which
  * workspace paths are mounted read-only or pinned inside (see {@link Protection}).
  */
-public record HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers,
+public record HostFacts(int uid, int gid, int codeUid, String prefix, Set<String> existingContainers,
                         BridgeFacts bridge, Set<Inet4Address> takenAddresses, java.nio.file.Path sshAgent,
                         Protection protection) {
     public HostFacts {
@@ -18,24 +18,24 @@ public record HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, S
         takenAddresses = Set.copyOf(takenAddresses);
     }
 
-    public HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers,
+    public HostFacts(int uid, int gid, int codeUid, String prefix, Set<String> existingContainers,
                      BridgeFacts bridge, Set<Inet4Address> takenAddresses, java.nio.file.Path sshAgent) {
-        this(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, bridge, takenAddresses, sshAgent, Protection.NONE);
+        this(uid, gid, codeUid, prefix, existingContainers, bridge, takenAddresses, sshAgent, Protection.NONE);
     }
 
-    public HostFacts(int uid, int gid, boolean idmappedMounts, int codeUid, String prefix, Set<String> existingContainers) {
-        this(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, null, Set.of(), null);
+    public HostFacts(int uid, int gid, int codeUid, String prefix, Set<String> existingContainers) {
+        this(uid, gid, codeUid, prefix, existingContainers, null, Set.of(), null);
     }
 
     public HostFacts withExisting(Set<String> more) {
         Set<String> all = new java.util.HashSet<>(existingContainers);
         all.addAll(more);
-        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, all, bridge, takenAddresses, sshAgent, protection);
+        return new HostFacts(uid, gid, codeUid, prefix, all, bridge, takenAddresses, sshAgent, protection);
     }
 
     public HostFacts withTaken(Set<Inet4Address> more) {
         Set<Inet4Address> all = new java.util.HashSet<>(takenAddresses);
         all.addAll(more);
-        return new HostFacts(uid, gid, idmappedMounts, codeUid, prefix, existingContainers, bridge, all, sshAgent, protection);
+        return new HostFacts(uid, gid, codeUid, prefix, existingContainers, bridge, all, sshAgent, protection);
     }
 }

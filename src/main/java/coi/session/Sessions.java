@@ -586,10 +586,11 @@ public final class Sessions {
 
     private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths, DaemonFacts daemon) {
         requireMountSources(config);
+        Ownership.requireMappable(host.uid(), host.gid());
         Set<String> names = all.stream().map(this::slotName).collect(Collectors.toSet());
         boolean fenced = Planner.policy(config).fenced();
         BridgeFacts bridge = fenced ? daemon.bridge() : null;
-        return new HostFacts(host.uid(), host.gid(), daemon.idmappedMounts(), config.incus().codeUid(), host.prefix(), names,
+        return new HostFacts(host.uid(), host.gid(), config.incus().codeUid(), host.prefix(), names,
                 bridge, fenced ? Fencing.taken(all, daemon.leased()) : Set.of(), sshAgent, protectedPaths);
     }
 

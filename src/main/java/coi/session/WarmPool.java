@@ -225,6 +225,7 @@ public final class WarmPool {
     }
 
     private List<String> fill(Template t, Config config) {
+        Ownership.requireMappable(host.uid(), host.gid());
         // a member must not get the address of rules left by a container that is gone (see Fencing.sweepGone)
         fencing.sweepGone(sessionsRoot, null);
         return pool.fill(t.fit, Fit.fixedConfig(t.plan.config()), Fit.fixedDevices(t.plan.devices()), config.pool().size(),
@@ -268,7 +269,7 @@ public final class WarmPool {
     /** The plan a `coi run` of this config would have, for the fixed part its members need. */
     private Template template(Workspace workspace, Config config) {
         BridgeFacts bridge = fencing.bridge();
-        HostFacts facts = new HostFacts(host.uid(), host.gid(), incus.server().idmappedMounts(), config.incus().codeUid(), host.prefix(),
+        HostFacts facts = new HostFacts(host.uid(), host.gid(), config.incus().codeUid(), host.prefix(),
                 Set.of(), bridge, Set.of(), null, Protection.NONE);
         SessionPlan plan = Planner.plan(workspace, config, "run", ContainerName.MIN_SLOT, null, false, null, null, sessionsRoot, facts);
         try {

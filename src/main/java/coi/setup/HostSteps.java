@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -83,26 +85,51 @@ final class HostSteps {
         }
     }
 
-    /** Unprivileged containers need a range of host ids for root; shadow's files may be empty. */
-    record SubIds(HostSystem host) implements Step {
+    /**
+     * Unprivileged containers need a range of host ids for root; shadow's files may be empty. The
+     * user who ran `sudo coi setup` (sudo's SUDO_UID and SUDO_GID) also needs root to hold their
+     * own uid and gid (one id each), which their sessions' raw.idmap maps onto code (see {@link SubordinateIds}).
+     */
+    record SubIds(HostSystem host, Optional<SubordinateIds.Ids> user) implements Step {
+        SubIds(HostSystem host) {
+            this(host, Optional.empty());
+        }
+
         public String name() { return "subids"; }
 
-        private List<String> missing() {
-            return List.of("/etc/subuid", "/etc/subgid").stream()
-                    .filter(f -> host.read(f).lines().noneMatch(l -> l.startsWith("root:"))).toList();
+        /** Per file, the lines to add: root's range, and the invoking user's own id. */
+        private Map<String, List<String>> missing() {
+            Map<String, List<String>> missing = new LinkedHashMap<>();
+            String[] files = {"/etc/subuid", "/etc/subgid"};
+            for (int i = 0; i < files.length; i++) {
+                String content = host.read(files[i]);
+                List<String> lines = new ArrayList<>();
+                if (content.lines().noneMatch(l -> l.startsWith("root:"))) lines.add(ID_RANGE);
+                if (user.isPresent()) {
+                    int id = i == 0 ? user.get().uid() : user.get().gid();
+                    if (!SubordinateIds.delegated(content, id)) lines.add(SubordinateIds.line(id));
+                }
+                if (!lines.isEmpty()) missing.put(files[i], lines);
+            }
+            return missing;
         }
 
         public Probe probe() {
-            List<String> missing = missing();
-            return missing.isEmpty() ? Probe.done("root has subordinate uid and gid ranges")
-                    : Probe.todo("add " + ID_RANGE + " to " + String.join(" and ", missing));
+            Map<String, List<String>> missing = missing();
+            if (missing.isEmpty()) {
+                return Probe.done("root has subordinate uid and gid ranges"
+                        + user.map(u -> ", and holds uid " + u.uid() + " and gid " + u.gid() + " (yours, mapped onto code)").orElse(""));
+            }
+            StringBuilder todo = new StringBuilder();
+            missing.forEach((f, lines) -> todo.append(todo.isEmpty() ? "add " : "; add ").append(String.join(" and ", lines)).append(" to ").append(f));
+            return Probe.todo(todo.toString());
         }
 
         public void apply() {
-            for (String f : missing()) {
+            missing().forEach((f, lines) -> {
                 String current = host.read(f);
-                host.write(f, current + (current.isEmpty() || current.endsWith("\n") ? "" : "\n") + ID_RANGE + "\n");
-            }
+                host.write(f, current + (current.isEmpty() || current.endsWith("\n") ? "" : "\n") + String.join("\n", lines) + "\n");
+            });
         }
     }
 

@@ -19,7 +19,7 @@ public final class Setup {
         this.steps = List.of(
                 new HostSteps.Backports(host),
                 new HostSteps.Packages(host),
-                new HostSteps.SubIds(host),
+                new HostSteps.SubIds(host, options.ids()),
                 new HostSteps.NftSudoRule(host, options.group()),
                 new HostSteps.ViewSudoRule(host, options.group(), Path.of(System.getProperty("coi.launcher", "/usr/bin/coi"))),
                 new HostSteps.Daemon(host, incus, options.group()),

@@ -24,7 +24,7 @@ class CodeHomeTest {
 
     @Test
     void everyFolderBetweenTheHomeAndAMountPointIsListedShallowestFirst() {
-        HostFacts facts = new HostFacts(1000, 1000, true, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(),
+        HostFacts facts = new HostFacts(1000, 1000, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(),
                 Path.of("/run/agent.sock"));
         Overrides mounts = new Overrides(null, null, null, null, null, null,
                 List.of("/srv/gh:/home/code/.config/gh", "/srv/data:/data"), null, null, null, null);
@@ -35,13 +35,13 @@ class CodeHomeTest {
     @Test
     void aStateDirRightUnderTheHomeNeedsOnlyTheHome() {
         ToolLaunch claude = new ToolLaunch("claude", List.of("claude"), Map.of(), ".claude");
-        assertThat(CodeHome.mountParents(plan(claude, Overrides.NONE, PlannerTest.facts(1000, true, Set.of()))))
+        assertThat(CodeHome.mountParents(plan(claude, Overrides.NONE, PlannerTest.facts(1000, Set.of()))))
                 .containsExactly("/home/code");
     }
 
     @Test
     void theHomeIsMadeBeforeTheStartUnlessADeviceMountsOverWhatThatWrites() {
-        HostFacts facts = PlannerTest.facts(1000, true, Set.of());
+        HostFacts facts = PlannerTest.facts(1000, Set.of());
         assertThat(CodeHome.mountedOver(plan(OPENCODE, Overrides.NONE, facts))).as("the state dir and the workspace").isFalse();
         assertThat(CodeHome.mountedOver(plan(OPENCODE, mounts("/srv/gh:/home/code/.config/gh"), facts))).isFalse();
         assertThat(CodeHome.mountedOver(plan(OPENCODE, mounts("/srv/local:/home/code/.local"), facts)))
@@ -61,7 +61,7 @@ class CodeHomeTest {
      */
     @Test
     void theScriptMakesTheTmuxFolderAndHandsOnlyRootsFoldersToCode(@TempDir Path dir) throws Exception {
-        SessionPlan plan = plan(OPENCODE, Overrides.NONE, PlannerTest.facts(1000, true, Set.of()));
+        SessionPlan plan = plan(OPENCODE, Overrides.NONE, PlannerTest.facts(1000, Set.of()));
         String uid = Files.getAttribute(dir, "unix:uid").toString();
         String script = CodeHome.script(plan, new CodeUser(Integer.parseInt(uid), Integer.parseInt(uid))).replace(CodeHome.HOME, dir.resolve("home").toString());
         Files.createDirectories(dir.resolve("home/.local/share"));
@@ -76,7 +76,7 @@ class CodeHomeTest {
 
     @Test
     void theTmuxExecMakesTheHomeOnlyWhereNothingBelowItNeedsRoot() {
-        HostFacts facts = PlannerTest.facts(1000, true, Set.of());
+        HostFacts facts = PlannerTest.facts(1000, Set.of());
         ToolLaunch claude = new ToolLaunch("claude", List.of("claude"), Map.of(), ".claude");
         assertThat(CodeHome.madeInTmuxExec(plan(claude, Overrides.NONE, facts))).as("the state dir right under the home").isTrue();
         assertThat(CodeHome.madeInTmuxExec(plan(claude, mounts("/srv/data:/data"), facts))).isTrue();
@@ -92,7 +92,7 @@ class CodeHomeTest {
             Path home = Files.createDirectories(dir.resolve("home"));
             Path tool = Files.writeString(dir.resolve("tool"), "#!/bin/sh\n");
             SessionPlan plan = plan(new ToolLaunch("fake", List.of(tool.toString()), Map.of(), ".fake"), Overrides.NONE,
-                    PlannerTest.facts(1000, true, Set.of()));
+                    PlannerTest.facts(1000, Set.of()));
             List<String> argv = new java.util.ArrayList<>(CodeHome.inTmuxExec(plan, List.of("touch", dir.resolve("ran").toString())));
             argv.set(2, argv.get(2).replace(CodeHome.HOME, home.toString()));
             argv.set(4, context);

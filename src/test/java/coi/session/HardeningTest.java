@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class HardeningTest {
     private static HostFacts protecting(Protection protection) {
-        return new HostFacts(1000, 1000, true, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), null, protection);
+        return new HostFacts(1000, 1000, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), null, protection);
     }
 
     @Test

@@ -75,7 +75,7 @@ class RunE2EIT {
     }
 
     @Test
-    void aHostUserWithUid1000GetsIdmappedMountsAndOwnsWhatTheAgentMakes() throws Exception {
+    void aHostUserWithUid1000IsMappedOntoCodeAndRootInsideOwnsNothingOfTheHosts() throws Exception {
         try (Sandbox box = new Sandbox()) {
             int incusAdmin = (Integer) Files.getAttribute(Path.of("/var/lib/incus/unix.socket"), "unix:gid");
             chownTree(box.root, 1000, 1000);
@@ -86,15 +86,50 @@ class RunE2EIT {
 
             CoiProcess asUser = box.coi();
             Result plan = asUser.run("run", "--dry-run", "true");
-            // --network open: this test is about ownership; a non-root fence needs sudo and a passwd entry
-            Result r = runAs(1000, 1000, incusAdmin, box, "run", "--network", "open", "stat -c %u mine.txt; echo agent > made.txt; cat mine.txt");
-            assertThat(r.exitCode()).as(r.toString()).isZero();
-            assertThat(r.out()).isEqualTo("1000\n1000's file\n");
-            assertThat((Integer) Files.getAttribute(box.workspace.resolve("made.txt"), "unix:uid")).isEqualTo(1000);
-            Result dry = runAs(1000, 1000, incusAdmin, box, "run", "--network", "open", "--dry-run", "true");
-            assertThat(dry.out()).as(dry.toString()).contains("(shift)");
-            assertThat(plan.out()).as("root is not uid 1000: raw.idmap").contains("raw.idmap 0:0->1000");
+            // raw.idmap maps uid 1000 onto code only where root holds it (newuidmap): without it, a clear error before anything
+            // is made; `sudo coi setup` (SUDO_UID/SUDO_GID 1000) adds it. The files are put back as they were afterwards.
+            Path subuid = Path.of("/etc/subuid"), subgid = Path.of("/etc/subgid");
+            String uids = Files.readString(subuid), gids = Files.readString(subgid);
+            try {
+                Files.writeString(subuid, withoutRangesHolding1000(uids));
+                Files.writeString(subgid, withoutRangesHolding1000(gids));
+                Result refused = runAs(1000, 1000, incusAdmin, box, "run", "--network", "open", "true");
+                assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+                assertThat(refused.err()).contains("your uid 1000 and gid 1000 are not delegated to root", "`sudo coi setup` adds root:1000:1");
+                assertThat(box.run("list").out()).as("nothing was made").contains("(none)");
+                Result setup = box.coi().env("SUDO_UID", "1000").env("SUDO_GID", "1000").run("setup");
+                assertThat(setup.exitCode()).as(setup.toString()).isZero();
+                assertThat(setup.out()).contains("add root:1000:1 to /etc/subuid; add root:1000:1 to /etc/subgid");
+                ownedByTheUserAndNotByRootInside(box, incusAdmin, plan);
+            } finally {
+                Files.writeString(subuid, uids);
+                Files.writeString(subgid, gids);
+            }
         }
+    }
+
+    private static String withoutRangesHolding1000(String file) {
+        return file.lines().filter(l -> !coi.setup.SubordinateIds.delegated(l, 1000)).map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
+    }
+
+    /** As uid 1000 (delegated to root): its files are code's inside and the agent's are its on the host; root's inside are no one's. */
+    private static void ownedByTheUserAndNotByRootInside(Sandbox box, int incusAdmin, Result plan) throws Exception {
+        // --network open: this test is about ownership; a non-root fence needs sudo and a passwd entry
+        Result r = runAs(1000, 1000, incusAdmin, box, "run", "--network", "open", "stat -c %u mine.txt; echo agent > made.txt; cat mine.txt");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).isEqualTo("1000\n1000's file\n");
+        assertThat((Integer) Files.getAttribute(box.workspace.resolve("made.txt"), "unix:uid")).isEqualTo(1000);
+        // the attack: root inside (code's passwordless sudo) leaves a setuid program in the workspace for the host to run
+        Result planted = runAs(1000, 1000, incusAdmin, box, "run", "--network", "open",
+                "sudo sh -c 'cp /bin/sh /workspace/rootsh && chmod 4755 /workspace/rootsh && stat -c %u:%A /workspace/rootsh'");
+        assertThat(planted.exitCode()).as(planted.toString()).isZero();
+        assertThat(planted.out()).as("inside it is root's and setuid").isEqualTo("0:-rwsr-xr-x\n");
+        Path rootsh = box.workspace.resolve("rootsh");
+        assertThat((Integer) Files.getAttribute(rootsh, "unix:uid")).as("on the host it is no one's who matters: not root's, not the user's")
+                .isNotIn(0, 1000).isGreaterThanOrEqualTo(100000);
+        Result dry = runAs(1000, 1000, incusAdmin, box, "run", "--network", "open", "--dry-run", "true");
+        assertThat(dry.out()).as(dry.toString()).contains("(raw.idmap 1000:1000->1000)");
+        assertThat(plan.out()).as("root, too: raw.idmap").contains("raw.idmap 0:0->1000");
     }
 
     @Test

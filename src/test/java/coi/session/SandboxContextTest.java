@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SandboxContextTest {
-    static final HostFacts FACTS = PlannerTest.facts(1000, true, Set.of());
+    static final HostFacts FACTS = PlannerTest.facts(1000, Set.of());
 
     @Test
     void aShellSessionNamesItsToolStateLimitsAndProtectedPaths() {
         Config config = PlannerTest.config(new Overrides(null, null, null, null, null, null, List.of("/srv/d:/data"), "/srv/keep",
                 "2", "4GiB", "90m"));
-        HostFacts facts = new HostFacts(1000, 1000, true, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), null,
+        HostFacts facts = new HostFacts(1000, 1000, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), null,
                 new Protection(List.of(".git/hooks", ".git/config"), List.of(), true));
         SessionPlan plan = PlannerTest.plan(config, 2, facts);
         String md = SandboxContext.render(plan);
@@ -58,7 +58,7 @@ class SandboxContextTest {
                 "[network]\nmode = \"allowlist\"\nallowed_domains = [\"example.org\", \"198.51.100.0/24\"]\n");
         Config config = coi.config.ConfigLoader.load(List.of(coi.config.ConfigFile.optional(toml)), Map.of(), Path.of("/home/dev"),
                 Overrides.NONE);
-        HostFacts facts = new HostFacts(1000, 1000, true, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), Path.of("/run/a.sock"));
+        HostFacts facts = new HostFacts(1000, 1000, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), Path.of("/run/a.sock"));
         String md = SandboxContext.render(PlannerTest.plan(config, 1, facts));
         assertThat(md).contains("- **SSH**: the user's ssh-agent answers at $SSH_AUTH_SOCK",
                         "- **Network**: allowlist: only these destinations are reachable: example.org, 198.51.100.0/24.")

@@ -22,7 +22,7 @@ class WarmPoolTest {
     }
 
     static HostFacts facts(Protection protection) {
-        return new HostFacts(0, 0, true, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), null, protection);
+        return new HostFacts(0, 0, 1000, "coi-", Set.of(), PlannerTest.BRIDGE, Set.of(), null, protection);
     }
 
     static SessionPlan run(Config config, HostFacts facts) {

@@ -80,7 +80,7 @@ class QuotaRescanTest {
     }
 
     private Step step() {
-        return new IncusSteps.QuotaRescan(() -> client, host, SetupOptions.defaults("incus-admin", Optional.empty()));
+        return new IncusSteps.QuotaRescan(() -> client, host, SetupOptions.defaults("incus-admin", Optional.empty(), Optional.empty()));
     }
 
     private void pool(String driver) {
@@ -156,7 +156,7 @@ class QuotaRescanTest {
     void noDaemonYetIsNothingToKeep() {
         // setup probes every step before it applies the first: the daemon's own step may be still to do
         try (IncusClient none = IncusClient.local(root.resolve("no-daemon.socket"))) {
-            Step step = new IncusSteps.QuotaRescan(() -> none, host, SetupOptions.defaults("incus-admin", Optional.empty()));
+            Step step = new IncusSteps.QuotaRescan(() -> none, host, SetupOptions.defaults("incus-admin", Optional.empty(), Optional.empty()));
             assertThat(step.probe()).isEqualTo(Step.Probe.done("no btrfs pool default: no quota groups to keep"));
         }
         assertThat(host.ran).isEmpty();

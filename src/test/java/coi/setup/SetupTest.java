@@ -120,6 +120,22 @@ class SetupTest {
         assertThat(step.probe().done()).isTrue();
     }
 
+    /** `sudo coi setup` by uid 1000: root also holds that user's own ids, which its sessions' raw.idmap maps onto code. */
+    @Test
+    void theInvokingUsersIdsAreDelegatedToRootOnce() {
+        host.write("/etc/subuid", "root:1000000:1000000000\n");
+        host.write("/etc/subgid", "root:1000000:1000000000\nroot:1001:1\n");
+        Step step = new HostSteps.SubIds(host, Optional.of(new SubordinateIds.Ids(1000, 1001)));
+        assertThat(step.probe()).isEqualTo(Step.Probe.todo("add root:1000:1 to /etc/subuid"));
+        step.apply();
+        step.apply();
+
+        assertThat(host.read("/etc/subuid")).isEqualTo("root:1000000:1000000000\nroot:1000:1\n");
+        assertThat(host.read("/etc/subgid")).as("gid 1001 was held already").isEqualTo("root:1000000:1000000000\nroot:1001:1\n");
+        assertThat(step.probe().done()).isTrue();
+        assertThat(step.probe().detail()).contains("holds uid 1000 and gid 1001");
+    }
+
     @Test
     void theSudoRuleIsCheckedByVisudoBeforeItIsPutInPlace() throws IOException {
         host.install("nft");
@@ -172,7 +188,7 @@ class SetupTest {
                 return false;
             }
         };
-        Setup setup = new Setup(user, () -> IncusClient.local(dir.resolve("no.socket")), new SetupOptions("br", "10.0.0.1/24", "p", "1GiB", "g", Optional.empty()));
+        Setup setup = new Setup(user, () -> IncusClient.local(dir.resolve("no.socket")), new SetupOptions("br", "10.0.0.1/24", "p", "1GiB", "g", Optional.empty(), Optional.empty()));
 
         assertThatThrownBy(() -> setup.apply(new PrintWriter(new StringWriter())))
                 .hasMessage("setup: it installs packages and starts incusd: run it as root (sudo coi setup)");
