@@ -94,15 +94,33 @@ final class Exec {
         return new Model.ExecResult(code, out, err);
     }
 
-    /** The operation that runs {@code request}; {@code streams}: the command waits for its four websockets. */
+    /**
+     * See {@link InstanceIo#execDetached}: the command's output goes nowhere (neither websockets
+     * nor logs: whatever it writes costs the host nothing), and its end is waited for at most
+     * {@code seconds}.
+     */
+    java.util.OptionalInt detached(String instance, ExecRequest request, long seconds) {
+        Operation op = start(instance, request, false, false);
+        return op.awaitUpTo(seconds).map(ended -> java.util.OptionalInt.of(ended.path("metadata").path("return").asInt(-1)))
+                .orElse(java.util.OptionalInt.empty());
+    }
+
     private Operation start(String instance, ExecRequest request, boolean streams) {
+        return start(instance, request, streams, !streams);
+    }
+
+    /**
+     * The operation that runs {@code request}; {@code streams}: the command waits for its four
+     * websockets; {@code record}: the daemon keeps its output in two logs (else, without streams, it is dropped).
+     */
+    private Operation start(String instance, ExecRequest request, boolean streams, boolean record) {
         // a tree by hand: the supervisor's warnings are execs, and need no ObjectMapper (see JsonTree#bytes)
         ObjectNode body = JsonTree.object();
         var command = body.putArray("command");
         request.command().forEach(command::add);
         var environment = body.putObject("environment");
         request.environment().forEach(environment::put);
-        body.put("interactive", false).put("wait-for-websocket", streams).put("record-output", !streams);
+        body.put("interactive", false).put("wait-for-websocket", streams).put("record-output", record);
         if (request.uid() >= 0) body.put("user", request.uid());
         if (request.gid() >= 0) body.put("group", request.gid());
         if (request.cwd() != null) body.put("cwd", request.cwd());

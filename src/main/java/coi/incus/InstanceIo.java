@@ -27,6 +27,14 @@ public interface InstanceIo {
         return execCapture(instance, request);
     }
 
+    /**
+     * Runs {@code request} for its effect alone, bounded: its output is dropped (never read, never
+     * kept: a command the agent replaced may write without end), and its end is waited for at most
+     * {@code seconds}. Returns its exit code, or empty when it still runs then (it is left to run).
+     * For the host's own requests into a container the agent controls, e.g. the monitor's warning.
+     */
+    java.util.OptionalInt execDetached(String instance, ExecRequest request, long seconds);
+
     /** Convenience for scripts run as root: captured output, exit code checked by the caller. */
     default Model.ExecResult sh(String instance, String script) {
         return execCapture(instance, ExecRequest.of("sh", "-c", script));

@@ -110,6 +110,8 @@ final class RestClient implements IncusClient {
 
     @Override public Model.ExecResult execRecorded(String instance, ExecRequest request) { return io.execRecorded(instance, request); }
 
+    @Override public java.util.OptionalInt execDetached(String instance, ExecRequest request, long seconds) { return io.execDetached(instance, request, seconds); }
+
     @Override public InstanceFiles files(String instance) { return io.files(instance); }
 
     // ---------------------------------------------------------------- images

@@ -22,6 +22,11 @@ final class RestInstanceIo implements InstanceIo {
     }
 
     @Override
+    public java.util.OptionalInt execDetached(String instance, ExecRequest request, long seconds) {
+        return new Exec(incus).detached(instance, request, seconds);
+    }
+
+    @Override
     public InstanceFiles files(String instance) {
         return new InstanceFiles(incus, instance);
     }

@@ -28,12 +28,42 @@ final class MonitorEffects {
         this.cgroups = cgroups;
     }
 
-    void alert(String container, Threat threat) {
+    /** How long a warning's exec is waited for: the agent may have replaced tmux with what never ends. */
+    static final long ALERT_SECONDS = 3;
+    /** Warnings waiting to be shown; more are dropped (each is in the audit log already). */
+    private static final int ALERTS_WAITING = 16;
+
+    /**
+     * Shows warnings one after the other, on a thread of their own: the exec is the agent's to
+     * make slow (tmux is a program in its container), and the monitor answers every container
+     * from one place, which must never wait on it. Made when the first warning comes.
+     */
+    private java.util.concurrent.ExecutorService alerts;
+
+    /**
+     * The warning in the session's tmux, shown beside the monitor, never in its way: queued for
+     * the alerts' thread (dropped when {@link #ALERTS_WAITING} wait already), where its exec is
+     * bounded: its output is dropped and its end awaited at most {@link #ALERT_SECONDS}.
+     */
+    synchronized void alert(String container, Threat threat) {
+        if (alerts == null) {
+            alerts = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.ArrayBlockingQueue<>(ALERTS_WAITING), Thread.ofPlatform().daemon().name("coi-monitor-alerts").factory());
+        }
         try {
-            incus.execCapture(container, CodeUser.of(incus.instance(container)).exec(List.of("tmux", "display-message", "-d", "10000",
+            alerts.execute(() -> show(container, threat));
+        } catch (java.util.concurrent.RejectedExecutionException full) {
+            Supervisor.log("not shown in " + container + " (" + ALERTS_WAITING + " warnings wait already): " + threat.title());
+        }
+    }
+
+    private void show(String container, Threat threat) {
+        try {
+            var shown = incus.execDetached(container, CodeUser.of(incus.instance(container)).exec(List.of("tmux", "display-message", "-d", "10000",
                     "-t", ContainerName.tmuxSession(container), "coi monitor: " + threat.level().label() + ": " + threat.title()),
-                    SessionPlan.CODE_HOME));
-        } catch (IncusException e) {
+                    SessionPlan.CODE_HOME), ALERT_SECONDS);
+            if (shown.isEmpty()) Supervisor.log("the warning in " + container + " did not return within " + ALERT_SECONDS + " s: left running there");
+        } catch (RuntimeException e) {
             Supervisor.log("could not show the warning in " + container + ": " + e.getMessage());
         }
     }

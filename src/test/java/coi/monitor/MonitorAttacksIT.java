@@ -152,6 +152,43 @@ class MonitorAttacksIT {
     }
 
     /**
+     * The agent turns the monitor's own warning against it: root inside replaces tmux (first on the
+     * exec's PATH) with a program that floods its output and never ends, then does something that
+     * is a warning. The warning's exec is bounded (output dropped, end awaited 3 s), so the monitor,
+     * which answers every container from one place, carries on: a reverse shell started after it is
+     * stopped within a second of its connection, as always.
+     */
+    @Test
+    void aTmuxThatNeverReturnsCannotHoldTheMonitor() throws Exception {
+        try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
+            Result started = box.run("shell", "--detach", "--monitor");
+            assertThat(started.exitCode()).as(started.toString()).isZero();
+            String name = box.container(1);
+            MonitorFixtures.inside(incus, name, 1000, "printf '#!/bin/sh\\nexec yes flood\\n' | sudo tee /usr/local/bin/tmux >/dev/null"
+                    + " && sudo chmod 755 /usr/local/bin/tmux");
+            MonitorFixtures.inside(incus, name, 1000, "sleep 0.05 | cat /proc/*/environ - 2>/dev/null | tr '\\0' '\\n' | grep -i key");
+            MonitorFixtures.awaitAudit(box, e -> e.category().equals(Threat.CREDENTIALS), 10);
+            Path log = box.home.resolve(".coi/watcher.log");
+            coi.testing.Await.until(() -> text(log).contains("the warning in " + name + " did not return within 3 s"), 15,
+                    () -> "the warning's exec was not given up: " + text(log));
+
+            TestHosts.assertRoutedLocally();
+            MonitorFixtures.startReverseShell(incus, name);
+            MonitorFixtures.awaitGone(incus, name, 10);
+            assertThat(MonitorFixtures.closed(hosts.holdLog).getLast()).as("stopped within 1 s of the connection").isLessThan(1.0);
+            assertThat(Files.readString(box.sessionDirs().getFirst().resolve("metadata.json"))).contains("\"stopped_by\" : \"monitor: reverse shell");
+        }
+    }
+
+    private static String text(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException notYet) {
+            return "";
+        }
+    }
+
+    /**
      * A warning seen by the user end to end: `coi shell --monitor` runs in a host tmux as on a
      * terminal; a process inside holds another process's environment open (tail -f of
      * /proc/PID/environ, so that it is still there for `coi monitor` to see); the warning shows in

@@ -42,6 +42,20 @@ class MonitorEffectsTest extends FakeIncusSessions {
         assertThat(daemon.status("coitest-unit-aaaa1111-1")).isEqualTo("Running");
     }
 
+    /** A warning is shown beside the monitor: its exec's output goes nowhere (no streams, no logs) and it returns at once. */
+    @Test
+    void aWarningIsAnExecWithoutOutputOnAThreadOfItsOwn() throws Exception {
+        daemon.existing("coitest-unit-aaaa1111-1", "Running", Map.of(), true);
+        Threat warning = new Threat(Level.WARNING, Threat.CREDENTIALS, "reading other processes' environment", "", Evidence.none());
+        effects().alert("coitest-unit-aaaa1111-1", warning);
+        coi.testing.Await.until(() -> !daemon.execs().isEmpty(), 10, () -> "no exec");
+        var shown = daemon.execs().getFirst();
+        assertThat(shown.command()).startsWith("tmux", "display-message").last().asString()
+                .isEqualTo("coi monitor: warning: reading other processes' environment");
+        assertThat(shown.body().path("wait-for-websocket").asBoolean(true)).isFalse();
+        assertThat(shown.body().path("record-output").asBoolean(true)).isFalse();
+    }
+
     @Test
     void sameInstanceGoesByUuidElseCreationTime() throws Exception {
         daemon.existing("coitest-unit-b-1", "Running", Map.of("volatile.uuid", "u1"), true);
