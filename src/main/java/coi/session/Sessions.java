@@ -238,7 +238,7 @@ public final class Sessions {
         List<String> command = req.bash() ? List.of() : tool.command(new Launch(config.tool().binary(), config.tool().permissionMode(),
                 resumed ? tool.resumeFrom(stateDir) : new Resume.None()));
         ToolLaunch launch = new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir());
-        HostFacts facts = facts(config, all, req.sshAgent(), protection, daemon);
+        HostFacts facts = facts(req.workspace(), config, all, req.sshAgent(), protection, daemon);
         Trace.mark("plan: host facts");
         PlanAt planAt = (slot, f) -> Planner.plan(req.workspace(), config, "shell", slot, sessionId, resumed, launch, stateDir,
                 store.root(), f);
@@ -256,12 +256,13 @@ public final class Sessions {
         List<Model.Instance> others = all.stream().filter(i -> !i.name().equals(name)).toList();
         SessionPlan plan = Planner.plan(req.workspace(), config, "shell", ContainerName.parse(host.prefix(), name).map(ContainerName::slot).orElse(1),
                 sessionId, true, new ToolLaunch(tool.name(), command, tool.environment(), tool.stateDir()), stateDir, store.root(),
-                facts(config, others, req.sshAgent(), protection, daemon));
+                facts(req.workspace(), config, others, req.sshAgent(), protection, daemon));
         return reusing(plan, instance, command);
     }
 
     /** The plan for an existing persistent container: as it was created (network, NIC, code user), started if stopped. */
     private SessionPlan reusing(SessionPlan plan, Model.Instance instance, List<String> command) {
+        if (!instance.running()) MountSources.requireUnchanged(instance, Path.of(plan.workspace()));
         NetworkPolicy createdWith = Fencing.policy(instance);
         Map<String, String> eth0 = instance.devices() == null ? null : instance.devices().get("eth0");
         return plan.reusing(instance.running() ? SessionPlan.Disposition.JOIN_RUNNING : SessionPlan.Disposition.START_EXISTING,
@@ -408,7 +409,7 @@ public final class Sessions {
         String owner = Owner.current();
         PlanAt planAt = (slot, f) -> Planner.plan(req.workspace(), config, "run", slot, null, false, null, null, store.root(), f)
                 .withLabel(Labels.OWNER, owner);
-        HostFacts facts = facts(config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun(), mine.values(), all),
+        HostFacts facts = facts(req.workspace(), config, all, req.sshAgent(), protection(req.workspace(), config, req.writableGitHooks(), !req.dryRun(), mine.values(), all),
                 daemon);
         Trace.mark("plan: host facts");
         if (config.persistent()) {
@@ -527,16 +528,6 @@ public final class Sessions {
                 .collect(Collectors.toMap(Model.Instance::name, i -> i));
     }
 
-    /** A host path to mount that does not exist fails the plan, before anything is created (Incus would fail later, less clearly). */
-    private static void requireMountSources(Config config) {
-        for (Mount m : config.mounts()) {
-            if (!Files.exists(m.host())) {
-                throw new UsageException("mount source " + m.host() + " does not exist (for " + m.container()
-                        + "): create it, or fix the --mount flag or the [[mounts]] entry in your config");
-            }
-        }
-    }
-
     /**
      * {@code mine}: the workspace's containers, one of which a persistent launch may start again with the mounts it was
      * made with; {@code all}: every container listed, whose starts without a launch the git guard joins (see GitGuard).
@@ -584,8 +575,9 @@ public final class Sessions {
         return sources;
     }
 
-    private HostFacts facts(Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths, DaemonFacts daemon) {
-        requireMountSources(config);
+    private HostFacts facts(Workspace workspace, Config config, List<Model.Instance> all, Path sshAgent, Protection protectedPaths,
+                            DaemonFacts daemon) {
+        MountSources.require(config, workspace);
         Ownership.requireMappable(host.uid(), host.gid());
         Set<String> names = all.stream().map(this::slotName).collect(Collectors.toSet());
         boolean fenced = Planner.policy(config).fenced();
