@@ -68,7 +68,7 @@ final class AuditCommand implements Callable<Integer> {
 
     static String text(AuditEvent e) {
         return String.format("%-20s %-8s %-12s %-22s %s", e.timestamp().substring(0, Math.min(19, e.timestamp().length())),
-                e.level().label(), e.action().label(), e.container(), e.title());
+                e.level().label(), e.action().label(), e.container(), coi.Printable.line(e.title()));
     }
 
     static Duration duration(String text) {

@@ -36,7 +36,9 @@ final class MonitorCommand implements Callable<Integer> {
         out.printf("io: read %d KiB/s, write %d KiB/s%n%n", r.readBytesPerSecond() / 1024, r.writeBytesPerSecond() / 1024);
         out.printf("%-7s %-7s %-5s %s%n", "PID", "PPID", "UID", "COMMAND");
         for (Snapshot.Proc p : r.snapshot().processes()) {
-            out.printf("%-7d %-7d %-5d %s%n", p.pid(), p.ppid(), p.uid(), p.cmdline().isEmpty() ? "[" + p.comm() + "]" : String.join(" ", p.cmdline()));
+            // what the agent named its processes: one printable line each
+            out.printf("%-7d %-7d %-5d %s%n", p.pid(), p.ppid(), p.uid(),
+                    coi.Printable.line(p.cmdline().isEmpty() ? "[" + p.comm() + "]" : String.join(" ", p.cmdline())));
         }
         out.printf("%n%-5s %-28s %-28s %s%n", "PROTO", "LOCAL", "REMOTE", "STATE");
         for (Snapshot.Conn c : r.snapshot().connections()) {
@@ -44,7 +46,7 @@ final class MonitorCommand implements Callable<Integer> {
         }
         out.println();
         if (r.threats().isEmpty()) out.println("no threats");
-        r.threats().forEach(t -> out.printf("%-8s %-16s %s%n", t.level().label(), t.category(), t.title()));
+        r.threats().forEach(t -> out.printf("%-8s %-16s %s%n", t.level().label(), t.category(), coi.Printable.line(t.title())));
         out.flush();
         return 0;
     }

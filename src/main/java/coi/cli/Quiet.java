@@ -14,7 +14,8 @@ final class Quiet {
 
     void say(PrintWriter out, String line) {
         if (quiet) return;
-        out.println(line);
+        // a line may name what the agent made (a placeholder, a moved git config): one printable line
+        out.println(coi.Printable.line(line));
         out.flush();
     }
 }

@@ -135,7 +135,8 @@ final class SessionCommands {
             Map<String, Object> info = admin().info(id, id == null ? ws() : null);
             if (output == Output.JSON) Output.json(out(), info);
             else {
-                info.forEach((k, v) -> out().printf("%-16s %s%n", k, v));
+                // stopped_by names what the agent ran (see Threat)
+                info.forEach((k, v) -> out().printf("%-16s %s%n", k, coi.Printable.line(String.valueOf(v))));
                 out().flush();
             }
             return 0;

@@ -47,7 +47,7 @@ final class TmuxCommand implements Runnable {
                 if (panes.isEmpty()) out.println("no tmux sessions");
                 else {
                     Table table = new Table("CONTAINER", "SESSION", "CLIENT");
-                    panes.forEach(p -> table.row(p.container(), p.session(), p.attached() ? "attached" : "detached"));
+                    panes.forEach(p -> table.row(coi.Printable.line(p.container()), coi.Printable.line(p.session()), p.attached() ? "attached" : "detached"));
                     table.print(out);
                 }
                 out.flush();
@@ -77,7 +77,8 @@ final class TmuxCommand implements Runnable {
 
         public Integer call() {
             var out = spec.commandLine().getOut();
-            out.print(control().capture(container));
+            // the pane's text as tmux in the container gives it, which the agent controls: no control sequence reaches this terminal
+            out.print(coi.Printable.of(control().capture(container)));
             out.flush();
             return 0;
         }

@@ -199,7 +199,7 @@ final class Attachment {
     /** What the {@link GitGuard} moved aside in {@code workspace} now, said on {@code out}. */
     static void warnGit(Path root, Path workspace, IncusClient incus, PrintWriter out) {
         for (GitGuard.Quarantined q : GitGuard.check(root, workspace, incus::instancesOfAllProjects)) {
-            out.println("coi: warning: " + q.describe());
+            out.println("coi: warning: " + coi.Printable.line(q.describe()));
         }
     }
 

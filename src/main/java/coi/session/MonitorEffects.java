@@ -60,7 +60,7 @@ final class MonitorEffects {
     private void show(String container, Threat threat) {
         try {
             var shown = incus.execDetached(container, CodeUser.of(incus.instance(container)).exec(List.of("tmux", "display-message", "-d", "10000",
-                    "-t", ContainerName.tmuxSession(container), "coi monitor: " + threat.level().label() + ": " + threat.title()),
+                    "-t", ContainerName.tmuxSession(container), "coi monitor: " + threat.level().label() + ": " + coi.Printable.line(threat.title())),
                     SessionPlan.CODE_HOME), ALERT_SECONDS);
             if (shown.isEmpty()) Supervisor.log("the warning in " + container + " did not return within " + ALERT_SECONDS + " s: left running there");
         } catch (RuntimeException e) {

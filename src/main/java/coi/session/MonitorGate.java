@@ -120,7 +120,7 @@ final class MonitorGate {
 
     /** A warning as it is; a freeze with what the user can do about it, since the command waits until then. */
     static String line(String container, AuditEvent e) {
-        String said = "coi: monitor " + e.level().label() + ": " + e.title();
+        String said = "coi: monitor " + e.level().label() + ": " + coi.Printable.line(e.title());
         return e.action() != Action.PAUSED ? said
                 : said + "; " + container + " is frozen: `coi resume " + container + "` lets the command go on, `coi kill " + container + "` ends it";
     }

@@ -27,7 +27,8 @@ public final class TmuxControl {
             if (r.exitCode() != 0) continue;
             for (String line : r.out().split("\n")) {
                 String[] f = line.trim().split(" ");
-                if (f.length == 3) panes.add(new Pane(i.name(), f[0], Integer.parseInt(f[1]), !f[2].equals("0")));
+                // tmux in the container is the agent's to replace: a line that is not tmux's is left out
+                if (f.length == 3 && f[1].matches("\\d{1,6}")) panes.add(new Pane(i.name(), f[0], Integer.parseInt(f[1]), !f[2].equals("0")));
             }
         }
         return panes;
