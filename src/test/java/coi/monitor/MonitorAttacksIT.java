@@ -126,7 +126,7 @@ class MonitorAttacksIT {
             Result started = box.run("shell", "--detach", "--monitor");
             assertThat(started.exitCode()).as(started.toString()).isZero();
             String name = box.container(1);
-            assertThat(box.run("list").out()).contains(name).contains("[monitored]");
+            assertThat(box.run("list").out()).contains(name).contains("    Monitor: watched");
 
             // the quick scan of the issue, kept open 50 ms (a quarter of a look) by the stdin it also reads: seen through the
             // process events (an exec is read at once); one over in a millisecond or two is missed when the host's reader
