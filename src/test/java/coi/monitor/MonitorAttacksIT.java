@@ -123,16 +123,9 @@ class MonitorAttacksIT {
     @Test
     void aDetachedSessionIsWatchedAnEnvironmentScanIsAWarningAndAReverseShellStopsItWithTheSessionKept() throws Exception {
         try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
-            Result started = box.run("shell", "--detach", "--monitor");
-            assertThat(started.exitCode()).as(started.toString()).isZero();
-            String name = box.container(1);
+            String name = detachedMonitored(box);
             assertThat(box.run("list").out()).contains(name).contains("    Monitor: watched");
-
-            // the quick scan of the issue, kept open 50 ms (a quarter of a look) by the stdin it also reads: seen through the
-            // process events (an exec is read at once); one over in a millisecond or two is missed when the host's reader
-            // wakes later than that (README), which on a loaded machine it sometimes does
-            MonitorFixtures.inside(incus, name, 1000, "sleep 0.05 | cat /proc/*/environ - 2>/dev/null | tr '\\0' '\\n' | grep -i key");
-            MonitorFixtures.awaitAudit(box, e -> e.category().equals(Threat.CREDENTIALS), 10);
+            scanEnvironments(box, incus, name);
             AuditEvent warning = MonitorFixtures.audit(box).stream().filter(e -> e.category().equals(Threat.CREDENTIALS)).findFirst().orElseThrow();
             assertThat(warning.level()).isEqualTo(Level.WARNING);
             assertThat(warning.action()).isEqualTo(Action.ALERTED);
@@ -161,13 +154,10 @@ class MonitorAttacksIT {
     @Test
     void aTmuxThatNeverReturnsCannotHoldTheMonitor() throws Exception {
         try (Sandbox box = new Sandbox(); IncusClient incus = TestIncus.client()) {
-            Result started = box.run("shell", "--detach", "--monitor");
-            assertThat(started.exitCode()).as(started.toString()).isZero();
-            String name = box.container(1);
+            String name = detachedMonitored(box);
             MonitorFixtures.inside(incus, name, 1000, "printf '#!/bin/sh\\nexec yes flood\\n' | sudo tee /usr/local/bin/tmux >/dev/null"
                     + " && sudo chmod 755 /usr/local/bin/tmux");
-            MonitorFixtures.inside(incus, name, 1000, "sleep 0.05 | cat /proc/*/environ - 2>/dev/null | tr '\\0' '\\n' | grep -i key");
-            MonitorFixtures.awaitAudit(box, e -> e.category().equals(Threat.CREDENTIALS), 10);
+            scanEnvironments(box, incus, name);
             Path log = box.home.resolve(".coi/watcher.log");
             coi.testing.Await.until(() -> text(log).contains("the warning in " + name + " did not return within 3 s"), 15,
                     () -> "the warning's exec was not given up: " + text(log));
@@ -178,6 +168,23 @@ class MonitorAttacksIT {
             assertThat(MonitorFixtures.closed(hosts.holdLog).getLast()).as("stopped within 1 s of the connection").isLessThan(1.0);
             assertThat(Files.readString(box.sessionDirs().getFirst().resolve("metadata.json"))).contains("\"stopped_by\" : \"monitor: reverse shell");
         }
+    }
+
+    /** A `coi shell --detach --monitor` of {@code box}; its container. */
+    private static String detachedMonitored(Sandbox box) {
+        Result started = box.run("shell", "--detach", "--monitor");
+        assertThat(started.exitCode()).as(started.toString()).isZero();
+        return box.container(1);
+    }
+
+    /**
+     * The quick scan of the issue, as code, until the monitor has its warning: kept open 50 ms (a quarter of a look) by the
+     * stdin it also reads, it is seen through the process events (an exec is read at once); one over in a millisecond or two
+     * is missed when the host's reader wakes later than that (README), which on a loaded machine it sometimes does.
+     */
+    private static void scanEnvironments(Sandbox box, IncusClient incus, String name) throws InterruptedException {
+        MonitorFixtures.inside(incus, name, 1000, "sleep 0.05 | cat /proc/*/environ - 2>/dev/null | tr '\\0' '\\n' | grep -i key");
+        MonitorFixtures.awaitAudit(box, e -> e.category().equals(Threat.CREDENTIALS), 10);
     }
 
     private static String text(Path file) {
