@@ -33,8 +33,10 @@ final class MountSources {
                 throw new UsageException(refusal("mount source " + m.host(), real) + ": give the folder's own path in the --mount flag or [[mounts]] entry");
             });
         }
-        config.paths().storageDir().flatMap(dir -> throughLink(dir, workspace.path()).map(real -> new Object[] {dir, real})).ifPresent(found -> {
-            throw new UsageException(refusal("storage folder " + found[0], (Path) found[1]) + ": give the folder's own path in --storage or its setting");
+        Path storage = config.paths().storageDir().orElse(null);
+        if (storage == null) return;
+        throughLink(storage, workspace.path()).ifPresent(real -> {
+            throw new UsageException(refusal("storage folder " + storage, real) + ": give the folder's own path in --storage or its setting");
         });
     }
 
