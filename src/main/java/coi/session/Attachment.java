@@ -203,9 +203,18 @@ final class Attachment {
         }
     }
 
+    /** How long a look at the session's tmux is waited for: tmux is a program the agent may have replaced. */
+    static final long TMUX_LOOK_SECONDS = 10;
+
+    /**
+     * Whether the session's tmux holds {@code tmux}. Only its exit code matters: its output goes
+     * nowhere, and an answer that does not come within {@link #TMUX_LOOK_SECONDS} counts as
+     * running (a session is never ended because a look went unanswered).
+     */
     static boolean tmuxRunning(IncusClient incus, String container, String tmux, CodeUser code) {
         try {
-            return incus.execCapture(container, code.exec(List.of("tmux", "has-session", "-t", tmux), SessionPlan.CODE_HOME)).exitCode() == 0;
+            var exit = incus.execDetached(container, code.exec(List.of("tmux", "has-session", "-t", tmux), SessionPlan.CODE_HOME), TMUX_LOOK_SECONDS);
+            return exit.isEmpty() || exit.getAsInt() == 0;
         } catch (IncusException e) {
             return false;
         }
