@@ -100,9 +100,10 @@ class HardeningIT {
     void aNonRootIncusAdminGetsLockedProtectedPaths() throws Exception {
         String user = Sandbox.PREFIX + "user";
         Path rule = Path.of("/etc/sudoers.d/" + Sandbox.PREFIX + "view");
-        try (Sandbox box = new Sandbox()) {
+        try (Sandbox box = new Sandbox(); coi.testing.SubIdFiles ids = new coi.testing.SubIdFiles()) {
             int incusAdmin = (Integer) Files.getAttribute(Path.of("/var/lib/incus/unix.socket"), "unix:gid");
-            // uid 1000: the id range Incus maps for the invoking user here (see RunE2EIT); sudo needs a passwd entry
+            // uid 1000, whose sessions map it onto code (see RunE2EIT), as after its `sudo coi setup`; sudo needs a passwd entry
+            ids.with1000();
             boolean made = new ProcessBuilder("getent", "passwd", "1000").start().waitFor() != 0;
             if (made) host("useradd", "-r", "-M", "-u", "1000", "-d", box.home.toString(), user);
             try {

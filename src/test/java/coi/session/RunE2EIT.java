@@ -87,29 +87,17 @@ class RunE2EIT {
             CoiProcess asUser = box.coi();
             Result plan = asUser.run("run", "--dry-run", "true");
             // raw.idmap maps uid 1000 onto code only where root holds it (newuidmap): without it, a clear error before anything
-            // is made; `sudo coi setup` (SUDO_UID/SUDO_GID 1000) adds it. The files are put back as they were afterwards.
-            Path subuid = Path.of("/etc/subuid"), subgid = Path.of("/etc/subgid");
-            String uids = Files.readString(subuid), gids = Files.readString(subgid);
-            try {
-                Files.writeString(subuid, withoutRangesHolding1000(uids));
-                Files.writeString(subgid, withoutRangesHolding1000(gids));
+            // is made; `sudo coi setup` (SUDO_UID/SUDO_GID 1000) adds it
+            try (coi.testing.SubIdFiles ids = new coi.testing.SubIdFiles()) {
+                ids.withoutUid1000();
                 Result refused = runAs(1000, 1000, incusAdmin, box, "run", "--network", "open", "true");
                 assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
                 assertThat(refused.err()).contains("your uid 1000 and gid 1000 are not delegated to root", "`sudo coi setup` adds root:1000:1");
                 assertThat(box.run("list").out()).as("nothing was made").contains("(none)");
-                Result setup = box.coi().env("SUDO_UID", "1000").env("SUDO_GID", "1000").run("setup");
-                assertThat(setup.exitCode()).as(setup.toString()).isZero();
-                assertThat(setup.out()).contains("add root:1000:1 to /etc/subuid; add root:1000:1 to /etc/subgid");
+                ids.setUpFor1000(box);
                 ownedByTheUserAndNotByRootInside(box, incusAdmin, plan);
-            } finally {
-                Files.writeString(subuid, uids);
-                Files.writeString(subgid, gids);
             }
         }
-    }
-
-    private static String withoutRangesHolding1000(String file) {
-        return file.lines().filter(l -> !coi.setup.SubordinateIds.delegated(l, 1000)).map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
     }
 
     /** As uid 1000 (delegated to root): its files are code's inside and the agent's are its on the host; root's inside are no one's. */
