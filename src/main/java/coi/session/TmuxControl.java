@@ -23,7 +23,13 @@ public final class TmuxControl {
         List<Pane> panes = new ArrayList<>();
         for (Model.Instance i : incus.instances()) {
             if (!i.name().startsWith(prefix) || i.configValue(Labels.WORKSPACE) == null || !i.running()) continue;
-            Model.ExecResult r = tmux(i, "list-sessions", "-F", "#{session_name} #{session_windows} #{session_attached}");
+            Model.ExecResult r;
+            try {
+                r = tmux(i, "list-sessions", "-F", "#{session_name} #{session_windows} #{session_attached}");
+            } catch (IncusException e) {
+                // once more: the daemon sometimes fails an exec it has just begun ("Failed to retrieve PID of executing child process")
+                r = tmux(i, "list-sessions", "-F", "#{session_name} #{session_windows} #{session_attached}");
+            }
             if (r.exitCode() != 0) continue;
             for (String line : r.out().split("\n")) {
                 String[] f = line.trim().split(" ");
