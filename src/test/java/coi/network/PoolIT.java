@@ -135,9 +135,13 @@ class PoolIT {
 
             tmux.type(w, "quit");
             tmux.await(w, "code@", UP);
-            tmux.type(w, "ls -A /workspace /home/code; echo LISTED");
+            // one line per folder, its names between commas: the screen also holds coi's own trace lines (COI_TRACE, for "pool: claimed")
+            tmux.type(w, "for d in /workspace /home/code; do echo \"IN $d: ,$(ls -A $d | tr '\\n' ,)\"; done; echo LISTED");
             tmux.await(w, "\nLISTED", UP);
-            assertThat(tmux.capture(w)).contains("mine.txt").doesNotContain("secret-of-earlier.txt").doesNotContain("trace");
+            String screen = tmux.capture(w);
+            assertThat(screen).contains(",mine.txt,").doesNotContain("secret-of-earlier.txt");
+            assertThat(screen.lines().filter(l -> l.startsWith("IN /home/code: ,"))).singleElement().asString()
+                    .as("no trace of the earlier session's home").doesNotContain(",trace,");
             tmux.type(w, "sudo poweroff");
             tmux.await(w, "COI-EXIT=0", UP);
             assertThat(tmux.capture(w)).contains("session ended");
