@@ -162,8 +162,8 @@ public final class HealthCheck {
     private Check subids() {
         try {
             String subuid = Files.readString(etc.resolve("subuid")), subgid = Files.readString(etc.resolve("subgid"));
-            boolean uidRange = subuid.lines().anyMatch(l -> l.startsWith("root:"));
-            boolean gidRange = subgid.lines().anyMatch(l -> l.startsWith("root:"));
+            boolean uidRange = coi.setup.SubordinateIds.rootHasRange(subuid);
+            boolean gidRange = coi.setup.SubordinateIds.rootHasRange(subgid);
             if (!uidRange || !gidRange) {
                 return new Check("subids", Status.WARN, "no range for root in " + etc.resolve(uidRange ? "subgid" : "subuid")
                         + ": Incus uses its default map; add root:1000000:1000000000");

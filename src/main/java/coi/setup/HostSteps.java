@@ -104,7 +104,7 @@ final class HostSteps {
             for (int i = 0; i < files.length; i++) {
                 String content = host.read(files[i]);
                 List<String> lines = new ArrayList<>();
-                if (content.lines().noneMatch(l -> l.startsWith("root:"))) lines.add(ID_RANGE);
+                if (!SubordinateIds.rootHasRange(content)) lines.add(ID_RANGE);
                 if (user.isPresent()) {
                     int id = i == 0 ? user.get().uid() : user.get().gid();
                     if (!SubordinateIds.delegated(content, id)) lines.add(SubordinateIds.line(id));

@@ -12,6 +12,11 @@ public final class SubordinateIds {
     /** A user's uid and gid. */
     public record Ids(int uid, int gid) {}
 
+    /** Whether {@code content} (of /etc/subuid or /etc/subgid) gives root any range: without one, Incus uses its default map. */
+    public static boolean rootHasRange(String content) {
+        return content.lines().anyMatch(l -> l.startsWith("root:"));
+    }
+
     /** Whether {@code content} (of /etc/subuid or /etc/subgid) gives root a range holding {@code id}. */
     public static boolean delegated(String content, int id) {
         if (id == 0) return true;
