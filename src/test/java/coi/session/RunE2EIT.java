@@ -59,6 +59,16 @@ class RunE2EIT {
         }
     }
 
+    /** The original's spellings end to end: a session flag before the command is its, `-e A=1,B=2` is two variables, `-e P=a,b` one. */
+    @Test
+    void flagsBeforeTheCommandAndACommaListOfVariablesReachTheContainer() {
+        try (Sandbox box = new Sandbox()) {
+            Result r = box.run("-e", "A=1,B=2", "--env", "P=a,b", "run", "echo \"$A|$B|$P\"");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.out()).isEqualTo("1|2|a,b\n");
+        }
+    }
+
     @Test
     void workspaceFilesKeepTheInvokingUsersOwnershipBothWays() throws Exception {
         try (Sandbox box = new Sandbox()) {
