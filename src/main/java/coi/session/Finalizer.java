@@ -31,7 +31,7 @@ public final class Finalizer {
         String tool = instance.configValue(Labels.TOOL), id = instance.configValue(Labels.SESSION);
         if (tool != null && id != null) {
             SessionStore sessions = storeFor(instance);
-            sessions.find(tool, id).filter(m -> "running".equals(m.status())).ifPresent(m -> sessions.save(m.ended(Sessions.now())));
+            sessions.update(tool, id, Finalizer::endIfRunning);
         }
         if (!"true".equals(instance.configValue(Labels.PERSISTENT)) && instance.down()) {
             // Incus may be removing an ephemeral one itself right now: gone is what is asked for
@@ -42,7 +42,9 @@ public final class Finalizer {
     /** A container that no longer exists: end any session still marked as running in it. */
     public void endedByName(String container) {
         for (SessionMetadata m : store.all()) {
-            if (container.equals(m.containerName()) && "running".equals(m.status())) store.save(m.ended(Sessions.now()));
+            if (container.equals(m.containerName()) && "running".equals(m.status())) {
+                store.update(m.tool(), m.sessionId(), now -> container.equals(now.containerName()) ? endIfRunning(now) : now);
+            }
         }
     }
 
@@ -68,12 +70,14 @@ public final class Finalizer {
             Model.Instance instance = listed.get(m.containerName());
             boolean ended = instance == null || instance.down() && over.computeIfAbsent(instance.name(),
                     name -> incus.awaitStopped(name, STOP_CONFIRM_WAIT).outcome() == Instances.StopSeen.Outcome.STOPPED);
-            if (ended) {
-                store.save(m.ended(Sessions.now()));
-                n++;
-            }
+            if (ended && store.update(m.tool(), m.sessionId(), Finalizer::endIfRunning).isPresent()) n++;
         }
         return n;
+    }
+
+    /** Ended now if it still reads running (read under its lock: another may have ended it, or said who stopped it, meanwhile). */
+    private static SessionMetadata endIfRunning(SessionMetadata m) {
+        return "running".equals(m.status()) ? m.ended(Sessions.now()) : m;
     }
 
     /** The most a sweep waits for a container read down to show whether its stop holds. */

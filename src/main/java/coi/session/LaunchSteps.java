@@ -429,7 +429,7 @@ public final class LaunchSteps {
                     .orElseGet(() -> new SessionMetadata(plan.sessionId(), plan.container(), plan.tool(), plan.persistent(),
                             plan.workspace(), now, now, plan.slot(), plan.image(), "running"));
             store.save(running);
-            return () -> store.find(plan.tool(), plan.sessionId()).ifPresent(m -> store.save(m.ended(Sessions.now())));
+            return () -> store.update(plan.tool(), plan.sessionId(), m -> m.ended(Sessions.now()));
         });
     }
 

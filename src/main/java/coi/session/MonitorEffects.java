@@ -94,7 +94,7 @@ final class MonitorEffects {
             String root = instance.configValue(Labels.SESSIONS_ROOT);
             SessionStore sessions = root == null ? store : new SessionStore(Path.of(root));
             if (tool != null && id != null) {
-                sessions.find(tool, id).ifPresent(m -> sessions.save(m.stoppedBy("monitor: " + threat.title(), Sessions.now())));
+                sessions.update(tool, id, m -> m.stoppedBy("monitor: " + threat.title(), Sessions.now()));
             }
         } catch (RuntimeException e) {
             Supervisor.log("could not mark the session of " + container + " as stopped by the monitor: " + e.getMessage());

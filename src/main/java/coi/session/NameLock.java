@@ -46,8 +46,16 @@ final class NameLock implements AutoCloseable {
         return lock(sessionsRoot, name, false);
     }
 
+    /** The lock of one file (created if missing, with its folder), held by this thread once the call returns. */
+    static NameLock holdFile(Path file) {
+        return lock(file, true).orElseThrow();
+    }
+
     private static Optional<NameLock> lock(Path sessionsRoot, String name, boolean wait) {
-        Path file = sessionsRoot.resolve("locks").resolve(name + ".lock");
+        return lock(sessionsRoot.resolve("locks").resolve(name + ".lock"), wait);
+    }
+
+    private static Optional<NameLock> lock(Path file, boolean wait) {
         ReentrantLock local = LOCAL.computeIfAbsent(file.toAbsolutePath().normalize(), f -> new ReentrantLock());
         if (wait) local.lock();
         else if (!local.tryLock()) return Optional.empty();

@@ -181,7 +181,7 @@ public final class SessionAdmin {
                 return inst;
             });
             String tool = instance.configValue(Labels.TOOL), id = instance.configValue(Labels.SESSION);
-            if (tool != null && id != null) store.find(tool, id).ifPresent(m -> store.save(m.withPersistent(true)));
+            if (tool != null && id != null) store.update(tool, id, m -> m.withPersistent(true));
             done.add(name);
         }
         return done;

@@ -50,6 +50,26 @@ public final class SessionStore {
         }
     }
 
+    /**
+     * Changes a saved session's metadata as it reads now, under the session's lock ({@code metadata.lock} in its
+     * folder): coi's end of a session, the supervisor's end on a stop event and its monitor marking the session as
+     * stopped by it may come at the same moment, and a read before another's save then a save after it would undo
+     * that save (CI once lost the monitor's "stopped by" so). {@code change} returns the metadata to save, or the
+     * same instance to leave the file as it is. Nothing happens to a session that has no metadata (never saved, or
+     * deleted meanwhile). Returns what the file holds after.
+     */
+    public Optional<SessionMetadata> update(String tool, String id, java.util.function.UnaryOperator<SessionMetadata> change) {
+        Path dir = dir(tool, id);
+        if (!Files.isDirectory(dir)) return Optional.empty();
+        try (NameLock lock = NameLock.holdFile(dir.resolve("metadata.lock"))) {
+            Optional<SessionMetadata> now = find(tool, id);
+            if (now.isEmpty()) return now;
+            SessionMetadata changed = change.apply(now.get());
+            if (changed != now.get()) save(changed);
+            return Optional.of(changed);
+        }
+    }
+
     public Optional<SessionMetadata> find(String tool, String id) {
         return read(dir(tool, id).resolve("metadata.json"));
     }

@@ -672,7 +672,7 @@ final class Supervisor {
         try {
             if (!viewless.startedWithoutView(listed.withState(incus.instanceState(name)))) return false;
             String tool = listed.configValue(Labels.TOOL), id = listed.configValue(Labels.SESSION);
-            if (tool != null && id != null) store.find(tool, id).ifPresent(m -> store.save(m.stoppedBy(RESTARTED_WITHOUT_VIEW, Sessions.now())));
+            if (tool != null && id != null) store.update(tool, id, m -> m.stoppedBy(RESTARTED_WITHOUT_VIEW, Sessions.now()));
             log("stopping " + name + ": it started again without coi (a reboot inside it, `incus restart` or `incus start`), on"
                     + " an empty /workspace: the folder of its protected view, which only coi's own start mounts; `coi shell`"
                     + " starts it again with its workspace"

@@ -38,6 +38,51 @@ class SessionStoreTest {
         assertThat(go).doesNotExist();
     }
 
+    /**
+     * The monitor's "stopped by" and an end on the container's stop event come at the same moment (CI saw the end,
+     * read before the monitor's save, written after it, and the "stopped by" lost): an update reads under the
+     * session's lock, so the second sees the first's save. Here the first holds its turn until the second has asked.
+     */
+    @Test
+    void anUpdateReadsWhatAConcurrentUpdateSavedNotWhatWasThereBefore(@TempDir Path root) throws Exception {
+        SessionStore store = new SessionStore(root);
+        store.save(meta("s", "/w1", "2026-01-01T10:00:00Z").running("coi-00000000-1", 1, false, "2026-01-01T10:00:00Z"));
+        var holding = new java.util.concurrent.CountDownLatch(1);
+        var asked = new java.util.concurrent.CountDownLatch(1);
+        Thread monitor = Thread.ofPlatform().start(() -> store.update("claude", "s", m -> {
+            holding.countDown();
+            try {
+                asked.await(2, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return m.stoppedBy("monitor: reverse shell", "2026-01-01T10:00:01Z");
+        }));
+        holding.await();
+        var seen = new java.util.concurrent.atomic.AtomicReference<SessionMetadata>();
+        Thread end = Thread.ofPlatform().start(() -> store.update("claude", "s", m -> {
+            seen.set(m);
+            return "running".equals(m.status()) ? m.ended("2026-01-01T10:00:02Z") : m;
+        }));
+        Thread.sleep(200);
+        assertThat(seen.get()).as("the end waits for the monitor's turn").isNull();
+        asked.countDown();
+        monitor.join();
+        end.join();
+        assertThat(seen.get().stoppedBy()).isEqualTo("monitor: reverse shell");
+        SessionMetadata saved = store.find("claude", "s").orElseThrow();
+        assertThat(saved.status()).isEqualTo("ended");
+        assertThat(saved.stoppedBy()).isEqualTo("monitor: reverse shell");
+        assertThat(saved.savedAt()).isEqualTo("2026-01-01T10:00:01Z");
+    }
+
+    @Test
+    void anUpdateOfASessionThatHasNoMetadataMakesNothing(@TempDir Path root) {
+        SessionStore store = new SessionStore(root);
+        assertThat(store.update("claude", "none", m -> m.ended("2026-01-01T10:00:00Z"))).isEmpty();
+        assertThat(root.resolve("sessions-claude")).doesNotExist();
+    }
+
     @Test
     void writersSavingTheSameSessionAtOnceAllSucceedAndLeaveOneWholeFile(@TempDir Path root) throws Exception {
         SessionStore store = new SessionStore(root);
