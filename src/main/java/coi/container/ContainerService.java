@@ -172,6 +172,11 @@ public final class ContainerService {
 
     /** `coi file pull`: like cp, an existing local directory receives the file under its own name. */
     public int pull(RemotePath source, Path dest, boolean recursive) {
+        return pull(source, dest, recursive, Long.MAX_VALUE);
+    }
+
+    /** As {@link #pull(RemotePath, Path, boolean)}, writing at most {@code maxBytes} of content in all. */
+    public int pull(RemotePath source, Path dest, boolean recursive, long maxBytes) {
         existing(source.container());
         InstanceFiles files = incus.files(source.container());
         Model.FileInfo info = files.stat(source.path());
@@ -182,7 +187,7 @@ public final class ContainerService {
         if (target.getParent() != null && !Files.isDirectory(target.getParent())) {
             throw new UsageException("destination folder " + target.getParent() + " does not exist");
         }
-        return files.pullTree(source.path(), target);
+        return files.pullTree(source.path(), target, maxBytes);
     }
 
     private Model.Instance existing(String name) {

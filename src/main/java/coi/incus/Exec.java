@@ -63,6 +63,96 @@ final class Exec {
     }
 
     /**
+     * See {@link InstanceIo#execCaptureBounded}: the streams are read into buffers that refuse more than
+     * {@code maxBytes}; a refused write, or the deadline, closes every stream (the other pump ends too) and the
+     * operation is left to the daemon.
+     */
+    Model.ExecResult bounded(String instance, ExecRequest request, int maxBytes, long seconds) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        Operation op = start(instance, request, true);
+        JsonNode fds = op.initial().path("metadata").path("fds");
+        List<WebSocket> sockets = new ArrayList<>();
+        Bounded out = new Bounded(maxBytes), err = new Bounded(maxBytes);
+        try {
+            connect(op, fds, "control", sockets);
+            WebSocket in = connect(op, fds, "0", sockets);
+            Pump outPump = new Pump(connect(op, fds, "1", sockets), out, "exec-stdout");
+            Pump errPump = new Pump(connect(op, fds, "2", sockets), err, "exec-stderr");
+            feed(in, null);
+            for (Pump p : List.of(outPump, errPump)) {
+                // a pump that stopped at the limit: the other stream may never end, and the answer is known
+                while (p.alive() && !out.over() && !err.over() && System.nanoTime() < deadline) p.join(10);
+            }
+            if (out.over() || err.over()) {
+                throw new IncusException.GivenUp("exec of " + request.command().getFirst() + " in " + instance + " wrote more than "
+                        + maxBytes + " bytes: given up");
+            }
+            long left = Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()));
+            java.util.Optional<JsonNode> ended = outPump.alive() || errPump.alive() ? java.util.Optional.empty()
+                    : awaitUpTo(op, left, request, err);
+            if (ended.isEmpty()) {
+                throw new IncusException.GivenUp("exec of " + request.command().getFirst() + " in " + instance + " did not end within "
+                        + seconds + " s: given up (it may still run there)");
+            }
+            outPump.check(instance, "stdout");
+            errPump.check(instance, "stderr");
+            return new Model.ExecResult(ended.get().path("metadata").path("return").asInt(-1), out.toByteArray(), err.toByteArray());
+        } catch (IOException e) {
+            throw new IncusException("exec in " + instance + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IncusException("exec in " + instance + " interrupted", e);
+        } finally {
+            sockets.forEach(WebSocket::close);
+        }
+    }
+
+    /** The operation's end within {@code seconds}; a command that could not start ends as {@link #notStarted} says. */
+    private static java.util.Optional<JsonNode> awaitUpTo(Operation op, long seconds, ExecRequest request, Bounded err) throws IOException {
+        try {
+            return op.awaitUpTo(seconds);
+        } catch (IncusException e) {
+            int code = notStarted(e, request, err);
+            ObjectNode ended = JsonTree.object();
+            ended.putObject("metadata").put("return", code);
+            return java.util.Optional.of(ended);
+        }
+    }
+
+    /** A buffer that refuses to grow past its limit (the write fails, which ends its pump). */
+    private static final class Bounded extends OutputStream {
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private final int max;
+        private volatile boolean over;
+
+        Bounded(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (kept.size() + len > max) {
+                over = true;
+                throw new IOException("more than " + max + " bytes");
+            }
+            kept.write(b, off, len);
+        }
+
+        boolean over() {
+            return over;
+        }
+
+        synchronized byte[] toByteArray() {
+            return kept.toByteArray();
+        }
+    }
+
+    /**
      * See {@link InstanceIo#execRecorded}: the daemon starts the command with the operation and
      * writes its output to two log files of the instance, read back only when it fails, then removed.
      */
@@ -201,6 +291,14 @@ final class Exec {
 
         void join() throws InterruptedException {
             thread.join();
+        }
+
+        void join(long millis) throws InterruptedException {
+            thread.join(millis);
+        }
+
+        boolean alive() {
+            return thread.isAlive();
         }
 
         void check(String instance, String stream) {

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  */
 public sealed class IncusException extends RuntimeException
         permits IncusException.NotFound, IncusException.Conflict, IncusException.Forbidden, IncusException.Unreachable,
-        IncusException.HostFile {
+        IncusException.HostFile, IncusException.GivenUp {
     /**
      * What incusd 6.0 says, with no status of its own, when the object is in use: "Instance is
      * busy running a "start" operation" (500, an operation already on it) and "Instance is
@@ -72,6 +72,14 @@ public sealed class IncusException extends RuntimeException
      */
     public static final class Busy extends Conflict {
         public Busy(int status, String message) { super(status, message); }
+    }
+
+    /**
+     * coi gave up on a command in an instance ({@link InstanceIo#execCaptureBounded}): it wrote more than it may, or
+     * did not end in time. The command is the container's, which the agent controls; nothing is wrong with the daemon.
+     */
+    public static final class GivenUp extends IncusException {
+        public GivenUp(String message) { super(0, message); }
     }
 
     /** The caller is not allowed (not in the incus-admin group, untrusted certificate). */

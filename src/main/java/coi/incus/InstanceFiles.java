@@ -144,6 +144,39 @@ public final class InstanceFiles {
     /** The longest link target Linux has (PATH_MAX). */
     static final int MAX_LINK = 4096;
 
+    /** Bytes a pull may still write; each file's stream takes from it. */
+    private static final class Budget {
+        private final long max;
+        private long left;
+
+        Budget(long max) {
+            this.max = max;
+            this.left = max;
+        }
+
+        OutputStream guard(OutputStream out, String path, String instance) {
+            if (max == Long.MAX_VALUE) return out;
+            return new java.io.FilterOutputStream(out) {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    if (len > left) {
+                        left = 0;
+                        // unchecked: the daemon's connection passes it on as it is (and closes, not drains, the answer)
+                        throw new IncusException.HostFile("the pull would write more than " + max + " bytes (--max-size) at " + path
+                                + " in " + instance + "; that file was not kept: give a larger --max-size (or none) to pull it");
+                    }
+                    left -= len;
+                    out.write(b, off, len);
+                }
+            };
+        }
+    }
+
     /**
      * The target of the link at {@code path}. The container's content is the agent's: a link
      * swapped for a huge file after its stat must not fill coi's memory, so at most
@@ -182,17 +215,28 @@ public final class InstanceFiles {
      * entries written. The agent may write where it goes (its workspace): see {@link HostTree}.
      */
     public int pullTree(String path, Path local) {
+        return pullTree(path, local, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #pullTree(String, Path)}, writing at most {@code maxBytes} of content in all: a file in the
+     * container may be sparse and huge, a folder may hold millions (the agent's to make), and a pull writes
+     * every byte on the host. The file that would pass the limit is not kept (those before it are); a
+     * {@link IncusException.HostFile} says where it stopped.
+     */
+    public int pullTree(String path, Path local, long maxBytes) {
+        Budget budget = new Budget(maxBytes);
         Model.FileInfo info = stat(path);
         if (info == null) throw new IncusException.NotFound(path + " not found in " + instance);
         if (local.getFileName() == null) throw new IncusException.HostFile("cannot pull to " + local + ": name a file or folder in a folder");
         try (HostTree parent = HostTree.open(parentOf(local))) {
-            return pullInto(path, info, parent, local.getFileName().toString(), local, 0);
+            return pullInto(path, info, parent, local.getFileName().toString(), local, 0, budget);
         } catch (IOException e) {
             throw new IncusException.HostFile("cannot write " + local + ": " + e.getMessage(), e);
         }
     }
 
-    private int pullInto(String path, Model.FileInfo info, HostTree dir, String name, Path local, int depth) throws IOException {
+    private int pullInto(String path, Model.FileInfo info, HostTree dir, String name, Path local, int depth, Budget budget) throws IOException {
         switch (info.type()) {
             case "directory" -> {
                 if (depth > MAX_DEPTH) throw new IOException(path + " is nested deeper than " + MAX_DEPTH + " folders: coi pulls no deeper");
@@ -204,7 +248,7 @@ public final class InstanceFiles {
                         String childPath = path.endsWith("/") ? path + child : path + "/" + child;
                         Model.FileInfo childInfo = stat(childPath);
                         // gone in the container since its listing
-                        if (childInfo != null) n += pullInto(childPath, childInfo, folder, child, local.resolve(child), depth + 1);
+                        if (childInfo != null) n += pullInto(childPath, childInfo, folder, child, local.resolve(child), depth + 1, budget);
                     }
                     folder.mode(info.mode());
                     return n;
@@ -220,7 +264,7 @@ public final class InstanceFiles {
                 return 1;
             }
             default -> {
-                dir.file(name, info.mode(), out -> pull(path, out));
+                dir.file(name, info.mode(), out -> pull(path, budget.guard(out, path, instance)));
                 return 1;
             }
         }

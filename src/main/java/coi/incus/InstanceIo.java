@@ -35,6 +35,15 @@ public interface InstanceIo {
      */
     java.util.OptionalInt execDetached(String instance, ExecRequest request, long seconds);
 
+    /**
+     * As {@link #execCapture}, bounded, for the host's looks into a container the agent controls (its tmux, its
+     * systemctl: programs root inside may have replaced): at most {@code maxBytes} of each stream are read, and
+     * the command's end is waited for at most {@code seconds}. Past either the exec is given up (its streams
+     * closed; the command may go on in the container) and {@link IncusException} says which, so a flood costs
+     * the host neither memory nor time, and a command that never ends holds no coi command.
+     */
+    Model.ExecResult execCaptureBounded(String instance, ExecRequest request, int maxBytes, long seconds);
+
     /** Convenience for scripts run as root: captured output, exit code checked by the caller. */
     default Model.ExecResult sh(String instance, String script) {
         return execCapture(instance, ExecRequest.of("sh", "-c", script));

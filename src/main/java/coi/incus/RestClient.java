@@ -112,6 +112,10 @@ final class RestClient implements IncusClient {
 
     @Override public java.util.OptionalInt execDetached(String instance, ExecRequest request, long seconds) { return io.execDetached(instance, request, seconds); }
 
+    @Override public Model.ExecResult execCaptureBounded(String instance, ExecRequest request, int maxBytes, long seconds) {
+        return io.execCaptureBounded(instance, request, maxBytes, seconds);
+    }
+
     @Override public InstanceFiles files(String instance) { return io.files(instance); }
 
     // ---------------------------------------------------------------- images

@@ -27,6 +27,11 @@ final class RestInstanceIo implements InstanceIo {
     }
 
     @Override
+    public Model.ExecResult execCaptureBounded(String instance, ExecRequest request, int maxBytes, long seconds) {
+        return new Exec(incus).bounded(instance, request, maxBytes, seconds);
+    }
+
+    @Override
     public InstanceFiles files(String instance) {
         return new InstanceFiles(incus, instance);
     }

@@ -227,7 +227,9 @@ final class Attachment {
      */
     private boolean shuttingDown(String container) {
         try {
-            String state = incus.execCapture(container, ExecRequest.of("systemctl", "is-system-running")).out().trim();
+            // bounded: root inside may have replaced systemctl; no answer in time reads as going down (a wait for the stop follows)
+            String state = incus.execCaptureBounded(container, ExecRequest.of("systemctl", "is-system-running"), 4096, TMUX_LOOK_SECONDS)
+                    .out().trim();
             coi.Trace.mark("settle: systemd says " + state);
             return !UP_STATES.contains(state);
         } catch (IncusException e) {

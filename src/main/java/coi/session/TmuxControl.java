@@ -66,11 +66,24 @@ public final class TmuxControl {
         return instance;
     }
 
-    /** tmux as the container's code user, whose server holds the session. */
+    /** The most output of one tmux command read: a screen of 1,000 columns by 1,000 lines. */
+    static final int OUTPUT_MAX = 1 << 20;
+    /** How long one tmux command is waited for. */
+    static final long SECONDS = 15;
+
+    /**
+     * tmux as the container's code user, whose server holds the session, bounded ({@link #OUTPUT_MAX},
+     * {@link #SECONDS}): tmux is a program root inside may have replaced with one that floods or never ends.
+     */
     private Model.ExecResult tmux(Model.Instance instance, String... args) {
         List<String> argv = new ArrayList<>(List.of("tmux"));
         argv.addAll(List.of(args));
-        return incus.execCapture(instance.name(), CodeUser.of(instance).exec(argv, SessionPlan.CODE_HOME));
+        try {
+            return incus.execCaptureBounded(instance.name(), CodeUser.of(instance).exec(argv, SessionPlan.CODE_HOME), OUTPUT_MAX, SECONDS);
+        } catch (IncusException.GivenUp e) {
+            throw new CoiException("tmux in " + instance.name() + ": " + e.getMessage() + "; tmux there is not the tmux coi started"
+                    + " (the agent may have replaced it): `coi shell`'s own terminal still reaches the session");
+        }
     }
 
     private static void check(String container, Model.ExecResult r) {

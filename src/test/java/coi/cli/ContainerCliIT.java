@@ -106,6 +106,18 @@ class ContainerCliIT {
         assertThat(coi("file", "push", single.toString(), NAME + ":/root/renamed.txt").exitCode()).isZero();
         assertThat(coi("file", "pull", NAME + ":/root/renamed.txt", back.toString()).exitCode()).isZero();
         assertThat(Files.readString(back.resolve("renamed.txt"))).isEqualTo("one file");
+
+        // a sparse file the agent made claims a terabyte: the pull stops at --max-size (10GiB unless given) and keeps nothing of it
+        assertThat(coi("container", "exec", NAME, "--", "truncate", "-s", "1T", "/root/sparse").exitCode()).isZero();
+        Result huge = coi("file", "pull", "--max-size", "1MiB", NAME + ":/root/sparse", back.toString());
+        assertThat(huge.exitCode()).as(huge.toString()).isEqualTo(1);
+        assertThat(huge.err()).contains("more than 1048576 bytes (--max-size) at /root/sparse in " + NAME, "give a larger --max-size")
+                .doesNotContain("\tat ");
+        try (var left = Files.list(back)) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("nothing of it, not even a temporary file")
+                    .containsExactlyInAnyOrder("my project", "renamed.txt");
+        }
+        expectError(2, "--max-size must be a size like 500MiB", coi("file", "pull", "--max-size", "lots", NAME + ":/root/sparse", back.toString()));
     }
 
     @Test

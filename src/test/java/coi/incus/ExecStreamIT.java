@@ -1,6 +1,7 @@
 package coi.incus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import coi.testing.TestIncus;
 import java.security.MessageDigest;
@@ -60,6 +61,46 @@ class ExecStreamIT {
                 String left = new String(logs.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                 assertThat(logs.waitFor()).isZero();
                 assertThat(left).as("the recorded outputs were removed").doesNotContain("exec_");
+            } finally {
+                Retries.delete(incus, name);
+            }
+        }
+    }
+
+    /**
+     * The host's looks into a container the agent controls: a command that floods its output, or never ends, is given up
+     * within the bounds (and its output not held beyond them); one that behaves is read as {@code execCapture} reads it.
+     */
+    @Test
+    void aBoundedExecGivesUpOnAFloodAndOnACommandThatNeverEnds() {
+        try (IncusClient incus = TestIncus.client()) {
+            String name = TestIncus.name("exec-bounded");
+            try {
+                incus.createInstance(InstanceSpec.of(name, TestIncus.baseImage()).withStart(true));
+                Model.ExecResult ok = incus.execCaptureBounded(name, ExecRequest.of("sh", "-c", "echo out; echo err >&2; exit 3"), 64, 10);
+                assertThat(ok.exitCode()).isEqualTo(3);
+                assertThat(ok.out()).isEqualTo("out\n");
+                assertThat(ok.err()).isEqualTo("err\n");
+                assertThat(incus.execCaptureBounded(name, ExecRequest.of("no-such-command"), 64, 10).exitCode()).isEqualTo(127);
+
+                long t0 = System.nanoTime();
+                assertThatThrownBy(() -> incus.execCaptureBounded(name, ExecRequest.of("yes", "flood"), 65536, 30))
+                        .isInstanceOf(IncusException.GivenUp.class).hasMessageContaining("wrote more than 65536 bytes");
+                assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).as("a flood is given up at its limit, not at the deadline")
+                        .isLessThan(java.time.Duration.ofSeconds(10));
+                // a flood on stderr while stdout stays open
+                assertThatThrownBy(() -> incus.execCaptureBounded(name, ExecRequest.of("sh", "-c", "yes flood >&2"), 65536, 30))
+                        .isInstanceOf(IncusException.GivenUp.class).hasMessageContaining("wrote more than");
+
+                t0 = System.nanoTime();
+                assertThatThrownBy(() -> incus.execCaptureBounded(name, ExecRequest.of("sleep", "600"), 64, 2))
+                        .isInstanceOf(IncusException.GivenUp.class).hasMessageContaining("did not end within 2 s");
+                assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isBetween(java.time.Duration.ofMillis(1900),
+                        java.time.Duration.ofSeconds(8));
+                // output closed early, the command lives on: its end is waited for within the bound too
+                assertThatThrownBy(() -> incus.execCaptureBounded(name, ExecRequest.of("sh", "-c", "exec >&- 2>&-; sleep 600"), 64, 2))
+                        .isInstanceOf(IncusException.GivenUp.class).hasMessageContaining("did not end within 2 s");
+                assertThat(incus.execCaptureBounded(name, ExecRequest.of("echo", "after"), 64, 10).out()).isEqualTo("after\n");
             } finally {
                 Retries.delete(incus, name);
             }

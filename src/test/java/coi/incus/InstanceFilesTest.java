@@ -234,6 +234,30 @@ class InstanceFilesTest extends FakeIncusTest {
         assertThat(fake.connections()).as("all on one kept-alive connection").isEqualTo(1);
     }
 
+    /** A pull writes at most its budget, all files together: the file that would pass it is not kept, nor its temporary file. */
+    @Test
+    void aPullStopsAtItsBudgetAndKeepsNothingOfTheFileThatWouldPassIt() throws IOException {
+        String head = "HTTP/1.1 200 OK\r\n";
+        fake.on("HEAD " + FILES + "%2Fd", raw(head + "X-Incus-Type: directory\r\nX-Incus-Mode: 0700\r\n\r\n"));
+        fake.on("GET " + FILES + "%2Fd", raw(http(200, "X-Incus-Type: directory\r\n", envelope("[\"a\",\"b\"]"))));
+        for (String f : List.of("a", "b")) {
+            fake.on("HEAD " + FILES + "%2Fd%2F" + f, raw(head + "X-Incus-Type: file\r\nX-Incus-Mode: 0640\r\n\r\n"));
+            fake.on("GET " + FILES + "%2Fd%2F" + f, raw(http(200, "X-Incus-Type: file\r\nX-Incus-Mode: 0640\r\n", "content")));
+        }
+        Path local = dir.resolve("copy");
+
+        assertThatThrownBy(() -> files.pullTree("/d", local, 10)).isInstanceOf(IncusException.HostFile.class)
+                .hasMessageContaining("more than 10 bytes (--max-size) at /d/b in c1");
+
+        assertThat(local.resolve("a")).hasContent("content");
+        try (var left = Files.list(local)) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("neither b nor its temporary file").containsExactly("a");
+        }
+        // the same tree within its budget
+        assertThat(files.pullTree("/d", dir.resolve("whole"), 14)).isEqualTo(3);
+        assertThat(dir.resolve("whole/b")).hasContent("content");
+    }
+
     @Test
     void aPulledFileReplacesALinkAtItsPlaceInsteadOfWritingThroughIt() throws IOException {
         fake.on("HEAD " + FILES + "%2Ff", raw("HTTP/1.1 200 OK\r\nX-Incus-Type: file\r\nX-Incus-Mode: 0600\r\n\r\n"));

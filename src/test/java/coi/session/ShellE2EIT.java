@@ -307,6 +307,16 @@ class ShellE2EIT {
             Result missing = box.run("tmux", "capture", "coitest-nothing-1");
             assertThat(missing.exitCode()).isEqualTo(1);
             assertThat(missing.err()).contains("not found");
+
+            // root inside puts a tmux of its own first in the PATH, one that floods: coi reads a bounded part, then says so
+            assertThat(box.run("container", "exec", box.container(1), "--", "sh", "-c",
+                    "printf '#!/bin/sh\\nexec yes flood\\n' > /usr/local/bin/tmux && chmod 755 /usr/local/bin/tmux").exitCode()).isZero();
+            for (String[] command : new String[][] {{"tmux", "capture", box.container(1)}, {"tmux", "list"}}) {
+                Result flooded = box.run(command);
+                assertThat(flooded.exitCode()).as(flooded.toString()).isEqualTo(1);
+                assertThat(flooded.err()).contains("tmux in " + box.container(1), "wrote more than " + TmuxControl.OUTPUT_MAX + " bytes")
+                        .doesNotContain("flood\nflood");
+            }
         }
     }
 
