@@ -40,7 +40,11 @@ final class TmuxCommand implements Runnable {
 
         public Integer call() {
             Output output = Output.parse(format);
-            List<TmuxControl.Pane> panes = control().list();
+            var err = spec.commandLine().getErr();
+            List<TmuxControl.Pane> panes = control().list(warning -> {
+                err.println("coi: warning: " + coi.Printable.line(warning));
+                err.flush();
+            });
             var out = spec.commandLine().getOut();
             if (output == Output.JSON) Output.json(out, panes);
             else {

@@ -87,9 +87,20 @@ final class Exec {
                 throw new IncusException.GivenUp("exec of " + request.command().getFirst() + " in " + instance + " wrote more than "
                         + maxBytes + " bytes: given up");
             }
-            long left = Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()));
-            java.util.Optional<JsonNode> ended = outPump.alive() || errPump.alive() ? java.util.Optional.empty()
-                    : awaitUpTo(op, left, request, err);
+            // whole seconds (the daemon's wait takes no less), rounded up: never less than the bound said
+            long left = Math.max(1, (deadline - System.nanoTime() + 999_999_999L) / 1_000_000_000L);
+            java.util.Optional<JsonNode> ended;
+            if (outPump.alive() || errPump.alive()) {
+                ended = java.util.Optional.empty();
+            } else {
+                try {
+                    ended = op.awaitUpTo(left);
+                } catch (IncusException e) {
+                    // a command that could not start has no output to lose: its code, as run() gives it
+                    int code = notStarted(e, request, err);
+                    return new Model.ExecResult(code, out.toByteArray(), err.toByteArray());
+                }
+            }
             if (ended.isEmpty()) {
                 throw new IncusException.GivenUp("exec of " + request.command().getFirst() + " in " + instance + " did not end within "
                         + seconds + " s: given up (it may still run there)");
@@ -104,18 +115,6 @@ final class Exec {
             throw new IncusException("exec in " + instance + " interrupted", e);
         } finally {
             sockets.forEach(WebSocket::close);
-        }
-    }
-
-    /** The operation's end within {@code seconds}; a command that could not start ends as {@link #notStarted} says. */
-    private static java.util.Optional<JsonNode> awaitUpTo(Operation op, long seconds, ExecRequest request, Bounded err) throws IOException {
-        try {
-            return op.awaitUpTo(seconds);
-        } catch (IncusException e) {
-            int code = notStarted(e, request, err);
-            ObjectNode ended = JsonTree.object();
-            ended.putObject("metadata").put("return", code);
-            return java.util.Optional.of(ended);
         }
     }
 
@@ -286,6 +285,9 @@ final class Exec {
                 if (!from.closeReceived()) failure = new EOFException("the connection ended without the end of the stream");
             } catch (IOException e) {
                 failure = e;
+            } catch (java.nio.channels.ClosedSelectorException e) {
+                // a bounded exec given up closes the socket under a blocked receive (see EventStream)
+                failure = new EOFException("the stream was closed by coi");
             }
         }
 

@@ -31,7 +31,7 @@ public final class Finalizer {
         String tool = instance.configValue(Labels.TOOL), id = instance.configValue(Labels.SESSION);
         if (tool != null && id != null) {
             SessionStore sessions = storeFor(instance);
-            sessions.update(tool, id, Finalizer::endIfRunning);
+            sessions.update(tool, id, now -> endIfRunningIn(instance.name(), now));
         }
         if (!"true".equals(instance.configValue(Labels.PERSISTENT)) && instance.down()) {
             // Incus may be removing an ephemeral one itself right now: gone is what is asked for
@@ -43,7 +43,7 @@ public final class Finalizer {
     public void endedByName(String container) {
         for (SessionMetadata m : store.all()) {
             if (container.equals(m.containerName()) && "running".equals(m.status())) {
-                store.update(m.tool(), m.sessionId(), now -> container.equals(now.containerName()) ? endIfRunning(now) : now);
+                store.update(m.tool(), m.sessionId(), now -> endIfRunningIn(container, now));
             }
         }
     }
@@ -70,14 +70,25 @@ public final class Finalizer {
             Model.Instance instance = listed.get(m.containerName());
             boolean ended = instance == null || instance.down() && over.computeIfAbsent(instance.name(),
                     name -> incus.awaitStopped(name, STOP_CONFIRM_WAIT).outcome() == Instances.StopSeen.Outcome.STOPPED);
-            if (ended && store.update(m.tool(), m.sessionId(), Finalizer::endIfRunning).isPresent()) n++;
+            if (!ended) continue;
+            // counted only when this sweep ended it (another may have, or said who stopped it, meanwhile)
+            boolean[] endedHere = {false};
+            store.update(m.tool(), m.sessionId(), now -> {
+                SessionMetadata after = endIfRunningIn(m.containerName(), now);
+                endedHere[0] = after != now;
+                return after;
+            });
+            if (endedHere[0]) n++;
         }
         return n;
     }
 
-    /** Ended now if it still reads running (read under its lock: another may have ended it, or said who stopped it, meanwhile). */
-    private static SessionMetadata endIfRunning(SessionMetadata m) {
-        return "running".equals(m.status()) ? m.ended(Sessions.now()) : m;
+    /**
+     * Ended now if it still reads running in {@code container} (read under its lock: another may have ended it, said
+     * who stopped it, or resumed it in another container meanwhile).
+     */
+    private static SessionMetadata endIfRunningIn(String container, SessionMetadata m) {
+        return "running".equals(m.status()) && (m.containerName() == null || container.equals(m.containerName())) ? m.ended(Sessions.now()) : m;
     }
 
     /** The most a sweep waits for a container read down to show whether its stop holds. */

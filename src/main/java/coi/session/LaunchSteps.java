@@ -423,12 +423,12 @@ public final class LaunchSteps {
     Step metadata() {
         return Launcher.step(METADATA, launch -> {
             SessionPlan plan = launch.plan();
-            Optional<SessionMetadata> before = store.find(plan.tool(), plan.sessionId());
             String now = Sessions.now();
-            SessionMetadata running = before.map(m -> m.running(plan.container(), plan.slot(), plan.persistent(), now))
-                    .orElseGet(() -> new SessionMetadata(plan.sessionId(), plan.container(), plan.tool(), plan.persistent(),
-                            plan.workspace(), now, now, plan.slot(), plan.image(), "running"));
-            store.save(running);
+            // a resumed session's metadata, changed under its lock; a new one's, written
+            if (store.update(plan.tool(), plan.sessionId(), m -> m.running(plan.container(), plan.slot(), plan.persistent(), now)).isEmpty()) {
+                store.save(new SessionMetadata(plan.sessionId(), plan.container(), plan.tool(), plan.persistent(), plan.workspace(), now, now,
+                        plan.slot(), plan.image(), "running"));
+            }
             return () -> store.update(plan.tool(), plan.sessionId(), m -> m.ended(Sessions.now()));
         });
     }

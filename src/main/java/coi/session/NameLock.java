@@ -46,28 +46,51 @@ final class NameLock implements AutoCloseable {
         return lock(sessionsRoot, name, false);
     }
 
-    /** The lock of one file (created if missing, with its folder), held by this thread once the call returns. */
-    static NameLock holdFile(Path file) {
-        return lock(file, true).orElseThrow();
+    /**
+     * The lock of one file in a folder that exists (the file is made if missing, the folder never: one deleted
+     * meanwhile is not made again for a lock), held by this thread once the call returns; empty when the folder is gone.
+     */
+    static Optional<NameLock> holdFile(Path file) {
+        try {
+            return lock(file, true, false);
+        } catch (FolderGone e) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<NameLock> lock(Path sessionsRoot, String name, boolean wait) {
-        return lock(sessionsRoot.resolve("locks").resolve(name + ".lock"), wait);
+        return lock(sessionsRoot.resolve("locks").resolve(name + ".lock"), wait, true);
     }
 
-    private static Optional<NameLock> lock(Path file, boolean wait) {
+    /** {@link #holdFile}'s folder is gone. */
+    private static final class FolderGone extends RuntimeException {
+        FolderGone() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static Optional<NameLock> lock(Path file, boolean wait, boolean makeFolder) {
         ReentrantLock local = LOCAL.computeIfAbsent(file.toAbsolutePath().normalize(), f -> new ReentrantLock());
         if (wait) local.lock();
         else if (!local.tryLock()) return Optional.empty();
         boolean held = false;
         try {
-            Files.createDirectories(file.getParent());
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (makeFolder) Files.createDirectories(file.getParent());
+            FileChannel channel;
+            try {
+                channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (makeFolder) throw e;
+                throw new FolderGone();
+            }
             FileLock lock;
             try {
                 lock = wait ? channel.lock() : channel.tryLock();
             } catch (OverlappingFileLockException sameThreadAgain) {
                 lock = null;
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
             }
             if (lock == null) {
                 channel.close();

@@ -59,9 +59,9 @@ public final class SessionStore {
      * deleted meanwhile). Returns what the file holds after.
      */
     public Optional<SessionMetadata> update(String tool, String id, java.util.function.UnaryOperator<SessionMetadata> change) {
-        Path dir = dir(tool, id);
-        if (!Files.isDirectory(dir)) return Optional.empty();
-        try (NameLock lock = NameLock.holdFile(dir.resolve("metadata.lock"))) {
+        Optional<NameLock> held = NameLock.holdFile(dir(tool, id).resolve("metadata.lock"));
+        if (held.isEmpty()) return Optional.empty();
+        try (NameLock lock = held.get()) {
             Optional<SessionMetadata> now = find(tool, id);
             if (now.isEmpty()) return now;
             SessionMetadata changed = change.apply(now.get());
@@ -117,11 +117,19 @@ public final class SessionStore {
         }
     }
 
-    /** Deletes a session folder and everything in it; a missing folder is no error. */
+    /**
+     * Deletes a session folder and everything in it; a missing folder is no error. Walked again once when a file
+     * came in meanwhile (an {@link #update}'s lock file, made as the walk went on).
+     */
     static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        for (int attempt = 0; ; attempt++) {
+            if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                return;
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                if (attempt > 0) throw e;
+            }
         }
     }
 

@@ -19,16 +19,25 @@ public final class TmuxControl {
 
     public record Pane(String container, String session, int windows, boolean attached) {}
 
-    public List<Pane> list() {
+    /**
+     * The sessions of every running coi container; a container whose tmux does not answer as tmux does (given up,
+     * see {@link #tmux}) is left out and said on {@code warn}, so one container cannot hide the others.
+     */
+    public List<Pane> list(java.util.function.Consumer<String> warn) {
         List<Pane> panes = new ArrayList<>();
         for (Model.Instance i : incus.instances()) {
             if (!i.name().startsWith(prefix) || i.configValue(Labels.WORKSPACE) == null || !i.running()) continue;
             Model.ExecResult r;
             try {
-                r = tmux(i, "list-sessions", "-F", "#{session_name} #{session_windows} #{session_attached}");
-            } catch (IncusException e) {
-                // once more: the daemon sometimes fails an exec it has just begun ("Failed to retrieve PID of executing child process")
-                r = tmux(i, "list-sessions", "-F", "#{session_name} #{session_windows} #{session_attached}");
+                try {
+                    r = tmux(i, "list-sessions", "-F", "#{session_name} #{session_windows} #{session_attached}");
+                } catch (IncusException e) {
+                    // once more: the daemon sometimes fails an exec it has just begun ("Failed to retrieve PID of executing child process")
+                    r = tmux(i, "list-sessions", "-F", "#{session_name} #{session_windows} #{session_attached}");
+                }
+            } catch (GivenUp e) {
+                warn.accept(e.getMessage());
+                continue;
             }
             if (r.exitCode() != 0) continue;
             for (String line : r.out().split("\n")) {
@@ -81,8 +90,16 @@ public final class TmuxControl {
         try {
             return incus.execCaptureBounded(instance.name(), CodeUser.of(instance).exec(argv, SessionPlan.CODE_HOME), OUTPUT_MAX, SECONDS);
         } catch (IncusException.GivenUp e) {
-            throw new CoiException("tmux in " + instance.name() + ": " + e.getMessage() + "; tmux there is not the tmux coi started"
-                    + " (the agent may have replaced it): `coi shell`'s own terminal still reaches the session");
+            throw new GivenUp("tmux in " + instance.name() + ": " + e.getMessage() + "; a tmux that does not answer as tmux does may"
+                    + " have been replaced by the agent (or the container is overloaded): `coi attach " + instance.name()
+                    + "` still reaches the session");
+        }
+    }
+
+    /** A container's tmux that wrote too much or did not end in time (see {@link #tmux}). */
+    public static final class GivenUp extends CoiException {
+        GivenUp(String message) {
+            super(message);
         }
     }
 

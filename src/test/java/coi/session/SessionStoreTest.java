@@ -64,7 +64,9 @@ class SessionStoreTest {
             seen.set(m);
             return "running".equals(m.status()) ? m.ended("2026-01-01T10:00:02Z") : m;
         }));
-        Thread.sleep(200);
+        // blocked on the lock (the process's own turn), not merely not yet scheduled
+        for (int i = 0; i < 500 && end.getState() != Thread.State.WAITING; i++) Thread.sleep(10);
+        assertThat(end.getState()).isEqualTo(Thread.State.WAITING);
         assertThat(seen.get()).as("the end waits for the monitor's turn").isNull();
         asked.countDown();
         monitor.join();
@@ -77,10 +79,14 @@ class SessionStoreTest {
     }
 
     @Test
-    void anUpdateOfASessionThatHasNoMetadataMakesNothing(@TempDir Path root) {
+    void anUpdateOfASessionThatHasNoMetadataMakesNothing(@TempDir Path root) throws Exception {
         SessionStore store = new SessionStore(root);
         assertThat(store.update("claude", "none", m -> m.ended("2026-01-01T10:00:00Z"))).isEmpty();
         assertThat(root.resolve("sessions-claude")).doesNotExist();
+        // a folder without metadata (a launch's first steps) is left as it is
+        Path bare = java.nio.file.Files.createDirectories(root.resolve("sessions-claude/bare"));
+        assertThat(store.update("claude", "bare", m -> m.ended("2026-01-01T10:00:00Z"))).isEmpty();
+        assertThat(bare.resolve("metadata.json")).doesNotExist();
     }
 
     @Test
