@@ -8,24 +8,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
-import org.tomlj.Toml;
-import org.tomlj.TomlArray;
-import org.tomlj.TomlPosition;
-import org.tomlj.TomlTable;
 
 /**
  * Typed, position-aware reads from one TOML table of one file. Every accessor checks the
  * value's type and reports mistakes as {@code file:line:column: 'key' in [section] ...}.
  */
 final class Section {
-    private final TomlTable table;
+    private final TomlTree.Table table;
     private final String name;
     private final List<String> keyPath;
-    private final TomlPosition position;
+    private final TomlTree.Position position;
     private final Path file;
     private final Path home;
 
-    private Section(TomlTable table, String name, List<String> keyPath, TomlPosition position, Path file, Path home) {
+    private Section(TomlTree.Table table, String name, List<String> keyPath, TomlTree.Position position, Path file, Path home) {
         this.table = table;
         this.name = name;
         this.keyPath = keyPath;
@@ -34,11 +30,11 @@ final class Section {
         this.home = home;
     }
 
-    static Section root(TomlTable table, Path file, Path home) {
-        return new Section(table, "the top level", List.of(), TomlPosition.positionAt(1, 1), file, home);
+    static Section root(TomlTree.Table table, Path file, Path home) {
+        return new Section(table, "the top level", List.of(), new TomlTree.Position(1, 1), file, home);
     }
 
-    static String at(Path file, TomlPosition position) {
+    static String at(Path file, TomlTree.Position position) {
         return file + ":" + position.line() + ":" + position.column() + ": ";
     }
 
@@ -58,7 +54,7 @@ final class Section {
     Section known(List<String> known, Map<String, String> goOnly) {
         for (String key : table.keySet()) {
             if (known.contains(key)) continue;
-            String where = at(file, table.inputPositionOf(List.of(key)));
+            String where = at(file, table.keyAt(key));
             if (!goOnly.containsKey(key)) {
                 throw new ConfigException(where + "unknown key '" + key + "' in " + name + " (known: " + String.join(", ", known) + ")");
             }
@@ -75,7 +71,8 @@ final class Section {
     }
 
     String origin(String key) {
-        return at(file, table.entry(List.of(key)).value().position()) + "'" + key + "' in " + name;
+        // a table no header defined (made by [a.b]) has no position of its own: its key's, then
+        return at(file, table.valueAt(key) != null ? table.valueAt(key) : table.keyAt(key)) + "'" + key + "' in " + name;
     }
 
     ConfigException missing(String key) {
@@ -116,11 +113,11 @@ final class Section {
     }
 
     Optional<List<String>> strings(String key) {
-        return value(key, TomlArray.class, "an array of strings").map(array -> {
+        return value(key, TomlTree.Array.class, "an array of strings").map(array -> {
             var strings = new ArrayList<String>();
             for (int i = 0; i < array.size(); i++) {
                 if (!(array.get(i) instanceof String s)) {
-                    throw new ConfigException(at(file, array.inputPositionOf(i)) + "'" + key + "' in " + name
+                    throw new ConfigException(at(file, array.positionOf(i)) + "'" + key + "' in " + name
                             + " must contain only strings, got " + describe(array.get(i)));
                 }
                 strings.add(s);
@@ -132,10 +129,10 @@ final class Section {
     /** An array of strings, each handed with its position to a parser from {@link Values}. */
     Optional<List<String>> strings(String key, BiFunction<String, String, String> parse) {
         return strings(key).map(list -> {
-            TomlArray array = (TomlArray) table.get(List.of(key));
+            TomlTree.Array array = (TomlTree.Array) table.get(key);
             var parsed = new ArrayList<String>();
             for (int i = 0; i < list.size(); i++) {
-                parsed.add(parse.apply(list.get(i), at(file, array.inputPositionOf(i)) + "'" + key + "' in " + name));
+                parsed.add(parse.apply(list.get(i), at(file, array.positionOf(i)) + "'" + key + "' in " + name));
             }
             return parsed;
         });
@@ -143,11 +140,11 @@ final class Section {
 
     /** An array of TCP/UDP port numbers (1-65535). */
     Optional<List<Integer>> ports(String key) {
-        return value(key, TomlArray.class, "an array of port numbers").map(array -> {
+        return value(key, TomlTree.Array.class, "an array of port numbers").map(array -> {
             var ports = new ArrayList<Integer>();
             for (int i = 0; i < array.size(); i++) {
                 if (!(array.get(i) instanceof Long port) || port < 1 || port > 65535) {
-                    throw new ConfigException(at(file, array.inputPositionOf(i)) + "'" + key + "' in " + name
+                    throw new ConfigException(at(file, array.positionOf(i)) + "'" + key + "' in " + name
                             + " must contain only port numbers 1-65535, got " + describe(array.get(i)));
                 }
                 ports.add(port.intValue());
@@ -169,23 +166,23 @@ final class Section {
 
     Optional<Section> table(String key) {
         List<String> childPath = childPath(key);
-        return value(key, TomlTable.class, "a table").map(child -> new Section(
-                child, "[" + Toml.joinKeyPath(childPath) + "]", childPath,
-                table.inputPositionOf(List.of(key)), file, home));
+        return value(key, TomlTree.Table.class, "a table").map(child -> new Section(
+                child, "[" + TomlTree.joinKeyPath(childPath) + "]", childPath,
+                table.keyAt(key), file, home));
     }
 
     /** An array of tables, written {@code [[key]]}. */
     List<Section> tables(String key) {
         List<String> childPath = childPath(key);
-        String childName = "[[" + Toml.joinKeyPath(childPath) + "]]";
+        String childName = "[[" + TomlTree.joinKeyPath(childPath) + "]]";
         var sections = new ArrayList<Section>();
-        value(key, TomlArray.class, "an array of tables " + childName).ifPresent(array -> {
+        value(key, TomlTree.Array.class, "an array of tables " + childName).ifPresent(array -> {
             for (int i = 0; i < array.size(); i++) {
-                if (!(array.get(i) instanceof TomlTable child)) {
-                    throw new ConfigException(at(file, array.inputPositionOf(i)) + "'" + key + "' in " + name
+                if (!(array.get(i) instanceof TomlTree.Table child)) {
+                    throw new ConfigException(at(file, array.positionOf(i)) + "'" + key + "' in " + name
                             + " must contain only tables " + childName + ", got " + describe(array.get(i)));
                 }
-                sections.add(new Section(child, childName, childPath, array.inputPositionOf(i), file, home));
+                sections.add(new Section(child, childName, childPath, array.positionOf(i), file, home));
             }
         });
         return sections;
@@ -198,7 +195,7 @@ final class Section {
     }
 
     private <T> Optional<T> value(String key, Class<T> type, String expected) {
-        Object value = table.get(List.of(key));
+        Object value = table.get(key);
         if (value == null) {
             return Optional.empty();
         }
@@ -214,8 +211,8 @@ final class Section {
             case Boolean b -> "boolean " + b;
             case Long l -> "integer " + l;
             case Double d -> "float " + d;
-            case TomlArray a -> "an array";
-            case TomlTable t -> "a table";
+            case TomlTree.Array a -> "an array";
+            case TomlTree.Table t -> "a table";
             default -> "a date/time " + value;
         };
     }

@@ -11,9 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.tomlj.Toml;
-import org.tomlj.TomlParseError;
-import org.tomlj.TomlParseResult;
 
 /** One configuration file: its sections are applied to a {@link Draft}, its profiles kept for later. */
 final class TomlLayer {
@@ -203,18 +200,14 @@ final class TomlLayer {
         }
     }
 
-    private static TomlParseResult parse(Path file, byte[] content) {
+    /** The file's tree: read by {@link TomlTree#simple} where it can, else by tomlj, whose errors name file, line and column. */
+    private static TomlTree.Table parse(Path file, byte[] content) {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(content)).toString();
         } catch (CharacterCodingException e) {
             throw new ConfigException(file + ": not UTF-8 text (TOML files are UTF-8): save it as UTF-8", e);
         }
-        TomlParseResult toml = Toml.parse(text);
-        if (toml.hasErrors()) {
-            TomlParseError error = toml.errors().getFirst();
-            throw new ConfigException(Section.at(file, error.position()) + "invalid TOML: " + error.getMessage());
-        }
-        return toml;
+        return TomlTree.parse(file, text, "");
     }
 }

@@ -14,9 +14,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.tomlj.Toml;
-import org.tomlj.TomlArray;
-import org.tomlj.TomlParseResult;
-import org.tomlj.TomlTable;
 
 /**
  * `~/.coi/trust.toml`: the project config files the user has vouched for, each by path AND the
@@ -56,21 +53,22 @@ public final class TrustStore {
 
     public List<Entry> entries() {
         if (!Files.exists(file)) return List.of();
-        TomlParseResult toml;
+        String text;
         try {
-            toml = Toml.parse(file);
+            text = Files.readString(file);
         } catch (IOException e) {
             throw new ConfigException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        if (toml.hasErrors()) {
-            throw new ConfigException(Section.at(file, toml.errors().getFirst().position()) + "invalid TOML: "
-                    + toml.errors().getFirst().getMessage() + " (fix it, or delete the file and trust your projects again)");
-        }
+        String fix = " (fix it, or delete the file and trust your projects again)";
+        TomlTree.Table toml = TomlTree.parse(file, text, fix);
         var entries = new ArrayList<Entry>();
-        TomlArray files = toml.getArray("file");
-        for (int i = 0; files != null && i < files.size(); i++) {
-            TomlTable t = files.getTable(i);
-            entries.add(new Entry(t.getString("path"), t.getString("sha256"), t.getString("trusted_at", () -> "")));
+        if (toml.get("file") == null) return entries;
+        if (!(toml.get("file") instanceof TomlTree.Array files)) throw new ConfigException(Section.at(file, toml.keyAt("file")) + "'file' must be [[file]] tables" + fix);
+        for (int i = 0; i < files.size(); i++) {
+            if (!(files.get(i) instanceof TomlTree.Table t) || !(t.get("path") instanceof String path) || !(t.get("sha256") instanceof String sha)) {
+                throw new ConfigException(Section.at(file, files.positionOf(i)) + "each [[file]] needs a path and a sha256 string" + fix);
+            }
+            entries.add(new Entry(path, sha, t.get("trusted_at") instanceof String at ? at : ""));
         }
         return entries;
     }
