@@ -296,20 +296,24 @@ final class TomlTree {
         private final java.util.Set<Array> arraysOfTables = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
         private void keyValue() {
+            // keys in a table a dotted header made: tomlj's (it may count that as defining it)
+            if (current.implicit) throw NOT_SIMPLE;
+            entry(current);
+            endOfLine();
+        }
+
+        /** {@code key = value} into {@code table}; a dotted key, or one {@code table} holds already, is tomlj's. */
+        private void entry(Table table) {
             Position keyAt = here();
             String key = key();
             spaces();
-            // a dotted key: tomlj's
             if (i >= s.length() || s.charAt(i) != '=') throw NOT_SIMPLE;
             i++;
             spaces();
             Position valueAt = here();
             Object value = value();
-            if (current.get(key) != null) throw NOT_SIMPLE;
-            // keys in a table a dotted header made: tomlj's (it may count that as defining it)
-            if (current.implicit) throw NOT_SIMPLE;
-            current.put(key, value, keyAt, valueAt);
-            endOfLine();
+            if (table.get(key) != null) throw NOT_SIMPLE;
+            table.put(key, value, keyAt, valueAt);
         }
 
         private String key() {
@@ -433,16 +437,7 @@ final class TomlTree {
             }
             while (true) {
                 spaces();
-                Position keyAt = here();
-                String key = key();
-                spaces();
-                if (i >= s.length() || s.charAt(i) != '=') throw NOT_SIMPLE;
-                i++;
-                spaces();
-                Position valueAt = here();
-                Object value = value();
-                if (table.get(key) != null) throw NOT_SIMPLE;
-                table.put(key, value, keyAt, valueAt);
+                entry(table);
                 spaces();
                 if (i >= s.length()) throw NOT_SIMPLE;
                 char c = s.charAt(i++);

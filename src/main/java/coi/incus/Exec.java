@@ -26,19 +26,7 @@ final class Exec {
     }
 
     int run(String instance, ExecRequest request, InputStream stdin, OutputStream stdout, OutputStream stderr) {
-        Operation op = start(instance, request, true);
-        coi.Trace.mark("exec: operation created");
-        JsonNode fds = op.initial().path("metadata").path("fds");
-        List<WebSocket> sockets = new ArrayList<>();
-        try {
-            connect(op, fds, "control", sockets);
-            WebSocket in = connect(op, fds, "0", sockets);
-            WebSocket out = connect(op, fds, "1", sockets);
-            WebSocket err = connect(op, fds, "2", sockets);
-            coi.Trace.mark("exec: streams connected");
-            Pump outPump = new Pump(out, stdout, "exec-stdout");
-            Pump errPump = new Pump(err, stderr, "exec-stderr");
-            feed(in, stdin);
+        return streamed(instance, request, stdin, stdout, stderr, (op, outPump, errPump) -> {
             outPump.join();
             errPump.join();
             // the control socket needs no goodbye: the daemon ends it with the command
@@ -52,14 +40,7 @@ final class Exec {
             outPump.check(instance, "stdout");
             errPump.check(instance, "stderr");
             return code;
-        } catch (IOException e) {
-            throw new IncusException("exec in " + instance + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IncusException("exec in " + instance + " interrupted", e);
-        } finally {
-            sockets.forEach(WebSocket::close);
-        }
+        });
     }
 
     /**
@@ -69,16 +50,8 @@ final class Exec {
      */
     Model.ExecResult bounded(String instance, ExecRequest request, int maxBytes, long seconds) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
-        Operation op = start(instance, request, true);
-        JsonNode fds = op.initial().path("metadata").path("fds");
-        List<WebSocket> sockets = new ArrayList<>();
         Bounded out = new Bounded(maxBytes), err = new Bounded(maxBytes);
-        try {
-            connect(op, fds, "control", sockets);
-            WebSocket in = connect(op, fds, "0", sockets);
-            Pump outPump = new Pump(connect(op, fds, "1", sockets), out, "exec-stdout");
-            Pump errPump = new Pump(connect(op, fds, "2", sockets), err, "exec-stderr");
-            feed(in, null);
+        return streamed(instance, request, null, out, err, (op, outPump, errPump) -> {
             for (Pump p : List.of(outPump, errPump)) {
                 // a pump that stopped at the limit: the other stream may never end, and the answer is known
                 while (p.alive() && !out.over() && !err.over() && System.nanoTime() < deadline) p.join(10);
@@ -108,6 +81,34 @@ final class Exec {
             outPump.check(instance, "stdout");
             errPump.check(instance, "stderr");
             return new Model.ExecResult(ended.get().path("metadata").path("return").asInt(-1), out.toByteArray(), err.toByteArray());
+        });
+    }
+
+    /** What an exec with streams does once they are connected: wait for its end, as it will. */
+    private interface Streamed<T> {
+        T then(Operation op, Pump stdout, Pump stderr) throws IOException, InterruptedException;
+    }
+
+    /**
+     * An exec with its four websockets: {@code stdin} fed (null: end-of-file at once), its output pumped into
+     * {@code stdout} and {@code stderr}, then {@code then}; the sockets are closed whatever happens.
+     */
+    private <T> T streamed(String instance, ExecRequest request, InputStream stdin, OutputStream stdout, OutputStream stderr,
+                           Streamed<T> then) {
+        Operation op = start(instance, request, true);
+        coi.Trace.mark("exec: operation created");
+        JsonNode fds = op.initial().path("metadata").path("fds");
+        List<WebSocket> sockets = new ArrayList<>();
+        try {
+            connect(op, fds, "control", sockets);
+            WebSocket in = connect(op, fds, "0", sockets);
+            WebSocket out = connect(op, fds, "1", sockets);
+            WebSocket err = connect(op, fds, "2", sockets);
+            coi.Trace.mark("exec: streams connected");
+            Pump outPump = new Pump(out, stdout, "exec-stdout");
+            Pump errPump = new Pump(err, stderr, "exec-stderr");
+            feed(in, stdin);
+            return then.then(op, outPump, errPump);
         } catch (IOException e) {
             throw new IncusException("exec in " + instance + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
