@@ -174,6 +174,9 @@ final class TomlTree {
         private int lineStart;
         private final Table root = new Table();
         private Table current = root;
+        /** Arrays and inline tables open around the value being read. */
+        private int depth;
+        private static final int MAX_DEPTH = 8;
 
         Reader(String s) {
             this.s = s;
@@ -351,8 +354,10 @@ final class TomlTree {
                 if (s.startsWith("'''", i)) throw NOT_SIMPLE;
                 return literalString();
             }
-            if (c == '[') return array();
-            if (c == '{') return inlineTable();
+            // nesting (the agent writes a workspace's .coi.toml): a few levels here, tomlj's limit and error beyond
+            if ((c == '[' || c == '{') && ++depth > MAX_DEPTH) throw NOT_SIMPLE;
+            if (c == '[') return nested(array());
+            if (c == '{') return nested(inlineTable());
             if (s.startsWith("true", i) && ends(i + 4)) {
                 i += 4;
                 return Boolean.TRUE;
@@ -362,6 +367,11 @@ final class TomlTree {
                 return Boolean.FALSE;
             }
             return integer();
+        }
+
+        private Object nested(Object value) {
+            depth--;
+            return value;
         }
 
         /** Whether a bare value ends at {@code k} (nothing of a longer word follows). */

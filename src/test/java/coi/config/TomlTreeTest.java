@@ -131,6 +131,18 @@ class TomlTreeTest {
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("/c.toml:2:1: invalid TOML: ").hasMessageEndingWith(" (fix it)");
     }
 
+    /** A workspace's .coi.toml is the agent's to write: nesting deep enough to overflow a reader's stack is an error, not a crash. */
+    @Test
+    void deepNestingIsAnErrorNotACrash() {
+        for (String text : List.of("x = " + "[".repeat(100_000) + "]".repeat(100_000) + "\n",
+                "x = " + "{a=".repeat(100_000) + "1" + "}".repeat(100_000) + "\n")) {
+            assertThat(TomlTree.simple(text)).isEmpty();
+            assertThatThrownBy(() -> TomlTree.parse(Path.of("/w/.coi.toml"), text, "")).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("/w/.coi.toml:1:").hasMessageContaining("Nesting is too deep");
+        }
+        same("x = {a = {b = {c = {d = 1}}}}\n");
+    }
+
     @Test
     void keyPathsAreNamedAsTomljNamesThem() {
         for (List<String> path : List.of(List.of("a"), List.of("profiles", "my-rust_1"), List.of("with space", "x"), List.of("q\"b\\s", "tab\t"),
