@@ -38,6 +38,8 @@ final class TomlTree {
         private final Map<String, Position> valuesAt = new HashMap<>();
         /** Made by a dotted header ({@code [a.b]} makes {@code a}) and not yet defined by a header of its own. */
         private boolean implicit;
+        /** Written { inline }: no header may add to it (tomlj refuses that). */
+        private boolean inline;
 
         Set<String> keySet() {
             return values.keySet();
@@ -258,7 +260,7 @@ final class TomlTree {
                     // tomlj gives a table no header defined no position of its own
                     parent.put(key, made, at, null);
                     parent = made;
-                } else if (there instanceof Table t) {
+                } else if (there instanceof Table t && !t.inline) {
                     parent = t;
                 } else {
                     // into an array of tables, or through a value: tomlj's
@@ -275,7 +277,8 @@ final class TomlTree {
                     items.add(element);
                     positions.add(at);
                     parent.put(last, new Array(items, positions), at, at);
-                } else if (there instanceof Array a && a.items().stream().allMatch(Table.class::isInstance) && arraysOfTables.contains(a)) {
+                } else if (there instanceof Array a && arraysOfTables.contains(a)) {
+                    // (only headers add to these arrays, and only tables)
                     a.items().add(element);
                     a.positions().add(at);
                 } else {
@@ -440,6 +443,7 @@ final class TomlTree {
         private Table inlineTable() {
             i++;
             Table table = new Table();
+            table.inline = true;
             spaces();
             if (i < s.length() && s.charAt(i) == '}') {
                 i++;
@@ -503,14 +507,15 @@ final class TomlTree {
                         case 'u', 'U' -> {
                             int len = e == 'u' ? 4 : 8;
                             if (i + len > s.length()) throw NOT_SIMPLE;
-                            int cp;
-                            try {
-                                cp = Integer.parseInt(s.substring(i, i + len), 16);
-                            } catch (NumberFormatException bad) {
-                                throw NOT_SIMPLE;
+                            // ASCII hex digits only (parseInt takes other scripts' digits and a sign): else tomlj's
+                            int cp = 0;
+                            for (int k = i; k < i + len; k++) {
+                                char h = s.charAt(k);
+                                int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+                                if (d < 0 || cp > 0x10FFFF) throw NOT_SIMPLE;
+                                cp = cp * 16 + d;
                             }
-                            // not a scalar value, or a sign in the digits: tomlj's
-                            if (s.substring(i, i + len).chars().anyMatch(ch -> Character.digit(ch, 16) < 0)) throw NOT_SIMPLE;
+                            // not a scalar value: tomlj's
                             if (cp > 0x10FFFF || cp >= 0xD800 && cp <= 0xDFFF) throw NOT_SIMPLE;
                             v.appendCodePoint(cp);
                             i += len;

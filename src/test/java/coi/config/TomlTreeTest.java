@@ -27,7 +27,19 @@ class TomlTreeTest {
 
     private static void same(String text) {
         assertThat(TomlTree.simple(text)).as("read simply:\n" + text).isPresent();
-        assertThat(TomlTree.simple(text).orElseThrow()).as("as tomlj reads:\n" + text).isEqualTo(tomlj(text));
+        TomlTree.Table simple = TomlTree.simple(text).orElseThrow(), tomlj = tomlj(text);
+        assertThat(simple).as("as tomlj reads:\n" + text).isEqualTo(tomlj);
+        sameOrder(simple, tomlj, text);
+    }
+
+    /** Equal tables may still list their keys in another order (a map's equals ignores it): the order too, all the way down. */
+    private static void sameOrder(Object simple, Object tomlj, String text) {
+        if (simple instanceof TomlTree.Table a && tomlj instanceof TomlTree.Table b) {
+            assertThat(List.copyOf(a.keySet())).as("key order in:\n" + text).isEqualTo(List.copyOf(b.keySet()));
+            for (String key : a.keySet()) sameOrder(a.get(key), b.get(key), text);
+        } else if (simple instanceof TomlTree.Array a && tomlj instanceof TomlTree.Array b) {
+            for (int i = 0; i < a.size(); i++) sameOrder(a.get(i), b.get(i), text);
+        }
     }
 
     private static final List<String> SIMPLE = List.of(
@@ -114,7 +126,17 @@ class TomlTreeTest {
             "t = { a = 1, }\n",
             "t = { a = 1\n}\n",
             "t = { a.b = 1 }\n",
-            "t = { a = 1, a = 2 }\n");
+            "t = { a = 1, a = 2 }\n",
+            // a header may not add to an inline table
+            "a = {}\n[a.b]\n",
+            "a = {}\n[[a.b]]\n",
+            "[a]\nb = {}\n[a.b.c]\n",
+            "a = {b = 1}\n[a.c]\nx = 1\n",
+            // other scripts' digits are no hex digits
+            "s = \"\\u\u0660\u0660\u0664\u0661\"\n",
+            "s = \"\\u\uff10\uff10\uff14\uff21\"\n",
+            "\"\\u\u0660\u0660\u0664\u0661\" = 1\n",
+            "s = \"\\u+041\"\n");
 
     @Test
     void everyOtherFormIsLeftToTomlj() {
@@ -141,6 +163,16 @@ class TomlTreeTest {
                     .hasMessageContaining("/w/.coi.toml:1:").hasMessageContaining("Nesting is too deep");
         }
         same("x = {a = {b = {c = {d = 1}}}}\n");
+    }
+
+    /** Many [[x]] headers (the agent may write thousands) are read whole (each once: 80,000 took 17.8 s when each looked at all before it). */
+    @Test
+    void manyArrayHeadersAreReadWhole() {
+        TomlTree.Table many = TomlTree.simple("[[a]]\nk = 1\n".repeat(80_000)).orElseThrow();
+        TomlTree.Array a = (TomlTree.Array) many.get("a");
+        assertThat(a.size()).isEqualTo(80_000);
+        assertThat(a.positionOf(79_999)).isEqualTo(new TomlTree.Position(159_999, 1));
+        assertThat(((TomlTree.Table) a.get(79_999)).get("k")).isEqualTo(1L);
     }
 
     @Test
