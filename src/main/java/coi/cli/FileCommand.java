@@ -89,7 +89,7 @@ final class FileCommand implements Runnable {
         if (!m.matches()) throw new UsageException("--max-size must be a size like 500MiB, 20GB or 1000000 (bytes), or none; got \"" + size + "\"");
         String unit = m.group(2);
         long base = unit.contains("i") ? 1024 : 1000;
-        int power = unit.isEmpty() || unit.equals("B") ? 0 : "kMGT".indexOf(Character.toUpperCase(unit.charAt(0)) == 'K' ? 'k' : unit.charAt(0)) + 1;
+        int power = unit.isEmpty() || unit.equals("B") ? 0 : "KMGT".indexOf(Character.toUpperCase(unit.charAt(0))) + 1;
         long n = Long.parseLong(m.group(1));
         for (int i = 0; i < power; i++) {
             if (n > Long.MAX_VALUE / base) throw new UsageException("--max-size " + size + " is more than any disk holds: give none for no limit");
