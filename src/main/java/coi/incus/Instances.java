@@ -129,9 +129,10 @@ public interface Instances {
 
     /**
      * Waits up to {@code timeout} for the instance to get an IPv4 address (its DHCP lease), so
-     * that a command run right after start does not race the network. Returns whether it got one.
+     * that a command run right after start does not race the network. Returns the first one it
+     * got (eth0's when it has one), or empty when none came in time.
      */
-    boolean awaitIpv4(String name, Duration timeout);
+    Optional<String> awaitIpv4(String name, Duration timeout);
 
     /**
      * Creates (and with {@code spec.start()} starts) an instance in one operation. A missing

@@ -81,7 +81,7 @@ final class RestClient implements IncusClient {
     @Override public Model.Instance instance(String name) { return instances.instance(name); }
     @Override public Optional<String> instanceStatus(String name) { return instances.instanceStatus(name); }
     @Override public Model.InstanceState instanceState(String name) { return instances.instanceState(name); }
-    @Override public boolean awaitIpv4(String name, Duration timeout) { return instances.awaitIpv4(name, timeout); }
+    @Override public Optional<String> awaitIpv4(String name, Duration timeout) { return instances.awaitIpv4(name, timeout); }
     @Override public void createInstance(InstanceSpec spec) { instances.createInstance(spec); }
     @Override public void start(String name) { instances.start(name); }
     @Override public void stop(String name, int timeoutSeconds, boolean force) { instances.stop(name, timeoutSeconds, force); }

@@ -57,10 +57,11 @@ final class RestInstances implements Instances {
     }
 
     @Override
-    public boolean awaitIpv4(String name, Duration timeout) {
+    public Optional<String> awaitIpv4(String name, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (instanceState(name).ipv4() == null) {
-            if (System.nanoTime() > deadline) return false;
+        String address;
+        while ((address = instanceState(name).ipv4()) == null) {
+            if (System.nanoTime() > deadline) return Optional.empty();
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
@@ -68,7 +69,7 @@ final class RestInstances implements Instances {
                 throw new IncusException("interrupted", e);
             }
         }
-        return true;
+        return Optional.of(address);
     }
 
     @Override

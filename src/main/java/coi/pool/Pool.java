@@ -207,7 +207,11 @@ public final class Pool {
             // fenced before its network ever comes up, as tightly as possible: nothing but its DHCP lease
             fence.apply(nic, bridge, CLOSED, List.of());
             incus.start(name);
-            if (!incus.awaitIpv4(name, LEASE_WAIT)) throw new IncusException(0, "pool member " + name + " got no DHCP lease");
+            String got = incus.awaitIpv4(name, LEASE_WAIT).orElseThrow(() -> new IncusException(0, "pool member " + name + " got no DHCP lease"));
+            // the bridge's DHCP server holds the pinned address for another client (see DnsmasqLeases): no network behind the fence
+            if (!got.equals(nic.address().getHostAddress())) {
+                throw new IncusException(0, "pool member " + name + " was given the address " + got + ", not its own " + nic.address().getHostAddress());
+            }
             incus.updateInstance(name, inst -> {
                 inst.with("config").put(STATE, READY);
                 return inst;

@@ -8,6 +8,7 @@ import coi.network.AllowlistRefresher;
 import coi.network.AllowlistResolver;
 import coi.network.BridgeFacts;
 import coi.network.ContainerNic;
+import coi.network.DnsmasqLeases;
 import coi.network.FenceException;
 import coi.network.NetworkFence;
 import coi.network.NetworkPolicy;
@@ -94,16 +95,21 @@ public final class Fencing {
         return taken;
     }
 
-    /** The addresses {@code bridge}'s DHCP server has leased. */
+    /**
+     * The addresses {@code bridge}'s DHCP server has leased: those Incus lists, and, for a daemon on this machine, those in
+     * dnsmasq's own lease file, which also holds the leases of clients Incus does not know ({@link DnsmasqLeases}).
+     */
     Set<Inet4Address> leased(BridgeFacts bridge) {
+        Set<Inet4Address> addresses = new HashSet<>();
+        DnsmasqLeases.file(incus.address(), bridge.name()).ifPresent(file -> addresses.addAll(DnsmasqLeases.read(file)));
         List<String> leased;
         try {
             leased = incus.leasedIpv4(bridge.name());
         } catch (IncusException e) {
             // a daemon that will not list the leases (an older one, a restricted project): the instances' own state says it
-            return taken(incus.instances());
+            addresses.addAll(taken(incus.instances()));
+            return addresses;
         }
-        Set<Inet4Address> addresses = new HashSet<>();
         leased.forEach(ip -> addIfIp(addresses, ip));
         return addresses;
     }

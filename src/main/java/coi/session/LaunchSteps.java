@@ -135,7 +135,7 @@ public final class LaunchSteps {
     /** `coi run`, new container: ready for the command once its network is up; DHCP takes a moment, code's home is made meanwhile. */
     public Launcher run(Replanner replanner) {
         return new Launcher(List.of(image(), storage(), quotas(), created(replanner), start(replanner), releaseView(),
-                monitor(), Overlap.steps(NETWORK, network(), home())));
+                monitor(), Overlap.steps(NETWORK, network(replanner), home())));
     }
 
     /** A persistent container used again: started (fence first) when stopped; for `shell`, its tmux started if gone. */
@@ -148,7 +148,7 @@ public final class LaunchSteps {
         List<Step> steps = new ArrayList<>();
         if (plan.disposition() == SessionPlan.Disposition.START_EXISTING) {
             steps.addAll(List.of(sweep(), fence(), view(), startAgain(), releaseView()));
-            if (plan.tool() == null) steps.add(network());
+            if (plan.tool() == null) steps.add(network(null));
         }
         if (plan.tool() != null) steps.addAll(List.of(metadata(), tmux(true, new AtomicReference<>(HomeWork.MADE), tmux)));
         return new Launcher(steps);
@@ -399,12 +399,30 @@ public final class LaunchSteps {
         });
     }
 
-    Step network() {
+    /**
+     * `coi run`'s wait for the container's DHCP lease. A fenced NIC pins its address; when the bridge's DHCP server hands out
+     * another (it holds the pinned one for another client, see {@link coi.network.DnsmasqLeases}), the container sends
+     * from an address its NIC filter and the fence drop, so it has no network: a new container ({@code replanner} given)
+     * moves to another address, a container used again is warned about.
+     */
+    Step network(Replanner replanner) {
         return Launcher.step(NETWORK, launch -> {
-            String container = launch.plan().container();
-            if (!incus.awaitIpv4(container, NETWORK_WAIT)) {
+            SessionPlan plan = launch.plan();
+            String container = plan.container();
+            Optional<String> got = incus.awaitIpv4(container, NETWORK_WAIT);
+            if (got.isEmpty()) {
                 System.err.println("coi: warning: " + container + " has no IPv4 address after " + NETWORK_WAIT.toSeconds()
                         + " s (is dnsmasq on the bridge running? `coi health` checks); going on without the network");
+                return Undo.NOTHING;
+            }
+            Map<String, String> nic = plan.fenced() ? plan.devices().get("eth0") : null;
+            String pinned = nic == null ? null : Fencing.address(nic).getHostAddress();
+            if (pinned != null && !pinned.equals(got.get())) {
+                IncusException lost = new IncusException(0, container + " was given the address " + got.get() + ", not its own " + pinned
+                        + ": the bridge's DHCP server holds " + pinned + " for another client");
+                if (replanner != null) throw new Retry(CREATE, replanner.otherAddress(plan), lost);
+                System.err.println("coi: warning: " + lost.getMessage() + ", so the fence lets nothing of it through"
+                        + " (`coi kill " + container + "` and start the session again: a new container takes a free address)");
             }
             return Undo.NOTHING;
         });

@@ -58,6 +58,7 @@ public final class FakeDaemon implements AutoCloseable {
     private final Map<String, Deque<Integer>> exitsOf = new HashMap<>();
     private final List<ExecCall> execs = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<String>> statusReads = new HashMap<>();
+    private final Set<String> heldByDhcp = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<String> actions = new CopyOnWriteArrayList<>();
     private final AtomicInteger operations = new AtomicInteger();
     private final Thread websocketServer;
@@ -134,6 +135,18 @@ public final class FakeDaemon implements AutoCloseable {
     public List<ExecCall> execs() {
         return List.copyOf(execs);
     }
+
+    /**
+     * The bridge's DHCP server holds these addresses for clients Incus does not know: a running instance whose NIC pins one
+     * of them reads as given {@link #DHCP_OWN} instead, as dnsmasq does it.
+     */
+    public synchronized FakeDaemon dhcpHolds(String... addresses) {
+        heldByDhcp.addAll(List.of(addresses));
+        return this;
+    }
+
+    /** The address the DHCP server gives a NIC whose pinned address it holds for another client. */
+    public static final String DHCP_OWN = "10.99.0.250";
 
     /** What was done, in order: "create NAME", "start NAME", "stop NAME", "delete NAME", "exec NAME". */
     public List<String> actions() {
@@ -307,10 +320,11 @@ public final class FakeDaemon implements AutoCloseable {
         return operation("{}");
     }
 
-    private static ObjectNode state(ObjectNode instance) {
+    private ObjectNode state(ObjectNode instance) {
         ObjectNode state = Json.object().put("status", instance.path("status").asText()).put("pid", 1);
         if (instance.path("status").asText().equals("Running")) {
-            String ip = instance.path("devices").path("eth0").path("ipv4.address").asText("10.99.0.50");
+            String pinned = instance.path("devices").path("eth0").path("ipv4.address").asText("10.99.0.50");
+            String ip = heldByDhcp.contains(pinned) ? DHCP_OWN : pinned;
             state.set("network", Json.MAPPER.valueToTree(Map.of("eth0", Map.of("addresses",
                     List.of(Map.of("family", "inet", "address", ip, "netmask", "24", "scope", "global"))))));
         }
