@@ -15,16 +15,19 @@ import java.util.Set;
  * container starts, so the fence can be installed first, and the Incus NIC pins it:
  * the host-side veth gets a known name (bridge-level rules match on it) and the NIC drops frames
  * whose MAC or IPv4 source is not the container's own, so the address the host rules match on
- * cannot be changed or borrowed from inside.
+ * cannot be changed or borrowed from inside. Its MAC address is pinned too, so that the fence can
+ * refuse DHCP messages sent for any other client ({@link NftRuleset}).
  */
-public record ContainerNic(String container, String hostInterface, Inet4Address address) {
+public record ContainerNic(String container, String hostInterface, Inet4Address address, String mac) {
 
     /** Linux interface names are at most 15 bytes. */
     private static final int IFNAMSIZ = 15;
 
+    /** {@code mac} null: a NIC coi made before it pinned MAC addresses (Incus chose the MAC). */
     public ContainerNic {
         if (!container.matches("[A-Za-z][A-Za-z0-9-]{0,62}")) throw new IllegalArgumentException("not an Incus instance name: " + container);
         if (hostInterface.length() > IFNAMSIZ || !hostInterface.matches("[a-z0-9]+")) throw new IllegalArgumentException("bad host interface name: " + hostInterface);
+        if (mac != null && !mac.matches("[0-9a-f]{2}(:[0-9a-f]{2}){5}")) throw new IllegalArgumentException("bad MAC address: " + mac);
     }
 
     /**
@@ -39,10 +42,21 @@ public record ContainerNic(String container, String hostInterface, Inet4Address 
         for (long i = 0; i < hosts; i++) {
             Inet4Address candidate = subnet.address(1 + (start + i) % hosts);
             if (!candidate.equals(bridge.gateway()) && !taken.contains(candidate)) {
-                return new ContainerNic(container, hostInterfaceFor(container), candidate);
+                return new ContainerNic(container, hostInterfaceFor(container), candidate, macFor(container));
             }
         }
         throw new FenceException("no free IPv4 address left on bridge " + bridge.name() + " (" + subnet + ")");
+    }
+
+    /**
+     * A locally administered unicast MAC address from the name's hash, so the fence knows it before the container exists
+     * (its DHCP rule matches on it) and a container made again under the same name has the same one.
+     */
+    public static String macFor(String container) {
+        byte[] hash = sha256("mac:" + container);
+        StringBuilder mac = new StringBuilder("0a");
+        for (int i = 0; i < 5; i++) mac.append(':').append(HexFormat.of().toHexDigits(hash[i]));
+        return mac.toString();
     }
 
     /** {@code coi} + 10 hex digits of the name's hash: unique enough, and short enough for IFNAMSIZ. */
@@ -61,6 +75,7 @@ public record ContainerNic(String container, String hostInterface, Inet4Address 
         d.put("name", "eth0");
         d.put("host_name", hostInterface);
         d.put("ipv4.address", address.getHostAddress());
+        if (mac != null) d.put("hwaddr", mac);
         d.put("security.mac_filtering", "true");
         d.put("security.ipv4_filtering", "true");
         // Without an IPv6 subnet on the bridge Incus then drops all IPv6 from the NIC; the fence

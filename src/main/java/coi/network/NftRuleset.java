@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
  *       bridge ports. Container-to-container traffic is switched, not routed, so the inet hooks
  *       only see it when br_netfilter happens to be loaded; this chain makes it independent of that.
  *   <li>{@code bridge coi <c>.port} (bridge prerouting): what may enter from the container's port
- *       at all. IPv4 and ARP only from the container's own address (DHCP from 0.0.0.0 aside), so
+ *       at all. IPv4 and ARP only from the container's own address (DHCP from 0.0.0.0 aside) and,
+ *       when its MAC address is pinned, frames only from that MAC and DHCP only for it, so
  *       the source address the inet chains match on cannot be forged even if the NIC's own
  *       filters ({@link ContainerNic#device}) were missing. No IPv6 and no other ether types:
  *       IPv6 is switched off from outside instead of filtered, simpler, and root inside cannot
@@ -75,6 +76,12 @@ public final class NftRuleset {
         }
 
         s.add(baseChain("inet", c, INPUT, "input"));
+        // the bridge chain's DHCP rule again, on what the host reassembled: a message split so that its first fragment
+        // ends before the client's MAC is checked here whole (its frames all come from the container's pinned MAC)
+        if (nic.mac() != null) {
+            s.rule("inet", c, INPUT, "iifname \"" + bridge.name() + "\" ether saddr " + nic.mac() + " udp dport 67 " + notFor(nic) + " counter name "
+                    + name(c, BLOCKED) + " drop");
+        }
         s.rule("inet", c, INPUT, src + "ct state established,related accept");
         s.rule("inet", c, INPUT, src + "iifname \"" + bridge.name() + "\" udp dport 67 accept");
         if (policy instanceof NetworkPolicy.Restricted) {
@@ -90,11 +97,22 @@ public final class NftRuleset {
         String own = nic.address().getHostAddress();
         s.add(baseChain("bridge", c, PORT, "prerouting"));
         s.rule("bridge", c, PORT, "iifname " + port + " ether type != { ip, arp } counter drop");
+        if (nic.mac() != null) {
+            s.rule("bridge", c, PORT, "iifname " + port + " ether saddr != " + nic.mac() + " counter drop");
+            // DHCP only for its own MAC: root inside could otherwise have the bridge's dnsmasq lease every free address to
+            // made-up clients for an hour, or give back another container's lease
+            s.rule("bridge", c, PORT, "iifname " + port + " udp dport 67 " + notFor(nic) + " counter drop");
+        }
         s.rule("bridge", c, PORT, "iifname " + port + " ip saddr 0.0.0.0 udp dport 67 accept");
         s.rule("bridge", c, PORT, "iifname " + port + " ip saddr != " + own + " counter drop");
         // 0.0.0.0 is the sender of RFC 5227 address probes, which DHCP clients send.
         s.rule("bridge", c, PORT, "iifname " + port + " arp saddr ip != { " + own + ", 0.0.0.0 } counter drop");
         return s.toString();
+    }
+
+    /** Matches a DHCP message (UDP) whose client hardware address (chaddr, 28 bytes into the message) is not the NIC's MAC. */
+    private static String notFor(ContainerNic nic) {
+        return "@th,288,48 != 0x" + nic.mac().replace(":", "");
     }
 
     /** Removes every object of the container; succeeds whether or not they exist. */

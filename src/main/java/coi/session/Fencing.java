@@ -236,7 +236,7 @@ public final class Fencing {
     }
 
     private static ContainerNic nic(String container, Map<String, String> device) {
-        return new ContainerNic(container, device.get("host_name"), address(device));
+        return new ContainerNic(container, device.get("host_name"), address(device), device.get("hwaddr"));
     }
 
     /**

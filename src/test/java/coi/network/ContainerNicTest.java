@@ -37,7 +37,19 @@ class ContainerNicTest {
         assertThat(nic.device(bridge)).containsEntry("type", "nic").containsEntry("network", "incusbr0").containsEntry("name", "eth0")
                 .containsEntry("host_name", nic.hostInterface()).containsEntry("ipv4.address", nic.address().getHostAddress())
                 .containsEntry("security.mac_filtering", "true").containsEntry("security.ipv4_filtering", "true")
-                .containsEntry("security.ipv6_filtering", "true");
+                .containsEntry("security.ipv6_filtering", "true").containsEntry("hwaddr", nic.mac());
+    }
+
+    @Test
+    void theMacIsALocallyAdministeredUnicastAddressOfTheName() {
+        String mac = ContainerNic.plan("coi-1a2b3c4d-1", bridge, Set.of()).mac();
+        assertThat(mac).matches("[0-9a-f]{2}(:[0-9a-f]{2}){5}").isEqualTo(ContainerNic.macFor("coi-1a2b3c4d-1"));
+        int first = Integer.parseInt(mac.substring(0, 2), 16);
+        assertThat(first & 0b10).as("locally administered").isNotZero();
+        assertThat(first & 0b01).as("unicast").isZero();
+        assertThat(ContainerNic.macFor("coi-1a2b3c4d-2")).isNotEqualTo(mac);
+        assertThatThrownBy(() -> new ContainerNic("c", "coiabc", bridge.gateway(), "0A:01:02:03:04:05")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new ContainerNic("c", "coiabc", bridge.gateway(), null).device(bridge)).doesNotContainKey("hwaddr");
     }
 
     @Test

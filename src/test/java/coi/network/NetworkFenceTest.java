@@ -25,7 +25,7 @@ class NetworkFenceTest {
     });
 
     private final BridgeFacts bridge = BridgeFacts.of("incusbr0", "10.147.83.1/24");
-    private final ContainerNic nic = new ContainerNic("coi-aa-1", "coiabc", addr("10.147.83.9"));
+    private final ContainerNic nic = new ContainerNic("coi-aa-1", "coiabc", addr("10.147.83.9"), "0a:01:02:03:04:05");
 
     @Test
     void appliesAndRemovesAsOneScriptEach() {

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class NftRulesetTest {
 
     private final BridgeFacts bridge = BridgeFacts.of("incusbr0", "10.147.83.1/24");
-    private final ContainerNic nic = new ContainerNic("coi-1a2b3c4d-1", "coi0123456789", addr("10.147.83.50"));
+    private final ContainerNic nic = new ContainerNic("coi-1a2b3c4d-1", "coi0123456789", addr("10.147.83.50"), "0a:01:02:03:04:05");
 
     @Test
     void restrictedBlocksPrivateRangesAndTheHostButLetsDnsAndDhcpThrough() {
@@ -50,7 +50,23 @@ class NftRulesetTest {
     @Test
     void everyInetRuleMatchesOnlyTheContainersSource() {
         String s = NftRuleset.apply(nic, bridge, NetworkPolicy.of("allowlist", List.of("a.test"), 30), List.of(Ipv4Cidr.parse("203.0.113.10")));
-        assertThat(lines(s, "add rule inet ")).isNotEmpty().allMatch(l -> l.contains(" ip saddr 10.147.83.50 "));
+        assertThat(lines(s, "add rule inet ")).isNotEmpty().allMatch(l -> l.contains(" ip saddr 10.147.83.50 ") || l.contains(" ether saddr 0a:01:02:03:04:05 "));
+    }
+
+    @Test
+    void dhcpIsForTheContainersOwnMacOnlyBeforeAnythingIsAcceptedAndNotCheckedForANicWithoutAPinnedMac() {
+        String s = NftRuleset.apply(nic, bridge, new NetworkPolicy.Restricted(), List.of());
+        List<String> port = lines(s, "add rule bridge coi coi-1a2b3c4d-1.port ");
+        List<String> in = lines(s, "add rule inet coi coi-1a2b3c4d-1.in ");
+        assertThat(port).contains("add rule bridge coi coi-1a2b3c4d-1.port iifname \"coi0123456789\" ether saddr != 0a:01:02:03:04:05 counter drop",
+                "add rule bridge coi coi-1a2b3c4d-1.port iifname \"coi0123456789\" udp dport 67 @th,288,48 != 0x0a0102030405 counter drop");
+        assertThat(port.indexOf(port.stream().filter(l -> l.contains("@th,288,48")).findFirst().orElseThrow()))
+                .isLessThan(port.indexOf(port.stream().filter(l -> l.contains("0.0.0.0 udp dport 67 accept")).findFirst().orElseThrow()));
+        assertThat(in.getFirst()).isEqualTo("add rule inet coi coi-1a2b3c4d-1.in iifname \"incusbr0\" ether saddr 0a:01:02:03:04:05 udp dport 67"
+                + " @th,288,48 != 0x0a0102030405 counter name coi-1a2b3c4d-1.blocked drop");
+
+        ContainerNic unpinned = new ContainerNic(nic.container(), nic.hostInterface(), nic.address(), null);
+        assertThat(NftRuleset.apply(unpinned, bridge, new NetworkPolicy.Restricted(), List.of())).doesNotContain("ether saddr", "@th");
     }
 
     @Test

@@ -65,4 +65,19 @@ class PoolTest {
             assertThat(daemon.instanceNames()).containsExactlyInAnyOrder(PREFIX + "pool-0000000b", PREFIX + "pool-0000000c");
         }
     }
+
+    /** The bridge's DHCP server held the member's pinned address for another client and gave it one of its own. */
+    @Test
+    void aMemberGivenAnotherAddressThanItsOwnIsRemovedAndTheFillSaysWhy() throws Exception {
+        try (FakeDaemon daemon = FakeDaemon.start(dir); IncusClient incus = daemon.client()) {
+            for (int i = 2; i < 255; i++) daemon.dhcpHolds("10.99.0." + i);
+            Pool pool = new Pool(incus, new NetworkFence((stdin, args) -> ""), PREFIX);
+            var bridge = coi.network.BridgeFacts.of(FakeDaemon.BRIDGE, FakeDaemon.BRIDGE_ADDRESS);
+            var own = (java.net.Inet4Address) java.net.InetAddress.getByName(FakeDaemon.DHCP_OWN);
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> pool.fill(new Fit("coi", "abc", "f"), Map.of(), Map.of(), 1, bridge, Set.of(own), "1@boot", mine))
+                    .isInstanceOf(coi.incus.IncusException.class).hasMessageContaining("was given the address " + FakeDaemon.DHCP_OWN + ", not its own");
+            assertThat(daemon.instanceNames()).as("the member, removed").isEmpty();
+        }
+    }
 }
