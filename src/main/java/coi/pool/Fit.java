@@ -37,8 +37,14 @@ public record Fit(String alias, String fingerprint, String hash) {
         return fixed;
     }
 
+    /**
+     * How members are made, part of every fit: members made another way age out like those of a rebuilt image. Members
+     * made before this line (their NIC had no pinned MAC, so their fence let DHCP through for any client) hash without it.
+     */
+    static final String MADE = "nic: pinned address and MAC\n";
+
     public static Fit of(String alias, String fingerprint, Map<String, String> config, Map<String, Map<String, String>> devices) {
-        StringBuilder text = new StringBuilder(fingerprint).append('\n');
+        StringBuilder text = new StringBuilder(MADE).append(fingerprint).append('\n');
         fixedConfig(config).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         fixedDevices(devices).forEach((name, d) -> text.append(name).append(new TreeMap<>(d)).append('\n'));
         return new Fit(alias, fingerprint, sha256(text.toString()).substring(0, 16));

@@ -32,6 +32,14 @@ class FitTest {
     }
 
     @Test
+    void membersMadeBeforeTheirNicPinnedItsMacAreAnotherFit() throws Exception {
+        // the hash as it was: the fingerprint and the fixed parts, without the line saying how members are made
+        String before = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest("f00d\n".getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 16);
+        assertThat(Fit.of("coi", "f00d", Map.of(), NO_DEVICES).hash()).isNotEqualTo(before).hasSize(16);
+    }
+
+    @Test
     void onlyTheRootDiskOfTheSessionsDevicesIsFixed() {
         Map<String, Map<String, String>> devices = Map.of("workspace", Map.of("type", "disk", "source", "/w", "path", "/workspace"),
                 "eth0", Map.of("type", "nic"), "root", Map.of("type", "disk", "path", "/", "size", "10GiB"));
