@@ -58,7 +58,7 @@ final class SetupCommand implements Callable<Integer> {
             return 0;
         }
         int changed = setup.apply(out);
-        out.println(changed == 0 ? "setup: nothing to do, this machine is ready" : "setup: ready (" + changed + " steps changed something)");
+        out.println(changed == 0 ? "setup: nothing to do, this machine is ready" : "setup: ready (" + changed + (changed == 1 ? " step" : " steps") + " changed something)");
         out.flush();
         return 0;
     }

@@ -162,6 +162,7 @@ final class RestClient implements IncusClient {
     @Override public Model.Network network(String name) { return server.network(name); }
     @Override public List<String> leasedIpv4(String network) { return server.leasedIpv4(network); }
     @Override public void createBridge(String name, Map<String, String> config) { server.createBridge(name, config); }
+    @Override public void updateNetworkConfig(String name, Map<String, String> config) { server.updateNetworkConfig(name, config); }
     @Override public void deleteNetwork(String name) { server.deleteNetwork(name); }
     @Override public Model.Profile profile(String name) { return server.profile(name); }
 

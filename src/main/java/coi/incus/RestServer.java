@@ -90,6 +90,13 @@ final class RestServer implements ServerResources {
     }
 
     @Override
+    public void updateNetworkConfig(String name, Map<String, String> config) {
+        ObjectNode body = Json.object();
+        body.set("config", Json.MAPPER.valueToTree(config));
+        incus.call("PATCH", incus.scoped("/1.0/networks/" + enc(name)), body);
+    }
+
+    @Override
     public void deleteNetwork(String name) {
         incus.call("DELETE", incus.scoped("/1.0/networks/" + enc(name)), null);
     }

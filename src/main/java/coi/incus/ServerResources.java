@@ -34,6 +34,9 @@ public interface ServerResources {
 
     void deleteNetwork(String name);
 
+    /** Sets these config keys of a managed network, leaving its others as they are. */
+    void updateNetworkConfig(String name, Map<String, String> config);
+
 
     Model.Profile profile(String name);
 

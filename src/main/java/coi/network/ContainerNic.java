@@ -45,7 +45,8 @@ public record ContainerNic(String container, String hostInterface, Inet4Address 
                 return new ContainerNic(container, hostInterfaceFor(container), candidate, macFor(container));
             }
         }
-        throw new FenceException("no free IPv4 address left on bridge " + bridge.name() + " (" + subnet + ")");
+        throw new FenceException("no free IPv4 address left on bridge " + bridge.name() + " (" + subnet + "): every one is an instance's or"
+                + " leased by the bridge's DHCP server (`incus network list-leases " + bridge.name() + "` and its dnsmasq.leases file say to whom)");
     }
 
     /**

@@ -47,9 +47,13 @@ public final class DnsmasqLeases {
     /** The leased IPv4 addresses in {@code file}; none when it is missing, unreadable or too large. */
     public static Set<Inet4Address> read(Path file) {
         try {
-            if (Files.size(file) > MAX_BYTES) return Set.of();
+            if (Files.size(file) > MAX_BYTES) {
+                coi.Trace.mark("dnsmasq's lease file not read: larger than " + MAX_BYTES + " bytes");
+                return Set.of();
+            }
             return parse(Files.readString(file, StandardCharsets.ISO_8859_1));
         } catch (IOException | SecurityException unreadable) {
+            coi.Trace.mark("dnsmasq's lease file not read: " + unreadable);
             return Set.of();
         }
     }

@@ -79,8 +79,10 @@ public final class NftRuleset {
         // the bridge chain's DHCP rule again, on what the host reassembled: a message split so that its first fragment
         // ends before the client's MAC is checked here whole (its frames all come from the container's pinned MAC)
         if (nic.mac() != null) {
-            s.rule("inet", c, INPUT, "iifname \"" + bridge.name() + "\" ether saddr " + nic.mac() + " udp dport 67 " + notFor(nic) + " counter name "
-                    + name(c, BLOCKED) + " drop");
+            for (String notOwn : notOwnDhcp(nic)) {
+                s.rule("inet", c, INPUT, "iifname \"" + bridge.name() + "\" ether saddr " + nic.mac() + " udp dport 67 " + notOwn
+                        + " counter name " + name(c, BLOCKED) + " drop");
+            }
         }
         s.rule("inet", c, INPUT, src + "ct state established,related accept");
         s.rule("inet", c, INPUT, src + "iifname \"" + bridge.name() + "\" udp dport 67 accept");
@@ -101,7 +103,7 @@ public final class NftRuleset {
             s.rule("bridge", c, PORT, "iifname " + port + " ether saddr != " + nic.mac() + " counter drop");
             // DHCP only for its own MAC: root inside could otherwise have the bridge's dnsmasq lease every free address to
             // made-up clients for an hour, or give back another container's lease
-            s.rule("bridge", c, PORT, "iifname " + port + " udp dport 67 " + notFor(nic) + " counter drop");
+            for (String notOwn : notOwnDhcp(nic)) s.rule("bridge", c, PORT, "iifname " + port + " udp dport 67 " + notOwn + " counter drop");
         }
         s.rule("bridge", c, PORT, "iifname " + port + " ip saddr 0.0.0.0 udp dport 67 accept");
         s.rule("bridge", c, PORT, "iifname " + port + " ip saddr != " + own + " counter drop");
@@ -110,9 +112,21 @@ public final class NftRuleset {
         return s.toString();
     }
 
-    /** Matches a DHCP message (UDP) whose client hardware address (chaddr, 28 bytes into the message) is not the NIC's MAC. */
-    private static String notFor(ContainerNic nic) {
-        return "@th,288,48 != 0x" + nic.mac().replace(":", "");
+    /**
+     * The largest UDP datagram to the DHCP server a fenced container may send: 8 bytes of header and 471 of message (clients
+     * send about 300). One of 480 or more could carry a second message of the 236 bytes dnsmasq reads at least, sent as one
+     * UDP GSO packet that the host splits only after its rules looked at the first message.
+     */
+    static final int DHCP_MAX_UDP_LENGTH = 479;
+
+    /**
+     * What makes a datagram to the DHCP server (UDP port 67) not a request of the NIC's own client, each to be dropped: not
+     * op 1 (a request) from hardware type 1 (Ethernet) with a 6-byte address (dnsmasq takes a client of another type or
+     * length for another client), a client address (chaddr, 28 bytes into the message) other than the NIC's MAC, or a
+     * length that could hold a second message.
+     */
+    private static List<String> notOwnDhcp(ContainerNic nic) {
+        return List.of("@th,64,24 != 0x010106", "@th,288,48 != 0x" + nic.mac().replace(":", ""), "udp length > " + DHCP_MAX_UDP_LENGTH);
     }
 
     /** Removes every object of the container; succeeds whether or not they exist. */

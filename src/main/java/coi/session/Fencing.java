@@ -236,7 +236,8 @@ public final class Fencing {
     }
 
     private static ContainerNic nic(String container, Map<String, String> device) {
-        return new ContainerNic(container, device.get("host_name"), address(device), device.get("hwaddr"));
+        String mac = device.get("hwaddr");
+        return new ContainerNic(container, device.get("host_name"), address(device), mac == null ? null : mac.toLowerCase(java.util.Locale.ROOT));
     }
 
     /**

@@ -416,7 +416,7 @@ public final class LaunchSteps {
                 return Undo.NOTHING;
             }
             Map<String, String> nic = plan.fenced() ? plan.devices().get("eth0") : null;
-            String pinned = nic == null ? null : Fencing.address(nic).getHostAddress();
+            String pinned = nic == null || nic.get("ipv4.address") == null ? null : Fencing.address(nic).getHostAddress();
             if (pinned != null && !pinned.equals(got.get())) {
                 IncusException lost = new IncusException(0, container + " was given the address " + got.get() + ", not its own " + pinned
                         + ": the bridge's DHCP server holds " + pinned + " for another client");

@@ -264,6 +264,12 @@ public final class Sessions {
         if (!instance.running()) MountSources.requireUnchanged(instance, Path.of(plan.workspace()));
         NetworkPolicy createdWith = Fencing.policy(instance);
         Map<String, String> eth0 = instance.devices() == null ? null : instance.devices().get("eth0");
+        String mac = instance.configValue("volatile.eth0.hwaddr");
+        if (eth0 != null && eth0.get("hwaddr") == null && mac != null) {
+            // made before coi pinned the MAC: the one Incus gave it (and filters on), so its rules check DHCP too
+            eth0 = new java.util.TreeMap<>(eth0);
+            eth0.put("hwaddr", mac);
+        }
         return plan.reusing(instance.running() ? SessionPlan.Disposition.JOIN_RUNNING : SessionPlan.Disposition.START_EXISTING,
                 createdWith, createdWith.fenced() ? fencing.bridge() : null, eth0, command, CodeUser.of(instance));
     }

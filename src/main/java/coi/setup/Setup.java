@@ -24,6 +24,7 @@ public final class Setup {
                 new HostSteps.ViewSudoRule(host, options.group(), Path.of(System.getProperty("coi.launcher", "/usr/bin/coi"))),
                 new HostSteps.Daemon(host, incus, options.group()),
                 new IncusSteps.Bridge(incus, options),
+                new IncusSteps.DhcpByMac(incus, options),
                 new IncusSteps.Pool(incus, host, options),
                 new IncusSteps.QuotaRescan(incus, host, options),
                 new IncusSteps.Profile(incus, options),

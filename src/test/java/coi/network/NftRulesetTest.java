@@ -59,11 +59,15 @@ class NftRulesetTest {
         List<String> port = lines(s, "add rule bridge coi coi-1a2b3c4d-1.port ");
         List<String> in = lines(s, "add rule inet coi coi-1a2b3c4d-1.in ");
         assertThat(port).contains("add rule bridge coi coi-1a2b3c4d-1.port iifname \"coi0123456789\" ether saddr != 0a:01:02:03:04:05 counter drop",
-                "add rule bridge coi coi-1a2b3c4d-1.port iifname \"coi0123456789\" udp dport 67 @th,288,48 != 0x0a0102030405 counter drop");
+                "add rule bridge coi coi-1a2b3c4d-1.port iifname \"coi0123456789\" udp dport 67 @th,64,24 != 0x010106 counter drop",
+                "add rule bridge coi coi-1a2b3c4d-1.port iifname \"coi0123456789\" udp dport 67 @th,288,48 != 0x0a0102030405 counter drop",
+                "add rule bridge coi coi-1a2b3c4d-1.port iifname \"coi0123456789\" udp dport 67 udp length > 479 counter drop");
         assertThat(port.indexOf(port.stream().filter(l -> l.contains("@th,288,48")).findFirst().orElseThrow()))
                 .isLessThan(port.indexOf(port.stream().filter(l -> l.contains("0.0.0.0 udp dport 67 accept")).findFirst().orElseThrow()));
-        assertThat(in.getFirst()).isEqualTo("add rule inet coi coi-1a2b3c4d-1.in iifname \"incusbr0\" ether saddr 0a:01:02:03:04:05 udp dport 67"
-                + " @th,288,48 != 0x0a0102030405 counter name coi-1a2b3c4d-1.blocked drop");
+        String dhcp = "add rule inet coi coi-1a2b3c4d-1.in iifname \"incusbr0\" ether saddr 0a:01:02:03:04:05 udp dport 67 ";
+        assertThat(in.subList(0, 3)).containsExactly(dhcp + "@th,64,24 != 0x010106 counter name coi-1a2b3c4d-1.blocked drop",
+                dhcp + "@th,288,48 != 0x0a0102030405 counter name coi-1a2b3c4d-1.blocked drop",
+                dhcp + "udp length > 479 counter name coi-1a2b3c4d-1.blocked drop");
 
         ContainerNic unpinned = new ContainerNic(nic.container(), nic.hostInterface(), nic.address(), null);
         assertThat(NftRuleset.apply(unpinned, bridge, new NetworkPolicy.Restricted(), List.of())).doesNotContain("ether saddr", "@th");

@@ -150,50 +150,64 @@ class SessionFenceIT {
     }
 
     /**
-     * Sends one DHCP message as root from inside, for a made-up client: {@code request} asks the bridge's dnsmasq to lease
-     * the address (broadcast, as a client without an address does), {@code release} gives it back. {@code plain}: one
-     * datagram; {@code big}: padded past the MTU, so the kernel sends it in fragments; {@code split}: two fragments made by
-     * hand, the first ending 8 bytes into the message, before the client's MAC.
+     * Sends DHCP as root from inside: {@code request} asks the bridge's dnsmasq to lease the address to a made-up client
+     * ({@code MAC}), {@code release} gives it back. How the client is made up and the message sent: {@code plain}, one
+     * datagram (broadcast, as a client without an address sends it); {@code big}, padded past the MTU, so the kernel
+     * sends it in fragments; {@code split}, two fragments made by hand, the first ending 8 bytes into the message, before
+     * the client's MAC; {@code gso}, one UDP GSO packet holding a request for the container's own MAC and then the made-up
+     * one; {@code hlen0}, a client with no hardware address and a made-up client id; {@code clid}, the container's own
+     * MAC with a made-up client id.
      */
     static final String DHCP = """
             import socket, struct, sys, os
             op, how, mac, address, server = sys.argv[1:6]
+            own = bytes.fromhex(open('/sys/class/net/eth0/address').read().strip().replace(':', ''))
+            fake = bytes.fromhex(mac.replace(':', ''))
             def opt(code, data): return bytes([code, len(data)]) + data
+            def message(typ, chaddr, hlen, ciaddr, options):
+                head = struct.pack('!BBBB4sHH4s4s4s4s', 1, 1, hlen, 0, os.urandom(4), 0, 0x8000 if typ == 3 else 0,
+                                   ciaddr, bytes(4), bytes(4), bytes(4))
+                return head + chaddr.ljust(16, b'\\0') + bytes(192) + b'\\x63\\x82\\x53\\x63' + opt(53, bytes([typ])) + options + b'\\xff'
+            chaddr, hlen, clid = {'hlen0': (b'', 0, opt(61, b'\\0' + fake)), 'clid': (own, 6, opt(61, b'\\0' + fake))}.get(how, (fake, 6, b''))
             ip = socket.inet_aton(address)
-            request = op == 'request'
-            head = struct.pack('!BBBB4sHH4s4s4s4s', 1, 1, 6, 0, os.urandom(4), 0, 0x8000 if request else 0,
-                               b'\\0' * 4 if request else ip, b'\\0' * 4, b'\\0' * 4, b'\\0' * 4)
-            options = opt(53, b'\\x03') + opt(50, ip) if request else opt(53, b'\\x07') + opt(54, socket.inet_aton(server))
-            message = head + bytes.fromhex(mac.replace(':', '')) + b'\\0' * 202 + b'\\x63\\x82\\x53\\x63' + options + b'\\xff'
+            if op == 'request':
+                msg = message(3, chaddr, hlen, bytes(4), opt(50, ip) + clid)
+            else:
+                msg = message(7, chaddr, hlen, ip, opt(54, socket.inet_aton(server)) + clid)
             if how == 'split':
                 probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 probe.connect((server, 67))
-                own = probe.getsockname()[0]
-                udp = struct.pack('!HHHH', 68, 67, 8 + len(message), 0) + message
+                src = probe.getsockname()[0]
+                udp = struct.pack('!HHHH', 68, 67, 8 + len(msg), 0) + msg
                 ident = os.urandom(2)
                 def fragment(offset, data, more):
                     return struct.pack('!BBH2sHBBH4s4s', 0x45, 0, 20 + len(data), ident, (0x2000 if more else 0) | offset // 8,
-                                       64, 17, 0, socket.inet_aton(own), socket.inet_aton(server)) + data
+                                       64, 17, 0, socket.inet_aton(src), socket.inet_aton(server)) + data
                 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
                 s.sendto(fragment(0, udp[:16], True), (server, 0))
                 s.sendto(fragment(16, udp[16:], False), (server, 0))
-            else:
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-                if how == 'big':
-                    message += b'\\0' * 3000
-                    s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER: IP_PMTUDISC_DONT, so it may be fragmented
-                s.bind(('', 68))
-                s.sendto(message, ('255.255.255.255' if request else server, 67))
+                sys.exit(0)
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            s.bind(('', 68))
+            to = '255.255.255.255' if op == 'request' else server
+            if how == 'big':
+                msg += bytes(3000)
+                s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER: IP_PMTUDISC_DONT, so it may be fragmented
+            if how == 'gso':
+                first = message(3, own, 6, bytes(4), opt(50, ip)).ljust(300, b'\\0')
+                s.setsockopt(17, 103, 300)  # SOL_UDP, UDP_SEGMENT: one packet, split into 300-byte datagrams on the way
+                msg, to = first + msg.ljust(300, b'\\0'), server
+            s.sendto(msg, (to, 67))
             """;
 
     static final Path LEASES = Path.of("/var/lib/incus/networks/incusbr0/dnsmasq.leases");
 
     /**
      * Root inside a restricted session cannot have the bridge's dnsmasq lease an address to a made-up client, in one
-     * datagram or in fragments of either kind; the same messages from an open session (no fence) do get the lease, so the
-     * messages are good. (Unchecked, an agent could lease every free address for an hour, leaving the next sessions
+     * datagram, in fragments of either kind, in a UDP GSO packet, without a hardware address or under a made-up client
+     * id; the first four from an open session (no fence) do get the lease, so the messages are good. (Unchecked, an agent could lease every free address for an hour, leaving the next sessions
      * without one, or give back another container's lease.)
      *
      * <p>Then CI's rare "no network at a session's start": dnsmasq held the address coi pinned for a client Incus does not
@@ -209,14 +223,16 @@ class SessionFenceIT {
             taken.addAll(DnsmasqLeases.read(LEASES));
             String target = ContainerNic.plan(next.container(1), TestContainers.bridge("incusbr0"), taken).address().getHostAddress();
             long before = blockedCount(attacker);
-            for (String how : java.util.List.of("plain", "big", "split")) {
+            for (String how : java.util.List.of("plain", "big", "split", "gso", "hlen0", "clid")) {
                 String mac = madeUpMac();
                 Result attack = dhcp(fenced, attacker, "request", how, mac, target);
                 assertThat(attack.exitCode()).as(attack.toString()).isZero();
                 Thread.sleep(2000);
-                java.util.List<String> got = leased(mac);
-                if (!got.isEmpty()) dhcp(open, squatter, "release", "plain", mac, target); // a failing test leaves none behind either
-                assertThat(got).as("a lease for a made-up client asked from a restricted session, " + how).isEmpty();
+                java.util.List<String> got = leasedOn(target);
+                // a failing test leaves none behind either: given back for the client it was made for
+                if (!got.isEmpty()) dhcp(how.equals("clid") ? fenced : open, how.equals("clid") ? attacker : squatter, "release", how, mac, target);
+                assertThat(got).as("a lease asked from a restricted session, " + how).isEmpty();
+                if (how.equals("hlen0") || how.equals("clid")) continue; // dnsmasq's own setting (coi setup) stops these, for every container
                 String control = madeUpMac();
                 assertThat(dhcp(open, squatter, "request", how, control, target).exitCode()).isZero();
                 assertThat(awaitLease(control, target)).as("the same from an open session, " + how).isTrue();
@@ -264,6 +280,11 @@ class SessionFenceIT {
 
     private static long blockedCount(String container) throws Exception {
         return RootFence.of().blockedCount(container);
+    }
+
+    /** The lines of dnsmasq's lease file on {@code address}. */
+    private static java.util.List<String> leasedOn(String address) throws Exception {
+        return Files.readAllLines(LEASES).stream().filter(l -> l.contains(" " + address + " ")).toList();
     }
 
     /** The lines of dnsmasq's lease file for {@code mac}. */

@@ -28,7 +28,7 @@ class SetupIT {
         CoiProcess.Result run = new CoiProcess().run("setup");
 
         assertThat(dry.exitCode()).as(dry.toString()).isZero();
-        assertThat(dry.out().lines().toList()).hasSize(11).allMatch(l -> l.startsWith("ok "), "every step already in place");
+        assertThat(dry.out().lines().toList()).hasSize(12).allMatch(l -> l.startsWith("ok "), "every step already in place");
         // this machine's pool is btrfs: its quota groups are looked at (made consistent above, as `coi setup` would)
         assertThat(dry.out()).contains("ok    quotas     btrfs quota groups of pool default consistent: disk size limits are enforced");
         assertThat(run.exitCode()).as(run.toString()).isZero();
@@ -47,8 +47,10 @@ class SetupIT {
                 CoiProcess.Result first = new CoiProcess().run(args);
                 assertThat(first.exitCode()).as(first.toString()).isZero();
                 assertThat(first.out()).contains("done  bridge     network " + bridge + " " + subnet + "\n")
+                        .contains("done  dhcp       bridge " + bridge + " leases by MAC address (dhcp-ignore-clid)\n")
                         .contains("done  storage    storage pool " + pool + " (btrfs)\n")
-                        .endsWith("setup: ready (2 steps changed something)\n");
+                        .endsWith("setup: ready (3 steps changed something)\n");
+                assertThat(incus.network(bridge).config()).containsEntry("raw.dnsmasq", "dhcp-ignore-clid\n");
 
                 CoiProcess.Result again = new CoiProcess().run(args);
                 assertThat(again.out()).as(again.toString()).endsWith("setup: nothing to do, this machine is ready\n");
