@@ -1781,13 +1781,19 @@ static int respond(struct watched *w, struct mon_threat *threats, int n, const c
         key_buf[clen] = '|';
         int klen = mon_dedup_key(t, key_buf + clen + 1, sizeof key_buf - clen - 1);
         int keyed = klen >= 0 && (size_t)klen < sizeof key_buf - clen - 1;
+        int kills = t->level == 3 && w->t.settings.auto_kill_on_critical && !stopped && !w->killed;
         if (keyed) {
             size_t full = clen + 1 + (size_t)klen;
-            if (seen_find(w, key_buf, full)) continue;
-            seen_add(w, key_buf, full, now);
+            /* a repeat within the period is left out, unless it is to be killed (Responder: a container made again
+               under the name is another container) */
+            if (seen_find(w, key_buf, full)) {
+                if (!kills) continue;
+            } else {
+                seen_add(w, key_buf, full, now);
+            }
         }
         int killed = 0;
-        if (t->level == 3 && w->t.settings.auto_kill_on_critical && !stopped && !w->killed) {
+        if (kills) {
             char kwhy[256] = "";
             int r = cgroup_kill(cgroup_root, w->t.payload, kwhy, sizeof kwhy);
             if (r == 1) {

@@ -108,7 +108,15 @@ public final class Monitor {
             cgroups.put(t.container(), cgroup);
             payloads.put(t.payload(), t.container());
             windows.put(t.container(), new ArrayDeque<>(List.of(first)));
-            if (!resumed) note(t.container(), Level.INFO, "monitoring started", "the supervisor watches this container from the host");
+            if (!resumed) {
+                // another container of the same name (a new session in the slot of one just gone) is not the one whose
+                // threats were answered: its own are not deduplicated against those (CI saw a reverse shell in the next
+                // `coi run` left running for the rest of the 30 s period)
+                synchronized (responder) {
+                    responder.forget(t.container());
+                }
+                note(t.container(), Level.INFO, "monitoring started", "the supervisor watches this container from the host");
+            }
         } catch (ObservationException e) {
             note(t.container(), Level.HIGH, "cannot observe the container", e.getMessage());
             throw e;

@@ -15,7 +15,10 @@ import java.util.Map;
  * Turns threats into actions: info is logged, warning alerted, high pauses (freezes) the
  * container, critical kills it, as the settings allow. The audit line is written before the
  * action, so whoever sees the container stop finds why. A threat seen again within
- * {@link #DEDUP} is recorded once more as deduplicated and then not again until the period ends.
+ * {@link #DEDUP} is recorded once more as deduplicated and then not again until the period ends,
+ * unless it is to be killed: a kill is never left out for a repeat (a container of the same name
+ * made again within the period, a new session in the slot of one just stopped, is another
+ * container, and its reverse shell must not live out the old one's period; CI saw one live 24 s).
  */
 public final class Responder {
     public static final Duration DEDUP = Duration.ofSeconds(30);
@@ -51,15 +54,15 @@ public final class Responder {
         for (Threat t : threats.stream().sorted(Comparator.comparing(Threat::level).reversed()).toList()) {
             String key = container + "|" + t.dedupKey();
             Seen before = seen.get(key);
-            if (before != null) {
+            Action action = stopped ? Action.LOGGED : action(t.level(), settings);
+            if (before != null && action != Action.KILLED) {
                 if (!before.dedupRecorded()) {
                     seen.put(key, new Seen(before.first(), true));
                     recorded.add(record(container, t, Action.DEDUPLICATED, now));
                 }
                 continue;
             }
-            seen.put(key, new Seen(now, false));
-            Action action = stopped ? Action.LOGGED : action(t.level(), settings);
+            if (before == null) seen.put(key, new Seen(now, false));
             recorded.add(record(container, t, action, now));
             switch (action) {
                 case ALERTED -> effects.alert(container, t);

@@ -76,7 +76,7 @@ public final class NftRuleset {
         }
 
         s.add(baseChain("inet", c, INPUT, "input"));
-        // the bridge chain's DHCP rule again, on what the host reassembled: a message split so that its first fragment
+        // the bridge chain's DHCP rules again, on what the host reassembled: a message split so that its first fragment
         // ends before the client's MAC is checked here whole (its frames all come from the container's pinned MAC)
         if (nic.mac() != null) {
             for (String notOwn : notOwnDhcp(nic)) {

@@ -11,6 +11,7 @@ import coi.testing.HostTmux;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +89,9 @@ class MonitorAttacksIT {
                     double seconds = closed.getLast();
                     System.out.printf("monitor response: %-14s connection stopped after %.3f s%n", attack.getKey(), seconds);
                     responses.computeIfAbsent(attack.getKey(), k -> new java.util.ArrayList<>()).add(seconds);
-                    assertThat(seconds).as(attack.getKey() + " stopped within 1 s of its connection").isLessThan(1.0);
+                    // CI of bd538f9 saw nc -e's connection close 24.5 s after it was accepted (once; 0.07-0.18 s otherwise): the
+                    // message says whether the monitor's kill came late or the close took that long to reach the host
+                    assertThat(seconds).as(() -> attack.getKey() + " stopped within 1 s of its connection; " + killedAfterAccept(box)).isLessThan(1.0);
                 }
                 assertThat(Files.readString(keep)).isEqualTo("precious\n");
                 assertThat(box.workspace.resolve("mark-" + attack.getKey().replaceAll("\\W", "_"))).exists();
@@ -433,4 +436,18 @@ class MonitorAttacksIT {
 
     /** npm from its registry: 10.9 is the newest line that runs on Debian 12's node 18 (engines ^18.17.0). */
     static final String NPM_TARBALL = "https://registry.npmjs.org/npm/-/npm-10.9.2.tgz";
+
+    /** How long after the hold host's last accept the last KILLED audit event was written. */
+    private static String killedAfterAccept(Sandbox box) {
+        try {
+            double accepted = Files.readAllLines(hosts.holdLog).stream().filter(l -> l.startsWith("accept ")).map(l -> Double.parseDouble(l.split(" ")[2]))
+                    .reduce((a, b) -> b).orElse(Double.NaN);
+            List<AuditEvent> killed = MonitorFixtures.audit(box).stream().filter(e -> e.action() == Action.KILLED).toList();
+            if (killed.isEmpty()) return "no KILLED audit event yet";
+            double at = java.time.OffsetDateTime.parse(killed.getLast().timestamp()).toInstant().toEpochMilli() / 1000.0;
+            return String.format("the kill's audit event came %.3f s after the accept", at - accepted);
+        } catch (IOException | RuntimeException e) {
+            return "timing unknown: " + e;
+        }
+    }
 }

@@ -71,6 +71,18 @@ class ResponderTest {
         assertThat(done).hasSize(2);
     }
 
+    /** CI: a reverse shell in a new `coi run` container, named as the one just stopped for the same, lived out its period. */
+    @Test
+    void aThreatToBeKilledIsKilledAgainWithinThePeriod() {
+        AuditLog log = new AuditLog(dir);
+        Responder r = new Responder(log, effects, clock);
+        r.respond("c1", DEFAULTS, List.of(threat(Level.CRITICAL, "rev")));
+        clock.advance(Duration.ofSeconds(6));
+        r.respond("c1", DEFAULTS, List.of(threat(Level.CRITICAL, "rev")));
+        assertThat(log.read("c1")).extracting(AuditEvent::action).containsExactly(Action.KILLED, Action.KILLED);
+        assertThat(done).containsExactly("kill c1 rev", "kill c1 rev");
+    }
+
     @Test
     void auditLinesAreWholeJsonObjectsWithTheIssuesFieldsAndOldLogsExpire() throws Exception {
         AuditLog log = new AuditLog(dir);

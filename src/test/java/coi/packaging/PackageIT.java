@@ -65,7 +65,7 @@ class PackageIT {
 
                 String dryRun = ok(incus, name, "coi setup --dry-run");
                 assertThat(dryRun.lines().map(l -> l.split("\\s+")[l.startsWith("to do") ? 2 : 1]).toList())
-                        .containsExactly("backports", "packages", "subids", "nft-sudo", "view-sudo", "daemon", "bridge", "storage", "quotas", "profile", "group");
+                        .containsExactly("backports", "packages", "subids", "nft-sudo", "view-sudo", "daemon", "bridge", "dhcp", "storage", "quotas", "profile", "group");
                 assertThat(dryRun).contains("to do backports  enable bookworm-backports", "to do daemon", "to do bridge     create bridge incusbr0");
 
                 ok(incus, name, "su code -c 'mkdir -p ~/.coi && echo kept > ~/.coi/marker' && apt-get remove -y -qq coi > /dev/null 2>&1");
