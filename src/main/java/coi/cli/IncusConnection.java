@@ -18,16 +18,17 @@ final class IncusConnection {
 
     static IncusClient open(Config.Incus incus, Path cliDir) {
         Timeouts timeouts = incus.timeoutSeconds().map(Timeouts::ofSeconds).orElse(Timeouts.DEFAULT);
-        return switch (incus.endpoint()) {
-            case IncusEndpoint.Url u -> IncusClient.remote(u.url(), cliDir.resolve("client.crt"), cliDir.resolve("client.key"),
+        // instanceof, not a pattern switch: its first run spins a class at run time (the AOT cache keeps
+        // no such call site), milliseconds of every command that reaches Incus
+        IncusEndpoint endpoint = incus.endpoint();
+        if (endpoint instanceof IncusEndpoint.Socket s) return IncusClient.local(s.path(), timeouts).inProject(project(incus));
+        if (endpoint instanceof IncusEndpoint.Url u) {
+            return IncusClient.remote(u.url(), cliDir.resolve("client.crt"), cliDir.resolve("client.key"),
                     incus.serverCert().orElse(cliDir.resolve("servercerts/coi.crt")), timeouts).inProject(project(incus));
-            case IncusEndpoint.Socket s -> IncusClient.local(s.path(), timeouts).inProject(project(incus));
-            case IncusEndpoint.Remote r -> remote(IncusRemotes.load(cliDir), r.name(), incus, timeouts);
-            case IncusEndpoint.CliDefault d -> {
-                IncusRemotes remotes = IncusRemotes.load(cliDir);
-                yield remote(remotes, remotes.defaultRemote(), incus, timeouts);
-            }
-        };
+        }
+        IncusRemotes remotes = IncusRemotes.load(cliDir);
+        String name = endpoint instanceof IncusEndpoint.Remote r ? r.name() : remotes.defaultRemote();
+        return remote(remotes, name, incus, timeouts);
     }
 
     /** The unix socket of this machine's daemon: the configured one, else the default (`coi setup` works only there). */

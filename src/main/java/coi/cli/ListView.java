@@ -19,6 +19,7 @@ final class ListView {
 
     static void print(SessionAdmin admin, boolean all, Output output, PrintWriter out) {
         List<SessionAdmin.Entry> entries = admin.list();
+        coi.Trace.mark("list: listed");
         List<SessionMetadata> saved = all ? admin.savedSessions() : List.of();
         if (output == Output.JSON) {
             PlainJson.print(out, ListJson.of(entries, saved, all));

@@ -23,8 +23,9 @@ public final class QuickList {
     public static int answer(String[] args) {
         Question question = question(args);
         if (question == null) return -1;
-        coi.incus.Warmup.startForQueries();
-        return answer(new Context(System.getenv()), question, writer(System.out), writer(System.err));
+        Context context = new Context(System.getenv());
+        coi.incus.Warmup.startForQueries(context.incusConfigDir());
+        return answer(context, question, writer(System.out), writer(System.err));
     }
 
     /** As picocli writes to the terminal (UTF-8, whatever the locale says), so both paths print the same bytes. */
@@ -54,6 +55,7 @@ public final class QuickList {
     /** `coi list` in {@code context}; closes it. */
     public static int answer(Context context, Question question, PrintWriter out, PrintWriter err) {
         try (context) {
+            coi.Trace.mark("list: asked");
             ListView.print(context.services().admin(), question.all(), question.output(), out);
             return 0;
         } catch (RuntimeException e) {

@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * What the first request to Incus initialises, done on a thread of its own while a command does
- * something else first (`coi run` and `coi shell` read their config): the JDK's unix-domain
- * sockets and selectors (a provider lookup, and a SecureRandom they seed), Jackson's streaming
+ * something else first (`coi run` and `coi shell` read their config): the unix socket library
+ * ({@link NativeUnixSocket}), or without it the JDK's unix-domain sockets and selectors (a provider
+ * lookup, and a SecureRandom they seed), Jackson's streaming
  * parser, and then the ObjectMapper, which a launch's first request body needs (and `coi shell`'s
  * request for pool refills before it plans). Each took tens of milliseconds of a session's start,
  * however warm the AOT cache.
@@ -43,12 +44,17 @@ public final class Warmup {
      * never builds. In the interpreter these quick paths run in (bin/coi), the unix socket's first open
      * took 20-50 ms here and the parser's first document 50-70 ms, one after the other before.
      */
-    public static void startForQueries() {
-        Thread.ofPlatform().daemon().name("coi-warmup-socket").start(Warmup::sockets);
+    public static void startForQueries(java.nio.file.Path incusCliDir) {
+        Thread.ofPlatform().daemon().name("coi-warmup-socket").start(() -> {
+            sockets();
+            IncusRemotes.readAhead(incusCliDir);
+        });
         Thread.ofPlatform().daemon().name("coi-warmup-json").start(() -> JsonTree.parse(ANSWER));
     }
 
+    /** The library's load when bin/coi names it (the JDK's channel is then not used), else the JDK's channel. */
     private static void sockets() {
+        if (NativeUnixSocket.available()) return;
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX); Selector selector = Selector.open()) {
             channel.configureBlocking(false);
         } catch (IOException ignored) {

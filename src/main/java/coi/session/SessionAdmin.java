@@ -44,6 +44,7 @@ public final class SessionAdmin {
      */
     public List<Entry> list() {
         List<Model.Instance> all = incus.instancesWithoutState();
+        coi.Trace.mark("list: answered");
         finalizer.sweep(all);
         List<Model.Instance> instances = coiInstances(all).stream().map(this::withState).toList();
         Map<String, String> aliases = instances.isEmpty() ? Map.of() : aliasesByFingerprint();
@@ -282,7 +283,7 @@ public final class SessionAdmin {
     private List<Model.Instance> coiInstances(List<Model.Instance> all) {
         return all.stream()
                 .filter(i -> i.name().startsWith(prefix))
-                .sorted(java.util.Comparator.comparing(Model.Instance::name)).toList();
+                .sorted((a, b) -> a.name().compareTo(b.name())).toList();   // not Comparator.comparing: see SessionStore.BY_SAVED
     }
 
     /** As in the original, a container is coi's when its name carries coi's prefix; labels only add detail. */

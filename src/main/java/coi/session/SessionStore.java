@@ -86,9 +86,18 @@ public final class SessionStore {
                 .max(BY_SAVED);
     }
 
-    /** Oldest first; a session without a time (written by an older coi) counts as the oldest. */
-    private static final Comparator<SessionMetadata> BY_SAVED = Comparator.comparing(SessionMetadata::savedAt,
-            Comparator.nullsFirst(Comparator.naturalOrder()));
+    /**
+     * Oldest first; a session without a time (written by an older coi) counts as the oldest. A plain
+     * method, not Comparator.comparing: this class is made by every command that reaches sessions
+     * (`coi list` too), and the JDK's combinators spin their lambdas at run time (the AOT cache keeps
+     * none of them), several milliseconds of a fresh JVM.
+     */
+    private static final Comparator<SessionMetadata> BY_SAVED = SessionStore::bySaved;
+
+    private static int bySaved(SessionMetadata a, SessionMetadata b) {
+        if (a.savedAt() == null) return b.savedAt() == null ? 0 : -1;
+        return b.savedAt() == null ? 1 : a.savedAt().compareTo(b.savedAt());
+    }
 
     /** Files already said to be unreadable: a command reads the store several times, the warning is given once. */
     private static final java.util.Set<Path> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();

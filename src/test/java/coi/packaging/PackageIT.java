@@ -56,6 +56,10 @@ class PackageIT {
                         .hasLineCount(2);
                 // the supervisor's native waiter is there and links on a machine without a compiler (run without arguments it says its usage)
                 assertThat(ok(incus, name, "/usr/lib/coi/coi-waiter 2>&1; echo exit $?")).startsWith("usage: coi-waiter SOCKET").endsWith("exit 2\n");
+                // the unix socket library loads in the packaged runtime (a failed load is said under COI_TRACE=1), and
+                // a daemon that is not there is said as before
+                assertThat(ok(incus, name, "su code -c 'COI_TRACE=1 coi list 2>&1; echo exit $?'"))
+                        .doesNotContain("library not loaded").contains("Incus is not reachable at /var/lib/incus/unix.socket").endsWith("exit 1\n");
                 // the AOT caches trained at packaging time (all commands; container exists|running; run and shell) are valid where dpkg put them
                 for (String cache : new String[] {"/usr/lib/coi/coi.aot", "/usr/lib/coi/coi-quick.aot", "/usr/lib/coi/coi-session.aot"}) {
                     assertThat(ok(incus, name, "cd /tmp && /usr/lib/coi/runtime/bin/java $(sed -n 's/^COI_JVM_FLAGS=\"\\(.*\\)\"$/\\1/p' /usr/lib/coi/bin/coi) "
