@@ -19,7 +19,11 @@ public final class Trace {
     public static void mark(String phase) {
         if (!ON) return;
         long ms = (System.currentTimeMillis() - T0);
-        System.err.printf("coi: trace %6d ms  %s [%s]%n", ms, phase, Thread.currentThread().getName());
+        // not printf: a fresh JVM's first Formatter took 20-25 ms, and the other threads' marks waited
+        // for it on System.err's lock, so the trace showed its own cost as theirs
+        String padded = "      " + ms;
+        System.err.println("coi: trace " + padded.substring(Math.min(6, padded.length() - 6)) + " ms  " + phase + " ["
+                + Thread.currentThread().getName() + "]");
     }
 
     /**

@@ -2,21 +2,18 @@ package coi.incus;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * JSON trees read with Jackson's streaming parser alone, without {@link Json#MAPPER}: building
- * that ObjectMapper cost a short command like `coi container exists` about a third of its time
- * (bench/startup), and a request that only looks at the answer's fields needs no data binding.
+ * JSON trees without {@link Json#MAPPER}: read by {@link JsonReader} into Jackson's nodes, written with
+ * Jackson's streaming generator. Building that ObjectMapper cost a short command like `coi container
+ * exists` about a third of its time (bench/startup), and a request that only looks at the answer's
+ * fields needs no data binding.
  */
 public final class JsonTree {
     private static final JsonFactory FACTORY = new JsonFactory();
@@ -24,43 +21,13 @@ public final class JsonTree {
 
     private JsonTree() {}
 
-    /** The first JSON value in {@code bytes}, as ObjectMapper.readTree reads it (nothing: a missing node). */
+    /**
+     * The first JSON value in {@code bytes}, as ObjectMapper.readTree reads it (nothing: a missing node),
+     * read by {@link JsonReader}: Jackson's parser initialises BigDecimal, tens of milliseconds of every
+     * command (see there).
+     */
     public static JsonNode parse(byte[] bytes) {
-        try (JsonParser parser = FACTORY.createParser(bytes)) {
-            JsonToken first = parser.nextToken();
-            return first == null ? MissingNode.getInstance() : value(parser, first);
-        } catch (IOException e) {
-            throw new UncheckedIOException("invalid JSON from Incus: " + e.getMessage(), e);
-        }
-    }
-
-    private static JsonNode value(JsonParser parser, JsonToken token) throws IOException {
-        return switch (token) {
-            case START_OBJECT -> {
-                ObjectNode object = NODES.objectNode();
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = parser.currentName();
-                    object.set(name, value(parser, parser.nextToken()));
-                }
-                yield object;
-            }
-            case START_ARRAY -> {
-                ArrayNode array = NODES.arrayNode();
-                for (JsonToken t; (t = parser.nextToken()) != JsonToken.END_ARRAY; ) array.add(value(parser, t));
-                yield array;
-            }
-            case VALUE_STRING -> NODES.textNode(parser.getText());
-            case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
-                case INT -> NODES.numberNode(parser.getIntValue());
-                case LONG -> NODES.numberNode(parser.getLongValue());
-                default -> NODES.numberNode(parser.getBigIntegerValue());
-            };
-            case VALUE_NUMBER_FLOAT -> NODES.numberNode(parser.getDoubleValue());
-            case VALUE_TRUE -> NODES.booleanNode(true);
-            case VALUE_FALSE -> NODES.booleanNode(false);
-            case VALUE_NULL -> NODES.nullNode();
-            default -> throw new IOException("unexpected " + token + " at " + parser.currentLocation());
-        };
+        return JsonReader.parse(bytes);
     }
 
     static ObjectNode object() {
