@@ -23,9 +23,8 @@ public final class QuickList {
     public static int answer(String[] args) {
         Question question = question(args);
         if (question == null) return -1;
-        Context context = new Context(System.getenv());
-        coi.incus.Warmup.startForQueries(context.incusConfigDir());
-        return answer(context, question, writer(System.out), writer(System.err));
+        coi.incus.Warmup.startForQueries();
+        return answer(new Context(System.getenv()), question, writer(System.out), writer(System.err));
     }
 
     /** As picocli writes to the terminal (UTF-8, whatever the locale says), so both paths print the same bytes. */

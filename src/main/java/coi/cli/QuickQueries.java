@@ -22,9 +22,8 @@ public final class QuickQueries {
             case "running" -> running = true;
             default -> { return -1; }
         }
-        Context context = new Context(System.getenv());
-        coi.incus.Warmup.startForQueries(context.incusConfigDir());
-        return answer(context, running, args[2], new PrintWriter(System.err, true));
+        coi.incus.Warmup.startForQueries();
+        return answer(new Context(System.getenv()), running, args[2], new PrintWriter(System.err, true));
     }
 
     /** {@code coi container running|exists name} in {@code context}; closes it. */

@@ -42,42 +42,8 @@ public record IncusRemotes(Path dir, String defaultRemote, Map<String, Remote> r
         }
     }
 
-    /** A reading begun ahead ({@link #readAhead}): for which folder, and its answer. */
-    private record Ahead(Path dir, java.util.concurrent.CompletableFuture<IncusRemotes> answer) {}
-
-    private static final java.util.concurrent.atomic.AtomicReference<Ahead> AHEAD = new java.util.concurrent.atomic.AtomicReference<>();
-    /** Whether a {@link #load} came: a reading begun after it would be kept for nobody (or for a later load, older than its file). */
-    private static volatile boolean loaded;
-
-    /**
-     * Reads {@code dir/config.yml} now, on the calling thread (a warm-up thread beside the config's
-     * reading, see {@link Warmup#startForQueries}), for the next {@link #load} of the same folder:
-     * snakeyaml's first document is 15-40 ms of a fresh JVM, on `coi list`'s critical path. Only a
-     * success is kept: a failure is read again, and said, where it always was.
-     */
-    public static void readAhead(Path dir) {
-        if (loaded) return;
-        var ahead = new Ahead(dir, new java.util.concurrent.CompletableFuture<>());
-        AHEAD.set(ahead);
-        try {
-            ahead.answer().complete(read(dir));
-        } catch (RuntimeException e) {
-            ahead.answer().complete(null);
-        }
-    }
-
     /** Reads {@code dir/config.yml}; a missing file is the CLI's own default (only "local"). */
     public static IncusRemotes load(Path dir) {
-        loaded = true;
-        Ahead ahead = AHEAD.getAndSet(null);
-        if (ahead != null && ahead.dir().equals(dir)) {
-            IncusRemotes read = ahead.answer().join();
-            if (read != null) return read;
-        }
-        return read(dir);
-    }
-
-    private static IncusRemotes read(Path dir) {
         Map<String, Remote> remotes = new LinkedHashMap<>();
         remotes.put(LOCAL, new Remote(LOCAL, "unix://", "incus", Optional.empty()));
         Path file = dir.resolve("config.yml");

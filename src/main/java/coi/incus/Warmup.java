@@ -10,11 +10,11 @@ import java.nio.charset.StandardCharsets;
  * What the first request to Incus initialises, done on a thread of its own while a command does
  * something else first (`coi run` and `coi shell` read their config): the unix socket library
  * ({@link NativeUnixSocket}), or without it the JDK's unix-domain sockets and selectors (a provider
- * lookup, and a SecureRandom they seed), Jackson's streaming
- * parser, and then the ObjectMapper, which a launch's first request body needs (and `coi shell`'s
- * request for pool refills before it plans). Each took tens of milliseconds of a session's start,
+ * lookup, and a SecureRandom they seed), the JSON reader and Jackson's nodes ({@link JsonReader}),
+ * and then the ObjectMapper, which a launch's first request body needs (and `coi shell`'s request
+ * for pool refills before it plans). Each took milliseconds to tens of them of a session's start,
  * however warm the AOT cache.
- * Opens no connection and reads nothing: a socket is made and closed unconnected.
+ * Opens no connection and reads nothing: without the library a socket is made and closed unconnected.
  */
 public final class Warmup {
     private static final byte[] ANSWER = """
@@ -39,16 +39,12 @@ public final class Warmup {
     }
 
     /**
-     * For a command that only reads (`coi list`, `coi container exists`): the sockets and the streaming
-     * parser, each on a thread of its own beside the config's reading, and no ObjectMapper, which it
-     * never builds. In the interpreter these quick paths run in (bin/coi), the unix socket's first open
-     * took 20-50 ms here and the parser's first document 50-70 ms, one after the other before.
+     * For a command that only reads (`coi list`, `coi container exists`): the socket and the JSON
+     * reader, each on a thread of its own beside the config's reading, and no ObjectMapper, which it
+     * never builds.
      */
-    public static void startForQueries(java.nio.file.Path incusCliDir) {
-        Thread.ofPlatform().daemon().name("coi-warmup-socket").start(() -> {
-            sockets();
-            IncusRemotes.readAhead(incusCliDir);
-        });
+    public static void startForQueries() {
+        Thread.ofPlatform().daemon().name("coi-warmup-socket").start(Warmup::sockets);
         Thread.ofPlatform().daemon().name("coi-warmup-json").start(() -> JsonTree.parse(ANSWER));
     }
 

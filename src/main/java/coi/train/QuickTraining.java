@@ -71,7 +71,7 @@ public final class QuickTraining {
             savedSession(dir.resolve(".coi/sessions-claude/5e55-0"));
             Map<String, String> env = Map.of("INCUS_CONF", conf.toString(), "HOME", dir.toString(), "PWD", dir.toString());
             // as QuickList.answer(String[]) and QuickQueries.answer(String[]) begin, so that its lambdas are in the cache
-            coi.incus.Warmup.startForQueries(conf);
+            coi.incus.Warmup.startForQueries();
             for (String name : new String[] {PRESENT, "x"}) {
                 QuickQueries.answer(new Context(env), false, name, new PrintWriter(sink));
                 QuickQueries.answer(new Context(env), true, name, new PrintWriter(sink));
