@@ -16,6 +16,7 @@ public final class Main {
         if (answered < 0) answered = QuickList.answer(args);
         if (answered >= 0) halt(answered);
         answered = QuickSessions.answer(args);
+        Trace.mark("exit");
         if (answered >= 0) System.exit(answered);
         System.exit(run(args));
     }

@@ -35,6 +35,9 @@ public final class Warmup {
             JsonTree.parse(ANSWER);
             Json.object();
             if (terminal) Terminal.interactive();
+            // what System.exit asks first (Shutdown.logRuntimeExit): its logger starts java.util.logging, 15-20 ms of a
+            // fresh JVM that a session's command paid after its end; asked here, the exit finds it made
+            System.getLogger("java.lang.Runtime").isLoggable(System.Logger.Level.DEBUG);
         });
     }
 
