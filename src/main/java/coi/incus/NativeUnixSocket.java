@@ -31,40 +31,20 @@ final class NativeUnixSocket implements Transport.Conn {
     private int inUse;
     private boolean closed;
     private volatile int timeoutMillis;
-    private final InputStream in = new InputStream() {
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) return 0;
-            int n = call(() -> NativeUnixSocket.read(fd, b, off, len, timeoutMillis));
-            if (n == TIMED_OUT) throw new SocketTimeoutException("no progress waiting for an answer for " + timeoutMillis + " ms");
-            return n;
-        }
-    };
-    private final OutputStream out = new OutputStream() {
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (call(() -> NativeUnixSocket.write(fd, b, off, len, timeoutMillis)) == TIMED_OUT) {
-                throw new SocketTimeoutException("no progress waiting for the daemon to take the request for " + timeoutMillis + " ms");
-            }
-        }
-    };
+    private final InputStream in;
+    private final OutputStream out;
 
     private NativeUnixSocket(int fd, Duration readTimeout) {
         this.fd = fd;
         this.timeoutMillis = millis(readTimeout);
+        this.in = ConnStreams.in((b, off, len) -> {
+            int n = call(() -> read(fd, b, off, len, timeoutMillis));
+            if (n == TIMED_OUT) throw ConnStreams.timedOut(ConnStreams.ANSWER, timeoutMillis);
+            return n;
+        });
+        this.out = ConnStreams.out((b, off, len) -> {
+            if (call(() -> write(fd, b, off, len, timeoutMillis)) == TIMED_OUT) throw ConnStreams.timedOut(ConnStreams.TAKEN, timeoutMillis);
+        });
     }
 
     /** Whether the library is there to use. */

@@ -85,45 +85,27 @@ public final class UnixSocketTransport implements Transport {
             channel.register(readable, SelectionKey.OP_READ);
             channel.register(writable, SelectionKey.OP_WRITE);
             this.timeoutMillis = timeout.toMillis();
-            this.in = new InputStream() {
-                @Override
-                public int read() throws IOException {
-                    byte[] one = new byte[1];
-                    return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+            this.in = ConnStreams.in((b, off, len) -> {
+                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                for (;;) {
+                    int n = channel.read(buf);
+                    if (n != 0) return n;
+                    await(readable, ConnStreams.ANSWER);
                 }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    if (len == 0) return 0;
-                    ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-                    for (;;) {
-                        int n = channel.read(buf);
-                        if (n != 0) return n;
-                        await(readable, "an answer");
-                    }
+            });
+            this.out = ConnStreams.out((b, off, len) -> {
+                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                while (buf.hasRemaining()) {
+                    if (channel.write(buf) == 0) await(writable, ConnStreams.TAKEN);
                 }
-            };
-            this.out = new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-                    while (buf.hasRemaining()) {
-                        if (channel.write(buf) == 0) await(writable, "the daemon to take the request");
-                    }
-                }
-            };
+            });
         }
 
         private void await(Selector selector, String what) throws IOException {
             long limit = timeoutMillis;
             int ready = selector.select(limit);
             selector.selectedKeys().clear();
-            if (ready == 0 && limit > 0) throw new SocketTimeoutException("no progress waiting for " + what + " for " + limit + " ms");
+            if (ready == 0 && limit > 0) throw ConnStreams.timedOut(what, limit);
         }
 
         @Override
