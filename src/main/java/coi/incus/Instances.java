@@ -55,6 +55,19 @@ public interface Instances {
      * (the interrupt is kept) as {@link StopSeen.Outcome#NOT_YET}.
      */
     default StopSeen awaitStopped(String name, Duration timeout) {
+        return awaitStopped(name, timeout, null);
+    }
+
+    /**
+     * As {@link #awaitStopped(String, Duration)}, for a container known to have been running since
+     * {@code runningSince} (its last start, Incus's last_used_at; null: not known): a "Running"
+     * reading of a later start is {@link StopSeen.Outcome#STARTED_AGAIN} at once, whether or not a
+     * reading saw its stop. A reboot's "Stopped" lasts about 0.3 s, and under load every look can
+     * fall before or after it (CI: systemd inside could not be asked, as the container was down, and
+     * the next reading was "Running" again): without its start time such a wait saw no stop and
+     * waited for one until {@code timeout}.
+     */
+    default StopSeen awaitStopped(String name, Duration timeout, String runningSince) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long stoppedSince = -1;
         boolean recorded = false;
@@ -70,7 +83,7 @@ public interface Instances {
                 if (stoppedSince < 0) stoppedSince = at;
                 recorded |= !"RUNNING".equals(instance.configValue(POWER));
                 if (at - stoppedSince >= (recorded ? STOP_CONFIRM : STOP_HOLD).toNanos()) return new StopSeen(StopSeen.Outcome.STOPPED, now);
-            } else if (recorded && instance.running()) {
+            } else if (instance.running() && (recorded || startedSince(instance, runningSince))) {
                 return new StopSeen(StopSeen.Outcome.STARTED_AGAIN, now);
             } else {
                 stoppedSince = -1;
@@ -84,6 +97,11 @@ public interface Instances {
                 return new StopSeen(StopSeen.Outcome.NOT_YET, now);
             }
         }
+    }
+
+    /** Whether {@code instance} was started after {@code runningSince} (its last start when last known; null: not known). */
+    static boolean startedSince(Model.Instance instance, String runningSince) {
+        return runningSince != null && instance.lastUsedAt() != null && !runningSince.equals(instance.lastUsedAt());
     }
 
     /** What a wait for an instance to stop saw, and its last reading (empty when it is gone). */

@@ -53,9 +53,10 @@ final class Attachment {
     /** Attaches to the session's tmux, then settles what the session left. */
     int attachAndSettle(String container, String tmux, CodeUser code, Path workspace) {
         requireTerminal("`coi shell` needs a terminal to attach: run it interactively, or use `--detach` and `coi attach` later");
+        String since = runningSince(container);
         int exit = Terminal.attach(incus, container, code.uid(), code.gid(), SessionPlan.WORKSPACE_MOUNT,
                 List.of("tmux", "attach-session", "-t", tmux));
-        settle(container, tmux, code, workspace);
+        settle(container, tmux, code, workspace, since);
         return exit;
     }
 
@@ -139,19 +140,33 @@ final class Attachment {
     }
 
     /**
+     * When {@code container}, running as a terminal attaches to it, last started (Incus's
+     * last_used_at), for {@link #settle}; null when it cannot be read.
+     */
+    String runningSince(String container) {
+        try {
+            return incus.findInstance(container).map(Model.Instance::lastUsedAt).orElse(null);
+        } catch (IncusException e) {
+            return null;
+        }
+    }
+
+    /**
      * After the terminal returns: saved and removed if the container went down, a hint otherwise
      * (detached; started again by a reboot inside; still shutting down; the tool exited). Only a stop
      * that {@link Instances#awaitStopped} saw through, or a container gone, is down: a "Frozen" reading
      * may be a stopping container's monitor that did not answer, or a paused session; neither is ended.
+     * {@code runningSince} is the container's last start as the terminal attached ({@link #runningSince};
+     * null: not known): a later one is a reboot inside, also when no reading saw its stop.
      */
-    void settle(String container, String tmux, CodeUser code, Path workspace) {
+    void settle(String container, String tmux, CodeUser code, Path workspace, String runningSince) {
         coi.Trace.mark("settle: the terminal returned");
         Instances.StopSeen stop = null;
         if (!tmuxRunning(incus, container, tmux, code)) {
             coi.Trace.mark("settle: tmux is gone");
             // the monitor froze it (no exec gets in): nothing to wait for, nothing ended
             if (saidFrozen(container)) return;
-            if (shuttingDown(container)) stop = incus.awaitStopped(container, stopWait);
+            if (shuttingDown(container)) stop = incus.awaitStopped(container, stopWait, runningSince);
         }
         // the wait's own last reading when it saw the stop: a look after it may fall in Incus's tidying up, which reads Running
         Optional<Model.Instance> now = stop != null && stop.outcome() == Instances.StopSeen.Outcome.STOPPED ? stop.last() : incus.findInstance(container);
@@ -160,7 +175,8 @@ final class Attachment {
             ended(container, now);
         } else if (tmuxRunning(incus, container, tmux, code)) {
             out.println("detached from " + container + ": `coi attach " + container + "` to return");
-        } else if (stop != null && stop.outcome() == Instances.StopSeen.Outcome.STARTED_AGAIN) {
+        } else if (stop != null && stop.outcome() == Instances.StopSeen.Outcome.STARTED_AGAIN
+                || now.get().running() && Instances.startedSince(now.get(), runningSince)) {
             out.println(ViewlessStart.onItsView(store.root(), now.get())
                     ? container + " started again (a reboot inside) on an empty /workspace (only coi's own start mounts a protected view):"
                             + " coi's background process stops it; `coi shell --resume` continues the session with its workspace"

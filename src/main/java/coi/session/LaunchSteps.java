@@ -371,7 +371,7 @@ public final class LaunchSteps {
         return Launcher.step(START, launch -> {
             SessionPlan plan = launch.plan();
             try {
-                incus.start(plan.container());
+                startCreated(plan.container());
             } catch (IncusException.AlreadyExists e) {
                 // incusd refuses a NIC whose address another instance holds
                 if (!plan.fenced()) throw e;
@@ -380,6 +380,39 @@ public final class LaunchSteps {
             return () -> stopIfThere(plan.container());
         });
     }
+
+    /** How long the start of a container this launch created is tried again while Incus takes it for running (see {@link #startCreated}). */
+    static final Duration STALE_RUNNING_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Starts {@code container}, created stopped by this launch under its name lock. Incus asks liblxc
+     * for a container's state by its name, and the monitor process of an earlier container of that
+     * name can still answer: an ephemeral one stopped a moment ago, which Incus removes while that
+     * monitor is ending (`coi run --monitor` after `coi run --monitor` in one workspace: CI saw "The
+     * instance is already running" at the start once). Such a refusal is tried again until
+     * {@link #STALE_RUNNING_WAIT}; no other error is.
+     */
+    private void startCreated(String container) {
+        long deadline = System.nanoTime() + STALE_RUNNING_WAIT.toNanos();
+        while (true) {
+            try {
+                incus.start(container);
+                return;
+            } catch (IncusException e) {
+                if (!(e.getMessage() != null && e.getMessage().contains(STALE_RUNNING)) || System.nanoTime() > deadline) throw e;
+                coi.Trace.mark("start of " + container + " refused as running: tried again");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Launcher.Interrupted();
+            }
+        }
+    }
+
+    /** Incus's refusal to start an instance it reads as running (driver_common.go, isStartableStatusCode). */
+    static final String STALE_RUNNING = "The instance is already running";
 
     /** A stopped persistent container started again: stopped again on undo, never deleted. */
     Step startAgain() {

@@ -188,9 +188,11 @@ public final class Sessions {
         if (!req.tmux()) {
             exit = attachment.runToolAndEnd(plan.container(), plan.tmuxSession(), plan.code(), LaunchSteps.toolArgv(plan), req.workspace().path());
         } else if (attached) {
+            // read while the user is in the session: a reboot inside is known later by a newer start
+            String since = attachment.runningSince(plan.container());
             terminal.await();
             out.print(held);
-            attachment.settle(plan.container(), plan.tmuxSession(), plan.code(), req.workspace().path());
+            attachment.settle(plan.container(), plan.tmuxSession(), plan.code(), req.workspace().path(), since);
         } else if (req.attach()) {
             progress("Attaching to " + plan.container() + " (slot " + plan.slot() + ")...");
             attachment.attachAndSettle(plan.container(), plan.tmuxSession(), plan.code(), req.workspace().path());

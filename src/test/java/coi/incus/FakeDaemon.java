@@ -126,6 +126,8 @@ public final class FakeDaemon implements AutoCloseable {
      * then it reads as it is. What Incus says of a stopping container can be "Frozen" (its monitor
      * did not answer within 5 s) and then "Running" again. "Stopped@RUNNING" reads Stopped with
      * Incus's power record ({@link Instances#POWER}) RUNNING, as between a container's end and Incus's tidying after it.
+     * A reading ending in "+" is the first after a new start (a reboot inside): the instance's last start (last_used_at)
+     * is later from it on.
      */
     public synchronized FakeDaemon readsNext(String instance, String... statuses) {
         statusReads.computeIfAbsent(instance, k -> new ArrayDeque<>()).addAll(List.of(statuses));
@@ -239,6 +241,10 @@ public final class FakeDaemon implements AutoCloseable {
                 case "GET " -> {
                     String read = statusReads.getOrDefault(name, new ArrayDeque<>()).poll();
                     if (read == null) yield FakeIncus.sync(instance.toString());
+                    if (read.endsWith("+")) {
+                        read = read.substring(0, read.length() - 1);
+                        started(instance);
+                    }
                     ObjectNode seen = instance.deepCopy();
                     String[] statusAndPower = read.split("@", 2);
                     seen.put("status", statusAndPower[0]);
@@ -279,11 +285,18 @@ public final class FakeDaemon implements AutoCloseable {
 
     private static ObjectNode instance(String name, Map<String, String> config, ObjectNode devices, boolean ephemeral) {
         ObjectNode i = Json.object().put("name", name).put("status", "Stopped").put("type", "container").put("ephemeral", ephemeral)
-                .put("created_at", OffsetDateTime.now().toString());
+                .put("created_at", OffsetDateTime.now().toString()).put("last_used_at", "1970-01-01T00:00:00Z");
         i.set("config", Json.MAPPER.valueToTree(config));
         i.set("devices", devices.deepCopy());
         i.set("expanded_devices", devices.deepCopy());
         return i;
+    }
+
+    /** As Incus records a start: its time in last_used_at (a later one than before, whatever the clock's resolution). */
+    private void started(ObjectNode instance) {
+        OffsetDateTime before = OffsetDateTime.parse(instance.path("last_used_at").asText("1970-01-01T00:00:00Z"));
+        OffsetDateTime now = OffsetDateTime.now();
+        instance.put("last_used_at", (now.isAfter(before) ? now : before.plusNanos(1000)).toString());
     }
 
     private FakeIncus.Responder changeState(String name, ObjectNode instance, String action) {
@@ -291,7 +304,10 @@ public final class FakeDaemon implements AutoCloseable {
         if (failed != null) return failed;
         actions.add(action + " " + name);
         switch (action) {
-            case "start" -> instance.put("status", "Running");
+            case "start" -> {
+                instance.put("status", "Running");
+                started(instance);
+            }
             case "stop" -> {
                 instance.put("status", "Stopped");
                 tmuxIn.remove(name);

@@ -96,6 +96,22 @@ class LaunchTest extends FakeIncusSessions {
         assertNothingLeft(plan);
     }
 
+    /**
+     * Incus takes a container this launch just created for running when the monitor process of an earlier one of the same
+     * name still answers (CI: one `coi run --monitor` after another whose container the monitor killed): its start is tried
+     * again, and the launch goes on with one start done.
+     */
+    @Test
+    void aStartRefusedAsAlreadyRunningOfAContainerJustCreatedIsTriedAgain() throws Exception {
+        SessionPlan plan = sessions.planShell(shell(config(""), 1));
+        daemon.failNext("start", plan.container(), 400, LaunchSteps.STALE_RUNNING);
+        try (Launcher.Launched launched = sessions.steps().shell(NO_RACES).launch(plan)) {
+            launched.keep();
+        }
+        assertThat(daemon.status(plan.container())).isEqualTo("Running");
+        assertThat(daemon.actions()).containsOnlyOnce("start " + plan.container());
+    }
+
     @Test
     void anInterruptBetweenAnyTwoStepsLeavesNothing() throws Exception {
         SessionPlan plan = sessions.planShell(shell(config(""), 1));
