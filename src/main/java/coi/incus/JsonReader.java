@@ -270,10 +270,16 @@ final class JsonReader {
         if (i < to) text.append(decode(i, to));
     }
 
+    /** The strict decoder of this parse's non-ASCII strings, made at the first (Incus's answers are almost all ASCII). */
+    private java.nio.charset.CharsetDecoder utf8;
+
     private String decode(int from, int to) throws IOException {
+        if (utf8 == null) {
+            utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(in, from, to - from)).toString();
+            // decode(ByteBuffer) resets the decoder first: a failure before leaves nothing behind
+            return utf8.decode(ByteBuffer.wrap(in, from, to - from)).toString();
         } catch (CharacterCodingException e) {
             throw error("invalid UTF-8");
         }
