@@ -12,8 +12,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The C library through FFM, for the calls the JDK has no way to make ({@link PlainFile},
- * {@code incus.HostTree}, the monitor's fanotify, netlink and kcmp): downcall handles, with or without
+ * The C library through FFM, for the calls the JDK has no way to make (the monitor's fanotify, netlink
+ * and kcmp; {@link FileCalls} without libcoi-unix.so): downcall handles, with or without
  * the call's errno captured into a {@link #CALL_STATE} segment, system calls by number, and close. Each handle is linked
  * (a class spun) when it is made, so callers make theirs where they are first needed.
  */
@@ -40,7 +40,7 @@ public final class Native {
     /**
      * libc's {@code long syscall(long number, ...)} with five arguments (unused ones 0), its errno captured into
      * {@code state}: negative when it failed, then {@link #errno} says why. One downcall for every system call
-     * coi makes by number ({@link PlainFile}'s file calls, the monitor's kcmp), linked at the first.
+     * coi makes by number (the monitor's kcmp), linked at the first.
      */
     public static long syscall(MemorySegment state, long number, long a, long b, long c, long d, long e) {
         try {
@@ -48,11 +48,6 @@ public final class Native {
         } catch (Throwable t) {
             throw new IllegalStateException("system call " + number, t);
         }
-    }
-
-    /** Links {@link #syscall} now: a thread of its own can, while its starter does something else. */
-    public static void linkSyscall() {
-        Syscall.HANDLE.type(); // the holder's initialisation links it
     }
 
     private static final class Syscall {

@@ -1,13 +1,7 @@
 package coi;
 
 import static coi.LinuxAbi.*;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -19,8 +13,7 @@ import java.util.Arrays;
  * O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)} (a link fails it, a FIFO's or a leased file's
  * open returns at once, a terminal never becomes coi's), then {@code statx} of the descriptor
  * decides: only a plain file of at most the limit is read, anything else is closed unread.
- * The JDK cannot open without blocking or stat a descriptor, hence the system calls through FFM
- * (amd64 and aarch64).
+ * The JDK cannot open without blocking or stat a descriptor, hence the calls of {@link FileCalls}.
  */
 public final class PlainFile {
     /** What a read found. */
@@ -48,11 +41,6 @@ public final class PlainFile {
 
     private PlainFile() {}
 
-    /** Links the system calls now: a thread of its own can, while its starter does something else. */
-    public static void link() {
-        Native.linkSyscall();
-    }
-
     /** The content of {@code file} when it is a plain file of at most {@code limit} bytes; else why not. */
     public static Outcome read(Path file, int limit) {
         return open(file, limit, false);
@@ -64,55 +52,50 @@ public final class PlainFile {
     }
 
     private static Outcome open(Path file, int limit, boolean head) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(C.CALL_STATE);
-            long fd = C.call(state, C.OPENAT, AT_FDCWD, arena.allocateFrom(file.toString()).address(), OPEN_FLAGS, 0, 0);
-            if (fd < 0) {
-                int errno = C.errno(state);
-                return switch (errno) {
-                    case ENOENT, ENOTDIR -> new Absent();
-                    case ELOOP -> new Link();
-                    // what open says of a socket (or a device without a driver)
-                    case ENXIO -> new NotPlain("socket or device");
-                    default -> new Failed(why(errno));
-                };
+        FileCalls c = FileCalls.get();
+        int fd = c.openat(AT_FDCWD, file.toString(), OPEN_FLAGS, 0);
+        if (fd < 0) {
+            return switch (-fd) {
+                case ENOENT, ENOTDIR -> new Absent();
+                case ELOOP -> new Link();
+                // what open says of a socket (or a device without a driver)
+                case ENXIO -> new NotPlain("socket or device");
+                default -> new Failed(why(-fd));
+            };
+        }
+        try {
+            long[] statx = new long[2];
+            int looked = c.statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE, statx);
+            if (looked < 0) return new Failed(why(-looked));
+            int mode = (int) statx[0];
+            long size = statx[1];
+            if ((mode & S_IFMT) != S_IFREG) return new NotPlain(kind(mode));
+            if (size > limit && !head) return new TooLarge(size);
+            // limit + 1 bytes at most: one more than the limit says a file grew past it since its stat
+            Outcome read = readUpTo(c, fd, (int) Math.min(limit + 1L, Integer.MAX_VALUE - 8), size);
+            if (read instanceof Content(byte[] bytes) && bytes.length > limit) {
+                return head ? new Content(Arrays.copyOf(bytes, limit)) : new TooLarge(bytes.length);
             }
-            try {
-                MemorySegment statx = arena.allocate(STATX_BYTES, 8);
-                if (C.call(state, C.STATX, fd, arena.allocateFrom("").address(), AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE, statx.address()) < 0) {
-                    return new Failed(why(C.errno(state)));
-                }
-                int mode = statx.get(JAVA_SHORT, STX_MODE) & 0xffff;
-                long size = statx.get(JAVA_LONG, STX_SIZE);
-                if ((mode & S_IFMT) != S_IFREG) return new NotPlain(kind(mode));
-                if (size > limit && !head) return new TooLarge(size);
-                // limit + 1 bytes at most: one more than the limit says a file grew past it since its stat
-                Outcome read = readUpTo(arena, state, fd, limit + 1L);
-                if (read instanceof Content(byte[] bytes) && bytes.length > limit) {
-                    return head ? new Content(Arrays.copyOf(bytes, limit)) : new TooLarge(bytes.length);
-                }
-                return read;
-            } finally {
-                C.call(state, C.CLOSE, fd, 0, 0, 0, 0);
-            }
+            return read;
+        } finally {
+            c.close(fd);
         }
     }
 
-    /** The content up to its end or {@code max} bytes, whichever comes first. */
-    private static Outcome readUpTo(Arena arena, MemorySegment state, long fd, long max) {
-        MemorySegment buffer = arena.allocate(max);
-        long total = 0;
+    /** The content up to its end or {@code max} bytes, whichever comes first; room for {@code size} (its stat's) and one byte more first. */
+    private static Outcome readUpTo(FileCalls c, int fd, int max, long size) {
+        byte[] buffer = new byte[(int) Math.min(max, Math.max(size + 1, 64))];
+        int total = 0;
         while (total < max) {
-            long n = C.call(state, C.READ, fd, buffer.address() + total, max - total, 0, 0);
-            if (n < 0) {
-                int errno = C.errno(state);
-                if (errno == EINTR) continue;
-                return new Failed(why(errno));
-            }
+            // a file that grew since its stat: more room, up to max
+            if (total == buffer.length) buffer = Arrays.copyOf(buffer, (int) Math.min(max, 2L * buffer.length));
+            int n = c.read(fd, buffer, total, buffer.length - total, -1);
+            if (n == -EINTR) continue;
+            if (n < 0) return new Failed(why(-n));
             if (n == 0) break;
             total += n;
         }
-        return new Content(buffer.asSlice(0, total).toArray(JAVA_BYTE));
+        return new Content(total == max ? buffer : Arrays.copyOf(buffer, total));
     }
 
     private static String why(int errno) {
@@ -123,18 +106,4 @@ public final class PlainFile {
         };
     }
 
-    /** The four system calls, through {@link Native#syscall}, by their numbers here. */
-    private static final class C {
-        static final StructLayout CALL_STATE = Native.CALL_STATE;
-        static final long OPENAT = ARM ? 56 : 257, STATX = ARM ? 291 : 332, READ = ARM ? 63 : 0, CLOSE = ARM ? 57 : 3;
-
-        /** The system call's result, negative on failure (then {@link #errno} says why). */
-        static long call(MemorySegment state, long number, long a, long b, long c, long d, long e) {
-            return Native.syscall(state, number, a, b, c, d, e);
-        }
-
-        static int errno(MemorySegment state) {
-            return Native.errno(state);
-        }
-    }
 }

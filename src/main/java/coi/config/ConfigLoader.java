@@ -1,8 +1,5 @@
 package coi.config;
 
-import coi.PlainFile;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -83,11 +80,6 @@ public final class ConfigLoader {
      * file, and must not keep the user from listing, killing or cleaning its sessions with it.
      */
     private static Map<ConfigFile, TomlLayer> read(List<ConfigFile> files, Path home, Untrusted untrusted) {
-        // the project file is opened through system calls (PlainFile) whose linking costs a start-up
-        // tens of milliseconds: begun now, beside the reading of the layers below it
-        if (files.stream().anyMatch(f -> f.project() && Files.exists(f.path(), LinkOption.NOFOLLOW_LINKS))) {
-            Thread.ofPlatform().daemon().name("coi-link").start(PlainFile::link);
-        }
         var layers = new LinkedHashMap<ConfigFile, TomlLayer>();
         for (ConfigFile file : files) {
             boolean leniently = file.project() && untrusted == Untrusted.IGNORE_UNREADABLE;

@@ -1,21 +1,11 @@
 package coi.incus;
 
 import static coi.LinuxAbi.*;
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import coi.FileCalls;
 import coi.LinuxAbi;
-import coi.Native;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,27 +23,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * file or folder swapped for a link to {@code ~/.ssh/id_ed25519} after the listing is sent as the
  * link it now is, never read through; a FIFO is opened without blocking and not read. Only the folder
  * the user named ({@link #open}) is reached by its path, and only when the path is absolute. The
- * JDK works by path (and cannot make a folder relative to a descriptor), hence the C library's *at
- * calls through FFM. The sweep of a workspace's placeholders ({@code coi.session.Placeholders})
+ * JDK works by path (and cannot make a folder relative to a descriptor), hence the *at calls of
+ * {@link FileCalls}. The sweep of a workspace's placeholders ({@code coi.session.Placeholders})
  * walks it the same way: what it looks at ({@link #opened}) is what it removes ({@link #remove}).
  */
 public final class HostTree implements AutoCloseable {
     private static final int FOLDER = O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; // O_RDONLY is 0
     /** What is at a name, opened to be looked at: a link fails it (ELOOP), a FIFO's or device's open does not wait. */
     private static final int ANY = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-    private static final MethodHandle OPENAT = call("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(3));
-    private static final MethodHandle MKDIRAT = call("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SYMLINKAT = call("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-    private static final MethodHandle RENAMEAT = call("renameat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-    private static final MethodHandle RENAMEAT2 = call("renameat2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle UNLINKAT = call("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FCHMOD = call("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CHMOD = call("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle WRITE = call("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle PREAD = call("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle STATX = call("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle READLINKAT = call("readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final FileCalls C = FileCalls.get();
 
     /** What a folder holds at a name, opened without following a link: a {@link Folder}, a {@link Plain} file, a {@link Link}, or {@link Other}. */
     public sealed interface Node extends AutoCloseable permits Folder, Plain, Link, Other {
@@ -89,20 +67,15 @@ public final class HostTree implements AutoCloseable {
          * meanwhile fails it.
          */
         public void copyTo(OutputStream out) throws IOException {
-            calls("pread", (arena, state) -> {
-                MemorySegment buffer = arena.allocate(64 * 1024);
-                byte[] bytes = new byte[(int) buffer.byteSize()];
-                for (long at = 0; at < size; ) {
-                    long n = (long) PREAD.invokeExact(state, fd, buffer, Math.min(size - at, buffer.byteSize()), at);
-                    if (n < 0 && errno(state) == EINTR) continue;
-                    if (n < 0) throw failed(shown, errno(state));
-                    if (n == 0) throw new Http.BodyLengthException(shown + " shrank while it was pushed");
-                    MemorySegment.copy(buffer, JAVA_BYTE, 0, bytes, 0, (int) n);
-                    out.write(bytes, 0, (int) n);
-                    at += n;
-                }
-                return null;
-            });
+            byte[] bytes = new byte[(int) Math.min(FileCalls.CHUNK, Math.max(1, size))];
+            for (long at = 0; at < size; ) {
+                int n = C.read(fd, bytes, 0, (int) Math.min(size - at, bytes.length), at);
+                if (n == -EINTR) continue;
+                if (n < 0) throw failed(shown, -n);
+                if (n == 0) throw new Http.BodyLengthException(shown + " shrank while it was pushed");
+                out.write(bytes, 0, n);
+                at += n;
+            }
         }
 
         @Override
@@ -149,17 +122,13 @@ public final class HostTree implements AutoCloseable {
      */
     public static HostTree open(Path dir) throws IOException {
         if (dir.isAbsolute()) {
-            return calls("openat", (arena, state) -> {
-                int fd = (int) OPENAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(dir.toString()), O_DIRECTORY | O_CLOEXEC, 0);
-                if (fd < 0) throw failed(dir, errno(state));
-                return new HostTree(fd, dir);
-            });
+            int fd = C.openat(AT_FDCWD, dir.toString(), O_DIRECTORY | O_CLOEXEC, 0);
+            if (fd < 0) throw failed(dir, -fd);
+            return new HostTree(fd, dir);
         }
-        HostTree at = calls("openat", (arena, state) -> {
-            int fd = (int) OPENAT.invokeExact(state, AT_FDCWD, arena.allocateFrom("."), O_DIRECTORY | O_CLOEXEC, 0);
-            if (fd < 0) throw failed(Path.of("."), errno(state));
-            return new HostTree(fd, Path.of(""));
-        });
+        int cwd = C.openat(AT_FDCWD, ".", O_DIRECTORY | O_CLOEXEC, 0);
+        if (cwd < 0) throw failed(Path.of("."), -cwd);
+        HostTree at = new HostTree(cwd, Path.of(""));
         try {
             for (Path part : dir) {
                 String name = part.toString();
@@ -187,18 +156,18 @@ public final class HostTree implements AutoCloseable {
 
     /** The subfolder {@code name} (also ".."), made first when {@code make}; a link there fails it with {@code refusal}. */
     private HostTree opened(String name, boolean make, String refusal) throws IOException {
-        return calls(make ? "mkdirat" : "openat", (arena, state) -> {
-            MemorySegment path = arena.allocateFrom(name);
-            if (make && (int) MKDIRAT.invokeExact(state, fd, path, 0700) < 0 && errno(state) != EEXIST) throw failed(shown.resolve(name), errno(state));
-            int sub = (int) OPENAT.invokeExact(state, fd, path, FOLDER, 0);
-            if (sub < 0) {
-                int errno = errno(state);
-                // O_DIRECTORY makes a link's open fail as ENOTDIR: a link is what readlinkat can read
-                boolean link = errno == ELOOP || errno == ENOTDIR && (long) READLINKAT.invokeExact(state, fd, path, arena.allocate(1), 1L) >= 0;
-                throw link ? new IOException(refusal) : failed(shown.resolve(name), errno);
-            }
-            return new HostTree(sub, shown.resolve(name));
-        });
+        if (make) {
+            int made = C.mkdirat(fd, name, 0700);
+            if (made < 0 && made != -EEXIST) throw failed(shown.resolve(name), -made);
+        }
+        int sub = C.openat(fd, name, FOLDER, 0);
+        if (sub < 0) {
+            int errno = -sub;
+            // O_DIRECTORY makes a link's open fail as ENOTDIR: a link is what readlinkat can read
+            boolean link = errno == ELOOP || errno == ENOTDIR && C.readlinkat(fd, name, new byte[1]) >= 0;
+            throw link ? new IOException(refusal) : failed(shown.resolve(name), errno);
+        }
+        return new HostTree(sub, shown.resolve(name));
     }
 
     /**
@@ -210,36 +179,30 @@ public final class HostTree implements AutoCloseable {
     void file(String name, int mode, Content content) throws IOException {
         check(name);
         String temporary = ".coi-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".pull";
-        calls("openat", (arena, state) -> {
-            MemorySegment tmp = arena.allocateFrom(temporary);
-            int out = (int) OPENAT.invokeExact(state, fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-            if (out < 0) throw failed(shown.resolve(temporary), errno(state));
-            boolean renamed = false;
-            try {
-                try (Out stream = new Out(out, shown.resolve(name))) {
-                    content.writeTo(stream);
-                    if ((int) FCHMOD.invokeExact(state, out, mode & 0777) < 0) throw failed(shown.resolve(name), errno(state));
-                }
-                if ((int) RENAMEAT.invokeExact(state, fd, tmp, fd, arena.allocateFrom(name)) < 0) throw failed(shown.resolve(name), errno(state));
-                renamed = true;
-            } finally {
-                if (!renamed) {
-                    int ignored = (int) UNLINKAT.invokeExact(state, fd, tmp, 0);
-                }
+        int out = C.openat(fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0) throw failed(shown.resolve(temporary), -out);
+        boolean renamed = false;
+        try {
+            try (Out stream = new Out(out, shown.resolve(name))) {
+                content.writeTo(stream);
+                int moded = C.fchmod(out, mode & 0777);
+                if (moded < 0) throw failed(shown.resolve(name), -moded);
             }
-            return null;
-        });
+            int moved = C.renameat2(fd, temporary, fd, name, 0);
+            if (moved < 0) throw failed(shown.resolve(name), -moved);
+            renamed = true;
+        } finally {
+            if (!renamed) C.unlinkat(fd, temporary, 0);
+        }
     }
 
     /** A symbolic link {@code name} to {@code target}, in place of a file or link there (a folder there fails it). */
     void link(String name, String target) throws IOException {
         check(name);
-        calls("symlinkat", (arena, state) -> {
-            MemorySegment path = arena.allocateFrom(name);
-            if ((int) UNLINKAT.invokeExact(state, fd, path, 0) < 0 && errno(state) != ENOENT) throw failed(shown.resolve(name), errno(state));
-            if ((int) SYMLINKAT.invokeExact(state, arena.allocateFrom(target), fd, path) < 0) throw failed(shown.resolve(name), errno(state));
-            return null;
-        });
+        int removed = C.unlinkat(fd, name, 0);
+        if (removed < 0 && removed != -ENOENT) throw failed(shown.resolve(name), -removed);
+        int linked = C.symlinkat(target, fd, name);
+        if (linked < 0) throw failed(shown.resolve(name), -linked);
     }
 
     /**
@@ -258,35 +221,32 @@ public final class HostTree implements AutoCloseable {
     /** What is at {@code name} in this folder, opened without following a link; null when it is gone. */
     public Node at(String name) throws IOException {
         check(name);
-        return calls("openat", (arena, state) -> {
-            MemorySegment path = arena.allocateFrom(name);
-            int opened = (int) OPENAT.invokeExact(state, fd, path, ANY, 0);
-            if (opened < 0) {
-                int errno = errno(state);
-                if (errno == ENOENT) return null;
-                if (errno != ELOOP) throw failed(shown.resolve(name), errno);
-                MemorySegment target = arena.allocate(MAX_LINK + 1);
-                long n = (long) READLINKAT.invokeExact(state, fd, path, target, (long) MAX_LINK + 1);
-                if (n < 0) throw failed(shown.resolve(name), errno(state));
-                if (n > MAX_LINK) throw new IOException(shown.resolve(name) + ": a link target longer than any path");
-                return new Link(new String(target.asSlice(0, n).toArray(JAVA_BYTE), java.nio.charset.StandardCharsets.UTF_8));
-            }
-            MemorySegment statx = arena.allocate(STATX_BYTES, 8);
-            if ((int) STATX.invokeExact(state, opened, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_SIZE, statx) < 0) {
-                int errno = errno(state);
+        int opened = C.openat(fd, name, ANY, 0);
+        if (opened < 0) {
+            int errno = -opened;
+            if (errno == ENOENT) return null;
+            if (errno != ELOOP) throw failed(shown.resolve(name), errno);
+            byte[] target = new byte[MAX_LINK + 1];
+            int n = C.readlinkat(fd, name, target);
+            if (n < 0) throw failed(shown.resolve(name), -n);
+            if (n > MAX_LINK) throw new IOException(shown.resolve(name) + ": a link target longer than any path");
+            return new Link(new String(target, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        long[] statx = new long[2];
+        int looked = C.statx(opened, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_SIZE, statx);
+        if (looked < 0) {
+            close(opened);
+            throw failed(shown.resolve(name), -looked);
+        }
+        int mode = (int) statx[0];
+        return switch (mode & S_IFMT) {
+            case S_IFDIR -> new Folder(new HostTree(opened, shown.resolve(name)), mode & 0777);
+            case S_IFREG -> new Plain(opened, statx[1], mode & 0777, shown.resolve(name));
+            default -> {
                 close(opened);
-                throw failed(shown.resolve(name), errno);
+                yield new Other(LinuxAbi.kind(mode));
             }
-            int mode = statx.get(JAVA_SHORT, STX_MODE) & 0xffff;
-            return switch (mode & S_IFMT) {
-                case S_IFDIR -> new Folder(new HostTree(opened, shown.resolve(name)), mode & 0777);
-                case S_IFREG -> new Plain(opened, statx.get(JAVA_LONG, STX_SIZE), mode & 0777, shown.resolve(name));
-                default -> {
-                    close(opened);
-                    yield new Other(LinuxAbi.kind(mode));
-                }
-            };
-        });
+        };
     }
 
     /**
@@ -295,13 +255,11 @@ public final class HostTree implements AutoCloseable {
      */
     public HostTree existing(String name) throws IOException {
         check(name);
-        return calls("openat", (arena, state) -> {
-            int sub = (int) OPENAT.invokeExact(state, fd, arena.allocateFrom(name), FOLDER, 0);
-            if (sub >= 0) return new HostTree(sub, shown.resolve(name));
-            int errno = errno(state);
-            if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return null;
-            throw failed(shown.resolve(name), errno);
-        });
+        int sub = C.openat(fd, name, FOLDER, 0);
+        if (sub >= 0) return new HostTree(sub, shown.resolve(name));
+        int errno = -sub;
+        if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return null;
+        throw failed(shown.resolve(name), errno);
     }
 
     /** This open folder as a path ({@code /proc/self/fd/N}): what the JDK reads there is this folder, wherever its path leads now. */
@@ -316,8 +274,8 @@ public final class HostTree implements AutoCloseable {
      */
     public int remove(String name, boolean folder) throws IOException {
         check(name);
-        return calls("unlinkat", (arena, state) ->
-                (int) UNLINKAT.invokeExact(state, fd, arena.allocateFrom(name), folder ? AT_REMOVEDIR : 0) < 0 ? errno(state) : 0);
+        int removed = C.unlinkat(fd, name, folder ? AT_REMOVEDIR : 0);
+        return removed < 0 ? -removed : 0;
     }
 
     /**
@@ -328,8 +286,8 @@ public final class HostTree implements AutoCloseable {
     public int move(String from, String to) throws IOException {
         check(from);
         check(to);
-        return calls("renameat2", (arena, state) -> (int) RENAMEAT2.invokeExact(state, fd, arena.allocateFrom(from), fd,
-                arena.allocateFrom(to), RENAME_NOREPLACE) < 0 ? errno(state) : 0);
+        int moved = C.renameat2(fd, from, fd, to, RENAME_NOREPLACE);
+        return moved < 0 ? -moved : 0;
     }
 
     /**
@@ -338,12 +296,10 @@ public final class HostTree implements AutoCloseable {
      */
     public int createEmpty(String name, int mode) throws IOException {
         check(name);
-        return calls("openat", (arena, state) -> {
-            int out = (int) OPENAT.invokeExact(state, fd, arena.allocateFrom(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
-            if (out < 0) return errno(state);
-            close(out);
-            return 0;
-        });
+        int out = C.openat(fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+        if (out < 0) return -out;
+        close(out);
+        return 0;
     }
 
     /** Gives this folder's owner write permission (an agent may have taken it away so that nothing in it can be renamed). */
@@ -361,43 +317,38 @@ public final class HostTree implements AutoCloseable {
      */
     public boolean allowRead(String name) throws IOException {
         check(name);
-        return calls("openat", (arena, state) -> {
-            int sub = (int) OPENAT.invokeExact(state, fd, arena.allocateFrom(name), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-            if (sub < 0) {
-                int errno = errno(state);
-                if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return false;
-                throw failed(shown.resolve(name), errno);
-            }
-            try {
-                MemorySegment path = arena.allocateFrom("/proc/self/fd/" + sub), statx = arena.allocate(STATX_BYTES, 8);
-                if ((int) STATX.invokeExact(state, sub, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_MODE, statx) < 0) {
-                    throw failed(shown.resolve(name), errno(state));
-                }
-                int mode = statx.get(JAVA_SHORT, STX_MODE) & 07777;
-                if ((mode & 0500) == 0500) return false;
-                if ((int) CHMOD.invokeExact(state, path, mode | 0500) < 0) throw failed(shown.resolve(name), errno(state));
-                return true;
-            } finally {
-                close(sub);
-            }
-        });
+        int sub = C.openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (sub < 0) {
+            int errno = -sub;
+            if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return false;
+            throw failed(shown.resolve(name), errno);
+        }
+        try {
+            long[] statx = new long[2];
+            int looked = C.statx(sub, "", AT_EMPTY_PATH, STATX_MODE, statx);
+            if (looked < 0) throw failed(shown.resolve(name), -looked);
+            int mode = (int) statx[0] & 07777;
+            if ((mode & 0500) == 0500) return false;
+            int moded = C.chmod("/proc/self/fd/" + sub, mode | 0500);
+            if (moded < 0) throw failed(shown.resolve(name), -moded);
+            return true;
+        } finally {
+            close(sub);
+        }
     }
 
     /** This folder's permission bits. */
     int permissions() throws IOException {
-        return calls("statx", (arena, state) -> {
-            MemorySegment statx = arena.allocate(STATX_BYTES, 8);
-            if ((int) STATX.invokeExact(state, fd, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_MODE, statx) < 0) throw failed(shown, errno(state));
-            return statx.get(JAVA_SHORT, STX_MODE) & 0777;
-        });
+        long[] statx = new long[2];
+        int looked = C.statx(fd, "", AT_EMPTY_PATH, STATX_MODE, statx);
+        if (looked < 0) throw failed(shown, -looked);
+        return (int) statx[0] & 0777;
     }
 
     /** This folder's permission bits (set-id and sticky bits are never set). */
     void mode(int mode) throws IOException {
-        calls("fchmod", (arena, state) -> {
-            if ((int) FCHMOD.invokeExact(state, fd, mode & 0777) < 0) throw failed(shown, errno(state));
-            return null;
-        });
+        int moded = C.fchmod(fd, mode & 0777);
+        if (moded < 0) throw failed(shown, -moded);
     }
 
     @Override
@@ -412,46 +363,20 @@ public final class HostTree implements AutoCloseable {
         }
     }
 
-    /** Native calls with an arena and a call state for their errno, which {@code body} may throw IOException from. */
-    private interface Calls<T> {
-        T run(Arena arena, MemorySegment state) throws Throwable;
-    }
-
-    private static <T> T calls(String what, Calls<T> body) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            return body.run(arena, arena.allocate(Native.CALL_STATE));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(what, t);
-        }
-    }
-
     private static IOException failed(Path path, int errno) {
         // one that may not be read (the agent's chmod 111 in a workspace) is told apart: it is said, not passed over
         if (errno == LinuxAbi.EACCES || errno == LinuxAbi.EPERM) return new java.nio.file.AccessDeniedException(path.toString(), null, LinuxAbi.reason(errno));
         return new IOException(path + ": " + LinuxAbi.reason(errno));
     }
 
-    private static int errno(MemorySegment state) {
-        return Native.errno(state);
-    }
-
     private static void close(int fd) {
-        Native.close(fd);
+        C.close(fd);
     }
 
-    private static MethodHandle call(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        return Native.withErrno(name, descriptor, options);
-    }
-
-    /** Writes to a descriptor, whole buffers, through one native buffer; closing closes the descriptor. */
+    /** Writes to a descriptor, whole buffers; closing closes the descriptor. */
     private static final class Out extends OutputStream {
-        private static final int SIZE = 64 * 1024;
         private final int fd;
         private final Path shown;
-        private final Arena arena = Arena.ofConfined();
-        private final MemorySegment buffer = arena.allocate(SIZE), state = arena.allocate(Native.CALL_STATE);
 
         Out(int fd, Path shown) {
             this.fd = fd;
@@ -465,31 +390,19 @@ public final class HostTree implements AutoCloseable {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
             while (len > 0) {
-                int n = Math.min(len, SIZE);
-                MemorySegment.copy(b, off, buffer, JAVA_BYTE, 0, n);
-                for (int done = 0; done < n; ) {
-                    long w;
-                    try {
-                        w = (long) WRITE.invokeExact(state, fd, buffer.asSlice(done), (long) (n - done));
-                    } catch (Throwable t) {
-                        throw new IllegalStateException("write", t);
-                    }
-                    if (w < 0) {
-                        if (errno(state) == EINTR) continue;
-                        throw failed(shown, errno(state));
-                    }
-                    done += (int) w;
-                }
-                off += n;
-                len -= n;
+                int w = C.write(fd, b, off, len);
+                if (w == -EINTR) continue;
+                if (w < 0) throw failed(shown, -w);
+                off += w;
+                len -= w;
             }
         }
 
         @Override
         public void close() {
             HostTree.close(fd);
-            arena.close();
         }
     }
 }

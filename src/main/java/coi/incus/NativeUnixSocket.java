@@ -24,7 +24,7 @@ import java.time.Duration;
 final class NativeUnixSocket implements Transport.Conn {
     /** What the library returns when a wait ran out. */
     private static final int TIMED_OUT = -2;
-    private static final boolean LOADED = load(System.getProperty("coi.unixlib"));
+    private static final boolean LOADED = coi.NativeLib.loaded();
 
     private final int fd;
     private final Object lock = new Object();
@@ -62,19 +62,6 @@ final class NativeUnixSocket implements Transport.Conn {
         int fd = connect(socket.toString().getBytes(StandardCharsets.US_ASCII), millis(timeouts.connect()));
         if (fd == TIMED_OUT) throw new SocketTimeoutException("connect timed out after " + Timeouts.seconds(timeouts.connect()));
         return new NativeUnixSocket(fd, timeouts.read());
-    }
-
-    /** Loads {@code library}; false when it is not named or does not load. */
-    static boolean load(String library) {
-        if (library == null || library.isEmpty()) return false;
-        try {
-            System.load(library);
-            return true;
-        } catch (UnsatisfiedLinkError | SecurityException e) {
-            // not built, moved, or for another machine: the JDK's channel does the same, slower to start
-            coi.Trace.mark("unix socket library not loaded: " + e.getMessage());
-            return false;
-        }
     }
 
     /** A wait in milliseconds as the library takes it: 0 for ever, otherwise at least 1 and at most what an int holds. */

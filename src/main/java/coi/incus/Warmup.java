@@ -5,13 +5,15 @@ import java.net.StandardProtocolFamily;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 /**
  * What the first request to Incus initialises, done on a thread of its own while a command does
  * something else first (`coi run` and `coi shell` read their config): the unix socket library
  * ({@link NativeUnixSocket}), or without it the JDK's unix-domain sockets and selectors (a provider
  * lookup, and a SecureRandom they seed), the JSON reader and Jackson's nodes ({@link JsonReader}),
- * and then the ObjectMapper, which a launch's first request body needs (and `coi shell`'s request
+ * SHA-256 ({@link #digest}), and then the ObjectMapper, which a launch's first request body needs (and `coi shell`'s request
  * for pool refills before it plans). Each took milliseconds to tens of them of a session's start,
  * however warm the AOT cache.
  * Opens no connection and reads nothing: without the library a socket is made and closed unconnected.
@@ -33,6 +35,7 @@ public final class Warmup {
         Thread.ofPlatform().daemon().name("coi-warmup").start(() -> {
             sockets();
             JsonTree.parse(ANSWER);
+            digest();
             Json.object();
             if (terminal) Terminal.interactive();
             // what System.exit asks first (Shutdown.logRuntimeExit): its logger starts java.util.logging, 15-20 ms of a
@@ -49,6 +52,19 @@ public final class Warmup {
     public static void startForQueries() {
         Thread.ofPlatform().daemon().name("coi-warmup-socket").start(Warmup::sockets);
         Thread.ofPlatform().daemon().name("coi-warmup-json").start(() -> JsonTree.parse(ANSWER));
+    }
+
+    /**
+     * SHA-256, which a launch's plan asks for (the workspace's lock and record names, the container's name): its
+     * first {@link MessageDigest#getInstance} starts the security framework (the providers' list, the SUN provider's
+     * services), 25-30 ms of the main thread of a `coi run` measured here.
+     */
+    private static void digest() {
+        try {
+            MessageDigest.getInstance("SHA-256").digest(ANSWER);
+        } catch (NoSuchAlgorithmException e) {
+            // the plan's own call says so
+        }
     }
 
     /** The library's load when bin/coi names it (the JDK's channel is then not used), else the JDK's channel. */

@@ -225,8 +225,8 @@ public final class GitGuard {
     }
 
     /**
-     * Links the native calls a check makes ({@link HostTree}'s, a tenth of a second or two) on a
-     * thread of its own, while the session runs: the check at its end then finds them linked.
+     * Readies the file calls a check makes ({@link HostTree}'s, see {@link coi.FileCalls}) on a thread of its own, while
+     * the session runs: without libcoi-unix.so their FFM links take a tenth of a second or more, with it a moment.
      */
     static void prepare() {
         Thread.ofPlatform().daemon(true).name("coi-git-guard-link").start(() -> {

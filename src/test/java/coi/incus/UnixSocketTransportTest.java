@@ -68,8 +68,8 @@ class UnixSocketTransportTest {
         }
         assertThat(NativeUnixSocket.usable(Path.of("/run/incus/unix.socket"))).isTrue();
         assertThat(NativeUnixSocket.usable(dir.resolve("dæmon.socket"))).isFalse();
-        assertThat(NativeUnixSocket.load(dir.resolve("absent.so").toString())).isFalse();
-        assertThat(NativeUnixSocket.load(null)).isFalse();
+        assertThat(coi.NativeLib.load(dir.resolve("absent.so").toString())).isFalse();
+        assertThat(coi.NativeLib.load(null)).isFalse();
     }
 
     @ParameterizedTest
