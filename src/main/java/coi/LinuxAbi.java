@@ -1,7 +1,7 @@
 package coi;
 
 /**
- * The numbers of Linux's file interface that coi passes through FFM ({@link PlainFile} and
+ * The numbers of Linux's file interface that coi passes to the C library ({@link FileCalls}: {@link PlainFile} and
  * {@code incus.HostTree}), for the two architectures it knows: some open flags and the system call
  * numbers differ between them, and on another a link would be followed where O_NOFOLLOW was meant,
  * so any other is refused when this class loads. struct statx is one layout on every architecture.
