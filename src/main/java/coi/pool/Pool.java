@@ -102,14 +102,15 @@ public final class Pool {
     }
 
     /**
-     * Takes one ready member of {@code fit}, labelling it claimed with {@code labels} in one
-     * compare-and-swap (an update of the instance under its ETag; when it fails, the member stays
-     * ready and untouched); empty when none is left. Returns the member as listed in {@code all}.
-     * It keeps its closed fence and gets no device: the caller {@link #attach}es the session's
-     * and applies its network policy. {@code trying} hears each member's name as its
-     * compare-and-swap begins.
+     * Takes one ready member of {@code fit}, labelling it claimed with {@code labels} and adding
+     * {@code devices} in one compare-and-swap (an update of the instance under its ETag; when it
+     * fails, the member stays ready and untouched; the devices come in together, so a workspace
+     * never shows without its read-only paths); empty when none is left. Returns the member as
+     * listed in {@code all}. It keeps its closed fence: the caller applies the session's network
+     * policy. {@code trying} hears each member's name as its compare-and-swap begins.
      */
-    public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels, Consumer<String> trying) {
+    public Optional<Model.Instance> claim(Fit fit, List<Model.Instance> all, Map<String, String> labels, Map<String, Map<String, String>> devices,
+                                          Consumer<String> trying) {
         List<Model.Instance> candidates = new ArrayList<>(all.stream().filter(i -> named(prefix, i.name()))
                 .filter(i -> claimable(i, fit)).toList());
         // two claimers starting together should not queue on the same member
@@ -122,6 +123,10 @@ public final class Pool {
                     if (!READY.equals(config.path(STATE).asText()) || !fit.hash().equals(config.path(FIT).asText())) throw new Taken();
                     config.put(STATE, CLAIMED);
                     labels.forEach(config::put);
+                    if (!devices.isEmpty()) {
+                        var attached = inst.with("devices");
+                        devices.forEach((device, spec) -> attached.set(device, Json.strings(spec)));
+                    }
                     return inst;
                 });
                 return Optional.of(candidate);
@@ -133,27 +138,6 @@ public final class Pool {
             }
         }
         return Optional.empty();
-    }
-
-    /**
-     * Adds the session's {@code devices} to member {@code name}, which this coi {@link #claim}ed:
-     * one update, so they come in together. No other coi changes a claimed member; a change the
-     * daemon made between the update's read and write (its ETag moved: 412) is read again.
-     */
-    public void attach(String name, Map<String, Map<String, String>> devices) {
-        if (devices.isEmpty()) return;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                incus.updateInstance(name, inst -> {
-                    var attached = inst.with("devices");
-                    devices.forEach((device, spec) -> attached.set(device, Json.strings(spec)));
-                    return inst;
-                });
-                return;
-            } catch (IncusException e) {
-                if (e.status() != 412 || attempt == 3) throw e;
-            }
-        }
     }
 
     private static final class Taken extends RuntimeException {
@@ -230,7 +214,7 @@ public final class Pool {
     public List<String> retire(Fit fit, String keeper, String owner) {
         List<String> removed = new ArrayList<>();
         for (Optional<Model.Instance> taken; (taken = claim(fit, incus.instancesWithoutState().stream().filter(i -> keptBy(i, keeper)).toList(),
-                Map.of(OWNER, owner), name -> { })).isPresent(); ) {
+                Map.of(OWNER, owner), Map.of(), name -> { })).isPresent(); ) {
             remove(taken.get().name());
             removed.add(taken.get().name());
         }

@@ -78,10 +78,11 @@ public final class WarmPool {
     }
 
     /**
-     * Takes a ready member for the plan: one compare-and-swap of its labels alone (claimed, the
-     * session's labels and environment, the owner `coi clean` judges a leftover by), so the
-     * session's devices and network policy need not wait for each other behind it (see
-     * {@link #attach}). The launch goes on in the member. Throws {@link NoneReady} when no member
+     * Takes a ready member for the plan: one compare-and-swap of its labels (claimed, the session's
+     * labels and environment, the owner `coi clean` judges a leftover by) and the session's devices
+     * (workspace, state, protected paths), so the session's container is made in one update of the
+     * daemon's (two updates, labels then devices, cost a pooled launch 50-170 ms more under load);
+     * its network policy and code's home follow ({@link #attach}). The launch goes on in the member. Throws {@link NoneReady} when no member
      * fits, also when the plan's image does not exist (the cold launch says so). A member listed
      * in {@code listed} may have been taken since: the compare-and-swap reads its state again,
      * and when none of them can be had, a fresh list is tried once. Its undo deletes the member
@@ -104,11 +105,15 @@ public final class WarmPool {
             }
             // no file call follows where the tmux exec makes the home: no file server to wake then
             Consumer<String> trying = homeByTmux.test(plan) ? member -> { } : this::wakeFileServer;
-            Optional<Model.Instance> member = pool.claim(fit, listed, labels, trying)
-                    .or(() -> pool.claim(fit, incus.instancesWithoutState(), labels, trying));
+            Map<String, Map<String, String>> devices = new TreeMap<>(plan.devices());
+            // the member's own: its pinned, fenced NIC and the image's root disk
+            devices.remove("eth0");
+            devices.remove("root");
+            Optional<Model.Instance> member = pool.claim(fit, listed, labels, devices, trying)
+                    .or(() -> pool.claim(fit, incus.instancesWithoutState(), labels, devices, trying));
             if (member.isEmpty()) throw new NoneReady();
             String name = member.get().name();
-            Trace.mark("pool: claimed " + name);
+            Trace.mark("pool: claimed " + name + ", the session's devices attached");
             launch.use(plan.withContainer(name, member.get().devices().get("eth0")));
             return () -> {
                 Retries.delete(incus, name);
@@ -118,29 +123,20 @@ public final class WarmPool {
     }
 
     /**
-     * The claimed member made the session's container, three things at the same time: the
-     * session's devices (workspace, state, protected paths: one update, so the workspace never
-     * shows without its read-only paths), then code's home (it looks at the mount points the
-     * devices made) unless the exec that starts tmux makes it ({@code homeByTmux}: a shell's, where
-     * {@link CodeHome#madeInTmuxExec}, as in a cold shell; the file API's first call into a member costs
-     * its daemon a process started in it);
-     * the session's network policy (the member's closed rules replaced by the
-     * session's in one nft transaction: never wider than the session's, not even for a moment,
-     * whatever the devices are doing); and {@code alongside} on the claimed plan. No agent runs in
-     * the member until a later step starts the tool. Nothing of its own to undo: the claim's undo
-     * deletes the member and its rules.
+     * The claimed member, its devices attached ({@link #claim}), made the session's container, three
+     * things at the same time: code's home (it looks at the mount points the devices made) unless the
+     * exec that starts tmux makes it ({@code homeByTmux}: a shell's, where {@link CodeHome#madeInTmuxExec},
+     * as in a cold shell; the file API's first call into a member costs its daemon a process started in
+     * it); the session's network policy (the member's closed rules replaced by the session's in one nft
+     * transaction: never wider than the session's, not even for a moment); and {@code alongside} on the
+     * claimed plan. No agent runs in the member until a later step starts the tool. Nothing of its own
+     * to undo: the claim's undo deletes the member and its rules.
      */
     Launcher.Step attach(Consumer<SessionPlan> alongside, Predicate<SessionPlan> homeByTmux) {
         return Launcher.step(ATTACH, launch -> {
             SessionPlan claimed = launch.plan();
             String name = claimed.container();
-            Map<String, Map<String, String>> devices = new TreeMap<>(claimed.devices());
-            // the member's own: its pinned, fenced NIC and the image's root disk
-            devices.remove("eth0");
-            devices.remove("root");
             Overlap.run(() -> {
-                pool.attach(name, devices);
-                Trace.mark("pool: the session's devices attached");
                 if (!homeByTmux.test(claimed)) CodeHome.prepare(incus, claimed);
             }, () -> Overlap.run(() -> alongside.accept(claimed), () -> {
                 try (NameLock lock = NameLock.hold(sessionsRoot, name)) {
@@ -157,7 +153,7 @@ public final class WarmPool {
     /**
      * The daemon's file server for a container is a process it starts in it at the first file
      * call (0.15-0.2 s) and ends after some idle seconds, so a ready member has none: it is
-     * started as the claim's compare-and-swap begins, runs up while the attach adds the devices,
+     * started as the claim's compare-and-swap begins, runs up while the claim's update adds the devices,
      * and code's home, made through it next, finds it running. A failure here is left for the home's own calls to report.
      */
     private void wakeFileServer(String member) {
