@@ -113,7 +113,7 @@ public final class WarmPool {
                     .or(() -> pool.claim(fit, incus.instancesWithoutState(), labels, devices, trying));
             if (member.isEmpty()) throw new NoneReady();
             String name = member.get().name();
-            Trace.mark("pool: claimed " + name + ", the session's devices attached");
+            Trace.mark("pool: claimed " + name + " with the session's devices");
             launch.use(plan.withContainer(name, member.get().devices().get("eth0")));
             return () -> {
                 Retries.delete(incus, name);
