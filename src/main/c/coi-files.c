@@ -11,7 +11,8 @@
  * Every function returns its result (a descriptor, a count, 0) or -errno, and never throws: what an
  * error means is the Java side's to say. Paths come as NUL-free bytes (the Java side refuses a NUL) and
  * are copied with their terminating NUL onto the stack; one longer than PATH_MAX is ENAMETOOLONG, as
- * the kernel would say. Reads and writes go through a stack buffer of at most CHUNK bytes per call.
+ * the kernel would say. Reads and writes go through a buffer of at most CHUNK bytes per call, taken from
+ * the heap: the supervisor's threads have 256 KiB stacks (-Xss256k), too small to lend 64 KiB of them.
  */
 #define _GNU_SOURCE
 #include <jni.h>
@@ -19,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,21 +95,27 @@ JNIEXPORT jint JNICALL Java_coi_FileCalls_00024Jni_chmod(JNIEnv *env, jclass cls
 /* Up to len bytes (at most CHUNK) from fd into b[off..], at `at` when at >= 0 (pread): the count, 0 at the end, or -errno. */
 JNIEXPORT jint JNICALL Java_coi_FileCalls_00024Jni_read1(JNIEnv *env, jclass cls, jint fd, jbyteArray b, jint off, jint len, jlong at) {
     (void) cls;
-    char buf[CHUNK];
     if (len > CHUNK) len = CHUNK;
+    char *buf = malloc(len > 0 ? (size_t) len : 1);
+    if (buf == NULL) return -ENOMEM;
     ssize_t n = at >= 0 ? pread(fd, buf, (size_t) len, (off_t) at) : read(fd, buf, (size_t) len);
-    if (n < 0) return -errno;
-    (*env)->SetByteArrayRegion(env, b, off, (jsize) n, (const jbyte *) buf);
-    return (jint) n;
+    int err = errno;
+    if (n > 0) (*env)->SetByteArrayRegion(env, b, off, (jsize) n, (const jbyte *) buf);
+    free(buf);
+    return n < 0 ? -err : (jint) n;
 }
 
 /* Up to len bytes (at most CHUNK) of b[off..] to fd: the count written, or -errno. */
 JNIEXPORT jint JNICALL Java_coi_FileCalls_00024Jni_write1(JNIEnv *env, jclass cls, jint fd, jbyteArray b, jint off, jint len) {
     (void) cls;
-    char buf[CHUNK];
     if (len > CHUNK) len = CHUNK;
+    char *buf = malloc(len > 0 ? (size_t) len : 1);
+    if (buf == NULL) return -ENOMEM;
     (*env)->GetByteArrayRegion(env, b, off, len, (jbyte *) buf);
-    return result(write(fd, buf, (size_t) len));
+    ssize_t n = write(fd, buf, (size_t) len);
+    int err = errno;
+    free(buf);
+    return n < 0 ? -err : (jint) n;
 }
 
 /* statx of path at dirfd: out[0] the mode (stx_mode), out[1] the size; 0, or -errno. */
