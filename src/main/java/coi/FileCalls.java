@@ -50,10 +50,22 @@ public abstract sealed class FileCalls permits FileCalls.Jni, FileCalls.Ffm {
     public abstract int chmod(String path, int mode);
 
     /** Up to {@code len} bytes (at most {@link #CHUNK}) into {@code b[off..]}, at {@code at} (pread) when it is not negative: the count, 0 at the end. */
-    public abstract int read(int fd, byte[] b, int off, int len, long at);
+    public final int read(int fd, byte[] b, int off, int len, long at) {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        return readChunk(fd, b, off, Math.min(len, CHUNK), at);
+    }
 
     /** Up to {@code len} bytes (at most {@link #CHUNK}) of {@code b[off..]}: the count written. */
-    public abstract int write(int fd, byte[] b, int off, int len);
+    public final int write(int fd, byte[] b, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        return writeChunk(fd, b, off, Math.min(len, CHUNK));
+    }
+
+    /** {@link #read} of a range within {@code b} of at most {@link #CHUNK} bytes. */
+    abstract int readChunk(int fd, byte[] b, int off, int len, long at);
+
+    /** {@link #write} of a range within {@code b} of at most {@link #CHUNK} bytes. */
+    abstract int writeChunk(int fd, byte[] b, int off, int len);
 
     /** statx of {@code path} at {@code dirfd}: {@code out[0]} the mode, {@code out[1]} the size. */
     public abstract int statx(int dirfd, String path, int flags, int mask, long[] out);
@@ -79,8 +91,8 @@ public abstract sealed class FileCalls permits FileCalls.Jni, FileCalls.Ffm {
         }
         @Override public int unlinkat(int dirfd, String path, int flags) { return unlinkat(dirfd, bytes(path), flags); }
         @Override public int chmod(String path, int mode) { return chmod(bytes(path), mode); }
-        @Override public int read(int fd, byte[] b, int off, int len, long at) { return read0(fd, b, off, Math.min(len, CHUNK), at); }
-        @Override public int write(int fd, byte[] b, int off, int len) { return write0(fd, b, off, Math.min(len, CHUNK)); }
+        @Override int readChunk(int fd, byte[] b, int off, int len, long at) { return read1(fd, b, off, len, at); }
+        @Override int writeChunk(int fd, byte[] b, int off, int len) { return write1(fd, b, off, len); }
         @Override public int statx(int dirfd, String path, int flags, int mask, long[] out) { return statx(dirfd, bytes(path), flags, mask, out); }
         @Override public int readlinkat(int dirfd, String path, byte[] b) { return readlinkat(dirfd, bytes(path), b); }
         @Override public int fchmod(int fd, int mode) { return fchmod0(fd, mode); }
@@ -98,16 +110,6 @@ public abstract sealed class FileCalls permits FileCalls.Jni, FileCalls.Ffm {
         private static native int write1(int fd, byte[] b, int off, int len);
         private static native int statx(int dirfd, byte[] path, int flags, int mask, long[] out);
         private static native int readlinkat(int dirfd, byte[] path, byte[] b);
-
-        private static int read0(int fd, byte[] b, int off, int len, long at) {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            return read1(fd, b, off, len, at);
-        }
-
-        private static int write0(int fd, byte[] b, int off, int len) {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            return write1(fd, b, off, len);
-        }
     }
 
     /** Through FFM: the C library's functions, each linked at its first call. */
@@ -179,9 +181,7 @@ public abstract sealed class FileCalls permits FileCalls.Jni, FileCalls.Ffm {
             return call("chmod", (a, s) -> (int) H.CHMOD.invokeExact(s, path(a, path), mode));
         }
 
-        @Override public int read(int fd, byte[] b, int off, int len, long at) {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            int n = Math.min(len, CHUNK);
+        @Override int readChunk(int fd, byte[] b, int off, int n, long at) {
             return call("read", (a, s) -> {
                 MemorySegment buffer = a.allocate(Math.max(1, n));
                 long r = at >= 0 ? (long) H.PREAD.invokeExact(s, fd, buffer, (long) n, at) : (long) H.READ.invokeExact(s, fd, buffer, (long) n);
@@ -190,9 +190,7 @@ public abstract sealed class FileCalls permits FileCalls.Jni, FileCalls.Ffm {
             });
         }
 
-        @Override public int write(int fd, byte[] b, int off, int len) {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            int n = Math.min(len, CHUNK);
+        @Override int writeChunk(int fd, byte[] b, int off, int n) {
             return call("write", (a, s) -> {
                 MemorySegment buffer = a.allocate(Math.max(1, n));
                 MemorySegment.copy(b, off, buffer, JAVA_BYTE, 0, n);

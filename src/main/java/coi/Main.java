@@ -16,9 +16,9 @@ public final class Main {
         if (answered < 0) answered = QuickList.answer(args);
         if (answered >= 0) halt(answered);
         answered = QuickSessions.answer(args);
+        if (answered < 0) answered = run(args);
         Trace.mark("exit");
-        if (answered >= 0) System.exit(answered);
-        System.exit(run(args));
+        System.exit(answered);
     }
 
     /**

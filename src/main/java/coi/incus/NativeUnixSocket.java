@@ -24,7 +24,6 @@ import java.time.Duration;
 final class NativeUnixSocket implements Transport.Conn {
     /** What the library returns when a wait ran out. */
     private static final int TIMED_OUT = -2;
-    private static final boolean LOADED = coi.NativeLib.loaded();
 
     private final int fd;
     private final Object lock = new Object();
@@ -49,12 +48,12 @@ final class NativeUnixSocket implements Transport.Conn {
 
     /** Whether the library is there to use. */
     static boolean available() {
-        return LOADED;
+        return coi.NativeLib.loaded();
     }
 
     /** Whether {@code socket} can be given to the library as it is (its bytes are its characters). */
     static boolean usable(Path socket) {
-        return LOADED && StandardCharsets.US_ASCII.newEncoder().canEncode(socket.toString());
+        return coi.NativeLib.loaded() && StandardCharsets.US_ASCII.newEncoder().canEncode(socket.toString());
     }
 
     /** Connects within {@code timeouts.connect()}; its reads and writes wait {@code timeouts.read()}. */

@@ -13,9 +13,9 @@ import java.security.NoSuchAlgorithmException;
  * something else first (`coi run` and `coi shell` read their config): the unix socket library
  * ({@link NativeUnixSocket}), or without it the JDK's unix-domain sockets and selectors (a provider
  * lookup, and a SecureRandom they seed), the JSON reader and Jackson's nodes ({@link JsonReader}),
- * SHA-256 ({@link #digest}), and then the ObjectMapper, which a launch's first request body needs (and `coi shell`'s request
- * for pool refills before it plans). Each took milliseconds to tens of them of a session's start,
- * however warm the AOT cache.
+ * SHA-256 ({@link #digest}), and then the ObjectMapper, which a launch's first request body needs
+ * (and `coi shell`'s request for pool refills before it plans). Each took milliseconds to tens of
+ * them of a session's start, however warm the AOT cache.
  * Opens no connection and reads nothing: without the library a socket is made and closed unconnected.
  */
 public final class Warmup {
