@@ -66,15 +66,13 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
         if (debug) ex.printStackTrace(err);
         int code;
         String message;
-        switch (ex) {
-            case UsageException u -> { code = 2; message = u.getMessage() + " (see `" + command + " --help`)"; }
-            case ConfigException c -> { code = 2; message = c.getMessage(); }
-            case CoiException c -> { code = c.exitCode(); message = c.getMessage(); }
-            case IncusException.Unreachable i -> { code = 1; message = i.getMessage(); }
-            case IncusException.HostFile h -> { code = 1; message = h.getMessage(); }
-            case IncusException i -> { code = 1; message = "Incus: " + i.getMessage(); }
-            default -> { code = 1; message = "internal error: " + ex + " (run with --debug for details)"; }
-        }
+        // an instanceof chain, not a pattern switch: see PlainJson.write (a daemon that is down is a quick path's answer too)
+        if (ex instanceof UsageException u) { code = 2; message = u.getMessage() + " (see `" + command + " --help`)"; }
+        else if (ex instanceof ConfigException c) { code = 2; message = c.getMessage(); }
+        else if (ex instanceof CoiException c) { code = c.exitCode(); message = c.getMessage(); }
+        else if (ex instanceof IncusException.Unreachable || ex instanceof IncusException.HostFile) { code = 1; message = ex.getMessage(); }
+        else if (ex instanceof IncusException) { code = 1; message = "Incus: " + ex.getMessage(); }
+        else { code = 1; message = "internal error: " + ex + " (run with --debug for details)"; }
         // messages quote what the agent may have written (a key of .coi.toml): no terminal control from it
         err.println("coi: " + coi.Printable.of(message));
         err.flush();

@@ -41,14 +41,14 @@ public final class AllowlistResolver {
         Map<String, List<Inet4Address>> hosts = new LinkedHashMap<>();
         Map<String, String> failures = new LinkedHashMap<>();
         for (AllowEntry entry : entries) {
-            switch (entry) {
-                case AllowEntry.Range r -> ranges.add(r.cidr());
-                case AllowEntry.Host h -> {
-                    List<Inet4Address> answer = lookUp(h.name(), failures);
-                    if (!answer.isEmpty()) {
-                        hosts.put(h.name(), answer);
-                        answer.forEach(a -> ranges.add(Ipv4Cidr.of(a)));
-                    }
+            // instanceof, not a pattern switch: the JVM spins a class for each such switch at its first run (see GitGuard)
+            if (entry instanceof AllowEntry.Range r) ranges.add(r.cidr());
+            else {
+                AllowEntry.Host h = (AllowEntry.Host) entry;
+                List<Inet4Address> answer = lookUp(h.name(), failures);
+                if (!answer.isEmpty()) {
+                    hosts.put(h.name(), answer);
+                    answer.forEach(a -> ranges.add(Ipv4Cidr.of(a)));
                 }
             }
         }

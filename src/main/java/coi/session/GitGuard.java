@@ -623,7 +623,12 @@ public final class GitGuard {
 
     // ------------------------------------------------------------------ the look
 
-    /** One look at a workspace's nested repositories, moving aside what is risky and the agent's. */
+    /**
+     * One look at a workspace's nested repositories, moving aside what is risky and the agent's.
+     * Nodes are told apart by instanceof, not by pattern switches: the JVM spins a class for each
+     * pattern switch at its first run, which the AOT cache does not hold, and this look ends every
+     * `coi run` (six such switches cost an empty workspace's look 25-30 ms, 2026-12-08).
+     */
     static final class Scan {
         private final State state;
         private final boolean everywhere, mayWalk;
@@ -783,11 +788,9 @@ public final class GitGuard {
             if (target == null) return;
             Path gitdir = real.resolve(target).normalize();
             // read without blocking or following a link at its end (it may lie in the workspace)
-            switch (coi.PlainFile.read(gitdir.resolve("index"), INDEX_LIMIT)) {
-                case coi.PlainFile.Content(byte[] index) -> addGitlinks(GitIndex.read(ByteBuffer.wrap(index), 20, MAX_GITLINKS), "", 0);
-                case coi.PlainFile.Absent absent -> { }
-                default -> walk = true;
-            }
+            coi.PlainFile.Outcome index = coi.PlainFile.read(gitdir.resolve("index"), INDEX_LIMIT);
+            if (index instanceof coi.PlainFile.Content(byte[] bytes)) addGitlinks(GitIndex.read(ByteBuffer.wrap(bytes), 20, MAX_GITLINKS), "", 0);
+            else if (!(index instanceof coi.PlainFile.Absent)) walk = true;
         }
 
         /**
@@ -918,17 +921,13 @@ public final class GitGuard {
             try (Walked at = Walked.to(top, parent)) {
                 if (at == null) return;
                 try (HostTree.Node node = at.folder().at(".git")) {
-                    switch (node) {
-                        case null -> { }
-                        case HostTree.Folder f -> gitdir(f.tree(), rel, worktree, depth);
-                        case HostTree.Plain p -> {
-                            if (parent == null) outsideIndex(p);
-                            String target = gitPath(p, "gitdir: ");
-                            if (target != null) led(at.folder(), ".git", rel, agents(p.opened()), locate(parent, target), worktree, depth);
-                        }
-                        case HostTree.Link l -> risky(at.folder(), ".git", rel, agents(at.folder(), ".git"),
-                                "a link git would follow to a repository elsewhere");
-                        default -> { }
+                    if (node instanceof HostTree.Folder f) gitdir(f.tree(), rel, worktree, depth);
+                    else if (node instanceof HostTree.Plain p) {
+                        if (parent == null) outsideIndex(p);
+                        String target = gitPath(p, "gitdir: ");
+                        if (target != null) led(at.folder(), ".git", rel, agents(p.opened()), locate(parent, target), worktree, depth);
+                    } else if (node instanceof HostTree.Link) {
+                        risky(at.folder(), ".git", rel, agents(at.folder(), ".git"), "a link git would follow to a repository elsewhere");
                     }
                 }
             }
@@ -1030,29 +1029,28 @@ public final class GitGuard {
                 HostTree folder = at.folder();
                 String rel = under(worktree, ".gitmodules");
                 try (HostTree.Node node = folder.at(".gitmodules")) {
-                    switch (node) {
-                        case HostTree.Plain p -> {
-                            if (!agents(p.opened())) return;
-                            if (p.size() > CONFIG_LIMIT) {
-                                risky(folder, ".gitmodules", rel, true, "larger than any .gitmodules (" + p.size() + " bytes)");
-                                return;
-                            }
-                            Optional<List<String[]>> keys = parsed(p.readAll());
-                            if (keys == null) {
-                                risky(folder, ".gitmodules", rel, true, "one of more nested repositories than coi reads in one look");
-                                return;
-                            }
-                            List<String> risks = submoduleRisks(g, keys.orElse(List.of()));
-                            if (risks.isEmpty()) return;
-                            if (risky(folder, ".gitmodules", rel, true, "it sets " + firstFew(risks) + " (the agent's: `git submodule sync` would"
-                                    + " make it a submodule's remote in your configs, and a push there runs its hooks); an empty .gitmodules takes its"
-                                    + " place, as git would read the index's or HEAD's where the worktree has none")) {
-                                emptyGitmodules(folder, rel, "the agent's .gitmodules was moved aside");
-                            }
+                    if (node instanceof HostTree.Plain p) {
+                        if (!agents(p.opened())) return;
+                        if (p.size() > CONFIG_LIMIT) {
+                            risky(folder, ".gitmodules", rel, true, "larger than any .gitmodules (" + p.size() + " bytes)");
+                            return;
                         }
-                        case HostTree.Link l -> risky(folder, ".gitmodules", rel, agents(folder, ".gitmodules"), "a link in place of .gitmodules");
-                        case null -> storedGitmodules(g, gitRel, folder, rel);
-                        default -> { }
+                        Optional<List<String[]>> keys = parsed(p.readAll());
+                        if (keys == null) {
+                            risky(folder, ".gitmodules", rel, true, "one of more nested repositories than coi reads in one look");
+                            return;
+                        }
+                        List<String> risks = submoduleRisks(g, keys.orElse(List.of()));
+                        if (risks.isEmpty()) return;
+                        if (risky(folder, ".gitmodules", rel, true, "it sets " + firstFew(risks) + " (the agent's: `git submodule sync` would"
+                                + " make it a submodule's remote in your configs, and a push there runs its hooks); an empty .gitmodules takes its"
+                                + " place, as git would read the index's or HEAD's where the worktree has none")) {
+                            emptyGitmodules(folder, rel, "the agent's .gitmodules was moved aside");
+                        }
+                    } else if (node instanceof HostTree.Link) {
+                        risky(folder, ".gitmodules", rel, agents(folder, ".gitmodules"), "a link in place of .gitmodules");
+                    } else if (node == null) {
+                        storedGitmodules(g, gitRel, folder, rel);
                     }
                 }
             }
@@ -1128,17 +1126,13 @@ public final class GitGuard {
             long t0 = System.nanoTime();
             GitObjects.Blob blob = GitObjects.headFile(gitDir, ".gitmodules", CONFIG_LIMIT, gitReadBudget.minus(gitReads));
             gitReads = gitReads.plusNanos(System.nanoTime() - t0);
-            return switch (blob) {
-                case GitObjects.Blob.None none -> null;
-                case GitObjects.Blob.Failed failed -> head + ", which coi did not read (" + failed.why() + ")";
-                case GitObjects.Blob.TooLarge large -> head + ", larger than any .gitmodules";
-                case GitObjects.Blob.Content c -> {
-                    Optional<List<String[]>> keys = parsed(c.bytes());
-                    if (keys == null) yield head + ", in one of more nested repositories than coi reads in one look";
-                    List<String> risks = submoduleRisks(g, keys.orElse(List.of()));
-                    yield risks.isEmpty() ? null : head + ", which sets " + firstFew(risks);
-                }
-            };
+            if (blob instanceof GitObjects.Blob.Failed failed) return head + ", which coi did not read (" + failed.why() + ")";
+            if (blob instanceof GitObjects.Blob.TooLarge) return head + ", larger than any .gitmodules";
+            if (!(blob instanceof GitObjects.Blob.Content c)) return null; // None
+            Optional<List<String[]>> keys = parsed(c.bytes());
+            if (keys == null) return head + ", in one of more nested repositories than coi reads in one look";
+            List<String> risks = submoduleRisks(g, keys.orElse(List.of()));
+            return risks.isEmpty() ? null : head + ", which sets " + firstFew(risks);
         }
 
         /**
@@ -1350,11 +1344,8 @@ public final class GitGuard {
         /** The git folders of submodules in {@code g}'s {@code modules} (a name may hold slashes): every folder there with a HEAD. */
         private void modules(HostTree g, String rel, int depth) throws IOException {
             try (HostTree.Node modules = g.at("modules")) {
-                switch (modules) {
-                    case HostTree.Folder f -> moduleFolders(f.tree(), rel + "/modules", depth, 0);
-                    case HostTree.Link l -> risky(g, "modules", rel + "/modules", agents(g, "modules"), "a link git would follow");
-                    case null, default -> { }
-                }
+                if (modules instanceof HostTree.Folder f) moduleFolders(f.tree(), rel + "/modules", depth, 0);
+                else if (modules instanceof HostTree.Link) risky(g, "modules", rel + "/modules", agents(g, "modules"), "a link git would follow");
             }
         }
 
@@ -1409,11 +1400,9 @@ public final class GitGuard {
                     continue;
                 }
                 try (HostTree.Node node = parent.at(name)) {
-                    switch (node) {
-                        case HostTree.Folder f -> step.run(f.tree(), rel + "/" + name);
-                        case HostTree.Link l -> risky(parent, name, rel + "/" + name, agents(parent, name),
-                                "a link in place of a " + kind + "'s git folder, which git would follow");
-                        case null, default -> { }
+                    if (node instanceof HostTree.Folder f) step.run(f.tree(), rel + "/" + name);
+                    else if (node instanceof HostTree.Link) {
+                        risky(parent, name, rel + "/" + name, agents(parent, name), "a link in place of a " + kind + "'s git folder, which git would follow");
                     }
                 }
             }
@@ -1422,15 +1411,13 @@ public final class GitGuard {
         /** A {@code commondir} names the git folder whose config and hooks this one uses too. */
         private void commondir(HostTree g, String rel, int depth) throws IOException {
             try (HostTree.Node common = g.at("commondir")) {
-                switch (common) {
-                    case HostTree.Plain p -> {
-                        String target = gitPath(p, "");
-                        if (target != null && !target.isEmpty()) {
-                            led(g, "commondir", under(rel, "commondir"), agents(p.opened()), locate(Path.of(rel), target), null, depth + 1);
-                        }
+                if (common instanceof HostTree.Plain p) {
+                    String target = gitPath(p, "");
+                    if (target != null && !target.isEmpty()) {
+                        led(g, "commondir", under(rel, "commondir"), agents(p.opened()), locate(Path.of(rel), target), null, depth + 1);
                     }
-                    case HostTree.Link l -> risky(g, "commondir", under(rel, "commondir"), agents(g, "commondir"), "a link git would follow");
-                    case null, default -> { }
+                } else if (common instanceof HostTree.Link) {
+                    risky(g, "commondir", under(rel, "commondir"), agents(g, "commondir"), "a link git would follow");
                 }
             }
         }
@@ -1451,58 +1438,49 @@ public final class GitGuard {
          */
         private List<String[]> config(HostTree folder, String name, String rel, int level, Repo repo) throws IOException {
             try (HostTree.Node node = folder.at(name)) {
-                switch (node) {
-                    case null -> {
+                if (node instanceof HostTree.Link) {
+                    risky(folder, name, rel, agents(folder, name), "a link git would follow");
+                    return null;
+                }
+                if (!(node instanceof HostTree.Plain p)) return null;
+                // the workspace's own config is mounted read-only: the user's (with --writable-git-hooks too: the user's choice)
+                boolean agents = !(level == 0 && repo.own()) && agents(p.opened());
+                if (p.size() > CONFIG_LIMIT) {
+                    risky(folder, name, rel, agents, "larger than any config (" + p.size() + " bytes)");
+                    return null;
+                }
+                byte[] content = p.readAll();
+                String lower = new String(content, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+                boolean points = lower.contains("include") || lower.contains("hookspath") || lower.contains("fsmonitor")
+                        || lower.contains("worktree");
+                if (!agents && !points) return null;
+                Optional<List<String[]>> keys = parsed(content);
+                if (keys == null) {
+                    if (agents) risky(folder, name, rel, true, "one of more nested repositories than coi reads in one look");
+                    else complete = false;
+                    return null;
+                }
+                if (agents) {
+                    if (keys.isEmpty()) {
+                        risky(folder, name, rel, true, "git cannot read it (or is not installed to read it)");
                         return null;
                     }
-                    case HostTree.Plain p -> {
-                        // the workspace's own config is mounted read-only: the user's (with --writable-git-hooks too: the user's choice)
-                        boolean agents = !(level == 0 && repo.own()) && agents(p.opened());
-                        if (p.size() > CONFIG_LIMIT) {
-                            risky(folder, name, rel, agents, "larger than any config (" + p.size() + " bytes)");
-                            return null;
-                        }
-                        byte[] content = p.readAll();
-                        String lower = new String(content, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-                        boolean points = lower.contains("include") || lower.contains("hookspath") || lower.contains("fsmonitor")
-                                || lower.contains("worktree");
-                        if (!agents && !points) return null;
-                        Optional<List<String[]>> keys = parsed(content);
-                        if (keys == null) {
-                            if (agents) risky(folder, name, rel, true, "one of more nested repositories than coi reads in one look");
-                            else complete = false;
-                            return null;
-                        }
-                        if (agents) {
-                            if (keys.isEmpty()) {
-                                risky(folder, name, rel, true, "git cannot read it (or is not installed to read it)");
-                                return null;
-                            }
-                            List<String> unsafe = new ArrayList<>(keys.get().stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList());
-                            unsafe.addAll(remoteRisks(keys.get()));
-                            // a name or value that was not UTF-8 reads here otherwise than git reads it (two such names look the same)
-                            if (keys.get().stream().anyMatch(k -> unspellable(k[0]) || k[1] != null && unspellable(k[1]))) {
-                                unsafe.add("a name or value that is not UTF-8");
-                            }
-                            String worktree = last(keys.get(), "core.worktree");
-                            if (worktree != null && !leadsBack(worktree, repo)) unsafe.add("core.worktree (" + worktree + ")");
-                            if (!unsafe.isEmpty()) {
-                                risky(folder, name, rel, true, "it sets " + firstFew(unsafe) + " (the agent's; git settings other than a few plain ones are"
-                                        + " not kept from a session, as they can run commands)");
-                                return null;
-                            }
-                        }
-                        if (keys.isPresent() && level < DEPTH) pointedAt(keys.get(), rel, level, repo);
-                        return keys.orElse(null);
+                    List<String> unsafe = new ArrayList<>(keys.get().stream().map(k -> k[0]).filter(k -> !safe(k)).distinct().toList());
+                    unsafe.addAll(remoteRisks(keys.get()));
+                    // a name or value that was not UTF-8 reads here otherwise than git reads it (two such names look the same)
+                    if (keys.get().stream().anyMatch(k -> unspellable(k[0]) || k[1] != null && unspellable(k[1]))) {
+                        unsafe.add("a name or value that is not UTF-8");
                     }
-                    case HostTree.Link l -> {
-                        risky(folder, name, rel, agents(folder, name), "a link git would follow");
-                        return null;
-                    }
-                    default -> {
+                    String worktree = last(keys.get(), "core.worktree");
+                    if (worktree != null && !leadsBack(worktree, repo)) unsafe.add("core.worktree (" + worktree + ")");
+                    if (!unsafe.isEmpty()) {
+                        risky(folder, name, rel, true, "it sets " + firstFew(unsafe) + " (the agent's; git settings other than a few plain ones are"
+                                + " not kept from a session, as they can run commands)");
                         return null;
                     }
                 }
+                if (keys.isPresent() && level < DEPTH) pointedAt(keys.get(), rel, level, repo);
+                return keys.orElse(null);
             }
         }
 
@@ -1524,16 +1502,10 @@ public final class GitGuard {
             try {
                 Path dotGit = real.resolve(back.rel());
                 if (Files.isRegularFile(dotGit, LinkOption.NOFOLLOW_LINKS)) {
-                    switch (coi.PlainFile.read(dotGit, POINTER_LIMIT)) {
-                        case coi.PlainFile.Content(byte[] content) -> {
-                            String target = gitPath(content, "gitdir: ");
-                            if (target == null) return false;
-                            back = locate(w.rel(), target);
-                        }
-                        default -> {
-                            return false;
-                        }
-                    }
+                    if (!(coi.PlainFile.read(dotGit, POINTER_LIMIT) instanceof coi.PlainFile.Content(byte[] content))) return false;
+                    String target = gitPath(content, "gitdir: ");
+                    if (target == null) return false;
+                    back = locate(w.rel(), target);
                 }
                 Located self = locate(Path.of(""), repo.gitdir());
                 return back.kind() == Kind.INSIDE && self.kind() == Kind.INSIDE && back.rel().equals(self.rel());
@@ -1598,11 +1570,7 @@ public final class GitGuard {
         /** A program a config of the user's names in the workspace: risky when the agent wrote it (or a link in its place). */
         private void program(HostTree folder, String name, String rel) throws IOException {
             try (HostTree.Node node = folder.at(name)) {
-                boolean agents = switch (node) {
-                    case HostTree.Plain p -> agents(p.opened());
-                    case HostTree.Link l -> agents(folder, name);
-                    case null, default -> false;
-                };
+                boolean agents = node instanceof HostTree.Plain p ? agents(p.opened()) : node instanceof HostTree.Link && agents(folder, name);
                 risky(folder, name, rel, agents, "a program your git config runs, which the agent wrote");
             }
         }
@@ -1651,17 +1619,15 @@ public final class GitGuard {
         private void stateFolders(HostTree g, String rel) throws IOException {
             for (String name : STATE_FOLDERS.keySet()) {
                 try (HostTree.Node node = g.at(name)) {
-                    switch (node) {
-                        case HostTree.Folder f -> {
-                            List<String> written = new ArrayList<>();
-                            for (String entry : f.tree().names()) {
-                                if (agents(f.tree(), entry)) written.add(entry);
-                            }
-                            if (!written.isEmpty()) risky(g, name, under(rel, name), true, "the agent's " + firstFew(written) + ", "
-                                    + STATE_FOLDERS.get(name));
+                    if (node instanceof HostTree.Folder f) {
+                        List<String> written = new ArrayList<>();
+                        for (String entry : f.tree().names()) {
+                            if (agents(f.tree(), entry)) written.add(entry);
                         }
-                        case HostTree.Link l -> risky(g, name, under(rel, name), agents(g, name), "a link git would follow");
-                        case null, default -> { }
+                        if (!written.isEmpty()) risky(g, name, under(rel, name), true, "the agent's " + firstFew(written) + ", "
+                                + STATE_FOLDERS.get(name));
+                    } else if (node instanceof HostTree.Link) {
+                        risky(g, name, under(rel, name), agents(g, name), "a link git would follow");
                     }
                 }
             }
@@ -1669,25 +1635,23 @@ public final class GitGuard {
 
         private void hooksFolder(HostTree parent, String name, String rel) throws IOException {
             try (HostTree.Node node = parent.at(name)) {
-                switch (node) {
-                    case HostTree.Folder f -> {
-                        List<String> live = new ArrayList<>();
-                        for (String hookName : f.tree().names()) {
-                            if (hookName.endsWith(".sample")) continue;
-                            try (HostTree.Node hook = f.tree().at(hookName)) {
-                                boolean runs = hook instanceof HostTree.Plain p && (p.mode() & 0111) != 0 && agents(p.opened())
-                                        || hook instanceof HostTree.Link && agents(f.tree(), hookName);
-                                if (runs) live.add(hookName);
-                            } catch (java.nio.file.AccessDeniedException unreadable) {
-                                // a program with execute permission only (chmod 111) runs all the same: judged by its change time
-                                if (agents(f.tree(), hookName)) live.add(hookName);
-                            }
+                if (node instanceof HostTree.Folder f) {
+                    List<String> live = new ArrayList<>();
+                    for (String hookName : f.tree().names()) {
+                        if (hookName.endsWith(".sample")) continue;
+                        try (HostTree.Node hook = f.tree().at(hookName)) {
+                            boolean runs = hook instanceof HostTree.Plain p && (p.mode() & 0111) != 0 && agents(p.opened())
+                                    || hook instanceof HostTree.Link && agents(f.tree(), hookName);
+                            if (runs) live.add(hookName);
+                        } catch (java.nio.file.AccessDeniedException unreadable) {
+                            // a program with execute permission only (chmod 111) runs all the same: judged by its change time
+                            if (agents(f.tree(), hookName)) live.add(hookName);
                         }
-                        if (!live.isEmpty()) risky(parent, name, rel, true, "the agent's hook " + String.join(", ", live)
-                                + " would run on your machine at git's next commit, checkout or status there");
                     }
-                    case HostTree.Link l -> risky(parent, name, rel, agents(parent, name), "a link git would follow");
-                    case null, default -> { }
+                    if (!live.isEmpty()) risky(parent, name, rel, true, "the agent's hook " + String.join(", ", live)
+                            + " would run on your machine at git's next commit, checkout or status there");
+                } else if (node instanceof HostTree.Link) {
+                    risky(parent, name, rel, agents(parent, name), "a link git would follow");
                 }
             }
         }

@@ -90,8 +90,13 @@ public final class SessionAdmin {
         Map<String, String> aliases = new java.util.HashMap<>();
         for (Model.Image image : incus.images()) {
             if (image.aliases() == null) continue;
-            image.aliases().stream().map(Model.Image.Alias::name).min(java.util.Comparator.comparing(String::length).thenComparing(s -> s))
-                    .ifPresent(a -> aliases.put(image.fingerprint(), a));
+            // a loop, not Comparator.comparing(...).thenComparing(...): those spin classes at their first use (`coi list`)
+            String first = null;
+            for (Model.Image.Alias alias : image.aliases()) {
+                String a = alias.name();
+                if (first == null || a.length() < first.length() || a.length() == first.length() && a.compareTo(first) < 0) first = a;
+            }
+            if (first != null) aliases.put(image.fingerprint(), first);
         }
         return aliases;
     }

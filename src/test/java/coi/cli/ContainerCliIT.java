@@ -46,6 +46,27 @@ class ContainerCliIT {
         assertThat(coi("container", "running", "coitest-nothing-here").exitCode()).isEqualTo(1);
     }
 
+    /**
+     * The quick paths start with their own AOT cache (bin/coi), and a class it lacks is read from the
+     * jar: the jar opened, the class verified, or a class spun at run time (a pattern switch, a
+     * Comparator combinator), milliseconds of a command whose whole budget is tens of them
+     * (bench/startup). Against the real daemon: every class these commands load comes from the cache.
+     */
+    @Test
+    void theQuickPathsLoadEveryClassFromTheirCache(@TempDir Path tmp) throws Exception {
+        String[][] commands = {{"container", "exists", NAME}, {"container", "running", "coitest-nothing-here"}, {"list"},
+                {"list", "--all", "--format", "json"}, {"list", "--format=json"}};
+        for (String[] command : commands) {
+            Path log = tmp.resolve("classes-" + String.join("-", command).replace("=", "-") + ".log");
+            Result r = new CoiProcess().env("HOME", tmp.toString()).env("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log).in(tmp).run(command);
+            assertThat(r.exitCode()).as(r.toString()).isLessThanOrEqualTo(1);
+            java.util.List<String> loads = Files.readAllLines(log);
+            // but one JDK class that the cache's dump leaves out (read from the JDK's module image: no jar opened)
+            assertThat(loads).as("classes loaded by coi %s", String.join(" ", command)).hasSizeGreaterThan(1000)
+                    .allMatch(line -> line.endsWith("source: shared objects file") || line.endsWith("java.lang.invoke.DirectMethodHandle$1 source: jrt:/java.base"));
+        }
+    }
+
     @Test
     void execReturnsTheCommandsExitCodeAndStreamsOutput() {
         for (int code : new int[] {0, 1, 42}) {

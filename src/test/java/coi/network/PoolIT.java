@@ -9,10 +9,12 @@ import coi.testing.CoiProcess.Result;
 import coi.testing.HostTmux;
 import coi.testing.Sandbox;
 import coi.testing.TestIncus;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,7 +100,9 @@ class PoolIT {
             Files.writeString(b.workspace.resolve("b.txt"), "b\n");
             awaitReady(a, 2);
             Result first = a.run("run", "ls /workspace; echo left-by-a > /home/code/trace; ls /home/code");
-            Result second = b.run("run", "ls /workspace; ls /home/code");
+            // which classes the run reads from the jar rather than its AOT cache (each helper process logs to a file of its own)
+            Path classes = Files.createTempDirectory("coitest-classes");
+            Result second = b.coi().env("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + classes + "/%p.log").run("run", "ls /workspace; ls /home/code");
             assertThat(first.err()).contains("pool: claimed");
             assertThat(second.err()).contains("pool: claimed");
             assertThat(first.out()).as("a run from the pool has code's home made by the attach (no tmux exec makes it)")
@@ -106,6 +110,7 @@ class PoolIT {
             assertThat(claimed(first)).isNotEqualTo(claimed(second));
             assertThat(first.out()).contains("secret-of-a.txt");
             assertThat(second.out()).contains("b.txt").doesNotContain("secret-of-a.txt").doesNotContain("trace");
+            assertThat(classesReadFromTheJar(classes)).as("a pooled run loads its classes from its AOT cache: the jar is not opened").isEmpty();
             awaitGone(incus, claimed(first));
             assertThat(incus.findInstance(claimed(first))).as("a claimed member never returns to the pool").isEmpty();
         }
@@ -305,5 +310,27 @@ class PoolIT {
     private static void awaitGone(IncusClient incus, String name) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline && incus.instanceExists(name)) Thread.sleep(100);
+    }
+
+    /**
+     * The classes that the `coi run` whose class loading went to {@code dir} (JAVA_TOOL_OPTIONS, one file a
+     * process) read from coi's jar; the log is then removed. Its own process is the one that started through
+     * QuickSessions; the helpers it leaves (the removal, the pool's refill) start on the full cache or none.
+     */
+    static List<String> classesReadFromTheJar(Path dir) throws IOException {
+        try (Stream<Path> logs = Files.list(dir)) {
+            List<String> run = null;
+            for (Path log : logs.toList()) {
+                List<String> lines = Files.readAllLines(log);
+                if (lines.stream().anyMatch(l -> l.contains(" coi.cli.QuickSessions source: "))) run = lines;
+            }
+            assertThat(run).as("the class loading of the run in " + dir).isNotNull();
+            return run.stream().filter(l -> l.contains("source: file:")).toList();
+        } finally {
+            try (Stream<Path> left = Files.list(dir)) {
+                for (Path f : left.toList()) Files.delete(f);
+            }
+            Files.delete(dir);
+        }
     }
 }
