@@ -13,9 +13,9 @@ import java.security.NoSuchAlgorithmException;
  * something else first (`coi run` and `coi shell` read their config): the unix socket library
  * ({@link NativeUnixSocket}), or without it the JDK's unix-domain sockets and selectors (a provider
  * lookup, and a SecureRandom they seed), the JSON reader and Jackson's nodes ({@link JsonReader}),
- * SHA-256 ({@link #digest}), and then the ObjectMapper, which a launch's first request body needs
- * (and `coi shell`'s request for pool refills before it plans). Each took milliseconds to tens of
- * them of a session's start, however warm the AOT cache.
+ * SHA-256 ({@link #digest}), java.time's ISO parsers, and then the ObjectMapper, which a launch's
+ * first request body needs (and `coi shell`'s request for pool refills before it plans). Each took
+ * milliseconds to tens of them of a session's start, however warm the AOT cache.
  * Opens no connection and reads nothing: without the library a socket is made and closed unconnected.
  */
 public final class Warmup {
@@ -36,6 +36,9 @@ public final class Warmup {
             sockets();
             JsonTree.parse(ANSWER);
             digest();
+            // java.time's ISO parsers, which a launch's git guard asks first for the instances' last starts (GitGuard.lastStart):
+            // their formatters are built at first use, 4-14 ms of the main thread of a pooled run (2026-12-08)
+            java.time.Instant.parse("2026-12-08T00:00:00.123456789Z");
             Json.object();
             if (terminal) Terminal.interactive();
             // what System.exit asks first (Shutdown.logRuntimeExit): its logger starts java.util.logging, 15-20 ms of a
