@@ -32,8 +32,10 @@ final class PlainJson {
         out.flush();
     }
 
-    /** An instanceof chain, not a pattern switch: the JVM spins a class for each such switch at its first use,
-     *  which the AOT cache does not hold (10-15 ms of a `coi list --format json`, 2026-12-08). */
+    /**
+     * An instanceof chain, not a pattern switch: the JVM spins a class for each such switch at its first
+     * use, which the AOT cache does not hold (10-15 ms of a `coi list --format json`, 2026-12-08).
+     */
     private static void write(JsonGenerator json, Object value) throws IOException {
         if (value == null) json.writeNull();
         else if (value instanceof String s) json.writeString(s);

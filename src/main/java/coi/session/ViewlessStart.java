@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -72,10 +71,7 @@ final class ViewlessStart {
     static void noteTakenDown(Path view, Boot boot) {
         Path note = noteOf(view);
         try {
-            Files.createDirectories(note.getParent());
-            Path temporary = Files.createTempFile(note.getParent(), ".down", ".tmp");
-            Files.writeString(temporary, new TakenDown(boot.id(), boot.now()).text());
-            Files.move(temporary, note, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            coi.AtomicFile.write(note, new TakenDown(boot.id(), boot.now()).text().getBytes(StandardCharsets.US_ASCII));
         } catch (IOException | RuntimeException e) {
             // an older note would make a container started with this view look viewless: none is better than a wrong one
             try {
