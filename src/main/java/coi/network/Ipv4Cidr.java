@@ -5,7 +5,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -87,7 +86,7 @@ public record Ipv4Cidr(int network, int prefix) implements Comparable<Ipv4Cidr> 
      */
     public static List<Ipv4Cidr> merge(Collection<Ipv4Cidr> cidrs) {
         List<Ipv4Cidr> sorted = new ArrayList<>(cidrs);
-        sorted.sort(Comparator.comparingInt(Ipv4Cidr::prefix));
+        sorted.sort((a, b) -> Integer.compare(a.prefix(), b.prefix()));   // not Comparator.comparingInt, whose lambda no AOT cache keeps
         List<Ipv4Cidr> kept = new ArrayList<>();
         for (Ipv4Cidr c : sorted) {
             if (kept.stream().noneMatch(k -> k.contains(c))) kept.add(c);

@@ -3,7 +3,6 @@ package coi.session;
 import coi.network.NetworkPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -122,7 +121,7 @@ final class SandboxContext {
                 facts.add(new Fact("SSH", "the user's ssh-agent answers at $SSH_AUTH_SOCK: it signs for you; the keys stay on the host."));
             }
         }
-        facts.sort(Comparator.comparing(Fact::text));
+        facts.sort((a, b) -> a.text().compareTo(b.text()));   // not Comparator.comparing, whose lambda no AOT cache keeps
         return facts;
     }
 

@@ -289,7 +289,7 @@ public final class Sessions {
                 .filter(i -> "true".equals(i.configValue(Labels.PERSISTENT)) && "shell".equals(i.configValue(Labels.KIND)))
                 .filter(i -> req.slot() == null || i.name().equals(ContainerName.of(host.prefix(), req.workspace(), req.slot()).value()))
                 .filter(i -> resumeFrom == null || resumeFrom.sessionId().equals(i.configValue(Labels.SESSION)))
-                .min(Comparator.comparing(Model.Instance::name));
+                .min((a, b) -> a.name().compareTo(b.name()));   // not Comparator.comparing: see SessionStore.BY_SAVED
     }
 
     // ------------------------------------------------------------------ run
