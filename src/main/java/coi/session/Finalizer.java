@@ -6,6 +6,7 @@ import coi.incus.Model;
 import coi.incus.Retries;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +49,8 @@ public final class Finalizer {
         }
     }
 
-    /** Ends every session marked running whose container is gone or down; returns how many. */
-    public int sweep() {
+    /** Ends every session marked running whose container is gone or down; returns those containers, one for each session ended. */
+    public List<String> sweep() {
         return sweep(incus.instances());
     }
 
@@ -60,17 +61,17 @@ public final class Finalizer {
      * does a poweroff while Incus tidies up (see {@link Instances#awaitStopped}). That wait comes only
      * for a session still marked running whose container reads down: once, as it is then ended.
      */
-    public int sweep(List<Model.Instance> all) {
+    public List<String> sweep(List<Model.Instance> all) {
         // a paused (frozen) container's session is not over
         Map<String, Model.Instance> listed = all.stream().collect(Collectors.toMap(Model.Instance::name, i -> i, (a, b) -> a));
         Map<String, Boolean> over = new HashMap<>();
-        int n = 0;
+        List<String> ended = new ArrayList<>();
         for (SessionMetadata m : store.all()) {
             if (!"running".equals(m.status())) continue;
             Model.Instance instance = listed.get(m.containerName());
-            boolean ended = instance == null || instance.down() && over.computeIfAbsent(instance.name(),
+            boolean ends = instance == null || instance.down() && over.computeIfAbsent(instance.name(),
                     name -> incus.awaitStopped(name, STOP_CONFIRM_WAIT).outcome() == Instances.StopSeen.Outcome.STOPPED);
-            if (!ended) continue;
+            if (!ends) continue;
             // counted only when this sweep ended it (another may have, or said who stopped it, meanwhile)
             boolean[] endedHere = {false};
             store.update(m.tool(), m.sessionId(), now -> {
@@ -78,9 +79,9 @@ public final class Finalizer {
                 endedHere[0] = after != now;
                 return after;
             });
-            if (endedHere[0]) n++;
+            if (endedHere[0]) ended.add(m.containerName());
         }
-        return n;
+        return ended;
     }
 
     /**

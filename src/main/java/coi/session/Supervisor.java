@@ -310,8 +310,7 @@ final class Supervisor {
         try {
             events = incus.events("lifecycle", this::onEvent);
             // what ended unseen: while disconnected, or before this process (woken by the waiter) listened
-            int ended = finalizer.sweep();
-            if (ended > 0) log("ended " + ended + " session(s) whose container went away unseen");
+            for (String name : finalizer.sweep()) log("ended " + name + " (its container stopped or went away before this process listened)");
             fencing.sweepGone(store.root(), null);
             relist.set(true);
             if (backoff.compareTo(Duration.ofSeconds(1)) > 0) log("reconnected to Incus");

@@ -141,10 +141,10 @@ class EndOfSessionTest extends FakeIncusSessions {
         SessionPlan plan = sessions.shell(shell(config(""), null)).plan();
         daemon.status(plan.container(), "Frozen");
         Finalizer finalizer = new Finalizer(incus, store);
-        assertThat(finalizer.sweep()).isZero();
+        assertThat(finalizer.sweep()).isEmpty();
         assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("running");
         daemon.status(plan.container(), "Stopped");
-        assertThat(finalizer.sweep()).isOne();
+        assertThat(finalizer.sweep()).containsExactly(plan.container());
         assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("ended");
     }
 
@@ -159,7 +159,7 @@ class EndOfSessionTest extends FakeIncusSessions {
         String name = plan.container();
         daemon.status(name, "Stopped");
         daemon.readsNext(name, "Stopped@STOPPED", "Stopped@STOPPED", "Running@STOPPED", "Running@RUNNING");
-        assertThat(new Finalizer(incus, store).sweep()).isZero();
+        assertThat(new Finalizer(incus, store).sweep()).isEmpty();
         assertThat(store.all()).extracting(SessionMetadata::status).containsExactly("running");
     }
 
