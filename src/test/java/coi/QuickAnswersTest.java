@@ -66,4 +66,36 @@ class QuickAnswersTest {
         assertThat(QuickAnswers.colours(Map.of("CLICOLOR", "0"), true)).isFalse();
         assertThat(QuickAnswers.colours(Map.of("ConEmuANSI", "OFF"), true)).isFalse();
     }
+
+    @Test
+    void aTerminalIsToldFromProcAsTheConsoleTellsIt() {
+        // the test JVM's stdin and stdout are pipes or files: no terminal either way
+        java.io.Console console = System.console();
+        assertThat(QuickAnswers.terminal()).isEqualTo(console != null && console.isTerminal()).isFalse();
+        assertThat(QuickAnswers.terminal("/dev/pts/3")).isTrue();
+        assertThat(QuickAnswers.terminal("/dev/tty1")).isTrue();
+        assertThat(QuickAnswers.terminal("/dev/console")).isTrue();
+        assertThat(QuickAnswers.terminal("pipe:[123456]")).isFalse();
+        assertThat(QuickAnswers.terminal("/dev/null")).isFalse();
+        assertThat(QuickAnswers.terminal("/home/me/out.txt")).isFalse();
+    }
+
+    @Test
+    void theHelpIsReadFromTheJarOnTheClassPathElseFromTheClassLoader(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path jar = tmp.resolve("coi.jar");
+        try (var out = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.zip.ZipEntry("coi/help.txt"));
+            out.write("from the jar\n".getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        assertThat(new String(QuickAnswers.resource(jar.toString(), QuickAnswers.HELP), StandardCharsets.UTF_8)).isEqualTo("from the jar\n");
+        // classes (the tests' class path), or a jar without it: the class loader's copy
+        byte[] loaders;
+        try (var in = QuickAnswers.class.getResourceAsStream(QuickAnswers.HELP)) {
+            loaders = in.readAllBytes();
+        }
+        assertThat(QuickAnswers.resource("target/classes:target/test-classes", QuickAnswers.HELP)).isEqualTo(loaders);
+        assertThat(QuickAnswers.resource(jar.toString(), QuickAnswers.HELP_ANSI)).isNotNull().isNotEqualTo(loaders);
+        assertThat(QuickAnswers.resource(jar.toString(), "/coi/no-such-text.txt")).isNull();
+    }
 }
