@@ -10,11 +10,13 @@ import java.util.concurrent.FutureTask;
 /**
  * A pooled `coi shell`'s request that the background process refill what its claim takes
  * ({@link coi.session.WarmPool#requestRefills}), written on a thread of its own while the shell
- * plans: its first JSON serialisation and temp file took 40-90 ms of the shell's start on the main
- * thread. It is made when it always was (before the plan, so also when the plan then fails); the
- * launch waits for it before its first step, so that the background process the shell starts finds
- * it, and the command waits for it before it returns, however it ends. A failure to write it only
- * warns, as it did: the session goes on without the refill.
+ * plans and launches: its first JSON serialisation and temp file took 40-90 ms of the shell's start
+ * on the main thread, and then 50-75 ms of its launch, which waited for it before its first step
+ * (traced 2026-12-08). It is made when it always was (before the plan, so also when the plan then
+ * fails); the shell waits for it once its session runs, before it makes sure the background process
+ * runs (which then finds it), and the command waits for it before it returns, however it ends. A
+ * background process already running finds it in the pool's folder, which it looks at every few
+ * seconds. A failure to write it only warns, as it did: the session goes on without the refill.
  */
 final class RefillRequest {
     private final FutureTask<Void> written;
@@ -23,7 +25,7 @@ final class RefillRequest {
         this.written = written;
     }
 
-    /** Starts writing the request and makes {@code sessions}' launches wait for it. */
+    /** Starts writing the request and makes {@code sessions}' shell wait for it before the background process. */
     static RefillRequest start(Sessions sessions, Workspace ws, Map<String, String> env) {
         FutureTask<Void> written = new FutureTask<>(() -> {
             try {
@@ -35,10 +37,7 @@ final class RefillRequest {
         }, null);
         Thread.ofPlatform().daemon().name("coi-refill-request").start(written);
         RefillRequest request = new RefillRequest(written);
-        sessions.adjustLaunchers(launcher -> {
-            request.await();
-            return launcher;
-        });
+        sessions.beforeBackgroundProcess(request::await);
         return request;
     }
 

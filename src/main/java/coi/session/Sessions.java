@@ -54,6 +54,7 @@ public final class Sessions {
     private final ResumeResolver resumes;
     private final WarmPool pool;
     private UnaryOperator<Launcher> adjust = UnaryOperator.identity();
+    private Runnable beforeBackgroundProcess = () -> { };
     private Prefetch prefetch = Prefetch.NONE;
 
     /** The invoking user and process, as facts: tests and the watcher pass their own. */
@@ -110,6 +111,12 @@ public final class Sessions {
      */
     public Sessions adjustLaunchers(UnaryOperator<Launcher> adjust) {
         this.adjust = adjust;
+        return this;
+    }
+
+    /** What a shell does once its session runs, before it makes sure the background process runs (which it may start). */
+    public Sessions beforeBackgroundProcess(Runnable before) {
+        this.beforeBackgroundProcess = before;
         return this;
     }
 
@@ -182,6 +189,7 @@ public final class Sessions {
         }
         boolean attached = terminal != null && terminal.started();
         StringWriter held = new StringWriter();
+        beforeBackgroundProcess.run();
         Watcher.ensureRunning(host, store.root(), attached ? new PrintWriter(held) : out);
         Trace.mark("shell: background process running");
         int exit = 0;
