@@ -76,9 +76,9 @@ public final class QuickAnswers {
 
     /** As {@link #resource(String)}, with {@code classPath} the JVM's class path. */
     static byte[] resource(String classPath, String name) {
-        String jar = classPath;
-        if (jar.endsWith(".jar") && !jar.contains(java.io.File.pathSeparator)) {
-            try (ZipFile zip = new ZipFile(jar)) {
+        // a class path of one jar: that jar
+        if (classPath.endsWith(".jar") && !classPath.contains(java.io.File.pathSeparator)) {
+            try (ZipFile zip = new ZipFile(classPath)) {
                 ZipEntry entry = zip.getEntry(name.substring(1));
                 if (entry != null) {
                     try (InputStream in = zip.getInputStream(entry)) {

@@ -84,10 +84,9 @@ public final class WarmPool {
      * daemon's (two updates, labels then devices, cost a pooled launch 50-170 ms more under load);
      * its network policy and code's home follow ({@link #attach}). The launch goes on in the member.
      * Throws {@link NoneReady} when no member fits, also when the plan's image does not exist (the
-     * cold launch says so). A member listed
-     * in {@code listed} may have been taken since: the compare-and-swap reads its state again,
-     * and when none of them can be had, a fresh list is tried once. Its undo deletes the member
-     * and its rules: a claimed member never returns.
+     * cold launch says so). A member listed in {@code listed} may have been taken since: the
+     * compare-and-swap reads its state again, and when none of them can be had, a fresh list is
+     * tried once. Its undo deletes the member and its rules: a claimed member never returns.
      */
     Launcher.Step claim(List<Model.Instance> listed, Predicate<SessionPlan> homeByTmux) {
         return Launcher.step(CLAIM, launch -> {
