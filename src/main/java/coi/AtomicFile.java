@@ -24,7 +24,7 @@ public final class AtomicFile {
     private static final Set<StandardOpenOption> NEW = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     /** Names taken by someone else before a temp file is made: a folder where that many are is not written. */
     private static final int TAKEN_MOST = 100;
-    private static final AtomicLong COUNTER = new AtomicLong();
+    static final AtomicLong COUNTER = new AtomicLong();
 
     private AtomicFile() {}
 

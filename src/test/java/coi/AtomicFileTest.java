@@ -59,4 +59,23 @@ class AtomicFileTest {
         }
         assertThat(Files.readString(folder.resolve("keep"))).isEqualTo("x");
     }
+
+    /** The temp names are predictable (process and counter): one someone planted, a link to elsewhere, is passed over, not followed. */
+    @Test
+    void aLinkPlantedAtTheNextTempNamesIsPassedOverNotFollowed(@TempDir Path dir) throws IOException {
+        Path elsewhere = Files.writeString(dir.resolve("elsewhere.txt"), "untouched\n");
+        Path folder = Files.createDirectories(dir.resolve("state"));
+        Path file = folder.resolve("metadata.json");
+        long next = AtomicFile.COUNTER.get() + 1;
+        for (long k = next; k < next + 5; k++) {
+            Files.createSymbolicLink(folder.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "." + k + ".tmp"), elsewhere);
+        }
+        AtomicFile.write(file, "written\n".getBytes());
+        assertThat(Files.readString(file)).isEqualTo("written\n");
+        assertThat(Files.isSymbolicLink(file)).isFalse();
+        assertThat(Files.readString(elsewhere)).isEqualTo("untouched\n");
+        try (Stream<Path> left = Files.list(folder)) {
+            assertThat(left.filter(Files::isSymbolicLink)).hasSize(5);
+        }
+    }
 }
